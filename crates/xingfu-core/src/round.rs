@@ -1,0 +1,283 @@
+//! A year's rating round: every community scored, re-reviewed against last year's star,
+//! rewarded, and rolled up per street and district against the targets.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use crate::decimal::{Dec2, Fen};
+use crate::region;
+use crate::rewards::{LevelAmount, Reward, merge, reward_for};
+use crate::scoring::{AnswerError, Assessment, Scorecard, VetoHit, score};
+use crate::standard::{GovLevel, Standard};
+use crate::targets::{TargetProgress, progress};
+
+/// A region a community belongs to: its code and, when known, its name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Unit {
+    pub code: String,
+    pub name: Option<String>,
+}
+
+/// One community's entry in a round.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub code: String,
+    pub name: String,
+    /// Derived from a 12-digit division code when not given.
+    pub street: Option<Unit>,
+    pub district: Option<Unit>,
+    /// Last year's star; 0 or `None` when it had none.
+    pub previous_star: Option<u8>,
+    pub assessment: Assessment,
+}
+
+/// The re-review decision (复评): what happens to the community's title this year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// No star last year, a star now.
+    New,
+    Keep,
+    Upgrade,
+    Downgrade,
+    /// Had a star, has none now (below the lowest threshold, or a veto).
+    Revoke,
+    /// No star last year or this year.
+    NotRated,
+}
+
+impl Decision {
+    pub fn of(previous: u8, current: u8) -> Decision {
+        match (previous, current) {
+            (0, 0) => Decision::NotRated,
+            (0, _) => Decision::New,
+            (_, 0) => Decision::Revoke,
+            (p, c) if c > p => Decision::Upgrade,
+            (p, c) if c < p => Decision::Downgrade,
+            _ => Decision::Keep,
+        }
+    }
+}
+
+/// Who decides a community's rating this year.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    /// The star whose rule applies: the higher of last year's and this year's.
+    pub star: u8,
+    pub level: GovLevel,
+    pub body: Option<String>,
+    pub recommended_by: Option<GovLevel>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub code: String,
+    pub name: String,
+    pub street: Option<Unit>,
+    pub district: Option<Unit>,
+    pub total: Dec2,
+    pub share: Dec2,
+    pub star_by_score: u8,
+    pub star: u8,
+    pub vetoed_by: Vec<VetoHit>,
+    pub previous_star: u8,
+    pub decision: Decision,
+    pub approval: Option<Approval>,
+    pub reward: Reward,
+    /// Points short of the next star (none at the top star).
+    pub next_star: Option<(u8, Dec2)>,
+}
+
+/// An entry that could not be rated, and why; it is left out of every roll-up.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    pub code: String,
+    pub name: String,
+    pub errors: Vec<AnswerError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    Street,
+    District,
+    All,
+}
+
+/// Roll-up of one street, one district, or the whole round.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitReport {
+    pub kind: UnitKind,
+    pub unit: Unit,
+    pub communities: usize,
+    /// Communities per star, index 0 = no star.
+    pub by_star: [usize; 6],
+    pub decisions: BTreeMap<Decision, usize>,
+    pub targets: Vec<TargetProgress>,
+    pub reward_total: Fen,
+    /// What each government level owes for this unit's communities.
+    pub reward_by_level: Vec<LevelAmount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundReport {
+    pub standard: String,
+    pub version: String,
+    pub year: Option<i32>,
+    pub outcomes: Vec<Outcome>,
+    pub rejected: Vec<Rejected>,
+    pub streets: Vec<UnitReport>,
+    pub districts: Vec<UnitReport>,
+    pub overall: UnitReport,
+}
+
+/// Rates a whole round. Entries whose answers do not fit the standard are rejected with their
+/// reasons; the others are rated as usual.
+pub fn rate_round(standard: &Standard, year: Option<i32>, entries: &[Entry]) -> RoundReport {
+    let mut outcomes = Vec::with_capacity(entries.len());
+    let mut rejected = Vec::new();
+    let mut seen = HashSet::with_capacity(entries.len());
+    for entry in entries {
+        if !seen.insert(entry.code.as_str()) {
+            rejected.push(Rejected {
+                code: entry.code.clone(),
+                name: entry.name.clone(),
+                errors: vec![AnswerError {
+                    clause: String::new(),
+                    zh: format!("社区编码 {} 在本轮中重复出现", entry.code),
+                    en: format!("community code {} appears twice in this round", entry.code),
+                }],
+            });
+            continue;
+        }
+        match rate_entry(standard, entry) {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(errors) => rejected.push(Rejected {
+                code: entry.code.clone(),
+                name: entry.name.clone(),
+                errors,
+            }),
+        }
+    }
+
+    let streets = roll_up(standard, &outcomes, UnitKind::Street, |o| o.street.clone());
+    let districts = roll_up(standard, &outcomes, UnitKind::District, |o| o.district.clone());
+    let all = Unit {
+        code: String::new(),
+        name: None,
+    };
+    let overall = unit_report(standard, UnitKind::All, all, outcomes.iter().collect());
+    RoundReport {
+        standard: standard.id.clone(),
+        version: standard.version.clone(),
+        year,
+        outcomes,
+        rejected,
+        streets,
+        districts,
+        overall,
+    }
+}
+
+/// Rates one entry: score, decision, approval, reward.
+pub fn rate_entry(standard: &Standard, entry: &Entry) -> Result<Outcome, Vec<AnswerError>> {
+    let previous = entry.previous_star.unwrap_or(0);
+    if previous != 0 && standard.star(previous).is_none() {
+        let levels: Vec<String> = standard.stars.iter().map(|s| s.level.to_string()).collect();
+        return Err(vec![AnswerError {
+            clause: String::new(),
+            zh: format!(
+                "上年星级 {previous} 不是本标准的星级(可填 0 或 {})",
+                levels.join("、")
+            ),
+            en: format!(
+                "last year's star {previous} is not a level of this standard (use 0 or {})",
+                levels.join(", ")
+            ),
+        }]);
+    }
+    let card: Scorecard = score(standard, &entry.assessment)?;
+    let decision = Decision::of(previous, card.star);
+    let deciding = previous.max(card.star);
+    let approval = standard.star(deciding).map(|star| Approval {
+        star: deciding,
+        level: star.approval,
+        body: star.approval_body.clone(),
+        recommended_by: star.recommended_by,
+    });
+    let reward = reward_for(standard.rewards.as_ref(), previous, card.star);
+    let street = entry.street.clone().or_else(|| {
+        region::street_of(&entry.code).map(|code| Unit { code, name: None })
+    });
+    let district = entry.district.clone().or_else(|| {
+        region::district_of(&entry.code).map(|code| Unit { code, name: None })
+    });
+    Ok(Outcome {
+        code: entry.code.clone(),
+        name: entry.name.clone(),
+        street,
+        district,
+        total: card.total,
+        share: card.share,
+        star_by_score: card.star_by_score,
+        star: card.star,
+        vetoed_by: card.vetoed_by,
+        previous_star: previous,
+        decision,
+        approval,
+        reward,
+        next_star: card.next_star.map(|n| (n.level, n.points_short)),
+    })
+}
+
+fn roll_up(
+    standard: &Standard,
+    outcomes: &[Outcome],
+    kind: UnitKind,
+    unit_of: impl Fn(&Outcome) -> Option<Unit>,
+) -> Vec<UnitReport> {
+    let mut groups: BTreeMap<String, (Unit, Vec<&Outcome>)> = BTreeMap::new();
+    for outcome in outcomes {
+        let Some(unit) = unit_of(outcome) else {
+            continue;
+        };
+        let group = groups
+            .entry(unit.code.clone())
+            .or_insert_with(|| (unit.clone(), Vec::new()));
+        if group.0.name.is_none() {
+            group.0.name = unit.name;
+        }
+        group.1.push(outcome);
+    }
+    groups
+        .into_values()
+        .map(|(unit, members)| unit_report(standard, kind, unit, members))
+        .collect()
+}
+
+fn unit_report(standard: &Standard, kind: UnitKind, unit: Unit, members: Vec<&Outcome>) -> UnitReport {
+    let mut by_star = [0usize; 6];
+    let mut decisions = BTreeMap::new();
+    let mut reward_by_level = Vec::new();
+    let mut reward_total = Fen::ZERO;
+    let mut stars = Vec::with_capacity(members.len());
+    for outcome in &members {
+        by_star[usize::from(outcome.star.min(5))] += 1;
+        *decisions.entry(outcome.decision).or_insert(0) += 1;
+        reward_total += outcome.reward.amount;
+        merge(&mut reward_by_level, outcome.reward.split.clone());
+        stars.push(outcome.star);
+    }
+    reward_by_level.sort_by_key(|part| part.level);
+    UnitReport {
+        kind,
+        unit,
+        communities: members.len(),
+        by_star,
+        decisions,
+        targets: progress(&standard.targets, &stars),
+        reward_total,
+        reward_by_level,
+    }
+}
