@@ -193,23 +193,30 @@ impl Serialize for Dec2 {
 
 impl<'de> Deserialize<'de> for Dec2 {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Dec2, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(i64),
-            Float(f64),
-            Text(String),
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Dec2;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number with at most two decimals")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec2, E> {
+                v.checked_mul(100).map(Dec2).ok_or_else(|| E::custom(DecimalError::TooLarge))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec2, E> {
+                i64::try_from(v)
+                    .ok()
+                    .and_then(|v| v.checked_mul(100))
+                    .map(Dec2)
+                    .ok_or_else(|| E::custom(DecimalError::TooLarge))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dec2, E> {
+                Dec2::from_f64(v).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec2, E> {
+                Dec2::parse(v).map_err(E::custom)
+            }
         }
-        let raw = Raw::deserialize(d)?;
-        let value = match raw {
-            Raw::Int(i) => i
-                .checked_mul(100)
-                .map(Dec2)
-                .ok_or(DecimalError::TooLarge),
-            Raw::Float(x) => Dec2::from_f64(x),
-            Raw::Text(t) => Dec2::parse(&t),
-        };
-        value.map_err(serde::de::Error::custom)
+        d.deserialize_any(Visitor)
     }
 }
 

@@ -1,1 +1,17 @@
-pub fn placeholder() {}
+//! Xingfu's files, read into and written from the core's types.
+//!
+//! - [`standard_file`]: a standard in TOML, with every problem located by file and line;
+//! - [`assessment_file`]: one community's answers in TOML or JSON;
+//! - [`round_input`]: a round as a directory of assessment files, or one CSV / XLSX sheet;
+//! - [`workbook`]: the round report as an .xlsx workbook;
+//! - [`shipped`]: the standards that come with Xingfu, built into the binary.
+
+pub mod assessment_file;
+pub mod locate;
+pub mod problem;
+pub mod round_input;
+pub mod shipped;
+pub mod standard_file;
+pub mod workbook;
+
+pub use problem::FileProblem;

@@ -1,0 +1,139 @@
+//! Command-line arguments. Help texts are in Chinese and English.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// 幸福社区创建评价工具 / Xingfu: Happy Community rating
+///
+/// 检查评价标准、为社区评分、评定整个年度的星级、奖励与目标进度。
+/// Check evaluation standards, score a community, rate a whole year's round with rewards and targets.
+///
+/// 例 / Examples:
+///   xingfu standard list
+///   xingfu score --standard lucheng-2012 --input examples/lucheng/wuma-2013.toml
+///   xingfu rate --standard lucheng-2012 --input examples/lucheng/round-2013.csv --xlsx result.xlsx
+#[derive(Parser, Debug)]
+#[command(name = "xingfu", version, verbatim_doc_comment)]
+pub struct Cli {
+    /// 输出语言:zh(中文,默认)或 en / Output language: zh (default) or en
+    #[arg(long, global = true, value_enum, env = "XINGFU_LANG", default_value = "zh")]
+    pub lang: Lang,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn english(&self) -> bool {
+        self.lang == Lang::En
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// 评价标准:列出、检查、查看 / Evaluation standards: list, check, show
+    #[command(subcommand)]
+    Standard(StandardCommand),
+
+    /// 为一个社区评分:总分、星级、一票否决、升星差距 / Score one community: total, star, veto, gap to the next star
+    Score(ScoreArgs),
+
+    /// 评定整个年度:复评、奖励与分担、目标进度 / Rate a year's round: re-review, rewards and cost sharing, targets
+    Rate(RateArgs),
+
+    /// 性能测试 / Benchmarks
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StandardCommand {
+    /// 列出随附的标准 / List the standards shipped with Xingfu
+    List,
+
+    /// 检查标准文件,列出每个问题及其位置 / Check standard files and list every problem with its location
+    Check {
+        /// 标准文件(.toml)或随附标准的编号 / Standard files (.toml) or ids of shipped standards
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+
+    /// 查看一个标准:星级、审批、奖励、目标、解释说明 / Show a standard: stars, approval, rewards, targets, notes
+    Show {
+        /// 标准编号或文件 / Standard id or file
+        standard: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// 标准编号(如 lucheng-2012)或标准文件 / Standard id (e.g. lucheng-2012) or file
+    #[arg(long, short)]
+    pub standard: String,
+
+    /// 社区评估文件(.toml 或 .json),格式见 docs/assessment-format.md / Assessment file (.toml or .json)
+    #[arg(long, short)]
+    pub input: PathBuf,
+
+    /// 输出格式 / Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ScoreFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScoreFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RateArgs {
+    /// 标准编号或文件 / Standard id or file
+    #[arg(long, short)]
+    pub standard: String,
+
+    /// 评估目录(每社区一个 .toml/.json),或一个 .csv / .xlsx 表 / A directory of assessments, or one .csv / .xlsx sheet
+    #[arg(long, short)]
+    pub input: PathBuf,
+
+    /// 评选年度 / Year of the round
+    #[arg(long)]
+    pub year: Option<i32>,
+
+    /// 输出格式 / Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: RateFormat,
+
+    /// 另存为 Excel 工作簿 / Also write an .xlsx workbook here
+    #[arg(long)]
+    pub xlsx: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RateFormat {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// 评定一个省:N 个社区 × 128 条款,含复评、奖励、目标汇总 / Rate a province: N communities × 128 clauses
+    Rate {
+        /// 社区数 / Number of communities
+        #[arg(long, default_value_t = 10_000)]
+        communities: usize,
+        /// 重复次数(取中位数) / Runs (the median is reported)
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// 生成文件的目录(默认临时目录) / Where to write the generated files (default: a temporary directory)
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,66 @@
+//! One module per subcommand; each reads its inputs, calls the core, and prints.
+
+mod bench;
+mod rate;
+mod score;
+mod standard;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use xingfu_core::Standard;
+use xingfu_formats::shipped;
+use xingfu_formats::standard_file::load_standard;
+
+use crate::cli::{BenchCommand, Cli, Command, StandardCommand};
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let english = cli.english();
+    match cli.command {
+        Command::Standard(StandardCommand::List) => standard::list(english),
+        Command::Standard(StandardCommand::Check { files }) => standard::check(&files, english),
+        Command::Standard(StandardCommand::Show { standard }) => standard::show(&standard, english),
+        Command::Score(args) => score::run(&args, english),
+        Command::Rate(args) => rate::run(&args, english),
+        Command::Bench(BenchCommand::Rate {
+            communities,
+            runs,
+            dir,
+        }) => bench::rate(communities, runs, dir.as_deref(), english),
+    }
+}
+
+/// A shipped standard by id, or a standard file by path.
+pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
+    let loaded = if Path::new(name).is_file() || name.ends_with(".toml") {
+        let text = std::fs::read_to_string(name).map_err(|e| {
+            anyhow::anyhow!(if english {
+                format!("cannot read standard file {name}: {e}")
+            } else {
+                format!("无法读取标准文件 {name}:{e}")
+            })
+        })?;
+        load_standard(name, &text)
+    } else {
+        match shipped::shipped(name) {
+            Some(loaded) => loaded,
+            None => {
+                let ids: Vec<&str> = shipped::ids().collect();
+                if english {
+                    bail!("unknown standard {name:?}; shipped standards: {}", ids.join(", "))
+                } else {
+                    bail!("没有编号为 {name:?} 的标准;随附标准:{}", ids.join("、"))
+                }
+            }
+        }
+    };
+    loaded.map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| p.render(english)).collect();
+        anyhow::anyhow!(
+            "{}\n{}",
+            if english { "the standard has problems:" } else { "标准有问题:" },
+            lines.join("\n")
+        )
+    })
+}
