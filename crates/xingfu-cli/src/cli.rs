@@ -17,7 +17,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "xingfu", version, verbatim_doc_comment)]
 pub struct Cli {
     /// 输出语言:zh(中文,默认)或 en / Output language: zh (default) or en
-    #[arg(long, global = true, value_enum, env = "XINGFU_LANG", default_value = "zh")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "XINGFU_LANG",
+        default_value = "zh"
+    )]
     pub lang: Lang,
 
     #[command(subcommand)]

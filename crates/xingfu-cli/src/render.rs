@@ -39,16 +39,46 @@ pub fn shortfall_text(shortfall: &Shortfall, english: bool) -> String {
         (Shortfall::NotAssessed, true) => "not assessed".into(),
         (Shortfall::Graded { earned, max }, false) => format!("得 {earned} / {max} 分"),
         (Shortfall::Graded { earned, max }, true) => format!("{earned} of {max} points"),
-        (Shortfall::Value { measure, unit, have, need }, false) => {
+        (
+            Shortfall::Value {
+                measure,
+                unit,
+                have,
+                need,
+            },
+            false,
+        ) => {
             let unit = unit.as_deref().unwrap_or("");
             format!("{measure} {have}{unit},要求 {need}{unit}")
         }
-        (Shortfall::Value { measure, unit, have, need }, true) => {
+        (
+            Shortfall::Value {
+                measure,
+                unit,
+                have,
+                need,
+            },
+            true,
+        ) => {
             let unit = unit.as_deref().unwrap_or("");
             format!("{measure}: {have}{unit}, needs {need}{unit}")
         }
-        (Shortfall::Rate { dimension, have, need }, false) => format!("{dimension}满意率 {have}%,要求 {need}%"),
-        (Shortfall::Rate { dimension, have, need }, true) => {
+        (
+            Shortfall::Rate {
+                dimension,
+                have,
+                need,
+            },
+            false,
+        ) => format!("{dimension}满意率 {have}%,要求 {need}%"),
+        (
+            Shortfall::Rate {
+                dimension,
+                have,
+                need,
+            },
+            true,
+        ) => {
             format!("{dimension} satisfaction {have}%, needs {need}%")
         }
     }
@@ -66,9 +96,19 @@ fn status_mark(status: ClauseStatus) -> &'static str {
 pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: bool) -> String {
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
     let mut out = String::new();
-    let name = if english { standard.name_en.as_deref().unwrap_or(&standard.name) } else { &standard.name };
+    let name = if english {
+        standard.name_en.as_deref().unwrap_or(&standard.name)
+    } else {
+        &standard.name
+    };
     let _ = writeln!(out, "{} ({})", entry.name, entry.code);
-    let _ = writeln!(out, "{}: {name} [{} v{}]", t("标准", "Standard"), standard.id, standard.version);
+    let _ = writeln!(
+        out,
+        "{}: {name} [{} v{}]",
+        t("标准", "Standard"),
+        standard.id,
+        standard.version
+    );
     let _ = writeln!(
         out,
         "{}: {} / {}   {}: {}%   {}: {} / {}",
@@ -90,9 +130,16 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
     };
     let _ = writeln!(out, "{}: {star_line}", t("星级", "Star"));
     if let Some(star) = standard.star(card.star) {
-        let mut approval = star.approval_body.clone().unwrap_or_else(|| gov_level(star.approval, english).to_string());
+        let mut approval = star
+            .approval_body
+            .clone()
+            .unwrap_or_else(|| gov_level(star.approval, english).to_string());
         if let Some(by) = star.recommended_by {
-            approval.push_str(&format!(" ({}{})", gov_level(by, english), t("推荐", " recommends")));
+            approval.push_str(&format!(
+                " ({}{})",
+                gov_level(by, english),
+                t("推荐", " recommends")
+            ));
         }
         let _ = writeln!(out, "{}: {approval}", t("审批", "Approved by"));
     }
@@ -100,14 +147,27 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
         let _ = writeln!(out, "{}: {}", t("一票否决", "Veto"), t("无", "none"));
     } else {
         for hit in &card.vetoed_by {
-            let reason = hit.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
-            let _ = writeln!(out, "{}: {} {}{reason}", t("一票否决", "Veto"), hit.clause, hit.text);
+            let reason = hit
+                .reason
+                .as_deref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{}: {} {}{reason}",
+                t("一票否决", "Veto"),
+                hit.clause,
+                hit.text
+            );
         }
         let _ = writeln!(
             out,
             "  {}",
             if english {
-                format!("the score alone would earn {} star(s); a veto item means no star", card.star_by_score)
+                format!(
+                    "the score alone would earn {} star(s); a veto item means no star",
+                    card.star_by_score
+                )
             } else {
                 format!("按分数可得 {} 星,但触发一票否决,不评星", card.star_by_score)
             }
@@ -125,7 +185,11 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
             category.id, category.name, category.earned, category.max, category.share
         );
         for item in &category.items {
-            let _ = writeln!(out, "    {} {}  {} / {}", item.id, item.name, item.earned, item.max);
+            let _ = writeln!(
+                out,
+                "    {} {}  {} / {}",
+                item.id, item.name, item.earned, item.max
+            );
             for clause in &item.clauses {
                 if matches!(clause.status, ClauseStatus::Met | ClauseStatus::VetoClear) {
                     continue;
@@ -135,7 +199,10 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     .as_ref()
                     .map(|s| shortfall_text(s, english))
                     .unwrap_or_else(|| t("触发一票否决", "veto applies").to_string());
-                let text = standard.clause(&clause.id).map(|c| c.text.as_str()).unwrap_or("");
+                let text = standard
+                    .clause(clause.id)
+                    .map(|c| c.text.as_str())
+                    .unwrap_or("");
                 let _ = writeln!(
                     out,
                     "      {} {} {} / {}  {}  [{detail}]",
@@ -168,22 +235,42 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                 out,
                 "\n{}",
                 if english {
-                    format!("To reach {} stars ({threshold}): {} points short.", next.level, next.points_short)
+                    format!(
+                        "To reach {} stars ({threshold}): {} points short.",
+                        next.level, next.points_short
+                    )
                 } else {
-                    format!("距{}星({threshold})还差 {} 分。", next.level, next.points_short)
+                    format!(
+                        "距{}星({threshold})还差 {} 分。",
+                        next.level, next.points_short
+                    )
                 }
             );
             if next.blocked_by_veto {
-                let _ = writeln!(out, "  {}", t("须先消除一票否决项。", "The veto item must be cleared first."));
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    t(
+                        "须先消除一票否决项。",
+                        "The veto item must be cleared first."
+                    )
+                );
             }
             if !next.reachable {
                 let _ = writeln!(
                     out,
                     "  {}",
-                    t("即使所有未达标条款全部整改也无法达到。", "Even meeting every remaining clause would not reach it.")
+                    t(
+                        "即使所有未达标条款全部整改也无法达到。",
+                        "Even meeting every remaining clause would not reach it."
+                    )
                 );
             }
-            let _ = writeln!(out, "  {}", t("建议整改(从易到难):", "Fix first (cheapest first):"));
+            let _ = writeln!(
+                out,
+                "  {}",
+                t("建议整改(从易到难):", "Fix first (cheapest first):")
+            );
             let mut gained = xingfu_core::Dec2::ZERO;
             for (i, fix) in next.candidates.iter().take(next.plan_len).enumerate() {
                 gained += fix.gain;
@@ -196,7 +283,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     t("分", "pts"),
                     t("难度", "effort "),
                     fix.effort,
-                    short(&fix.text, 36),
+                    short(fix.text, 36),
                     shortfall_text(&fix.shortfall, english)
                 );
             }
@@ -205,9 +292,15 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     out,
                     "  {}",
                     if english {
-                        format!("These {} clause(s) add {gained} points and reach {} stars.", next.plan_len, next.level)
+                        format!(
+                            "These {} clause(s) add {gained} points and reach {} stars.",
+                            next.plan_len, next.level
+                        )
                     } else {
-                        format!("以上 {} 条合计 +{gained} 分,可达{}星。", next.plan_len, next.level)
+                        format!(
+                            "以上 {} 条合计 +{gained} 分,可达{}星。",
+                            next.plan_len, next.level
+                        )
                     }
                 );
             }
@@ -217,7 +310,9 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     out,
                     "  {}",
                     if english {
-                        format!("({more} more clause(s) could also gain points: see --format json.)")
+                        format!(
+                            "({more} more clause(s) could also gain points: see --format json.)"
+                        )
                     } else {
                         format!("(另有 {more} 条可加分,详见 --format json。)")
                     }
@@ -250,7 +345,14 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
     let mut out = String::new();
     let year = report.year.map(|y| format!(" {y}")).unwrap_or_default();
-    let _ = writeln!(out, "{}{year}: {} [{} v{}]", t("年度评定", "Round"), standard.name, standard.id, standard.version);
+    let _ = writeln!(
+        out,
+        "{}{year}: {} [{} v{}]",
+        t("年度评定", "Round"),
+        standard.name,
+        standard.id,
+        standard.version
+    );
     let _ = writeln!(
         out,
         "{:<14} {:<16} {:>8} {:>8} {:>6} {:>6} {:<8} {:>14}  {}",
@@ -265,8 +367,18 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
         t("依据", "basis")
     );
     for o in &report.outcomes {
-        let veto = if o.vetoed_by.is_empty() { String::new() } else {
-            format!(" [{} {}]", t("否决", "veto"), o.vetoed_by.iter().map(|v| v.clause.as_str()).collect::<Vec<_>>().join(","))
+        let veto = if o.vetoed_by.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " [{} {}]",
+                t("否决", "veto"),
+                o.vetoed_by
+                    .iter()
+                    .map(|v| v.clause)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
         };
         let _ = writeln!(
             out,
@@ -282,7 +394,10 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
             basis_text(&o.reward.basis, english)
         );
     }
-    for (title, units) in [(t("街道", "Streets"), &report.streets), (t("区县", "Districts"), &report.districts)] {
+    for (title, units) in [
+        (t("街道", "Streets"), &report.streets),
+        (t("区县", "Districts"), &report.districts),
+    ] {
         if units.is_empty() {
             continue;
         }
@@ -294,10 +409,21 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
     let _ = writeln!(out, "\n{}:", t("全部", "Overall"));
     unit_lines(&mut out, &report.overall, english);
     if !report.rejected.is_empty() {
-        let _ = writeln!(out, "\n{} ({}):", t("未能评定", "Not rated because of errors"), report.rejected.len());
+        let _ = writeln!(
+            out,
+            "\n{} ({}):",
+            t("未能评定", "Not rated because of errors"),
+            report.rejected.len()
+        );
         for rejected in &report.rejected {
             for error in &rejected.errors {
-                let _ = writeln!(out, "  {} {}: {}", rejected.code, rejected.name, if english { &error.en } else { &error.zh });
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {}",
+                    rejected.code,
+                    rejected.name,
+                    if english { &error.en } else { &error.zh }
+                );
             }
         }
     }
@@ -306,8 +432,14 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
 
 fn unit_lines(out: &mut String, unit: &UnitReport, english: bool) {
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
-    let name = unit.unit.name.clone().unwrap_or_else(|| unit.unit.code.clone());
-    let stars: Vec<String> = (1..=5).map(|s| format!("{s}★ {}", unit.by_star[s])).collect();
+    let name = unit
+        .unit
+        .name
+        .clone()
+        .unwrap_or_else(|| unit.unit.code.clone());
+    let stars: Vec<String> = (1..=5)
+        .map(|s| format!("{s}★ {}", unit.by_star[s]))
+        .collect();
     let _ = writeln!(
         out,
         "  {name}  {} {}  {} {}  {}",
@@ -342,6 +474,12 @@ fn unit_lines(out: &mut String, unit: &UnitReport, english: bool) {
             .iter()
             .map(|p| format!("{} {}", gov_level(p.level, english), p.amount))
             .collect();
-        let _ = writeln!(out, "    {} {} ({})", t("奖励合计", "rewards"), unit.reward_total, parts.join(", "));
+        let _ = writeln!(
+            out,
+            "    {} {} ({})",
+            t("奖励合计", "rewards"),
+            unit.reward_total,
+            parts.join(", ")
+        );
     }
 }

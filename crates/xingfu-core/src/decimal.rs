@@ -83,7 +83,11 @@ impl Dec2 {
         if whole.len() > 15 {
             return Err(DecimalError::TooLarge);
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
         let frac_value: i64 = match frac.len() {
             0 => 0,
             1 => frac.parse::<i64>().map_err(|_| bad())? * 10,
@@ -200,7 +204,9 @@ impl<'de> Deserialize<'de> for Dec2 {
                 f.write_str("a number with at most two decimals")
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec2, E> {
-                v.checked_mul(100).map(Dec2).ok_or_else(|| E::custom(DecimalError::TooLarge))
+                v.checked_mul(100)
+                    .map(Dec2)
+                    .ok_or_else(|| E::custom(DecimalError::TooLarge))
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec2, E> {
                 i64::try_from(v)
@@ -263,7 +269,7 @@ impl fmt::Display for Fen {
         let whole = (abs / 100).to_string();
         let mut grouped = String::new();
         for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(c);
@@ -302,10 +308,16 @@ mod tests {
         assert_eq!(Dec2::parse(".5"), Ok(Dec2(50)));
         assert_eq!(Dec2::parse("1.250"), Ok(Dec2(125)));
         assert_eq!(Dec2::parse("1.255"), Err(DecimalError::TooPrecise));
-        assert!(matches!(Dec2::parse("abc"), Err(DecimalError::NotANumber(_))));
+        assert!(matches!(
+            Dec2::parse("abc"),
+            Err(DecimalError::NotANumber(_))
+        ));
         assert!(matches!(Dec2::parse(""), Err(DecimalError::NotANumber(_))));
         assert!(matches!(Dec2::parse("."), Err(DecimalError::NotANumber(_))));
-        assert!(matches!(Dec2::parse("1.2.3"), Err(DecimalError::NotANumber(_))));
+        assert!(matches!(
+            Dec2::parse("1.2.3"),
+            Err(DecimalError::NotANumber(_))
+        ));
     }
 
     #[test]
@@ -322,9 +334,20 @@ mod tests {
     fn share_comparison_is_exact_at_the_boundary() {
         let total = Dec2::from_int(128);
         // 80% of 128 clauses is 102.4: 102 clauses are below, 103 reach it.
-        assert!(!Dec2::share_at_least(Dec2::from_int(102), total, Dec2::from_int(80)));
-        assert!(Dec2::share_at_least(Dec2::from_int(103), total, Dec2::from_int(80)));
-        assert_eq!(Dec2::part_needed_for(total, Dec2::from_int(80)), Dec2(10_240));
+        assert!(!Dec2::share_at_least(
+            Dec2::from_int(102),
+            total,
+            Dec2::from_int(80)
+        ));
+        assert!(Dec2::share_at_least(
+            Dec2::from_int(103),
+            total,
+            Dec2::from_int(80)
+        ));
+        assert_eq!(
+            Dec2::part_needed_for(total, Dec2::from_int(80)),
+            Dec2(10_240)
+        );
         assert_eq!(Dec2::percent_of(Dec2::from_int(102), total), Dec2(7_968));
     }
 

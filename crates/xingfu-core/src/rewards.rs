@@ -19,14 +19,30 @@ use crate::standard::{CostShare, GovLevel, RewardSchedule};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RewardBasis {
     /// Named for the first time at `star`: the star's amount.
-    FirstNaming { star: u8 },
+    FirstNaming {
+        star: u8,
+    },
     /// Rose along listed promotion steps: the sum of their amounts.
-    Promotion { from: u8, to: u8, steps: Vec<(u8, u8)> },
+    Promotion {
+        from: u8,
+        to: u8,
+        steps: Vec<(u8, u8)>,
+    },
     /// Rose to a star that no listed steps lead to: the new star's amount.
-    NewTier { from: u8, to: u8 },
-    Kept { star: u8 },
-    Downgraded { from: u8, to: u8 },
-    Revoked { from: u8 },
+    NewTier {
+        from: u8,
+        to: u8,
+    },
+    Kept {
+        star: u8,
+    },
+    Downgraded {
+        from: u8,
+        to: u8,
+    },
+    Revoked {
+        from: u8,
+    },
     NotRated,
     /// The standard has no reward schedule, or none for this star.
     NoSchedule,
@@ -98,12 +114,20 @@ pub fn reward_for(schedule: Option<&RewardSchedule>, previous: u8, current: u8) 
                     split,
                 }
             }
-            None => star_amount(schedule, current, RewardBasis::NewTier {
-                from: previous,
-                to: current,
-            }),
+            None => star_amount(
+                schedule,
+                current,
+                RewardBasis::NewTier {
+                    from: previous,
+                    to: current,
+                },
+            ),
         },
-        Ordering::Greater => star_amount(schedule, current, RewardBasis::FirstNaming { star: current }),
+        Ordering::Greater => star_amount(
+            schedule,
+            current,
+            RewardBasis::FirstNaming { star: current },
+        ),
     }
 }
 
@@ -128,7 +152,11 @@ fn promotion_path(schedule: &RewardSchedule, from: u8, to: u8) -> Option<Vec<(u8
             if level == to {
                 return Some(path);
             }
-            for step in schedule.promotions.iter().filter(|p| p.from == level && p.to <= to) {
+            for step in schedule
+                .promotions
+                .iter()
+                .filter(|p| p.from == level && p.to <= to)
+            {
                 let mut longer: Vec<(u8, u8)> = path.clone();
                 longer.push((step.from, step.to));
                 next.push((step.to, longer));

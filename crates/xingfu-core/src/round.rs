@@ -71,7 +71,7 @@ pub struct Approval {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct Outcome<'s> {
     pub code: String,
     pub name: String,
     pub street: Option<Unit>,
@@ -80,7 +80,7 @@ pub struct Outcome {
     pub share: Dec2,
     pub star_by_score: u8,
     pub star: u8,
-    pub vetoed_by: Vec<VetoHit>,
+    pub vetoed_by: Vec<VetoHit<'s>>,
     pub previous_star: u8,
     pub decision: Decision,
     pub approval: Option<Approval>,
@@ -121,11 +121,11 @@ pub struct UnitReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct RoundReport {
+pub struct RoundReport<'s> {
     pub standard: String,
     pub version: String,
     pub year: Option<i32>,
-    pub outcomes: Vec<Outcome>,
+    pub outcomes: Vec<Outcome<'s>>,
     pub rejected: Vec<Rejected>,
     pub streets: Vec<UnitReport>,
     pub districts: Vec<UnitReport>,
@@ -134,12 +134,22 @@ pub struct RoundReport {
 
 /// Rates a whole round. Entries whose answers do not fit the standard are rejected with their
 /// reasons; the others are rated as usual.
-pub fn rate_round(standard: &Standard, year: Option<i32>, entries: &[Entry]) -> RoundReport {
+pub fn rate_round<'s>(
+    standard: &'s Standard,
+    year: Option<i32>,
+    entries: &[Entry],
+) -> RoundReport<'s> {
+    // Duplicates are decided first, in input order; scoring then runs on all cores.
+    let mut seen = HashSet::with_capacity(entries.len());
+    let first: Vec<bool> = entries
+        .iter()
+        .map(|e| seen.insert(e.code.as_str()))
+        .collect();
+    let rated = rate_in_parallel(standard, entries);
     let mut outcomes = Vec::with_capacity(entries.len());
     let mut rejected = Vec::new();
-    let mut seen = HashSet::with_capacity(entries.len());
-    for entry in entries {
-        if !seen.insert(entry.code.as_str()) {
+    for ((entry, is_first), result) in entries.iter().zip(first).zip(rated) {
+        if !is_first {
             rejected.push(Rejected {
                 code: entry.code.clone(),
                 name: entry.name.clone(),
@@ -151,7 +161,7 @@ pub fn rate_round(standard: &Standard, year: Option<i32>, entries: &[Entry]) -> 
             });
             continue;
         }
-        match rate_entry(standard, entry) {
+        match result {
             Ok(outcome) => outcomes.push(outcome),
             Err(errors) => rejected.push(Rejected {
                 code: entry.code.clone(),
@@ -162,7 +172,9 @@ pub fn rate_round(standard: &Standard, year: Option<i32>, entries: &[Entry]) -> 
     }
 
     let streets = roll_up(standard, &outcomes, UnitKind::Street, |o| o.street.clone());
-    let districts = roll_up(standard, &outcomes, UnitKind::District, |o| o.district.clone());
+    let districts = roll_up(standard, &outcomes, UnitKind::District, |o| {
+        o.district.clone()
+    });
     let all = Unit {
         code: String::new(),
         name: None,
@@ -180,8 +192,40 @@ pub fn rate_round(standard: &Standard, year: Option<i32>, entries: &[Entry]) -> 
     }
 }
 
+type Rated<'s> = Result<Outcome<'s>, Vec<AnswerError>>;
+
+/// Rates every entry, splitting the work over the machine's cores; results keep input order.
+fn rate_in_parallel<'s>(standard: &'s Standard, entries: &[Entry]) -> Vec<Rated<'s>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if workers < 2 || entries.len() < 256 {
+        return entries.iter().map(|e| rate_entry(standard, e)).collect();
+    }
+    let chunk = entries.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|e| rate_entry(standard, e))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("rating a community does not panic"))
+            .collect()
+    })
+}
+
 /// Rates one entry: score, decision, approval, reward.
-pub fn rate_entry(standard: &Standard, entry: &Entry) -> Result<Outcome, Vec<AnswerError>> {
+pub fn rate_entry<'s>(
+    standard: &'s Standard,
+    entry: &Entry,
+) -> Result<Outcome<'s>, Vec<AnswerError>> {
     let previous = entry.previous_star.unwrap_or(0);
     if previous != 0 && standard.star(previous).is_none() {
         let levels: Vec<String> = standard.stars.iter().map(|s| s.level.to_string()).collect();
@@ -197,7 +241,7 @@ pub fn rate_entry(standard: &Standard, entry: &Entry) -> Result<Outcome, Vec<Ans
             ),
         }]);
     }
-    let card: Scorecard = score(standard, &entry.assessment)?;
+    let card: Scorecard<'s> = score(standard, &entry.assessment)?;
     let decision = Decision::of(previous, card.star);
     let deciding = previous.max(card.star);
     let approval = standard.star(deciding).map(|star| Approval {
@@ -207,12 +251,14 @@ pub fn rate_entry(standard: &Standard, entry: &Entry) -> Result<Outcome, Vec<Ans
         recommended_by: star.recommended_by,
     });
     let reward = reward_for(standard.rewards.as_ref(), previous, card.star);
-    let street = entry.street.clone().or_else(|| {
-        region::street_of(&entry.code).map(|code| Unit { code, name: None })
-    });
-    let district = entry.district.clone().or_else(|| {
-        region::district_of(&entry.code).map(|code| Unit { code, name: None })
-    });
+    let street = entry
+        .street
+        .clone()
+        .or_else(|| region::street_of(&entry.code).map(|code| Unit { code, name: None }));
+    let district = entry
+        .district
+        .clone()
+        .or_else(|| region::district_of(&entry.code).map(|code| Unit { code, name: None }));
     Ok(Outcome {
         code: entry.code.clone(),
         name: entry.name.clone(),
@@ -233,7 +279,7 @@ pub fn rate_entry(standard: &Standard, entry: &Entry) -> Result<Outcome, Vec<Ans
 
 fn roll_up(
     standard: &Standard,
-    outcomes: &[Outcome],
+    outcomes: &[Outcome<'_>],
     kind: UnitKind,
     unit_of: impl Fn(&Outcome) -> Option<Unit>,
 ) -> Vec<UnitReport> {
@@ -256,7 +302,12 @@ fn roll_up(
         .collect()
 }
 
-fn unit_report(standard: &Standard, kind: UnitKind, unit: Unit, members: Vec<&Outcome>) -> UnitReport {
+fn unit_report(
+    standard: &Standard,
+    kind: UnitKind,
+    unit: Unit,
+    members: Vec<&Outcome<'_>>,
+) -> UnitReport {
     let mut by_star = [0usize; 6];
     let mut decisions = BTreeMap::new();
     let mut reward_by_level = Vec::new();

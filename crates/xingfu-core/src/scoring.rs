@@ -1,6 +1,6 @@
 //! Scoring one community: clause results → points, share, star, veto, and what the next star needs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -37,7 +37,7 @@ impl Answer {
 #[derive(Debug, Clone, Default)]
 pub struct Assessment {
     /// By clause id.
-    pub answers: BTreeMap<String, Answer>,
+    pub answers: HashMap<String, Answer>,
     /// Operational figures by metric name, used by `metric` clauses without an answer of their own.
     pub metrics: BTreeMap<String, Dec2>,
 }
@@ -67,7 +67,7 @@ pub enum ClauseStatus {
 /// What a clause still lacks, in the clause's own terms.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Shortfall {
+pub enum Shortfall<'s> {
     NotMet,
     NotAssessed,
     Graded {
@@ -75,67 +75,67 @@ pub enum Shortfall {
         max: Dec2,
     },
     Value {
-        measure: String,
-        unit: Option<String>,
+        measure: &'s str,
+        unit: Option<&'s str>,
         have: Dec2,
         need: Dec2,
     },
     Rate {
-        dimension: String,
+        dimension: &'s str,
         have: Dec2,
         need: Dec2,
     },
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ClauseScore {
-    pub id: String,
+pub struct ClauseScore<'s> {
+    pub id: &'s str,
     pub earned: Dec2,
     pub max: Dec2,
     pub status: ClauseStatus,
-    pub shortfall: Option<Shortfall>,
+    pub shortfall: Option<Shortfall<'s>>,
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ItemScore {
-    pub id: String,
-    pub name: String,
+pub struct ItemScore<'s> {
+    pub id: &'s str,
+    pub name: &'s str,
     pub earned: Dec2,
     pub max: Dec2,
-    pub clauses: Vec<ClauseScore>,
+    pub clauses: Vec<ClauseScore<'s>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CategoryScore {
-    pub id: String,
-    pub name: String,
+pub struct CategoryScore<'s> {
+    pub id: &'s str,
+    pub name: &'s str,
     pub earned: Dec2,
     pub max: Dec2,
     /// Percent of this category's points earned, rounded down.
     pub share: Dec2,
-    pub items: Vec<ItemScore>,
+    pub items: Vec<ItemScore<'s>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct VetoHit {
-    pub clause: String,
-    pub text: String,
+pub struct VetoHit<'s> {
+    pub clause: &'s str,
+    pub text: &'s str,
     pub reason: Option<String>,
 }
 
 /// One clause worth fixing on the way to the next star.
 #[derive(Debug, Clone, Serialize)]
-pub struct Fix {
-    pub clause: String,
-    pub text: String,
+pub struct Fix<'s> {
+    pub clause: &'s str,
+    pub text: &'s str,
     pub gain: Dec2,
     pub effort: u8,
-    pub shortfall: Shortfall,
+    pub shortfall: Shortfall<'s>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct NextStar {
+pub struct NextStar<'s> {
     pub level: u8,
     /// The threshold as the standard states it (points, or percent for share rating).
     pub threshold: Dec2,
@@ -143,7 +143,7 @@ pub struct NextStar {
     pub points_needed: Dec2,
     pub points_short: Dec2,
     /// Every clause that could still gain points, cheapest first (effort, then gain).
-    pub candidates: Vec<Fix>,
+    pub candidates: Vec<Fix<'s>>,
     /// How many of `candidates`, taken in order, close the gap (all of them if it cannot be closed).
     pub plan_len: usize,
     /// False when even meeting every clause would not reach the star.
@@ -153,9 +153,9 @@ pub struct NextStar {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Scorecard {
-    pub standard: String,
-    pub version: String,
+pub struct Scorecard<'s> {
+    pub standard: &'s str,
+    pub version: &'s str,
     pub total: Dec2,
     pub max: Dec2,
     /// Percent of `max` earned, rounded down to hundredths.
@@ -166,17 +166,20 @@ pub struct Scorecard {
     pub star_by_score: u8,
     /// The star awarded: 0 when a veto applies.
     pub star: u8,
-    pub vetoed_by: Vec<VetoHit>,
+    pub vetoed_by: Vec<VetoHit<'s>>,
     /// The note the standard attaches to the awarded star, if any.
-    pub star_note: Option<String>,
-    pub categories: Vec<CategoryScore>,
-    pub not_assessed: Vec<String>,
-    pub next_star: Option<NextStar>,
+    pub star_note: Option<&'s str>,
+    pub categories: Vec<CategoryScore<'s>>,
+    pub not_assessed: Vec<&'s str>,
+    pub next_star: Option<NextStar<'s>>,
 }
 
 /// Scores one community. Every answer that does not fit its clause is reported; nothing is scored
 /// then, so a typo never silently becomes zero points.
-pub fn score(standard: &Standard, assessment: &Assessment) -> Result<Scorecard, Vec<AnswerError>> {
+pub fn score<'s>(
+    standard: &'s Standard,
+    assessment: &Assessment,
+) -> Result<Scorecard<'s>, Vec<AnswerError>> {
     let mut errors = Vec::new();
     for id in assessment.answers.keys() {
         if standard.clause(id).is_none() {
@@ -217,10 +220,10 @@ pub fn score(standard: &Standard, assessment: &Assessment) -> Result<Scorecard, 
                 }
                 match scored.status {
                     ClauseStatus::Met => clauses_met += 1,
-                    ClauseStatus::NotAssessed => not_assessed.push(clause.id.clone()),
+                    ClauseStatus::NotAssessed => not_assessed.push(clause.id.as_str()),
                     ClauseStatus::Vetoed => vetoed_by.push(VetoHit {
-                        clause: clause.id.clone(),
-                        text: clause.text.clone(),
+                        clause: &clause.id,
+                        text: &clause.text,
                         reason: scored.note.clone(),
                     }),
                     _ => {}
@@ -230,8 +233,8 @@ pub fn score(standard: &Standard, assessment: &Assessment) -> Result<Scorecard, 
                     && scored.earned < scored.max
                 {
                     candidates.push(Fix {
-                        clause: clause.id.clone(),
-                        text: clause.text.clone(),
+                        clause: &clause.id,
+                        text: &clause.text,
                         gain: scored.max - scored.earned,
                         effort: clause.effort,
                         shortfall: shortfall.clone(),
@@ -240,8 +243,8 @@ pub fn score(standard: &Standard, assessment: &Assessment) -> Result<Scorecard, 
                 clause_scores.push(scored);
             }
             items.push(ItemScore {
-                id: item.id.clone(),
-                name: item.name.clone(),
+                id: &item.id,
+                name: &item.name,
                 earned: clause_scores.iter().map(|c| c.earned).sum(),
                 max: clause_scores.iter().map(|c| c.max).sum(),
                 clauses: clause_scores,
@@ -250,8 +253,8 @@ pub fn score(standard: &Standard, assessment: &Assessment) -> Result<Scorecard, 
         let earned: Dec2 = items.iter().map(|i| i.earned).sum();
         let max: Dec2 = items.iter().map(|i| i.max).sum();
         categories.push(CategoryScore {
-            id: category.id.clone(),
-            name: category.name.clone(),
+            id: &category.id,
+            name: &category.name,
             earned,
             max,
             share: Dec2::percent_of(earned, max),
@@ -265,12 +268,22 @@ pub fn score(standard: &Standard, assessment: &Assessment) -> Result<Scorecard, 
     let total: Dec2 = categories.iter().map(|c| c.earned).sum();
     let max = standard.total_points;
     let star_by_score = star_for(standard, total);
-    let star = if vetoed_by.is_empty() { star_by_score } else { 0 };
-    let star_note = standard.star(star).and_then(|s| s.note.clone());
-    let next_star = next_star(standard, total, star_by_score, candidates, !vetoed_by.is_empty());
+    let star = if vetoed_by.is_empty() {
+        star_by_score
+    } else {
+        0
+    };
+    let star_note = standard.star(star).and_then(|s| s.note.as_deref());
+    let next_star = next_star(
+        standard,
+        total,
+        star_by_score,
+        candidates,
+        !vetoed_by.is_empty(),
+    );
     Ok(Scorecard {
-        standard: standard.id.clone(),
-        version: standard.version.clone(),
+        standard: &standard.id,
+        version: &standard.version,
         total,
         max,
         share: Dec2::percent_of(total, max),
@@ -308,13 +321,13 @@ pub fn star_for(standard: &Standard, total: Dec2) -> u8 {
         .unwrap_or(0)
 }
 
-fn next_star(
-    standard: &Standard,
+fn next_star<'s>(
+    standard: &'s Standard,
     total: Dec2,
     current: u8,
-    mut candidates: Vec<Fix>,
+    mut candidates: Vec<Fix<'s>>,
     blocked_by_veto: bool,
-) -> Option<NextStar> {
+) -> Option<NextStar<'s>> {
     let next = standard
         .stars
         .iter()
@@ -353,22 +366,23 @@ fn answer_error(clause: &Clause, zh: String, en: String) -> AnswerError {
     }
 }
 
-fn score_clause(
-    standard: &Standard,
-    clause: &Clause,
+fn score_clause<'s>(
+    standard: &'s Standard,
+    clause: &'s Clause,
     answer: Option<&Answer>,
     metric: Option<Dec2>,
-) -> Result<ClauseScore, AnswerError> {
+) -> Result<ClauseScore<'s>, AnswerError> {
     let max = clause.points;
     let note = answer.and_then(|a| a.note.clone());
-    let outcome = |earned: Dec2, status: ClauseStatus, shortfall: Option<Shortfall>| ClauseScore {
-        id: clause.id.clone(),
-        earned,
-        max,
-        status,
-        shortfall,
-        note: note.clone(),
-    };
+    let outcome =
+        |earned: Dec2, status: ClauseStatus, shortfall: Option<Shortfall<'s>>| ClauseScore {
+            id: &clause.id,
+            earned,
+            max,
+            status,
+            shortfall,
+            note: note.clone(),
+        };
     let number = answer.and_then(|a| a.number).or(metric);
     let met = answer.and_then(|a| a.met);
 
@@ -398,7 +412,11 @@ fn score_clause(
     match &clause.judge {
         Judge::Met => match (met, number) {
             (Some(true), None) => Ok(outcome(max, ClauseStatus::Met, None)),
-            (Some(false), None) => Ok(outcome(Dec2::ZERO, ClauseStatus::NotMet, Some(Shortfall::NotMet))),
+            (Some(false), None) => Ok(outcome(
+                Dec2::ZERO,
+                ClauseStatus::NotMet,
+                Some(Shortfall::NotMet),
+            )),
             _ => Err(answer_error(
                 clause,
                 "此条款按达标/未达标判定,请填写 true 或 false".into(),
@@ -427,7 +445,16 @@ fn score_clause(
             }
             Ok(graded_outcome(earned, max, &outcome))
         }
-        Judge::Numeric { measure, unit, rule } | Judge::Metric { metric: measure, unit, rule } => {
+        Judge::Numeric {
+            measure,
+            unit,
+            rule,
+        }
+        | Judge::Metric {
+            metric: measure,
+            unit,
+            rule,
+        } => {
             let Some(value) = number.filter(|_| met.is_none()) else {
                 return Err(answer_error(
                     clause,
@@ -437,8 +464,8 @@ fn score_clause(
             };
             let (earned, need) = numeric_points(*rule, value, max);
             let shortfall = Shortfall::Value {
-                measure: measure.clone(),
-                unit: unit.clone(),
+                measure,
+                unit: unit.as_deref(),
                 have: value,
                 need,
             };
@@ -461,12 +488,12 @@ fn score_clause(
             }
             let dimension = standard
                 .dimension(dimension)
-                .map(|d| d.name.clone())
-                .unwrap_or_else(|| dimension.clone());
+                .map_or(dimension.as_str(), |d| d.name.as_str());
             let (earned, need) = match scoring {
-                SurveyScoring::Threshold { threshold } => {
-                    (if rate >= *threshold { max } else { Dec2::ZERO }, *threshold)
-                }
+                SurveyScoring::Threshold { threshold } => (
+                    if rate >= *threshold { max } else { Dec2::ZERO },
+                    *threshold,
+                ),
                 SurveyScoring::Proportional => (max.scale(rate.0, Dec2::HUNDRED.0), Dec2::HUNDRED),
             };
             let shortfall = Shortfall::Rate {
@@ -479,11 +506,11 @@ fn score_clause(
     }
 }
 
-fn graded_outcome(
+fn graded_outcome<'s>(
     earned: Dec2,
     max: Dec2,
-    outcome: &dyn Fn(Dec2, ClauseStatus, Option<Shortfall>) -> ClauseScore,
-) -> ClauseScore {
+    outcome: &dyn Fn(Dec2, ClauseStatus, Option<Shortfall<'s>>) -> ClauseScore<'s>,
+) -> ClauseScore<'s> {
     if earned == max {
         outcome(earned, ClauseStatus::Met, None)
     } else {
@@ -496,12 +523,12 @@ fn graded_outcome(
     }
 }
 
-fn status_with_shortfall(
+fn status_with_shortfall<'s>(
     earned: Dec2,
     max: Dec2,
-    shortfall: Shortfall,
-    outcome: &dyn Fn(Dec2, ClauseStatus, Option<Shortfall>) -> ClauseScore,
-) -> ClauseScore {
+    shortfall: Shortfall<'s>,
+    outcome: &dyn Fn(Dec2, ClauseStatus, Option<Shortfall<'s>>) -> ClauseScore<'s>,
+) -> ClauseScore<'s> {
     if earned == max {
         outcome(earned, ClauseStatus::Met, None)
     } else if earned == Dec2::ZERO {
@@ -514,7 +541,9 @@ fn status_with_shortfall(
 /// Points for a counted value, and the value that would earn full points.
 fn numeric_points(rule: NumericRule, value: Dec2, max: Dec2) -> (Dec2, Dec2) {
     match rule {
-        NumericRule::AtLeast { value: need } => (if value >= need { max } else { Dec2::ZERO }, need),
+        NumericRule::AtLeast { value: need } => {
+            (if value >= need { max } else { Dec2::ZERO }, need)
+        }
         NumericRule::AtMost { value: need } => (if value <= need { max } else { Dec2::ZERO }, need),
         NumericRule::Linear { zero_at, full_at } => {
             let (progress, span) = if full_at > zero_at {

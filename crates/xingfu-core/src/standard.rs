@@ -28,6 +28,10 @@ pub struct Standard {
     pub phases: Vec<Phase>,
     pub survey_dimensions: Vec<SurveyDimension>,
     pub categories: Vec<Category>,
+    /// Clause id → (category, item, clause) positions, built on the first lookup. A standard is
+    /// not edited after it is loaded, so the cache cannot go stale.
+    #[serde(skip)]
+    pub clause_index: std::sync::OnceLock<std::collections::HashMap<String, (usize, usize, usize)>>,
 }
 
 /// What is rated.
@@ -254,10 +258,17 @@ impl Judge {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum NumericRule {
-    AtLeast { value: Dec2 },
-    AtMost { value: Dec2 },
+    AtLeast {
+        value: Dec2,
+    },
+    AtMost {
+        value: Dec2,
+    },
     /// Points rise linearly from `zero_at` (none) to `full_at` (all); either direction.
-    Linear { zero_at: Dec2, full_at: Dec2 },
+    Linear {
+        zero_at: Dec2,
+        full_at: Dec2,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -335,7 +346,19 @@ impl Standard {
     }
 
     pub fn clause(&self, id: &str) -> Option<&Clause> {
-        self.clauses().find(|c| c.id == id)
+        let index = self.clause_index.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (ci, category) in self.categories.iter().enumerate() {
+                for (ii, item) in category.items.iter().enumerate() {
+                    for (ki, clause) in item.clauses.iter().enumerate() {
+                        index.entry(clause.id.clone()).or_insert((ci, ii, ki));
+                    }
+                }
+            }
+            index
+        });
+        let &(ci, ii, ki) = index.get(id)?;
+        Some(&self.categories[ci].items[ii].clauses[ki])
     }
 
     pub fn item_count(&self) -> usize {

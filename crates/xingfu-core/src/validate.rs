@@ -52,7 +52,11 @@ pub fn validate(standard: &Standard) -> Vec<Problem> {
 fn check_ids(standard: &Standard, problems: &mut Vec<Problem>) {
     let mut all: Vec<(&str, &'static str, Location)> = Vec::new();
     for category in &standard.categories {
-        all.push((&category.id, "类别", Location::Category(category.id.clone())));
+        all.push((
+            &category.id,
+            "类别",
+            Location::Category(category.id.clone()),
+        ));
         for item in &category.items {
             all.push((&item.id, "项目", Location::Item(item.id.clone())));
             for clause in &item.clauses {
@@ -109,7 +113,10 @@ fn check_points(standard: &Standard, problems: &mut Vec<Problem>) {
             {
                 problems.push(problem(
                     Location::Item(item.id.clone()),
-                    format!("项目 {} 声明 {declared} 分,但其条款合计 {item_sum} 分", item.id),
+                    format!(
+                        "项目 {} 声明 {declared} 分,但其条款合计 {item_sum} 分",
+                        item.id
+                    ),
                     format!(
                         "item {} declares {declared} points but its clauses add up to {item_sum}",
                         item.id
@@ -154,8 +161,13 @@ fn check_points(standard: &Standard, problems: &mut Vec<Problem>) {
             .categories
             .iter()
             .map(|c| {
-                let sum: Dec2 = c.items.iter().flat_map(|i| &i.clauses).map(|cl| cl.points).sum();
-                sum.to_string()
+                let sum: Dec2 = c
+                    .items
+                    .iter()
+                    .flat_map(|i| &i.clauses)
+                    .map(|cl| cl.points)
+                    .sum();
+                format!("{} {sum}", c.id)
             })
             .collect();
         problems.push(problem(
@@ -195,7 +207,10 @@ fn check_clauses(standard: &Standard, problems: &mut Vec<Problem>) {
             if clause.judge != Judge::Met {
                 problems.push(problem(
                     at(),
-                    format!("一票否决条款 {} 的判定方式必须是 met(达标/未达标)", clause.id),
+                    format!(
+                        "一票否决条款 {} 的判定方式必须是 met(达标/未达标)",
+                        clause.id
+                    ),
                     format!("veto clause {} must be judged as met / not met", clause.id),
                 ));
             }
@@ -203,7 +218,10 @@ fn check_clauses(standard: &Standard, problems: &mut Vec<Problem>) {
                 problems.push(problem(
                     at(),
                     format!("一票否决条款 {} 不计分,分值应为 0", clause.id),
-                    format!("veto clause {} carries no points; set points = 0", clause.id),
+                    format!(
+                        "veto clause {} carries no points; set points = 0",
+                        clause.id
+                    ),
                 ));
             }
         } else if clause.points == Dec2::ZERO {
@@ -255,8 +273,14 @@ fn check_clauses(standard: &Standard, problems: &mut Vec<Problem>) {
                 {
                     problems.push(problem(
                         at(),
-                        format!("条款 {} 的满意率门槛 {threshold}% 不在 0–100 之间", clause.id),
-                        format!("clause {}: threshold {threshold}% is not within 0–100", clause.id),
+                        format!(
+                            "条款 {} 的满意率门槛 {threshold}% 不在 0–100 之间",
+                            clause.id
+                        ),
+                        format!(
+                            "clause {}: threshold {threshold}% is not within 0–100",
+                            clause.id
+                        ),
                     ));
                 }
             }
@@ -293,8 +317,14 @@ fn check_stars(standard: &Standard, problems: &mut Vec<Problem>) {
         if star.min.is_negative() || star.min > ceiling {
             problems.push(problem(
                 at(),
-                format!("{}星门槛 {}{unit} 超出 0–{ceiling}{unit}", star.level, star.min),
-                format!("{}-star threshold {} is outside 0–{ceiling}", star.level, star.min),
+                format!(
+                    "{}星门槛 {}{unit} 超出 0–{ceiling}{unit}",
+                    star.level, star.min
+                ),
+                format!(
+                    "{}-star threshold {} is outside 0–{ceiling}",
+                    star.level, star.min
+                ),
             ));
         }
         if index > 0 {
@@ -302,7 +332,10 @@ fn check_stars(standard: &Standard, problems: &mut Vec<Problem>) {
             if star.level <= previous.level {
                 problems.push(problem(
                     at(),
-                    format!("星级未按从低到高排列:{}星排在{}星之后", star.level, previous.level),
+                    format!(
+                        "星级未按从低到高排列:{}星排在{}星之后",
+                        star.level, previous.level
+                    ),
                     format!(
                         "star levels are not in increasing order: {} after {}",
                         star.level, previous.level
@@ -366,7 +399,12 @@ fn check_rewards(standard: &Standard, problems: &mut Vec<Problem>) {
                 "reward amount is negative".into(),
             ));
         }
-        check_shares(at, &format!("{}星奖励", reward.level), &reward.shares, problems);
+        check_shares(
+            at,
+            &format!("{}星奖励", reward.level),
+            &reward.shares,
+            problems,
+        );
     }
     let mut levels: Vec<u8> = rewards.stars.iter().map(|r| r.level).collect();
     levels.sort_unstable();
@@ -385,7 +423,10 @@ fn check_rewards(standard: &Standard, problems: &mut Vec<Problem>) {
             problems.push(problem(
                 at.clone(),
                 format!("晋升奖励 {}→{} 不是晋升", promotion.from, promotion.to),
-                format!("promotion {}→{} does not go up", promotion.from, promotion.to),
+                format!(
+                    "promotion {}→{} does not go up",
+                    promotion.from, promotion.to
+                ),
             ));
         }
         for level in [promotion.from, promotion.to] {
@@ -430,7 +471,12 @@ fn check_expected_counts(standard: &Standard, problems: &mut Vec<Problem>) {
         return;
     };
     let actual = [
-        ("类别", "categories", expect.categories, standard.categories.len()),
+        (
+            "类别",
+            "categories",
+            expect.categories,
+            standard.categories.len(),
+        ),
         ("项目", "items", expect.items, standard.item_count()),
         ("条款", "clauses", expect.clauses, standard.clause_count()),
     ];

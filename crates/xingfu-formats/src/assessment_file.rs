@@ -26,7 +26,11 @@ use xingfu_core::scoring::{Answer, Assessment};
 use crate::problem::FileProblem;
 
 /// Reads an assessment; `file` decides the syntax (`.json` is JSON, anything else TOML).
-pub fn load_assessment(file: &str, text: &str, standard: &Standard) -> Result<Entry, Vec<FileProblem>> {
+pub fn load_assessment(
+    file: &str,
+    text: &str,
+    standard: &Standard,
+) -> Result<Entry, Vec<FileProblem>> {
     let value: Value = if file.ends_with(".json") {
         serde_json::from_str(text).map_err(|e| {
             vec![FileProblem::new(
@@ -71,10 +75,19 @@ const TOP_KEYS: &[&str] = &[
     "metrics",
 ];
 
-fn entry_from_value(file: &str, value: &Value, standard: &Standard) -> Result<Entry, Vec<FileProblem>> {
+fn entry_from_value(
+    file: &str,
+    value: &Value,
+    standard: &Standard,
+) -> Result<Entry, Vec<FileProblem>> {
     let mut problems = Vec::new();
     let Some(top) = value.as_object() else {
-        return Err(vec![problem(file, None, "文件内容应是一个表".into(), "the file must hold a table".into())]);
+        return Err(vec![problem(
+            file,
+            None,
+            "文件内容应是一个表".into(),
+            "the file must hold a table".into(),
+        )]);
     };
     for k in top.keys() {
         if !TOP_KEYS.contains(&k.as_str()) {
@@ -94,7 +107,10 @@ fn entry_from_value(file: &str, value: &Value, standard: &Standard) -> Result<En
             file,
             None,
             format!("此评估写明标准 {named},但所用标准是 {}", standard.id),
-            format!("this assessment names standard {named}, but {} is in use", standard.id),
+            format!(
+                "this assessment names standard {named}, but {} is in use",
+                standard.id
+            ),
         ));
     }
     let code = match top.get("community") {
@@ -199,7 +215,9 @@ fn number_of(v: &Value) -> Option<Result<Dec2, String>> {
 pub fn yes_no(text: &str) -> Option<bool> {
     match text.trim().to_lowercase().as_str() {
         "true" | "yes" | "y" | "是" | "达标" | "符合" | "√" | "✓" | "有" => Some(true),
-        "false" | "no" | "n" | "否" | "未达标" | "不达标" | "不符合" | "×" | "✗" | "无" => Some(false),
+        "false" | "no" | "n" | "否" | "未达标" | "不达标" | "不符合" | "×" | "✗" | "无" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -239,7 +257,10 @@ pub fn read_answer(standard: &Standard, id: &str, value: &Value) -> Result<Answe
                 match k.as_str() {
                     "met" => {
                         answer.met = Some(v.as_bool().ok_or_else(|| {
-                            ("met 应是 true 或 false".to_string(), "met must be true or false".to_string())
+                            (
+                                "met 应是 true 或 false".to_string(),
+                                "met must be true or false".to_string(),
+                            )
                         })?)
                     }
                     "points" | "value" | "rate" => match number_of(v) {
@@ -276,7 +297,10 @@ fn read_veto(value: &Value) -> Result<Answer, Message> {
             "write a veto item as { vetoed = true, reason = \"…\" } or { vetoed = false }".into(),
         ));
     };
-    if let Some(k) = map.keys().find(|k| !["vetoed", "reason", "note"].contains(&k.as_str())) {
+    if let Some(k) = map
+        .keys()
+        .find(|k| !["vetoed", "reason", "note"].contains(&k.as_str()))
+    {
         return Err((
             format!("一票否决项只接受 vetoed 和 reason,不接受 {k}"),
             format!("a veto item takes vetoed and reason, not {k}"),

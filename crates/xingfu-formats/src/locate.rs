@@ -55,7 +55,11 @@ impl Locator {
                         continue;
                     }
                     (Segment::Index(i), item) => {
-                        if let Some(span) = item.as_array().and_then(|a| a.get(*i)).and_then(|v| v.span()) {
+                        if let Some(span) = item
+                            .as_array()
+                            .and_then(|a| a.get(*i))
+                            .and_then(|v| v.span())
+                        {
                             best = Some(span.start);
                         }
                         break;
@@ -98,9 +102,9 @@ fn collect(path: &serde_ignored::Path, out: &mut Vec<Segment>) {
             collect(parent, out);
             out.push(Segment::Key(key.clone()));
         }
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
-            collect(parent, out)
-        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => collect(parent, out),
     }
 }
 

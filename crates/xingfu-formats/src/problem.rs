@@ -16,7 +16,13 @@ pub struct FileProblem {
 }
 
 impl FileProblem {
-    pub fn new(file: &str, line: Option<usize>, id: Option<String>, zh: String, en: String) -> Self {
+    pub fn new(
+        file: &str,
+        line: Option<usize>,
+        id: Option<String>,
+        zh: String,
+        en: String,
+    ) -> Self {
         FileProblem {
             file: file.to_string(),
             line,

@@ -88,19 +88,33 @@ fn read_directory(dir: &Path, standard: &Standard) -> Result<RoundInput, Fatal> 
         .map_err(|e| io_problem(&shown, &e))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("toml" | "json")))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("toml" | "json")
+            )
+        })
         .collect();
     files.sort();
+    // Parsing dominates a large round: split the files over the available cores, keeping order.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = files.len().div_ceil(workers).max(1);
+    let parts: Vec<RoundInput> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || read_files(part, standard)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
     let mut input = RoundInput::default();
-    for file in files {
-        let shown = file.display().to_string();
-        match std::fs::read_to_string(&file) {
-            Ok(text) => match load_assessment(&shown, &text, standard) {
-                Ok(entry) => input.entries.push(entry),
-                Err(problems) => input.problems.extend(problems),
-            },
-            Err(e) => input.problems.extend(io_problem(&shown, &e)),
-        }
+    for part in parts {
+        input.entries.extend(part.entries);
+        input.problems.extend(part.problems);
     }
     if input.entries.is_empty() && input.problems.is_empty() {
         return Err(vec![FileProblem::new(
@@ -112,6 +126,21 @@ fn read_directory(dir: &Path, standard: &Standard) -> Result<RoundInput, Fatal> 
         )]);
     }
     Ok(input)
+}
+
+fn read_files(files: &[std::path::PathBuf], standard: &Standard) -> RoundInput {
+    let mut input = RoundInput::default();
+    for file in files {
+        let shown = file.display().to_string();
+        match std::fs::read_to_string(file) {
+            Ok(text) => match load_assessment(&shown, &text, standard) {
+                Ok(entry) => input.entries.push(entry),
+                Err(problems) => input.problems.extend(problems),
+            },
+            Err(e) => input.problems.extend(io_problem(&shown, &e)),
+        }
+    }
+    input
 }
 
 /// What a sheet column holds.
@@ -150,7 +179,13 @@ fn read_rows(
 ) -> Result<RoundInput, Fatal> {
     let mut rows = rows.into_iter();
     let Some(header) = rows.next() else {
-        return Err(vec![FileProblem::new(file, None, None, "表格是空的".into(), "the sheet is empty".into())]);
+        return Err(vec![FileProblem::new(
+            file,
+            None,
+            None,
+            "表格是空的".into(),
+            "the sheet is empty".into(),
+        )]);
     };
     let mut columns = Vec::with_capacity(header.len());
     let mut fatal = Vec::new();
@@ -166,8 +201,16 @@ fn read_rows(
                     file,
                     Some(first_line),
                     Some(name.trim().to_string()),
-                    format!("第 {} 列的表头 {name:?} 既不是已知的列,也不是标准 {} 的条款编号", index + 1, standard.id),
-                    format!("column {} header {name:?} is neither a known column nor a clause id of {}", index + 1, standard.id),
+                    format!(
+                        "第 {} 列的表头 {name:?} 既不是已知的列,也不是标准 {} 的条款编号",
+                        index + 1,
+                        standard.id
+                    ),
+                    format!(
+                        "column {} header {name:?} is neither a known column nor a clause id of {}",
+                        index + 1,
+                        standard.id
+                    ),
                 ));
                 columns.push(None);
             }
@@ -235,9 +278,13 @@ fn read_rows(
                         Ok(answer) => {
                             entry.assessment.answers.insert(id.clone(), answer);
                         }
-                        Err((zh, en)) => {
-                            problems.push(FileProblem::new(file, Some(line), Some(id.clone()), zh, en))
-                        }
+                        Err((zh, en)) => problems.push(FileProblem::new(
+                            file,
+                            Some(line),
+                            Some(id.clone()),
+                            zh,
+                            en,
+                        )),
                     }
                 }
             }
@@ -254,8 +301,14 @@ fn read_rows(
         if entry.name.is_empty() {
             entry.name = entry.code.clone();
         }
-        entry.street = street_code.map(|code| Unit { code, name: street_name });
-        entry.district = district_code.map(|code| Unit { code, name: district_name });
+        entry.street = street_code.map(|code| Unit {
+            code,
+            name: street_name,
+        });
+        entry.district = district_code.map(|code| Unit {
+            code,
+            name: district_name,
+        });
         if problems.is_empty() {
             input.entries.push(entry);
         } else {

@@ -8,11 +8,26 @@ use crate::standard_file::load_standard;
 
 /// (id, file text) of every shipped standard.
 pub const SHIPPED: &[(&str, &str)] = &[
-    ("weihai-lingang-2020", include_str!("../../../standards/weihai-lingang-2020.toml")),
-    ("weihai-jzxf-2022", include_str!("../../../standards/weihai-jzxf-2022.toml")),
-    ("lucheng-2012", include_str!("../../../standards/lucheng-2012.toml")),
-    ("fengze-centre", include_str!("../../../standards/fengze-centre.toml")),
-    ("weibin-four-types", include_str!("../../../standards/weibin-four-types.toml")),
+    (
+        "weihai-lingang-2020",
+        include_str!("../../../standards/weihai-lingang-2020.toml"),
+    ),
+    (
+        "weihai-jzxf-2022",
+        include_str!("../../../standards/weihai-jzxf-2022.toml"),
+    ),
+    (
+        "lucheng-2012",
+        include_str!("../../../standards/lucheng-2012.toml"),
+    ),
+    (
+        "fengze-centre",
+        include_str!("../../../standards/fengze-centre.toml"),
+    ),
+    (
+        "weibin-four-types",
+        include_str!("../../../standards/weibin-four-types.toml"),
+    ),
 ];
 
 pub fn ids() -> impl Iterator<Item = &'static str> {

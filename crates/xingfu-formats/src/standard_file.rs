@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
+use xingfu_core::Standard;
 use xingfu_core::decimal::{Dec2, Fen};
 use xingfu_core::standard::{
     Category, Clause, CostShare, DEFAULT_EFFORT, ExpectedCounts, GovLevel, Item, Judge, Method,
@@ -12,7 +13,6 @@ use xingfu_core::standard::{
     Subject, SurveyDimension, SurveyScoring, Target,
 };
 use xingfu_core::validate::{Location, validate};
-use xingfu_core::Standard;
 
 use crate::locate::{Locator, Segment, display, key, segments_of};
 use crate::problem::FileProblem;
@@ -229,9 +229,9 @@ pub fn load_standard(file: &str, text: &str) -> Result<Standard, Vec<FileProblem
     let locator = Locator::new(text);
     let mut unknown = Vec::new();
     let deserializer = toml::Deserializer::parse(text);
-    let raw: RawFile = match deserializer.and_then(|d| {
-        serde_ignored::deserialize(d, |path| unknown.push(segments_of(&path)))
-    }) {
+    let raw: RawFile = match deserializer
+        .and_then(|d| serde_ignored::deserialize(d, |path| unknown.push(segments_of(&path))))
+    {
         Ok(raw) => raw,
         Err(error) => {
             let line = error.span().map(|s| locator.line_of_offset(s.start));
@@ -268,9 +268,10 @@ pub fn load_standard(file: &str, text: &str) -> Result<Standard, Vec<FileProblem
             .cloned()
             .unwrap_or_else(|| vec![key("standard")]);
         let id = match &problem.location {
-            Location::Category(id) | Location::Item(id) | Location::Clause(id) | Location::Dimension(id) => {
-                Some(id.clone())
-            }
+            Location::Category(id)
+            | Location::Item(id)
+            | Location::Clause(id)
+            | Location::Dimension(id) => Some(id.clone()),
             Location::Star(level) | Location::StarReward(level) => Some(format!("{level}★")),
             Location::Promotion(from, to) => Some(format!("{from}→{to}")),
             Location::Target(i) => Some(format!("targets[{i}]")),
@@ -288,7 +289,9 @@ pub fn load_standard(file: &str, text: &str) -> Result<Standard, Vec<FileProblem
 
 fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
     let header = raw.standard;
-    reader.paths.insert(Location::Standard, vec![key("standard"), key("id")]);
+    reader
+        .paths
+        .insert(Location::Standard, vec![key("standard"), key("id")]);
     let rating = match header.rating.as_str() {
         "points" => RatingBasis::Points,
         "share" => RatingBasis::Share,
@@ -319,12 +322,21 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
     let mut stars = Vec::new();
     for (i, star) in raw.stars.into_iter().enumerate() {
         let base = vec![key("stars"), Segment::Index(i)];
-        reader
-            .paths
-            .insert(Location::Star(star.level), [base.clone(), vec![key("level")]].concat());
-        let approval = reader.gov_level([base.clone(), vec![key("approval")]].concat(), None, &star.approval);
+        reader.paths.insert(
+            Location::Star(star.level),
+            [base.clone(), vec![key("level")]].concat(),
+        );
+        let approval = reader.gov_level(
+            [base.clone(), vec![key("approval")]].concat(),
+            None,
+            &star.approval,
+        );
         let recommended_by = star.recommended_by.as_deref().map(|text| {
-            reader.gov_level([base.clone(), vec![key("recommended_by")]].concat(), None, text)
+            reader.gov_level(
+                [base.clone(), vec![key("recommended_by")]].concat(),
+                None,
+                text,
+            )
         });
         stars.push(StarLevel {
             level: star.level,
@@ -341,7 +353,9 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
         let mut star_rewards = Vec::new();
         for (i, reward) in rewards.star.into_iter().enumerate() {
             let base = vec![key("rewards"), key("star"), Segment::Index(i)];
-            reader.paths.insert(Location::StarReward(reward.level), base.clone());
+            reader
+                .paths
+                .insert(Location::StarReward(reward.level), base.clone());
             let shares = reader.shares(&base, &reward.shares);
             star_rewards.push(StarReward {
                 level: reward.level,
@@ -352,9 +366,10 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
         let mut promotions = Vec::new();
         for (i, promotion) in rewards.promotion.into_iter().enumerate() {
             let base = vec![key("rewards"), key("promotion"), Segment::Index(i)];
-            reader
-                .paths
-                .insert(Location::Promotion(promotion.from, promotion.to), base.clone());
+            reader.paths.insert(
+                Location::Promotion(promotion.from, promotion.to),
+                base.clone(),
+            );
             let shares = reader.shares(&base, &promotion.shares);
             promotions.push(PromotionReward {
                 from: promotion.from,
@@ -375,7 +390,9 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
         .into_iter()
         .enumerate()
         .map(|(i, t)| {
-            reader.paths.insert(Location::Target(i), vec![key("targets"), Segment::Index(i)]);
+            reader
+                .paths
+                .insert(Location::Target(i), vec![key("targets"), Segment::Index(i)]);
             Target {
                 min_stars: t.min_stars,
                 percent: t.percent,
@@ -394,7 +411,12 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
         .map(|(i, d)| {
             reader.paths.insert(
                 Location::Dimension(d.id.clone()),
-                vec![key("survey"), key("dimensions"), Segment::Index(i), key("id")],
+                vec![
+                    key("survey"),
+                    key("dimensions"),
+                    Segment::Index(i),
+                    key("id"),
+                ],
             );
             SurveyDimension {
                 id: d.id,
@@ -413,18 +435,24 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
             .or_insert_with(|| [category_path.clone(), vec![key("id")]].concat());
         let mut items = Vec::new();
         for (ii, item) in category.items.into_iter().enumerate() {
-            let item_path = [category_path.clone(), vec![key("items"), Segment::Index(ii)]].concat();
+            let item_path = [
+                category_path.clone(),
+                vec![key("items"), Segment::Index(ii)],
+            ]
+            .concat();
             reader
                 .paths
                 .entry(Location::Item(item.id.clone()))
                 .or_insert_with(|| [item_path.clone(), vec![key("id")]].concat());
             let mut clauses = Vec::new();
             for (ki, clause) in item.clauses.into_iter().enumerate() {
-                let clause_path = [item_path.clone(), vec![key("clauses"), Segment::Index(ki)]].concat();
-                reader
-                    .paths
-                    .entry(Location::Clause(clause.id.clone()))
-                    .or_insert_with(|| [clause_path.clone(), vec![key("id")]].concat());
+                let clause_path =
+                    [item_path.clone(), vec![key("clauses"), Segment::Index(ki)]].concat();
+                // The last occurrence wins, so a duplicate id is reported where it repeats.
+                reader.paths.insert(
+                    Location::Clause(clause.id.clone()),
+                    [clause_path.clone(), vec![key("id")]].concat(),
+                );
                 clauses.push(convert_clause(reader, &clause_path, clause));
             }
             items.push(Item {
@@ -477,6 +505,7 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
             .collect(),
         survey_dimensions,
         categories,
+        clause_index: Default::default(),
     }
 }
 
@@ -510,8 +539,12 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
         ("unit", raw.unit.is_some()),
     ];
     let allowed: &[&str] = match raw.judge.as_str() {
-        "numeric" => &["measure", "unit", "at_least", "at_most", "full_at", "zero_at"],
-        "metric" => &["metric", "unit", "at_least", "at_most", "full_at", "zero_at"],
+        "numeric" => &[
+            "measure", "unit", "at_least", "at_most", "full_at", "zero_at",
+        ],
+        "metric" => &[
+            "metric", "unit", "at_least", "at_most", "full_at", "zero_at",
+        ],
         "survey" => &["dimension", "threshold", "scoring"],
         _ => &[],
     };
@@ -574,7 +607,9 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
                 String::new()
             });
             let scoring = match (raw.scoring.as_deref(), raw.threshold) {
-                (None | Some("threshold"), Some(threshold)) => SurveyScoring::Threshold { threshold },
+                (None | Some("threshold"), Some(threshold)) => {
+                    SurveyScoring::Threshold { threshold }
+                }
                 (Some("proportional"), None) => SurveyScoring::Proportional,
                 (Some("proportional"), Some(_)) => {
                     reader.at(

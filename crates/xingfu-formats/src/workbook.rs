@@ -34,7 +34,11 @@ impl Labels {
     }
 
     pub fn level(&self, level: GovLevel) -> &'static str {
-        if self.english { level.key() } else { level.zh() }
+        if self.english {
+            level.key()
+        } else {
+            level.zh()
+        }
     }
 }
 
@@ -43,7 +47,11 @@ fn yuan(amount: Fen) -> f64 {
 }
 
 /// Writes the workbook and returns its bytes.
-pub fn round_workbook(report: &RoundReport, standard: &Standard, english: bool) -> Result<Vec<u8>, XlsxError> {
+pub fn round_workbook(
+    report: &RoundReport,
+    standard: &Standard,
+    english: bool,
+) -> Result<Vec<u8>, XlsxError> {
     let labels = Labels { english };
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
@@ -52,7 +60,13 @@ pub fn round_workbook(report: &RoundReport, standard: &Standard, english: bool) 
 
     let levels: Vec<GovLevel> = GovLevel::ALL
         .into_iter()
-        .filter(|level| report.overall.reward_by_level.iter().any(|p| p.level == *level))
+        .filter(|level| {
+            report
+                .overall
+                .reward_by_level
+                .iter()
+                .any(|p| p.level == *level)
+        })
         .collect();
 
     // Communities.
@@ -78,7 +92,11 @@ pub fn round_workbook(report: &RoundReport, standard: &Standard, english: bool) 
     .map(|s| s.to_string())
     .collect();
     for level in &levels {
-        headers.push(format!("{}{}", labels.level(*level), labels.t("承担(元)", " pays (CNY)")));
+        headers.push(format!(
+            "{}{}",
+            labels.level(*level),
+            labels.t("承担(元)", " pays (CNY)")
+        ));
     }
     write_header(sheet, &headers, &bold)?;
     for (i, o) in report.outcomes.iter().enumerate() {
@@ -90,7 +108,7 @@ pub fn round_workbook(report: &RoundReport, standard: &Standard, english: bool) 
         sheet.write_number(row, 4, o.total.to_f64())?;
         sheet.write_number_with_format(row, 5, o.share.to_f64(), &percent)?;
         sheet.write_number(row, 6, f64::from(o.star_by_score))?;
-        let veto: Vec<&str> = o.vetoed_by.iter().map(|v| v.clause.as_str()).collect();
+        let veto: Vec<&str> = o.vetoed_by.iter().map(|v| v.clause).collect();
         sheet.write_string(row, 7, veto.join(", "))?;
         sheet.write_number(row, 8, f64::from(o.star))?;
         sheet.write_number(row, 9, f64::from(o.previous_star))?;
@@ -98,11 +116,19 @@ pub fn round_workbook(report: &RoundReport, standard: &Standard, english: bool) 
         let approval = o
             .approval
             .as_ref()
-            .map(|a| a.body.clone().unwrap_or_else(|| labels.level(a.level).to_string()))
+            .map(|a| {
+                a.body
+                    .clone()
+                    .unwrap_or_else(|| labels.level(a.level).to_string())
+            })
             .unwrap_or_default();
         sheet.write_string(row, 11, approval)?;
         sheet.write_number_with_format(row, 12, yuan(o.reward.amount), &money)?;
-        sheet.write_string(row, 13, crate::workbook::basis_text(&o.reward.basis, english))?;
+        sheet.write_string(
+            row,
+            13,
+            crate::workbook::basis_text(&o.reward.basis, english),
+        )?;
         for (j, level) in levels.iter().enumerate() {
             let amount = o
                 .reward
@@ -123,15 +149,21 @@ pub fn round_workbook(report: &RoundReport, standard: &Standard, english: bool) 
     ] {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;
-        write_units(sheet, units, standard, &labels, &levels, &bold, &money, &percent)?;
+        write_units(
+            sheet, units, standard, &labels, &levels, &bold, &money, &percent,
+        )?;
     }
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(labels.t("未能评定", "Rejected"))?;
     write_header(
         sheet,
-        &[labels.t("社区编码", "Code"), labels.t("社区名称", "Name"), labels.t("原因", "Reason")]
-            .map(str::to_string),
+        &[
+            labels.t("社区编码", "Code"),
+            labels.t("社区名称", "Name"),
+            labels.t("原因", "Reason"),
+        ]
+        .map(str::to_string),
         &bold,
     )?;
     let mut row = 1;
@@ -148,7 +180,8 @@ pub fn round_workbook(report: &RoundReport, standard: &Standard, english: bool) 
 }
 
 fn unit_text(unit: Option<&xingfu_core::round::Unit>) -> &str {
-    unit.map(|u| u.name.as_deref().unwrap_or(&u.code)).unwrap_or("")
+    unit.map(|u| u.name.as_deref().unwrap_or(&u.code))
+        .unwrap_or("")
 }
 
 fn write_header(sheet: &mut Worksheet, headers: &[String], bold: &Format) -> Result<(), XlsxError> {
@@ -183,12 +216,20 @@ fn write_units(
         let s = target.min_stars;
         headers.push(format!("≥{s}★ {}", labels.t("数量", "count")));
         headers.push(format!("≥{s}★ %"));
-        headers.push(format!("≥{s}★ {}{}%", labels.t("目标", "target "), target.percent));
+        headers.push(format!(
+            "≥{s}★ {}{}%",
+            labels.t("目标", "target "),
+            target.percent
+        ));
         headers.push(format!("≥{s}★ {}", labels.t("尚差(个)", "short by")));
     }
     headers.push(labels.t("奖励合计(元)", "Rewards (CNY)").into());
     for level in levels {
-        headers.push(format!("{}{}", labels.level(*level), labels.t("承担(元)", " pays (CNY)")));
+        headers.push(format!(
+            "{}{}",
+            labels.level(*level),
+            labels.t("承担(元)", " pays (CNY)")
+        ));
     }
     write_header(sheet, &headers, bold)?;
     for (i, unit) in units.iter().enumerate() {
@@ -207,7 +248,15 @@ fn write_units(
         for progress in &unit.targets {
             sheet.write_number(row, col, progress.count as f64)?;
             sheet.write_number_with_format(row, col + 1, progress.percent.to_f64(), percent)?;
-            sheet.write_string(row, col + 2, if progress.met { labels.t("达成", "met") } else { labels.t("未达成", "not met") })?;
+            sheet.write_string(
+                row,
+                col + 2,
+                if progress.met {
+                    labels.t("达成", "met")
+                } else {
+                    labels.t("未达成", "not met")
+                },
+            )?;
             sheet.write_number(row, col + 3, progress.short_by as f64)?;
             col += 4;
         }

@@ -31,7 +31,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 
@@ -53,15 +56,26 @@ pub fn write_province(dir: &Path, standard: &Standard, communities: usize) -> Re
         let quality = 40 + rng.below(61); // percent of clauses met, 40–100
         let previous = [0u8, 2, 3, 4, 5][rng.below(5) as usize];
         let mut text = String::with_capacity(4096);
-        let _ = writeln!(text, "community = \"{code}\"\nname = \"社区{i}\"\nprevious_star = {previous}\n\n[answers]");
+        let _ = writeln!(
+            text,
+            "community = \"{code}\"\nname = \"社区{i}\"\nprevious_star = {previous}\n\n[answers]"
+        );
         for clause in &clauses {
             let met = rng.below(100) < quality;
             let answer = match &clause.judge {
                 Judge::Numeric { .. } | Judge::Metric { .. } => {
-                    format!("{}", if met { 10 + rng.below(20) } else { rng.below(10) })
+                    format!(
+                        "{}",
+                        if met {
+                            10 + rng.below(20)
+                        } else {
+                            rng.below(10)
+                        }
+                    )
                 }
                 Judge::Survey { .. } => format!("{}.{}", 80 + rng.below(20), rng.below(10)),
-                Judge::Graded => format!("{}", if met { clause.points.to_string() } else { "0".into() }),
+                Judge::Graded if met => clause.points.to_string(),
+                Judge::Graded => "0".into(),
                 Judge::Met => format!("{met}"),
             };
             let _ = writeln!(text, "\"{}\" = {answer}", clause.id);
@@ -80,7 +94,12 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-pub fn rate(communities: usize, runs: usize, dir: Option<&Path>, english: bool) -> Result<ExitCode> {
+pub fn rate(
+    communities: usize,
+    runs: usize,
+    dir: Option<&Path>,
+    english: bool,
+) -> Result<ExitCode> {
     let standard = province_standard(english)?;
     let temp;
     let dir = match dir {
@@ -90,7 +109,10 @@ pub fn rate(communities: usize, runs: usize, dir: Option<&Path>, english: bool) 
             temp
         }
     };
-    eprintln!("generating {communities} assessments in {} …", dir.display());
+    eprintln!(
+        "generating {communities} assessments in {} …",
+        dir.display()
+    );
     write_province(&dir, &standard, communities)?;
 
     let runs = runs.max(1);
@@ -111,7 +133,13 @@ pub fn rate(communities: usize, runs: usize, dir: Option<&Path>, english: bool) 
                 report.outcomes.len(),
                 report.rejected.len(),
                 input.problems.len(),
-                report.overall.targets.iter().find(|t| t.min_stars == 3).map(|t| t.percent.to_string()).unwrap_or_default(),
+                report
+                    .overall
+                    .targets
+                    .iter()
+                    .find(|t| t.min_stars == 3)
+                    .map(|t| t.percent.to_string())
+                    .unwrap_or_default(),
                 report.overall.reward_total
             );
         }

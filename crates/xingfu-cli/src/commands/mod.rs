@@ -48,7 +48,10 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
             None => {
                 let ids: Vec<&str> = shipped::ids().collect();
                 if english {
-                    bail!("unknown standard {name:?}; shipped standards: {}", ids.join(", "))
+                    bail!(
+                        "unknown standard {name:?}; shipped standards: {}",
+                        ids.join(", ")
+                    )
                 } else {
                     bail!("没有编号为 {name:?} 的标准;随附标准:{}", ids.join("、"))
                 }
@@ -59,7 +62,11 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
         let lines: Vec<String> = problems.iter().map(|p| p.render(english)).collect();
         anyhow::anyhow!(
             "{}\n{}",
-            if english { "the standard has problems:" } else { "标准有问题:" },
+            if english {
+                "the standard has problems:"
+            } else {
+                "标准有问题:"
+            },
             lines.join("\n")
         )
     })

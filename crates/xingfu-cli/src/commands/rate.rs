@@ -20,7 +20,7 @@ struct RoundJson<'a> {
     /// Input that could not be read; those communities are not in the report.
     input_problems: &'a [FileProblem],
     #[serde(flatten)]
-    report: &'a RoundReport,
+    report: &'a RoundReport<'a>,
 }
 
 pub fn run(args: &RateArgs, english: bool) -> Result<ExitCode> {
@@ -44,7 +44,11 @@ pub fn run(args: &RateArgs, english: bool) -> Result<ExitCode> {
             if !input.problems.is_empty() {
                 println!(
                     "\n{} ({}):",
-                    if english { "Input that could not be read" } else { "无法读取的输入" },
+                    if english {
+                        "Input that could not be read"
+                    } else {
+                        "无法读取的输入"
+                    },
                     input.problems.len()
                 );
                 for problem in &input.problems {
@@ -64,10 +68,18 @@ pub fn run(args: &RateArgs, english: bool) -> Result<ExitCode> {
         })?;
         eprintln!(
             "{} {}",
-            if english { "workbook written to" } else { "已写入工作簿" },
+            if english {
+                "workbook written to"
+            } else {
+                "已写入工作簿"
+            },
             path.display()
         );
     }
     let clean = input.problems.is_empty() && report.rejected.is_empty();
-    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

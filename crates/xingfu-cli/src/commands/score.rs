@@ -17,7 +17,7 @@ struct ScoreJson<'a> {
     schema: &'static str,
     community: Community<'a>,
     #[serde(flatten)]
-    scorecard: &'a Scorecard,
+    scorecard: &'a Scorecard<'a>,
 }
 
 #[derive(Serialize)]

@@ -87,13 +87,26 @@ pub fn check(files: &[String], english: bool) -> Result<ExitCode> {
             }
         }
     }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 pub fn show(name: &str, english: bool) -> Result<ExitCode> {
     let s = resolve_standard(name, english)?;
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
-    println!("{} ({} v{})", if english { s.name_en.as_deref().unwrap_or(&s.name) } else { &s.name }, s.id, s.version);
+    println!(
+        "{} ({} v{})",
+        if english {
+            s.name_en.as_deref().unwrap_or(&s.name)
+        } else {
+            &s.name
+        },
+        s.id,
+        s.version
+    );
     println!("{}: {}", t("项目", "Programme"), s.programme);
     if let Some(issuer) = &s.issuer {
         println!("{}: {issuer}", t("发布", "Issuer"));
@@ -122,10 +135,16 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
             "  {} {threshold}  {} {}",
             stars_text(star.level),
             t("审批:", "approved by:"),
-            star.approval_body.clone().unwrap_or_else(|| gov_level(star.approval, english).to_string())
+            star.approval_body
+                .clone()
+                .unwrap_or_else(|| gov_level(star.approval, english).to_string())
         );
         if let Some(by) = star.recommended_by {
-            line.push_str(&format!(" ({}{})", gov_level(by, english), t("推荐", " recommends")));
+            line.push_str(&format!(
+                " ({}{})",
+                gov_level(by, english),
+                t("推荐", " recommends")
+            ));
         }
         println!("{line}");
         if let Some(note) = &star.note {
@@ -147,12 +166,24 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
         })
         .collect();
     if !dims.is_empty() {
-        println!("{} {}", t("满意度调查条款:", "Survey clauses:"), dims.iter().map(|(id, d)| format!("{id}({d})")).collect::<Vec<_>>().join(", "));
+        println!(
+            "{} {}",
+            t("满意度调查条款:", "Survey clauses:"),
+            dims.iter()
+                .map(|(id, d)| format!("{id}({d})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     if let Some(rewards) = &s.rewards {
         println!("{}", t("奖励:", "Rewards:"));
         for reward in &rewards.stars {
-            println!("  {} {} {}", stars_text(reward.level), reward.amount, shares_text(&reward.shares, english));
+            println!(
+                "  {} {} {}",
+                stars_text(reward.level),
+                reward.amount,
+                shares_text(&reward.shares, english)
+            );
         }
         for promotion in &rewards.promotions {
             println!(
@@ -171,12 +202,21 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
     if !s.targets.is_empty() {
         println!("{}", t("目标:", "Targets:"));
         for target in &s.targets {
-            let by = target.by_year.map(|y| format!(" ({y})")).unwrap_or_default();
+            let by = target
+                .by_year
+                .map(|y| format!(" ({y})"))
+                .unwrap_or_default();
             println!("  >= {}★: {}%{by}", target.min_stars, target.percent);
         }
     }
     if !s.notes.is_empty() {
-        println!("{}", t("解释与取舍(原文有歧义之处):", "Interpretation choices (where the source is ambiguous):"));
+        println!(
+            "{}",
+            t(
+                "解释与取舍(原文有歧义之处):",
+                "Interpretation choices (where the source is ambiguous):"
+            )
+        );
         for note in &s.notes {
             println!("  - {note}");
         }
