@@ -299,6 +299,37 @@ pub fn score<'s>(
     })
 }
 
+/// A declaration (申报) refused because a veto item applies, with the items and reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ineligible<'s> {
+    pub vetoed_by: Vec<VetoHit<'s>>,
+}
+
+/// The eligibility check before a declaration is accepted: every veto item must be clear.
+/// Only veto answers are read, so a declaration can be checked before any clause is scored.
+pub fn check_eligibility<'s>(
+    standard: &'s Standard,
+    assessment: &Assessment,
+) -> Result<(), Ineligible<'s>> {
+    let vetoed_by: Vec<VetoHit<'s>> = standard
+        .clauses()
+        .filter(|clause| clause.veto)
+        .filter_map(|clause| {
+            let answer = assessment.answers.get(&clause.id)?;
+            (answer.met == Some(false)).then(|| VetoHit {
+                clause: &clause.id,
+                text: &clause.text,
+                reason: answer.note.clone(),
+            })
+        })
+        .collect();
+    if vetoed_by.is_empty() {
+        Ok(())
+    } else {
+        Err(Ineligible { vetoed_by })
+    }
+}
+
 /// The points a star's threshold stands for.
 pub fn points_needed(standard: &Standard, threshold: Dec2) -> Dec2 {
     match standard.rating {
