@@ -161,7 +161,11 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
     let dims: Vec<_> = s
         .clauses()
         .filter_map(|c| match &c.judge {
-            Judge::Survey { dimension, .. } => Some((c.id.clone(), dimension.clone())),
+            Judge::Survey { dimension, .. } => Some((
+                c.id.clone(),
+                s.dimension(dimension)
+                    .map_or(dimension.clone(), |d| d.name.clone()),
+            )),
             _ => None,
         })
         .collect();
