@@ -217,8 +217,18 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
     }
 
     match &card.next_star {
-        None if card.star_by_score > 0 => {
+        None if card.star > 0 => {
             let _ = writeln!(out, "\n{}", t("已达最高星级。", "At the highest star."));
+        }
+        None if !card.vetoed_by.is_empty() => {
+            let _ = writeln!(
+                out,
+                "\n{}",
+                t(
+                    "分数已达最高星级,须先消除一票否决项才能评星。",
+                    "The score reaches the highest star; the veto item must be cleared to be rated."
+                )
+            );
         }
         None => {}
         Some(next) => {

@@ -40,7 +40,8 @@ pub fn progress(targets: &[Target], stars: &[u8]) -> Vec<TargetProgress> {
                 count,
                 of,
                 percent: Dec2::percent_of(part, whole),
-                met: Dec2::share_at_least(part, whole, target.percent),
+                // An empty unit has met nothing.
+                met: of > 0 && Dec2::share_at_least(part, whole, target.percent),
                 short_by: needed_count.saturating_sub(count),
             }
         })

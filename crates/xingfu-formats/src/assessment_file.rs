@@ -1,4 +1,5 @@
-//! One community's assessment, as TOML or JSON. See `docs/assessment-format.md`.
+//! One community's assessment, as TOML or JSON. See `docs/assessment-format.md`; the answer forms
+//! depend on each clause's judge.
 //!
 //! ```toml
 //! community = "330302006001"   # 12-digit division code (or any unique code)
@@ -7,9 +8,9 @@
 //!
 //! [answers]
 //! "ZZ1.1" = true                                  # met / not met
-//! "ZZ2.1" = 15.5                                  # graded points, counted value, or rate in %
-//! "TJ1" = { vetoed = true, reason = "…" }         # a veto item
-//! "ZZ3.2" = { met = false, note = "台账不全" }
+//! "ZZ1.2" = 15.5                                  # graded points, counted value, or rate in %
+//! "TJ1.1" = { vetoed = true, reason = "…" }       # a veto item
+//! "ZZ3.2" = { points = 12, note = "台账不全" }
 //!
 //! [metrics]
 //! "events.closure_rate" = 93.5
@@ -20,8 +21,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
+use xingfu_core::region;
 use xingfu_core::round::{Entry, Unit};
 use xingfu_core::scoring::{Answer, Assessment};
+use xingfu_core::standard::Judge;
 
 use crate::problem::FileProblem;
 
@@ -141,10 +144,12 @@ fn entry_from_value(
             }
         },
     };
-    let unit = |code_key: &str, name_key: &str| {
-        let code = text(code_key);
+    // A name given without its code keeps the code derived from the community's own code.
+    let unit = |code_key: &str, name_key: &str, derive: fn(&str) -> Option<String>| {
         let name = text(name_key);
-        code.map(|code| Unit { code, name })
+        text(code_key)
+            .or_else(|| derive(&code))
+            .map(|code| Unit { code, name })
     };
     let mut assessment = Assessment::default();
     if let Some(answers) = top.get("answers") {
@@ -170,6 +175,24 @@ fn entry_from_value(
     if let Some(metrics) = top.get("metrics") {
         let mut read = BTreeMap::new();
         for (name, v) in metrics.as_object().into_iter().flatten() {
+            let known = standard
+                .clauses()
+                .any(|c| matches!(&c.judge, Judge::Metric { metric, .. } if metric == name));
+            if !known {
+                problems.push(problem(
+                    file,
+                    Some(name),
+                    format!(
+                        "标准 {} 中没有条款使用指标 {name}(指标名写错了?)",
+                        standard.id
+                    ),
+                    format!(
+                        "no clause of {} uses the metric {name} (a typo?)",
+                        standard.id
+                    ),
+                ));
+                continue;
+            }
             match number_of(v) {
                 Some(Ok(n)) => {
                     read.insert(name.clone(), n);
@@ -187,11 +210,13 @@ fn entry_from_value(
     if !problems.is_empty() {
         return Err(problems);
     }
+    let street = unit("street_code", "street", region::street_of);
+    let district = unit("district_code", "district", region::district_of);
     Ok(Entry {
         name: text("name").unwrap_or_else(|| code.clone()),
         code,
-        street: unit("street_code", "street"),
-        district: unit("district_code", "district"),
+        street,
+        district,
         previous_star,
         assessment,
     })
@@ -224,6 +249,12 @@ pub fn yes_no(text: &str) -> Option<bool> {
 
 type Message = (String, String);
 
+fn looks_numeric(value: &Value) -> bool {
+    value
+        .as_str()
+        .is_some_and(|t| t.trim().trim_end_matches('%').parse::<f64>().is_ok())
+}
+
 /// One answer read against its clause; the core then checks that it fits the judge.
 pub fn read_answer(standard: &Standard, id: &str, value: &Value) -> Result<Answer, Message> {
     let clause = standard.clause(id).ok_or_else(|| {
@@ -245,6 +276,10 @@ pub fn read_answer(standard: &Standard, id: &str, value: &Value) -> Result<Answe
             }
             match number_of(value) {
                 Some(Ok(n)) => Ok(Answer::number(n)),
+                Some(Err(_)) if value.is_number() || looks_numeric(value) => Err((
+                    format!("数字 {value} 最多只能有两位小数"),
+                    format!("{value}: numbers may have at most two decimals"),
+                )),
                 _ => Err((
                     format!("无法理解的结果 {value}(应是 true/false 或数字)"),
                     format!("cannot read {value} (expected true/false or a number)"),

@@ -251,16 +251,17 @@ pub fn load_standard(file: &str, text: &str) -> Result<Standard, Vec<FileProblem
         problems: Vec::new(),
         paths: HashMap::new(),
     };
+    let standard = convert(&mut reader, raw);
     for path in unknown {
         let name = display(&path);
+        let id = clause_at(&standard, &path);
         reader.at(
             &path,
-            None,
+            id.as_deref(),
             format!("未知的字段 {name}(字段名写错了?见 docs/standard-format.md)"),
             format!("unknown field {name} (a typo? see docs/standard-format.md)"),
         );
     }
-    let standard = convert(&mut reader, raw);
     for problem in validate(&standard) {
         let path = reader
             .paths
@@ -287,11 +288,31 @@ pub fn load_standard(file: &str, text: &str) -> Result<Standard, Vec<FileProblem
     }
 }
 
+/// The id of the clause (or item, or category) a path points into.
+fn clause_at(standard: &Standard, path: &[Segment]) -> Option<String> {
+    let index = |at: usize| match path.get(at) {
+        Some(Segment::Index(i)) => Some(*i),
+        _ => None,
+    };
+    if path.first() != Some(&key("categories")) {
+        return None;
+    }
+    let category = standard.categories.get(index(1)?)?;
+    let Some(item) = index(3).and_then(|i| category.items.get(i)) else {
+        return Some(category.id.clone());
+    };
+    match index(5).and_then(|k| item.clauses.get(k)) {
+        Some(clause) => Some(clause.id.clone()),
+        None => Some(item.id.clone()),
+    }
+}
+
 fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
     let header = raw.standard;
-    reader
-        .paths
-        .insert(Location::Standard, vec![key("standard"), key("id")]);
+    reader.paths.insert(
+        Location::Standard,
+        vec![key("standard"), key("total_points")],
+    );
     let rating = match header.rating.as_str() {
         "points" => RatingBasis::Points,
         "share" => RatingBasis::Share,

@@ -87,13 +87,25 @@ pub fn write_province(dir: &Path, standard: &Standard, communities: usize) -> Re
 
 /// Reads every file's bytes, split over the cores like the real reader.
 fn read_all(dir: &Path) -> Result<usize> {
-    let files: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).collect();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let files: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let chunk = files.len().div_ceil(workers).max(1);
     let total = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().filter_map(|f| std::fs::read(f).ok()).map(|b| b.len()).sum::<usize>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .filter_map(|f| std::fs::read(f).ok())
+                        .map(|b| b.len())
+                        .sum::<usize>()
+                })
+            })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
     });
@@ -131,7 +143,8 @@ pub fn rate(
     write_province(&dir, &standard, communities)?;
 
     let runs = runs.max(1);
-    let (mut read, mut parse, mut core, mut total) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut read, mut parse, mut core, mut total) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut summary = String::new();
     for run in 0..runs {
         // Baseline in the same run: only reading the files' bytes, no parsing or rating.

@@ -13,7 +13,7 @@ use super::resolve_standard;
 use crate::cli::{RateArgs, RateFormat};
 use crate::render;
 
-/// The stable JSON document `rate --format json` prints (docs/round-json.md).
+/// The stable JSON document `rate --format json` prints (docs/json-output.md).
 #[derive(Serialize)]
 struct RoundJson<'a> {
     schema: &'static str,

@@ -11,7 +11,7 @@ use super::resolve_standard;
 use crate::cli::{ScoreArgs, ScoreFormat};
 use crate::render;
 
-/// The stable JSON document `score --format json` prints (docs/score-json.md).
+/// The stable JSON document `score --format json` prints (docs/json-output.md).
 #[derive(Serialize)]
 struct ScoreJson<'a> {
     schema: &'static str,
