@@ -22,6 +22,26 @@ pub fn gov_level(level: GovLevel, english: bool) -> &'static str {
     }
 }
 
+/// A standard's own text in the chosen language, falling back to Chinese.
+fn pick<'a>(zh: &'a str, en: Option<&'a str>, english: bool) -> &'a str {
+    match en {
+        Some(en) if english => en,
+        _ => zh,
+    }
+}
+
+fn clause_text<'a>(standard: &'a Standard, id: &str, english: bool) -> &'a str {
+    standard
+        .clause(id)
+        .map_or("", |c| pick(&c.text, c.text_en.as_deref(), english))
+}
+
+/// Pads `text` to `width` terminal columns (a Chinese character takes two).
+fn pad(text: &str, width: usize) -> String {
+    let used = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
 /// `★★★☆☆` for 3 of 5; a dash for none.
 pub fn stars_text(level: u8) -> String {
     if level == 0 {
@@ -31,7 +51,16 @@ pub fn stars_text(level: u8) -> String {
     format!("{}{}", "★".repeat(level), "☆".repeat(5 - level))
 }
 
-pub fn shortfall_text(shortfall: &Shortfall, english: bool) -> String {
+pub fn shortfall_text(standard: &Standard, shortfall: &Shortfall, english: bool) -> String {
+    // Survey dimensions and measures are named in the standard's Chinese; look up the English.
+    let dimension_en = |name: &str| -> String {
+        standard
+            .survey_dimensions
+            .iter()
+            .find(|d| d.name == name)
+            .and_then(|d| d.name_en.clone())
+            .unwrap_or_else(|| name.to_string())
+    };
     match (shortfall, english) {
         (Shortfall::NotMet, false) => "未达标".into(),
         (Shortfall::NotMet, true) => "not met".into(),
@@ -79,7 +108,10 @@ pub fn shortfall_text(shortfall: &Shortfall, english: bool) -> String {
             },
             true,
         ) => {
-            format!("{dimension} satisfaction {have}%, needs {need}%")
+            format!(
+                "{} satisfaction {have}%, needs {need}%",
+                dimension_en(dimension)
+            )
         }
     }
 }
@@ -157,7 +189,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                 "{}: {} {}{reason}",
                 t("一票否决", "Veto"),
                 hit.clause,
-                hit.text
+                clause_text(standard, hit.clause, english)
             );
         }
         let _ = writeln!(
@@ -182,13 +214,33 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
         let _ = writeln!(
             out,
             "  {} {}  {} / {} ({}%)",
-            category.id, category.name, category.earned, category.max, category.share
+            category.id,
+            standard
+                .categories
+                .iter()
+                .find(|c| c.id == category.id)
+                .map_or(category.name, |c| pick(
+                    &c.name,
+                    c.name_en.as_deref(),
+                    english
+                )),
+            category.earned,
+            category.max,
+            category.share
         );
         for item in &category.items {
             let _ = writeln!(
                 out,
                 "    {} {}  {} / {}",
-                item.id, item.name, item.earned, item.max
+                item.id,
+                standard
+                    .categories
+                    .iter()
+                    .flat_map(|c| &c.items)
+                    .find(|i| i.id == item.id)
+                    .map_or(item.name, |i| pick(&i.name, i.name_en.as_deref(), english)),
+                item.earned,
+                item.max
             );
             for clause in &item.clauses {
                 if matches!(clause.status, ClauseStatus::Met | ClauseStatus::VetoClear) {
@@ -197,12 +249,9 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                 let detail = clause
                     .shortfall
                     .as_ref()
-                    .map(|s| shortfall_text(s, english))
+                    .map(|s| shortfall_text(standard, s, english))
                     .unwrap_or_else(|| t("触发一票否决", "veto applies").to_string());
-                let text = standard
-                    .clause(clause.id)
-                    .map(|c| c.text.as_str())
-                    .unwrap_or("");
+                let text = clause_text(standard, clause.id, english);
                 let _ = writeln!(
                     out,
                     "      {} {} {} / {}  {}  [{detail}]",
@@ -293,8 +342,8 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     t("分", "pts"),
                     t("难度", "effort "),
                     fix.effort,
-                    short(fix.text, 36),
-                    shortfall_text(&fix.shortfall, english)
+                    short(clause_text(standard, fix.clause, english), 36),
+                    shortfall_text(standard, &fix.shortfall, english)
                 );
             }
             if next.reachable {
@@ -359,20 +408,20 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
         out,
         "{}{year}: {} [{} v{}]",
         t("年度评定", "Round"),
-        standard.name,
+        pick(&standard.name, standard.name_en.as_deref(), english),
         standard.id,
         standard.version
     );
     let _ = writeln!(
         out,
-        "{:<14} {:<16} {:>8} {:>8} {:>6} {:>6} {:<8} {:>14}  {}",
-        t("编码", "code"),
-        t("社区", "community"),
+        "{} {} {:>8} {:>8} {:>5} {:>5} {} {:>14}  {}",
+        pad(t("编码", "code"), 14),
+        pad(t("社区", "community"), 18),
         t("总分", "total"),
         t("比例%", "share%"),
         t("上年", "last"),
         t("本年", "now"),
-        t("结论", "decision"),
+        pad(t("结论", "decision"), 9),
         t("奖励(元)", "reward CNY"),
         t("依据", "basis")
     );
@@ -392,14 +441,14 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
         };
         let _ = writeln!(
             out,
-            "{:<14} {:<16} {:>8} {:>8} {:>6} {:>6} {:<8} {:>14}  {}{veto}",
-            o.code,
-            short(&o.name, 8),
+            "{} {} {:>8} {:>8} {:>5} {:>5} {} {:>14}  {}{veto}",
+            pad(&o.code, 14),
+            pad(&short(&o.name, 8), 18),
             o.total.to_string(),
             o.share.to_string(),
             o.previous_star,
             o.star,
-            labels.decision(o.decision),
+            pad(labels.decision(o.decision), 9),
             o.reward.amount.to_string(),
             basis_text(&o.reward.basis, english)
         );
