@@ -28,3 +28,36 @@ mod tests {
         assert_eq!(district_of("33030200600x"), None);
     }
 }
+
+/// The division-code prefix shared by every region inside `code`'s subtree, given its level:
+/// province 2 digits, city 4, district 6, street 9, community 12.
+pub fn subtree_prefix<'a>(code: &'a str, level: &str) -> &'a str {
+    let digits = match level {
+        "province" => 2,
+        "city" => 4,
+        "district" => 6,
+        "street" => 9,
+        _ => 12,
+    };
+    &code[..digits.min(code.len())]
+}
+
+/// True when `code` lies in the subtree of `ancestor` (of `ancestor_level`), itself included.
+pub fn within(code: &str, ancestor: &str, ancestor_level: &str) -> bool {
+    code.starts_with(subtree_prefix(ancestor, ancestor_level))
+}
+
+#[cfg(test)]
+mod subtree_tests {
+    use super::*;
+
+    #[test]
+    fn a_street_administrator_sees_only_its_own_communities() {
+        assert!(within("330302006001", "330302006000", "street"));
+        assert!(!within("330302007001", "330302006000", "street"));
+        assert!(within("330302007001", "330302000000", "district"));
+        assert!(!within("330303001001", "330302000000", "district"));
+        assert!(within("330302006001", "330302006001", "community"));
+        assert_eq!(subtree_prefix("33", "district"), "33");
+    }
+}

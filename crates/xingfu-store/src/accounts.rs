@@ -1,0 +1,215 @@
+//! Accounts, database-backed sessions and login attempts (for throttling).
+//!
+//! Sessions live in the database, not in a process, so any app server behind a load balancer
+//! can serve any request. Only a SHA-256 of the session token is stored.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store, StoreError, is_unique_violation, new_id};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: String,
+    pub region_code: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub region_code: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub user_id: String,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+fn user(row: &AnyRow) -> Result<UserRow> {
+    Ok(UserRow {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+        role: row.try_get("role")?,
+        region_code: row.try_get("region_code")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, region_code, disabled";
+
+/// The stored form of a session token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    pub async fn create_user(&self, new: &NewUser<'_>, now: i64) -> Result<UserRow> {
+        let id = new_id();
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, username, display_name, password_hash, role, region_code, disabled, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+        )
+        .bind(&id)
+        .bind(new.username)
+        .bind(new.display_name)
+        .bind(new.password_hash)
+        .bind(new.role)
+        .bind(new.region_code)
+        .bind(now)
+        .execute(self.pool())
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Duplicate {
+                    what: "user",
+                    key: new.username.to_string(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(UserRow {
+            id,
+            username: new.username.to_string(),
+            display_name: new.display_name.to_string(),
+            password_hash: new.password_hash.to_string(),
+            role: new.role.to_string(),
+            region_code: new.region_code.to_string(),
+            disabled: false,
+        })
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Stores a session for `token` (kept only as its hash).
+    pub async fn create_session(
+        &self,
+        token: &str,
+        user_id: &str,
+        csrf_token: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash(token))
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now)
+        .bind(expires_at)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The live session for `token` and its user; expired sessions and disabled users give `None`.
+    pub async fn session(&self, token: &str, now: i64) -> Result<Option<(SessionRow, UserRow)>> {
+        let row = sqlx::query(
+            "SELECT s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.password_hash, u.role,
+                    u.region_code, u.disabled
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash(token))
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = user(&row)?;
+        if user.disabled {
+            return Ok(None);
+        }
+        Ok(Some((
+            SessionRow {
+                user_id: user.id.clone(),
+                csrf_token: row.try_get("csrf_token")?,
+                expires_at: row.try_get("expires_at")?,
+            },
+            user,
+        )))
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn record_login_attempt(
+        &self,
+        username: &str,
+        at: i64,
+        succeeded: bool,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO login_attempts (username, at, succeeded) VALUES ($1, $2, $3)")
+            .bind(username)
+            .bind(at)
+            .bind(i64::from(succeeded))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Failed attempts for `username` since `since` and after its last success.
+    pub async fn recent_failures(&self, username: &str, since: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM login_attempts
+             WHERE username = $1 AND succeeded = 0 AND at >= $2
+               AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE username = $1 AND succeeded = 1), -1)",
+        )
+        .bind(username)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}

@@ -1,0 +1,94 @@
+//! The administrative hierarchy, keyed by 12-digit national statistical division codes.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegionRow {
+    pub code: String,
+    pub name: String,
+    /// province | city | district | street | community
+    pub level: String,
+    pub parent: Option<String>,
+    pub urban_rural: Option<String>,
+}
+
+fn region(row: &AnyRow) -> Result<RegionRow> {
+    Ok(RegionRow {
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        level: row.try_get("level")?,
+        parent: row.try_get("parent")?,
+        urban_rural: row.try_get("urban_rural")?,
+    })
+}
+
+const COLUMNS: &str = "code, name, level, parent, urban_rural";
+
+impl Store {
+    /// Inserts or updates regions, all in one transaction: a failure leaves none of them written.
+    pub async fn upsert_regions(&self, regions: &[RegionRow]) -> Result<usize> {
+        let mut tx = self.pool().begin().await?;
+        for r in regions {
+            sqlx::query(
+                "INSERT INTO regions (code, name, level, parent, urban_rural) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level,
+                 parent = excluded.parent, urban_rural = excluded.urban_rural",
+            )
+            .bind(&r.code)
+            .bind(&r.name)
+            .bind(&r.level)
+            .bind(&r.parent)
+            .bind(&r.urban_rural)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(regions.len())
+    }
+
+    pub async fn region(&self, code: &str) -> Result<Option<RegionRow>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM regions WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(region).transpose()
+    }
+
+    pub async fn children(&self, code: &str) -> Result<Vec<RegionRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM regions WHERE parent = $1 ORDER BY code"
+        ))
+        .bind(code)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(region).collect()
+    }
+
+    /// Regions of `level` inside the subtree of `ancestor` (by division-code prefix).
+    pub async fn regions_within(
+        &self,
+        ancestor: &RegionRow,
+        level: &str,
+    ) -> Result<Vec<RegionRow>> {
+        let prefix = xingfu_core::region::subtree_prefix(&ancestor.code, &ancestor.level);
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM regions WHERE level = $1 AND code LIKE $2 ORDER BY code"
+        ))
+        .bind(level)
+        .bind(format!("{prefix}%"))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(region).collect()
+    }
+
+    pub async fn count_regions(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM regions")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}
