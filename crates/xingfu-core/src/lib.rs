@@ -14,6 +14,7 @@
 //! Texts meant for people are produced by the outer crates; the core returns structured values.
 
 pub mod decimal;
+pub mod panel;
 pub mod region;
 pub mod rewards;
 pub mod round;
@@ -21,6 +22,7 @@ pub mod scoring;
 pub mod standard;
 pub mod targets;
 pub mod validate;
+pub mod workflow;
 
 pub use decimal::{Dec2, Fen};
 pub use standard::Standard;

@@ -352,7 +352,7 @@ pub fn star_for(standard: &Standard, total: Dec2) -> u8 {
         .unwrap_or(0)
 }
 
-fn next_star<'s>(
+pub(crate) fn next_star<'s>(
     standard: &'s Standard,
     total: Dec2,
     current: u8,

@@ -1,0 +1,305 @@
+//! The yearly round (评选年度) as a workflow, and who may do what in it.
+//!
+//! A community's entry in a round moves through stages:
+//! declared (申报) → eligible, or refused by a veto item → scored by assessors → computed →
+//! approved by the level the standard requires for its star → published (公示) with an
+//! objection period → named (命名). An objection upheld during publication sends it back to
+//! scoring. Every step is checked here; storage and HTTP only carry the decision out.
+
+use serde::Serialize;
+
+use crate::standard::{GovLevel, Standard};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Declared and self-assessed; evidence may still be added.
+    Declared,
+    /// A veto item applies: the declaration is refused, with the reason.
+    Refused,
+    /// Passed the eligibility check; assessors are scoring.
+    Scoring,
+    /// Score, star and gap computed from the assessors' sheets.
+    Computed,
+    Approved,
+    /// Published for objections until the period ends.
+    Published,
+    Named,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] = [
+        Stage::Declared,
+        Stage::Refused,
+        Stage::Scoring,
+        Stage::Computed,
+        Stage::Approved,
+        Stage::Published,
+        Stage::Named,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::Declared => "declared",
+            Stage::Refused => "refused",
+            Stage::Scoring => "scoring",
+            Stage::Computed => "computed",
+            Stage::Approved => "approved",
+            Stage::Published => "published",
+            Stage::Named => "named",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.key() == text)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Stage::Declared => "已申报",
+            Stage::Refused => "不予受理",
+            Stage::Scoring => "评分中",
+            Stage::Computed => "待审批",
+            Stage::Approved => "已审批",
+            Stage::Published => "公示中",
+            Stage::Named => "已命名",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Stage::Declared => "declared",
+            Stage::Refused => "refused",
+            Stage::Scoring => "scoring",
+            Stage::Computed => "awaiting approval",
+            Stage::Approved => "approved",
+            Stage::Published => "published for objections",
+            Stage::Named => "named",
+        }
+    }
+}
+
+/// Roles, each scoped to a region subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CityAdmin,
+    DistrictAdmin,
+    StreetAdmin,
+    CommunityWorker,
+    Assessor,
+    Resident,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::CityAdmin,
+        Role::DistrictAdmin,
+        Role::StreetAdmin,
+        Role::CommunityWorker,
+        Role::Assessor,
+        Role::Resident,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::CityAdmin => "city_admin",
+            Role::DistrictAdmin => "district_admin",
+            Role::StreetAdmin => "street_admin",
+            Role::CommunityWorker => "community_worker",
+            Role::Assessor => "assessor",
+            Role::Resident => "resident",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == text)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::CityAdmin => "市级管理员",
+            Role::DistrictAdmin => "区级管理员",
+            Role::StreetAdmin => "街道管理员",
+            Role::CommunityWorker => "社区工作者",
+            Role::Assessor => "评审员",
+            Role::Resident => "居民",
+        }
+    }
+
+    /// The government level an administrator acts for.
+    pub fn level(self) -> Option<GovLevel> {
+        match self {
+            Role::CityAdmin => Some(GovLevel::City),
+            Role::DistrictAdmin => Some(GovLevel::District),
+            Role::StreetAdmin => Some(GovLevel::Street),
+            _ => None,
+        }
+    }
+}
+
+/// Someone acting: their role and the region their permissions cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor<'a> {
+    pub role: Role,
+    /// 12-digit code of the region the role covers.
+    pub region: &'a str,
+    /// The region's level: province, city, district, street or community.
+    pub region_level: &'a str,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub zh: String,
+    pub en: String,
+}
+
+fn refuse(zh: impl Into<String>, en: impl Into<String>) -> Refusal {
+    Refusal {
+        zh: zh.into(),
+        en: en.into(),
+    }
+}
+
+impl Actor<'_> {
+    /// True when `community` lies inside this actor's region.
+    pub fn covers(&self, community: &str) -> bool {
+        crate::region::within(community, self.region, self.region_level)
+    }
+
+    fn require_covers(&self, community: &str) -> Result<(), Refusal> {
+        if self.covers(community) {
+            Ok(())
+        } else {
+            Err(refuse(
+                format!("社区 {community} 不在您的管辖范围内"),
+                format!("community {community} is outside your area"),
+            ))
+        }
+    }
+}
+
+/// May this actor declare (申报) for the community and edit its self-assessment?
+pub fn may_declare(actor: &Actor, community: &str) -> Result<(), Refusal> {
+    match actor.role {
+        Role::CommunityWorker | Role::StreetAdmin | Role::DistrictAdmin | Role::CityAdmin => {
+            actor.require_covers(community)
+        }
+        _ => Err(refuse(
+            "只有社区工作者或管理员可以申报",
+            "only community workers and administrators declare",
+        )),
+    }
+}
+
+/// May this actor score the community? Assessors only, inside their area, never their own community.
+pub fn may_score(actor: &Actor, community: &str) -> Result<(), Refusal> {
+    if actor.role != Role::Assessor {
+        return Err(refuse("只有评审员可以评分", "only assessors score"));
+    }
+    if actor.region_level == "community" && actor.region == community {
+        return Err(refuse(
+            "评审员不得为自己所在的社区评分",
+            "an assessor may not score their own community",
+        ));
+    }
+    actor.require_covers(community)
+}
+
+/// May this actor approve a rating of `star` (with last year's `previous`) under `standard`?
+/// The level the standard names for the higher of the two stars decides (district for 1–3★,
+/// city for 4–5★ in Lucheng).
+pub fn may_approve(
+    actor: &Actor,
+    standard: &Standard,
+    community: &str,
+    star: u8,
+    previous: u8,
+) -> Result<(), Refusal> {
+    actor.require_covers(community)?;
+    let deciding = star.max(previous);
+    let needed = match standard.star(deciding) {
+        Some(level) => level.approval,
+        // No star either year: the lowest star's approver confirms the result.
+        None => standard
+            .stars
+            .first()
+            .map(|s| s.approval)
+            .unwrap_or(GovLevel::District),
+    };
+    match actor.role.level() {
+        Some(level) if level == needed => Ok(()),
+        _ => Err(refuse(
+            format!("{}星的评定须由{}级审批", deciding, needed.zh()),
+            format!(
+                "a {deciding}-star rating is approved at {} level",
+                needed.key()
+            ),
+        )),
+    }
+}
+
+/// The stages an entry may move to from `from` by the named action.
+pub fn next_stage(from: Stage, action: Action) -> Result<Stage, Refusal> {
+    use Action::*;
+    use Stage::*;
+    let to = match (from, action) {
+        (Declared, CheckEligibility { vetoed: true }) => Refused,
+        (Declared, CheckEligibility { vetoed: false }) => Scoring,
+        (Scoring, Compute) | (Computed, Compute) => Computed,
+        (Computed, Approve) => Approved,
+        (Computed, SendBack) | (Approved, SendBack) => Scoring,
+        (Approved, Publish) => Published,
+        (Published, UpholdObjection) => Scoring,
+        (
+            Published,
+            Name {
+                objection_period_over: true,
+            },
+        ) => Named,
+        (
+            Published,
+            Name {
+                objection_period_over: false,
+            },
+        ) => {
+            return Err(refuse(
+                "公示期未满,不能命名",
+                "the objection period has not ended",
+            ));
+        }
+        (from, action) => {
+            return Err(refuse(
+                format!("当前阶段“{}”不能执行此操作({})", from.zh(), action.key()),
+                format!("cannot {} at stage {}", action.key(), from.en()),
+            ));
+        }
+    };
+    Ok(to)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CheckEligibility { vetoed: bool },
+    Compute,
+    Approve,
+    SendBack,
+    Publish,
+    UpholdObjection,
+    Name { objection_period_over: bool },
+}
+
+impl Action {
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::CheckEligibility { .. } => "check eligibility",
+            Action::Compute => "compute",
+            Action::Approve => "approve",
+            Action::SendBack => "send back",
+            Action::Publish => "publish",
+            Action::UpholdObjection => "uphold an objection",
+            Action::Name { .. } => "name",
+        }
+    }
+}
