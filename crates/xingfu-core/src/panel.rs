@@ -102,7 +102,7 @@ pub fn panel_score<'s>(
             });
         }
     }
-    disagreements.sort_by(|a, b| b.spread.cmp(&a.spread));
+    disagreements.sort_by_key(|d| std::cmp::Reverse(d.spread));
 
     // The gap from the mean total; the clauses to fix are those of the lowest sheet.
     let candidates = cards
