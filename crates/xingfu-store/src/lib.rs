@@ -7,7 +7,9 @@
 //! runs in one transaction.
 
 pub mod accounts;
+pub mod audit;
 pub mod regions;
+pub mod rounds;
 
 use std::str::FromStr;
 
@@ -48,6 +50,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store> {
         let store = Store::connect_without_migrations(url).await?;
         MIGRATOR.run(&store.pool).await?;
+        store.guard_audit_log().await?;
         Ok(store)
     }
 
@@ -78,10 +81,9 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; waits instead of failing
-                        // when the writer holds the lock; foreign keys are off by default.
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        // Wait instead of failing while another connection writes; foreign
+                        // keys are off by default; every commit reaches the disk.
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;
                     }
@@ -90,7 +92,58 @@ impl Store {
             })
             .connect_with(options)
             .await?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers run beside the one writer; it is a property of the file, set once.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
         Ok(Store { pool, backend })
+    }
+
+    /// Makes the audit log append-only in the database itself. Trigger syntax differs between
+    /// the two databases, so this is the one place with a statement for each.
+    async fn guard_audit_log(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => {
+                for (name, event) in [
+                    ("audit_log_no_update", "UPDATE"),
+                    ("audit_log_no_delete", "DELETE"),
+                ] {
+                    sqlx::query(&format!(
+                        "CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON audit_log
+                         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+                    ))
+                    .execute(&self.pool)
+                    .await?;
+                }
+            }
+            Backend::Postgres => {
+                sqlx::query(
+                    "CREATE OR REPLACE FUNCTION xingfu_audit_append_only() RETURNS trigger AS $$
+                     BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
+                )
+                .execute(&self.pool)
+                .await?;
+                sqlx::query(
+                    "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+                     FOR EACH ROW EXECUTE FUNCTION xingfu_audit_append_only()",
+                )
+                .execute(&self.pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue behind the busy timeout instead of one failing
+    /// when it upgrades from reading to writing.
+    pub async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub fn backend(&self) -> Backend {

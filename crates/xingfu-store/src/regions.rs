@@ -31,7 +31,7 @@ const COLUMNS: &str = "code, name, level, parent, urban_rural";
 impl Store {
     /// Inserts or updates regions, all in one transaction: a failure leaves none of them written.
     pub async fn upsert_regions(&self, regions: &[RegionRow]) -> Result<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         for r in regions {
             sqlx::query(
                 "INSERT INTO regions (code, name, level, parent, urban_rural) VALUES ($1, $2, $3, $4, $5)

@@ -1,0 +1,705 @@
+//! Rounds, entries (one community in one round), answer sheets, rewards and rectifications.
+//! Every change that matters is written together with its audit row, in one transaction.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{AuditEvent, append};
+use crate::{Result, Store, StoreError, is_unique_violation, new_id};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundRow {
+    pub id: String,
+    pub year: i64,
+    pub region_code: String,
+    pub standard_id: String,
+    pub standard_version: String,
+    pub objection_days: i64,
+    pub opened_at: i64,
+    pub opened_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRound<'a> {
+    pub year: i64,
+    pub region_code: &'a str,
+    pub standard_id: &'a str,
+    pub standard_version: &'a str,
+    pub objection_days: i64,
+}
+
+/// One community in one round, with its computed result once there is one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EntryRow {
+    pub round_id: String,
+    pub community_code: String,
+    pub community_name: String,
+    pub street_code: Option<String>,
+    pub street_name: Option<String>,
+    pub stage: String,
+    pub previous_star: i64,
+    pub declared_at: i64,
+    pub declared_by: String,
+    pub total: Option<i64>,
+    pub share: Option<i64>,
+    pub star_by_score: Option<i64>,
+    pub star: Option<i64>,
+    pub decision: Option<String>,
+    pub vetoed_by: Option<String>,
+    pub refusal: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<i64>,
+    pub published_at: Option<i64>,
+    pub objection_until: Option<i64>,
+    pub named_at: Option<i64>,
+    pub reward_fen: Option<i64>,
+    pub reward_basis: Option<String>,
+    pub version: i64,
+}
+
+/// The fields a workflow step sets; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EntryChange {
+    pub stage: Option<String>,
+    pub total: Option<i64>,
+    pub share: Option<i64>,
+    pub star_by_score: Option<i64>,
+    pub star: Option<i64>,
+    pub decision: Option<String>,
+    pub vetoed_by: Option<String>,
+    pub refusal: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<i64>,
+    pub published_at: Option<i64>,
+    pub objection_until: Option<i64>,
+    pub named_at: Option<i64>,
+    pub reward_fen: Option<i64>,
+    pub reward_basis: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnswerRow {
+    pub sheet: String,
+    pub clause_id: String,
+    /// JSON: `{"met": true}` or `{"number": 12.5}`, optionally with `"note"`.
+    pub answer: String,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RectificationRow {
+    pub id: String,
+    pub round_id: String,
+    pub community_code: String,
+    pub clause_id: String,
+    pub owner: String,
+    pub deadline: i64,
+    pub status: String,
+    pub report: Option<String>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Who makes a change, and when (Unix milliseconds).
+#[derive(Debug, Clone, Copy)]
+pub struct By<'a> {
+    pub actor: &'a str,
+    pub at: i64,
+}
+
+/// Someone else changed the entry since it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict;
+
+const ROUND_COLUMNS: &str =
+    "id, year, region_code, standard_id, standard_version, objection_days, opened_at, opened_by";
+
+fn round_row(row: &AnyRow) -> Result<RoundRow> {
+    Ok(RoundRow {
+        id: row.try_get("id")?,
+        year: row.try_get("year")?,
+        region_code: row.try_get("region_code")?,
+        standard_id: row.try_get("standard_id")?,
+        standard_version: row.try_get("standard_version")?,
+        objection_days: row.try_get("objection_days")?,
+        opened_at: row.try_get("opened_at")?,
+        opened_by: row.try_get("opened_by")?,
+    })
+}
+
+const ENTRY_SELECT: &str = "SELECT e.round_id, e.community_code, c.name AS community_name,
+        s.code AS street_code, s.name AS street_name, e.stage, e.previous_star, e.declared_at,
+        e.declared_by, e.total, e.share, e.star_by_score, e.star, e.decision, e.vetoed_by, e.refusal,
+        e.approved_by, e.approved_at, e.published_at, e.objection_until, e.named_at, e.reward_fen,
+        e.reward_basis, e.version
+    FROM entries e
+    JOIN regions c ON c.code = e.community_code
+    LEFT JOIN regions s ON s.code = c.parent";
+
+fn entry_row(row: &AnyRow) -> Result<EntryRow> {
+    Ok(EntryRow {
+        round_id: row.try_get("round_id")?,
+        community_code: row.try_get("community_code")?,
+        community_name: row.try_get("community_name")?,
+        street_code: row.try_get("street_code")?,
+        street_name: row.try_get("street_name")?,
+        stage: row.try_get("stage")?,
+        previous_star: row.try_get("previous_star")?,
+        declared_at: row.try_get("declared_at")?,
+        declared_by: row.try_get("declared_by")?,
+        total: row.try_get("total")?,
+        share: row.try_get("share")?,
+        star_by_score: row.try_get("star_by_score")?,
+        star: row.try_get("star")?,
+        decision: row.try_get("decision")?,
+        vetoed_by: row.try_get("vetoed_by")?,
+        refusal: row.try_get("refusal")?,
+        approved_by: row.try_get("approved_by")?,
+        approved_at: row.try_get("approved_at")?,
+        published_at: row.try_get("published_at")?,
+        objection_until: row.try_get("objection_until")?,
+        named_at: row.try_get("named_at")?,
+        reward_fen: row.try_get("reward_fen")?,
+        reward_basis: row.try_get("reward_basis")?,
+        version: row.try_get("version")?,
+    })
+}
+
+async fn fetch_entry(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    community: &str,
+) -> Result<Option<EntryRow>> {
+    let row = sqlx::query(&format!(
+        "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code = $2"
+    ))
+    .bind(round_id)
+    .bind(community)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(entry_row).transpose()
+}
+
+/// The result fields of an entry, as JSON, for the audit trail.
+fn result_json(entry: &EntryRow) -> String {
+    serde_json::json!({
+        "stage": entry.stage,
+        "total": entry.total,
+        "star": entry.star,
+        "star_by_score": entry.star_by_score,
+        "decision": entry.decision,
+        "vetoed_by": entry.vetoed_by,
+        "approved_by": entry.approved_by,
+        "reward_fen": entry.reward_fen,
+    })
+    .to_string()
+}
+
+impl Store {
+    /// Keeps the exact text of a standard version a round is run on.
+    pub async fn save_standard(&self, id: &str, version: &str, body: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO standards (id, version, body, loaded_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id, version) DO NOTHING",
+        )
+        .bind(id)
+        .bind(version)
+        .bind(body)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn standard_body(&self, id: &str, version: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT body FROM standards WHERE id = $1 AND version = $2")
+            .bind(id)
+            .bind(version)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("body")).transpose()?)
+    }
+
+    pub async fn create_round(
+        &self,
+        new: &NewRound<'_>,
+        actor: &str,
+        now: i64,
+    ) -> Result<RoundRow> {
+        let round = RoundRow {
+            id: new_id(),
+            year: new.year,
+            region_code: new.region_code.to_string(),
+            standard_id: new.standard_id.to_string(),
+            standard_version: new.standard_version.to_string(),
+            objection_days: new.objection_days,
+            opened_at: now,
+            opened_by: actor.to_string(),
+        };
+        let mut tx = self.write_tx().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO rounds ({ROUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))
+        .bind(&round.id)
+        .bind(round.year)
+        .bind(&round.region_code)
+        .bind(&round.standard_id)
+        .bind(&round.standard_version)
+        .bind(round.objection_days)
+        .bind(round.opened_at)
+        .bind(&round.opened_by)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Duplicate {
+                    what: "round",
+                    key: format!("{} {} {}", new.year, new.region_code, new.standard_id),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: now,
+                actor,
+                round_id: Some(&round.id),
+                action: "open_round",
+                after: Some(serde_json::to_string(&round).unwrap_or_default()),
+                ..AuditEvent::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(round)
+    }
+
+    pub async fn round(&self, id: &str) -> Result<Option<RoundRow>> {
+        let row = sqlx::query(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(round_row).transpose()
+    }
+
+    /// Rounds whose region overlaps the subtree with `prefix` (inside it, or containing it), newest first.
+    pub async fn rounds_overlapping(&self, prefix: &str) -> Result<Vec<RoundRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ROUND_COLUMNS} FROM rounds ORDER BY year DESC, opened_at DESC"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        let rounds: Vec<RoundRow> = rows.iter().map(round_row).collect::<Result<_>>()?;
+        Ok(rounds
+            .into_iter()
+            .filter(|r| {
+                let round_prefix = r.region_code.trim_end_matches("000");
+                r.region_code.starts_with(prefix) || prefix.starts_with(round_prefix)
+            })
+            .collect())
+    }
+
+    /// The round of the year before, on the same standard and region, if any.
+    pub async fn previous_round(&self, round: &RoundRow) -> Result<Option<RoundRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ROUND_COLUMNS} FROM rounds WHERE region_code = $1 AND standard_id = $2 AND year < $3
+             ORDER BY year DESC LIMIT 1"
+        ))
+        .bind(&round.region_code)
+        .bind(&round.standard_id)
+        .bind(round.year)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(round_row).transpose()
+    }
+
+    /// Declares a community into a round (申报).
+    pub async fn declare(
+        &self,
+        round_id: &str,
+        community: &str,
+        previous_star: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<EntryRow> {
+        let mut tx = self.write_tx().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO entries (round_id, community_code, stage, previous_star, declared_at, declared_by, version)
+             VALUES ($1, $2, 'declared', $3, $4, $5, 1)",
+        )
+        .bind(round_id)
+        .bind(community)
+        .bind(previous_star)
+        .bind(now)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Duplicate {
+                    what: "declaration",
+                    key: community.to_string(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let entry = fetch_entry(&mut tx, round_id, community)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: now,
+                actor,
+                round_id: Some(round_id),
+                community_code: Some(community),
+                action: "declare",
+                after: Some(result_json(&entry)),
+                ..AuditEvent::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    pub async fn entry(&self, round_id: &str, community: &str) -> Result<Option<EntryRow>> {
+        let mut conn = self.pool().acquire().await?;
+        fetch_entry(&mut conn, round_id, community).await
+    }
+
+    pub async fn entries(&self, round_id: &str) -> Result<Vec<EntryRow>> {
+        let rows = sqlx::query(&format!(
+            "{ENTRY_SELECT} WHERE e.round_id = $1 ORDER BY e.community_code"
+        ))
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(entry_row).collect()
+    }
+
+    /// A community's entries in every round, newest first: its history.
+    pub async fn history(&self, community: &str) -> Result<Vec<(RoundRow, EntryRow)>> {
+        let rows = sqlx::query(&format!(
+            "{ENTRY_SELECT} WHERE e.community_code = $1 ORDER BY e.declared_at DESC"
+        ))
+        .bind(community)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let entry = entry_row(row)?;
+            if let Some(round) = self.round(&entry.round_id).await? {
+                out.push((round, entry));
+            }
+        }
+        out.sort_by_key(|(round, _)| std::cmp::Reverse(round.year));
+        Ok(out)
+    }
+
+    /// Applies a workflow step if nobody changed the entry since `expected_version` was read;
+    /// the change and its audit row are written together or not at all.
+    pub async fn update_entry(
+        &self,
+        round_id: &str,
+        community: &str,
+        expected_version: i64,
+        change: &EntryChange,
+        action: &str,
+        by: By<'_>,
+    ) -> Result<std::result::Result<EntryRow, Conflict>> {
+        let mut tx = self.write_tx().await?;
+        let Some(before) = fetch_entry(&mut tx, round_id, community).await? else {
+            return Err(sqlx::Error::RowNotFound.into());
+        };
+        if before.version != expected_version {
+            return Ok(Err(Conflict));
+        }
+        let updated = sqlx::query(
+            "UPDATE entries SET
+                stage = COALESCE($1, stage), total = COALESCE($2, total), share = COALESCE($3, share),
+                star_by_score = COALESCE($4, star_by_score), star = COALESCE($5, star),
+                decision = COALESCE($6, decision), vetoed_by = COALESCE($7, vetoed_by),
+                refusal = COALESCE($8, refusal), approved_by = COALESCE($9, approved_by),
+                approved_at = COALESCE($10, approved_at), published_at = COALESCE($11, published_at),
+                objection_until = COALESCE($12, objection_until), named_at = COALESCE($13, named_at),
+                reward_fen = COALESCE($14, reward_fen), reward_basis = COALESCE($15, reward_basis),
+                version = version + 1
+             WHERE round_id = $16 AND community_code = $17 AND version = $18",
+        )
+        .bind(change.stage.as_deref())
+        .bind(change.total)
+        .bind(change.share)
+        .bind(change.star_by_score)
+        .bind(change.star)
+        .bind(change.decision.as_deref())
+        .bind(change.vetoed_by.as_deref())
+        .bind(change.refusal.as_deref())
+        .bind(change.approved_by.as_deref())
+        .bind(change.approved_at)
+        .bind(change.published_at)
+        .bind(change.objection_until)
+        .bind(change.named_at)
+        .bind(change.reward_fen)
+        .bind(change.reward_basis.as_deref())
+        .bind(round_id)
+        .bind(community)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(Err(Conflict));
+        }
+        let after = fetch_entry(&mut tx, round_id, community)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: by.at,
+                actor: by.actor,
+                round_id: Some(round_id),
+                community_code: Some(community),
+                action,
+                before: Some(result_json(&before)),
+                after: Some(result_json(&after)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(after))
+    }
+
+    /// Writes answers of one sheet; each changed clause is audited with its old and new answer.
+    pub async fn save_answers(
+        &self,
+        round_id: &str,
+        community: &str,
+        sheet: &str,
+        answers: &[(String, String)],
+        actor: &str,
+        now: i64,
+    ) -> Result<usize> {
+        let mut tx = self.write_tx().await?;
+        let mut changed = 0;
+        for (clause, answer) in answers {
+            let old = sqlx::query(
+                "SELECT answer FROM answers WHERE round_id = $1 AND community_code = $2 AND sheet = $3 AND clause_id = $4",
+            )
+            .bind(round_id)
+            .bind(community)
+            .bind(sheet)
+            .bind(clause)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<String, _>("answer"))
+            .transpose()?;
+            if old.as_deref() == Some(answer.as_str()) {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO answers (round_id, community_code, sheet, clause_id, answer, updated_at, updated_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (round_id, community_code, sheet, clause_id)
+                 DO UPDATE SET answer = excluded.answer, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            )
+            .bind(round_id)
+            .bind(community)
+            .bind(sheet)
+            .bind(clause)
+            .bind(answer)
+            .bind(now)
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+            let action = if sheet == "self" {
+                "self_assess"
+            } else {
+                "score"
+            };
+            append(
+                &mut tx,
+                self.backend(),
+                &AuditEvent {
+                    at: now,
+                    actor,
+                    round_id: Some(round_id),
+                    community_code: Some(community),
+                    action,
+                    before: old.map(|o| format!("{{\"clause\":{clause:?},\"answer\":{o}}}")),
+                    after: Some(format!(
+                        "{{\"clause\":{clause:?},\"sheet\":{sheet:?},\"answer\":{answer}}}"
+                    )),
+                },
+            )
+            .await?;
+            changed += 1;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Every answer for an entry, all sheets.
+    pub async fn answers(&self, round_id: &str, community: &str) -> Result<Vec<AnswerRow>> {
+        let rows = sqlx::query(
+            "SELECT sheet, clause_id, answer, updated_at, updated_by FROM answers
+             WHERE round_id = $1 AND community_code = $2 ORDER BY sheet, clause_id",
+        )
+        .bind(round_id)
+        .bind(community)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AnswerRow {
+                    sheet: r.try_get("sheet")?,
+                    clause_id: r.try_get("clause_id")?,
+                    answer: r.try_get("answer")?,
+                    updated_at: r.try_get("updated_at")?,
+                    updated_by: r.try_get("updated_by")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Replaces an entry's reward shares (what each level owes).
+    pub async fn set_reward_shares(
+        &self,
+        round_id: &str,
+        community: &str,
+        shares: &[(String, i64)],
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM reward_shares WHERE round_id = $1 AND community_code = $2")
+            .bind(round_id)
+            .bind(community)
+            .execute(&mut *tx)
+            .await?;
+        for (level, amount) in shares {
+            sqlx::query(
+                "INSERT INTO reward_shares (round_id, community_code, level, amount_fen) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(round_id)
+            .bind(community)
+            .bind(level)
+            .bind(amount)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What each level owes for a round, summed.
+    pub async fn reward_budget(&self, round_id: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT level, CAST(SUM(amount_fen) AS BIGINT) AS total FROM reward_shares WHERE round_id = $1 GROUP BY level ORDER BY level",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("level")?, r.try_get("total")?)))
+            .collect()
+    }
+
+    /// Opens a rectification task for each clause (skipping clauses that already have one).
+    pub async fn open_rectifications(
+        &self,
+        round_id: &str,
+        community: &str,
+        clauses: &[String],
+        owner: &str,
+        deadline: i64,
+        now: i64,
+    ) -> Result<usize> {
+        let mut tx = self.write_tx().await?;
+        let mut opened = 0;
+        for clause in clauses {
+            let done = sqlx::query(
+                "INSERT INTO rectifications (id, round_id, community_code, clause_id, owner, deadline, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)
+                 ON CONFLICT (round_id, community_code, clause_id) DO NOTHING",
+            )
+            .bind(new_id())
+            .bind(round_id)
+            .bind(community)
+            .bind(clause)
+            .bind(owner)
+            .bind(deadline)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            opened += done.rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(opened)
+    }
+
+    pub async fn rectifications(
+        &self,
+        round_id: &str,
+        community: Option<&str>,
+    ) -> Result<Vec<RectificationRow>> {
+        let rows = sqlx::query(
+            "SELECT id, round_id, community_code, clause_id, owner, deadline, status, report, verified_by,
+                    verified_at, created_at
+             FROM rectifications WHERE round_id = $1 AND ($2 = '' OR community_code = $2)
+             ORDER BY community_code, clause_id",
+        )
+        .bind(round_id)
+        .bind(community.unwrap_or(""))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RectificationRow {
+                    id: r.try_get("id")?,
+                    round_id: r.try_get("round_id")?,
+                    community_code: r.try_get("community_code")?,
+                    clause_id: r.try_get("clause_id")?,
+                    owner: r.try_get("owner")?,
+                    deadline: r.try_get("deadline")?,
+                    status: r.try_get("status")?,
+                    report: r.try_get("report")?,
+                    verified_by: r.try_get("verified_by")?,
+                    verified_at: r.try_get("verified_at")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Moves a rectification task: `submitted` with a report, `verified` or `reopened` by a verifier.
+    pub async fn update_rectification(
+        &self,
+        id: &str,
+        status: &str,
+        report: Option<&str>,
+        verifier: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE rectifications SET status = $1, report = COALESCE($2, report),
+                    verified_by = COALESCE($3, verified_by), verified_at = CASE WHEN $3 IS NULL THEN verified_at ELSE $4 END
+             WHERE id = $5",
+        )
+        .bind(status)
+        .bind(report)
+        .bind(verifier)
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,297 @@
+mod common;
+
+use xingfu_store::Store;
+use xingfu_store::audit::AuditEvent;
+use xingfu_store::regions::RegionRow;
+use xingfu_store::rounds::{By, Conflict, EntryChange, NewRound};
+
+fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> RegionRow {
+    RegionRow {
+        code: code.into(),
+        name: name.into(),
+        level: level.into(),
+        parent: parent.map(Into::into),
+        urban_rural: None,
+    }
+}
+
+async fn seeded(store: &Store) -> String {
+    store
+        .upsert_regions(&[
+            region("330302000000", "鹿城区", "district", None),
+            region("330302006000", "五马街道", "street", Some("330302000000")),
+            region(
+                "330302006044",
+                "鼓楼社区",
+                "community",
+                Some("330302006000"),
+            ),
+            region(
+                "330302006045",
+                "墨池社区",
+                "community",
+                Some("330302006000"),
+            ),
+        ])
+        .await
+        .unwrap();
+    store
+        .save_standard("lucheng-2012", "2012.1", "[standard]", 1)
+        .await
+        .unwrap();
+    let round = store
+        .create_round(
+            &NewRound {
+                year: 2013,
+                region_code: "330302000000",
+                standard_id: "lucheng-2012",
+                standard_version: "2012.1",
+                objection_days: 7,
+            },
+            "admin",
+            10,
+        )
+        .await
+        .unwrap();
+    round.id
+}
+
+on_both!(
+    a_round_from_declaration_to_naming_is_audited,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        assert!(
+            store
+                .create_round(
+                    &NewRound {
+                        year: 2013,
+                        region_code: "330302000000",
+                        standard_id: "lucheng-2012",
+                        standard_version: "2012.1",
+                        objection_days: 7
+                    },
+                    "admin",
+                    11
+                )
+                .await
+                .is_err(),
+            "one round per year, region and standard"
+        );
+
+        let entry = store
+            .declare(&round, "330302006044", 3, "worker", 20)
+            .await
+            .unwrap();
+        assert_eq!(
+            (entry.stage.as_str(), entry.previous_star, entry.version),
+            ("declared", 3, 1)
+        );
+        assert_eq!(entry.community_name, "鼓楼社区");
+        assert_eq!(entry.street_name.as_deref(), Some("五马街道"));
+        assert!(
+            store
+                .declare(&round, "330302006044", 3, "worker", 21)
+                .await
+                .is_err(),
+            "declared once"
+        );
+
+        let answers = vec![
+            ("ZZ1.1".to_string(), r#"{"met":true}"#.to_string()),
+            ("ZG1.1".to_string(), r#"{"number":96.5}"#.to_string()),
+        ];
+        assert_eq!(
+            store
+                .save_answers(
+                    &round,
+                    "330302006044",
+                    "assessor-1",
+                    &answers,
+                    "assessor-1",
+                    30
+                )
+                .await
+                .unwrap(),
+            2
+        );
+        // Saving the same answers again changes nothing and records nothing.
+        assert_eq!(
+            store
+                .save_answers(
+                    &round,
+                    "330302006044",
+                    "assessor-1",
+                    &answers,
+                    "assessor-1",
+                    31
+                )
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store.answers(&round, "330302006044").await.unwrap().len(),
+            2
+        );
+
+        let computed = EntryChange {
+            stage: Some("computed".into()),
+            total: Some(84_650),
+            star: Some(4),
+            star_by_score: Some(4),
+            decision: Some("upgrade".into()),
+            ..EntryChange::default()
+        };
+        let after = store
+            .update_entry(
+                &round,
+                "330302006044",
+                1,
+                &computed,
+                "compute",
+                By {
+                    actor: "system",
+                    at: 40,
+                },
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (after.stage.as_str(), after.total, after.star, after.version),
+            ("computed", Some(84_650), Some(4), 2)
+        );
+        // A second writer holding the old version is refused, and nothing changes.
+        let stale = EntryChange {
+            stage: Some("approved".into()),
+            ..EntryChange::default()
+        };
+        assert_eq!(
+            store
+                .update_entry(
+                    &round,
+                    "330302006044",
+                    1,
+                    &stale,
+                    "approve",
+                    By {
+                        actor: "someone",
+                        at: 41
+                    }
+                )
+                .await
+                .unwrap(),
+            Err(Conflict)
+        );
+        assert_eq!(
+            store
+                .entry(&round, "330302006044")
+                .await
+                .unwrap()
+                .unwrap()
+                .stage,
+            "computed"
+        );
+
+        store
+            .set_reward_shares(
+                &round,
+                "330302006044",
+                &[("city".into(), 15_000_000), ("district".into(), 15_000_000)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.reward_budget(&round).await.unwrap(),
+            [
+                ("city".to_string(), 15_000_000),
+                ("district".to_string(), 15_000_000)
+            ]
+        );
+
+        let trail = store.audit_for_community("330302006044").await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["declare", "score", "score", "compute"]);
+        let compute = trail.last().unwrap();
+        assert!(compute.before.as_deref().unwrap().contains("\"declared\""));
+        assert!(compute.after.as_deref().unwrap().contains("84650"));
+        assert_eq!(store.verify_audit().await.unwrap(), None);
+
+        let history = store.history("330302006044").await.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].0.year, 2013);
+    }
+);
+
+on_both!(the_audit_log_cannot_be_edited, |store: Store| async move {
+    for i in 0..3 {
+        store
+            .record(&AuditEvent {
+                at: i,
+                actor: "a",
+                action: "test",
+                ..AuditEvent::default()
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.verify_audit().await.unwrap(), None);
+    let update = sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+        .execute(store.pool())
+        .await;
+    assert!(update.is_err(), "updates are refused by the database");
+    let delete = sqlx::query("DELETE FROM audit_log WHERE seq = 1")
+        .execute(store.pool())
+        .await;
+    assert!(delete.is_err(), "deletes are refused by the database");
+});
+
+on_both!(
+    rectification_tasks_close_the_loop,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        store
+            .declare(&round, "330302006045", 0, "worker", 20)
+            .await
+            .unwrap();
+        let clauses = vec!["WH1.1".to_string(), "ST2.1".to_string()];
+        assert_eq!(
+            store
+                .open_rectifications(&round, "330302006045", &clauses, "墨池社区", 1_000, 50)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .open_rectifications(&round, "330302006045", &clauses, "墨池社区", 1_000, 51)
+                .await
+                .unwrap(),
+            0
+        );
+        let tasks = store
+            .rectifications(&round, Some("330302006045"))
+            .await
+            .unwrap();
+        assert_eq!(tasks.len(), 2);
+        assert!(
+            store
+                .update_rectification(&tasks[0].id, "submitted", Some("已建立道德讲堂"), None, 60)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .update_rectification(&tasks[0].id, "verified", None, Some("street-admin"), 70)
+                .await
+                .unwrap()
+        );
+        let tasks = store.rectifications(&round, None).await.unwrap();
+        let done = tasks.iter().find(|t| t.status == "verified").unwrap();
+        assert_eq!(done.report.as_deref(), Some("已建立道德讲堂"));
+        assert_eq!(
+            (done.verified_by.as_deref(), done.verified_at),
+            (Some("street-admin"), Some(70))
+        );
+    }
+);
