@@ -54,9 +54,55 @@ pub enum Command {
     /// 评定整个年度:复评、奖励与分担、目标进度 / Rate a year's round: re-review, rewards and cost sharing, targets
     Rate(RateArgs),
 
+    /// 启动服务器(默认 SQLite 与演示数据) / Run the server (SQLite and the demo data by default)
+    Serve(ServeArgs),
+
+    /// 导入数据 / Import data
+    #[command(subcommand)]
+    Import(ImportCommand),
+
     /// 性能测试 / Benchmarks
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// 数据库:sqlite://文件 或 postgres://…(默认 数据目录/xingfu.db) / Database URL (default: DATA_DIR/xingfu.db)
+    #[arg(long, env = "XINGFU_DATABASE_URL")]
+    pub database: Option<String>,
+
+    /// 数据目录(SQLite 文件、上传的证明材料) / Data folder (SQLite file, uploaded evidence)
+    #[arg(long, env = "XINGFU_DATA_DIR", default_value = "xingfu-data")]
+    pub data_dir: PathBuf,
+
+    /// 监听地址 / Address to listen on
+    #[arg(long, env = "XINGFU_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// 空库时不加载演示数据 / Do not load the demo data into an empty database
+    #[arg(long)]
+    pub no_demo: bool,
+
+    /// 通过 HTTPS 访问时设置(Cookie 加 Secure) / Set when served over HTTPS (Secure cookies)
+    #[arg(long, env = "XINGFU_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// 导入行政区划(CSV 或 JSON,统计用区划代码) / Import administrative divisions (CSV or JSON, NBS codes)
+    Regions {
+        /// 区划文件 / The division file
+        file: PathBuf,
+        /// 数据库 / Database URL
+        #[arg(
+            long,
+            env = "XINGFU_DATABASE_URL",
+            default_value = "sqlite://xingfu-data/xingfu.db"
+        )]
+        database: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

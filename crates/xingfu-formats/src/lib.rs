@@ -9,6 +9,7 @@
 pub mod assessment_file;
 pub mod locate;
 pub mod problem;
+pub mod regions;
 pub mod round_input;
 pub mod shipped;
 pub mod standard_file;

@@ -176,3 +176,11 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+impl Store {
+    /// Runs one administrative statement (tests create and drop schemas with it).
+    pub async fn execute_admin(&self, sql: &str) -> Result<()> {
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -3,6 +3,7 @@
 mod bench;
 mod rate;
 mod score;
+mod serve;
 mod standard;
 
 use std::path::Path;
@@ -13,7 +14,7 @@ use xingfu_core::Standard;
 use xingfu_formats::shipped;
 use xingfu_formats::standard_file::load_standard;
 
-use crate::cli::{BenchCommand, Cli, Command, StandardCommand};
+use crate::cli::{BenchCommand, Cli, Command, ImportCommand, StandardCommand};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let english = cli.english();
@@ -23,6 +24,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Standard(StandardCommand::Show { standard }) => standard::show(&standard, english),
         Command::Score(args) => score::run(&args, english),
         Command::Rate(args) => rate::run(&args, english),
+        Command::Serve(args) => serve::serve(&args, english),
+        Command::Import(ImportCommand::Regions { file, database }) => {
+            serve::import_regions(&file, &database, english)
+        }
         Command::Bench(BenchCommand::Rate {
             communities,
             runs,

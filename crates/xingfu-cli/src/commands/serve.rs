@@ -1,0 +1,151 @@
+//! `xingfu serve` and `xingfu import regions`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use xingfu_server::{AppState, demo, router};
+use xingfu_store::Store;
+use xingfu_store::regions::RegionRow;
+
+use crate::cli::ServeArgs;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let database = match &args.database {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&args.data_dir)
+                .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+            format!("sqlite://{}", args.data_dir.join("xingfu.db").display())
+        }
+    };
+    runtime()?.block_on(async {
+        let store = Store::connect(&database)
+            .await
+            .with_context(|| format!("cannot open the database {}", redact(&database)))?;
+        let state = AppState::new(store, args.secure_cookies);
+        if !args.no_demo
+            && let Some(login) = demo::load(&state).await?
+        {
+            print_demo_accounts(&login.password, english);
+        }
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let address = listener.local_addr()?;
+        if english {
+            println!(
+                "Xingfu is running at http://{address}/ (database {})",
+                redact(&database)
+            );
+        } else {
+            println!(
+                "幸福社区平台已启动:http://{address}/(数据库 {})",
+                redact(&database)
+            );
+        }
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_demo_accounts(password: &str, english: bool) {
+    if english {
+        println!("Demo data loaded. Accounts (all with password {password}):");
+    } else {
+        println!("已加载演示数据。演示账号(密码均为 {password}):");
+    }
+    for (username, display, role, region) in demo::ACCOUNTS {
+        println!("  {username:<10} {display} ({}) {region}", role.zh());
+    }
+    if english {
+        println!(
+            "Sign in as admin first: it is the city administrator. Change these passwords before real use."
+        );
+    } else {
+        println!("请先以 admin(市级管理员)登录。正式使用前请修改这些密码。");
+    }
+}
+
+/// Hides a password in a database URL before it is printed.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn import_regions(file: &Path, database: &str, english: bool) -> Result<ExitCode> {
+    let shown = file.display().to_string();
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {shown}"))?;
+    let parsed = if shown.ends_with(".json") {
+        xingfu_formats::regions::read_regions_json(&shown, &text)
+    } else {
+        xingfu_formats::regions::read_regions_csv(&shown, &text)
+    };
+    let regions = match parsed {
+        Ok(regions) => regions,
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("{}", problem.render(english));
+            }
+            bail!(if english {
+                format!("{} problem(s); nothing was imported", problems.len())
+            } else {
+                format!("共 {} 个问题,未导入任何数据", problems.len())
+            });
+        }
+    };
+    if let Some(dir) = database
+        .strip_prefix("sqlite://")
+        .and_then(|p| Path::new(p).parent())
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let rows: Vec<RegionRow> = regions
+        .into_iter()
+        .map(|r| RegionRow {
+            code: r.code,
+            name: r.name,
+            level: r.level.key().to_string(),
+            parent: r.parent,
+            urban_rural: r.urban_rural,
+        })
+        .collect();
+    let written = runtime()?.block_on(async {
+        let store = Store::connect(database).await?;
+        let written = store.upsert_regions(&rows).await?;
+        store.close().await;
+        Ok::<_, anyhow::Error>(written)
+    })?;
+    if english {
+        println!("imported {written} regions into {}", redact(database));
+    } else {
+        println!("已导入 {written} 个区划到 {}", redact(database));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,254 @@
+//! The demo data set a zero-configuration start loads: the real divisions of 温州市 (national
+//! statistical codes, 2023), the shipped standards, an account for each role, and two Lucheng
+//! rounds for 鹿城区 built from `examples/lucheng/round-2013.csv` (scores illustrative).
+
+use xingfu_core::scoring::Answer;
+use xingfu_core::workflow::Role;
+use xingfu_formats::round_input::read_csv;
+use xingfu_formats::shipped::SHIPPED;
+use xingfu_store::Store;
+use xingfu_store::accounts::NewUser;
+use xingfu_store::regions::RegionRow;
+use xingfu_store::rounds::NewRound;
+
+use crate::auth::{CurrentUser, hash_password, random_token};
+use crate::error::AppError;
+use crate::service;
+use crate::state::{AppState, now_ms};
+
+pub const WENZHOU_REGIONS: &str = include_str!("../../../data/regions/wenzhou.csv");
+const ROUND_2013: &str = include_str!("../../../examples/lucheng/round-2013.csv");
+
+pub const LUCHENG: &str = "330302000000";
+
+/// Demo accounts: (user name, display name, role, region).
+pub const ACCOUNTS: &[(&str, &str, Role, &str)] = &[
+    ("admin", "温州市管理员", Role::CityAdmin, "330300000000"),
+    ("lucheng", "鹿城区文明办", Role::DistrictAdmin, LUCHENG),
+    ("wuma", "五马街道办事处", Role::StreetAdmin, "330302006000"),
+    (
+        "gulou",
+        "鼓楼社区工作者",
+        Role::CommunityWorker,
+        "330302006044",
+    ),
+    ("assessor1", "评审员甲", Role::Assessor, LUCHENG),
+    ("assessor2", "评审员乙", Role::Assessor, LUCHENG),
+    ("resident", "居民", Role::Resident, "330302006044"),
+];
+
+/// What the console prints after loading the demo.
+pub struct DemoLogin {
+    pub password: String,
+}
+
+/// Loads the regions into an empty database; returns how many were written.
+pub async fn load_regions(store: &Store) -> anyhow::Result<usize> {
+    let regions =
+        xingfu_formats::regions::read_regions_csv("data/regions/wenzhou.csv", WENZHOU_REGIONS)
+            .map_err(|p| {
+                anyhow::anyhow!(
+                    "demo regions: {}",
+                    p.iter()
+                        .map(|x| x.render(true))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?;
+    let rows: Vec<RegionRow> = regions
+        .into_iter()
+        .map(|r| RegionRow {
+            code: r.code,
+            name: r.name,
+            level: r.level.key().to_string(),
+            parent: r.parent,
+            urban_rural: r.urban_rural,
+        })
+        .collect();
+    Ok(store.upsert_regions(&rows).await?)
+}
+
+/// Loads the whole demo into an empty database. Does nothing if users already exist.
+pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
+    let store = &state.store;
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let now = now_ms();
+    load_regions(store).await?;
+    for (id, text) in SHIPPED {
+        let standard = xingfu_formats::standard_file::load_standard(id, text)
+            .map_err(|_| anyhow::anyhow!("shipped standard {id} does not load"))?;
+        store
+            .save_standard(&standard.id, &standard.version, text, now)
+            .await?;
+    }
+    let password = random_token()[..12].to_string();
+    let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (username, display_name, role, region) in ACCOUNTS {
+        store
+            .create_user(
+                &NewUser {
+                    username,
+                    display_name,
+                    password_hash: &hash,
+                    role: role.key(),
+                    region_code: region,
+                },
+                now,
+            )
+            .await?;
+    }
+    load_rounds(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo rounds: {e}"))?;
+    Ok(Some(DemoLogin { password }))
+}
+
+async fn as_user(state: &AppState, username: &str) -> Result<CurrentUser, AppError> {
+    let user = state
+        .store
+        .user_by_username(username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let region = state
+        .store
+        .region(&user.region_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(CurrentUser {
+        role: Role::parse(&user.role).ok_or(AppError::NotFound)?,
+        region_level: region.level,
+        region_name: region.name,
+        csrf: String::new(),
+        user,
+    })
+}
+
+/// 2012: last year's stars as named; 2013: every community declared and scored, most of them
+/// computed, approved and published, a few left at earlier stages to try the workflow on.
+async fn load_rounds(state: &AppState) -> Result<(), AppError> {
+    let store = &state.store;
+    let standard = state.standard("lucheng-2012", "2012.1").await?;
+    let input =
+        read_csv("examples/lucheng/round-2013.csv", ROUND_2013, &standard).map_err(|p| {
+            AppError::Internal(anyhow::anyhow!(
+                "{}",
+                p.iter()
+                    .map(|x| x.render(true))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        })?;
+    let admin = as_user(state, "admin").await?;
+    let district = as_user(state, "lucheng").await?;
+    let assessors = [
+        as_user(state, "assessor1").await?,
+        as_user(state, "assessor2").await?,
+    ];
+    let now = now_ms();
+    let open = |year| NewRound {
+        year,
+        region_code: LUCHENG,
+        standard_id: "lucheng-2012",
+        standard_version: "2012.1",
+        objection_days: 7,
+    };
+    let round_2012 = store.create_round(&open(2012), "admin", now).await?;
+    for entry in &input.entries {
+        let star = i64::from(entry.previous_star.unwrap_or(0));
+        let declared = store
+            .declare(&round_2012.id, &entry.code, 0, "admin", now)
+            .await?;
+        let change = xingfu_store::rounds::EntryChange {
+            stage: Some("named".into()),
+            star: Some(star),
+            star_by_score: Some(star),
+            decision: Some(if star > 0 { "new" } else { "not_rated" }.into()),
+            named_at: Some(now),
+            ..Default::default()
+        };
+        let by = xingfu_store::rounds::By {
+            actor: "admin",
+            at: now,
+        };
+        let _ = store
+            .update_entry(
+                &round_2012.id,
+                &entry.code,
+                declared.version,
+                &change,
+                "demo_history",
+                by,
+            )
+            .await?;
+    }
+
+    let round = store.create_round(&open(2013), "admin", now).await?;
+    let count = input.entries.len();
+    for (index, entry) in input.entries.iter().enumerate() {
+        service::declare(state, &district, &round.id, &entry.code, false).await?;
+        let (vetoes, scores): (Vec<_>, Vec<_>) = entry
+            .assessment
+            .answers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .partition(|(clause, _)| standard.clause(clause).is_some_and(|c| c.veto));
+        service::save_sheet(state, &district, &round.id, &entry.code, vetoes, false).await?;
+        // The last two stay declared, to try the workflow on.
+        if index + 2 >= count {
+            continue;
+        }
+        let checked = service::check(state, &district, &round.id, &entry.code, false).await?;
+        if checked.stage != "scoring" {
+            continue;
+        }
+        service::save_sheet(
+            state,
+            &assessors[0],
+            &round.id,
+            &entry.code,
+            scores.clone(),
+            false,
+        )
+        .await?;
+        // The second assessor is a little stricter on graded clauses.
+        let stricter: Vec<(String, Answer)> = scores
+            .iter()
+            .map(|(clause, answer)| {
+                let mut answer = answer.clone();
+                if let (Some(n), Some(c)) = (answer.number, standard.clause(clause))
+                    && c.judge == xingfu_core::standard::Judge::Graded
+                    && n.hundredths() >= 100
+                {
+                    answer.number = Some(xingfu_core::Dec2(n.hundredths() - 100));
+                }
+                (clause.clone(), answer)
+            })
+            .collect();
+        service::save_sheet(
+            state,
+            &assessors[1],
+            &round.id,
+            &entry.code,
+            stricter,
+            false,
+        )
+        .await?;
+        if index % 5 == 4 {
+            continue; // left in scoring
+        }
+        let computed = service::compute(state, &district, &round.id, &entry.code, false).await?;
+        if index % 3 == 2 {
+            continue; // left awaiting approval
+        }
+        let approver = if computed.star.unwrap_or(0).max(computed.previous_star) >= 4 {
+            &admin
+        } else {
+            &district
+        };
+        service::approve(state, approver, &round.id, &entry.code, false).await?;
+        service::publish(state, &district, &round.id, &entry.code, false).await?;
+    }
+    Ok(())
+}

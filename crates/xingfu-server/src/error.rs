@@ -1,0 +1,60 @@
+//! Errors a request can end in, and how each is shown.
+//!
+//! Policy: a page request gets a page in the user's language saying what happened and that
+//! nothing was saved; an API request gets JSON `{ "error": { "code", "message" } }`. Internal
+//! details go to the log, never to the user.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("internal: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<xingfu_store::StoreError> for AppError {
+    fn from(error: xingfu_store::StoreError) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Plain response for errors raised outside a page handler (the page layer renders its own).
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(error) = &self {
+            tracing::error!("{error:#}");
+        }
+        let message = match &self {
+            AppError::Internal(_) => "internal error; nothing was saved".to_string(),
+            other => other.to_string(),
+        };
+        (self.status(), message).into_response()
+    }
+}

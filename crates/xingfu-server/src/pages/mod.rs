@@ -1,0 +1,150 @@
+//! Server-rendered pages. Every flow is a plain form POST followed by a redirect, so nothing
+//! needs JavaScript; errors come back as a page in the user's language.
+
+mod community;
+mod rounds;
+mod session;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+
+use crate::auth::{CurrentUser, urlencode};
+use crate::error::AppError;
+use crate::i18n::{Lang, Texts};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(rounds::home))
+        .route("/login", get(session::login_page).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/lang/{code}", get(session::set_lang))
+        .route("/text/{size}", get(session::set_text_size))
+        .route("/rounds", get(rounds::list))
+        .route("/rounds/{round}", get(rounds::show))
+        .route("/rounds/{round}/communities/{code}", get(community::show))
+}
+
+/// What every page's layout needs.
+pub struct Page {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub user: Option<CurrentUser>,
+    pub title: String,
+    pub big: bool,
+    pub path_encoded: String,
+}
+
+impl Page {
+    pub fn new(
+        jar: &CookieJar,
+        user: Option<CurrentUser>,
+        path: &str,
+        title: impl Into<String>,
+    ) -> Page {
+        let lang = Lang::from_jar(jar);
+        Page {
+            lang,
+            t: lang.t(),
+            user,
+            title: title.into(),
+            big: jar.get("big").is_some_and(|c| c.value() == "1"),
+            path_encoded: urlencode(path),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    message: String,
+}
+
+/// Renders an error as a page in the user's language.
+pub fn error_page(jar: &CookieJar, user: Option<CurrentUser>, error: AppError) -> Response {
+    let lang = Lang::from_jar(jar);
+    let t = lang.t();
+    let status = error.status();
+    let (title, message) = match &error {
+        AppError::NotFound => (t.not_found, t.not_found.to_string()),
+        AppError::Forbidden(reason) if reason == "csrf" => {
+            (t.form_expired, t.form_expired.to_string())
+        }
+        AppError::Forbidden(reason) => (t.forbidden, reason.clone()),
+        AppError::BadRequest(reason) | AppError::Conflict(reason) => {
+            (t.errors_title, reason.clone())
+        }
+        AppError::Internal(e) => {
+            tracing::error!("{e:#}");
+            (t.server_error, t.server_error.to_string())
+        }
+    };
+    let page = ErrorPage {
+        page: Page::new(jar, user, "/", title),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
+    }
+}
+
+/// Renders a template, or the error page if rendering fails.
+pub fn render(template: impl Template) -> Result<Response, AppError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+pub fn stars(level: i64) -> String {
+    let level = level.clamp(0, 5) as usize;
+    if level == 0 {
+        return String::new();
+    }
+    format!("{}{}", "★".repeat(level), "☆".repeat(5 - level))
+}
+
+pub fn star_text(lang: Lang, star: Option<i64>) -> String {
+    match star {
+        None => lang.t().not_computed.to_string(),
+        Some(0) => lang.t().no_star.to_string(),
+        Some(n) if lang.is_en() => format!("{n} star"),
+        Some(n) => format!("{n}星"),
+    }
+}
+
+pub fn yuan(fen: Option<i64>) -> String {
+    fen.map(|f| xingfu_core::Fen(f).to_string())
+        .unwrap_or_default()
+}
+
+pub fn points(hundredths: Option<i64>) -> String {
+    hundredths
+        .map(|h| xingfu_core::Dec2(h).to_string())
+        .unwrap_or_default()
+}
+
+pub fn stage_label(lang: Lang, stage: &str) -> String {
+    xingfu_core::workflow::Stage::parse(stage)
+        .map(|s| lang.pick(s.zh(), s.en()).to_string())
+        .unwrap_or_else(|| stage.to_string())
+}
+
+pub fn decision_label(lang: Lang, decision: Option<&str>) -> String {
+    let Some(decision) = decision else {
+        return String::new();
+    };
+    let (zh, en) = match decision {
+        "new" => ("新评", "new"),
+        "keep" => ("保留", "keep"),
+        "upgrade" => ("升星", "upgrade"),
+        "downgrade" => ("降星", "downgrade"),
+        "revoke" => ("撤销", "revoke"),
+        "not_rated" => ("未评星", "not rated"),
+        other => (other, other),
+    };
+    lang.pick(zh, en).to_string()
+}

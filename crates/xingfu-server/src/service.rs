@@ -1,0 +1,469 @@
+//! The round's operations, shared by the pages and the JSON API: each checks the actor's
+//! permission and the stage with the core's rules, then writes through the store (with its
+//! audit row) in one transaction.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use xingfu_core::Standard;
+use xingfu_core::decimal::Dec2;
+use xingfu_core::panel::{PanelCard, panel_score};
+use xingfu_core::rewards::reward_for;
+use xingfu_core::round::Decision;
+use xingfu_core::scoring::{Answer, Assessment, check_eligibility};
+use xingfu_core::workflow::{Action, Role, Stage, may_approve, may_declare, may_score, next_stage};
+use xingfu_store::rounds::{AnswerRow, By, EntryChange, EntryRow, RoundRow};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::state::{AppState, now_ms};
+
+/// The sheet name of a community's own declaration (self-assessment and veto answers).
+pub const SELF_SHEET: &str = "self";
+
+/// An answer as stored: `{"met": true}` or `{"number": 12.5}`, with an optional `"note"`.
+pub fn answer_json(answer: &Answer) -> String {
+    let mut value = json!({});
+    if let Some(met) = answer.met {
+        value["met"] = json!(met);
+    }
+    if let Some(number) = answer.number {
+        value["number"] = json!(number);
+    }
+    if let Some(note) = &answer.note {
+        value["note"] = json!(note);
+    }
+    value.to_string()
+}
+
+pub fn answer_from_json(text: &str) -> Answer {
+    let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+    Answer {
+        met: value.get("met").and_then(Value::as_bool),
+        number: value
+            .get("number")
+            .and_then(Value::as_f64)
+            .and_then(|n| Dec2::from_f64(n).ok()),
+        note: value
+            .get("note")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    }
+}
+
+/// The declaration's answers, and each assessor's sheet (assessor id, answers).
+pub fn sheets(rows: &[AnswerRow]) -> (Assessment, Vec<(String, Assessment)>) {
+    let mut declaration = Assessment::default();
+    let mut by_assessor: Vec<(String, Assessment)> = Vec::new();
+    for row in rows {
+        let answer = answer_from_json(&row.answer);
+        if row.sheet == SELF_SHEET {
+            declaration.answers.insert(row.clause_id.clone(), answer);
+            continue;
+        }
+        match by_assessor.iter_mut().find(|(id, _)| *id == row.sheet) {
+            Some((_, sheet)) => {
+                sheet.answers.insert(row.clause_id.clone(), answer);
+            }
+            None => {
+                let mut sheet = Assessment::default();
+                sheet.answers.insert(row.clause_id.clone(), answer);
+                by_assessor.push((row.sheet.clone(), sheet));
+            }
+        }
+    }
+    (declaration, by_assessor)
+}
+
+/// A round, its standard and one entry, or not found.
+pub async fn load(
+    state: &AppState,
+    round_id: &str,
+    community: &str,
+) -> Result<(RoundRow, Arc<Standard>, EntryRow), AppError> {
+    let round = state
+        .store
+        .round(round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let standard = state
+        .standard(&round.standard_id, &round.standard_version)
+        .await?;
+    let entry = state
+        .store
+        .entry(round_id, community)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((round, standard, entry))
+}
+
+fn refused(refusal: xingfu_core::workflow::Refusal, en: bool) -> AppError {
+    AppError::Forbidden(if en { refusal.en } else { refusal.zh })
+}
+
+fn stage_of(entry: &EntryRow) -> Result<Stage, AppError> {
+    Stage::parse(&entry.stage)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stage {}", entry.stage)))
+}
+
+async fn apply(
+    state: &AppState,
+    entry: &EntryRow,
+    change: EntryChange,
+    action: &str,
+    user: &CurrentUser,
+) -> Result<EntryRow, AppError> {
+    let by = By {
+        actor: &user.user.username,
+        at: now_ms(),
+    };
+    match state
+        .store
+        .update_entry(
+            &entry.round_id,
+            &entry.community_code,
+            entry.version,
+            &change,
+            action,
+            by,
+        )
+        .await?
+    {
+        Ok(updated) => Ok(updated),
+        Err(_) => Err(AppError::Conflict(
+            "someone else changed this community's record; reload the page and try again".into(),
+        )),
+    }
+}
+
+/// Declares a community into a round; last year's star comes from the previous round.
+pub async fn declare(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
+    let round = state
+        .store
+        .round(round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let region = state.store.region(community).await?;
+    if region.as_ref().map(|r| r.level.as_str()) != Some("community") {
+        return Err(AppError::BadRequest(if en {
+            format!("{community} is not a community code")
+        } else {
+            format!("{community} 不是社区编码")
+        }));
+    }
+    if !xingfu_core::region::within(
+        community,
+        &round.region_code,
+        &level_of_code(&round.region_code),
+    ) {
+        return Err(AppError::BadRequest(if en {
+            "this community is outside the round's area".into()
+        } else {
+            "该社区不在本评选年度的范围内".into()
+        }));
+    }
+    let previous = match state.store.previous_round(&round).await? {
+        Some(previous) => state
+            .store
+            .entry(&previous.id, community)
+            .await?
+            .and_then(|e| e.star)
+            .unwrap_or(0),
+        None => 0,
+    };
+    match state
+        .store
+        .declare(round_id, community, previous, &user.user.username, now_ms())
+        .await
+    {
+        Ok(entry) => Ok(entry),
+        Err(xingfu_store::StoreError::Duplicate { .. }) => Err(AppError::Conflict(if en {
+            "this community has already declared in this round".into()
+        } else {
+            "该社区已在本年度申报".into()
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The level of a region from its code's trailing zeros.
+pub fn level_of_code(code: &str) -> String {
+    let trimmed = code.trim_end_matches('0');
+    match trimmed.len() {
+        0..=2 => "province",
+        3..=4 => "city",
+        5..=6 => "district",
+        7..=9 => "street",
+        _ => "community",
+    }
+    .to_string()
+}
+
+/// Saves answers on a sheet: the declaration (community worker) or the user's own assessor sheet.
+/// Answers are checked against the standard before anything is written.
+pub async fn save_sheet(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    answers: Vec<(String, Answer)>,
+    en: bool,
+) -> Result<usize, AppError> {
+    let (_, standard, entry) = load(state, round_id, community).await?;
+    let stage = stage_of(&entry)?;
+    let sheet = if user.role == Role::Assessor {
+        may_score(&user.actor(), community).map_err(|r| refused(r, en))?;
+        if stage != Stage::Scoring {
+            return Err(AppError::Conflict(if en {
+                format!("scoring is closed at stage {}", stage.en())
+            } else {
+                format!("当前阶段“{}”不能评分", stage.zh())
+            }));
+        }
+        user.user.id.clone()
+    } else {
+        may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
+        if stage != Stage::Declared {
+            return Err(AppError::Conflict(if en {
+                "the declaration can no longer be changed".into()
+            } else {
+                "申报材料已进入审核,不能再修改".into()
+            }));
+        }
+        SELF_SHEET.to_string()
+    };
+    // Check every answer with the core before writing any.
+    let mut trial = Assessment::default();
+    for (clause, answer) in &answers {
+        trial.answers.insert(clause.clone(), answer.clone());
+    }
+    if let Err(errors) = xingfu_core::scoring::score(&standard, &trial) {
+        let text: Vec<String> = errors
+            .iter()
+            .map(|e| if en { e.en.clone() } else { e.zh.clone() })
+            .collect();
+        return Err(AppError::BadRequest(text.join("\n")));
+    }
+    let rows: Vec<(String, String)> = answers
+        .iter()
+        .map(|(c, a)| (c.clone(), answer_json(a)))
+        .collect();
+    Ok(state
+        .store
+        .save_answers(
+            round_id,
+            community,
+            &sheet,
+            &rows,
+            &user.user.username,
+            now_ms(),
+        )
+        .await?)
+}
+
+/// The eligibility check (veto items) after declaration: refused with the reason, or on to scoring.
+pub async fn check(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    let (_, standard, entry) = load(state, round_id, community).await?;
+    require_admin(user, community, en)?;
+    let rows = state.store.answers(round_id, community).await?;
+    let (declaration, _) = sheets(&rows);
+    let verdict = check_eligibility(&standard, &declaration);
+    let vetoed = verdict.is_err();
+    let to = next_stage(stage_of(&entry)?, Action::CheckEligibility { vetoed })
+        .map_err(|r| refused(r, en))?;
+    let mut change = EntryChange {
+        stage: Some(to.key().into()),
+        ..EntryChange::default()
+    };
+    if let Err(ineligible) = verdict {
+        let reasons: Vec<String> = ineligible
+            .vetoed_by
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} {}{}",
+                    v.clause,
+                    v.text,
+                    v.reason
+                        .as_ref()
+                        .map(|r| format!(":{r}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        change.refusal = Some(reasons.join(";"));
+        change.vetoed_by = Some(serde_json::to_string(&ineligible.vetoed_by).unwrap_or_default());
+        change.star = Some(0);
+    }
+    apply(state, &entry, change, "check_eligibility", user).await
+}
+
+fn require_admin(user: &CurrentUser, community: &str, en: bool) -> Result<(), AppError> {
+    if user.role.level().is_none() || !user.actor().covers(community) {
+        return Err(AppError::Forbidden(if en {
+            "only an administrator of this area may do this".into()
+        } else {
+            "只有本辖区的管理员可以执行此操作".into()
+        }));
+    }
+    Ok(())
+}
+
+/// The panel's result for an entry, if any assessor has scored.
+pub async fn panel<'s>(
+    state: &AppState,
+    standard: &'s Standard,
+    round_id: &str,
+    community: &str,
+) -> Result<Option<PanelCard<'s>>, AppError> {
+    let rows = state.store.answers(round_id, community).await?;
+    let (declaration, by_assessor) = sheets(&rows);
+    if by_assessor.is_empty() {
+        return Ok(None);
+    }
+    let sheets: Vec<Assessment> = by_assessor.into_iter().map(|(_, a)| a).collect();
+    panel_score(standard, &declaration, &sheets)
+        .map(Some)
+        .map_err(|errors| {
+            AppError::BadRequest(
+                errors
+                    .iter()
+                    .map(|e| e.en.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })
+}
+
+/// Computes score, star, re-review decision and reward from the assessors' sheets.
+pub async fn compute(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    let (_, standard, entry) = load(state, round_id, community).await?;
+    require_admin(user, community, en)?;
+    let to = next_stage(stage_of(&entry)?, Action::Compute).map_err(|r| refused(r, en))?;
+    let Some(card) = panel(state, &standard, round_id, community).await? else {
+        return Err(AppError::Conflict(if en {
+            "no assessor has scored yet".into()
+        } else {
+            "还没有评审员评分".into()
+        }));
+    };
+    let previous = entry.previous_star.clamp(0, 5) as u8;
+    let decision = Decision::of(previous, card.star);
+    let reward = reward_for(standard.rewards.as_ref(), previous, card.star);
+    let change = EntryChange {
+        stage: Some(to.key().into()),
+        total: Some(card.total.hundredths()),
+        share: Some(card.share.hundredths()),
+        star_by_score: Some(i64::from(card.star_by_score)),
+        star: Some(i64::from(card.star)),
+        decision: Some(
+            serde_json::to_value(decision)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        ),
+        vetoed_by: Some(serde_json::to_string(&card.vetoed_by).unwrap_or_default()),
+        reward_fen: Some(reward.amount.0),
+        reward_basis: Some(serde_json::to_string(&reward.basis).unwrap_or_default()),
+        ..EntryChange::default()
+    };
+    let updated = apply(state, &entry, change, "compute", user).await?;
+    let shares: Vec<(String, i64)> = reward
+        .split
+        .iter()
+        .map(|p| (p.level.key().to_string(), p.amount.0))
+        .collect();
+    state
+        .store
+        .set_reward_shares(round_id, community, &shares)
+        .await?;
+    Ok(updated)
+}
+
+/// Approval by the level the standard requires for the star.
+pub async fn approve(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    let (_, standard, entry) = load(state, round_id, community).await?;
+    let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
+    let previous = entry.previous_star.clamp(0, 5) as u8;
+    may_approve(&user.actor(), &standard, community, star, previous).map_err(|r| refused(r, en))?;
+    let to = next_stage(stage_of(&entry)?, Action::Approve).map_err(|r| refused(r, en))?;
+    let change = EntryChange {
+        stage: Some(to.key().into()),
+        approved_by: Some(user.user.username.clone()),
+        approved_at: Some(now_ms()),
+        ..EntryChange::default()
+    };
+    apply(state, &entry, change, "approve", user).await
+}
+
+/// Publication (公示): the objection period starts now.
+pub async fn publish(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    let (round, _, entry) = load(state, round_id, community).await?;
+    require_admin(user, community, en)?;
+    let to = next_stage(stage_of(&entry)?, Action::Publish).map_err(|r| refused(r, en))?;
+    let now = now_ms();
+    let change = EntryChange {
+        stage: Some(to.key().into()),
+        published_at: Some(now),
+        objection_until: Some(now + round.objection_days * 86_400_000),
+        ..EntryChange::default()
+    };
+    apply(state, &entry, change, "publish", user).await
+}
+
+/// Naming (命名) once the objection period is over.
+pub async fn name(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    let (_, _, entry) = load(state, round_id, community).await?;
+    require_admin(user, community, en)?;
+    let over = entry.objection_until.is_some_and(|until| now_ms() >= until);
+    let to = next_stage(
+        stage_of(&entry)?,
+        Action::Name {
+            objection_period_over: over,
+        },
+    )
+    .map_err(|r| refused(r, en))?;
+    let change = EntryChange {
+        stage: Some(to.key().into()),
+        named_at: Some(now_ms()),
+        ..EntryChange::default()
+    };
+    apply(state, &entry, change, "name", user).await
+}

@@ -1,0 +1,250 @@
+//! A server on a real database (a fresh SQLite file, or a fresh PostgreSQL schema), with the
+//! divisions of 鹿城区 that the tests use, the Lucheng standard, and one account per role.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use xingfu_core::workflow::Role;
+use xingfu_server::auth::{CurrentUser, hash_password};
+use xingfu_server::{AppState, router};
+use xingfu_store::Store;
+use xingfu_store::accounts::NewUser;
+use xingfu_store::regions::RegionRow;
+
+pub const PASSWORD: &str = "correct horse 幸福";
+
+pub fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> RegionRow {
+    RegionRow {
+        code: code.into(),
+        name: name.into(),
+        level: level.into(),
+        parent: parent.map(Into::into),
+        urban_rural: None,
+    }
+}
+
+pub struct Server {
+    pub state: AppState,
+    pub app: Router,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+pub async fn sqlite() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    setup(Store::connect(&url).await.unwrap(), Some(dir), None).await
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("XINGFU_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub async fn postgres() -> Server {
+    let base = postgres_url();
+    let schema = format!("xingfu_test_{}", xingfu_store::new_id());
+    let admin = Store::connect_without_migrations(&base)
+        .await
+        .expect("PostgreSQL must be running");
+    admin
+        .execute_admin(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    setup(Store::connect(&url).await.unwrap(), None, Some(schema)).await
+}
+
+impl Server {
+    pub async fn finish(self) {
+        self.state.store.close().await;
+        if let Some(schema) = self.schema
+            && let Ok(admin) = Store::connect_without_migrations(&postgres_url()).await
+        {
+            let _ = admin
+                .execute_admin(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await;
+            admin.close().await;
+        }
+    }
+
+    pub async fn user(&self, username: &str) -> CurrentUser {
+        let user = self
+            .state
+            .store
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        let region = self
+            .state
+            .store
+            .region(&user.region_code)
+            .await
+            .unwrap()
+            .unwrap();
+        CurrentUser {
+            role: Role::parse(&user.role).unwrap(),
+            region_level: region.level,
+            region_name: region.name,
+            csrf: String::new(),
+            user,
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: &str) -> (StatusCode, String, Option<String>) {
+        let request = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        send(&self.app, request).await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        cookie: &str,
+        form: &str,
+    ) -> (StatusCode, String, Option<String>) {
+        let request = Request::post(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        send(&self.app, request).await
+    }
+
+    /// Signs in through the login form; returns the session cookie header value.
+    pub async fn sign_in(&self, username: &str) -> String {
+        let (_, body, set_cookie) = self.get("/login", "").await;
+        let csrf = between(&body, "name=\"csrf\" value=\"", "\"");
+        let pre = set_cookie.unwrap();
+        let pre = pre.split(';').next().unwrap().to_string();
+        let form = format!(
+            "username={username}&password={}&csrf={csrf}&next=/rounds",
+            urlencode(PASSWORD)
+        );
+        let (status, _, set_cookie) = self.post("/login", &pre, &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "sign-in of {username}");
+        set_cookie.unwrap().split(';').next().unwrap().to_string()
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).map(|i| i + start.len()).unwrap_or(0);
+    let to = text[from..]
+        .find(end)
+        .map(|i| from + i)
+        .unwrap_or(text.len());
+    &text[from..to]
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String, Option<String>) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let cookie = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| !c.contains("Max-Age=0"))
+        .map(str::to_string);
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
+        .await
+        .unwrap();
+    let mut body = String::from_utf8_lossy(&bytes).to_string();
+    if let Some(location) = location {
+        body = format!("{location}\n{body}");
+    }
+    (status, body, cookie)
+}
+
+async fn setup(store: Store, dir: Option<tempfile::TempDir>, schema: Option<String>) -> Server {
+    store
+        .upsert_regions(&[
+            region("330300000000", "温州市", "city", None),
+            region("330302000000", "鹿城区", "district", Some("330300000000")),
+            region("330302006000", "五马街道", "street", Some("330302000000")),
+            region(
+                "330302006044",
+                "鼓楼社区",
+                "community",
+                Some("330302006000"),
+            ),
+            region(
+                "330302006045",
+                "墨池社区",
+                "community",
+                Some("330302006000"),
+            ),
+            region("330302026000", "松台街道", "street", Some("330302000000")),
+            region(
+                "330302026003",
+                "庆年坊社区",
+                "community",
+                Some("330302026000"),
+            ),
+            region("330303000000", "龙湾区", "district", Some("330300000000")),
+        ])
+        .await
+        .unwrap();
+    let text = xingfu_formats::shipped::SHIPPED
+        .iter()
+        .find(|(id, _)| *id == "lucheng-2012")
+        .unwrap()
+        .1;
+    store
+        .save_standard("lucheng-2012", "2012.1", text, 0)
+        .await
+        .unwrap();
+    let hash = hash_password(PASSWORD).unwrap();
+    for (username, role, region) in [
+        ("city", Role::CityAdmin, "330300000000"),
+        ("district", Role::DistrictAdmin, "330302000000"),
+        ("longwan", Role::DistrictAdmin, "330303000000"),
+        ("wuma", Role::StreetAdmin, "330302006000"),
+        ("gulou", Role::CommunityWorker, "330302006044"),
+        ("assessor", Role::Assessor, "330302000000"),
+        ("assessor2", Role::Assessor, "330302000000"),
+        ("gulou-assessor", Role::Assessor, "330302006044"),
+    ] {
+        store
+            .create_user(
+                &NewUser {
+                    username,
+                    display_name: username,
+                    password_hash: &hash,
+                    role: role.key(),
+                    region_code: region,
+                },
+                0,
+            )
+            .await
+            .unwrap();
+    }
+    let state = AppState::new(store, false);
+    Server {
+        app: router(state.clone()),
+        state,
+        _dir: dir,
+        schema,
+    }
+}
