@@ -176,6 +176,18 @@ pub enum RateFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
+    /// 生成页面压测数据:N 个社区 × 若干年度 × 128 条款 / Load a database for the page load test
+    Seed {
+        /// 数据库 / Database URL
+        #[arg(long)]
+        database: String,
+        /// 社区数 / Communities
+        #[arg(long, default_value_t = 10_000)]
+        communities: usize,
+        /// 年度数 / Years of rounds
+        #[arg(long, default_value_t = 5)]
+        years: usize,
+    },
     /// 评定一个省:N 个社区 × 128 条款,含复评、奖励、目标汇总 / Rate a province: N communities × 128 clauses
     Rate {
         /// 社区数 / Number of communities

@@ -310,3 +310,38 @@ async fn wrong_password(server: &Server) -> (StatusCode, String, Option<String>)
         )
         .await
 }
+
+/// Two app servers on one database, as behind a load balancer: a session opened on one works on
+/// the other, and a sign-out on one ends it on both.
+async fn two_instances_share_sessions(server: &Server) {
+    let second_store = xingfu_store::Store::connect(&server.url).await.unwrap();
+    let second = xingfu_server::router(xingfu_server::AppState::new(second_store.clone(), false));
+    let session = server.sign_in("wuma").await;
+    let request = |cookie: &str| {
+        axum::http::Request::get("/rounds")
+            .header(axum::http::header::COOKIE, cookie)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    use tower::ServiceExt;
+    let response = second.clone().oneshot(request(&session)).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the session opened on instance 1 works on instance 2"
+    );
+    let (_, page, _) = server.get("/rounds", &session).await;
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"").to_string();
+    let (status, _, _) = server
+        .post("/logout", &session, &format!("csrf={}", urlencode(&csrf)))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let response = second.oneshot(request(&session)).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "signed out everywhere"
+    );
+    second_store.close().await;
+}
+on_both!(two_instances_share_sessions);

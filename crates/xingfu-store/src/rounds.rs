@@ -386,6 +386,51 @@ impl Store {
         rows.iter().map(entry_row).collect()
     }
 
+    /// One page of a round's entries inside the subtree with `prefix`, by community code.
+    pub async fn entries_page(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<EntryRow>> {
+        let rows = sqlx::query(&format!(
+            "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code LIKE $2 ORDER BY e.community_code LIMIT $3 OFFSET $4"
+        ))
+        .bind(round_id)
+        .bind(format!("{prefix}%"))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(entry_row).collect()
+    }
+
+    /// Entries per stage, with how many have a star, inside the subtree with `prefix`.
+    pub async fn stage_counts(
+        &self,
+        round_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT stage, COUNT(*) AS n, CAST(SUM(CASE WHEN star > 0 THEN 1 ELSE 0 END) AS BIGINT) AS starred
+             FROM entries WHERE round_id = $1 AND community_code LIKE $2 GROUP BY stage",
+        )
+        .bind(round_id)
+        .bind(format!("{prefix}%"))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("stage")?,
+                    r.try_get("n")?,
+                    r.try_get::<Option<i64>, _>("starred")?.unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+
     /// A community's entries in every round, newest first: its history.
     pub async fn history(&self, community: &str) -> Result<Vec<(RoundRow, EntryRow)>> {
         let rows = sqlx::query(&format!(

@@ -28,6 +28,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Regions { file, database }) => {
             serve::import_regions(&file, &database, english)
         }
+        Command::Bench(BenchCommand::Seed {
+            database,
+            communities,
+            years,
+        }) => bench::seed(&database, communities, years),
         Command::Bench(BenchCommand::Rate {
             communities,
             runs,

@@ -61,13 +61,14 @@ async fn list_inner(
             .await?
             .map(|r| r.name)
             .unwrap_or_else(|| round.region_code.clone());
-        let entries = state.store.entries(&round.id).await?;
-        let visible: Vec<_> = entries
+        let counts = state.store.stage_counts(&round.id, prefix).await?;
+        let entries: i64 = counts.iter().map(|(_, n, _)| n).sum();
+        let starred: i64 = counts.iter().map(|(_, _, s)| s).sum();
+        let named: i64 = counts
             .iter()
-            .filter(|e| user.actor().covers(&e.community_code))
-            .collect();
-        let named = visible.iter().filter(|e| e.stage == "named").count();
-        let starred = visible.iter().filter(|e| e.star.unwrap_or(0) > 0).count();
+            .filter(|(stage, _, _)| stage == "named")
+            .map(|(_, n, _)| n)
+            .sum();
         let summary = if lang.is_en() {
             format!("{starred} with a star, {named} named")
         } else {
@@ -83,7 +84,7 @@ async fn list_inner(
                     standard.name_en.as_deref().unwrap_or(&standard.name),
                 )
                 .to_string(),
-            entries: visible.len(),
+            entries: entries as usize,
             summary,
         });
     }
@@ -115,6 +116,17 @@ struct RoundPage {
     standard_name: String,
     stage_counts: Vec<(String, usize)>,
     entries: Vec<EntryLine>,
+    page_number: i64,
+    pages: i64,
+}
+
+/// Communities per page of the round overview.
+const PAGE_SIZE: i64 = 100;
+
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    page: Option<i64>,
 }
 
 pub async fn show(
@@ -122,8 +134,9 @@ pub async fn show(
     jar: CookieJar,
     user: CurrentUser,
     Path(round_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PageQuery>,
 ) -> Response {
-    match show_inner(&state, &jar, &user, &round_id).await {
+    match show_inner(&state, &jar, &user, &round_id, query.page.unwrap_or(1)).await {
         Ok(response) => response,
         Err(e) => error_page(&jar, Some(user), e),
     }
@@ -134,6 +147,7 @@ async fn show_inner(
     jar: &CookieJar,
     user: &CurrentUser,
     round_id: &str,
+    page: i64,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
     let round = state
@@ -145,20 +159,29 @@ async fn show_inner(
         .standard(&round.standard_id, &round.standard_version)
         .await?;
     let region = state.store.region(&round.region_code).await?;
-    let entries: Vec<_> = state
-        .store
-        .entries(round_id)
-        .await?
-        .into_iter()
-        .filter(|e| user.actor().covers(&e.community_code))
-        .collect();
+    let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
+    let counts = state.store.stage_counts(round_id, prefix).await?;
     let mut stage_counts = Vec::new();
     for stage in xingfu_core::workflow::Stage::ALL {
-        let count = entries.iter().filter(|e| e.stage == stage.key()).count();
+        let count: i64 = counts
+            .iter()
+            .filter(|(s, _, _)| s == stage.key())
+            .map(|(_, n, _)| n)
+            .sum();
         if count > 0 {
-            stage_counts.push((lang.pick(stage.zh(), stage.en()).to_string(), count));
+            stage_counts.push((
+                lang.pick(stage.zh(), stage.en()).to_string(),
+                count as usize,
+            ));
         }
     }
+    let total_entries: i64 = counts.iter().map(|(_, n, _)| n).sum();
+    let pages = ((total_entries + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page_number = page.clamp(1, pages);
+    let entries = state
+        .store
+        .entries_page(round_id, prefix, (page_number - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await?;
     let lines = entries
         .iter()
         .map(|e| EntryLine {
@@ -197,5 +220,7 @@ async fn show_inner(
             .to_string(),
         stage_counts,
         entries: lines,
+        page_number,
+        pages,
     })
 }

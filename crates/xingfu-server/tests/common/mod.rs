@@ -29,6 +29,8 @@ pub fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> Regi
 pub struct Server {
     pub state: AppState,
     pub app: Router,
+    /// The database URL, so a second instance can open the same database.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     schema: Option<String>,
 }
@@ -36,7 +38,7 @@ pub struct Server {
 pub async fn sqlite() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    setup(Store::connect(&url).await.unwrap(), Some(dir), None).await
+    setup(Store::connect(&url).await.unwrap(), &url, Some(dir), None).await
 }
 
 pub fn postgres_url() -> String {
@@ -56,7 +58,13 @@ pub async fn postgres() -> Server {
         .unwrap();
     admin.close().await;
     let url = format!("{base}?options=-c%20search_path%3D{schema}");
-    setup(Store::connect(&url).await.unwrap(), None, Some(schema)).await
+    setup(
+        Store::connect(&url).await.unwrap(),
+        &url,
+        None,
+        Some(schema),
+    )
+    .await
 }
 
 impl Server {
@@ -177,7 +185,12 @@ async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String, Opti
     (status, body, cookie)
 }
 
-async fn setup(store: Store, dir: Option<tempfile::TempDir>, schema: Option<String>) -> Server {
+async fn setup(
+    store: Store,
+    url: &str,
+    dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+) -> Server {
     store
         .upsert_regions(&[
             region("330300000000", "温州市", "city", None),
@@ -243,6 +256,7 @@ async fn setup(store: Store, dir: Option<tempfile::TempDir>, schema: Option<Stri
     let state = AppState::new(store, false);
     Server {
         app: router(state.clone()),
+        url: url.to_string(),
         state,
         _dir: dir,
         schema,
