@@ -185,3 +185,9 @@ impl Store {
         Ok(())
     }
 }
+
+/// The inclusive range of 12-digit codes inside the subtree with `prefix`: comparisons an index
+/// serves on both databases, whatever their collation (codes are digits only).
+pub fn code_range(prefix: &str) -> (String, String) {
+    (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
+}

@@ -76,10 +76,11 @@ impl Store {
     ) -> Result<Vec<RegionRow>> {
         let prefix = xingfu_core::region::subtree_prefix(&ancestor.code, &ancestor.level);
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM regions WHERE level = $1 AND code LIKE $2 ORDER BY code"
+            "SELECT {COLUMNS} FROM regions WHERE level = $1 AND code BETWEEN $2 AND $3 ORDER BY code"
         ))
         .bind(level)
-        .bind(format!("{prefix}%"))
+        .bind(crate::code_range(prefix).0)
+        .bind(crate::code_range(prefix).1)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(region).collect()

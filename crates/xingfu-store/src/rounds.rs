@@ -395,10 +395,12 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<EntryRow>> {
         let rows = sqlx::query(&format!(
-            "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code LIKE $2 ORDER BY e.community_code LIMIT $3 OFFSET $4"
+            "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
+             ORDER BY e.community_code LIMIT $4 OFFSET $5"
         ))
         .bind(round_id)
-        .bind(format!("{prefix}%"))
+        .bind(crate::code_range(prefix).0)
+        .bind(crate::code_range(prefix).1)
         .bind(limit)
         .bind(offset)
         .fetch_all(self.pool())
@@ -414,10 +416,11 @@ impl Store {
     ) -> Result<Vec<(String, i64, i64)>> {
         let rows = sqlx::query(
             "SELECT stage, COUNT(*) AS n, CAST(SUM(CASE WHEN star > 0 THEN 1 ELSE 0 END) AS BIGINT) AS starred
-             FROM entries WHERE round_id = $1 AND community_code LIKE $2 GROUP BY stage",
+             FROM entries WHERE round_id = $1 AND community_code BETWEEN $2 AND $3 GROUP BY stage",
         )
         .bind(round_id)
-        .bind(format!("{prefix}%"))
+        .bind(crate::code_range(prefix).0)
+        .bind(crate::code_range(prefix).1)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
