@@ -6,6 +6,7 @@
 //! - [`auth`]: argon2 passwords, database sessions, CSRF, login throttling;
 //! - [`demo`]: the demo data set a zero-configuration start loads.
 
+pub mod api;
 pub mod auth;
 pub mod demo;
 pub mod error;
@@ -29,6 +30,7 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(api::routes())
         .route("/static/style.css", axum::routing::get(stylesheet))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(SetResponseHeaderLayer::overriding(

@@ -467,3 +467,156 @@ pub async fn name(
     };
     apply(state, &entry, change, "name", user).await
 }
+
+/// May this user see the community's entry, score card and change log? Anyone whose area covers
+/// it (the community page's rule).
+pub fn may_view(user: &CurrentUser, community: &str, en: bool) -> Result<(), AppError> {
+    if user.actor().covers(community) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(if en {
+            format!("community {community} is outside your area")
+        } else {
+            format!("社区 {community} 不在您的管辖范围内")
+        }))
+    }
+}
+
+/// Opens a round (评选年度): a city or district administrator, for a region inside their area
+/// (not a single community), on a standard version kept in the database.
+pub async fn open_round(
+    state: &AppState,
+    user: &CurrentUser,
+    new: &xingfu_store::rounds::NewRound<'_>,
+    en: bool,
+) -> Result<RoundRow, AppError> {
+    let pick = |zh: String, en_text: String| if en { en_text } else { zh };
+    if !matches!(user.role, Role::CityAdmin | Role::DistrictAdmin) {
+        return Err(AppError::Forbidden(pick(
+            "只有市级或区级管理员可以开设评选年度".into(),
+            "only a city or district administrator opens a round".into(),
+        )));
+    }
+    if !(2000..=2100).contains(&new.year) {
+        return Err(AppError::BadRequest(pick(
+            format!("year:年度 {} 不在 2000–2100 之间", new.year),
+            format!("year: {} is not between 2000 and 2100", new.year),
+        )));
+    }
+    if !(0..=365).contains(&new.objection_days) {
+        return Err(AppError::BadRequest(pick(
+            format!(
+                "objection_days:公示期 {} 天不在 0–365 之间",
+                new.objection_days
+            ),
+            format!(
+                "objection_days: {} is not between 0 and 365",
+                new.objection_days
+            ),
+        )));
+    }
+    let Some(region) = state.store.region(new.region_code).await? else {
+        return Err(AppError::BadRequest(pick(
+            format!("region_code:没有区划编码为 {} 的地区", new.region_code),
+            format!("region_code: no region has the code {}", new.region_code),
+        )));
+    };
+    if region.level == "community" {
+        return Err(AppError::BadRequest(pick(
+            "region_code:评选年度的范围不能是单个社区".into(),
+            "region_code: a round covers a street, district or city, not one community".into(),
+        )));
+    }
+    if !xingfu_core::region::within(&region.code, &user.user.region_code, &user.region_level) {
+        return Err(AppError::Forbidden(pick(
+            format!("{} 不在您的管辖范围内", region.name),
+            format!("{} is outside your area", region.code),
+        )));
+    }
+    match state.standard(new.standard_id, new.standard_version).await {
+        Ok(_) => {}
+        Err(AppError::NotFound) => {
+            return Err(AppError::BadRequest(pick(
+                format!(
+                    "standard_id / standard_version:没有评价标准 {} {}",
+                    new.standard_id, new.standard_version
+                ),
+                format!(
+                    "standard_id / standard_version: no standard {} {} is stored",
+                    new.standard_id, new.standard_version
+                ),
+            )));
+        }
+        Err(e) => return Err(e),
+    }
+    match state
+        .store
+        .create_round(new, &user.user.username, now_ms())
+        .await
+    {
+        Ok(round) => Ok(round),
+        Err(xingfu_store::StoreError::Duplicate { .. }) => Err(AppError::Conflict(pick(
+            "该地区本年度已按此标准开设评选".into(),
+            "this region already has a round for that year and standard".into(),
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What each level owes for a round: for the city and district administrators whose area
+/// contains the round's region.
+pub async fn budget(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    en: bool,
+) -> Result<Vec<(String, i64)>, AppError> {
+    let round = state
+        .store
+        .round(round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let allowed = matches!(user.role, Role::CityAdmin | Role::DistrictAdmin)
+        && xingfu_core::region::within(
+            &round.region_code,
+            &user.user.region_code,
+            &user.region_level,
+        );
+    if !allowed {
+        return Err(AppError::Forbidden(if en {
+            "only a city or district administrator whose area contains the round sees its budget"
+                .into()
+        } else {
+            "只有管辖范围包含本评选年度的市级或区级管理员可以查看奖励预算".into()
+        }));
+    }
+    Ok(state.store.reward_budget(round_id).await?)
+}
+
+/// The sheet this user writes on for an entry (`self` for the declaration, the assessor's id for
+/// an assessor) and its answers: the same permission as saving it, at any stage.
+pub async fn own_sheet(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<(String, Vec<(String, Answer)>), AppError> {
+    let sheet = if user.role == Role::Assessor {
+        may_score(&user.actor(), community).map_err(|r| refused(r, en))?;
+        user.user.id.clone()
+    } else {
+        may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
+        SELF_SHEET.to_string()
+    };
+    load(state, round_id, community).await?;
+    let answers = state
+        .store
+        .answers(round_id, community)
+        .await?
+        .into_iter()
+        .filter(|row| row.sheet == sheet)
+        .map(|row| (row.clause_id, answer_from_json(&row.answer)))
+        .collect();
+    Ok((sheet, answers))
+}

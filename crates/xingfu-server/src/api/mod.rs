@@ -1,0 +1,209 @@
+//! The JSON API under `/api/v1`: everything the pages do, for programs.
+//!
+//! - Authentication: `POST /api/v1/session` with a user name and password gives a token for
+//!   `Authorization: Bearer <token>` (the same database sessions as the pages, with the same
+//!   sign-in throttling). The pages' session cookie also works; a request made with the cookie
+//!   that changes data must then send the session's CSRF token as `X-CSRF-Token`.
+//! - Permissions are the pages' own: every change goes through [`crate::service`], which checks
+//!   the actor and the stage with the core's workflow rules.
+//! - Errors: `{"error": {"code", "message"}}` (see [`error`]); messages in Chinese, or English
+//!   with `Accept-Language: en`.
+//! - The OpenAPI 3 document of all of it is served at `GET /api/v1/openapi.json`.
+
+pub mod entries;
+pub mod error;
+pub mod reference;
+pub mod rounds;
+pub mod session;
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::state::AppState;
+use error::{ApiError, lang_of};
+
+/// Where the API is mounted.
+pub const BASE: &str = "/api/v1";
+
+/// The API's routes, mounted under [`BASE`]. Unknown paths under it answer with a JSON 404, and
+/// a known path with the wrong method with a JSON 405.
+pub fn routes() -> Router<AppState> {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route(
+            "/session",
+            post(session::create)
+                .get(session::show)
+                .delete(session::delete),
+        )
+        .route("/regions/{code}", get(reference::region))
+        .route("/regions/{code}/children", get(reference::children))
+        .route("/standards", get(reference::standards))
+        .route("/standards/{id}/{version}", get(reference::standard))
+        .route("/rounds", get(rounds::list).post(rounds::create))
+        .route("/rounds/{id}", get(rounds::show))
+        .route("/rounds/{id}/budget", get(rounds::budget))
+        .route(
+            "/rounds/{id}/entries",
+            get(entries::list).post(entries::declare),
+        )
+        .route("/rounds/{id}/entries/{code}", get(entries::show))
+        .route(
+            "/rounds/{id}/entries/{code}/answers",
+            get(entries::answers).put(entries::save_answers),
+        )
+        .route("/rounds/{id}/entries/{code}/check", post(entries::check))
+        .route(
+            "/rounds/{id}/entries/{code}/compute",
+            post(entries::compute),
+        )
+        .route(
+            "/rounds/{id}/entries/{code}/approve",
+            post(entries::approve),
+        )
+        .route(
+            "/rounds/{id}/entries/{code}/publish",
+            post(entries::publish),
+        )
+        .route("/rounds/{id}/entries/{code}/name", post(entries::name))
+        .route("/rounds/{id}/entries/{code}/audit", get(entries::audit))
+        .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new().nest(BASE, api)
+}
+
+async fn no_such_endpoint(headers: HeaderMap) -> ApiError {
+    let lang = lang_of(&headers);
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        lang.pick(
+            "没有这个接口,接口列表见 /api/v1/openapi.json。",
+            "No such endpoint: see /api/v1/openapi.json for the list.",
+        ),
+    )
+}
+
+async fn method_not_allowed(headers: HeaderMap) -> ApiError {
+    let lang = lang_of(&headers);
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "bad_request",
+        lang.pick(
+            "该接口不支持这个请求方法,见 /api/v1/openapi.json。",
+            "This endpoint does not take that method: see /api/v1/openapi.json.",
+        ),
+    )
+}
+
+/// The OpenAPI document, built once.
+pub fn openapi_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".to_string())
+    })
+}
+
+/// This document: the OpenAPI 3 description of every endpoint, body and response.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "openapi",
+    tag = "session",
+    security(()),
+    responses((status = 200, description = "The OpenAPI document", body = Object))
+)]
+pub async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_text()).into_response()
+}
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The token from POST /api/v1/session, as `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::auth::SESSION_COOKIE,
+                "The pages' session cookie. Requests that change data (POST, PUT, DELETE) \
+                 must also send the session's CSRF token as the X-CSRF-Token header.",
+            ))),
+        );
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "The session's CSRF token (`csrf` from POST or GET /api/v1/session); needed \
+                 with the session cookie on POST, PUT and DELETE, never with a bearer token.",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Xingfu API",
+        description = "Happy Community (幸福社区) ratings: regions, standards, rounds and the \
+                       workflow of each community's entry (declare → check → score → compute → \
+                       approve → publish → name), with the same permissions as the pages. \
+                       Errors are `{\"error\": {\"code\", \"message\"}}`; messages are in \
+                       Chinese, or English with `Accept-Language: en`.",
+    ),
+    paths(
+        openapi_json,
+        session::create,
+        session::show,
+        session::delete,
+        reference::region,
+        reference::children,
+        reference::standards,
+        reference::standard,
+        rounds::list,
+        rounds::create,
+        rounds::show,
+        rounds::budget,
+        entries::list,
+        entries::declare,
+        entries::show,
+        entries::answers,
+        entries::save_answers,
+        entries::check,
+        entries::compute,
+        entries::approve,
+        entries::publish,
+        entries::name,
+        entries::audit,
+    ),
+    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    modifiers(&SecuritySchemes),
+    security(("bearer" = []), ("session_cookie" = [])),
+    tags(
+        (name = "session", description = "Signing in and out"),
+        (name = "reference", description = "Regions and standards"),
+        (name = "rounds", description = "Rounds (评选年度)"),
+        (name = "entries", description = "Communities' entries in a round"),
+        (name = "workflow", description = "Moving an entry through the round"),
+    )
+)]
+pub struct ApiDoc;
