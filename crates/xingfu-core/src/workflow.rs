@@ -230,6 +230,13 @@ pub fn may_approve(
     };
     match actor.role.level() {
         Some(level) if level == needed => Ok(()),
+        _ if deciding == 0 => Err(refuse(
+            format!("未评星的结果须由{}级确认", needed.zh()),
+            format!(
+                "a result without a star is confirmed at {} level",
+                needed.key()
+            ),
+        )),
         _ => Err(refuse(
             format!("{}星的评定须由{}级审批", deciding, needed.zh()),
             format!(

@@ -112,6 +112,7 @@ async fn apply(
     change: EntryChange,
     action: &str,
     user: &CurrentUser,
+    en: bool,
 ) -> Result<EntryRow, AppError> {
     let by = By {
         actor: &user.user.username,
@@ -130,9 +131,11 @@ async fn apply(
         .await?
     {
         Ok(updated) => Ok(updated),
-        Err(_) => Err(AppError::Conflict(
-            "someone else changed this community's record; reload the page and try again".into(),
-        )),
+        Err(_) => Err(AppError::Conflict(if en {
+            "someone else changed this community's record; reload the page and try again".into()
+        } else {
+            "他人刚刚修改了该社区的记录,请刷新页面后重试".into()
+        })),
     }
 }
 
@@ -169,15 +172,21 @@ pub async fn declare(
             "该社区不在本评选年度的范围内".into()
         }));
     }
-    let previous = match state.store.previous_round(&round).await? {
-        Some(previous) => state
-            .store
-            .entry(&previous.id, community)
-            .await?
-            .and_then(|e| e.star)
-            .unwrap_or(0),
-        None => 0,
-    };
+    // Last year's star is the title the community holds: its most recent named result in an
+    // earlier round of the same programme and area (a title stands until it is re-reviewed).
+    let previous = state
+        .store
+        .history(community)
+        .await?
+        .into_iter()
+        .find(|(r, e)| {
+            r.year < round.year
+                && r.standard_id == round.standard_id
+                && r.region_code == round.region_code
+                && e.stage == Stage::Named.key()
+        })
+        .and_then(|(_, e)| e.star)
+        .unwrap_or(0);
     match state
         .store
         .declare(round_id, community, previous, &user.user.username, now_ms())
@@ -308,7 +317,7 @@ pub async fn check(
         change.vetoed_by = Some(serde_json::to_string(&ineligible.vetoed_by).unwrap_or_default());
         change.star = Some(0);
     }
-    apply(state, &entry, change, "check_eligibility", user).await
+    apply(state, &entry, change, "check_eligibility", user, en).await
 }
 
 fn require_admin(user: &CurrentUser, community: &str, en: bool) -> Result<(), AppError> {
@@ -339,9 +348,10 @@ pub async fn panel<'s>(
         .map(Some)
         .map_err(|errors| {
             AppError::BadRequest(
+                // Both languages: the callers of this read-only view do not carry one.
                 errors
                     .iter()
-                    .map(|e| e.en.clone())
+                    .map(|e| format!("{} / {}", e.zh, e.en))
                     .collect::<Vec<_>>()
                     .join("; "),
             )
@@ -386,7 +396,7 @@ pub async fn compute(
         reward_basis: Some(serde_json::to_string(&reward.basis).unwrap_or_default()),
         ..EntryChange::default()
     };
-    let updated = apply(state, &entry, change, "compute", user).await?;
+    let updated = apply(state, &entry, change, "compute", user, en).await?;
     let shares: Vec<(String, i64)> = reward
         .split
         .iter()
@@ -418,7 +428,7 @@ pub async fn approve(
         approved_at: Some(now_ms()),
         ..EntryChange::default()
     };
-    apply(state, &entry, change, "approve", user).await
+    apply(state, &entry, change, "approve", user, en).await
 }
 
 /// Publication (公示): the objection period starts now.
@@ -439,7 +449,7 @@ pub async fn publish(
         objection_until: Some(now + round.objection_days * 86_400_000),
         ..EntryChange::default()
     };
-    apply(state, &entry, change, "publish", user).await
+    apply(state, &entry, change, "publish", user, en).await
 }
 
 /// Naming (命名) once the objection period is over.
@@ -465,7 +475,7 @@ pub async fn name(
         named_at: Some(now_ms()),
         ..EntryChange::default()
     };
-    apply(state, &entry, change, "name", user).await
+    apply(state, &entry, change, "name", user, en).await
 }
 
 /// May this user see the community's entry, score card and change log? Anyone whose area covers

@@ -345,3 +345,68 @@ async fn two_instances_share_sessions(server: &Server) {
     second_store.close().await;
 }
 on_both!(two_instances_share_sessions);
+
+/// Last year's star is the title held: the most recent named result, nothing else.
+async fn last_years_star_is_the_named_title(server: &Server) {
+    let state = &server.state;
+    let district = server.user("district").await;
+    let open = |year: i64| xingfu_store::rounds::NewRound {
+        year,
+        region_code: "330302000000",
+        standard_id: "lucheng-2012",
+        standard_version: "2012.1",
+        objection_days: 0,
+    };
+    let r2012 = state
+        .store
+        .create_round(&open(2012), "city", 1)
+        .await
+        .unwrap();
+    for (code, stage, star) in [
+        ("330302006044", "named", 3),
+        ("330302006045", "computed", 4),
+    ] {
+        let entry = service::declare(state, &district, &r2012.id, code, false)
+            .await
+            .unwrap();
+        let change = xingfu_store::rounds::EntryChange {
+            stage: Some(stage.into()),
+            star: Some(star),
+            ..Default::default()
+        };
+        let by = xingfu_store::rounds::By { actor: "t", at: 2 };
+        state
+            .store
+            .update_entry(&r2012.id, code, entry.version, &change, "t", by)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let r2013 = state
+        .store
+        .create_round(&open(2013), "city", 3)
+        .await
+        .unwrap();
+    let named = service::declare(state, &district, &r2013.id, "330302006044", false)
+        .await
+        .unwrap();
+    assert_eq!(named.previous_star, 3, "named 3★ in 2012");
+    let unnamed = service::declare(state, &district, &r2013.id, "330302006045", false)
+        .await
+        .unwrap();
+    assert_eq!(
+        unnamed.previous_star, 0,
+        "computed but never named: no title"
+    );
+    // A year without a round: the 2012 title still stands in 2015 (2013 was never named).
+    let r2015 = state
+        .store
+        .create_round(&open(2015), "city", 4)
+        .await
+        .unwrap();
+    let after_gap = service::declare(state, &district, &r2015.id, "330302006044", false)
+        .await
+        .unwrap();
+    assert_eq!(after_gap.previous_star, 3);
+}
+on_both!(last_years_star_is_the_named_title);

@@ -183,6 +183,13 @@ async fn fetch_entry(
     row.as_ref().map(entry_row).transpose()
 }
 
+/// One answer as JSON for the audit trail (the stored answer is JSON already).
+fn answer_event(clause: &str, sheet: &str, answer: &str) -> String {
+    let answer: serde_json::Value =
+        serde_json::from_str(answer).unwrap_or(serde_json::Value::String(answer.into()));
+    serde_json::json!({ "clause": clause, "sheet": sheet, "answer": answer }).to_string()
+}
+
 /// The result fields of an entry, as JSON, for the audit trail.
 fn result_json(entry: &EntryRow) -> String {
     serde_json::json!({
@@ -583,10 +590,8 @@ impl Store {
                     round_id: Some(round_id),
                     community_code: Some(community),
                     action,
-                    before: old.map(|o| format!("{{\"clause\":{clause:?},\"answer\":{o}}}")),
-                    after: Some(format!(
-                        "{{\"clause\":{clause:?},\"sheet\":{sheet:?},\"answer\":{answer}}}"
-                    )),
+                    before: old.map(|o| answer_event(clause, sheet, &o)),
+                    after: Some(answer_event(clause, sheet, answer)),
                 },
             )
             .await?;
