@@ -27,7 +27,9 @@ run() { # name url port
   "$bin" serve --database "$url" --no-demo --listen "127.0.0.1:$port" > "$work/$name.log" 2>&1 &
   local server=$!
   for _ in $(seq 1 50); do curl -sf -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port/rounds" && break; sleep 0.2; done
-  for page in overview community; do
+  # The baseline, measured in the same run: the stylesheet (the HTTP stack, no database).
+  local baseline=/static/style.css
+  for page in baseline overview community; do
     local path=${!page}
     # Warm up, then measure.
     wrk -t2 -c8 -d3s -H "Cookie: $cookie" "http://127.0.0.1:$port$path" > /dev/null
@@ -36,13 +38,14 @@ run() { # name url port
     rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$name.$page.wrk")
     p50=$(awk '$1 == "50%" {print $2}' "$work/$name.$page.wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$work/$name.$page.wrk")
-    echo "| $name | $page | $rps | $p50 | $p99 |"
+    [ "$page" = baseline ] && base_rps=$rps
+    echo "| $name | $page | $rps | $p50 | $p99 | $(awk -v a="$rps" -v b="$base_rps" 'BEGIN {printf "%.3f", a / b}') |"
   done
   kill $server; wait $server 2>/dev/null || true
 }
 
-echo "| database | page | requests/s | p50 | p99 |"
-echo "|---|---|---|---|---|"
+echo "| database | page | requests/s | p50 | p99 | ÷ baseline |"
+echo "|---|---|---|---|---|---|"
 run sqlite "sqlite://$work/bench.db" 18090
 db=xingfu_bench_$$
 psql "$pg/postgres" -qc "CREATE DATABASE $db" >/dev/null
