@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod i18n;
 pub mod pages;
 pub mod service;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .route("/static/style.css", axum::routing::get(stylesheet))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .merge(pages::upload_routes())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),

@@ -7,6 +7,7 @@ use xingfu_core::Standard;
 use xingfu_store::Store;
 
 use crate::error::AppError;
+use crate::files::FileStore;
 
 /// Parsed standards by (id, version).
 type StandardCache = Arc<RwLock<HashMap<(String, String), Arc<Standard>>>>;
@@ -17,6 +18,8 @@ pub struct AppState {
     standards: StandardCache,
     /// Cookies are marked Secure when the server is reached over HTTPS.
     pub secure_cookies: bool,
+    /// Uploaded evidence: in memory until [`AppState::with_files`] sets the real store.
+    pub files: FileStore,
 }
 
 impl AppState {
@@ -25,7 +28,14 @@ impl AppState {
             store,
             standards: Arc::default(),
             secure_cookies,
+            files: FileStore::memory(),
         }
+    }
+
+    /// Keeps uploaded files in `files` (a local directory or an S3 bucket).
+    pub fn with_files(mut self, files: FileStore) -> AppState {
+        self.files = files;
+        self
     }
 
     /// The exact standard version a round runs on, from the text kept in the database.

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod evidence;
 pub mod regions;
 pub mod rounds;
 

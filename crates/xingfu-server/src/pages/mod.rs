@@ -1,9 +1,14 @@
 //! Server-rendered pages. Every flow is a plain form POST followed by a redirect, so nothing
 //! needs JavaScript; errors come back as a page in the user's language.
 
+mod actions;
 mod community;
+mod evidence;
+mod queues;
+mod rewards;
 mod rounds;
 mod session;
+mod sheet;
 
 use askama::Template;
 use axum::Router;
@@ -19,14 +24,80 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/rounds/{round}/communities/{code}/evidence",
+            get(evidence::page),
+        )
+        .route("/evidence/{id}", get(evidence::download))
+        .route("/rounds/{round}/export.xlsx", get(evidence::export_round))
+        .route(
+            "/rounds/{round}/score-sheet.xlsx",
+            get(evidence::score_sheet),
+        )
         .route("/", get(rounds::home))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
         .route("/lang/{code}", get(session::set_lang))
         .route("/text/{size}", get(session::set_text_size))
         .route("/rounds", get(rounds::list))
-        .route("/rounds/{round}", get(rounds::show))
-        .route("/rounds/{round}/communities/{code}", get(community::show))
+        .route("/rounds/{round}", get(actions::round_page))
+        .route(
+            "/rounds/{round}/communities/{code}",
+            get(actions::community_page),
+        )
+        .route("/rounds/{round}/declare", post(actions::declare))
+        .route(
+            "/rounds/{round}/communities/{code}/sheet",
+            get(sheet::show).post(sheet::save),
+        )
+        .route(
+            "/rounds/{round}/communities/{code}/check",
+            post(actions::check),
+        )
+        .route(
+            "/rounds/{round}/communities/{code}/compute",
+            post(actions::compute),
+        )
+        .route(
+            "/rounds/{round}/communities/{code}/approve",
+            post(actions::approve),
+        )
+        .route(
+            "/rounds/{round}/communities/{code}/publish",
+            post(actions::publish),
+        )
+        .route(
+            "/rounds/{round}/communities/{code}/name",
+            post(actions::name),
+        )
+        .route(
+            "/rounds/{round}/communities/{code}/rectify",
+            post(actions::rectify),
+        )
+        .route("/rounds/{round}/approvals", get(queues::approvals))
+        .route("/rounds/{round}/publication", get(queues::publication))
+        .route(
+            "/rounds/{round}/rectifications",
+            get(queues::rectifications),
+        )
+        .route(
+            "/rounds/{round}/rectifications/{id}/submit",
+            post(queues::submit),
+        )
+        .route(
+            "/rounds/{round}/rectifications/{id}/verify",
+            post(queues::verify),
+        )
+        .route(
+            "/rounds/{round}/rectifications/{id}/reopen",
+            post(queues::reopen),
+        )
+        .route("/rounds/{round}/rewards", get(rewards::show))
+}
+
+/// Routes with their own body limit, merged outside the site-wide limit for forms.
+pub fn upload_routes() -> Router<AppState> {
+    evidence::upload_routes()
 }
 
 /// What every page's layout needs.

@@ -1,0 +1,677 @@
+//! The round's workflow pages over HTTP, on SQLite and on PostgreSQL: the clause scoring sheet,
+//! the action buttons, the approval queue, publication, rectification tasks, rewards and targets.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Server, between, urlencode};
+use xingfu_core::standard::{Judge, NumericRule, Standard};
+use xingfu_server::service;
+use xingfu_store::rounds::NewRound;
+
+/// Runs `async fn $name(&Server)` on both databases.
+macro_rules! on_both {
+    ($name:ident) => {
+        pub mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let server = super::common::sqlite().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let server = super::common::postgres().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+        }
+    };
+}
+
+const GULOU: &str = "330302006044";
+
+async fn open_round(server: &Server) -> String {
+    server
+        .state
+        .store
+        .create_round(
+            &NewRound {
+                year: 2013,
+                region_code: "330302000000",
+                standard_id: "lucheng-2012",
+                standard_version: "2012.1",
+                objection_days: 0,
+            },
+            "city",
+            1,
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+async fn standard(server: &Server) -> std::sync::Arc<Standard> {
+    server
+        .state
+        .standard("lucheng-2012", "2012.1")
+        .await
+        .unwrap()
+}
+
+/// A whole sheet as form fields: every objective clause in full, the survey at `rate` percent,
+/// every veto item answered "no".
+fn sheet_fields(standard: &Standard, rate: &str) -> Vec<(String, String)> {
+    standard
+        .clauses()
+        .map(|c| {
+            let value = if c.veto {
+                "no".to_string()
+            } else {
+                match &c.judge {
+                    Judge::Met => "met".to_string(),
+                    Judge::Graded => c.points.to_string(),
+                    Judge::Survey { .. } => rate.to_string(),
+                    Judge::Numeric { rule, .. } | Judge::Metric { rule, .. } => match rule {
+                        NumericRule::AtLeast { value } | NumericRule::AtMost { value } => {
+                            value.to_string()
+                        }
+                        NumericRule::Linear { full_at, .. } => full_at.to_string(),
+                    },
+                }
+            };
+            (format!("v_{}", c.id), value)
+        })
+        .collect()
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(field) => field.1 = value.to_string(),
+        None => fields.push((name.to_string(), value.to_string())),
+    }
+}
+
+fn encode(csrf: &str, fields: &[(String, String)]) -> String {
+    let mut form = format!("csrf={}", urlencode(csrf));
+    for (name, value) in fields {
+        form.push_str(&format!("&{}={}", urlencode(name), urlencode(value)));
+    }
+    form
+}
+
+fn csrf_of(page: &str) -> String {
+    between(page, "name=\"csrf\" value=\"", "\"").to_string()
+}
+
+async fn stage(server: &Server, round: &str) -> (String, i64) {
+    let entry = server
+        .state
+        .store
+        .entry(round, GULOU)
+        .await
+        .unwrap()
+        .unwrap();
+    (entry.stage, entry.version)
+}
+
+/// 鼓楼社区 declared by the district and passed the eligibility check: assessors may score.
+async fn at_scoring(server: &Server) -> String {
+    let round = open_round(server).await;
+    let district = server.user("district").await;
+    service::declare(&server.state, &district, &round, GULOU, false)
+        .await
+        .unwrap();
+    service::check(&server.state, &district, &round, GULOU, false)
+        .await
+        .unwrap();
+    round
+}
+
+/// Scores 鼓楼社区 through the service: both assessors, the survey at `rate` percent.
+async fn scored(server: &Server, round: &str, rate: i64) {
+    let standard = standard(server).await;
+    for name in ["assessor", "assessor2"] {
+        let assessor = server.user(name).await;
+        let answers = standard
+            .clauses()
+            .filter(|c| !c.veto)
+            .map(|c| {
+                let answer = match &c.judge {
+                    Judge::Met => xingfu_core::scoring::Answer::met(true),
+                    Judge::Survey { .. } => {
+                        xingfu_core::scoring::Answer::number(xingfu_core::Dec2::from_int(rate))
+                    }
+                    Judge::Graded => xingfu_core::scoring::Answer::number(c.points),
+                    Judge::Numeric { rule, .. } | Judge::Metric { rule, .. } => {
+                        xingfu_core::scoring::Answer::number(match rule {
+                            NumericRule::AtLeast { value } | NumericRule::AtMost { value } => {
+                                *value
+                            }
+                            NumericRule::Linear { full_at, .. } => *full_at,
+                        })
+                    }
+                };
+                (c.id.clone(), answer)
+            })
+            .collect();
+        service::save_sheet(&server.state, &assessor, round, GULOU, answers, false)
+            .await
+            .unwrap();
+    }
+}
+
+async fn a_sheet_with_a_bad_field_saves_nothing_and_keeps_what_was_typed(server: &Server) {
+    let round = at_scoring(server).await;
+    let standard = standard(server).await;
+    let session = server.sign_in("assessor").await;
+    let path = format!("/rounds/{round}/communities/{GULOU}/sheet");
+    let (status, page, _) = server.get(&path, &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("评分表"));
+    assert!(page.contains("ZZ1.1"));
+    assert!(
+        page.contains("是否触发一票否决"),
+        "veto items asked as yes/no"
+    );
+    assert!(
+        page.contains("社区组织架构图"),
+        "each clause shows its evidence requirement"
+    );
+    let csrf = csrf_of(&page);
+
+    let mut fields = sheet_fields(&standard, "95");
+    set(&mut fields, "v_ZZ1.1", "12.5");
+    set(&mut fields, "n_ZZ1.1", "会议记录齐全");
+    set(&mut fields, "v_ZZ1.2", "十五");
+    set(&mut fields, "v_ZG1.1", "120");
+    let (status, body, _) = server.post(&path, &session, &encode(&csrf, &fields)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let summary = between(&body, "class=\"error-summary\"", "</div>");
+    assert!(summary.contains("href=\"#v-ZZ1.2\""), "{summary}");
+    assert!(
+        summary.contains("条款 ZZ1.2"),
+        "the summary names the clause"
+    );
+    assert!(summary.contains("十五"));
+    assert!(
+        summary.contains("href=\"#v-ZG1.1\"") && summary.contains("120"),
+        "every wrong field is listed at once: {summary}"
+    );
+    assert!(!summary.contains("ZZ1.1"), "a good field is not an error");
+    assert!(body.contains("id=\"v-ZZ1.2\""), "the summary's link target");
+    assert!(
+        body.contains("value=\"12.5\""),
+        "typed values stay in the form"
+    );
+    assert!(body.contains("value=\"十五\""));
+    assert!(body.contains("value=\"会议记录齐全\""));
+    assert!(
+        server
+            .state
+            .store
+            .answers(&round, GULOU)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing is saved while any field is wrong"
+    );
+
+    // Corrected, the whole sheet is saved.
+    set(&mut fields, "v_ZZ1.2", "15");
+    set(&mut fields, "v_ZG1.1", "95");
+    let (status, body, _) = server.post(&path, &session, &encode(&csrf, &fields)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let clauses = standard.clause_count();
+    assert!(
+        body.starts_with(&format!("{path}?saved={clauses}")),
+        "{body}"
+    );
+    let (_, page, _) = server
+        .get(&format!("{path}?saved={clauses}"), &session)
+        .await;
+    assert!(page.contains(&format!("已保存 {clauses} 项")));
+    assert!(
+        page.contains("value=\"12.5\""),
+        "the saved answer fills the form"
+    );
+    assert!(page.contains("value=\"会议记录齐全\""));
+    let answers = server.state.store.answers(&round, GULOU).await.unwrap();
+    assert_eq!(answers.len(), clauses);
+    let zz11 = answers.iter().find(|a| a.clause_id == "ZZ1.1").unwrap();
+    let answer = service::answer_from_json(&zz11.answer);
+    assert_eq!(answer.number, Some(xingfu_core::Dec2(1250)));
+    assert_eq!(answer.note.as_deref(), Some("会议记录齐全"));
+
+    // A saved answer cannot be emptied: the sheet says so and keeps the rest.
+    set(&mut fields, "v_ZZ1.1", "");
+    set(&mut fields, "n_ZZ1.1", "");
+    let (status, body, _) = server.post(&path, &session, &encode(&csrf, &fields)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("href=\"#v-ZZ1.1\""));
+
+    // English on request, errors too.
+    set(&mut fields, "v_ZZ1.1", "16");
+    let (status, body, _) = server
+        .post(
+            &path,
+            &format!("{session}; lang=en"),
+            &encode(&csrf, &fields),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("There is a problem"));
+    assert!(body.contains("outside 0–15"), "{body}");
+}
+on_both!(a_sheet_with_a_bad_field_saves_nothing_and_keeps_what_was_typed);
+
+async fn an_assessor_of_the_community_itself_is_refused(server: &Server) {
+    let round = at_scoring(server).await;
+    let standard = standard(server).await;
+    let session = server.sign_in("gulou-assessor").await;
+    let path = format!("/rounds/{round}/communities/{GULOU}/sheet");
+    let (status, body, _) = server.get(&path, &session).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("自己所在的社区"));
+    let (_, page, _) = server.get("/rounds", &session).await;
+    let csrf = csrf_of(&page);
+    let (status, _, _) = server
+        .post(
+            &path,
+            &session,
+            &encode(&csrf, &sheet_fields(&standard, "95")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        server
+            .state
+            .store
+            .answers(&round, GULOU)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+on_both!(an_assessor_of_the_community_itself_is_refused);
+
+async fn the_self_assessment_asks_the_veto_items(server: &Server) {
+    let round = open_round(server).await;
+    let worker = server.user("gulou").await;
+    service::declare(&server.state, &worker, &round, GULOU, false)
+        .await
+        .unwrap();
+    let session = server.sign_in("gulou").await;
+    let path = format!("/rounds/{round}/communities/{GULOU}/sheet");
+    let (status, page, _) = server.get(&path, &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("自评表"));
+    assert!(page.contains("是否触发一票否决"));
+    let csrf = csrf_of(&page);
+    // A veto reported with its reason; a reason without a yes / no is an error.
+    let fields = vec![
+        ("v_TJ1.1".to_string(), "no".to_string()),
+        ("v_TJ1.2".to_string(), "yes".to_string()),
+        ("n_TJ1.2".to_string(), "发生重大治安事件".to_string()),
+        ("n_TJ1.3".to_string(), "待核实".to_string()),
+    ];
+    let (status, body, _) = server.post(&path, &session, &encode(&csrf, &fields)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("href=\"#v-TJ1.3\""));
+    assert!(body.contains("value=\"发生重大治安事件\""));
+    let (status, _, _) = server
+        .post(&path, &session, &encode(&csrf, &fields[..3]))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The eligibility check reads the veto and refuses the declaration with the reason.
+    let district = server.sign_in("district").await;
+    let community = format!("/rounds/{round}/communities/{GULOU}");
+    let (_, page, _) = server.get(&community, &district).await;
+    assert!(page.contains(&format!("action=\"{community}/check\"")));
+    let (status, _, _) = server
+        .post(
+            &format!("{community}/check"),
+            &district,
+            &format!("csrf={}", urlencode(&csrf_of(&page))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let entry = server
+        .state
+        .store
+        .entry(&round, GULOU)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.stage, "refused");
+    assert!(entry.refusal.unwrap().contains("发生重大治安事件"));
+}
+on_both!(the_self_assessment_asks_the_veto_items);
+
+async fn the_approval_queue_shows_a_four_star_entry_to_the_city_only(server: &Server) {
+    let round = at_scoring(server).await;
+    scored(server, &round, 50).await;
+    let district = server.user("district").await;
+    let computed = service::compute(&server.state, &district, &round, GULOU, false)
+        .await
+        .unwrap();
+    assert_eq!(computed.star, Some(4), "700 + 300 × 50% = 850 points");
+    let path = format!("/rounds/{round}/approvals");
+    let city = server.sign_in("city").await;
+    let (status, body, _) = server.get(&path, &city).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("鼓楼社区"));
+    assert!(body.contains(&format!(
+        "action=\"/rounds/{round}/communities/{GULOU}/approve\""
+    )));
+    let session = server.sign_in("district").await;
+    let (status, body, _) = server.get(&path, &session).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !body.contains("鼓楼社区"),
+        "a 4★ rating is the city's to approve"
+    );
+    assert!(body.contains("没有待您审批"));
+    // Approving from the queue comes back to the queue.
+    let (_, page, _) = server.get(&path, &city).await;
+    let (status, location, _) = server
+        .post(
+            &format!("/rounds/{round}/communities/{GULOU}/approve"),
+            &city,
+            &format!("csrf={}&back=approvals", urlencode(&csrf_of(&page))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with(&path));
+    assert_eq!(stage(server, &round).await.0, "approved");
+}
+on_both!(the_approval_queue_shows_a_four_star_entry_to_the_city_only);
+
+/// Presses a button of the community page: the button must be there, and the POST goes back
+/// to the community page.
+async fn press(server: &Server, session: &str, round: &str, action: &str) {
+    let community = format!("/rounds/{round}/communities/{GULOU}");
+    let (status, page, _) = server.get(&community, session).await;
+    assert_eq!(status, StatusCode::OK);
+    let form = format!("action=\"{community}/{action}\"");
+    assert!(page.contains(&form), "{action} button shown: {page}");
+    let (status, location, _) = server
+        .post(
+            &format!("{community}/{action}"),
+            session,
+            &format!("csrf={}", urlencode(&csrf_of(&page))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{action}: {location}");
+    assert!(location.starts_with(&community));
+}
+
+async fn the_buttons_walk_a_community_from_declared_to_named(server: &Server) {
+    let round = open_round(server).await;
+    let district = server.sign_in("district").await;
+    let city = server.sign_in("city").await;
+
+    // Declare from the round page.
+    let (status, page, _) = server.get(&format!("/rounds/{round}"), &district).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("<option value=\"{GULOU}\">鼓楼社区</option>")));
+    for link in ["approvals", "publication", "rectifications", "rewards"] {
+        assert!(page.contains(&format!("href=\"/rounds/{round}/{link}\"")));
+    }
+    let (status, location, _) = server
+        .post(
+            &format!("/rounds/{round}/declare"),
+            &district,
+            &format!("csrf={}&community={GULOU}", urlencode(&csrf_of(&page))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with(&format!("/rounds/{round}/communities/{GULOU}")));
+    let (_, page, _) = server.get(&format!("/rounds/{round}"), &district).await;
+    assert!(
+        !page.contains(&format!("<option value=\"{GULOU}\">")),
+        "declared communities leave the list"
+    );
+    // Declaring twice is refused with a page.
+    let (status, body, _) = server
+        .post(
+            &format!("/rounds/{round}/declare"),
+            &district,
+            &format!("csrf={}&community={GULOU}", urlencode(&csrf_of(&page))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("已在本年度申报"));
+
+    // A POST without the session's token is refused and changes nothing.
+    let before = stage(server, &round).await;
+    let check = format!("/rounds/{round}/communities/{GULOU}/check");
+    let (status, body, _) = server.post(&check, &district, "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("页面已过期"));
+    let (status, _, _) = server.post(&check, &district, "csrf=forged").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(stage(server, &round).await, before);
+
+    press(server, &district, &round, "check").await;
+    assert_eq!(stage(server, &round).await.0, "scoring");
+    // The assessor finds the scoring sheet on the community page.
+    let assessor = server.sign_in("assessor").await;
+    let (_, page, _) = server
+        .get(&format!("/rounds/{round}/communities/{GULOU}"), &assessor)
+        .await;
+    assert!(page.contains(&format!(
+        "href=\"/rounds/{round}/communities/{GULOU}/sheet\""
+    )));
+    scored(server, &round, 50).await;
+
+    press(server, &district, &round, "compute").await;
+    assert_eq!(stage(server, &round).await.0, "computed");
+    // 4★ is the city's: the district has no approve button, and a forced POST is refused.
+    let community = format!("/rounds/{round}/communities/{GULOU}");
+    let (_, page, _) = server.get(&community, &district).await;
+    assert!(!page.contains(&format!("action=\"{community}/approve\"")));
+    let (status, body, _) = server
+        .post(
+            &format!("{community}/approve"),
+            &district,
+            &format!("csrf={}", urlencode(&csrf_of(&page))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("市级审批"), "{body}");
+    let before = stage(server, &round).await;
+    let (status, _, _) = server
+        .post(&format!("{community}/approve"), &city, "")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(stage(server, &round).await, before, "nothing changed");
+
+    press(server, &city, &round, "approve").await;
+    assert_eq!(stage(server, &round).await.0, "approved");
+    press(server, &district, &round, "publish").await;
+    assert_eq!(stage(server, &round).await.0, "published");
+
+    // The publication list: a 0-day objection period is over at once.
+    let (status, body, _) = server
+        .get(&format!("/rounds/{round}/publication"), &district)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("鼓楼社区"));
+    assert!(body.contains("公示期满,待命名"));
+    assert!(body.contains(&format!("action=\"{community}/name\"")));
+
+    press(server, &district, &round, "name").await;
+    assert_eq!(stage(server, &round).await.0, "named");
+    let (_, body, _) = server
+        .get(&format!("/rounds/{round}/publication"), &district)
+        .await;
+    assert!(body.contains("已命名"));
+    assert!(!body.contains(&format!("action=\"{community}/name\"")));
+    assert_eq!(server.state.store.verify_audit().await.unwrap(), None);
+}
+on_both!(the_buttons_walk_a_community_from_declared_to_named);
+
+async fn rectification_tasks_are_opened_reported_and_verified(server: &Server) {
+    let round = at_scoring(server).await;
+    scored(server, &round, 50).await;
+    let district_user = server.user("district").await;
+    service::compute(&server.state, &district_user, &round, GULOU, false)
+        .await
+        .unwrap();
+    let district = server.sign_in("district").await;
+    let community = format!("/rounds/{round}/communities/{GULOU}");
+    let (_, page, _) = server.get(&community, &district).await;
+    assert!(page.contains(&format!("action=\"{community}/rectify\"")));
+    let csrf = csrf_of(&page);
+    // A deadline that is not a date comes back with the reason and what was typed.
+    let (status, body, _) = server
+        .post(
+            &format!("{community}/rectify"),
+            &district,
+            &format!("csrf={csrf}&deadline=2099-02-30"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("href=\"#deadline\""));
+    assert!(body.contains("整改期限"));
+    assert!(body.contains("value=\"2099-02-30\""));
+    assert!(
+        server
+            .state
+            .store
+            .rectifications(&round, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (status, location, _) = server
+        .post(
+            &format!("{community}/rectify"),
+            &district,
+            &format!("csrf={csrf}&deadline=2099-12-31"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The five survey clauses at 50% are short of full points.
+    assert!(
+        location.starts_with(&format!("/rounds/{round}/rectifications?opened=5")),
+        "{location}"
+    );
+    let tasks = server
+        .state
+        .store
+        .rectifications(&round, None)
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 5);
+    assert_eq!(tasks[0].owner, "鼓楼社区");
+    let task = tasks[0].id.clone();
+
+    // The community worker reports; an empty report is sent back.
+    let worker = server.sign_in("gulou").await;
+    let path = format!("/rounds/{round}/rectifications");
+    let (status, page, _) = server.get(&path, &worker).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("待整改"));
+    assert!(page.contains("2099-12-31 23:59"));
+    let worker_csrf = csrf_of(&page);
+    let (status, body, _) = server
+        .post(
+            &format!("{path}/{task}/submit"),
+            &worker,
+            &format!("csrf={worker_csrf}&report=%20"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains(&format!("href=\"#report-{task}\"")));
+    let (status, _, _) = server
+        .post(
+            &format!("{path}/{task}/submit"),
+            &worker,
+            &format!(
+                "csrf={worker_csrf}&report={}",
+                urlencode("已补充问卷调查并张贴公示")
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The worker cannot verify their own report.
+    let (status, _, _) = server
+        .post(
+            &format!("{path}/{task}/verify"),
+            &worker,
+            &format!("csrf={worker_csrf}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (_, page, _) = server.get(&path, &district).await;
+    assert!(page.contains("已提交"));
+    assert!(page.contains("已补充问卷调查并张贴公示"));
+    let (status, _, _) = server
+        .post(
+            &format!("{path}/{task}/verify"),
+            &district,
+            &format!("csrf={}", urlencode(&csrf_of(&page))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = server.get(&path, &district).await;
+    assert!(page.contains("已验收"));
+    let verified = server
+        .state
+        .store
+        .rectifications(&round, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == task)
+        .unwrap();
+    assert_eq!(verified.status, "verified");
+    assert_eq!(verified.verified_by.as_deref(), Some("district"));
+}
+on_both!(rectification_tasks_are_opened_reported_and_verified);
+
+async fn the_rewards_page_shows_the_budget_split(server: &Server) {
+    let round = at_scoring(server).await;
+    scored(server, &round, 50).await;
+    let district_user = server.user("district").await;
+    service::compute(&server.state, &district_user, &round, GULOU, false)
+        .await
+        .unwrap();
+    let session = server.sign_in("district").await;
+    let (status, body, _) = server
+        .get(&format!("/rounds/{round}/rewards"), &session)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A new 4★ title pays 300,000, shared 50/50 by the city and the district.
+    let budget = between(&body, "id=\"budget\"", "</section>");
+    assert!(budget.contains("<th scope=\"col\" class=\"num\">市</th>"));
+    assert!(budget.contains("<th scope=\"col\" class=\"num\">区</th>"));
+    assert!(budget.contains("五马街道"));
+    assert!(budget.contains("150,000.00"));
+    assert!(budget.contains("300,000.00"));
+    let round_budget = between(&body, "id=\"round-budget\"", "</table>");
+    assert!(
+        round_budget.contains("150,000.00"),
+        "the stored budget: {round_budget}"
+    );
+    // Targets: one community rated, at 4★: the 4★ and 3★ targets are met, 5★ is not.
+    assert!(body.contains("4星及以上不低于 50%"));
+    assert!(body.contains("1/1(100%)— 已达到"));
+    assert!(body.contains("0/1(0%)— 还差 1 个"));
+    // A street administrator sees the counts and their street, not the round's stored budget.
+    let wuma = server.sign_in("wuma").await;
+    let (status, body, _) = server.get(&format!("/rounds/{round}/rewards"), &wuma).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("五马街道"));
+    assert!(!body.contains("id=\"round-budget\""));
+    // Assessors have no business here.
+    let assessor = server.sign_in("assessor").await;
+    let (status, _, _) = server
+        .get(&format!("/rounds/{round}/rewards"), &assessor)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+on_both!(the_rewards_page_shows_the_budget_split);
