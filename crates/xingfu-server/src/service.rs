@@ -460,8 +460,11 @@ pub async fn name(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (_, _, entry) = load(state, round_id, community).await?;
-    require_admin(user, community, en)?;
+    let (_, standard, entry) = load(state, round_id, community).await?;
+    // Naming is done by the level that approves the star (4–5★ by the city in Lucheng).
+    let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
+    let previous = entry.previous_star.clamp(0, 5) as u8;
+    may_approve(&user.actor(), &standard, community, star, previous).map_err(|r| refused(r, en))?;
     let over = entry.objection_until.is_some_and(|until| now_ms() >= until);
     let to = next_stage(
         stage_of(&entry)?,

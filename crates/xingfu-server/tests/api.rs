@@ -546,10 +546,13 @@ async fn a_whole_round_through_the_api(server: &Server) {
     let reply = post(server, &format!("{entry}/publish"), &district, json!({})).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["stage"], "published");
+    // Naming a 4–5★ title is the city's too.
     let reply = post(server, &format!("{entry}/name"), &district, json!({})).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    let reply = post(server, &format!("{entry}/name"), &city, json!({})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["stage"], "named");
-    let reply = post(server, &format!("{entry}/name"), &district, json!({})).await;
+    let reply = post(server, &format!("{entry}/name"), &city, json!({})).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "named only once");
 
     // The trail, the list and the budget.

@@ -239,3 +239,237 @@ async fn sign_in_switch_language_and_text_size() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// Submits the form whose action ends with `/{action}` on the current page and waits until the
+/// browser has left that page (its body is gone).
+async fn press(browser: &Browser, action: &str) {
+    let body = browser.client.find(Locator::Css("body")).await.unwrap();
+    browser
+        .click(&format!("form[action$='/{action}'] button[type=submit]"))
+        .await;
+    for _ in 0..50 {
+        if body.text().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("submitting {action} did not leave the page");
+}
+
+/// A whole round in the browser: a community worker declares, the district checks eligibility,
+/// an assessor fills the scoring sheet, the district computes, the city approves the 4–5★
+/// result, the district publishes, the city names; next year the community declares again and its named star is
+/// last year's star (re-review).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_round_in_the_browser() {
+    use xingfu_core::standard::{Judge, NumericRule};
+    let server = common::sqlite().await;
+    let base = serve(&server).await;
+    let open = |year: i64| xingfu_store::rounds::NewRound {
+        year,
+        region_code: "330302000000",
+        standard_id: "lucheng-2012",
+        standard_version: "2012.1",
+        objection_days: 0,
+    };
+    let round = server
+        .state
+        .store
+        .create_round(&open(2013), "city", 1)
+        .await
+        .unwrap()
+        .id;
+    let gulou = "330302006044";
+    let community_url = format!("{base}/rounds/{round}/communities/{gulou}");
+    let browser = Browser::start().await;
+
+    // Declare (申报) as the community worker.
+    browser.sign_in(&base, "gulou").await;
+    browser
+        .client
+        .goto(&format!("{base}/rounds/{round}"))
+        .await
+        .unwrap();
+    let select = browser
+        .client
+        .find(fantoccini::Locator::Css("#community"))
+        .await
+        .unwrap();
+    select.select_by_value(gulou).await.unwrap();
+    browser
+        .click(&format!(
+            "form[action='/rounds/{round}/declare'] button[type=submit]"
+        ))
+        .await;
+    let path = browser
+        .wait_path(&format!("/rounds/{round}/communities/"))
+        .await;
+    let main = browser.text("main").await;
+    assert!(main.contains("已申报"), "at {path}: {main}");
+    browser.screenshot("round-declared").await;
+
+    // Eligibility check by the district.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "district").await;
+    browser.client.goto(&community_url).await.unwrap();
+    press(&browser, "check").await;
+    browser
+        .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
+        .await;
+    assert!(browser.text("main").await.contains("评分中"));
+
+    // The assessor's sheet: every clause answered through the form.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "assessor").await;
+    browser
+        .client
+        .goto(&format!("{community_url}/sheet"))
+        .await
+        .unwrap();
+    let standard = server
+        .state
+        .standard("lucheng-2012", "2012.1")
+        .await
+        .unwrap();
+    let mut script = String::new();
+    for clause in standard.clauses().filter(|c| !c.veto) {
+        let id = &clause.id;
+        match &clause.judge {
+            Judge::Met => script.push_str(&format!(
+                "document.querySelector(\"input[name='v_{id}'][value='met']\").checked = true;\n"
+            )),
+            judge => {
+                let value = match judge {
+                    Judge::Graded => clause.points.to_string(),
+                    Judge::Survey { .. } => "96".into(),
+                    Judge::Numeric { rule, .. } | Judge::Metric { rule, .. } => match rule {
+                        NumericRule::AtLeast { value } | NumericRule::AtMost { value } => {
+                            value.to_string()
+                        }
+                        NumericRule::Linear { full_at, .. } => full_at.to_string(),
+                    },
+                    Judge::Met => unreachable!("handled above"),
+                };
+                script.push_str(&format!(
+                    "document.getElementById('v-{id}').value = '{value}';\n"
+                ));
+            }
+        }
+    }
+    browser.client.execute(&script, vec![]).await.unwrap();
+    browser.screenshot("sheet-filled").await;
+    browser.click("form#sheet button[type=submit]").await;
+    for _ in 0..50 {
+        let path = browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .to_string();
+        if !path.ends_with("/sheet") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let saved = server.state.store.answers(&round, gulou).await.unwrap();
+    assert_eq!(
+        saved.len(),
+        standard.clauses().filter(|c| !c.veto).count(),
+        "every answer saved"
+    );
+
+    // Compute by the district; 4–5★ go to the city for approval.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "district").await;
+    browser.client.goto(&community_url).await.unwrap();
+    press(&browser, "compute").await;
+    browser
+        .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
+        .await;
+    let entry = server
+        .state
+        .store
+        .entry(&round, gulou)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.stage, "computed");
+    let star = entry.star.unwrap();
+    assert!(star >= 4, "full marks but survey 96%: {star}★");
+    browser.screenshot("computed").await;
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "city").await;
+    browser
+        .client
+        .goto(&format!("{base}/rounds/{round}/approvals"))
+        .await
+        .unwrap();
+    assert!(
+        browser.text("main").await.contains("鼓楼社区"),
+        "in the city's approval queue"
+    );
+    browser.client.goto(&community_url).await.unwrap();
+    press(&browser, "approve").await;
+    browser
+        .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
+        .await;
+
+    // Publish and name by the district (no objection period in this test round).
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "district").await;
+    browser.client.goto(&community_url).await.unwrap();
+    press(&browser, "publish").await;
+    browser
+        .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
+        .await;
+    // Naming a 4–5★ title is the city's.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "city").await;
+    browser.client.goto(&community_url).await.unwrap();
+    press(&browser, "name").await;
+    browser
+        .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
+        .await;
+    assert!(browser.text("main").await.contains("已命名"));
+    browser.screenshot("named").await;
+
+    // Next year: the re-review starts from the named star.
+    let next = server
+        .state
+        .store
+        .create_round(&open(2014), "city", 2)
+        .await
+        .unwrap()
+        .id;
+    browser
+        .client
+        .goto(&format!("{base}/rounds/{next}"))
+        .await
+        .unwrap();
+    let select = browser
+        .client
+        .find(fantoccini::Locator::Css("#community"))
+        .await
+        .unwrap();
+    select.select_by_value(gulou).await.unwrap();
+    browser
+        .click(&format!(
+            "form[action='/rounds/{next}/declare'] button[type=submit]"
+        ))
+        .await;
+    browser
+        .wait_path(&format!("/rounds/{next}/communities/"))
+        .await;
+    let again = server
+        .state
+        .store
+        .entry(&next, gulou)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.previous_star, star, "last year's named star");
+    assert!(browser.text("main").await.contains(&format!("{star}星")));
+    browser.stop().await;
+    server.finish().await;
+}

@@ -277,7 +277,13 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
     service::publish(state, &district, &round, gulou, false)
         .await
         .unwrap();
-    let named = service::name(state, &district, &round, gulou, false)
+    // The city names 4–5★ titles; the district may not.
+    assert!(
+        service::name(state, &district, &round, gulou, false)
+            .await
+            .is_err()
+    );
+    let named = service::name(state, &city, &round, gulou, false)
         .await
         .unwrap();
     assert_eq!(named.stage, "named");

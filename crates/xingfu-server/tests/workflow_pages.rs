@@ -492,16 +492,16 @@ async fn the_buttons_walk_a_community_from_declared_to_named(server: &Server) {
     press(server, &district, &round, "publish").await;
     assert_eq!(stage(server, &round).await.0, "published");
 
-    // The publication list: a 0-day objection period is over at once.
+    // The publication list: a 0-day objection period is over at once; the city names 4–5★.
     let (status, body, _) = server
-        .get(&format!("/rounds/{round}/publication"), &district)
+        .get(&format!("/rounds/{round}/publication"), &city)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("鼓楼社区"));
     assert!(body.contains("公示期满,待命名"));
     assert!(body.contains(&format!("action=\"{community}/name\"")));
 
-    press(server, &district, &round, "name").await;
+    press(server, &city, &round, "name").await;
     assert_eq!(stage(server, &round).await.0, "named");
     let (_, body, _) = server
         .get(&format!("/rounds/{round}/publication"), &district)

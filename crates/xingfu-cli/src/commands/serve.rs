@@ -35,7 +35,9 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         let store = Store::connect(&database)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&database)))?;
-        let state = AppState::new(store, args.secure_cookies);
+        // Uploaded evidence: an S3-compatible bucket when configured, else DATA_DIR/evidence.
+        let files = xingfu_server::files::FileStore::from_env_or_dir(&args.data_dir)?;
+        let state = AppState::new(store, args.secure_cookies).with_files(files);
         if !args.no_demo
             && let Some(login) = demo::load(&state).await?
         {

@@ -264,7 +264,16 @@ async fn community_actions(
             label: t.wf_publish,
         });
     }
-    if stage == Stage::Published && admin {
+    // Naming is for the level that approves the star (4–5★: the city).
+    let may_name = may_approve(
+        &user.actor(),
+        &standard,
+        code,
+        entry.star.unwrap_or(0).clamp(0, 5) as u8,
+        entry.previous_star.clamp(0, 5) as u8,
+    )
+    .is_ok();
+    if stage == Stage::Published && may_name {
         match entry.objection_until {
             Some(until) if now_ms() >= until => buttons.push(Button {
                 action: "name",

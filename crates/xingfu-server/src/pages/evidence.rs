@@ -392,14 +392,14 @@ async fn read_file(field: &mut Field<'_>, upload: &mut Upload) -> Result<(), Mul
     Ok(())
 }
 
-async fn read_upload(multipart: &mut Multipart) -> Result<Upload, MultipartError> {
-    let mut upload = Upload::default();
+/// Reads the form into `upload`; on an error, what was read before it is kept.
+async fn read_upload(multipart: &mut Multipart, upload: &mut Upload) -> Result<(), MultipartError> {
     while let Some(mut field) = multipart.next_field().await? {
         match field.name() {
             Some("file") => {
                 upload.file_name = field.file_name().map(str::to_string);
                 upload.content_type = field.content_type().map(str::to_string);
-                read_file(&mut field, &mut upload).await?;
+                read_file(&mut field, upload).await?;
             }
             Some("csrf") => upload.csrf = field.text().await?,
             Some("clause") => upload.clause = field.text().await?.trim().to_string(),
@@ -409,7 +409,7 @@ async fn read_upload(multipart: &mut Multipart) -> Result<Upload, MultipartError
             }
         }
     }
-    Ok(upload)
+    Ok(())
 }
 
 /// POST (multipart: csrf, clause, file): a community worker or an administrator covering the
@@ -456,12 +456,13 @@ async fn upload_inner(
             "upload the file with the form on the page",
         )));
     };
-    let upload = match read_upload(&mut multipart).await {
-        Ok(upload) => upload,
-        Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => Upload {
-            too_big: true,
-            ..Upload::default()
-        },
+    let mut upload = Upload::default();
+    match read_upload(&mut multipart, &mut upload).await {
+        Ok(()) => {}
+        Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            upload.too_big = true;
+            upload.bytes = Vec::new();
+        }
         Err(error) => {
             tracing::info!("upload interrupted: {error}");
             return Err(AppError::BadRequest(pick(
@@ -469,7 +470,7 @@ async fn upload_inner(
                 "the upload did not complete and nothing was saved; please try again",
             )));
         }
-    };
+    }
     // A form without the session's token is refused before anything in it is looked at, even
     // when the body was cut short for size.
     if !upload.too_big || !upload.csrf.is_empty() {

@@ -170,6 +170,14 @@ pub async fn publication(
         let t = lang.t();
         let (_, heading) = round_heading(&state, lang, &round_id).await?;
         let entries = entries_in_area(&state, &user, &round_id).await?;
+        let round = state
+            .store
+            .round(&round_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let standard = state
+            .standard(&round.standard_id, &round.standard_version)
+            .await?;
         let now = now_ms();
         let waiting = entries
             .iter()
@@ -193,9 +201,17 @@ pub async fn publication(
                     published: e.published_at.map(when).unwrap_or_default(),
                     until: e.objection_until.map(when).unwrap_or_default(),
                     named,
+                    // Naming is for the level that approves the star (4–5★: the city).
                     can_name: e.stage == Stage::Published.key()
                         && over
-                        && admin_of(&user, &e.community_code),
+                        && may_approve(
+                            &user.actor(),
+                            &standard,
+                            &e.community_code,
+                            e.star.unwrap_or(0).clamp(0, 5) as u8,
+                            e.previous_star.clamp(0, 5) as u8,
+                        )
+                        .is_ok(),
                 }
             })
             .collect();
