@@ -205,6 +205,12 @@ async fn sign_in_switch_language_and_text_size() {
         .click()
         .await
         .unwrap();
+    for _ in 0..50 {
+        if browser.text("h1").await == "Rating rounds" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(browser.text("h1").await, "Rating rounds");
     browser
         .client
@@ -214,28 +220,28 @@ async fn sign_in_switch_language_and_text_size() {
         .click()
         .await
         .unwrap();
-    let class = browser
-        .client
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .attr("class")
-        .await
-        .unwrap();
+    let mut class = None;
+    for _ in 0..50 {
+        class = browser
+            .client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .attr("class")
+            .await
+            .unwrap();
+        if class.as_deref() == Some("big") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(class.as_deref(), Some("big"));
     browser.screenshot("rounds-en-large").await;
 
     // Sign out with the form (CSRF token included by the page).
     browser.click("form[action='/logout'] button").await;
-    assert!(
-        browser
-            .client
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .starts_with("/login")
-    );
+    let path = browser.wait_path("/login").await;
+    assert!(path.starts_with("/login"), "signed out, at {path}");
     browser.stop().await;
     server.finish().await;
 }
