@@ -409,6 +409,25 @@ pub async fn compute(
     Ok(updated)
 }
 
+/// May `user` decide this entry's rating (approve it, name it)? Only the level the standard names
+/// for the higher of last year's and this year's star: the one rule the service, the buttons and
+/// the queues all ask.
+pub fn may_decide(
+    user: &CurrentUser,
+    standard: &Standard,
+    entry: &EntryRow,
+) -> Result<(), xingfu_core::workflow::Refusal> {
+    let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
+    let previous = entry.previous_star.clamp(0, 5) as u8;
+    may_approve(
+        &user.actor(),
+        standard,
+        &entry.community_code,
+        star,
+        previous,
+    )
+}
+
 /// Approval by the level the standard requires for the star.
 pub async fn approve(
     state: &AppState,
@@ -418,9 +437,7 @@ pub async fn approve(
     en: bool,
 ) -> Result<EntryRow, AppError> {
     let (_, standard, entry) = load(state, round_id, community).await?;
-    let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
-    let previous = entry.previous_star.clamp(0, 5) as u8;
-    may_approve(&user.actor(), &standard, community, star, previous).map_err(|r| refused(r, en))?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let to = next_stage(stage_of(&entry)?, Action::Approve).map_err(|r| refused(r, en))?;
     let change = EntryChange {
         stage: Some(to.key().into()),
@@ -462,9 +479,7 @@ pub async fn name(
 ) -> Result<EntryRow, AppError> {
     let (_, standard, entry) = load(state, round_id, community).await?;
     // Naming is done by the level that approves the star (4–5★ by the city in Lucheng).
-    let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
-    let previous = entry.previous_star.clamp(0, 5) as u8;
-    may_approve(&user.actor(), &standard, community, star, previous).map_err(|r| refused(r, en))?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let over = entry.objection_until.is_some_and(|until| now_ms() >= until);
     let to = next_stage(
         stage_of(&entry)?,

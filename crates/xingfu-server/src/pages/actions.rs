@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use xingfu_core::workflow::{Role, Stage, may_approve, may_declare, may_score};
+use xingfu_core::workflow::{Role, Stage, may_declare, may_score};
 
 use super::{community, error_page, queues, rounds};
 use crate::auth::CurrentUser;
@@ -248,15 +248,11 @@ async fn community_actions(
         }),
         _ => {}
     }
-    if stage == Stage::Computed {
-        let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
-        let previous = entry.previous_star.clamp(0, 5) as u8;
-        if may_approve(&user.actor(), &standard, code, star, previous).is_ok() {
-            buttons.push(Button {
-                action: "approve",
-                label: t.wf_approve,
-            });
-        }
+    if stage == Stage::Computed && service::may_decide(user, &standard, &entry).is_ok() {
+        buttons.push(Button {
+            action: "approve",
+            label: t.wf_approve,
+        });
     }
     if stage == Stage::Approved && admin {
         buttons.push(Button {
@@ -265,14 +261,7 @@ async fn community_actions(
         });
     }
     // Naming is for the level that approves the star (4–5★: the city).
-    let may_name = may_approve(
-        &user.actor(),
-        &standard,
-        code,
-        entry.star.unwrap_or(0).clamp(0, 5) as u8,
-        entry.previous_star.clamp(0, 5) as u8,
-    )
-    .is_ok();
+    let may_name = service::may_decide(user, &standard, &entry).is_ok();
     if stage == Stage::Published && may_name {
         match entry.objection_until {
             Some(until) if now_ms() >= until => buttons.push(Button {

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use xingfu_core::workflow::{Role, Stage, may_approve};
+use xingfu_core::workflow::{Role, Stage};
 use xingfu_store::rounds::{EntryRow, RoundRow};
 
 use super::actions::admin_of;
@@ -16,6 +16,7 @@ use super::{Page, decision_label, error_page, points, render, star_text, stars, 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::service;
 use crate::state::{AppState, now_ms};
 
 /// Longest rectification report kept, in characters.
@@ -114,11 +115,7 @@ pub async fn approvals(
             .await?
             .iter()
             .filter(|e| e.stage == Stage::Computed.key())
-            .filter(|e| {
-                let star = e.star.unwrap_or(0).clamp(0, 5) as u8;
-                let previous = e.previous_star.clamp(0, 5) as u8;
-                may_approve(&user.actor(), &standard, &e.community_code, star, previous).is_ok()
-            })
+            .filter(|e| service::may_decide(&user, &standard, e).is_ok())
             .map(|e| queue_line(lang, e))
             .collect();
         render(ApprovalsPage {
@@ -204,14 +201,7 @@ pub async fn publication(
                     // Naming is for the level that approves the star (4–5★: the city).
                     can_name: e.stage == Stage::Published.key()
                         && over
-                        && may_approve(
-                            &user.actor(),
-                            &standard,
-                            &e.community_code,
-                            e.star.unwrap_or(0).clamp(0, 5) as u8,
-                            e.previous_star.clamp(0, 5) as u8,
-                        )
-                        .is_ok(),
+                        && service::may_decide(&user, &standard, e).is_ok(),
                 }
             })
             .collect();
