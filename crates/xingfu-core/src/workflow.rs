@@ -247,6 +247,32 @@ pub fn may_approve(
     }
 }
 
+/// May this actor lodge an objection (异议) to a published result? Anyone whose area covers the
+/// community — its residents included — while the entry is published and the period is running
+/// (`now` before `objection_until`, the end being exclusive).
+pub fn may_object(
+    actor: &Actor,
+    community: &str,
+    stage: Stage,
+    now: i64,
+    objection_until: Option<i64>,
+) -> Result<(), Refusal> {
+    actor.require_covers(community)?;
+    if stage != Stage::Published {
+        return Err(refuse(
+            "只有公示中的结果可以提出异议",
+            "objections are taken only while a result is published",
+        ));
+    }
+    match objection_until {
+        Some(until) if now < until => Ok(()),
+        _ => Err(refuse(
+            "公示期已结束,不再受理异议",
+            "the objection period has ended",
+        )),
+    }
+}
+
 /// The stages an entry may move to from `from` by the named action.
 pub fn next_stage(from: Stage, action: Action) -> Result<Stage, Refusal> {
     use Action::*;
@@ -262,18 +288,33 @@ pub fn next_stage(from: Stage, action: Action) -> Result<Stage, Refusal> {
         (
             Published,
             Name {
-                objection_period_over: true,
-            },
-        ) => Named,
-        (
-            Published,
-            Name {
                 objection_period_over: false,
+                ..
             },
         ) => {
             return Err(refuse(
                 "公示期未满,不能命名",
                 "the objection period has not ended",
+            ));
+        }
+        (
+            Published,
+            Name {
+                objection_period_over: true,
+                open_objections: 0,
+            },
+        ) => Named,
+        (
+            Published,
+            Name {
+                open_objections, ..
+            },
+        ) => {
+            return Err(refuse(
+                format!("还有 {open_objections} 件异议未处理,处理完毕后才能命名"),
+                format!(
+                    "{open_objections} objection(s) still undecided; decide them before naming"
+                ),
             ));
         }
         (from, action) => {
@@ -288,13 +329,19 @@ pub fn next_stage(from: Stage, action: Action) -> Result<Stage, Refusal> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    CheckEligibility { vetoed: bool },
+    CheckEligibility {
+        vetoed: bool,
+    },
     Compute,
     Approve,
     SendBack,
     Publish,
     UpholdObjection,
-    Name { objection_period_over: bool },
+    /// Naming needs the objection period over and every objection decided.
+    Name {
+        objection_period_over: bool,
+        open_objections: u32,
+    },
 }
 
 impl Action {

@@ -6,7 +6,7 @@ use xingfu_core::panel::panel_score;
 use xingfu_core::scoring::{Answer, Assessment};
 use xingfu_core::standard::Judge;
 use xingfu_core::workflow::{
-    Action, Actor, Role, Stage, may_approve, may_declare, may_score, next_stage,
+    Action, Actor, Role, Stage, may_approve, may_declare, may_object, may_score, next_stage,
 };
 use xingfu_formats::shipped::shipped;
 
@@ -105,6 +105,7 @@ fn the_round_moves_through_its_stages_in_order() {
             Stage::Published,
             Name {
                 objection_period_over: true,
+                open_objections: 0,
             },
             Stage::Named,
         ),
@@ -124,17 +125,51 @@ fn the_round_moves_through_its_stages_in_order() {
         next_stage(
             Stage::Published,
             Name {
-                objection_period_over: false
+                objection_period_over: false,
+                open_objections: 0,
             }
         )
         .is_err()
     );
+    // An undecided objection holds the naming, even after the period.
+    let held = next_stage(
+        Stage::Published,
+        Name {
+            objection_period_over: true,
+            open_objections: 1,
+        },
+    )
+    .unwrap_err();
+    assert!(held.zh.contains("1 件异议"), "{}", held.zh);
     assert!(
         next_stage(Stage::Declared, Approve).is_err(),
         "no approval before scoring"
     );
     assert!(next_stage(Stage::Refused, Compute).is_err());
     assert!(next_stage(Stage::Named, Publish).is_err());
+}
+
+#[test]
+fn objections_are_taken_only_while_the_result_is_published_and_the_period_runs() {
+    let resident = actor(Role::Resident, GULOU, "community");
+    let until = Some(1_000);
+    assert_eq!(
+        may_object(&resident, GULOU, Stage::Published, 999, until),
+        Ok(())
+    );
+    // The end is exclusive: at the moment the period ends, naming may begin and objections stop.
+    assert!(may_object(&resident, GULOU, Stage::Published, 1_000, until).is_err());
+    assert!(may_object(&resident, GULOU, Stage::Published, 0, None).is_err());
+    assert!(may_object(&resident, GULOU, Stage::Approved, 0, until).is_err());
+    assert!(may_object(&resident, GULOU, Stage::Named, 0, until).is_err());
+    // A resident of another community cannot object to this one; its street's administrator can.
+    let elsewhere = actor(Role::Resident, "330302006045", "community");
+    assert!(may_object(&elsewhere, GULOU, Stage::Published, 0, until).is_err());
+    let street = actor(Role::StreetAdmin, "330302006000", "street");
+    assert_eq!(
+        may_object(&street, GULOU, Stage::Published, 0, until),
+        Ok(())
+    );
 }
 
 fn sheet(s: &Standard, graded_points: Dec2) -> Assessment {

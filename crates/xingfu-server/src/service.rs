@@ -11,7 +11,10 @@ use xingfu_core::panel::{PanelCard, panel_score};
 use xingfu_core::rewards::reward_for;
 use xingfu_core::round::Decision;
 use xingfu_core::scoring::{Answer, Assessment, check_eligibility};
-use xingfu_core::workflow::{Action, Role, Stage, may_approve, may_declare, may_score, next_stage};
+use xingfu_core::workflow::{
+    Action, Role, Stage, may_approve, may_declare, may_object, may_score, next_stage,
+};
+use xingfu_store::objections::{ObjectionRow, Outcome};
 use xingfu_store::rounds::{AnswerRow, By, EntryChange, EntryRow, RoundRow};
 
 use crate::auth::CurrentUser;
@@ -379,6 +382,11 @@ pub async fn compute(
     let previous = entry.previous_star.clamp(0, 5) as u8;
     let decision = Decision::of(previous, card.star);
     let reward = reward_for(standard.rewards.as_ref(), previous, card.star);
+    let shares: Vec<(String, i64)> = reward
+        .split
+        .iter()
+        .map(|p| (p.level.key().to_string(), p.amount.0))
+        .collect();
     let change = EntryChange {
         stage: Some(to.key().into()),
         total: Some(card.total.hundredths()),
@@ -394,19 +402,10 @@ pub async fn compute(
         vetoed_by: Some(serde_json::to_string(&card.vetoed_by).unwrap_or_default()),
         reward_fen: Some(reward.amount.0),
         reward_basis: Some(serde_json::to_string(&reward.basis).unwrap_or_default()),
+        reward_shares: Some(shares),
         ..EntryChange::default()
     };
-    let updated = apply(state, &entry, change, "compute", user, en).await?;
-    let shares: Vec<(String, i64)> = reward
-        .split
-        .iter()
-        .map(|p| (p.level.key().to_string(), p.amount.0))
-        .collect();
-    state
-        .store
-        .set_reward_shares(round_id, community, &shares)
-        .await?;
-    Ok(updated)
+    apply(state, &entry, change, "compute", user, en).await
 }
 
 /// May `user` decide this entry's rating (approve it, name it)? Only the level the standard names
@@ -448,7 +447,8 @@ pub async fn approve(
     apply(state, &entry, change, "approve", user, en).await
 }
 
-/// Publication (公示): the objection period starts now.
+/// Publication (公示): the objection period starts now. The level that approved the rating
+/// publishes it — it is that level's decision being put up for objections.
 pub async fn publish(
     state: &AppState,
     user: &CurrentUser,
@@ -456,8 +456,8 @@ pub async fn publish(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (round, _, entry) = load(state, round_id, community).await?;
-    require_admin(user, community, en)?;
+    let (round, standard, entry) = load(state, round_id, community).await?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let to = next_stage(stage_of(&entry)?, Action::Publish).map_err(|r| refused(r, en))?;
     let now = now_ms();
     let change = EntryChange {
@@ -481,10 +481,18 @@ pub async fn name(
     // Naming is done by the level that approves the star (4–5★ by the city in Lucheng).
     may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let over = entry.objection_until.is_some_and(|until| now_ms() >= until);
+    let open_objections = state
+        .store
+        .objections(round_id, community)
+        .await?
+        .iter()
+        .filter(|o| o.status == "open")
+        .count();
     let to = next_stage(
         stage_of(&entry)?,
         Action::Name {
             objection_period_over: over,
+            open_objections: u32::try_from(open_objections).unwrap_or(u32::MAX),
         },
     )
     .map_err(|r| refused(r, en))?;
@@ -494,6 +502,123 @@ pub async fn name(
         ..EntryChange::default()
     };
     apply(state, &entry, change, "name", user, en).await
+}
+
+/// The longest objection or decision text accepted, in characters.
+pub const MAX_OBJECTION_CHARS: usize = 2000;
+
+/// Checks an objection's or a decision's text: `field` names the form field in the message.
+pub fn objection_text<'t>(text: &'t str, field: &str, en: bool) -> Result<&'t str, AppError> {
+    let text = text.trim();
+    let count = text.chars().count();
+    if count == 0 {
+        return Err(AppError::BadRequest(if en {
+            format!("{field}: please write the reason")
+        } else {
+            format!("{field}:请写明理由")
+        }));
+    }
+    if count > MAX_OBJECTION_CHARS {
+        return Err(AppError::BadRequest(if en {
+            format!("{field}: at most {MAX_OBJECTION_CHARS} characters (this has {count})")
+        } else {
+            format!("{field}:不能超过 {MAX_OBJECTION_CHARS} 字(现有 {count} 字)")
+        }));
+    }
+    Ok(text)
+}
+
+/// Lodges an objection (异议) to a published result, while the period runs.
+pub async fn lodge_objection(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    text: &str,
+    en: bool,
+) -> Result<ObjectionRow, AppError> {
+    let (_, _, entry) = load(state, round_id, community).await?;
+    let now = now_ms();
+    may_object(
+        &user.actor(),
+        community,
+        stage_of(&entry)?,
+        now,
+        entry.objection_until,
+    )
+    .map_err(|r| refused(r, en))?;
+    let text = objection_text(text, if en { "Objection" } else { "异议内容" }, en)?;
+    let by = By {
+        actor: &user.user.username,
+        at: now,
+    };
+    Ok(state
+        .store
+        .lodge_objection(round_id, community, text, by)
+        .await?)
+}
+
+/// Which objection: its round, its community and its id.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectionRef<'a> {
+    pub round_id: &'a str,
+    pub community: &'a str,
+    pub id: &'a str,
+}
+
+/// Decides an open objection, by the level that decides the rating. Upholding sends a published
+/// entry back to scoring; if an earlier upheld objection already did, this one is marked upheld
+/// and the entry stays where it is.
+pub async fn decide_objection(
+    state: &AppState,
+    user: &CurrentUser,
+    which: ObjectionRef<'_>,
+    uphold: bool,
+    note: &str,
+    en: bool,
+) -> Result<ObjectionRow, AppError> {
+    let ObjectionRef {
+        round_id,
+        community,
+        id: objection_id,
+    } = which;
+    let (_, standard, entry) = load(state, round_id, community).await?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
+    let objection = state
+        .store
+        .objection(objection_id)
+        .await?
+        .filter(|o| o.round_id == round_id && o.community_code == community)
+        .ok_or(AppError::NotFound)?;
+    let note = objection_text(note, if en { "Decision" } else { "处理意见" }, en)?;
+    let outcome = if !uphold {
+        Outcome::Dismissed
+    } else if stage_of(&entry)? == Stage::Published {
+        next_stage(Stage::Published, Action::UpholdObjection).map_err(|r| refused(r, en))?;
+        Outcome::Upheld {
+            entry_version: Some(entry.version),
+        }
+    } else {
+        Outcome::Upheld {
+            entry_version: None,
+        }
+    };
+    let by = By {
+        actor: &user.user.username,
+        at: now_ms(),
+    };
+    match state
+        .store
+        .decide_objection(&objection.id, outcome, note, by)
+        .await?
+    {
+        Ok((decided, _)) => Ok(decided),
+        Err(_) => Err(AppError::Conflict(if en {
+            "this objection or its entry was changed just now; reload and try again".into()
+        } else {
+            "该异议或评定刚被他人处理过,请刷新后重试".into()
+        })),
+    }
 }
 
 /// May this user see the community's entry, score card and change log? Anyone whose area covers

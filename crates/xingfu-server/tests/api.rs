@@ -543,9 +543,26 @@ async fn a_whole_round_through_the_api(server: &Server) {
     let reply = post(server, &format!("{entry}/approve"), &city, json!({})).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["approved_by"], "city");
+    // The level that approved publishes: the district may not put the city's decision up.
     let reply = post(server, &format!("{entry}/publish"), &district, json!({})).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    let reply = post(server, &format!("{entry}/publish"), &city, json!({})).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["stage"], "published");
+    // This round's objection period is 0 days: it ended as it began.
+    let reply = post(
+        server,
+        &format!("{entry}/objections"),
+        &gulou,
+        json!({"text": "不同意"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(
+        reply.message().contains("公示期已结束"),
+        "{}",
+        reply.message()
+    );
     // Naming a 4–5★ title is the city's too.
     let reply = post(server, &format!("{entry}/name"), &district, json!({})).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
@@ -609,6 +626,153 @@ async fn a_whole_round_through_the_api(server: &Server) {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
 on_both!(a_whole_round_through_the_api);
+
+async fn objections_are_lodged_while_published_and_decided_by_the_approving_level(server: &Server) {
+    let city = token(server, "city").await;
+    let district = token(server, "district").await;
+    let resident = token(server, "gulou-resident").await;
+    let other_resident = token(server, "mochi-resident").await;
+    let round = server.approved_gulou(4).await;
+    let entry = format!("/api/v1/rounds/{round}/entries/{GULOU}");
+    let objections = format!("{entry}/objections");
+
+    // Not yet published: nothing to object to.
+    let reply = post(server, &objections, &resident, json!({"text": "有异议"})).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = post(server, &format!("{entry}/publish"), &city, json!({})).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // Residents of the community may object; of another community may not; text is required.
+    let reply = post(
+        server,
+        &objections,
+        &other_resident,
+        json!({"text": "有异议"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = post(server, &objections, &resident, json!({"text": "   "})).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("异议内容"), "{}", reply.message());
+    let long = "长".repeat(2001);
+    let reply = post(server, &objections, &resident, json!({"text": long})).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("2000"), "{}", reply.message());
+    let reply = post(
+        server,
+        &objections,
+        &resident,
+        json!({"text": "道德讲堂全年没有开展过活动"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(reply.body["status"], "open");
+    assert_eq!(reply.body["lodged_by"], "gulou-resident");
+    let first = reply.body["id"].as_str().unwrap().to_string();
+    let reply = post(
+        server,
+        &objections,
+        &resident,
+        json!({"text": "满意度调查只问了楼栋长"}),
+    )
+    .await;
+    let second = reply.body["id"].as_str().unwrap().to_string();
+
+    // A 4★ result is the city's: the district may not decide, nor name.
+    let decide = |id: &str| format!("{objections}/{id}/decide");
+    let reply = post(
+        server,
+        &decide(&first),
+        &district,
+        json!({"outcome": "dismiss", "note": "活动记录齐全"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = post(
+        server,
+        &decide(&first),
+        &city,
+        json!({"outcome": "maybe", "note": "x"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("outcome"), "{}", reply.message());
+    let reply = post(
+        server,
+        &decide(&first),
+        &city,
+        json!({"outcome": "dismiss", "note": ""}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("处理意见"), "{}", reply.message());
+    let reply = post(
+        server,
+        &decide(&first),
+        &city,
+        json!({"outcome": "dismiss", "note": "活动记录齐全"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["status"], "dismissed");
+    assert_eq!(reply.body["decided_by"], "city");
+    let reply = post(
+        server,
+        &decide(&first),
+        &city,
+        json!({"outcome": "uphold", "note": "改判"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "decided once only");
+
+    // Upholding sends the result back for scoring; objections then stop.
+    let reply = post(
+        server,
+        &decide(&second),
+        &city,
+        json!({"outcome": "uphold", "note": "属实,重新评审"}),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = get(server, &entry, &city).await;
+    assert_eq!(reply.body["entry"]["stage"], "scoring", "{}", reply.body);
+    let reply = post(server, &objections, &resident, json!({"text": "再提一次"})).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+
+    let reply = get(server, &objections, &resident).await;
+    let statuses: Vec<&str> = reply
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["dismissed", "upheld"]);
+    let reply = get(server, &objections, &other_resident).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    let reply = get(server, &format!("{entry}/audit"), &city).await;
+    let actions: Vec<&str> = reply
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "declare",
+            "approve",
+            "publish",
+            "object",
+            "object",
+            "decide_objection",
+            "decide_objection",
+            "uphold_objection"
+        ]
+    );
+}
+on_both!(objections_are_lodged_while_published_and_decided_by_the_approving_level);
 
 /// The pages' rules: an area sees its own communities only (another street's entry is 403, as on
 /// the community page, whether or not it declared); an assessor never scores their own
@@ -976,6 +1140,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/rounds/{id}/entries/{code}/publish"),
     ("post", "/api/v1/rounds/{id}/entries/{code}/name"),
     ("get", "/api/v1/rounds/{id}/entries/{code}/audit"),
+    ("get", "/api/v1/rounds/{id}/entries/{code}/objections"),
+    ("post", "/api/v1/rounds/{id}/entries/{code}/objections"),
+    (
+        "post",
+        "/api/v1/rounds/{id}/entries/{code}/objections/{objection}/decide",
+    ),
 ];
 
 fn collect_refs(value: &Value, refs: &mut BTreeSet<String>) {

@@ -264,7 +264,7 @@ async fn press(browser: &Browser, action: &str) {
 
 /// A whole round in the browser: a community worker declares, the district checks eligibility,
 /// an assessor fills the scoring sheet, the district computes, the city approves the 4–5★
-/// result, the district publishes, the city names; next year the community declares again and its named star is
+/// result, the city publishes and names; next year the community declares again and its named star is
 /// last year's star (re-review).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_round_in_the_browser() {
@@ -421,17 +421,12 @@ async fn a_whole_round_in_the_browser() {
         .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
         .await;
 
-    // Publish and name by the district (no objection period in this test round).
-    browser.client.delete_all_cookies().await.unwrap();
-    browser.sign_in(&base, "district").await;
+    // The city, which approved, publishes and names (no objection period in this test round).
     browser.client.goto(&community_url).await.unwrap();
     press(&browser, "publish").await;
     browser
         .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
         .await;
-    // Naming a 4–5★ title is the city's.
-    browser.client.delete_all_cookies().await.unwrap();
-    browser.sign_in(&base, "city").await;
     browser.client.goto(&community_url).await.unwrap();
     press(&browser, "name").await;
     browser

@@ -274,7 +274,13 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
     service::approve(state, &city, &round, gulou, false)
         .await
         .unwrap();
-    service::publish(state, &district, &round, gulou, false)
+    // The level that approved publishes.
+    assert!(
+        service::publish(state, &district, &round, gulou, false)
+            .await
+            .is_err()
+    );
+    service::publish(state, &city, &round, gulou, false)
         .await
         .unwrap();
     // The city names 4–5★ titles; the district may not.

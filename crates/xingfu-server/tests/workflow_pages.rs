@@ -489,7 +489,12 @@ async fn the_buttons_walk_a_community_from_declared_to_named(server: &Server) {
 
     press(server, &city, &round, "approve").await;
     assert_eq!(stage(server, &round).await.0, "approved");
-    press(server, &district, &round, "publish").await;
+    // The level that approved publishes: the district's button press is refused.
+    let (status, _, _) = server
+        .post(&format!("{community}/publish"), &district, "")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    press(server, &city, &round, "publish").await;
     assert_eq!(stage(server, &round).await.0, "published");
 
     // The publication list: a 0-day objection period is over at once; the city names 4–5★.
@@ -675,3 +680,63 @@ async fn the_rewards_page_shows_the_budget_split(server: &Server) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 on_both!(the_rewards_page_shows_the_budget_split);
+
+async fn a_resident_objects_on_the_community_page_and_the_city_decides(server: &Server) {
+    let store = &server.state.store;
+    let round = server.approved_gulou(4).await;
+    let city = server.sign_in("city").await;
+    press(server, &city, &round, "publish").await;
+
+    let resident = server.sign_in("gulou-resident").await;
+    let community = format!("/rounds/{round}/communities/{GULOU}");
+    let (status, page, _) = server.get(&community, &resident).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("异议受理截止"), "{page}");
+    assert!(page.contains("目前没有异议"));
+    let action = format!("{community}/objections");
+    assert!(page.contains(&format!("action=\"{action}\"")), "lodge form");
+    let csrf = csrf_of(&page);
+
+    // Too long: sent back with the typed text and the reason, nothing saved.
+    let typed = "长".repeat(2001);
+    let form = format!("csrf={}&text={}", urlencode(&csrf), urlencode(&typed));
+    let (status, page, _) = server.post(&action, &resident, &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("error-summary"));
+    assert!(page.contains("href=\"#objection-text\""));
+    assert!(page.contains("不能超过 2000 字"), "{page}");
+    assert!(page.contains(&typed), "the typed text is kept");
+    assert!(store.objections(&round, GULOU).await.unwrap().is_empty());
+
+    let text = "评分表上的志愿者人数与实际不符";
+    let form = format!("csrf={}&text={}", urlencode(&csrf), urlencode(text));
+    let (status, location, _) = server.post(&action, &resident, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (_, page, _) = server.get(&community, &resident).await;
+    assert!(page.contains(text));
+    assert!(page.contains("待处理"));
+    assert!(!page.contains("/decide\""), "residents do not decide");
+
+    // The city decides; without a choice the form comes back, then the decision is recorded.
+    let (_, page, _) = server.get(&community, &city).await;
+    let id = &store.objections(&round, GULOU).await.unwrap()[0].id;
+    let decide = format!("{community}/objections/{id}/decide");
+    assert!(page.contains(&format!("action=\"{decide}\"")), "{page}");
+    let csrf = csrf_of(&page);
+    let form = format!("csrf={}&note={}", urlencode(&csrf), urlencode("已核实"));
+    let (status, page, _) = server.post(&decide, &city, &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择异议是否成立"));
+    assert!(page.contains("已核实"), "the note is kept");
+    let form = format!(
+        "csrf={}&outcome=dismiss&note={}",
+        urlencode(&csrf),
+        urlencode("志愿者名册已核实,人数相符")
+    );
+    let (status, _, _) = server.post(&decide, &city, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = server.get(&community, &resident).await;
+    assert!(page.contains("异议不成立"));
+    assert!(page.contains("志愿者名册已核实"));
+}
+on_both!(a_resident_objects_on_the_community_page_and_the_city_decides);

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bulk;
 pub mod evidence;
+pub mod objections;
 pub mod regions;
 pub mod rounds;
 

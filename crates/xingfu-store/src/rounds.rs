@@ -76,6 +76,9 @@ pub struct EntryChange {
     pub named_at: Option<i64>,
     pub reward_fen: Option<i64>,
     pub reward_basis: Option<String>,
+    /// What each government level owes for the reward, replacing the entry's earlier shares; written
+    /// in the same transaction as the entry so the budget never disagrees with the result.
+    pub reward_shares: Option<Vec<(String, i64)>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -472,66 +475,23 @@ impl Store {
         by: By<'_>,
     ) -> Result<std::result::Result<EntryRow, Conflict>> {
         let mut tx = self.write_tx().await?;
-        let Some(before) = fetch_entry(&mut tx, round_id, community).await? else {
-            return Err(sqlx::Error::RowNotFound.into());
-        };
-        if before.version != expected_version {
-            return Ok(Err(Conflict));
-        }
-        let updated = sqlx::query(
-            "UPDATE entries SET
-                stage = COALESCE($1, stage), total = COALESCE($2, total), share = COALESCE($3, share),
-                star_by_score = COALESCE($4, star_by_score), star = COALESCE($5, star),
-                decision = COALESCE($6, decision), vetoed_by = COALESCE($7, vetoed_by),
-                refusal = COALESCE($8, refusal), approved_by = COALESCE($9, approved_by),
-                approved_at = COALESCE($10, approved_at), published_at = COALESCE($11, published_at),
-                objection_until = COALESCE($12, objection_until), named_at = COALESCE($13, named_at),
-                reward_fen = COALESCE($14, reward_fen), reward_basis = COALESCE($15, reward_basis),
-                version = version + 1
-             WHERE round_id = $16 AND community_code = $17 AND version = $18",
-        )
-        .bind(change.stage.as_deref())
-        .bind(change.total)
-        .bind(change.share)
-        .bind(change.star_by_score)
-        .bind(change.star)
-        .bind(change.decision.as_deref())
-        .bind(change.vetoed_by.as_deref())
-        .bind(change.refusal.as_deref())
-        .bind(change.approved_by.as_deref())
-        .bind(change.approved_at)
-        .bind(change.published_at)
-        .bind(change.objection_until)
-        .bind(change.named_at)
-        .bind(change.reward_fen)
-        .bind(change.reward_basis.as_deref())
-        .bind(round_id)
-        .bind(community)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() != 1 {
-            return Ok(Err(Conflict));
-        }
-        let after = fetch_entry(&mut tx, round_id, community)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)?;
-        append(
+        let outcome = change_entry(
             &mut tx,
             self.backend(),
-            &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: Some(round_id),
-                community_code: Some(community),
+            EntryStep {
+                round_id,
+                community,
+                expected_version,
+                change,
                 action,
-                before: Some(result_json(&before)),
-                after: Some(result_json(&after)),
+                by,
             },
         )
         .await?;
-        tx.commit().await?;
-        Ok(Ok(after))
+        if outcome.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(outcome)
     }
 
     /// Writes answers of one sheet; each changed clause is audited with its old and new answer.
@@ -632,22 +592,7 @@ impl Store {
         shares: &[(String, i64)],
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
-        sqlx::query("DELETE FROM reward_shares WHERE round_id = $1 AND community_code = $2")
-            .bind(round_id)
-            .bind(community)
-            .execute(&mut *tx)
-            .await?;
-        for (level, amount) in shares {
-            sqlx::query(
-                "INSERT INTO reward_shares (round_id, community_code, level, amount_fen) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(round_id)
-            .bind(community)
-            .bind(level)
-            .bind(amount)
-            .execute(&mut *tx)
-            .await?;
-        }
+        replace_reward_shares(&mut tx, round_id, community, shares).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -703,56 +648,227 @@ impl Store {
         round_id: &str,
         community: Option<&str>,
     ) -> Result<Vec<RectificationRow>> {
-        let rows = sqlx::query(
-            "SELECT id, round_id, community_code, clause_id, owner, deadline, status, report, verified_by,
-                    verified_at, created_at
-             FROM rectifications WHERE round_id = $1 AND ($2 = '' OR community_code = $2)
-             ORDER BY community_code, clause_id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {RECTIFICATION_COLUMNS} FROM rectifications
+             WHERE round_id = $1 AND ($2 = '' OR community_code = $2)
+             ORDER BY community_code, clause_id"
+        ))
         .bind(round_id)
         .bind(community.unwrap_or(""))
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RectificationRow {
-                    id: r.try_get("id")?,
-                    round_id: r.try_get("round_id")?,
-                    community_code: r.try_get("community_code")?,
-                    clause_id: r.try_get("clause_id")?,
-                    owner: r.try_get("owner")?,
-                    deadline: r.try_get("deadline")?,
-                    status: r.try_get("status")?,
-                    report: r.try_get("report")?,
-                    verified_by: r.try_get("verified_by")?,
-                    verified_at: r.try_get("verified_at")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(rectification_row).collect()
     }
 
-    /// Moves a rectification task: `submitted` with a report, `verified` or `reopened` by a verifier.
+    /// One rectification task.
+    pub async fn rectification(&self, id: &str) -> Result<Option<RectificationRow>> {
+        let mut conn = self.pool().acquire().await?;
+        fetch_rectification(&mut conn, id).await
+    }
+
+    /// Moves a rectification task from `from` to `to` (`submitted` with a report, `verified` or
+    /// `reopened` by a verifier), audited in the same transaction. If the task is no longer at
+    /// `from` — another verifier was quicker — nothing is written and [`Conflict`] is returned.
     pub async fn update_rectification(
         &self,
         id: &str,
-        status: &str,
+        from: &str,
+        to: &str,
         report: Option<&str>,
         verifier: Option<&str>,
-        now: i64,
-    ) -> Result<bool> {
+        by: By<'_>,
+    ) -> Result<std::result::Result<RectificationRow, Conflict>> {
+        let mut tx = self.write_tx().await?;
+        let Some(before) = fetch_rectification(&mut tx, id).await? else {
+            return Err(sqlx::Error::RowNotFound.into());
+        };
         let done = sqlx::query(
             "UPDATE rectifications SET status = $1, report = COALESCE($2, report),
-                    verified_by = COALESCE($3, verified_by), verified_at = CASE WHEN $3 IS NULL THEN verified_at ELSE $4 END
-             WHERE id = $5",
+                    verified_by = COALESCE($3, verified_by),
+                    verified_at = CASE WHEN $3 IS NULL THEN verified_at ELSE $4 END
+             WHERE id = $5 AND status = $6",
         )
-        .bind(status)
+        .bind(to)
         .bind(report)
         .bind(verifier)
-        .bind(now)
+        .bind(by.at)
         .bind(id)
-        .execute(self.pool())
+        .bind(from)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(Err(Conflict));
+        }
+        let after = fetch_rectification(&mut tx, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        let task_json = |t: &RectificationRow| {
+            serde_json::json!({
+                "rectification": t.id, "clause": t.clause_id, "status": t.status,
+                "report": t.report, "verified_by": t.verified_by,
+            })
+            .to_string()
+        };
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: by.at,
+                actor: by.actor,
+                round_id: Some(&after.round_id),
+                community_code: Some(&after.community_code),
+                action: "rectification",
+                before: Some(task_json(&before)),
+                after: Some(task_json(&after)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(after))
     }
+}
+
+/// One workflow step on an entry, for [`change_entry`].
+pub(crate) struct EntryStep<'a> {
+    pub round_id: &'a str,
+    pub community: &'a str,
+    pub expected_version: i64,
+    pub change: &'a EntryChange,
+    pub action: &'a str,
+    pub by: By<'a>,
+}
+
+/// Applies `step` inside the caller's transaction, with its audit row; [`Conflict`] (and nothing
+/// written) when the entry's version moved on.
+pub(crate) async fn change_entry(
+    conn: &mut AnyConnection,
+    backend: crate::Backend,
+    step: EntryStep<'_>,
+) -> Result<std::result::Result<EntryRow, Conflict>> {
+    let EntryStep {
+        round_id,
+        community,
+        expected_version,
+        change,
+        action,
+        by,
+    } = step;
+    let Some(before) = fetch_entry(&mut *conn, round_id, community).await? else {
+        return Err(sqlx::Error::RowNotFound.into());
+    };
+    if before.version != expected_version {
+        return Ok(Err(Conflict));
+    }
+    let updated = sqlx::query(
+        "UPDATE entries SET
+            stage = COALESCE($1, stage), total = COALESCE($2, total), share = COALESCE($3, share),
+            star_by_score = COALESCE($4, star_by_score), star = COALESCE($5, star),
+            decision = COALESCE($6, decision), vetoed_by = COALESCE($7, vetoed_by),
+            refusal = COALESCE($8, refusal), approved_by = COALESCE($9, approved_by),
+            approved_at = COALESCE($10, approved_at), published_at = COALESCE($11, published_at),
+            objection_until = COALESCE($12, objection_until), named_at = COALESCE($13, named_at),
+            reward_fen = COALESCE($14, reward_fen), reward_basis = COALESCE($15, reward_basis),
+            version = version + 1
+         WHERE round_id = $16 AND community_code = $17 AND version = $18",
+    )
+    .bind(change.stage.as_deref())
+    .bind(change.total)
+    .bind(change.share)
+    .bind(change.star_by_score)
+    .bind(change.star)
+    .bind(change.decision.as_deref())
+    .bind(change.vetoed_by.as_deref())
+    .bind(change.refusal.as_deref())
+    .bind(change.approved_by.as_deref())
+    .bind(change.approved_at)
+    .bind(change.published_at)
+    .bind(change.objection_until)
+    .bind(change.named_at)
+    .bind(change.reward_fen)
+    .bind(change.reward_basis.as_deref())
+    .bind(round_id)
+    .bind(community)
+    .bind(expected_version)
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Ok(Err(Conflict));
+    }
+    if let Some(shares) = &change.reward_shares {
+        replace_reward_shares(&mut *conn, round_id, community, shares).await?;
+    }
+    let after = fetch_entry(&mut *conn, round_id, community)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    append(
+        &mut *conn,
+        backend,
+        &AuditEvent {
+            at: by.at,
+            actor: by.actor,
+            round_id: Some(round_id),
+            community_code: Some(community),
+            action,
+            before: Some(result_json(&before)),
+            after: Some(result_json(&after)),
+        },
+    )
+    .await?;
+    Ok(Ok(after))
+}
+
+async fn replace_reward_shares(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    community: &str,
+    shares: &[(String, i64)],
+) -> Result<()> {
+    sqlx::query("DELETE FROM reward_shares WHERE round_id = $1 AND community_code = $2")
+        .bind(round_id)
+        .bind(community)
+        .execute(&mut *conn)
+        .await?;
+    for (level, amount) in shares {
+        sqlx::query(
+            "INSERT INTO reward_shares (round_id, community_code, level, amount_fen) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(round_id)
+        .bind(community)
+        .bind(level)
+        .bind(amount)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+const RECTIFICATION_COLUMNS: &str = "id, round_id, community_code, clause_id, owner, deadline, status, report, verified_by, verified_at, created_at";
+
+fn rectification_row(r: &AnyRow) -> Result<RectificationRow> {
+    Ok(RectificationRow {
+        id: r.try_get("id")?,
+        round_id: r.try_get("round_id")?,
+        community_code: r.try_get("community_code")?,
+        clause_id: r.try_get("clause_id")?,
+        owner: r.try_get("owner")?,
+        deadline: r.try_get("deadline")?,
+        status: r.try_get("status")?,
+        report: r.try_get("report")?,
+        verified_by: r.try_get("verified_by")?,
+        verified_at: r.try_get("verified_at")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+async fn fetch_rectification(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<RectificationRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {RECTIFICATION_COLUMNS} FROM rectifications WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(rectification_row).transpose()
 }

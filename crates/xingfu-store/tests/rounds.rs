@@ -2,6 +2,7 @@ mod common;
 
 use xingfu_store::Store;
 use xingfu_store::audit::AuditEvent;
+use xingfu_store::objections::Outcome;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, Conflict, EntryChange, NewRound};
 
@@ -140,6 +141,10 @@ on_both!(
             star: Some(4),
             star_by_score: Some(4),
             decision: Some("upgrade".into()),
+            reward_shares: Some(vec![
+                ("city".into(), 15_000_000),
+                ("district".into(), 15_000_000),
+            ]),
             ..EntryChange::default()
         };
         let after = store
@@ -164,6 +169,7 @@ on_both!(
         // A second writer holding the old version is refused, and nothing changes.
         let stale = EntryChange {
             stage: Some("approved".into()),
+            reward_shares: Some(vec![("city".into(), 1)]),
             ..EntryChange::default()
         };
         assert_eq!(
@@ -193,14 +199,7 @@ on_both!(
             "computed"
         );
 
-        store
-            .set_reward_shares(
-                &round,
-                "330302006044",
-                &[("city".into(), 15_000_000), ("district".into(), 15_000_000)],
-            )
-            .await
-            .unwrap();
+        // The shares came with the compute step, in its transaction; a stale writer's shares did not.
         assert_eq!(
             store.reward_budget(&round).await.unwrap(),
             [
@@ -274,18 +273,66 @@ on_both!(
             .await
             .unwrap();
         assert_eq!(tasks.len(), 2);
+        let worker = By {
+            actor: "moshi-worker",
+            at: 60,
+        };
+        let submitted = store
+            .update_rectification(
+                &tasks[0].id,
+                "open",
+                "submitted",
+                Some("已建立道德讲堂"),
+                None,
+                worker,
+            )
+            .await
+            .unwrap()
+            .expect("an open task can be submitted");
+        assert_eq!(submitted.status, "submitted");
+        let verifier = By {
+            actor: "street-admin",
+            at: 70,
+        };
+        store
+            .update_rectification(
+                &tasks[0].id,
+                "submitted",
+                "verified",
+                None,
+                Some("street-admin"),
+                verifier,
+            )
+            .await
+            .unwrap()
+            .expect("a submitted task can be verified");
+        // A second verifier who read the task as submitted finds it already moved: nothing changes.
+        let late = By {
+            actor: "district-admin",
+            at: 71,
+        };
         assert!(
             store
-                .update_rectification(&tasks[0].id, "submitted", Some("已建立道德讲堂"), None, 60)
+                .update_rectification(
+                    &tasks[0].id,
+                    "submitted",
+                    "reopened",
+                    None,
+                    Some("district-admin"),
+                    late
+                )
                 .await
                 .unwrap()
+                .is_err()
         );
-        assert!(
-            store
-                .update_rectification(&tasks[0].id, "verified", None, Some("street-admin"), 70)
-                .await
-                .unwrap()
-        );
+        // Both real steps are in the community's audit trail, the refused one is not.
+        let trail = store.audit_for_community("330302006045").await.unwrap();
+        let steps: Vec<_> = trail
+            .iter()
+            .filter(|e| e.action == "rectification")
+            .map(|e| e.actor.as_str())
+            .collect();
+        assert_eq!(steps, ["moshi-worker", "street-admin"]);
         let tasks = store.rectifications(&round, None).await.unwrap();
         let done = tasks.iter().find(|t| t.status == "verified").unwrap();
         assert_eq!(done.report.as_deref(), Some("已建立道德讲堂"));
@@ -293,5 +340,115 @@ on_both!(
             (done.verified_by.as_deref(), done.verified_at),
             (Some("street-admin"), Some(70))
         );
+    }
+);
+
+on_both!(
+    an_upheld_objection_sends_the_entry_back_to_scoring_in_one_step,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        let gulou = "330302006044";
+        let entry = store.declare(&round, gulou, 0, "worker", 20).await.unwrap();
+        let published = EntryChange {
+            stage: Some("published".into()),
+            published_at: Some(30),
+            objection_until: Some(1_000),
+            ..EntryChange::default()
+        };
+        let by = |actor, at| By { actor, at };
+        let entry = store
+            .update_entry(
+                &round,
+                gulou,
+                entry.version,
+                &published,
+                "publish",
+                by("street", 30),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+
+        let first = store
+            .lodge_objection(&round, gulou, "道德讲堂从未开展活动", by("resident-1", 40))
+            .await
+            .unwrap();
+        let second = store
+            .lodge_objection(&round, gulou, "满意度调查只问了楼长", by("resident-2", 41))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.open_objection_counts(&round).await.unwrap(),
+            [(gulou.to_string(), 2)]
+        );
+
+        // Dismissing needs nothing of the entry.
+        let (dismissed, moved) = store
+            .decide_objection(
+                &first.id,
+                Outcome::Dismissed,
+                "活动记录齐全",
+                by("city", 50),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((dismissed.status.as_str(), moved), ("dismissed", None));
+        // Deciding it again is a conflict, and changes nothing.
+        assert_eq!(
+            store
+                .decide_objection(&first.id, Outcome::Dismissed, "再次", by("city", 51))
+                .await
+                .unwrap(),
+            Err(Conflict)
+        );
+        // Upholding with a stale entry version writes nothing at all.
+        let stale = Outcome::Upheld {
+            entry_version: Some(entry.version - 1),
+        };
+        assert_eq!(
+            store
+                .decide_objection(&second.id, stale, "属实", by("city", 52))
+                .await
+                .unwrap(),
+            Err(Conflict)
+        );
+        assert_eq!(
+            store.objection(&second.id).await.unwrap().unwrap().status,
+            "open"
+        );
+        let current = Outcome::Upheld {
+            entry_version: Some(entry.version),
+        };
+        let (upheld, moved) = store
+            .decide_objection(&second.id, current, "属实,重新评审", by("city", 53))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(upheld.status, "upheld");
+        assert_eq!(moved.unwrap().stage, "scoring");
+        assert!(
+            store
+                .open_objection_counts(&round)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let trail = store.audit_for_community(gulou).await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "declare",
+                "publish",
+                "object",
+                "object",
+                "decide_objection",
+                "decide_objection",
+                "uphold_objection"
+            ]
+        );
+        assert_eq!(store.verify_audit().await.unwrap(), None);
     }
 );

@@ -319,11 +319,11 @@ fn entry_view(entry: EntryRow, standard: &Standard, lang: Lang) -> Entry {
     }
 }
 
-fn app(lang: Lang) -> impl Fn(AppError) -> ApiError {
+pub(super) fn app(lang: Lang) -> impl Fn(AppError) -> ApiError {
     move |e| ApiError::from_app(e, lang)
 }
 
-fn store(lang: Lang) -> impl Fn(xingfu_store::StoreError) -> ApiError {
+pub(super) fn store(lang: Lang) -> impl Fn(xingfu_store::StoreError) -> ApiError {
     move |e| ApiError::from_app(e.into(), lang)
 }
 

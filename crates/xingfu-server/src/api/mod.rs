@@ -12,6 +12,7 @@
 
 pub mod entries;
 pub mod error;
+pub mod objections;
 pub mod reference;
 pub mod rounds;
 pub mod session;
@@ -73,6 +74,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/rounds/{id}/entries/{code}/name", post(entries::name))
         .route("/rounds/{id}/entries/{code}/audit", get(entries::audit))
+        .route(
+            "/rounds/{id}/entries/{code}/objections",
+            get(objections::list).post(objections::lodge),
+        )
+        .route(
+            "/rounds/{id}/entries/{code}/objections/{objection}/decide",
+            post(objections::decide),
+        )
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed);
     Router::new().nest(BASE, api)
@@ -194,6 +203,9 @@ impl Modify for SecuritySchemes {
         entries::publish,
         entries::name,
         entries::audit,
+        objections::list,
+        objections::lodge,
+        objections::decide,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&SecuritySchemes),

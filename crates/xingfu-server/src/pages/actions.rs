@@ -116,6 +116,18 @@ pub async fn community_page(
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
 ) -> Response {
+    community_page_with(state, jar, user, round_id, code, None).await
+}
+
+/// The community page with an objection sent back for correction (the typed text kept).
+pub async fn community_page_with(
+    state: AppState,
+    jar: CookieJar,
+    user: CurrentUser,
+    round_id: String,
+    code: String,
+    draft: Option<community::ObjectionDraft>,
+) -> Response {
     let lang = Lang::from_jar(&jar);
     let community = match community_actions(&state, &user, lang, &round_id, &code).await {
         Ok(actions) => actions,
@@ -131,7 +143,7 @@ pub async fn community_page(
     EXTRAS
         .scope(
             extras,
-            community::show(State(state), jar, user, Path((round_id, code))),
+            community::show(state, jar, user, round_id, code, draft),
         )
         .await
 }
@@ -254,7 +266,8 @@ async fn community_actions(
             label: t.wf_approve,
         });
     }
-    if stage == Stage::Approved && admin {
+    // The level that approved the rating publishes it.
+    if stage == Stage::Approved && service::may_decide(user, &standard, &entry).is_ok() {
         buttons.push(Button {
             action: "publish",
             label: t.wf_publish,

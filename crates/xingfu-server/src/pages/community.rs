@@ -1,16 +1,18 @@
 //! One community in a round: its score card, gap to the next star, history and change log.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
+use xingfu_core::workflow::{Stage, may_object};
+use xingfu_store::rounds::EntryRow;
 
 use super::{Page, decision_label, error_page, points, render, stage_label, star_text, stars};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::service;
-use crate::state::AppState;
+use crate::state::{AppState, now_ms};
 
 pub struct Gap {
     pub summary: String,
@@ -22,6 +24,7 @@ pub struct Gap {
 struct CommunityPage {
     page: Page,
     round_id: String,
+    code: String,
     round_heading: String,
     name: String,
     street: String,
@@ -37,16 +40,67 @@ struct CommunityPage {
     disagreements: Vec<String>,
     history: Vec<(i64, String, String, String, String)>,
     audit: Vec<(String, String, String, String, String)>,
+    objections: Option<Objections>,
+}
+
+/// An objection (or a decision on one) that was refused, sent back with what was typed.
+pub struct ObjectionDraft {
+    /// The objection decided, when the draft is a decision.
+    pub objection_id: Option<String>,
+    pub text: String,
+    pub error: String,
+}
+
+/// One objection as the page shows it.
+pub struct ObjectionView {
+    pub id: String,
+    pub lodged: String,
+    pub lodged_by: String,
+    pub text: String,
+    pub status: String,
+    pub open: bool,
+    pub decision: String,
+    /// A refused decision on this objection, sent back.
+    pub kept: Option<Kept>,
+}
+
+/// What a refused form had in it, and why it was refused.
+#[derive(Clone)]
+pub struct Kept {
+    pub text: String,
+    pub error: String,
+}
+
+/// The objections section: the list, and the forms this user may use.
+pub struct Objections {
+    pub list: Vec<ObjectionView>,
+    /// Lodging is open to this user now.
+    pub may_lodge: bool,
+    /// This user decides objections (the level that decides the rating).
+    pub may_decide: bool,
+    pub period_until: Option<String>,
+    pub draft: Option<ObjectionDraft>,
+    /// A refused objection, sent back.
+    pub lodge_kept: Option<Kept>,
+    pub csrf: String,
 }
 
 pub async fn show(
-    State(state): State<AppState>,
+    state: AppState,
     jar: CookieJar,
     user: CurrentUser,
-    Path((round_id, code)): Path<(String, String)>,
+    round_id: String,
+    code: String,
+    draft: Option<ObjectionDraft>,
 ) -> Response {
-    match show_inner(&state, &jar, &user, &round_id, &code).await {
-        Ok(response) => response,
+    let sent_back = draft.is_some();
+    match show_inner(&state, &jar, &user, &round_id, &code, draft).await {
+        Ok(mut response) => {
+            if sent_back {
+                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            response
+        }
         Err(e) => error_page(&jar, Some(user), e),
     }
 }
@@ -79,12 +133,14 @@ async fn show_inner(
     user: &CurrentUser,
     round_id: &str,
     code: &str,
+    draft: Option<ObjectionDraft>,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
     if !user.actor().covers(code) {
         return Err(AppError::Forbidden(lang.t().forbidden.into()));
     }
     let (round, standard, entry) = service::load(state, round_id, code).await?;
+    let objections = objections_section(state, user, lang, &standard, &entry, draft).await?;
     let card = service::panel(state, &standard, round_id, code).await?;
     let veto = match entry.refusal.as_deref() {
         Some(reason) if !reason.is_empty() => reason.to_string(),
@@ -197,6 +253,7 @@ async fn show_inner(
             entry.community_name.clone(),
         ),
         round_id: round_id.to_string(),
+        code: code.to_string(),
         round_heading,
         name: entry.community_name.clone(),
         street: entry.street_name.clone().unwrap_or_default(),
@@ -212,5 +269,86 @@ async fn show_inner(
         disagreements,
         history,
         audit,
+        objections,
     })
+}
+
+fn objection_status(lang: Lang, status: &str) -> String {
+    match status {
+        "open" => lang.pick("待处理", "open"),
+        "upheld" => lang.pick("异议成立,退回重评", "upheld: sent back for scoring"),
+        "dismissed" => lang.pick("异议不成立", "dismissed"),
+        other => other,
+    }
+    .to_string()
+}
+
+fn kept(draft: &ObjectionDraft) -> Kept {
+    Kept {
+        text: draft.text.clone(),
+        error: draft.error.clone(),
+    }
+}
+
+async fn objections_section(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    standard: &xingfu_core::Standard,
+    entry: &EntryRow,
+    draft: Option<ObjectionDraft>,
+) -> Result<Option<Objections>, AppError> {
+    let list = state
+        .store
+        .objections(&entry.round_id, &entry.community_code)
+        .await?;
+    let stage = Stage::parse(&entry.stage);
+    let may_lodge = stage.is_some_and(|stage| {
+        may_object(
+            &user.actor(),
+            &entry.community_code,
+            stage,
+            now_ms(),
+            entry.objection_until,
+        )
+        .is_ok()
+    });
+    if list.is_empty() && !may_lodge && stage != Some(Stage::Published) {
+        return Ok(None);
+    }
+    let list = list
+        .into_iter()
+        .map(|o| ObjectionView {
+            kept: draft
+                .as_ref()
+                .filter(|d| d.objection_id.as_deref() == Some(o.id.as_str()))
+                .map(kept),
+            open: o.status == "open",
+            status: objection_status(lang, &o.status),
+            decision: match (&o.decided_by, o.decided_at, &o.decision_note) {
+                (Some(by), Some(at), note) => format!(
+                    "{} · {by} · {}",
+                    when(at),
+                    note.as_deref().unwrap_or_default()
+                ),
+                _ => String::new(),
+            },
+            id: o.id,
+            lodged: when(o.lodged_at),
+            lodged_by: o.lodged_by,
+            text: o.text,
+        })
+        .collect();
+    Ok(Some(Objections {
+        list,
+        may_lodge,
+        may_decide: service::may_decide(user, standard, entry).is_ok(),
+        period_until: entry.objection_until.map(when),
+        lodge_kept: draft
+            .as_ref()
+            .filter(|d| d.objection_id.is_none())
+            .map(kept),
+        draft,
+        csrf: user.csrf.clone(),
+    }))
 }

@@ -4,6 +4,7 @@
 mod actions;
 mod community;
 mod evidence;
+mod objections;
 mod queues;
 mod rewards;
 mod rounds;
@@ -46,6 +47,14 @@ pub fn routes() -> Router<AppState> {
             get(actions::community_page),
         )
         .route("/rounds/{round}/declare", post(actions::declare))
+        .route(
+            "/rounds/{round}/communities/{code}/objections",
+            post(objections::lodge),
+        )
+        .route(
+            "/rounds/{round}/communities/{code}/objections/{id}/decide",
+            post(objections::decide),
+        )
         .route(
             "/rounds/{round}/communities/{code}/sheet",
             get(sheet::show).post(sheet::save),

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use xingfu_core::workflow::{Role, Stage};
-use xingfu_store::rounds::{EntryRow, RoundRow};
+use xingfu_store::rounds::{By, EntryRow, RoundRow};
 
 use super::actions::admin_of;
 use super::community::when;
@@ -468,16 +468,18 @@ async fn task_step(
         user.check_csrf(&input.csrf)?;
         let task = state
             .store
-            .rectifications(&round_id, None)
+            .rectification(&id)
             .await?
-            .into_iter()
-            .find(|task| task.id == id)
+            .filter(|task| task.round_id == round_id)
             .ok_or(AppError::NotFound)?;
         if !user.actor().covers(&task.community_code) {
             return Err(AppError::Forbidden(lang.t().forbidden.into()));
         }
-        let now = now_ms();
-        match step {
+        let by = By {
+            actor: &user.user.username,
+            at: now_ms(),
+        };
+        let moved = match step {
             TaskStep::Submit => {
                 if !may_submit(&user, &task.community_code, &task.status) {
                     return Err(refusal(lang, &user, &task.status, true));
@@ -510,8 +512,15 @@ async fn task_step(
                 }
                 state
                     .store
-                    .update_rectification(&task.id, "submitted", Some(report), None, now)
-                    .await?;
+                    .update_rectification(
+                        &task.id,
+                        &task.status,
+                        "submitted",
+                        Some(report),
+                        None,
+                        by,
+                    )
+                    .await?
             }
             TaskStep::Verify | TaskStep::Reopen => {
                 if !may_verify(&user, &task.community_code, &task.status) {
@@ -524,9 +533,25 @@ async fn task_step(
                 };
                 state
                     .store
-                    .update_rectification(&task.id, status, None, Some(&user.user.username), now)
-                    .await?;
+                    .update_rectification(
+                        &task.id,
+                        &task.status,
+                        status,
+                        None,
+                        Some(&user.user.username),
+                        by,
+                    )
+                    .await?
             }
+        };
+        if moved.is_err() {
+            return Err(AppError::Conflict(
+                lang.pick(
+                    "该任务刚被他人处理过,请刷新后查看最新状态",
+                    "someone else changed this task just now; reload to see where it stands",
+                )
+                .into(),
+            ));
         }
         Ok(None)
     }

@@ -13,6 +13,7 @@ use xingfu_server::{AppState, router};
 use xingfu_store::Store;
 use xingfu_store::accounts::NewUser;
 use xingfu_store::regions::RegionRow;
+use xingfu_store::rounds::{By, EntryChange, NewRound};
 
 pub const PASSWORD: &str = "correct horse 幸福";
 
@@ -68,6 +69,47 @@ pub async fn postgres() -> Server {
 }
 
 impl Server {
+    /// 鼓楼社区 approved at `star` (no assessors' sheets) in a new 2014 round whose objection
+    /// period is 7 days; returns the round's id. For tests that start at publication.
+    #[allow(dead_code)]
+    pub async fn approved_gulou(&self, star: i64) -> String {
+        let store = &self.state.store;
+        let round = store
+            .create_round(
+                &NewRound {
+                    year: 2014,
+                    region_code: "330302000000",
+                    standard_id: "lucheng-2012",
+                    standard_version: "2012.1",
+                    objection_days: 7,
+                },
+                "city",
+                1,
+            )
+            .await
+            .unwrap()
+            .id;
+        let gulou = "330302006044";
+        let entry = store.declare(&round, gulou, 0, "gulou", 2).await.unwrap();
+        let approved = EntryChange {
+            stage: Some("approved".into()),
+            total: Some(85_000),
+            star: Some(star),
+            star_by_score: Some(star),
+            ..EntryChange::default()
+        };
+        let by = By {
+            actor: "test",
+            at: 3,
+        };
+        store
+            .update_entry(&round, gulou, entry.version, &approved, "approve", by)
+            .await
+            .unwrap()
+            .unwrap();
+        round
+    }
+
     pub async fn finish(self) {
         self.state.store.close().await;
         if let Some(schema) = self.schema
@@ -238,6 +280,8 @@ async fn setup(
         ("assessor", Role::Assessor, "330302000000"),
         ("assessor2", Role::Assessor, "330302000000"),
         ("gulou-assessor", Role::Assessor, "330302006044"),
+        ("gulou-resident", Role::Resident, "330302006044"),
+        ("mochi-resident", Role::Resident, "330302006045"),
     ] {
         store
             .create_user(

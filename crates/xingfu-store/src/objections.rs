@@ -1,0 +1,222 @@
+//! Objections (异议) lodged while a result is published, and their decisions. Lodging and deciding
+//! are audited; upholding an objection sends the entry back to scoring in the same transaction.
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::{AuditEvent, append};
+use crate::rounds::{By, Conflict, EntryChange, EntryRow, EntryStep, change_entry};
+use crate::{Result, Store, new_id};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectionRow {
+    pub id: String,
+    pub round_id: String,
+    pub community_code: String,
+    pub lodged_by: String,
+    pub lodged_at: i64,
+    pub text: String,
+    /// `open`, `upheld` or `dismissed`.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_note: Option<String>,
+}
+
+/// How an open objection is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The objection stands. With `Some(version)` the published entry goes back to scoring (its
+    /// version must still be the one the decider saw); with `None` it has already gone back.
+    Upheld {
+        entry_version: Option<i64>,
+    },
+    Dismissed,
+}
+
+const COLUMNS: &str = "id, round_id, community_code, lodged_by, lodged_at, text, status, decided_by, decided_at, decision_note";
+
+fn objection_row(r: &AnyRow) -> Result<ObjectionRow> {
+    Ok(ObjectionRow {
+        id: r.try_get("id")?,
+        round_id: r.try_get("round_id")?,
+        community_code: r.try_get("community_code")?,
+        lodged_by: r.try_get("lodged_by")?,
+        lodged_at: r.try_get("lodged_at")?,
+        text: r.try_get("text")?,
+        status: r.try_get("status")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        decision_note: r.try_get("decision_note")?,
+    })
+}
+
+async fn fetch(conn: &mut AnyConnection, id: &str) -> Result<Option<ObjectionRow>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM objections WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(objection_row).transpose()
+}
+
+fn audit_json(o: &ObjectionRow) -> String {
+    json!({
+        "objection": o.id, "status": o.status, "text": o.text,
+        "decision_note": o.decision_note,
+    })
+    .to_string()
+}
+
+impl Store {
+    /// Records an objection, audited.
+    pub async fn lodge_objection(
+        &self,
+        round_id: &str,
+        community: &str,
+        text: &str,
+        by: By<'_>,
+    ) -> Result<ObjectionRow> {
+        let mut tx = self.write_tx().await?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO objections (id, round_id, community_code, lodged_by, lodged_at, text, status)
+             VALUES ($1, $2, $3, $4, $5, $6, 'open')",
+        )
+        .bind(&id)
+        .bind(round_id)
+        .bind(community)
+        .bind(by.actor)
+        .bind(by.at)
+        .bind(text)
+        .execute(&mut *tx)
+        .await?;
+        let row = fetch(&mut tx, &id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: by.at,
+                actor: by.actor,
+                round_id: Some(round_id),
+                community_code: Some(community),
+                action: "object",
+                before: None,
+                after: Some(audit_json(&row)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn objection(&self, id: &str) -> Result<Option<ObjectionRow>> {
+        let mut conn = self.pool().acquire().await?;
+        fetch(&mut conn, id).await
+    }
+
+    /// An entry's objections, oldest first.
+    pub async fn objections(&self, round_id: &str, community: &str) -> Result<Vec<ObjectionRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objections WHERE round_id = $1 AND community_code = $2
+             ORDER BY lodged_at, id"
+        ))
+        .bind(round_id)
+        .bind(community)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(objection_row).collect()
+    }
+
+    /// Undecided objections per community of a round.
+    pub async fn open_objection_counts(&self, round_id: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT community_code, COUNT(*) AS n FROM objections
+             WHERE round_id = $1 AND status = 'open' GROUP BY community_code",
+        )
+        .bind(round_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("community_code")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    /// Decides an open objection. Upholding moves the entry back to scoring in the same
+    /// transaction. [`Conflict`] — and nothing written — when the objection was decided meanwhile
+    /// or the entry moved on.
+    pub async fn decide_objection(
+        &self,
+        id: &str,
+        outcome: Outcome,
+        note: &str,
+        by: By<'_>,
+    ) -> Result<std::result::Result<(ObjectionRow, Option<EntryRow>), Conflict>> {
+        let mut tx = self.write_tx().await?;
+        let Some(before) = fetch(&mut tx, id).await? else {
+            return Err(sqlx::Error::RowNotFound.into());
+        };
+        let status = match outcome {
+            Outcome::Upheld { .. } => "upheld",
+            Outcome::Dismissed => "dismissed",
+        };
+        let done = sqlx::query(
+            "UPDATE objections SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4
+             WHERE id = $5 AND status = 'open'",
+        )
+        .bind(status)
+        .bind(by.actor)
+        .bind(by.at)
+        .bind(note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(Err(Conflict));
+        }
+        let after = fetch(&mut tx, id).await?.ok_or(sqlx::Error::RowNotFound)?;
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: by.at,
+                actor: by.actor,
+                round_id: Some(&after.round_id),
+                community_code: Some(&after.community_code),
+                action: "decide_objection",
+                before: Some(audit_json(&before)),
+                after: Some(audit_json(&after)),
+            },
+        )
+        .await?;
+        let entry = match outcome {
+            Outcome::Dismissed
+            | Outcome::Upheld {
+                entry_version: None,
+            } => None,
+            Outcome::Upheld {
+                entry_version: Some(entry_version),
+            } => {
+                let back = EntryChange {
+                    stage: Some("scoring".into()),
+                    ..EntryChange::default()
+                };
+                let step = EntryStep {
+                    round_id: &after.round_id,
+                    community: &after.community_code,
+                    expected_version: entry_version,
+                    change: &back,
+                    action: "uphold_objection",
+                    by,
+                };
+                match change_entry(&mut tx, self.backend(), step).await? {
+                    Ok(entry) => Some(entry),
+                    Err(conflict) => return Ok(Err(conflict)),
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(Ok((after, entry)))
+    }
+}
