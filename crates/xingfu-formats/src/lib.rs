@@ -13,6 +13,7 @@ pub mod regions;
 pub mod round_input;
 pub mod shipped;
 pub mod standard_file;
+pub mod standard_write;
 pub mod standard_xlsx;
 pub mod workbook;
 

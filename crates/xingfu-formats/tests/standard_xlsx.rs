@@ -9,7 +9,9 @@ use xingfu_core::decimal::Dec2;
 use xingfu_core::scoring::{Answer, Assessment, score};
 use xingfu_core::standard::{Judge, NumericRule};
 use xingfu_formats::FileProblem;
-use xingfu_formats::shipped::{ids, shipped};
+use xingfu_formats::shipped::{SHIPPED, ids, shipped};
+use xingfu_formats::standard_file::load_standard;
+use xingfu_formats::standard_write::with_categories;
 use xingfu_formats::standard_xlsx::{
     clauses_from_xlsx, column_letter, score_sheet_xlsx, standard_to_xlsx,
 };
@@ -639,4 +641,82 @@ fn column_letters_follow_excel() {
     assert_eq!(column_letter(27), "AB");
     assert_eq!(column_letter(701), "ZZ");
     assert_eq!(column_letter(702), "AAA");
+}
+
+/// The path of the first place two JSON values differ, with both sides.
+fn first_difference(path: &str, a: &serde_json::Value, b: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                first_difference(
+                    &format!("{path}.{k}"),
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                )
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (p, q))| first_difference(&format!("{path}[{i}]"), p, q)),
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} vs {b}")),
+    }
+}
+
+#[test]
+fn an_imported_clause_table_is_kept_as_a_standard_file_that_loads_the_same() {
+    for (id, text) in SHIPPED {
+        let original = standard(id);
+        let bytes = standard_to_xlsx(&original, false).unwrap();
+        let imported = clauses_from_xlsx("clauses.xlsx", &bytes, &original).unwrap();
+        let written = with_categories("clauses.xlsx", text, &imported).unwrap();
+        let reloaded = load_standard("written.toml", &written).unwrap_or_else(|problems| {
+            panic!(
+                "{id}: {:#?}\n{written}",
+                problems.iter().map(|p| p.render(false)).collect::<Vec<_>>()
+            )
+        });
+        // The whole model is what was imported, not just the clause table.
+        let difference = first_difference(
+            "",
+            &serde_json::to_value(&reloaded).unwrap(),
+            &serde_json::to_value(&imported).unwrap(),
+        );
+        assert_eq!(difference, None, "{id}");
+        // Written straight from the shipped model, the file loads as the shipped model.
+        let direct = with_categories("same.toml", text, &original).unwrap();
+        let direct = load_standard("same.toml", &direct).unwrap();
+        let difference = first_difference(
+            "",
+            &serde_json::to_value(&direct).unwrap(),
+            &serde_json::to_value(&original).unwrap(),
+        );
+        assert_eq!(difference, None, "{id}");
+        // The header's comments survive: they carry the seed and the choices made.
+        let first_comment = text.lines().find(|l| l.starts_with('#')).unwrap();
+        assert!(written.contains(first_comment), "{id}");
+    }
+}
+
+#[test]
+fn a_changed_clause_table_changes_only_the_clauses() {
+    let (_, text) = SHIPPED
+        .iter()
+        .find(|(id, _)| *id == "lucheng-2012")
+        .unwrap();
+    let mut changed = standard("lucheng-2012");
+    let clause = &mut changed.categories[0].items[0].clauses[0];
+    clause.text = "社区党组织书记述职(已修订)".into();
+    let written = with_categories("edited.xlsx", text, &changed).unwrap();
+    let reloaded = load_standard("written.toml", &written).unwrap();
+    assert_eq!(
+        reloaded.categories[0].items[0].clauses[0].text,
+        "社区党组织书记述职(已修订)"
+    );
+    assert_eq!(reloaded.clause_count(), changed.clause_count());
+    assert!(with_categories("broken.toml", "[standard", &changed).is_err());
 }
