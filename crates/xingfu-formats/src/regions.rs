@@ -143,7 +143,11 @@ struct RawRow<'a> {
 }
 
 /// Checks one row; the region when it is sound, and every problem found.
-fn check_row(file: &str, row: &RawRow) -> (Option<Region>, Vec<FileProblem>) {
+fn check_row(
+    file: &str,
+    skipped: &mut Vec<FileProblem>,
+    row: &RawRow,
+) -> (Option<Region>, Vec<FileProblem>) {
     let raw = row.code;
     let level = row.level;
     let problem = |zh: String, en: String| {
@@ -206,6 +210,25 @@ fn check_row(file: &str, row: &RawRow) -> (Option<Region>, Vec<FileProblem>) {
                 ),
             ));
             None
+        } else if code.as_bytes()[start..d].iter().all(|&b| b == b'0')
+            && row.parent.map(|p| pad(p.trim())).as_deref() == Some(code.as_str())
+        {
+            // The statistical tables list a 不设区的地级市 (东莞, 中山, 儋州) once more at the
+            // district level, and 金门县 once more at the street level, under their own code:
+            // the row is the parent itself, and its children attach to the parent.
+            skipped.push(problem(
+                format!(
+                    "{}({raw})在{}级重复列出了上级本身(代码相同),已跳过;其下级直接隶属于 {code}",
+                    row.name.trim(),
+                    level.zh()
+                ),
+                format!(
+                    "{} ({raw}) lists its parent again at the {} level (same code) and was skipped; its children belong to {code} directly",
+                    row.name.trim(),
+                    level.key()
+                ),
+            ));
+            return (None, Vec::new());
         } else if code.as_bytes()[start..d].iter().all(|&b| b == b'0') {
             let (padded_zh, padded_en) = if raw.len() == 12 {
                 (":".to_string(), ":".to_string())
@@ -454,9 +477,30 @@ fn layout(header: &[&str]) -> Option<Layout> {
     })
 }
 
+/// A division list as read: the regions, and the rows skipped with the reason for each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Divisions {
+    pub regions: Vec<Region>,
+    /// Rows that repeat their parent under the parent's own code (see [`read_divisions_csv`]).
+    pub skipped: Vec<FileProblem>,
+}
+
 /// Reads a division list in CSV (see the module's documentation for the layouts). `file` names it
 /// in messages. A UTF-8 BOM is skipped.
 pub fn read_regions_csv(file: &str, text: &str) -> Result<Vec<Region>, Vec<FileProblem>> {
+    read_divisions_csv(file, text).map(|d| d.regions)
+}
+
+/// Reads a division list in JSON; see [`read_divisions_json`].
+pub fn read_regions_json(file: &str, text: &str) -> Result<Vec<Region>, Vec<FileProblem>> {
+    read_divisions_json(file, text).map(|d| d.regions)
+}
+
+/// As [`read_regions_csv`], with the skipped rows: a row whose code, padded, is its parent's own
+/// code (the national tables repeat 东莞市, 中山市 and 儋州市 at the district level and 金门县 at
+/// the street level this way) is the parent listed again; it is skipped and its children attach
+/// to the parent.
+pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileProblem>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -502,6 +546,7 @@ pub fn read_regions_csv(file: &str, text: &str) -> Result<Vec<Region>, Vec<FileP
     };
 
     let mut regions = Vec::new();
+    let mut skipped = Vec::new();
     let mut problems = Vec::new();
     for record in records {
         let record = match record {
@@ -581,13 +626,14 @@ pub fn read_regions_csv(file: &str, text: &str) -> Result<Vec<Region>, Vec<FileP
                     .collect(),
             },
         };
-        let (region, found) = check_row(file, &raw);
+        let (region, found) = check_row(file, &mut skipped, &raw);
         problems.extend(found);
         if let Some(region) = region {
             regions.push((line, region));
         }
     }
-    finish(file, regions, problems)
+    let regions = finish(file, regions, problems)?;
+    Ok(Divisions { regions, skipped })
 }
 
 /// The 1-based line on which each element of a top-level JSON array starts. `text` must be valid
@@ -639,7 +685,7 @@ const JSON_FIELDS: [&str; 5] = ["code", "name", "level", "parent", "urban_rural"
 /// `{"code", "name", "level", "parent", "urban_rural"}` (codes as strings; `parent` null or absent
 /// for a province, `urban_rural` optional), checked as the CSV is. Problems carry the line on
 /// which their object starts.
-pub fn read_regions_json(file: &str, text: &str) -> Result<Vec<Region>, Vec<FileProblem>> {
+pub fn read_divisions_json(file: &str, text: &str) -> Result<Divisions, Vec<FileProblem>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value: Value = serde_json::from_str(text).map_err(|e| {
         vec![FileProblem::new(
@@ -661,6 +707,7 @@ pub fn read_regions_json(file: &str, text: &str) -> Result<Vec<Region>, Vec<File
     };
     let lines = element_lines(text);
     let mut regions = Vec::new();
+    let mut skipped = Vec::new();
     let mut problems = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let line = lines.get(index).copied();
@@ -745,6 +792,7 @@ pub fn read_regions_json(file: &str, text: &str) -> Result<Vec<Region>, Vec<File
         let Some(level) = level else { continue };
         let (region, found) = check_row(
             file,
+            &mut skipped,
             &RawRow {
                 line,
                 code: code.unwrap_or(""),
@@ -763,7 +811,8 @@ pub fn read_regions_json(file: &str, text: &str) -> Result<Vec<Region>, Vec<File
             regions.push((line, region));
         }
     }
-    finish(file, regions, problems)
+    let regions = finish(file, regions, problems)?;
+    Ok(Divisions { regions, skipped })
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use xingfu_formats::regions::{Region, RegionLevel, read_regions_csv, read_regions_json};
+use xingfu_formats::regions::{
+    Region, RegionLevel, read_divisions_csv, read_regions_csv, read_regions_json,
+};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/regions");
 
@@ -150,4 +152,44 @@ fn the_list_survives_a_round_trip_through_json() {
     let regions = wenzhou();
     let json = serde_json::to_string_pretty(&regions).unwrap();
     assert_eq!(read_regions_json("wenzhou.json", &json).unwrap(), regions);
+}
+
+/// Rows of the national 2023 tables (china-division `areas.csv` and `streets.csv`), as published.
+#[test]
+fn a_city_without_districts_listed_again_as_its_own_district_is_skipped_with_a_note() {
+    let areas = "code,name,cityCode,provinceCode\n\
+                 441900,\"东莞市\",4419,44\n\
+                 441302,\"惠城区\",4413,44\n";
+    let divisions = read_divisions_csv("areas.csv", areas).unwrap();
+    assert_eq!(divisions.regions.len(), 1);
+    assert_eq!(divisions.regions[0].code, "441302000000");
+    assert_eq!(divisions.skipped.len(), 1);
+    let note = &divisions.skipped[0];
+    assert_eq!(note.line, Some(2));
+    assert!(note.zh.contains("东莞市(441900)"), "{}", note.zh);
+    assert!(note.zh.contains("441900000000"), "{}", note.zh);
+
+    // Its streets attach to the city.
+    let streets = "code,name,areaCode,provinceCode,cityCode\n\
+                   441900003,\"东城街道\",441900,44,4419\n\
+                   350527000,\"金门县\",350527,35,3505\n";
+    let divisions = read_divisions_csv("streets.csv", streets).unwrap();
+    assert_eq!(divisions.regions.len(), 1);
+    let dongcheng = &divisions.regions[0];
+    assert_eq!(dongcheng.parent.as_deref(), Some("441900000000"));
+    assert_eq!(divisions.skipped.len(), 1, "金门县 repeats its county");
+    assert!(
+        divisions.skipped[0].zh.contains("金门县"),
+        "{}",
+        divisions.skipped[0].zh
+    );
+
+    // A zero-digit code that is not its parent again is still an error.
+    let wrong = "code,name,cityCode,provinceCode\n441900,\"东莞市\",4413,44\n";
+    let problems = read_divisions_csv("areas.csv", wrong).unwrap_err();
+    assert!(
+        problems[0].zh.contains("与上级代码无法区分"),
+        "{}",
+        problems[0].zh
+    );
 }

@@ -104,12 +104,17 @@ pub fn import_regions(file: &Path, database: &str, english: bool) -> Result<Exit
     let shown = file.display().to_string();
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {shown}"))?;
     let parsed = if shown.ends_with(".json") {
-        xingfu_formats::regions::read_regions_json(&shown, &text)
+        xingfu_formats::regions::read_divisions_json(&shown, &text)
     } else {
-        xingfu_formats::regions::read_regions_csv(&shown, &text)
+        xingfu_formats::regions::read_divisions_csv(&shown, &text)
     };
     let regions = match parsed {
-        Ok(regions) => regions,
+        Ok(divisions) => {
+            for note in &divisions.skipped {
+                eprintln!("{}", note.render(english));
+            }
+            divisions.regions
+        }
         Err(problems) => {
             for problem in &problems {
                 eprintln!("{}", problem.render(english));
