@@ -61,6 +61,10 @@ pub enum Command {
     #[command(subcommand)]
     Import(ImportCommand),
 
+    /// 15 分钟服务圈:覆盖率、选址建议、导出路网 / The 15-minute service circle: coverage, siting, graph export
+    #[command(subcommand)]
+    Circle(CircleCommand),
+
     /// 性能测试 / Benchmarks
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -175,6 +179,81 @@ pub enum RateFormat {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum CircleCommand {
+    /// 各社区步行可达六项服务功能的居民(楼栋)比例、缺口 / Share of homes within walking time of each function, per community, and the gaps
+    Coverage {
+        #[command(flatten)]
+        input: CircleInput,
+        /// 输出 JSON / Print JSON
+        #[arg(long)]
+        json: bool,
+        /// 列出的缺口数 / How many gaps to list
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// 另存每个起点(楼栋)到各功能的步行距离(CSV) / Also write every origin's walking distance to each function (CSV)
+        #[arg(long)]
+        per_origin: Option<PathBuf>,
+    },
+    /// 新设施选址建议(贪心最大覆盖) / Suggest sites for new facilities (greedy maximal coverage)
+    Site {
+        #[command(flatten)]
+        input: CircleInput,
+        /// 服务功能,如 elderly_care 或 老有所养 / Service function, e.g. elderly_care
+        #[arg(long)]
+        function: String,
+        /// 建议的站点数 / Number of sites to suggest
+        #[arg(long, default_value_t = 3)]
+        count: usize,
+        /// 候选站点(CSV:经度、纬度);默认为路网每个节点 / Candidate sites (CSV with lon, lat); default every network node
+        #[arg(long)]
+        candidates: Option<PathBuf>,
+        /// 输出 JSON / Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 导出步行路网与设施(nodes.csv、edges.csv、facilities.csv) / Export the walking graph and facilities as CSV
+    ExportGraph {
+        #[command(flatten)]
+        input: CircleInput,
+        /// 输出目录 / Output directory
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Where the street network, facilities and homes come from, and the walking rule.
+#[derive(Args, Debug)]
+pub struct CircleInput {
+    /// OpenStreetMap 数据(.osm.pbf) / OpenStreetMap extract (.osm.pbf)
+    #[arg(long)]
+    pub osm: PathBuf,
+    /// 设施登记表(CSV 或 GeoJSON,可多次给出) / Facility registry (CSV or GeoJSON; may be repeated)
+    #[arg(long)]
+    pub facilities: Vec<PathBuf>,
+    /// 不使用 OpenStreetMap 中的设施,只用登记表 / Ignore OpenStreetMap facilities, use only the registry
+    #[arg(long)]
+    pub no_osm_facilities: bool,
+    /// 起点:buildings(住宅楼栋,默认)或 addresses(门牌地址) / Origins: residential buildings (default) or address points
+    #[arg(long, value_enum, default_value = "buildings")]
+    pub origins: CircleOrigins,
+    /// 社区:auto、admin10(行政区划级别)、residential(住宅小区)、none,或社区边界 GeoJSON 文件 / Communities: auto, adminN, residential, none, or a GeoJSON file of boundaries
+    #[arg(long, default_value = "auto")]
+    pub communities: String,
+    /// 步行时间(分钟) / Walking time in minutes
+    #[arg(long, default_value_t = 15)]
+    pub minutes: u32,
+    /// 步行速度(千米/小时,默认 4:15 分钟 1000 米,GB 50180-2018) / Walking speed in km/h (default 4: 1000 m in 15 minutes, GB 50180-2018)
+    #[arg(long, default_value = "4")]
+    pub speed: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CircleOrigins {
+    Buildings,
+    Addresses,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// 生成页面压测数据:N 个社区 × 若干年度 × 128 条款 / Load a database for the page load test
     Seed {
@@ -199,5 +278,26 @@ pub enum BenchCommand {
         /// 生成文件的目录(默认临时目录) / Where to write the generated files (default: a temporary directory)
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// 15 分钟服务圈:每个节点到各功能最近设施的距离 / The circle: nearest facility of each function for every node
+    Circle {
+        /// OpenStreetMap 数据(.osm.pbf):计时导入、吸附、搜索、统计 / Time import, snapping, searches and coverage on this extract
+        #[arg(long, conflicts_with = "graph", required_unless_present = "graph")]
+        osm: Option<PathBuf>,
+        /// `xingfu circle export-graph` 导出的目录:节点到节点距离(与 pandana 相同的量) / A directory from export-graph: node-to-node distances, as pandana computes
+        #[arg(long)]
+        graph: Option<PathBuf>,
+        /// 最远搜索距离(米),默认不限 / Search limit in metres (default: none)
+        #[arg(long)]
+        max_metres: Option<u32>,
+        /// 重复次数(取中位数) / Runs (the median is reported)
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// 将距离写入 CSV(仅 --graph) / Write the distances to this CSV (with --graph)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// 线程数(默认为处理器核数) / Threads (default: the number of cores)
+        #[arg(long)]
+        threads: Option<usize>,
     },
 }

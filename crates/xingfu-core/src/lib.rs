@@ -14,12 +14,14 @@
 //! Texts meant for people are produced by the outer crates; the core returns structured values.
 
 pub mod decimal;
+pub mod ops;
 pub mod panel;
 pub mod region;
 pub mod rewards;
 pub mod round;
 pub mod scoring;
 pub mod standard;
+pub mod survey;
 pub mod targets;
 pub mod validate;
 pub mod workflow;

@@ -9,9 +9,11 @@
 pub mod assessment_file;
 pub mod locate;
 pub mod problem;
+pub mod questionnaire_file;
 pub mod regions;
 pub mod round_input;
 pub mod shipped;
+pub mod shipped_questionnaires;
 pub mod standard_file;
 pub mod standard_write;
 pub mod standard_xlsx;

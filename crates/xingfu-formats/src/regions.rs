@@ -211,6 +211,7 @@ fn check_row(
             ));
             None
         } else if code.as_bytes()[start..d].iter().all(|&b| b == b'0')
+            && row.exact_length
             && row.parent.map(|p| pad(p.trim())).as_deref() == Some(code.as_str())
         {
             // The statistical tables list a 不设区的地级市 (东莞, 中山, 儋州) once more at the
@@ -496,10 +497,10 @@ pub fn read_regions_json(file: &str, text: &str) -> Result<Vec<Region>, Vec<File
     read_divisions_json(file, text).map(|d| d.regions)
 }
 
-/// As [`read_regions_csv`], with the skipped rows: a row whose code, padded, is its parent's own
-/// code (the national tables repeat 东莞市, 中山市 and 儋州市 at the district level and 金门县 at
-/// the street level this way) is the parent listed again; it is skipped and its children attach
-/// to the parent.
+/// As [`read_regions_csv`], with the skipped rows: in a `china-division` file, a row whose code,
+/// padded, is its parent's own code (the national tables repeat 东莞市, 中山市 and 儋州市 at the
+/// district level and 金门县 at the street level this way) is the parent listed again; it is
+/// skipped and its children attach to the parent. In Xingfu's own layout such a row is an error.
 pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileProblem>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
@@ -982,13 +983,16 @@ mod tests {
                 .en
                 .contains("has 12 digits; a street has 9")
         );
-        // 东莞: the district 441900 pads to the city's code.
-        let problems = csv_problems("code,name,cityCode,provinceCode\n441900,\"东莞市\",4419,44\n");
-        assert!(
-            only(&problems, 2)
-                .en
-                .contains("cannot be told from its parent")
-        );
+        // 东莞: the district 441900 pads to the city's code — the national table lists the city
+        // again; it is skipped with a note, not refused (the same row in Xingfu's own layout is).
+        let read = read_divisions_csv(
+            "t.csv",
+            "code,name,cityCode,provinceCode\n441900,\"东莞市\",4419,44\n",
+        )
+        .unwrap();
+        assert!(read.regions.is_empty());
+        assert_eq!(read.skipped.len(), 1);
+        assert_eq!(read.skipped[0].line, Some(2));
     }
 
     #[test]

@@ -248,7 +248,7 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
             &district
         };
         service::approve(state, approver, &round.id, &entry.code, false).await?;
-        service::publish(state, &district, &round.id, &entry.code, false).await?;
+        service::publish(state, approver, &round.id, &entry.code, false).await?;
     }
     Ok(())
 }

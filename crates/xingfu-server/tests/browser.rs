@@ -74,6 +74,41 @@ impl Browser {
         }
     }
 
+    /// Runs axe-core's WCAG 2 A and AA rules on the current page; panics listing every violation.
+    /// axe-core comes from the repository's `package.json` (`npm ci`, which `.ci/run` does).
+    pub async fn axe(&self, page: &str) {
+        let violations = self.axe_violations().await;
+        assert!(
+            violations.is_empty(),
+            "accessibility problems on {page}:\n{}",
+            violations.join("\n")
+        );
+    }
+
+    /// axe-core's WCAG 2 A and AA violations on the current page, one line each.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../node_modules/axe-core/axe.min.js"
+        );
+        let source = std::fs::read_to_string(path).unwrap_or_else(|_| {
+            panic!("{path} is missing: run `npm ci` in the repository root (it installs axe-core)")
+        });
+        self.client
+            .execute(&format!("{source}\nreturn true;"), vec![])
+            .await
+            .unwrap();
+        let script = r#"
+            const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+              .then(r => done(r.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+                    v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+              .catch(e => done([`axe failed: ${e}`]));
+        "#;
+        let found = self.client.execute_async(script, vec![]).await.unwrap();
+        serde_json::from_value(found).unwrap()
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.client
             .find(Locator::Css(css))
@@ -167,6 +202,22 @@ async fn sign_in_switch_language_and_text_size() {
         "sent to sign in"
     );
     browser.screenshot("login").await;
+    browser.axe("login").await;
+    // The checker itself finds a planted problem (an image without a text alternative).
+    browser
+        .client
+        .execute(
+            "document.querySelector('main').appendChild(document.createElement('img')); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let planted = browser.axe_violations().await;
+    assert!(
+        planted.iter().any(|v| v.starts_with("image-alt")),
+        "{planted:?}"
+    );
+    browser.client.refresh().await.unwrap();
 
     // A wrong password: the error summary at the top, the user name kept.
     browser.fill("#username", "wuma").await;
@@ -196,6 +247,7 @@ async fn sign_in_switch_language_and_text_size() {
     browser.sign_in(&base, "wuma").await;
     assert_eq!(browser.text("h1").await, "评选年度");
     browser.screenshot("rounds-zh").await;
+    browser.axe("rounds-zh").await;
 
     browser
         .client
@@ -237,6 +289,7 @@ async fn sign_in_switch_language_and_text_size() {
     }
     assert_eq!(class.as_deref(), Some("big"));
     browser.screenshot("rounds-en-large").await;
+    browser.axe("rounds-en-large").await;
 
     // Sign out with the form (CSRF token included by the page).
     browser.click("form[action='/logout'] button").await;
@@ -313,6 +366,7 @@ async fn a_whole_round_in_the_browser() {
     let main = browser.text("main").await;
     assert!(main.contains("已申报"), "at {path}: {main}");
     browser.screenshot("round-declared").await;
+    browser.axe("round-declared").await;
 
     // Eligibility check by the district.
     browser.client.delete_all_cookies().await.unwrap();
@@ -364,6 +418,7 @@ async fn a_whole_round_in_the_browser() {
     }
     browser.client.execute(&script, vec![]).await.unwrap();
     browser.screenshot("sheet-filled").await;
+    browser.axe("sheet-filled").await;
     browser.click("form#sheet button[type=submit]").await;
     for _ in 0..50 {
         let path = browser
@@ -404,6 +459,7 @@ async fn a_whole_round_in_the_browser() {
     let star = entry.star.unwrap();
     assert!(star >= 4, "full marks but survey 96%: {star}★");
     browser.screenshot("computed").await;
+    browser.axe("computed").await;
     browser.client.delete_all_cookies().await.unwrap();
     browser.sign_in(&base, "city").await;
     browser
@@ -434,6 +490,7 @@ async fn a_whole_round_in_the_browser() {
         .await;
     assert!(browser.text("main").await.contains("已命名"));
     browser.screenshot("named").await;
+    browser.axe("named").await;
 
     // Next year: the re-review starts from the named star.
     let next = server

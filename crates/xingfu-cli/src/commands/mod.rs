@@ -1,6 +1,7 @@
 //! One module per subcommand; each reads its inputs, calls the core, and prints.
 
 mod bench;
+mod circle;
 mod rate;
 mod score;
 mod serve;
@@ -33,6 +34,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             communities,
             years,
         }) => bench::seed(&database, communities, years),
+        Command::Circle(command) => circle::run(command, english),
+        Command::Bench(BenchCommand::Circle {
+            osm,
+            graph,
+            max_metres,
+            runs,
+            out,
+            threads,
+        }) => circle::bench(
+            osm.as_deref(),
+            graph.as_deref(),
+            max_metres,
+            runs,
+            out.as_deref(),
+            threads,
+            english,
+        ),
         Command::Bench(BenchCommand::Rate {
             communities,
             runs,
