@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// 通过 HTTPS 访问时设置(Cookie 加 Secure) / Set when served over HTTPS (Secure cookies)
     #[arg(long, env = "XINGFU_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// 15 分钟服务圈的步行路网(OpenStreetMap .osm.pbf) / Street network for the 15-minute circle (OpenStreetMap .osm.pbf)
+    #[arg(long, env = "XINGFU_OSM", value_name = "FILE")]
+    pub osm: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -255,6 +259,10 @@ pub enum CircleOrigins {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
+    /// 满意度调查写入:HTTP 提交每秒份数,与同库单行事务写入上限对比 / Survey answers per second over HTTP, against the database's one-row-per-transaction ceiling
+    SurveyIngest(SurveyIngestArgs),
+    /// 满意度调查结果:100 万份答卷的区,结果页与接口耗时 / Survey results of a district with a million answers
+    SurveyResults(SurveyResultsArgs),
     /// 生成页面压测数据:N 个社区 × 若干年度 × 128 条款 / Load a database for the page load test
     Seed {
         /// 数据库 / Database URL
@@ -279,6 +287,36 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// 随手拍上报吞吐:HTTP 表单上报(含照片)每秒件数,SQLite 与 PostgreSQL / Event report intake over HTTP, with a photo
+    EventsIntake {
+        /// PostgreSQL 地址(另测 PostgreSQL,使用临时 schema) / Also run on PostgreSQL (in a temporary schema)
+        #[arg(long)]
+        postgres: Option<String>,
+        /// 每项测试的秒数 / Seconds per workload
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// 并发连接数 / Concurrent connections
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// 照片宽度(像素,高为 3/4) / Photo width in pixels (height 3/4 of it)
+        #[arg(long, default_value_t = 1280)]
+        photo_side: u32,
+        /// 运行时线程数(默认为处理器核数) / Runtime threads (default: the number of cores)
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// 超时上报扫描:N 个事件中找出到期事件并处理 / The deadline sweep over N open and closed events
+    SlaSweep {
+        /// PostgreSQL 地址(另测 PostgreSQL,使用临时 schema) / Also run on PostgreSQL (in a temporary schema)
+        #[arg(long)]
+        postgres: Option<String>,
+        /// 事件数 / Events
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// 重复次数(取中位数) / Runs (the median is reported)
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// 15 分钟服务圈:每个节点到各功能最近设施的距离 / The circle: nearest facility of each function for every node
     Circle {
         /// OpenStreetMap 数据(.osm.pbf):计时导入、吸附、搜索、统计 / Time import, snapping, searches and coverage on this extract
@@ -300,4 +338,45 @@ pub enum BenchCommand {
         #[arg(long)]
         threads: Option<usize>,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct SurveyIngestArgs {
+    /// 数据库(默认临时 SQLite 文件;或 postgres://…) / Database URL (default: a temporary SQLite file)
+    #[arg(long)]
+    pub database: Option<String>,
+    /// 每轮提交份数 / Submissions per run
+    #[arg(long, default_value_t = 4000)]
+    pub submissions: usize,
+    /// 并发连接数 / Concurrent connections
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// 社区数 / Communities
+    #[arg(long, default_value_t = 20)]
+    pub communities: usize,
+    /// 轮数(取中位数) / Runs (medians are reported)
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// 每批最多份数 / Most answers per transaction
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// 凑批最长等待(毫秒) / Longest wait for a batch to fill, in milliseconds
+    #[arg(long, default_value_t = 2.0)]
+    pub linger_ms: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct SurveyResultsArgs {
+    /// 数据库(默认临时 SQLite 文件;或 postgres://…) / Database URL (default: a temporary SQLite file)
+    #[arg(long)]
+    pub database: Option<String>,
+    /// 答卷份数 / Answers
+    #[arg(long, default_value_t = 1_000_000)]
+    pub answers: usize,
+    /// 社区数 / Communities
+    #[arg(long, default_value_t = 200)]
+    pub communities: usize,
+    /// 每项请求次数(取中位数) / Requests per measurement (medians are reported)
+    #[arg(long, default_value_t = 20)]
+    pub runs: usize,
 }

@@ -1,6 +1,8 @@
 //! The demo data set a zero-configuration start loads: the real divisions of 温州市 (national
 //! statistical codes, 2023), the shipped standards, an account for each role, and two Lucheng
-//! rounds for 鹿城区 built from `examples/lucheng/round-2013.csv` (scores illustrative).
+//! rounds for 鹿城区 built from `examples/lucheng/round-2013.csv` (scores illustrative); and, for
+//! the 15-minute service circle, 北京海淀区学院路街道 with the OpenStreetMap extract around it
+//! (its facilities imported and coverage computed, see [`crate::circle::load_demo`]).
 
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
@@ -35,6 +37,12 @@ pub const ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("assessor1", "评审员甲", Role::Assessor, LUCHENG),
     ("assessor2", "评审员乙", Role::Assessor, LUCHENG),
     ("resident", "居民", Role::Resident, "330302006044"),
+    (
+        "haidian",
+        "海淀区民政局",
+        Role::DistrictAdmin,
+        "110108000000",
+    ),
 ];
 
 /// What the console prints after loading the demo.
@@ -76,6 +84,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     }
     let now = now_ms();
     load_regions(store).await?;
+    crate::circle::load_demo_regions(store).await?;
     for (id, text) in SHIPPED {
         let standard = xingfu_formats::standard_file::load_standard(id, text)
             .map_err(|_| anyhow::anyhow!("shipped standard {id} does not load"))?;
@@ -102,6 +111,12 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     load_rounds(state)
         .await
         .map_err(|e| anyhow::anyhow!("demo rounds: {e}"))?;
+    crate::surveys::load_demo(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
+    crate::circle::load_demo(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo circle: {e}"))?;
     Ok(Some(DemoLogin { password }))
 }
 

@@ -70,6 +70,7 @@ texts! {
     year: "年度" / "Year",
     region: "范围" / "Area",
     standard: "评价标准" / "Standard",
+    nav_standards: "评价标准" / "Standards",
     communities: "社区" / "Communities",
     community: "社区" / "Community",
     street: "街道" / "Street",

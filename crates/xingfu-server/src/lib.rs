@@ -8,13 +8,19 @@
 
 pub mod api;
 pub mod auth;
+pub mod circle;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod i18n;
 pub mod pages;
+pub mod people;
+pub mod platform_metrics;
 pub mod service;
+pub mod standard_import;
 pub mod state;
+pub mod surveys;
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -35,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", axum::routing::get(stylesheet))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .merge(pages::upload_routes())
+        .merge(api::upload_routes())
+        .merge(api::open311::routes())
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),

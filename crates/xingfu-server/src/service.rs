@@ -346,7 +346,21 @@ pub async fn panel<'s>(
     if by_assessor.is_empty() {
         return Ok(None);
     }
-    let sheets: Vec<Assessment> = by_assessor.into_iter().map(|(_, a)| a).collect();
+    let mut sheets: Vec<Assessment> = by_assessor.into_iter().map(|(_, a)| a).collect();
+    if let Some(feed) = crate::surveys::survey_feed(state, round_id, community).await? {
+        for sheet in &mut sheets {
+            crate::surveys::apply_feed(&feed, sheet);
+        }
+    }
+    // Metric clauses take the platform's own figures for the round's year.
+    if crate::platform_metrics::uses_metrics(standard)
+        && let Some(round) = state.store.round(round_id).await?
+    {
+        let figures = crate::platform_metrics::for_year(state, community, round.year).await?;
+        for sheet in &mut sheets {
+            sheet.metrics.extend(figures.clone());
+        }
+    }
     panel_score(standard, &declaration, &sheets)
         .map(Some)
         .map_err(|errors| {

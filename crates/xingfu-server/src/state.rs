@@ -20,6 +20,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Uploaded evidence: in memory until [`AppState::with_files`] sets the real store.
     pub files: FileStore,
+    /// Survey ingest (the group-commit writer) and its caches.
+    pub surveys: crate::surveys::SurveyRuntime,
+    /// The street network the 15-minute circle is computed on (none until configured).
+    pub network: crate::circle::CircleNetwork,
 }
 
 impl AppState {
@@ -29,12 +33,20 @@ impl AppState {
             standards: Arc::default(),
             secure_cookies,
             files: FileStore::memory(),
+            surveys: Default::default(),
+            network: Default::default(),
         }
     }
 
     /// Keeps uploaded files in `files` (a local directory or an S3 bucket).
     pub fn with_files(mut self, files: FileStore) -> AppState {
         self.files = files;
+        self
+    }
+
+    /// Computes the 15-minute circle on this street network.
+    pub fn with_network(mut self, network: crate::circle::CircleNetwork) -> AppState {
+        self.network = network;
         self
     }
 

@@ -109,9 +109,12 @@ impl Browser {
         serde_json::from_value(found).unwrap()
     }
 
+    /// The text of the first element matching `css`, waiting (up to 30 s) for one to appear, as
+    /// it does after a form is sent.
     pub async fn text(&self, css: &str) -> String {
         self.client
-            .find(Locator::Css(css))
+            .wait()
+            .for_element(Locator::Css(css))
             .await
             .unwrap()
             .text()

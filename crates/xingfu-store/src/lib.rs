@@ -9,10 +9,17 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod events;
 pub mod evidence;
+pub mod facilities;
+pub mod grids;
 pub mod objections;
 pub mod regions;
 pub mod rounds;
+pub mod standards;
+pub mod surveys;
+pub mod visits;
+pub mod volunteers;
 
 use std::str::FromStr;
 

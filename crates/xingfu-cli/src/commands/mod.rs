@@ -1,6 +1,8 @@
 //! One module per subcommand; each reads its inputs, calls the core, and prints.
 
 mod bench;
+mod bench_ops;
+mod bench_survey;
 mod circle;
 mod rate;
 mod score;
@@ -51,6 +53,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             threads,
             english,
         ),
+        Command::Bench(BenchCommand::EventsIntake {
+            postgres,
+            seconds,
+            connections,
+            photo_side,
+            workers,
+        }) => bench_ops::events_intake(
+            postgres.as_deref(),
+            seconds,
+            connections,
+            photo_side,
+            workers,
+        ),
+        Command::Bench(BenchCommand::SlaSweep {
+            postgres,
+            events,
+            runs,
+        }) => bench_ops::sla_sweep(postgres.as_deref(), events, runs),
+        Command::Bench(BenchCommand::SurveyIngest(args)) => bench_survey::ingest(&args, english),
+        Command::Bench(BenchCommand::SurveyResults(args)) => bench_survey::results(&args, english),
         Command::Bench(BenchCommand::Rate {
             communities,
             runs,

@@ -38,6 +38,9 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         // Uploaded evidence: an S3-compatible bucket when configured, else DATA_DIR/evidence.
         let files = xingfu_server::files::FileStore::from_env_or_dir(&args.data_dir)?;
         let state = AppState::new(store, args.secure_cookies).with_files(files);
+        let network = xingfu_server::circle::network_for(args.osm.clone(), !args.no_demo);
+        let state = state.with_network(network);
+        xingfu_server::events::spawn_sla_sweep(state.clone(), std::time::Duration::from_secs(60));
         if !args.no_demo
             && let Some(login) = demo::load(&state).await?
         {
@@ -58,11 +61,15 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
                 redact(&database)
             );
         }
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        // The peer address is kept with survey answers (the "bursts from one address" signal).
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -10,12 +10,18 @@
 //!   with `Accept-Language: en`.
 //! - The OpenAPI 3 document of all of it is served at `GET /api/v1/openapi.json`.
 
+pub mod circle;
 pub mod entries;
 pub mod error;
 pub mod objections;
+pub mod open311;
+pub mod people;
 pub mod reference;
 pub mod rounds;
 pub mod session;
+pub mod standards_import;
+pub mod surveys;
+pub mod work;
 
 use std::sync::OnceLock;
 
@@ -47,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route("/regions/{code}/children", get(reference::children))
         .route("/standards", get(reference::standards))
         .route("/standards/{id}/{version}", get(reference::standard))
+        .route(
+            "/standards/{id}/{version}/clauses.xlsx",
+            get(standards_import::clause_table),
+        )
         .route("/rounds", get(rounds::list).post(rounds::create))
         .route("/rounds/{id}", get(rounds::show))
         .route("/rounds/{id}/budget", get(rounds::budget))
@@ -74,6 +84,22 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/rounds/{id}/entries/{code}/name", post(entries::name))
         .route("/rounds/{id}/entries/{code}/audit", get(entries::audit))
+        .route("/evidence/{id}", get(work::download_evidence))
+        .route("/rounds/{id}/export.xlsx", get(work::export_round))
+        .route("/rounds/{id}/score-sheet.xlsx", get(work::score_sheet))
+        .route("/rounds/{id}/rectifications", get(work::rectifications))
+        .route(
+            "/rounds/{id}/rectifications/{task}/submit",
+            post(work::submit),
+        )
+        .route(
+            "/rounds/{id}/rectifications/{task}/verify",
+            post(work::verify),
+        )
+        .route(
+            "/rounds/{id}/rectifications/{task}/reopen",
+            post(work::reopen),
+        )
         .route(
             "/rounds/{id}/entries/{code}/objections",
             get(objections::list).post(objections::lodge),
@@ -82,7 +108,72 @@ pub fn routes() -> Router<AppState> {
             "/rounds/{id}/entries/{code}/objections/{objection}/decide",
             post(objections::decide),
         )
+        .route("/attention", get(people::attention_counts))
+        .route("/attention/{category}", get(people::attention_list))
+        .route("/households", post(people::create_household))
+        .route("/households/{id}", get(people::household))
+        .route("/households/{id}/visits", post(people::record_visit))
+        .route("/access-log", get(people::access_log))
+        .route(
+            "/communities/{code}/activities",
+            get(people::activities).post(people::create_activity),
+        )
+        .route("/activities/{id}/sign-ins", post(people::sign_in))
+        .route("/activities/{id}/sign-outs", post(people::sign_out))
+        .route("/communities/{code}/mall", get(people::mall))
+        .route("/mall/redemptions", post(people::redeem))
+        .route("/volunteers/{id}/ledger", get(people::ledger))
+        .route("/communities/{code}/people-metrics", get(people::metrics))
+        .route(
+            "/rounds/{id}/survey",
+            get(surveys::settings).put(surveys::set_settings),
+        )
+        .route(
+            "/rounds/{id}/survey/communities/{code}/link",
+            post(surveys::link),
+        )
+        .route(
+            "/rounds/{id}/survey/communities/{code}/answers",
+            post(surveys::enter),
+        )
+        .route("/rounds/{id}/survey/results/{code}", get(surveys::results))
+        .route("/rounds/{id}/survey/fraud/{code}", get(surveys::fraud))
+        .route(
+            "/circle/areas/{code}/facilities",
+            get(circle::facilities).post(circle::add_facility),
+        )
+        .route(
+            "/circle/areas/{code}/facilities/import",
+            post(circle::import),
+        )
+        .route("/circle/areas/{code}/coverage", get(circle::coverage))
+        .route("/circle/districts/{code}/coverage", post(circle::compute))
+        .route("/circle/districts/{code}/siting", get(circle::siting))
+        .route("/communities/{code}/circle-metrics", get(circle::metrics))
+        .route(
+            "/circle/centres/{id}/ratings",
+            get(circle::ratings).post(circle::rate),
+        )
         .fallback(no_such_endpoint)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new().nest(BASE, api)
+}
+
+/// API routes with their own body limit, merged outside the site-wide limit for forms: the
+/// clause table import reads up to [`crate::standard_import::MAX_TABLE`] itself.
+pub fn upload_routes() -> Router<AppState> {
+    let api = Router::new()
+        .route(
+            "/standards/{id}/{version}/versions",
+            post(standards_import::import_version),
+        )
+        .route(
+            "/rounds/{id}/entries/{code}/evidence",
+            // Listing and uploading share the path; both live here, with the upload's limit.
+            get(work::list_evidence).post(work::upload_evidence).layer(
+                axum::extract::DefaultBodyLimit::max(crate::files::MAX_UPLOAD + 1),
+            ),
+        )
         .method_not_allowed_fallback(method_not_allowed);
     Router::new().nest(BASE, api)
 }
@@ -188,6 +279,8 @@ impl Modify for SecuritySchemes {
         reference::children,
         reference::standards,
         reference::standard,
+        standards_import::clause_table,
+        standards_import::import_version,
         rounds::list,
         rounds::create,
         rounds::show,
@@ -203,11 +296,56 @@ impl Modify for SecuritySchemes {
         entries::publish,
         entries::name,
         entries::audit,
+        work::list_evidence,
+        work::upload_evidence,
+        work::download_evidence,
+        work::export_round,
+        work::score_sheet,
+        work::rectifications,
+        work::submit,
+        work::verify,
+        work::reopen,
         objections::list,
         objections::lodge,
         objections::decide,
+        people::attention_counts,
+        people::attention_list,
+        people::create_household,
+        people::household,
+        people::record_visit,
+        people::access_log,
+        people::activities,
+        people::create_activity,
+        people::sign_in,
+        people::sign_out,
+        people::mall,
+        people::redeem,
+        people::ledger,
+        people::metrics,
+        surveys::settings,
+        surveys::set_settings,
+        surveys::link,
+        surveys::enter,
+        surveys::results,
+        surveys::fraud,
+        circle::facilities,
+        circle::add_facility,
+        circle::import,
+        circle::coverage,
+        circle::compute,
+        circle::siting,
+        circle::metrics,
+        circle::ratings,
+        circle::rate,
     ),
-    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    components(schemas(
+        error::ErrorBody,
+        error::ErrorDetail,
+        standards_import::ImportErrorBody,
+        standards_import::ImportErrorDetail,
+        standards_import::TableProblem,
+        standards_import::ImportedVersion,
+    )),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("session_cookie" = [])),
     tags(
@@ -216,6 +354,10 @@ impl Modify for SecuritySchemes {
         (name = "rounds", description = "Rounds (评选年度)"),
         (name = "entries", description = "Communities' entries in a round"),
         (name = "workflow", description = "Moving an entry through the round"),
+        (name = "surveys", description = "Resident satisfaction surveys (满意度调查)"),
+        (name = "visits", description = "Home visits (入户走访) and special-attention lists; every read of a list or a household's record is access-logged"),
+        (name = "volunteers", description = "Volunteers, activities, points and the love mall (爱心商城)"),
+        (name = "circle", description = "Service facilities, the 15-minute service circle (15分钟服务圈) and neighbourhood-centre ratings"),
     )
 )]
 pub struct ApiDoc;

@@ -1,7 +1,5 @@
 //! Reference data every signed-in user may read: regions and the stored standards.
 
-use std::sync::OnceLock;
-
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -111,29 +109,15 @@ pub struct StandardSummary {
     pub programme: String,
 }
 
-/// (id, version) of every shipped standard, read once from the built-in files.
-fn shipped_versions() -> &'static [(String, String)] {
-    static VERSIONS: OnceLock<Vec<(String, String)>> = OnceLock::new();
-    VERSIONS.get_or_init(|| {
-        xingfu_formats::shipped::SHIPPED
-            .iter()
-            .filter_map(|(id, text)| {
-                xingfu_formats::standard_file::load_standard(id, text)
-                    .ok()
-                    .map(|s| (s.id, s.version))
-            })
-            .collect()
-    })
-}
-
-/// The shipped standards that are stored in this database (the ones a round can run on).
+/// Every standard version stored in this database, shipped or imported: the ones a round can
+/// run on. A stored version that no longer reads as a standard is left out (and logged).
 #[utoipa::path(
     get,
     path = "/api/v1/standards",
     operation_id = "standards",
     tag = "reference",
     responses(
-        (status = 200, description = "Stored standards", body = Vec<StandardSummary>),
+        (status = 200, description = "Stored standard versions, by id, oldest first", body = Vec<StandardSummary>),
         (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
@@ -141,9 +125,14 @@ pub async fn standards(
     State(state): State<AppState>,
     user: ApiUser,
 ) -> Result<Json<Vec<StandardSummary>>, ApiError> {
-    let mut out = Vec::new();
-    for (id, version) in shipped_versions() {
-        match state.standard(id, version).await {
+    let stored = state
+        .store
+        .stored_standards()
+        .await
+        .map_err(|e| ApiError::from_app(e.into(), user.lang))?;
+    let mut out = Vec::with_capacity(stored.len());
+    for version in stored {
+        match state.standard(&version.id, &version.version).await {
             Ok(standard) => out.push(StandardSummary {
                 id: standard.id.clone(),
                 version: standard.version.clone(),
@@ -151,7 +140,7 @@ pub async fn standards(
                 name_en: standard.name_en.clone(),
                 programme: standard.programme.clone(),
             }),
-            Err(AppError::NotFound) => {}
+            Err(AppError::Internal(error)) => tracing::error!("{error:#}"),
             Err(e) => return Err(ApiError::from_app(e, user.lang)),
         }
     }

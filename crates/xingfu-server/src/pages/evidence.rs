@@ -189,16 +189,16 @@ pub async fn page(
 
 /// What went wrong with an upload, shown on the page.
 #[derive(Default)]
-struct Problems {
-    clause: Option<String>,
-    file: Option<String>,
-    selected: String,
-    notice: Option<String>,
-    status: Option<StatusCode>,
+pub(crate) struct Problems {
+    pub clause: Option<String>,
+    pub file: Option<String>,
+    pub selected: String,
+    pub notice: Option<String>,
+    pub status: Option<StatusCode>,
 }
 
 /// Why uploading is closed for this user and entry, if it is.
-fn upload_closed(user: &CurrentUser, entry: &EntryRow, en: bool) -> Option<AppError> {
+pub(crate) fn upload_closed(user: &CurrentUser, entry: &EntryRow, en: bool) -> Option<AppError> {
     if let Err(refusal) = may_declare(&user.actor(), &entry.community_code) {
         return Some(AppError::Forbidden(if en {
             refusal.en
@@ -477,38 +477,79 @@ async fn upload_inner(
         user.check_csrf(&upload.csrf)?;
     }
 
+    let offered = Offered {
+        clause: upload.clause.clone(),
+        file_name: upload.file_name.clone(),
+        content_type: upload.content_type.clone(),
+        bytes: upload.bytes,
+        too_big: upload.too_big,
+    };
+    if let Err(problems) =
+        accept_evidence(state, user, round_id, code, &standard, offered, en).await?
+    {
+        return render_page(state, jar, user, round_id, code, problems).await;
+    }
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/communities/{code}/evidence?uploaded=1#clause-{}",
+        crate::auth::urlencode(&upload.clause)
+    ))
+    .into_response())
+}
+
+/// A file offered as evidence for a clause, as received from the form or the API.
+pub(crate) struct Offered {
+    pub clause: String,
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+    /// The body went past the size limit and was not kept.
+    pub too_big: bool,
+}
+
+/// Checks an offered file (the clause exists; the size, the type by its bytes, a full decode of
+/// images) and keeps it with its row; the problems by field when it is refused, nothing kept.
+pub(crate) async fn accept_evidence(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    code: &str,
+    standard: &Standard,
+    offered: Offered,
+    en: bool,
+) -> Result<Result<EvidenceRow, Problems>, AppError> {
+    let pick = |zh: &str, en_text: &str| if en { en_text } else { zh }.to_string();
     let mut problems = Problems {
-        selected: upload.clause.clone(),
+        selected: offered.clause.clone(),
         ..Problems::default()
     };
-    if upload.clause.is_empty() {
+    if offered.clause.is_empty() {
         problems.clause = Some(pick(
             "请选择这份材料对应的条款",
             "choose the clause this evidence is for",
         ));
-    } else if standard.clause(&upload.clause).is_none() {
+    } else if standard.clause(&offered.clause).is_none() {
         problems.clause = Some(if en {
-            format!("{} is not a clause of this standard", upload.clause)
+            format!("{} is not a clause of this standard", offered.clause)
         } else {
-            format!("{} 不是本标准的条款", upload.clause)
+            format!("{} 不是本标准的条款", offered.clause)
         });
     }
-    let file_name = upload
+    let file_name = offered
         .file_name
         .as_deref()
         .map(clean_file_name)
         .unwrap_or_default();
     let mut kind = None;
-    if upload.too_big {
+    if offered.too_big {
         let refusal = too_big();
         problems.file = Some(if en { refusal.en } else { refusal.zh });
         problems.status = Some(StatusCode::PAYLOAD_TOO_LARGE);
-    } else if upload.file_name.as_deref().is_none_or(str::is_empty) && upload.bytes.is_empty() {
+    } else if offered.file_name.as_deref().is_none_or(str::is_empty) && offered.bytes.is_empty() {
         problems.file = Some(pick("请选择要上传的文件", "choose the file to upload"));
     } else {
         let name = file_name.clone();
-        let declared = upload.content_type.clone();
-        let bytes = upload.bytes;
+        let declared = offered.content_type.clone();
+        let bytes = offered.bytes;
         // Decoding an image is CPU work: off the async threads.
         let (checked, bytes) = tokio::task::spawn_blocking(move || {
             let checked = check_upload(&name, declared.as_deref(), &bytes);
@@ -529,7 +570,7 @@ async fn upload_inner(
         Some(found) if problems.clause.is_none() => found,
         _ => {
             problems.status = problems.status.or(Some(StatusCode::UNPROCESSABLE_ENTITY));
-            return render_page(state, jar, user, round_id, code, problems).await;
+            return Ok(Err(problems));
         }
     };
 
@@ -544,7 +585,7 @@ async fn upload_inner(
                 id: &id,
                 round_id,
                 community_code: code,
-                clause_id: &upload.clause,
+                clause_id: &offered.clause,
                 file_key: &key,
                 file_name: &file_name,
                 content_type: kind.content_type(),
@@ -555,18 +596,16 @@ async fn upload_inner(
             now_ms(),
         )
         .await;
-    if let Err(error) = recorded {
-        // Nothing half-kept: the file goes again when its row could not be written.
-        if let Err(e) = state.files.delete(&key).await {
-            tracing::error!("removing an unrecorded upload {key}: {e:#}");
+    match recorded {
+        Ok(row) => Ok(Ok(row)),
+        Err(error) => {
+            // Nothing half-kept: the file goes again when its row could not be written.
+            if let Err(e) = state.files.delete(&key).await {
+                tracing::error!("removing an unrecorded upload {key}: {e:#}");
+            }
+            Err(error.into())
         }
-        return Err(error.into());
     }
-    Ok(Redirect::to(&format!(
-        "/rounds/{round_id}/communities/{code}/evidence?uploaded=1#clause-{}",
-        crate::auth::urlencode(&upload.clause)
-    ))
-    .into_response())
 }
 
 /// GET /evidence/{id}: the file as uploaded, for anyone whose area covers the community.
@@ -576,19 +615,20 @@ pub async fn download(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Response {
-    match download_inner(&state, &jar, &user, &id).await {
+    let en = Lang::from_jar(&jar).is_en();
+    match evidence_file(&state, &user, &id, en).await {
         Ok(response) => response,
         Err(e) => error_page(&jar, Some(user), e),
     }
 }
 
-async fn download_inner(
+/// An evidence file as an attachment, for anyone whose area covers its community (pages and API).
+pub(crate) async fn evidence_file(
     state: &AppState,
-    jar: &CookieJar,
     user: &CurrentUser,
     id: &str,
+    en: bool,
 ) -> Result<Response, AppError> {
-    let en = Lang::from_jar(jar).is_en();
     let row: EvidenceRow = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
     service::may_view(user, &row.community_code, en)?;
     let bytes = state.files.get(&row.file_key).await.map_err(|e| {
@@ -682,19 +722,20 @@ pub async fn export_round(
     user: CurrentUser,
     Path(round_id): Path<String>,
 ) -> Response {
-    match export_round_inner(&state, &jar, &user, &round_id).await {
+    let en = Lang::from_jar(&jar).is_en();
+    match round_workbook(&state, &user, &round_id, en).await {
         Ok(response) => response,
         Err(e) => error_page(&jar, Some(user), e),
     }
 }
 
-async fn export_round_inner(
+/// The round's results workbook for the user's area (pages and API).
+pub(crate) async fn round_workbook(
     state: &AppState,
-    jar: &CookieJar,
     user: &CurrentUser,
     round_id: &str,
+    en: bool,
 ) -> Result<Response, AppError> {
-    let en = Lang::from_jar(jar).is_en();
     let (round, entries) = round_in_area(state, user, round_id, en).await?;
     let standard = state
         .standard(&round.standard_id, &round.standard_version)
@@ -945,19 +986,20 @@ pub async fn score_sheet(
     user: CurrentUser,
     Path(round_id): Path<String>,
 ) -> Response {
-    match score_sheet_inner(&state, &jar, &user, &round_id).await {
+    let en = Lang::from_jar(&jar).is_en();
+    match score_sheet_workbook(&state, &user, &round_id, en).await {
         Ok(response) => response,
         Err(e) => error_page(&jar, Some(user), e),
     }
 }
 
-async fn score_sheet_inner(
+/// The round's score sheet for the user's area (pages and API).
+pub(crate) async fn score_sheet_workbook(
     state: &AppState,
-    jar: &CookieJar,
     user: &CurrentUser,
     round_id: &str,
+    en: bool,
 ) -> Result<Response, AppError> {
-    let en = Lang::from_jar(jar).is_en();
     let (round, entries) = round_in_area(state, user, round_id, en).await?;
     let standard = state
         .standard(&round.standard_id, &round.standard_version)

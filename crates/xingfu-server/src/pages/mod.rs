@@ -2,14 +2,21 @@
 //! needs JavaScript; errors come back as a page in the user's language.
 
 mod actions;
+mod circle;
 mod community;
-mod evidence;
+mod events;
+pub(crate) mod evidence;
+mod grids;
 mod objections;
-mod queues;
+pub(crate) mod queues;
 mod rewards;
 mod rounds;
 mod session;
 mod sheet;
+mod standards;
+mod surveys;
+mod visits;
+mod volunteers;
 
 use askama::Template;
 use axum::Router;
@@ -25,6 +32,69 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/visits", get(visits::overview))
+        .route("/visits/lists/{category}", get(visits::list))
+        .route("/visits/households", post(visits::create_household))
+        .route("/visits/households/new", get(visits::new_household))
+        .route("/visits/households/{id}", get(visits::household))
+        .route(
+            "/visits/households/{id}/attention",
+            post(visits::add_attention),
+        )
+        .route(
+            "/visits/households/{id}/attention/{entry}/remove",
+            post(visits::remove_attention),
+        )
+        .route("/visits/households/{id}/visits/new", get(visits::new_visit))
+        .route("/visits/households/{id}/visits", post(visits::record_visit))
+        .route(
+            "/visits/visits/{visit}/follow-ups/{seq}/done",
+            post(visits::complete_follow_up),
+        )
+        .route("/visits/access-log", get(visits::access_log))
+        .route(
+            "/visits/assignments",
+            get(visits::assignments).post(visits::assign),
+        )
+        .route("/visits/assignments/remove", post(visits::unassign))
+        .route("/volunteers", get(volunteers::overview))
+        .route("/volunteers/me", get(volunteers::me))
+        .route("/volunteers/stations", post(volunteers::create_station))
+        .route("/volunteers/teams", post(volunteers::create_team))
+        .route("/volunteers/people", post(volunteers::create_volunteer))
+        .route("/volunteers/people/{id}", get(volunteers::volunteer))
+        .route("/volunteers/people/{id}/adjust", post(volunteers::adjust))
+        .route("/volunteers/people/{id}/refund", post(volunteers::refund))
+        .route("/volunteers/activities", post(volunteers::create_activity))
+        .route("/volunteers/activities/{id}", get(volunteers::activity))
+        .route(
+            "/volunteers/activities/{id}/sign-in",
+            post(volunteers::sign_in),
+        )
+        .route(
+            "/volunteers/activities/{id}/sign-out",
+            post(volunteers::sign_out),
+        )
+        .route(
+            "/volunteers/activities/{id}/served",
+            post(volunteers::people_served),
+        )
+        .route(
+            "/volunteers/activities/{id}/cancel",
+            post(volunteers::cancel),
+        )
+        .route("/mall", get(volunteers::mall))
+        .route("/mall/redeem", post(volunteers::redeem))
+        .route("/mall/items", post(volunteers::create_item))
+        .route("/mall/items/{id}/restock", post(volunteers::restock))
+        .route("/mall/items/{id}/active", post(volunteers::set_active))
+        .route("/people/metrics", get(volunteers::metrics))
+        .route("/communities/{code}/report", get(events::report_form))
+        .route("/events", get(events::list))
+        .route("/events/{id}", get(events::show))
+        .route("/event-photos/{id}", get(events::photo))
+        .route("/communities/{code}/grids", get(grids::show))
+        .route("/communities/{code}/grids.geojson", get(grids::export))
         .route(
             "/rounds/{round}/communities/{code}/evidence",
             get(evidence::page),
@@ -34,6 +104,61 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/rounds/{round}/score-sheet.xlsx",
             get(evidence::score_sheet),
+        )
+        .route(
+            "/s/{token}",
+            get(surveys::resident_start).post(surveys::resident_post),
+        )
+        .route("/s/{token}/done", get(surveys::resident_done))
+        .route("/rounds/{round}/surveys", get(surveys::results))
+        .route(
+            "/rounds/{round}/surveys/settings",
+            post(surveys::save_settings),
+        )
+        .route("/rounds/{round}/surveys/results.xlsx", get(surveys::export))
+        .route("/rounds/{round}/surveys/fraud", get(surveys::fraud))
+        .route(
+            "/rounds/{round}/surveys/{code}/link",
+            post(surveys::make_link),
+        )
+        .route(
+            "/rounds/{round}/surveys/{code}/poster",
+            get(surveys::poster),
+        )
+        .route(
+            "/rounds/{round}/surveys/{code}/area",
+            post(surveys::save_area),
+        )
+        .route(
+            "/rounds/{round}/surveys/{code}/enter",
+            get(surveys::enter_show).post(surveys::enter_save),
+        )
+        .route("/circle", get(circle::home))
+        .route("/circle/areas/{code}", get(circle::facilities))
+        .route("/circle/areas/{code}/facilities", post(circle::create))
+        .route(
+            "/circle/areas/{code}/facilities/new",
+            get(circle::new_facility),
+        )
+        .route(
+            "/circle/areas/{code}/import-network",
+            post(circle::import_network),
+        )
+        .route(
+            "/circle/areas/{code}/coverage",
+            get(circle::coverage).post(circle::recompute),
+        )
+        .route("/circle/areas/{code}/origins.csv", get(circle::origins_csv))
+        .route("/circle/areas/{code}/siting", get(circle::siting))
+        .route(
+            "/circle/facilities/{id}",
+            get(circle::facility).post(circle::update),
+        )
+        .route("/circle/facilities/{id}/delete", post(circle::delete))
+        .route("/circle/facilities/{id}/centre", post(circle::centre_flag))
+        .route(
+            "/circle/centres/{id}",
+            get(circle::centre).post(circle::rate),
         )
         .route("/", get(rounds::home))
         .route("/login", get(session::login_page).post(session::login))
@@ -102,11 +227,20 @@ pub fn routes() -> Router<AppState> {
             post(queues::reopen),
         )
         .route("/rounds/{round}/rewards", get(rewards::show))
+        .route("/standards", get(standards::list))
+        .route(
+            "/standards/{id}/{version}/clauses.xlsx",
+            get(standards::download),
+        )
 }
 
 /// Routes with their own body limit, merged outside the site-wide limit for forms.
 pub fn upload_routes() -> Router<AppState> {
     evidence::upload_routes()
+        .merge(standards::upload_routes())
+        .merge(events::upload_routes())
+        .merge(grids::upload_routes())
+        .merge(circle::upload_routes())
 }
 
 /// What every page's layout needs.

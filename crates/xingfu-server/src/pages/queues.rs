@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use xingfu_core::workflow::{Role, Stage};
-use xingfu_store::rounds::{By, EntryRow, RoundRow};
+use xingfu_store::rounds::{By, EntryRow, RectificationRow, RoundRow};
 
 use super::actions::admin_of;
 use super::community::when;
@@ -448,10 +448,117 @@ pub struct TaskInput {
 }
 
 #[derive(Clone, Copy)]
-enum TaskStep {
+pub(crate) enum TaskStep {
     Submit,
     Verify,
     Reopen,
+}
+
+/// Why a rectification step did not happen.
+pub(crate) enum TaskRefusal {
+    /// The report is missing or too long: the message names the field.
+    Report(String),
+    Refused(AppError),
+}
+
+impl From<AppError> for TaskRefusal {
+    fn from(error: AppError) -> Self {
+        TaskRefusal::Refused(error)
+    }
+}
+
+impl From<xingfu_store::StoreError> for TaskRefusal {
+    fn from(error: xingfu_store::StoreError) -> Self {
+        TaskRefusal::Refused(error.into())
+    }
+}
+
+/// Moves a rectification task one step (the pages' and the API's rule): a community worker
+/// submits the report on an open or reopened task; a street or district administrator verifies
+/// or reopens a submitted one. A task moved by someone else meanwhile is a conflict.
+pub(crate) async fn move_task(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    id: &str,
+    step: TaskStep,
+    report: &str,
+    lang: Lang,
+) -> Result<RectificationRow, TaskRefusal> {
+    let task = state
+        .store
+        .rectification(id)
+        .await?
+        .filter(|task| task.round_id == round_id)
+        .ok_or(AppError::NotFound)?;
+    if !user.actor().covers(&task.community_code) {
+        return Err(AppError::Forbidden(lang.t().forbidden.into()).into());
+    }
+    let by = By {
+        actor: &user.user.username,
+        at: now_ms(),
+    };
+    let moved = match step {
+        TaskStep::Submit => {
+            if !may_submit(user, &task.community_code, &task.status) {
+                return Err(refusal(lang, user, &task.status, true).into());
+            }
+            let report = report.trim();
+            if report.is_empty() {
+                return Err(TaskRefusal::Report(
+                    lang.pick(
+                        "整改情况:请写明整改了什么、佐证材料在哪里",
+                        "Report: say what was done and where the evidence is",
+                    )
+                    .into(),
+                ));
+            }
+            if report.chars().count() > MAX_REPORT {
+                return Err(TaskRefusal::Report(
+                    lang.pick(
+                        "整改情况:不能超过 2000 字",
+                        "Report: at most 2000 characters",
+                    )
+                    .into(),
+                ));
+            }
+            state
+                .store
+                .update_rectification(&task.id, &task.status, "submitted", Some(report), None, by)
+                .await?
+        }
+        TaskStep::Verify | TaskStep::Reopen => {
+            if !may_verify(user, &task.community_code, &task.status) {
+                return Err(refusal(lang, user, &task.status, false).into());
+            }
+            let status = if matches!(step, TaskStep::Verify) {
+                "verified"
+            } else {
+                "reopened"
+            };
+            state
+                .store
+                .update_rectification(
+                    &task.id,
+                    &task.status,
+                    status,
+                    None,
+                    Some(&user.user.username),
+                    by,
+                )
+                .await?
+        }
+    };
+    moved.map_err(|_| {
+        AppError::Conflict(
+            lang.pick(
+                "该任务刚被他人处理过,请刷新后查看最新状态",
+                "someone else changed this task just now; reload to see where it stands",
+            )
+            .into(),
+        )
+        .into()
+    })
 }
 
 async fn task_step(
@@ -464,102 +571,26 @@ async fn task_step(
     step: TaskStep,
 ) -> Response {
     let lang = Lang::from_jar(&jar);
-    let result = async {
-        user.check_csrf(&input.csrf)?;
-        let task = state
-            .store
-            .rectification(&id)
-            .await?
-            .filter(|task| task.round_id == round_id)
-            .ok_or(AppError::NotFound)?;
-        if !user.actor().covers(&task.community_code) {
-            return Err(AppError::Forbidden(lang.t().forbidden.into()));
-        }
-        let by = By {
-            actor: &user.user.username,
-            at: now_ms(),
-        };
-        let moved = match step {
-            TaskStep::Submit => {
-                if !may_submit(&user, &task.community_code, &task.status) {
-                    return Err(refusal(lang, &user, &task.status, true));
-                }
-                let report = input.report.trim();
-                let problem = if report.is_empty() {
-                    Some(lang.pick(
-                        "整改情况:请写明整改了什么、佐证材料在哪里",
-                        "Report: say what was done and where the evidence is",
-                    ))
-                } else if report.chars().count() > MAX_REPORT {
-                    Some(lang.pick(
-                        "整改情况:不能超过 2000 字",
-                        "Report: at most 2000 characters",
-                    ))
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    let sent_back = SubmitError {
-                        id: task.id.clone(),
-                        report: input.report.clone(),
-                        error: problem.to_string(),
-                    };
-                    let mut response =
-                        rectifications_page(&state, &jar, &user, &round_id, None, Some(sent_back))
-                            .await?;
-                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    return Ok(Some(response));
-                }
-                state
-                    .store
-                    .update_rectification(
-                        &task.id,
-                        &task.status,
-                        "submitted",
-                        Some(report),
-                        None,
-                        by,
-                    )
-                    .await?
-            }
-            TaskStep::Verify | TaskStep::Reopen => {
-                if !may_verify(&user, &task.community_code, &task.status) {
-                    return Err(refusal(lang, &user, &task.status, false));
-                }
-                let status = if matches!(step, TaskStep::Verify) {
-                    "verified"
-                } else {
-                    "reopened"
-                };
-                state
-                    .store
-                    .update_rectification(
-                        &task.id,
-                        &task.status,
-                        status,
-                        None,
-                        Some(&user.user.username),
-                        by,
-                    )
-                    .await?
-            }
-        };
-        if moved.is_err() {
-            return Err(AppError::Conflict(
-                lang.pick(
-                    "该任务刚被他人处理过,请刷新后查看最新状态",
-                    "someone else changed this task just now; reload to see where it stands",
-                )
-                .into(),
-            ));
-        }
-        Ok(None)
+    if let Err(e) = user.check_csrf(&input.csrf) {
+        return error_page(&jar, Some(user), e);
     }
-    .await;
-    match result {
-        Ok(Some(response)) => response,
-        Ok(None) => Redirect::to(&format!("/rounds/{round_id}/rectifications")).into_response(),
-        Err(e) => error_page(&jar, Some(user), e),
+    match move_task(&state, &user, &round_id, &id, step, &input.report, lang).await {
+        Ok(_) => Redirect::to(&format!("/rounds/{round_id}/rectifications")).into_response(),
+        Err(TaskRefusal::Report(problem)) => {
+            let sent_back = SubmitError {
+                id,
+                report: input.report,
+                error: problem,
+            };
+            match rectifications_page(&state, &jar, &user, &round_id, None, Some(sent_back)).await {
+                Ok(mut response) => {
+                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    response
+                }
+                Err(e) => error_page(&jar, Some(user), e),
+            }
+        }
+        Err(TaskRefusal::Refused(e)) => error_page(&jar, Some(user), e),
     }
 }
 

@@ -1,0 +1,844 @@
+//! Resident satisfaction surveys: a round's survey settings, the resident links, the answers with
+//! their running tallies, community areas, and the server's hashing secret.
+//!
+//! Answers are written in batches ([`Store::record_survey_answers`]): one transaction takes many
+//! households' answers, decides each with the core's one-answer-per-household rule
+//! ([`xingfu_core::survey::household::admit`]) and adds the accepted ones' counters to the
+//! community's tally rows, so the tally always equals a recount of the answers. Nothing in a batch
+//! is acknowledged before the transaction commits.
+//!
+//! Several app servers may write at once (PostgreSQL): an answer is inserted with
+//! `ON CONFLICT DO NOTHING`, which waits for a concurrent insert of the same household or client
+//! token to commit and then skips; only then is the existing row read to decide between "the same
+//! form again" and "this household has answered".
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use xingfu_core::survey::household::{Admission, Recorded as Earlier, Refusal, admit};
+use xingfu_core::workflow::Stage;
+
+use crate::audit::{AuditEvent, append};
+use crate::rounds::By;
+use crate::{Result, Store, code_range};
+
+/// Answers per INSERT: 15 parameters each, well under both databases' limits.
+const ANSWER_ROWS: usize = 100;
+/// Tally rows per upsert.
+const TALLY_ROWS: usize = 200;
+/// The name of the secret households and network addresses are hashed with.
+pub const SURVEY_SECRET: &str = "survey_hmac";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveySettingsRow {
+    pub round_id: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: String,
+    /// The questionnaire file as loaded: answers are always read against this exact text.
+    #[serde(skip)]
+    pub questionnaire_body: String,
+    /// Respondents each community needs before its survey clauses are scored from the survey.
+    pub quota: i64,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSurveySettings<'a> {
+    pub round_id: &'a str,
+    pub questionnaire_id: &'a str,
+    pub questionnaire_version: &'a str,
+    pub questionnaire_body: &'a str,
+    pub quota: i64,
+}
+
+/// What saving a round's survey settings did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsSaved {
+    Saved(SurveySettingsRow),
+    /// The round already has answers to another questionnaire version: tallies are per version,
+    /// so the questionnaire stays (the quota may still change).
+    QuestionnaireLocked {
+        answers: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyLinkRow {
+    pub token: String,
+    pub round_id: String,
+    pub community_code: String,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// One household's answers, ready to store. The hashes are made by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSurveyAnswer {
+    pub id: String,
+    pub round_id: String,
+    pub community_code: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: String,
+    /// HMAC of the normalised household identifier (hex).
+    pub household: String,
+    pub client_token: String,
+    /// A [`xingfu_core::survey::Channel`] key.
+    pub channel: String,
+    pub entered_by: Option<String>,
+    /// HMAC of the sender's network address (hex).
+    pub source: Option<String>,
+    /// (latitude, longitude) in millionths of a degree, WGS-84.
+    pub location_e6: Option<(i64, i64)>,
+    pub pattern: String,
+    /// JSON of the answers.
+    pub answers: String,
+    /// Counter names this answer adds one to ([`xingfu_core::survey::CounterKey`] text).
+    pub increments: Vec<String>,
+    pub at: i64,
+}
+
+/// What became of one answer in a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RecordOutcome {
+    /// Stored and counted.
+    Accepted,
+    /// The same form was stored before: nothing new is stored or counted.
+    AlreadyRecorded,
+    Refused {
+        reason: Refusal,
+    },
+    /// The community's result is computed (or further on): its survey takes no more answers.
+    Closed {
+        stage: Stage,
+    },
+}
+
+/// Stored answers as the fraud signals read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyAnswerMeta {
+    pub id: String,
+    pub community_code: String,
+    pub at: i64,
+    pub channel: String,
+    pub source: Option<String>,
+    pub location_e6: Option<(i64, i64)>,
+    pub pattern: String,
+}
+
+/// A stored answer in full (for recounts and exports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyAnswerRow {
+    pub id: String,
+    pub community_code: String,
+    pub questionnaire_id: String,
+    pub questionnaire_version: String,
+    pub household: String,
+    pub client_token: String,
+    pub channel: String,
+    pub entered_by: Option<String>,
+    pub answers: String,
+    pub at: i64,
+}
+
+/// May a community's survey still take answers, given its entry's stage? Until its result is
+/// computed: a survey that changed after the computation would no longer agree with the stored
+/// result. A community that has not declared (no entry) may be surveyed.
+pub fn stage_takes_answers(stage: Stage) -> bool {
+    matches!(stage, Stage::Declared | Stage::Refused | Stage::Scoring)
+}
+
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=columns)
+                .map(|c| format!("${}", r * columns + c))
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by";
+
+fn settings_row(row: &AnyRow) -> Result<SurveySettingsRow> {
+    Ok(SurveySettingsRow {
+        round_id: row.try_get("round_id")?,
+        questionnaire_id: row.try_get("questionnaire_id")?,
+        questionnaire_version: row.try_get("questionnaire_version")?,
+        questionnaire_body: row.try_get("questionnaire_body")?,
+        quota: row.try_get("quota")?,
+        updated_at: row.try_get("updated_at")?,
+        updated_by: row.try_get("updated_by")?,
+    })
+}
+
+const LINK_COLUMNS: &str = "token, round_id, community_code, created_at, created_by";
+
+fn link_row(row: &AnyRow) -> Result<SurveyLinkRow> {
+    Ok(SurveyLinkRow {
+        token: row.try_get("token")?,
+        round_id: row.try_get("round_id")?,
+        community_code: row.try_get("community_code")?,
+        created_at: row.try_get("created_at")?,
+        created_by: row.try_get("created_by")?,
+    })
+}
+
+fn as_recorded(pair: &(String, String)) -> Earlier<'_> {
+    Earlier {
+        household: &pair.0,
+        client_token: &pair.1,
+    }
+}
+
+fn location(lat: Option<i64>, lon: Option<i64>) -> Option<(i64, i64)> {
+    lat.zip(lon)
+}
+
+const ANSWER_COLUMNS: &str = "id, round_id, community_code, questionnaire_id, questionnaire_version, household, client_token, channel, entered_by, source, lat_e6, lon_e6, pattern, answers, at";
+
+/// Binds one answer's 15 columns, in [`ANSWER_COLUMNS`] order.
+fn bind_answer<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    a: &'q NewSurveyAnswer,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(&a.id)
+        .bind(&a.round_id)
+        .bind(&a.community_code)
+        .bind(&a.questionnaire_id)
+        .bind(&a.questionnaire_version)
+        .bind(&a.household)
+        .bind(&a.client_token)
+        .bind(&a.channel)
+        .bind(a.entered_by.as_deref())
+        .bind(a.source.as_deref())
+        .bind(a.location_e6.map(|(lat, _)| lat))
+        .bind(a.location_e6.map(|(_, lon)| lon))
+        .bind(&a.pattern)
+        .bind(&a.answers)
+        .bind(a.at)
+}
+
+/// Stages of the entries of `communities` in `round`; communities without an entry are absent.
+async fn entry_stages(
+    conn: &mut AnyConnection,
+    round: &str,
+    communities: &[&str],
+) -> Result<HashMap<String, Stage>> {
+    let mut stages = HashMap::new();
+    for chunk in communities.chunks(500) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT community_code, stage FROM entries WHERE round_id = $1 AND community_code IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(round);
+        for community in chunk {
+            query = query.bind(*community);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let code: String = row.try_get("community_code")?;
+            let stage: String = row.try_get("stage")?;
+            if let Some(stage) = Stage::parse(&stage) {
+                stages.insert(code, stage);
+            }
+        }
+    }
+    Ok(stages)
+}
+
+/// The earlier answer of the round under this client token, and under this household.
+async fn earlier(
+    conn: &mut AnyConnection,
+    answer: &NewSurveyAnswer,
+) -> Result<(Option<(String, String)>, Option<(String, String)>)> {
+    let pair = |row: AnyRow| -> Result<(String, String)> {
+        Ok((row.try_get("household")?, row.try_get("client_token")?))
+    };
+    let by_token = sqlx::query(
+        "SELECT household, client_token FROM survey_answers WHERE round_id = $1 AND client_token = $2",
+    )
+    .bind(&answer.round_id)
+    .bind(&answer.client_token)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(pair)
+    .transpose()?;
+    let by_household = sqlx::query(
+        "SELECT household, client_token FROM survey_answers WHERE round_id = $1 AND household = $2",
+    )
+    .bind(&answer.round_id)
+    .bind(&answer.household)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(pair)
+    .transpose()?;
+    Ok((by_token, by_household))
+}
+
+/// Adds counts to tally rows, in key order (so concurrent writers take row locks in one order).
+async fn add_to_tallies(
+    conn: &mut AnyConnection,
+    counts: &BTreeMap<(String, String, String), i64>,
+) -> Result<()> {
+    let rows: Vec<(&(String, String, String), &i64)> = counts.iter().collect();
+    for chunk in rows.chunks(TALLY_ROWS) {
+        let sql = format!(
+            "INSERT INTO survey_tallies (round_id, community_code, counter, count) VALUES {}
+             ON CONFLICT (round_id, community_code, counter)
+             DO UPDATE SET count = survey_tallies.count + excluded.count",
+            placeholders(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for ((round, community, counter), count) in chunk {
+            query = query
+                .bind(round)
+                .bind(community)
+                .bind(counter)
+                .bind(**count);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Records a batch inside the caller's transaction; see [`Store::record_survey_answers`].
+async fn record_in(
+    conn: &mut AnyConnection,
+    batch: &[NewSurveyAnswer],
+) -> Result<Vec<RecordOutcome>> {
+    let mut outcomes: Vec<Option<RecordOutcome>> = vec![None; batch.len()];
+
+    // Communities whose result is computed take no more answers.
+    let mut by_round: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for answer in batch {
+        let communities = by_round.entry(&answer.round_id).or_default();
+        if !communities.contains(&answer.community_code.as_str()) {
+            communities.push(&answer.community_code);
+        }
+    }
+    let mut closed: HashMap<(String, String), Stage> = HashMap::new();
+    for (round, communities) in &by_round {
+        for (community, stage) in entry_stages(conn, round, communities).await? {
+            if !stage_takes_answers(stage) {
+                closed.insert((round.to_string(), community), stage);
+            }
+        }
+    }
+    let mut open: Vec<usize> = Vec::with_capacity(batch.len());
+    for (index, answer) in batch.iter().enumerate() {
+        match closed.get(&(answer.round_id.clone(), answer.community_code.clone())) {
+            Some(stage) => outcomes[index] = Some(RecordOutcome::Closed { stage: *stage }),
+            None => open.push(index),
+        }
+    }
+    // One order for every writer, so two servers inserting the same tokens wait rather than
+    // deadlock.
+    open.sort_by(|a, b| batch[*a].client_token.cmp(&batch[*b].client_token));
+
+    let mut inserted: HashSet<(String, String)> = HashSet::new();
+    for chunk in open.chunks(ANSWER_ROWS) {
+        let sql = format!(
+            "INSERT INTO survey_answers ({ANSWER_COLUMNS}) VALUES {}
+             ON CONFLICT DO NOTHING RETURNING round_id, client_token",
+            placeholders(chunk.len(), 15)
+        );
+        let mut query = sqlx::query(&sql);
+        for index in chunk {
+            query = bind_answer(query, &batch[*index]);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            inserted.insert((row.try_get("round_id")?, row.try_get("client_token")?));
+        }
+    }
+
+    let mut counts: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    for index in open {
+        let answer = &batch[index];
+        // Several answers of a batch may carry one client token (a double tap): the insert kept
+        // the first, and only that one is counted.
+        let first = inserted.remove(&(answer.round_id.clone(), answer.client_token.clone()));
+        let outcome = if first {
+            for counter in &answer.increments {
+                *counts
+                    .entry((
+                        answer.round_id.clone(),
+                        answer.community_code.clone(),
+                        counter.clone(),
+                    ))
+                    .or_insert(0) += 1;
+            }
+            RecordOutcome::Accepted
+        } else {
+            let (by_token, by_household) = earlier(conn, answer).await?;
+            match admit(
+                &answer.household,
+                by_token.as_ref().map(as_recorded),
+                by_household.as_ref().map(as_recorded),
+            ) {
+                Admission::AlreadyRecorded => RecordOutcome::AlreadyRecorded,
+                Admission::Refuse(reason) => RecordOutcome::Refused { reason },
+                // The insert skipped it, so a row conflicting with it exists.
+                Admission::Accept => {
+                    return Err(sqlx::Error::Protocol(format!(
+                        "survey answer {} was neither inserted nor in conflict",
+                        answer.client_token
+                    ))
+                    .into());
+                }
+            }
+        };
+        outcomes[index] = Some(outcome);
+    }
+    add_to_tallies(conn, &counts).await?;
+    Ok(outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or(RecordOutcome::AlreadyRecorded))
+        .collect())
+}
+
+impl Store {
+    /// The secret named `name` (hex), made on first use. Kept in the database so every server on
+    /// it hashes alike; never shown.
+    pub async fn server_secret(&self, name: &str, now: i64) -> Result<String> {
+        if let Some(row) = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?
+        {
+            return Ok(row.try_get("value")?);
+        }
+        let bytes: [u8; 32] = rand::random();
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(hex::encode(bytes))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        // Another server may have made it first: its value is the one.
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("value")?)
+    }
+
+    pub async fn survey_settings(&self, round_id: &str) -> Result<Option<SurveySettingsRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"
+        ))
+        .bind(round_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(settings_row).transpose()
+    }
+
+    /// Sets a round's questionnaire and quota, with an audit row. The questionnaire cannot change
+    /// once the round has answers to another version.
+    pub async fn set_survey_settings(
+        &self,
+        new: &NewSurveySettings<'_>,
+        by: By<'_>,
+    ) -> Result<SettingsSaved> {
+        let mut tx = self.write_tx().await?;
+        let before = sqlx::query(&format!(
+            "SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"
+        ))
+        .bind(new.round_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(settings_row)
+        .transpose()?;
+        let changes_questionnaire = before.as_ref().is_some_and(|b| {
+            b.questionnaire_id != new.questionnaire_id
+                || b.questionnaire_version != new.questionnaire_version
+        });
+        if changes_questionnaire {
+            let answers: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM survey_answers WHERE round_id = $1")
+                    .bind(new.round_id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("n")?;
+            if answers > 0 {
+                return Ok(SettingsSaved::QuestionnaireLocked { answers });
+            }
+        }
+        sqlx::query(&format!(
+            "INSERT INTO survey_settings ({SETTINGS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (round_id) DO UPDATE SET questionnaire_id = excluded.questionnaire_id,
+                questionnaire_version = excluded.questionnaire_version,
+                questionnaire_body = excluded.questionnaire_body, quota = excluded.quota,
+                updated_at = excluded.updated_at, updated_by = excluded.updated_by"
+        ))
+        .bind(new.round_id)
+        .bind(new.questionnaire_id)
+        .bind(new.questionnaire_version)
+        .bind(new.questionnaire_body)
+        .bind(new.quota)
+        .bind(by.at)
+        .bind(by.actor)
+        .execute(&mut *tx)
+        .await?;
+        let saved = SurveySettingsRow {
+            round_id: new.round_id.to_string(),
+            questionnaire_id: new.questionnaire_id.to_string(),
+            questionnaire_version: new.questionnaire_version.to_string(),
+            questionnaire_body: new.questionnaire_body.to_string(),
+            quota: new.quota,
+            updated_at: by.at,
+            updated_by: by.actor.to_string(),
+        };
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: by.at,
+                actor: by.actor,
+                round_id: Some(new.round_id),
+                action: "survey_settings",
+                before: before.map(|b| serde_json::to_string(&b).unwrap_or_default()),
+                after: Some(serde_json::to_string(&saved).unwrap_or_default()),
+                ..AuditEvent::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SettingsSaved::Saved(saved))
+    }
+
+    /// The community's resident link in the round, making it (with an audit row) if there is
+    /// none; `token` is used only when a new link is made.
+    pub async fn create_survey_link(
+        &self,
+        round_id: &str,
+        community: &str,
+        token: &str,
+        by: By<'_>,
+    ) -> Result<SurveyLinkRow> {
+        if let Some(link) = self.survey_link_for(round_id, community).await? {
+            return Ok(link);
+        }
+        let mut tx = self.write_tx().await?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO survey_links ({LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (round_id, community_code) DO NOTHING"
+        ))
+        .bind(token)
+        .bind(round_id)
+        .bind(community)
+        .bind(by.at)
+        .bind(by.actor)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            append(
+                &mut tx,
+                self.backend(),
+                &AuditEvent {
+                    at: by.at,
+                    actor: by.actor,
+                    round_id: Some(round_id),
+                    community_code: Some(community),
+                    action: "survey_link",
+                    after: Some(serde_json::json!({ "token": token }).to_string()),
+                    ..AuditEvent::default()
+                },
+            )
+            .await?;
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM survey_links WHERE round_id = $1 AND community_code = $2"
+        ))
+        .bind(round_id)
+        .bind(community)
+        .fetch_one(&mut *tx)
+        .await?;
+        let link = link_row(&row)?;
+        tx.commit().await?;
+        Ok(link)
+    }
+
+    pub async fn survey_link(&self, token: &str) -> Result<Option<SurveyLinkRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM survey_links WHERE token = $1"
+        ))
+        .bind(token)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(link_row).transpose()
+    }
+
+    pub async fn survey_link_for(
+        &self,
+        round_id: &str,
+        community: &str,
+    ) -> Result<Option<SurveyLinkRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {LINK_COLUMNS} FROM survey_links WHERE round_id = $1 AND community_code = $2"
+        ))
+        .bind(round_id)
+        .bind(community)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(link_row).transpose()
+    }
+
+    /// Records a batch of answers in ONE transaction and returns what became of each, in batch
+    /// order. Accepted answers are stored and their counters added to their community's tally in
+    /// the same transaction; nothing is visible, and nothing should be acknowledged, before this
+    /// returns `Ok`.
+    pub async fn record_survey_answers(
+        &self,
+        batch: &[NewSurveyAnswer],
+    ) -> Result<Vec<RecordOutcome>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.write_tx().await?;
+        let outcomes = record_in(&mut tx, batch).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// One answer in its own transaction with no checks and no tally: the database's raw insert
+    /// rate into the same table, the ceiling the ingest benchmark compares with.
+    pub async fn insert_survey_answer_raw(&self, answer: &NewSurveyAnswer) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let sql = format!(
+            "INSERT INTO survey_answers ({ANSWER_COLUMNS}) VALUES {}",
+            placeholders(1, 15)
+        );
+        bind_answer(sqlx::query(&sql), answer)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Loads many answers and their counters at once (benchmarks, imports): plain inserts in one
+    /// transaction, no admission checks; the caller guarantees households and tokens are new.
+    pub async fn bulk_survey_answers(&self, answers: &[NewSurveyAnswer]) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        for chunk in answers.chunks(ANSWER_ROWS) {
+            let sql = format!(
+                "INSERT INTO survey_answers ({ANSWER_COLUMNS}) VALUES {}",
+                placeholders(chunk.len(), 15)
+            );
+            let mut query = sqlx::query(&sql);
+            for answer in chunk {
+                query = bind_answer(query, answer);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let mut counts: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        for answer in answers {
+            for counter in &answer.increments {
+                *counts
+                    .entry((
+                        answer.round_id.clone(),
+                        answer.community_code.clone(),
+                        counter.clone(),
+                    ))
+                    .or_insert(0) += 1;
+            }
+        }
+        add_to_tallies(&mut tx, &counts).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The summed counters of every community under `prefix` (a community, street, district …
+    /// code prefix) in the round: a primary-key range, however many answers there are.
+    pub async fn survey_tally(&self, round_id: &str, prefix: &str) -> Result<Vec<(String, i64)>> {
+        let (low, high) = code_range(prefix);
+        let rows = sqlx::query(
+            "SELECT counter, CAST(SUM(count) AS BIGINT) AS n FROM survey_tallies
+             WHERE round_id = $1 AND community_code BETWEEN $2 AND $3
+             GROUP BY counter ORDER BY counter",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("counter")?, row.try_get("n")?)))
+            .collect()
+    }
+
+    /// Every community's counters under `prefix`: (community, counter, count), by community.
+    pub async fn survey_tallies_by_community(
+        &self,
+        round_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<(String, String, i64)>> {
+        let (low, high) = code_range(prefix);
+        let rows = sqlx::query(
+            "SELECT community_code, counter, count FROM survey_tallies
+             WHERE round_id = $1 AND community_code BETWEEN $2 AND $3
+             ORDER BY community_code, counter",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("community_code")?,
+                    row.try_get("counter")?,
+                    row.try_get("count")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// How many answers the round holds under `prefix`.
+    pub async fn count_survey_answers(&self, round_id: &str, prefix: &str) -> Result<i64> {
+        let (low, high) = code_range(prefix);
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM survey_answers
+             WHERE round_id = $1 AND community_code BETWEEN $2 AND $3",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// What the fraud signals read about the answers under `prefix`, at most `limit` of them
+    /// (oldest first); `None` when there are more than `limit`.
+    pub async fn survey_answer_metas(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Option<Vec<SurveyAnswerMeta>>> {
+        let (low, high) = code_range(prefix);
+        let rows = sqlx::query(
+            "SELECT id, community_code, at, channel, source, lat_e6, lon_e6, pattern
+             FROM survey_answers WHERE round_id = $1 AND community_code BETWEEN $2 AND $3
+             ORDER BY community_code, at, id LIMIT $4",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .bind(limit.saturating_add(1))
+        .fetch_all(self.pool())
+        .await?;
+        if rows.len() as i64 > limit {
+            return Ok(None);
+        }
+        rows.iter()
+            .map(|row| {
+                Ok(SurveyAnswerMeta {
+                    id: row.try_get("id")?,
+                    community_code: row.try_get("community_code")?,
+                    at: row.try_get("at")?,
+                    channel: row.try_get("channel")?,
+                    source: row.try_get("source")?,
+                    location_e6: location(row.try_get("lat_e6")?, row.try_get("lon_e6")?),
+                    pattern: row.try_get("pattern")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// A community's answers in full, oldest first (recounts, exports).
+    pub async fn survey_answers_of(
+        &self,
+        round_id: &str,
+        community: &str,
+    ) -> Result<Vec<SurveyAnswerRow>> {
+        let rows = sqlx::query(
+            "SELECT id, community_code, questionnaire_id, questionnaire_version, household,
+                    client_token, channel, entered_by, answers, at
+             FROM survey_answers WHERE round_id = $1 AND community_code = $2 ORDER BY at, id",
+        )
+        .bind(round_id)
+        .bind(community)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(SurveyAnswerRow {
+                    id: row.try_get("id")?,
+                    community_code: row.try_get("community_code")?,
+                    questionnaire_id: row.try_get("questionnaire_id")?,
+                    questionnaire_version: row.try_get("questionnaire_version")?,
+                    household: row.try_get("household")?,
+                    client_token: row.try_get("client_token")?,
+                    channel: row.try_get("channel")?,
+                    entered_by: row.try_get("entered_by")?,
+                    answers: row.try_get("answers")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A community's area for the outside-the-community signal (JSON), if one was set.
+    pub async fn survey_area(&self, community: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT area FROM survey_areas WHERE community_code = $1")
+            .bind(community)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get("area")).transpose()?)
+    }
+
+    /// Sets a community's area (JSON), with an audit row.
+    pub async fn set_survey_area(&self, community: &str, area: &str, by: By<'_>) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let before: Option<String> =
+            sqlx::query("SELECT area FROM survey_areas WHERE community_code = $1")
+                .bind(community)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("area"))
+                .transpose()?;
+        sqlx::query(
+            "INSERT INTO survey_areas (community_code, area, updated_at, updated_by)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (community_code) DO UPDATE SET area = excluded.area,
+                updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        )
+        .bind(community)
+        .bind(area)
+        .bind(by.at)
+        .bind(by.actor)
+        .execute(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.backend(),
+            &AuditEvent {
+                at: by.at,
+                actor: by.actor,
+                community_code: Some(community),
+                action: "survey_area",
+                before,
+                after: Some(area.to_string()),
+                ..AuditEvent::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
