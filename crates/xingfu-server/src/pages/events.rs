@@ -3,9 +3,9 @@
 //! viewer may press, and the photos themselves.
 //!
 //! Who reports: a signed-in account (a resident, a grid member on patrol, any staff) at
-//! `/communities/{code}/report`; anonymous reports come only through Open311, where the
-//! reporting system vouches for the reporter. Signing in is what lets a resident confirm or
-//! reopen their report later.
+//! `/communities/{code}/report`; there is no anonymous form. Signing in is what lets a
+//! resident confirm or reopen their report later, and keeps the form free of spam. (Open311
+//! reports are made by the account whose token is the `api_key`.)
 //!
 //! Where: the phone's position (filled in by an optional script, or typed, in WGS-84, GCJ-02
 //! or BD-09), or, without any of that, a building chosen from the community's grids.
