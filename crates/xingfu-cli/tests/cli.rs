@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use calamine::{Data, Reader, open_workbook_auto};
 use serde_json::Value;
+use xingfu_formats::crafted_sheets::{far_cell_xlsx, inflating_xlsx, many_rows_xlsx};
+use xingfu_formats::sheet::ROUND_SHEET_LIMITS;
 
 const SHIPPED: [&str; 5] = [
     "lucheng-2012",
@@ -1074,4 +1076,76 @@ fn bench_rate_runs_and_prints_medians() {
     for part in ["read files", "parse", "core", "total"] {
         assert!(text.contains(part), "{part} missing:\n{text}");
     }
+}
+
+/// Small round sheets that declare or inflate to huge ones are refused before they are
+/// allocated, naming the limit and the cell; .ods and .xls are refused naming what is read.
+#[test]
+fn a_round_sheet_past_the_reader_limits_is_refused_naming_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = ROUND_SHEET_LIMITS.part_bytes + 1;
+    let cases = [
+        (
+            "far.xlsx",
+            far_cell_xlsx("Sheet1", &["code", "name"]),
+            "第 1048576 行超出上限 25000 行\u{ff08}单元格 XFD1048576\u{ff09}",
+            "row 1048576 is past the limit of 25000 rows (cell XFD1048576)",
+        ),
+        (
+            "rows.xlsx",
+            many_rows_xlsx("Sheet1", 500_000),
+            "第 25001 行超出上限 25000 行\u{ff08}单元格 A25001\u{ff09}",
+            "row 25001 is past the limit of 25000 rows (cell A25001)",
+        ),
+        (
+            "bomb.xlsx",
+            inflating_xlsx("Sheet1", bomb, 1_000),
+            "文件中的部件 xl/media/padding.bin 解压后超过 128 MB 的上限",
+            "the part xl/media/padding.bin inflates to more than the 128 MiB limit",
+        ),
+        (
+            "round.ods",
+            b"PK\x03\x04".to_vec(),
+            "不读取 .ods 文件",
+            "accepted are a directory, .csv, .xlsx, .xlsm, .toml and .json",
+        ),
+    ];
+    for (name, bytes, zh, en) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let path = path.display().to_string();
+        let out = xingfu(&["rate", "-s", "lucheng-2012", "-i", &path]);
+        expect_code(&out, 2);
+        assert!(stdout(&out).is_empty(), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(zh), "{name}: {err}");
+        assert!(err.len() < 1024, "{name}: {err}");
+        let out = xingfu(&["--lang", "en", "rate", "-s", "lucheng-2012", "-i", &path]);
+        expect_code(&out, 2);
+        assert!(stderr(&out).contains(en), "{name}: {}", stderr(&out));
+    }
+}
+
+/// A sheet with a problem on each of 300 rows: the first 200 listed, the rest counted, in the
+/// table and in the JSON.
+#[test]
+fn rate_lists_the_first_input_problems_and_counts_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("社区编码,社区名称\n");
+    for i in 0..300 {
+        text.push_str(&format!(",社区{i}\n"));
+    }
+    let csv = write(dir.path(), "round.csv", &text);
+    let out = xingfu(&["rate", "-s", "lucheng-2012", "-i", &csv]);
+    expect_code(&out, 1);
+    let table = stdout(&out);
+    assert!(table.contains("无法读取的输入 (300)"), "{table}");
+    assert_eq!(table.matches("社区编码为空").count(), 200);
+    assert!(table.contains("还有 100 个问题未列出"), "{table}");
+
+    let out = xingfu(&["rate", "-s", "lucheng-2012", "-i", &csv, "--format", "json"]);
+    expect_code(&out, 1);
+    let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["input_problems"].as_array().unwrap().len(), 200);
+    assert_eq!(json["input_problems_unlisted"], 100);
 }

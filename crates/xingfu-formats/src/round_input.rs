@@ -6,28 +6,31 @@
 //! `区县|district`, `上年星级|previous_star`, then one column per clause id. An empty cell is
 //! "not assessed"; for a veto item the cell says whether the veto applies (是 / 否).
 
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::Data;
 use serde_json::Value;
 use xingfu_core::Standard;
 use xingfu_core::round::{Entry, Unit};
 use xingfu_core::scoring::Assessment;
 
 use crate::assessment_file::{load_assessment, read_answer, yes_no};
-use crate::problem::FileProblem;
+use crate::problem::{FileProblem, Problems};
+use crate::sheet::{ROUND_SHEET_LIMITS, read_xlsx};
 
 /// Entries read, and problems with entries that could not be read (those are left out).
 #[derive(Debug, Default)]
 pub struct RoundInput {
     pub entries: Vec<Entry>,
-    pub problems: Vec<FileProblem>,
+    pub problems: Problems,
 }
 
 /// A fatal problem: the input as a whole cannot be read.
 pub type Fatal = Vec<FileProblem>;
 
-/// Reads a directory, a .csv or an .xlsx/.xls/.ods file.
+/// Reads a directory, a .csv or an .xlsx/.xlsm file, within [`ROUND_SHEET_LIMITS`].
 pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal> {
     let shown = path.display().to_string();
     if path.is_dir() {
@@ -40,7 +43,7 @@ pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal>
         .unwrap_or_default();
     match extension.as_str() {
         "csv" => {
-            let text = std::fs::read(path).map_err(|e| io_problem(&shown, &e))?;
+            let text = read_bounded(path)?;
             let text = String::from_utf8(text).map_err(|_| {
                 vec![FileProblem::new(
                     &shown,
@@ -52,7 +55,19 @@ pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal>
             })?;
             read_csv(&shown, &text, standard)
         }
-        "xlsx" | "xls" | "xlsm" | "ods" => read_sheet(path, standard),
+        "xlsx" | "xlsm" => read_sheet(path, standard),
+        // Their readers load the whole sheet at its declared size: not for files from outside.
+        "xls" | "xlsb" | "ods" => Err(vec![FileProblem::new(
+            &shown,
+            None,
+            None,
+            format!(
+                "不读取 .{extension} 文件\u{ff1a}请在 Excel 或 WPS 中另存为 Excel 工作簿\u{ff08}.xlsx\u{ff09}或“CSV UTF-8”\u{ff1b}可读取的是目录、.csv、.xlsx、.xlsm、.toml、.json"
+            ),
+            format!(
+                ".{extension} files are not read: save it as an Excel workbook (.xlsx) or as \"CSV UTF-8\"; accepted are a directory, .csv, .xlsx, .xlsm, .toml and .json"
+            ),
+        )]),
         "toml" | "json" => {
             let text = std::fs::read_to_string(path).map_err(|e| io_problem(&shown, &e))?;
             let mut input = RoundInput::default();
@@ -70,6 +85,21 @@ pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal>
             "unsupported input: give a directory, a .csv or an .xlsx file".into(),
         )]),
     }
+}
+
+/// A sheet file's bytes, refused unread when over [`ROUND_SHEET_LIMITS`]' file size.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, Fatal> {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| io_problem(&shown, &e))?;
+    let limit = ROUND_SHEET_LIMITS.file_bytes;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_problem(&shown, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(ROUND_SHEET_LIMITS.file_too_big(&shown));
+    }
+    Ok(bytes)
 }
 
 fn io_problem(file: &str, error: &std::io::Error) -> Vec<FileProblem> {
@@ -114,7 +144,7 @@ fn read_directory(dir: &Path, standard: &Standard) -> Result<RoundInput, Fatal> 
     let mut input = RoundInput::default();
     for part in parts {
         input.entries.extend(part.entries);
-        input.problems.extend(part.problems);
+        input.problems.append(part.problems);
     }
     if input.entries.is_empty() && input.problems.is_empty() {
         return Err(vec![FileProblem::new(
@@ -170,15 +200,20 @@ fn column_of(header: &str, standard: &Standard) -> Option<Column> {
     })
 }
 
+/// One row of a sheet: its 1-based line and its non-empty cells by 0-based column.
+struct Row {
+    line: usize,
+    cells: Vec<(usize, String)>,
+}
+
 /// Reads rows of text cells (the first row is the header) into entries.
-fn read_rows(
-    file: &str,
-    rows: Vec<Vec<String>>,
-    standard: &Standard,
-    first_line: usize,
-) -> Result<RoundInput, Fatal> {
+fn read_rows(file: &str, rows: Vec<Row>, standard: &Standard) -> Result<RoundInput, Fatal> {
     let mut rows = rows.into_iter();
-    let Some(header) = rows.next() else {
+    let Some(Row {
+        line: first_line,
+        cells: header,
+    }) = rows.next()
+    else {
         return Err(vec![FileProblem::new(
             file,
             None,
@@ -187,15 +222,16 @@ fn read_rows(
             "the sheet is empty".into(),
         )]);
     };
-    let mut columns = Vec::with_capacity(header.len());
+    let mut columns: BTreeMap<usize, Column> = BTreeMap::new();
     let mut fatal = Vec::new();
-    for (index, name) in header.iter().enumerate() {
+    for (index, name) in &header {
         if name.trim().is_empty() {
-            columns.push(None);
             continue;
         }
         match column_of(name, standard) {
-            Some(column) => columns.push(Some(column)),
+            Some(column) => {
+                columns.insert(*index, column);
+            }
             None => {
                 fatal.push(FileProblem::new(
                     file,
@@ -212,11 +248,10 @@ fn read_rows(
                         standard.id
                     ),
                 ));
-                columns.push(None);
             }
         }
     }
-    if !columns.iter().any(|c| matches!(c, Some(Column::Code))) {
+    if !columns.values().any(|c| matches!(c, Column::Code)) {
         fatal.push(FileProblem::new(
             file,
             Some(first_line),
@@ -229,9 +264,8 @@ fn read_rows(
         return Err(fatal);
     }
     let mut input = RoundInput::default();
-    for (row_index, row) in rows.enumerate() {
-        let line = first_line + row_index + 1;
-        if row.iter().all(|c| c.trim().is_empty()) {
+    for Row { line, cells } in rows {
+        if cells.iter().all(|(_, c)| c.trim().is_empty()) {
             continue;
         }
         let mut problems = Vec::new();
@@ -245,9 +279,11 @@ fn read_rows(
         };
         let (mut street_code, mut street_name, mut district_code, mut district_name) =
             (None, None, None, None);
-        for (cell, column) in row.iter().zip(&columns) {
+        for (index, cell) in &cells {
             let cell = cell.trim();
-            let Some(column) = column else { continue };
+            let Some(column) = columns.get(index) else {
+                continue;
+            };
             let text = (!cell.is_empty()).then(|| cell.to_string());
             match column {
                 Column::Code => entry.code = cell.to_string(),
@@ -344,6 +380,7 @@ pub fn read_csv(file: &str, text: &str, standard: &Standard) -> Result<RoundInpu
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    let mut cells = 0;
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             vec![FileProblem::new(
@@ -354,33 +391,42 @@ pub fn read_csv(file: &str, text: &str, standard: &Standard) -> Result<RoundInpu
                 format!("malformed CSV: {e}"),
             )]
         })?;
-        rows.push(record.iter().map(str::to_string).collect());
+        let mut row = Vec::new();
+        for (column, text) in record.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            ROUND_SHEET_LIMITS.check_cell(file, at(index), at(column), cells)?;
+            cells += 1;
+            row.push((column, text.to_string()));
+        }
+        rows.push(Row {
+            line: index + 1,
+            cells: row,
+        });
     }
-    read_rows(file, rows, standard, 1)
+    read_rows(file, rows, standard)
 }
 
 fn read_sheet(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal> {
     let shown = path.display().to_string();
-    let cannot = |e: &dyn std::fmt::Display| {
-        vec![FileProblem::new(
-            &shown,
-            None,
-            None,
-            format!("无法读取电子表格:{e}"),
-            format!("cannot read the spreadsheet: {e}"),
-        )]
-    };
-    let mut workbook = open_workbook_auto(path).map_err(|e| cannot(&e))?;
-    let Some(sheet) = workbook.sheet_names().first().cloned() else {
-        return Err(cannot(&"no sheets"));
-    };
-    let range = workbook.worksheet_range(&sheet).map_err(|e| cannot(&e))?;
-    let first_line = range.start().map(|(row, _)| row as usize + 1).unwrap_or(1);
-    let rows = range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect();
-    read_rows(&format!("{shown} [{sheet}]"), rows, standard, first_line)
+    let bytes = read_bounded(path)?;
+    let sheet = read_xlsx(&shown, &bytes, &ROUND_SHEET_LIMITS, |_| None, false)?;
+    let mut rows: Vec<Row> = Vec::new();
+    for ((row, column), data) in sheet.cells {
+        let line = row as usize + 1;
+        if rows.last().is_none_or(|last| last.line != line) {
+            rows.push(Row {
+                line,
+                cells: Vec::new(),
+            });
+        }
+        if let Some(last) = rows.last_mut() {
+            last.cells.push((column as usize, cell_text(&data)));
+        }
+    }
+    read_rows(&format!("{shown} [{}]", sheet.name), rows, standard)
 }
 
 fn cell_text(cell: &Data) -> String {

@@ -22,9 +22,7 @@
 //! held the merged value.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Cursor;
-
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::Data;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
@@ -36,6 +34,7 @@ use xingfu_core::validate::{Location, validate};
 
 use crate::assessment_file::yes_no;
 use crate::problem::FileProblem;
+use crate::sheet::{CLAUSE_TABLE_LIMITS, read_xlsx};
 
 /// Name of the clause sheet, in Chinese and in English.
 pub const CLAUSE_SHEET: (&str, &str) = ("条款", "Clauses");
@@ -521,60 +520,29 @@ pub fn clauses_from_xlsx(
     bytes: &[u8],
     base: &Standard,
 ) -> Result<Standard, Vec<FileProblem>> {
-    let fatal = |zh: String, en: String| vec![FileProblem::new(file, None, None, zh, en)];
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
-        fatal(
-            format!("无法读取 Excel 文件(需要 .xlsx):{e}"),
-            format!("cannot read the Excel file (an .xlsx is needed): {e}"),
-        )
-    })?;
-    let names = workbook.sheet_names();
-    let Some(sheet) = names
+    let sheet = read_xlsx(
+        file,
+        bytes,
+        &CLAUSE_TABLE_LIMITS,
+        |names| {
+            names
+                .iter()
+                .find(|n| {
+                    let n = n.trim();
+                    n == CLAUSE_SHEET.0 || n.eq_ignore_ascii_case(CLAUSE_SHEET.1)
+                })
+                .cloned()
+        },
+        true,
+    )?;
+    let shown = format!("{file} [{}]", sheet.name);
+    // Cells by absolute position (merged cells already hold their top-left cell's value).
+    let grid: BTreeMap<(u32, u32), CellIn> = sheet
+        .cells
         .iter()
-        .find(|n| {
-            let n = n.trim();
-            n == CLAUSE_SHEET.0 || n.eq_ignore_ascii_case(CLAUSE_SHEET.1)
-        })
-        .or_else(|| names.first())
-        .cloned()
-    else {
-        return Err(fatal(
-            "Excel 文件中没有工作表".into(),
-            "the Excel file has no sheet".into(),
-        ));
-    };
-    let range: Range<Data> = workbook.worksheet_range(&sheet).map_err(|e| {
-        fatal(
-            format!("无法读取工作表 {sheet}:{e}"),
-            format!("cannot read sheet {sheet}: {e}"),
-        )
-    })?;
-    let merged = workbook
-        .merge_cells_by_sheet_name(&sheet)
-        .unwrap_or_default();
-    let shown = format!("{file} [{sheet}]");
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
-
-    // Cells as a grid of absolute positions, with merged cells filled from their top-left cell.
-    let mut grid: BTreeMap<(u32, u32), CellIn> = BTreeMap::new();
-    for (r, row) in range.rows().enumerate() {
-        for (c, data) in row.iter().enumerate() {
-            let cell = cell_in(data);
-            if !cell.text.is_empty() {
-                grid.insert((first_row + r as u32, first_col + c as u32), cell);
-            }
-        }
-    }
-    for region in &merged {
-        let Some(value) = grid.get(&region.start).cloned() else {
-            continue;
-        };
-        for r in region.start.0..=region.end.0 {
-            for c in region.start.1..=region.end.1 {
-                grid.entry((r, c)).or_insert_with(|| value.clone());
-            }
-        }
-    }
+        .map(|(at, data)| (*at, cell_in(data)))
+        .filter(|(_, cell)| !cell.text.is_empty())
+        .collect();
     let last_row = grid.keys().map(|(r, _)| *r).max();
     let last_col = grid.keys().map(|(_, c)| *c).max().unwrap_or(0);
     let Some(last_row) = last_row else {
@@ -605,7 +573,7 @@ pub fn clauses_from_xlsx(
                 >= 3
         })
         .or(filled_rows.first().copied())
-        .unwrap_or(first_row);
+        .unwrap_or(0);
     let mut columns: HashMap<Col, u32> = HashMap::new();
     let mut problems = Vec::new();
     for c in 0..=last_col {

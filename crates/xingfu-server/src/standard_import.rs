@@ -18,7 +18,8 @@ use toml_edit::DocumentMut;
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
 use xingfu_core::workflow::Role;
-use xingfu_formats::FileProblem;
+use xingfu_formats::sheet::CLAUSE_TABLE_LIMITS;
+use xingfu_formats::{FileProblem, Problems};
 use xingfu_formats::standard_file::load_standard;
 use xingfu_formats::standard_write::with_categories;
 use xingfu_formats::standard_xlsx::{clauses_from_xlsx, standard_to_xlsx};
@@ -28,9 +29,9 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::state::{AppState, now_ms};
 
-/// The largest clause table accepted: 5 MiB (a table of a few hundred clauses is well under
-/// 100 KB).
-pub const MAX_TABLE: usize = 5 * 1024 * 1024;
+/// The largest clause table accepted: 5 MiB, the reader's own limit (a table of a few hundred
+/// clauses is well under 100 KB).
+pub const MAX_TABLE: usize = CLAUSE_TABLE_LIMITS.file_bytes as usize;
 /// The longest version label.
 pub const MAX_LABEL: usize = 32;
 /// The content type of an .xlsx workbook.
@@ -69,8 +70,9 @@ pub struct Refusal {
     pub file: Option<Said>,
     /// True when the file is over [`MAX_TABLE`].
     pub too_big: bool,
-    /// The table's own problems, each with its sheet, row and (mostly) column.
-    pub table: Vec<FileProblem>,
+    /// The table's own problems, each with its sheet, row and (mostly) column; the first ones
+    /// listed, the rest counted.
+    pub table: Problems,
 }
 
 impl Refusal {
@@ -319,7 +321,7 @@ pub async fn import(
                 .map_err(|e| AppError::Internal(anyhow::anyhow!("reading a clause table: {e}")))?;
         match read {
             Ok(ready) => prepared = ready,
-            Err(problems) => refusal.table = problems,
+            Err(problems) => refusal.table = problems.into(),
         }
     }
     if !refusal.is_empty() {

@@ -13,6 +13,8 @@ use common::{PASSWORD, Server, between};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use xingfu_core::Standard;
+use xingfu_formats::crafted_sheets::{far_cell_xlsx, inflating_xlsx, many_rows_xlsx};
+use xingfu_formats::sheet::CLAUSE_TABLE_LIMITS;
 use xingfu_server::service;
 use xingfu_server::standard_import::MAX_TABLE;
 use xingfu_store::rounds::NewRound;
@@ -698,10 +700,88 @@ async fn a_bad_table_is_refused_row_by_row_and_nothing_is_stored(server: &Server
     let list = between(&page, "<ul id=\"table-problems\">", "</ul>");
     assert_eq!(list.matches("<li>").count(), 200);
     assert!(page.contains(&format!("条款表有 {found} 处问题")));
-    assert!(page.contains(&format!("另有 {} 处问题未列出", found - 200)));
+    assert!(page.contains(&format!("还有 {} 个问题未列出", found - 200)));
+    // The API lists the same first 200 and counts the rest.
+    let bearer = token(server, "district").await;
+    let (status, body) = api_import(server, &bearer, "version=2013.5", many).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["problems"].as_array().unwrap().len(), 200);
+    assert_eq!(body["error"]["unlisted"], found - 200);
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("还有 {} 个问题未列出", found - 200)),
+        "{message}"
+    );
     assert_eq!(stored_versions(server).await, ["lucheng-2012/2012.1"]);
 }
 on_both!(a_bad_table_is_refused_row_by_row_and_nothing_is_stored);
+
+/// Half a million one-cell rows: a 57 KB workbook, built once for every test here.
+fn half_a_million_rows() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| many_rows_xlsx("条款", 500_000))
+}
+
+/// Small files that declare or inflate to huge sheets are refused before they are allocated:
+/// 422 with a short answer naming the limit and the cell, on the page and through the API.
+async fn a_table_past_the_reader_limits_is_refused_naming_the_limit(server: &Server) {
+    let cookie = server.sign_in("district").await;
+    let token_value = csrf(server, &cookie).await;
+    let bearer = token(server, "district").await;
+    let inflated = CLAUSE_TABLE_LIMITS.part_bytes + 1;
+    let cases = [
+        (
+            "far.xlsx",
+            far_cell_xlsx("条款", &["类别编号", "项目编号", "条款编号"]),
+            "第 1048576 行超出上限 5000 行\u{ff08}单元格 XFD1048576\u{ff09}",
+        ),
+        (
+            "rows.xlsx",
+            half_a_million_rows().to_vec(),
+            "第 5001 行超出上限 5000 行\u{ff08}单元格 A5001\u{ff09}",
+        ),
+        (
+            "bomb.xlsx",
+            inflating_xlsx("条款", inflated, 1_000),
+            "文件中的部件 xl/media/padding.bin 解压后超过 64 MB 的上限",
+        ),
+    ];
+    for (name, bytes, message) in cases {
+        let (status, page) = import(
+            server,
+            &cookie,
+            form(&token_value, BASE, "2013.1", Some((name, &bytes))),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let list = between(&page, "<ul id=\"table-problems\">", "</ul>");
+        assert_eq!(list.matches("<li>").count(), 1, "{name}: {list}");
+        assert!(list.contains(message), "{name}: {list}");
+        assert!(page.len() < 64 * 1024, "{name}: a page of {} bytes", page.len());
+
+        let (status, _, body) = api(
+            server,
+            Method::POST,
+            "/api/v1/standards/lucheng-2012/2012.1/versions?version=2013.1",
+            &bearer,
+            &[("content-type", XLSX)],
+            bytes,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert!(body.len() < 2048, "{name}: a body of {} bytes", body.len());
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "invalid_file");
+        let problems = body["error"]["problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{name}: {body}");
+        assert!(
+            problems[0]["message"].as_str().unwrap().contains(message),
+            "{name}: {body}"
+        );
+    }
+    assert_eq!(stored_versions(server).await, ["lucheng-2012/2012.1"]);
+}
+on_both!(a_table_past_the_reader_limits_is_refused_naming_the_limit);
 
 async fn a_taken_or_malformed_label_names_the_field(server: &Server) {
     let cookie = server.sign_in("district").await;

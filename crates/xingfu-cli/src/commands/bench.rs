@@ -166,7 +166,7 @@ pub fn rate(
                 "rated {} communities ({} rejected, {} unreadable); ≥3★ {}%, rewards {} CNY",
                 report.outcomes.len(),
                 report.rejected.len(),
-                input.problems.len(),
+                input.problems.total(),
                 report
                     .overall
                     .targets

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use xingfu_core::round::{RoundReport, rate_round};
-use xingfu_formats::FileProblem;
+use xingfu_formats::{FileProblem, Problems};
 use xingfu_formats::round_input::read_round;
 use xingfu_formats::workbook::round_workbook;
 
@@ -17,8 +17,10 @@ use crate::render;
 #[derive(Serialize)]
 struct RoundJson<'a> {
     schema: &'static str,
-    /// Input that could not be read; those communities are not in the report.
+    /// Input that could not be read (the first ones); those communities are not in the report.
     input_problems: &'a [FileProblem],
+    /// How many more input problems there were past the listed ones.
+    input_problems_unlisted: usize,
     #[serde(flatten)]
     report: &'a RoundReport<'a>,
 }
@@ -26,15 +28,15 @@ struct RoundJson<'a> {
 pub fn run(args: &RateArgs, english: bool) -> Result<ExitCode> {
     let standard = resolve_standard(&args.standard, english)?;
     let input = read_round(&args.input, &standard).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|p| p.render(english)).collect();
-        anyhow::anyhow!(lines.join("\n"))
+        anyhow::anyhow!(Problems::from(problems).lines(english).join("\n"))
     })?;
     let report = rate_round(&standard, args.year, &input.entries);
     match args.format {
         RateFormat::Json => {
             let doc = RoundJson {
                 schema: "xingfu.round/1",
-                input_problems: &input.problems,
+                input_problems: input.problems.listed(),
+                input_problems_unlisted: input.problems.unlisted(),
                 report: &report,
             };
             println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -49,10 +51,10 @@ pub fn run(args: &RateArgs, english: bool) -> Result<ExitCode> {
                     } else {
                         "无法读取的输入"
                     },
-                    input.problems.len()
+                    input.problems.total()
                 );
-                for problem in &input.problems {
-                    println!("  {}", problem.render(english));
+                for line in input.problems.lines(english) {
+                    println!("  {line}");
                 }
             }
         }

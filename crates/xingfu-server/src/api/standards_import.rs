@@ -101,8 +101,10 @@ pub struct ImportErrorDetail {
     pub code: String,
     /// Every problem outside the table, each after the field it is about (`version`, `file`).
     pub message: String,
-    /// The table's problems (empty when it was not read).
+    /// The table's first problems (empty when it was not read): at most 200.
     pub problems: Vec<TableProblem>,
+    /// How many more problems the table has past the listed ones.
+    pub unlisted: usize,
 }
 
 /// One problem in the table.
@@ -124,6 +126,7 @@ fn refused(
     code: &str,
     message: String,
     problems: Vec<TableProblem>,
+    unlisted: usize,
 ) -> Response {
     (
         status,
@@ -132,6 +135,7 @@ fn refused(
                 code: code.to_string(),
                 message,
                 problems,
+                unlisted,
             },
         }),
     )
@@ -164,21 +168,28 @@ fn refusal_response(refusal: Refusal, en: bool) -> Response {
         }
     }
     if !refusal.table.is_empty() {
-        let count = refusal.table.len();
+        let count = refusal.table.total();
+        let more = refusal
+            .table
+            .more_line(en)
+            .map(|line| format!("{}{line}", if en { "; " } else { "\u{ff1b}" }))
+            .unwrap_or_default();
         parts.push(if en {
-            format!("file: the table has {count} problems (see problems); nothing was imported")
+            format!("file: the table has {count} problems (see problems{more}); nothing was imported")
         } else {
-            format!("file:条款表有 {count} 处问题(见 problems),没有导入任何内容")
+            format!("file:条款表有 {count} 处问题(见 problems{more}),没有导入任何内容")
         });
     }
+    let unlisted = refusal.table.unlisted();
     let problems = refusal
         .table
-        .into_iter()
+        .listed()
+        .iter()
         .map(|p| TableProblem {
-            message: if en { p.en } else { p.zh },
-            sheet: p.file,
+            message: if en { p.en.clone() } else { p.zh.clone() },
+            sheet: p.file.clone(),
             row: p.line,
-            id: p.id,
+            id: p.id.clone(),
         })
         .collect();
     refused(
@@ -186,6 +197,7 @@ fn refusal_response(refusal: Refusal, en: bool) -> Response {
         code,
         parts.join(if en { "; " } else { ";" }),
         problems,
+        unlisted,
     )
 }
 

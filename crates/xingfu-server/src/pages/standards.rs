@@ -31,9 +31,6 @@ use crate::state::AppState;
 /// a somewhat larger file to its end so the browser gets the "too big" page.
 pub const IMPORT_BODY_LIMIT: usize = 3 * MAX_TABLE;
 
-/// How many of a table's problems the page lists; the rest are counted.
-pub const PROBLEMS_SHOWN: usize = 200;
-
 /// The import route, with its own body limit (the site-wide limit for forms is smaller).
 pub fn upload_routes() -> Router<AppState> {
     Router::new().route(
@@ -295,21 +292,14 @@ async fn render_page(
             form.label_error = refusal.version.map(|s| s.pick(en).to_string());
             form.file_error = refusal.file.map(|s| s.pick(en).to_string());
             if !refusal.table.is_empty() {
-                let count = refusal.table.len();
+                let count = refusal.table.total();
                 form.problems = refusal
                     .table
+                    .listed()
                     .iter()
-                    .take(PROBLEMS_SHOWN)
                     .map(|p| problem_line(p, en))
                     .collect();
-                if count > PROBLEMS_SHOWN {
-                    let rest = count - PROBLEMS_SHOWN;
-                    form.more = Some(if en {
-                        format!("… and {rest} more problems not listed here.")
-                    } else {
-                        format!("……另有 {rest} 处问题未列出。")
-                    });
-                }
+                form.more = refusal.table.more_line(en);
                 form.file_error.get_or_insert_with(|| {
                     if en {
                         format!(
