@@ -153,7 +153,10 @@ mod tests {
     fn past_the_listed_ones_problems_are_counted() {
         let problem = |n: usize| FileProblem::new("f", Some(n), None, "错".into(), "bad".into());
         let few: Problems = (1..=3).map(problem).collect();
-        assert_eq!((few.total(), few.unlisted(), few.more_line(false)), (3, 0, None));
+        assert_eq!(
+            (few.total(), few.unlisted(), few.more_line(false)),
+            (3, 0, None)
+        );
         let many: Problems = (1..=PROBLEMS_LISTED + 5).map(problem).collect();
         assert_eq!(many.listed().len(), PROBLEMS_LISTED);
         assert_eq!(many.total(), PROBLEMS_LISTED + 5);

@@ -188,18 +188,15 @@ impl SheetLimits {
             }
             // The declared size may lie: count what really comes out (the zip reader also stops
             // a part that inflates past its declared size).
-            let read = std::io::copy(
-                &mut part.take(self.part_bytes + 1),
-                &mut std::io::sink(),
-            )
-            .map_err(|e| {
-                refusal(
-                    file,
-                    None,
-                    format!("文件中的部件 {name} 已损坏或与它声明的大小不符\u{ff1a}{e}"),
-                    format!("the part {name} is damaged or not the size it declares: {e}"),
-                )
-            })?;
+            let read = std::io::copy(&mut part.take(self.part_bytes + 1), &mut std::io::sink())
+                .map_err(|e| {
+                    refusal(
+                        file,
+                        None,
+                        format!("文件中的部件 {name} 已损坏或与它声明的大小不符\u{ff1a}{e}"),
+                        format!("the part {name} is damaged or not the size it declares: {e}"),
+                    )
+                })?;
             if read > self.part_bytes {
                 return Err(part_too_big(&name));
             }
@@ -350,17 +347,26 @@ mod tests {
             "row 1048576 is past the limit of 5000 rows (cell XFD1048576)"
         );
         let problem = round_refusal("round.xlsx", &bytes);
-        assert!(problem.zh.starts_with("第 1048576 行超出上限 25000 行"), "{problem:?}");
+        assert!(
+            problem.zh.starts_with("第 1048576 行超出上限 25000 行"),
+            "{problem:?}"
+        );
     }
 
     #[test]
     fn half_a_million_rows_stop_at_the_row_limit() {
         let bytes = half_a_million_rows();
         let problem = table_refusal(bytes);
-        assert!(problem.zh.starts_with("第 5001 行超出上限 5000 行"), "{problem:?}");
+        assert!(
+            problem.zh.starts_with("第 5001 行超出上限 5000 行"),
+            "{problem:?}"
+        );
         assert!(problem.en.contains("(cell A5001)"), "{problem:?}");
         let problem = round_refusal("round.xlsx", bytes);
-        assert!(problem.zh.starts_with("第 25001 行超出上限 25000 行"), "{problem:?}");
+        assert!(
+            problem.zh.starts_with("第 25001 行超出上限 25000 行"),
+            "{problem:?}"
+        );
     }
 
     #[test]
@@ -373,8 +379,14 @@ mod tests {
             "文件中的部件 xl/media/padding.bin 解压后超过 64 MB 的上限"
         );
         let round_over = ROUND_SHEET_LIMITS.part_bytes + 1;
-        let problem = round_refusal("round.xlsx", &inflating_xlsx("Sheet1", round_over, round_over));
-        assert!(problem.zh.contains("解压后超过 128 MB 的上限"), "{problem:?}");
+        let problem = round_refusal(
+            "round.xlsx",
+            &inflating_xlsx("Sheet1", round_over, round_over),
+        );
+        assert!(
+            problem.zh.contains("解压后超过 128 MB 的上限"),
+            "{problem:?}"
+        );
         // Declared as 1,000 bytes: refused once more than that comes out, never read further.
         let lying = inflating_xlsx("Sheet1", over, 1_000);
         assert!(lying.len() < 500_000, "{}", lying.len());
@@ -410,7 +422,10 @@ mod tests {
         for name in ["round.xls", "round.ods", "round.xlsb"] {
             let problem = round_refusal(name, b"anything");
             assert!(problem.zh.contains("另存为 Excel 工作簿"), "{problem:?}");
-            assert!(problem.en.contains("accepted are a directory, .csv, .xlsx"), "{problem:?}");
+            assert!(
+                problem.en.contains("accepted are a directory, .csv, .xlsx"),
+                "{problem:?}"
+            );
         }
     }
 
@@ -421,10 +436,16 @@ mod tests {
             text.push_str(&format!("{row}\n"));
         }
         let problem = round_refusal("round.csv", text.as_bytes());
-        assert!(problem.zh.starts_with("第 25001 行超出上限 25000 行"), "{problem:?}");
+        assert!(
+            problem.zh.starts_with("第 25001 行超出上限 25000 行"),
+            "{problem:?}"
+        );
         let wide = format!("code{}\n", ",x".repeat(300));
         let problem = round_refusal("round.csv", wide.as_bytes());
-        assert!(problem.zh.starts_with("第 257 列超出上限 256 列"), "{problem:?}");
+        assert!(
+            problem.zh.starts_with("第 257 列超出上限 256 列"),
+            "{problem:?}"
+        );
     }
 
     #[test]
@@ -437,7 +458,10 @@ mod tests {
         };
         assert!(limits.check_cell("f", 9, 2, 4).is_ok());
         let row = limits.check_cell("f", 10, 0, 0).unwrap_err();
-        assert_eq!(row[0].zh, "第 11 行超出上限 10 行\u{ff08}单元格 A11\u{ff09}");
+        assert_eq!(
+            row[0].zh,
+            "第 11 行超出上限 10 行\u{ff08}单元格 A11\u{ff09}"
+        );
         assert_eq!(row[0].line, Some(11));
         let column = limits.check_cell("f", 0, 3, 0).unwrap_err();
         assert_eq!(

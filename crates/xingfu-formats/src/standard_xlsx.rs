@@ -21,9 +21,9 @@
 //! standard. Cells merged in Excel (a category name over several rows) are read as if each row
 //! held the merged value.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use calamine::Data;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
 use xingfu_core::scoring::{ClauseScore, ClauseStatus, Scorecard};

@@ -19,10 +19,10 @@ use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
 use xingfu_core::workflow::Role;
 use xingfu_formats::sheet::CLAUSE_TABLE_LIMITS;
-use xingfu_formats::{FileProblem, Problems};
 use xingfu_formats::standard_file::load_standard;
 use xingfu_formats::standard_write::with_categories;
 use xingfu_formats::standard_xlsx::{clauses_from_xlsx, standard_to_xlsx};
+use xingfu_formats::{FileProblem, Problems};
 use xingfu_store::standards::{Imported, NewStandard};
 
 use crate::auth::CurrentUser;

@@ -757,7 +757,11 @@ async fn a_table_past_the_reader_limits_is_refused_naming_the_limit(server: &Ser
         let list = between(&page, "<ul id=\"table-problems\">", "</ul>");
         assert_eq!(list.matches("<li>").count(), 1, "{name}: {list}");
         assert!(list.contains(message), "{name}: {list}");
-        assert!(page.len() < 64 * 1024, "{name}: a page of {} bytes", page.len());
+        assert!(
+            page.len() < 64 * 1024,
+            "{name}: a page of {} bytes",
+            page.len()
+        );
 
         let (status, _, body) = api(
             server,

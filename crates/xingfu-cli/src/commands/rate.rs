@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use xingfu_core::round::{RoundReport, rate_round};
-use xingfu_formats::{FileProblem, Problems};
 use xingfu_formats::round_input::read_round;
 use xingfu_formats::workbook::round_workbook;
+use xingfu_formats::{FileProblem, Problems};
 
 use super::resolve_standard;
 use crate::cli::{RateArgs, RateFormat};
@@ -27,9 +27,8 @@ struct RoundJson<'a> {
 
 pub fn run(args: &RateArgs, english: bool) -> Result<ExitCode> {
     let standard = resolve_standard(&args.standard, english)?;
-    let input = read_round(&args.input, &standard).map_err(|problems| {
-        anyhow::anyhow!(Problems::from(problems).lines(english).join("\n"))
-    })?;
+    let input = read_round(&args.input, &standard)
+        .map_err(|problems| anyhow::anyhow!(Problems::from(problems).lines(english).join("\n")))?;
     let report = rate_round(&standard, args.year, &input.entries);
     match args.format {
         RateFormat::Json => {

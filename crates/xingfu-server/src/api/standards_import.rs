@@ -175,7 +175,9 @@ fn refusal_response(refusal: Refusal, en: bool) -> Response {
             .map(|line| format!("{}{line}", if en { "; " } else { "\u{ff1b}" }))
             .unwrap_or_default();
         parts.push(if en {
-            format!("file: the table has {count} problems (see problems{more}); nothing was imported")
+            format!(
+                "file: the table has {count} problems (see problems{more}); nothing was imported"
+            )
         } else {
             format!("file:条款表有 {count} 处问题(见 problems{more}),没有导入任何内容")
         });
