@@ -416,7 +416,11 @@ async fn a_whole_round_through_the_api(server: &Server) {
     }});
     let reply = put(server, &format!("{entry}/answers"), &gulou, declaration).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.body, json!({"sheet": "self", "saved": 3}));
+    // The reply carries the sheet's version after the save (the first save makes it 1).
+    assert_eq!(
+        reply.body,
+        json!({"sheet": "self", "saved": 3, "version": 1})
+    );
     let reply = get(server, &format!("{entry}/answers"), &gulou).await;
     assert_eq!(reply.body["sheet"], "self");
     assert_eq!(
@@ -467,7 +471,7 @@ async fn a_whole_round_through_the_api(server: &Server) {
     let reply = get(server, &format!("{entry}/answers"), &assessor).await;
     assert_eq!(
         reply.body,
-        json!({"sheet": "assessor", "answers": {}}),
+        json!({"sheet": "assessor", "version": 0, "answers": {}}),
         "nothing written"
     );
 
