@@ -68,14 +68,15 @@ use xingfu_geo::registry::{
 use xingfu_geo::siting::{every_node, suggest_sites};
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 use xingfu_store::facilities::{
-    CentreRow, CircleRun, CoverageRow, FacilityInput, FacilityRow, ImportCount, NewRating,
-    OriginRow, RatingRow, from_e6, to_e6,
+    CentreRow, CircleRun, CoverageRow, FacilityInput, FacilityRow, FacilityUpdate, ImportCount,
+    NewRating, OriginRow, RatingRow, from_e6, to_e6,
 };
 use xingfu_store::regions::RegionRow;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::state::{AppState, now_ms};
+use crate::versions;
 
 /// The metric key of the fengze-centre standard's circle clause (CX4.1).
 pub const WITHIN_15_MIN_METRIC: &str = "circle.share_within_15min";
@@ -997,12 +998,13 @@ pub async fn viewable_facility(
     }
 }
 
-/// Changes a facility's fields (its district and source stay).
+/// Changes a facility's fields (its district and source stay) if it is still at `read_at`, the
+/// version the edit form was read at; otherwise [`AppError::Stale`] and nothing is written.
 pub async fn update_facility(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
-    form: &FacilityForm,
+    (form, read_at): (&FacilityForm, i64),
     en: bool,
 ) -> Result<Result<(), Vec<FieldError>>, AppError> {
     let row = viewable_facility(state, user, id, en).await?;
@@ -1041,11 +1043,23 @@ pub async fn update_facility(
         source: row.source.clone(),
         source_ref: row.source_ref.clone(),
     };
-    state
+    match state
         .store
-        .update_facility(id, &input, &user.user.username, now_ms())
-        .await?;
-    Ok(Ok(()))
+        .update_facility(id, read_at, &input, &user.user.username, now_ms())
+        .await?
+    {
+        FacilityUpdate::Updated => Ok(Ok(())),
+        FacilityUpdate::NotFound => Err(AppError::NotFound),
+        FacilityUpdate::Stale(now) => Err(versions::stale(
+            state,
+            en,
+            versions::FACILITY,
+            now.version,
+            Some(&now.updated_by),
+            Some(now.updated_at),
+        )
+        .await),
+    }
 }
 
 /// Deletes a facility that is not a centre.

@@ -17,8 +17,20 @@ pub enum AppError {
     BadRequest(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A form read at an older version of what it edits (see `crate::versions`).
+    #[error("stale: {}", .0.message)]
+    Stale(Stale),
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
+}
+
+/// A write refused because the form was read at an older version; nothing was written.
+#[derive(Debug)]
+pub struct Stale {
+    /// Who changed it and when, in the user's language.
+    pub message: String,
+    /// The version it is at now: a form shown again carries this one.
+    pub version: i64,
 }
 
 impl From<xingfu_store::StoreError> for AppError {
@@ -39,7 +51,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Stale(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

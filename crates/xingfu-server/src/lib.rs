@@ -21,6 +21,7 @@ pub mod service;
 pub mod standard_import;
 pub mod state;
 pub mod surveys;
+pub mod versions;
 
 use axum::Router;
 use axum::http::HeaderValue;

@@ -15,11 +15,14 @@ use xingfu_core::workflow::{
     Action, Role, Stage, may_approve, may_declare, may_object, may_score, next_stage,
 };
 use xingfu_store::objections::{ObjectionRow, Outcome};
-use xingfu_store::rounds::{AnswerRow, By, EntryChange, EntryRow, RoundRow};
+use xingfu_store::rounds::{
+    AnswerRow, By, EntryChange, EntryRow, RoundRow, SheetRefusal, SheetSaved, SheetWrite,
+};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::state::{AppState, now_ms};
+use crate::versions;
 
 /// The sheet name of a community's own declaration (self-assessment and veto answers).
 pub const SELF_SHEET: &str = "self";
@@ -218,8 +221,8 @@ pub fn level_of_code(code: &str) -> String {
     .to_string()
 }
 
-/// Saves answers on a sheet: the declaration (community worker) or the user's own assessor sheet.
-/// Answers are checked against the standard before anything is written.
+/// Saves answers on a sheet without a version check (the demo's seeding, API clients that send
+/// no version): the answers named are written as sent. See [`save_sheet_from`].
 pub async fn save_sheet(
     state: &AppState,
     user: &CurrentUser,
@@ -228,29 +231,30 @@ pub async fn save_sheet(
     answers: Vec<(String, Answer)>,
     en: bool,
 ) -> Result<usize, AppError> {
+    let saved = save_sheet_from(state, user, round_id, community, answers, None, en).await?;
+    Ok(saved.changed)
+}
+
+/// Saves answers on a sheet: the declaration (community worker) or the user's own assessor
+/// sheet, if the sheet is still at `read_at` (the version the form was read at; `None`: any).
+/// Answers are checked against the standard before anything is written; the stage and the
+/// version are checked again inside the write's transaction, so a step such as compute never
+/// runs beside a save, and a stale form is refused whole ([`AppError::Stale`]).
+pub async fn save_sheet_from(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    answers: Vec<(String, Answer)>,
+    read_at: Option<i64>,
+    en: bool,
+) -> Result<SheetSaved, AppError> {
     let (_, standard, entry) = load(state, round_id, community).await?;
     let stage = stage_of(&entry)?;
-    let sheet = if user.role == Role::Assessor {
-        may_score(&user.actor(), community).map_err(|r| refused(r, en))?;
-        if stage != Stage::Scoring {
-            return Err(AppError::Conflict(if en {
-                format!("scoring is closed at stage {}", stage.en())
-            } else {
-                format!("当前阶段“{}”不能评分", stage.zh())
-            }));
-        }
-        user.user.id.clone()
-    } else {
-        may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
-        if stage != Stage::Declared {
-            return Err(AppError::Conflict(if en {
-                "the declaration can no longer be changed".into()
-            } else {
-                "申报材料已进入审核,不能再修改".into()
-            }));
-        }
-        SELF_SHEET.to_string()
-    };
+    let (sheet, open_at) = sheet_of(user, community, en)?;
+    if stage != open_at {
+        return Err(sheet_closed(open_at, stage, en));
+    }
     // Check every answer with the core before writing any.
     let mut trial = Assessment::default();
     for (clause, answer) in &answers {
@@ -267,17 +271,55 @@ pub async fn save_sheet(
         .iter()
         .map(|(c, a)| (c.clone(), answer_json(a)))
         .collect();
-    Ok(state
-        .store
-        .save_answers(
-            round_id,
-            community,
-            &sheet,
-            &rows,
-            &user.user.username,
-            now_ms(),
+    let write = SheetWrite {
+        round_id,
+        community,
+        sheet: &sheet,
+        open_at: open_at.key(),
+        expected_version: read_at,
+        by: By {
+            actor: &user.user.username,
+            at: now_ms(),
+        },
+    };
+    match state.store.save_answers(&write, &rows).await? {
+        Ok(saved) => Ok(saved),
+        Err(SheetRefusal::Stage(now)) => Err(sheet_closed(
+            open_at,
+            Stage::parse(&now).unwrap_or(open_at),
+            en,
+        )),
+        Err(SheetRefusal::Stale(now)) => Err(versions::stale(
+            state,
+            en,
+            versions::SHEET,
+            now.version,
+            now.updated_by.as_deref(),
+            now.updated_at,
         )
-        .await?)
+        .await),
+    }
+}
+
+/// The sheet `user` writes on for `community` and the stage it takes answers at: an assessor's
+/// own sheet while scoring, or the declaration while declared.
+fn sheet_of(user: &CurrentUser, community: &str, en: bool) -> Result<(String, Stage), AppError> {
+    if user.role == Role::Assessor {
+        may_score(&user.actor(), community).map_err(|r| refused(r, en))?;
+        Ok((user.user.id.clone(), Stage::Scoring))
+    } else {
+        may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
+        Ok((SELF_SHEET.to_string(), Stage::Declared))
+    }
+}
+
+fn sheet_closed(open_at: Stage, now: Stage, en: bool) -> AppError {
+    AppError::Conflict(match (open_at, en) {
+        (Stage::Scoring, true) => format!("scoring is closed at stage {}", now.en()),
+        (Stage::Scoring, false) => format!("当前阶段“{}”不能评分", now.zh()),
+        (_, true) => "the declaration can no longer be changed".into(),
+        (_, false) => "申报材料已进入审核\u{ff0c}不能再修改".into(),
+    })
 }
 
 /// The eligibility check (veto items) after declaration: refused with the reason, or on to scoring.
@@ -760,30 +802,52 @@ pub async fn budget(
     Ok(state.store.reward_budget(round_id).await?)
 }
 
-/// The sheet this user writes on for an entry (`self` for the declaration, the assessor's id for
-/// an assessor) and its answers: the same permission as saving it, at any stage.
+/// The sheet a user writes on for an entry, as a form reads it.
+#[derive(Debug, Clone)]
+pub struct OwnSheet {
+    /// `self` for the declaration, the assessor's id for an assessor.
+    pub sheet: String,
+    /// The sheet's version, read before its answers (so a save in between can only make the
+    /// form look stale, never let it pass as current).
+    pub version: i64,
+    pub answers: Vec<(String, Answer)>,
+    /// Clause → the sheet version that last wrote its answer.
+    pub written_at: std::collections::HashMap<String, i64>,
+}
+
+/// The sheet this user writes on for an entry and its answers: the same permission as saving
+/// it, at any stage.
 pub async fn own_sheet(
     state: &AppState,
     user: &CurrentUser,
     round_id: &str,
     community: &str,
     en: bool,
-) -> Result<(String, Vec<(String, Answer)>), AppError> {
-    let sheet = if user.role == Role::Assessor {
-        may_score(&user.actor(), community).map_err(|r| refused(r, en))?;
-        user.user.id.clone()
-    } else {
-        may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
-        SELF_SHEET.to_string()
-    };
+) -> Result<OwnSheet, AppError> {
+    let (sheet, _) = sheet_of(user, community, en)?;
     load(state, round_id, community).await?;
-    let answers = state
+    let version = state
+        .store
+        .sheet_version(round_id, community, &sheet)
+        .await?
+        .version;
+    let rows: Vec<AnswerRow> = state
         .store
         .answers(round_id, community)
         .await?
         .into_iter()
         .filter(|row| row.sheet == sheet)
-        .map(|row| (row.clause_id, answer_from_json(&row.answer)))
         .collect();
-    Ok((sheet, answers))
+    Ok(OwnSheet {
+        version,
+        written_at: rows
+            .iter()
+            .map(|row| (row.clause_id.clone(), row.sheet_version))
+            .collect(),
+        answers: rows
+            .into_iter()
+            .map(|row| (row.clause_id, answer_from_json(&row.answer)))
+            .collect(),
+        sheet,
+    })
 }

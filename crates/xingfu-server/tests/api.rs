@@ -416,8 +416,25 @@ async fn a_whole_round_through_the_api(server: &Server) {
     }});
     let reply = put(server, &format!("{entry}/answers"), &gulou, declaration).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_eq!(reply.body, json!({"sheet": "self", "saved": 3}));
+    // The reply carries the sheet's version after the save (the first save makes it 1).
+    assert_eq!(
+        reply.body,
+        json!({"sheet": "self", "saved": 3, "version": 1})
+    );
+    // A client that sends the version it read is refused, in the API's error shape, when the
+    // sheet was saved since; nothing is written.
+    let stale = json!({"answers": {"TJ1.1": {"met": false}}, "version": 0});
+    let reply = put(server, &format!("{entry}/answers"), &gulou, stale).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert_eq!(reply.body["error"]["code"], "conflict");
+    assert!(
+        reply.message().contains("此表已被 gulou 于 "),
+        "{}",
+        reply.message()
+    );
     let reply = get(server, &format!("{entry}/answers"), &gulou).await;
+    assert_eq!(reply.body["version"], 1);
+    assert_eq!(reply.body["answers"]["TJ1.1"], json!({"met": true}));
     assert_eq!(reply.body["sheet"], "self");
     assert_eq!(
         reply.body["answers"]["TJ1.3"],
@@ -467,7 +484,7 @@ async fn a_whole_round_through_the_api(server: &Server) {
     let reply = get(server, &format!("{entry}/answers"), &assessor).await;
     assert_eq!(
         reply.body,
-        json!({"sheet": "assessor", "answers": {}}),
+        json!({"sheet": "assessor", "version": 0, "answers": {}}),
         "nothing written"
     );
 

@@ -32,7 +32,7 @@ use xingfu_server::auth::hash_password;
 use xingfu_server::circle::{CircleNetwork, circle_metrics, load_demo_regions};
 use xingfu_server::router;
 use xingfu_store::accounts::NewUser;
-use xingfu_store::facilities::from_e6;
+use xingfu_store::facilities::{FacilityInput, from_e6};
 use xingfu_store::rounds::By;
 use xingfu_store::volunteers::NewActivity;
 
@@ -363,6 +363,7 @@ async fn registry_import_names_bad_rows_and_keeps_to_the_area(server: &Server) {
         &gulou,
         &[
             ("csrf", &gulou_csrf),
+            ("version", "1"),
             ("name", "改名"),
             ("functions", "food"),
             ("lon", "120.6570"),
@@ -406,6 +407,92 @@ async fn registry_import_names_bad_rows_and_keeps_to_the_area(server: &Server) {
     assert_eq!(store.verify_audit().await.unwrap(), None);
 }
 on_both!(registry_import_names_bad_rows_and_keeps_to_the_area);
+
+/// Two people edit one facility; the second's page was read before the first saved. The second
+/// edit is refused (409) and writes nothing; the form comes back with what they typed, who
+/// changed the facility and when, the fields saved since with their values, and the current
+/// version, so that saving again is a decision taken knowing the other change.
+async fn a_stale_facility_edit_is_refused(server: &Server) {
+    let app = router(server.state.clone());
+    let store = &server.state.store;
+    let canteen = FacilityInput {
+        district_code: "330302000000".into(),
+        region_code: GULOU.into(),
+        community_code: Some(GULOU.into()),
+        name: "鼓楼社区食堂".into(),
+        functions: vec!["food".into()],
+        lon_e6: 120_655_100,
+        lat_e6: 28_012_300,
+        hours: None,
+        capacity: None,
+        source: "manual".into(),
+        source_ref: None,
+    };
+    let id = store.add_facility(&canteen, "gulou", 1).await.unwrap();
+    let path = format!("/circle/facilities/{id}");
+    let (gulou, gulou_csrf) = browser(server, &app, "gulou").await;
+    let (wuma, wuma_csrf) = browser(server, &app, "wuma").await;
+    let first = get(&app, &path, &gulou).await;
+    let second = get(&app, &path, &wuma).await;
+    let version_of = |page: &str| between(page, "name=\"version\" value=\"", "\"").to_string();
+    assert_eq!(version_of(&second.body), "1");
+    let saved = post(
+        &app,
+        &path,
+        &gulou,
+        &[
+            ("csrf", &gulou_csrf),
+            ("version", &version_of(&first.body)),
+            ("name", "鼓楼社区老年食堂"),
+            ("functions", "food"),
+            ("lon", "120.6551"),
+            ("lat", "28.0123"),
+            ("hours", "11:00-13:00"),
+            ("community", GULOU),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stale = post(
+        &app,
+        &path,
+        &wuma,
+        &[
+            ("csrf", &wuma_csrf),
+            ("version", &version_of(&second.body)),
+            ("name", "鼓楼社区食堂"),
+            ("functions", "food"),
+            ("lon", "120.6551"),
+            ("lat", "28.0123"),
+            ("capacity", "30"),
+            ("community", GULOU),
+        ],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let row = store.facility(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.name.as_str(), row.hours.as_deref(), row.capacity),
+        ("鼓楼社区老年食堂", Some("11:00-13:00"), None),
+        "the stale edit wrote nothing"
+    );
+    let summary = between(&stale.body, "class=\"error-summary\"", "</div>");
+    assert!(summary.contains("该设施的信息已被 gulou 于 "), "{summary}");
+    assert!(
+        summary.contains("鼓楼社区老年食堂"),
+        "the saved name: {summary}"
+    );
+    assert!(
+        summary.contains("11:00-13:00"),
+        "the saved hours: {summary}"
+    );
+    assert!(
+        stale.body.contains("value=\"30\""),
+        "what was typed stays in the form"
+    );
+    assert_eq!(version_of(&stale.body), "2");
+}
+on_both!(a_stale_facility_edit_is_refused);
 
 // ---------------------------------------------------------------------------------------------
 // OpenStreetMap import, coverage, metrics, siting and a centre's rating (Beijing 学院路)

@@ -4,9 +4,13 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Server, between, urlencode};
+use common::{PASSWORD, Server, between, urlencode};
+use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule, Standard};
+use xingfu_core::workflow::Role;
+use xingfu_server::auth::hash_password;
 use xingfu_server::service;
+use xingfu_store::accounts::NewUser;
 use xingfu_store::rounds::NewRound;
 
 /// Runs `async fn $name(&Server)` on both databases.
@@ -29,15 +33,40 @@ macro_rules! on_both {
     };
 }
 
+/// Runs `async fn $name(&Server)` on both databases, on several threads, so that tasks it spawns
+/// really run at the same time.
+macro_rules! on_both_threaded {
+    ($name:ident) => {
+        pub mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let server = super::common::sqlite().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let server = super::common::postgres().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+        }
+    };
+}
+
 const GULOU: &str = "330302006044";
 
 async fn open_round(server: &Server) -> String {
+    open_round_of(server, 2013).await
+}
+
+async fn open_round_of(server: &Server, year: i64) -> String {
     server
         .state
         .store
         .create_round(
             &NewRound {
-                year: 2013,
+                year,
                 region_code: "330302000000",
                 standard_id: "lucheng-2012",
                 standard_version: "2012.1",
@@ -102,6 +131,12 @@ fn encode(csrf: &str, fields: &[(String, String)]) -> String {
 
 fn csrf_of(page: &str) -> String {
     between(page, "name=\"csrf\" value=\"", "\"").to_string()
+}
+
+/// The version carried by the page's form that posts to `action`.
+fn version_of(page: &str, action: &str) -> String {
+    let form = between(page, &format!("action=\"{action}\""), "</form>");
+    between(form, "name=\"version\" value=\"", "\"").to_string()
 }
 
 async fn stage(server: &Server, round: &str) -> (String, i64) {
@@ -181,6 +216,7 @@ async fn a_sheet_with_a_bad_field_saves_nothing_and_keeps_what_was_typed(server:
     let csrf = csrf_of(&page);
 
     let mut fields = sheet_fields(&standard, "95");
+    set(&mut fields, "version", &version_of(&page, &path));
     set(&mut fields, "v_ZZ1.1", "12.5");
     set(&mut fields, "n_ZZ1.1", "会议记录齐全");
     set(&mut fields, "v_ZZ1.2", "十五");
@@ -310,6 +346,7 @@ async fn the_self_assessment_asks_the_veto_items(server: &Server) {
     let csrf = csrf_of(&page);
     // A veto reported with its reason; a reason without a yes / no is an error.
     let fields = vec![
+        ("version".to_string(), version_of(&page, &path)),
         ("v_TJ1.1".to_string(), "no".to_string()),
         ("v_TJ1.2".to_string(), "yes".to_string()),
         ("n_TJ1.2".to_string(), "发生重大治安事件".to_string()),
@@ -320,7 +357,7 @@ async fn the_self_assessment_asks_the_veto_items(server: &Server) {
     assert!(body.contains("href=\"#v-TJ1.3\""));
     assert!(body.contains("value=\"发生重大治安事件\""));
     let (status, _, _) = server
-        .post(&path, &session, &encode(&csrf, &fields[..3]))
+        .post(&path, &session, &encode(&csrf, &fields[..4]))
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // The eligibility check reads the veto and refuses the declaration with the reason.
@@ -581,11 +618,13 @@ async fn rectification_tasks_are_opened_reported_and_verified(server: &Server) {
     assert!(page.contains("待整改"));
     assert!(page.contains("2099-12-31 23:59"));
     let worker_csrf = csrf_of(&page);
+    let opened = version_of(&page, &format!("{path}/{task}/submit"));
+    assert_eq!(opened, "1");
     let (status, body, _) = server
         .post(
             &format!("{path}/{task}/submit"),
             &worker,
-            &format!("csrf={worker_csrf}&report=%20"),
+            &format!("csrf={worker_csrf}&version={opened}&report=%20"),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -595,7 +634,7 @@ async fn rectification_tasks_are_opened_reported_and_verified(server: &Server) {
             &format!("{path}/{task}/submit"),
             &worker,
             &format!(
-                "csrf={worker_csrf}&report={}",
+                "csrf={worker_csrf}&version={opened}&report={}",
                 urlencode("已补充问卷调查并张贴公示")
             ),
         )
@@ -606,7 +645,7 @@ async fn rectification_tasks_are_opened_reported_and_verified(server: &Server) {
         .post(
             &format!("{path}/{task}/verify"),
             &worker,
-            &format!("csrf={worker_csrf}"),
+            &format!("csrf={worker_csrf}&version=2"),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -618,7 +657,11 @@ async fn rectification_tasks_are_opened_reported_and_verified(server: &Server) {
         .post(
             &format!("{path}/{task}/verify"),
             &district,
-            &format!("csrf={}", urlencode(&csrf_of(&page))),
+            &format!(
+                "csrf={}&version={}",
+                urlencode(&csrf_of(&page)),
+                version_of(&page, &format!("{path}/{task}/verify"))
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -740,3 +783,290 @@ async fn a_resident_objects_on_the_community_page_and_the_city_decides(server: &
     assert!(page.contains("志愿者名册已核实"));
 }
 on_both!(a_resident_objects_on_the_community_page_and_the_city_decides);
+
+/// Issue 10, finding 2: two people open the same declaration; one records that a veto item
+/// applies, with the reason; the other submits the stale form with one new note. The stale form
+/// is refused whole (409): the veto and its reason stay stored, and the page comes back with
+/// what the second person typed, who changed the sheet and when, and the answer changed since.
+async fn a_stale_declaration_sheet_is_refused_and_keeps_the_veto(server: &Server) {
+    let round = open_round(server).await;
+    let district = server.user("district").await;
+    service::declare(&server.state, &district, &round, GULOU, false)
+        .await
+        .unwrap();
+    server
+        .state
+        .store
+        .create_user(
+            &NewUser {
+                username: "zhangsan",
+                display_name: "张三",
+                password_hash: &hash_password(PASSWORD).unwrap(),
+                role: Role::CommunityWorker.key(),
+                region_code: GULOU,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    // The declaration as both find it: every veto item clear.
+    let worker = server.user("gulou").await;
+    let clear: Vec<(String, Answer)> = ["TJ1.1", "TJ1.2", "TJ1.3"]
+        .iter()
+        .map(|c| (c.to_string(), Answer::met(true)))
+        .collect();
+    service::save_sheet(&server.state, &worker, &round, GULOU, clear, false)
+        .await
+        .unwrap();
+    let path = format!("/rounds/{round}/communities/{GULOU}/sheet");
+    let first = server.sign_in("zhangsan").await;
+    let second = server.sign_in("gulou").await;
+    let (_, first_page, _) = server.get(&path, &first).await;
+    let (_, second_page, _) = server.get(&path, &second).await;
+    assert_eq!(version_of(&second_page, &path), "1");
+
+    let field = |name: &str, value: &str| (name.to_string(), value.to_string());
+    let veto = vec![
+        field("version", &version_of(&first_page, &path)),
+        field("v_TJ1.1", "no"),
+        field("v_TJ1.2", "yes"),
+        field("n_TJ1.2", "发生重大治安事件"),
+        field("v_TJ1.3", "no"),
+    ];
+    let (status, body, _) = server
+        .post(&path, &first, &encode(&csrf_of(&first_page), &veto))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+
+    let stale = vec![
+        field("version", &version_of(&second_page, &path)),
+        field("v_TJ1.1", "no"),
+        field("n_TJ1.1", "已逐户核实"),
+        field("v_TJ1.2", "no"),
+        field("v_TJ1.3", "no"),
+    ];
+    let (status, body, _) = server
+        .post(&path, &second, &encode(&csrf_of(&second_page), &stale))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // Nothing of the stale form was written: the veto and its reason stand.
+    let answers = server.state.store.answers(&round, GULOU).await.unwrap();
+    let stored = |clause: &str| {
+        let row = answers
+            .iter()
+            .find(|a| a.sheet == service::SELF_SHEET && a.clause_id == clause)
+            .unwrap();
+        service::answer_from_json(&row.answer)
+    };
+    assert_eq!(stored("TJ1.2").met, Some(false), "the veto still applies");
+    assert_eq!(stored("TJ1.2").note.as_deref(), Some("发生重大治安事件"));
+    assert_eq!(stored("TJ1.1").note, None, "the stale note was not saved");
+
+    // The page: who changed the sheet (by name) and when, what the user typed, what changed.
+    let summary = between(&body, "class=\"error-summary\"", "</div>");
+    assert!(summary.contains("此表已被 张三 于 "), "{summary}");
+    assert!(summary.contains("请核对后再提交"), "{summary}");
+    assert!(!summary.contains("zhangsan"), "names, not usernames");
+    assert!(summary.contains("href=\"#v-TJ1.2\""), "{summary}");
+    assert!(
+        !summary.contains("href=\"#v-TJ1.1\""),
+        "TJ1.1 was not changed by anyone else"
+    );
+    let mark = between(&body, "id=\"c-TJ1.2\">", "</p>");
+    assert!(mark.contains("发生重大治安事件"), "{mark}");
+    assert!(
+        body.contains("value=\"已逐户核实\""),
+        "typed values stay in the form"
+    );
+    assert!(
+        body.contains("id=\"v-TJ1.2-no\" name=\"v_TJ1.2\" value=\"no\" checked"),
+        "the user's own choice stays selected"
+    );
+    // The form now carries the current version: submitting again is a deliberate choice.
+    assert_eq!(version_of(&body, &path), "2");
+}
+on_both!(a_stale_declaration_sheet_is_refused_and_keeps_the_veto);
+
+/// Issue 10, finding 3: answers saved while compute runs. Over many rounds of the race, no
+/// answer is audited after the compute row, and the stored total is always the panel's total
+/// from the stored answers (compute is refused, and run again, if an answer landed meanwhile).
+async fn answers_racing_compute_never_land_after_it(server: &Server) {
+    let standard = standard(server).await;
+    let store = &server.state.store;
+    let district = server.user("district").await;
+    let assessor = server.user("assessor").await;
+    for year in 2001..2009 {
+        let round = open_round_of(server, year).await;
+        service::declare(&server.state, &district, &round, GULOU, false)
+            .await
+            .unwrap();
+        service::check(&server.state, &district, &round, GULOU, false)
+            .await
+            .unwrap();
+        scored(server, &round, 95).await;
+        let mut racers = tokio::task::JoinSet::new();
+        for points in 1..=6 {
+            let (state, assessor, round) = (server.state.clone(), assessor.clone(), round.clone());
+            racers.spawn(async move {
+                let answer = Answer::number(xingfu_core::Dec2::from_int(points));
+                let answers = vec![("ZZ1.1".to_string(), answer)];
+                // Refused once compute has run: that is the point.
+                let _ = service::save_sheet(&state, &assessor, &round, GULOU, answers, false).await;
+            });
+        }
+        let computed = service::compute(&server.state, &district, &round, GULOU, false).await;
+        while let Some(racer) = racers.join_next().await {
+            racer.unwrap();
+        }
+        if computed.is_err() {
+            // Refused because an answer landed while it read them: once more, now it is quiet.
+            service::compute(&server.state, &district, &round, GULOU, false)
+                .await
+                .unwrap();
+        }
+        let entry = store.entry(&round, GULOU).await.unwrap().unwrap();
+        let card = service::panel(&server.state, &standard, &round, GULOU)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            entry.total,
+            Some(card.total.hundredths()),
+            "{year}: the stored total is the panel's from the stored answers"
+        );
+        let trail: Vec<_> = store
+            .audit_for_community(GULOU)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|row| row.round_id.as_deref() == Some(round.as_str()))
+            .collect();
+        let compute_at = trail
+            .iter()
+            .position(|row| row.action == "compute")
+            .unwrap();
+        let late: Vec<_> = trail[compute_at..]
+            .iter()
+            .filter(|row| row.action == "score")
+            .map(|row| row.seq)
+            .collect();
+        assert!(
+            late.is_empty(),
+            "{year}: answers audited after compute: {late:?}"
+        );
+    }
+}
+on_both_threaded!(answers_racing_compute_never_land_after_it);
+
+/// A rectification report sent back and submitted again after the verifier's page was read: the
+/// stale "verify" is refused (409) with who submitted it, so no report is verified unseen.
+async fn a_verifier_never_verifies_a_report_they_have_not_seen(server: &Server) {
+    let round = at_scoring(server).await;
+    let store = &server.state.store;
+    store
+        .open_rectifications(
+            &round,
+            GULOU,
+            &["ZG1.1".to_string()],
+            "鼓楼社区",
+            4_102_444_800_000,
+            1,
+        )
+        .await
+        .unwrap();
+    let task = store.rectifications(&round, None).await.unwrap()[0]
+        .id
+        .clone();
+    let path = format!("/rounds/{round}/rectifications");
+    let worker = server.sign_in("gulou").await;
+    let admin = server.sign_in("district").await;
+    let submit =
+        |version: String, report: &str| format!("version={version}&report={}", urlencode(report));
+
+    let (_, page, _) = server.get(&path, &worker).await;
+    let (status, _, _) = server
+        .post(
+            &format!("{path}/{task}/submit"),
+            &worker,
+            &format!(
+                "csrf={}&{}",
+                csrf_of(&page),
+                submit(
+                    version_of(&page, &format!("{path}/{task}/submit")),
+                    "第一次报告"
+                )
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The verifier reads the first report; meanwhile another verifier sends it back and the
+    // community submits a second one.
+    let (_, seen, _) = server.get(&path, &admin).await;
+    assert!(seen.contains("第一次报告"));
+    let (_, page, _) = server.get(&path, &admin).await;
+    let (status, _, _) = server
+        .post(
+            &format!("{path}/{task}/reopen"),
+            &admin,
+            &format!(
+                "csrf={}&version={}",
+                csrf_of(&page),
+                version_of(&page, &format!("{path}/{task}/reopen"))
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = server.get(&path, &worker).await;
+    let (status, _, _) = server
+        .post(
+            &format!("{path}/{task}/submit"),
+            &worker,
+            &format!(
+                "csrf={}&{}",
+                csrf_of(&page),
+                submit(
+                    version_of(&page, &format!("{path}/{task}/submit")),
+                    "第二次报告"
+                )
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Submitted again, as the old page showed it — but not the report it showed.
+    let verify = format!("{path}/{task}/verify");
+    let (status, body, _) = server
+        .post(
+            &verify,
+            &admin,
+            &format!(
+                "csrf={}&version={}",
+                csrf_of(&seen),
+                version_of(&seen, &verify)
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let summary = between(&body, "class=\"error-summary\"", "</div>");
+    assert!(summary.contains("该整改任务已被 gulou 于 "), "{summary}");
+    assert!(
+        body.contains("第二次报告"),
+        "the page shows the report as it is now"
+    );
+    let now = store.rectification(&task).await.unwrap().unwrap();
+    assert_eq!(now.status, "submitted", "nothing was verified");
+    // From the fresh page, it is verified.
+    let (status, _, _) = server
+        .post(
+            &verify,
+            &admin,
+            &format!(
+                "csrf={}&version={}",
+                csrf_of(&body),
+                version_of(&body, &verify)
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+on_both!(a_verifier_never_verifies_a_report_they_have_not_seen);

@@ -52,6 +52,8 @@ pub struct FacilityRow {
     pub updated_by: String,
     /// Whether it is run as a neighbourhood centre.
     pub centre: bool,
+    /// Rises with every change (an edit or an import): what the edit form carries.
+    pub version: i64,
 }
 
 /// A facility to add, update or import.
@@ -77,6 +79,15 @@ pub struct ImportCount {
     pub updated: usize,
 }
 
+/// What came of an edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FacilityUpdate {
+    Updated,
+    NotFound,
+    /// Changed by someone else since the form was read: the facility as it is now.
+    Stale(Box<FacilityRow>),
+}
+
 /// Why a facility was not deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deleted {
@@ -88,7 +99,7 @@ pub enum Deleted {
 
 const FACILITY_COLUMNS: &str = "f.id, f.district_code, f.region_code, f.community_code, f.name, \
      f.functions, f.lon_e6, f.lat_e6, f.hours, f.capacity, f.source, f.source_ref, f.updated_at, \
-     f.updated_by, CASE WHEN c.facility_id IS NULL THEN 0 ELSE 1 END AS is_centre";
+     f.updated_by, f.version, CASE WHEN c.facility_id IS NULL THEN 0 ELSE 1 END AS is_centre";
 
 const FACILITY_FROM: &str = "facilities f LEFT JOIN centres c ON c.facility_id = f.id";
 
@@ -115,6 +126,7 @@ fn facility_row(row: &AnyRow) -> Result<FacilityRow> {
         updated_at: row.try_get("updated_at")?,
         updated_by: row.try_get("updated_by")?,
         centre: is_centre != 0,
+        version: row.try_get("version")?,
     })
 }
 
@@ -181,35 +193,45 @@ async fn insert_facility(
     Ok(())
 }
 
+/// Replaces a facility's fields and raises its version; with `expected_version`, only if the
+/// version is still that one (the number of rows changed says whether it was).
 async fn update_facility_row(
     conn: &mut AnyConnection,
     id: &str,
     input: &FacilityInput,
-    actor: &str,
-    now: i64,
+    by: (&str, i64),
+    expected_version: Option<i64>,
 ) -> Result<u64> {
-    let done = sqlx::query(
+    let (actor, now) = by;
+    let guard = if expected_version.is_some() {
+        " AND version = $14"
+    } else {
+        ""
+    };
+    let sql = format!(
         "UPDATE facilities SET region_code = $1, community_code = $2, name = $3, functions = $4,
              lon_e6 = $5, lat_e6 = $6, hours = $7, capacity = $8, source = $9, source_ref = $10,
-             updated_at = $11, updated_by = $12
-         WHERE id = $13",
-    )
-    .bind(&input.region_code)
-    .bind(input.community_code.as_deref())
-    .bind(&input.name)
-    .bind(input.functions.join(";"))
-    .bind(input.lon_e6)
-    .bind(input.lat_e6)
-    .bind(input.hours.as_deref())
-    .bind(input.capacity)
-    .bind(&input.source)
-    .bind(input.source_ref.as_deref())
-    .bind(now)
-    .bind(actor)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected())
+             updated_at = $11, updated_by = $12, version = version + 1
+         WHERE id = $13{guard}"
+    );
+    let mut update = sqlx::query(&sql)
+        .bind(&input.region_code)
+        .bind(input.community_code.as_deref())
+        .bind(&input.name)
+        .bind(input.functions.join(";"))
+        .bind(input.lon_e6)
+        .bind(input.lat_e6)
+        .bind(input.hours.as_deref())
+        .bind(input.capacity)
+        .bind(&input.source)
+        .bind(input.source_ref.as_deref())
+        .bind(now)
+        .bind(actor)
+        .bind(id);
+    if let Some(version) = expected_version {
+        update = update.bind(version);
+    }
+    Ok(update.execute(&mut *conn).await?.rows_affected())
 }
 
 async fn facility_in(conn: &mut AnyConnection, id: &str) -> Result<Option<FacilityRow>> {
@@ -376,20 +398,31 @@ impl Store {
         Ok(id)
     }
 
-    /// Replaces a facility's fields (its id and district stay); false when there is no such
-    /// facility. The audit row (`update_facility`) holds the fields before and after.
+    /// Replaces a facility's fields (its id and district stay) if it is still at
+    /// `expected_version`, the version the edit form was read at; the check is the update's own
+    /// condition, so two editors cannot both pass it. The audit row (`update_facility`) holds
+    /// the fields before and after.
     pub async fn update_facility(
         &self,
         id: &str,
+        expected_version: i64,
         input: &FacilityInput,
         actor: &str,
         now: i64,
-    ) -> Result<bool> {
+    ) -> Result<FacilityUpdate> {
         let mut tx = self.write_tx().await?;
         let Some(before) = facility_in(&mut tx, id).await? else {
-            return Ok(false);
+            return Ok(FacilityUpdate::NotFound);
         };
-        update_facility_row(&mut tx, id, input, actor, now).await?;
+        let updated =
+            update_facility_row(&mut tx, id, input, (actor, now), Some(expected_version)).await?;
+        if updated != 1 {
+            drop(tx);
+            return Ok(match self.facility(id).await? {
+                Some(now) => FacilityUpdate::Stale(Box::new(now)),
+                None => FacilityUpdate::NotFound,
+            });
+        }
         append(
             &mut tx,
             self.backend(),
@@ -408,7 +441,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(FacilityUpdate::Updated)
     }
 
     /// Deletes a facility that is not a centre, with its audit row (`delete_facility`).
@@ -468,7 +501,7 @@ impl Store {
             };
             match existing {
                 Some(id) => {
-                    update_facility_row(&mut tx, &id, input, actor, now).await?;
+                    update_facility_row(&mut tx, &id, input, (actor, now), None).await?;
                     count.updated += 1;
                 }
                 None => {

@@ -89,6 +89,52 @@ pub struct AnswerRow {
     pub answer: String,
     pub updated_at: i64,
     pub updated_by: String,
+    /// The version of its sheet that wrote this answer.
+    pub sheet_version: i64,
+}
+
+/// The version a sheet form carries. It is per sheet, not the entry's: two people saving the
+/// same sheet (two workers on the declaration, one assessor in two tabs) must conflict, while
+/// two assessors each scoring their own sheet, or a workflow step on the entry, must not make
+/// the other's open page stale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SheetVersion {
+    /// 0 until the sheet is first saved; one more with every save that changes an answer.
+    pub version: i64,
+    pub updated_at: Option<i64>,
+    /// The username of who saved it last.
+    pub updated_by: Option<String>,
+}
+
+/// Which sheet is written, by whom, and from what it was read, for [`Store::save_answers`].
+#[derive(Debug, Clone, Copy)]
+pub struct SheetWrite<'a> {
+    pub round_id: &'a str,
+    pub community: &'a str,
+    /// `self` or the assessor's user id.
+    pub sheet: &'a str,
+    /// The entry stage at which this sheet takes answers (`declared` or `scoring`).
+    pub open_at: &'a str,
+    /// The sheet version the writer read; `None` writes whatever the version is now.
+    pub expected_version: Option<i64>,
+    pub by: By<'a>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetSaved {
+    /// Answers that differed from the stored ones and were written.
+    pub changed: usize,
+    /// The sheet's version after the save.
+    pub version: SheetVersion,
+}
+
+/// Why nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetRefusal {
+    /// The entry is no longer at the stage that takes this sheet: it is at this one.
+    Stage(String),
+    /// Someone saved the sheet after it was read.
+    Stale(SheetVersion),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,6 +150,16 @@ pub struct RectificationRow {
     pub verified_by: Option<String>,
     pub verified_at: Option<i64>,
     pub created_at: i64,
+    /// Rises with every step: what a page's buttons carry, so a verifier never verifies a
+    /// report submitted again after the page was read.
+    pub version: i64,
+}
+
+/// Where a rectification task must still be for a step to apply: its status and version.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskAt<'a> {
+    pub status: &'a str,
+    pub version: i64,
 }
 
 /// Who makes a change, and when (Unix milliseconds).
@@ -495,16 +551,48 @@ impl Store {
     }
 
     /// Writes answers of one sheet; each changed clause is audited with its old and new answer.
+    ///
+    /// The stage check and the version check happen inside the write transaction: the entry row
+    /// is updated first, conditionally on its stage, which locks it (PostgreSQL) or holds the
+    /// write lock (SQLite) until commit. So no answer lands once a workflow step has moved the
+    /// entry on, and every save raises the entry's version too — a step that read the answers
+    /// before this save (compute, the eligibility check) is refused instead of storing a result
+    /// the answers no longer give. The sheet's own version is what a form carries (see
+    /// [`SheetVersion`]).
     pub async fn save_answers(
         &self,
-        round_id: &str,
-        community: &str,
-        sheet: &str,
+        write: &SheetWrite<'_>,
         answers: &[(String, String)],
-        actor: &str,
-        now: i64,
-    ) -> Result<usize> {
+    ) -> Result<std::result::Result<SheetSaved, SheetRefusal>> {
+        let SheetWrite {
+            round_id,
+            community,
+            sheet,
+            open_at,
+            expected_version,
+            by,
+        } = *write;
         let mut tx = self.write_tx().await?;
+        let held = sqlx::query(
+            "UPDATE entries SET version = version + 1
+             WHERE round_id = $1 AND community_code = $2 AND stage = $3",
+        )
+        .bind(round_id)
+        .bind(community)
+        .bind(open_at)
+        .execute(&mut *tx)
+        .await?;
+        if held.rows_affected() != 1 {
+            let Some(entry) = fetch_entry(&mut tx, round_id, community).await? else {
+                return Err(sqlx::Error::RowNotFound.into());
+            };
+            return Ok(Err(SheetRefusal::Stage(entry.stage)));
+        }
+        let current = sheet_version_in(&mut tx, round_id, community, sheet).await?;
+        if expected_version.is_some_and(|expected| expected != current.version) {
+            return Ok(Err(SheetRefusal::Stale(current)));
+        }
+        let next = current.version + 1;
         let mut changed = 0;
         for (clause, answer) in answers {
             let old = sqlx::query(
@@ -522,18 +610,20 @@ impl Store {
                 continue;
             }
             sqlx::query(
-                "INSERT INTO answers (round_id, community_code, sheet, clause_id, answer, updated_at, updated_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                "INSERT INTO answers (round_id, community_code, sheet, clause_id, answer, updated_at, updated_by, sheet_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (round_id, community_code, sheet, clause_id)
-                 DO UPDATE SET answer = excluded.answer, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                 DO UPDATE SET answer = excluded.answer, updated_at = excluded.updated_at,
+                    updated_by = excluded.updated_by, sheet_version = excluded.sheet_version",
             )
             .bind(round_id)
             .bind(community)
             .bind(sheet)
             .bind(clause)
             .bind(answer)
-            .bind(now)
-            .bind(actor)
+            .bind(by.at)
+            .bind(by.actor)
+            .bind(next)
             .execute(&mut *tx)
             .await?;
             let action = if sheet == "self" {
@@ -545,8 +635,8 @@ impl Store {
                 &mut tx,
                 self.backend(),
                 &AuditEvent {
-                    at: now,
-                    actor,
+                    at: by.at,
+                    actor: by.actor,
                     round_id: Some(round_id),
                     community_code: Some(community),
                     action,
@@ -557,14 +647,54 @@ impl Store {
             .await?;
             changed += 1;
         }
+        if changed == 0 {
+            // Nothing new: neither version moves (the transaction is dropped, so rolled back).
+            return Ok(Ok(SheetSaved {
+                changed,
+                version: current,
+            }));
+        }
+        sqlx::query(
+            "INSERT INTO sheet_versions (round_id, community_code, sheet, version, updated_at, updated_by)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (round_id, community_code, sheet)
+             DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at,
+                updated_by = excluded.updated_by",
+        )
+        .bind(round_id)
+        .bind(community)
+        .bind(sheet)
+        .bind(next)
+        .bind(by.at)
+        .bind(by.actor)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(changed)
+        Ok(Ok(SheetSaved {
+            changed,
+            version: SheetVersion {
+                version: next,
+                updated_at: Some(by.at),
+                updated_by: Some(by.actor.to_string()),
+            },
+        }))
+    }
+
+    /// A sheet's version now, with who last saved it (version 0: never saved).
+    pub async fn sheet_version(
+        &self,
+        round_id: &str,
+        community: &str,
+        sheet: &str,
+    ) -> Result<SheetVersion> {
+        let mut conn = self.pool().acquire().await?;
+        sheet_version_in(&mut conn, round_id, community, sheet).await
     }
 
     /// Every answer for an entry, all sheets.
     pub async fn answers(&self, round_id: &str, community: &str) -> Result<Vec<AnswerRow>> {
         let rows = sqlx::query(
-            "SELECT sheet, clause_id, answer, updated_at, updated_by FROM answers
+            "SELECT sheet, clause_id, answer, updated_at, updated_by, sheet_version FROM answers
              WHERE round_id = $1 AND community_code = $2 ORDER BY sheet, clause_id",
         )
         .bind(round_id)
@@ -579,6 +709,7 @@ impl Store {
                     answer: r.try_get("answer")?,
                     updated_at: r.try_get("updated_at")?,
                     updated_by: r.try_get("updated_by")?,
+                    sheet_version: r.try_get("sheet_version")?,
                 })
             })
             .collect()
@@ -668,11 +799,13 @@ impl Store {
 
     /// Moves a rectification task from `from` to `to` (`submitted` with a report, `verified` or
     /// `reopened` by a verifier), audited in the same transaction. If the task is no longer at
-    /// `from` — another verifier was quicker — nothing is written and [`Conflict`] is returned.
+    /// `from` (its status and version) — another verifier was quicker, or the report was sent
+    /// back and submitted again since the page was read — nothing is written and [`Conflict`]
+    /// is returned.
     pub async fn update_rectification(
         &self,
         id: &str,
-        from: &str,
+        from: TaskAt<'_>,
         to: &str,
         report: Option<&str>,
         verifier: Option<&str>,
@@ -685,15 +818,17 @@ impl Store {
         let done = sqlx::query(
             "UPDATE rectifications SET status = $1, report = COALESCE($2, report),
                     verified_by = COALESCE($3, verified_by),
-                    verified_at = CASE WHEN $3 IS NULL THEN verified_at ELSE $4 END
-             WHERE id = $5 AND status = $6",
+                    verified_at = CASE WHEN $3 IS NULL THEN verified_at ELSE $4 END,
+                    version = version + 1
+             WHERE id = $5 AND status = $6 AND version = $7",
         )
         .bind(to)
         .bind(report)
         .bind(verifier)
         .bind(by.at)
         .bind(id)
-        .bind(from)
+        .bind(from.status)
+        .bind(from.version)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -817,6 +952,35 @@ pub(crate) async fn change_entry(
     Ok(Ok(after))
 }
 
+async fn sheet_version_in(
+    conn: &mut AnyConnection,
+    round_id: &str,
+    community: &str,
+    sheet: &str,
+) -> Result<SheetVersion> {
+    let row = sqlx::query(
+        "SELECT version, updated_at, updated_by FROM sheet_versions
+         WHERE round_id = $1 AND community_code = $2 AND sheet = $3",
+    )
+    .bind(round_id)
+    .bind(community)
+    .bind(sheet)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match row {
+        Some(r) => SheetVersion {
+            version: r.try_get("version")?,
+            updated_at: Some(r.try_get("updated_at")?),
+            updated_by: Some(r.try_get("updated_by")?),
+        },
+        None => SheetVersion {
+            version: 0,
+            updated_at: None,
+            updated_by: None,
+        },
+    })
+}
+
 async fn replace_reward_shares(
     conn: &mut AnyConnection,
     round_id: &str,
@@ -842,7 +1006,7 @@ async fn replace_reward_shares(
     Ok(())
 }
 
-const RECTIFICATION_COLUMNS: &str = "id, round_id, community_code, clause_id, owner, deadline, status, report, verified_by, verified_at, created_at";
+const RECTIFICATION_COLUMNS: &str = "id, round_id, community_code, clause_id, owner, deadline, status, report, verified_by, verified_at, created_at, version";
 
 fn rectification_row(r: &AnyRow) -> Result<RectificationRow> {
     Ok(RectificationRow {
@@ -857,6 +1021,7 @@ fn rectification_row(r: &AnyRow) -> Result<RectificationRow> {
         verified_by: r.try_get("verified_by")?,
         verified_at: r.try_get("verified_at")?,
         created_at: r.try_get("created_at")?,
+        version: r.try_get("version")?,
     })
 }
 

@@ -7,7 +7,8 @@ mod common;
 
 use xingfu_store::Store;
 use xingfu_store::facilities::{
-    CircleRun, CoverageRow, Deleted, FacilityInput, NewRating, OriginRow, Unflagged, from_e6, to_e6,
+    CircleRun, CoverageRow, Deleted, FacilityInput, FacilityUpdate, NewRating, OriginRow,
+    Unflagged, from_e6, to_e6,
 };
 use xingfu_store::regions::RegionRow;
 
@@ -90,18 +91,33 @@ on_both!(
         changed.capacity = None;
         changed.hours = None;
         changed.functions = vec!["medical".into()];
-        assert!(
+        assert_eq!(row.version, 1);
+        assert_eq!(
             store
-                .update_facility(&id, &changed, "wuma", 20)
+                .update_facility(&id, 1, &changed, "wuma", 20)
                 .await
-                .unwrap()
+                .unwrap(),
+            FacilityUpdate::Updated
         );
-        assert!(
-            !store
-                .update_facility("nope", &changed, "wuma", 20)
+        assert_eq!(
+            store
+                .update_facility("nope", 1, &changed, "wuma", 20)
                 .await
-                .unwrap()
+                .unwrap(),
+            FacilityUpdate::NotFound
         );
+        // An edit from a form read at version 1 is refused now that it is at 2: nothing written.
+        let stale = input("旧名称", Some(GULOU), None);
+        match store
+            .update_facility(&id, 1, &stale, "gulou", 21)
+            .await
+            .unwrap()
+        {
+            FacilityUpdate::Stale(now) => {
+                assert_eq!((now.version, now.updated_by.as_str()), (2, "wuma"))
+            }
+            other => panic!("a stale edit must be refused: {other:?}"),
+        }
         let row = store.facility(&id).await.unwrap().unwrap();
         assert_eq!(row.functions, vec!["medical"]);
         assert_eq!((row.capacity, row.hours), (None, None));

@@ -4,7 +4,7 @@ use xingfu_store::Store;
 use xingfu_store::audit::AuditEvent;
 use xingfu_store::objections::Outcome;
 use xingfu_store::regions::RegionRow;
-use xingfu_store::rounds::{By, Conflict, EntryChange, NewRound};
+use xingfu_store::rounds::{By, Conflict, EntryChange, NewRound, SheetRefusal, SheetWrite, TaskAt};
 
 fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> RegionRow {
     RegionRow {
@@ -101,39 +101,50 @@ on_both!(
             ("ZZ1.1".to_string(), r#"{"met":true}"#.to_string()),
             ("ZG1.1".to_string(), r#"{"number":96.5}"#.to_string()),
         ];
-        assert_eq!(
-            store
-                .save_answers(
-                    &round,
-                    "330302006044",
-                    "assessor-1",
-                    &answers,
-                    "assessor-1",
-                    30
-                )
-                .await
-                .unwrap(),
-            2
-        );
+        let sheet = |expected_version, at| SheetWrite {
+            round_id: &round,
+            community: "330302006044",
+            sheet: "assessor-1",
+            open_at: "declared",
+            expected_version,
+            by: By {
+                actor: "assessor-1",
+                at,
+            },
+        };
+        let saved = store
+            .save_answers(&sheet(Some(0), 30), &answers)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((saved.changed, saved.version.version), (2, 1));
         // Saving the same answers again changes nothing and records nothing.
-        assert_eq!(
-            store
-                .save_answers(
-                    &round,
-                    "330302006044",
-                    "assessor-1",
-                    &answers,
-                    "assessor-1",
-                    31
-                )
-                .await
-                .unwrap(),
-            0
-        );
+        let again = store
+            .save_answers(&sheet(Some(1), 31), &answers)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.changed, again.version.version), (0, 1));
         assert_eq!(
             store.answers(&round, "330302006044").await.unwrap().len(),
             2
         );
+        // A form read before that save is refused whole, and told who saved since.
+        let other = vec![("ZZ1.1".to_string(), r#"{"met":false}"#.to_string())];
+        match store
+            .save_answers(&sheet(Some(0), 32), &other)
+            .await
+            .unwrap()
+        {
+            Err(SheetRefusal::Stale(now)) => assert_eq!(
+                (now.version, now.updated_by.as_deref()),
+                (1, Some("assessor-1"))
+            ),
+            other => panic!("a stale sheet must be refused: {other:?}"),
+        }
+        // The save raised the entry's version (1 → 2): a step computed from older answers fails.
+        let entry = store.entry(&round, "330302006044").await.unwrap().unwrap();
+        assert_eq!(entry.version, 2);
 
         let computed = EntryChange {
             stage: Some("computed".into()),
@@ -151,7 +162,7 @@ on_both!(
             .update_entry(
                 &round,
                 "330302006044",
-                1,
+                2,
                 &computed,
                 "compute",
                 By {
@@ -164,7 +175,12 @@ on_both!(
             .unwrap();
         assert_eq!(
             (after.stage.as_str(), after.total, after.star, after.version),
-            ("computed", Some(84_650), Some(4), 2)
+            ("computed", Some(84_650), Some(4), 3)
+        );
+        // Once computed, the sheet takes no answer: the stage is checked inside the write.
+        assert_eq!(
+            store.save_answers(&sheet(None, 42), &other).await.unwrap(),
+            Err(SheetRefusal::Stage("computed".into()))
         );
         // A second writer holding the old version is refused, and nothing changes.
         let stale = EntryChange {
@@ -280,7 +296,10 @@ on_both!(
         let submitted = store
             .update_rectification(
                 &tasks[0].id,
-                "open",
+                TaskAt {
+                    status: "open",
+                    version: tasks[0].version,
+                },
                 "submitted",
                 Some("已建立道德讲堂"),
                 None,
@@ -297,7 +316,10 @@ on_both!(
         store
             .update_rectification(
                 &tasks[0].id,
-                "submitted",
+                TaskAt {
+                    status: "submitted",
+                    version: submitted.version,
+                },
                 "verified",
                 None,
                 Some("street-admin"),
@@ -315,7 +337,10 @@ on_both!(
             store
                 .update_rectification(
                     &tasks[0].id,
-                    "submitted",
+                    TaskAt {
+                        status: "submitted",
+                        version: submitted.version,
+                    },
                     "reopened",
                     None,
                     Some("district-admin"),

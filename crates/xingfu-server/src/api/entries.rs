@@ -132,6 +132,12 @@ pub struct AnswerValue {
 pub struct AnswersRequest {
     #[schema(example = json!({"ZZ1.1": {"met": true}, "ZG1.1": {"number": 96.5, "note": "问卷 212 份"}}))]
     pub answers: BTreeMap<String, AnswerValue>,
+    /// The sheet's `version` as last read (`GET …/answers`): if anyone has saved the sheet
+    /// since, nothing is written and the answer is 409. Without it the answers named are
+    /// written as sent, whoever saved the sheet meanwhile.
+    #[serde(default)]
+    #[schema(example = 3)]
+    pub version: Option<i64>,
 }
 
 /// The caller's own sheet for an entry.
@@ -139,6 +145,10 @@ pub struct AnswersRequest {
 pub struct Sheet {
     /// `self` (the community's declaration) or `assessor` (the caller's own scoring sheet).
     pub sheet: String,
+    /// The sheet's version: 0 until first saved, one more with every save that changes an
+    /// answer. Send it back with `PUT` to be refused rather than overwrite someone else's save.
+    /// It is the sheet's own, so another assessor's saves do not move it.
+    pub version: i64,
     pub answers: BTreeMap<String, AnswerValue>,
 }
 
@@ -148,6 +158,8 @@ pub struct SheetSaved {
     pub sheet: String,
     /// Answers written.
     pub saved: usize,
+    /// The sheet's version after this save.
+    pub version: i64,
 }
 
 /// Points per category, averaged over the assessors' sheets.
@@ -604,12 +616,14 @@ pub async fn answers(
 ) -> Result<Json<Sheet>, ApiError> {
     let lang = user.lang;
     service::may_view(&user.current, &code, user.en()).map_err(app(lang))?;
-    let (sheet, answers) = service::own_sheet(&state, &user.current, &round_id, &code, user.en())
+    let own = service::own_sheet(&state, &user.current, &round_id, &code, user.en())
         .await
         .map_err(app(lang))?;
     Ok(Json(Sheet {
-        sheet: sheet_label(&sheet),
-        answers: answers
+        sheet: sheet_label(&own.sheet),
+        version: own.version,
+        answers: own
+            .answers
             .into_iter()
             .map(|(clause, a)| {
                 (
@@ -628,7 +642,8 @@ pub async fn answers(
 /// Saves answers on the caller's sheet: an assessor's own scoring sheet while the entry is being
 /// scored (never for their own community), or the declaration (community worker, administrators)
 /// while it is declared. Every answer is checked against the standard first; if any is wrong,
-/// nothing is written and the message names the clause.
+/// nothing is written and the message names the clause. With `version`, a sheet saved by anyone
+/// since that version was read is refused (409) and nothing is written.
 #[utoipa::path(
     put,
     path = "/api/v1/rounds/{id}/entries/{code}/answers",
@@ -646,7 +661,7 @@ pub async fn answers(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "May not answer for this community", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
-        (status = 409, description = "The stage does not take these answers now", body = ErrorBody),
+        (status = 409, description = "The stage does not take these answers now, or the sheet was saved since `version`", body = ErrorBody),
     )
 )]
 pub async fn save_answers(
@@ -683,12 +698,21 @@ pub async fn save_answers(
     } else {
         service::SELF_SHEET
     };
-    let saved = service::save_sheet(&state, &user.current, &round_id, &code, answers, user.en())
-        .await
-        .map_err(app(lang))?;
+    let saved = service::save_sheet_from(
+        &state,
+        &user.current,
+        &round_id,
+        &code,
+        answers,
+        request.version,
+        user.en(),
+    )
+    .await
+    .map_err(app(lang))?;
     Ok(Json(SheetSaved {
         sheet: sheet.to_string(),
-        saved,
+        saved: saved.changed,
+        version: saved.version.version,
     }))
 }
 

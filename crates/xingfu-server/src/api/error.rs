@@ -125,6 +125,9 @@ impl ApiError {
             }
             AppError::BadRequest(reason) => ApiError::bad_request(reason),
             AppError::Conflict(reason) => ApiError::new(StatusCode::CONFLICT, "conflict", reason),
+            AppError::Stale(stale) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", stale.message)
+            }
             AppError::Internal(error) => {
                 tracing::error!("{error:#}");
                 ApiError::new(

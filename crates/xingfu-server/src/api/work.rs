@@ -335,7 +335,19 @@ async fn step(
     step: TaskStep,
     report: &str,
 ) -> Result<Json<Rectification>, ApiError> {
-    match move_task(state, &user.current, round_id, id, step, report, user.lang).await {
+    // The API's task steps name no version: the status guard keeps two callers from both
+    // moving a task, as before.
+    let moved = move_task(
+        state,
+        &user.current,
+        (round_id, id),
+        step,
+        report,
+        None,
+        user.lang,
+    )
+    .await;
+    match moved {
         Ok(row) => Ok(Json(row.into())),
         Err(TaskRefusal::Report(message)) => Err(ApiError::new(
             StatusCode::BAD_REQUEST,

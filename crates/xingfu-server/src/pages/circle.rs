@@ -716,6 +716,64 @@ pub async fn facility(
     result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
 }
 
+/// The fields whose saved value differs from what the user sent, each with the saved value.
+fn changed_fields(lang: Lang, saved: &FacilityForm, sent: &FacilityForm) -> Vec<FieldError> {
+    let mut functions = sent.functions.clone();
+    functions.sort();
+    let mut saved_functions = saved.functions.clone();
+    saved_functions.sort();
+    let pairs = [
+        ("name", lang.pick("名称", "Name"), &saved.name, &sent.name),
+        ("lon", lang.pick("经度", "Longitude"), &saved.lon, &sent.lon),
+        ("lat", lang.pick("纬度", "Latitude"), &saved.lat, &sent.lat),
+        (
+            "hours",
+            lang.pick("开放时间", "Opening hours"),
+            &saved.hours,
+            &sent.hours,
+        ),
+        (
+            "capacity",
+            lang.pick("容量", "Capacity"),
+            &saved.capacity,
+            &sent.capacity,
+        ),
+        (
+            "community",
+            lang.pick("所在社区", "Community"),
+            &saved.community,
+            &sent.community,
+        ),
+    ];
+    let mut changed: Vec<FieldError> = pairs
+        .iter()
+        .filter(|(_, _, saved, sent)| saved.trim() != sent.trim())
+        .map(|(field, label, saved, _)| FieldError {
+            field: (*field).into(),
+            message: saved_now(lang, label, saved),
+        })
+        .collect();
+    if functions != saved_functions {
+        changed.push(FieldError {
+            field: "functions".into(),
+            message: saved_now(
+                lang,
+                lang.pick("服务功能", "Service functions"),
+                &saved.functions.join(lang.pick("、", ", ")),
+            ),
+        });
+    }
+    changed
+}
+
+fn saved_now(lang: Lang, label: &str, value: &str) -> String {
+    if lang.is_en() {
+        format!("{label}: saved now as “{value}”")
+    } else {
+        format!("{label}\u{ff1a}现在保存的是“{value}”")
+    }
+}
+
 /// POST /circle/facilities/{id}
 pub async fn update(
     State(state): State<AppState>,
@@ -725,23 +783,48 @@ pub async fn update(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let result = async {
-        let en = Lang::from_jar(&jar).is_en();
+        let lang = Lang::from_jar(&jar);
+        let en = lang.is_en();
         let csrf = fields
             .iter()
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
         user.check_csrf(csrf)?;
+        let version = fields
+            .iter()
+            .find(|(k, _)| k == "version")
+            .map(|(_, v)| v.as_str());
+        let read_at = super::form_version(lang, version)?;
         let form = FacilityForm::from_fields(&fields);
-        match circle::update_facility(&state, &user, &id, &form, en).await? {
-            Ok(()) => Ok(Redirect::to(&format!("/circle/facilities/{id}?saved=1")).into_response()),
-            Err(errors) => {
-                let row = circle::viewable_facility(&state, &user, &id, en).await?;
-                let area = home_area(&state, &row).await?;
-                render_facility_form(&state, &jar, &user, &area, Some(row), form, errors, None)
-                    .await
+        let errors = match circle::update_facility(&state, &user, &id, (&form, read_at), en).await {
+            Ok(Ok(())) => {
+                return Ok(
+                    Redirect::to(&format!("/circle/facilities/{id}?saved=1")).into_response()
+                );
             }
-        }
+            Ok(Err(errors)) => errors,
+            // Changed since the form was read: the form again with what was typed, the message
+            // first, then each field whose saved value now differs from it.
+            Err(AppError::Stale(stale)) => {
+                let row = circle::viewable_facility(&state, &user, &id, en).await?;
+                let mut errors = vec![FieldError {
+                    field: "name".into(),
+                    message: stale.message,
+                }];
+                errors.extend(changed_fields(lang, &FacilityForm::of_row(&row), &form));
+                let area = home_area(&state, &row).await?;
+                let mut response =
+                    render_facility_form(&state, &jar, &user, &area, Some(row), form, errors, None)
+                        .await?;
+                *response.status_mut() = StatusCode::CONFLICT;
+                return Ok(response);
+            }
+            Err(e) => return Err(e),
+        };
+        let row = circle::viewable_facility(&state, &user, &id, en).await?;
+        let area = home_area(&state, &row).await?;
+        render_facility_form(&state, &jar, &user, &area, Some(row), form, errors, None).await
     }
     .await;
     result.unwrap_or_else(|e| error_page(&jar, Some(user), e))

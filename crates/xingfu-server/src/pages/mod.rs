@@ -293,6 +293,7 @@ pub fn error_page(jar: &CookieJar, user: Option<CurrentUser>, error: AppError) -
         AppError::BadRequest(reason) | AppError::Conflict(reason) => {
             (t.errors_title, reason.clone())
         }
+        AppError::Stale(stale) => (t.errors_title, stale.message.clone()),
         AppError::Internal(e) => {
             tracing::error!("{e:#}");
             (t.server_error, t.server_error.to_string())
@@ -306,6 +307,24 @@ pub fn error_page(jar: &CookieJar, user: Option<CurrentUser>, error: AppError) -
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
     }
+}
+
+/// The version a form was read at: its hidden `version` field (see `crate::versions`). A form
+/// without one (a page from before versions, or a hand-made request) is refused, never taken
+/// as current.
+pub fn form_version(lang: Lang, field: Option<&str>) -> Result<i64, AppError> {
+    field
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v >= 0)
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                lang.pick(
+                    "表单缺少版本号\u{ff0c}没有保存任何内容。请刷新页面后重新填写。",
+                    "The form has no version; nothing was saved. Reload the page and fill it in again.",
+                )
+                .into(),
+            )
+        })
 }
 
 /// Renders a template, or the error page if rendering fails.

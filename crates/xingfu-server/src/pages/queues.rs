@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use xingfu_core::workflow::{Role, Stage};
-use xingfu_store::rounds::{By, EntryRow, RectificationRow, RoundRow};
+use xingfu_store::rounds::{By, EntryRow, RectificationRow, RoundRow, TaskAt};
 
 use super::actions::admin_of;
 use super::community::when;
@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::service;
 use crate::state::{AppState, now_ms};
+use crate::versions;
 
 /// Longest rectification report kept, in characters.
 const MAX_REPORT: usize = 2000;
@@ -261,6 +262,8 @@ pub struct TaskLine {
     /// The report field's content (what was typed, when sent back).
     pub report_value: String,
     pub error: Option<String>,
+    /// The task's version, carried by its forms.
+    pub version: i64,
 }
 
 #[derive(Template)]
@@ -386,8 +389,11 @@ async fn render_tasks(
         .map(|task| {
             let clause = standard.clause(&task.clause_id);
             let sent_back = submit.as_ref().filter(|s| s.id == task.id);
+            let can_submit = may_submit(user, &task.community_code, &task.status);
             if let Some(sent_back) = sent_back {
-                errors.push((format!("report-{}", task.id), sent_back.error.clone()));
+                // The report field when this user has one, else the task's row.
+                let anchor = if can_submit { "report" } else { "task" };
+                errors.push((format!("{anchor}-{}", task.id), sent_back.error.clone()));
             }
             TaskLine {
                 community: names
@@ -408,13 +414,14 @@ async fn render_tasks(
                     (Some(by), Some(at)) => format!("{by} {}", when(at)),
                     _ => String::new(),
                 },
-                can_submit: may_submit(user, &task.community_code, &task.status),
+                can_submit,
                 can_verify: may_verify(user, &task.community_code, &task.status),
                 report_value: sent_back
                     .map(|s| s.report.clone())
                     .or_else(|| task.report.clone())
                     .unwrap_or_default(),
                 error: sent_back.map(|s| s.error.clone()),
+                version: task.version,
                 id: task.id,
                 code: task.community_code,
                 clause: task.clause_id,
@@ -445,6 +452,9 @@ pub struct TaskInput {
     csrf: String,
     #[serde(default)]
     report: String,
+    /// The task's version when the page was read.
+    #[serde(default)]
+    version: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -475,14 +485,16 @@ impl From<xingfu_store::StoreError> for TaskRefusal {
 
 /// Moves a rectification task one step (the pages' and the API's rule): a community worker
 /// submits the report on an open or reopened task; a street or district administrator verifies
-/// or reopens a submitted one. A task moved by someone else meanwhile is a conflict.
+/// or reopens a submitted one. A task moved by someone else meanwhile is a conflict; with
+/// `read_at` (the version a page was read at), so is a task changed since then — a verifier never
+/// verifies a report submitted again after the page showed the earlier one.
 pub(crate) async fn move_task(
     state: &AppState,
     user: &CurrentUser,
-    round_id: &str,
-    id: &str,
+    (round_id, id): (&str, &str),
     step: TaskStep,
     report: &str,
+    read_at: Option<i64>,
     lang: Lang,
 ) -> Result<RectificationRow, TaskRefusal> {
     let task = state
@@ -494,6 +506,13 @@ pub(crate) async fn move_task(
     if !user.actor().covers(&task.community_code) {
         return Err(AppError::Forbidden(lang.t().forbidden.into()).into());
     }
+    if read_at.is_some_and(|read_at| read_at != task.version) {
+        return Err(task_stale(state, &task, lang).await.into());
+    }
+    let from = TaskAt {
+        status: &task.status,
+        version: task.version,
+    };
     let by = By {
         actor: &user.user.username,
         at: now_ms(),
@@ -524,7 +543,7 @@ pub(crate) async fn move_task(
             }
             state
                 .store
-                .update_rectification(&task.id, &task.status, "submitted", Some(report), None, by)
+                .update_rectification(&task.id, from, "submitted", Some(report), None, by)
                 .await?
         }
         TaskStep::Verify | TaskStep::Reopen => {
@@ -538,27 +557,39 @@ pub(crate) async fn move_task(
             };
             state
                 .store
-                .update_rectification(
-                    &task.id,
-                    &task.status,
-                    status,
-                    None,
-                    Some(&user.user.username),
-                    by,
-                )
+                .update_rectification(&task.id, from, status, None, Some(&user.user.username), by)
                 .await?
         }
     };
-    moved.map_err(|_| {
-        AppError::Conflict(
-            lang.pick(
-                "该任务刚被他人处理过,请刷新后查看最新状态",
-                "someone else changed this task just now; reload to see where it stands",
-            )
-            .into(),
-        )
-        .into()
-    })
+    match moved {
+        Ok(row) => Ok(row),
+        Err(_) => {
+            let now = state.store.rectification(id).await?.unwrap_or(task);
+            Err(task_stale(state, &now, lang).await.into())
+        }
+    }
+}
+
+/// The refusal of a step on a task changed since it was read, naming the last step's author
+/// from the audit trail.
+async fn task_stale(state: &AppState, task: &RectificationRow, lang: Lang) -> AppError {
+    let marker = format!("\"rectification\":\"{}\"", task.id);
+    let last = match state.store.audit_for_community(&task.community_code).await {
+        Ok(trail) => trail.into_iter().rev().find(|row| {
+            row.action == "rectification"
+                && row.after.as_deref().is_some_and(|a| a.contains(&marker))
+        }),
+        Err(error) => return error.into(),
+    };
+    versions::stale(
+        state,
+        lang.is_en(),
+        versions::TASK,
+        task.version,
+        last.as_ref().map(|row| row.actor.as_str()),
+        last.as_ref().map(|row| row.at),
+    )
+    .await
 }
 
 async fn task_step(
@@ -574,23 +605,40 @@ async fn task_step(
     if let Err(e) = user.check_csrf(&input.csrf) {
         return error_page(&jar, Some(user), e);
     }
-    match move_task(&state, &user, &round_id, &id, step, &input.report, lang).await {
-        Ok(_) => Redirect::to(&format!("/rounds/{round_id}/rectifications")).into_response(),
-        Err(TaskRefusal::Report(problem)) => {
-            let sent_back = SubmitError {
-                id,
-                report: input.report,
-                error: problem,
-            };
-            match rectifications_page(&state, &jar, &user, &round_id, None, Some(sent_back)).await {
-                Ok(mut response) => {
-                    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                    response
-                }
-                Err(e) => error_page(&jar, Some(user), e),
-            }
+    let read_at = match super::form_version(lang, input.version.as_deref()) {
+        Ok(version) => version,
+        Err(e) => return error_page(&jar, Some(user), e),
+    };
+    let moved = move_task(
+        &state,
+        &user,
+        (&round_id, &id),
+        step,
+        &input.report,
+        Some(read_at),
+        lang,
+    )
+    .await;
+    // A refused step shows the list again, the typed report kept, the reason by the task.
+    let (problem, status) = match moved {
+        Ok(_) => {
+            return Redirect::to(&format!("/rounds/{round_id}/rectifications")).into_response();
         }
-        Err(TaskRefusal::Refused(e)) => error_page(&jar, Some(user), e),
+        Err(TaskRefusal::Report(problem)) => (problem, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(TaskRefusal::Refused(AppError::Stale(stale))) => (stale.message, StatusCode::CONFLICT),
+        Err(TaskRefusal::Refused(e)) => return error_page(&jar, Some(user), e),
+    };
+    let sent_back = SubmitError {
+        id,
+        report: input.report,
+        error: problem,
+    };
+    match rectifications_page(&state, &jar, &user, &round_id, None, Some(sent_back)).await {
+        Ok(mut response) => {
+            *response.status_mut() = status;
+            response
+        }
+        Err(e) => error_page(&jar, Some(user), e),
     }
 }
 

@@ -49,6 +49,8 @@ pub struct Field {
     pub evidence: String,
     pub methods: String,
     pub error: Option<String>,
+    /// On a stale form: the answer saved now, where someone changed it after the form was read.
+    pub changed: Option<String>,
 }
 
 pub struct Table {
@@ -66,10 +68,14 @@ struct SheetPage {
     intro: String,
     editable: bool,
     notice: Option<String>,
+    /// Why a stale form was refused: who changed the sheet and when.
+    stale: Option<String>,
     /// (field element id, message), in the sheet's order.
     errors: Vec<(String, String)>,
     tables: Vec<Table>,
     csrf: String,
+    /// The sheet's version the form carries.
+    version: i64,
 }
 
 /// What a request on a sheet needs to know.
@@ -77,6 +83,10 @@ struct Context {
     standard: std::sync::Arc<Standard>,
     community_name: String,
     saved: HashMap<String, Answer>,
+    /// The sheet's version when it was read.
+    version: i64,
+    /// Clause → the sheet version that wrote its saved answer.
+    written_at: HashMap<String, i64>,
     editable: bool,
     assessor: bool,
 }
@@ -90,7 +100,7 @@ async fn context(
 ) -> Result<Context, AppError> {
     service::may_view(user, code, lang.is_en())?;
     // The same permission as saving: an assessor's own sheet, or the declaration.
-    let (_, answers) = service::own_sheet(state, user, round_id, code, lang.is_en()).await?;
+    let own = service::own_sheet(state, user, round_id, code, lang.is_en()).await?;
     let (_, standard, entry) = service::load(state, round_id, code).await?;
     let assessor = user.role == Role::Assessor;
     let stage = Stage::parse(&entry.stage);
@@ -102,7 +112,9 @@ async fn context(
     Ok(Context {
         standard,
         community_name: entry.community_name,
-        saved: answers.into_iter().collect(),
+        saved: own.answers.into_iter().collect(),
+        version: own.version,
+        written_at: own.written_at,
         editable,
         assessor,
     })
@@ -145,13 +157,13 @@ pub async fn show(
             &jar,
             &user,
             lang,
-            &round_id,
-            &code,
+            (&round_id, &code),
             &ctx,
             &values,
-            &HashMap::new(),
-            notice,
-            Vec::new(),
+            Feedback {
+                notice,
+                ..Feedback::default()
+            },
         )
     }
     .await;
@@ -196,6 +208,13 @@ async fn save_inner(
             .into(),
         ));
     }
+    let read_at = super::form_version(
+        lang,
+        pairs
+            .iter()
+            .find(|(k, _)| k == "version")
+            .map(|(_, v)| v.as_str()),
+    )?;
     let form: HashMap<String, String> = pairs.into_iter().collect();
     let mut values: HashMap<String, (String, String)> = HashMap::new();
     let mut errors: HashMap<String, String> = HashMap::new();
@@ -243,48 +262,91 @@ async fn save_inner(
         }
     }
     if !errors.is_empty() {
-        let mut response = page(
-            jar,
-            user,
-            lang,
-            round_id,
-            code,
-            &ctx,
-            &values,
-            &errors,
-            None,
-            Vec::new(),
-        )?;
+        let feedback = Feedback {
+            errors,
+            ..Feedback::default()
+        };
+        let mut response = page(jar, user, lang, (round_id, code), &ctx, &values, feedback)?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    match service::save_sheet(state, user, round_id, code, answers, lang.is_en()).await {
+    let saved = service::save_sheet_from(
+        state,
+        user,
+        round_id,
+        code,
+        answers,
+        Some(read_at),
+        lang.is_en(),
+    )
+    .await;
+    match saved {
         Ok(saved) => Ok(Redirect::to(&format!(
-            "/rounds/{round_id}/communities/{code}/sheet?saved={saved}"
+            "/rounds/{round_id}/communities/{code}/sheet?saved={}",
+            saved.changed
         ))
         .into_response()),
         // Refused whole by the service's own check: the form again, nothing lost.
         Err(AppError::BadRequest(message)) => {
-            let general = message
-                .lines()
-                .map(|line| ("sheet".to_string(), line.to_string()))
-                .collect();
-            let mut response = page(
-                jar,
-                user,
-                lang,
-                round_id,
-                code,
-                &ctx,
-                &values,
-                &HashMap::new(),
-                None,
-                general,
-            )?;
+            let feedback = Feedback {
+                general: message
+                    .lines()
+                    .map(|line| ("sheet".to_string(), line.to_string()))
+                    .collect(),
+                ..Feedback::default()
+            };
+            let mut response = page(jar, user, lang, (round_id, code), &ctx, &values, feedback)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
+        // Someone saved the sheet after this form was read: the form again with everything the
+        // user typed, the answers changed since marked with what is saved now, and the current
+        // version, so submitting again is a decision made knowing the other change.
+        Err(AppError::Stale(stale)) => {
+            let now = context(state, user, lang, round_id, code).await?;
+            let changed = now
+                .written_at
+                .iter()
+                .filter(|(_, written)| **written > read_at)
+                .filter_map(|(id, _)| {
+                    let clause = now.standard.clause(id)?;
+                    let answer = now.saved.get(id)?;
+                    Some((id.clone(), stored_text(lang, &now.standard, clause, answer)))
+                })
+                .collect();
+            let feedback = Feedback {
+                stale: Some(stale.message),
+                changed,
+                ..Feedback::default()
+            };
+            let mut response = page(jar, user, lang, (round_id, code), &now, &values, feedback)?;
+            *response.status_mut() = StatusCode::CONFLICT;
+            Ok(response)
+        }
         Err(e) => Err(e),
+    }
+}
+
+/// A saved answer as words: the choice's label or the figure with its unit, then the note.
+fn stored_text(lang: Lang, standard: &Standard, clause: &Clause, answer: &Answer) -> String {
+    let (value, note) = saved_value(clause, answer);
+    let shown = field(lang, standard, clause, value.clone(), note.clone(), None);
+    let value_text = if shown.kind == "choice" {
+        shown
+            .choices
+            .iter()
+            .find(|(_, choice, _)| *choice == value)
+            .map(|(_, _, label)| label.clone())
+            .unwrap_or(value)
+    } else if shown.unit.is_empty() {
+        value
+    } else {
+        format!("{value} {}", shown.unit)
+    };
+    if note.is_empty() {
+        value_text
+    } else {
+        format!("{value_text}{}{note}", lang.pick("\u{ff1b}", "; "))
     }
 }
 
@@ -406,20 +468,36 @@ fn saved_value(clause: &Clause, answer: &Answer) -> (String, String) {
     (value, answer.note.clone().unwrap_or_default())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a page shows besides the fields: a notice, errors, or why a stale form was refused.
+#[derive(Default)]
+struct Feedback {
+    notice: Option<String>,
+    /// Clause → what is wrong with it.
+    errors: HashMap<String, String>,
+    /// Errors about the sheet as a whole: (anchor, message).
+    general: Vec<(String, String)>,
+    stale: Option<String>,
+    /// Clause → its answer saved now, for the clauses changed since the form was read.
+    changed: HashMap<String, String>,
+}
+
 fn page(
     jar: &CookieJar,
     user: &CurrentUser,
     lang: Lang,
-    round_id: &str,
-    code: &str,
+    (round_id, code): (&str, &str),
     ctx: &Context,
     values: &HashMap<String, (String, String)>,
-    errors: &HashMap<String, String>,
-    notice: Option<String>,
-    general: Vec<(String, String)>,
+    feedback: Feedback,
 ) -> Result<Response, AppError> {
     let t = lang.t();
+    let Feedback {
+        notice,
+        errors,
+        general,
+        stale,
+        changed,
+    } = feedback;
     let mut summary = general;
     let mut tables = Vec::new();
     for category in &ctx.standard.categories {
@@ -430,7 +508,18 @@ fn page(
             if let Some(error) = &error {
                 summary.push((format!("v-{}", clause.id), error.clone()));
             }
-            fields.push(field(lang, &ctx.standard, clause, value, note, error));
+            let mut shown = field(lang, &ctx.standard, clause, value, note, error);
+            if let Some(now) = changed.get(&clause.id) {
+                let line = clause_message(
+                    lang,
+                    &clause.id,
+                    &format!("已被他人修改\u{ff0c}现在保存的是\u{ff1a}{now}"),
+                    &format!("changed by someone else; saved now: {now}"),
+                );
+                summary.push((format!("v-{}", clause.id), line.clone()));
+                shown.changed = Some(line);
+            }
+            fields.push(shown);
         }
         if fields.is_empty() {
             continue;
@@ -485,9 +574,11 @@ fn page(
         intro: intro.to_string(),
         editable: ctx.editable,
         notice,
+        stale,
         errors: summary,
         tables,
         csrf: user.csrf.clone(),
+        version: ctx.version,
     })
 }
 
@@ -616,5 +707,6 @@ fn field(
         evidence: clause.evidence.clone().unwrap_or_default(),
         methods: methods.join(lang.pick("、", ", ")),
         error,
+        changed: None,
     }
 }
