@@ -507,7 +507,8 @@ async fn rectify_inner(
     input: &RectifyInput,
 ) -> Result<Result<usize, String>, AppError> {
     user.check_csrf(&input.csrf)?;
-    let (_, standard, entry) = service::load(state, round_id, code).await?;
+    let (_, standard, entry) =
+        service::load_visible(state, user, round_id, code, lang.is_en()).await?;
     if !admin_of(user, code) {
         return Err(AppError::Forbidden(
             lang.pick(
