@@ -906,9 +906,16 @@ impl GridProblem {
     }
 }
 
-/// "features[2] (g-03)" / "第 3 个要素(g-03)".
+/// "features[2] (g-03)" / "第 3 个要素(g-03)"; an over-long id is cut short here (its own
+/// problem says how long it is), so a message never repeats a huge id.
 fn feature_label(index: usize, id: Option<&str>) -> (String, String) {
-    match id {
+    let shown = id.map(
+        |id| match id.char_indices().nth(xingfu_core::ops::grid::MAX_ID_CHARS) {
+            Some((cut, _)) => format!("{}…", &id[..cut]),
+            None => id.to_string(),
+        },
+    );
+    match shown {
         Some(id) => (
             format!("第 {} 个要素(网格 {id})", index + 1),
             format!("features[{index}] (grid {id})"),

@@ -327,3 +327,145 @@ async fn images_over_the_pixel_limit_are_refused_naming_it(server: &Server) {
     assert_eq!(kept.as_array().map(Vec::len), Some(0), "{kept}");
 }
 on_both!(images_over_the_pixel_limit_are_refused_naming_it);
+
+/// Unix milliseconds outside 2000–2100 are refused naming the field, wherever the API takes a
+/// time; nothing is stored.
+async fn times_outside_2000_to_2100_are_refused_naming_the_field(server: &Server) {
+    let gulou = token(server, "gulou").await;
+    let far_past = -1_000_000_000_000_000_i64;
+    let may_day = 1_714_521_600_000_i64;
+    let activities = format!("/api/v1/communities/{GULOU}/activities");
+    let body = |starts_at: i64| {
+        json!({"title": "防汛", "activity_type": "emergency", "starts_at": starts_at,
+               "ends_at": may_day + 3_600_000})
+        .to_string()
+    };
+    let (status, _, reply) = api(
+        server,
+        Method::POST,
+        &activities,
+        Some(&gulou),
+        Some(body(far_past)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+    let message = reply["error"]["message"].as_str().unwrap();
+    assert!(message.contains("starts_at"), "{message}");
+    assert!(message.contains("2000-01-01"), "{message}");
+    let (_, _, listed) = api(server, Method::GET, &activities, Some(&gulou), None).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
+
+    // A household, then a visit dated in year -29719.
+    let household = json!({"address": "3幢2单元401"}).to_string();
+    let (status, _, created) = api(
+        server,
+        Method::POST,
+        "/api/v1/households",
+        Some(&gulou),
+        Some(household),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let visits = format!(
+        "/api/v1/households/{}/visits",
+        created["id"].as_str().unwrap()
+    );
+    let visit = json!({"visited_at": far_past, "purpose": "care_visit", "notes": ""}).to_string();
+    let (status, _, reply) = api(server, Method::POST, &visits, Some(&gulou), Some(visit)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("visited_at")
+    );
+    let follow_up = json!({"visited_at": may_day, "purpose": "care_visit", "notes": "",
+                           "follow_ups": [{"what": "送药", "due": 4_200_000_000_000_i64}]});
+    let (status, _, reply) = api(
+        server,
+        Method::POST,
+        &visits,
+        Some(&gulou),
+        Some(follow_up.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+    assert!(reply["error"]["message"].as_str().unwrap().contains("due"));
+
+    // Query parameters too.
+    let metrics =
+        format!("/api/v1/communities/{GULOU}/people-metrics?from={far_past}&to={may_day}");
+    let (status, _, reply) = api(server, Method::GET, &metrics, Some(&gulou), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+    assert!(
+        reply["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2000-01-01")
+    );
+}
+on_both!(times_outside_2000_to_2100_are_refused_naming_the_field);
+
+fn closed_square(lon: f64, lat: f64, side: f64) -> Value {
+    json!([
+        [lon, lat],
+        [lon + side, lat],
+        [lon + side, lat + side],
+        [lon, lat + side],
+        [lon, lat]
+    ])
+}
+
+/// A grid file with a 100,000-character name, a 10,000-character id and a hole outside its
+/// shell is refused whole: each problem names its feature and why, and nothing is stored.
+async fn grid_files_are_checked_for_lengths_and_geometry(server: &Server) {
+    let cookie = server.sign_in("gulou").await;
+    let (_, page, _) = server
+        .get(&format!("/communities/{GULOU}/grids"), &cookie)
+        .await;
+    let csrf = common::between(&page, "name=\"csrf\" value=\"", "\"").to_string();
+    let feature = |id: &str, name: &str, rings: Value| {
+        json!({"type": "Feature", "id": id, "properties": {"name": name},
+               "geometry": {"type": "Polygon", "coordinates": rings}})
+    };
+    let shell = closed_square(120.650, 28.020, 0.002);
+    let long_id = "g".repeat(10_000);
+    let geojson = json!({"type": "FeatureCollection", "features": [
+        feature("g1", "鼓楼第一网格", json!([shell])),
+        feature("g2", &"x".repeat(100_000), json!([closed_square(120.653, 28.020, 0.002)])),
+        feature(&long_id, "长编号", json!([closed_square(120.656, 28.020, 0.002)])),
+        feature("g4", "洞在外面", json!([shell, closed_square(120.700, 28.020, 0.001)])),
+    ]})
+    .to_string();
+    let form = format!(
+        "csrf={csrf}&datum=wgs84&geojson={}",
+        common::urlencode(&geojson)
+    );
+    let path = format!("/communities/{GULOU}/grids");
+    let (status, body, _) = server.post(&path, &cookie, &form).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        &body[..body.len().min(2000)]
+    );
+    assert!(body.contains("第 2 个要素"), "the long name's feature");
+    assert!(
+        body.contains("name 有 100000 个字"),
+        "the long name's length"
+    );
+    assert!(body.contains("id 有 10000 个字"), "the long id's length");
+    // The pasted text comes back in its box; the problem names the feature by a short id.
+    assert!(
+        !body.contains(&format!("网格 {long_id}")),
+        "the long id is not repeated whole in a message"
+    );
+    assert!(body.contains("第 4 个要素"), "the hole's feature");
+    assert!(body.contains("不在外环之内"), "the hole's problem");
+    let (_, stored, _) = server.get(&format!("{path}.geojson"), &cookie).await;
+    assert!(
+        !stored.contains("鼓楼第一网格"),
+        "nothing is stored: {stored}"
+    );
+}
+on_both!(grid_files_are_checked_for_lengths_and_geometry);
