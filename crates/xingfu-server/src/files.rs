@@ -559,6 +559,34 @@ mod tests {
         assert_eq!(cleaned.chars().count(), 114);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_decodes_run_at_once_than_the_gate_has_permits() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let gate = ImageDecoding::new(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut decodes = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
+            decodes.spawn(async move {
+                gate.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    // Long enough for the others to pile up at the gate.
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+                .unwrap();
+            });
+        }
+        while let Some(done) = decodes.join_next().await {
+            done.unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&most), "{most} decodes ran at once");
+    }
+
     #[tokio::test]
     async fn stored_bytes_come_back_under_a_random_key() {
         let dir = tempfile::tempdir().unwrap();
