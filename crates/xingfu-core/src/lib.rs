@@ -8,11 +8,13 @@
 //! - [`scoring`]: one community's assessment → points, share, star, veto, gap to the next star;
 //! - [`round`]: a whole year's round → re-review decisions, rewards and target progress;
 //! - [`rewards`] and [`targets`]: the money and the programme goals;
+//! - [`dates`]: dates and times from input, range-checked once at the edge;
 //! - [`decimal`]: exact fixed-point numbers, so a boundary like 900 points or 80% never depends
 //!   on floating point.
 //!
 //! Texts meant for people are produced by the outer crates; the core returns structured values.
 
+pub mod dates;
 pub mod decimal;
 pub mod ops;
 pub mod panel;

@@ -15,6 +15,14 @@ pub fn is_division_code(code: &str) -> bool {
     code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// True when the region `code` and the area with subtree prefix `area_prefix` share any
+/// ground: the region lies inside the area, or the area inside the region (a city's round seen
+/// from one of its streets). Codes pad with zeros, so the region's prefix is its code without
+/// trailing `000` groups.
+pub fn overlaps(code: &str, area_prefix: &str) -> bool {
+    code.starts_with(area_prefix) || area_prefix.starts_with(code.trim_end_matches("000"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -26,6 +34,16 @@ mod tests {
         assert_eq!(district_of("330302006001").as_deref(), Some("330302000000"));
         assert_eq!(street_of("33030200600"), None);
         assert_eq!(district_of("33030200600x"), None);
+    }
+
+    #[test]
+    fn a_round_overlaps_the_areas_above_and_below_it() {
+        // 鹿城区's round, seen from the city, the district, 五马街道 and 龙湾区.
+        assert!(overlaps("330302000000", "3303"));
+        assert!(overlaps("330302000000", "330302"));
+        assert!(overlaps("330302000000", "330302006"));
+        assert!(!overlaps("330302000000", "330303"));
+        assert!(!overlaps("330302006000", "330302026"));
     }
 }
 

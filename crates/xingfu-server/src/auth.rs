@@ -97,6 +97,25 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// `target` when it is a path on this site, safe to send the browser to after signing in or
+/// changing a preference; `None` otherwise. It starts with one `/`; neither it nor its path
+/// percent-decoded holds a `\`, a control character or whitespace or starts with `//`:
+/// browsers read `/\evil.example` as `//evil.example` (another site) and drop tabs and line
+/// breaks from addresses, so `/<TAB>/evil.example` would become one too.
+pub fn same_site_path(target: &str) -> Option<&str> {
+    // The query may carry encoded spaces; the path itself never does.
+    let path = target.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let safe = |path: &str| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path
+                .chars()
+                .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+    };
+    (safe(target) && safe(&decoded)).then_some(target)
+}
+
 async fn current_user(parts: &Parts, state: &AppState) -> Option<CurrentUser> {
     let jar = CookieJar::from_headers(&parts.headers);
     let token = jar.get(SESSION_COOKIE)?.value().to_string();
@@ -165,10 +184,10 @@ pub enum SignIn {
 pub async fn sign_in(state: &AppState, username: &str, password: &str) -> Result<SignIn, AppError> {
     let now = now_ms();
     let store = &state.store;
-    if store
-        .recent_failures(username, now - FAILURE_WINDOW_MS)
+    // Reserved before the password is checked, so parallel guesses cannot outrun the count.
+    if !store
+        .reserve_login_attempt(username, now, now - FAILURE_WINDOW_MS, MAX_FAILURES)
         .await?
-        >= MAX_FAILURES
     {
         return Ok(SignIn::Throttled);
     }
@@ -181,7 +200,9 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str) -> Result
             false
         }
     };
-    store.record_login_attempt(username, now, ok).await?;
+    if ok {
+        store.record_login_attempt(username, now, true).await?;
+    }
     match (ok, user) {
         (true, Some(user)) => {
             let token = random_token();
@@ -203,3 +224,43 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str) -> Result
 /// An argon2id hash of a random password, for the unknown-user path.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$K4oUQBjv6Dx1ABYLvrzN07W+OeRSvf3+1wFsAymM2Xs";
+
+#[cfg(test)]
+mod tests {
+    use super::same_site_path;
+
+    #[test]
+    fn only_same_site_paths_are_redirect_targets() {
+        for good in [
+            "/rounds",
+            "/rounds/abc/communities/330302006044?tab=1#top",
+            "/",
+            "/surveys/%E9%BC%93",
+            "/rounds?q=%E9%BC%93%20%E6%A5%BC",
+        ] {
+            assert_eq!(same_site_path(good), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "rounds",
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "\\\\evil.example",
+            "/%5Cevil.example/x",
+            "/%5cevil.example/x",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/\u{3000}/evil.example",
+            "/\u{85}/evil.example",
+        ] {
+            assert_eq!(same_site_path(bad), None, "{bad:?}");
+        }
+    }
+}

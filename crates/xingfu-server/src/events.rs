@@ -15,7 +15,6 @@
 //!   are public at `/event-photos/{id}`, as Open311 `media_url`s are.
 //! - The categories and time limits are the core's [`EventRules::baseline`].
 
-use std::io::Cursor;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -45,7 +44,7 @@ use axum::http::{StatusCode, header};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::files::{Kind, MAX_UPLOAD, Refused, too_big};
+use crate::files::{ImageDecoding, Kind, MAX_UPLOAD, Refused, Undecoded, decode_image, too_big};
 use crate::state::AppState;
 
 /// A report or an action may carry up to nine photos of up to 10 MB each; the body as a whole
@@ -151,9 +150,6 @@ pub fn report_error_text(error: &ReportError, en: bool) -> String {
 pub const MAX_PHOTO_SIDE: u32 = 2560;
 /// JPEG quality of stored photos.
 pub const PHOTO_QUALITY: u8 = 85;
-/// Largest image side and decoding memory accepted before decoding starts.
-const MAX_DECODE_SIDE: u32 = 20_000;
-const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// A photo ready to store: re-encoded, without metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,28 +201,11 @@ pub fn clean_photo(bytes: &[u8]) -> Result<CleanPhoto, Refused> {
     if format == image::ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
         return Err(damaged());
     }
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_DECODE_SIDE);
-    limits.max_image_height = Some(MAX_DECODE_SIDE);
-    limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
-    let too_large = || {
-        refused(
-            "照片尺寸过大(每边最多 20000 像素)",
-            "the photo is too large (at most 20000 pixels a side)",
-        )
+    let (mut picture, orientation) = match decode_image(bytes, format) {
+        Ok(decoded) => decoded,
+        Err(Undecoded::TooLarge(refusal)) => return Err(refusal),
+        Err(Undecoded::Damaged) => return Err(damaged()),
     };
-    let classify = |e: image::ImageError| match e {
-        image::ImageError::Limits(_) => too_large(),
-        _ => damaged(),
-    };
-    let mut decoder = reader.into_decoder().map_err(classify)?;
-    use image::ImageDecoder;
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut picture = image::DynamicImage::from_decoder(decoder).map_err(classify)?;
     picture.apply_orientation(orientation);
     if picture.width() > MAX_PHOTO_SIDE || picture.height() > MAX_PHOTO_SIDE {
         picture = picture.resize(
@@ -292,18 +271,21 @@ pub fn jpeg_is_complete(bytes: &[u8]) -> bool {
     false
 }
 
-/// Cleans photos off the async threads; the first refusal is returned with the photo's position.
+/// Cleans photos through the server's decoding gate; the first refusal is returned with the
+/// photo's position.
 pub async fn clean_photos(
+    decoding: &ImageDecoding,
     raw: Vec<Vec<u8>>,
 ) -> Result<Result<Vec<CleanPhoto>, (usize, Refused)>, AppError> {
-    tokio::task::spawn_blocking(move || {
-        raw.iter()
-            .enumerate()
-            .map(|(i, bytes)| clean_photo(bytes).map_err(|r| (i, r)))
-            .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("cleaning photos: {e}")))
+    decoding
+        .run(move || {
+            raw.iter()
+                .enumerate()
+                .map(|(i, bytes)| clean_photo(bytes).map_err(|r| (i, r)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.context("cleaning photos")))
 }
 
 /// Puts cleaned photos in the file store; on failure, those already stored are removed.
@@ -924,9 +906,16 @@ impl GridProblem {
     }
 }
 
-/// "features[2] (g-03)" / "第 3 个要素(g-03)".
+/// "features[2] (g-03)" / "第 3 个要素(g-03)"; an over-long id is cut short here (its own
+/// problem says how long it is), so a message never repeats a huge id.
 fn feature_label(index: usize, id: Option<&str>) -> (String, String) {
-    match id {
+    let shown = id.map(
+        |id| match id.char_indices().nth(xingfu_core::ops::grid::MAX_ID_CHARS) {
+            Some((cut, _)) => format!("{}…", &id[..cut]),
+            None => id.to_string(),
+        },
+    );
+    match shown {
         Some(id) => (
             format!("第 {} 个要素(网格 {id})", index + 1),
             format!("features[{index}] (grid {id})"),
@@ -1294,7 +1283,7 @@ mod tests {
         // Larger than the limit: scaled to it, keeping proportions; PNG with alpha → JPEG.
         let wide = image::RgbaImage::new(MAX_PHOTO_SIDE * 2, 100);
         let mut png = Vec::new();
-        wide.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        wide.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
         let clean = clean_photo(&png).unwrap();
         assert_eq!((clean.width, clean.height), (MAX_PHOTO_SIDE, 50));

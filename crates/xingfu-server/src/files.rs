@@ -231,14 +231,125 @@ pub fn too_big() -> Refused {
     }
 }
 
-/// Largest image side and decoding memory accepted, so a small file cannot expand into gigabytes.
+/// Largest image side accepted.
 const MAX_SIDE: u32 = 20_000;
-const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+/// Largest picture decoded, in pixels: 50 million, above a 48-megapixel phone photo and far
+/// above what evidence or a report needs. Checked from the header, before any pixel is decoded,
+/// so a small file cannot expand into gigabytes.
+pub const MAX_IMAGE_PIXELS: u64 = 50_000_000;
+/// Decoding memory for one image: 50 million pixels of 8-bit RGBA, with room to spare.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Images decoded at once across all requests. With [`MAX_DECODE_BYTES`] this bounds the
+/// memory decoding takes at about 512 MiB however many uploads arrive together; the others
+/// wait their turn.
+pub const DECODE_PERMITS: usize = 2;
+
+/// Why an image was not decoded.
+#[derive(Debug)]
+pub enum Undecoded {
+    /// Over [`MAX_IMAGE_PIXELS`] or [`MAX_SIDE`]: the refusal names the limit.
+    TooLarge(Refused),
+    /// Not a whole image of its format.
+    Damaged,
+}
+
+fn too_many_pixels(size: Option<(u32, u32)>) -> Undecoded {
+    // 5000 万 in Chinese, 50 million in English.
+    let (wan, million) = (MAX_IMAGE_PIXELS / 10_000, MAX_IMAGE_PIXELS / 1_000_000);
+    let (zh_size, en_size) = match size {
+        Some((w, h)) => (
+            format!("为 {w}×{h} 像素\u{ff0c}"),
+            format!("is {w}×{h} pixels, "),
+        ),
+        None => (String::new(), "is ".to_string()),
+    };
+    Undecoded::TooLarge(refused(
+        format!(
+            "图片{zh_size}超过每张 {wan} 万像素\u{ff08}每边最多 {MAX_SIDE} 像素\u{ff09}的上限\u{ff0c}请缩小后再上传"
+        ),
+        format!(
+            "the image {en_size}over the limit of {million} million pixels \
+             (at most {MAX_SIDE} a side); make it smaller and upload it again"
+        ),
+    ))
+}
+
+/// Decodes an image within the limits above, with the orientation its metadata gives. CPU and
+/// memory work: run it through [`ImageDecoding::run`].
+pub fn decode_image(
+    bytes: &[u8],
+    format: image::ImageFormat,
+) -> Result<(image::DynamicImage, image::metadata::Orientation), Undecoded> {
+    use image::ImageDecoder;
+    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    let classify = |size| {
+        move |error: image::ImageError| match error {
+            image::ImageError::Limits(_) => too_many_pixels(size),
+            _ => Undecoded::Damaged,
+        }
+    };
+    let mut decoder = reader.into_decoder().map_err(classify(None))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS
+        || width > MAX_SIDE
+        || height > MAX_SIDE
+    {
+        return Err(too_many_pixels(Some((width, height))));
+    }
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let picture =
+        image::DynamicImage::from_decoder(decoder).map_err(classify(Some((width, height))))?;
+    Ok((picture, orientation))
+}
+
+/// The one gate every image decode passes: at most [`DECODE_PERMITS`] at once, each on a
+/// blocking thread, so neither memory nor the async threads are taken by a burst of uploads.
+#[derive(Clone, Debug)]
+pub struct ImageDecoding {
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for ImageDecoding {
+    fn default() -> ImageDecoding {
+        ImageDecoding::new(DECODE_PERMITS)
+    }
+}
+
+impl ImageDecoding {
+    pub fn new(permits: usize) -> ImageDecoding {
+        ImageDecoding {
+            permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+        }
+    }
+
+    /// Runs `work` (which decodes) on a blocking thread once a permit is free.
+    pub async fn run<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let permit = self.permits.clone().acquire_owned().await?;
+        let done = tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(permit);
+            out
+        })
+        .await?;
+        Ok(done)
+    }
+}
 
 /// Checks an upload: not empty, at most [`MAX_UPLOAD`], a JPEG, PNG, WebP or PDF by its content,
 /// with a declared content type and file name extension that agree, and an image that decodes.
 /// A declared type of `application/octet-stream` (or none) counts as not declared. Decoding is
-/// CPU work: call this from a blocking task.
+/// CPU and memory work: run this through [`ImageDecoding::run`].
 pub fn check_upload(
     file_name: &str,
     declared_type: Option<&str>,
@@ -315,21 +426,11 @@ pub fn check_upload(
         ));
     }
     if let Some(format) = kind.image_format() {
-        let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
-        let mut limits = image::Limits::default();
-        limits.max_image_width = Some(MAX_SIDE);
-        limits.max_image_height = Some(MAX_SIDE);
-        limits.max_alloc = Some(MAX_DECODE_BYTES);
-        reader.limits(limits);
-        if let Err(error) = reader.decode() {
-            let limit = matches!(error, image::ImageError::Limits(_));
-            return Err(if limit {
-                refused(
-                    format!("图片尺寸过大(每边最多 {MAX_SIDE} 像素),请缩小后再上传"),
-                    format!("the image is too large (at most {MAX_SIDE} pixels a side)"),
-                )
-            } else {
-                refused(
+        match decode_image(bytes, format) {
+            Ok(_) => {}
+            Err(Undecoded::TooLarge(refusal)) => return Err(refusal),
+            Err(Undecoded::Damaged) => {
+                return Err(refused(
                     format!(
                         "图片已损坏或不完整,无法打开({} 文件)。请重新拍摄或导出后再上传",
                         kind.label()
@@ -338,8 +439,8 @@ pub fn check_upload(
                         "the {} image is damaged or incomplete and cannot be opened; take or export it again",
                         kind.label()
                     ),
-                )
-            });
+                ));
+            }
         }
     } else {
         // A PDF ends with %%EOF (possibly followed by a little whitespace or junk): a file cut
@@ -456,6 +557,34 @@ mod tests {
         let cleaned = clean_file_name(&long);
         assert!(cleaned.ends_with(".png"));
         assert_eq!(cleaned.chars().count(), 114);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_decodes_run_at_once_than_the_gate_has_permits() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let gate = ImageDecoding::new(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut decodes = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
+            decodes.spawn(async move {
+                gate.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    // Long enough for the others to pile up at the gate.
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+                .unwrap();
+            });
+        }
+        while let Some(done) = decodes.join_next().await {
+            done.unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&most), "{most} decodes ran at once");
     }
 
     #[tokio::test]

@@ -38,9 +38,10 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .merge(api::routes())
         .route("/static/style.css", axum::routing::get(stylesheet))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        // The API applies the same limit itself, answering in its own error shape.
+        .merge(api::routes())
         .merge(pages::upload_routes())
         .merge(api::upload_routes())
         .merge(api::open311::routes())

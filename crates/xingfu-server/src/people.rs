@@ -2207,76 +2207,22 @@ pub fn metric_label(key: &str, en: bool) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Times as people type and read them: China Standard Time (UTC+8), whatever the server's zone.
 
-const CST_OFFSET_MS: i64 = 8 * 3_600_000;
+use xingfu_core::dates::{CST_OFFSET_MS, civil_from_days};
 
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn number(text: &str, max_len: usize) -> Option<i64> {
-    (!text.is_empty() && text.len() <= max_len && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
-/// A date `YYYY-MM-DD` as the start of that day in China, in Unix milliseconds.
+/// A date `YYYY-MM-DD` as the start of that day in China, in Unix milliseconds (the shared,
+/// range-checked parser of [`xingfu_core::dates`]).
 pub fn parse_day(text: &str) -> Option<i64> {
-    let parts: Vec<&str> = text.trim().split(['-', '/']).collect();
-    let [y, m, d] = parts.as_slice() else {
-        return None;
-    };
-    let (year, month, day) = (number(y, 4)?, number(m, 2)?, number(d, 2)?);
-    if !(2000..=2100).contains(&year) || !(1..=12).contains(&month) || day < 1 {
-        return None;
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => 31,
-    };
-    if day > days_in_month {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400_000 - CST_OFFSET_MS)
+    xingfu_core::dates::parse_day(text)
+        .ok()
+        .map(xingfu_core::dates::Moment::unix_ms)
 }
 
 /// A date and time `YYYY-MM-DD HH:MM` (or the `T` of `<input type=datetime-local>`) in China, in
-/// Unix milliseconds.
+/// Unix milliseconds (the shared, range-checked parser of [`xingfu_core::dates`]).
 pub fn parse_local(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (date, time) = text.split_once(['T', ' '])?;
-    let day = parse_day(date)?;
-    let mut hm = time.trim().split(':');
-    let hour = number(hm.next()?, 2)?;
-    let minute = number(hm.next()?, 2)?;
-    // Seconds, if a browser sends them, are dropped.
-    if let Some(seconds) = hm.next() {
-        number(seconds.split('.').next().unwrap_or(""), 2)?;
-    }
-    if hour > 23 || minute > 59 {
-        return None;
-    }
-    Some(day + (hour * 60 + minute) * 60_000)
+    xingfu_core::dates::parse_local(text)
+        .ok()
+        .map(xingfu_core::dates::Moment::unix_ms)
 }
 
 /// Unix milliseconds as `YYYY-MM-DD HH:MM` in China.

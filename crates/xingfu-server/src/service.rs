@@ -103,6 +103,35 @@ pub async fn load(
     Ok((round, standard, entry))
 }
 
+/// [`load`] for a community the user's area covers; another area's community is refused
+/// before anything is looked up, so the answer is the same whether or not it declared.
+pub async fn load_visible(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<(RoundRow, Arc<Standard>, EntryRow), AppError> {
+    may_view(user, community, en)?;
+    load(state, round_id, community).await
+}
+
+/// A round whose region shares ground with the user's area; any other is not found, as the
+/// list of rounds leaves it out.
+pub async fn visible_round(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+) -> Result<RoundRow, AppError> {
+    let area = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
+    state
+        .store
+        .round(round_id)
+        .await?
+        .filter(|round| xingfu_core::region::overlaps(&round.region_code, area))
+        .ok_or(AppError::NotFound)
+}
+
 fn refused(refusal: xingfu_core::workflow::Refusal, en: bool) -> AppError {
     AppError::Forbidden(if en { refusal.en } else { refusal.zh })
 }
@@ -330,7 +359,7 @@ pub async fn check(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load(state, round_id, community).await?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
     require_admin(user, community, en)?;
     let rows = state.store.answers(round_id, community).await?;
     let (declaration, _) = sheets(&rows);
@@ -425,7 +454,7 @@ pub async fn compute(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load(state, round_id, community).await?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
     require_admin(user, community, en)?;
     let to = next_stage(stage_of(&entry)?, Action::Compute).map_err(|r| refused(r, en))?;
     let Some(card) = panel(state, &standard, round_id, community).await? else {
@@ -491,7 +520,7 @@ pub async fn approve(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load(state, round_id, community).await?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
     may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let to = next_stage(stage_of(&entry)?, Action::Approve).map_err(|r| refused(r, en))?;
     let change = EntryChange {
@@ -512,7 +541,7 @@ pub async fn publish(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (round, standard, entry) = load(state, round_id, community).await?;
+    let (round, standard, entry) = load_visible(state, user, round_id, community, en).await?;
     may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let to = next_stage(stage_of(&entry)?, Action::Publish).map_err(|r| refused(r, en))?;
     let now = now_ms();
@@ -533,7 +562,7 @@ pub async fn name(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load(state, round_id, community).await?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
     // Naming is done by the level that approves the star (4–5★ by the city in Lucheng).
     may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let over = entry.objection_until.is_some_and(|until| now_ms() >= until);
@@ -593,7 +622,7 @@ pub async fn lodge_objection(
     text: &str,
     en: bool,
 ) -> Result<ObjectionRow, AppError> {
-    let (_, _, entry) = load(state, round_id, community).await?;
+    let (_, _, entry) = load_visible(state, user, round_id, community, en).await?;
     let now = now_ms();
     may_object(
         &user.actor(),
@@ -638,7 +667,7 @@ pub async fn decide_objection(
         community,
         id: objection_id,
     } = which;
-    let (_, standard, entry) = load(state, round_id, community).await?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
     may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
     let objection = state
         .store

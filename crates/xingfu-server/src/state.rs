@@ -24,6 +24,8 @@ pub struct AppState {
     pub surveys: crate::surveys::SurveyRuntime,
     /// The street network the 15-minute circle is computed on (none until configured).
     pub network: crate::circle::CircleNetwork,
+    /// Bounds how many images are decoded at once, across all requests.
+    pub decoding: crate::files::ImageDecoding,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             files: FileStore::memory(),
             surveys: Default::default(),
             network: Default::default(),
+            decoding: Default::default(),
         }
     }
 

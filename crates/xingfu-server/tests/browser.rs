@@ -534,3 +534,45 @@ async fn a_whole_round_in_the_browser() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// Redirect targets taken from the address or the sign-in form keep the browser on the site,
+/// whatever a backslash, tab or percent-encoding in them says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_targets_stay_on_the_site() {
+    let server = common::sqlite().await;
+    let base = serve(&server).await;
+    let browser = Browser::start().await;
+    for back in [
+        "/%5Cevil.example/x",
+        "/%09/evil.example/x",
+        "%2F%2Fevil.example",
+    ] {
+        browser
+            .client
+            .goto(&format!("{base}/lang/en?back={back}"))
+            .await
+            .unwrap();
+        let at = browser.client.current_url().await.unwrap();
+        assert_eq!(at.host_str(), Some("127.0.0.1"), "back={back} led to {at}");
+    }
+    for next in ["%2F%5Cevil.example", "%2F%09%2Fevil.example"] {
+        browser
+            .client
+            .goto(&format!("{base}/login?next={next}"))
+            .await
+            .unwrap();
+        browser.fill("#username", "wuma").await;
+        browser.fill("#password", common::PASSWORD).await;
+        browser
+            .click("form[action='/login'] button[type=submit]")
+            .await;
+        let path = browser.wait_path("/rounds").await;
+        let at = browser.client.current_url().await.unwrap();
+        assert_eq!(at.host_str(), Some("127.0.0.1"), "next={next} led to {at}");
+        assert!(path.starts_with("/rounds"), "next={next}: at {path}");
+        browser.click("form[action='/logout'] button").await;
+        browser.wait_path("/login").await;
+    }
+    browser.stop().await;
+    server.finish().await;
+}

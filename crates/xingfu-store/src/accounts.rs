@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Result, Store, StoreError, is_unique_violation, new_id};
+use crate::{Backend, Result, Store, StoreError, is_unique_violation, new_id};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserRow {
@@ -201,15 +201,67 @@ impl Store {
 
     /// Failed attempts for `username` since `since` and after its last success.
     pub async fn recent_failures(&self, username: &str, since: i64) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM login_attempts
-             WHERE username = $1 AND succeeded = 0 AND at >= $2
-               AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE username = $1 AND succeeded = 1), -1)",
-        )
-        .bind(username)
-        .bind(since)
-        .fetch_one(self.pool())
-        .await?;
+        let row = sqlx::query(RECENT_FAILURES)
+            .bind(username)
+            .bind(since)
+            .fetch_one(self.pool())
+            .await?;
         Ok(row.try_get("n")?)
     }
+
+    /// Asks to check one password for `username` at `at`. When fewer than `max` failures are
+    /// recorded since `since` (and after the last success), records this attempt as a failure —
+    /// [`Store::record_login_attempt`] with `succeeded` then marks a right password — and
+    /// answers true; otherwise records nothing and answers false (locked).
+    ///
+    /// Counting and recording are one step, serialised per user name, so parallel attempts
+    /// cannot all pass the count before any is recorded: on SQLite by the write lock of
+    /// `BEGIN IMMEDIATE`, on PostgreSQL by a transaction-scoped advisory lock on the name (plain
+    /// READ COMMITTED would let each transaction count without seeing the others' rows).
+    pub async fn reserve_login_attempt(
+        &self,
+        username: &str,
+        at: i64,
+        since: i64,
+        max: i64,
+    ) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        if self.backend() == Backend::Postgres {
+            // The function returns void, which the Any driver cannot read: count its one row.
+            sqlx::query(
+                "SELECT COUNT(*) AS n FROM (SELECT pg_advisory_xact_lock($1, hashtext($2))) AS locked",
+            )
+            .bind(LOGIN_LOCK_CLASS)
+            .bind(username)
+            .fetch_one(&mut *tx)
+            .await?;
+        }
+        let failures: i64 = sqlx::query(RECENT_FAILURES)
+            .bind(username)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if failures >= max {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO login_attempts (username, at, succeeded) VALUES ($1, $2, 0)")
+            .bind(username)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 }
+
+/// The first key of the PostgreSQL advisory locks that serialise sign-ins per user name (the
+/// second is a hash of the name), kept apart from any other use of advisory locks.
+const LOGIN_LOCK_CLASS: i32 = 0x4C4F_474E;
+
+/// Failures since `$2` after the last success (a success recorded at the same millisecond as
+/// its own reservation hides that reservation).
+const RECENT_FAILURES: &str = "SELECT COUNT(*) AS n FROM login_attempts
+     WHERE username = $1 AND succeeded = 0 AND at >= $2
+       AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE username = $1 AND succeeded = 1), -1)";

@@ -364,10 +364,7 @@ impl Store {
         let rounds: Vec<RoundRow> = rows.iter().map(round_row).collect::<Result<_>>()?;
         Ok(rounds
             .into_iter()
-            .filter(|r| {
-                let round_prefix = r.region_code.trim_end_matches("000");
-                r.region_code.starts_with(prefix) || prefix.starts_with(round_prefix)
-            })
+            .filter(|r| xingfu_core::region::overlaps(&r.region_code, prefix))
             .collect())
     }
 

@@ -23,6 +23,13 @@ pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 /// A point this close to an edge, in degrees, is on the boundary.
 pub const BOUNDARY_TOLERANCE_DEG: f64 = 1e-9;
 
+/// Corners allowed in one polygon, its holes included: far more than a grid outline needs,
+/// and a bound on the pairwise check that its edges do not cross.
+pub const MAX_POLYGON_CORNERS: usize = 2_000;
+/// Longest grid or building id, and longest name, in characters.
+pub const MAX_ID_CHARS: usize = 64;
+pub const MAX_NAME_CHARS: usize = 100;
+
 /// Great-circle distance in metres.
 pub fn haversine_m(a: GeoPoint, b: GeoPoint) -> f64 {
     let (phi1, phi2) = (a.lat.to_radians(), b.lat.to_radians());
@@ -115,6 +122,26 @@ pub enum GridError {
     DuplicateBuilding { grid: String, building: String },
     #[error("grid {grid}: building {building} lies outside the grid")]
     BuildingOutsideGrid { grid: String, building: String },
+    #[error("{path}: a polygon may have at most {max} corners in all, found {count}")]
+    TooManyCorners {
+        path: String,
+        count: usize,
+        max: usize,
+    },
+    #[error("{path}: the ring crosses or touches itself")]
+    SelfIntersecting { path: String },
+    #[error("{path}: the hole does not lie inside the polygon's outer ring")]
+    HoleOutside { path: String },
+    #[error("{path}: the ring crosses ring {other}")]
+    RingsCross { path: String, other: String },
+    #[error("{path}: the hole lies inside hole {other}")]
+    HoleInHole { path: String, other: String },
+    #[error("{field} has {chars} characters; at most {max} are allowed")]
+    TooLong {
+        field: String,
+        chars: usize,
+        max: usize,
+    },
 }
 
 impl GridError {
@@ -141,6 +168,24 @@ impl GridError {
             GridError::BuildingOutsideGrid { grid, building } => {
                 format!("网格 {grid}:楼栋 {building} 不在网格范围内")
             }
+            GridError::TooManyCorners { path, count, max } => {
+                format!("{path}\u{ff1a}一个多边形最多 {max} 个顶点\u{ff0c}实际 {count} 个")
+            }
+            GridError::SelfIntersecting { path } => {
+                format!("{path}\u{ff1a}边界自相交或自相接")
+            }
+            GridError::HoleOutside { path } => {
+                format!("{path}\u{ff1a}内环\u{ff08}洞\u{ff09}不在外环之内")
+            }
+            GridError::RingsCross { path, other } => {
+                format!("{path}\u{ff1a}与环 {other} 相交")
+            }
+            GridError::HoleInHole { path, other } => {
+                format!("{path}\u{ff1a}内环落在内环 {other} 之中")
+            }
+            GridError::TooLong { field, chars, max } => {
+                format!("{field} 有 {chars} 个字\u{ff0c}最多 {max} 个")
+            }
         }
     }
 }
@@ -154,6 +199,9 @@ pub struct Polygon {
 }
 
 fn open_ring(mut ring: Vec<GeoPoint>, path: &str) -> Result<Vec<GeoPoint>, GridError> {
+    // A corner repeated in a row adds an edge of no length, which the crossing check would
+    // take for the ring touching itself.
+    ring.dedup();
     if ring.len() > 1 && ring.first() == ring.last() {
         ring.pop();
     }
@@ -188,6 +236,111 @@ fn twice_signed_area(ring: &[GeoPoint]) -> f64 {
             a.lon * b.lat - b.lon * a.lat
         })
         .sum()
+}
+
+/// Which side of the line `a`→`b` the point `c` lies on: positive left, negative right, zero on it.
+fn orientation(a: GeoPoint, b: GeoPoint, c: GeoPoint) -> f64 {
+    (b.lon - a.lon) * (c.lat - a.lat) - (b.lat - a.lat) * (c.lon - a.lon)
+}
+
+/// `p`, known to be on the line through `a` and `b`, lies within the segment.
+fn within_segment(a: GeoPoint, b: GeoPoint, p: GeoPoint) -> bool {
+    p.lon >= a.lon.min(b.lon)
+        && p.lon <= a.lon.max(b.lon)
+        && p.lat >= a.lat.min(b.lat)
+        && p.lat <= a.lat.max(b.lat)
+}
+
+/// The segments `a`–`b` and `c`–`d` share a point (crossing or touching).
+fn segments_meet(a: GeoPoint, b: GeoPoint, c: GeoPoint, d: GeoPoint) -> bool {
+    let (o1, o2) = (orientation(c, d, a), orientation(c, d, b));
+    let (o3, o4) = (orientation(a, b, c), orientation(a, b, d));
+    let opposite = |x: f64, y: f64| (x > 0.0 && y < 0.0) || (x < 0.0 && y > 0.0);
+    (opposite(o1, o2) && opposite(o3, o4))
+        || (o1 == 0.0 && within_segment(c, d, a))
+        || (o2 == 0.0 && within_segment(c, d, b))
+        || (o3 == 0.0 && within_segment(a, b, c))
+        || (o4 == 0.0 && within_segment(a, b, d))
+}
+
+/// The segments cross each other at a point inside both (touching at an end does not count).
+fn segments_cross(a: GeoPoint, b: GeoPoint, c: GeoPoint, d: GeoPoint) -> bool {
+    let (o1, o2) = (orientation(c, d, a), orientation(c, d, b));
+    let (o3, o4) = (orientation(a, b, c), orientation(a, b, d));
+    o1 * o2 < 0.0 && o3 * o4 < 0.0
+}
+
+/// Checks a polygon's rings (open, already checked one by one) as a whole, OGC's rules for a
+/// valid polygon: at most [`MAX_POLYGON_CORNERS`] corners; no ring crosses or touches itself;
+/// rings do not cross each other; every hole lies inside the outer ring and outside the other
+/// holes. `name(0)` names the outer ring and `name(i + 1)` hole `i`.
+fn check_rings(rings: &[&[GeoPoint]], name: impl Fn(usize) -> String) -> Result<(), GridError> {
+    let count: usize = rings.iter().map(|r| r.len()).sum();
+    if count > MAX_POLYGON_CORNERS {
+        return Err(GridError::TooManyCorners {
+            path: name(0),
+            count,
+            max: MAX_POLYGON_CORNERS,
+        });
+    }
+    let edge = |ring: &[GeoPoint], i: usize| (ring[i], ring[(i + 1) % ring.len()]);
+    for (r, ring) in rings.iter().enumerate() {
+        let n = ring.len();
+        for i in 0..n {
+            let (a, b) = edge(ring, i);
+            for j in i + 1..n {
+                let (c, d) = edge(ring, j);
+                let meets = if j == i + 1 || (i == 0 && j == n - 1) {
+                    // Neighbours share a corner; they may not fold back along each other.
+                    let (shared, p, q) = if j == i + 1 { (b, a, d) } else { (a, b, c) };
+                    orientation(shared, p, q) == 0.0
+                        && (p.lon - shared.lon) * (q.lon - shared.lon)
+                            + (p.lat - shared.lat) * (q.lat - shared.lat)
+                            > 0.0
+                } else {
+                    segments_meet(a, b, c, d)
+                };
+                if meets {
+                    return Err(GridError::SelfIntersecting { path: name(r) });
+                }
+            }
+        }
+        for (o, other) in rings[..r].iter().enumerate() {
+            let crossed = (0..n).any(|i| {
+                let (a, b) = edge(ring, i);
+                (0..other.len()).any(|j| {
+                    let (c, d) = edge(other, j);
+                    segments_cross(a, b, c, d)
+                })
+            });
+            if crossed {
+                return Err(GridError::RingsCross {
+                    path: name(r),
+                    other: name(o),
+                });
+            }
+        }
+    }
+    let outer = rings[0];
+    for (h, hole) in rings.iter().enumerate().skip(1) {
+        let places: Vec<Location> = hole.iter().map(|&p| ring_locate(outer, p)).collect();
+        if places.contains(&Location::Outside) || !places.contains(&Location::Inside) {
+            return Err(GridError::HoleOutside { path: name(h) });
+        }
+        for (o, other) in rings.iter().enumerate().skip(1) {
+            if o != h
+                && hole
+                    .iter()
+                    .any(|&p| ring_locate(other, p) == Location::Inside)
+            {
+                return Err(GridError::HoleInHole {
+                    path: name(h),
+                    other: name(o),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Squared distance in the degree plane from `p` to the segment `a`–`b`.
@@ -239,6 +392,13 @@ impl Polygon {
             .enumerate()
             .map(|(i, h)| open_ring(h, &format!("hole[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
+        let rings: Vec<&[GeoPoint]> = std::iter::once(exterior.as_slice())
+            .chain(holes.iter().map(Vec::as_slice))
+            .collect();
+        check_rings(&rings, |r| match r {
+            0 => "exterior".to_string(),
+            _ => format!("hole[{}]", r - 1),
+        })?;
         let bbox = BBox::of(&exterior);
         Ok(Polygon {
             exterior,
@@ -322,6 +482,15 @@ impl Area {
         };
         let mut out = Vec::with_capacity(polygons.len());
         for (path, rings) in polygons {
+            // Bounded before anything is converted.
+            let corners: usize = rings.iter().map(Vec::len).sum();
+            if corners > MAX_POLYGON_CORNERS + rings.len() {
+                return Err(GridError::TooManyCorners {
+                    path,
+                    count: corners - rings.len(),
+                    max: MAX_POLYGON_CORNERS,
+                });
+            }
             let mut converted = Vec::with_capacity(rings.len());
             for (r, ring) in rings.iter().enumerate() {
                 let ring_path = format!("{path}[{r}]");
@@ -353,6 +522,10 @@ impl Area {
                     return Err(GridError::RingNotClosed { path: ring_path });
                 }
                 converted.push(open_ring(points, &ring_path).map_err(|e| retarget(e, &ring_path))?);
+            }
+            let views: Vec<&[GeoPoint]> = converted.iter().map(Vec::as_slice).collect();
+            if !views.is_empty() {
+                check_rings(&views, |r| format!("{path}[{r}]"))?;
             }
             let mut rings = converted.into_iter();
             let exterior = rings.next().ok_or(GridError::NoPolygons)?;
@@ -410,6 +583,18 @@ impl Area {
             .min()
             .unwrap_or(Location::Outside)
     }
+}
+
+fn check_length(field: &str, text: &str, max: usize) -> Result<(), GridError> {
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(GridError::TooLong {
+            field: field.to_string(),
+            chars,
+            max,
+        });
+    }
+    Ok(())
 }
 
 /// `open_ring` names rings by a relative path; GeoJSON errors carry the full one.
@@ -473,6 +658,16 @@ impl Grid {
     pub fn validate(&self) -> Result<(), GridError> {
         if self.id.trim().is_empty() {
             return Err(GridError::EmptyId);
+        }
+        check_length("id", &self.id, MAX_ID_CHARS)?;
+        check_length("name", &self.name, MAX_NAME_CHARS)?;
+        for (b, building) in self.buildings.iter().enumerate() {
+            check_length(&format!("buildings[{b}].id"), &building.id, MAX_ID_CHARS)?;
+            check_length(
+                &format!("buildings[{b}].name"),
+                &building.name,
+                MAX_NAME_CHARS,
+            )?;
         }
         if !region::is_division_code(&self.community) {
             return Err(GridError::BadCommunityCode {
@@ -573,6 +768,129 @@ mod tests {
             members: vec![],
             buildings: vec![],
         }
+    }
+
+    fn closed(ring: &[GeoPoint]) -> Vec<Vec<f64>> {
+        ring.iter()
+            .chain(ring.first())
+            .map(|q| vec![q.lon, q.lat])
+            .collect()
+    }
+
+    #[test]
+    fn polygons_must_be_valid_as_a_whole() {
+        let shell = square(120.0, 28.0, 0.01);
+        // A hole inside is fine; one outside the shell, one crossing it, or one inside
+        // another hole is refused, naming the ring.
+        assert!(Polygon::new(shell.clone(), vec![square(120.002, 28.002, 0.002)]).is_ok());
+        assert_eq!(
+            Polygon::new(shell.clone(), vec![square(121.0, 28.0, 0.002)]),
+            Err(GridError::HoleOutside {
+                path: "hole[0]".into()
+            })
+        );
+        assert!(matches!(
+            Polygon::new(shell.clone(), vec![square(120.008, 28.002, 0.004)]),
+            Err(GridError::RingsCross { .. })
+        ));
+        assert!(matches!(
+            Polygon::new(
+                shell.clone(),
+                vec![
+                    square(120.002, 28.002, 0.004),
+                    square(120.003, 28.003, 0.001)
+                ]
+            ),
+            Err(GridError::HoleInHole { .. })
+        ));
+        // A bow tie crosses itself; a spike folds back along itself.
+        let bow_tie = vec![p(0.0, 0.0), p(3.0, 2.0), p(3.0, 0.0), p(0.0, 1.0)];
+        assert_eq!(
+            Polygon::new(bow_tie.clone(), vec![]),
+            Err(GridError::SelfIntersecting {
+                path: "exterior".into()
+            })
+        );
+        let spike = vec![p(0.0, 0.0), p(2.0, 0.0), p(1.0, 0.0), p(1.0, 1.0)];
+        assert!(matches!(
+            Polygon::new(spike, vec![]),
+            Err(GridError::SelfIntersecting { .. })
+        ));
+        // A corner repeated in a row is not a crossing.
+        let repeated = vec![p(0.0, 0.0), p(1.0, 0.0), p(1.0, 0.0), p(1.0, 1.0)];
+        assert!(Polygon::new(repeated, vec![]).is_ok());
+        // From GeoJSON, the path names the ring.
+        let geometry = Geometry::Polygon {
+            coordinates: vec![closed(&shell), closed(&square(121.0, 28.0, 0.002))],
+        };
+        assert_eq!(
+            Area::from_geojson(&geometry, Datum::Wgs84),
+            Err(GridError::HoleOutside {
+                path: "coordinates[1]".into()
+            })
+        );
+        let geometry = Geometry::Polygon {
+            coordinates: vec![closed(&bow_tie)],
+        };
+        assert!(matches!(
+            Area::from_geojson(&geometry, Datum::Wgs84),
+            Err(GridError::SelfIntersecting { .. })
+        ));
+        // Corners are bounded before any is converted.
+        let many: Vec<GeoPoint> = (0..MAX_POLYGON_CORNERS + 1)
+            .map(|i| {
+                let angle = i as f64 / (MAX_POLYGON_CORNERS + 1) as f64 * std::f64::consts::TAU;
+                p(120.0 + 0.01 * angle.cos(), 28.0 + 0.01 * angle.sin())
+            })
+            .collect();
+        let geometry = Geometry::Polygon {
+            coordinates: vec![closed(&many)],
+        };
+        assert!(matches!(
+            Area::from_geojson(&geometry, Datum::Wgs84),
+            Err(GridError::TooManyCorners { .. })
+        ));
+    }
+
+    #[test]
+    fn ids_and_names_are_bounded() {
+        let area = Area::new(vec![
+            Polygon::new(square(120.0, 28.0, 0.01), vec![]).unwrap(),
+        ])
+        .unwrap();
+        let mut long_name = grid("g1", area.clone());
+        long_name.name = "长".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(
+            long_name.validate(),
+            Err(GridError::TooLong {
+                field: "name".into(),
+                chars: MAX_NAME_CHARS + 1,
+                max: MAX_NAME_CHARS
+            })
+        );
+        let long_id = grid(&"g".repeat(MAX_ID_CHARS + 1), area.clone());
+        assert!(matches!(long_id.validate(), Err(GridError::TooLong { .. })));
+        let mut building = grid("g1", area);
+        building.buildings.push(Building {
+            id: "3".into(),
+            name: "幢".repeat(MAX_NAME_CHARS + 1),
+            location: None,
+            head: None,
+        });
+        assert!(
+            matches!(building.validate(), Err(GridError::TooLong { field, .. }) if field == "buildings[0].name")
+        );
+        assert!(
+            grid(
+                "g1",
+                Area::new(vec![
+                    Polygon::new(square(120.0, 28.0, 0.01), vec![]).unwrap()
+                ])
+                .unwrap()
+            )
+            .validate()
+            .is_ok()
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::coords::{Datum, GeoPoint};
 use super::events::{Event, EventRules, EventState, NewReport};
+use crate::dates::{Moment, civil_from_days, days_from_civil, days_in_month};
 
 /// China Standard Time, minutes east of UTC.
 pub const CHINA_OFFSET_MINUTES: i32 = 8 * 60;
@@ -303,37 +304,6 @@ impl RequestsQuery {
     }
 }
 
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
 /// Unix milliseconds as a W3C datetime at the given offset, to the second:
 /// `2024-05-01T08:30:00+08:00`.
 pub fn w3c_datetime(unix_ms: i64, offset_minutes: i32) -> String {
@@ -391,7 +361,7 @@ pub fn parse_w3c_datetime(text: &str) -> Result<i64, DatetimeError> {
     if !(1..=12).contains(&month) {
         return Err(out_of_range("month"));
     }
-    if day < 1 || day > i64::from(days_in_month(year, month as u32)) {
+    if day < 1 || day > days_in_month(year, month) {
         return Err(out_of_range("day"));
     }
     if hour > 23 {
@@ -430,9 +400,11 @@ pub fn parse_w3c_datetime(text: &str) -> Result<i64, DatetimeError> {
         }
         _ => return Err(malformed()),
     };
-    let days = days_from_civil(year, month as u32, day as u32);
+    let days = days_from_civil(year, month, day);
     let local_s = days * 86_400 + hour * 3600 + minute * 60 + second;
-    Ok((local_s - offset_minutes * 60) * 1000 + millis)
+    Moment::from_unix_ms((local_s - offset_minutes * 60) * 1000 + millis)
+        .map(Moment::unix_ms)
+        .map_err(|_| out_of_range("date (2000-01-01 to 2100-12-31)"))
 }
 
 #[cfg(test)]
@@ -504,6 +476,11 @@ mod tests {
         out("2024-04-30T23:60:00Z", "minute");
         out("2024-04-30T23:59:60Z", "second");
         out("2024-04-30T23:59:59+24:00", "offset");
+        out("0001-01-01T00:00:00Z", "date (2000-01-01 to 2100-12-31)");
+        out(
+            "2101-01-01T00:00:00+08:00",
+            "date (2000-01-01 to 2100-12-31)",
+        );
         for bad in [
             "2024-05-01",
             "2024-05-01 08:30:00Z",
@@ -523,11 +500,10 @@ mod tests {
     #[test]
     fn round_trips_through_text_to_the_second() {
         for ms in [
-            0_i64,
-            1_000,
+            946_684_800_000_i64,
+            946_684_801_000,
             1_714_523_400_000,
             4_102_444_799_000,
-            -86_400_000,
         ] {
             for offset in [0, 480, -300] {
                 assert_eq!(parse_w3c_datetime(&w3c_datetime(ms, offset)), Ok(ms));

@@ -2,7 +2,7 @@
 //!
 //! Every failure is `{"error": {"code", "message"}}` with the matching status. The code is one of
 //! `unauthorized` (401), `forbidden` (403), `not_found` (404), `bad_request` (400), `conflict`
-//! (409), `too_many_requests` (429) and `internal` (500); the message is in Simplified Chinese, or
+//! (409), `payload_too_large` (413), `too_many_requests` (429) and `internal` (500); the message is in Simplified Chinese, or
 //! English when the request's `Accept-Language` prefers English. Internal details go to the log,
 //! never into a response.
 
@@ -59,7 +59,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `unauthorized`, `forbidden`, `not_found`, `bad_request`, `conflict`,
-    /// `too_many_requests` or `internal`.
+    /// `payload_too_large`, `too_many_requests` or `internal`.
     #[schema(example = "forbidden")]
     pub code: String,
     /// What went wrong, in the request's language.
@@ -101,6 +101,19 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             "not_found",
             lang.pick("没有找到该内容。", "Not found."),
+        )
+    }
+
+    /// A body over `limit` bytes, naming the limit.
+    pub fn payload_too_large(lang: Lang, limit: usize) -> ApiError {
+        let mib = limit / (1024 * 1024);
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            lang.pick(
+                &format!("请求内容超过 {mib} MB 的上限。"),
+                &format!("The request body is over the {mib} MiB limit."),
+            ),
         )
     }
 
@@ -180,6 +193,9 @@ fn detail(text: &str) -> &str {
 }
 
 fn json_rejection(rejection: JsonRejection, lang: Lang) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::payload_too_large(lang, crate::MAX_BODY);
+    }
     let text = rejection.body_text();
     let message = match &rejection {
         JsonRejection::JsonDataError(_) => {

@@ -156,7 +156,30 @@ pub fn routes() -> Router<AppState> {
         )
         .fallback(no_such_endpoint)
         .method_not_allowed_fallback(method_not_allowed);
-    Router::new().nest(BASE, api)
+    Router::new()
+        .nest(BASE, api)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            crate::MAX_BODY,
+        ))
+        .layer(axum::middleware::from_fn(too_large_as_api_error))
+}
+
+/// The body limit's own 413 is plain text: give it the API's error shape and language.
+async fn too_large_as_api_error(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = lang_of(request.headers());
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        ApiError::payload_too_large(lang, crate::MAX_BODY).into_response()
+    } else {
+        response
+    }
 }
 
 /// API routes with their own body limit, merged outside the site-wide limit for forms: the

@@ -637,7 +637,7 @@ async fn post_request(
             Open311Error::new(413, if language == Language::En { r.en } else { r.zh }),
         );
     }
-    let photos = match clean_photos(media).await {
+    let photos = match clean_photos(&state.decoding, media).await {
         Ok(Ok(p)) => p,
         Ok(Err((_, refusal))) => {
             let status = if refusal.too_big { 413 } else { 400 };

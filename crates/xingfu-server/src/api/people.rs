@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use xingfu_core::dates::Moment;
 use xingfu_core::ops::visits::AttentionCategory;
 use xingfu_store::visits::{AccessRow, AttentionRow, HouseholdRow, VisitRow};
 use xingfu_store::volunteers::{ActivityRow, ItemRow, LedgerRow};
@@ -351,15 +352,17 @@ pub async fn household(
 #[serde(deny_unknown_fields)]
 pub struct NewFollowUp {
     pub what: String,
-    /// Unix milliseconds, not before the visit.
-    pub due: Option<i64>,
+    /// Unix milliseconds, not before the visit (2000–2100).
+    #[schema(value_type = Option<i64>)]
+    pub due: Option<Moment>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewVisitRequest {
-    /// When the visit took place (Unix milliseconds, not in the future).
-    pub visited_at: i64,
+    /// When the visit took place (Unix milliseconds, not in the future, from 2000).
+    #[schema(value_type = i64)]
+    pub visited_at: Moment,
     #[schema(example = "care_visit")]
     pub purpose: String,
     /// At most 2000 characters.
@@ -396,13 +399,13 @@ pub async fn record_visit(
         .await
         .map_err(app(lang))?;
     let input = VisitInput {
-        visited_at: body.visited_at,
+        visited_at: body.visited_at.unix_ms(),
         purpose: body.purpose,
         notes: body.notes,
         follow_ups: body
             .follow_ups
             .into_iter()
-            .map(|f| (f.what, f.due))
+            .map(|f| (f.what, f.due.map(Moment::unix_ms)))
             .collect(),
     };
     let row = people::record_visit(&state, &who, &id, &input, user.en())
@@ -422,7 +425,8 @@ pub struct AccessQuery {
     /// `attention_counts`, `attention_list`, `household_list` or `household`.
     pub subject: Option<String>,
     /// Paging: rows older than this row's `at` and `id` (both needed).
-    pub before_at: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    pub before_at: Option<Moment>,
     pub before_id: Option<String>,
 }
 
@@ -479,7 +483,7 @@ pub async fn access_log(
         .await
         .map_err(app(lang))?;
     let before = match (query.before_at, query.before_id.as_deref()) {
-        (Some(at), Some(id)) => Some((at, id)),
+        (Some(at), Some(id)) => Some((at.unix_ms(), id)),
         (None, None) => None,
         _ => {
             return Err(ApiError::bad_request(lang.pick(
@@ -582,8 +586,12 @@ pub struct NewActivityRequest {
     pub activity_type: String,
     pub station_id: Option<String>,
     pub team_id: Option<String>,
-    pub starts_at: i64,
-    pub ends_at: i64,
+    /// Unix milliseconds (2000–2100).
+    #[schema(value_type = i64)]
+    pub starts_at: Moment,
+    /// Unix milliseconds (2000–2100), after `starts_at`.
+    #[schema(value_type = i64)]
+    pub ends_at: Moment,
 }
 
 /// Publishes an activity (the community's own workers).
@@ -614,8 +622,8 @@ pub async fn create_activity(
         activity_type: body.activity_type,
         station: body.station_id.unwrap_or_default(),
         team: body.team_id.unwrap_or_default(),
-        starts_at: body.starts_at,
-        ends_at: body.ends_at,
+        starts_at: body.starts_at.unix_ms(),
+        ends_at: body.ends_at.unix_ms(),
     };
     let row = people::create_activity(&state, &user.current, &code, &input, user.en())
         .await
@@ -627,8 +635,9 @@ pub async fn create_activity(
 #[serde(deny_unknown_fields)]
 pub struct SignRequest {
     pub volunteer_id: String,
-    /// When (Unix milliseconds, not in the future).
-    pub at: i64,
+    /// When (Unix milliseconds, not in the future, from 2000).
+    #[schema(value_type = i64)]
+    pub at: Moment,
 }
 
 /// Signs a volunteer in to an activity (the community's own workers).
@@ -661,7 +670,7 @@ pub async fn sign_in(
         &user.current,
         &id,
         &body.volunteer_id,
-        body.at,
+        body.at.unix_ms(),
         user.en(),
     )
     .await
@@ -709,7 +718,7 @@ pub async fn sign_out(
         &user.current,
         &id,
         &body.volunteer_id,
-        body.at,
+        body.at.unix_ms(),
         user.en(),
     )
     .await
@@ -956,10 +965,12 @@ pub async fn ledger(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
-    /// Start of the period, Unix milliseconds (included).
-    pub from: i64,
-    /// End of the period, Unix milliseconds (excluded).
-    pub to: i64,
+    /// Start of the period, Unix milliseconds (included; 2000–2100).
+    #[param(value_type = i64)]
+    pub from: Moment,
+    /// End of the period, Unix milliseconds (excluded; 2000–2100).
+    #[param(value_type = i64)]
+    pub to: Moment,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1007,7 +1018,8 @@ pub async fn metrics(
             "only staff covering the community see its figures",
         ));
     }
-    let values = people::people_metrics(&state, &code, period.from, period.to)
+    let (from, to) = (period.from.unix_ms(), period.to.unix_ms());
+    let values = people::people_metrics(&state, &code, from, to)
         .await
         .map_err(app(lang))?;
     Ok(Json(

@@ -227,7 +227,8 @@ pub async fn create(
     ))
 }
 
-/// One round, with counts of its entries inside the caller's area (as the round page shows it).
+/// One round, with counts of its entries inside the caller's area (as the round page shows it);
+/// a round the list leaves out is not found.
 #[utoipa::path(
     get,
     path = "/api/v1/rounds/{id}",
@@ -237,7 +238,7 @@ pub async fn create(
     responses(
         (status = 200, description = "The round", body = Round),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
+        (status = 404, description = "No such round, or not in the caller's area", body = ErrorBody),
     )
 )]
 pub async fn show(
@@ -245,12 +246,9 @@ pub async fn show(
     user: ApiUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Round>, ApiError> {
-    let round = state
-        .store
-        .round(&id)
+    let round = service::visible_round(&state, &user.current, &id)
         .await
-        .map_err(store_error(user.lang))?
-        .ok_or_else(|| ApiError::not_found(user.lang))?;
+        .map_err(|e| ApiError::from_app(e, user.lang))?;
     Ok(Json(round_view(&state, &user, round).await?))
 }
 

@@ -507,7 +507,8 @@ async fn rectify_inner(
     input: &RectifyInput,
 ) -> Result<Result<usize, String>, AppError> {
     user.check_csrf(&input.csrf)?;
-    let (_, standard, entry) = service::load(state, round_id, code).await?;
+    let (_, standard, entry) =
+        service::load_visible(state, user, round_id, code, lang.is_en()).await?;
     if !admin_of(user, code) {
         return Err(AppError::Forbidden(
             lang.pick(
@@ -566,69 +567,10 @@ async fn rectify_inner(
 /// A date `YYYY-MM-DD` as the last minute of that day in China Standard Time, in Unix
 /// milliseconds; or why it is not a date (Chinese, English).
 pub fn parse_date(text: &str) -> Result<i64, (String, String)> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err((
-            "请填写日期,例如 2013-12-31".into(),
-            "enter a date, for example 2013-12-31".into(),
-        ));
-    }
-    let parts: Vec<&str> = text.split(['-', '/']).collect();
-    let numbers: Option<Vec<i64>> = match parts.as_slice() {
-        [y, m, d] => [y, m, d]
-            .iter()
-            .map(|p| {
-                (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| p.parse().ok())
-                    .flatten()
-            })
-            .collect(),
-        _ => None,
-    };
-    let Some([year, month, day]) = numbers
-        .as_deref()
-        .and_then(|n| <[i64; 3]>::try_from(n).ok())
-    else {
-        return Err((
-            format!("“{text}”不是日期,请按 年-月-日 填写,例如 2013-12-31"),
-            format!("“{text}” is not a date: write year-month-day, for example 2013-12-31"),
-        ));
-    };
-    if !(2000..=2100).contains(&year) {
-        return Err((
-            format!("年份 {year} 不在 2000–2100 之间"),
-            format!("the year {year} is not between 2000 and 2100"),
-        ));
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => {
-            return Err((
-                format!("月份 {month} 不存在"),
-                format!("there is no month {month}"),
-            ));
-        }
-    };
-    if !(1..=days_in_month).contains(&day) {
-        return Err((
-            format!("{year} 年 {month} 月没有 {day} 日"),
-            format!("{year}-{month:02} has no day {day}"),
-        ));
-    }
-    // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    // 23:59 China Standard Time (UTC+8) that day.
-    Ok((days * 86_400 + 23 * 3600 + 59 * 60 - 8 * 3600) * 1000)
+    xingfu_core::dates::parse_day(text)
+        // 23:59 that day.
+        .map(|day| day.unix_ms() + (23 * 60 + 59) * 60_000)
+        .map_err(|error| (error.zh(), error.en()))
 }
 
 #[cfg(test)]

@@ -459,7 +459,7 @@ async fn submit_report_inner(
     }
     let mut cleaned = Vec::new();
     if p.photo.is_none() && !raw.is_empty() {
-        match clean_photos(raw).await? {
+        match clean_photos(&state.decoding, raw).await? {
             Ok(c) => cleaned = c,
             Err((i, refusal)) => {
                 let text = if en { refusal.en } else { refusal.zh };
@@ -1070,7 +1070,12 @@ async fn act_inner(
     let cleaned = if photos.is_empty() {
         Vec::new()
     } else {
-        match clean_photos(photos.iter().map(|f| f.bytes.clone()).collect()).await? {
+        match clean_photos(
+            &state.decoding,
+            photos.iter().map(|f| f.bytes.clone()).collect(),
+        )
+        .await?
+        {
             Ok(c) => c,
             Err((i, refusal)) => {
                 let text = if en { refusal.en } else { refusal.zh };

@@ -550,13 +550,15 @@ pub(crate) async fn accept_evidence(
         let name = file_name.clone();
         let declared = offered.content_type.clone();
         let bytes = offered.bytes;
-        // Decoding an image is CPU work: off the async threads.
-        let (checked, bytes) = tokio::task::spawn_blocking(move || {
-            let checked = check_upload(&name, declared.as_deref(), &bytes);
-            (checked, bytes)
-        })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("checking an upload: {e}")))?;
+        // Decoding an image is CPU and memory work: through the server's decoding gate.
+        let (checked, bytes) = state
+            .decoding
+            .run(move || {
+                let checked = check_upload(&name, declared.as_deref(), &bytes);
+                (checked, bytes)
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.context("checking an upload")))?;
         match checked {
             Ok(k) => kind = Some((k, bytes)),
             Err(Refused {

@@ -150,11 +150,7 @@ async fn show_inner(
     page: i64,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
-    let round = state
-        .store
-        .round(round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let round = crate::service::visible_round(state, user, round_id).await?;
     let standard = state
         .standard(&round.standard_id, &round.standard_version)
         .await?;

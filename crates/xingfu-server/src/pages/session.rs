@@ -32,13 +32,11 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Only same-site paths are followed after signing in.
+/// Only same-site paths are followed after signing in or changing a preference.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") {
-        next.to_string()
-    } else {
-        "/rounds".to_string()
-    }
+    crate::auth::same_site_path(next)
+        .unwrap_or("/rounds")
+        .to_string()
 }
 
 fn login_form(jar: CookieJar, next: &str, username: &str, error: Option<&'static str>) -> Response {
