@@ -361,7 +361,7 @@ impl Store {
         insert_facility(&mut tx, &id, input, actor, now).await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -392,7 +392,7 @@ impl Store {
         update_facility_row(&mut tx, id, input, actor, now).await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -426,7 +426,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -485,7 +485,7 @@ impl Store {
         };
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -578,7 +578,7 @@ impl Store {
         let codes: Vec<&str> = boundaries.iter().map(|(c, _)| c.as_str()).collect();
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -706,7 +706,7 @@ impl Store {
             .map(|r| r.share);
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: run.computed_at,
                 actor: &run.computed_by,
@@ -845,7 +845,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -895,7 +895,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -989,7 +989,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,

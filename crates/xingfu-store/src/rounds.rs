@@ -275,7 +275,7 @@ impl Store {
         }
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -365,7 +365,7 @@ impl Store {
             .ok_or(sqlx::Error::RowNotFound)?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -477,7 +477,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let outcome = change_entry(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             EntryStep {
                 round_id,
                 community,
@@ -543,7 +543,7 @@ impl Store {
             };
             append(
                 &mut tx,
-                self.backend(),
+                self.audit_chain(),
                 &AuditEvent {
                     at: now,
                     actor,
@@ -711,7 +711,7 @@ impl Store {
         };
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -742,7 +742,7 @@ pub(crate) struct EntryStep<'a> {
 /// written) when the entry's version moved on.
 pub(crate) async fn change_entry(
     conn: &mut AnyConnection,
-    backend: crate::Backend,
+    chain: &crate::audit::AuditChain,
     step: EntryStep<'_>,
 ) -> Result<std::result::Result<EntryRow, Conflict>> {
     let EntryStep {
@@ -802,7 +802,7 @@ pub(crate) async fn change_entry(
         .ok_or(sqlx::Error::RowNotFound)?;
     append(
         &mut *conn,
-        backend,
+        chain,
         &AuditEvent {
             at: by.at,
             actor: by.actor,
