@@ -24,6 +24,8 @@ pub struct AppState {
     pub surveys: crate::surveys::SurveyRuntime,
     /// The street network the 15-minute circle is computed on (none until configured).
     pub network: crate::circle::CircleNetwork,
+    /// What the audit log's start-up check found (none when the server has no audit key).
+    pub audit: Option<Arc<crate::audit::AuditStatus>>,
 }
 
 impl AppState {
@@ -35,7 +37,14 @@ impl AppState {
             files: FileStore::memory(),
             surveys: Default::default(),
             network: Default::default(),
+            audit: None,
         }
+    }
+
+    /// Keeps what the audit log's start-up check found, for city administrators' pages.
+    pub fn with_audit_status(mut self, status: crate::audit::AuditStatus) -> AppState {
+        self.audit = Some(Arc::new(status));
+        self
     }
 
     /// Keeps uploaded files in `files` (a local directory or an S3 bucket).
