@@ -263,14 +263,14 @@ pub enum BreakReason {
 impl BreakReason {
     pub fn zh(&self) -> &'static str {
         match self {
-            BreakReason::MissingRow => "此条之前缺少记录(被删除或编号被改动)",
+            BreakReason::MissingRow => "此条之前缺少记录（被删除或编号被改动）",
             BreakReason::NotChained => "此条未接续上一条记录的校验值",
             BreakReason::ContentChanged => "此条内容或校验值被改动",
-            BreakReason::KeyRequired => "此条以密钥签名,核验需要审计密钥",
-            BreakReason::OtherKey => "此条由另一把密钥签名,与所给密钥不符",
+            BreakReason::KeyRequired => "此条以密钥签名，核验需要审计密钥",
+            BreakReason::OtherKey => "此条由另一把密钥签名，与所给密钥不符",
             BreakReason::UnkeyedAfterKeyed => "已签名记录之后出现未签名的记录",
             BreakReason::NotSealed => {
-                "全部记录均未以密钥签名:日志可能被不持有密钥者整体重写,或尚未由持有密钥的服务器启动封存"
+                "全部记录均未以密钥签名：日志可能被不持有密钥者整体重写，或尚未由持有密钥的服务器启动封存"
             }
         }
     }
