@@ -65,9 +65,43 @@ pub enum Command {
     #[command(subcommand)]
     Circle(CircleCommand),
 
+    /// 审计日志：核验整条签名链 / The audit log: verify the whole keyed chain
+    #[command(subcommand)]
+    Audit(AuditCommand),
+
     /// 性能测试 / Benchmarks
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// 核验审计日志的每一条记录：完整时退出码为 0，否则指出第一条断开的记录 / Verify every row of the audit log: exit 0 when intact, else name the first broken row
+    Verify {
+        /// 数据库 / Database URL
+        #[arg(
+            long,
+            env = "XINGFU_DATABASE_URL",
+            default_value = "sqlite://xingfu-data/xingfu.db"
+        )]
+        database: String,
+
+        /// 数据目录（默认密钥文件 audit.key 所在） / Data folder (where the default key file audit.key is)
+        #[arg(long, env = "XINGFU_DATA_DIR", default_value = "xingfu-data")]
+        data_dir: PathBuf,
+
+        #[command(flatten)]
+        key: AuditKeyArgs,
+    },
+}
+
+/// Where the audit key comes from: `XINGFU_AUDIT_KEY` (the key itself, hex), else this file,
+/// else `DATA_DIR/audit.key`.
+#[derive(Args, Debug)]
+pub struct AuditKeyArgs {
+    /// 审计密钥文件（默认 数据目录/audit.key；或在环境变量 XINGFU_AUDIT_KEY 中直接给出密钥） / Audit key file (default: DATA_DIR/audit.key; or the key itself in XINGFU_AUDIT_KEY)
+    #[arg(long, env = "XINGFU_AUDIT_KEY_FILE", value_name = "FILE")]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -95,6 +129,9 @@ pub struct ServeArgs {
     /// 15 分钟服务圈的步行路网(OpenStreetMap .osm.pbf) / Street network for the 15-minute circle (OpenStreetMap .osm.pbf)
     #[arg(long, env = "XINGFU_OSM", value_name = "FILE")]
     pub osm: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub audit_key: AuditKeyArgs,
 }
 
 #[derive(Subcommand, Debug)]

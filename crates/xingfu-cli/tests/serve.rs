@@ -122,9 +122,7 @@ fn kill_mid_write_and_check(database_url: &str, args: &[&str]) {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = Store::connect(database_url)
-            .await
-            .expect("the database opens");
+        let store = support::open_store(database_url, args).await;
         assert_eq!(
             store.verify_audit().await.unwrap(),
             None,

@@ -112,12 +112,16 @@ fn keep_answering(base: String, path: String, writer: usize, stop: Arc<AtomicBoo
 }
 
 /// Every acknowledged token stored exactly once; every stored tally equal to a recount.
-fn check_database(database_url: &str, round: &str, community: &str, acknowledged: &[String]) {
+fn check_database(
+    database_url: &str,
+    serve_args: &[&str],
+    round: &str,
+    community: &str,
+    acknowledged: &[String],
+) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = Store::connect(database_url)
-            .await
-            .expect("the database opens");
+        let store = support::open_store(database_url, serve_args).await;
         let settings = store.survey_settings(round).await.unwrap().unwrap();
         let q = xingfu_formats::questionnaire_file::load_questionnaire(
             "stored",
@@ -222,7 +226,7 @@ fn kill_mid_answers_and_check(database_url: &str, args: &[&str]) {
         "{} answers acknowledged before the kill",
         acknowledged.len()
     );
-    check_database(database_url, &round, &community, &acknowledged);
+    check_database(database_url, args, &round, &community, &acknowledged);
 
     // It starts again on what it left, and takes answers.
     let again = start(args);

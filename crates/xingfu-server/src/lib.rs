@@ -7,6 +7,7 @@
 //! - [`demo`]: the demo data set a zero-configuration start loads.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod circle;
 pub mod demo;

@@ -26,6 +26,8 @@ pub struct AppState {
     pub network: crate::circle::CircleNetwork,
     /// Bounds how many images are decoded at once, across all requests.
     pub decoding: crate::files::ImageDecoding,
+    /// What the audit log's start-up check found (none when the server has no audit key).
+    pub audit: Option<Arc<crate::audit::AuditStatus>>,
 }
 
 impl AppState {
@@ -38,7 +40,14 @@ impl AppState {
             surveys: Default::default(),
             network: Default::default(),
             decoding: Default::default(),
+            audit: None,
         }
+    }
+
+    /// Keeps what the audit log's start-up check found, for city administrators' pages.
+    pub fn with_audit_status(mut self, status: crate::audit::AuditStatus) -> AppState {
+        self.audit = Some(Arc::new(status));
+        self
     }
 
     /// Keeps uploaded files in `files` (a local directory or an S3 bucket).

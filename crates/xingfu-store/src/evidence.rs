@@ -83,7 +83,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,

@@ -383,7 +383,7 @@ impl Store {
         insert_facility(&mut tx, &id, input, actor, now).await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -425,7 +425,7 @@ impl Store {
         }
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -459,7 +459,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -518,7 +518,7 @@ impl Store {
         };
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -611,7 +611,7 @@ impl Store {
         let codes: Vec<&str> = boundaries.iter().map(|(c, _)| c.as_str()).collect();
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -739,7 +739,7 @@ impl Store {
             .map(|r| r.share);
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: run.computed_at,
                 actor: &run.computed_by,
@@ -878,7 +878,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -928,7 +928,7 @@ impl Store {
             .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -1022,7 +1022,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,

@@ -183,7 +183,7 @@ impl Store {
             .collect();
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,

@@ -36,6 +36,12 @@ pub enum StoreError {
     Duplicate { what: &'static str, key: String },
     #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
     UnsupportedUrl(String),
+    /// The audit chain is keyed and this store has no key, so it cannot append to it.
+    #[error("the audit log is keyed: an audit key is needed to write to it")]
+    AuditKeyRequired,
+    /// The audit chain was keyed with another key; appending would fork it.
+    #[error("the audit log was keyed with key {stored}, not with the given key {given}")]
+    AuditKeyMismatch { stored: String, given: String },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -51,6 +57,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    audit: audit::AuditChain,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -108,40 +115,42 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            audit: audit::AuditChain::new(backend),
+        })
     }
 
-    /// Makes the audit log append-only in the database itself. Trigger syntax differs between
-    /// the two databases, so this is the one place with a statement for each.
+    /// Makes the audit log append-only in the database itself, refusing every way each database
+    /// offers to rewrite a row. Trigger syntax differs between the two databases, so this is the
+    /// one place with statements for each; it runs at every connect, so triggers someone dropped
+    /// are back before the server writes.
     async fn guard_audit_log(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => {
-                for (name, event) in [
-                    ("audit_log_no_update", "UPDATE"),
-                    ("audit_log_no_delete", "DELETE"),
-                ] {
-                    sqlx::query(&format!(
-                        "CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON audit_log
-                         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-                    ))
-                    .execute(&self.pool)
-                    .await?;
-                }
-            }
-            Backend::Postgres => {
-                sqlx::query(
-                    "CREATE OR REPLACE FUNCTION xingfu_audit_append_only() RETURNS trigger AS $$
-                     BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
-                )
-                .execute(&self.pool)
-                .await?;
-                sqlx::query(
-                    "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-                     FOR EACH ROW EXECUTE FUNCTION xingfu_audit_append_only()",
-                )
-                .execute(&self.pool)
-                .await?;
-            }
+        let statements: &[&str] = match self.backend {
+            Backend::Sqlite => &[
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                // INSERT OR REPLACE, REPLACE and UPSERT remove the old row without firing the
+                // DELETE trigger: refuse any insert onto a sequence number already taken.
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log
+                 WHEN EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq)
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            ],
+            Backend::Postgres => &[
+                "CREATE OR REPLACE FUNCTION xingfu_audit_append_only() RETURNS trigger AS $$
+                 BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$ LANGUAGE plpgsql",
+                // Also fires on INSERT … ON CONFLICT DO UPDATE.
+                "CREATE OR REPLACE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+                 FOR EACH ROW EXECUTE FUNCTION xingfu_audit_append_only()",
+                "CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+                 FOR EACH STATEMENT EXECUTE FUNCTION xingfu_audit_append_only()",
+            ],
+        };
+        for statement in statements {
+            sqlx::query(statement).execute(&self.pool).await?;
         }
         Ok(())
     }

@@ -95,7 +95,7 @@ impl Store {
         let row = fetch(&mut tx, &id).await?.ok_or(sqlx::Error::RowNotFound)?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -178,7 +178,7 @@ impl Store {
         let after = fetch(&mut tx, id).await?.ok_or(sqlx::Error::RowNotFound)?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -210,7 +210,7 @@ impl Store {
                     action: "uphold_objection",
                     by,
                 };
-                match change_entry(&mut tx, self.backend(), step).await? {
+                match change_entry(&mut tx, self.audit_chain(), step).await? {
                     Ok(entry) => Some(entry),
                     Err(conflict) => return Ok(Err(conflict)),
                 }

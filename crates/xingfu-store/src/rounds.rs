@@ -331,7 +331,7 @@ impl Store {
         }
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -418,7 +418,7 @@ impl Store {
             .ok_or(sqlx::Error::RowNotFound)?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -530,7 +530,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let outcome = change_entry(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             EntryStep {
                 round_id,
                 community,
@@ -630,7 +630,7 @@ impl Store {
             };
             append(
                 &mut tx,
-                self.backend(),
+                self.audit_chain(),
                 &AuditEvent {
                     at: by.at,
                     actor: by.actor,
@@ -843,7 +843,7 @@ impl Store {
         };
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -874,7 +874,7 @@ pub(crate) struct EntryStep<'a> {
 /// written) when the entry's version moved on.
 pub(crate) async fn change_entry(
     conn: &mut AnyConnection,
-    backend: crate::Backend,
+    chain: &crate::audit::AuditChain,
     step: EntryStep<'_>,
 ) -> Result<std::result::Result<EntryRow, Conflict>> {
     let EntryStep {
@@ -934,7 +934,7 @@ pub(crate) async fn change_entry(
         .ok_or(sqlx::Error::RowNotFound)?;
     append(
         &mut *conn,
-        backend,
+        chain,
         &AuditEvent {
             at: by.at,
             actor: by.actor,

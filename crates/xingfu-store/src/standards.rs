@@ -8,9 +8,8 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
-use crate::audit::{AuditEvent, AuditRow, append};
+use crate::audit::{AuditEvent, AuditRow, COLUMNS as AUDIT_COLUMNS, append, audit_row};
 use crate::{Result, Store, is_unique_violation};
 
 /// The audit action written when a standard version is imported.
@@ -51,21 +50,6 @@ pub enum Imported {
 /// SHA-256 of a standard's text, as hex.
 pub fn body_sha256(body: &str) -> String {
     hex::encode(Sha256::digest(body.as_bytes()))
-}
-
-fn audit_row(row: &AnyRow) -> Result<AuditRow> {
-    Ok(AuditRow {
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        round_id: row.try_get("round_id")?,
-        community_code: row.try_get("community_code")?,
-        action: row.try_get("action")?,
-        before: row.try_get("before_json")?,
-        after: row.try_get("after_json")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
 }
 
 impl Store {
@@ -121,7 +105,7 @@ impl Store {
         });
         let audit_seq = append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: now,
                 actor,
@@ -139,10 +123,9 @@ impl Store {
 
     /// The audit rows of every standard import, oldest first.
     pub async fn standard_imports(&self) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, round_id, community_code, action, before_json, after_json, prev_hash, hash
-             FROM audit_log WHERE action = $1 ORDER BY seq",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE action = $1 ORDER BY seq"
+        ))
         .bind(IMPORT_ACTION)
         .fetch_all(self.pool())
         .await?;

@@ -501,7 +501,7 @@ impl Store {
         };
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -545,7 +545,7 @@ impl Store {
         if inserted == 1 {
             append(
                 &mut tx,
-                self.backend(),
+                self.audit_chain(),
                 &AuditEvent {
                     at: by.at,
                     actor: by.actor,
@@ -826,7 +826,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,

@@ -274,7 +274,7 @@ impl Store {
         }
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -316,7 +316,7 @@ impl Store {
         }
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -379,7 +379,7 @@ impl Store {
         // The audit row names the household, not the people in it.
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -457,7 +457,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -504,7 +504,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,

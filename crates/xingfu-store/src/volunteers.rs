@@ -837,7 +837,7 @@ impl Store {
         .await?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,
@@ -894,7 +894,7 @@ impl Store {
             .ok_or(sqlx::Error::RowNotFound)?;
         append(
             &mut tx,
-            self.backend(),
+            self.audit_chain(),
             &AuditEvent {
                 at: by.at,
                 actor: by.actor,

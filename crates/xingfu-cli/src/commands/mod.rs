@@ -1,5 +1,6 @@
 //! One module per subcommand; each reads its inputs, calls the core, and prints.
 
+mod audit;
 mod bench;
 mod bench_ops;
 mod bench_survey;
@@ -17,7 +18,7 @@ use xingfu_core::Standard;
 use xingfu_formats::shipped;
 use xingfu_formats::standard_file::load_standard;
 
-use crate::cli::{BenchCommand, Cli, Command, ImportCommand, StandardCommand};
+use crate::cli::{AuditCommand, BenchCommand, Cli, Command, ImportCommand, StandardCommand};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let english = cli.english();
@@ -31,6 +32,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Regions { file, database }) => {
             serve::import_regions(&file, &database, english)
         }
+        Command::Audit(AuditCommand::Verify {
+            database,
+            data_dir,
+            key,
+        }) => audit::verify(&database, &data_dir, &key, english),
         Command::Bench(BenchCommand::Seed {
             database,
             communities,

@@ -4,13 +4,16 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use xingfu_server::state::now_ms;
 use xingfu_server::{AppState, demo, router};
-use xingfu_store::Store;
+use xingfu_store::audit::ChainBreak;
 use xingfu_store::regions::RegionRow;
+use xingfu_store::{Store, StoreError};
 
+use super::audit;
 use crate::cli::ServeArgs;
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
@@ -35,9 +38,30 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         let store = Store::connect(&database)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&database)))?;
+        let key = audit::load_key(&args.audit_key, &args.data_dir, true, english)?
+            .context("the audit key")?;
+        let store = store.with_audit_key(key);
+        let audit_status = match xingfu_server::audit::check_at_start(&store, now_ms()).await {
+            Ok(status) => status,
+            Err(StoreError::AuditKeyMismatch { stored, given }) => {
+                return Err(audit::key_mismatch(
+                    &stored,
+                    &given,
+                    &args.audit_key,
+                    &args.data_dir,
+                    english,
+                ));
+            }
+            Err(e) => return Err(e).context("checking the audit log"),
+        };
+        if let Some(broken) = &audit_status.report.broken {
+            print_broken_audit_log(broken, english);
+        }
         // Uploaded evidence: an S3-compatible bucket when configured, else DATA_DIR/evidence.
         let files = xingfu_server::files::FileStore::from_env_or_dir(&args.data_dir)?;
-        let state = AppState::new(store, args.secure_cookies).with_files(files);
+        let state = AppState::new(store, args.secure_cookies)
+            .with_files(files)
+            .with_audit_status(audit_status);
         let network = xingfu_server::circle::network_for(args.osm.clone(), !args.no_demo);
         let state = state.with_network(network);
         xingfu_server::events::spawn_sla_sweep(state.clone(), std::time::Duration::from_secs(60));
@@ -75,6 +99,33 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// On the console too, not only in the log: whoever starts the server must see it.
+fn print_broken_audit_log(broken: &ChainBreak, english: bool) {
+    let rule = "!".repeat(72);
+    eprintln!("{rule}");
+    if english {
+        eprintln!(
+            "THE AUDIT LOG WAS CHANGED OUTSIDE XINGFU: row {} does not verify ({}).",
+            broken.seq,
+            broken.reason.en()
+        );
+        eprintln!(
+            "The server runs on and shows this to the city administrators. Keep a copy of the database, \
+             run `xingfu audit verify` and compare with the backups."
+        );
+    } else {
+        eprintln!(
+            "审计日志已在本平台之外被改动\u{ff1a}第 {} 条记录未通过核验\u{ff08}{}\u{ff09}。",
+            broken.seq,
+            broken.reason.zh()
+        );
+        eprintln!(
+            "服务器继续运行\u{ff0c}并向市级管理员显示此情况。请保留数据库副本\u{ff0c}运行 xingfu audit verify 并与备份核对。"
+        );
+    }
+    eprintln!("{rule}");
+}
+
 fn print_demo_accounts(password: &str, english: bool) {
     if english {
         println!("Demo data loaded. Accounts (all with password {password}):");
@@ -94,7 +145,7 @@ fn print_demo_accounts(password: &str, english: bool) {
 }
 
 /// Hides a password in a database URL before it is printed.
-fn redact(url: &str) -> String {
+pub(super) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];

@@ -93,3 +93,20 @@ pub fn sign_in(agent: &ureq::Agent, base: &str, username: &str, password: &str) 
     let body: Value = reply.body_mut().read_json().unwrap();
     body["token"].as_str().unwrap().to_string()
 }
+
+/// The database a server with these arguments used, opened with the audit key it created in its
+/// data folder, so the keyed chain can be verified.
+pub async fn open_store(database_url: &str, serve_args: &[&str]) -> xingfu_store::Store {
+    let data_dir = serve_args
+        .windows(2)
+        .find(|pair| pair[0] == "--data-dir")
+        .map(|pair| pair[1])
+        .expect("the tests pass --data-dir");
+    let text = std::fs::read_to_string(std::path::Path::new(data_dir).join("audit.key"))
+        .expect("the server created its audit key");
+    let key = xingfu_store::audit::AuditKey::from_hex(&text).expect("a valid audit key");
+    xingfu_store::Store::connect(database_url)
+        .await
+        .expect("the database opens")
+        .with_audit_key(key)
+}

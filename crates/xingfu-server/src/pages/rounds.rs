@@ -34,6 +34,8 @@ pub struct RoundLine {
 struct RoundsPage {
     page: Page,
     rounds: Vec<RoundLine>,
+    /// Only city administrators see the audit log's state.
+    audit: Option<crate::audit::AuditPanel>,
 }
 
 pub async fn list(State(state): State<AppState>, jar: CookieJar, user: CurrentUser) -> Response {
@@ -91,6 +93,8 @@ async fn list_inner(
     render(RoundsPage {
         page: Page::new(jar, Some(user.clone()), "/rounds", lang.t().rounds),
         rounds,
+        audit: (user.role == xingfu_core::workflow::Role::CityAdmin)
+            .then(|| crate::audit::AuditPanel::new(lang, state.audit.as_deref())),
     })
 }
 
