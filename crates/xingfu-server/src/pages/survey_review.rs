@@ -81,7 +81,7 @@ static ZH: ReviewWords = ReviewWords {
     when: "提交时间",
     channel: "方式",
     signals: "提示",
-    source: "来源(同一来源相同)",
+    source: "来源\u{ff08}同一来源相同\u{ff09}",
     answers: "回答",
     accept: "计入选中的答卷",
     reject: "选中的不予计入",
