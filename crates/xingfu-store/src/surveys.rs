@@ -484,7 +484,10 @@ async fn load_candidates(
         let in_communities = if communities.is_empty() {
             String::new()
         } else {
-            format!("AND community_code IN ({})", bind_list(3, communities.len()))
+            format!(
+                "AND community_code IN ({})",
+                bind_list(3, communities.len())
+            )
         };
         let sql = format!(
             "SELECT {CANDIDATE_COLUMNS} FROM survey_answers

@@ -424,9 +424,7 @@ impl Store {
             .bind(community)
             .fetch_all(self.pool())
             .await?;
-        rows.iter()
-            .map(|row| Ok(row.try_get("address")?))
-            .collect()
+        rows.iter().map(|row| Ok(row.try_get("address")?)).collect()
     }
 
     pub async fn households_within(&self, prefix: &str) -> Result<Vec<HouseholdRow>> {

@@ -162,6 +162,7 @@ fn held_row(lang: Lang, q: &Questionnaire, row: &ReviewAnswerRow) -> HeldRow {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn review_page(
     state: &AppState,
     jar: &CookieJar,
