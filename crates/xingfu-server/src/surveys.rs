@@ -17,6 +17,12 @@
 //! the next. A household code (户号) is numbered by its community, so its hash also covers the
 //! community; a phone number is the same household wherever it answers.
 //!
+//! **Held answers (待核实).** An answer that trips a fraud signal is stored but held out of the
+//! tallies, and so out of the rating (see [`xingfu_store::surveys`]); this module marks a located
+//! answer outside the community's area at arrival, and refuses a household code that is not in
+//! the community's household register where it keeps one. District officers accept or reject
+//! held answers ([`decide`]).
+//!
 //! **Results** read only the tally rows: a community's, or the sum of those under a street's or
 //! district's code range.
 //!
@@ -40,7 +46,10 @@ use xingfu_core::scoring::Assessment;
 use xingfu_core::survey::fraud::{
     AnswerMeta, CommunityArea, FraudParams, FraudSignals, GeoPoint, signals,
 };
-use xingfu_core::survey::household::{HouseholdId, is_valid_client_token};
+use xingfu_core::survey::fraud::{HoldSignal, outside_community};
+use xingfu_core::survey::household::{
+    HouseholdId, HouseholdIdError, is_valid_client_token, outside_register,
+};
 use xingfu_core::survey::submission::SubmissionError;
 use xingfu_core::survey::{
     Channel, CounterKey, Questionnaire, Quota, Submission, SurveyFeed, Tally, check_submission,
@@ -51,8 +60,8 @@ use xingfu_store::Store;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, RoundRow};
 use xingfu_store::surveys::{
-    NewSurveyAnswer, NewSurveySettings, RecordOutcome, SURVEY_SECRET, SettingsSaved, SurveyLinkRow,
-    SurveySettingsRow,
+    NewSurveyAnswer, NewSurveySettings, RecordOutcome, ReviewAnswerRow, ReviewCounts,
+    ReviewDecision, ReviewOutcome, SURVEY_SECRET, SettingsSaved, SurveyLinkRow, SurveySettingsRow,
 };
 
 use crate::auth::CurrentUser;
@@ -658,6 +667,8 @@ pub enum SubmitError {
     ClientToken,
     /// The location is not a latitude/longitude.
     Location,
+    /// The household cannot answer as given (a code outside the community's register).
+    Household(HouseholdIdError),
     App(AppError),
 }
 
@@ -693,6 +704,22 @@ pub async fn submit(
         },
     )
     .map_err(SubmitError::Answers)?;
+    if let HouseholdId::Code(code) = &respondent.household {
+        let register = state
+            .store
+            .household_register(community)
+            .await
+            .map_err(AppError::from)?;
+        if outside_register(&respondent.household, register.iter().map(String::as_str)) {
+            return Err(SubmitError::Household(HouseholdIdError::NotInRegister(
+                code.clone(),
+            )));
+        }
+    }
+    let hold = match respondent.location {
+        Some(point) => located_outside(state, community, point).await?,
+        None => Default::default(),
+    };
     let secret = secret(state).await?;
     let round_id = &survey.settings.round_id;
     let household = household_hash(secret, round_id, community, &respondent.household)?;
@@ -722,6 +749,7 @@ pub async fn submit(
             .map_err(|e| internal(format!("answers as JSON: {e}")))?,
         increments: checked.increments().iter().map(|k| k.to_string()).collect(),
         at: now_ms(),
+        hold,
     };
     let (reply, outcome) = oneshot::channel();
     state
@@ -735,6 +763,37 @@ pub async fn submit(
         .map_err(|_| internal("the survey writer dropped an answer"))?
         .map_err(|e| internal(format!("writing survey answers: {e}")))?;
     Ok(outcome)
+}
+
+/// Whether a located answer is beyond the community's area (with the fraud page's margin): then
+/// it is held from arrival. No area set, or one that does not check: nothing to hold for.
+async fn located_outside(
+    state: &AppState,
+    community: &str,
+    point: GeoPoint,
+) -> Result<std::collections::BTreeSet<HoldSignal>, AppError> {
+    let area = state
+        .store
+        .survey_area(community)
+        .await?
+        .as_deref()
+        .and_then(parse_area);
+    let meta = AnswerMeta {
+        id: String::new(),
+        at_millis: 0,
+        channel: Channel::HomeVisit,
+        source: None,
+        location: Some(point),
+        pattern: String::new(),
+    };
+    let outside = area
+        .and_then(|area| outside_community(&[meta], &area, &FraudParams::default()).ok())
+        .is_some_and(|report| !report.outside.is_empty());
+    Ok(if outside {
+        [HoldSignal::OutsideCommunity].into()
+    } else {
+        Default::default()
+    })
 }
 
 /// A tally from stored counters; a counter name that does not parse is logged and left out.
@@ -775,6 +834,8 @@ pub struct AreaResults {
     pub quota: Option<Quota>,
     /// Every community of the area (just the one for a community), with its tally.
     pub communities: Vec<CommunityTally>,
+    /// Answers of the area held for review and rejected; the tally holds the counted ones only.
+    pub review: ReviewCounts,
 }
 
 /// The area a user's results default to: their own region if it lies in the round's, else the
@@ -874,7 +935,18 @@ pub async fn area_results(
             .collect();
         (tally_of(&q, sums), communities)
     };
+    let mut review = ReviewCounts::default();
+    for counts in state
+        .store
+        .survey_review_counts(round_id, &prefix)
+        .await?
+        .values()
+    {
+        review.held += counts.held;
+        review.rejected += counts.rejected;
+    }
     Ok(AreaResults {
+        review,
         quota: is_community.then(|| survey.quota()),
         round,
         standard,
@@ -1082,6 +1154,107 @@ pub async fn fraud_signals(
         too_many: false,
         communities,
     })
+}
+
+/// Held answers read at most for one 待核实 list.
+pub const MAX_REVIEW_ANSWERS: i64 = 2_000;
+
+/// One community's 待核实 list.
+#[derive(Debug, Clone)]
+pub struct ReviewView {
+    pub round: RoundRow,
+    pub community: RegionRow,
+    pub survey: RoundSurvey,
+    pub held: Vec<ReviewAnswerRow>,
+    pub counts: ReviewCounts,
+}
+
+/// A community's answers held for review, for the district officers who see the fraud page.
+pub async fn review_list(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    en: bool,
+) -> Result<ReviewView, AppError> {
+    may_see_signals(user, community, en)?;
+    let round = round_of(state, round_id).await?;
+    let community_row = community_of_round(state, &round, community, en).await?;
+    let Some(survey) = round_survey(state, round_id).await? else {
+        return Err(AppError::Conflict(pick(
+            en,
+            "本评选年度还没有设置满意度调查",
+            "this round has no survey set up yet",
+        )));
+    };
+    let held = state
+        .store
+        .held_survey_answers(round_id, community, MAX_REVIEW_ANSWERS)
+        .await?;
+    let counts = state
+        .store
+        .survey_review_counts(round_id, community)
+        .await?
+        .remove(community)
+        .unwrap_or_default();
+    Ok(ReviewView {
+        round,
+        community: community_row,
+        survey,
+        held,
+        counts,
+    })
+}
+
+/// Accepts or rejects held answers of a community (one, several, or all listed). Answers another
+/// officer decided first are reported stale, not decided twice.
+pub async fn decide(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    ids: &[String],
+    decision: ReviewDecision,
+    en: bool,
+) -> Result<ReviewOutcome, AppError> {
+    may_see_signals(user, community, en)?;
+    let round = round_of(state, round_id).await?;
+    community_of_round(state, &round, community, en).await?;
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(pick(
+            en,
+            "请至少选择一份答卷",
+            "choose at least one answer",
+        )));
+    }
+    if ids.len() as i64 > MAX_REVIEW_ANSWERS {
+        return Err(AppError::BadRequest(pick(
+            en,
+            format!("一次最多处理 {MAX_REVIEW_ANSWERS} 份答卷"),
+            format!("at most {MAX_REVIEW_ANSWERS} answers at once"),
+        )));
+    }
+    let outcome = state
+        .store
+        .decide_survey_answers(
+            round_id,
+            community,
+            ids,
+            decision,
+            By {
+                actor: &user.user.username,
+                at: now_ms(),
+            },
+        )
+        .await?;
+    if outcome.closed.is_some() {
+        return Err(AppError::Conflict(pick(
+            en,
+            "本社区本年度的评分已经完成\u{ff0c}答卷不能再计入\u{ff1b}可以不予计入",
+            "this community's result is computed: answers can no longer be counted (they may be rejected)",
+        )));
+    }
+    Ok(outcome)
 }
 
 /// The QR code of `text` as an inline SVG element (no XML declaration), black on white.

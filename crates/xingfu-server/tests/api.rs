@@ -1197,6 +1197,8 @@ const ROUTES: &[(&str, &str)] = &[
     ),
     ("get", "/api/v1/rounds/{id}/survey/results/{code}"),
     ("get", "/api/v1/rounds/{id}/survey/fraud/{code}"),
+    ("get", "/api/v1/rounds/{id}/survey/review/{code}"),
+    ("post", "/api/v1/rounds/{id}/survey/review/{code}"),
     ("get", "/api/v1/circle/areas/{code}/facilities"),
     ("post", "/api/v1/circle/areas/{code}/facilities"),
     ("post", "/api/v1/circle/areas/{code}/facilities/import"),

@@ -7,6 +7,16 @@
 //! community's tally rows, so the tally always equals a recount of the answers. Nothing in a batch
 //! is acknowledged before the transaction commits.
 //!
+//! **Held answers (待核实).** An answer that trips a fraud signal is stored as `held`: not in the
+//! tallies, so not in the rating. The caller marks what it knows at arrival (a location outside
+//! the community); inside the batch's transaction [`xingfu_core::survey::fraud::holds_on_arrival`]
+//! looks back at the community's answers from the same addresses and with the same answers, and
+//! an arrival that completes a burst or a cluster holds the whole of it — earlier answers already
+//! counted are moved to held and their counters taken out of the tallies in the same transaction.
+//! A district officer then accepts a held answer (its counters added, once) or rejects it (never
+//! counted); the decision is a guarded update (`… WHERE status = 'held'`), so two officers deciding
+//! the same answer at once decide it once and the second is told it was already decided.
+//!
 //! Several app servers may write at once (PostgreSQL): an answer is inserted with
 //! `ON CONFLICT DO NOTHING`, which waits for a concurrent insert of the same household or client
 //! token to commit and then skips; only then is the existing row read to decide between "the same
@@ -14,9 +24,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use xingfu_core::survey::Channel;
+use xingfu_core::survey::fraud::{
+    AnswerMeta, FraudParams, HoldSignal, holds_on_arrival, lookback_millis,
+};
 use xingfu_core::survey::household::{Admission, Recorded as Earlier, Refusal, admit};
 use xingfu_core::workflow::Stage;
 
@@ -24,7 +40,7 @@ use crate::audit::{AuditEvent, append};
 use crate::rounds::By;
 use crate::{Result, Store, code_range};
 
-/// Answers per INSERT: 15 parameters each, well under both databases' limits.
+/// Answers per INSERT: 18 parameters each, well under both databases' limits.
 const ANSWER_ROWS: usize = 100;
 /// Tally rows per upsert.
 const TALLY_ROWS: usize = 200;
@@ -98,6 +114,9 @@ pub struct NewSurveyAnswer {
     /// Counter names this answer adds one to ([`xingfu_core::survey::CounterKey`] text).
     pub increments: Vec<String>,
     pub at: i64,
+    /// Signals the caller found at arrival (a location outside the community): the answer is
+    /// stored held. The batch adds bursts and identical answers itself.
+    pub hold: BTreeSet<HoldSignal>,
 }
 
 /// What became of one answer in a batch.
@@ -106,6 +125,8 @@ pub struct NewSurveyAnswer {
 pub enum RecordOutcome {
     /// Stored and counted.
     Accepted,
+    /// Stored and held for review (待核实): not counted until a district officer accepts it.
+    Held,
     /// The same form was stored before: nothing new is stored or counted.
     AlreadyRecorded,
     Refused {
@@ -142,6 +163,79 @@ pub struct SurveyAnswerRow {
     pub entered_by: Option<String>,
     pub answers: String,
     pub at: i64,
+    /// `counted`, `held` or `rejected`.
+    pub status: String,
+}
+
+/// A held or decided answer, as the 待核实 list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewAnswerRow {
+    pub id: String,
+    pub community_code: String,
+    pub at: i64,
+    pub channel: String,
+    pub entered_by: Option<String>,
+    /// HMAC of the sender's network address: equal values are one address.
+    pub source: Option<String>,
+    pub pattern: String,
+    /// JSON of the answers.
+    pub answers: String,
+    pub status: String,
+    /// Why it was held.
+    pub signals: Vec<HoldSignal>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+/// A district officer's decision on held answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// Counted from now on, once.
+    Accept,
+    /// Never counted.
+    Reject,
+}
+
+impl ReviewDecision {
+    pub fn key(self) -> &'static str {
+        match self {
+            ReviewDecision::Accept => "accept",
+            ReviewDecision::Reject => "reject",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<ReviewDecision> {
+        [ReviewDecision::Accept, ReviewDecision::Reject]
+            .into_iter()
+            .find(|d| d.key() == key)
+    }
+
+    fn status(self) -> &'static str {
+        match self {
+            ReviewDecision::Accept => "counted",
+            ReviewDecision::Reject => "rejected",
+        }
+    }
+}
+
+/// What deciding a set of held answers did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ReviewOutcome {
+    /// Decided now, by this request.
+    pub decided: Vec<String>,
+    /// Not held any more (another officer decided first) or not held answers of this community:
+    /// left as they are.
+    pub stale: Vec<String>,
+    /// Accepting was refused: the community's result is computed, so its tallies are final.
+    pub closed: Option<Stage>,
+}
+
+/// Held and rejected answers of an area (counted ones are the tally's `respondents`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ReviewCounts {
+    pub held: i64,
+    pub rejected: i64,
 }
 
 /// May a community's survey still take answers, given its entry's stage? Until its result is
@@ -200,9 +294,10 @@ fn location(lat: Option<i64>, lon: Option<i64>) -> Option<(i64, i64)> {
     lat.zip(lon)
 }
 
-const ANSWER_COLUMNS: &str = "id, round_id, community_code, questionnaire_id, questionnaire_version, household, client_token, channel, entered_by, source, lat_e6, lon_e6, pattern, answers, at";
+const ANSWER_COLUMNS: &str = "id, round_id, community_code, questionnaire_id, questionnaire_version, household, client_token, channel, entered_by, source, lat_e6, lon_e6, pattern, answers, at, status, hold_signals, counters";
+const ANSWER_COLUMN_COUNT: usize = 18;
 
-/// Binds one answer's 15 columns, in [`ANSWER_COLUMNS`] order.
+/// Binds one answer's 18 columns, in [`ANSWER_COLUMNS`] order.
 fn bind_answer<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     a: &'q NewSurveyAnswer,
@@ -223,6 +318,9 @@ fn bind_answer<'q>(
         .bind(&a.pattern)
         .bind(&a.answers)
         .bind(a.at)
+        .bind(if a.hold.is_empty() { "counted" } else { "held" })
+        .bind(HoldSignal::join(&a.hold))
+        .bind(serde_json::to_string(&a.increments).unwrap_or_default())
 }
 
 /// Stages of the entries of `communities` in `round`; communities without an entry are absent.
@@ -282,30 +380,227 @@ async fn earlier(
     Ok((by_token, by_household))
 }
 
-/// Adds counts to tally rows, in key order (so concurrent writers take row locks in one order).
-async fn add_to_tallies(
+/// Counts keyed by (round, community, counter or status).
+type Counts = BTreeMap<(String, String, String), i64>;
+
+fn count_into(counts: &mut Counts, round: &str, community: &str, key: &str, by: i64) {
+    *counts
+        .entry((round.to_string(), community.to_string(), key.to_string()))
+        .or_insert(0) += by;
+}
+
+/// Adds counts to the rows of `table` keyed by (round, community, `key_column`), in key order (so
+/// concurrent writers take row locks in one order). Negative counts take away.
+async fn add_counts(
     conn: &mut AnyConnection,
-    counts: &BTreeMap<(String, String, String), i64>,
+    table: &str,
+    key_column: &str,
+    counts: &Counts,
 ) -> Result<()> {
-    let rows: Vec<(&(String, String, String), &i64)> = counts.iter().collect();
+    let rows: Vec<(&(String, String, String), &i64)> =
+        counts.iter().filter(|(_, count)| **count != 0).collect();
     for chunk in rows.chunks(TALLY_ROWS) {
         let sql = format!(
-            "INSERT INTO survey_tallies (round_id, community_code, counter, count) VALUES {}
-             ON CONFLICT (round_id, community_code, counter)
-             DO UPDATE SET count = survey_tallies.count + excluded.count",
+            "INSERT INTO {table} (round_id, community_code, {key_column}, count) VALUES {}
+             ON CONFLICT (round_id, community_code, {key_column})
+             DO UPDATE SET count = {table}.count + excluded.count",
             placeholders(chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
-        for ((round, community, counter), count) in chunk {
-            query = query
-                .bind(round)
-                .bind(community)
-                .bind(counter)
-                .bind(**count);
+        for ((round, community, key), count) in chunk {
+            query = query.bind(round).bind(community).bind(key).bind(**count);
         }
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+async fn add_to_tallies(conn: &mut AnyConnection, counts: &Counts) -> Result<()> {
+    add_counts(conn, "survey_tallies", "counter", counts).await
+}
+
+async fn add_to_review_counts(conn: &mut AnyConnection, counts: &Counts) -> Result<()> {
+    add_counts(conn, "survey_review_counts", "status", counts).await
+}
+
+/// The counters an answer stored with (JSON array); none for answers stored before they were.
+fn stored_counters(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// `$from, $from+1, …` for `count` values.
+fn bind_list(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An earlier answer the look-back found, with what deciding to hold it needs.
+struct Candidate {
+    meta: AnswerMeta,
+    community: String,
+    /// Counted, not decided by an officer, and with its counters stored: may be moved to held.
+    movable: bool,
+}
+
+const CANDIDATE_COLUMNS: &str =
+    "id, community_code, at, channel, source, pattern, status, decided_at, counters";
+
+fn candidate(row: &AnyRow) -> Result<Option<Candidate>> {
+    let channel: String = row.try_get("channel")?;
+    let Some(channel) = Channel::parse(&channel) else {
+        return Ok(None);
+    };
+    let status: String = row.try_get("status")?;
+    let decided_at: Option<i64> = row.try_get("decided_at")?;
+    let counters: String = row.try_get("counters")?;
+    Ok(Some(Candidate {
+        meta: AnswerMeta {
+            id: row.try_get("id")?,
+            at_millis: row.try_get("at")?,
+            channel,
+            source: row.try_get("source")?,
+            location: None,
+            pattern: row.try_get("pattern")?,
+        },
+        community: row.try_get("community_code")?,
+        movable: status == "counted" && decided_at.is_none() && !counters.is_empty(),
+    }))
+}
+
+/// Loads the round's answers from `at_least` on whose `column` is one of `values` (and, when
+/// `communities` is not empty, in one of them), into `found` by id.
+async fn load_candidates(
+    conn: &mut AnyConnection,
+    round: &str,
+    column: &str,
+    values: &[&str],
+    communities: &[&str],
+    at_least: i64,
+    found: &mut BTreeMap<String, Candidate>,
+) -> Result<()> {
+    for chunk in values.chunks(400) {
+        let in_communities = if communities.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "AND community_code IN ({})",
+                bind_list(3, communities.len())
+            )
+        };
+        let sql = format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM survey_answers
+             WHERE round_id = $1 AND at >= $2 {in_communities} AND {column} IN ({})",
+            bind_list(3 + communities.len(), chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(round).bind(at_least);
+        for value in communities.iter().chain(chunk) {
+            query = query.bind(*value);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            if let Some(found_one) = candidate(&row)? {
+                found.insert(found_one.meta.id.clone(), found_one);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The fraud signals at arrival, inside the batch's transaction: looks back at the community's
+/// answers from the arrivals' addresses and with their answer patterns, decides with the core's
+/// [`holds_on_arrival`], and moves earlier answers that were counted to held (guarded, so an
+/// officer's decision or another writer's move is never undone), taking their counters out of
+/// `tallies` and adding them to the held in `reviews`. Returns the signals of each arriving
+/// answer to hold.
+async fn holds_in_batch(
+    conn: &mut AnyConnection,
+    arrived: &[&NewSurveyAnswer],
+    params: &FraudParams,
+    tallies: &mut Counts,
+    reviews: &mut Counts,
+) -> Result<HashMap<String, BTreeSet<HoldSignal>>> {
+    let mut arrived_held: HashMap<String, BTreeSet<HoldSignal>> = HashMap::new();
+    let mut by_round: BTreeMap<&str, Vec<&NewSurveyAnswer>> = BTreeMap::new();
+    for answer in arrived {
+        by_round.entry(&answer.round_id).or_default().push(answer);
+    }
+    for (round, answers) in by_round {
+        let earliest = answers.iter().map(|a| a.at).min().unwrap_or(0);
+        let at_least =
+            lookback_millis(params).map_or(i64::MIN, |back| earliest.saturating_sub(back));
+        let sources: BTreeSet<&str> = answers
+            .iter()
+            .filter(|a| {
+                params.burst_staff_entered
+                    || !Channel::parse(&a.channel).is_some_and(Channel::staff_entered)
+            })
+            .filter_map(|a| a.source.as_deref())
+            .collect();
+        let patterns: BTreeSet<&str> = answers.iter().map(|a| a.pattern.as_str()).collect();
+        let communities: BTreeSet<&str> =
+            answers.iter().map(|a| a.community_code.as_str()).collect();
+        let communities: Vec<&str> = communities.into_iter().collect();
+        let mut found: BTreeMap<String, Candidate> = BTreeMap::new();
+        let sources: Vec<&str> = sources.into_iter().collect();
+        load_candidates(conn, round, "source", &sources, &[], at_least, &mut found).await?;
+        let patterns: Vec<&str> = patterns.into_iter().collect();
+        load_candidates(
+            conn,
+            round,
+            "pattern",
+            &patterns,
+            &communities,
+            at_least,
+            &mut found,
+        )
+        .await?;
+
+        let arriving: HashSet<&str> = answers.iter().map(|a| a.id.as_str()).collect();
+        let mut moves: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for community in communities {
+            let metas: Vec<AnswerMeta> = found
+                .values()
+                .filter(|c| c.community == community)
+                .map(|c| c.meta.clone())
+                .collect();
+            for (id, signals) in holds_on_arrival(&metas, &arriving, params) {
+                if arriving.contains(id.as_str()) {
+                    arrived_held.insert(id, signals);
+                } else if found.get(&id).is_some_and(|c| c.movable) {
+                    moves
+                        .entry(HoldSignal::join(&signals))
+                        .or_default()
+                        .push(id);
+                }
+            }
+        }
+        for (signals, ids) in moves {
+            for chunk in ids.chunks(400) {
+                let sql = format!(
+                    "UPDATE survey_answers SET status = 'held', hold_signals = $1
+                     WHERE id IN ({}) AND status = 'counted' AND decided_at IS NULL
+                       AND counters <> ''
+                     RETURNING round_id, community_code, counters",
+                    bind_list(2, chunk.len())
+                );
+                let mut query = sqlx::query(&sql).bind(&signals);
+                for id in chunk {
+                    query = query.bind(id);
+                }
+                for row in query.fetch_all(&mut *conn).await? {
+                    let round: String = row.try_get("round_id")?;
+                    let community: String = row.try_get("community_code")?;
+                    let counters: String = row.try_get("counters")?;
+                    for counter in stored_counters(&counters) {
+                        count_into(tallies, &round, &community, &counter, -1);
+                    }
+                    count_into(reviews, &round, &community, "held", 1);
+                }
+            }
+        }
+    }
+    Ok(arrived_held)
 }
 
 /// Records a batch inside the caller's transaction; see [`Store::record_survey_answers`].
@@ -342,41 +637,33 @@ async fn record_in(
     // deadlock.
     open.sort_by(|a, b| batch[*a].client_token.cmp(&batch[*b].client_token));
 
-    let mut inserted: HashSet<(String, String)> = HashSet::new();
+    let mut inserted: HashSet<String> = HashSet::new();
     for chunk in open.chunks(ANSWER_ROWS) {
         let sql = format!(
             "INSERT INTO survey_answers ({ANSWER_COLUMNS}) VALUES {}
-             ON CONFLICT DO NOTHING RETURNING round_id, client_token",
-            placeholders(chunk.len(), 15)
+             ON CONFLICT DO NOTHING RETURNING id",
+            placeholders(chunk.len(), ANSWER_COLUMN_COUNT)
         );
         let mut query = sqlx::query(&sql);
         for index in chunk {
             query = bind_answer(query, &batch[*index]);
         }
         for row in query.fetch_all(&mut *conn).await? {
-            inserted.insert((row.try_get("round_id")?, row.try_get("client_token")?));
+            inserted.insert(row.try_get("id")?);
         }
     }
 
-    let mut counts: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    // Several answers of a batch may carry one client token (a double tap): the insert kept the
+    // first, and only that one is new.
+    let mut arrived: Vec<usize> = Vec::new();
     for index in open {
         let answer = &batch[index];
-        // Several answers of a batch may carry one client token (a double tap): the insert kept
-        // the first, and only that one is counted.
-        let first = inserted.remove(&(answer.round_id.clone(), answer.client_token.clone()));
-        let outcome = if first {
-            for counter in &answer.increments {
-                *counts
-                    .entry((
-                        answer.round_id.clone(),
-                        answer.community_code.clone(),
-                        counter.clone(),
-                    ))
-                    .or_insert(0) += 1;
-            }
-            RecordOutcome::Accepted
-        } else {
-            let (by_token, by_household) = earlier(conn, answer).await?;
+        if inserted.contains(&answer.id) {
+            arrived.push(index);
+            continue;
+        }
+        let (by_token, by_household) = earlier(conn, answer).await?;
+        outcomes[index] = Some(
             match admit(
                 &answer.household,
                 by_token.as_ref().map(as_recorded),
@@ -392,10 +679,69 @@ async fn record_in(
                     ))
                     .into());
                 }
-            }
-        };
-        outcomes[index] = Some(outcome);
+            },
+        );
     }
+
+    let mut counts = Counts::new();
+    let mut reviews = Counts::new();
+    let arrivals: Vec<&NewSurveyAnswer> = arrived.iter().map(|i| &batch[*i]).collect();
+    let signals = holds_in_batch(
+        conn,
+        &arrivals,
+        &FraudParams::default(),
+        &mut counts,
+        &mut reviews,
+    )
+    .await?;
+    // Arrivals the look-back holds were inserted as counted (or held for fewer signals).
+    let mut updates: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for index in arrived {
+        let answer = &batch[index];
+        let mut hold = answer.hold.clone();
+        hold.extend(signals.get(&answer.id).into_iter().flatten());
+        if hold.is_empty() {
+            for counter in &answer.increments {
+                count_into(
+                    &mut counts,
+                    &answer.round_id,
+                    &answer.community_code,
+                    counter,
+                    1,
+                );
+            }
+            outcomes[index] = Some(RecordOutcome::Accepted);
+        } else {
+            if hold != answer.hold {
+                updates
+                    .entry(HoldSignal::join(&hold))
+                    .or_default()
+                    .push(&answer.id);
+            }
+            count_into(
+                &mut reviews,
+                &answer.round_id,
+                &answer.community_code,
+                "held",
+                1,
+            );
+            outcomes[index] = Some(RecordOutcome::Held);
+        }
+    }
+    for (joined, ids) in updates {
+        for chunk in ids.chunks(400) {
+            let sql = format!(
+                "UPDATE survey_answers SET status = 'held', hold_signals = $1 WHERE id IN ({})",
+                bind_list(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(&joined);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *conn).await?;
+        }
+    }
+    add_to_review_counts(conn, &reviews).await?;
     add_to_tallies(conn, &counts).await?;
     Ok(outcomes
         .into_iter()
@@ -618,7 +964,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let sql = format!(
             "INSERT INTO survey_answers ({ANSWER_COLUMNS}) VALUES {}",
-            placeholders(1, 15)
+            placeholders(1, ANSWER_COLUMN_COUNT)
         );
         bind_answer(sqlx::query(&sql), answer)
             .execute(&mut *tx)
@@ -634,7 +980,7 @@ impl Store {
         for chunk in answers.chunks(ANSWER_ROWS) {
             let sql = format!(
                 "INSERT INTO survey_answers ({ANSWER_COLUMNS}) VALUES {}",
-                placeholders(chunk.len(), 15)
+                placeholders(chunk.len(), ANSWER_COLUMN_COUNT)
             );
             let mut query = sqlx::query(&sql);
             for answer in chunk {
@@ -642,19 +988,19 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
-        let mut counts: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        let (mut counts, mut reviews) = (Counts::new(), Counts::new());
         for answer in answers {
-            for counter in &answer.increments {
-                *counts
-                    .entry((
-                        answer.round_id.clone(),
-                        answer.community_code.clone(),
-                        counter.clone(),
-                    ))
-                    .or_insert(0) += 1;
+            let (round, community) = (&answer.round_id, &answer.community_code);
+            if answer.hold.is_empty() {
+                for counter in &answer.increments {
+                    count_into(&mut counts, round, community, counter, 1);
+                }
+            } else {
+                count_into(&mut reviews, round, community, "held", 1);
             }
         }
         add_to_tallies(&mut tx, &counts).await?;
+        add_to_review_counts(&mut tx, &reviews).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -768,7 +1114,7 @@ impl Store {
     ) -> Result<Vec<SurveyAnswerRow>> {
         let rows = sqlx::query(
             "SELECT id, community_code, questionnaire_id, questionnaire_version, household,
-                    client_token, channel, entered_by, answers, at
+                    client_token, channel, entered_by, answers, at, status
              FROM survey_answers WHERE round_id = $1 AND community_code = $2 ORDER BY at, id",
         )
         .bind(round_id)
@@ -788,9 +1134,169 @@ impl Store {
                     entered_by: row.try_get("entered_by")?,
                     answers: row.try_get("answers")?,
                     at: row.try_get("at")?,
+                    status: row.try_get("status")?,
                 })
             })
             .collect()
+    }
+
+    /// A community's answers held for review (待核实), oldest first, at most `limit`.
+    pub async fn held_survey_answers(
+        &self,
+        round_id: &str,
+        community: &str,
+        limit: i64,
+    ) -> Result<Vec<ReviewAnswerRow>> {
+        // The literal `status = 'held'` lets both databases use the partial index.
+        let rows = sqlx::query(
+            "SELECT id, community_code, at, channel, entered_by, source, pattern, answers, status,
+                    hold_signals, decided_by, decided_at
+             FROM survey_answers
+             WHERE round_id = $1 AND community_code = $2 AND status = 'held'
+             ORDER BY at, id LIMIT $3",
+        )
+        .bind(round_id)
+        .bind(community)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let signals: String = row.try_get("hold_signals")?;
+                Ok(ReviewAnswerRow {
+                    id: row.try_get("id")?,
+                    community_code: row.try_get("community_code")?,
+                    at: row.try_get("at")?,
+                    channel: row.try_get("channel")?,
+                    entered_by: row.try_get("entered_by")?,
+                    source: row.try_get("source")?,
+                    pattern: row.try_get("pattern")?,
+                    answers: row.try_get("answers")?,
+                    status: row.try_get("status")?,
+                    signals: HoldSignal::split(&signals).into_iter().collect(),
+                    decided_by: row.try_get("decided_by")?,
+                    decided_at: row.try_get("decided_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Accepts or rejects held answers of one community, in one transaction: each answer still
+    /// held is decided by a guarded update (`… AND status = 'held'`), so when two officers
+    /// decide the same answer at once exactly one decision is taken and the other is reported
+    /// stale. Accepting adds the answer's counters to the tally (once, because only the update
+    /// that moved it out of held adds them); rejecting never does. Every decision is audited
+    /// with who made it. Accepting is refused once the community's result is computed.
+    pub async fn decide_survey_answers(
+        &self,
+        round_id: &str,
+        community: &str,
+        ids: &[String],
+        decision: ReviewDecision,
+        by: By<'_>,
+    ) -> Result<ReviewOutcome> {
+        let mut tx = self.write_tx().await?;
+        if decision == ReviewDecision::Accept
+            && let Some(stage) = entry_stages(&mut tx, round_id, &[community])
+                .await?
+                .remove(community)
+                .filter(|stage| !stage_takes_answers(*stage))
+        {
+            return Ok(ReviewOutcome {
+                closed: Some(stage),
+                stale: ids.to_vec(),
+                ..ReviewOutcome::default()
+            });
+        }
+        let mut outcome = ReviewOutcome::default();
+        let mut tallies = Counts::new();
+        let mut reviews = Counts::new();
+        // One order for every officer, so two bulk decisions wait rather than deadlock.
+        let mut ordered: Vec<&String> = ids.iter().collect();
+        ordered.sort();
+        ordered.dedup();
+        for id in ordered {
+            let decided = sqlx::query(
+                "UPDATE survey_answers SET status = $1, decided_by = $2, decided_at = $3
+                 WHERE id = $4 AND round_id = $5 AND community_code = $6 AND status = 'held'
+                 RETURNING counters, hold_signals",
+            )
+            .bind(decision.status())
+            .bind(by.actor)
+            .bind(by.at)
+            .bind(id)
+            .bind(round_id)
+            .bind(community)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = decided else {
+                outcome.stale.push(id.clone());
+                continue;
+            };
+            let counters: String = row.try_get("counters")?;
+            let signals: String = row.try_get("hold_signals")?;
+            count_into(&mut reviews, round_id, community, "held", -1);
+            match decision {
+                ReviewDecision::Accept => {
+                    for counter in stored_counters(&counters) {
+                        count_into(&mut tallies, round_id, community, &counter, 1);
+                    }
+                }
+                ReviewDecision::Reject => {
+                    count_into(&mut reviews, round_id, community, "rejected", 1)
+                }
+            }
+            append(
+                &mut tx,
+                self.backend(),
+                &AuditEvent {
+                    at: by.at,
+                    actor: by.actor,
+                    round_id: Some(round_id),
+                    community_code: Some(community),
+                    action: "survey_review",
+                    before: Some(serde_json::json!({ "answer": id, "status": "held", "signals": signals }).to_string()),
+                    after: Some(serde_json::json!({ "answer": id, "status": decision.status(), "decision": decision.key() }).to_string()),
+                },
+            )
+            .await?;
+            outcome.decided.push(id.clone());
+        }
+        add_to_tallies(&mut tx, &tallies).await?;
+        add_to_review_counts(&mut tx, &reviews).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Held and rejected answers of every community under `prefix`: a primary-key range.
+    pub async fn survey_review_counts(
+        &self,
+        round_id: &str,
+        prefix: &str,
+    ) -> Result<BTreeMap<String, ReviewCounts>> {
+        let (low, high) = code_range(prefix);
+        let rows = sqlx::query(
+            "SELECT community_code, status, count FROM survey_review_counts
+             WHERE round_id = $1 AND community_code BETWEEN $2 AND $3",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(self.pool())
+        .await?;
+        let mut counts: BTreeMap<String, ReviewCounts> = BTreeMap::new();
+        for row in rows {
+            let community: String = row.try_get("community_code")?;
+            let status: String = row.try_get("status")?;
+            let count: i64 = row.try_get("count")?;
+            let entry = counts.entry(community).or_default();
+            match status.as_str() {
+                "held" => entry.held += count,
+                "rejected" => entry.rejected += count,
+                _ => {}
+            }
+        }
+        Ok(counts)
     }
 
     /// A community's area for the outside-the-community signal (JSON), if one was set.

@@ -416,6 +416,17 @@ impl Store {
     }
 
     /// Households in the subtree with `prefix`, by community and address.
+    /// The community's household register: the door number (address) of every household
+    /// recorded for home visits; empty when the community keeps none here. The survey refuses
+    /// household codes outside it.
+    pub async fn household_register(&self, community: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT address FROM households WHERE community_code = $1")
+            .bind(community)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(|row| Ok(row.try_get("address")?)).collect()
+    }
+
     pub async fn households_within(&self, prefix: &str) -> Result<Vec<HouseholdRow>> {
         let (low, high) = code_range(prefix);
         let rows = sqlx::query(&format!(

@@ -4,15 +4,17 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use xingfu_core::survey::fraud::HoldSignal;
 use xingfu_core::survey::household::Refusal;
 use xingfu_core::workflow::Stage;
 use xingfu_store::Store;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, EntryChange, NewRound};
 use xingfu_store::surveys::{
-    NewSurveyAnswer, NewSurveySettings, RecordOutcome, SURVEY_SECRET, SettingsSaved,
+    NewSurveyAnswer, NewSurveySettings, RecordOutcome, ReviewCounts, ReviewDecision, SURVEY_SECRET,
+    SettingsSaved,
 };
 
 const GULOU: &str = "330302006044";
@@ -72,7 +74,8 @@ fn by(actor: &str) -> By<'_> {
     By { actor, at: 100 }
 }
 
-/// An answer from `household` with `token`, choosing `option` for Q1.
+/// An answer from `household` with `token`, choosing `option` for Q1, from an address of its own
+/// (so that no fraud signal holds it; [`burst`] makes answers that do).
 fn answer(
     round: &str,
     community: &str,
@@ -90,9 +93,10 @@ fn answer(
         client_token: token.into(),
         channel: "resident_link".into(),
         entered_by: None,
-        source: Some("src-1".into()),
+        source: Some(format!("src-{household}")),
         location_e6: None,
-        pattern: format!("Q1={option}"),
+        // Unique, so that many answers of one option are no identical-pattern cluster.
+        pattern: format!("Q1={option};{household}"),
         answers: format!("{{\"Q1\":{{\"choice\":\"{option}\"}}}}"),
         increments: vec![
             "respondents".into(),
@@ -100,6 +104,7 @@ fn answer(
             format!("option:Q1:{option}"),
         ],
         at: 1_000,
+        hold: BTreeSet::new(),
     }
 }
 
@@ -450,7 +455,11 @@ on_both!(
             .unwrap()
             .unwrap();
         assert_eq!(metas.len(), 4);
-        assert!(metas.iter().all(|m| m.source.as_deref() == Some("src-1")));
+        assert!(
+            metas
+                .iter()
+                .all(|m| m.source.as_deref().is_some_and(|s| s.starts_with("src-h")))
+        );
         // More answers than the limit: none are returned.
         assert_eq!(
             store
@@ -587,3 +596,332 @@ on_both!(
         assert_eq!(changes[1].before.as_deref(), Some(circle));
     }
 );
+
+/// The 15 made-up household codes `9-000` … `9-014`, sent one by one a minute apart from one
+/// address.
+fn burst(round: &str) -> Vec<NewSurveyAnswer> {
+    (0..15)
+        .map(|n| NewSurveyAnswer {
+            source: Some("one-address".into()),
+            at: 1_000 + n * 60_000,
+            ..answer(
+                round,
+                GULOU,
+                &format!("code:9-{n:03}"),
+                &format!("made-up-form-{n:04}"),
+                "very_satisfied",
+            )
+        })
+        .collect()
+}
+
+async fn review_counts(store: &Store, round: &str, prefix: &str) -> ReviewCounts {
+    let mut sum = ReviewCounts::default();
+    for counts in store
+        .survey_review_counts(round, prefix)
+        .await
+        .unwrap()
+        .values()
+    {
+        sum.held += counts.held;
+        sum.rejected += counts.rejected;
+    }
+    sum
+}
+
+on_both!(
+    a_burst_from_one_address_is_held_until_accepted_and_then_counted_once,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        // An honest household first.
+        store
+            .record_survey_answers(&[answer(
+                &round,
+                GULOU,
+                "h-honest",
+                "honest-form-0001",
+                "satisfied",
+            )])
+            .await
+            .unwrap();
+        // The first four are counted as they arrive: four from one address are not a burst.
+        let made_up = burst(&round);
+        let mut outcomes = Vec::new();
+        for one in &made_up {
+            outcomes.extend(
+                store
+                    .record_survey_answers(std::slice::from_ref(one))
+                    .await
+                    .unwrap(),
+            );
+            if outcomes.len() == 4 {
+                assert_eq!(tally(&store, &round, GULOU).await["respondents"], 5);
+            }
+        }
+        assert_eq!(outcomes[..4], [RecordOutcome::Accepted; 4]);
+        assert_eq!(outcomes[4..], [RecordOutcome::Held; 11]);
+        // The fifth completed the burst and took the first four out of the tally with it.
+        let counted = tally(&store, &round, GULOU).await;
+        assert_eq!(counted["respondents"], 1, "{counted:?}");
+        assert_eq!(
+            counted
+                .get("option:Q1:very_satisfied")
+                .copied()
+                .unwrap_or(0),
+            0
+        );
+        assert_eq!(
+            review_counts(&store, &round, "330302").await,
+            ReviewCounts {
+                held: 15,
+                rejected: 0
+            }
+        );
+        let held = store.held_survey_answers(&round, GULOU, 100).await.unwrap();
+        assert_eq!(held.len(), 15);
+        assert!(held.iter().all(|a| a.signals == [HoldSignal::Burst]));
+        let ids: Vec<String> = held.iter().map(|a| a.id.clone()).collect();
+
+        // Two officers accept the same ten at once: each is decided once, counted once.
+        let (first, second) = tokio::join!(
+            store.decide_survey_answers(
+                &round,
+                GULOU,
+                &ids[..10],
+                ReviewDecision::Accept,
+                by("district")
+            ),
+            store.decide_survey_answers(
+                &round,
+                GULOU,
+                &ids[..10],
+                ReviewDecision::Accept,
+                by("district2")
+            ),
+        );
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.decided.len() + second.decided.len(), 10);
+        assert_eq!(first.stale.len() + second.stale.len(), 10);
+        let counted = tally(&store, &round, GULOU).await;
+        assert_eq!(counted["respondents"], 11);
+        assert_eq!(counted["option:Q1:very_satisfied"], 10);
+
+        // The other five are rejected: never counted, and a later accept of them is stale.
+        let rejected = store
+            .decide_survey_answers(
+                &round,
+                GULOU,
+                &ids[10..],
+                ReviewDecision::Reject,
+                by("district"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(rejected.decided.len(), 5);
+        let late = store
+            .decide_survey_answers(
+                &round,
+                GULOU,
+                &ids[10..],
+                ReviewDecision::Accept,
+                by("district2"),
+            )
+            .await
+            .unwrap();
+        assert_eq!((late.decided.len(), late.stale.len()), (0, 5));
+        assert_eq!(tally(&store, &round, GULOU).await["respondents"], 11);
+        assert_eq!(
+            review_counts(&store, &round, GULOU).await,
+            ReviewCounts {
+                held: 0,
+                rejected: 5
+            }
+        );
+        // An accepted answer is not held again by later answers from the same address.
+        let sixteenth = NewSurveyAnswer {
+            source: Some("one-address".into()),
+            at: 1_000 + 15 * 60_000,
+            ..answer(
+                &round,
+                GULOU,
+                "code:9-015",
+                "made-up-form-0015",
+                "satisfied",
+            )
+        };
+        assert_eq!(
+            store.record_survey_answers(&[sixteenth]).await.unwrap(),
+            [RecordOutcome::Held]
+        );
+        assert_eq!(tally(&store, &round, GULOU).await["respondents"], 11);
+        let statuses: Vec<String> = store
+            .survey_answers_of(&round, GULOU)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.status)
+            .collect();
+        assert_eq!(statuses.iter().filter(|s| *s == "counted").count(), 11);
+        assert_eq!(statuses.iter().filter(|s| *s == "rejected").count(), 5);
+        assert_eq!(statuses.iter().filter(|s| *s == "held").count(), 1);
+        // Each decision is in the audit chain with who made it.
+        assert_eq!(store.verify_audit().await.unwrap(), None);
+    }
+);
+
+on_both!(
+    a_burst_in_one_batch_is_held_whole,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        let outcomes = store.record_survey_answers(&burst(&round)).await.unwrap();
+        assert!(
+            outcomes.iter().all(|o| *o == RecordOutcome::Held),
+            "{outcomes:?}"
+        );
+        assert!(
+            tally(&store, &round, GULOU)
+                .await
+                .get("respondents")
+                .is_none_or(|n| *n == 0)
+        );
+        assert_eq!(review_counts(&store, &round, GULOU).await.held, 15);
+    }
+);
+
+on_both!(
+    identical_paper_forms_and_answers_from_outside_are_held,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        // Ten identical paper forms typed in by staff within minutes: no address, same answers.
+        let forms: Vec<NewSurveyAnswer> = (0..10)
+            .map(|n| NewSurveyAnswer {
+                channel: "paper".into(),
+                entered_by: Some("gulou".into()),
+                source: None,
+                pattern: "Q1=very_satisfied".into(),
+                at: 1_000 + n * 60_000,
+                ..answer(
+                    &round,
+                    MOCHI,
+                    &format!("paper-{n}"),
+                    &format!("paper-form-{n:05}"),
+                    "very_satisfied",
+                )
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for form in &forms {
+            outcomes.extend(
+                store
+                    .record_survey_answers(std::slice::from_ref(form))
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(outcomes[..9], [RecordOutcome::Accepted; 9]);
+        assert_eq!(outcomes[9], RecordOutcome::Held);
+        assert!(
+            tally(&store, &round, MOCHI)
+                .await
+                .get("respondents")
+                .is_none_or(|n| *n == 0)
+        );
+        let held = store.held_survey_answers(&round, MOCHI, 100).await.unwrap();
+        assert_eq!(held.len(), 10);
+        assert!(
+            held.iter()
+                .all(|a| a.signals == [HoldSignal::IdenticalPattern])
+        );
+
+        // A home visit the caller found outside the community is stored held.
+        let outside = NewSurveyAnswer {
+            channel: "home_visit".into(),
+            hold: BTreeSet::from([HoldSignal::OutsideCommunity]),
+            ..answer(
+                &round,
+                QINGNIANFANG,
+                "far-away",
+                "far-away-form-0001",
+                "satisfied",
+            )
+        };
+        assert_eq!(
+            store.record_survey_answers(&[outside]).await.unwrap(),
+            [RecordOutcome::Held]
+        );
+        assert!(tally(&store, &round, QINGNIANFANG).await.is_empty());
+        let ids: Vec<String> = store
+            .held_survey_answers(&round, QINGNIANFANG, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        store
+            .decide_survey_answers(
+                &round,
+                QINGNIANFANG,
+                &ids,
+                ReviewDecision::Accept,
+                by("district"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(tally(&store, &round, QINGNIANFANG).await["respondents"], 1);
+    }
+);
+
+on_both!(
+    accepting_is_refused_once_the_result_is_computed,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        store.record_survey_answers(&burst(&round)).await.unwrap();
+        let ids: Vec<String> = store
+            .held_survey_answers(&round, GULOU, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        close_gulou(&store, &round).await;
+        let refused = store
+            .decide_survey_answers(&round, GULOU, &ids, ReviewDecision::Accept, by("district"))
+            .await
+            .unwrap();
+        assert!(refused.closed.is_some());
+        assert!(refused.decided.is_empty());
+        assert!(
+            tally(&store, &round, GULOU)
+                .await
+                .get("respondents")
+                .is_none_or(|n| *n == 0)
+        );
+        // Rejecting changes no tally and is still possible.
+        let rejected = store
+            .decide_survey_answers(&round, GULOU, &ids, ReviewDecision::Reject, by("district"))
+            .await
+            .unwrap();
+        assert_eq!(rejected.decided.len(), 15);
+    }
+);
+
+/// 鼓楼 declared, then its result computed.
+async fn close_gulou(store: &Store, round: &str) {
+    let gulou = store.declare(round, GULOU, 0, "gulou", 20).await.unwrap();
+    let computed = EntryChange {
+        stage: Some("computed".into()),
+        ..EntryChange::default()
+    };
+    store
+        .update_entry(
+            round,
+            GULOU,
+            gulou.version,
+            &computed,
+            "compute",
+            by("lucheng"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+}

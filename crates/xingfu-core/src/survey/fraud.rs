@@ -1,7 +1,10 @@
 //! Fraud signals for district staff: pure functions over submission metadata.
 //!
-//! A signal is a reason to look, not a verdict, and nothing here removes an answer from a tally:
-//! staff decide. Three signals, each with its thresholds as parameters ([`FraudParams`]):
+//! A signal is a reason to look, not a verdict: an answer that trips one is **held** (待核实), left
+//! out of the rating until a district officer accepts it (then counted once) or rejects it (never
+//! counted). [`holds_on_arrival`] decides which answers to hold as new ones arrive, with the same
+//! thresholds the fraud page shows. Three signals, each with its thresholds as parameters
+//! ([`FraudParams`]):
 //!
 //! - **bursts**: at least `burst_min` submissions from one source (the salted hash of a network
 //!   address) within `burst_window_millis`. Staff-entered answers (phone, paper, home visit) are
@@ -17,7 +20,7 @@
 //!
 //! Windows are inclusive: five submissions spanning exactly the window are a burst.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
@@ -393,6 +396,110 @@ pub fn signals(
     })
 }
 
+/// Why an answer is held for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldSignal {
+    /// In a burst from one network address.
+    Burst,
+    /// In a cluster of identical answer vectors.
+    IdenticalPattern,
+    /// Located beyond the community's area.
+    OutsideCommunity,
+}
+
+impl HoldSignal {
+    pub const ALL: [HoldSignal; 3] = [
+        HoldSignal::Burst,
+        HoldSignal::IdenticalPattern,
+        HoldSignal::OutsideCommunity,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            HoldSignal::Burst => "burst",
+            HoldSignal::IdenticalPattern => "identical_pattern",
+            HoldSignal::OutsideCommunity => "outside_community",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<HoldSignal> {
+        HoldSignal::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            HoldSignal::Burst => "同一来源集中提交",
+            HoldSignal::IdenticalPattern => "答案完全相同",
+            HoldSignal::OutsideCommunity => "不在社区范围内",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            HoldSignal::Burst => "burst from one address",
+            HoldSignal::IdenticalPattern => "identical answers",
+            HoldSignal::OutsideCommunity => "outside the community",
+        }
+    }
+
+    /// Several signals as stored: keys joined by commas, in order.
+    pub fn join(signals: &BTreeSet<HoldSignal>) -> String {
+        signals
+            .iter()
+            .map(|s| s.key())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The stored form read back; unknown keys are skipped.
+    pub fn split(text: &str) -> BTreeSet<HoldSignal> {
+        text.split(',').filter_map(HoldSignal::parse).collect()
+    }
+}
+
+/// How far back (milliseconds before the earliest arrival) [`holds_on_arrival`] must see earlier
+/// answers; `None` when the identical-pattern signal spans the whole survey.
+pub fn lookback_millis(params: &FraudParams) -> Option<i64> {
+    params
+        .pattern_window_millis
+        .map(|pattern| pattern.max(params.burst_window_millis).max(0))
+}
+
+/// Which answers to hold now that `arriving` (ids in `metas`) have arrived: every answer of a
+/// burst or identical-pattern cluster that holds an arriving answer — earlier members too, which
+/// may already be counted — with the signals it is held for. `metas` must hold every earlier
+/// answer of the community with the arriving answers' sources or patterns within
+/// [`lookback_millis`] of them. Outside-the-community is decided per answer at arrival
+/// ([`outside_community`]) and is not repeated here.
+pub fn holds_on_arrival(
+    metas: &[AnswerMeta],
+    arriving: &HashSet<&str>,
+    params: &FraudParams,
+) -> BTreeMap<String, BTreeSet<HoldSignal>> {
+    let mut held: BTreeMap<String, BTreeSet<HoldSignal>> = BTreeMap::new();
+    for (signal, clusters) in [
+        (HoldSignal::Burst, bursts(metas, params)),
+        (
+            HoldSignal::IdenticalPattern,
+            identical_patterns(metas, params),
+        ),
+    ] {
+        for cluster in clusters {
+            if cluster
+                .submissions
+                .iter()
+                .any(|id| arriving.contains(id.as_str()))
+            {
+                for id in cluster.submissions {
+                    held.entry(id).or_default().insert(signal);
+                }
+            }
+        }
+    }
+    held
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,6 +590,59 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].key, same);
         assert_eq!(found[0].submissions.len(), 10);
+    }
+
+    #[test]
+    fn the_answer_that_completes_a_burst_holds_the_whole_burst() {
+        let params = FraudParams::default();
+        let mut metas = spaced(4, MINUTE, "ip-a");
+        // Four from one address are not a burst: nothing is held.
+        let fourth: HashSet<&str> = ["s003"].into();
+        assert!(holds_on_arrival(&metas, &fourth, &params).is_empty());
+        // The fifth completes it: all five are held, the four earlier ones too.
+        metas.push(meta(4, 4 * MINUTE, "ip-a", "p4"));
+        let fifth: HashSet<&str> = ["s004"].into();
+        let held = holds_on_arrival(&metas, &fifth, &params);
+        assert_eq!(
+            held.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["s000", "s001", "s002", "s003", "s004"]
+        );
+        assert!(
+            held.values()
+                .all(|s| s == &BTreeSet::from([HoldSignal::Burst]))
+        );
+        // A burst elsewhere that the arriving answer is not part of holds nothing new.
+        let mut other = spaced(5, MINUTE, "ip-b");
+        other.push(meta(9, 0, "ip-c", "q"));
+        let lone: HashSet<&str> = ["s009"].into();
+        assert!(holds_on_arrival(&other, &lone, &params).is_empty());
+    }
+
+    #[test]
+    fn identical_patterns_are_held_whichever_channel_they_came_by() {
+        let params = FraudParams::default();
+        let mut metas: Vec<AnswerMeta> = (0..10)
+            .map(|i| AnswerMeta {
+                channel: Channel::Paper,
+                source: None,
+                ..meta(i, i as i64 * MINUTE, "", "same")
+            })
+            .collect();
+        let tenth: HashSet<&str> = ["s009"].into();
+        let held = holds_on_arrival(&metas, &tenth, &params);
+        assert_eq!(held.len(), 10);
+        assert!(held["s000"].contains(&HoldSignal::IdenticalPattern));
+        metas.truncate(9);
+        let ninth: HashSet<&str> = ["s008"].into();
+        assert!(holds_on_arrival(&metas, &ninth, &params).is_empty());
+    }
+
+    #[test]
+    fn hold_signals_are_stored_as_keys() {
+        let both = BTreeSet::from([HoldSignal::IdenticalPattern, HoldSignal::Burst]);
+        assert_eq!(HoldSignal::join(&both), "burst,identical_pattern");
+        assert_eq!(HoldSignal::split("burst,identical_pattern,nonsense"), both);
+        assert_eq!(lookback_millis(&FraudParams::default()), Some(30 * MINUTE));
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub enum HouseholdIdError {
     NotAPhoneNumber(String),
     #[error("the household code is longer than {MAX_CODE_CHARS} characters")]
     CodeTooLong,
+    #[error(
+        "household {0:?} is not in this community's household register; write the door number as \
+         registered, or a phone number"
+    )]
+    NotInRegister(String),
 }
 
 impl HouseholdIdError {
@@ -44,9 +49,14 @@ impl HouseholdIdError {
         match self {
             HouseholdIdError::Empty => "请填写手机号码或户号".into(),
             HouseholdIdError::NotAPhoneNumber(text) => {
-                format!("{text} 不是有效的电话号码(11 位手机号,或区号加座机号)")
+                format!(
+                    "\u{201c}{text}\u{201d}不是有效的电话号码\u{3002}请填写 11 位手机号\u{ff0c}或区号加座机号\u{ff08}例如 0577-88881234\u{ff09}\u{3002}"
+                )
             }
             HouseholdIdError::CodeTooLong => format!("户号超过 {MAX_CODE_CHARS} 个字符"),
+            HouseholdIdError::NotInRegister(code) => format!(
+                "户号\u{201c}{code}\u{201d}不在本社区的住户登记中\u{3002}请按登记的门牌填写\u{ff08}例如 3栋2单元501\u{ff09}\u{ff0c}或填写手机号码\u{3002}"
+            ),
         }
     }
 }
@@ -60,35 +70,66 @@ fn half_width(c: char) -> char {
     }
 }
 
+/// A mainland landline with its trunk 0: Beijing `010` or a `02x` area code with an 8-digit
+/// number, or a `0xxx` area code with a 7- or 8-digit number.
+fn is_landline(digits: &str) -> bool {
+    let length = digits.len();
+    match digits.as_bytes() {
+        [b'0', b'1', b'0', ..] | [b'0', b'2', ..] => length == 11,
+        [b'0', b'3'..=b'9', ..] => (11..=12).contains(&length),
+        _ => false,
+    }
+}
+
 impl HouseholdId {
-    /// Reads a phone number written any common way: spaces, dashes, brackets, a +86 / 0086
-    /// prefix, full-width digits.
+    /// Reads a mainland phone number written any common way, to one canonical form so that equal
+    /// numbers hash equal: spaces, dashes, dots and brackets dropped; full-width digits made
+    /// ASCII; a `+86`, `0086` or bare `86` country code dropped; a trunk `0` before a mobile
+    /// (`013911112222`) dropped. A mobile is its 11 digits; a landline is its area code with the
+    /// trunk `0` and its number (`057788881234`), also when written after `+86` without the `0`.
     pub fn phone(text: &str) -> Result<HouseholdId, HouseholdIdError> {
         let cleaned: String = text
             .chars()
             .map(half_width)
-            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')' | '.'))
+            .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '(' | ')' | '.' | '[' | ']'))
             .collect();
         if cleaned.is_empty() {
             return Err(HouseholdIdError::Empty);
         }
         let bad = || HouseholdIdError::NotAPhoneNumber(text.trim().to_string());
-        let digits = cleaned
+        let (international, digits) = match cleaned
             .strip_prefix("+86")
             .or_else(|| cleaned.strip_prefix("0086"))
-            .unwrap_or(&cleaned);
-        if !digits.chars().all(|c| c.is_ascii_digit()) {
+        {
+            Some(rest) => (true, rest),
+            None => (false, cleaned.as_str()),
+        };
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(bad());
         }
-        // A bare 86 prefix only where what follows is a whole mobile number.
+        let is_mobile = |d: &str| d.len() == 11 && d.starts_with('1');
+        // A bare 86 only where what follows is a whole mobile number.
         let digits = match digits.strip_prefix("86") {
-            Some(rest) if rest.len() == 11 && rest.starts_with('1') => rest,
+            Some(rest) if !international && is_mobile(rest) => rest,
             _ => digits,
         };
-        let mobile = digits.len() == 11 && digits.starts_with('1');
-        let landline = digits.starts_with('0') && (10..=12).contains(&digits.len());
-        if mobile || landline {
-            Ok(HouseholdId::Phone(digits.to_string()))
+        // A trunk 0 before a mobile: no landline is 0 followed by eleven digits starting with 1
+        // (Beijing's 010 numbers have eight digits after the area code).
+        let digits = match digits.strip_prefix('0') {
+            Some(rest) if is_mobile(rest) => rest,
+            _ => digits,
+        };
+        if is_mobile(digits) {
+            return Ok(HouseholdId::Phone(digits.to_string()));
+        }
+        // After a country code a landline drops its trunk 0: +86 577 8888 1234.
+        let landline = if international && !digits.starts_with('0') {
+            format!("0{digits}")
+        } else {
+            digits.to_string()
+        };
+        if is_landline(&landline) {
+            Ok(HouseholdId::Phone(landline))
         } else {
             Err(bad())
         }
@@ -120,6 +161,27 @@ impl HouseholdId {
             HouseholdId::Code(code) => format!("code:{code}"),
         }
     }
+}
+
+/// Is `household` refused by the community's household register (the addresses recorded for
+/// home visits)? Only a household code is checked, and only where the community has a register:
+/// a code not in it is made up or mistyped. A phone number is never refused here (the register
+/// does not hold every household's phone).
+pub fn outside_register<'a>(
+    household: &HouseholdId,
+    register: impl IntoIterator<Item = &'a str>,
+) -> bool {
+    let HouseholdId::Code(code) = household else {
+        return false;
+    };
+    let mut has_register = false;
+    for address in register {
+        has_register = true;
+        if matches!(HouseholdId::code(address), Ok(HouseholdId::Code(listed)) if &listed == code) {
+            return false;
+        }
+    }
+    has_register
 }
 
 /// A submission already recorded in the same round, found by client token or by household.
@@ -221,6 +283,90 @@ mod tests {
     }
 
     #[test]
+    fn every_written_form_of_a_mobile_is_one_number() {
+        let expected = Ok(HouseholdId::Phone("13911112222".into()));
+        for written in [
+            "13911112222",
+            // A trunk 0 before the mobile.
+            "013911112222",
+            "0139 1111 2222",
+            // Country codes, with and without the plus.
+            "+8613911112222",
+            "+86 139 1111 2222",
+            "+86-139-1111-2222",
+            "008613911112222",
+            "0086 139 1111 2222",
+            "8613911112222",
+            "+86 0139 1111 2222",
+            // Separators: spaces, dashes, dots, brackets.
+            "139 1111 2222",
+            "139-1111-2222",
+            "139.1111.2222",
+            "(139) 1111 2222",
+            " 139\t1111 2222 ",
+            // Full-width digits, plus sign, spaces and dashes, as Chinese input methods type them.
+            "１３９１１１１２２２２",
+            "＋８６　１３９－１１１１－２２２２",
+            "０１３９１１１１２２２２",
+        ] {
+            assert_eq!(HouseholdId::phone(written), expected, "{written}");
+        }
+    }
+
+    #[test]
+    fn a_landline_written_after_the_country_code_gets_its_trunk_zero_back() {
+        let expected = Ok(HouseholdId::Phone("057788881234".into()));
+        for written in [
+            "0577-88881234",
+            "(0577) 8888 1234",
+            "0577.8888.1234",
+            "+86 577 8888 1234",
+            "+86 (0)577 8888 1234",
+            "0086-577-88881234",
+            "０５７７－８８８８１２３４",
+        ] {
+            assert_eq!(HouseholdId::phone(written), expected, "{written}");
+        }
+        // Beijing: a 3-digit area code and an 8-digit number, 11 digits in all.
+        assert_eq!(
+            HouseholdId::phone("+86 10 6552 9988"),
+            Ok(HouseholdId::Phone("01065529988".into()))
+        );
+        assert_eq!(
+            HouseholdId::phone("010-6552-9988"),
+            Ok(HouseholdId::Phone("01065529988".into()))
+        );
+    }
+
+    #[test]
+    fn the_invalid_number_message_is_plain_chinese_with_full_width_punctuation() {
+        let message = HouseholdId::phone("1380013").unwrap_err().zh();
+        assert!(message.contains("不是有效的电话号码"), "{message}");
+        assert!(
+            message.contains("11 位手机号\u{ff0c}或区号加座机号"),
+            "{message}"
+        );
+        assert!(!message.contains(','), "{message}");
+        assert!(!message.contains('('), "{message}");
+    }
+
+    #[test]
+    fn codes_outside_a_register_are_refused_where_there_is_one() {
+        let register = ["3栋2单元501", "3栋2单元502", "9-001"];
+        let code = |text: &str| HouseholdId::code(text).unwrap();
+        // Listed, however it is typed.
+        assert!(!outside_register(&code("3 栋 2 单元 501"), register));
+        assert!(!outside_register(&code("９－００１"), register));
+        // Made up.
+        assert!(outside_register(&code("9-014"), register));
+        // No register: nothing to check against.
+        assert!(!outside_register(&code("9-014"), []));
+        // A phone number is not checked against the register.
+        let phone = HouseholdId::phone("13911112222").unwrap();
+        assert!(!outside_register(&phone, register));
+    }
+
+    #[test]
     fn landlines_keep_their_area_code() {
         assert_eq!(
             HouseholdId::phone("(0577) 8888-1234"),
@@ -241,6 +387,11 @@ mod tests {
             "1380013800x",
             "05771",
             "+1 415 555 0100",
+            // 0 then twelve digits: neither a trunk 0 before a mobile nor a landline.
+            "0139111122223",
+            "+86 1391111222",
+            "0131 1111 222",
+            "0013911112222",
         ] {
             assert!(
                 matches!(

@@ -139,6 +139,10 @@ pub fn routes() -> Router<AppState> {
         .route("/rounds/{id}/survey/results/{code}", get(surveys::results))
         .route("/rounds/{id}/survey/fraud/{code}", get(surveys::fraud))
         .route(
+            "/rounds/{id}/survey/review/{code}",
+            get(surveys::review).post(surveys::decide),
+        )
+        .route(
             "/circle/areas/{code}/facilities",
             get(circle::facilities).post(circle::add_facility),
         )
@@ -351,6 +355,8 @@ impl Modify for SecuritySchemes {
         surveys::enter,
         surveys::results,
         surveys::fraud,
+        surveys::review,
+        surveys::decide,
         circle::facilities,
         circle::add_facility,
         circle::import,

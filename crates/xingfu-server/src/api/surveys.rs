@@ -15,7 +15,7 @@ use xingfu_core::survey::household::HouseholdId;
 use xingfu_core::survey::questionnaire::QuestionKind;
 use xingfu_core::survey::results::dimension_rate;
 use xingfu_core::survey::{Channel, Response};
-use xingfu_store::surveys::{RecordOutcome, SurveySettingsRow};
+use xingfu_store::surveys::{RecordOutcome, ReviewDecision, SurveySettingsRow};
 
 use super::entries::{app, store};
 use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
@@ -107,8 +107,58 @@ pub struct StaffAnswersRequest {
 /// What became of the answers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StaffAnswersSaved {
-    /// `accepted` (counted) or `already_recorded` (this form was saved before; not counted again).
+    /// `accepted` (counted), `held` (stored but held for review: a fraud signal tripped, not
+    /// counted until a district officer accepts it) or `already_recorded` (this form was saved
+    /// before; not counted again).
     pub outcome: String,
+}
+
+/// One answer held for review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeldAnswer {
+    pub id: String,
+    /// Unix milliseconds.
+    pub at: i64,
+    pub channel: String,
+    pub entered_by: Option<String>,
+    /// HMAC of the sender's network address: equal values are one address.
+    pub source: Option<String>,
+    /// `burst`, `identical_pattern`, `outside_community`.
+    pub signals: Vec<String>,
+    /// The answers, by question: `{"Q1": {"choice": "satisfied"}}`.
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Value,
+}
+
+/// A community's 待核实 list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeldAnswers {
+    pub round_id: String,
+    pub community_code: String,
+    /// Answers held now (the list holds at most 2,000 of them, oldest first).
+    pub held: i64,
+    /// Answers rejected so far.
+    pub rejected: i64,
+    pub answers: Vec<HeldAnswer>,
+}
+
+/// A decision on held answers.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReviewRequest {
+    /// Answer ids (one or many).
+    pub ids: Vec<String>,
+    /// `accept` (counted from now on, once) or `reject` (never counted).
+    #[schema(example = "accept")]
+    pub decision: String,
+}
+
+/// What a decision did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewResult {
+    /// Decided by this request.
+    pub decided: Vec<String>,
+    /// Already decided by someone else (or not held answers of this community): left as they are.
+    pub stale: Vec<String>,
 }
 
 /// Satisfied answers out of counted ones, for a dimension.
@@ -145,7 +195,12 @@ pub struct SurveyResults {
     pub questionnaire_id: String,
     pub questionnaire_version: String,
     pub quota: i64,
+    /// Counted answers: the only ones the results and the rating use.
     pub respondents: u64,
+    /// Answers held for review (not counted until accepted).
+    pub held: i64,
+    /// Answers rejected on review (never counted).
+    pub rejected: i64,
     pub dimensions: Vec<DimensionRate>,
     /// The full report: channels, overall rate, every dimension with its Wilson interval, sample,
     /// quota check and the standard's clauses (met, points, withheld), every question's counts.
@@ -323,6 +378,7 @@ pub async fn link(
     request_body = StaffAnswersRequest,
     responses(
         (status = 201, description = "Saved and counted", body = StaffAnswersSaved),
+        (status = 202, description = "Saved and held for review: not counted until a district officer accepts it", body = StaffAnswersSaved),
         (status = 200, description = "This form was saved before: not counted again", body = StaffAnswersSaved),
         (status = 400, description = "The answers, household or channel are not valid (every problem listed)", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
@@ -442,6 +498,17 @@ pub async fn enter(
                 outcome: "already_recorded".into(),
             }),
         )),
+        Ok(RecordOutcome::Held) => Ok((
+            StatusCode::ACCEPTED,
+            Json(StaffAnswersSaved {
+                outcome: "held".into(),
+            }),
+        )),
+        Err(SubmitError::Household(error)) => Err(ApiError::bad_request(if en {
+            error.to_string()
+        } else {
+            error.zh()
+        })),
         Ok(RecordOutcome::Refused { reason }) => {
             Err(conflict(lang.pick(reason.zh(), reason.en()).into()))
         }
@@ -549,6 +616,8 @@ pub async fn results(
         questionnaire_version: q.version.clone(),
         quota: results.survey.settings.quota,
         respondents: results.tally.respondents(),
+        held: results.review.held,
+        rejected: results.review.rejected,
         dimensions: rates(&results.tally),
         report: report_json(&report, results.area.level == "community"),
         communities,
@@ -606,5 +675,104 @@ pub async fn fraud(
                 answers: c.answers,
             })
             .collect(),
+    }))
+}
+
+/// A community's answers held for review (待核实), with the signals that held them, for district
+/// and city administrators (those who see the fraud signals).
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/survey/review/{code}",
+    operation_id = "survey_review",
+    tag = "surveys",
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("code" = String, Path, description = "Community code"),
+    ),
+    responses(
+        (status = 200, description = "The held answers", body = HeldAnswers),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+pub async fn review(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, code)): ApiPath<(String, String)>,
+) -> Result<Json<HeldAnswers>, ApiError> {
+    let lang = user.lang;
+    let view = service::review_list(&state, &user.current, &round_id, &code, user.en())
+        .await
+        .map_err(app(lang))?;
+    Ok(Json(HeldAnswers {
+        round_id,
+        community_code: code,
+        held: view.counts.held,
+        rejected: view.counts.rejected,
+        answers: view
+            .held
+            .into_iter()
+            .map(|row| HeldAnswer {
+                signals: row.signals.iter().map(|s| s.key().to_string()).collect(),
+                answers: serde_json::from_str(&row.answers).unwrap_or(serde_json::Value::Null),
+                id: row.id,
+                at: row.at,
+                channel: row.channel,
+                entered_by: row.entered_by,
+                source: row.source,
+            })
+            .collect(),
+    }))
+}
+
+/// Accepts or rejects held answers of a community, one or many at once. Accepted answers are
+/// counted once; rejected ones never. An answer someone else decided first is listed as stale.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/survey/review/{code}",
+    operation_id = "survey_review_decide",
+    tag = "surveys",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("code" = String, Path, description = "Community code"),
+    ),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, description = "Decided (and stale ones listed)", body = ReviewResult),
+        (status = 400, description = "No answers or no valid decision", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
+        (status = 409, description = "The community's result is computed: answers can no longer be accepted", body = ErrorBody),
+    )
+)]
+pub async fn decide(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiJson(request): ApiJson<ReviewRequest>,
+) -> Result<Json<ReviewResult>, ApiError> {
+    let lang = user.lang;
+    let Some(decision) = ReviewDecision::parse(&request.decision) else {
+        return Err(ApiError::bad_request(lang.pick(
+            "decision\u{ff1a}须为 accept 或 reject",
+            "decision: must be accept or reject",
+        )));
+    };
+    let outcome = service::decide(
+        &state,
+        &user.current,
+        &round_id,
+        &code,
+        &request.ids,
+        decision,
+        user.en(),
+    )
+    .await
+    .map_err(app(lang))?;
+    Ok(Json(ReviewResult {
+        decided: outcome.decided,
+        stale: outcome.stale,
     }))
 }

@@ -14,6 +14,7 @@ mod rounds;
 mod session;
 mod sheet;
 mod standards;
+mod survey_review;
 mod surveys;
 mod visits;
 mod volunteers;
@@ -132,6 +133,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/rounds/{round}/surveys/{code}/enter",
             get(surveys::enter_show).post(surveys::enter_save),
+        )
+        .route(
+            "/rounds/{round}/surveys/{code}/review",
+            get(survey_review::show).post(survey_review::decide),
         )
         .route("/circle", get(circle::home))
         .route("/circle/areas/{code}", get(circle::facilities))

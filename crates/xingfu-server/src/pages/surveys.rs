@@ -51,6 +51,7 @@ pub struct Words {
     pub text_hint: &'static str,
     pub thanks_heading: &'static str,
     pub thanks: &'static str,
+    pub thanks_checked: &'static str,
     pub refused_heading: &'static str,
     pub closed_heading: &'static str,
     pub closed: &'static str,
@@ -71,6 +72,7 @@ pub struct Words {
     pub save_answer: &'static str,
     pub saved: &'static str,
     pub saved_again: &'static str,
+    pub saved_held: &'static str,
     pub results_heading: &'static str,
     pub settings_heading: &'static str,
     pub questionnaire: &'static str,
@@ -153,6 +155,7 @@ static ZH: Words = Words {
     text_hint: "可以不填。",
     thanks_heading: "谢谢您!",
     thanks: "您的问卷已经提交成功。感谢您对社区工作的支持!",
+    thanks_checked: "您的问卷已经收到\u{3002}工作人员核对后计入调查结果\u{ff0c}您不需要再做什么\u{3002}感谢您对社区工作的支持\u{ff01}",
     refused_heading: "问卷没有提交",
     closed_heading: "调查已经结束",
     closed: "本社区本年度的评分已经完成,问卷不再收取。谢谢您的关心!",
@@ -173,6 +176,7 @@ static ZH: Words = Words {
     save_answer: "保存这份答卷",
     saved: "已录入一份答卷。可以继续录入下一份。",
     saved_again: "这份答卷已经录入过,没有重复计数。",
+    saved_held: "已录入一份答卷\u{ff0c}它触发了异常提示\u{ff0c}待区级工作人员核实后再计入结果\u{3002}",
     results_heading: "满意度调查",
     settings_heading: "调查设置",
     questionnaire: "问卷",
@@ -216,7 +220,7 @@ static ZH: Words = Words {
     bar: "图示",
     communities_heading: "各社区",
     fraud_heading: "异常提示",
-    fraud_intro: "以下只是需要核实的提示,不会自动剔除任何答卷。",
+    fraud_intro: "触发以下提示的答卷待核实\u{ff1a}核实前不计入结果和评分\u{ff0c}区级工作人员在\u{201c}待核实\u{201d}列表中逐份或成批计入或不予计入\u{3002}",
     too_many: "答卷太多,请选择一个街道或社区查看。",
     no_answers: "还没有答卷。",
     answers_unit: "份答卷",
@@ -255,6 +259,7 @@ static EN: Words = Words {
     text_hint: "You may leave this empty.",
     thanks_heading: "Thank you!",
     thanks: "Your answers have been sent. Thank you for helping your community.",
+    thanks_checked: "We have received your answers. Staff will check them before they are counted in the results; there is nothing more you need to do. Thank you for helping your community.",
     refused_heading: "Your answers were not sent",
     closed_heading: "The survey has ended",
     closed: "This year's rating of your community is finished, so the survey takes no more answers. Thank you!",
@@ -275,6 +280,7 @@ static EN: Words = Words {
     save_answer: "Save these answers",
     saved: "One household's answers were saved. You can enter the next.",
     saved_again: "These answers had been saved already; they were not counted again.",
+    saved_held: "The answers were saved. They tripped a fraud signal, so they are held until a district officer checks them.",
     results_heading: "Satisfaction survey",
     settings_heading: "Survey settings",
     questionnaire: "Questionnaire",
@@ -318,7 +324,7 @@ static EN: Words = Words {
     bar: "Bar",
     communities_heading: "Communities",
     fraud_heading: "Fraud signals",
-    fraud_intro: "These are reasons to look, not verdicts: no answer is removed automatically.",
+    fraud_intro: "Answers that trip these signals are held: they count towards neither the results nor the rating until a district officer accepts them (or rejects them) in the review list.",
     too_many: "Too many answers: choose a street or a community.",
     no_answers: "No answers yet.",
     answers_unit: "answers",
@@ -834,6 +840,20 @@ async fn resident_post_inner(
                 Ok(RecordOutcome::Accepted | RecordOutcome::AlreadyRecorded) => {
                     Ok(Redirect::to(&format!("/s/{token}/done")).into_response())
                 }
+                // Received, to be checked: said plainly, without suspicion.
+                Ok(RecordOutcome::Held) => {
+                    Ok(Redirect::to(&format!("/s/{token}/done?checked=1")).into_response())
+                }
+                Err(SubmitError::Household(error)) => resident_screen(
+                    jar,
+                    lang,
+                    &screen,
+                    household_step,
+                    Some((
+                        "phone".into(),
+                        lang.pick(&error.zh(), &error.to_string()).into(),
+                    )),
+                ),
                 Ok(RecordOutcome::Refused { reason }) => refused(Message {
                     heading: w.refused_heading.into(),
                     text: lang.pick(reason.zh(), reason.en()).into(),
@@ -884,11 +904,18 @@ async fn resident_post_inner(
     }
 }
 
-/// GET /s/{token}/done: the thanks after an answer is recorded.
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    checked: Option<String>,
+}
+
+/// GET /s/{token}/done: the thanks after an answer is recorded (or received to be checked).
 pub async fn resident_done(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(token): Path<String>,
+    Query(query): Query<DoneQuery>,
 ) -> Response {
     let lang = Lang::from_jar(&jar);
     let w = words(lang);
@@ -906,7 +933,11 @@ pub async fn resident_done(
             local(lang, &q.title, q.title_en.as_deref()),
             Message {
                 heading: w.thanks_heading.into(),
-                text: w.thanks.into(),
+                text: if query.checked.is_some() {
+                    w.thanks_checked.into()
+                } else {
+                    w.thanks.into()
+                },
                 alert: false,
                 again: None,
             },
@@ -1048,6 +1079,7 @@ pub async fn enter_show(
     let w = words(lang);
     let notice = match query.saved.as_deref() {
         Some("again") => Some(w.saved_again.to_string()),
+        Some("held") => Some(w.saved_held.to_string()),
         Some(_) => Some(w.saved.to_string()),
         None => None,
     };
@@ -1233,6 +1265,15 @@ async fn enter_save_inner(
             ))
             .into_response());
         }
+        Ok(RecordOutcome::Held) => {
+            return Ok(Redirect::to(&format!(
+                "/rounds/{round_id}/surveys/{code}/enter?saved=held"
+            ))
+            .into_response());
+        }
+        Err(SubmitError::Household(error)) => {
+            refused(if en { error.to_string() } else { error.zh() }, "phone")
+        }
         Ok(RecordOutcome::Refused { reason }) => {
             refused(lang.pick(reason.zh(), reason.en()).into(), "phone")
         }
@@ -1329,6 +1370,8 @@ pub struct CommunityRow {
 
 pub struct ResultsView {
     pub respondents: u64,
+    /// Counted, held and rejected answers, and that the rating uses the counted ones only.
+    pub review_line: String,
     pub quota_line: Option<String>,
     pub overall: RateView,
     pub survey_points: Option<String>,
@@ -1366,6 +1409,8 @@ struct ResultsPage {
     link_form: Option<String>,
     enter_href: Option<String>,
     fraud_href: Option<String>,
+    review_href: Option<String>,
+    review_link: &'static str,
 }
 
 fn escape(text: &str) -> String {
@@ -1627,7 +1672,19 @@ fn results_view(lang: Lang, results: &service::AreaResults) -> Result<ResultsVie
             })
             .collect()
     };
+    let review_line = if en {
+        format!(
+            "Counted: {}; held for review: {}; rejected: {}. The results and the rating use counted answers only.",
+            report.respondents, results.review.held, results.review.rejected
+        )
+    } else {
+        format!(
+            "已计入 {} 份\u{ff1b}待核实 {} 份\u{ff1b}不予计入 {} 份\u{3002}结果和评分只用已计入的答卷\u{3002}",
+            report.respondents, results.review.held, results.review.rejected
+        )
+    };
     Ok(ResultsView {
+        review_line,
         respondents: report.respondents,
         quota_line: report.quota.map(|quota| {
             if quota.met {
@@ -1851,6 +1908,9 @@ async fn results_page(
     let fraud_href = (results_view_.is_some()
         && service::may_see_signals(user, &area_code, en).is_ok())
     .then(|| format!("/rounds/{round_id}/surveys/fraud?area={area_code}"));
+    // The 待核实 list is per community, for those who see the fraud page.
+    let review_href = (is_community && fraud_href.is_some())
+        .then(|| format!("/rounds/{round_id}/surveys/{area_code}/review"));
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -1879,6 +1939,8 @@ async fn results_page(
         link_form,
         enter_href,
         fraud_href,
+        review_href,
+        review_link: lang.pick("待核实的答卷", "Answers held for review"),
     })?;
     *response.status_mut() = status;
     Ok(response)
@@ -2101,6 +2163,7 @@ struct FraudPage {
     too_many: bool,
     communities: Vec<FraudRow>,
     area_form: Option<String>,
+    review_link: &'static str,
 }
 
 pub struct FraudRow {
@@ -2303,6 +2366,7 @@ async fn fraud_page(
         too_many: view.too_many,
         communities: rows,
         area_form: Some(user.csrf.clone()),
+        review_link: lang.pick("待核实的答卷", "Answers held for review"),
     })?;
     *response.status_mut() = status;
     Ok(response)
