@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
 use serde_json::Value;
 use xingfu_core::Standard;
 use xingfu_core::round::{Entry, Unit};
@@ -52,7 +52,10 @@ pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal>
             })?;
             read_csv(&shown, &text, standard)
         }
-        "xlsx" | "xls" | "xlsm" | "ods" => read_sheet(path, standard),
+        "xlsx" | "xls" | "xlsm" | "ods" => {
+            let bytes = std::fs::read(path).map_err(|e| io_problem(&shown, &e))?;
+            read_sheet(&shown, &bytes, standard)
+        }
         "toml" | "json" => {
             let text = std::fs::read_to_string(path).map_err(|e| io_problem(&shown, &e))?;
             let mut input = RoundInput::default();
@@ -359,18 +362,20 @@ pub fn read_csv(file: &str, text: &str, standard: &Standard) -> Result<RoundInpu
     read_rows(file, rows, standard, 1)
 }
 
-fn read_sheet(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal> {
-    let shown = path.display().to_string();
+/// Reads the first sheet of a workbook's bytes (.xlsx, .xls, .xlsb or .ods, told apart by
+/// content); `shown` names the file in problems.
+pub fn read_sheet(shown: &str, bytes: &[u8], standard: &Standard) -> Result<RoundInput, Fatal> {
     let cannot = |e: &dyn std::fmt::Display| {
         vec![FileProblem::new(
-            &shown,
+            shown,
             None,
             None,
             format!("无法读取电子表格:{e}"),
             format!("cannot read the spreadsheet: {e}"),
         )]
     };
-    let mut workbook = open_workbook_auto(path).map_err(|e| cannot(&e))?;
+    let mut workbook =
+        open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|e| cannot(&e))?;
     let Some(sheet) = workbook.sheet_names().first().cloned() else {
         return Err(cannot(&"no sheets"));
     };
