@@ -35,7 +35,10 @@ export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-co
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cforce-frame-pointers=yes"
 unset CARGO_ENCODED_RUSTFLAGS
 echo "== fuzz: build"
-cargo build --release --locked --target "$host" --bins
+# The workspace's lock file, so the importers are built with the dependencies they ship with;
+# cargo adds libFuzzer's few crates to it.
+cp "$repo/Cargo.lock" Cargo.lock
+cargo build --release --target "$host" --bins
 bin_dir="$fuzz_dir/target/$host/release"
 built=$(date +%s)
 build_seconds=$((built - started))
