@@ -402,3 +402,26 @@ fn cell_text(cell: &Data) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fuzz target reads a workbook from bytes; it must find the communities the CSV has.
+    #[test]
+    fn a_workbook_read_from_bytes_has_the_communities_of_the_csv() {
+        let standard = crate::shipped::shipped("lucheng-2012").unwrap().unwrap();
+        let xlsx = include_bytes!("../../../examples/lucheng/round-2013.xlsx");
+        let csv = include_str!("../../../examples/lucheng/round-2013.csv");
+        let from_sheet = read_sheet("round-2013.xlsx", xlsx, &standard).unwrap();
+        let from_csv = read_csv("round-2013.csv", csv, &standard).unwrap();
+        assert!(!from_sheet.entries.is_empty());
+        let codes = |input: &RoundInput| -> Vec<String> {
+            input.entries.iter().map(|e| e.code.clone()).collect()
+        };
+        assert_eq!(codes(&from_sheet), codes(&from_csv));
+        assert!(from_sheet.problems.is_empty(), "{:?}", from_sheet.problems);
+        let not_a_workbook = read_sheet("notes.xlsx", b"just text", &standard).unwrap_err();
+        assert!(not_a_workbook[0].en.contains("cannot read the spreadsheet"));
+    }
+}
