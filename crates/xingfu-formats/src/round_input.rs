@@ -55,7 +55,10 @@ pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal>
             })?;
             read_csv(&shown, &text, standard)
         }
-        "xlsx" | "xlsm" => read_sheet(path, standard),
+        "xlsx" | "xlsm" => {
+            let bytes = read_bounded(path)?;
+            read_sheet(&shown, &bytes, standard)
+        }
         // Their readers load the whole sheet at its declared size: not for files from outside.
         "xls" | "xlsb" | "ods" => Err(vec![FileProblem::new(
             &shown,
@@ -409,10 +412,10 @@ pub fn read_csv(file: &str, text: &str, standard: &Standard) -> Result<RoundInpu
     read_rows(file, rows, standard)
 }
 
-fn read_sheet(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal> {
-    let shown = path.display().to_string();
-    let bytes = read_bounded(path)?;
-    let sheet = read_xlsx(&shown, &bytes, &ROUND_SHEET_LIMITS, |_| None, false)?;
+/// Reads the first sheet of an .xlsx/.xlsm workbook's bytes within the round sheet limits;
+/// `shown` names the file in problems.
+pub fn read_sheet(shown: &str, bytes: &[u8], standard: &Standard) -> Result<RoundInput, Fatal> {
+    let sheet = read_xlsx(shown, bytes, &ROUND_SHEET_LIMITS, |_| None, false)?;
     let mut rows: Vec<Row> = Vec::new();
     for ((row, column), data) in sheet.cells {
         let line = row as usize + 1;
@@ -441,5 +444,28 @@ fn cell_text(cell: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fuzz target reads a workbook from bytes; it must find the communities the CSV has.
+    #[test]
+    fn a_workbook_read_from_bytes_has_the_communities_of_the_csv() {
+        let standard = crate::shipped::shipped("lucheng-2012").unwrap().unwrap();
+        let xlsx = include_bytes!("../../../examples/lucheng/round-2013.xlsx");
+        let csv = include_str!("../../../examples/lucheng/round-2013.csv");
+        let from_sheet = read_sheet("round-2013.xlsx", xlsx, &standard).unwrap();
+        let from_csv = read_csv("round-2013.csv", csv, &standard).unwrap();
+        assert!(!from_sheet.entries.is_empty());
+        let codes = |input: &RoundInput| -> Vec<String> {
+            input.entries.iter().map(|e| e.code.clone()).collect()
+        };
+        assert_eq!(codes(&from_sheet), codes(&from_csv));
+        assert!(from_sheet.problems.is_empty(), "{:?}", from_sheet.problems);
+        let not_a_workbook = read_sheet("notes.xlsx", b"just text", &standard).unwrap_err();
+        assert!(not_a_workbook[0].en.contains("cannot read the spreadsheet"));
     }
 }
