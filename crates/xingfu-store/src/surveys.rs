@@ -1248,7 +1248,7 @@ impl Store {
             }
             append(
                 &mut tx,
-                self.backend(),
+                self.audit_chain(),
                 &AuditEvent {
                     at: by.at,
                     actor: by.actor,
