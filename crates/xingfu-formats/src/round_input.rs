@@ -466,6 +466,6 @@ mod tests {
         assert_eq!(codes(&from_sheet), codes(&from_csv));
         assert!(from_sheet.problems.is_empty(), "{:?}", from_sheet.problems);
         let not_a_workbook = read_sheet("notes.xlsx", b"just text", &standard).unwrap_err();
-        assert!(not_a_workbook[0].en.contains("cannot read the spreadsheet"));
+        assert!(not_a_workbook[0].en.contains("cannot read the Excel file"));
     }
 }

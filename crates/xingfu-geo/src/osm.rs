@@ -282,7 +282,9 @@ fn import_with<R: Read + Send>(
         }
         if !tags.is_empty() {
             let r = roles(&tags, options);
-            if r.facility || r.address {
+            // A home mapped as one node (`building=residential` on a point) counts like a
+            // building outline.
+            if r.facility || r.address || r.home != Dwelling::No {
                 tagged_points.push((id, position, tags));
             }
         }

@@ -251,3 +251,37 @@ fn bytes_in_memory_import_like_the_file_and_garbage_is_an_error() {
         "{error}"
     );
 }
+
+/// Homes mapped as single nodes (静淑东里小区 is a `building=residential` point in the 学院路
+/// extract) are origins like building outlines.
+#[test]
+fn homes_mapped_as_nodes_are_origins() {
+    use osmpbf::{Element, ElementReader};
+    let path = data("beijing-haidian-xueyuanlu.osm.pbf");
+    let mut node_homes: Vec<(i64, String)> = Vec::new();
+    ElementReader::from_path(&path)
+        .unwrap()
+        .for_each(|element| {
+            let (id, tags): (i64, Vec<(&str, &str)>) = match &element {
+                Element::Node(n) => (n.id(), n.tags().collect()),
+                Element::DenseNode(n) => (n.id(), n.tags().collect()),
+                _ => return,
+            };
+            let tag = |key: &str| tags.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+            if tag("building") == Some("residential") {
+                node_homes.push((id, tag("name").unwrap_or("").to_string()));
+            }
+        })
+        .unwrap();
+    assert!(
+        node_homes.iter().any(|(_, name)| name == "静淑东里小区"),
+        "the extract maps 静淑东里小区 as a node: {node_homes:?}"
+    );
+    let extract = import("beijing-haidian-xueyuanlu.osm.pbf", OsmOptions::default());
+    for (id, name) in &node_homes {
+        assert!(
+            extract.origins.iter().any(|o| o.id == format!("osm:n{id}")),
+            "node home {id} {name} is an origin"
+        );
+    }
+}

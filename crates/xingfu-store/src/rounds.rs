@@ -155,6 +155,26 @@ pub struct RectificationRow {
     pub version: i64,
 }
 
+/// A community that has not declared into a round yet (the declaration form's choices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndeclaredCommunity {
+    pub code: String,
+    pub name: String,
+    pub street_name: Option<String>,
+}
+
+/// `text` for a LIKE pattern with `\` as the escape character: `%` and `_` match themselves.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Where a rectification task must still be for a step to apply: its status and version.
 #[derive(Debug, Clone, Copy)]
 pub struct TaskAt<'a> {
@@ -469,6 +489,87 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(entry_row).collect()
+    }
+
+    /// A round's entries inside the subtree with `prefix`, by community code: what a roll-up or
+    /// an export of the user's area reads (never the rest of the round).
+    pub async fn entries_in_area(&self, round_id: &str, prefix: &str) -> Result<Vec<EntryRow>> {
+        let (low, high) = crate::code_range(prefix);
+        let rows = sqlx::query(&format!(
+            "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
+             ORDER BY e.community_code"
+        ))
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(entry_row).collect()
+    }
+
+    /// A round's entries at one of `stages` inside the subtree with `prefix`, by community code
+    /// (a work queue: read through the `entries_stage` index, not the whole round).
+    pub async fn entries_at_stages(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        stages: &[&str],
+    ) -> Result<Vec<EntryRow>> {
+        if stages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (low, high) = crate::code_range(prefix);
+        let wanted: Vec<String> = (0..stages.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
+             AND e.stage IN ({}) ORDER BY e.community_code",
+            wanted.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(round_id).bind(low).bind(high);
+        for stage in stages {
+            query = query.bind(*stage);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter().map(entry_row).collect()
+    }
+
+    /// Communities inside the subtree with `prefix` that have not declared into the round, by
+    /// code, at most `limit`; `find` (when not empty) keeps those whose name, street name or code
+    /// contains it. An anti-join: the round's other entries are never read.
+    pub async fn undeclared_communities(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        find: &str,
+        limit: i64,
+    ) -> Result<Vec<UndeclaredCommunity>> {
+        let (low, high) = crate::code_range(prefix);
+        let pattern = format!("%{}%", escape_like(find.trim()));
+        let rows = sqlx::query(
+            "SELECT c.code, c.name, s.name AS street_name
+             FROM regions c LEFT JOIN regions s ON s.code = c.parent
+             WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.round_id = $1 AND e.community_code = c.code)
+               AND c.level = 'community' AND c.code BETWEEN $2 AND $3
+               AND ($4 = '' OR c.name LIKE $5 ESCAPE '\\' OR s.name LIKE $5 ESCAPE '\\' OR c.code LIKE $5 ESCAPE '\\')
+             ORDER BY c.code LIMIT $6",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .bind(find.trim())
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UndeclaredCommunity {
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    street_name: r.try_get("street_name")?,
+                })
+            })
+            .collect()
     }
 
     /// Entries per stage, with how many have a star, inside the subtree with `prefix`.
@@ -786,6 +887,35 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(rectification_row).collect()
+    }
+
+    /// A round's rectification tasks inside the subtree with `prefix`, each with its community's
+    /// name, by community and clause.
+    pub async fn rectifications_in_area(
+        &self,
+        round_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<(RectificationRow, String)>> {
+        let (low, high) = crate::code_range(prefix);
+        let columns: Vec<String> = RECTIFICATION_COLUMNS
+            .split(", ")
+            .map(|c| format!("r.{c}"))
+            .collect();
+        let rows = sqlx::query(&format!(
+            "SELECT {}, c.name AS community_name FROM rectifications r
+             JOIN regions c ON c.code = r.community_code
+             WHERE r.round_id = $1 AND r.community_code BETWEEN $2 AND $3
+             ORDER BY r.community_code, r.clause_id",
+            columns.join(", ")
+        ))
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((rectification_row(r)?, r.try_get("community_name")?)))
+            .collect()
     }
 
     /// One rectification task.

@@ -36,13 +36,22 @@ pub struct Extras {
 pub struct DeclareForm {
     pub csrf: String,
     pub round_id: String,
-    /// (street name, [(community code, community name)]).
+    /// (street name, [(community code, community name)]): at most [`DECLARE_CHOICES`].
     pub groups: Vec<(String, Vec<(String, String)>)>,
+    /// What the user searched for ('' when nothing).
+    pub find: String,
+    /// More communities match than are listed.
+    pub more: bool,
 }
 
 impl DeclareForm {
     pub fn is_empty(&self) -> bool {
         self.groups.iter().all(|(_, options)| options.is_empty())
+    }
+
+    /// The search box shows once the list is cut or a search was made.
+    pub fn searchable(&self) -> bool {
+        self.more || !self.find.is_empty()
     }
 }
 
@@ -90,7 +99,15 @@ pub async fn round_page(
     Path(round_id): Path<String>,
     query: Query<rounds::PageQuery>,
 ) -> Response {
-    let declare = match declare_form(&state, &user, &round_id).await {
+    // A search is a few characters of a name; a longer one is cut rather than refused.
+    let find: String = query
+        .find
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .take(40)
+        .collect();
+    let declare = match declare_form(&state, &user, &round_id, &find).await {
         Ok(form) => form,
         Err(e) => {
             tracing::warn!("declaration form for round {round_id}: {e}");
@@ -148,10 +165,15 @@ pub async fn community_page_with(
         .await
 }
 
+/// How many undeclared communities the declaration form lists at once; past that it asks for a
+/// name to search by (a city has thousands).
+const DECLARE_CHOICES: i64 = 30;
+
 async fn declare_form(
     state: &AppState,
     user: &CurrentUser,
     round_id: &str,
+    find: &str,
 ) -> Result<Option<DeclareForm>, AppError> {
     if !matches!(
         user.role,
@@ -181,37 +203,20 @@ async fn declare_form(
         } else {
             return Ok(None);
         };
-    let declared: std::collections::HashSet<String> = state
+    let prefix = xingfu_core::region::subtree_prefix(&area.code, &area.level);
+    // One more than is shown, to know whether the list was cut.
+    let mut found = state
         .store
-        .entries(round_id)
-        .await?
-        .into_iter()
-        .map(|e| e.community_code)
-        .collect();
+        .undeclared_communities(round_id, prefix, find, DECLARE_CHOICES + 1)
+        .await?;
+    let more = found.len() as i64 > DECLARE_CHOICES;
+    found.truncate(DECLARE_CHOICES as usize);
     let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    let mut street_names: std::collections::HashMap<String, String> = Default::default();
-    for community in state.store.regions_within(&area, "community").await? {
-        if declared.contains(&community.code)
-            || may_declare(&user.actor(), &community.code).is_err()
-        {
+    for community in found {
+        if may_declare(&user.actor(), &community.code).is_err() {
             continue;
         }
-        let street = match &community.parent {
-            Some(parent) => match street_names.get(parent) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = state
-                        .store
-                        .region(parent)
-                        .await?
-                        .map(|r| r.name)
-                        .unwrap_or_else(|| parent.clone());
-                    street_names.insert(parent.clone(), name.clone());
-                    name
-                }
-            },
-            None => String::new(),
-        };
+        let street = community.street_name.unwrap_or_default();
         match groups.last_mut() {
             Some((name, options)) if *name == street => {
                 options.push((community.code, community.name));
@@ -223,6 +228,8 @@ async fn declare_form(
         csrf: user.csrf.clone(),
         round_id: round_id.to_string(),
         groups,
+        find: find.trim().to_string(),
+        more,
     }))
 }
 

@@ -704,7 +704,10 @@ async fn round_in_area(
     }
     let entries = state
         .store
-        .entries(round_id)
+        .entries_in_area(
+            round_id,
+            xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level),
+        )
         .await?
         .into_iter()
         .filter(|e| user.actor().covers(&e.community_code))

@@ -48,15 +48,18 @@ async fn round_heading(
     Ok((round, heading))
 }
 
-/// The round's entries inside the user's area.
-async fn entries_in_area(
+/// The round's entries at `stages` inside the user's area (read by stage, not the whole round).
+async fn entries_at(
     state: &AppState,
     user: &CurrentUser,
     round_id: &str,
+    stages: &[Stage],
 ) -> Result<Vec<EntryRow>, AppError> {
+    let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
+    let keys: Vec<&str> = stages.iter().map(|s| s.key()).collect();
     Ok(state
         .store
-        .entries(round_id)
+        .entries_at_stages(round_id, prefix, &keys)
         .await?
         .into_iter()
         .filter(|e| user.actor().covers(&e.community_code))
@@ -112,10 +115,9 @@ pub async fn approvals(
         let standard = state
             .standard(&round.standard_id, &round.standard_version)
             .await?;
-        let lines = entries_in_area(&state, &user, &round_id)
+        let lines = entries_at(&state, &user, &round_id, &[Stage::Computed])
             .await?
             .iter()
-            .filter(|e| e.stage == Stage::Computed.key())
             .filter(|e| service::may_decide(&user, &standard, e).is_ok())
             .map(|e| queue_line(lang, e))
             .collect();
@@ -167,7 +169,13 @@ pub async fn publication(
     let result = async {
         let t = lang.t();
         let (_, heading) = round_heading(&state, lang, &round_id).await?;
-        let entries = entries_in_area(&state, &user, &round_id).await?;
+        let entries = entries_at(
+            &state,
+            &user,
+            &round_id,
+            &[Stage::Approved, Stage::Published, Stage::Named],
+        )
+        .await?;
         let round = state
             .store
             .round(&round_id)
@@ -362,31 +370,34 @@ async fn render_tasks(
     let standard = state
         .standard(&round.standard_id, &round.standard_version)
         .await?;
-    let names: std::collections::HashMap<String, String> = state
-        .store
-        .entries(round_id)
-        .await?
-        .into_iter()
-        .map(|e| (e.community_code, e.community_name))
-        .collect();
     let now = now_ms();
     let mut errors = Vec::new();
-    let open_form = open.map(|form| {
-        errors.push(("deadline".to_string(), form.error.clone()));
-        OpenFormView {
-            name: names.get(&form.code).cloned().unwrap_or_default(),
-            code: form.code,
-            deadline: form.deadline,
-            error: form.error,
+    let open_form = match open {
+        Some(form) => {
+            errors.push(("deadline".to_string(), form.error.clone()));
+            let name = state
+                .store
+                .region(&form.code)
+                .await?
+                .map(|r| r.name)
+                .unwrap_or_default();
+            Some(OpenFormView {
+                name,
+                code: form.code,
+                deadline: form.deadline,
+                error: form.error,
+            })
         }
-    });
+        None => None,
+    };
+    let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
     let tasks = state
         .store
-        .rectifications(round_id, None)
+        .rectifications_in_area(round_id, prefix)
         .await?
         .into_iter()
-        .filter(|task| user.actor().covers(&task.community_code))
-        .map(|task| {
+        .filter(|(task, _)| user.actor().covers(&task.community_code))
+        .map(|(task, community)| {
             let clause = standard.clause(&task.clause_id);
             let sent_back = submit.as_ref().filter(|s| s.id == task.id);
             let can_submit = may_submit(user, &task.community_code, &task.status);
@@ -396,10 +407,7 @@ async fn render_tasks(
                 errors.push((format!("{anchor}-{}", task.id), sent_back.error.clone()));
             }
             TaskLine {
-                community: names
-                    .get(&task.community_code)
-                    .cloned()
-                    .unwrap_or_else(|| task.community_code.clone()),
+                community,
                 clause_text: clause
                     .map(|c| {
                         lang.pick(&c.text, c.text_en.as_deref().unwrap_or(&c.text))

@@ -181,7 +181,10 @@ async fn show_inner(
 
     let entries: Vec<EntryRow> = state
         .store
-        .entries(round_id)
+        .entries_in_area(
+            round_id,
+            xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level),
+        )
         .await?
         .into_iter()
         .filter(|e| user.actor().covers(&e.community_code))

@@ -131,6 +131,9 @@ const PAGE_SIZE: i64 = 100;
 pub struct PageQuery {
     #[serde(default)]
     page: Option<i64>,
+    /// The declaration form's search: part of a community's or street's name, or its code.
+    #[serde(default)]
+    pub find: Option<String>,
 }
 
 pub async fn show(

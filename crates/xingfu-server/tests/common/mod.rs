@@ -72,12 +72,13 @@ impl Server {
     /// 鼓楼社区 approved at `star` (no assessors' sheets) in a new 2014 round whose objection
     /// period is 7 days; returns the round's id. For tests that start at publication.
     #[allow(dead_code)]
-    pub async fn approved_gulou(&self, star: i64) -> String {
-        let store = &self.state.store;
-        let round = store
+    /// Opens a round of Lucheng district under the 2012 standard (7 days of 公示), as "city".
+    pub async fn lucheng_round(&self, year: i64) -> String {
+        self.state
+            .store
             .create_round(
                 &NewRound {
-                    year: 2014,
+                    year,
                     region_code: "330302000000",
                     standard_id: "lucheng-2012",
                     standard_version: "2012.1",
@@ -88,7 +89,12 @@ impl Server {
             )
             .await
             .unwrap()
-            .id;
+            .id
+    }
+
+    pub async fn approved_gulou(&self, star: i64) -> String {
+        let store = &self.state.store;
+        let round = self.lucheng_round(2014).await;
         let gulou = "330302006044";
         let entry = store.declare(&round, gulou, 0, "gulou", 2).await.unwrap();
         let approved = EntryChange {
