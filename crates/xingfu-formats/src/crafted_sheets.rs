@@ -21,6 +21,36 @@ pub fn far_cell_xlsx(sheet: &str, headers: &[&str]) -> Vec<u8> {
     workbook.save_to_buffer().expect("a workbook")
 }
 
+/// A one-cell workbook whose cell says it stands at `reference` (as `A99999999999`, past any
+/// row number a spreadsheet program writes): the sheet's XML rewritten after it was built.
+pub fn cell_reference_xlsx(sheet: &str, reference: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut workbook = Workbook::new();
+    let worksheet = workbook.add_worksheet();
+    worksheet.set_name(sheet).expect("a valid sheet name");
+    worksheet.write_string(0, 0, "code").expect("a cell");
+    let valid = workbook.save_to_buffer().expect("a workbook");
+    let mut archive = zip::ZipArchive::new(Cursor::new(&valid[..])).expect("a zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).expect("a part");
+        let mut data = Vec::new();
+        part.read_to_end(&mut data).expect("the part's bytes");
+        let name = part.name().expect("a part name").to_string();
+        if name.starts_with("xl/worksheets/") {
+            let text = String::from_utf8(data).expect("XML");
+            data = text
+                .replace("r=\"A1\"", &format!("r=\"{reference}\""))
+                .into_bytes();
+        }
+        out.start_file(name, stored).expect("a part");
+        out.write_all(&data).expect("written");
+    }
+    out.finish().expect("a zip").into_inner()
+}
+
 /// `rows` rows of one number each, in column A.
 pub fn many_rows_xlsx(sheet: &str, rows: u32) -> Vec<u8> {
     let mut workbook = Workbook::new();

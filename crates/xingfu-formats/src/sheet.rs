@@ -220,6 +220,30 @@ pub fn read_xlsx(
     fill_merged: bool,
 ) -> Result<Sheet, Vec<FileProblem>> {
     limits.check_container(file, bytes)?;
+    // calamine adds a cell reference's digits without checking for overflow (a cell at
+    // `A99999999999` panics; overflow checks are on for it in release too, see Cargo.toml):
+    // a panic inside it is a malformed file, refused like any other.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_cells(file, bytes, limits, pick, fill_merged)
+    }))
+    .unwrap_or_else(|_| {
+        Err(refusal(
+            file,
+            None,
+            "无法读取 Excel 文件\u{ff1a}单元格位置不合法".into(),
+            "cannot read the Excel file: a cell reference is malformed".into(),
+        ))
+    })
+}
+
+/// [`read_xlsx`] past the container check.
+fn read_cells(
+    file: &str,
+    bytes: &[u8],
+    limits: &SheetLimits,
+    pick: impl FnOnce(&[String]) -> Option<String>,
+    fill_merged: bool,
+) -> Result<Sheet, Vec<FileProblem>> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| {
         refusal(
             file,
@@ -298,7 +322,9 @@ mod tests {
     use std::sync::OnceLock;
 
     use super::*;
-    use crate::crafted_sheets::{far_cell_xlsx, inflating_xlsx, many_rows_xlsx};
+    use crate::crafted_sheets::{
+        cell_reference_xlsx, far_cell_xlsx, inflating_xlsx, many_rows_xlsx,
+    };
     use crate::round_input::read_round;
     use crate::standard_xlsx::{CLAUSE_SHEET, clauses_from_xlsx};
 
@@ -351,6 +377,20 @@ mod tests {
             problem.zh.starts_with("第 1048576 行超出上限 25000 行"),
             "{problem:?}"
         );
+    }
+
+    #[test]
+    fn a_cell_reference_past_any_row_number_is_refused_not_panicked_on() {
+        for reference in ["A99999999999", "A4294967296", "XFDXFDXFD1", "A0"] {
+            let bytes = cell_reference_xlsx(CLAUSE_SHEET.0, reference);
+            let problem = table_refusal(&bytes);
+            assert_eq!(problem.file, "t.xlsx", "{reference}: {problem:?}");
+            assert!(
+                problem.zh.contains("无法读取") || problem.zh.contains("超出上限"),
+                "{reference}: {problem:?}"
+            );
+            round_refusal("round.xlsx", &bytes);
+        }
     }
 
     #[test]
