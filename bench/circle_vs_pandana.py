@@ -14,7 +14,12 @@
    builds the graph, runs one multi-source Dijkstra per function (node to node, no access
    legs, as pandana) and writes every node's distances. It is timed as a whole process, from
    start to exit, by this script.
-4. Every distance must be identical: pandana stores edge weights as integer millimetres
+4. Two more baselines from the same files, in the same run: pandana without `precompute`
+   (which `nearest_pois` does not need; it only speeds up repeated range queries), and SciPy's
+   `csgraph.dijkstra(min_only=True)` with every facility of a function as a source: the same
+   multi-source Dijkstra xingfu runs, so that column shows what the algorithm gives and what the
+   implementation adds.
+5. Every distance must be identical: pandana stores edge weights as integer millimetres
    (weight × 1000, truncated) and returns them as float32 metres; xingfu's lengths are integer
    millimetres, handed to pandana as metres that truncate back to the same integers, so the
    comparison is exact (after rounding pandana's float32 back to millimetres). Nodes farther
@@ -93,7 +98,7 @@ def pandana_weights(lengths_mm):
     return metres
 
 
-def run_pandana(graph_dir, functions, max_metres):
+def run_pandana(graph_dir, functions, max_metres, precompute=True):
     import pandas as pd
     import pandana
 
@@ -114,8 +119,9 @@ def run_pandana(graph_dir, functions, max_metres):
     timings["build"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    with Quiet():
-        net.precompute(max_metres)
+    if precompute:
+        with Quiet():
+            net.precompute(max_metres)
     timings["precompute"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -146,6 +152,40 @@ def run_pandana(graph_dir, functions, max_metres):
     return timings, results, remapped
 
 
+def run_scipy(graph_dir, functions, max_metres):
+    """Multi-source Dijkstra per function with SciPy (the algorithm xingfu runs), in-process."""
+    import numpy as np
+    import pandas as pd
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    timings = {}
+    start = time.perf_counter()
+    nodes = pd.read_csv(graph_dir / "nodes.csv")
+    edges = pd.read_csv(graph_dir / "edges.csv")
+    facilities = pd.read_csv(graph_dir / "facilities.csv")
+    index = pd.Series(np.arange(len(nodes)), index=nodes["node"].to_numpy())
+    rows = index.loc[edges["from"]].to_numpy()
+    cols = index.loc[edges["to"]].to_numpy()
+    # Integer millimetres as floats: sums stay exact far beyond any walking distance.
+    graph = csr_matrix(
+        (edges["length_mm"].to_numpy(dtype=np.float64), (rows, cols)),
+        shape=(len(nodes), len(nodes)),
+    )
+    timings["read"] = time.perf_counter() - start
+
+    t = time.perf_counter()
+    results = {}
+    for function in functions:
+        sources = index.loc[facilities.loc[facilities["function"] == function, "node"].unique()]
+        distances = dijkstra(graph, directed=False, indices=sources.to_numpy(),
+                             min_only=True, limit=max_metres * 1000)
+        results[function] = pd.Series(distances / 1000.0, index=nodes["node"].to_numpy())
+    timings["nearest"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - start
+    return timings, results
+
+
 def run_xingfu(binary, graph_dir, max_metres, out, runs=1):
     start = time.perf_counter()
     done = subprocess.run(
@@ -168,7 +208,9 @@ def compare(ours_csv, pandana_results, max_metres):
         for row in rows:
             node = int(row["node"])
             ours = int(row[column]) if row[column] != "" else cutoff_mm
-            theirs = int(round(float(series.loc[node]) * 1000.0))
+            value = float(series.loc[node])
+            theirs = cutoff_mm if value == float("inf") else int(round(value * 1000.0))
+            theirs = min(theirs, cutoff_mm)
             checked += 1
             reached += ours < cutoff_mm
             if ours != theirs:
@@ -208,53 +250,69 @@ def main():
         with open(graph_dir / "edges.csv") as f:
             edge_count = sum(1 for _ in f) - 1
 
-        ours_wall, ours_compute, theirs = [], [], []
-        checks = None
+        load_before = os.getloadavg()
+        ours_wall, theirs, bare, same_algorithm = [], [], [], []
+        checks = {}
         for run in range(args.runs):
             out = Path(tmp) / f"nearest-{run}.csv"
-            wall, report = run_xingfu(binary, graph_dir, args.max_metres, out)
+            wall, _ = run_xingfu(binary, graph_dir, args.max_metres, out)
             ours_wall.append(wall)
-            ours_compute.append(report["compute_ms_median"] / 1000.0)
-            timings, results, remapped = run_pandana(graph_dir, functions, args.max_metres)
-            theirs.append(timings)
-            result = compare(out, results, args.max_metres) + (remapped,)
-            checks = result if checks is None else checks
-            if result[1]:
-                break
+            for name, (timings, results) in {
+                "pandana": run_pandana(graph_dir, functions, args.max_metres)[:2],
+                "pandana without precompute":
+                    run_pandana(graph_dir, functions, args.max_metres, precompute=False)[:2],
+                "SciPy min_only Dijkstra": run_scipy(graph_dir, functions, args.max_metres),
+            }.items():
+                {"pandana": theirs, "pandana without precompute": bare,
+                 "SciPy min_only Dijkstra": same_algorithm}[name].append(timings)
+                result = compare(out, results, args.max_metres)
+                checks.setdefault(name, result)
+                if result[1]:
+                    checks[name] = result
         _, in_process = run_xingfu(binary, graph_dir, args.max_metres, Path(tmp) / "n.csv", runs=max(args.runs, 5))
+        load_after = os.getloadavg()
 
-    checked, differ, reached, examples, remapped = checks
     med = statistics.median
-    pandana_total = med(t["total"] for t in theirs)
-    pandana_no_precompute = med(t["total"] - t["precompute"] for t in theirs)
     ours_total = med(ours_wall)
+    ours_in_process = in_process["load_ms"] / 1000.0 + in_process["compute_ms_median"] / 1000.0
     print(f"machine: {machine()}")
-    print(f"pandana {version('pandana')}, numpy {version('numpy')}, pandas {version('pandas')}")
+    print("load average (1, 5, 15 min) before the runs "
+          f"{', '.join(f'{x:.2f}' for x in load_before)}, after "
+          f"{', '.join(f'{x:.2f}' for x in load_after)}")
+    print(f"pandana {version('pandana')}, scipy {version('scipy')}, numpy {version('numpy')}, "
+          f"pandas {version('pandas')}")
     print(f"extract: {Path(args.osm).name}: {node_count} nodes, {edge_count} edges, "
           f"functions {', '.join(functions)}; search distance {args.max_metres} m; "
-          f"medians of {len(theirs)} runs")
-    print(f"distances: {checked} compared ({reached} within {args.max_metres} m), {differ} differ")
-    if remapped:
-        print(f"({remapped} facility node(s) shared coordinates with another node: pandana's KD-tree "
-              "picked the other, so those POIs were placed on xingfu's node directly)")
-    for e in examples:
-        print(f"  differs: {e}")
+          f"medians of {args.runs} runs")
+    differ = 0
+    for name, (checked, wrong, reached, examples) in checks.items():
+        differ += wrong
+        print(f"distances, xingfu against {name}: {checked} compared "
+              f"({reached} within {args.max_metres} m), {wrong} differ")
+        for e in examples:
+            print(f"  differs: {e}")
     print()
-    print("| stage | pandana | xingfu |")
-    print("|---|---|---|")
-    print(f"| read CSV files | {med(t['read'] for t in theirs) * 1000:.1f} ms | "
-          f"{in_process['load_ms']:.1f} ms (incl. graph build) |")
-    print(f"| build network (pandana: contraction hierarchies) | {med(t['build'] for t in theirs) * 1000:.1f} ms | — |")
-    print(f"| precompute({args.max_metres}) | {med(t['precompute'] for t in theirs) * 1000:.1f} ms | — |")
-    print(f"| nearest facility, every node, {len(functions)} functions | "
-          f"{med(t['nearest'] for t in theirs) * 1000:.1f} ms | {in_process['compute_ms_median']:.2f} ms |")
-    print(f"| **total** (xingfu: whole process, start to exit, incl. writing the CSV) | "
-          f"**{pandana_total * 1000:.1f} ms** | **{ours_total * 1000:.1f} ms** |")
+    ms = lambda runs, key: f"{med(t[key] for t in runs) * 1000:.1f} ms"  # noqa: E731
+    print("| stage | pandana | pandana, no precompute | SciPy min_only Dijkstra | xingfu |")
+    print("|---|---|---|---|---|")
+    print(f"| read CSV files, build the graph | {ms(theirs, 'read')} | {ms(bare, 'read')} | "
+          f"{ms(same_algorithm, 'read')} | {in_process['load_ms']:.1f} ms |")
+    print(f"| build network (contraction hierarchies) | {ms(theirs, 'build')} | {ms(bare, 'build')} | — | — |")
+    print(f"| precompute({args.max_metres}) | {ms(theirs, 'precompute')} | — | — | — |")
+    print(f"| nearest facility, every node, {len(functions)} functions | {ms(theirs, 'nearest')} | "
+          f"{ms(bare, 'nearest')} | {ms(same_algorithm, 'nearest')} | "
+          f"{in_process['compute_ms_median']:.2f} ms |")
+    print(f"| **total in-process** | **{ms(theirs, 'total')}** | **{ms(bare, 'total')}** | "
+          f"**{ms(same_algorithm, 'total')}** | **{ours_in_process * 1000:.1f} ms** |")
+    print(f"| xingfu as a whole process, start to exit (incl. writing the CSV) | | | | "
+          f"{ours_total * 1000:.1f} ms |")
     print()
-    print(f"ratio (pandana total / xingfu whole process): {pandana_total / ours_total:.1f}x")
-    print(f"ratio without pandana's precompute: {pandana_no_precompute / ours_total:.1f}x")
-    print(f"ratio of the searches alone (nearest_pois / multi-source Dijkstra): "
-          f"{med(t['nearest'] for t in theirs) * 1000 / in_process['compute_ms_median']:.0f}x")
+    for name, runs in [("pandana", theirs), ("pandana without precompute", bare),
+                       ("SciPy min_only Dijkstra", same_algorithm)]:
+        total = med(t["total"] for t in runs)
+        print(f"{name} / xingfu in-process: {total / ours_in_process:.1f}x; "
+              f"/ xingfu whole process: {total / ours_total:.1f}x; searches alone: "
+              f"{med(t['nearest'] for t in runs) * 1000 / in_process['compute_ms_median']:.1f}x")
     if differ:
         sys.exit(1)
 

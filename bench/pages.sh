@@ -38,16 +38,28 @@ run() { # name url port
     rps=$(awk '/^Requests\/sec/ {print $2}' "$work/$name.$page.wrk")
     p50=$(awk '$1 == "50%" {print $2}' "$work/$name.$page.wrk")
     p99=$(awk '$1 == "99%" {print $2}' "$work/$name.$page.wrk")
+    if grep -q "Non-2xx" "$work/$name.$page.wrk"; then
+      echo "$name $page: some responses were not 200:" >&2
+      cat "$work/$name.$page.wrk" >&2
+      exit 1
+    fi
     [ "$page" = baseline ] && base_rps=$rps
-    echo "| $name | $page | $rps | $p50 | $p99 | $(awk -v a="$rps" -v b="$base_rps" 'BEGIN {printf "%.3f", a / b}') |"
+    # One request alone (nothing else in flight): the median of 11.
+    local alone
+    alone=$(for _ in $(seq 1 11); do
+      curl -sf -o /dev/null -w '%{time_total}\n' -H "Cookie: $cookie" "http://127.0.0.1:$port$path"
+    done | sort -n | sed -n 6p | awk '{printf "%.1f ms", $1 * 1000}')
+    echo "| $name | $page | $rps | $p50 | $p99 | $(awk -v a="$rps" -v b="$base_rps" 'BEGIN {printf "%.3f", a / b}') | $alone |"
   done
   kill $server; wait $server 2>/dev/null || true
 }
 
-echo "| database | page | requests/s | p50 | p99 | ÷ baseline |"
-echo "|---|---|---|---|---|---|"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| database | page | requests/s | p50 | p99 | ÷ baseline | one request alone |"
+echo "|---|---|---|---|---|---|---|"
 run sqlite "sqlite://$work/bench.db" 18090
 db=xingfu_bench_$$
 psql "$pg/postgres" -qc "CREATE DATABASE $db" >/dev/null
 run postgres "$pg/$db" 18091
 psql "$pg/postgres" -qc "DROP DATABASE $db WITH (FORCE)" >/dev/null
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -505,6 +505,7 @@ pub async fn save_settings(
     user: &CurrentUser,
     round_id: &str,
     quota: i64,
+    read_at: Option<i64>,
     en: bool,
 ) -> Result<SurveySettingsRow, AppError> {
     let round = round_of(state, round_id).await?;
@@ -559,6 +560,7 @@ pub async fn save_settings(
                 questionnaire_version: &questionnaire.version,
                 questionnaire_body: shipped.text,
                 quota,
+                read_at,
             },
             By {
                 actor: &user.user.username,
@@ -574,6 +576,15 @@ pub async fn save_settings(
             format!("本年度已收到 {answers} 份其他版本问卷的答卷,不能更换问卷"),
             format!("the round already holds {answers} answers to another questionnaire version"),
         ))),
+        SettingsSaved::Stale(now) => Err(crate::versions::stale(
+            state,
+            en,
+            crate::versions::SURVEY_SETTINGS,
+            now.as_ref().map_or(0, |n| n.version),
+            now.as_ref().map(|n| n.updated_by.as_str()),
+            now.as_ref().map(|n| n.updated_at),
+        )
+        .await),
     }
 }
 
@@ -1600,7 +1611,7 @@ pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
         return Ok(());
     };
     let admin = demo_user(state, "lucheng").await?;
-    save_settings(state, &admin, &round.id, 30, false).await?;
+    save_settings(state, &admin, &round.id, 30, None, false).await?;
     let Some(survey) = round_survey(state, &round.id).await? else {
         return Ok(());
     };

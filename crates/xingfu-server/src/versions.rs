@@ -24,6 +24,10 @@ pub const FACILITY: Subject = Subject {
     zh: "该设施的信息",
     en: "This facility",
 };
+pub const SURVEY_SETTINGS: Subject = Subject {
+    zh: "调查设置",
+    en: "The survey settings",
+};
 pub const TASK: Subject = Subject {
     zh: "该整改任务",
     en: "This rectification task",

@@ -59,6 +59,8 @@ pub struct SurveySettingsRow {
     pub quota: i64,
     pub updated_at: i64,
     pub updated_by: String,
+    /// Raised by every save; a form carries the version it was read at.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +70,9 @@ pub struct NewSurveySettings<'a> {
     pub questionnaire_version: &'a str,
     pub questionnaire_body: &'a str,
     pub quota: i64,
+    /// The version the form was read at (0: the round had no survey yet); `None` saves
+    /// whatever is stored (the API without a version).
+    pub read_at: Option<i64>,
 }
 
 /// What saving a round's survey settings did.
@@ -79,6 +84,8 @@ pub enum SettingsSaved {
     QuestionnaireLocked {
         answers: i64,
     },
+    /// The settings moved on since the form was read (they are `now`, or gone): nothing written.
+    Stale(Option<Box<SurveySettingsRow>>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -257,7 +264,7 @@ fn placeholders(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
-const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by";
+const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by, version";
 
 fn settings_row(row: &AnyRow) -> Result<SurveySettingsRow> {
     Ok(SurveySettingsRow {
@@ -268,6 +275,7 @@ fn settings_row(row: &AnyRow) -> Result<SurveySettingsRow> {
         quota: row.try_get("quota")?,
         updated_at: row.try_get("updated_at")?,
         updated_by: row.try_get("updated_by")?,
+        version: row.try_get("version")?,
     })
 }
 
@@ -820,30 +828,45 @@ impl Store {
                 return Ok(SettingsSaved::QuestionnaireLocked { answers });
             }
         }
-        sqlx::query(&format!(
-            "INSERT INTO survey_settings ({SETTINGS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        // The version check is the upsert's own condition, so two saves cannot both pass it; a
+        // form read before the survey existed (version 0) never overwrites one made since.
+        let guard = if new.read_at.is_some() {
+            " WHERE survey_settings.version = $8"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "INSERT INTO survey_settings ({SETTINGS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
              ON CONFLICT (round_id) DO UPDATE SET questionnaire_id = excluded.questionnaire_id,
                 questionnaire_version = excluded.questionnaire_version,
                 questionnaire_body = excluded.questionnaire_body, quota = excluded.quota,
-                updated_at = excluded.updated_at, updated_by = excluded.updated_by"
+                updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+                version = survey_settings.version + 1{guard}"
+        );
+        let mut upsert = sqlx::query(&sql)
+            .bind(new.round_id)
+            .bind(new.questionnaire_id)
+            .bind(new.questionnaire_version)
+            .bind(new.questionnaire_body)
+            .bind(new.quota)
+            .bind(by.at)
+            .bind(by.actor);
+        if let Some(version) = new.read_at {
+            upsert = upsert.bind(version);
+        }
+        let written = upsert.execute(&mut *tx).await?.rows_affected();
+        let now = sqlx::query(&format!(
+            "SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"
         ))
         .bind(new.round_id)
-        .bind(new.questionnaire_id)
-        .bind(new.questionnaire_version)
-        .bind(new.questionnaire_body)
-        .bind(new.quota)
-        .bind(by.at)
-        .bind(by.actor)
-        .execute(&mut *tx)
-        .await?;
-        let saved = SurveySettingsRow {
-            round_id: new.round_id.to_string(),
-            questionnaire_id: new.questionnaire_id.to_string(),
-            questionnaire_version: new.questionnaire_version.to_string(),
-            questionnaire_body: new.questionnaire_body.to_string(),
-            quota: new.quota,
-            updated_at: by.at,
-            updated_by: by.actor.to_string(),
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(settings_row)
+        .transpose()?;
+        let saved = match now {
+            Some(saved) if written == 1 => saved,
+            now => return Ok(SettingsSaved::Stale(now.map(Box::new))),
         };
         append(
             &mut tx,

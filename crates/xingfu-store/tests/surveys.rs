@@ -123,6 +123,7 @@ on_both!(
         let round = seeded(&store).await;
         assert_eq!(store.survey_settings(&round).await.unwrap(), None);
         let first = NewSurveySettings {
+            read_at: None,
             round_id: &round,
             questionnaire_id: "lucheng-2012",
             questionnaire_version: "2012.1",
@@ -141,6 +142,7 @@ on_both!(
 
         // Before any answer the questionnaire may change.
         let other = NewSurveySettings {
+            read_at: None,
             questionnaire_version: "2012.2",
             ..first.clone()
         };

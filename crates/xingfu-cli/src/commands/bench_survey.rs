@@ -162,6 +162,7 @@ async fn prepare(store: &Store, communities: usize) -> Result<Setup> {
     store
         .set_survey_settings(
             &NewSurveySettings {
+                read_at: None,
                 round_id: &round.id,
                 questionnaire_id: &questionnaire.id,
                 questionnaire_version: &questionnaire.version,

@@ -37,6 +37,8 @@ pub struct SurveySettings {
     /// Unix milliseconds.
     pub updated_at: i64,
     pub updated_by: String,
+    /// Rises with every save: send it back as `version` to save only over what you read.
+    pub version: i64,
 }
 
 impl From<SurveySettingsRow> for SurveySettings {
@@ -48,6 +50,7 @@ impl From<SurveySettingsRow> for SurveySettings {
             quota: row.quota,
             updated_at: row.updated_at,
             updated_by: row.updated_by,
+            version: row.version,
         }
     }
 }
@@ -59,6 +62,11 @@ pub struct SurveySettingsRequest {
     /// round's standard.
     #[schema(example = 30)]
     pub quota: i64,
+    /// The settings' `version` as last read (0 before the survey is opened): if anyone has
+    /// saved them since, nothing is written and the answer is 409. Without it the
+    /// save goes over whatever is stored.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// A community's resident link.
@@ -304,7 +312,7 @@ pub async fn settings(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
-        (status = 409, description = "Answers to another questionnaire version exist", body = ErrorBody),
+        (status = 409, description = "Answers to another questionnaire version exist, or the settings changed since `version`", body = ErrorBody),
     )
 )]
 pub async fn set_settings(
@@ -314,9 +322,16 @@ pub async fn set_settings(
     ApiJson(request): ApiJson<SurveySettingsRequest>,
 ) -> Result<Json<SurveySettings>, ApiError> {
     let lang = user.lang;
-    let saved = service::save_settings(&state, &user.current, &round_id, request.quota, user.en())
-        .await
-        .map_err(app(lang))?;
+    let saved = service::save_settings(
+        &state,
+        &user.current,
+        &round_id,
+        request.quota,
+        request.version,
+        user.en(),
+    )
+    .await
+    .map_err(app(lang))?;
     Ok(Json(saved.into()))
 }
 

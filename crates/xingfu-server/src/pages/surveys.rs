@@ -1403,7 +1403,8 @@ struct ResultsPage {
     errors: Vec<(String, String)>,
     notice: Option<String>,
     settings: Option<SettingsView>,
-    settings_form: Option<(String, String)>,
+    /// csrf, the version read, the quota shown.
+    settings_form: Option<(String, i64, String)>,
     results: Option<ResultsView>,
     link: Option<(String, String)>,
     link_form: Option<String>,
@@ -1812,6 +1813,10 @@ async fn results_page(
     let may_set = matches!(user.role, Role::CityAdmin | Role::DistrictAdmin)
         && user.actor().covers(&round.region_code);
     let survey = service::round_survey(state, round_id).await?;
+    let updated_by = match &survey {
+        Some(s) => crate::versions::display_name(state, &s.settings.updated_by).await?,
+        None => String::new(),
+    };
     let settings = survey.as_ref().map(|s| {
         let q = &s.questionnaire;
         SettingsView {
@@ -1825,13 +1830,14 @@ async fn results_page(
             updated: format!(
                 "{} {}",
                 super::community::when(s.settings.updated_at),
-                s.settings.updated_by
+                updated_by
             ),
         }
     });
     let settings_form = may_set.then(|| {
         (
             user.csrf.clone(),
+            survey.as_ref().map_or(0, |s| s.settings.version),
             typed_quota.unwrap_or_else(|| {
                 survey
                     .as_ref()
@@ -1979,7 +1985,32 @@ pub async fn save_settings(
             )
             .await;
         };
-        service::save_settings(&state, &user, &round_id, quota, lang.is_en()).await?;
+        // The version the form was read at; a form without one (not from this page) saves
+        // over whatever is stored, as the API without `version` does.
+        let read_at = field(&pairs, "version").trim().parse::<i64>().ok();
+        match service::save_settings(&state, &user, &round_id, quota, read_at, lang.is_en()).await {
+            Ok(_) => {}
+            // Shown again with the quota as typed, the message saying who changed what, and
+            // the version now stored, so a second submit is a deliberate one.
+            Err(AppError::Stale(stale)) => {
+                let mut page = results_page(
+                    &state,
+                    &jar,
+                    &headers,
+                    &user,
+                    lang,
+                    &round_id,
+                    Some(area),
+                    vec![("quota".into(), stale.message)],
+                    None,
+                    Some(typed.to_string()),
+                )
+                .await?;
+                *page.status_mut() = StatusCode::CONFLICT;
+                return Ok(page);
+            }
+            Err(other) => return Err(other),
+        }
         Ok(Redirect::to(&format!(
             "/rounds/{round_id}/surveys?area={}&saved=settings",
             crate::auth::urlencode(area)
