@@ -1674,6 +1674,7 @@ pub async fn set_people_served(
     user: &CurrentUser,
     activity_id: &str,
     people: &str,
+    read: &str,
     en: bool,
 ) -> Result<(), Refused> {
     let activity = managed_activity(state, user, activity_id, en).await?;
@@ -1687,7 +1688,35 @@ pub async fn set_people_served(
             ),
         ));
     };
-    state.store.set_people_served(&activity.id, n).await?;
+    // The figure the form showed: a save from a page read before someone else's is refused
+    // (a form without it, not from the page, saves over whatever is stored).
+    let saved = match read.trim().parse::<i64>() {
+        Ok(read) => {
+            state
+                .store
+                .set_people_served_if(&activity.id, n, read)
+                .await?
+        }
+        Err(_) => state.store.set_people_served(&activity.id, n).await?,
+    };
+    if !saved {
+        let now = managed_activity(state, user, activity_id, en).await?;
+        return Err(Refused::field(
+            "people_served",
+            if en {
+                format!(
+                    "Someone changed the people served to {} after you opened this page; your \
+                     change was not saved. Check it and submit again.",
+                    now.people_served
+                )
+            } else {
+                format!(
+                    "服务人次已被他人改为 {}\u{ff08}在您打开此页之后\u{ff09}\u{ff0c}您这次的修改没有保存。请核对后再提交。",
+                    now.people_served
+                )
+            },
+        ));
+    }
     Ok(())
 }
 

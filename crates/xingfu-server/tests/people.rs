@@ -753,6 +753,32 @@ async fn an_activity_with_sign_in_hours_and_points(server: &Server) {
 
     // Signed in before the start, out half-way through the second hour: 90 minutes count.
     let path = format!("/volunteers/activities/{}", activity.id);
+
+    // People served: the figure the page showed is the form's version, so a second save from
+    // a page read before the first is refused with the figure now stored.
+    let (_, page, _) = server.get(&path, &worker.cookie).await;
+    assert!(page.contains("name=\"served_read\" value=\"0\""), "{page}");
+    let served = format!("{path}/served");
+    let (cookie, csrf) = (&worker.cookie, &worker.csrf);
+    let save = |read: &'static str, people: &'static str| {
+        let body = form(csrf, &[("served_read", read), ("people_served", people)]);
+        let served = served.clone();
+        async move { server.post(&served, cookie, &body).await }
+    };
+    let (status, _, _) = save("0", "12").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, page, _) = save("0", "15").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("服务人次已被他人改为 12"), "{page}");
+    assert!(page.contains("name=\"served_read\" value=\"12\""), "{page}");
+    let stored = |server: &Server| {
+        let store = server.state.store.clone();
+        async move { store.activities_in(GULOU).await.unwrap()[0].people_served }
+    };
+    assert_eq!(stored(server).await, 12);
+    let (status, _, _) = save("12", "15").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(stored(server).await, 15);
     let (status, page, _) = server
         .post(
             &format!("{path}/sign-in"),

@@ -646,6 +646,26 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Sets the people served only if it is still `read`, the figure the form showed: the
+    /// check is the update's own condition. False when it moved on (or there is no activity).
+    pub async fn set_people_served_if(
+        &self,
+        activity: &str,
+        people: i64,
+        read: i64,
+    ) -> Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE volunteer_activities SET people_served = $1 WHERE id = $2 AND people_served = $3",
+        )
+        .bind(people)
+        .bind(activity)
+        .bind(read)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
     /// Cancels an activity nobody has signed in to; false otherwise (time already served is
     /// not taken back by cancelling).
     pub async fn cancel_activity(&self, activity: &str) -> Result<bool> {

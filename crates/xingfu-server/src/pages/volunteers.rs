@@ -498,6 +498,9 @@ pub struct SignForm {
     signed_out_at: String,
     #[serde(default)]
     people_served: String,
+    /// The people served the page showed (the form's optimistic version).
+    #[serde(default)]
+    served_read: String,
 }
 
 #[derive(Template)]
@@ -774,7 +777,15 @@ pub async fn people_served(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        match people::set_people_served(&state, &user, &id, &form.people_served, lang.is_en()).await
+        match people::set_people_served(
+            &state,
+            &user,
+            &id,
+            &form.people_served,
+            &form.served_read,
+            lang.is_en(),
+        )
+        .await
         {
             Ok(()) => Ok(
                 Redirect::to(&format!("/volunteers/activities/{id}?done=served")).into_response(),
