@@ -68,8 +68,8 @@ use xingfu_geo::registry::{
 use xingfu_geo::siting::{every_node, suggest_sites};
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 use xingfu_store::facilities::{
-    CentreRow, CircleRun, CoverageRow, FacilityInput, FacilityRow, FacilityUpdate, ImportCount,
-    NewRating, OriginRow, RatingRow, from_e6, to_e6,
+    CentreRow, CircleRun, CoverageRow, FacilityInput, FacilityRow, FacilityUpdate, Flagged,
+    ImportCount, NewRating, OriginRow, RatingRow, from_e6, to_e6,
 };
 use xingfu_store::regions::RegionRow;
 
@@ -1050,16 +1050,21 @@ pub async fn update_facility(
     {
         FacilityUpdate::Updated => Ok(Ok(())),
         FacilityUpdate::NotFound => Err(AppError::NotFound),
-        FacilityUpdate::Stale(now) => Err(versions::stale(
-            state,
-            en,
-            versions::FACILITY,
-            now.version,
-            Some(&now.updated_by),
-            Some(now.updated_at),
-        )
-        .await),
+        FacilityUpdate::Stale(now) => Err(stale_facility(state, en, &now).await),
     }
+}
+
+/// The refusal of a facility form read before the facility's last change.
+pub async fn stale_facility(state: &AppState, en: bool, now: &FacilityRow) -> AppError {
+    versions::stale(
+        state,
+        en,
+        versions::FACILITY,
+        now.version,
+        Some(&now.updated_by),
+        Some(now.updated_at),
+    )
+    .await
 }
 
 /// Deletes a facility that is not a centre.
@@ -1067,6 +1072,7 @@ pub async fn delete_facility(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
+    read_at: Option<i64>,
     en: bool,
 ) -> Result<FacilityRow, AppError> {
     let row = viewable_facility(state, user, id, en).await?;
@@ -1079,11 +1085,12 @@ pub async fn delete_facility(
     }
     match state
         .store
-        .delete_facility(id, &user.user.username, now_ms())
+        .delete_facility(id, read_at, &user.user.username, now_ms())
         .await?
     {
         xingfu_store::facilities::Deleted::Deleted => Ok(row),
         xingfu_store::facilities::Deleted::NotFound => Err(AppError::NotFound),
+        xingfu_store::facilities::Deleted::Stale(now) => Err(stale_facility(state, en, &now).await),
         xingfu_store::facilities::Deleted::IsCentre => Err(AppError::Conflict(pick(
             en,
             "这是邻里中心:请先取消邻里中心标记",
@@ -1834,6 +1841,7 @@ pub async fn flag_centre(
     state: &AppState,
     user: &CurrentUser,
     facility_id: &str,
+    read_at: Option<i64>,
     community: &str,
     service_area: &str,
     en: bool,
@@ -1878,17 +1886,22 @@ pub async fn flag_centre(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    state
+    match state
         .store
         .flag_centre(
             facility_id,
+            read_at,
             &community,
             service_area,
             &user.user.username,
             now_ms(),
         )
-        .await?;
-    Ok(Ok(()))
+        .await?
+    {
+        Flagged::Done => Ok(Ok(())),
+        Flagged::NotFound => Err(AppError::NotFound),
+        Flagged::Stale(now) => Err(stale_facility(state, en, &now).await),
+    }
 }
 
 /// A centre the user may see, with its community.

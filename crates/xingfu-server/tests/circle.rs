@@ -375,13 +375,28 @@ async fn registry_import_names_bad_rows_and_keeps_to_the_area(server: &Server) {
     let (longwan, _) = browser(server, &app, "longwan").await;
     let seen = get(&app, &format!("/circle/facilities/{}", clinic.id), &longwan).await;
     assert_eq!(seen.status, StatusCode::FORBIDDEN);
-    // Deleting: the keeper may, and the facility is gone.
+    // Deleting: the keeper may, and the facility is gone; but not from a page read before
+    // the facility's last change (the page carries its version).
     let victim = &store.facilities_within(GULOU).await.unwrap()[0];
+    let page = get(&app, &format!("/circle/facilities/{}", victim.id), &wuma).await;
+    let shown = format!("name=\"version\" value=\"{}\"", victim.version);
+    assert_eq!(page.body.matches(&shown).count(), 3, "edit, centre and delete forms");
+    let before = victim.version - 1;
+    let stale = post(
+        &app,
+        &format!("/circle/facilities/{}/delete", victim.id),
+        &wuma,
+        &[("csrf", &csrf), ("version", &before.to_string())],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    assert!(stale.body.contains("该设施的信息已被"), "{}", stale.body);
+    assert!(store.facility(&victim.id).await.unwrap().is_some());
     let deleted = post(
         &app,
         &format!("/circle/facilities/{}/delete", victim.id),
         &wuma,
-        &[("csrf", &csrf)],
+        &[("csrf", &csrf), ("version", &victim.version.to_string())],
     )
     .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
@@ -1236,11 +1251,12 @@ async fn the_api_registers_imports_and_rates(server: &Server) {
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "no network: {body}");
 
-    assert!(
+    assert_eq!(
         store
-            .flag_centre(&centre, GULOU, "鼓楼社区", "wuma", 1)
+            .flag_centre(&centre, None, GULOU, "鼓楼社区", "wuma", 1)
             .await
-            .unwrap()
+            .unwrap(),
+        xingfu_store::facilities::Flagged::Done
     );
     let rating = |answers: Value| serde_json::json!({"year": 2024, "answers": answers});
     let (status, _) = api_call(

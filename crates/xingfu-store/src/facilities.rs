@@ -89,12 +89,23 @@ pub enum FacilityUpdate {
 }
 
 /// Why a facility was not deleted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deleted {
     Deleted,
     NotFound,
     /// It is a neighbourhood centre: remove the centre first.
     IsCentre,
+    /// It changed since the page was read (it is this now): nothing deleted.
+    Stale(Box<FacilityRow>),
+}
+
+/// What marking a facility as a centre did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flagged {
+    Done,
+    NotFound,
+    /// The facility changed since the page was read (it is this now): nothing written.
+    Stale(Box<FacilityRow>),
 }
 
 const FACILITY_COLUMNS: &str = "f.id, f.district_code, f.region_code, f.community_code, f.name, \
@@ -234,6 +245,29 @@ async fn update_facility_row(
     Ok(update.execute(&mut *conn).await?.rows_affected())
 }
 
+/// Raises a facility's version for a change beside its fields (the centre mark), only if it is
+/// still `expected` when given: the update's own condition, so two pages cannot both pass it.
+/// False when it moved on or is gone.
+async fn claim_facility_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    expected: Option<i64>,
+    (actor, now): (&str, i64),
+) -> Result<bool> {
+    let sql = if expected.is_some() {
+        "UPDATE facilities SET version = version + 1, updated_at = $2, updated_by = $3
+         WHERE id = $1 AND version = $4"
+    } else {
+        "UPDATE facilities SET version = version + 1, updated_at = $2, updated_by = $3
+         WHERE id = $1"
+    };
+    let mut update = sqlx::query(sql).bind(id).bind(now).bind(actor);
+    if let Some(version) = expected {
+        update = update.bind(version);
+    }
+    Ok(update.execute(&mut *conn).await?.rows_affected() == 1)
+}
+
 async fn facility_in(conn: &mut AnyConnection, id: &str) -> Result<Option<FacilityRow>> {
     let row = sqlx::query(&format!(
         "SELECT {FACILITY_COLUMNS} FROM {FACILITY_FROM} WHERE f.id = $1"
@@ -295,12 +329,14 @@ pub struct CentreRow {
 }
 
 /// Why a centre was not unflagged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unflagged {
     Done,
     NotACentre,
     /// Ratings refer to it; they are kept, so the centre stays.
     HasRatings,
+    /// The facility changed since the page was read (it is this now): nothing written.
+    Stale(Box<FacilityRow>),
 }
 
 /// A centre's rating to record.
@@ -444,8 +480,15 @@ impl Store {
         Ok(FacilityUpdate::Updated)
     }
 
-    /// Deletes a facility that is not a centre, with its audit row (`delete_facility`).
-    pub async fn delete_facility(&self, id: &str, actor: &str, now: i64) -> Result<Deleted> {
+    /// Deletes a facility that is not a centre, with its audit row (`delete_facility`); with
+    /// `expected_version` (the page's), only if it has not changed since.
+    pub async fn delete_facility(
+        &self,
+        id: &str,
+        expected_version: Option<i64>,
+        actor: &str,
+        now: i64,
+    ) -> Result<Deleted> {
         let mut tx = self.write_tx().await?;
         let Some(before) = facility_in(&mut tx, id).await? else {
             return Ok(Deleted::NotFound);
@@ -453,10 +496,25 @@ impl Store {
         if before.centre {
             return Ok(Deleted::IsCentre);
         }
-        sqlx::query("DELETE FROM facilities WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let deleted = if let Some(version) = expected_version {
+            sqlx::query("DELETE FROM facilities WHERE id = $1 AND version = $2")
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?
+        } else {
+            sqlx::query("DELETE FROM facilities WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+        };
+        if deleted.rows_affected() != 1 {
+            drop(tx);
+            return Ok(match self.facility(id).await? {
+                Some(now) => Deleted::Stale(Box::new(now)),
+                None => Deleted::NotFound,
+            });
+        }
         append(
             &mut tx,
             self.audit_chain(),
@@ -849,18 +907,24 @@ impl Store {
     }
 
     /// Marks a facility as a neighbourhood centre serving a community (or changes what it
-    /// serves), with its audit row (`flag_centre`). False when there is no such facility.
+    /// serves), with its audit row (`flag_centre`), raising the facility's version; with
+    /// `expected_version` (the page's), only if it has not changed since.
     pub async fn flag_centre(
         &self,
         facility_id: &str,
+        expected_version: Option<i64>,
         community: &str,
         service_area: &str,
         actor: &str,
         now: i64,
-    ) -> Result<bool> {
+    ) -> Result<Flagged> {
         let mut tx = self.write_tx().await?;
-        if facility_in(&mut tx, facility_id).await?.is_none() {
-            return Ok(false);
+        if !claim_facility_version(&mut tx, facility_id, expected_version, (actor, now)).await? {
+            drop(tx);
+            return Ok(match self.facility(facility_id).await? {
+                Some(now) => Flagged::Stale(Box::new(now)),
+                None => Flagged::NotFound,
+            });
         }
         sqlx::query(
             "INSERT INTO centres (facility_id, community_code, service_area, flagged_by, flagged_at)
@@ -892,13 +956,15 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Flagged::Done)
     }
 
-    /// Stops running a facility as a centre, unless ratings refer to it.
+    /// Stops running a facility as a centre, unless ratings refer to it; with
+    /// `expected_version` (the page's), only if the facility has not changed since.
     pub async fn unflag_centre(
         &self,
         facility_id: &str,
+        expected_version: Option<i64>,
         actor: &str,
         now: i64,
     ) -> Result<Unflagged> {
@@ -921,6 +987,13 @@ impl Store {
                 .is_some();
         if rated {
             return Ok(Unflagged::HasRatings);
+        }
+        if !claim_facility_version(&mut tx, facility_id, expected_version, (actor, now)).await? {
+            drop(tx);
+            return Ok(match self.facility(facility_id).await? {
+                Some(now) => Unflagged::Stale(Box::new(now)),
+                None => Unflagged::NotACentre,
+            });
         }
         sqlx::query("DELETE FROM centres WHERE facility_id = $1")
             .bind(facility_id)

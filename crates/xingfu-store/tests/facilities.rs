@@ -7,7 +7,7 @@ mod common;
 
 use xingfu_store::Store;
 use xingfu_store::facilities::{
-    CircleRun, CoverageRow, Deleted, FacilityInput, FacilityUpdate, NewRating, OriginRow,
+    CircleRun, CoverageRow, Deleted, FacilityInput, FacilityUpdate, Flagged, NewRating, OriginRow,
     Unflagged, from_e6, to_e6,
 };
 use xingfu_store::regions::RegionRow;
@@ -129,12 +129,24 @@ on_both!(
         assert!(trail[1].before.as_deref().unwrap().contains("elderly_care"));
         assert!(!trail[1].after.as_deref().unwrap().contains("elderly_care"));
 
+        // A delete from a page read before the last edit is refused.
+        let Deleted::Stale(now) = store
+            .delete_facility(&id, Some(row.version - 1), "wuma", 30)
+            .await
+            .unwrap()
+        else {
+            panic!("a stale delete is refused")
+        };
+        assert_eq!(now.version, row.version);
         assert_eq!(
-            store.delete_facility(&id, "wuma", 30).await.unwrap(),
+            store
+                .delete_facility(&id, Some(row.version), "wuma", 30)
+                .await
+                .unwrap(),
             Deleted::Deleted
         );
         assert_eq!(
-            store.delete_facility(&id, "wuma", 30).await.unwrap(),
+            store.delete_facility(&id, None, "wuma", 30).await.unwrap(),
             Deleted::NotFound
         );
         assert!(store.facility(&id).await.unwrap().is_none());
@@ -327,17 +339,37 @@ on_both!(
             .add_facility(&input("鼓楼邻里中心", Some(GULOU), None), "gulou", 1)
             .await
             .unwrap();
-        assert!(
-            !store
-                .flag_centre("nope", GULOU, "鼓楼社区", "gulou", 2)
-                .await
-                .unwrap()
-        );
-        assert!(
+        assert_eq!(
             store
-                .flag_centre(&id, GULOU, "鼓楼社区全域", "gulou", 2)
+                .flag_centre("nope", None, GULOU, "鼓楼社区", "gulou", 2)
                 .await
-                .unwrap()
+                .unwrap(),
+            Flagged::NotFound
+        );
+        let read_at = store.facility(&id).await.unwrap().unwrap().version;
+        assert_eq!(
+            store
+                .flag_centre(&id, Some(read_at), GULOU, "鼓楼社区全域", "gulou", 2)
+                .await
+                .unwrap(),
+            Flagged::Done
+        );
+        // The mark raised the facility's version: a page read before it changes nothing.
+        let now = store.facility(&id).await.unwrap().unwrap();
+        assert_eq!(now.version, read_at + 1);
+        assert_eq!(
+            store
+                .flag_centre(&id, Some(read_at), MOCHI, "别处", "wuma", 3)
+                .await
+                .unwrap(),
+            Flagged::Stale(Box::new(now.clone()))
+        );
+        assert_eq!(
+            store
+                .unflag_centre(&id, Some(read_at), "wuma", 3)
+                .await
+                .unwrap(),
+            Unflagged::Stale(Box::new(now))
         );
         assert!(store.facility(&id).await.unwrap().unwrap().centre);
         let centre = store.centre(&id).await.unwrap().unwrap();
@@ -345,7 +377,7 @@ on_both!(
         assert_eq!(store.centres_within("330302006").await.unwrap().len(), 1);
         assert!(store.centres_within("330302026").await.unwrap().is_empty());
         assert_eq!(
-            store.delete_facility(&id, "gulou", 3).await.unwrap(),
+            store.delete_facility(&id, None, "gulou", 3).await.unwrap(),
             Deleted::IsCentre
         );
 
@@ -388,7 +420,7 @@ on_both!(
         let ratings = store.centre_ratings(&id).await.unwrap();
         assert_eq!(ratings, vec![second, rating], "newest first, both kept");
         assert_eq!(
-            store.unflag_centre(&id, "gulou", 6).await.unwrap(),
+            store.unflag_centre(&id, None, "gulou", 6).await.unwrap(),
             Unflagged::HasRatings
         );
 
@@ -396,18 +428,19 @@ on_both!(
             .add_facility(&input("墨池站", Some(MOCHI), None), "wuma", 7)
             .await
             .unwrap();
-        assert!(
+        assert_eq!(
             store
-                .flag_centre(&other, MOCHI, "墨池社区", "wuma", 8)
+                .flag_centre(&other, None, MOCHI, "墨池社区", "wuma", 8)
                 .await
-                .unwrap()
+                .unwrap(),
+            Flagged::Done
         );
         assert_eq!(
-            store.unflag_centre(&other, "wuma", 9).await.unwrap(),
+            store.unflag_centre(&other, None, "wuma", 9).await.unwrap(),
             Unflagged::Done
         );
         assert_eq!(
-            store.unflag_centre(&other, "wuma", 9).await.unwrap(),
+            store.unflag_centre(&other, None, "wuma", 9).await.unwrap(),
             Unflagged::NotACentre
         );
         let actions: Vec<String> = store

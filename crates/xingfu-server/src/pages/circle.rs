@@ -846,7 +846,11 @@ pub async fn delete(
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
         user.check_csrf(csrf)?;
-        let row = circle::delete_facility(&state, &user, &id, en).await?;
+        let read_at = fields
+            .iter()
+            .find(|(k, _)| k == "version")
+            .and_then(|(_, v)| v.trim().parse::<i64>().ok());
+        let row = circle::delete_facility(&state, &user, &id, read_at, en).await?;
         Ok::<_, AppError>(
             Redirect::to(&format!(
                 "/circle/areas/{}?deleted={}",
@@ -880,6 +884,8 @@ pub async fn centre_flag(
                 .unwrap_or_default()
         };
         user.check_csrf(&field("csrf"))?;
+        // The facility's version the page was read at (a form without one saves regardless).
+        let read_at = field("version").trim().parse::<i64>().ok();
         let row = circle::viewable_facility(&state, &user, &id, en).await?;
         if field("stop") == "1" {
             if !may_edit(&user, &row.region_code) {
@@ -891,7 +897,7 @@ pub async fn centre_flag(
             }
             return match state
                 .store
-                .unflag_centre(&id, &user.user.username, crate::state::now_ms())
+                .unflag_centre(&id, read_at, &user.user.username, crate::state::now_ms())
                 .await?
             {
                 xingfu_store::facilities::Unflagged::HasRatings => Err(AppError::Conflict(pick(
@@ -899,6 +905,9 @@ pub async fn centre_flag(
                     "这个邻里中心已有星级评定记录,不能取消",
                     "this centre has ratings on record and stays a centre",
                 ))),
+                xingfu_store::facilities::Unflagged::Stale(now) => {
+                    Err(circle::stale_facility(&state, en, &now).await)
+                }
                 _ => Ok(Redirect::to(&format!("/circle/facilities/{id}?saved=1")).into_response()),
             };
         }
@@ -906,6 +915,7 @@ pub async fn centre_flag(
             &state,
             &user,
             &id,
+            read_at,
             &field("centre_community"),
             &field("service_area"),
             en,
