@@ -380,7 +380,11 @@ async fn registry_import_names_bad_rows_and_keeps_to_the_area(server: &Server) {
     let victim = &store.facilities_within(GULOU).await.unwrap()[0];
     let page = get(&app, &format!("/circle/facilities/{}", victim.id), &wuma).await;
     let shown = format!("name=\"version\" value=\"{}\"", victim.version);
-    assert_eq!(page.body.matches(&shown).count(), 3, "edit, centre and delete forms");
+    assert_eq!(
+        page.body.matches(&shown).count(),
+        3,
+        "edit, centre and delete forms"
+    );
     let before = victim.version - 1;
     let stale = post(
         &app,
