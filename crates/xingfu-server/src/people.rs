@@ -401,12 +401,13 @@ pub async fn households(
         .into_iter()
         .filter(|h| may_see_household(who, h))
         .collect();
+    let seen: std::collections::HashSet<&str> = rows.iter().map(|h| h.id.as_str()).collect();
     let follow_ups: Vec<OpenFollowUp> = state
         .store
         .open_follow_ups_within(who.prefix())
         .await?
         .into_iter()
-        .filter(|f| rows.iter().any(|h| h.id == f.household_id))
+        .filter(|f| seen.contains(f.household_id.as_str()))
         .collect();
     log(state, who, &who.region, "household_list", "", rows.len()).await?;
     Ok((rows, follow_ups))

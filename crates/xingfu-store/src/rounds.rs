@@ -572,6 +572,24 @@ impl Store {
             .collect()
     }
 
+    /// How many communities inside the subtree with `prefix` have no entry in the round: two
+    /// index counts, cheaper than the anti-join of [`Store::undeclared_communities`] when every
+    /// community has declared (which that join must walk the whole area to find out).
+    pub async fn undeclared_count(&self, round_id: &str, prefix: &str) -> Result<i64> {
+        let (low, high) = crate::code_range(prefix);
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM regions WHERE level = 'community' AND code BETWEEN $1 AND $2)
+                  - (SELECT COUNT(*) FROM entries WHERE round_id = $3 AND community_code BETWEEN $1 AND $2)
+                    AS n",
+        )
+        .bind(low)
+        .bind(high)
+        .bind(round_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get::<i64, _>("n")?.max(0))
+    }
+
     /// Entries per stage, with how many have a star, inside the subtree with `prefix`.
     pub async fn stage_counts(
         &self,

@@ -204,11 +204,16 @@ async fn declare_form(
             return Ok(None);
         };
     let prefix = xingfu_core::region::subtree_prefix(&area.code, &area.level);
-    // One more than is shown, to know whether the list was cut.
-    let mut found = state
-        .store
-        .undeclared_communities(round_id, prefix, find, DECLARE_CHOICES + 1)
-        .await?;
+    // One more than is shown, to know whether the list was cut; nothing to look for once every
+    // community of the area has declared.
+    let mut found = if state.store.undeclared_count(round_id, prefix).await? == 0 {
+        Vec::new()
+    } else {
+        state
+            .store
+            .undeclared_communities(round_id, prefix, find, DECLARE_CHOICES + 1)
+            .await?
+    };
     let more = found.len() as i64 > DECLARE_CHOICES;
     found.truncate(DECLARE_CHOICES as usize);
     let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
