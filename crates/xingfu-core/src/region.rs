@@ -23,6 +23,18 @@ pub fn overlaps(code: &str, area_prefix: &str) -> bool {
     code.starts_with(area_prefix) || area_prefix.starts_with(code.trim_end_matches("000"))
 }
 
+/// The level of a region from its code's trailing zeros: `province`, `city`, `district`,
+/// `street` or `community`.
+pub fn level_of_code(code: &str) -> &'static str {
+    match code.trim_end_matches('0').len() {
+        0..=2 => "province",
+        3..=4 => "city",
+        5..=6 => "district",
+        7..=9 => "street",
+        _ => "community",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! statistical codes, 2023), the shipped standards, an account for each role, and two Lucheng
 //! rounds for 鹿城区 built from `examples/lucheng/round-2013.csv` (scores illustrative); and, for
 //! the 15-minute service circle, 北京海淀区学院路街道 with the OpenStreetMap extract around it
-//! (its facilities imported and coverage computed, see [`crate::circle::load_demo`]).
+//! (its facilities imported and coverage computed, see [`crate::circle::service::load_demo`]).
 
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
@@ -13,10 +13,10 @@ use xingfu_store::accounts::NewUser;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::NewRound;
 
-use crate::auth::{CurrentUser, hash_password, random_token};
-use crate::error::AppError;
-use crate::service;
-use crate::state::{AppState, now_ms};
+use crate::app::auth::{CurrentUser, hash_password, random_token};
+use crate::app::error::AppError;
+use crate::app::state::{AppState, now_ms};
+use crate::rounds::service;
 
 pub const WENZHOU_REGIONS: &str = include_str!("../../../data/regions/wenzhou.csv");
 const ROUND_2013: &str = include_str!("../../../examples/lucheng/round-2013.csv");
@@ -84,7 +84,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     }
     let now = now_ms();
     load_regions(store).await?;
-    crate::circle::load_demo_regions(store).await?;
+    crate::circle::service::load_demo_regions(store).await?;
     for (id, text) in SHIPPED {
         let standard = xingfu_formats::standard_file::load_standard(id, text)
             .map_err(|_| anyhow::anyhow!("shipped standard {id} does not load"))?;
@@ -111,10 +111,10 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     load_rounds(state)
         .await
         .map_err(|e| anyhow::anyhow!("demo rounds: {e}"))?;
-    crate::surveys::load_demo(state)
+    crate::surveys::service::load_demo(state, LUCHENG)
         .await
         .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
-    crate::circle::load_demo(state)
+    crate::circle::service::load_demo(state)
         .await
         .map_err(|e| anyhow::anyhow!("demo circle: {e}"))?;
     Ok(Some(DemoLogin { password }))

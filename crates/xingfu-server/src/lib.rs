@@ -1,28 +1,23 @@
 //! Xingfu's web server: the pages people use, the JSON API, and what both stand on.
 //!
-//! - [`pages`]: server-rendered pages in Simplified Chinese (English available), usable on a
-//!   phone and without JavaScript;
-//! - [`service`]: the round's operations, with the core's permission and stage rules;
-//! - [`auth`]: argon2 passwords, database sessions, CSRF, login throttling;
-//! - [`demo`]: the demo data set a zero-configuration start loads.
+//! One folder per feature — [`rounds`], [`surveys`], [`people`], [`events`], [`circle`],
+//! [`standards`], [`session`] — each with its service (no HTTP), its pages and its API, over the
+//! shared [`web`] kit and [`app`] (state, sign-in, files, errors). [`metrics`] gathers the
+//! operations' figures for the rounds' metric clauses; [`demo`] loads the demo data set. See
+//! `docs/architecture.md`.
 
-pub mod api;
-pub mod audit;
-pub mod auth;
+pub mod app;
 pub mod circle;
 pub mod demo;
-pub mod error;
 pub mod events;
-pub mod files;
 pub mod i18n;
-pub mod pages;
+pub mod metrics;
 pub mod people;
-pub mod platform_metrics;
-pub mod service;
-pub mod standard_import;
-pub mod state;
+pub mod rounds;
+pub mod session;
+pub mod standards;
 pub mod surveys;
-pub mod versions;
+pub mod web;
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -31,21 +26,54 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-pub use state::AppState;
+pub use app::state::AppState;
 
 /// Largest request body accepted (forms; uploads have their own limit).
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
+/// Every feature's routes: adding a feature is one line here.
+fn features() -> web::Routes {
+    web::Routes::default()
+        .merge(session::routes())
+        .merge(standards::routes())
+        .merge(rounds::routes())
+        .merge(surveys::routes())
+        .merge(people::routes())
+        .merge(events::routes())
+        .merge(circle::routes())
+}
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = web::api::base_doc();
+    if let Some(features) = features().openapi {
+        doc.merge(features);
+    }
+    doc
+}
+
+/// The OpenAPI document as served at `/api/v1/openapi.json`.
+pub fn openapi_text() -> String {
+    openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_string())
+}
+
 pub fn router(state: AppState) -> Router {
+    let features = features();
+    let error_pages = axum::middleware::from_fn_with_state(state.clone(), web::page::error_pages);
     Router::new()
-        .merge(pages::routes())
+        .merge(features.pages)
         .route("/static/style.css", axum::routing::get(stylesheet))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .merge(features.uploads)
+        .layer(error_pages)
         // The API applies the same limit itself, answering in its own error shape.
-        .merge(api::routes())
-        .merge(pages::upload_routes())
-        .merge(api::upload_routes())
-        .merge(api::open311::routes())
+        .merge(web::api::mount(
+            features.api,
+            features.api_uploads,
+            openapi(),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use common::{PASSWORD, Server};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use xingfu_server::service;
+use xingfu_server::rounds::service;
 use xingfu_store::rounds::NewRound;
 
 /// Runs `async fn $name(&Server)` on both databases.
@@ -192,7 +192,7 @@ async fn signing_in_and_out(server: &Server) {
     let bearer = reply.body["token"].as_str().unwrap().to_string();
     assert_eq!(bearer.len(), 64);
     assert_eq!(reply.body["csrf"].as_str().unwrap().len(), 64);
-    assert!(reply.body["expires_at"].as_i64().unwrap() > xingfu_server::state::now_ms());
+    assert!(reply.body["expires_at"].as_i64().unwrap() > xingfu_server::app::state::now_ms());
 
     let me = get(server, "/api/v1/session", &bearer).await;
     assert_eq!(me.status, StatusCode::OK);

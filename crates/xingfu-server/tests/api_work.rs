@@ -185,7 +185,7 @@ async fn evidence_goes_up_and_comes_back_through_the_api(server: &Server) {
         &upload("ZZ1.1"),
         &gulou,
         Some("image/png"),
-        vec![0; xingfu_server::files::MAX_UPLOAD + 1],
+        vec![0; xingfu_server::app::files::MAX_UPLOAD + 1],
     )
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::Server;
-use xingfu_server::audit::{AuditStatus, check_at_start};
+use xingfu_server::app::audit::{AuditStatus, check_at_start};
 use xingfu_server::{AppState, router};
 use xingfu_store::audit::{AuditEvent, AuditKey, BreakReason};
 use xingfu_store::{Backend, Store};

@@ -15,8 +15,8 @@ use xingfu_core::ops::Level;
 use xingfu_core::ops::coords::{GeoPoint, gcj02_to_wgs84, wgs84_to_gcj02};
 use xingfu_core::ops::events::{Event, EventId, EventState, HOUR_MS};
 use xingfu_core::ops::grid::haversine_m;
-use xingfu_server::auth::hash_password;
-use xingfu_server::events::{event_metrics, sweep};
+use xingfu_server::app::auth::hash_password;
+use xingfu_server::events::service::{event_metrics, sweep};
 use xingfu_store::accounts::NewUser;
 use xingfu_store::events::PhotoStage;
 

@@ -12,7 +12,7 @@ use common::{Server, between};
 use tower::ServiceExt;
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule};
-use xingfu_server::service;
+use xingfu_server::rounds::service;
 use xingfu_store::rounds::{By, EntryChange, NewRound};
 
 macro_rules! on_both {

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use common::{Server, between, urlencode};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::Judge;
-use xingfu_server::service;
+use xingfu_server::rounds::service;
 use xingfu_store::rounds::NewRound;
 
 /// Runs `async fn $name(&Server)` on both databases.
@@ -215,7 +215,7 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
     let refused =
         service::save_sheet(state, &own, &round, gulou, full_sheet(&standard, 0), false).await;
     assert!(
-        matches!(refused, Err(xingfu_server::error::AppError::Forbidden(ref m)) if m.contains("自己所在的社区"))
+        matches!(refused, Err(xingfu_server::app::error::AppError::Forbidden(ref m)) if m.contains("自己所在的社区"))
     );
     // A bad answer is refused whole, naming the clause; nothing is written.
     let mut bad = full_sheet(&standard, 0);

@@ -12,8 +12,8 @@ use xingfu_core::ops::events::{Event, EventId, EventState};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::Judge;
 use xingfu_formats::shipped::SHIPPED;
-use xingfu_server::platform_metrics::year_period;
-use xingfu_server::service;
+use xingfu_server::metrics::year_period;
+use xingfu_server::rounds::service;
 use xingfu_store::rounds::{By, NewRound, SheetWrite};
 
 const GULOU: &str = "330302006044";

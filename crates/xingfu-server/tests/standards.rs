@@ -15,8 +15,8 @@ use tower::ServiceExt;
 use xingfu_core::Standard;
 use xingfu_formats::crafted_sheets::{far_cell_xlsx, inflating_xlsx, many_rows_xlsx};
 use xingfu_formats::sheet::CLAUSE_TABLE_LIMITS;
-use xingfu_server::service;
-use xingfu_server::standard_import::MAX_TABLE;
+use xingfu_server::rounds::service;
+use xingfu_server::standards::service::MAX_TABLE;
 use xingfu_store::rounds::NewRound;
 use xingfu_store::standards::body_sha256;
 
@@ -1071,7 +1071,7 @@ on_both!(oversize_and_non_xlsx_files_are_refused_clearly);
 /// parameter, and its refusals with the problems' schema.
 #[test]
 fn the_openapi_document_describes_the_import() {
-    let doc: Value = serde_json::from_str(xingfu_server::api::openapi_text()).unwrap();
+    let doc: Value = serde_json::from_str(&xingfu_server::openapi_text()).unwrap();
     let import = &doc["paths"]["/api/v1/standards/{id}/{version}/versions"]["post"];
     let body = &import["requestBody"]["content"][XLSX]["schema"];
     assert_eq!(body["type"], "string", "{import}");

@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use xingfu_core::survey::Response;
 use xingfu_core::survey::household::HouseholdId;
-use xingfu_server::service;
-use xingfu_server::surveys::{self, Respondent};
+use xingfu_server::rounds::service;
+use xingfu_server::surveys::service::{self as surveys, Respondent};
 use xingfu_store::rounds::{By, EntryChange, NewRound};
 use xingfu_store::surveys::RecordOutcome;
 

@@ -8,8 +8,8 @@ use common::{PASSWORD, Server, between, urlencode};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule, Standard};
 use xingfu_core::workflow::Role;
-use xingfu_server::auth::hash_password;
-use xingfu_server::service;
+use xingfu_server::app::auth::hash_password;
+use xingfu_server::rounds::service;
 use xingfu_store::accounts::NewUser;
 use xingfu_store::rounds::NewRound;
 

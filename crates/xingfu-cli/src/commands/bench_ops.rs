@@ -31,7 +31,7 @@ use xingfu_core::ops::events::{Event, EventId, EventState, HOUR_MS};
 use xingfu_core::ops::grid::{Area, Grid, Polygon};
 use xingfu_core::ops::sla::{escalations_due, synthetic};
 use xingfu_server::AppState;
-use xingfu_server::files::FileStore;
+use xingfu_server::app::files::FileStore;
 use xingfu_store::Store;
 use xingfu_store::accounts::NewUser;
 use xingfu_store::regions::RegionRow;
@@ -616,7 +616,7 @@ async fn sweep_on(
     );
     let find = median(find);
     let t = Instant::now();
-    let acted = xingfu_server::events::sweep_at_most(&store, now, 1000).await?;
+    let acted = xingfu_server::events::service::sweep_at_most(&store, now, 1000).await?;
     let act = t.elapsed();
     let acted_count = acted.escalated + acted.closed;
     // Per event: the acting time beyond one finding step.

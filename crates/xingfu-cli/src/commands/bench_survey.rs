@@ -29,7 +29,7 @@ use xingfu_core::survey::{
     Channel, CheckedSubmission, Questionnaire, Response, Submission, check_submission,
 };
 use xingfu_server::AppState;
-use xingfu_server::surveys::{IngestConfig, SurveyRuntime};
+use xingfu_server::surveys::service::{IngestConfig, SurveyRuntime};
 use xingfu_store::Store;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, NewRound};
@@ -662,8 +662,8 @@ pub fn results(args: &SurveyResultsArgs, english: bool) -> Result<ExitCode> {
         );
 
         // A district administrator with a session, for the API and the page.
-        let hash =
-            xingfu_server::auth::hash_password("bench-password").map_err(|e| anyhow!("{e}"))?;
+        let hash = xingfu_server::app::auth::hash_password("bench-password")
+            .map_err(|e| anyhow!("{e}"))?;
         let username = format!("bench-{}", xingfu_store::new_id());
         let user = store
             .create_user(
@@ -689,7 +689,7 @@ pub fn results(args: &SurveyResultsArgs, english: bool) -> Result<ExitCode> {
             .await?;
         let address = start_server(AppState::new(store.clone(), false)).await?;
         let bearer = format!("Bearer {token}");
-        let cookie = format!("{}={token}", xingfu_server::auth::SESSION_COOKIE);
+        let cookie = format!("{}={token}", xingfu_server::app::auth::SESSION_COOKIE);
         let round = &setup.round;
         let community = &setup.links[0].0;
         let checks: Vec<(&str, String, (&str, &str))> = vec![

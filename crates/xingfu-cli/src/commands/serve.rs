@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use xingfu_server::state::now_ms;
+use xingfu_server::app::state::now_ms;
 use xingfu_server::{AppState, demo, router};
 use xingfu_store::audit::ChainBreak;
 use xingfu_store::regions::RegionRow;
@@ -41,7 +41,7 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         let key = audit::load_key(&args.audit_key, &args.data_dir, true, english)?
             .context("the audit key")?;
         let store = store.with_audit_key(key);
-        let audit_status = match xingfu_server::audit::check_at_start(&store, now_ms()).await {
+        let audit_status = match xingfu_server::app::audit::check_at_start(&store, now_ms()).await {
             Ok(status) => status,
             Err(StoreError::AuditKeyMismatch { stored, given }) => {
                 return Err(audit::key_mismatch(
@@ -58,13 +58,16 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
             print_broken_audit_log(broken, english);
         }
         // Uploaded evidence: an S3-compatible bucket when configured, else DATA_DIR/evidence.
-        let files = xingfu_server::files::FileStore::from_env_or_dir(&args.data_dir)?;
+        let files = xingfu_server::app::files::FileStore::from_env_or_dir(&args.data_dir)?;
         let state = AppState::new(store, args.secure_cookies)
             .with_files(files)
             .with_audit_status(audit_status);
-        let network = xingfu_server::circle::network_for(args.osm.clone(), !args.no_demo);
+        let network = xingfu_server::circle::service::network_for(args.osm.clone(), !args.no_demo);
         let state = state.with_network(network);
-        xingfu_server::events::spawn_sla_sweep(state.clone(), std::time::Duration::from_secs(60));
+        xingfu_server::events::service::spawn_sla_sweep(
+            state.clone(),
+            std::time::Duration::from_secs(60),
+        );
         if !args.no_demo
             && let Some(login) = demo::load(&state).await?
         {

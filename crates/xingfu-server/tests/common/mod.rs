@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
 use xingfu_core::workflow::Role;
-use xingfu_server::auth::{CurrentUser, hash_password};
+use xingfu_server::app::auth::{CurrentUser, hash_password};
 use xingfu_server::{AppState, router};
 use xingfu_store::Store;
 use xingfu_store::accounts::NewUser;

@@ -1,0 +1,104 @@
+//! Errors a request can end in, and how each is shown.
+//!
+//! Policy: a page request gets a page in the user's language saying what happened and that
+//! nothing was saved; an API request gets JSON `{ "error": { "code", "message" } }`. Internal
+//! details go to the log, never to the user.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A form read at an older version of what it edits (see `crate::app::versions`).
+    #[error("stale: {}", .0.message)]
+    Stale(Stale),
+    #[error("internal: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A write refused because the form was read at an older version; nothing was written.
+#[derive(Debug)]
+pub struct Stale {
+    /// Who changed it and when, in the user's language.
+    pub message: String,
+    /// The version it is at now: a form shown again carries this one.
+    pub version: i64,
+}
+
+impl From<xingfu_store::StoreError> for AppError {
+    fn from(error: xingfu_store::StoreError) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> Self {
+        AppError::Internal(error.into())
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) | AppError::Stale(_) => StatusCode::CONFLICT,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// What a person may be told of an error: internal details stay in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    NotFound,
+    /// The form's CSRF token did not match: the page was open too long, or is not ours.
+    FormExpired,
+    Forbidden(String),
+    /// Bad input, a conflict or a stale form: the message says what to do.
+    Problem(String),
+    ServerError,
+}
+
+impl AppError {
+    /// What the person is told; an internal error is logged here, once.
+    pub fn shown(&self) -> Shown {
+        match self {
+            AppError::NotFound => Shown::NotFound,
+            AppError::Forbidden(reason) if reason == "csrf" => Shown::FormExpired,
+            AppError::Forbidden(reason) => Shown::Forbidden(reason.clone()),
+            AppError::BadRequest(reason) | AppError::Conflict(reason) => {
+                Shown::Problem(reason.clone())
+            }
+            AppError::Stale(stale) => Shown::Problem(stale.message.clone()),
+            AppError::Internal(e) => {
+                tracing::error!("{e:#}");
+                Shown::ServerError
+            }
+        }
+    }
+}
+
+/// A plain response that carries [`Shown`]: on the pages' routes the web kit draws it as a page
+/// in the person's language; elsewhere the plain text stands.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let shown = self.shown();
+        let message = match &self {
+            AppError::Internal(_) => "internal error; nothing was saved".to_string(),
+            other => other.to_string(),
+        };
+        let mut response = (self.status(), message).into_response();
+        response.extensions_mut().insert(shown);
+        response
+    }
+}

@@ -1,0 +1,713 @@
+//! The 15-minute service circle for programs: the facility registry (list, add, import CSV or
+//! GeoJSON), a district's coverage (read, compute), a community's metric values, siting
+//! suggestions, and neighbourhood centres' ratings. Same operations and permissions as the
+//! pages ([`crate::circle::service`]). Shares are percentages with two decimals at most, rounded down.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xingfu_core::Dec2;
+use xingfu_core::ops::coords::Datum;
+use xingfu_geo::WalkingSpeed;
+use xingfu_geo::function::ServiceFunction;
+use xingfu_store::facilities::{FacilityRow, RatingRow, from_e6};
+
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::circle::service::{self as circle, FacilityForm, FieldError, ImportFrom};
+use crate::i18n::Lang;
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::web::api_user::ApiUser;
+
+fn app(lang: Lang) -> impl Fn(AppError) -> ApiError {
+    move |e| ApiError::from_app(e, lang)
+}
+
+fn store(lang: Lang) -> impl Fn(xingfu_store::StoreError) -> ApiError {
+    move |e| ApiError::from_app(e.into(), lang)
+}
+
+fn field_errors(errors: Vec<FieldError>) -> ApiError {
+    ApiError::bad_request(
+        errors
+            .into_iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+/// A registered facility.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacilityView {
+    pub id: String,
+    pub name: String,
+    /// Function keys: `childcare`, `elderly_care`, `medical`, `food`, `leisure`, `affairs`,
+    /// `party_centre`, `party_station`, `volunteer_station`.
+    #[schema(example = json!(["elderly_care", "medical"]))]
+    pub functions: Vec<String>,
+    /// WGS-84 longitude, six decimals.
+    pub lon: f64,
+    pub lat: f64,
+    pub hours: Option<String>,
+    pub capacity: Option<i64>,
+    pub district_code: String,
+    /// The region keeping the record: its community when known, else a street or the district.
+    pub region_code: String,
+    pub community_code: Option<String>,
+    /// `osm`, `csv`, `geojson` or `manual`.
+    pub source: String,
+    pub source_ref: Option<String>,
+    pub centre: bool,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+impl From<FacilityRow> for FacilityView {
+    fn from(f: FacilityRow) -> Self {
+        FacilityView {
+            id: f.id,
+            name: f.name,
+            functions: f.functions,
+            lon: from_e6(f.lon_e6),
+            lat: from_e6(f.lat_e6),
+            hours: f.hours,
+            capacity: f.capacity,
+            district_code: f.district_code,
+            region_code: f.region_code,
+            community_code: f.community_code,
+            source: f.source,
+            source_ref: f.source_ref,
+            centre: f.centre,
+            updated_at: f.updated_at,
+            updated_by: f.updated_by,
+        }
+    }
+}
+
+/// Facilities kept in an area (a city, district, street or community), by name.
+#[utoipa::path(
+    get,
+    path = "/api/v1/circle/areas/{code}/facilities",
+    operation_id = "circle_facilities",
+    tag = "circle",
+    params(("code" = String, Path, description = "Region code")),
+    responses(
+        (status = 200, description = "The facilities", body = Vec<FacilityView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such region", body = ErrorBody),
+    )
+)]
+pub async fn facilities(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<FacilityView>>, ApiError> {
+    let lang = user.lang;
+    let area = circle::viewable_area(&state, &user.current, &code, user.en())
+        .await
+        .map_err(app(lang))?;
+    let rows = state
+        .store
+        .facilities_within(circle::prefix_of(&area))
+        .await
+        .map_err(store(lang))?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// A facility to register.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFacilityRequest {
+    #[schema(example = "鼓楼社区卫生服务站")]
+    pub name: String,
+    /// Function keys or names (`elderly_care` or `老有所养`).
+    pub functions: Vec<String>,
+    #[schema(example = 120.655123)]
+    pub lon: f64,
+    #[schema(example = 28.012345)]
+    pub lat: f64,
+    /// `wgs84` (default), `gcj02` or `bd09`: converted to WGS-84 before storing.
+    pub datum: Option<String>,
+    pub hours: Option<String>,
+    pub capacity: Option<u32>,
+    /// The community it belongs to; by default the one its position lies in.
+    pub community: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
+    pub id: String,
+}
+
+/// Registers a facility in an area (community workers and the administrators above them).
+#[utoipa::path(
+    post,
+    path = "/api/v1/circle/areas/{code}/facilities",
+    operation_id = "circle_add_facility",
+    tag = "circle",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(("code" = String, Path, description = "District, street or community code")),
+    request_body = NewFacilityRequest,
+    responses(
+        (status = 201, description = "Registered", body = Created),
+        (status = 400, description = "A field is wrong (each named)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+    )
+)]
+pub async fn add_facility(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<NewFacilityRequest>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let lang = user.lang;
+    let form = FacilityForm {
+        name: body.name,
+        functions: body.functions,
+        lon: body.lon.to_string(),
+        lat: body.lat.to_string(),
+        datum: body.datum.unwrap_or_default(),
+        hours: body.hours.unwrap_or_default(),
+        capacity: body.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        community: body.community.unwrap_or_default(),
+    };
+    let id = circle::create_facility(&state, &user.current, &code, &form, user.en())
+        .await
+        .map_err(app(lang))?
+        .map_err(field_errors)?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// A registry file to import.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportRequest {
+    /// The file's text: CSV (id, name, functions, lon, lat, hours, capacity; Chinese or English
+    /// headers) or a GeoJSON FeatureCollection, told apart by content.
+    pub content: String,
+    /// Every row belongs to this community; by default the one each position lies in.
+    pub community: Option<String>,
+    /// `wgs84` (default), `gcj02` or `bd09`.
+    pub datum: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResult {
+    pub added: usize,
+    pub updated: usize,
+    pub skipped: usize,
+    /// `csv` or `geojson`.
+    pub format: String,
+}
+
+/// Imports facilities from a registry file; with any problem (each naming its line or feature)
+/// nothing is saved. A row whose id is already registered in the district updates it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/circle/areas/{code}/facilities/import",
+    operation_id = "circle_import_facilities",
+    tag = "circle",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(("code" = String, Path, description = "District, street or community code")),
+    request_body = ImportRequest,
+    responses(
+        (status = 200, description = "Imported", body = ImportResult),
+        (status = 400, description = "Problems, each with its line or feature", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+    )
+)]
+pub async fn import(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<ImportRequest>,
+) -> Result<Json<ImportResult>, ApiError> {
+    let lang = user.lang;
+    let datum = Datum::parse(body.datum.as_deref().unwrap_or("wgs84")).ok_or_else(|| {
+        ApiError::bad_request(lang.pick(
+            "datum:须为 wgs84、gcj02 或 bd09",
+            "datum: must be wgs84, gcj02 or bd09",
+        ))
+    })?;
+    let done = circle::import_facilities(
+        &state,
+        &user.current,
+        &code,
+        ImportFrom::Upload(body.content.into_bytes()),
+        body.community.as_deref(),
+        datum,
+        user.en(),
+    )
+    .await
+    .map_err(app(lang))?
+    .map_err(|problems| ApiError::bad_request(problems.join("; ")))?;
+    Ok(Json(ImportResult {
+        added: done.added,
+        updated: done.updated,
+        skipped: done.skipped,
+        format: done.format.to_string(),
+    }))
+}
+
+/// One area's share of homes within 15 minutes of one function.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShareView {
+    /// A community code, or the district's code for all the run's homes.
+    pub area_code: String,
+    /// A function key, or `all_six`.
+    pub function: String,
+    pub covered: i64,
+    pub total: i64,
+    /// Percent, rounded down to hundredths.
+    #[schema(value_type = f64, example = 72.47)]
+    pub share: Dec2,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunView {
+    pub district_code: String,
+    pub computed_at: i64,
+    pub computed_by: String,
+    pub network: String,
+    pub minutes: i64,
+    pub speed_m_per_h: i64,
+    /// `communities` (homes inside the district's community boundaries) or `extract` (no
+    /// boundary known: every home of the network).
+    pub scope: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoverageView {
+    /// None until the district's coverage is computed.
+    pub run: Option<RunView>,
+    pub shares: Vec<ShareView>,
+}
+
+fn run_view(run: xingfu_store::facilities::CircleRun) -> RunView {
+    RunView {
+        district_code: run.district_code,
+        computed_at: run.computed_at,
+        computed_by: run.computed_by,
+        network: run.network,
+        minutes: run.minutes,
+        speed_m_per_h: run.speed_m_per_h,
+        scope: run.scope,
+    }
+}
+
+/// The stored coverage of an area: its district's run and the shares of the area (a
+/// district: the district and its communities; a street or community: its communities).
+#[utoipa::path(
+    get,
+    path = "/api/v1/circle/areas/{code}/coverage",
+    operation_id = "circle_coverage",
+    tag = "circle",
+    params(("code" = String, Path, description = "District, street or community code")),
+    responses(
+        (status = 200, description = "The stored figures", body = CoverageView),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such region", body = ErrorBody),
+    )
+)]
+pub async fn coverage(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<CoverageView>, ApiError> {
+    let lang = user.lang;
+    let area = circle::viewable_area(&state, &user.current, &code, user.en())
+        .await
+        .map_err(app(lang))?;
+    let district = circle::district_of(&area).ok_or_else(|| ApiError::not_found(lang))?;
+    let run = state
+        .store
+        .circle_run(&district)
+        .await
+        .map_err(store(lang))?;
+    let shares = state
+        .store
+        .circle_coverage_of_district(&district)
+        .await
+        .map_err(store(lang))?
+        .into_iter()
+        .filter(|r| {
+            (area.level == "district" && r.area_code == district)
+                || (r.area_code != district
+                    && xingfu_core::region::within(&r.area_code, &area.code, &area.level))
+        })
+        .map(|r| ShareView {
+            area_code: r.area_code,
+            function: r.function,
+            covered: r.covered,
+            total: r.total,
+            share: Dec2(r.share),
+        })
+        .collect();
+    Ok(Json(CoverageView {
+        run: run.map(run_view),
+        shares,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeRequest {
+    /// Walking speed in km/h, 0.5–20 (default 4: 1000 m in 15 minutes).
+    #[schema(example = "3.2")]
+    pub speed_kmh: Option<String>,
+}
+
+/// Computes a district's coverage again from the server's street network and its registered
+/// facilities, and stores it (district and city administrators).
+#[utoipa::path(
+    post,
+    path = "/api/v1/circle/districts/{code}/coverage",
+    operation_id = "circle_compute",
+    tag = "circle",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(("code" = String, Path, description = "District code")),
+    request_body = ComputeRequest,
+    responses(
+        (status = 200, description = "Computed and stored", body = RunView),
+        (status = 400, description = "Not a district, or a bad speed", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
+        (status = 409, description = "The server has no street network, or not this district's", body = ErrorBody),
+    )
+)]
+pub async fn compute(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<ComputeRequest>,
+) -> Result<Json<RunView>, ApiError> {
+    let lang = user.lang;
+    let speed = match body.speed_kmh.as_deref().map(str::trim) {
+        None | Some("") => WalkingSpeed::DEFAULT,
+        Some(text) => Dec2::parse(text)
+            .ok()
+            .and_then(|kmh| WalkingSpeed::from_km_per_hour(kmh).ok())
+            .ok_or_else(|| {
+                ApiError::bad_request(lang.pick(
+                    "speed_kmh:须在 0.5–20 之间",
+                    "speed_kmh: must be within 0.5–20",
+                ))
+            })?,
+    };
+    let run = circle::recompute(&state, &user.current, &code, speed, user.en())
+        .await
+        .map_err(app(lang))?;
+    Ok(Json(run_view(run)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CircleMetric {
+    /// `circle.share_within_15min`, `circle.all_six.share` or `circle.<function>.share`.
+    #[schema(example = "circle.share_within_15min")]
+    pub key: String,
+    /// Percent, rounded down to hundredths.
+    #[schema(value_type = f64, example = 83.33)]
+    pub value: Dec2,
+}
+
+/// A community's circle figures as the metric values standards reference (empty until its
+/// district's coverage is computed with the community's boundary known).
+#[utoipa::path(
+    get,
+    path = "/api/v1/communities/{code}/circle-metrics",
+    operation_id = "circle_metrics",
+    tag = "circle",
+    params(("code" = String, Path, description = "Community code")),
+    responses(
+        (status = 200, description = "The values", body = Vec<CircleMetric>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+    )
+)]
+pub async fn metrics(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<CircleMetric>>, ApiError> {
+    let lang = user.lang;
+    if !circle::may_view(&user.current, &code) {
+        return Err(ApiError::forbidden(
+            lang,
+            "只有管辖该社区的工作人员可以查看",
+            "only staff covering the community see its figures",
+        ));
+    }
+    let values = circle::circle_metrics(&state, &code)
+        .await
+        .map_err(app(lang))?;
+    Ok(Json(
+        values
+            .into_iter()
+            .map(|(key, value)| CircleMetric { key, value })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SitingQuery {
+    /// The function key (`elderly_care` …).
+    pub function: String,
+    /// How many sites, 1–10 (default 3).
+    pub count: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteView {
+    pub rank: usize,
+    pub lon: f64,
+    pub lat: f64,
+    pub community: Option<String>,
+    /// Homes newly within 15 minutes.
+    pub gain: u64,
+    /// Homes within 15 minutes once this and the sites before it are built.
+    pub covered_after: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SitingView {
+    pub function: String,
+    pub covered_before: u64,
+    pub total: u64,
+    pub speed_m_per_h: u32,
+    pub sites: Vec<SiteView>,
+}
+
+/// Where new facilities of a function would bring the most homes within 15 minutes (greedy
+/// maximal coverage over every street-network node), with the gain of each.
+#[utoipa::path(
+    get,
+    path = "/api/v1/circle/districts/{code}/siting",
+    operation_id = "circle_siting",
+    tag = "circle",
+    params(("code" = String, Path, description = "District code"), SitingQuery),
+    responses(
+        (status = 200, description = "The suggestions, in the order picked", body = SitingView),
+        (status = 400, description = "Unknown function, or not a district", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        (status = 409, description = "The server has no street network", body = ErrorBody),
+    )
+)]
+pub async fn siting(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<SitingQuery>,
+) -> Result<Json<SitingView>, ApiError> {
+    let lang = user.lang;
+    let function = ServiceFunction::parse(&query.function).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "{}{}",
+            lang.pick("未知的服务功能:", "unknown service function: "),
+            query.function
+        ))
+    })?;
+    let outcome = circle::siting(
+        &state,
+        &user.current,
+        &code,
+        function,
+        query.count.unwrap_or(3),
+        user.en(),
+    )
+    .await
+    .map_err(app(lang))?;
+    Ok(Json(SitingView {
+        function: outcome.function.key().to_string(),
+        covered_before: outcome.covered_before,
+        total: outcome.total,
+        speed_m_per_h: outcome.speed_m_per_h,
+        sites: outcome
+            .sites
+            .into_iter()
+            .map(|s| SiteView {
+                rank: s.rank,
+                lon: s.lon,
+                lat: s.lat,
+                community: s.community,
+                gain: s.gain,
+                covered_after: s.covered_after,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingView {
+    pub id: String,
+    pub facility_id: String,
+    pub community_code: String,
+    pub year: i64,
+    pub standard_id: String,
+    pub standard_version: String,
+    #[schema(value_type = f64, example = 81.5)]
+    pub total: Dec2,
+    pub star: i64,
+    /// The answers and where each came from (`entered`, `platform`, `survey:<round>`,
+    /// `circle`), as stored.
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Value,
+    /// The scorecard (categories, clauses, next star), as stored.
+    #[schema(value_type = Object)]
+    pub result: serde_json::Value,
+    pub rated_by: String,
+    pub rated_at: i64,
+}
+
+impl From<RatingRow> for RatingView {
+    fn from(r: RatingRow) -> Self {
+        RatingView {
+            answers: serde_json::from_str(&r.answers_json).unwrap_or_default(),
+            result: serde_json::from_str(&r.result_json).unwrap_or_default(),
+            id: r.id,
+            facility_id: r.facility_id,
+            community_code: r.community_code,
+            year: r.year,
+            standard_id: r.standard_id,
+            standard_version: r.standard_version,
+            total: Dec2(r.total),
+            star: r.star,
+            rated_by: r.rated_by,
+            rated_at: r.rated_at,
+        }
+    }
+}
+
+/// A centre's ratings, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/circle/centres/{id}/ratings",
+    operation_id = "circle_centre_ratings",
+    tag = "circle",
+    params(("id" = String, Path, description = "The centre's facility id")),
+    responses(
+        (status = 200, description = "The ratings", body = Vec<RatingView>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such centre", body = ErrorBody),
+    )
+)]
+pub async fn ratings(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<RatingView>>, ApiError> {
+    let lang = user.lang;
+    circle::viewable_centre(&state, &user.current, &id, user.en())
+        .await
+        .map_err(app(lang))?;
+    let rows = state.store.centre_ratings(&id).await.map_err(store(lang))?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// One clause's answer.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClauseAnswer {
+    /// For met / not met clauses.
+    pub met: Option<bool>,
+    /// Points (graded), a count (numeric) or a rate in percent (survey).
+    #[schema(value_type = Option<f64>)]
+    pub number: Option<Dec2>,
+    /// For counts and rates: `platform` (the platform's figure for the year), `survey:<round
+    /// id>` (that round's satisfaction rate) or `entered` (default: `number`).
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateRequest {
+    pub year: i64,
+    /// By clause id; clauses left out are not assessed. The circle clause is always the
+    /// platform's.
+    pub answers: BTreeMap<String, ClauseAnswer>,
+}
+
+/// Rates a centre with the fengze-centre standard (district and city administrators) and
+/// stores the rating.
+#[utoipa::path(
+    post,
+    path = "/api/v1/circle/centres/{id}/ratings",
+    operation_id = "circle_rate_centre",
+    tag = "circle",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "The centre's facility id")),
+    request_body = RateRequest,
+    responses(
+        (status = 201, description = "Scored and stored", body = RatingView),
+        (status = 400, description = "An answer does not fit its clause (each named)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
+        (status = 404, description = "No such centre", body = ErrorBody),
+    )
+)]
+pub async fn rate(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<RateRequest>,
+) -> Result<(StatusCode, Json<RatingView>), ApiError> {
+    let lang = user.lang;
+    let mut fields = vec![("year".to_string(), body.year.to_string())];
+    for (clause, answer) in body.answers {
+        let value = match (answer.met, answer.number) {
+            (Some(true), _) => "yes".to_string(),
+            (Some(false), _) => "no".to_string(),
+            (None, Some(n)) => n.to_string(),
+            (None, None) => String::new(),
+        };
+        fields.push((format!("c.{clause}"), value));
+        if let Some(source) = answer.source {
+            fields.push((format!("src.{clause}"), source));
+        }
+    }
+    let row = circle::rate_centre(&state, &user.current, &id, &fields, user.en())
+        .await
+        .map_err(app(lang))?
+        .map_err(field_errors)?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+pub fn routes() -> axum::Router<crate::app::state::AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(
+            "/circle/areas/{code}/facilities",
+            get(facilities).post(add_facility),
+        )
+        .route("/circle/areas/{code}/facilities/import", post(import))
+        .route("/circle/areas/{code}/coverage", get(coverage))
+        .route("/circle/districts/{code}/coverage", post(compute))
+        .route("/circle/districts/{code}/siting", get(siting))
+        .route("/communities/{code}/circle-metrics", get(metrics))
+        .route("/circle/centres/{id}/ratings", get(ratings).post(rate))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    facilities,
+    add_facility,
+    import,
+    coverage,
+    compute,
+    siting,
+    metrics,
+    ratings,
+    rate,
+))]
+pub struct Doc;

@@ -1,0 +1,18 @@
+//! Service facilities, the 15-minute service circle on the street network, siting, and
+//! neighbourhood-centre ratings.
+
+pub mod api;
+pub mod pages;
+pub mod service;
+
+use utoipa::OpenApi;
+
+use crate::web::Routes;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .pages(pages::routes())
+        .uploads(pages::upload_routes())
+        .api(api::routes())
+        .documented(api::Doc::openapi())
+}

@@ -1,0 +1,621 @@
+//! The grid map of a community (网格地图): its grids and live events drawn as an inline SVG
+//! (lon/lat projected on the spot, no JavaScript, no tiles), the same in tables, members and
+//! building heads, the GeoJSON import form, and the grids as GeoJSON for other map tools.
+//!
+//! Who: staff whose area covers the community see it; community workers and the street,
+//! district and city administrators above them may import. Grid members (resident accounts)
+//! see the map of their community but do not redraw it.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use serde_json::json;
+use xingfu_core::ops::OpsRole;
+use xingfu_core::ops::coords::{Datum, GeoPoint};
+use xingfu_core::ops::grid::{Duty, Grid};
+use xingfu_store::events::StateFilter;
+
+use super::events::{category_label, state_label};
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::files::MAX_UPLOAD;
+use crate::app::state::{AppState, now_ms};
+use crate::events::service::{
+    FormData, GridProblem, OpsPerson, ops_person, read_form, read_grid_geojson,
+};
+use crate::i18n::Lang;
+use crate::web::page::{Page, error_page, render};
+
+/// The import route, with room for a GeoJSON file of up to 10 MB.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route(
+        "/communities/{code}/grids",
+        post(import).layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024)),
+    )
+}
+
+macro_rules! words {
+    ($($field:ident: $zh:literal / $en:literal,)*) => {
+        /// Fixed texts of the grid map page.
+        pub struct Words { $(pub $field: &'static str,)* }
+        static ZH: Words = Words { $($field: $zh,)* };
+        static EN: Words = Words { $($field: $en,)* };
+    };
+}
+
+words! {
+    title: "网格地图" / "Grid map",
+    map_label: "网格与处理中的事件" / "Grids and events being handled",
+    map_desc: "每个网格是一个带名称的区域;圆点是处理中的事件,方块是已办结的事件,旁边是事件编号。下面的表格列出相同内容。" / "Each grid is a named area; dots are events being handled, squares finished ones, each with its number. The tables below list the same.",
+    no_map: "还没有网格,也没有带位置的事件。" / "No grids and no located events yet.",
+    grids: "网格" / "Grids",
+    grid_id: "编号" / "Id",
+    name: "名称" / "Name",
+    members: "网格员" / "Grid members",
+    buildings: "楼栋(楼栋长)" / "Buildings (building head)",
+    events: "事件" / "Events",
+    number: "编号" / "No.",
+    category: "类别" / "Category",
+    state: "状态" / "State",
+    grid: "网格" / "Grid",
+    position: "位置(WGS-84)" / "Position (WGS-84)",
+    none: "无" / "none",
+    import_heading: "导入网格(GeoJSON)" / "Import grids (GeoJSON)",
+    import_hint: "FeatureCollection,每个要素一个网格:id、properties.name、properties.members、properties.buildings。同编号的网格整体替换,其他网格不变。" / "A FeatureCollection, one feature per grid: id, properties.name, properties.members, properties.buildings. A grid with the same id is replaced whole; other grids stay.",
+    file: "GeoJSON 文件" / "GeoJSON file",
+    or_paste: "或粘贴 GeoJSON 内容" / "or paste the GeoJSON",
+    datum: "坐标系" / "Coordinate system",
+    datum_wgs84: "WGS-84(GPS、标准 GeoJSON)" / "WGS-84 (GPS, standard GeoJSON)",
+    datum_gcj02: "GCJ-02(高德、腾讯)" / "GCJ-02 (AMap, Tencent)",
+    datum_bd09: "BD-09(百度)" / "BD-09 (Baidu)",
+    import: "导入" / "Import",
+    saved: "已导入网格:" / "Grids imported: ",
+    download: "下载 GeoJSON(WGS-84)" / "Download GeoJSON (WGS-84)",
+    download_gcj: "下载 GeoJSON(GCJ-02)" / "Download GeoJSON (GCJ-02)",
+    report: "随手拍上报" / "Report a problem",
+    event_list: "事件列表" / "Event list",
+}
+
+fn words(lang: Lang) -> &'static Words {
+    if lang.is_en() { &EN } else { &ZH }
+}
+
+fn may_view(person: &OpsPerson, code: &str) -> bool {
+    person.is_staff() && person.actor().covers(code)
+}
+
+fn may_import(person: &OpsPerson, code: &str) -> bool {
+    may_view(person, code)
+        && matches!(
+            person.role,
+            OpsRole::CommunityWorker
+                | OpsRole::StreetAdmin
+                | OpsRole::DistrictAdmin
+                | OpsRole::CityAdmin
+        )
+}
+
+async fn viewer(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    en: bool,
+) -> Result<(OpsPerson, String), AppError> {
+    let name = match state.store.region(code).await? {
+        Some(r) if r.level == "community" => r.name,
+        _ => return Err(AppError::NotFound),
+    };
+    match ops_person(&state.store, user).await? {
+        Some(person) if may_view(&person, code) => Ok((person, name)),
+        _ => Err(AppError::Forbidden(if en {
+            format!("the grid map of community {code} is for staff covering it")
+        } else {
+            format!("社区 {code} 的网格地图仅供管辖该社区的工作人员查看")
+        })),
+    }
+}
+
+/// A grid drawn on the map.
+pub struct Shape {
+    pub d: String,
+    pub fill: &'static str,
+    pub label: String,
+    pub lx: String,
+    pub ly: String,
+}
+
+/// An event drawn on the map.
+pub struct Dot {
+    pub id: u64,
+    pub x: String,
+    pub y: String,
+    pub live: bool,
+    pub title: String,
+}
+
+pub struct MapView {
+    pub width: u32,
+    pub height: u32,
+    pub shapes: Vec<Shape>,
+    pub dots: Vec<Dot>,
+}
+
+/// Light fills, told apart by their labels as well.
+const FILLS: [&str; 6] = [
+    "#dbe9f6", "#e3f1dc", "#fbe7c6", "#eadcf4", "#f6dbdb", "#d9f0ef",
+];
+
+/// Equirectangular projection fitted to the points, x scaled by cos(latitude) so shapes keep
+/// their proportions at the grid's scale.
+struct Projection {
+    min_lon: f64,
+    max_lat: f64,
+    k: f64,
+    scale: f64,
+    margin: f64,
+}
+
+impl Projection {
+    fn fit(points: &[GeoPoint], width: f64) -> Option<(Projection, f64)> {
+        let first = points.first()?;
+        let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) =
+            (first.lon, first.lon, first.lat, first.lat);
+        for p in points {
+            min_lon = min_lon.min(p.lon);
+            max_lon = max_lon.max(p.lon);
+            min_lat = min_lat.min(p.lat);
+            max_lat = max_lat.max(p.lat);
+        }
+        // At least about 50 m across, so a lone point still gets a map.
+        let pad = 0.0005;
+        if max_lon - min_lon < pad {
+            min_lon -= pad / 2.0;
+            max_lon += pad / 2.0;
+        }
+        if max_lat - min_lat < pad {
+            min_lat -= pad / 2.0;
+            max_lat += pad / 2.0;
+        }
+        let k = ((min_lat + max_lat) / 2.0).to_radians().cos().max(0.01);
+        let margin = 24.0;
+        let span_x = (max_lon - min_lon) * k;
+        let span_y = max_lat - min_lat;
+        let inner = width - 2.0 * margin;
+        let scale = (inner / span_x).min(inner / span_y);
+        let height = span_y * scale + 2.0 * margin;
+        Some((
+            Projection {
+                min_lon,
+                max_lat,
+                k,
+                scale,
+                margin,
+            },
+            height,
+        ))
+    }
+
+    fn xy(&self, p: GeoPoint) -> (f64, f64) {
+        (
+            self.margin + (p.lon - self.min_lon) * self.k * self.scale,
+            self.margin + (self.max_lat - p.lat) * self.scale,
+        )
+    }
+}
+
+fn map_view(
+    lang: Lang,
+    grids: &[Grid],
+    events: &[xingfu_core::ops::events::Event],
+) -> Option<MapView> {
+    let mut points: Vec<GeoPoint> = grids
+        .iter()
+        .flat_map(|g| g.area.polygons().iter())
+        .flat_map(|p| p.exterior().iter().copied())
+        .collect();
+    points.extend(events.iter().map(|e| e.location));
+    let width = 640.0;
+    let (projection, height) = Projection::fit(&points, width)?;
+    let shapes = grids
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let mut d = String::new();
+            for polygon in g.area.polygons() {
+                for ring in std::iter::once(polygon.exterior())
+                    .chain(polygon.holes().iter().map(Vec::as_slice))
+                {
+                    for (k, p) in ring.iter().enumerate() {
+                        let (x, y) = projection.xy(*p);
+                        d.push_str(&format!("{}{x:.1} {y:.1} ", if k == 0 { "M" } else { "L" }));
+                    }
+                    d.push_str("Z ");
+                }
+            }
+            let b = g.area.bbox();
+            let (lx, ly) = projection.xy(GeoPoint {
+                lon: (b.min_lon + b.max_lon) / 2.0,
+                lat: (b.min_lat + b.max_lat) / 2.0,
+            });
+            Shape {
+                d: d.trim_end().to_string(),
+                fill: FILLS[i % FILLS.len()],
+                label: g.name.clone(),
+                lx: format!("{lx:.1}"),
+                ly: format!("{ly:.1}"),
+            }
+        })
+        .collect();
+    let dots = events
+        .iter()
+        .map(|e| {
+            let (x, y) = projection.xy(e.location);
+            Dot {
+                id: e.id.0,
+                x: format!("{x:.1}"),
+                y: format!("{y:.1}"),
+                live: !e.state.is_final(),
+                title: format!(
+                    "#{} {} · {}",
+                    e.id,
+                    category_label(lang, &e.category),
+                    state_label(lang, e.state)
+                ),
+            }
+        })
+        .collect();
+    Some(MapView {
+        width: width as u32,
+        height: height.ceil() as u32,
+        shapes,
+        dots,
+    })
+}
+
+pub struct GridLine {
+    pub id: String,
+    pub name: String,
+    pub members: String,
+    pub buildings: String,
+}
+
+pub struct EventRow {
+    pub id: u64,
+    pub category: String,
+    pub state: String,
+    pub grid: String,
+    pub position: String,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "grids.html")]
+struct GridsPage {
+    page: Page,
+    w: &'static Words,
+    code: String,
+    name: String,
+    map: Option<MapView>,
+    grids: Vec<GridLine>,
+    events: Vec<EventRow>,
+    csrf: String,
+    can_import: bool,
+    datums: Vec<Choice>,
+    pasted: String,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MapQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_map(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    code: &str,
+    errors: Vec<String>,
+    pasted: String,
+    datum: Datum,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_jar(jar);
+    let w = words(lang);
+    let (person, name) = viewer(state, user, code, lang.is_en()).await?;
+    let grids = state.store.grids_of(code).await?;
+    let events = state
+        .store
+        .events_within(code, StateFilter::Live, 500)
+        .await?;
+    let duty = |d: Duty| match (d, lang.is_en()) {
+        (Duty::FullTime, false) => "专职",
+        (Duty::PartTime, false) => "兼职",
+        (Duty::FullTime, true) => "full-time",
+        (Duty::PartTime, true) => "part-time",
+    };
+    let list_sep = lang.pick("、", ", ");
+    let grid_lines = grids
+        .iter()
+        .map(|g| GridLine {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            members: if g.members.is_empty() {
+                w.none.to_string()
+            } else {
+                g.members
+                    .iter()
+                    .map(|m| format!("{}({})", m.person, duty(m.duty)))
+                    .collect::<Vec<_>>()
+                    .join(list_sep)
+            },
+            buildings: if g.buildings.is_empty() {
+                w.none.to_string()
+            } else {
+                g.buildings
+                    .iter()
+                    .map(|b| match &b.head {
+                        Some(head) => format!("{}({head})", b.name),
+                        None => b.name.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(list_sep)
+            },
+        })
+        .collect();
+    let event_rows = events
+        .iter()
+        .map(|e| EventRow {
+            id: e.id.0,
+            category: category_label(lang, &e.category),
+            state: state_label(lang, e.state).to_string(),
+            grid: e.grid.clone().unwrap_or_default(),
+            position: format!("{:.6}, {:.6}", e.location.lon, e.location.lat),
+        })
+        .collect();
+    let datums = [
+        (Datum::Wgs84, w.datum_wgs84),
+        (Datum::Gcj02, w.datum_gcj02),
+        (Datum::Bd09, w.datum_bd09),
+    ]
+    .into_iter()
+    .map(|(d, label)| Choice {
+        value: d.key(),
+        label,
+        selected: d == datum,
+    })
+    .collect();
+    let html = render(GridsPage {
+        page: Page::new(
+            jar,
+            Some(user.clone()),
+            &format!("/communities/{code}/grids"),
+            format!("{} · {name}", w.title),
+        ),
+        w,
+        code: code.to_string(),
+        map: map_view(lang, &grids, &events),
+        grids: grid_lines,
+        events: event_rows,
+        csrf: user.csrf.clone(),
+        can_import: may_import(&person, code),
+        datums,
+        pasted,
+        errors,
+        notice,
+        name,
+    })?;
+    Ok((status, html).into_response())
+}
+
+/// GET /communities/{code}/grids
+pub async fn show(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<MapQuery>,
+) -> Response {
+    let lang = Lang::from_jar(&jar);
+    let notice = query.saved.map(|n| format!("{}{n}", words(lang).saved));
+    let result = render_map(
+        &state,
+        &jar,
+        &user,
+        &code,
+        Vec::new(),
+        String::new(),
+        Datum::Wgs84,
+        notice,
+        StatusCode::OK,
+    )
+    .await;
+    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+}
+
+/// POST /communities/{code}/grids (multipart: csrf, datum, file or geojson): imports grids.
+pub async fn import(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    request: Request,
+) -> Response {
+    let result = import_inner(&state, &jar, &user, &code, request).await;
+    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+}
+
+async fn import_inner(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    code: &str,
+    request: Request,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_jar(jar);
+    let en = lang.is_en();
+    let (person, _) = viewer(state, user, code, en).await?;
+    if !may_import(&person, code) {
+        return Err(AppError::Forbidden(
+            lang.pick(
+                "只有社区工作者及上级管理员可以导入网格",
+                "only community workers and the administrators above them may import grids",
+            )
+            .into(),
+        ));
+    }
+    let form: FormData = read_form(state, request).await;
+    if form.incomplete {
+        return Err(AppError::BadRequest(
+            lang.pick(
+                "上传没有完成,请重试",
+                "the upload did not complete; please try again",
+            )
+            .into(),
+        ));
+    }
+    user.check_csrf(&form.get("csrf").unwrap_or_default())?;
+    let datum = form
+        .get("datum")
+        .as_deref()
+        .and_then(Datum::parse)
+        .unwrap_or(Datum::Wgs84);
+    let pasted = form.get("geojson").unwrap_or_default();
+    let file = form.files.iter().find(|f| f.name == "file");
+    let problem = |zh: &str, en_text: &str| vec![lang.pick(zh, en_text).to_string()];
+    let text = match file {
+        Some(f) if f.too_big => Err(problem(
+            "文件超过 10 MB 的上限",
+            "the file is larger than the 10 MB limit",
+        )),
+        Some(f) => String::from_utf8(f.bytes.clone())
+            .map_err(|_| problem("文件不是 UTF-8 编码的文本", "the file is not UTF-8 text")),
+        None if form.body_too_big => Err(problem(
+            "文件超过 10 MB 的上限",
+            "the file is larger than the 10 MB limit",
+        )),
+        None if pasted.trim().is_empty() => Err(problem(
+            "请选择 GeoJSON 文件或粘贴其内容",
+            "choose a GeoJSON file or paste its content",
+        )),
+        None => Ok(pasted.clone()),
+    };
+    let grids = match text {
+        Ok(text) => read_grid_geojson(&state.store, code, &text, datum)
+            .await?
+            .map_err(|problems: Vec<GridProblem>| {
+                problems
+                    .iter()
+                    .map(|p| p.text(en).to_string())
+                    .collect::<Vec<_>>()
+            }),
+        Err(e) => Err(e),
+    };
+    match grids {
+        Ok(grids) => {
+            state
+                .store
+                .save_grids(code, &grids, &user.user.username, now_ms())
+                .await?;
+            let names: Vec<&str> = grids.iter().map(|g| g.id.as_str()).collect();
+            Ok(Redirect::to(&format!(
+                "/communities/{code}/grids?saved={}",
+                crate::app::auth::urlencode(&names.join(","))
+            ))
+            .into_response())
+        }
+        Err(errors) => {
+            render_map(
+                state,
+                jar,
+                user,
+                code,
+                errors,
+                pasted,
+                datum,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExportQuery {
+    #[serde(default)]
+    datum: String,
+}
+
+/// GET /communities/{code}/grids.geojson?datum=gcj02: the grids as a FeatureCollection in the
+/// format the import reads (WGS-84 unless another datum is asked for).
+pub async fn export(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path(code): Path<String>,
+    Query(query): Query<ExportQuery>,
+) -> Response {
+    let result = async {
+        let en = Lang::from_jar(&jar).is_en();
+        viewer(&state, &user, &code, en).await?;
+        let datum = Datum::parse(&query.datum).unwrap_or(Datum::Wgs84);
+        let grids = state.store.grids_of(&code).await?;
+        let features: Vec<_> = grids
+            .iter()
+            .map(|g| {
+                json!({
+                    "type": "Feature",
+                    "id": g.id,
+                    "geometry": g.area.to_geojson(datum),
+                    "properties": {
+                        "name": g.name,
+                        "community": g.community,
+                        "members": g.members.iter().map(|m| json!({
+                            "username": m.person,
+                            "duty": match m.duty { Duty::FullTime => "full_time", Duty::PartTime => "part_time" },
+                        })).collect::<Vec<_>>(),
+                        "buildings": g.buildings.iter().map(|b| {
+                            let at = b.location.map(|p| xingfu_core::ops::coords::from_wgs84(p, datum));
+                            json!({
+                                "id": b.id,
+                                "name": b.name,
+                                "lon": at.map(|p| p.lon),
+                                "lat": at.map(|p| p.lat),
+                                "head": b.head,
+                            })
+                        }).collect::<Vec<_>>(),
+                    },
+                })
+            })
+            .collect();
+        let body = json!({
+            "type": "FeatureCollection",
+            "xingfu:datum": datum.key(),
+            "features": features,
+        });
+        Ok::<_, AppError>(
+            (
+                [(header::CONTENT_TYPE, "application/geo+json; charset=utf-8")],
+                body.to_string(),
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+}

@@ -1,0 +1,198 @@
+//! Objections (异议) to a published result: listing, lodging while the period runs, and deciding
+//! by the level that decides the rating — the same rules as the community page.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use xingfu_store::objections::ObjectionRow;
+
+use crate::app::state::AppState;
+use crate::rounds::service;
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::web::api_error::{app, store};
+use crate::web::api_user::ApiUser;
+
+/// An objection and, once decided, its decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Objection {
+    pub id: String,
+    pub community_code: String,
+    /// Who lodged it (username).
+    pub lodged_by: String,
+    /// Unix milliseconds.
+    pub lodged_at: i64,
+    pub text: String,
+    /// `open`, `upheld` (the result went back for scoring) or `dismissed`.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_note: Option<String>,
+}
+
+impl From<ObjectionRow> for Objection {
+    fn from(o: ObjectionRow) -> Self {
+        Objection {
+            id: o.id,
+            community_code: o.community_code,
+            lodged_by: o.lodged_by,
+            lodged_at: o.lodged_at,
+            text: o.text,
+            status: o.status,
+            decided_by: o.decided_by,
+            decided_at: o.decided_at,
+            decision_note: o.decision_note,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LodgeRequest {
+    /// What is wrong with the result and how the objector knows; 1–2000 characters.
+    #[schema(example = "道德讲堂全年没有开展过活动")]
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    /// `uphold` (the result goes back for scoring) or `dismiss`.
+    #[schema(example = "dismiss")]
+    pub outcome: String,
+    /// The reason, shown with the objection; 1–2000 characters.
+    pub note: String,
+}
+
+/// The entry's objections, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/entries/{code}/objections",
+    operation_id = "objections",
+    tag = "workflow",
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("code" = String, Path, description = "Community code"),
+    ),
+    responses(
+        (status = 200, description = "Objections, oldest first", body = Vec<Objection>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such round or entry", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, code)): ApiPath<(String, String)>,
+) -> Result<Json<Vec<Objection>>, ApiError> {
+    let lang = user.lang;
+    user.current.may_view(&code, user.en()).map_err(app(lang))?;
+    service::load(&state, &round_id, &code)
+        .await
+        .map_err(app(lang))?;
+    let rows = state
+        .store
+        .objections(&round_id, &code)
+        .await
+        .map_err(store(lang))?;
+    Ok(Json(rows.into_iter().map(Objection::from).collect()))
+}
+
+/// Lodges an objection to a published result, while its objection period runs. Anyone whose
+/// area covers the community, its residents included.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/entries/{code}/objections",
+    operation_id = "lodge_objection",
+    tag = "workflow",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("code" = String, Path, description = "Community code"),
+    ),
+    request_body = LodgeRequest,
+    responses(
+        (status = 201, description = "Lodged", body = Objection),
+        (status = 400, description = "The text is empty or too long", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area, not published, or the period has ended", body = ErrorBody),
+        (status = 404, description = "No such round or entry", body = ErrorBody),
+    )
+)]
+pub async fn lodge(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<LodgeRequest>,
+) -> Result<(StatusCode, Json<Objection>), ApiError> {
+    let lang = user.lang;
+    let row = service::lodge_objection(
+        &state,
+        &user.current,
+        &round_id,
+        &code,
+        &body.text,
+        user.en(),
+    )
+    .await
+    .map_err(app(lang))?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// Decides an open objection: by the level that decides the rating (in Lucheng the district for
+/// 1–3★, the city for 4–5★). Upholding sends a published result back for scoring.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/entries/{code}/objections/{objection}/decide",
+    operation_id = "decide_objection",
+    tag = "workflow",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("code" = String, Path, description = "Community code"),
+        ("objection" = String, Path, description = "Objection id"),
+    ),
+    request_body = DecideRequest,
+    responses(
+        (status = 200, description = "Decided", body = Objection),
+        (status = 400, description = "Unknown outcome, or the note is empty or too long", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the deciding level", body = ErrorBody),
+        (status = 404, description = "No such round, entry or objection", body = ErrorBody),
+        (status = 409, description = "Already decided, or the entry changed meanwhile", body = ErrorBody),
+    )
+)]
+pub async fn decide(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, code, id)): ApiPath<(String, String, String)>,
+    ApiJson(body): ApiJson<DecideRequest>,
+) -> Result<Json<Objection>, ApiError> {
+    let lang = user.lang;
+    let uphold = match body.outcome.as_str() {
+        "uphold" => true,
+        "dismiss" => false,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                lang.pick(
+                    &format!("outcome:应为 uphold 或 dismiss,收到 {other:?}"),
+                    &format!("outcome: expected uphold or dismiss, got {other:?}"),
+                ),
+            ));
+        }
+    };
+    let which = service::ObjectionRef {
+        round_id: &round_id,
+        community: &code,
+        id: &id,
+    };
+    let row =
+        service::decide_objection(&state, &user.current, which, uphold, &body.note, user.en())
+            .await
+            .map_err(app(lang))?;
+    Ok(Json(row.into()))
+}

@@ -1,0 +1,286 @@
+//! Rounds (评选年度): the ones in the caller's area, opening one, one round, its budget.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use xingfu_core::workflow::Stage;
+use xingfu_store::rounds::{NewRound, RoundRow};
+
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::rounds::service;
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::web::api_user::ApiUser;
+
+/// How many of the round's entries in the caller's area are at one stage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StageCount {
+    /// `declared`, `refused`, `scoring`, `computed`, `approved`, `published` or `named`.
+    pub stage: String,
+    /// The stage in the request's language.
+    pub label: String,
+    pub entries: i64,
+    /// How many of them have a star.
+    pub starred: i64,
+}
+
+/// A round, with counts of its entries inside the caller's area.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Round {
+    pub id: String,
+    #[schema(example = 2013)]
+    pub year: i64,
+    /// The region the round covers.
+    #[schema(example = "330302000000")]
+    pub region_code: String,
+    pub region_name: String,
+    #[schema(example = "lucheng-2012")]
+    pub standard_id: String,
+    #[schema(example = "2012.1")]
+    pub standard_version: String,
+    /// The standard's name in the request's language.
+    pub standard_name: String,
+    /// Days of publication (公示) before a rating may be named.
+    pub objection_days: i64,
+    /// Unix milliseconds.
+    pub opened_at: i64,
+    pub opened_by: String,
+    /// Entries inside the caller's area.
+    pub entries: i64,
+    /// Of them, with a star.
+    pub starred: i64,
+    /// Of them, named.
+    pub named: i64,
+    /// Entries inside the caller's area per stage (stages with none left out).
+    pub stages: Vec<StageCount>,
+}
+
+/// Opens a round.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoundRequest {
+    #[schema(example = 2013)]
+    pub year: i64,
+    /// A street, district or city inside the caller's area.
+    #[schema(example = "330302000000")]
+    pub region_code: String,
+    #[schema(example = "lucheng-2012")]
+    pub standard_id: String,
+    #[schema(example = "2012.1")]
+    pub standard_version: String,
+    /// 0–365 days of publication before naming.
+    #[schema(example = 7)]
+    pub objection_days: i64,
+}
+
+/// What a round owes, per government level.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Budget {
+    pub round_id: String,
+    /// Every level's share summed, in fen (1 yuan = 100 fen).
+    pub total_fen: i64,
+    pub levels: Vec<BudgetLine>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BudgetLine {
+    /// `city`, `district` or `street`.
+    pub level: String,
+    /// In fen.
+    pub amount_fen: i64,
+}
+
+fn store_error(lang: Lang) -> impl Fn(xingfu_store::StoreError) -> ApiError {
+    move |e| ApiError::from_app(e.into(), lang)
+}
+
+/// The subtree prefix of the caller's area.
+pub fn area_prefix(user: &ApiUser) -> &str {
+    xingfu_core::region::subtree_prefix(&user.current.user.region_code, &user.current.region_level)
+}
+
+async fn round_view(state: &AppState, user: &ApiUser, round: RoundRow) -> Result<Round, ApiError> {
+    let lang = user.lang;
+    let standard = state
+        .standard(&round.standard_id, &round.standard_version)
+        .await
+        .map_err(|e| ApiError::from_app(e, lang))?;
+    let region_name = state
+        .store
+        .region(&round.region_code)
+        .await
+        .map_err(store_error(lang))?
+        .map(|r| r.name)
+        .unwrap_or_else(|| round.region_code.clone());
+    let counts = state
+        .store
+        .stage_counts(&round.id, area_prefix(user))
+        .await
+        .map_err(store_error(lang))?;
+    let stages: Vec<StageCount> = Stage::ALL
+        .into_iter()
+        .filter_map(|stage| {
+            let (entries, starred) = counts
+                .iter()
+                .filter(|(s, _, _)| s == stage.key())
+                .fold((0, 0), |(n, s), (_, en, st)| (n + en, s + st));
+            (entries > 0).then(|| StageCount {
+                stage: stage.key().to_string(),
+                label: lang.pick(stage.zh(), stage.en()).to_string(),
+                entries,
+                starred,
+            })
+        })
+        .collect();
+    let named = stages
+        .iter()
+        .filter(|s| s.stage == Stage::Named.key())
+        .map(|s| s.entries)
+        .sum();
+    Ok(Round {
+        entries: stages.iter().map(|s| s.entries).sum(),
+        starred: stages.iter().map(|s| s.starred).sum(),
+        named,
+        stages,
+        standard_name: lang
+            .pick(
+                &standard.name,
+                standard.name_en.as_deref().unwrap_or(&standard.name),
+            )
+            .to_string(),
+        region_name,
+        id: round.id,
+        year: round.year,
+        region_code: round.region_code,
+        standard_id: round.standard_id,
+        standard_version: round.standard_version,
+        objection_days: round.objection_days,
+        opened_at: round.opened_at,
+        opened_by: round.opened_by,
+    })
+}
+
+/// The rounds whose region overlaps the caller's area, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds",
+    operation_id = "rounds",
+    tag = "rounds",
+    responses(
+        (status = 200, description = "Rounds in the caller's area", body = Vec<Round>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<Round>>, ApiError> {
+    let rounds = state
+        .store
+        .rounds_overlapping(area_prefix(&user))
+        .await
+        .map_err(store_error(user.lang))?;
+    let mut out = Vec::with_capacity(rounds.len());
+    for round in rounds {
+        out.push(round_view(&state, &user, round).await?);
+    }
+    Ok(Json(out))
+}
+
+/// Opens a round: a city or district administrator, for a street, district or city inside their
+/// area, on a stored standard version.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds",
+    operation_id = "open_round",
+    tag = "rounds",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    request_body = NewRoundRequest,
+    responses(
+        (status = 201, description = "The round opened", body = Round),
+        (status = 400, description = "A field is not valid (named in the message)", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a city or district administrator of that region", body = ErrorBody),
+        (status = 409, description = "That region already has this round", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(request): ApiJson<NewRoundRequest>,
+) -> Result<(StatusCode, Json<Round>), ApiError> {
+    let new = NewRound {
+        year: request.year,
+        region_code: request.region_code.trim(),
+        standard_id: request.standard_id.trim(),
+        standard_version: request.standard_version.trim(),
+        objection_days: request.objection_days,
+    };
+    let round = service::open_round(&state, &user.current, &new, user.en())
+        .await
+        .map_err(|e| ApiError::from_app(e, user.lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(round_view(&state, &user, round).await?),
+    ))
+}
+
+/// One round, with counts of its entries inside the caller's area (as the round page shows it);
+/// a round the list leaves out is not found.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}",
+    operation_id = "round",
+    tag = "rounds",
+    params(("id" = String, Path, description = "Round id")),
+    responses(
+        (status = 200, description = "The round", body = Round),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such round, or not in the caller's area", body = ErrorBody),
+    )
+)]
+pub async fn show(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Round>, ApiError> {
+    let round = service::visible_round(&state, &user.current, &id)
+        .await
+        .map_err(|e| ApiError::from_app(e, user.lang))?;
+    Ok(Json(round_view(&state, &user, round).await?))
+}
+
+/// What each government level owes in rewards for the round's computed entries. For the city and
+/// district administrators whose area contains the round's region.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/budget",
+    operation_id = "budget",
+    tag = "rounds",
+    params(("id" = String, Path, description = "Round id")),
+    responses(
+        (status = 200, description = "Rewards owed per level", body = Budget),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+pub async fn budget(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Budget>, ApiError> {
+    let lines = service::budget(&state, &user.current, &id, user.en())
+        .await
+        .map_err(|e| ApiError::from_app(e, user.lang))?;
+    Ok(Json(Budget {
+        round_id: id,
+        total_fen: lines.iter().map(|(_, amount)| amount).sum(),
+        levels: lines
+            .into_iter()
+            .map(|(level, amount_fen)| BudgetLine { level, amount_fen })
+            .collect(),
+    }))
+}

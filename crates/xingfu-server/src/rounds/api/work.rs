@@ -1,0 +1,451 @@
+//! Evidence files, the Excel exports and rectification tasks (整改) over the API: the same
+//! checks and permissions as the pages, which share their code with these handlers.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xingfu_store::evidence::EvidenceRow;
+use xingfu_store::rounds::RectificationRow;
+
+use crate::app::files::MAX_UPLOAD;
+use crate::app::state::AppState;
+use crate::rounds::pages::evidence::{
+    Offered, accept_evidence, evidence_file, round_workbook, score_sheet_workbook, upload_closed,
+};
+use crate::rounds::pages::queues::{TaskRefusal, TaskStep, move_task};
+use crate::rounds::service;
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::web::api_error::{app, store};
+use crate::web::api_user::ApiUser;
+
+/// One evidence file's record; the bytes are at `GET /api/v1/evidence/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Evidence {
+    pub id: String,
+    pub clause_id: String,
+    /// The name it had on the uploader's device.
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    /// Unix milliseconds.
+    pub uploaded_at: i64,
+}
+
+impl From<EvidenceRow> for Evidence {
+    fn from(row: EvidenceRow) -> Self {
+        Evidence {
+            id: row.id,
+            clause_id: row.clause_id,
+            file_name: row.file_name,
+            content_type: row.content_type,
+            size: row.size,
+            uploaded_by: row.uploaded_by,
+            uploaded_at: row.uploaded_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The clause the file is evidence for.
+    pub clause: String,
+    /// The file's name, shown to people and offered on download.
+    pub file_name: String,
+}
+
+/// The evidence uploaded for an entry, clause by clause.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/entries/{code}/evidence",
+    operation_id = "evidence",
+    tag = "entries",
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("code" = String, Path, description = "Community code"),
+    ),
+    responses(
+        (status = 200, description = "Evidence records", body = Vec<Evidence>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such round or entry", body = ErrorBody),
+    )
+)]
+pub async fn list_evidence(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, code)): ApiPath<(String, String)>,
+) -> Result<Json<Vec<Evidence>>, ApiError> {
+    let lang = user.lang;
+    user.current.may_view(&code, user.en()).map_err(app(lang))?;
+    service::load(&state, &round_id, &code)
+        .await
+        .map_err(app(lang))?;
+    let rows = state
+        .store
+        .evidence_for(&round_id, &code)
+        .await
+        .map_err(store(lang))?;
+    Ok(Json(rows.into_iter().map(Evidence::from).collect()))
+}
+
+/// Uploads a file as evidence for a clause, sent as the request body itself (JPEG, PNG, WebP or
+/// PDF, at most 10 MiB; the type is read from the bytes and images are decoded in full). The
+/// community's worker or an administrator of its area, while it is declared or being scored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/entries/{code}/evidence",
+    operation_id = "upload_evidence",
+    tag = "entries",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("code" = String, Path, description = "Community code"),
+        UploadQuery,
+    ),
+    request_body(content = Vec<u8>, description = "The file itself", content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Kept", body = Evidence),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "May not add evidence for this community", body = ErrorBody),
+        (status = 404, description = "No such round or entry", body = ErrorBody),
+        (status = 409, description = "The entry is past the stages that take evidence", body = ErrorBody),
+        (status = 413, description = "Over 10 MiB", body = ErrorBody),
+        (status = 422, description = "Unknown clause, or not a file of an accepted type (named)", body = ErrorBody),
+    )
+)]
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<Evidence>), ApiError> {
+    let (lang, en) = (user.lang, user.en());
+    let (_, standard, entry) = service::load(&state, &round_id, &code)
+        .await
+        .map_err(app(lang))?;
+    if let Some(closed) = upload_closed(&user.current, &entry, en) {
+        return Err(ApiError::from_app(closed, lang));
+    }
+    let (bytes, too_big) = match axum::body::to_bytes(body, MAX_UPLOAD).await {
+        Ok(bytes) => (bytes.to_vec(), false),
+        Err(_) => (Vec::new(), true),
+    };
+    let offered = Offered {
+        clause: query.clause.trim().to_string(),
+        file_name: Some(query.file_name),
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        bytes,
+        too_big,
+    };
+    match accept_evidence(
+        &state,
+        &user.current,
+        &round_id,
+        &code,
+        &standard,
+        offered,
+        en,
+    )
+    .await
+    .map_err(app(lang))?
+    {
+        Ok(row) => Ok((StatusCode::CREATED, Json(row.into()))),
+        Err(problems) => {
+            let status = problems.status.unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let (code, field) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                ("payload_too_large", "file")
+            } else if problems.clause.is_some() {
+                ("invalid_field", "clause")
+            } else {
+                ("invalid_file", "file")
+            };
+            let message = problems.clause.or(problems.file).unwrap_or_default();
+            Err(ApiError::new(status, code, format!("{field}: {message}")))
+        }
+    }
+}
+
+/// One evidence file, as uploaded, for anyone whose area covers its community.
+#[utoipa::path(
+    get,
+    path = "/api/v1/evidence/{id}",
+    operation_id = "evidence_file",
+    tag = "entries",
+    params(("id" = String, Path, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such evidence", body = ErrorBody),
+    )
+)]
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    evidence_file(&state, &user.current, &id, user.en())
+        .await
+        .map_err(app(user.lang))
+}
+
+/// The round's results in the caller's area as an Excel workbook (communities, streets,
+/// districts, the whole, and those not rated).
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/export.xlsx",
+    operation_id = "export_round",
+    tag = "rounds",
+    params(("id" = String, Path, description = "Round id")),
+    responses(
+        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The round is outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+pub async fn export_round(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(round_id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    round_workbook(&state, &user.current, &round_id, user.en())
+        .await
+        .map_err(app(user.lang))
+}
+
+/// The round's score sheet in the caller's area: a row per community, a column per clause.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/score-sheet.xlsx",
+    operation_id = "score_sheet",
+    tag = "rounds",
+    params(("id" = String, Path, description = "Round id")),
+    responses(
+        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "The round is outside the caller's area", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+pub async fn score_sheet(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(round_id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    score_sheet_workbook(&state, &user.current, &round_id, user.en())
+        .await
+        .map_err(app(user.lang))
+}
+
+/// A rectification task (整改): an unmet clause with an owner, a deadline and its progress.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rectification {
+    pub id: String,
+    pub community_code: String,
+    pub clause_id: String,
+    pub owner: String,
+    /// Unix milliseconds.
+    pub deadline: i64,
+    /// `open`, `submitted`, `verified` or `reopened`.
+    pub status: String,
+    pub report: Option<String>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<i64>,
+}
+
+impl From<RectificationRow> for Rectification {
+    fn from(row: RectificationRow) -> Self {
+        Rectification {
+            id: row.id,
+            community_code: row.community_code,
+            clause_id: row.clause_id,
+            owner: row.owner,
+            deadline: row.deadline,
+            status: row.status,
+            report: row.report,
+            verified_by: row.verified_by,
+            verified_at: row.verified_at,
+        }
+    }
+}
+
+/// The round's rectification tasks in the caller's area.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{id}/rectifications",
+    operation_id = "rectifications",
+    tag = "workflow",
+    params(("id" = String, Path, description = "Round id")),
+    responses(
+        (status = 200, description = "Tasks by community and clause", body = Vec<Rectification>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such round", body = ErrorBody),
+    )
+)]
+pub async fn rectifications(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(round_id): ApiPath<String>,
+) -> Result<Json<Vec<Rectification>>, ApiError> {
+    let lang = user.lang;
+    state
+        .store
+        .round(&round_id)
+        .await
+        .map_err(store(lang))?
+        .ok_or_else(|| ApiError::not_found(lang))?;
+    let rows = state
+        .store
+        .rectifications(&round_id, None)
+        .await
+        .map_err(store(lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .filter(|t| user.current.actor().covers(&t.community_code))
+            .map(Rectification::from)
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRequest {
+    /// What was done and where the evidence is (submitting only; 1–2000 characters).
+    #[serde(default)]
+    pub report: String,
+}
+
+async fn step(
+    state: &AppState,
+    user: &ApiUser,
+    round_id: &str,
+    id: &str,
+    step: TaskStep,
+    report: &str,
+) -> Result<Json<Rectification>, ApiError> {
+    // The API's task steps name no version: the status guard keeps two callers from both
+    // moving a task, as before.
+    let moved = move_task(
+        state,
+        &user.current,
+        (round_id, id),
+        step,
+        report,
+        None,
+        user.lang,
+    )
+    .await;
+    match moved {
+        Ok(row) => Ok(Json(row.into())),
+        Err(TaskRefusal::Report(message)) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            message,
+        )),
+        Err(TaskRefusal::Refused(e)) => Err(ApiError::from_app(e, user.lang)),
+    }
+}
+
+/// Submits the community's report on an open or reopened task (community worker).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/rectifications/{task}/submit",
+    operation_id = "submit_rectification",
+    tag = "workflow",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("task" = String, Path, description = "Task id"),
+    ),
+    request_body = TaskRequest,
+    responses(
+        (status = 200, description = "Submitted", body = Rectification),
+        (status = 400, description = "The report is empty or too long", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the community's worker", body = ErrorBody),
+        (status = 404, description = "No such task", body = ErrorBody),
+        (status = 409, description = "Not at this step, or moved by someone else meanwhile", body = ErrorBody),
+    )
+)]
+pub async fn submit(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, id)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<TaskRequest>,
+) -> Result<Json<Rectification>, ApiError> {
+    step(
+        &state,
+        &user,
+        &round_id,
+        &id,
+        TaskStep::Submit,
+        &body.report,
+    )
+    .await
+}
+
+/// Verifies a submitted task (street or district administrator).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/rectifications/{task}/verify",
+    operation_id = "verify_rectification",
+    tag = "workflow",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("task" = String, Path, description = "Task id"),
+    ),
+    responses(
+        (status = 200, description = "Verified", body = Rectification),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a street or district administrator of this area", body = ErrorBody),
+        (status = 404, description = "No such task", body = ErrorBody),
+        (status = 409, description = "Not submitted, or moved by someone else meanwhile", body = ErrorBody),
+    )
+)]
+pub async fn verify(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, id)): ApiPath<(String, String)>,
+) -> Result<Json<Rectification>, ApiError> {
+    step(&state, &user, &round_id, &id, TaskStep::Verify, "").await
+}
+
+/// Sends a submitted task back to the community (street or district administrator).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{id}/rectifications/{task}/reopen",
+    operation_id = "reopen_rectification",
+    tag = "workflow",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(
+        ("id" = String, Path, description = "Round id"),
+        ("task" = String, Path, description = "Task id"),
+    ),
+    responses(
+        (status = 200, description = "Sent back", body = Rectification),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a street or district administrator of this area", body = ErrorBody),
+        (status = 404, description = "No such task", body = ErrorBody),
+        (status = 409, description = "Not submitted, or moved by someone else meanwhile", body = ErrorBody),
+    )
+)]
+pub async fn reopen(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((round_id, id)): ApiPath<(String, String)>,
+) -> Result<Json<Rectification>, ApiError> {
+    step(&state, &user, &round_id, &id, TaskStep::Reopen, "").await
+}

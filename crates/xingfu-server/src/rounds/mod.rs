@@ -1,0 +1,19 @@
+//! Rating rounds: declaration, self-assessment sheets, checking, scoring, approval, publication
+//! (公示) with objections, naming, rectification, evidence, rewards and the round's exports.
+
+pub mod api;
+pub mod pages;
+pub mod service;
+
+use utoipa::OpenApi;
+
+use crate::web::Routes;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .pages(pages::routes())
+        .uploads(pages::evidence::upload_routes())
+        .api(api::routes())
+        .api_uploads(api::upload_routes())
+        .documented(api::Doc::openapi())
+}

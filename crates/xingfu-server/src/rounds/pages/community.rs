@@ -1,0 +1,335 @@
+//! One community in a round: its score card, gap to the next star, history and change log.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use xingfu_core::workflow::{Stage, may_object};
+use xingfu_store::rounds::EntryRow;
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::{AppState, now_ms};
+use crate::i18n::Lang;
+use crate::rounds::service;
+use crate::web::page::when;
+use crate::web::page::{
+    Page, decision_label, error_page, points, render, stage_label, star_text, stars,
+};
+
+pub struct Gap {
+    pub summary: String,
+    pub fixes: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "community.html")]
+struct CommunityPage {
+    page: Page,
+    round_id: String,
+    code: String,
+    round_heading: String,
+    name: String,
+    street: String,
+    stage: String,
+    total: String,
+    stars: String,
+    star_text: String,
+    previous: String,
+    veto: String,
+    assessors: usize,
+    categories: Vec<(String, String, String)>,
+    gap: Option<Gap>,
+    disagreements: Vec<String>,
+    history: Vec<(i64, String, String, String, String)>,
+    audit: Vec<(String, String, String, String, String)>,
+    objections: Option<Objections>,
+}
+
+/// An objection (or a decision on one) that was refused, sent back with what was typed.
+pub struct ObjectionDraft {
+    /// The objection decided, when the draft is a decision.
+    pub objection_id: Option<String>,
+    pub text: String,
+    pub error: String,
+}
+
+/// One objection as the page shows it.
+pub struct ObjectionView {
+    pub id: String,
+    pub lodged: String,
+    pub lodged_by: String,
+    pub text: String,
+    pub status: String,
+    pub open: bool,
+    pub decision: String,
+    /// A refused decision on this objection, sent back.
+    pub kept: Option<Kept>,
+}
+
+/// What a refused form had in it, and why it was refused.
+#[derive(Clone)]
+pub struct Kept {
+    pub text: String,
+    pub error: String,
+}
+
+/// The objections section: the list, and the forms this user may use.
+pub struct Objections {
+    pub list: Vec<ObjectionView>,
+    /// Lodging is open to this user now.
+    pub may_lodge: bool,
+    /// This user decides objections (the level that decides the rating).
+    pub may_decide: bool,
+    pub period_until: Option<String>,
+    pub draft: Option<ObjectionDraft>,
+    /// A refused objection, sent back.
+    pub lodge_kept: Option<Kept>,
+    pub csrf: String,
+}
+
+pub async fn show(
+    state: AppState,
+    jar: CookieJar,
+    user: CurrentUser,
+    round_id: String,
+    code: String,
+    draft: Option<ObjectionDraft>,
+) -> Response {
+    let sent_back = draft.is_some();
+    match show_inner(&state, &jar, &user, &round_id, &code, draft).await {
+        Ok(mut response) => {
+            if sent_back {
+                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            response
+        }
+        Err(e) => error_page(&jar, Some(user), e),
+    }
+}
+
+async fn show_inner(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    round_id: &str,
+    code: &str,
+    draft: Option<ObjectionDraft>,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_jar(jar);
+    if !user.actor().covers(code) {
+        return Err(AppError::Forbidden(lang.t().forbidden.into()));
+    }
+    let (round, standard, entry) = service::load(state, round_id, code).await?;
+    let objections = objections_section(state, user, lang, &standard, &entry, draft).await?;
+    let card = service::panel(state, &standard, round_id, code).await?;
+    let veto = match entry.refusal.as_deref() {
+        Some(reason) if !reason.is_empty() => reason.to_string(),
+        _ => match &card {
+            Some(card) if !card.vetoed_by.is_empty() => card
+                .vetoed_by
+                .iter()
+                .map(|v| format!("{} {}", v.clause, v.text))
+                .collect::<Vec<_>>()
+                .join(";"),
+            _ => lang.t().none.to_string(),
+        },
+    };
+    let mut categories = Vec::new();
+    let mut gap = None;
+    let mut disagreements = Vec::new();
+    let mut assessors = 0;
+    if let Some(card) = &card {
+        assessors = card.sheets.len();
+        // Category points averaged over the sheets.
+        let sheets = card.sheets.len() as i64;
+        for (index, category) in standard.categories.iter().enumerate() {
+            let sum: xingfu_core::Dec2 =
+                card.sheets.iter().map(|s| s.categories[index].earned).sum();
+            let mean = sum.scale(1, sheets);
+            let max = card.sheets[0].categories[index].max;
+            categories.push((
+                lang.pick(
+                    &category.name,
+                    category.name_en.as_deref().unwrap_or(&category.name),
+                )
+                .to_string(),
+                format!("{mean} / {max}"),
+                xingfu_core::Dec2::percent_of(mean, max).to_string(),
+            ));
+        }
+        if let Some(next) = &card.next_star {
+            let summary = if lang.is_en() {
+                format!(
+                    "{} points short of {} stars.",
+                    next.points_short, next.level
+                )
+            } else {
+                format!("距{}星还差 {} 分。", next.level, next.points_short)
+            };
+            let fixes = next
+                .candidates
+                .iter()
+                .take(next.plan_len.min(10))
+                .map(|fix| {
+                    let clause = standard.clause(fix.clause);
+                    let text = clause
+                        .map(|c| {
+                            lang.pick(&c.text, c.text_en.as_deref().unwrap_or(&c.text))
+                                .to_string()
+                        })
+                        .unwrap_or_default();
+                    (fix.clause.to_string(), text, format!("+{}", fix.gain))
+                })
+                .collect();
+            gap = Some(Gap { summary, fixes });
+        }
+        for d in card.disagreements.iter().take(20) {
+            let points: Vec<String> = d.points.iter().map(ToString::to_string).collect();
+            disagreements.push(format!("{}: {}", d.clause, points.join(" / ")));
+        }
+    }
+    let history = state
+        .store
+        .history(code)
+        .await?
+        .into_iter()
+        .map(|(r, e)| {
+            (
+                r.year,
+                stage_label(lang, &e.stage),
+                points(e.total),
+                star_text(lang, e.star),
+                decision_label(lang, e.decision.as_deref()),
+            )
+        })
+        .collect();
+    let audit = state
+        .store
+        .audit_for_community(code)
+        .await?
+        .into_iter()
+        .rev()
+        .take(50)
+        .map(|a| {
+            (
+                when(a.at),
+                a.actor,
+                a.action,
+                a.before.unwrap_or_default(),
+                a.after.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let round_heading = if lang.is_en() {
+        format!("Round {}", round.year)
+    } else {
+        format!("{}年度", round.year)
+    };
+    render(CommunityPage {
+        page: Page::new(
+            jar,
+            Some(user.clone()),
+            &format!("/rounds/{round_id}/communities/{code}"),
+            entry.community_name.clone(),
+        ),
+        round_id: round_id.to_string(),
+        code: code.to_string(),
+        round_heading,
+        name: entry.community_name.clone(),
+        street: entry.street_name.clone().unwrap_or_default(),
+        stage: stage_label(lang, &entry.stage),
+        total: points(entry.total),
+        stars: stars(entry.star.unwrap_or(0)),
+        star_text: star_text(lang, entry.star),
+        previous: star_text(lang, Some(entry.previous_star)),
+        veto,
+        assessors,
+        categories,
+        gap,
+        disagreements,
+        history,
+        audit,
+        objections,
+    })
+}
+
+fn objection_status(lang: Lang, status: &str) -> String {
+    match status {
+        "open" => lang.pick("待处理", "open"),
+        "upheld" => lang.pick("异议成立,退回重评", "upheld: sent back for scoring"),
+        "dismissed" => lang.pick("异议不成立", "dismissed"),
+        other => other,
+    }
+    .to_string()
+}
+
+fn kept(draft: &ObjectionDraft) -> Kept {
+    Kept {
+        text: draft.text.clone(),
+        error: draft.error.clone(),
+    }
+}
+
+async fn objections_section(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    standard: &xingfu_core::Standard,
+    entry: &EntryRow,
+    draft: Option<ObjectionDraft>,
+) -> Result<Option<Objections>, AppError> {
+    let list = state
+        .store
+        .objections(&entry.round_id, &entry.community_code)
+        .await?;
+    let stage = Stage::parse(&entry.stage);
+    let may_lodge = stage.is_some_and(|stage| {
+        may_object(
+            &user.actor(),
+            &entry.community_code,
+            stage,
+            now_ms(),
+            entry.objection_until,
+        )
+        .is_ok()
+    });
+    if list.is_empty() && !may_lodge && stage != Some(Stage::Published) {
+        return Ok(None);
+    }
+    let list = list
+        .into_iter()
+        .map(|o| ObjectionView {
+            kept: draft
+                .as_ref()
+                .filter(|d| d.objection_id.as_deref() == Some(o.id.as_str()))
+                .map(kept),
+            open: o.status == "open",
+            status: objection_status(lang, &o.status),
+            decision: match (&o.decided_by, o.decided_at, &o.decision_note) {
+                (Some(by), Some(at), note) => format!(
+                    "{} · {by} · {}",
+                    when(at),
+                    note.as_deref().unwrap_or_default()
+                ),
+                _ => String::new(),
+            },
+            id: o.id,
+            lodged: when(o.lodged_at),
+            lodged_by: o.lodged_by,
+            text: o.text,
+        })
+        .collect();
+    Ok(Some(Objections {
+        list,
+        may_lodge,
+        may_decide: service::may_decide(user, standard, entry).is_ok(),
+        period_until: entry.objection_until.map(when),
+        lodge_kept: draft
+            .as_ref()
+            .filter(|d| d.objection_id.is_none())
+            .map(kept),
+        draft,
+        csrf: user.csrf.clone(),
+    }))
+}

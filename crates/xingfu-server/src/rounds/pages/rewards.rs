@@ -1,0 +1,334 @@
+//! Rewards and targets for a round: per street, per district and overall, the communities rated,
+//! how many hold each star, progress against each of the standard's targets, and what each level
+//! of government owes. Everything is a table (no charts to read).
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use xingfu_core::Fen;
+use xingfu_core::region::district_of;
+use xingfu_core::rewards::reward_for;
+use xingfu_core::standard::{GovLevel, Standard};
+use xingfu_core::targets::progress;
+use xingfu_core::workflow::Stage;
+use xingfu_store::rounds::EntryRow;
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::rounds::service;
+use crate::web::page::{Page, error_page, render};
+
+/// One unit's line: a street, a district, or the whole area.
+pub struct UnitRow {
+    pub name: String,
+    pub rated: usize,
+    /// Communities at each star, from none up to the standard's highest.
+    pub counts: Vec<usize>,
+    /// One cell per target.
+    pub targets: Vec<String>,
+    /// One amount per level that shares the cost, then their total.
+    pub budget: Vec<String>,
+    pub budget_total: String,
+}
+
+#[derive(Template)]
+#[template(path = "rewards.html")]
+struct RewardsPage {
+    page: Page,
+    round_id: String,
+    heading: String,
+    star_headers: Vec<String>,
+    target_headers: Vec<String>,
+    level_headers: Vec<String>,
+    streets: Vec<UnitRow>,
+    districts: Vec<UnitRow>,
+    overall: UnitRow,
+    /// What each level owes for the whole round, as stored (administrators whose area contains
+    /// the round): (level, amount).
+    round_budget: Option<Vec<(String, String)>>,
+    /// Communities declared but not rated yet.
+    pending: usize,
+    has_rewards: bool,
+}
+
+/// A unit's communities as they are rated so far.
+#[derive(Default)]
+struct Unit {
+    name: String,
+    stars: Vec<u8>,
+    owed: BTreeMap<GovLevel, Fen>,
+}
+
+fn level_label(lang: Lang, level: GovLevel) -> String {
+    lang.pick(level.zh(), level.key()).to_string()
+}
+
+/// Rated: a star (or none) is decided, by the eligibility check or by the score.
+fn is_rated(stage: Option<Stage>) -> bool {
+    matches!(
+        stage,
+        Some(Stage::Refused | Stage::Computed | Stage::Approved | Stage::Published | Stage::Named)
+    )
+}
+
+fn unit_row(lang: Lang, standard: &Standard, levels: &[GovLevel], unit: &Unit) -> UnitRow {
+    let max = standard.max_star() as usize;
+    let mut counts = vec![0; max + 1];
+    for &star in &unit.stars {
+        counts[(star as usize).min(max)] += 1;
+    }
+    let targets = progress(&standard.targets, &unit.stars)
+        .iter()
+        .map(|p| {
+            let state = if p.met {
+                lang.pick("已达到", "met").to_string()
+            } else if lang.is_en() {
+                format!("{} more needed", p.short_by)
+            } else {
+                format!("还差 {} 个", p.short_by)
+            };
+            format!("{}/{}({}%)— {state}", p.count, p.of, p.percent)
+        })
+        .collect();
+    let budget = levels
+        .iter()
+        .map(|level| {
+            unit.owed
+                .get(level)
+                .copied()
+                .unwrap_or(Fen::ZERO)
+                .to_string()
+        })
+        .collect();
+    UnitRow {
+        name: unit.name.clone(),
+        rated: unit.stars.len(),
+        counts,
+        targets,
+        budget,
+        budget_total: unit.owed.values().copied().sum::<Fen>().to_string(),
+    }
+}
+
+/// GET /rounds/{round}/rewards
+pub async fn show(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path(round_id): Path<String>,
+) -> Response {
+    match show_inner(&state, &jar, &user, &round_id).await {
+        Ok(response) => response,
+        Err(e) => error_page(&jar, Some(user), e),
+    }
+}
+
+async fn show_inner(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    round_id: &str,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_jar(jar);
+    let t = lang.t();
+    if user.role.level().is_none() {
+        return Err(AppError::Forbidden(
+            lang.pick(
+                "只有市、区、街道管理员可以查看奖励与目标",
+                "only city, district and street administrators see rewards and targets",
+            )
+            .into(),
+        ));
+    }
+    let round = state
+        .store
+        .round(round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let standard = state
+        .standard(&round.standard_id, &round.standard_version)
+        .await?;
+    let region = state
+        .store
+        .region(&round.region_code)
+        .await?
+        .map(|r| r.name)
+        .unwrap_or_default();
+    let heading = if lang.is_en() {
+        format!("{} {region}", round.year)
+    } else {
+        format!("{}年度 {region}", round.year)
+    };
+    // The levels that share the cost of rewards, highest first.
+    let mut levels: Vec<GovLevel> = standard
+        .rewards
+        .iter()
+        .flat_map(|r| {
+            r.stars
+                .iter()
+                .flat_map(|s| s.shares.iter())
+                .chain(r.promotions.iter().flat_map(|p| p.shares.iter()))
+        })
+        .map(|share| share.level)
+        .collect();
+    levels.sort_by(|a, b| b.cmp(a));
+    levels.dedup();
+
+    let entries: Vec<EntryRow> = state
+        .store
+        .entries_in_area(
+            round_id,
+            xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level),
+        )
+        .await?
+        .into_iter()
+        .filter(|e| user.actor().covers(&e.community_code))
+        .collect();
+    let mut streets: BTreeMap<String, Unit> = BTreeMap::new();
+    let mut districts: BTreeMap<String, Unit> = BTreeMap::new();
+    let mut overall = Unit {
+        name: lang
+            .pick("合计(您的管辖范围)", "All (your area)")
+            .to_string(),
+        ..Unit::default()
+    };
+    let mut district_names: HashMap<String, String> = HashMap::new();
+    let mut pending = 0;
+    for entry in &entries {
+        let stage = Stage::parse(&entry.stage);
+        if !is_rated(stage) {
+            pending += 1;
+            continue;
+        }
+        let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
+        // The split as computed: the same rule the compute step stored.
+        let owed: Vec<(GovLevel, Fen)> = if stage == Some(Stage::Refused) {
+            Vec::new()
+        } else {
+            reward_for(
+                standard.rewards.as_ref(),
+                entry.previous_star.clamp(0, 5) as u8,
+                star,
+            )
+            .split
+            .iter()
+            .map(|p| (p.level, p.amount))
+            .collect()
+        };
+        let street_code = entry
+            .street_code
+            .clone()
+            .unwrap_or_else(|| entry.community_code.clone());
+        let district_code =
+            district_of(&entry.community_code).unwrap_or_else(|| entry.community_code.clone());
+        if !district_names.contains_key(&district_code) {
+            let name = state
+                .store
+                .region(&district_code)
+                .await?
+                .map(|r| r.name)
+                .unwrap_or_else(|| district_code.clone());
+            district_names.insert(district_code.clone(), name);
+        }
+        let street = streets.entry(street_code).or_insert_with(|| Unit {
+            name: entry.street_name.clone().unwrap_or_default(),
+            ..Unit::default()
+        });
+        let district = districts
+            .entry(district_code.clone())
+            .or_insert_with(|| Unit {
+                name: district_names[&district_code].clone(),
+                ..Unit::default()
+            });
+        for unit in [street, district, &mut overall] {
+            unit.stars.push(star);
+            for &(level, amount) in &owed {
+                *unit.owed.entry(level).or_insert(Fen::ZERO) += amount;
+            }
+        }
+    }
+    let round_budget = match service::budget(state, user, round_id, lang.is_en()).await {
+        Ok(budget) => Some(
+            budget
+                .into_iter()
+                .map(|(level, fen)| {
+                    (
+                        GovLevel::parse(&level)
+                            .map(|l| level_label(lang, l))
+                            .unwrap_or(level),
+                        Fen(fen).to_string(),
+                    )
+                })
+                .collect(),
+        ),
+        Err(AppError::Forbidden(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let max = standard.max_star();
+    let star_headers = (0..=max)
+        .map(|level| {
+            if level == 0 {
+                t.no_star.to_string()
+            } else if lang.is_en() {
+                format!("{level} star")
+            } else {
+                format!("{level}星")
+            }
+        })
+        .collect();
+    let target_headers = standard
+        .targets
+        .iter()
+        .map(|target| {
+            let by = target
+                .by_year
+                .map(|y| {
+                    if lang.is_en() {
+                        format!(" by {y}")
+                    } else {
+                        format!(",{y}年")
+                    }
+                })
+                .unwrap_or_default();
+            if lang.is_en() {
+                format!(
+                    "{} stars or more: at least {}%{by}",
+                    target.min_stars, target.percent
+                )
+            } else {
+                format!("{}星及以上不低于 {}%{by}", target.min_stars, target.percent)
+            }
+        })
+        .collect();
+    let rows = |units: BTreeMap<String, Unit>| -> Vec<UnitRow> {
+        units
+            .values()
+            .map(|unit| unit_row(lang, &standard, &levels, unit))
+            .collect()
+    };
+    let overall = unit_row(lang, &standard, &levels, &overall);
+    render(RewardsPage {
+        page: Page::new(
+            jar,
+            Some(user.clone()),
+            &format!("/rounds/{round_id}/rewards"),
+            format!("{} · {heading}", t.wf_rewards),
+        ),
+        round_id: round_id.to_string(),
+        heading,
+        star_headers,
+        target_headers,
+        level_headers: levels.iter().map(|l| level_label(lang, *l)).collect(),
+        streets: rows(streets),
+        districts: rows(districts),
+        overall,
+        round_budget,
+        pending,
+        has_rewards: standard.rewards.is_some(),
+    })
+}

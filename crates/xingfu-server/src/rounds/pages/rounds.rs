@@ -1,0 +1,229 @@
+//! The round overview: rounds in the user's area, and one round's communities.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::web::page::{
+    Page, decision_label, error_page, points, render, stage_label, star_text, stars, yuan,
+};
+
+pub async fn home(user: Option<CurrentUser>) -> Response {
+    match user {
+        Some(_) => Redirect::to("/rounds").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+pub struct RoundLine {
+    pub id: String,
+    pub year: i64,
+    pub region_name: String,
+    pub standard_name: String,
+    pub entries: usize,
+    pub summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "rounds.html")]
+struct RoundsPage {
+    page: Page,
+    rounds: Vec<RoundLine>,
+    /// Only city administrators see the audit log's state.
+    audit: Option<crate::app::audit::AuditPanel>,
+}
+
+pub async fn list(State(state): State<AppState>, jar: CookieJar, user: CurrentUser) -> Response {
+    match list_inner(&state, &jar, &user).await {
+        Ok(response) => response,
+        Err(e) => error_page(&jar, Some(user), e),
+    }
+}
+
+async fn list_inner(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_jar(jar);
+    let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
+    let mut rounds = Vec::new();
+    for round in state.store.rounds_overlapping(prefix).await? {
+        let standard = state
+            .standard(&round.standard_id, &round.standard_version)
+            .await?;
+        let region_name = state
+            .store
+            .region(&round.region_code)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_else(|| round.region_code.clone());
+        let counts = state.store.stage_counts(&round.id, prefix).await?;
+        let entries: i64 = counts.iter().map(|(_, n, _)| n).sum();
+        let starred: i64 = counts.iter().map(|(_, _, s)| s).sum();
+        let named: i64 = counts
+            .iter()
+            .filter(|(stage, _, _)| stage == "named")
+            .map(|(_, n, _)| n)
+            .sum();
+        let summary = if lang.is_en() {
+            format!("{starred} with a star, {named} named")
+        } else {
+            format!("{starred} 个获星,{named} 个已命名")
+        };
+        rounds.push(RoundLine {
+            id: round.id.clone(),
+            year: round.year,
+            region_name,
+            standard_name: lang
+                .pick(
+                    &standard.name,
+                    standard.name_en.as_deref().unwrap_or(&standard.name),
+                )
+                .to_string(),
+            entries: entries as usize,
+            summary,
+        });
+    }
+    render(RoundsPage {
+        page: Page::new(jar, Some(user.clone()), "/rounds", lang.t().rounds),
+        rounds,
+        audit: (user.role == xingfu_core::workflow::Role::CityAdmin)
+            .then(|| crate::app::audit::AuditPanel::new(lang, state.audit.as_deref())),
+    })
+}
+
+pub struct EntryLine {
+    pub code: String,
+    pub name: String,
+    pub street: String,
+    pub stage: String,
+    pub total: String,
+    pub stars: String,
+    pub star_text: String,
+    pub previous: String,
+    pub decision: String,
+    pub reward: String,
+}
+
+#[derive(Template)]
+#[template(path = "round.html")]
+struct RoundPage {
+    page: Page,
+    round_id: String,
+    heading: String,
+    standard_name: String,
+    stage_counts: Vec<(String, usize)>,
+    entries: Vec<EntryLine>,
+    page_number: i64,
+    pages: i64,
+}
+
+/// Communities per page of the round overview.
+const PAGE_SIZE: i64 = 100;
+
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    page: Option<i64>,
+    /// The declaration form's search: part of a community's or street's name, or its code.
+    #[serde(default)]
+    pub find: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path(round_id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PageQuery>,
+) -> Response {
+    match show_inner(&state, &jar, &user, &round_id, query.page.unwrap_or(1)).await {
+        Ok(response) => response,
+        Err(e) => error_page(&jar, Some(user), e),
+    }
+}
+
+async fn show_inner(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    round_id: &str,
+    page: i64,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_jar(jar);
+    let round = crate::rounds::service::visible_round(state, user, round_id).await?;
+    let standard = state
+        .standard(&round.standard_id, &round.standard_version)
+        .await?;
+    let region = state.store.region(&round.region_code).await?;
+    let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
+    let counts = state.store.stage_counts(round_id, prefix).await?;
+    let mut stage_counts = Vec::new();
+    for stage in xingfu_core::workflow::Stage::ALL {
+        let count: i64 = counts
+            .iter()
+            .filter(|(s, _, _)| s == stage.key())
+            .map(|(_, n, _)| n)
+            .sum();
+        if count > 0 {
+            stage_counts.push((
+                lang.pick(stage.zh(), stage.en()).to_string(),
+                count as usize,
+            ));
+        }
+    }
+    let total_entries: i64 = counts.iter().map(|(_, n, _)| n).sum();
+    let pages = ((total_entries + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page_number = page.clamp(1, pages);
+    let entries = state
+        .store
+        .entries_page(round_id, prefix, (page_number - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await?;
+    let lines = entries
+        .iter()
+        .map(|e| EntryLine {
+            code: e.community_code.clone(),
+            name: e.community_name.clone(),
+            street: e.street_name.clone().unwrap_or_default(),
+            stage: stage_label(lang, &e.stage),
+            total: points(e.total),
+            stars: stars(e.star.unwrap_or(0)),
+            star_text: star_text(lang, e.star),
+            previous: star_text(lang, Some(e.previous_star)),
+            decision: decision_label(lang, e.decision.as_deref()),
+            reward: yuan(e.reward_fen),
+        })
+        .collect();
+    let region_name = region.map(|r| r.name).unwrap_or_default();
+    let heading = if lang.is_en() {
+        format!("{} {region_name}", round.year)
+    } else {
+        format!("{}年度 {region_name}", round.year)
+    };
+    render(RoundPage {
+        page: Page::new(
+            jar,
+            Some(user.clone()),
+            &format!("/rounds/{round_id}"),
+            heading.clone(),
+        ),
+        round_id: round_id.to_string(),
+        heading,
+        standard_name: lang
+            .pick(
+                &standard.name,
+                standard.name_en.as_deref().unwrap_or(&standard.name),
+            )
+            .to_string(),
+        stage_counts,
+        entries: lines,
+        page_number,
+        pages,
+    })
+}

@@ -1,0 +1,180 @@
+//! Reference data every signed-in user may read: regions and the stored standards.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+use xingfu_store::regions::RegionRow;
+
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::web::api_error::{ApiError, ApiPath, ErrorBody};
+use crate::web::api_user::ApiUser;
+
+/// A division of the administrative hierarchy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Region {
+    /// 12-digit national statistical division code.
+    #[schema(example = "330302006000")]
+    pub code: String,
+    #[schema(example = "五马街道")]
+    pub name: String,
+    /// `province`, `city`, `district`, `street` or `community`.
+    #[schema(example = "street")]
+    pub level: String,
+    pub parent: Option<String>,
+    /// The statistical urban-rural classification code, when known.
+    pub urban_rural: Option<String>,
+}
+
+impl From<RegionRow> for Region {
+    fn from(row: RegionRow) -> Region {
+        Region {
+            code: row.code,
+            name: row.name,
+            level: row.level,
+            parent: row.parent,
+            urban_rural: row.urban_rural,
+        }
+    }
+}
+
+/// One region by its code.
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{code}",
+    operation_id = "region",
+    tag = "reference",
+    params(("code" = String, Path, description = "12-digit division code")),
+    responses(
+        (status = 200, description = "The region", body = Region),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such region", body = ErrorBody),
+    )
+)]
+pub async fn region(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Region>, ApiError> {
+    let lang = user.lang;
+    let row = state
+        .store
+        .region(&code)
+        .await
+        .map_err(|e| ApiError::from_app(e.into(), lang))?
+        .ok_or_else(|| ApiError::not_found(lang))?;
+    Ok(Json(row.into()))
+}
+
+/// The regions directly inside one region, by code.
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{code}/children",
+    operation_id = "region_children",
+    tag = "reference",
+    params(("code" = String, Path, description = "12-digit division code")),
+    responses(
+        (status = 200, description = "The regions one level down", body = Vec<Region>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such region", body = ErrorBody),
+    )
+)]
+pub async fn children(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<Region>>, ApiError> {
+    let lang = user.lang;
+    let store_error = |e: xingfu_store::StoreError| ApiError::from_app(e.into(), lang);
+    state
+        .store
+        .region(&code)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::not_found(lang))?;
+    let rows = state.store.children(&code).await.map_err(store_error)?;
+    Ok(Json(rows.into_iter().map(Region::from).collect()))
+}
+
+/// A standard version kept in the database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandardSummary {
+    #[schema(example = "lucheng-2012")]
+    pub id: String,
+    #[schema(example = "2012.1")]
+    pub version: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub programme: String,
+}
+
+/// Every standard version stored in this database, shipped or imported: the ones a round can
+/// run on. A stored version that no longer reads as a standard is left out (and logged).
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards",
+    operation_id = "standards",
+    tag = "reference",
+    responses(
+        (status = 200, description = "Stored standard versions, by id, oldest first", body = Vec<StandardSummary>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+pub async fn standards(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<StandardSummary>>, ApiError> {
+    let stored = state
+        .store
+        .stored_standards()
+        .await
+        .map_err(|e| ApiError::from_app(e.into(), user.lang))?;
+    let mut out = Vec::with_capacity(stored.len());
+    for version in stored {
+        match state.standard(&version.id, &version.version).await {
+            Ok(standard) => out.push(StandardSummary {
+                id: standard.id.clone(),
+                version: standard.version.clone(),
+                name: standard.name.clone(),
+                name_en: standard.name_en.clone(),
+                programme: standard.programme.clone(),
+            }),
+            Err(AppError::Internal(error)) => tracing::error!("{error:#}"),
+            Err(e) => return Err(ApiError::from_app(e, user.lang)),
+        }
+    }
+    Ok(Json(out))
+}
+
+/// One standard version as the rules read it: categories → items → clauses (with how each is
+/// judged, points, effort and veto), star levels and approval, rewards, targets and notes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/standards/{id}/{version}",
+    operation_id = "standard",
+    tag = "reference",
+    params(
+        ("id" = String, Path, description = "Standard id, e.g. lucheng-2012"),
+        ("version" = String, Path, description = "Version, e.g. 2012.1"),
+    ),
+    responses(
+        (status = 200, description = "The parsed standard (the model of docs/standard-format.md)",
+         body = Object),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such standard version", body = ErrorBody),
+    )
+)]
+pub async fn standard(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath((id, version)): ApiPath<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let standard = state
+        .standard(&id, &version)
+        .await
+        .map_err(|e| ApiError::from_app(e, user.lang))?;
+    serde_json::to_value(&*standard)
+        .map(Json)
+        .map_err(|e| ApiError::from_app(AppError::Internal(e.into()), user.lang))
+}

@@ -1,0 +1,39 @@
+//! Resident satisfaction surveys: settings, links and QR posters, the resident's pages, staff
+//! entry, group-commit ingest, results, fraud signals and the 待核实 review.
+
+pub mod api;
+pub mod pages;
+pub mod service;
+
+use axum::Router;
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use crate::web::Routes;
+
+pub fn routes() -> Routes {
+    Routes::default()
+        .pages(pages::routes())
+        .api(
+            Router::new()
+                .route(
+                    "/rounds/{id}/survey",
+                    get(api::settings).put(api::set_settings),
+                )
+                .route(
+                    "/rounds/{id}/survey/communities/{code}/link",
+                    post(api::link),
+                )
+                .route(
+                    "/rounds/{id}/survey/communities/{code}/answers",
+                    post(api::enter),
+                )
+                .route("/rounds/{id}/survey/results/{code}", get(api::results))
+                .route("/rounds/{id}/survey/fraud/{code}", get(api::fraud))
+                .route(
+                    "/rounds/{id}/survey/review/{code}",
+                    get(api::review).post(api::decide),
+                ),
+        )
+        .documented(api::Doc::openapi())
+}

@@ -1,0 +1,319 @@
+//! The 待核实 list of one community: answers held because they tripped a fraud signal, with the
+//! signal and the answers, for the district officers who see the fraud page. Each answer, the
+//! ticked ones, or every listed one is accepted (counted from now on, once) or rejected (never
+//! counted); an answer another officer decided first is reported, not decided twice. Plain forms,
+//! no JavaScript.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use xingfu_core::survey::{Channel, Questionnaire, Response as Answer};
+use xingfu_store::surveys::{ReviewAnswerRow, ReviewDecision};
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::surveys::service;
+use crate::web::page::{Page, error_page, render};
+
+/// One held answer as the list shows it.
+pub struct HeldRow {
+    pub id: String,
+    pub when: String,
+    pub channel: String,
+    pub signals: String,
+    /// The first characters of the sender's address hash: equal values are one address.
+    pub source: String,
+    pub answers: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_review.html")]
+struct ReviewPage {
+    page: Page,
+    t: &'static ReviewWords,
+    round_id: String,
+    code: String,
+    name: String,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+    held_count: i64,
+    rejected_count: i64,
+    rows: Vec<HeldRow>,
+    csrf: String,
+}
+
+pub struct ReviewWords {
+    pub heading: &'static str,
+    pub intro: &'static str,
+    pub back: &'static str,
+    pub held: &'static str,
+    pub rejected: &'static str,
+    pub none: &'static str,
+    pub choose: &'static str,
+    pub when: &'static str,
+    pub channel: &'static str,
+    pub signals: &'static str,
+    pub source: &'static str,
+    pub answers: &'static str,
+    pub accept: &'static str,
+    pub reject: &'static str,
+    pub accept_all: &'static str,
+    pub reject_all: &'static str,
+    pub nothing_chosen: &'static str,
+}
+
+static ZH: ReviewWords = ReviewWords {
+    heading: "待核实的答卷",
+    intro: "这些答卷触发了异常提示\u{ff0c}核实前不计入结果和评分\u{3002}\u{201c}计入\u{201d}后按一份答卷计入一次\u{ff1b}\u{201c}不予计入\u{201d}的答卷始终不计入\u{3002}每次处理都记录处理人和时间\u{3002}",
+    back: "返回异常提示",
+    held: "待核实",
+    rejected: "不予计入",
+    none: "没有待核实的答卷\u{3002}",
+    choose: "选择",
+    when: "提交时间",
+    channel: "方式",
+    signals: "提示",
+    source: "来源\u{ff08}同一来源相同\u{ff09}",
+    answers: "回答",
+    accept: "计入选中的答卷",
+    reject: "选中的不予计入",
+    accept_all: "全部计入",
+    reject_all: "全部不予计入",
+    nothing_chosen: "请至少选择一份答卷",
+};
+
+static EN: ReviewWords = ReviewWords {
+    heading: "Answers held for review",
+    intro: "These answers tripped a fraud signal and count towards neither the results nor the rating until checked. An accepted answer is counted once; a rejected one never. Every decision is recorded with who made it and when.",
+    back: "Back to the fraud signals",
+    held: "Held",
+    rejected: "Rejected",
+    none: "No answers are held for review.",
+    choose: "Choose",
+    when: "Sent",
+    channel: "Channel",
+    signals: "Signals",
+    source: "Source (equal for one address)",
+    answers: "Answers",
+    accept: "Accept the chosen answers",
+    reject: "Reject the chosen answers",
+    accept_all: "Accept all",
+    reject_all: "Reject all",
+    nothing_chosen: "Choose at least one answer",
+};
+
+fn words(lang: Lang) -> &'static ReviewWords {
+    if lang.is_en() { &EN } else { &ZH }
+}
+
+/// The answers of a stored answer as text: each question's id and the chosen option's label.
+fn answers_text(lang: Lang, q: &Questionnaire, json: &str) -> String {
+    let answers: BTreeMap<String, Answer> = serde_json::from_str(json).unwrap_or_default();
+    q.questions
+        .iter()
+        .filter_map(|question| {
+            let text = match answers.get(&question.id)? {
+                Answer::Choice(option) => q
+                    .scale_of(question)
+                    .and_then(|scale| scale.option(option))
+                    .map(|o| {
+                        if lang.is_en() {
+                            o.label_en.clone().unwrap_or_else(|| o.label.clone())
+                        } else {
+                            o.label.clone()
+                        }
+                    })
+                    .unwrap_or_else(|| option.clone()),
+                Answer::Text(text) => text.clone(),
+            };
+            Some(format!("{} {text}", question.id))
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick("\u{ff1b}", "; "))
+}
+
+fn held_row(lang: Lang, q: &Questionnaire, row: &ReviewAnswerRow) -> HeldRow {
+    HeldRow {
+        id: row.id.clone(),
+        when: crate::web::page::when(row.at),
+        channel: Channel::parse(&row.channel)
+            .map(|c| lang.pick(c.zh(), c.en()).to_string())
+            .unwrap_or_else(|| row.channel.clone()),
+        signals: row
+            .signals
+            .iter()
+            .map(|s| lang.pick(s.zh(), s.en()))
+            .collect::<Vec<_>>()
+            .join(lang.pick("\u{3001}", ", ")),
+        source: row
+            .source
+            .as_deref()
+            .map(|s| s.chars().take(8).collect())
+            .unwrap_or_else(|| "—".into()),
+        answers: answers_text(lang, q, &row.answers),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn review_page(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    lang: Lang,
+    round_id: &str,
+    code: &str,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
+    let t = words(lang);
+    let view = service::review_list(state, user, round_id, code, lang.is_en()).await?;
+    let q = view.survey.questionnaire.clone();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = render(ReviewPage {
+        page: Page::new(
+            jar,
+            Some(user.clone()),
+            &format!("/rounds/{round_id}/surveys/{code}/review"),
+            format!(
+                "{}{}{}",
+                t.heading,
+                lang.pick("\u{ff1a}", ": "),
+                view.community.name
+            ),
+        ),
+        t,
+        round_id: round_id.to_string(),
+        code: code.to_string(),
+        name: view.community.name.clone(),
+        errors,
+        notice,
+        held_count: view.counts.held,
+        rejected_count: view.counts.rejected,
+        rows: view
+            .held
+            .iter()
+            .map(|row| held_row(lang, &q, row))
+            .collect(),
+        csrf: user.csrf.clone(),
+    })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    decided: Option<usize>,
+    #[serde(default)]
+    stale: Option<usize>,
+}
+
+/// GET /rounds/{round}/surveys/{code}/review
+pub async fn show(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path((round_id, code)): Path<(String, String)>,
+    Query(query): Query<ReviewQuery>,
+) -> Response {
+    let lang = Lang::from_jar(&jar);
+    let notice = query.decided.map(|decided| {
+        let stale = query.stale.unwrap_or(0);
+        match (lang.is_en(), stale) {
+            (true, 0) => format!("{decided} answers decided."),
+            (true, _) => format!(
+                "{decided} answers decided; {stale} had already been decided by another officer and were left as they were."
+            ),
+            (false, 0) => format!("已处理 {decided} 份答卷\u{3002}"),
+            (false, _) => format!(
+                "已处理 {decided} 份答卷\u{ff1b}另有 {stale} 份已由其他工作人员处理\u{ff0c}没有重复处理\u{3002}"
+            ),
+        }
+    });
+    review_page(
+        &state,
+        &jar,
+        &user,
+        lang,
+        &round_id,
+        &code,
+        Vec::new(),
+        notice,
+    )
+    .await
+    .unwrap_or_else(|e| error_page(&jar, Some(user), e))
+}
+
+/// POST /rounds/{round}/surveys/{code}/review: `decision` is `accept` or `reject` for the ticked
+/// `id`s, or `accept_all` / `reject_all` for every `listed` id.
+pub async fn decide(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path((round_id, code)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = Lang::from_jar(&jar);
+    let result = async {
+        let value = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or("")
+        };
+        let values = |name: &str| -> Vec<String> {
+            pairs
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        user.check_csrf(value("csrf"))?;
+        let sent = value("decision");
+        let (decision, ids) = match sent.strip_suffix("_all") {
+            Some(key) => (ReviewDecision::parse(key), values("listed")),
+            None => (ReviewDecision::parse(sent), values("id")),
+        };
+        let Some(decision) = decision else {
+            return Err(AppError::BadRequest(
+                lang.pick("没有选择处理方式", "no decision was chosen")
+                    .into(),
+            ));
+        };
+        if ids.is_empty() {
+            let errors = vec![("held".to_string(), words(lang).nothing_chosen.to_string())];
+            return review_page(&state, &jar, &user, lang, &round_id, &code, errors, None).await;
+        }
+        let outcome = service::decide(
+            &state,
+            &user,
+            &round_id,
+            &code,
+            &ids,
+            decision,
+            lang.is_en(),
+        )
+        .await?;
+        Ok(Redirect::to(&format!(
+            "/rounds/{round_id}/surveys/{code}/review?decided={}&stale={}",
+            outcome.decided.len(),
+            outcome.stale.len()
+        ))
+        .into_response())
+    }
+    .await;
+    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+}

@@ -1,0 +1,71 @@
+//! The web kit every feature's pages and API stand on: the page layout and error page, the API's
+//! error shape, and [`Routes`], which is how a feature hands its routes to the server.
+
+pub mod api;
+pub mod api_error;
+pub mod api_user;
+pub mod forms;
+pub mod page;
+
+use axum::Router;
+
+use crate::app::state::AppState;
+
+pub use page::{Page, error_page, render};
+
+/// What one feature serves. Pages share the site-wide body limit; `uploads` carry their own;
+/// API routes are mounted under [`api::BASE`] with the API's limit and error shape.
+#[derive(Default)]
+pub struct Routes {
+    pub pages: Router<AppState>,
+    pub uploads: Router<AppState>,
+    pub api: Router<AppState>,
+    pub api_uploads: Router<AppState>,
+    pub openapi: Option<utoipa::openapi::OpenApi>,
+}
+
+impl Routes {
+    pub fn pages(mut self, routes: Router<AppState>) -> Routes {
+        self.pages = self.pages.merge(routes);
+        self
+    }
+
+    pub fn uploads(mut self, routes: Router<AppState>) -> Routes {
+        self.uploads = self.uploads.merge(routes);
+        self
+    }
+
+    pub fn api(mut self, routes: Router<AppState>) -> Routes {
+        self.api = self.api.merge(routes);
+        self
+    }
+
+    pub fn api_uploads(mut self, routes: Router<AppState>) -> Routes {
+        self.api_uploads = self.api_uploads.merge(routes);
+        self
+    }
+
+    /// The OpenAPI description of this feature's API routes.
+    pub fn documented(mut self, doc: utoipa::openapi::OpenApi) -> Routes {
+        match &mut self.openapi {
+            Some(all) => all.merge(doc),
+            None => self.openapi = Some(doc),
+        }
+        self
+    }
+
+    /// Both features' routes together.
+    pub fn merge(self, other: Routes) -> Routes {
+        let mut merged = Routes {
+            pages: self.pages.merge(other.pages),
+            uploads: self.uploads.merge(other.uploads),
+            api: self.api.merge(other.api),
+            api_uploads: self.api_uploads.merge(other.api_uploads),
+            openapi: self.openapi,
+        };
+        if let Some(doc) = other.openapi {
+            merged = merged.documented(doc);
+        }
+        merged
+    }
+}

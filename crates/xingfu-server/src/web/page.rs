@@ -1,0 +1,184 @@
+//! What every server-rendered page stands on: the layout's data, the error page, rendering and
+//! the labels many pages share. Every flow is a plain form POST followed by a redirect, so
+//! nothing needs JavaScript; errors come back as a page in the user's language.
+
+use askama::Template;
+use axum::extract::{OptionalFromRequestParts, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+
+use crate::app::auth::{CurrentUser, urlencode};
+use crate::app::error::{AppError, Shown};
+use crate::app::state::AppState;
+use crate::i18n::{Lang, Texts};
+
+/// What every page's layout needs.
+pub struct Page {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub user: Option<CurrentUser>,
+    pub title: String,
+    pub big: bool,
+    pub path_encoded: String,
+}
+
+impl Page {
+    pub fn new(
+        jar: &CookieJar,
+        user: Option<CurrentUser>,
+        path: &str,
+        title: impl Into<String>,
+    ) -> Page {
+        let lang = Lang::from_jar(jar);
+        Page {
+            lang,
+            t: lang.t(),
+            user,
+            title: title.into(),
+            big: jar.get("big").is_some_and(|c| c.value() == "1"),
+            path_encoded: urlencode(path),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    message: String,
+}
+
+/// Renders an error as a page in the user's language.
+pub fn error_page(jar: &CookieJar, user: Option<CurrentUser>, error: AppError) -> Response {
+    shown_page(jar, user, error.status(), error.shown())
+}
+
+fn shown_page(
+    jar: &CookieJar,
+    user: Option<CurrentUser>,
+    status: StatusCode,
+    shown: Shown,
+) -> Response {
+    let t = Lang::from_jar(jar).t();
+    let (title, message) = match shown {
+        Shown::NotFound => (t.not_found, t.not_found.to_string()),
+        Shown::FormExpired => (t.form_expired, t.form_expired.to_string()),
+        Shown::Forbidden(reason) => (t.forbidden, reason),
+        Shown::Problem(reason) => (t.errors_title, reason),
+        Shown::ServerError => (t.server_error, t.server_error.to_string()),
+    };
+    let page = ErrorPage {
+        page: Page::new(jar, user, "/", title),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
+    }
+}
+
+/// What a page handler returns: the page, or an error that [`error_pages`] draws as a page.
+pub type PageResult = Result<Response, AppError>;
+
+/// Draws every error a page handler returned (an [`AppError`] carries [`Shown`]) as the error
+/// page in the person's language, with their navigation. The session is looked up again only
+/// when there is an error to draw.
+pub async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let headers = request.headers().clone();
+    let response = next.run(request).await;
+    let Some(shown) = response.extensions().get::<Shown>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    let mut parts = match Request::builder().body(()) {
+        Ok(request) => request.into_parts().0,
+        Err(_) => return response,
+    };
+    parts.headers = headers;
+    let user =
+        <CurrentUser as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, &state)
+            .await
+            .unwrap_or(None);
+    let jar = CookieJar::from_headers(&parts.headers);
+    shown_page(&jar, user, status, shown)
+}
+
+/// The version a form was read at: its hidden `version` field (see `crate::app::versions`). A form
+/// without one (a page from before versions, or a hand-made request) is refused, never taken
+/// as current.
+pub fn form_version(lang: Lang, field: Option<&str>) -> Result<i64, AppError> {
+    field
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v >= 0)
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                lang.pick(
+                    "表单缺少版本号\u{ff0c}没有保存任何内容。请刷新页面后重新填写。",
+                    "The form has no version; nothing was saved. Reload the page and fill it in again.",
+                )
+                .into(),
+            )
+        })
+}
+
+/// Renders a template, or the error page if rendering fails.
+pub fn render(template: impl Template) -> Result<Response, AppError> {
+    Ok(Html(template.render()?).into_response())
+}
+
+pub fn stars(level: i64) -> String {
+    let level = level.clamp(0, 5) as usize;
+    if level == 0 {
+        return String::new();
+    }
+    format!("{}{}", "★".repeat(level), "☆".repeat(5 - level))
+}
+
+pub fn star_text(lang: Lang, star: Option<i64>) -> String {
+    match star {
+        None => lang.t().not_computed.to_string(),
+        Some(0) => lang.t().no_star.to_string(),
+        Some(n) if lang.is_en() => format!("{n} star"),
+        Some(n) => format!("{n}星"),
+    }
+}
+
+pub fn yuan(fen: Option<i64>) -> String {
+    fen.map(|f| xingfu_core::Fen(f).to_string())
+        .unwrap_or_default()
+}
+
+pub fn points(hundredths: Option<i64>) -> String {
+    hundredths
+        .map(|h| xingfu_core::Dec2(h).to_string())
+        .unwrap_or_default()
+}
+
+pub fn stage_label(lang: Lang, stage: &str) -> String {
+    xingfu_core::workflow::Stage::parse(stage)
+        .map(|s| lang.pick(s.zh(), s.en()).to_string())
+        .unwrap_or_else(|| stage.to_string())
+}
+
+pub fn decision_label(lang: Lang, decision: Option<&str>) -> String {
+    let Some(decision) = decision else {
+        return String::new();
+    };
+    let (zh, en) = match decision {
+        "new" => ("新评", "new"),
+        "keep" => ("保留", "keep"),
+        "upgrade" => ("升星", "upgrade"),
+        "downgrade" => ("降星", "downgrade"),
+        "revoke" => ("撤销", "revoke"),
+        "not_rated" => ("未评星", "not rated"),
+        other => (other, other),
+    };
+    lang.pick(zh, en).to_string()
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM` in China Standard Time (UTC+8).
+pub fn when(ms: i64) -> String {
+    crate::people::service::local_text(ms)
+}
