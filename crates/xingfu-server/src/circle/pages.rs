@@ -33,10 +33,10 @@ use crate::circle::service::{
     self as circle, ALL_SIX, BoundarySource, FacilityForm, FieldError, ImportFrom, PlatformFigures,
     RunSummary, SitingOutcome, may_compute, may_edit, may_rate, platform_measure,
 };
-use crate::events::service::{FormData, read_form};
 use crate::i18n::Lang;
 use crate::people::service::local_text;
 use crate::web::page::{Page, error_page, render};
+use crate::web::upload::{FormData, read_form};
 
 /// The import and boundary routes, with room for a 10 MB file.
 pub fn upload_routes() -> Router<AppState> {

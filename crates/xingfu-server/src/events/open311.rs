@@ -34,9 +34,9 @@ use xingfu_store::events::Extras;
 
 use crate::app::state::{AppState, now_ms};
 use crate::events::service::{
-    EVENT_BODY_LIMIT, Intake, clean_photos, ops_person_of, read_form, report_error_text,
-    report_event, rules,
+    EVENT_BODY_LIMIT, Intake, clean_photos, ops_person_of, report_error_text, report_event, rules,
 };
+use crate::web::upload::read_form;
 
 /// Where the endpoint is mounted.
 pub const BASE: &str = "/open311/v2";

@@ -37,11 +37,6 @@ use xingfu_store::Store;
 use xingfu_store::accounts::UserRow;
 use xingfu_store::events::{Extras, NewPhoto, PhotoStage, StepConflict};
 
-use axum::Form;
-use axum::extract::multipart::{Field, MultipartError};
-use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::{StatusCode, header};
-
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::files::{
@@ -327,114 +322,6 @@ async fn discard(state: &AppState, photos: &[NewPhoto]) {
             tracing::error!("removing an unrecorded photo {}: {e:#}", photo.file_key);
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading forms with photos
-
-/// A file part of a form.
-pub struct FilePart {
-    pub name: String,
-    pub bytes: Vec<u8>,
-    pub too_big: bool,
-}
-
-/// A form as posted: text fields, file parts, and whether reading it failed part-way.
-#[derive(Default)]
-pub struct FormData {
-    pub fields: Vec<(String, String)>,
-    pub files: Vec<FilePart>,
-    pub body_too_big: bool,
-    pub incomplete: bool,
-}
-
-impl FormData {
-    pub fn get(&self, name: &str) -> Option<String> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    }
-}
-
-async fn read_part(field: &mut Field<'_>) -> Result<(Vec<u8>, bool), MultipartError> {
-    let mut bytes = Vec::new();
-    let mut over = false;
-    while let Some(chunk) = field.chunk().await? {
-        if over {
-            continue;
-        }
-        if bytes.len() + chunk.len() > MAX_UPLOAD {
-            over = true;
-            bytes = Vec::new();
-            continue;
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok((bytes, over))
-}
-
-/// Reads a urlencoded or multipart form. Files without content (an empty file input) are
-/// left out; a file over [`MAX_UPLOAD`] is kept as a marker with `too_big`.
-pub async fn read_form(state: &AppState, request: Request) -> FormData {
-    let multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("multipart/form-data"));
-    let mut form = FormData::default();
-    if !multipart {
-        match Form::<Vec<(String, String)>>::from_request(request, state).await {
-            Ok(Form(fields)) => form.fields = fields,
-            Err(_) => form.incomplete = true,
-        }
-        return form;
-    }
-    let Ok(mut parts) = Multipart::from_request(request, state).await else {
-        form.incomplete = true;
-        return form;
-    };
-    loop {
-        let mut field = match parts.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    form.body_too_big = true;
-                } else {
-                    form.incomplete = true;
-                }
-                break;
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let is_file = field.file_name().is_some();
-        let read = if is_file {
-            read_part(&mut field).await.map(|(bytes, too_big)| {
-                if !bytes.is_empty() || too_big {
-                    form.files.push(FilePart {
-                        name: name.clone(),
-                        bytes,
-                        too_big,
-                    });
-                }
-            })
-        } else {
-            field
-                .text()
-                .await
-                .map(|text| form.fields.push((name, text)))
-        };
-        if let Err(e) = read {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                form.body_too_big = true;
-            } else {
-                form.incomplete = true;
-            }
-            break;
-        }
-    }
-    form
 }
 
 // ---------------------------------------------------------------------------------------------

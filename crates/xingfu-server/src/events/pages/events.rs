@@ -37,11 +37,12 @@ use crate::app::error::AppError;
 use crate::app::files::too_big;
 use crate::app::state::{AppState, now_ms};
 use crate::events::service::{
-    ActError, Command, EVENT_BODY_LIMIT, FilePart, Intake, OpsPerson, act, clean_photos,
-    duplicate_suggestions, ops_person, read_form, report_error_text, rules,
+    ActError, Command, EVENT_BODY_LIMIT, Intake, OpsPerson, act, clean_photos,
+    duplicate_suggestions, ops_person, report_error_text, rules,
 };
 use crate::i18n::Lang;
 use crate::web::page::{Page, error_page, render};
+use crate::web::upload::{FilePart, read_form};
 
 /// Routes that read uploads, with their own body limit.
 pub fn upload_routes() -> Router<AppState> {

@@ -25,11 +25,10 @@ use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::files::MAX_UPLOAD;
 use crate::app::state::{AppState, now_ms};
-use crate::events::service::{
-    FormData, GridProblem, OpsPerson, ops_person, read_form, read_grid_geojson,
-};
+use crate::events::service::{GridProblem, OpsPerson, ops_person, read_grid_geojson};
 use crate::i18n::Lang;
 use crate::web::page::{Page, error_page, render};
+use crate::web::upload::{FormData, read_form};
 
 /// The import route, with room for a GeoJSON file of up to 10 MB.
 pub fn upload_routes() -> Router<AppState> {
