@@ -21,6 +21,18 @@ pub const EARLIEST_MS: i64 = 946_656_000_000;
 /// 2100-12-31 23:59:59.999 China Standard Time, in Unix milliseconds.
 pub const LATEST_MS: i64 = 4_133_951_999_999;
 
+/// Unix milliseconds as `YYYY-MM-DD HH:MM` in China Standard Time, how every page shows a time.
+pub fn local_text(ms: i64) -> String {
+    let local = ms + CST_OFFSET_MS;
+    let (y, m, d) = civil_from_days(local.div_euclid(DAY_MS));
+    let minutes = local.rem_euclid(DAY_MS) / 60_000;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
 pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };

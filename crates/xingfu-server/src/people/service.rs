@@ -2237,8 +2237,6 @@ pub fn metric_label(key: &str, en: bool) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Times as people type and read them: China Standard Time (UTC+8), whatever the server's zone.
 
-use xingfu_core::dates::{CST_OFFSET_MS, civil_from_days};
-
 /// A date `YYYY-MM-DD` as the start of that day in China, in Unix milliseconds (the shared,
 /// range-checked parser of [`xingfu_core::dates`]).
 pub fn parse_day(text: &str) -> Option<i64> {
@@ -2255,17 +2253,7 @@ pub fn parse_local(text: &str) -> Option<i64> {
         .map(xingfu_core::dates::Moment::unix_ms)
 }
 
-/// Unix milliseconds as `YYYY-MM-DD HH:MM` in China.
-pub fn local_text(ms: i64) -> String {
-    let local = ms + CST_OFFSET_MS;
-    let (y, m, d) = civil_from_days(local.div_euclid(86_400_000));
-    let minutes = local.rem_euclid(86_400_000) / 60_000;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        minutes / 60,
-        minutes % 60
-    )
-}
+pub use xingfu_core::dates::local_text;
 
 /// Unix milliseconds as the value of an `<input type=datetime-local>`.
 pub fn input_value(ms: i64) -> String {

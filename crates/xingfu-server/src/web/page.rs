@@ -180,5 +180,5 @@ pub fn decision_label(lang: Lang, decision: Option<&str>) -> String {
 
 /// Milliseconds since the epoch as `YYYY-MM-DD HH:MM` in China Standard Time (UTC+8).
 pub fn when(ms: i64) -> String {
-    crate::people::service::local_text(ms)
+    xingfu_core::dates::local_text(ms)
 }
