@@ -39,6 +39,39 @@ impl Lang {
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         if self.is_en() { en } else { zh }
     }
+
+    /// Picks between two texts made at run time (a message with figures in it).
+    pub fn text(self, zh: impl Into<String>, en: impl Into<String>) -> String {
+        if self.is_en() { en.into() } else { zh.into() }
+    }
+}
+
+/// One table of fixed texts in both languages: a struct with a field per text, a static per
+/// language, and `Table::of(lang)`. Each feature keeps its page texts in one such table.
+///
+/// ```ignore
+/// crate::word_table! {
+///     /// Fixed texts of the grid map page.
+///     Words {
+///         title: "网格地图" / "Grid map",
+///     }
+/// }
+/// let w = Words::of(lang);
+/// ```
+#[macro_export]
+macro_rules! word_table {
+    ($(#[$doc:meta])* $name:ident { $($field:ident: $zh:literal / $en:literal,)* }) => {
+        $(#[$doc])*
+        pub struct $name { $(pub $field: &'static str,)* }
+
+        impl $name {
+            pub fn of(lang: $crate::i18n::Lang) -> &'static $name {
+                static ZH: $name = $name { $($field: $zh,)* };
+                static EN: $name = $name { $($field: $en,)* };
+                if lang.is_en() { &EN } else { &ZH }
+            }
+        }
+    };
 }
 
 macro_rules! texts {
