@@ -33,6 +33,15 @@ pub fn local_text(ms: i64) -> String {
     )
 }
 
+/// Unix milliseconds as China Standard Time the way Chinese pages write it:
+/// `2026年12月2日 14:30`.
+pub fn chinese_text(ms: i64) -> String {
+    let local = ms + CST_OFFSET_MS;
+    let (y, m, d) = civil_from_days(local.div_euclid(DAY_MS));
+    let minutes = local.rem_euclid(DAY_MS) / 60_000;
+    format!("{y}年{m}月{d}日 {:02}:{:02}", minutes / 60, minutes % 60)
+}
+
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
 pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -207,6 +216,16 @@ pub fn parse_local(text: &str) -> Result<Moment, DateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_text_is_china_standard_time_on_both_sides_of_midnight() {
+        // 2013-12-31 15:59 UTC is 23:59 in China; a minute later it is the new year there.
+        let before = 1_388_505_540_000;
+        assert_eq!(local_text(before), "2013-12-31 23:59");
+        assert_eq!(chinese_text(before), "2013年12月31日 23:59");
+        assert_eq!(local_text(before + 60_000), "2014-01-01 00:00");
+        assert_eq!(chinese_text(before + 60_000), "2014年1月1日 00:00");
+    }
 
     #[test]
     fn the_range_is_2000_to_2100_in_china() {

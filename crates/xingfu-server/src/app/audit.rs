@@ -1,7 +1,6 @@
 //! The audit log's verification state: checked when the server starts, kept in the state, and
 //! shown to city administrators (who must act when it is broken).
 
-use xingfu_core::ops::open311::{CHINA_OFFSET_MINUTES, w3c_datetime};
 use xingfu_store::audit::{ChainBreak, ChainReport};
 use xingfu_store::{Store, StoreError};
 
@@ -150,21 +149,9 @@ impl AuditPanel {
 
 /// Unix milliseconds as China time: `2026年12月2日 14:30`, or `2026-12-02 14:30` in English.
 fn china_time(lang: Lang, ms: i64) -> String {
-    let text = w3c_datetime(ms, CHINA_OFFSET_MINUTES);
-    let text = text.get(..16).unwrap_or(&text).replace('T', " ");
     if lang.is_en() {
-        return text;
+        xingfu_core::dates::local_text(ms)
+    } else {
+        xingfu_core::dates::chinese_text(ms)
     }
-    let number = |range: std::ops::Range<usize>| {
-        text.get(range)
-            .and_then(|part| part.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    format!(
-        "{}年{}月{}日 {}",
-        number(0..4),
-        number(5..7),
-        number(8..10),
-        text.get(11..).unwrap_or_default()
-    )
 }

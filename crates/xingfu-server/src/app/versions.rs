@@ -4,8 +4,6 @@
 //! 409, nothing written, and a message naming who changed the row and when, worded here once
 //! for every form.
 
-use xingfu_core::ops::open311::{CHINA_OFFSET_MINUTES, w3c_datetime};
-
 use crate::app::error::{AppError, Stale};
 use crate::app::state::AppState;
 
@@ -35,19 +33,7 @@ pub const TASK: Subject = Subject {
 
 /// Unix milliseconds as China time the way pages write it: `2026年12月2日 14:30`.
 pub fn zh_time(ms: i64) -> String {
-    let text = w3c_datetime(ms, CHINA_OFFSET_MINUTES);
-    let number = |range: std::ops::Range<usize>| {
-        text.get(range)
-            .and_then(|t| t.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    format!(
-        "{}年{}月{}日 {}",
-        number(0..4),
-        number(5..7),
-        number(8..10),
-        text.get(11..16).unwrap_or("")
-    )
+    xingfu_core::dates::chinese_text(ms)
 }
 
 /// The person behind a username, by the name pages show (the username if the account is gone).
@@ -90,10 +76,7 @@ pub async fn stale(
         (true, Some(name), Some(at)) => format!(
             "{} was changed by {name} at {} after you opened this page; your changes were not saved. Check and submit again.",
             subject.en,
-            w3c_datetime(at, CHINA_OFFSET_MINUTES)
-                .get(..16)
-                .unwrap_or("")
-                .replace('T', " ")
+            xingfu_core::dates::local_text(at)
         ),
         (true, _, _) => format!(
             "{} was changed by someone else after you opened this page; your changes were not saved. Check and submit again.",
