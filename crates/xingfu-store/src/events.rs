@@ -16,6 +16,7 @@ use xingfu_core::ops::metrics::EventFact;
 use xingfu_core::ops::sla::SlaEntry;
 
 use crate::grids::{corrupt, parse_degrees};
+use crate::sql::{bind_list, placeholders};
 use crate::{Result, Store, code_range};
 
 /// A photo that has been checked, cleaned and put in the file store, to be recorded.
@@ -294,18 +295,6 @@ fn bind_event<'q>(
 
 const EVENT_COLUMN_COUNT: usize = 22;
 
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl Store {
     /// Numbers and writes a new event: `make` receives the event's number and returns the
     /// core's [`Decision`] (from `ops::events::open`), which is written with its first step,
@@ -449,11 +438,10 @@ impl Store {
             if chunk.is_empty() {
                 continue;
             }
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT id, event_id FROM event_photos WHERE stage = 'before' AND event_id IN ({})
                  ORDER BY uploaded_at, id",
-                marks.join(", ")
+                bind_list(1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for e in chunk.iter() {
@@ -473,11 +461,10 @@ impl Store {
     pub async fn external_media(&self, ids: &[EventId]) -> Result<Vec<(EventId, String)>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(400) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT id, external_media FROM events
                  WHERE external_media IS NOT NULL AND id IN ({})",
-                marks.join(", ")
+                bind_list(1, chunk.len())
             );
             let mut query = sqlx::query(&sql);
             for id in chunk {
@@ -666,10 +653,10 @@ impl Store {
             next += 1;
         }
         if let Some(states) = states {
-            let marks: Vec<String> = (0..states.len())
-                .map(|i| format!("${}", next + i))
-                .collect();
-            sql.push_str(&format!(" AND state IN ({})", marks.join(", ")));
+            sql.push_str(&format!(
+                " AND state IN ({})",
+                bind_list(next, states.len())
+            ));
             next += states.len();
         }
         sql.push_str(&format!(

@@ -16,6 +16,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{AuditEvent, append};
+use crate::sql::placeholders;
 use crate::{Result, Store, code_range, new_id};
 
 /// Degrees as whole micro-degrees, rounded to nearest.
@@ -756,26 +757,10 @@ impl Store {
             .await?;
         }
         for batch in origins.chunks(ORIGIN_BATCH) {
-            let placeholders: Vec<String> = (0..batch.len())
-                .map(|i| {
-                    let b = i * 8;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7,
-                        b + 8
-                    )
-                })
-                .collect();
             let sql = format!(
                 "INSERT INTO circle_origins (district_code, seq, origin_ref, lon_e6, lat_e6,
                      community_code, covered_mask, distances_m) VALUES {}",
-                placeholders.join(", ")
+                placeholders(batch.len(), 8)
             );
             let mut query = sqlx::query(&sql);
             for origin in batch {

@@ -16,6 +16,7 @@ pub mod grids;
 pub mod objections;
 pub mod regions;
 pub mod rounds;
+mod sql;
 pub mod standards;
 pub mod surveys;
 pub mod visits;

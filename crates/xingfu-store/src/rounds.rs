@@ -519,11 +519,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let (low, high) = crate::code_range(prefix);
-        let wanted: Vec<String> = (0..stages.len()).map(|i| format!("${}", i + 4)).collect();
         let sql = format!(
             "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
              AND e.stage IN ({}) ORDER BY e.community_code",
-            wanted.join(", ")
+            crate::sql::bind_list(4, stages.len())
         );
         let mut query = sqlx::query(&sql).bind(round_id).bind(low).bind(high);
         for stage in stages {

@@ -38,6 +38,7 @@ use xingfu_core::workflow::Stage;
 
 use crate::audit::{AuditEvent, append};
 use crate::rounds::By;
+use crate::sql::{bind_list, placeholders};
 use crate::{Result, Store, code_range};
 
 /// Answers per INSERT: 18 parameters each, well under both databases' limits.
@@ -252,18 +253,6 @@ pub fn stage_takes_answers(stage: Stage) -> bool {
     matches!(stage, Stage::Declared | Stage::Refused | Stage::Scoring)
 }
 
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by, version";
 
 fn settings_row(row: &AnyRow) -> Result<SurveySettingsRow> {
@@ -339,10 +328,9 @@ async fn entry_stages(
 ) -> Result<HashMap<String, Stage>> {
     let mut stages = HashMap::new();
     for chunk in communities.chunks(500) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "SELECT community_code, stage FROM entries WHERE round_id = $1 AND community_code IN ({})",
-            list.join(", ")
+            bind_list(2, chunk.len())
         );
         let mut query = sqlx::query(&sql).bind(round);
         for community in chunk {
@@ -434,14 +422,6 @@ async fn add_to_review_counts(conn: &mut AnyConnection, counts: &Counts) -> Resu
 /// The counters an answer stored with (JSON array); none for answers stored before they were.
 fn stored_counters(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
-}
-
-/// `$from, $from+1, …` for `count` values.
-fn bind_list(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// An earlier answer the look-back found, with what deciding to hold it needs.
