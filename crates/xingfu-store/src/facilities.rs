@@ -12,11 +12,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::audit::{AuditEvent, append};
-use crate::sql::placeholders;
+use crate::sql::{Flag, placeholders};
 use crate::{Result, Store, code_range, new_id};
 
 /// Degrees as whole micro-degrees, rounded to nearest.
@@ -33,7 +32,7 @@ pub fn from_e6(e6: i64) -> f64 {
 pub const SOURCES: [&str; 4] = ["osm", "csv", "geojson", "manual"];
 
 /// A facility as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct FacilityRow {
     pub id: String,
     pub district_code: String,
@@ -42,6 +41,7 @@ pub struct FacilityRow {
     pub community_code: Option<String>,
     pub name: String,
     /// Function keys in canonical order.
+    #[sqlx(try_from = "FunctionList")]
     pub functions: Vec<String>,
     pub lon_e6: i64,
     pub lat_e6: i64,
@@ -52,6 +52,7 @@ pub struct FacilityRow {
     pub updated_at: i64,
     pub updated_by: String,
     /// Whether it is run as a neighbourhood centre.
+    #[sqlx(rename = "is_centre", try_from = "Flag")]
     pub centre: bool,
     /// Rises with every change (an edit or an import): what the edit form carries.
     pub version: i64,
@@ -115,32 +116,24 @@ const FACILITY_COLUMNS: &str = "f.id, f.district_code, f.region_code, f.communit
 
 const FACILITY_FROM: &str = "facilities f LEFT JOIN centres c ON c.facility_id = f.id";
 
-fn facility_row(row: &AnyRow) -> Result<FacilityRow> {
-    let functions: String = row.try_get("functions")?;
-    let is_centre: i64 = row.try_get("is_centre")?;
-    Ok(FacilityRow {
-        id: row.try_get("id")?,
-        district_code: row.try_get("district_code")?,
-        region_code: row.try_get("region_code")?,
-        community_code: row.try_get("community_code")?,
-        name: row.try_get("name")?,
-        functions: functions
+/// The `functions` column: keys joined by `;`.
+#[derive(sqlx::Type)]
+#[sqlx(transparent, no_pg_array)]
+struct FunctionList(String);
+
+impl From<FunctionList> for Vec<String> {
+    fn from(list: FunctionList) -> Vec<String> {
+        list.0
             .split(';')
             .filter(|f| !f.is_empty())
             .map(str::to_string)
-            .collect(),
-        lon_e6: row.try_get("lon_e6")?,
-        lat_e6: row.try_get("lat_e6")?,
-        hours: row.try_get("hours")?,
-        capacity: row.try_get("capacity")?,
-        source: row.try_get("source")?,
-        source_ref: row.try_get("source_ref")?,
-        updated_at: row.try_get("updated_at")?,
-        updated_by: row.try_get("updated_by")?,
-        centre: is_centre != 0,
-        version: row.try_get("version")?,
-    })
+            .collect()
+    }
 }
+
+/// The centre's columns after [`FACILITY_COLUMNS`], for [`CentreRow`].
+const CENTRE_COLUMNS: &str =
+    "c.community_code AS centre_community, c.service_area, c.flagged_by, c.flagged_at";
 
 fn facility_json(id: &str, input: &FacilityInput) -> serde_json::Value {
     json!({
@@ -270,17 +263,16 @@ async fn claim_facility_version(
 }
 
 async fn facility_in(conn: &mut AnyConnection, id: &str) -> Result<Option<FacilityRow>> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {FACILITY_COLUMNS} FROM {FACILITY_FROM} WHERE f.id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(facility_row).transpose()
+    .await?)
 }
 
 /// The last coverage run of a district.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CircleRun {
     pub district_code: String,
     pub computed_at: i64,
@@ -294,7 +286,7 @@ pub struct CircleRun {
 }
 
 /// One area's share for one function (`all_six` for all six at once).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CoverageRow {
     pub area_code: String,
     pub function: String,
@@ -306,7 +298,7 @@ pub struct CoverageRow {
 }
 
 /// One origin (home) of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct OriginRow {
     pub seq: i64,
     pub origin_ref: String,
@@ -320,9 +312,11 @@ pub struct OriginRow {
 }
 
 /// A facility run as a neighbourhood centre.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct CentreRow {
+    #[sqlx(flatten)]
     pub facility: FacilityRow,
+    #[sqlx(rename = "centre_community")]
     pub community_code: String,
     pub service_area: String,
     pub flagged_by: String,
@@ -355,7 +349,7 @@ pub struct NewRating<'a> {
     pub star: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RatingRow {
     pub id: String,
     pub facility_id: String,
@@ -374,35 +368,7 @@ pub struct RatingRow {
 const RATING_COLUMNS: &str = "id, facility_id, community_code, year, standard_id, standard_version, \
      answers_json, result_json, total, star, rated_by, rated_at";
 
-fn rating_row(row: &AnyRow) -> Result<RatingRow> {
-    Ok(RatingRow {
-        id: row.try_get("id")?,
-        facility_id: row.try_get("facility_id")?,
-        community_code: row.try_get("community_code")?,
-        year: row.try_get("year")?,
-        standard_id: row.try_get("standard_id")?,
-        standard_version: row.try_get("standard_version")?,
-        answers_json: row.try_get("answers_json")?,
-        result_json: row.try_get("result_json")?,
-        total: row.try_get("total")?,
-        star: row.try_get("star")?,
-        rated_by: row.try_get("rated_by")?,
-        rated_at: row.try_get("rated_at")?,
-    })
-}
-
 const COVERAGE_COLUMNS: &str = "area_code, function, covered, total, share, computed_at";
-
-fn coverage_row(row: &AnyRow) -> Result<CoverageRow> {
-    Ok(CoverageRow {
-        area_code: row.try_get("area_code")?,
-        function: row.try_get("function")?,
-        covered: row.try_get("covered")?,
-        total: row.try_get("total")?,
-        share: row.try_get("share")?,
-        computed_at: row.try_get("computed_at")?,
-    })
-}
 
 /// Rows per multi-row INSERT of origins (8 parameters each, well under both databases' limits).
 const ORIGIN_BATCH: usize = 250;
@@ -546,18 +512,17 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let mut count = ImportCount::default();
         for input in rows {
-            let existing: Option<String> = match &input.source_ref {
-                Some(source_ref) => sqlx::query(
-                    "SELECT id FROM facilities WHERE district_code = $1 AND source_ref = $2",
-                )
-                .bind(district)
-                .bind(source_ref)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|row| row.try_get("id"))
-                .transpose()?,
-                None => None,
-            };
+            let existing: Option<String> =
+                match &input.source_ref {
+                    Some(source_ref) => sqlx::query_scalar(
+                        "SELECT id FROM facilities WHERE district_code = $1 AND source_ref = $2",
+                    )
+                    .bind(district)
+                    .bind(source_ref)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                    None => None,
+                };
             match existing {
                 Some(id) => {
                     update_facility_row(&mut tx, &id, input, (actor, now), None).await?;
@@ -607,41 +572,37 @@ impl Store {
     /// Facilities kept by regions inside the subtree with this code prefix, by name.
     pub async fn facilities_within(&self, prefix: &str) -> Result<Vec<FacilityRow>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {FACILITY_COLUMNS} FROM {FACILITY_FROM}
              WHERE f.region_code BETWEEN $1 AND $2 ORDER BY f.name, f.id"
         ))
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(facility_row).collect()
+        .await?)
     }
 
     /// Every facility registered in a district, by id (the order coverage runs use).
     pub async fn facilities_of_district(&self, district: &str) -> Result<Vec<FacilityRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {FACILITY_COLUMNS} FROM {FACILITY_FROM} WHERE f.district_code = $1 ORDER BY f.id"
         ))
         .bind(district)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(facility_row).collect()
+        .await?)
     }
 
     /// The district's `source_ref`s and the region keeping each, to check an import's
     /// permissions before it updates anything.
     pub async fn facility_refs(&self, district: &str) -> Result<HashMap<String, String>> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT source_ref, region_code FROM facilities
              WHERE district_code = $1 AND source_ref IS NOT NULL",
         )
         .bind(district)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("source_ref")?, row.try_get("region_code")?)))
-            .collect()
+        Ok(rows.into_iter().collect())
     }
 
     /// Replaces communities' circle boundaries (GeoJSON geometries), with one audit row
@@ -687,22 +648,14 @@ impl Store {
     /// Stored circle boundaries of communities inside the subtree with this prefix, by code.
     pub async fn circle_boundaries_within(&self, prefix: &str) -> Result<Vec<(String, String)>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT community_code, geometry_json FROM circle_boundaries
              WHERE community_code BETWEEN $1 AND $2 ORDER BY community_code",
         )
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("community_code")?,
-                    row.try_get("geometry_json")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
     /// Replaces a district's coverage run, shares and origins in one transaction, with an audit
@@ -809,50 +762,35 @@ impl Store {
     }
 
     pub async fn circle_run(&self, district: &str) -> Result<Option<CircleRun>> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT district_code, computed_at, computed_by, network, minutes, speed_m_per_h,
                  scope, summary_json
              FROM circle_runs WHERE district_code = $1",
         )
         .bind(district)
         .fetch_optional(self.pool())
-        .await?;
-        row.map(|row| {
-            Ok(CircleRun {
-                district_code: row.try_get("district_code")?,
-                computed_at: row.try_get("computed_at")?,
-                computed_by: row.try_get("computed_by")?,
-                network: row.try_get("network")?,
-                minutes: row.try_get("minutes")?,
-                speed_m_per_h: row.try_get("speed_m_per_h")?,
-                scope: row.try_get("scope")?,
-                summary_json: row.try_get("summary_json")?,
-            })
-        })
-        .transpose()
+        .await?)
     }
 
     /// A district's stored shares, by area then function.
     pub async fn circle_coverage_of_district(&self, district: &str) -> Result<Vec<CoverageRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {COVERAGE_COLUMNS} FROM circle_coverage WHERE district_code = $1
              ORDER BY area_code, function"
         ))
         .bind(district)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(coverage_row).collect()
+        .await?)
     }
 
     /// One area's stored shares (a community, or a district's overall row), by function.
     pub async fn circle_coverage_of_area(&self, area: &str) -> Result<Vec<CoverageRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {COVERAGE_COLUMNS} FROM circle_coverage WHERE area_code = $1 ORDER BY function"
         ))
         .bind(area)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(coverage_row).collect()
+        .await?)
     }
 
     /// A run's origins in order; only one community's when given.
@@ -871,24 +809,11 @@ impl Store {
                 "SELECT {columns} FROM circle_origins WHERE district_code = $1 ORDER BY seq"
             ),
         };
-        let mut q = sqlx::query(&sql).bind(district);
+        let mut q = sqlx::query_as(&sql).bind(district);
         if let Some(code) = community {
             q = q.bind(code);
         }
-        let rows = q.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(OriginRow {
-                    seq: row.try_get("seq")?,
-                    origin_ref: row.try_get("origin_ref")?,
-                    lon_e6: row.try_get("lon_e6")?,
-                    lat_e6: row.try_get("lat_e6")?,
-                    community_code: row.try_get("community_code")?,
-                    covered_mask: row.try_get("covered_mask")?,
-                    distances_m: row.try_get("distances_m")?,
-                })
-            })
-            .collect()
+        Ok(q.fetch_all(self.pool()).await?)
     }
 
     /// Marks a facility as a neighbourhood centre serving a community (or changes what it
@@ -954,13 +879,11 @@ impl Store {
         now: i64,
     ) -> Result<Unflagged> {
         let mut tx = self.write_tx().await?;
-        let Some(community) =
-            sqlx::query("SELECT community_code FROM centres WHERE facility_id = $1")
+        let Some(community): Option<String> =
+            sqlx::query_scalar("SELECT community_code FROM centres WHERE facility_id = $1")
                 .bind(facility_id)
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|row| row.try_get::<String, _>("community_code"))
-                .transpose()?
         else {
             return Ok(Unflagged::NotACentre);
         };
@@ -1002,52 +925,27 @@ impl Store {
     }
 
     pub async fn centre(&self, facility_id: &str) -> Result<Option<CentreRow>> {
-        let Some(facility) = self.facility(facility_id).await? else {
-            return Ok(None);
-        };
-        let row = sqlx::query(
-            "SELECT community_code, service_area, flagged_by, flagged_at FROM centres
-             WHERE facility_id = $1",
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {FACILITY_COLUMNS}, {CENTRE_COLUMNS}
+             FROM facilities f JOIN centres c ON c.facility_id = f.id WHERE f.id = $1"
+        ))
         .bind(facility_id)
         .fetch_optional(self.pool())
-        .await?;
-        row.map(|row| {
-            Ok(CentreRow {
-                facility,
-                community_code: row.try_get("community_code")?,
-                service_area: row.try_get("service_area")?,
-                flagged_by: row.try_get("flagged_by")?,
-                flagged_at: row.try_get("flagged_at")?,
-            })
-        })
-        .transpose()
+        .await?)
     }
 
     /// Centres serving communities inside the subtree with this prefix, by community, name.
     pub async fn centres_within(&self, prefix: &str) -> Result<Vec<CentreRow>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(&format!(
-            "SELECT {FACILITY_COLUMNS}, c.community_code AS centre_community, c.service_area,
-                 c.flagged_by, c.flagged_at
+        Ok(sqlx::query_as(&format!(
+            "SELECT {FACILITY_COLUMNS}, {CENTRE_COLUMNS}
              FROM facilities f JOIN centres c ON c.facility_id = f.id
              WHERE c.community_code BETWEEN $1 AND $2 ORDER BY c.community_code, f.name, f.id"
         ))
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(CentreRow {
-                    facility: facility_row(row)?,
-                    community_code: row.try_get("centre_community")?,
-                    service_area: row.try_get("service_area")?,
-                    flagged_by: row.try_get("flagged_by")?,
-                    flagged_at: row.try_get("flagged_at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Records a centre's rating with its audit row (`rate_centre`: year, standard, total,
@@ -1121,13 +1019,12 @@ impl Store {
 
     /// A centre's ratings, newest first.
     pub async fn centre_ratings(&self, facility_id: &str) -> Result<Vec<RatingRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {RATING_COLUMNS} FROM centre_ratings WHERE facility_id = $1
              ORDER BY rated_at DESC, id"
         ))
         .bind(facility_id)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(rating_row).collect()
+        .await?)
     }
 }

@@ -2,13 +2,12 @@
 //! Every change that matters is written together with its audit row, in one transaction.
 
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::audit::{AuditEvent, append};
 use crate::{Result, Store, StoreError, is_unique_violation, new_id};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RoundRow {
     pub id: String,
     pub year: i64,
@@ -30,7 +29,7 @@ pub struct NewRound<'a> {
 }
 
 /// One community in one round, with its computed result once there is one.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct EntryRow {
     pub round_id: String,
     pub community_code: String,
@@ -81,7 +80,7 @@ pub struct EntryChange {
     pub reward_shares: Option<Vec<(String, i64)>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AnswerRow {
     pub sheet: String,
     pub clause_id: String,
@@ -97,7 +96,7 @@ pub struct AnswerRow {
 /// same sheet (two workers on the declaration, one assessor in two tabs) must conflict, while
 /// two assessors each scoring their own sheet, or a workflow step on the entry, must not make
 /// the other's open page stale.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SheetVersion {
     /// 0 until the sheet is first saved; one more with every save that changes an answer.
     pub version: i64,
@@ -137,7 +136,7 @@ pub enum SheetRefusal {
     Stale(SheetVersion),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RectificationRow {
     pub id: String,
     pub round_id: String,
@@ -156,7 +155,7 @@ pub struct RectificationRow {
 }
 
 /// A community that has not declared into a round yet (the declaration form's choices).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct UndeclaredCommunity {
     pub code: String,
     pub name: String,
@@ -196,19 +195,6 @@ pub struct Conflict;
 const ROUND_COLUMNS: &str =
     "id, year, region_code, standard_id, standard_version, objection_days, opened_at, opened_by";
 
-fn round_row(row: &AnyRow) -> Result<RoundRow> {
-    Ok(RoundRow {
-        id: row.try_get("id")?,
-        year: row.try_get("year")?,
-        region_code: row.try_get("region_code")?,
-        standard_id: row.try_get("standard_id")?,
-        standard_version: row.try_get("standard_version")?,
-        objection_days: row.try_get("objection_days")?,
-        opened_at: row.try_get("opened_at")?,
-        opened_by: row.try_get("opened_by")?,
-    })
-}
-
 const ENTRY_SELECT: &str = "SELECT e.round_id, e.community_code, c.name AS community_name,
         s.code AS street_code, s.name AS street_name, e.stage, e.previous_star, e.declared_at,
         e.declared_by, e.total, e.share, e.star_by_score, e.star, e.decision, e.vetoed_by, e.refusal,
@@ -218,48 +204,18 @@ const ENTRY_SELECT: &str = "SELECT e.round_id, e.community_code, c.name AS commu
     JOIN regions c ON c.code = e.community_code
     LEFT JOIN regions s ON s.code = c.parent";
 
-fn entry_row(row: &AnyRow) -> Result<EntryRow> {
-    Ok(EntryRow {
-        round_id: row.try_get("round_id")?,
-        community_code: row.try_get("community_code")?,
-        community_name: row.try_get("community_name")?,
-        street_code: row.try_get("street_code")?,
-        street_name: row.try_get("street_name")?,
-        stage: row.try_get("stage")?,
-        previous_star: row.try_get("previous_star")?,
-        declared_at: row.try_get("declared_at")?,
-        declared_by: row.try_get("declared_by")?,
-        total: row.try_get("total")?,
-        share: row.try_get("share")?,
-        star_by_score: row.try_get("star_by_score")?,
-        star: row.try_get("star")?,
-        decision: row.try_get("decision")?,
-        vetoed_by: row.try_get("vetoed_by")?,
-        refusal: row.try_get("refusal")?,
-        approved_by: row.try_get("approved_by")?,
-        approved_at: row.try_get("approved_at")?,
-        published_at: row.try_get("published_at")?,
-        objection_until: row.try_get("objection_until")?,
-        named_at: row.try_get("named_at")?,
-        reward_fen: row.try_get("reward_fen")?,
-        reward_basis: row.try_get("reward_basis")?,
-        version: row.try_get("version")?,
-    })
-}
-
 async fn fetch_entry(
     conn: &mut AnyConnection,
     round_id: &str,
     community: &str,
 ) -> Result<Option<EntryRow>> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code = $2"
     ))
     .bind(round_id)
     .bind(community)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(entry_row).transpose()
+    .await?)
 }
 
 /// One answer as JSON for the audit trail (the stored answer is JSON already).
@@ -301,12 +257,13 @@ impl Store {
     }
 
     pub async fn standard_body(&self, id: &str, version: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT body FROM standards WHERE id = $1 AND version = $2")
-            .bind(id)
-            .bind(version)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.map(|r| r.try_get("body")).transpose()?)
+        Ok(
+            sqlx::query_scalar("SELECT body FROM standards WHERE id = $1 AND version = $2")
+                .bind(id)
+                .bind(version)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     pub async fn create_round(
@@ -367,21 +324,21 @@ impl Store {
     }
 
     pub async fn round(&self, id: &str) -> Result<Option<RoundRow>> {
-        let row = sqlx::query(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(round_row).transpose()
+        Ok(
+            sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     /// Rounds whose region overlaps the subtree with `prefix` (inside it, or containing it), newest first.
     pub async fn rounds_overlapping(&self, prefix: &str) -> Result<Vec<RoundRow>> {
-        let rows = sqlx::query(&format!(
+        let rounds: Vec<RoundRow> = sqlx::query_as(&format!(
             "SELECT {ROUND_COLUMNS} FROM rounds ORDER BY year DESC, opened_at DESC"
         ))
         .fetch_all(self.pool())
         .await?;
-        let rounds: Vec<RoundRow> = rows.iter().map(round_row).collect::<Result<_>>()?;
         Ok(rounds
             .into_iter()
             .filter(|r| xingfu_core::region::overlaps(&r.region_code, prefix))
@@ -390,7 +347,7 @@ impl Store {
 
     /// The round of the year before, on the same standard and region, if any.
     pub async fn previous_round(&self, round: &RoundRow) -> Result<Option<RoundRow>> {
-        let row = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ROUND_COLUMNS} FROM rounds WHERE region_code = $1 AND standard_id = $2 AND year < $3
              ORDER BY year DESC LIMIT 1"
         ))
@@ -398,8 +355,7 @@ impl Store {
         .bind(&round.standard_id)
         .bind(round.year)
         .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(round_row).transpose()
+        .await?)
     }
 
     /// Declares a community into a round (申报).
@@ -460,13 +416,12 @@ impl Store {
     }
 
     pub async fn entries(&self, round_id: &str) -> Result<Vec<EntryRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{ENTRY_SELECT} WHERE e.round_id = $1 ORDER BY e.community_code"
         ))
         .bind(round_id)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(entry_row).collect()
+        .await?)
     }
 
     /// One page of a round's entries inside the subtree with `prefix`, by community code.
@@ -477,7 +432,7 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<EntryRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
              ORDER BY e.community_code LIMIT $4 OFFSET $5"
         ))
@@ -487,15 +442,14 @@ impl Store {
         .bind(limit)
         .bind(offset)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(entry_row).collect()
+        .await?)
     }
 
     /// A round's entries inside the subtree with `prefix`, by community code: what a roll-up or
     /// an export of the user's area reads (never the rest of the round).
     pub async fn entries_in_area(&self, round_id: &str, prefix: &str) -> Result<Vec<EntryRow>> {
         let (low, high) = crate::code_range(prefix);
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
              ORDER BY e.community_code"
         ))
@@ -503,8 +457,7 @@ impl Store {
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(entry_row).collect()
+        .await?)
     }
 
     /// A round's entries at one of `stages` inside the subtree with `prefix`, by community code
@@ -524,12 +477,11 @@ impl Store {
              AND e.stage IN ({}) ORDER BY e.community_code",
             crate::sql::bind_list(4, stages.len())
         );
-        let mut query = sqlx::query(&sql).bind(round_id).bind(low).bind(high);
+        let mut query = sqlx::query_as(&sql).bind(round_id).bind(low).bind(high);
         for stage in stages {
             query = query.bind(*stage);
         }
-        let rows = query.fetch_all(self.pool()).await?;
-        rows.iter().map(entry_row).collect()
+        Ok(query.fetch_all(self.pool()).await?)
     }
 
     /// Communities inside the subtree with `prefix` that have not declared into the round, by
@@ -544,7 +496,7 @@ impl Store {
     ) -> Result<Vec<UndeclaredCommunity>> {
         let (low, high) = crate::code_range(prefix);
         let pattern = format!("%{}%", escape_like(find.trim()));
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT c.code, c.name, s.name AS street_name
              FROM regions c LEFT JOIN regions s ON s.code = c.parent
              WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.round_id = $1 AND e.community_code = c.code)
@@ -559,16 +511,7 @@ impl Store {
         .bind(pattern)
         .bind(limit)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UndeclaredCommunity {
-                    code: r.try_get("code")?,
-                    name: r.try_get("name")?,
-                    street_name: r.try_get("street_name")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// How many communities inside the subtree with `prefix` have no entry in the round: two
@@ -576,7 +519,7 @@ impl Store {
     /// community has declared (which that join must walk the whole area to find out).
     pub async fn undeclared_count(&self, round_id: &str, prefix: &str) -> Result<i64> {
         let (low, high) = crate::code_range(prefix);
-        let row = sqlx::query(
+        let undeclared: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM regions WHERE level = 'community' AND code BETWEEN $1 AND $2)
                   - (SELECT COUNT(*) FROM entries WHERE round_id = $3 AND community_code BETWEEN $1 AND $2)
                     AS n",
@@ -586,7 +529,7 @@ impl Store {
         .bind(round_id)
         .fetch_one(self.pool())
         .await?;
-        Ok(row.try_get::<i64, _>("n")?.max(0))
+        Ok(undeclared.max(0))
     }
 
     /// Entries per stage, with how many have a star, inside the subtree with `prefix`.
@@ -595,7 +538,7 @@ impl Store {
         round_id: &str,
         prefix: &str,
     ) -> Result<Vec<(String, i64, i64)>> {
-        let rows = sqlx::query(
+        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT stage, COUNT(*) AS n, CAST(SUM(CASE WHEN star > 0 THEN 1 ELSE 0 END) AS BIGINT) AS starred
              FROM entries WHERE round_id = $1 AND community_code BETWEEN $2 AND $3 GROUP BY stage",
         )
@@ -604,28 +547,22 @@ impl Store {
         .bind(crate::code_range(prefix).1)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("stage")?,
-                    r.try_get("n")?,
-                    r.try_get::<Option<i64>, _>("starred")?.unwrap_or(0),
-                ))
-            })
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|(stage, n, starred)| (stage, n, starred.unwrap_or(0)))
+            .collect())
     }
 
     /// A community's entries in every round, newest first: its history.
     pub async fn history(&self, community: &str) -> Result<Vec<(RoundRow, EntryRow)>> {
-        let rows = sqlx::query(&format!(
+        let entries: Vec<EntryRow> = sqlx::query_as(&format!(
             "{ENTRY_SELECT} WHERE e.community_code = $1 ORDER BY e.declared_at DESC"
         ))
         .bind(community)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let entry = entry_row(row)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
             if let Some(round) = self.round(&entry.round_id).await? {
                 out.push((round, entry));
             }
@@ -710,7 +647,7 @@ impl Store {
         let next = current.version + 1;
         let mut changed = 0;
         for (clause, answer) in answers {
-            let old = sqlx::query(
+            let old: Option<String> = sqlx::query_scalar(
                 "SELECT answer FROM answers WHERE round_id = $1 AND community_code = $2 AND sheet = $3 AND clause_id = $4",
             )
             .bind(round_id)
@@ -718,9 +655,7 @@ impl Store {
             .bind(sheet)
             .bind(clause)
             .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get::<String, _>("answer"))
-            .transpose()?;
+            .await?;
             if old.as_deref() == Some(answer.as_str()) {
                 continue;
             }
@@ -808,26 +743,14 @@ impl Store {
 
     /// Every answer for an entry, all sheets.
     pub async fn answers(&self, round_id: &str, community: &str) -> Result<Vec<AnswerRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT sheet, clause_id, answer, updated_at, updated_by, sheet_version FROM answers
              WHERE round_id = $1 AND community_code = $2 ORDER BY sheet, clause_id",
         )
         .bind(round_id)
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AnswerRow {
-                    sheet: r.try_get("sheet")?,
-                    clause_id: r.try_get("clause_id")?,
-                    answer: r.try_get("answer")?,
-                    updated_at: r.try_get("updated_at")?,
-                    updated_by: r.try_get("updated_by")?,
-                    sheet_version: r.try_get("sheet_version")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Replaces an entry's reward shares (what each level owes).
@@ -845,15 +768,12 @@ impl Store {
 
     /// What each level owes for a round, summed.
     pub async fn reward_budget(&self, round_id: &str) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT level, CAST(SUM(amount_fen) AS BIGINT) AS total FROM reward_shares WHERE round_id = $1 GROUP BY level ORDER BY level",
         )
         .bind(round_id)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("level")?, r.try_get("total")?)))
-            .collect()
+        .await?)
     }
 
     /// Opens a rectification task for each clause (skipping clauses that already have one).
@@ -894,7 +814,7 @@ impl Store {
         round_id: &str,
         community: Option<&str>,
     ) -> Result<Vec<RectificationRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {RECTIFICATION_COLUMNS} FROM rectifications
              WHERE round_id = $1 AND ($2 = '' OR community_code = $2)
              ORDER BY community_code, clause_id"
@@ -902,8 +822,7 @@ impl Store {
         .bind(round_id)
         .bind(community.unwrap_or(""))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(rectification_row).collect()
+        .await?)
     }
 
     /// A round's rectification tasks inside the subtree with `prefix`, each with its community's
@@ -918,7 +837,7 @@ impl Store {
             .split(", ")
             .map(|c| format!("r.{c}"))
             .collect();
-        let rows = sqlx::query(&format!(
+        let rows: Vec<NamedTask> = sqlx::query_as(&format!(
             "SELECT {}, c.name AS community_name FROM rectifications r
              JOIN regions c ON c.code = r.community_code
              WHERE r.round_id = $1 AND r.community_code BETWEEN $2 AND $3
@@ -930,9 +849,10 @@ impl Store {
         .bind(high)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| Ok((rectification_row(r)?, r.try_get("community_name")?)))
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.task, r.community_name))
+            .collect())
     }
 
     /// One rectification task.
@@ -1102,7 +1022,7 @@ async fn sheet_version_in(
     community: &str,
     sheet: &str,
 ) -> Result<SheetVersion> {
-    let row = sqlx::query(
+    let row = sqlx::query_as(
         "SELECT version, updated_at, updated_by FROM sheet_versions
          WHERE round_id = $1 AND community_code = $2 AND sheet = $3",
     )
@@ -1111,18 +1031,11 @@ async fn sheet_version_in(
     .bind(sheet)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(match row {
-        Some(r) => SheetVersion {
-            version: r.try_get("version")?,
-            updated_at: Some(r.try_get("updated_at")?),
-            updated_by: Some(r.try_get("updated_by")?),
-        },
-        None => SheetVersion {
-            version: 0,
-            updated_at: None,
-            updated_by: None,
-        },
-    })
+    Ok(row.unwrap_or(SheetVersion {
+        version: 0,
+        updated_at: None,
+        updated_by: None,
+    }))
 }
 
 async fn replace_reward_shares(
@@ -1152,32 +1065,22 @@ async fn replace_reward_shares(
 
 const RECTIFICATION_COLUMNS: &str = "id, round_id, community_code, clause_id, owner, deadline, status, report, verified_by, verified_at, created_at, version";
 
-fn rectification_row(r: &AnyRow) -> Result<RectificationRow> {
-    Ok(RectificationRow {
-        id: r.try_get("id")?,
-        round_id: r.try_get("round_id")?,
-        community_code: r.try_get("community_code")?,
-        clause_id: r.try_get("clause_id")?,
-        owner: r.try_get("owner")?,
-        deadline: r.try_get("deadline")?,
-        status: r.try_get("status")?,
-        report: r.try_get("report")?,
-        verified_by: r.try_get("verified_by")?,
-        verified_at: r.try_get("verified_at")?,
-        created_at: r.try_get("created_at")?,
-        version: r.try_get("version")?,
-    })
+/// A task with its community's name.
+#[derive(sqlx::FromRow)]
+struct NamedTask {
+    #[sqlx(flatten)]
+    task: RectificationRow,
+    community_name: String,
 }
 
 async fn fetch_rectification(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<RectificationRow>> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {RECTIFICATION_COLUMNS} FROM rectifications WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(rectification_row).transpose()
+    .await?)
 }
