@@ -27,7 +27,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::collections::BTreeSet;
 
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use xingfu_core::survey::Channel;
 use xingfu_core::survey::fraud::{
@@ -48,7 +47,7 @@ const TALLY_ROWS: usize = 200;
 /// The name of the secret households and network addresses are hashed with.
 pub const SURVEY_SECRET: &str = "survey_hmac";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SurveySettingsRow {
     pub round_id: String,
     pub questionnaire_id: String,
@@ -89,7 +88,7 @@ pub enum SettingsSaved {
     Stale(Option<Box<SurveySettingsRow>>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SurveyLinkRow {
     pub token: String,
     pub round_id: String,
@@ -147,19 +146,20 @@ pub enum RecordOutcome {
 }
 
 /// Stored answers as the fraud signals read them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SurveyAnswerMeta {
     pub id: String,
     pub community_code: String,
     pub at: i64,
     pub channel: String,
     pub source: Option<String>,
+    #[sqlx(flatten, try_from = "LatLon")]
     pub location_e6: Option<(i64, i64)>,
     pub pattern: String,
 }
 
 /// A stored answer in full (for recounts and exports).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SurveyAnswerRow {
     pub id: String,
     pub community_code: String,
@@ -176,7 +176,7 @@ pub struct SurveyAnswerRow {
 }
 
 /// A held or decided answer, as the 待核实 list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ReviewAnswerRow {
     pub id: String,
     pub community_code: String,
@@ -190,6 +190,7 @@ pub struct ReviewAnswerRow {
     pub answers: String,
     pub status: String,
     /// Why it was held.
+    #[sqlx(rename = "hold_signals", try_from = "HoldSignals")]
     pub signals: Vec<HoldSignal>,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
@@ -255,30 +256,7 @@ pub fn stage_takes_answers(stage: Stage) -> bool {
 
 const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by, version";
 
-fn settings_row(row: &AnyRow) -> Result<SurveySettingsRow> {
-    Ok(SurveySettingsRow {
-        round_id: row.try_get("round_id")?,
-        questionnaire_id: row.try_get("questionnaire_id")?,
-        questionnaire_version: row.try_get("questionnaire_version")?,
-        questionnaire_body: row.try_get("questionnaire_body")?,
-        quota: row.try_get("quota")?,
-        updated_at: row.try_get("updated_at")?,
-        updated_by: row.try_get("updated_by")?,
-        version: row.try_get("version")?,
-    })
-}
-
 const LINK_COLUMNS: &str = "token, round_id, community_code, created_at, created_by";
-
-fn link_row(row: &AnyRow) -> Result<SurveyLinkRow> {
-    Ok(SurveyLinkRow {
-        token: row.try_get("token")?,
-        round_id: row.try_get("round_id")?,
-        community_code: row.try_get("community_code")?,
-        created_at: row.try_get("created_at")?,
-        created_by: row.try_get("created_by")?,
-    })
-}
 
 fn as_recorded(pair: &(String, String)) -> Earlier<'_> {
     Earlier {
@@ -287,8 +265,28 @@ fn as_recorded(pair: &(String, String)) -> Earlier<'_> {
     }
 }
 
-fn location(lat: Option<i64>, lon: Option<i64>) -> Option<(i64, i64)> {
-    lat.zip(lon)
+/// The location columns of an answer: both or neither.
+#[derive(sqlx::FromRow)]
+struct LatLon {
+    lat_e6: Option<i64>,
+    lon_e6: Option<i64>,
+}
+
+impl From<LatLon> for Option<(i64, i64)> {
+    fn from(at: LatLon) -> Self {
+        at.lat_e6.zip(at.lon_e6)
+    }
+}
+
+/// The `hold_signals` column, as [`HoldSignal::join`] wrote it.
+#[derive(sqlx::Type)]
+#[sqlx(transparent, no_pg_array)]
+struct HoldSignals(String);
+
+impl From<HoldSignals> for Vec<HoldSignal> {
+    fn from(text: HoldSignals) -> Self {
+        HoldSignal::split(&text.0).into_iter().collect()
+    }
 }
 
 const ANSWER_COLUMNS: &str = "id, round_id, community_code, questionnaire_id, questionnaire_version, household, client_token, channel, entered_by, source, lat_e6, lon_e6, pattern, answers, at, status, hold_signals, counters";
@@ -332,13 +330,12 @@ async fn entry_stages(
             "SELECT community_code, stage FROM entries WHERE round_id = $1 AND community_code IN ({})",
             bind_list(2, chunk.len())
         );
-        let mut query = sqlx::query(&sql).bind(round);
+        let mut query = sqlx::query_as(&sql).bind(round);
         for community in chunk {
             query = query.bind(*community);
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            let code: String = row.try_get("community_code")?;
-            let stage: String = row.try_get("stage")?;
+        let rows: Vec<(String, String)> = query.fetch_all(&mut *conn).await?;
+        for (code, stage) in rows {
             if let Some(stage) = Stage::parse(&stage) {
                 stages.insert(code, stage);
             }
@@ -352,27 +349,20 @@ async fn earlier(
     conn: &mut AnyConnection,
     answer: &NewSurveyAnswer,
 ) -> Result<(Option<(String, String)>, Option<(String, String)>)> {
-    let pair = |row: AnyRow| -> Result<(String, String)> {
-        Ok((row.try_get("household")?, row.try_get("client_token")?))
-    };
-    let by_token = sqlx::query(
+    let by_token = sqlx::query_as(
         "SELECT household, client_token FROM survey_answers WHERE round_id = $1 AND client_token = $2",
     )
     .bind(&answer.round_id)
     .bind(&answer.client_token)
     .fetch_optional(&mut *conn)
-    .await?
-    .map(pair)
-    .transpose()?;
-    let by_household = sqlx::query(
+    .await?;
+    let by_household = sqlx::query_as(
         "SELECT household, client_token FROM survey_answers WHERE round_id = $1 AND household = $2",
     )
     .bind(&answer.round_id)
     .bind(&answer.household)
     .fetch_optional(&mut *conn)
-    .await?
-    .map(pair)
-    .transpose()?;
+    .await?;
     Ok((by_token, by_household))
 }
 
@@ -435,26 +425,38 @@ struct Candidate {
 const CANDIDATE_COLUMNS: &str =
     "id, community_code, at, channel, source, pattern, status, decided_at, counters";
 
-fn candidate(row: &AnyRow) -> Result<Option<Candidate>> {
-    let channel: String = row.try_get("channel")?;
-    let Some(channel) = Channel::parse(&channel) else {
-        return Ok(None);
-    };
-    let status: String = row.try_get("status")?;
-    let decided_at: Option<i64> = row.try_get("decided_at")?;
-    let counters: String = row.try_get("counters")?;
-    Ok(Some(Candidate {
-        meta: AnswerMeta {
-            id: row.try_get("id")?,
-            at_millis: row.try_get("at")?,
-            channel,
-            source: row.try_get("source")?,
-            location: None,
-            pattern: row.try_get("pattern")?,
-        },
-        community: row.try_get("community_code")?,
-        movable: status == "counted" && decided_at.is_none() && !counters.is_empty(),
-    }))
+/// A row of [`CANDIDATE_COLUMNS`].
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    id: String,
+    community_code: String,
+    at: i64,
+    channel: String,
+    source: Option<String>,
+    pattern: String,
+    status: String,
+    decided_at: Option<i64>,
+    counters: String,
+}
+
+impl CandidateRow {
+    /// `None` for a channel this server does not know.
+    fn candidate(self) -> Option<Candidate> {
+        Some(Candidate {
+            meta: AnswerMeta {
+                id: self.id,
+                at_millis: self.at,
+                channel: Channel::parse(&self.channel)?,
+                source: self.source,
+                location: None,
+                pattern: self.pattern,
+            },
+            community: self.community_code,
+            movable: self.status == "counted"
+                && self.decided_at.is_none()
+                && !self.counters.is_empty(),
+        })
+    }
 }
 
 /// Loads the round's answers from `at_least` on whose `column` is one of `values` (and, when
@@ -482,14 +484,13 @@ async fn load_candidates(
              WHERE round_id = $1 AND at >= $2 {in_communities} AND {column} IN ({})",
             bind_list(3 + communities.len(), chunk.len())
         );
-        let mut query = sqlx::query(&sql).bind(round).bind(at_least);
+        let mut query = sqlx::query_as(&sql).bind(round).bind(at_least);
         for value in communities.iter().chain(chunk) {
             query = query.bind(*value);
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            if let Some(found_one) = candidate(&row)? {
-                found.insert(found_one.meta.id.clone(), found_one);
-            }
+        let rows: Vec<CandidateRow> = query.fetch_all(&mut *conn).await?;
+        for found_one in rows.into_iter().filter_map(CandidateRow::candidate) {
+            found.insert(found_one.meta.id.clone(), found_one);
         }
     }
     Ok(())
@@ -572,14 +573,12 @@ async fn holds_in_batch(
                      RETURNING round_id, community_code, counters",
                     bind_list(2, chunk.len())
                 );
-                let mut query = sqlx::query(&sql).bind(&signals);
+                let mut query = sqlx::query_as(&sql).bind(&signals);
                 for id in chunk {
                     query = query.bind(id);
                 }
-                for row in query.fetch_all(&mut *conn).await? {
-                    let round: String = row.try_get("round_id")?;
-                    let community: String = row.try_get("community_code")?;
-                    let counters: String = row.try_get("counters")?;
+                let moved: Vec<(String, String, String)> = query.fetch_all(&mut *conn).await?;
+                for (round, community, counters) in moved {
                     for counter in stored_counters(&counters) {
                         count_into(tallies, &round, &community, &counter, -1);
                     }
@@ -741,12 +740,12 @@ impl Store {
     /// The secret named `name` (hex), made on first use. Kept in the database so every server on
     /// it hashes alike; never shown.
     pub async fn server_secret(&self, name: &str, now: i64) -> Result<String> {
-        if let Some(row) = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+        if let Some(value) = sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
             .bind(name)
             .fetch_optional(self.pool())
             .await?
         {
-            return Ok(row.try_get("value")?);
+            return Ok(value);
         }
         let bytes: [u8; 32] = rand::random();
         sqlx::query(
@@ -759,21 +758,21 @@ impl Store {
         .execute(self.pool())
         .await?;
         // Another server may have made it first: its value is the one.
-        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
-            .bind(name)
-            .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get("value")?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     pub async fn survey_settings(&self, round_id: &str) -> Result<Option<SurveySettingsRow>> {
-        let row = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"
         ))
         .bind(round_id)
         .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(settings_row).transpose()
+        .await?)
     }
 
     /// Sets a round's questionnaire and quota, with an audit row. The questionnaire cannot change
@@ -784,26 +783,22 @@ impl Store {
         by: By<'_>,
     ) -> Result<SettingsSaved> {
         let mut tx = self.write_tx().await?;
-        let before = sqlx::query(&format!(
+        let before: Option<SurveySettingsRow> = sqlx::query_as(&format!(
             "SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"
         ))
         .bind(new.round_id)
         .fetch_optional(&mut *tx)
-        .await?
-        .as_ref()
-        .map(settings_row)
-        .transpose()?;
+        .await?;
         let changes_questionnaire = before.as_ref().is_some_and(|b| {
             b.questionnaire_id != new.questionnaire_id
                 || b.questionnaire_version != new.questionnaire_version
         });
         if changes_questionnaire {
             let answers: i64 =
-                sqlx::query("SELECT COUNT(*) AS n FROM survey_answers WHERE round_id = $1")
+                sqlx::query_scalar("SELECT COUNT(*) AS n FROM survey_answers WHERE round_id = $1")
                     .bind(new.round_id)
                     .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("n")?;
+                    .await?;
             if answers > 0 {
                 return Ok(SettingsSaved::QuestionnaireLocked { answers });
             }
@@ -835,15 +830,12 @@ impl Store {
             upsert = upsert.bind(version);
         }
         let written = upsert.execute(&mut *tx).await?.rows_affected();
-        let now = sqlx::query(&format!(
+        let now: Option<SurveySettingsRow> = sqlx::query_as(&format!(
             "SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"
         ))
         .bind(new.round_id)
         .fetch_optional(&mut *tx)
-        .await?
-        .as_ref()
-        .map(settings_row)
-        .transpose()?;
+        .await?;
         let saved = match now {
             Some(saved) if written == 1 => saved,
             now => return Ok(SettingsSaved::Stale(now.map(Box::new))),
@@ -907,26 +899,24 @@ impl Store {
             )
             .await?;
         }
-        let row = sqlx::query(&format!(
+        let link = sqlx::query_as(&format!(
             "SELECT {LINK_COLUMNS} FROM survey_links WHERE round_id = $1 AND community_code = $2"
         ))
         .bind(round_id)
         .bind(community)
         .fetch_one(&mut *tx)
         .await?;
-        let link = link_row(&row)?;
         tx.commit().await?;
         Ok(link)
     }
 
     pub async fn survey_link(&self, token: &str) -> Result<Option<SurveyLinkRow>> {
-        let row = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {LINK_COLUMNS} FROM survey_links WHERE token = $1"
         ))
         .bind(token)
         .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(link_row).transpose()
+        .await?)
     }
 
     pub async fn survey_link_for(
@@ -934,14 +924,13 @@ impl Store {
         round_id: &str,
         community: &str,
     ) -> Result<Option<SurveyLinkRow>> {
-        let row = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {LINK_COLUMNS} FROM survey_links WHERE round_id = $1 AND community_code = $2"
         ))
         .bind(round_id)
         .bind(community)
         .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(link_row).transpose()
+        .await?)
     }
 
     /// Records a batch of answers in ONE transaction and returns what became of each, in batch
@@ -1012,7 +1001,7 @@ impl Store {
     /// code prefix) in the round: a primary-key range, however many answers there are.
     pub async fn survey_tally(&self, round_id: &str, prefix: &str) -> Result<Vec<(String, i64)>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT counter, CAST(SUM(count) AS BIGINT) AS n FROM survey_tallies
              WHERE round_id = $1 AND community_code BETWEEN $2 AND $3
              GROUP BY counter ORDER BY counter",
@@ -1021,10 +1010,7 @@ impl Store {
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("counter")?, row.try_get("n")?)))
-            .collect()
+        .await?)
     }
 
     /// Every community's counters under `prefix`: (community, counter, count), by community.
@@ -1034,7 +1020,7 @@ impl Store {
         prefix: &str,
     ) -> Result<Vec<(String, String, i64)>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT community_code, counter, count FROM survey_tallies
              WHERE round_id = $1 AND community_code BETWEEN $2 AND $3
              ORDER BY community_code, counter",
@@ -1043,22 +1029,13 @@ impl Store {
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get("community_code")?,
-                    row.try_get("counter")?,
-                    row.try_get("count")?,
-                ))
-            })
-            .collect()
+        .await?)
     }
 
     /// How many answers the round holds under `prefix`.
     pub async fn count_survey_answers(&self, round_id: &str, prefix: &str) -> Result<i64> {
         let (low, high) = code_range(prefix);
-        let row = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT COUNT(*) AS n FROM survey_answers
              WHERE round_id = $1 AND community_code BETWEEN $2 AND $3",
         )
@@ -1066,8 +1043,7 @@ impl Store {
         .bind(low)
         .bind(high)
         .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get("n")?)
+        .await?)
     }
 
     /// What the fraud signals read about the answers under `prefix`, at most `limit` of them
@@ -1079,7 +1055,7 @@ impl Store {
         limit: i64,
     ) -> Result<Option<Vec<SurveyAnswerMeta>>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(
+        let rows: Vec<SurveyAnswerMeta> = sqlx::query_as(
             "SELECT id, community_code, at, channel, source, lat_e6, lon_e6, pattern
              FROM survey_answers WHERE round_id = $1 AND community_code BETWEEN $2 AND $3
              ORDER BY community_code, at, id LIMIT $4",
@@ -1090,23 +1066,7 @@ impl Store {
         .bind(limit.saturating_add(1))
         .fetch_all(self.pool())
         .await?;
-        if rows.len() as i64 > limit {
-            return Ok(None);
-        }
-        rows.iter()
-            .map(|row| {
-                Ok(SurveyAnswerMeta {
-                    id: row.try_get("id")?,
-                    community_code: row.try_get("community_code")?,
-                    at: row.try_get("at")?,
-                    channel: row.try_get("channel")?,
-                    source: row.try_get("source")?,
-                    location_e6: location(row.try_get("lat_e6")?, row.try_get("lon_e6")?),
-                    pattern: row.try_get("pattern")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        Ok((rows.len() as i64 <= limit).then_some(rows))
     }
 
     /// A community's answers in full, oldest first (recounts, exports).
@@ -1115,7 +1075,7 @@ impl Store {
         round_id: &str,
         community: &str,
     ) -> Result<Vec<SurveyAnswerRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, community_code, questionnaire_id, questionnaire_version, household,
                     client_token, channel, entered_by, answers, at, status
              FROM survey_answers WHERE round_id = $1 AND community_code = $2 ORDER BY at, id",
@@ -1123,24 +1083,7 @@ impl Store {
         .bind(round_id)
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(SurveyAnswerRow {
-                    id: row.try_get("id")?,
-                    community_code: row.try_get("community_code")?,
-                    questionnaire_id: row.try_get("questionnaire_id")?,
-                    questionnaire_version: row.try_get("questionnaire_version")?,
-                    household: row.try_get("household")?,
-                    client_token: row.try_get("client_token")?,
-                    channel: row.try_get("channel")?,
-                    entered_by: row.try_get("entered_by")?,
-                    answers: row.try_get("answers")?,
-                    at: row.try_get("at")?,
-                    status: row.try_get("status")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// A community's answers held for review (待核实), oldest first, at most `limit`.
@@ -1151,7 +1094,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ReviewAnswerRow>> {
         // The literal `status = 'held'` lets both databases use the partial index.
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, community_code, at, channel, entered_by, source, pattern, answers, status,
                     hold_signals, decided_by, decided_at
              FROM survey_answers
@@ -1162,26 +1105,7 @@ impl Store {
         .bind(community)
         .bind(limit)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let signals: String = row.try_get("hold_signals")?;
-                Ok(ReviewAnswerRow {
-                    id: row.try_get("id")?,
-                    community_code: row.try_get("community_code")?,
-                    at: row.try_get("at")?,
-                    channel: row.try_get("channel")?,
-                    entered_by: row.try_get("entered_by")?,
-                    source: row.try_get("source")?,
-                    pattern: row.try_get("pattern")?,
-                    answers: row.try_get("answers")?,
-                    status: row.try_get("status")?,
-                    signals: HoldSignal::split(&signals).into_iter().collect(),
-                    decided_by: row.try_get("decided_by")?,
-                    decided_at: row.try_get("decided_at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Accepts or rejects held answers of one community, in one transaction: each answer still
@@ -1219,7 +1143,7 @@ impl Store {
         ordered.sort();
         ordered.dedup();
         for id in ordered {
-            let decided = sqlx::query(
+            let decided: Option<(String, String)> = sqlx::query_as(
                 "UPDATE survey_answers SET status = $1, decided_by = $2, decided_at = $3
                  WHERE id = $4 AND round_id = $5 AND community_code = $6 AND status = 'held'
                  RETURNING counters, hold_signals",
@@ -1232,12 +1156,10 @@ impl Store {
             .bind(community)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(row) = decided else {
+            let Some((counters, signals)) = decided else {
                 outcome.stale.push(id.clone());
                 continue;
             };
-            let counters: String = row.try_get("counters")?;
-            let signals: String = row.try_get("hold_signals")?;
             count_into(&mut reviews, round_id, community, "held", -1);
             match decision {
                 ReviewDecision::Accept => {
@@ -1278,7 +1200,7 @@ impl Store {
         prefix: &str,
     ) -> Result<BTreeMap<String, ReviewCounts>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT community_code, status, count FROM survey_review_counts
              WHERE round_id = $1 AND community_code BETWEEN $2 AND $3",
         )
@@ -1288,10 +1210,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         let mut counts: BTreeMap<String, ReviewCounts> = BTreeMap::new();
-        for row in rows {
-            let community: String = row.try_get("community_code")?;
-            let status: String = row.try_get("status")?;
-            let count: i64 = row.try_get("count")?;
+        for (community, status, count) in rows {
             let entry = counts.entry(community).or_default();
             match status.as_str() {
                 "held" => entry.held += count,
@@ -1304,23 +1223,22 @@ impl Store {
 
     /// A community's area for the outside-the-community signal (JSON), if one was set.
     pub async fn survey_area(&self, community: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT area FROM survey_areas WHERE community_code = $1")
-            .bind(community)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.map(|r| r.try_get("area")).transpose()?)
+        Ok(
+            sqlx::query_scalar("SELECT area FROM survey_areas WHERE community_code = $1")
+                .bind(community)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     /// Sets a community's area (JSON), with an audit row.
     pub async fn set_survey_area(&self, community: &str, area: &str, by: By<'_>) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let before: Option<String> =
-            sqlx::query("SELECT area FROM survey_areas WHERE community_code = $1")
+            sqlx::query_scalar("SELECT area FROM survey_areas WHERE community_code = $1")
                 .bind(community)
                 .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("area"))
-                .transpose()?;
+                .await?;
         sqlx::query(
             "INSERT INTO survey_areas (community_code, area, updated_at, updated_by)
              VALUES ($1, $2, $3, $4)

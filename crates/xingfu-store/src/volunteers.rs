@@ -16,22 +16,22 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use xingfu_core::ops::points::{EntryKind, LedgerEntry, LedgerRefusal, MallItem, check_redemption};
 
 use crate::audit::{AuditEvent, append};
 use crate::rounds::By;
+use crate::sql::Flag;
 use crate::{Result, Store, StoreError, is_unique_violation, new_id};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct StationRow {
     pub id: String,
     pub community_code: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct TeamRow {
     pub id: String,
     pub community_code: String,
@@ -39,7 +39,7 @@ pub struct TeamRow {
     pub station_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct VolunteerRow {
     pub id: String,
     pub community_code: String,
@@ -60,7 +60,7 @@ pub struct NewVolunteer<'a> {
     pub phone: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ActivityRow {
     pub id: String,
     pub community_code: String,
@@ -71,6 +71,7 @@ pub struct ActivityRow {
     pub starts_at: i64,
     pub ends_at: i64,
     pub people_served: i64,
+    #[sqlx(try_from = "Flag")]
     pub cancelled: bool,
     pub created_by: String,
     pub created_at: i64,
@@ -87,10 +88,11 @@ pub struct NewActivity<'a> {
     pub ends_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SignInRow {
     pub activity_id: String,
     pub volunteer_id: String,
+    #[sqlx(rename = "name")]
     pub volunteer_name: String,
     pub signed_in_at: i64,
     pub signed_out_at: Option<i64>,
@@ -98,13 +100,14 @@ pub struct SignInRow {
     pub points: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ItemRow {
     pub id: String,
     pub community_code: String,
     pub name: String,
     pub cost: i64,
     pub stock: i64,
+    #[sqlx(try_from = "Flag")]
     pub active: bool,
 }
 
@@ -121,7 +124,7 @@ impl ItemRow {
 }
 
 /// A ledger row as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct LedgerRow {
     pub key: String,
     pub volunteer_id: String,
@@ -221,11 +224,13 @@ pub enum SignedOut {
 }
 
 /// The metric facts of one activity: start, cancelled, people served, counted minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct ActivityFigures {
     pub starts_at: i64,
+    #[sqlx(try_from = "Flag")]
     pub cancelled: bool,
     pub people_served: i64,
+    #[sqlx(rename = "minutes")]
     pub volunteer_minutes: i64,
 }
 
@@ -234,51 +239,22 @@ const VOLUNTEER_SELECT: &str =
         COALESCE(b.balance, 0) AS balance
      FROM volunteers v LEFT JOIN points_balances b ON b.volunteer_id = v.id";
 
-fn volunteer_row(r: &AnyRow) -> Result<VolunteerRow> {
-    Ok(VolunteerRow {
-        id: r.try_get("id")?,
-        community_code: r.try_get("community_code")?,
-        name: r.try_get("name")?,
-        team_id: r.try_get("team_id")?,
-        user_id: r.try_get("user_id")?,
-        phone: r.try_get("phone")?,
-        joined_at: r.try_get("joined_at")?,
-        balance: r.try_get("balance")?,
-    })
-}
-
 const ACTIVITY_COLUMNS: &str =
     "id, community_code, title, activity_type, station_id, team_id, starts_at, ends_at,
         people_served, cancelled, created_by, created_at";
 
-fn activity_row(r: &AnyRow) -> Result<ActivityRow> {
-    Ok(ActivityRow {
-        id: r.try_get("id")?,
-        community_code: r.try_get("community_code")?,
-        title: r.try_get("title")?,
-        activity_type: r.try_get("activity_type")?,
-        station_id: r.try_get("station_id")?,
-        team_id: r.try_get("team_id")?,
-        starts_at: r.try_get("starts_at")?,
-        ends_at: r.try_get("ends_at")?,
-        people_served: r.try_get("people_served")?,
-        cancelled: r.try_get::<i64, _>("cancelled")? != 0,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
 const ITEM_COLUMNS: &str = "id, community_code, name, cost, stock, active";
 
-fn item_row(r: &AnyRow) -> Result<ItemRow> {
-    Ok(ItemRow {
-        id: r.try_get("id")?,
-        community_code: r.try_get("community_code")?,
-        name: r.try_get("name")?,
-        cost: r.try_get("cost")?,
-        stock: r.try_get("stock")?,
-        active: r.try_get::<i64, _>("active")? != 0,
-    })
+/// The columns of [`SignInRow`], from `volunteer_sign_ins s` joined with `volunteers v`.
+const SIGN_IN_COLUMNS: &str =
+    "s.activity_id, s.volunteer_id, v.name, s.signed_in_at, s.signed_out_at, s.minutes, s.points";
+
+/// A sign-in with its activity's title.
+#[derive(sqlx::FromRow)]
+struct ServiceLine {
+    #[sqlx(flatten)]
+    sign_in: SignInRow,
+    title: String,
 }
 
 const LEDGER_SELECT: &str =
@@ -286,50 +262,29 @@ const LEDGER_SELECT: &str =
         i.name AS item_name, l.quantity, l.refund_of, l.reason, l.actor
      FROM points_ledger l LEFT JOIN mall_items i ON i.id = l.item_id";
 
-fn ledger_row(r: &AnyRow) -> Result<LedgerRow> {
-    Ok(LedgerRow {
-        key: r.try_get("key")?,
-        volunteer_id: r.try_get("volunteer_id")?,
-        seq: r.try_get("seq")?,
-        at: r.try_get("at")?,
-        points: r.try_get("points")?,
-        kind: r.try_get("kind")?,
-        activity_id: r.try_get("activity_id")?,
-        item_id: r.try_get("item_id")?,
-        item_name: r.try_get("item_name")?,
-        quantity: r.try_get("quantity")?,
-        refund_of: r.try_get("refund_of")?,
-        reason: r.try_get("reason")?,
-        actor: r.try_get("actor")?,
-    })
-}
-
 async fn ledger_by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<LedgerRow>> {
-    let row = sqlx::query(&format!("{LEDGER_SELECT} WHERE l.key = $1"))
+    Ok(sqlx::query_as(&format!("{LEDGER_SELECT} WHERE l.key = $1"))
         .bind(key)
         .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(ledger_row).transpose()
+        .await?)
 }
 
 async fn item_in(conn: &mut AnyConnection, id: &str) -> Result<Option<ItemRow>> {
-    let row = sqlx::query(&format!(
+    Ok(sqlx::query_as(&format!(
         "SELECT {ITEM_COLUMNS} FROM mall_items WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?;
-    row.as_ref().map(item_row).transpose()
+    .await?)
 }
 
 async fn balance_in(conn: &mut AnyConnection, volunteer: &str) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT balance FROM points_balances WHERE volunteer_id = $1")
-        .bind(volunteer)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.map(|r| r.try_get("balance"))
-        .transpose()
-        .map_err(Into::into)
+    Ok(
+        sqlx::query_scalar("SELECT balance FROM points_balances WHERE volunteer_id = $1")
+            .bind(volunteer)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 /// A ledger row to write; `seq` is taken inside the transaction.
@@ -353,13 +308,12 @@ async fn insert_entry(
     conn: &mut AnyConnection,
     e: &Entry<'_>,
 ) -> std::result::Result<LedgerRow, sqlx::Error> {
-    let seq: i64 = sqlx::query(
+    let seq: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) AS next FROM points_ledger WHERE volunteer_id = $1",
     )
     .bind(e.volunteer)
     .fetch_one(&mut *conn)
-    .await?
-    .try_get("next")?;
+    .await?;
     sqlx::query(
         "INSERT INTO points_ledger (key, volunteer_id, seq, at, points, kind, activity_id, item_id, quantity, refund_of, reason, actor)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -436,21 +390,12 @@ impl Store {
     }
 
     pub async fn stations_in(&self, community: &str) -> Result<Vec<StationRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, community_code, name FROM volunteer_stations WHERE community_code = $1 ORDER BY name",
         )
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StationRow {
-                    id: r.try_get("id")?,
-                    community_code: r.try_get("community_code")?,
-                    name: r.try_get("name")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     pub async fn create_team(
@@ -487,22 +432,12 @@ impl Store {
     }
 
     pub async fn teams_in(&self, community: &str) -> Result<Vec<TeamRow>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, community_code, name, station_id FROM volunteer_teams WHERE community_code = $1 ORDER BY name",
         )
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TeamRow {
-                    id: r.try_get("id")?,
-                    community_code: r.try_get("community_code")?,
-                    name: r.try_get("name")?,
-                    station_id: r.try_get("station_id")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Registers a volunteer with a zero balance, in one transaction. An account can be linked
@@ -551,30 +486,29 @@ impl Store {
     }
 
     pub async fn volunteer(&self, id: &str) -> Result<Option<VolunteerRow>> {
-        let row = sqlx::query(&format!("{VOLUNTEER_SELECT} WHERE v.id = $1"))
+        let row = sqlx::query_as(&format!("{VOLUNTEER_SELECT} WHERE v.id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
-        row.as_ref().map(volunteer_row).transpose()
+        Ok(row)
     }
 
     /// The volunteer an account is linked to.
     pub async fn volunteer_of_user(&self, user_id: &str) -> Result<Option<VolunteerRow>> {
-        let row = sqlx::query(&format!("{VOLUNTEER_SELECT} WHERE v.user_id = $1"))
+        let row = sqlx::query_as(&format!("{VOLUNTEER_SELECT} WHERE v.user_id = $1"))
             .bind(user_id)
             .fetch_optional(self.pool())
             .await?;
-        row.as_ref().map(volunteer_row).transpose()
+        Ok(row)
     }
 
     pub async fn volunteers_in(&self, community: &str) -> Result<Vec<VolunteerRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{VOLUNTEER_SELECT} WHERE v.community_code = $1 ORDER BY v.name, v.id"
         ))
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(volunteer_row).collect()
+        .await?)
     }
 
     pub async fn create_activity(&self, new: &NewActivity<'_>, by: By<'_>) -> Result<ActivityRow> {
@@ -613,25 +547,23 @@ impl Store {
     }
 
     pub async fn activity(&self, id: &str) -> Result<Option<ActivityRow>> {
-        let row = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ACTIVITY_COLUMNS} FROM volunteer_activities WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(activity_row).transpose()
+        .await?)
     }
 
     /// A community's activities, latest start first.
     pub async fn activities_in(&self, community: &str) -> Result<Vec<ActivityRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ACTIVITY_COLUMNS} FROM volunteer_activities WHERE community_code = $1
              ORDER BY starts_at DESC, id"
         ))
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(activity_row).collect()
+        .await?)
     }
 
     /// Records how many residents an activity served.
@@ -710,58 +642,29 @@ impl Store {
 
     /// An activity's sign-ins, by sign-in time.
     pub async fn sign_ins_of(&self, activity: &str) -> Result<Vec<SignInRow>> {
-        let rows = sqlx::query(
-            "SELECT s.activity_id, s.volunteer_id, v.name, s.signed_in_at, s.signed_out_at, s.minutes, s.points
+        Ok(sqlx::query_as(&format!(
+            "SELECT {SIGN_IN_COLUMNS}
              FROM volunteer_sign_ins s JOIN volunteers v ON v.id = s.volunteer_id
-             WHERE s.activity_id = $1 ORDER BY s.signed_in_at, v.name",
-        )
+             WHERE s.activity_id = $1 ORDER BY s.signed_in_at, v.name"
+        ))
         .bind(activity)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SignInRow {
-                    activity_id: r.try_get("activity_id")?,
-                    volunteer_id: r.try_get("volunteer_id")?,
-                    volunteer_name: r.try_get("name")?,
-                    signed_in_at: r.try_get("signed_in_at")?,
-                    signed_out_at: r.try_get("signed_out_at")?,
-                    minutes: r.try_get("minutes")?,
-                    points: r.try_get("points")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// A volunteer's sign-ins with their activities' titles, latest first.
     pub async fn service_record(&self, volunteer: &str) -> Result<Vec<(SignInRow, String)>> {
-        let rows = sqlx::query(
-            "SELECT s.activity_id, s.volunteer_id, v.name, s.signed_in_at, s.signed_out_at, s.minutes, s.points,
-                    a.title
+        let rows: Vec<ServiceLine> = sqlx::query_as(&format!(
+            "SELECT {SIGN_IN_COLUMNS}, a.title
              FROM volunteer_sign_ins s
              JOIN volunteers v ON v.id = s.volunteer_id
              JOIN volunteer_activities a ON a.id = s.activity_id
-             WHERE s.volunteer_id = $1 ORDER BY s.signed_in_at DESC, s.activity_id",
-        )
+             WHERE s.volunteer_id = $1 ORDER BY s.signed_in_at DESC, s.activity_id"
+        ))
         .bind(volunteer)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    SignInRow {
-                        activity_id: r.try_get("activity_id")?,
-                        volunteer_id: r.try_get("volunteer_id")?,
-                        volunteer_name: r.try_get("name")?,
-                        signed_in_at: r.try_get("signed_in_at")?,
-                        signed_out_at: r.try_get("signed_out_at")?,
-                        minutes: r.try_get("minutes")?,
-                        points: r.try_get("points")?,
-                    },
-                    r.try_get("title")?,
-                ))
-            })
-            .collect()
+        Ok(rows.into_iter().map(|r| (r.sign_in, r.title)).collect())
     }
 
     /// Signs a volunteer out with the counted time, and credits `points` (if any) under the
@@ -888,13 +791,12 @@ impl Store {
     }
 
     pub async fn items_in(&self, community: &str) -> Result<Vec<ItemRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {ITEM_COLUMNS} FROM mall_items WHERE community_code = $1 ORDER BY cost, name, id"
         ))
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(item_row).collect()
+        .await?)
     }
 
     /// Adds stock, audited; returns the new stock, or None for an unknown item.
@@ -1011,12 +913,10 @@ impl Store {
             .await?
             .ok_or_else(|| LedgerRefusal::UnknownItem(item.to_string()))?;
         let community: Option<String> =
-            sqlx::query("SELECT community_code FROM volunteers WHERE id = $1")
+            sqlx::query_scalar("SELECT community_code FROM volunteers WHERE id = $1")
                 .bind(volunteer)
                 .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("community_code"))
-                .transpose()?;
+                .await?;
         if community.as_deref() != Some(stocked.community_code.as_str()) {
             return Err(PointsError::OtherCommunity);
         }
@@ -1171,13 +1071,12 @@ impl Store {
 
     /// A volunteer's ledger in its own order.
     pub async fn ledger_of(&self, volunteer: &str) -> Result<Vec<LedgerRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{LEDGER_SELECT} WHERE l.volunteer_id = $1 ORDER BY l.seq"
         ))
         .bind(volunteer)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(ledger_row).collect()
+        .await?)
     }
 
     pub async fn ledger_entry(&self, key: &str) -> Result<Option<LedgerRow>> {
@@ -1199,7 +1098,7 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<ActivityFigures>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT a.starts_at, a.cancelled, a.people_served,
                     CAST(COALESCE(SUM(s.minutes), 0) AS BIGINT) AS minutes
              FROM volunteer_activities a
@@ -1211,16 +1110,6 @@ impl Store {
         .bind(from)
         .bind(to)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ActivityFigures {
-                    starts_at: r.try_get("starts_at")?,
-                    cancelled: r.try_get::<i64, _>("cancelled")? != 0,
-                    people_served: r.try_get("people_served")?,
-                    volunteer_minutes: r.try_get("minutes")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 }
