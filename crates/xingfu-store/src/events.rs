@@ -67,7 +67,7 @@ pub struct PhotoRow {
 }
 
 /// What a reporting system sent besides the report itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Extras {
     /// Contact details as JSON (Open311 name, phone, email), for staff only.
     pub contact: Option<String>,
@@ -306,12 +306,12 @@ impl Store {
         extras: &Extras,
     ) -> Result<std::result::Result<Event, E>> {
         let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
+        let value: i64 = sqlx::query_scalar(
             "UPDATE event_counter SET value = value + 1 WHERE name = 'events' RETURNING value",
         )
         .fetch_one(&mut *tx)
         .await?;
-        let id = id_of(row.try_get("value")?)?;
+        let id = id_of(value)?;
         let decision = match make(id) {
             Ok(decision) => decision,
             Err(e) => return Ok(Err(e)),
@@ -344,14 +344,12 @@ impl Store {
         let e = &decision.event;
         let mut tx = self.write_tx().await?;
         if let Some(primary) = e.merged_into.filter(|_| e.state == EventState::Merged) {
-            let row = sqlx::query("SELECT state FROM events WHERE id = $1")
+            let state: String = sqlx::query_scalar("SELECT state FROM events WHERE id = $1")
                 .bind(db_id(primary))
                 .fetch_optional(&mut *tx)
-                .await?;
-            let state = match row {
-                Some(row) => state_of(&row.try_get::<String, _>("state")?)?,
-                None => return Err(sqlx::Error::RowNotFound.into()),
-            };
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            let state = state_of(&state)?;
             if state.is_final() {
                 return Ok(Err(StepConflict::PrimaryFinal { primary, state }));
             }
@@ -380,12 +378,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            let actual = sqlx::query("SELECT version FROM events WHERE id = $1")
+            let actual = sqlx::query_scalar::<_, i64>("SELECT version FROM events WHERE id = $1")
                 .bind(db_id(e.id))
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|r| r.try_get::<i64, _>("version"))
-                .transpose()?
                 .and_then(|v| u64::try_from(v).ok());
             return Ok(Err(StepConflict::Stale { actual }));
         }
@@ -419,17 +415,11 @@ impl Store {
     }
 
     pub async fn event_extras(&self, id: EventId) -> Result<Extras> {
-        let row = sqlx::query("SELECT contact, external_media FROM events WHERE id = $1")
+        let extras = sqlx::query_as("SELECT contact, external_media FROM events WHERE id = $1")
             .bind(db_id(id))
             .fetch_optional(self.pool())
             .await?;
-        Ok(match row {
-            Some(row) => Extras {
-                contact: row.try_get("contact")?,
-                external_media: row.try_get("external_media")?,
-            },
-            None => Extras::default(),
-        })
+        Ok(extras.unwrap_or_default())
     }
 
     /// Puts the ids of each event's report photos (oldest first) into [`Event::photos`].
@@ -443,14 +433,15 @@ impl Store {
                  ORDER BY uploaded_at, id",
                 bind_list(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = sqlx::query_as(&sql);
             for e in chunk.iter() {
                 query = query.bind(db_id(e.id));
             }
-            for row in query.fetch_all(self.pool()).await? {
-                let event = id_of(row.try_get("event_id")?)?;
+            let photos: Vec<(String, i64)> = query.fetch_all(self.pool()).await?;
+            for (photo, event) in photos {
+                let event = id_of(event)?;
                 if let Some(e) = chunk.iter_mut().find(|e| e.id == event) {
-                    e.photos.push(row.try_get("id")?);
+                    e.photos.push(photo);
                 }
             }
         }
@@ -466,12 +457,13 @@ impl Store {
                  WHERE external_media IS NOT NULL AND id IN ({})",
                 bind_list(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = sqlx::query_as(&sql);
             for id in chunk {
                 query = query.bind(db_id(*id));
             }
-            for row in query.fetch_all(self.pool()).await? {
-                out.push((id_of(row.try_get("id")?)?, row.try_get("external_media")?));
+            let rows: Vec<(i64, String)> = query.fetch_all(self.pool()).await?;
+            for (id, media) in rows {
+                out.push((id_of(id)?, media));
             }
         }
         Ok(out)
@@ -513,29 +505,30 @@ impl Store {
 
     /// The events merged into `primary`, by number.
     pub async fn merged_into(&self, primary: EventId) -> Result<Vec<EventId>> {
-        let rows = sqlx::query("SELECT id FROM events WHERE merged_into = $1 ORDER BY id")
-            .bind(db_id(primary))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|r| id_of(r.try_get("id")?)).collect()
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM events WHERE merged_into = $1 ORDER BY id")
+                .bind(db_id(primary))
+                .fetch_all(self.pool())
+                .await?;
+        ids.into_iter().map(id_of).collect()
     }
 
     /// What the deadline sweep reads: every event whose deadline is before `now`, from the
     /// deadline index alone, earliest deadline first.
     pub async fn sla_entries_due(&self, now: i64) -> Result<Vec<SlaEntry>> {
-        let rows = sqlx::query(
+        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
             "SELECT id, deadline, state, level FROM events WHERE deadline < $1 ORDER BY deadline, id",
         )
         .bind(now)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
+        rows.into_iter()
+            .map(|(id, deadline, state, level)| {
                 Ok(SlaEntry {
-                    id: id_of(r.try_get("id")?)?,
-                    deadline: r.try_get("deadline")?,
-                    state: state_of(&r.try_get::<String, _>("state")?)?,
-                    level: level_of(&r.try_get::<String, _>("level")?)?,
+                    id: id_of(id)?,
+                    deadline,
+                    state: state_of(&state)?,
+                    level: level_of(&level)?,
                 })
             })
             .collect()
@@ -609,7 +602,7 @@ impl Store {
 
     /// What the operations metrics read about a community's events reported in [from, to).
     pub async fn event_facts(&self, community: &str, from: i64, to: i64) -> Result<Vec<EventFact>> {
-        let rows = sqlx::query(
+        let rows: Vec<(i64, String, Option<i64>, i64)> = sqlx::query_as(
             "SELECT reported_at, state, closed_at, late FROM events
              WHERE community_code = $1 AND reported_at >= $2 AND reported_at < $3",
         )
@@ -618,13 +611,13 @@ impl Store {
         .bind(to)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
+        rows.into_iter()
+            .map(|(reported_at, state, closed_at, late)| {
                 Ok(EventFact {
-                    reported_at: r.try_get("reported_at")?,
-                    state: state_of(&r.try_get::<String, _>("state")?)?,
-                    closed_at: r.try_get("closed_at")?,
-                    late: r.try_get::<i64, _>("late")? != 0,
+                    reported_at,
+                    state: state_of(&state)?,
+                    closed_at,
+                    late: late != 0,
                 })
             })
             .collect()
