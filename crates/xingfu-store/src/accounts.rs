@@ -91,21 +91,19 @@ impl Store {
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
-        ))
-        .bind(username)
-        .fetch_optional(self.pool())
-        .await?)
+        self.row_where(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"),
+            username,
+        )
+        .await
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?,
+        self.row_where(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+            id,
         )
+        .await
     }
 
     pub async fn count_users(&self) -> Result<i64> {

@@ -384,12 +384,11 @@ impl Store {
 
     /// A community's trail, oldest first.
     pub async fn audit_for_community(&self, community_code: &str) -> Result<Vec<AuditRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE community_code = $1 ORDER BY seq"
-        ))
-        .bind(community_code)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!("SELECT {COLUMNS} FROM audit_log WHERE community_code = $1 ORDER BY seq"),
+            community_code,
+        )
+        .await
     }
 
     /// Verifies the whole chain with this store's key; the first row that does not verify.

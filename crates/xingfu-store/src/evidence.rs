@@ -105,12 +105,8 @@ impl Store {
 
     /// One piece of evidence by id.
     pub async fn evidence(&self, id: &str) -> Result<Option<EvidenceRow>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM evidence WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?,
-        )
+        self.row_where(&format!("SELECT {COLUMNS} FROM evidence WHERE id = $1"), id)
+            .await
     }
 
     /// An entry's evidence, by clause, oldest first within a clause.

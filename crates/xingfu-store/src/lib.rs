@@ -210,3 +210,24 @@ impl Store {
 pub fn code_range(prefix: &str) -> (String, String) {
     (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
 }
+
+impl Store {
+    /// Every row `sql` selects with `key` as its one parameter.
+    pub(crate) async fn rows_where<T>(&self, sql: &str, key: &str) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql).bind(key).fetch_all(&self.pool).await?)
+    }
+
+    /// The row `sql` selects with `key` as its one parameter, if there is one.
+    pub(crate) async fn row_where<T>(&self, sql: &str, key: &str) -> Result<Option<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+}

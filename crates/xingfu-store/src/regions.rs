@@ -39,21 +39,19 @@ impl Store {
     }
 
     pub async fn region(&self, code: &str) -> Result<Option<RegionRow>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM regions WHERE code = $1"))
-                .bind(code)
-                .fetch_optional(self.pool())
-                .await?,
+        self.row_where(
+            &format!("SELECT {COLUMNS} FROM regions WHERE code = $1"),
+            code,
         )
+        .await
     }
 
     pub async fn children(&self, code: &str) -> Result<Vec<RegionRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM regions WHERE parent = $1 ORDER BY code"
-        ))
-        .bind(code)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!("SELECT {COLUMNS} FROM regions WHERE parent = $1 ORDER BY code"),
+            code,
+        )
+        .await
     }
 
     /// Regions of `level` inside the subtree of `ancestor` (by division-code prefix).

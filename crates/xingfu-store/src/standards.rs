@@ -112,11 +112,10 @@ impl Store {
 
     /// The audit rows of every standard import, oldest first.
     pub async fn standard_imports(&self) -> Result<Vec<AuditRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE action = $1 ORDER BY seq"
-        ))
-        .bind(IMPORT_ACTION)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE action = $1 ORDER BY seq"),
+            IMPORT_ACTION,
+        )
+        .await
     }
 }

@@ -285,22 +285,16 @@ impl Store {
 
     /// An account's assignments.
     pub async fn assignments_of(&self, user_id: &str) -> Result<Vec<AssignmentRow>> {
-        Ok(sqlx::query_as(&format!(
+        self.rows_where(&format!(
             "{ASSIGNMENT_SELECT} WHERE p.user_id = $1 ORDER BY p.kind, p.community_code, p.scope"
-        ))
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?)
+        ), user_id).await
     }
 
     /// Every assignment in a community.
     pub async fn assignments_in(&self, community: &str) -> Result<Vec<AssignmentRow>> {
-        Ok(sqlx::query_as(&format!(
+        self.rows_where(&format!(
             "{ASSIGNMENT_SELECT} WHERE p.community_code = $1 ORDER BY p.kind, p.scope, u.username"
-        ))
-        .bind(community)
-        .fetch_all(self.pool())
-        .await?)
+        ), community).await
     }
 
     pub async fn create_household(
@@ -355,12 +349,11 @@ impl Store {
     }
 
     pub async fn household(&self, id: &str) -> Result<Option<HouseholdRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?)
+        self.row_where(
+            &format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = $1"),
+            id,
+        )
+        .await
     }
 
     /// Households in the subtree with `prefix`, by community and address.
@@ -494,22 +487,22 @@ impl Store {
 
     /// A household's current list entries.
     pub async fn attention_of(&self, household_id: &str) -> Result<Vec<AttentionRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{ATTENTION_SELECT} WHERE a.household_id = $1 AND a.removed_at IS NULL
-             ORDER BY a.category, a.added_at, a.id"
-        ))
-        .bind(household_id)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!(
+                "{ATTENTION_SELECT} WHERE a.household_id = $1 AND a.removed_at IS NULL
+                 ORDER BY a.category, a.added_at, a.id"
+            ),
+            household_id,
+        )
+        .await
     }
 
     pub async fn attention_entry(&self, entry_id: &str) -> Result<Option<AttentionRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{ATTENTION_SELECT} WHERE a.id = $1 AND a.removed_at IS NULL"
-        ))
-        .bind(entry_id)
-        .fetch_optional(self.pool())
-        .await?)
+        self.row_where(
+            &format!("{ATTENTION_SELECT} WHERE a.id = $1 AND a.removed_at IS NULL"),
+            entry_id,
+        )
+        .await
     }
 
     /// Stores a visit and its follow-ups in one transaction. The household's community and grid

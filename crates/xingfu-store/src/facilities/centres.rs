@@ -179,13 +179,14 @@ impl Store {
     }
 
     pub async fn centre(&self, facility_id: &str) -> Result<Option<CentreRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {FACILITY_COLUMNS}, {CENTRE_COLUMNS}
-             FROM facilities f JOIN centres c ON c.facility_id = f.id WHERE f.id = $1"
-        ))
-        .bind(facility_id)
-        .fetch_optional(self.pool())
-        .await?)
+        self.row_where(
+            &format!(
+                "SELECT {FACILITY_COLUMNS}, {CENTRE_COLUMNS}
+                 FROM facilities f JOIN centres c ON c.facility_id = f.id WHERE f.id = $1"
+            ),
+            facility_id,
+        )
+        .await
     }
 
     /// Centres serving communities inside the subtree with this prefix, by community, name.
@@ -273,12 +274,13 @@ impl Store {
 
     /// A centre's ratings, newest first.
     pub async fn centre_ratings(&self, facility_id: &str) -> Result<Vec<RatingRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {RATING_COLUMNS} FROM centre_ratings WHERE facility_id = $1
-             ORDER BY rated_at DESC, id"
-        ))
-        .bind(facility_id)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!(
+                "SELECT {RATING_COLUMNS} FROM centre_ratings WHERE facility_id = $1
+                 ORDER BY rated_at DESC, id"
+            ),
+            facility_id,
+        )
+        .await
     }
 }

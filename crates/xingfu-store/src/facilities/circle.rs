@@ -222,23 +222,21 @@ impl Store {
 
     /// A district's stored shares, by area then function.
     pub async fn circle_coverage_of_district(&self, district: &str) -> Result<Vec<CoverageRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COVERAGE_COLUMNS} FROM circle_coverage WHERE district_code = $1
-             ORDER BY area_code, function"
-        ))
-        .bind(district)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!(
+                "SELECT {COVERAGE_COLUMNS} FROM circle_coverage WHERE district_code = $1
+                 ORDER BY area_code, function"
+            ),
+            district,
+        )
+        .await
     }
 
     /// One area's stored shares (a community, or a district's overall row), by function.
     pub async fn circle_coverage_of_area(&self, area: &str) -> Result<Vec<CoverageRow>> {
-        Ok(sqlx::query_as(&format!(
+        self.rows_where(&format!(
             "SELECT {COVERAGE_COLUMNS} FROM circle_coverage WHERE area_code = $1 ORDER BY function"
-        ))
-        .bind(area)
-        .fetch_all(self.pool())
-        .await?)
+        ), area).await
     }
 
     /// A run's origins in order; only one community's when given.

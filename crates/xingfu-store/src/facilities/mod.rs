@@ -487,12 +487,9 @@ impl Store {
 
     /// Every facility registered in a district, by id (the order coverage runs use).
     pub async fn facilities_of_district(&self, district: &str) -> Result<Vec<FacilityRow>> {
-        Ok(sqlx::query_as(&format!(
+        self.rows_where(&format!(
             "SELECT {FACILITY_COLUMNS} FROM {FACILITY_FROM} WHERE f.district_code = $1 ORDER BY f.id"
-        ))
-        .bind(district)
-        .fetch_all(self.pool())
-        .await?)
+        ), district).await
     }
 
     /// The district's `source_ref`s and the region keeping each, to check an import's

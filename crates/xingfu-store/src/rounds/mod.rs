@@ -359,12 +359,11 @@ impl Store {
     }
 
     pub async fn round(&self, id: &str) -> Result<Option<RoundRow>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"))
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await?,
+        self.row_where(
+            &format!("SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"),
+            id,
         )
+        .await
     }
 
     /// Rounds whose region overlaps the subtree with `prefix` (inside it, or containing it), newest first.
@@ -451,12 +450,11 @@ impl Store {
     }
 
     pub async fn entries(&self, round_id: &str) -> Result<Vec<EntryRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{ENTRY_SELECT} WHERE e.round_id = $1 ORDER BY e.community_code"
-        ))
-        .bind(round_id)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!("{ENTRY_SELECT} WHERE e.round_id = $1 ORDER BY e.community_code"),
+            round_id,
+        )
+        .await
     }
 
     /// One page of a round's entries inside the subtree with `prefix`, by community code.

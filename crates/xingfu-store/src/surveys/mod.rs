@@ -166,12 +166,11 @@ impl Store {
     }
 
     pub async fn survey_settings(&self, round_id: &str) -> Result<Option<SurveySettingsRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"
-        ))
-        .bind(round_id)
-        .fetch_optional(self.pool())
-        .await?)
+        self.row_where(
+            &format!("SELECT {SETTINGS_COLUMNS} FROM survey_settings WHERE round_id = $1"),
+            round_id,
+        )
+        .await
     }
 
     /// Sets a round's questionnaire and quota, with an audit row. The questionnaire cannot change
@@ -310,12 +309,11 @@ impl Store {
     }
 
     pub async fn survey_link(&self, token: &str) -> Result<Option<SurveyLinkRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {LINK_COLUMNS} FROM survey_links WHERE token = $1"
-        ))
-        .bind(token)
-        .fetch_optional(self.pool())
-        .await?)
+        self.row_where(
+            &format!("SELECT {LINK_COLUMNS} FROM survey_links WHERE token = $1"),
+            token,
+        )
+        .await
     }
 
     pub async fn survey_link_for(

@@ -124,23 +124,23 @@ impl Store {
     }
 
     pub async fn activity(&self, id: &str) -> Result<Option<ActivityRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {ACTIVITY_COLUMNS} FROM volunteer_activities WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?)
+        self.row_where(
+            &format!("SELECT {ACTIVITY_COLUMNS} FROM volunteer_activities WHERE id = $1"),
+            id,
+        )
+        .await
     }
 
     /// A community's activities, latest start first.
     pub async fn activities_in(&self, community: &str) -> Result<Vec<ActivityRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {ACTIVITY_COLUMNS} FROM volunteer_activities WHERE community_code = $1
-             ORDER BY starts_at DESC, id"
-        ))
-        .bind(community)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!(
+                "SELECT {ACTIVITY_COLUMNS} FROM volunteer_activities WHERE community_code = $1
+                 ORDER BY starts_at DESC, id"
+            ),
+            community,
+        )
+        .await
     }
 
     /// Records how many residents an activity served.
@@ -219,14 +219,15 @@ impl Store {
 
     /// An activity's sign-ins, by sign-in time.
     pub async fn sign_ins_of(&self, activity: &str) -> Result<Vec<SignInRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {SIGN_IN_COLUMNS}
-             FROM volunteer_sign_ins s JOIN volunteers v ON v.id = s.volunteer_id
-             WHERE s.activity_id = $1 ORDER BY s.signed_in_at, v.name"
-        ))
-        .bind(activity)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!(
+                "SELECT {SIGN_IN_COLUMNS}
+                 FROM volunteer_sign_ins s JOIN volunteers v ON v.id = s.volunteer_id
+                 WHERE s.activity_id = $1 ORDER BY s.signed_in_at, v.name"
+            ),
+            activity,
+        )
+        .await
     }
 
     /// A volunteer's sign-ins with their activities' titles, latest first.

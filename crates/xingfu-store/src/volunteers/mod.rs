@@ -306,11 +306,10 @@ impl Store {
     }
 
     pub async fn volunteers_in(&self, community: &str) -> Result<Vec<VolunteerRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{VOLUNTEER_SELECT} WHERE v.community_code = $1 ORDER BY v.name, v.id"
-        ))
-        .bind(community)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!("{VOLUNTEER_SELECT} WHERE v.community_code = $1 ORDER BY v.name, v.id"),
+            community,
+        )
+        .await
     }
 }

@@ -191,12 +191,9 @@ impl Store {
     }
 
     pub async fn items_in(&self, community: &str) -> Result<Vec<ItemRow>> {
-        Ok(sqlx::query_as(&format!(
+        self.rows_where(&format!(
             "SELECT {ITEM_COLUMNS} FROM mall_items WHERE community_code = $1 ORDER BY cost, name, id"
-        ))
-        .bind(community)
-        .fetch_all(self.pool())
-        .await?)
+        ), community).await
     }
 
     /// Adds stock, audited; returns the new stock, or None for an unknown item.
@@ -471,12 +468,11 @@ impl Store {
 
     /// A volunteer's ledger in its own order.
     pub async fn ledger_of(&self, volunteer: &str) -> Result<Vec<LedgerRow>> {
-        Ok(sqlx::query_as(&format!(
-            "{LEDGER_SELECT} WHERE l.volunteer_id = $1 ORDER BY l.seq"
-        ))
-        .bind(volunteer)
-        .fetch_all(self.pool())
-        .await?)
+        self.rows_where(
+            &format!("{LEDGER_SELECT} WHERE l.volunteer_id = $1 ORDER BY l.seq"),
+            volunteer,
+        )
+        .await
     }
 
     pub async fn ledger_entry(&self, key: &str) -> Result<Option<LedgerRow>> {
