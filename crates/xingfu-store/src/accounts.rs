@@ -4,7 +4,7 @@
 //! can serve any request. Only a SHA-256 of the session token is stored.
 
 use crate::sql::Flag;
-use crate::{Backend, Result, Store, StoreError, is_unique_violation, new_id};
+use crate::{Backend, Result, Store, new_id, or_duplicate};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -69,16 +69,7 @@ impl Store {
         .bind(now)
         .execute(self.pool())
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Duplicate {
-                    what: "user",
-                    key: new.username.to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+        or_duplicate(inserted, "user", new.username.to_string())?;
         Ok(UserRow {
             id,
             username: new.username.to_string(),

@@ -220,8 +220,12 @@ impl Store {
         Ok(())
     }
 
-    /// Fills members and buildings of grids read without them.
-    async fn complete_grids(&self, grids: &mut [Grid]) -> Result<()> {
+    /// The grids of `rows`, with their members and buildings.
+    async fn complete_grids(&self, rows: Vec<GridRow>) -> Result<Vec<Grid>> {
+        let mut grids = rows
+            .into_iter()
+            .map(GridRow::grid)
+            .collect::<Result<Vec<_>>>()?;
         // Grids are read one community at a time, or a handful around one point.
         let communities: std::collections::BTreeSet<String> =
             grids.iter().map(|g| g.community.clone()).collect();
@@ -273,7 +277,7 @@ impl Store {
                 });
             }
         }
-        Ok(())
+        Ok(grids)
     }
 
     /// A community's grids with members and buildings, by id.
@@ -284,12 +288,7 @@ impl Store {
         .bind(community)
         .fetch_all(self.pool())
         .await?;
-        let mut grids = rows
-            .into_iter()
-            .map(GridRow::grid)
-            .collect::<Result<Vec<_>>>()?;
-        self.complete_grids(&mut grids).await?;
-        Ok(grids)
+        self.complete_grids(rows).await
     }
 
     /// Grids anywhere whose bounding box holds `point` (WGS-84), with members and buildings;
@@ -306,12 +305,7 @@ impl Store {
         .bind(micro(point.lat, false))
         .fetch_all(self.pool())
         .await?;
-        let mut grids = rows
-            .into_iter()
-            .map(GridRow::grid)
-            .collect::<Result<Vec<_>>>()?;
-        self.complete_grids(&mut grids).await?;
-        Ok(grids)
+        self.complete_grids(rows).await
     }
 
     /// The grids `username` serves and the buildings they head.

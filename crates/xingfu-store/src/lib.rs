@@ -197,6 +197,19 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     }
 }
 
+/// `written`, or [`StoreError::Duplicate`] naming `what` and `key` when a unique constraint
+/// refused the write.
+pub(crate) fn or_duplicate<T>(
+    written: std::result::Result<T, sqlx::Error>,
+    what: &'static str,
+    key: String,
+) -> Result<T> {
+    match written {
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate { what, key }),
+        other => Ok(other?),
+    }
+}
+
 impl Store {
     /// Runs one administrative statement (tests create and drop schemas with it).
     pub async fn execute_admin(&self, sql: &str) -> Result<()> {

@@ -82,13 +82,10 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
                 round_id: Some(round_id),
                 community_code: Some(community),
-                action: "object",
-                before: None,
                 after: Some(audit_json(&row)),
+                ..by.event("object")
             },
         )
         .await?;
@@ -161,13 +158,11 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
                 round_id: Some(&after.round_id),
                 community_code: Some(&after.community_code),
-                action: "decide_objection",
                 before: Some(audit_json(&before)),
                 after: Some(audit_json(&after)),
+                ..by.event("decide_objection")
             },
         )
         .await?;

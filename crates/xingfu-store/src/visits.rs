@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::audit::{AuditEvent, append};
 use crate::rounds::By;
-use crate::{Result, Store, StoreError, code_range, is_unique_violation, new_id};
+use crate::{Result, Store, code_range, new_id, or_duplicate};
 
 /// An operations role held on top of an account, inside one community.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -213,27 +213,14 @@ impl Store {
         .bind(by.at)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Duplicate {
-                    what: "assignment",
-                    key: format!("{kind} {scope}"),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+        or_duplicate(inserted, "assignment", format!("{kind} {scope}"))?;
         append(
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(community),
-                action: "assign",
-                before: None,
                 after: Some(json!({"user": user_id, "kind": kind, "scope": scope}).to_string()),
+                ..by.event("assign")
             },
         )
         .await?;
@@ -269,13 +256,9 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(community),
-                action: "unassign",
                 before: Some(json!({"user": user_id, "kind": kind, "scope": scope}).to_string()),
-                after: None,
+                ..by.event("unassign")
             },
         )
         .await?;
@@ -324,13 +307,9 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(new.community_code),
-                action: "household_add",
-                before: None,
                 after: Some(json!({"household": id, "grid": new.grid_id}).to_string()),
+                ..by.event("household_add")
             },
         )
         .await?;
@@ -411,16 +390,12 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(&household.community_code),
-                action: "attention_add",
-                before: None,
                 after: Some(
                     json!({"entry": id, "household": household.id, "category": category})
                         .to_string(),
                 ),
+                ..by.event("attention_add")
             },
         )
         .await?;
@@ -455,16 +430,12 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(&community),
-                action: "attention_remove",
                 before: Some(
                     json!({"entry": entry_id, "household": household, "category": category})
                         .to_string(),
                 ),
-                after: None,
+                ..by.event("attention_remove")
             },
         )
         .await?;

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 
 use crate::audit::{AuditEvent, append};
-use crate::{Result, Store, StoreError, is_unique_violation, new_id};
+use crate::{Result, Store, new_id, or_duplicate};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RoundRow {
@@ -114,6 +114,18 @@ fn escape_like(text: &str) -> String {
 pub struct By<'a> {
     pub actor: &'a str,
     pub at: i64,
+}
+
+impl<'a> By<'a> {
+    /// An audit event of `action` by this actor at this time; the caller adds the rest.
+    pub(crate) fn event(self, action: &'a str) -> AuditEvent<'a> {
+        AuditEvent {
+            at: self.at,
+            actor: self.actor,
+            action,
+            ..AuditEvent::default()
+        }
+    }
 }
 
 /// Someone else changed the entry since it was read.
@@ -237,13 +249,11 @@ pub(crate) async fn change_entry(
         &mut *conn,
         chain,
         &AuditEvent {
-            at: by.at,
-            actor: by.actor,
             round_id: Some(round_id),
             community_code: Some(community),
-            action,
             before: Some(result_json(&before)),
             after: Some(result_json(&after)),
+            ..by.event(action)
         },
     )
     .await?;
@@ -331,16 +341,11 @@ impl Store {
         .bind(&round.opened_by)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Duplicate {
-                    what: "round",
-                    key: format!("{} {} {}", new.year, new.region_code, new.standard_id),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+        or_duplicate(
+            inserted,
+            "round",
+            format!("{} {} {}", new.year, new.region_code, new.standard_id),
+        )?;
         append(
             &mut tx,
             self.audit_chain(),
@@ -413,16 +418,7 @@ impl Store {
         .bind(actor)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Duplicate {
-                    what: "declaration",
-                    key: community.to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+        or_duplicate(inserted, "declaration", community.to_string())?;
         let entry = fetch_entry(&mut tx, round_id, community)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;

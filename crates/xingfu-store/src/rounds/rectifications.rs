@@ -192,13 +192,11 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
                 round_id: Some(&after.round_id),
                 community_code: Some(&after.community_code),
-                action: "rectification",
                 before: Some(task_json(&before)),
                 after: Some(task_json(&after)),
+                ..by.event("rectification")
             },
         )
         .await?;

@@ -178,13 +178,11 @@ impl Store {
                 &mut tx,
                 self.audit_chain(),
                 &AuditEvent {
-                    at: by.at,
-                    actor: by.actor,
                     round_id: Some(round_id),
                     community_code: Some(community),
-                    action,
                     before: old.map(|o| answer_event(clause, sheet, &o)),
                     after: Some(answer_event(clause, sheet, answer)),
+                    ..by.event(action)
                 },
             )
             .await?;

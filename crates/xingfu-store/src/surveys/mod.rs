@@ -242,13 +242,10 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
                 round_id: Some(new.round_id),
-                action: "survey_settings",
                 before: before.map(|b| serde_json::to_string(&b).unwrap_or_default()),
                 after: Some(serde_json::to_string(&saved).unwrap_or_default()),
-                ..AuditEvent::default()
+                ..by.event("survey_settings")
             },
         )
         .await?;
@@ -286,13 +283,10 @@ impl Store {
                 &mut tx,
                 self.audit_chain(),
                 &AuditEvent {
-                    at: by.at,
-                    actor: by.actor,
                     round_id: Some(round_id),
                     community_code: Some(community),
-                    action: "survey_link",
                     after: Some(serde_json::json!({ "token": token }).to_string()),
-                    ..AuditEvent::default()
+                    ..by.event("survey_link")
                 },
             )
             .await?;
@@ -364,13 +358,10 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
                 community_code: Some(community),
-                action: "survey_area",
                 before,
                 after: Some(area.to_string()),
-                ..AuditEvent::default()
+                ..by.event("survey_area")
             },
         )
         .await?;

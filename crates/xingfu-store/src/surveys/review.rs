@@ -360,13 +360,11 @@ impl Store {
                 &mut tx,
                 self.audit_chain(),
                 &AuditEvent {
-                    at: by.at,
-                    actor: by.actor,
                     round_id: Some(round_id),
                     community_code: Some(community),
-                    action: "survey_review",
                     before: Some(serde_json::json!({ "answer": id, "status": "held", "signals": signals }).to_string()),
                     after: Some(serde_json::json!({ "answer": id, "status": decision.status(), "decision": decision.key() }).to_string()),
+                    ..by.event("survey_review")
                 },
             )
             .await?;

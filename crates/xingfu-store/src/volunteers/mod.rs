@@ -26,7 +26,7 @@ pub use points::{Applied, ItemRow, LedgerRow, PointsError};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use crate::{Result, Store, StoreError, is_unique_violation, new_id};
+use crate::{Result, Store, new_id, or_duplicate};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct StationRow {
@@ -178,18 +178,12 @@ impl Store {
         .bind(at)
         .execute(self.pool())
         .await;
-        match inserted {
-            Ok(_) => Ok(StationRow {
-                id,
-                community_code: community.to_string(),
-                name: name.to_string(),
-            }),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate {
-                what: "station",
-                key: name.to_string(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+        or_duplicate(inserted, "station", name.to_string())?;
+        Ok(StationRow {
+            id,
+            community_code: community.to_string(),
+            name: name.to_string(),
+        })
     }
 
     pub async fn stations_in(&self, community: &str) -> Result<Vec<StationRow>> {
@@ -219,19 +213,13 @@ impl Store {
         .bind(at)
         .execute(self.pool())
         .await;
-        match inserted {
-            Ok(_) => Ok(TeamRow {
-                id,
-                community_code: community.to_string(),
-                name: name.to_string(),
-                station_id: station.map(str::to_string),
-            }),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate {
-                what: "team",
-                key: name.to_string(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+        or_duplicate(inserted, "team", name.to_string())?;
+        Ok(TeamRow {
+            id,
+            community_code: community.to_string(),
+            name: name.to_string(),
+            station_id: station.map(str::to_string),
+        })
     }
 
     pub async fn teams_in(&self, community: &str) -> Result<Vec<TeamRow>> {
@@ -261,16 +249,11 @@ impl Store {
         .bind(at)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Duplicate {
-                    what: "volunteer account",
-                    key: new.user_id.unwrap_or_default().to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+        or_duplicate(
+            inserted,
+            "volunteer account",
+            new.user_id.unwrap_or_default().to_string(),
+        )?;
         sqlx::query("INSERT INTO points_balances (volunteer_id, balance) VALUES ($1, 0)")
             .bind(&id)
             .execute(&mut *tx)

@@ -162,15 +162,11 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(community),
-                action: "mall_item_add",
-                before: None,
                 after: Some(
                     json!({"item": id, "name": name, "cost": cost, "stock": stock}).to_string(),
                 ),
+                ..by.event("mall_item_add")
             },
         )
         .await?;
@@ -215,15 +211,11 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(&row.community_code),
-                action: "mall_restock",
-                before: None,
                 after: Some(
                     json!({"item": item, "added": quantity, "stock": row.stock}).to_string(),
                 ),
+                ..by.event("mall_restock")
             },
         )
         .await?;
