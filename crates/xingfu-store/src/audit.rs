@@ -465,7 +465,7 @@ impl Store {
             for r in &batch {
                 report.first_seq.get_or_insert(r.seq);
                 if report.broken.is_none()
-                    && let Some(reason) = check.row(&r)
+                    && let Some(reason) = check.row(r)
                 {
                     report.broken = Some(ChainBreak { seq: r.seq, reason });
                 }

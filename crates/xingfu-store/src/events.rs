@@ -50,11 +50,40 @@ impl PhotoStage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored `stage` column.
+impl TryFrom<String> for PhotoStage {
+    type Error = String;
+
+    fn try_from(key: String) -> std::result::Result<PhotoStage, String> {
+        [PhotoStage::Before, PhotoStage::After]
+            .into_iter()
+            .find(|stage| stage.key() == key)
+            .ok_or_else(|| format!("unknown photo stage {key:?}"))
+    }
+}
+
+/// An event number as stored (BIGINT), for row types: a negative one is refused.
+#[derive(sqlx::Type)]
+#[sqlx(transparent, no_pg_array)]
+struct EventNumber(i64);
+
+impl TryFrom<EventNumber> for EventId {
+    type Error = String;
+
+    fn try_from(number: EventNumber) -> std::result::Result<EventId, String> {
+        u64::try_from(number.0)
+            .map(EventId)
+            .map_err(|_| format!("negative event id {}", number.0))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PhotoRow {
     pub id: String,
+    #[sqlx(try_from = "EventNumber")]
     pub event_id: EventId,
     pub step_version: i64,
+    #[sqlx(try_from = "String")]
     pub stage: PhotoStage,
     pub file_key: String,
     pub content_type: String,
@@ -108,9 +137,7 @@ fn state_of(text: &str) -> Result<EventState> {
 }
 
 fn id_of(value: i64) -> Result<EventId> {
-    u64::try_from(value)
-        .map(EventId)
-        .map_err(|_| corrupt(format!("negative event id {value}")))
+    EventId::try_from(EventNumber(value)).map_err(corrupt)
 }
 
 fn count_of(value: i64, what: &str) -> Result<u32> {
@@ -189,28 +216,6 @@ fn step_row(row: &AnyRow) -> Result<Step> {
         to_level: level_of(&row.try_get::<String, _>("to_level")?)?,
         assignee: row.try_get("assignee")?,
         note: row.try_get("note")?,
-    })
-}
-
-fn photo_row(row: &AnyRow) -> Result<PhotoRow> {
-    let stage: String = row.try_get("stage")?;
-    Ok(PhotoRow {
-        id: row.try_get("id")?,
-        event_id: id_of(row.try_get("event_id")?)?,
-        step_version: row.try_get("step_version")?,
-        stage: match stage.as_str() {
-            "before" => PhotoStage::Before,
-            "after" => PhotoStage::After,
-            other => return Err(corrupt(format!("unknown photo stage {other:?}"))),
-        },
-        file_key: row.try_get("file_key")?,
-        content_type: row.try_get("content_type")?,
-        size: row.try_get("size")?,
-        width: row.try_get("width")?,
-        height: row.try_get("height")?,
-        sha256: row.try_get("sha256")?,
-        uploaded_by: row.try_get("uploaded_by")?,
-        uploaded_at: row.try_get("uploaded_at")?,
     })
 }
 
@@ -484,23 +489,20 @@ impl Store {
 
     /// An event's photos, before and after, oldest first.
     pub async fn event_photos(&self, id: EventId) -> Result<Vec<PhotoRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {PHOTO_COLUMNS} FROM event_photos WHERE event_id = $1 ORDER BY uploaded_at, id"
         ))
         .bind(db_id(id))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(photo_row).collect()
+        .await?)
     }
 
     pub async fn event_photo(&self, photo_id: &str) -> Result<Option<PhotoRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {PHOTO_COLUMNS} FROM event_photos WHERE id = $1"
-        ))
-        .bind(photo_id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(photo_row).transpose()
+        self.row_where(
+            &format!("SELECT {PHOTO_COLUMNS} FROM event_photos WHERE id = $1"),
+            photo_id,
+        )
+        .await
     }
 
     /// The events merged into `primary`, by number.
