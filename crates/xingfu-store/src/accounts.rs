@@ -3,14 +3,12 @@
 //! Sessions live in the database, not in a process, so any app server behind a load balancer
 //! can serve any request. Only a SHA-256 of the session token is stored.
 
+use crate::sql::Flag;
+use crate::{Backend, Result, Store, new_id, or_duplicate};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
-use crate::{Backend, Result, Store, StoreError, is_unique_violation, new_id};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct UserRow {
     pub id: String,
     pub username: String,
@@ -19,6 +17,7 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: String,
     pub region_code: String,
+    #[sqlx(try_from = "Flag")]
     pub disabled: bool,
 }
 
@@ -38,19 +37,16 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-fn user(row: &AnyRow) -> Result<UserRow> {
-    Ok(UserRow {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        password_hash: row.try_get("password_hash")?,
-        role: row.try_get("role")?,
-        region_code: row.try_get("region_code")?,
-        disabled: row.try_get::<i64, _>("disabled")? != 0,
-    })
-}
-
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, region_code, disabled";
+
+/// A session joined with its user.
+#[derive(sqlx::FromRow)]
+struct SessionUser {
+    csrf_token: String,
+    expires_at: i64,
+    #[sqlx(flatten)]
+    user: UserRow,
+}
 
 /// The stored form of a session token.
 pub fn token_hash(token: &str) -> String {
@@ -73,16 +69,7 @@ impl Store {
         .bind(now)
         .execute(self.pool())
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Duplicate {
-                    what: "user",
-                    key: new.username.to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+        or_duplicate(inserted, "user", new.username.to_string())?;
         Ok(UserRow {
             id,
             username: new.username.to_string(),
@@ -95,28 +82,25 @@ impl Store {
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
-        ))
-        .bind(username)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(user).transpose()
+        self.row_where(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"),
+            username,
+        )
+        .await
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(user).transpose()
+        self.row_where(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
+            id,
+        )
+        .await
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) AS n FROM users")
             .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get("n")?)
+            .await?)
     }
 
     /// Stores a session for `token` (kept only as its hash).
@@ -143,7 +127,7 @@ impl Store {
 
     /// The live session for `token` and its user; expired sessions and disabled users give `None`.
     pub async fn session(&self, token: &str, now: i64) -> Result<Option<(SessionRow, UserRow)>> {
-        let row = sqlx::query(
+        let row: Option<SessionUser> = sqlx::query_as(
             "SELECT s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.password_hash, u.role,
                     u.region_code, u.disabled
              FROM sessions s JOIN users u ON u.id = s.user_id
@@ -153,16 +137,22 @@ impl Store {
         .bind(now)
         .fetch_optional(self.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let user = user(&row)?;
+        let Some(SessionUser {
+            csrf_token,
+            expires_at,
+            user,
+        }) = row
+        else {
+            return Ok(None);
+        };
         if user.disabled {
             return Ok(None);
         }
         Ok(Some((
             SessionRow {
                 user_id: user.id.clone(),
-                csrf_token: row.try_get("csrf_token")?,
-                expires_at: row.try_get("expires_at")?,
+                csrf_token,
+                expires_at,
             },
             user,
         )))
@@ -201,12 +191,11 @@ impl Store {
 
     /// Failed attempts for `username` since `since` and after its last success.
     pub async fn recent_failures(&self, username: &str, since: i64) -> Result<i64> {
-        let row = sqlx::query(RECENT_FAILURES)
+        Ok(sqlx::query_scalar(RECENT_FAILURES)
             .bind(username)
             .bind(since)
             .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get("n")?)
+            .await?)
     }
 
     /// Asks to check one password for `username` at `at`. When fewer than `max` failures are
@@ -236,12 +225,11 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         }
-        let failures: i64 = sqlx::query(RECENT_FAILURES)
+        let failures: i64 = sqlx::query_scalar(RECENT_FAILURES)
             .bind(username)
             .bind(since)
             .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
+            .await?;
         if failures >= max {
             tx.rollback().await?;
             return Ok(false);

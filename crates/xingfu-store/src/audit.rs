@@ -13,12 +13,11 @@ use std::sync::Arc;
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::{Backend, Result, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: i64,
@@ -26,7 +25,9 @@ pub struct AuditRow {
     pub round_id: Option<String>,
     pub community_code: Option<String>,
     pub action: String,
+    #[sqlx(rename = "before_json")]
     pub before: Option<String>,
+    #[sqlx(rename = "after_json")]
     pub after: Option<String>,
     pub prev_hash: String,
     pub hash: String,
@@ -175,15 +176,12 @@ pub async fn append(
             .execute(&mut *conn)
             .await?;
     }
-    let last = sqlx::query("SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let last: Option<(i64, String, Option<String>)> =
+        sqlx::query_as("SELECT seq, hash, key_id FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
     let (seq, prev_hash, last_key) = match last {
-        Some(row) => (
-            row.try_get::<i64, _>("seq")? + 1,
-            row.try_get::<String, _>("hash")?,
-            row.try_get::<Option<String>, _>("key_id")?,
-        ),
+        Some((seq, hash, key_id)) => (seq + 1, hash, key_id),
         None => (1, GENESIS.to_string(), None),
     };
     let key = chain.key();
@@ -221,22 +219,7 @@ pub async fn append(
     Ok(seq)
 }
 
-pub(crate) fn audit_row(row: &AnyRow) -> Result<AuditRow> {
-    Ok(AuditRow {
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        round_id: row.try_get("round_id")?,
-        community_code: row.try_get("community_code")?,
-        action: row.try_get("action")?,
-        before: row.try_get("before_json")?,
-        after: row.try_get("after_json")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-        key_id: row.try_get("key_id")?,
-    })
-}
-
+/// The columns [`AuditRow`] is read from.
 pub(crate) const COLUMNS: &str = "seq, at, actor, round_id, community_code, action, before_json, after_json, prev_hash, hash, key_id";
 
 /// Why a row does not verify.
@@ -337,15 +320,7 @@ impl ChainCheck<'_> {
         if r.prev_hash != self.prev_hash {
             return Some(BreakReason::NotChained);
         }
-        let event = AuditEvent {
-            at: r.at,
-            actor: &r.actor,
-            round_id: r.round_id.as_deref(),
-            community_code: r.community_code.as_deref(),
-            action: &r.action,
-            before: r.before.clone(),
-            after: r.after.clone(),
-        };
+        let event = r.event();
         let intact = match (&r.key_id, self.key) {
             (None, _) if self.first_keyed.is_some_and(|first| first < r.seq) => {
                 return Some(BreakReason::UnkeyedAfterKeyed);
@@ -367,6 +342,21 @@ impl ChainCheck<'_> {
         self.expected_seq += 1;
         self.prev_hash = r.hash.clone();
         None
+    }
+}
+
+impl AuditRow {
+    /// The event the row records, as it was hashed.
+    fn event(&self) -> AuditEvent<'_> {
+        AuditEvent {
+            at: self.at,
+            actor: &self.actor,
+            round_id: self.round_id.as_deref(),
+            community_code: self.community_code.as_deref(),
+            action: &self.action,
+            before: self.before.clone(),
+            after: self.after.clone(),
+        }
     }
 }
 
@@ -394,13 +384,11 @@ impl Store {
 
     /// A community's trail, oldest first.
     pub async fn audit_for_community(&self, community_code: &str) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE community_code = $1 ORDER BY seq"
-        ))
-        .bind(community_code)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(audit_row).collect()
+        self.rows_where(
+            &format!("SELECT {COLUMNS} FROM audit_log WHERE community_code = $1 ORDER BY seq"),
+            community_code,
+        )
+        .await
     }
 
     /// Verifies the whole chain with this store's key; the first row that does not verify.
@@ -467,25 +455,24 @@ impl Store {
         // Rows below `from` are not read, so a gap there is seen as a missing row at `from`.
         let mut query_from = if from <= 1 { i64::MIN } else { after };
         loop {
-            let batch = sqlx::query(&format!(
+            let batch: Vec<AuditRow> = sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
             ))
             .bind(query_from)
             .bind(VERIFY_BATCH)
             .fetch_all(self.pool())
             .await?;
-            for row in &batch {
-                let r = audit_row(row)?;
+            for r in &batch {
                 report.first_seq.get_or_insert(r.seq);
                 if report.broken.is_none()
-                    && let Some(reason) = check.row(&r)
+                    && let Some(reason) = check.row(r)
                 {
                     report.broken = Some(ChainBreak { seq: r.seq, reason });
                 }
                 after = r.seq;
                 report.head = Some(ChainHead {
                     seq: r.seq,
-                    hash: r.hash,
+                    hash: r.hash.clone(),
                 });
             }
             if (batch.len() as i64) < VERIFY_BATCH {

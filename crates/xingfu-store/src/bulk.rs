@@ -1,6 +1,7 @@
 //! Bulk loading for benchmarks and imports: many rows per statement, one transaction per call.
 
 use crate::regions::RegionRow;
+use crate::sql::placeholders;
 use crate::{Result, Store};
 
 /// Rows per INSERT: well under both databases' parameter limits.
@@ -18,18 +19,6 @@ pub struct BulkEntry {
     pub star: i64,
     pub decision: String,
     pub reward_fen: i64,
-}
-
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Store {

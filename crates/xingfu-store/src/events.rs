@@ -16,6 +16,7 @@ use xingfu_core::ops::metrics::EventFact;
 use xingfu_core::ops::sla::SlaEntry;
 
 use crate::grids::{corrupt, parse_degrees};
+use crate::sql::{bind_list, placeholders};
 use crate::{Result, Store, code_range};
 
 /// A photo that has been checked, cleaned and put in the file store, to be recorded.
@@ -49,11 +50,40 @@ impl PhotoStage {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored `stage` column.
+impl TryFrom<String> for PhotoStage {
+    type Error = String;
+
+    fn try_from(key: String) -> std::result::Result<PhotoStage, String> {
+        [PhotoStage::Before, PhotoStage::After]
+            .into_iter()
+            .find(|stage| stage.key() == key)
+            .ok_or_else(|| format!("unknown photo stage {key:?}"))
+    }
+}
+
+/// An event number as stored (BIGINT), for row types: a negative one is refused.
+#[derive(sqlx::Type)]
+#[sqlx(transparent, no_pg_array)]
+struct EventNumber(i64);
+
+impl TryFrom<EventNumber> for EventId {
+    type Error = String;
+
+    fn try_from(number: EventNumber) -> std::result::Result<EventId, String> {
+        u64::try_from(number.0)
+            .map(EventId)
+            .map_err(|_| format!("negative event id {}", number.0))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PhotoRow {
     pub id: String,
+    #[sqlx(try_from = "EventNumber")]
     pub event_id: EventId,
     pub step_version: i64,
+    #[sqlx(try_from = "String")]
     pub stage: PhotoStage,
     pub file_key: String,
     pub content_type: String,
@@ -66,7 +96,7 @@ pub struct PhotoRow {
 }
 
 /// What a reporting system sent besides the report itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct Extras {
     /// Contact details as JSON (Open311 name, phone, email), for staff only.
     pub contact: Option<String>,
@@ -107,9 +137,7 @@ fn state_of(text: &str) -> Result<EventState> {
 }
 
 fn id_of(value: i64) -> Result<EventId> {
-    u64::try_from(value)
-        .map(EventId)
-        .map_err(|_| corrupt(format!("negative event id {value}")))
+    EventId::try_from(EventNumber(value)).map_err(corrupt)
 }
 
 fn count_of(value: i64, what: &str) -> Result<u32> {
@@ -188,28 +216,6 @@ fn step_row(row: &AnyRow) -> Result<Step> {
         to_level: level_of(&row.try_get::<String, _>("to_level")?)?,
         assignee: row.try_get("assignee")?,
         note: row.try_get("note")?,
-    })
-}
-
-fn photo_row(row: &AnyRow) -> Result<PhotoRow> {
-    let stage: String = row.try_get("stage")?;
-    Ok(PhotoRow {
-        id: row.try_get("id")?,
-        event_id: id_of(row.try_get("event_id")?)?,
-        step_version: row.try_get("step_version")?,
-        stage: match stage.as_str() {
-            "before" => PhotoStage::Before,
-            "after" => PhotoStage::After,
-            other => return Err(corrupt(format!("unknown photo stage {other:?}"))),
-        },
-        file_key: row.try_get("file_key")?,
-        content_type: row.try_get("content_type")?,
-        size: row.try_get("size")?,
-        width: row.try_get("width")?,
-        height: row.try_get("height")?,
-        sha256: row.try_get("sha256")?,
-        uploaded_by: row.try_get("uploaded_by")?,
-        uploaded_at: row.try_get("uploaded_at")?,
     })
 }
 
@@ -294,18 +300,6 @@ fn bind_event<'q>(
 
 const EVENT_COLUMN_COUNT: usize = 22;
 
-fn placeholders(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let cells: Vec<String> = (1..=columns)
-                .map(|c| format!("${}", r * columns + c))
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl Store {
     /// Numbers and writes a new event: `make` receives the event's number and returns the
     /// core's [`Decision`] (from `ops::events::open`), which is written with its first step,
@@ -317,12 +311,12 @@ impl Store {
         extras: &Extras,
     ) -> Result<std::result::Result<Event, E>> {
         let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
+        let value: i64 = sqlx::query_scalar(
             "UPDATE event_counter SET value = value + 1 WHERE name = 'events' RETURNING value",
         )
         .fetch_one(&mut *tx)
         .await?;
-        let id = id_of(row.try_get("value")?)?;
+        let id = id_of(value)?;
         let decision = match make(id) {
             Ok(decision) => decision,
             Err(e) => return Ok(Err(e)),
@@ -355,14 +349,12 @@ impl Store {
         let e = &decision.event;
         let mut tx = self.write_tx().await?;
         if let Some(primary) = e.merged_into.filter(|_| e.state == EventState::Merged) {
-            let row = sqlx::query("SELECT state FROM events WHERE id = $1")
+            let state: String = sqlx::query_scalar("SELECT state FROM events WHERE id = $1")
                 .bind(db_id(primary))
                 .fetch_optional(&mut *tx)
-                .await?;
-            let state = match row {
-                Some(row) => state_of(&row.try_get::<String, _>("state")?)?,
-                None => return Err(sqlx::Error::RowNotFound.into()),
-            };
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
+            let state = state_of(&state)?;
             if state.is_final() {
                 return Ok(Err(StepConflict::PrimaryFinal { primary, state }));
             }
@@ -391,12 +383,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            let actual = sqlx::query("SELECT version FROM events WHERE id = $1")
+            let actual = sqlx::query_scalar::<_, i64>("SELECT version FROM events WHERE id = $1")
                 .bind(db_id(e.id))
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|r| r.try_get::<i64, _>("version"))
-                .transpose()?
                 .and_then(|v| u64::try_from(v).ok());
             return Ok(Err(StepConflict::Stale { actual }));
         }
@@ -430,17 +420,11 @@ impl Store {
     }
 
     pub async fn event_extras(&self, id: EventId) -> Result<Extras> {
-        let row = sqlx::query("SELECT contact, external_media FROM events WHERE id = $1")
+        let extras = sqlx::query_as("SELECT contact, external_media FROM events WHERE id = $1")
             .bind(db_id(id))
             .fetch_optional(self.pool())
             .await?;
-        Ok(match row {
-            Some(row) => Extras {
-                contact: row.try_get("contact")?,
-                external_media: row.try_get("external_media")?,
-            },
-            None => Extras::default(),
-        })
+        Ok(extras.unwrap_or_default())
     }
 
     /// Puts the ids of each event's report photos (oldest first) into [`Event::photos`].
@@ -449,20 +433,20 @@ impl Store {
             if chunk.is_empty() {
                 continue;
             }
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT id, event_id FROM event_photos WHERE stage = 'before' AND event_id IN ({})
                  ORDER BY uploaded_at, id",
-                marks.join(", ")
+                bind_list(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = sqlx::query_as(&sql);
             for e in chunk.iter() {
                 query = query.bind(db_id(e.id));
             }
-            for row in query.fetch_all(self.pool()).await? {
-                let event = id_of(row.try_get("event_id")?)?;
+            let photos: Vec<(String, i64)> = query.fetch_all(self.pool()).await?;
+            for (photo, event) in photos {
+                let event = id_of(event)?;
                 if let Some(e) = chunk.iter_mut().find(|e| e.id == event) {
-                    e.photos.push(row.try_get("id")?);
+                    e.photos.push(photo);
                 }
             }
         }
@@ -473,18 +457,18 @@ impl Store {
     pub async fn external_media(&self, ids: &[EventId]) -> Result<Vec<(EventId, String)>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(400) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT id, external_media FROM events
                  WHERE external_media IS NOT NULL AND id IN ({})",
-                marks.join(", ")
+                bind_list(1, chunk.len())
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = sqlx::query_as(&sql);
             for id in chunk {
                 query = query.bind(db_id(*id));
             }
-            for row in query.fetch_all(self.pool()).await? {
-                out.push((id_of(row.try_get("id")?)?, row.try_get("external_media")?));
+            let rows: Vec<(i64, String)> = query.fetch_all(self.pool()).await?;
+            for (id, media) in rows {
+                out.push((id_of(id)?, media));
             }
         }
         Ok(out)
@@ -505,50 +489,48 @@ impl Store {
 
     /// An event's photos, before and after, oldest first.
     pub async fn event_photos(&self, id: EventId) -> Result<Vec<PhotoRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {PHOTO_COLUMNS} FROM event_photos WHERE event_id = $1 ORDER BY uploaded_at, id"
         ))
         .bind(db_id(id))
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(photo_row).collect()
+        .await?)
     }
 
     pub async fn event_photo(&self, photo_id: &str) -> Result<Option<PhotoRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {PHOTO_COLUMNS} FROM event_photos WHERE id = $1"
-        ))
-        .bind(photo_id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(photo_row).transpose()
+        self.row_where(
+            &format!("SELECT {PHOTO_COLUMNS} FROM event_photos WHERE id = $1"),
+            photo_id,
+        )
+        .await
     }
 
     /// The events merged into `primary`, by number.
     pub async fn merged_into(&self, primary: EventId) -> Result<Vec<EventId>> {
-        let rows = sqlx::query("SELECT id FROM events WHERE merged_into = $1 ORDER BY id")
-            .bind(db_id(primary))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|r| id_of(r.try_get("id")?)).collect()
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM events WHERE merged_into = $1 ORDER BY id")
+                .bind(db_id(primary))
+                .fetch_all(self.pool())
+                .await?;
+        ids.into_iter().map(id_of).collect()
     }
 
     /// What the deadline sweep reads: every event whose deadline is before `now`, from the
     /// deadline index alone, earliest deadline first.
     pub async fn sla_entries_due(&self, now: i64) -> Result<Vec<SlaEntry>> {
-        let rows = sqlx::query(
+        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
             "SELECT id, deadline, state, level FROM events WHERE deadline < $1 ORDER BY deadline, id",
         )
         .bind(now)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
+        rows.into_iter()
+            .map(|(id, deadline, state, level)| {
                 Ok(SlaEntry {
-                    id: id_of(r.try_get("id")?)?,
-                    deadline: r.try_get("deadline")?,
-                    state: state_of(&r.try_get::<String, _>("state")?)?,
-                    level: level_of(&r.try_get::<String, _>("level")?)?,
+                    id: id_of(id)?,
+                    deadline,
+                    state: state_of(&state)?,
+                    level: level_of(&level)?,
                 })
             })
             .collect()
@@ -622,7 +604,7 @@ impl Store {
 
     /// What the operations metrics read about a community's events reported in [from, to).
     pub async fn event_facts(&self, community: &str, from: i64, to: i64) -> Result<Vec<EventFact>> {
-        let rows = sqlx::query(
+        let rows: Vec<(i64, String, Option<i64>, i64)> = sqlx::query_as(
             "SELECT reported_at, state, closed_at, late FROM events
              WHERE community_code = $1 AND reported_at >= $2 AND reported_at < $3",
         )
@@ -631,13 +613,13 @@ impl Store {
         .bind(to)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
+        rows.into_iter()
+            .map(|(reported_at, state, closed_at, late)| {
                 Ok(EventFact {
-                    reported_at: r.try_get("reported_at")?,
-                    state: state_of(&r.try_get::<String, _>("state")?)?,
-                    closed_at: r.try_get("closed_at")?,
-                    late: r.try_get::<i64, _>("late")? != 0,
+                    reported_at,
+                    state: state_of(&state)?,
+                    closed_at,
+                    late: late != 0,
                 })
             })
             .collect()
@@ -666,10 +648,10 @@ impl Store {
             next += 1;
         }
         if let Some(states) = states {
-            let marks: Vec<String> = (0..states.len())
-                .map(|i| format!("${}", next + i))
-                .collect();
-            sql.push_str(&format!(" AND state IN ({})", marks.join(", ")));
+            sql.push_str(&format!(
+                " AND state IN ({})",
+                bind_list(next, states.len())
+            ));
             next += states.len();
         }
         sql.push_str(&format!(

@@ -3,13 +3,11 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::audit::{AuditEvent, append};
 use crate::{Result, Store};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct EvidenceRow {
     pub id: String,
     pub round_id: String,
@@ -41,21 +39,6 @@ pub struct NewEvidence<'a> {
 }
 
 const COLUMNS: &str = "id, round_id, community_code, clause_id, file_key, file_name, content_type, size, uploaded_by, uploaded_at";
-
-fn evidence_row(row: &AnyRow) -> Result<EvidenceRow> {
-    Ok(EvidenceRow {
-        id: row.try_get("id")?,
-        round_id: row.try_get("round_id")?,
-        community_code: row.try_get("community_code")?,
-        clause_id: row.try_get("clause_id")?,
-        file_key: row.try_get("file_key")?,
-        file_name: row.try_get("file_name")?,
-        content_type: row.try_get("content_type")?,
-        size: row.try_get("size")?,
-        uploaded_by: row.try_get("uploaded_by")?,
-        uploaded_at: row.try_get("uploaded_at")?,
-    })
-}
 
 impl Store {
     /// Records an uploaded file and its audit row (`upload_evidence`) in one transaction.
@@ -122,23 +105,19 @@ impl Store {
 
     /// One piece of evidence by id.
     pub async fn evidence(&self, id: &str) -> Result<Option<EvidenceRow>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM evidence WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(evidence_row).transpose()
+        self.row_where(&format!("SELECT {COLUMNS} FROM evidence WHERE id = $1"), id)
+            .await
     }
 
     /// An entry's evidence, by clause, oldest first within a clause.
     pub async fn evidence_for(&self, round_id: &str, community: &str) -> Result<Vec<EvidenceRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM evidence WHERE round_id = $1 AND community_code = $2
              ORDER BY clause_id, uploaded_at, id"
         ))
         .bind(round_id)
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(evidence_row).collect()
+        .await?)
     }
 }

@@ -7,8 +7,7 @@
 //! community's other grids as they are; it is one transaction with its audit row.
 
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use xingfu_core::ops::coords::{Datum, GeoPoint};
 use xingfu_core::ops::grid::{Area, BBox, Building, Duty, Geometry, Grid, GridMember};
 
@@ -61,7 +60,7 @@ pub struct Assignment {
 
 /// An account that can be given work (dispatched to): user name, display name, role and the
 /// region the role covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Person {
     pub username: String,
     pub display_name: String,
@@ -138,24 +137,46 @@ async fn write_grid(conn: &mut AnyConnection, grid: &Grid, actor: &str, now: i64
     Ok(())
 }
 
-fn grid_from_row(row: &AnyRow) -> Result<Grid> {
-    let id: String = row.try_get("id")?;
-    let text: String = row.try_get("area_geojson")?;
-    let geometry: Geometry = serde_json::from_str(&text)
-        .map_err(|e| corrupt(format!("grid {id}: stored area is not GeoJSON: {e}")))?;
-    let area = Area::from_geojson(&geometry, Datum::Wgs84)
-        .map_err(|e| corrupt(format!("grid {id}: stored area: {e}")))?;
-    Ok(Grid {
-        community: row.try_get("community_code")?,
-        name: row.try_get("name")?,
-        id,
-        area,
-        members: Vec::new(),
-        buildings: Vec::new(),
-    })
+/// A row of [`GRID_COLUMNS`].
+#[derive(sqlx::FromRow)]
+struct GridRow {
+    community_code: String,
+    id: String,
+    name: String,
+    area_geojson: String,
+}
+
+impl GridRow {
+    /// The grid without members and buildings; its area checked again.
+    fn grid(self) -> Result<Grid> {
+        let id = self.id;
+        let geometry: Geometry = serde_json::from_str(&self.area_geojson)
+            .map_err(|e| corrupt(format!("grid {id}: stored area is not GeoJSON: {e}")))?;
+        let area = Area::from_geojson(&geometry, Datum::Wgs84)
+            .map_err(|e| corrupt(format!("grid {id}: stored area: {e}")))?;
+        Ok(Grid {
+            community: self.community_code,
+            name: self.name,
+            id,
+            area,
+            members: Vec::new(),
+            buildings: Vec::new(),
+        })
+    }
 }
 
 const GRID_COLUMNS: &str = "community_code, id, name, area_geojson";
+
+/// A building row, its grid beside it.
+#[derive(sqlx::FromRow)]
+struct BuildingRow {
+    grid_id: String,
+    id: String,
+    name: String,
+    lon: Option<String>,
+    lat: Option<String>,
+    head: Option<String>,
+}
 
 impl Store {
     /// Saves grids of one community (each replaced whole), with one audit row naming them.
@@ -199,49 +220,49 @@ impl Store {
         Ok(())
     }
 
-    /// Fills members and buildings of grids read without them.
-    async fn complete_grids(&self, grids: &mut [Grid]) -> Result<()> {
+    /// The grids of `rows`, with their members and buildings.
+    async fn complete_grids(&self, rows: Vec<GridRow>) -> Result<Vec<Grid>> {
+        let mut grids = rows
+            .into_iter()
+            .map(GridRow::grid)
+            .collect::<Result<Vec<_>>>()?;
         // Grids are read one community at a time, or a handful around one point.
         let communities: std::collections::BTreeSet<String> =
             grids.iter().map(|g| g.community.clone()).collect();
         for community in communities {
-            let members = sqlx::query(
+            let members: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT grid_id, username, duty FROM grid_members WHERE community_code = $1
                  ORDER BY grid_id, duty, username",
             )
             .bind(&community)
             .fetch_all(self.pool())
             .await?;
-            for row in &members {
-                let grid_id: String = row.try_get("grid_id")?;
+            for (grid_id, person, duty) in members {
                 if let Some(grid) = grids
                     .iter_mut()
                     .find(|g| g.community == community && g.id == grid_id)
                 {
                     grid.members.push(GridMember {
-                        person: row.try_get("username")?,
-                        duty: parse_duty(&row.try_get::<String, _>("duty")?)?,
+                        person,
+                        duty: parse_duty(&duty)?,
                     });
                 }
             }
-            let buildings = sqlx::query(
+            let buildings: Vec<BuildingRow> = sqlx::query_as(
                 "SELECT grid_id, id, name, lon, lat, head FROM buildings WHERE community_code = $1
                  ORDER BY grid_id, id",
             )
             .bind(&community)
             .fetch_all(self.pool())
             .await?;
-            for row in &buildings {
-                let grid_id: String = row.try_get("grid_id")?;
+            for row in buildings {
                 let Some(grid) = grids
                     .iter_mut()
-                    .find(|g| g.community == community && g.id == grid_id)
+                    .find(|g| g.community == community && g.id == row.grid_id)
                 else {
                     continue;
                 };
-                let lon: Option<String> = row.try_get("lon")?;
-                let lat: Option<String> = row.try_get("lat")?;
-                let location = match (lon, lat) {
+                let location = match (row.lon, row.lat) {
                     (Some(lon), Some(lat)) => Some(GeoPoint {
                         lon: parse_degrees(&lon, "building longitude")?,
                         lat: parse_degrees(&lat, "building latitude")?,
@@ -249,33 +270,31 @@ impl Store {
                     _ => None,
                 };
                 grid.buildings.push(Building {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
+                    id: row.id,
+                    name: row.name,
                     location,
-                    head: row.try_get("head")?,
+                    head: row.head,
                 });
             }
         }
-        Ok(())
+        Ok(grids)
     }
 
     /// A community's grids with members and buildings, by id.
     pub async fn grids_of(&self, community: &str) -> Result<Vec<Grid>> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<GridRow> = sqlx::query_as(&format!(
             "SELECT {GRID_COLUMNS} FROM grids WHERE community_code = $1 ORDER BY id"
         ))
         .bind(community)
         .fetch_all(self.pool())
         .await?;
-        let mut grids = rows.iter().map(grid_from_row).collect::<Result<Vec<_>>>()?;
-        self.complete_grids(&mut grids).await?;
-        Ok(grids)
+        self.complete_grids(rows).await
     }
 
     /// Grids anywhere whose bounding box holds `point` (WGS-84), with members and buildings;
     /// the caller decides which one actually contains it.
     pub async fn grids_around(&self, point: GeoPoint) -> Result<Vec<Grid>> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<GridRow> = sqlx::query_as(&format!(
             "SELECT {GRID_COLUMNS} FROM grids
              WHERE min_lon_e6 <= $1 AND max_lon_e6 >= $2 AND min_lat_e6 <= $3 AND max_lat_e6 >= $4
              ORDER BY community_code, id"
@@ -286,41 +305,39 @@ impl Store {
         .bind(micro(point.lat, false))
         .fetch_all(self.pool())
         .await?;
-        let mut grids = rows.iter().map(grid_from_row).collect::<Result<Vec<_>>>()?;
-        self.complete_grids(&mut grids).await?;
-        Ok(grids)
+        self.complete_grids(rows).await
     }
 
     /// The grids `username` serves and the buildings they head.
     pub async fn assignments(&self, username: &str) -> Result<Vec<Assignment>> {
         let mut out = Vec::new();
-        let rows = sqlx::query(
+        let grids: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT community_code, grid_id, duty FROM grid_members WHERE username = $1
              ORDER BY community_code, grid_id",
         )
         .bind(username)
         .fetch_all(self.pool())
         .await?;
-        for row in &rows {
+        for (community_code, grid_id, duty) in grids {
             out.push(Assignment {
-                community_code: row.try_get("community_code")?,
-                grid_id: row.try_get("grid_id")?,
+                community_code,
+                grid_id,
                 building_id: None,
-                duty: Some(parse_duty(&row.try_get::<String, _>("duty")?)?),
+                duty: Some(parse_duty(&duty)?),
             });
         }
-        let rows = sqlx::query(
+        let buildings: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT community_code, grid_id, id FROM buildings WHERE head = $1
              ORDER BY community_code, grid_id, id",
         )
         .bind(username)
         .fetch_all(self.pool())
         .await?;
-        for row in &rows {
+        for (community_code, grid_id, building) in buildings {
             out.push(Assignment {
-                community_code: row.try_get("community_code")?,
-                grid_id: row.try_get("grid_id")?,
-                building_id: Some(row.try_get("id")?),
+                community_code,
+                grid_id,
+                building_id: Some(building),
                 duty: None,
             });
         }
@@ -331,7 +348,7 @@ impl Store {
     /// digits), with one of `roles`, by user name.
     pub async fn people_within(&self, prefix: &str, roles: &[&str]) -> Result<Vec<Person>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(
+        let people: Vec<Person> = sqlx::query_as(
             "SELECT username, display_name, role, region_code FROM users
              WHERE disabled = 0 AND region_code BETWEEN $1 AND $2 ORDER BY username",
         )
@@ -339,18 +356,9 @@ impl Store {
         .bind(high)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
-        for row in &rows {
-            let role: String = row.try_get("role")?;
-            if roles.contains(&role.as_str()) {
-                out.push(Person {
-                    username: row.try_get("username")?,
-                    display_name: row.try_get("display_name")?,
-                    role,
-                    region_code: row.try_get("region_code")?,
-                });
-            }
-        }
-        Ok(out)
+        Ok(people
+            .into_iter()
+            .filter(|p| roles.contains(&p.role.as_str()))
+            .collect())
     }
 }

@@ -16,6 +16,7 @@ pub mod grids;
 pub mod objections;
 pub mod regions;
 pub mod rounds;
+mod sql;
 pub mod standards;
 pub mod surveys;
 pub mod visits;
@@ -196,6 +197,19 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     }
 }
 
+/// `written`, or [`StoreError::Duplicate`] naming `what` and `key` when a unique constraint
+/// refused the write.
+pub(crate) fn or_duplicate<T>(
+    written: std::result::Result<T, sqlx::Error>,
+    what: &'static str,
+    key: String,
+) -> Result<T> {
+    match written {
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate { what, key }),
+        other => Ok(other?),
+    }
+}
+
 impl Store {
     /// Runs one administrative statement (tests create and drop schemas with it).
     pub async fn execute_admin(&self, sql: &str) -> Result<()> {
@@ -208,4 +222,25 @@ impl Store {
 /// serves on both databases, whatever their collation (codes are digits only).
 pub fn code_range(prefix: &str) -> (String, String) {
     (format!("{prefix:0<12}"), format!("{prefix:9<12}"))
+}
+
+impl Store {
+    /// Every row `sql` selects with `key` as its one parameter.
+    pub(crate) async fn rows_where<T>(&self, sql: &str, key: &str) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql).bind(key).fetch_all(&self.pool).await?)
+    }
+
+    /// The row `sql` selects with `key` as its one parameter, if there is one.
+    pub(crate) async fn row_where<T>(&self, sql: &str, key: &str) -> Result<Option<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        Ok(sqlx::query_as(sql)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
 }

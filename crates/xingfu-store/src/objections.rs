@@ -3,14 +3,13 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::audit::{AuditEvent, append};
 use crate::rounds::{By, Conflict, EntryChange, EntryRow, EntryStep, change_entry};
 use crate::{Result, Store, new_id};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ObjectionRow {
     pub id: String,
     pub round_id: String,
@@ -38,27 +37,13 @@ pub enum Outcome {
 
 const COLUMNS: &str = "id, round_id, community_code, lodged_by, lodged_at, text, status, decided_by, decided_at, decision_note";
 
-fn objection_row(r: &AnyRow) -> Result<ObjectionRow> {
-    Ok(ObjectionRow {
-        id: r.try_get("id")?,
-        round_id: r.try_get("round_id")?,
-        community_code: r.try_get("community_code")?,
-        lodged_by: r.try_get("lodged_by")?,
-        lodged_at: r.try_get("lodged_at")?,
-        text: r.try_get("text")?,
-        status: r.try_get("status")?,
-        decided_by: r.try_get("decided_by")?,
-        decided_at: r.try_get("decided_at")?,
-        decision_note: r.try_get("decision_note")?,
-    })
-}
-
 async fn fetch(conn: &mut AnyConnection, id: &str) -> Result<Option<ObjectionRow>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM objections WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    row.as_ref().map(objection_row).transpose()
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM objections WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
 }
 
 fn audit_json(o: &ObjectionRow) -> String {
@@ -97,13 +82,10 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
                 round_id: Some(round_id),
                 community_code: Some(community),
-                action: "object",
-                before: None,
                 after: Some(audit_json(&row)),
+                ..by.event("object")
             },
         )
         .await?;
@@ -118,29 +100,25 @@ impl Store {
 
     /// An entry's objections, oldest first.
     pub async fn objections(&self, round_id: &str, community: &str) -> Result<Vec<ObjectionRow>> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM objections WHERE round_id = $1 AND community_code = $2
              ORDER BY lodged_at, id"
         ))
         .bind(round_id)
         .bind(community)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(objection_row).collect()
+        .await?)
     }
 
     /// Undecided objections per community of a round.
     pub async fn open_objection_counts(&self, round_id: &str) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT community_code, COUNT(*) AS n FROM objections
              WHERE round_id = $1 AND status = 'open' GROUP BY community_code",
         )
         .bind(round_id)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("community_code")?, r.try_get("n")?)))
-            .collect()
+        .await?)
     }
 
     /// Decides an open objection. Upholding moves the entry back to scoring in the same
@@ -180,13 +158,11 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
                 round_id: Some(&after.round_id),
                 community_code: Some(&after.community_code),
-                action: "decide_objection",
                 before: Some(audit_json(&before)),
                 after: Some(audit_json(&after)),
+                ..by.event("decide_objection")
             },
         )
         .await?;

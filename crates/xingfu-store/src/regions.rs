@@ -1,12 +1,10 @@
 //! The administrative hierarchy, keyed by 12-digit national statistical division codes.
 
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::{Result, Store};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RegionRow {
     pub code: String,
     pub name: String,
@@ -14,16 +12,6 @@ pub struct RegionRow {
     pub level: String,
     pub parent: Option<String>,
     pub urban_rural: Option<String>,
-}
-
-fn region(row: &AnyRow) -> Result<RegionRow> {
-    Ok(RegionRow {
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        level: row.try_get("level")?,
-        parent: row.try_get("parent")?,
-        urban_rural: row.try_get("urban_rural")?,
-    })
 }
 
 const COLUMNS: &str = "code, name, level, parent, urban_rural";
@@ -51,21 +39,19 @@ impl Store {
     }
 
     pub async fn region(&self, code: &str) -> Result<Option<RegionRow>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM regions WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(region).transpose()
+        self.row_where(
+            &format!("SELECT {COLUMNS} FROM regions WHERE code = $1"),
+            code,
+        )
+        .await
     }
 
     pub async fn children(&self, code: &str) -> Result<Vec<RegionRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM regions WHERE parent = $1 ORDER BY code"
-        ))
-        .bind(code)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(region).collect()
+        self.rows_where(
+            &format!("SELECT {COLUMNS} FROM regions WHERE parent = $1 ORDER BY code"),
+            code,
+        )
+        .await
     }
 
     /// Regions of `level` inside the subtree of `ancestor` (by division-code prefix).
@@ -75,21 +61,19 @@ impl Store {
         level: &str,
     ) -> Result<Vec<RegionRow>> {
         let prefix = xingfu_core::region::subtree_prefix(&ancestor.code, &ancestor.level);
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM regions WHERE level = $1 AND code BETWEEN $2 AND $3 ORDER BY code"
         ))
         .bind(level)
         .bind(crate::code_range(prefix).0)
         .bind(crate::code_range(prefix).1)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(region).collect()
+        .await?)
     }
 
     pub async fn count_regions(&self) -> Result<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM regions")
+        Ok(sqlx::query_scalar("SELECT COUNT(*) AS n FROM regions")
             .fetch_one(self.pool())
-            .await?;
-        Ok(row.try_get("n")?)
+            .await?)
     }
 }

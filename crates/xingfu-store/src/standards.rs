@@ -5,18 +5,16 @@
 //! (id, version) that is already stored is answered with [`Imported::VersionTaken`] and changes
 //! nothing, rather than being skipped silently.
 
+use crate::audit::{AuditEvent, AuditRow, COLUMNS as AUDIT_COLUMNS, append};
+use crate::{Result, Store, is_unique_violation};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-
-use crate::audit::{AuditEvent, AuditRow, COLUMNS as AUDIT_COLUMNS, append, audit_row};
-use crate::{Result, Store, is_unique_violation};
 
 /// The audit action written when a standard version is imported.
 pub const IMPORT_ACTION: &str = "import_standard";
 
 /// One stored standard version (its text is read with [`Store::standard_body`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct StoredStandard {
     pub id: String,
     pub version: String,
@@ -55,20 +53,11 @@ pub fn body_sha256(body: &str) -> String {
 impl Store {
     /// Every stored standard version, by id, then oldest first.
     pub async fn stored_standards(&self) -> Result<Vec<StoredStandard>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, version, loaded_at FROM standards ORDER BY id, loaded_at, version",
         )
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredStandard {
-                    id: row.try_get("id")?,
-                    version: row.try_get("version")?,
-                    loaded_at: row.try_get("loaded_at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Adds a standard version and its audit row (`import_standard`: id, version, clause count,
@@ -123,12 +112,10 @@ impl Store {
 
     /// The audit rows of every standard import, oldest first.
     pub async fn standard_imports(&self) -> Result<Vec<AuditRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE action = $1 ORDER BY seq"
-        ))
-        .bind(IMPORT_ACTION)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(audit_row).collect()
+        self.rows_where(
+            &format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE action = $1 ORDER BY seq"),
+            IMPORT_ACTION,
+        )
+        .await
     }
 }

@@ -10,15 +10,13 @@
 
 use serde::Serialize;
 use serde_json::json;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 use crate::audit::{AuditEvent, append};
 use crate::rounds::By;
-use crate::{Result, Store, StoreError, code_range, is_unique_violation, new_id};
+use crate::{Result, Store, code_range, new_id, or_duplicate};
 
 /// An operations role held on top of an account, inside one community.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AssignmentRow {
     pub user_id: String,
     pub username: String,
@@ -32,7 +30,7 @@ pub struct AssignmentRow {
     pub assigned_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct HouseholdRow {
     pub id: String,
     pub community_code: String,
@@ -56,7 +54,7 @@ pub struct NewHousehold<'a> {
 }
 
 /// A person on a list, with where their household is (which decides who sees them).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AttentionRow {
     pub id: String,
     pub household_id: String,
@@ -72,7 +70,7 @@ pub struct AttentionRow {
     pub added_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct FollowUpRow {
     pub seq: i64,
     pub what: String,
@@ -81,7 +79,7 @@ pub struct FollowUpRow {
     pub done_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct VisitRow {
     pub id: String,
     pub household_id: String,
@@ -89,12 +87,14 @@ pub struct VisitRow {
     pub grid_id: Option<String>,
     pub visitor_id: String,
     /// The visitor's display name, when the account still exists.
+    #[sqlx(rename = "display_name")]
     pub visitor_name: Option<String>,
     pub visited_at: i64,
     /// The serde key of `xingfu_core::ops::visits::VisitPurpose`.
     pub purpose: String,
     pub notes: String,
     pub recorded_at: i64,
+    #[sqlx(skip)]
     pub follow_ups: Vec<FollowUpRow>,
 }
 
@@ -115,7 +115,7 @@ pub struct NewVisit<'a> {
 }
 
 /// A follow-up not done yet, with its visit's household.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct OpenFollowUp {
     pub visit_id: String,
     pub seq: i64,
@@ -129,7 +129,7 @@ pub struct OpenFollowUp {
 }
 
 /// One read of personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AccessRow {
     pub id: String,
     pub at: i64,
@@ -168,75 +168,26 @@ pub struct AccessFilter<'a> {
     pub limit: i64,
 }
 
-fn household_row(r: &AnyRow) -> Result<HouseholdRow> {
-    Ok(HouseholdRow {
-        id: r.try_get("id")?,
-        community_code: r.try_get("community_code")?,
-        grid_id: r.try_get("grid_id")?,
-        building: r.try_get("building")?,
-        address: r.try_get("address")?,
-        contact_name: r.try_get("contact_name")?,
-        phone: r.try_get("phone")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
-
 const HOUSEHOLD_COLUMNS: &str =
     "id, community_code, grid_id, building, address, contact_name, phone, created_by, created_at";
-
-fn attention_row(r: &AnyRow) -> Result<AttentionRow> {
-    Ok(AttentionRow {
-        id: r.try_get("id")?,
-        household_id: r.try_get("household_id")?,
-        community_code: r.try_get("community_code")?,
-        grid_id: r.try_get("grid_id")?,
-        building: r.try_get("building")?,
-        address: r.try_get("address")?,
-        person: r.try_get("person")?,
-        category: r.try_get("category")?,
-        note: r.try_get("note")?,
-        added_by: r.try_get("added_by")?,
-        added_at: r.try_get("added_at")?,
-    })
-}
 
 const ATTENTION_SELECT: &str =
     "SELECT a.id, a.household_id, a.community_code, h.grid_id, h.building, h.address,
         a.person, a.category, a.note, a.added_by, a.added_at
      FROM attention_entries a JOIN households h ON h.id = a.household_id";
 
-fn access_row(r: &AnyRow) -> Result<AccessRow> {
-    Ok(AccessRow {
-        id: r.try_get("id")?,
-        at: r.try_get("at")?,
-        actor_id: r.try_get("actor_id")?,
-        actor_name: r.try_get("actor_name")?,
-        actor_role: r.try_get("actor_role")?,
-        community_code: r.try_get("community_code")?,
-        subject: r.try_get("subject")?,
-        target: r.try_get("target")?,
-        shown: r.try_get("shown")?,
-    })
-}
-
-fn assignment_row(r: &AnyRow) -> Result<AssignmentRow> {
-    Ok(AssignmentRow {
-        user_id: r.try_get("user_id")?,
-        username: r.try_get("username")?,
-        display_name: r.try_get("display_name")?,
-        kind: r.try_get("kind")?,
-        community_code: r.try_get("community_code")?,
-        scope: r.try_get("scope")?,
-        assigned_by: r.try_get("assigned_by")?,
-        assigned_at: r.try_get("assigned_at")?,
-    })
-}
-
 const ASSIGNMENT_SELECT: &str =
     "SELECT p.user_id, u.username, u.display_name, p.kind, p.community_code, p.scope,
         p.assigned_by, p.assigned_at
      FROM people_assignments p JOIN users u ON u.id = p.user_id";
+
+/// A follow-up with the visit it belongs to.
+#[derive(sqlx::FromRow)]
+struct VisitFollowUp {
+    visit_id: String,
+    #[sqlx(flatten)]
+    follow_up: FollowUpRow,
+}
 
 impl Store {
     /// Gives an account a grid or a building in a community, audited. Assigning the same
@@ -262,27 +213,14 @@ impl Store {
         .bind(by.at)
         .execute(&mut *tx)
         .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Duplicate {
-                    what: "assignment",
-                    key: format!("{kind} {scope}"),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+        or_duplicate(inserted, "assignment", format!("{kind} {scope}"))?;
         append(
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(community),
-                action: "assign",
-                before: None,
                 after: Some(json!({"user": user_id, "kind": kind, "scope": scope}).to_string()),
+                ..by.event("assign")
             },
         )
         .await?;
@@ -318,13 +256,9 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(community),
-                action: "unassign",
                 before: Some(json!({"user": user_id, "kind": kind, "scope": scope}).to_string()),
-                after: None,
+                ..by.event("unassign")
             },
         )
         .await?;
@@ -334,24 +268,16 @@ impl Store {
 
     /// An account's assignments.
     pub async fn assignments_of(&self, user_id: &str) -> Result<Vec<AssignmentRow>> {
-        let rows = sqlx::query(&format!(
+        self.rows_where(&format!(
             "{ASSIGNMENT_SELECT} WHERE p.user_id = $1 ORDER BY p.kind, p.community_code, p.scope"
-        ))
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(assignment_row).collect()
+        ), user_id).await
     }
 
     /// Every assignment in a community.
     pub async fn assignments_in(&self, community: &str) -> Result<Vec<AssignmentRow>> {
-        let rows = sqlx::query(&format!(
+        self.rows_where(&format!(
             "{ASSIGNMENT_SELECT} WHERE p.community_code = $1 ORDER BY p.kind, p.scope, u.username"
-        ))
-        .bind(community)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(assignment_row).collect()
+        ), community).await
     }
 
     pub async fn create_household(
@@ -381,13 +307,9 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(new.community_code),
-                action: "household_add",
-                before: None,
                 after: Some(json!({"household": id, "grid": new.grid_id}).to_string()),
+                ..by.event("household_add")
             },
         )
         .await?;
@@ -406,13 +328,11 @@ impl Store {
     }
 
     pub async fn household(&self, id: &str) -> Result<Option<HouseholdRow>> {
-        let row = sqlx::query(&format!(
-            "SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(household_row).transpose()
+        self.row_where(
+            &format!("SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE id = $1"),
+            id,
+        )
+        .await
     }
 
     /// Households in the subtree with `prefix`, by community and address.
@@ -420,24 +340,24 @@ impl Store {
     /// recorded for home visits; empty when the community keeps none here. The survey refuses
     /// household codes outside it.
     pub async fn household_register(&self, community: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT address FROM households WHERE community_code = $1")
-            .bind(community)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(|row| Ok(row.try_get("address")?)).collect()
+        Ok(
+            sqlx::query_scalar("SELECT address FROM households WHERE community_code = $1")
+                .bind(community)
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 
     pub async fn households_within(&self, prefix: &str) -> Result<Vec<HouseholdRow>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {HOUSEHOLD_COLUMNS} FROM households WHERE community_code BETWEEN $1 AND $2
              ORDER BY community_code, address, id"
         ))
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(household_row).collect()
+        .await?)
     }
 
     /// Puts a person on a list, audited (the audit row names the entry and list, not the
@@ -470,16 +390,12 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(&household.community_code),
-                action: "attention_add",
-                before: None,
                 after: Some(
                     json!({"entry": id, "household": household.id, "category": category})
                         .to_string(),
                 ),
+                ..by.event("attention_add")
             },
         )
         .await?;
@@ -491,19 +407,16 @@ impl Store {
     /// is not on a list.
     pub async fn remove_attention(&self, entry_id: &str, by: By<'_>) -> Result<bool> {
         let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
+        let row: Option<(String, String, String)> = sqlx::query_as(
             "SELECT community_code, household_id, category FROM attention_entries
              WHERE id = $1 AND removed_at IS NULL",
         )
         .bind(entry_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(row) = row else {
+        let Some((community, household, category)) = row else {
             return Ok(false);
         };
-        let community: String = row.try_get("community_code")?;
-        let household: String = row.try_get("household_id")?;
-        let category: String = row.try_get("category")?;
         sqlx::query(
             "UPDATE attention_entries SET removed_at = $1, removed_by = $2
              WHERE id = $3 AND removed_at IS NULL",
@@ -517,16 +430,12 @@ impl Store {
             &mut tx,
             self.audit_chain(),
             &AuditEvent {
-                at: by.at,
-                actor: by.actor,
-                round_id: None,
                 community_code: Some(&community),
-                action: "attention_remove",
                 before: Some(
                     json!({"entry": entry_id, "household": household, "category": category})
                         .to_string(),
                 ),
-                after: None,
+                ..by.event("attention_remove")
             },
         )
         .await?;
@@ -537,50 +446,46 @@ impl Store {
     /// Current list entries in the subtree with `prefix` (a community's code for one community).
     pub async fn attention_within(&self, prefix: &str) -> Result<Vec<AttentionRow>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "{ATTENTION_SELECT} WHERE a.community_code BETWEEN $1 AND $2 AND a.removed_at IS NULL
              ORDER BY a.community_code, a.category, h.address, a.id"
         ))
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(attention_row).collect()
+        .await?)
     }
 
     /// A household's current list entries.
     pub async fn attention_of(&self, household_id: &str) -> Result<Vec<AttentionRow>> {
-        let rows = sqlx::query(&format!(
-            "{ATTENTION_SELECT} WHERE a.household_id = $1 AND a.removed_at IS NULL
-             ORDER BY a.category, a.added_at, a.id"
-        ))
-        .bind(household_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(attention_row).collect()
+        self.rows_where(
+            &format!(
+                "{ATTENTION_SELECT} WHERE a.household_id = $1 AND a.removed_at IS NULL
+                 ORDER BY a.category, a.added_at, a.id"
+            ),
+            household_id,
+        )
+        .await
     }
 
     pub async fn attention_entry(&self, entry_id: &str) -> Result<Option<AttentionRow>> {
-        let row = sqlx::query(&format!(
-            "{ATTENTION_SELECT} WHERE a.id = $1 AND a.removed_at IS NULL"
-        ))
-        .bind(entry_id)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(attention_row).transpose()
+        self.row_where(
+            &format!("{ATTENTION_SELECT} WHERE a.id = $1 AND a.removed_at IS NULL"),
+            entry_id,
+        )
+        .await
     }
 
     /// Stores a visit and its follow-ups in one transaction. The household's community and grid
     /// are copied onto the visit, so a household moved to another grid keeps its history.
     pub async fn record_visit(&self, new: &NewVisit<'_>, recorded_at: i64) -> Result<VisitRow> {
         let mut tx = self.write_tx().await?;
-        let household = sqlx::query("SELECT community_code, grid_id FROM households WHERE id = $1")
-            .bind(new.household_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)?;
-        let community: String = household.try_get("community_code")?;
-        let grid: Option<String> = household.try_get("grid_id")?;
+        let (community, grid): (String, Option<String>) =
+            sqlx::query_as("SELECT community_code, grid_id FROM households WHERE id = $1")
+                .bind(new.household_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(sqlx::Error::RowNotFound)?;
         let id = new_id();
         sqlx::query(
             "INSERT INTO visits (id, household_id, community_code, grid_id, visitor_id, visited_at, purpose, notes, recorded_at)
@@ -634,7 +539,7 @@ impl Store {
 
     /// A household's visits, newest first, each with its follow-ups.
     pub async fn visits_of(&self, household_id: &str) -> Result<Vec<VisitRow>> {
-        let rows = sqlx::query(
+        let mut visits: Vec<VisitRow> = sqlx::query_as(
             "SELECT v.id, v.household_id, v.community_code, v.grid_id, v.visitor_id, u.display_name,
                     v.visited_at, v.purpose, v.notes, v.recorded_at
              FROM visits v LEFT JOIN users u ON u.id = v.visitor_id
@@ -643,7 +548,7 @@ impl Store {
         .bind(household_id)
         .fetch_all(self.pool())
         .await?;
-        let follow_rows = sqlx::query(
+        let follow_rows: Vec<VisitFollowUp> = sqlx::query_as(
             "SELECT f.visit_id, f.seq, f.what, f.due, f.done_at, f.done_by
              FROM visit_follow_ups f JOIN visits v ON v.id = f.visit_id
              WHERE v.household_id = $1 ORDER BY f.visit_id, f.seq",
@@ -651,32 +556,9 @@ impl Store {
         .bind(household_id)
         .fetch_all(self.pool())
         .await?;
-        let mut visits = Vec::with_capacity(rows.len());
-        for r in &rows {
-            visits.push(VisitRow {
-                id: r.try_get("id")?,
-                household_id: r.try_get("household_id")?,
-                community_code: r.try_get("community_code")?,
-                grid_id: r.try_get("grid_id")?,
-                visitor_id: r.try_get("visitor_id")?,
-                visitor_name: r.try_get("display_name")?,
-                visited_at: r.try_get("visited_at")?,
-                purpose: r.try_get("purpose")?,
-                notes: r.try_get("notes")?,
-                recorded_at: r.try_get("recorded_at")?,
-                follow_ups: Vec::new(),
-            });
-        }
-        for f in &follow_rows {
-            let visit_id: String = f.try_get("visit_id")?;
-            if let Some(visit) = visits.iter_mut().find(|v| v.id == visit_id) {
-                visit.follow_ups.push(FollowUpRow {
-                    seq: f.try_get("seq")?,
-                    what: f.try_get("what")?,
-                    due: f.try_get("due")?,
-                    done_at: f.try_get("done_at")?,
-                    done_by: f.try_get("done_by")?,
-                });
+        for f in follow_rows {
+            if let Some(visit) = visits.iter_mut().find(|v| v.id == f.visit_id) {
+                visit.follow_ups.push(f.follow_up);
             }
         }
         Ok(visits)
@@ -684,13 +566,12 @@ impl Store {
 
     /// The household a visit belongs to.
     pub async fn visit_household(&self, visit_id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT household_id FROM visits WHERE id = $1")
-            .bind(visit_id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| r.try_get("household_id"))
-            .transpose()
-            .map_err(Into::into)
+        Ok(
+            sqlx::query_scalar("SELECT household_id FROM visits WHERE id = $1")
+                .bind(visit_id)
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     /// Marks a follow-up done; false when it does not exist or was already done (the first
@@ -713,7 +594,7 @@ impl Store {
     /// Follow-ups not done yet in the subtree with `prefix`, soonest due first (undated last).
     pub async fn open_follow_ups_within(&self, prefix: &str) -> Result<Vec<OpenFollowUp>> {
         let (low, high) = code_range(prefix);
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT f.visit_id, f.seq, f.what, f.due, v.household_id, h.address, v.community_code,
                     h.grid_id, v.visited_at
              FROM visit_follow_ups f
@@ -725,27 +606,12 @@ impl Store {
         .bind(low)
         .bind(high)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OpenFollowUp {
-                    visit_id: r.try_get("visit_id")?,
-                    seq: r.try_get("seq")?,
-                    what: r.try_get("what")?,
-                    due: r.try_get("due")?,
-                    household_id: r.try_get("household_id")?,
-                    address: r.try_get("address")?,
-                    community_code: r.try_get("community_code")?,
-                    grid_id: r.try_get("grid_id")?,
-                    visited_at: r.try_get("visited_at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// When each visit in a community took place, for visits in [from, to).
     pub async fn visit_times(&self, community: &str, from: i64, to: i64) -> Result<Vec<i64>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT visited_at FROM visits
              WHERE community_code = $1 AND visited_at >= $2 AND visited_at < $3",
         )
@@ -753,10 +619,7 @@ impl Store {
         .bind(from)
         .bind(to)
         .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| r.try_get("visited_at").map_err(Into::into))
-            .collect()
+        .await?)
     }
 
     /// Writes one access-log row.
@@ -813,17 +676,16 @@ impl Store {
             " ORDER BY at DESC, id DESC LIMIT ${}",
             n + 1 + if filter.before.is_some() { 2 } else { 0 }
         ));
-        let mut query = sqlx::query(&sql).bind(low).bind(high);
+        let mut query = sqlx::query_as(&sql).bind(low).bind(high);
         for value in texts {
             query = query.bind(value);
         }
         if let Some((at, id)) = filter.before {
             query = query.bind(at).bind(id);
         }
-        let rows = query
+        Ok(query
             .bind(filter.limit.clamp(1, 1000))
             .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(access_row).collect()
+            .await?)
     }
 }
