@@ -130,19 +130,39 @@ pub fn same_site_path(target: &str) -> Option<&str> {
     (safe(target) && safe(&decoded)).then_some(target)
 }
 
+/// The person a session token belongs to, and when the session ends; `None` for an unknown or
+/// ended session, or an account whose role or region no longer exists. The pages' cookie and
+/// the API's bearer token both come here.
+pub async fn session_user(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(CurrentUser, i64)>, xingfu_store::StoreError> {
+    let Some((session, user)) = state.store.session(token, now_ms()).await? else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&user.role) else {
+        return Ok(None);
+    };
+    let Some(region) = state.store.region(&user.region_code).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        CurrentUser {
+            user,
+            role,
+            region_level: region.level,
+            region_name: region.name,
+            csrf: session.csrf_token,
+        },
+        session.expires_at,
+    )))
+}
+
 async fn current_user(parts: &Parts, state: &AppState) -> Option<CurrentUser> {
     let jar = CookieJar::from_headers(&parts.headers);
     let token = jar.get(SESSION_COOKIE)?.value().to_string();
-    let (session, user) = state.store.session(&token, now_ms()).await.ok()??;
-    let role = Role::parse(&user.role)?;
-    let region = state.store.region(&user.region_code).await.ok()??;
-    Some(CurrentUser {
-        user,
-        role,
-        region_level: region.level,
-        region_name: region.name,
-        csrf: session.csrf_token,
-    })
+    let (user, _) = session_user(state, &token).await.ok()??;
+    Some(user)
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

@@ -5,11 +5,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum_extra::extract::CookieJar;
-use xingfu_core::workflow::Role;
 
 use super::api_error::{ApiError, csrf_refused, lang_of};
-use crate::app::auth::{CurrentUser, SESSION_COOKIE};
-use crate::app::state::{AppState, now_ms};
+use crate::app::auth::{CurrentUser, SESSION_COOKIE, session_user};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// The header a cookie-authenticated request that changes data must carry.
@@ -57,36 +56,9 @@ pub(crate) async fn lookup(
     token: &str,
     lang: Lang,
 ) -> Result<Option<(CurrentUser, i64)>, ApiError> {
-    let internal = |e: xingfu_store::StoreError| ApiError::from_app(e.into(), lang);
-    let Some((session, user)) = state
-        .store
-        .session(token, now_ms())
+    session_user(state, token)
         .await
-        .map_err(internal)?
-    else {
-        return Ok(None);
-    };
-    let Some(role) = Role::parse(&user.role) else {
-        return Ok(None);
-    };
-    let Some(region) = state
-        .store
-        .region(&user.region_code)
-        .await
-        .map_err(internal)?
-    else {
-        return Ok(None);
-    };
-    Ok(Some((
-        CurrentUser {
-            user,
-            role,
-            region_level: region.level,
-            region_name: region.name,
-            csrf: session.csrf_token,
-        },
-        session.expires_at,
-    )))
+        .map_err(|e| ApiError::from_app(e.into(), lang))
 }
 
 pub(crate) fn session_expired(lang: Lang) -> ApiError {
