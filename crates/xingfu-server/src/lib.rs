@@ -49,7 +49,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     if let Some(features) = features().openapi {
         doc.merge(features);
     }
-    doc
+    web::api::with_sign_in_answers(doc)
 }
 
 /// The OpenAPI document as served at `/api/v1/openapi.json`.

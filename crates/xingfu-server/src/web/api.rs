@@ -180,6 +180,45 @@ impl Modify for SecuritySchemes {
 )]
 pub struct ApiDoc;
 
+/// Every operation that needs a signed-in caller answers 401 in the same way: written once here
+/// rather than on each path. Operations marked `security(())` are public and left alone.
+pub fn with_sign_in_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let not_signed_in = ResponseBuilder::new()
+        .description("Not signed in")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let public = operation
+                .security
+                .as_ref()
+                .is_some_and(|all| all.iter().all(|s| *s == SecurityRequirement::default()));
+            if !public {
+                operation
+                    .responses
+                    .responses
+                    .entry("401".to_string())
+                    .or_insert_with(|| not_signed_in.clone().into());
+            }
+        }
+    }
+    doc
+}
+
 /// The API's own part of the OpenAPI document (its description, security schemes and tags);
 /// each feature adds its paths.
 pub fn base_doc() -> utoipa::openapi::OpenApi {
