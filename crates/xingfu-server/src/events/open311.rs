@@ -36,6 +36,7 @@ use crate::app::state::{AppState, now_ms};
 use crate::events::service::{
     EVENT_BODY_LIMIT, Intake, clean_photos, ops_person_of, report_error_text, report_event, rules,
 };
+use crate::i18n::Lang;
 use crate::web::upload::read_form;
 
 /// Where the endpoint is mounted.
@@ -68,6 +69,20 @@ fn split_format(file: &str) -> Option<(&str, Format)> {
     }
 }
 
+/// The stem and format of a `{stem}.json|xml` file in the path, and the answer's language; any
+/// other file is a 404 (answered in JSON) that says how to ask.
+fn addressed<'f>(
+    file: &'f str,
+    headers: &HeaderMap,
+    q: &[(String, String)],
+    usage: &str,
+) -> Result<(&'f str, Format, Language), Open311Error> {
+    match split_format(file) {
+        Some((stem, format)) => Ok((stem, format, language(headers, q))),
+        None => Err(Open311Error::new(404, usage)),
+    }
+}
+
 fn language(headers: &HeaderMap, query: &[(String, String)]) -> Language {
     let locale = query
         .iter()
@@ -82,6 +97,14 @@ fn language(headers: &HeaderMap, query: &[(String, String)]) -> Language {
         None => accept.is_some_and(|a| a.trim_start().starts_with("en")),
     };
     if english { Language::En } else { Language::Zh }
+}
+
+/// The server's language for a GeoReport one.
+fn lang_of(language: Language) -> Lang {
+    match language {
+        Language::Zh => Lang::Zh,
+        Language::En => Lang::En,
+    }
 }
 
 fn text(language: Language, zh: &str, en: &str) -> String {
@@ -295,13 +318,11 @@ async fn definition(
     Path(file): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let Some((code, format)) = split_format(&file) else {
-        return error(
-            Format::Json,
-            Open311Error::new(404, "use services/{code}.json or .xml"),
-        );
-    };
-    let language = language(&headers, &q);
+    let (code, format, language) =
+        match addressed(&file, &headers, &q, "use services/{code}.json or .xml") {
+            Ok(found) => found,
+            Err(e) => return error(Format::Json, e),
+        };
     let Some(found) = service_definition(rules(), code) else {
         return error(
             format,
@@ -375,7 +396,18 @@ async fn get_requests(
         Ok(Err(e)) => return error(format, e),
         Err(e) => return internal(format, e),
     };
-    match service_requests(state, headers, &events, language).await {
+    answer_requests(state, headers, &events, language, format).await
+}
+
+/// Events answered as GeoReport requests.
+async fn answer_requests(
+    state: &AppState,
+    headers: &HeaderMap,
+    events: &[Event],
+    language: Language,
+    format: Format,
+) -> Response {
+    match service_requests(state, headers, events, language).await {
         Ok(list) => respond(StatusCode::OK, format, requests_body(format, &list)),
         Err(e) => internal(format, e),
     }
@@ -469,13 +501,11 @@ async fn request_by_id(
     Path(file): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let Some((id, format)) = split_format(&file) else {
-        return error(
-            Format::Json,
-            Open311Error::new(404, "use requests/{id}.json or .xml"),
-        );
-    };
-    let language = language(&headers, &q);
+    let (id, format, language) =
+        match addressed(&file, &headers, &q, "use requests/{id}.json or .xml") {
+            Ok(found) => found,
+            Err(e) => return error(Format::Json, e),
+        };
     let not_found = || {
         Open311Error::new(
             404,
@@ -493,10 +523,7 @@ async fn request_by_id(
         Ok(None) => return error(format, not_found()),
         Err(e) => return internal(format, e),
     };
-    match service_requests(&state, &headers, &[event], language).await {
-        Ok(list) => respond(StatusCode::OK, format, requests_body(format, &list)),
-        Err(e) => internal(format, e),
-    }
+    answer_requests(&state, &headers, &[event], language, format).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -737,7 +764,7 @@ async fn post_request(
         }
         Ok(Err(e)) => error(
             format,
-            Open311Error::new(400, report_error_text(&e, language == Language::En)),
+            Open311Error::new(400, report_error_text(&e, lang_of(language))),
         ),
         Err(e) => internal(format, e),
     }

@@ -8,13 +8,11 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
-use crate::app::auth::{
-    CurrentUser, SESSION_COOKIE, SignIn, random_token, session_cookie, sign_in,
-};
-use crate::app::error::AppError;
+use crate::app::auth::{SESSION_COOKIE, SignIn, random_token, session_cookie, sign_in};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::web::page::{Page, error_page, render};
+use crate::web::forms::CsrfForm;
+use crate::web::page::{Page, PageResult, error_page, render};
 
 const LOGIN_CSRF: &str = "xingfu_login_csrf";
 
@@ -110,27 +108,23 @@ pub async fn login(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub struct LogoutForm {
     #[serde(default)]
     csrf: String,
 }
 
+crate::csrf_forms!(LogoutForm);
+
 pub async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
-    user: CurrentUser,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(e) = user.check_csrf(&form.csrf) {
-        return error_page(&jar, Some(user), e);
-    }
-    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string())
-        && let Err(e) = state.store.delete_session(&token).await
-    {
-        return error_page(&jar, Some(user), AppError::from(e));
+    _: CsrfForm<LogoutForm>,
+) -> PageResult {
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        state.store.delete_session(&token).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    (jar, Redirect::to("/login")).into_response()
+    Ok((jar, Redirect::to("/login")).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -147,28 +141,22 @@ fn preference(name: &'static str, value: &str) -> Cookie<'static> {
         .build()
 }
 
-pub async fn set_lang(
-    jar: CookieJar,
-    Path(code): Path<String>,
-    Query(q): Query<BackQuery>,
-) -> Response {
-    let value = if code == "en" { "en" } else { "zh" };
+/// Keeps a preference and goes back to the page it was changed on.
+fn remember(jar: CookieJar, name: &'static str, value: &str, back: &str) -> Response {
     (
-        jar.add(preference("lang", value)),
-        Redirect::to(&safe_next(&q.back)),
+        jar.add(preference(name, value)),
+        Redirect::to(&safe_next(back)),
     )
         .into_response()
 }
 
-pub async fn set_text_size(
-    jar: CookieJar,
-    Path(size): Path<String>,
-    Query(q): Query<BackQuery>,
-) -> Response {
-    let value = if size == "large" { "1" } else { "0" };
-    (
-        jar.add(preference("big", value)),
-        Redirect::to(&safe_next(&q.back)),
-    )
-        .into_response()
+/// Where to go back to after a switch.
+type Back = Query<BackQuery>;
+
+pub async fn set_lang(jar: CookieJar, Path(code): Path<String>, Query(q): Back) -> Response {
+    remember(jar, "lang", if code == "en" { "en" } else { "zh" }, &q.back)
+}
+
+pub async fn set_text_size(jar: CookieJar, Path(size): Path<String>, Query(q): Back) -> Response {
+    remember(jar, "big", if size == "large" { "1" } else { "0" }, &q.back)
 }

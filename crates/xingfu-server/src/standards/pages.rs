@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -24,9 +24,9 @@ use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::standards::service::{
     self as standard_import, MAX_TABLE, Refusal, Upload, clause_table, english_table, may_import,
-    path_segment,
 };
-use crate::web::page::{Page, error_page, render};
+use crate::web::download::{path_segment, xlsx_attachment};
+use crate::web::page::{Page, PageResult, render};
 
 /// The most an import request may carry: the largest file, the other fields, and room to read
 /// a somewhat larger file to its end so the browser gets the "too big" page.
@@ -185,11 +185,8 @@ pub async fn list(
     jar: CookieJar,
     user: CurrentUser,
     Query(query): Query<ListQuery>,
-) -> Response {
-    match render_page(&state, &jar, &user, query.imported.as_deref(), None).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
+) -> PageResult {
+    render_page(&state, &jar, &user, query.imported.as_deref(), None).await
 }
 
 /// What the form was sent with, and what was wrong with it.
@@ -205,7 +202,7 @@ async fn render_page(
     user: &CurrentUser,
     imported: Option<&str>,
     sent: Option<Sent>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let lang = Lang::from_jar(jar);
     let en = lang.is_en();
     let w = words(lang);
@@ -273,7 +270,7 @@ async fn render_page(
 
     let mut errors = Vec::new();
     let mut status = None;
-    let form = if may_import(user, en).is_ok() {
+    let form = if may_import(user, lang).is_ok() {
         let mut form = ImportForm {
             csrf: user.csrf.clone(),
             bases,
@@ -289,9 +286,9 @@ async fn render_page(
             let refusal = sent.refusal;
             form.selected = sent.selected;
             form.label = sent.label;
-            form.base_error = refusal.base.map(|s| s.pick(en).to_string());
-            form.label_error = refusal.version.map(|s| s.pick(en).to_string());
-            form.file_error = refusal.file.map(|s| s.pick(en).to_string());
+            form.base_error = refusal.base.map(|s| s.pick(lang).to_string());
+            form.label_error = refusal.version.map(|s| s.pick(lang).to_string());
+            form.file_error = refusal.file.map(|s| s.pick(lang).to_string());
             if !refusal.table.is_empty() {
                 let count = refusal.table.total();
                 form.problems = refusal
@@ -376,15 +373,13 @@ pub struct TableQuery {
 pub async fn download(
     State(state): State<AppState>,
     jar: CookieJar,
-    user: CurrentUser,
+    _user: CurrentUser,
     Path((id, version)): Path<(String, String)>,
     Query(query): Query<TableQuery>,
-) -> Response {
+) -> PageResult {
     let english = english_table(query.lang.as_deref(), Lang::from_jar(&jar).is_en());
-    match clause_table(&state, &id, &version, english).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
+    let table = clause_table(&state, &id, &version, english).await?;
+    Ok(xlsx_attachment(&table.file_name, table.bytes))
 }
 
 /// The import form's fields as read.
@@ -439,23 +434,11 @@ pub async fn import(
     jar: CookieJar,
     user: CurrentUser,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match import_inner(&state, &jar, &user, multipart).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-async fn import_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, AppError> {
+) -> PageResult {
+    let (state, jar, user) = (&state, &jar, &user);
     let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
     // Nothing is read from someone who may not import.
-    may_import(user, en)?;
+    may_import(user, lang)?;
     let Ok(mut multipart) = multipart else {
         return Err(AppError::BadRequest(
             lang.pick(
@@ -512,7 +495,7 @@ async fn import_inner(
         bytes: (!no_file).then(|| std::mem::take(&mut form.bytes)),
         too_big: form.too_big,
     };
-    match standard_import::import(state, user, upload, en).await? {
+    match standard_import::import(state, user, upload, lang).await? {
         Ok(done) => Ok(Redirect::to(&format!(
             "/standards?imported={}",
             path_segment(&base_value(&done.id, &done.version))

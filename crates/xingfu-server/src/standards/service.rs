@@ -1,4 +1,4 @@
-//! A new standard version from an edited clause table (Excel), and the table's download: the
+//! A new standard version from an edited clause table (Excel), and the table for download: the
 //! rules the pages and the API share.
 //!
 //! Who: city and district administrators. What: a stored base version, a new version label
@@ -11,9 +11,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use toml_edit::DocumentMut;
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
@@ -28,14 +25,13 @@ use xingfu_store::standards::{Imported, NewStandard};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
+use crate::i18n::Lang;
 
 /// The largest clause table accepted: 5 MiB, the reader's own limit (a table of a few hundred
 /// clauses is well under 100 KB).
 pub const MAX_TABLE: usize = CLAUSE_TABLE_LIMITS.file_bytes as usize;
 /// The longest version label.
 pub const MAX_LABEL: usize = 32;
-/// The content type of an .xlsx workbook.
-pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A message in Chinese and in English.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,8 +48,8 @@ impl Said {
         }
     }
 
-    pub fn pick(&self, en: bool) -> &str {
-        if en { &self.en } else { &self.zh }
+    pub fn pick(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
     }
 }
 
@@ -110,16 +106,15 @@ pub struct Done {
 }
 
 /// Only city and district administrators add standard versions.
-pub fn may_import(user: &CurrentUser, en: bool) -> Result<(), AppError> {
+pub fn may_import(user: &CurrentUser, lang: Lang) -> Result<(), AppError> {
     if matches!(user.role, Role::CityAdmin | Role::DistrictAdmin) {
         Ok(())
     } else {
         Err(AppError::Forbidden(
-            if en {
-                "only a city or district administrator imports a standard version"
-            } else {
-                "只有市级或区级管理员可以导入评价标准版本"
-            }
+            lang.pick(
+                "只有市级或区级管理员可以导入评价标准版本",
+                "only a city or district administrator imports a standard version",
+            )
             .to_string(),
         ))
     }
@@ -242,9 +237,9 @@ pub async fn import(
     state: &AppState,
     user: &CurrentUser,
     upload: Upload<'_>,
-    en: bool,
+    lang: Lang,
 ) -> Result<Result<Done, Refusal>, AppError> {
-    may_import(user, en)?;
+    may_import(user, lang)?;
     let mut refusal = Refusal::default();
     let id = upload.base_id;
 
@@ -405,62 +400,29 @@ pub fn english_table(query_lang: Option<&str>, otherwise: bool) -> bool {
     }
 }
 
-/// A stored version's clause table as an .xlsx download.
+/// A stored version's clause table as an .xlsx workbook.
+pub struct ClauseTable {
+    /// The name to save it under: `{id}-{version}-clauses.xlsx` or `…-条款表.xlsx`.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A stored version's clause table, with English or Chinese headers.
 pub async fn clause_table(
     state: &AppState,
     id: &str,
     version: &str,
     english: bool,
-) -> Result<Response, AppError> {
+) -> Result<ClauseTable, AppError> {
     let standard = state.standard(id, version).await?;
     let bytes = standard_to_xlsx(&standard, english)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the clause table: {e}")))?;
-    let name = if english {
+    let file_name = if english {
         format!("{id}-{version}-clauses.xlsx")
     } else {
         format!("{id}-{version}-条款表.xlsx")
     };
-    Ok(xlsx_attachment(&name, bytes))
-}
-
-/// An .xlsx download: `Content-Disposition: attachment` with the name in ASCII and in UTF-8
-/// (RFC 6266), not cached outside the user's browser.
-pub fn xlsx_attachment(file_name: &str, bytes: Vec<u8>) -> Response {
-    let ascii: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        path_segment(file_name)
-    );
-    (
-        [
-            (header::CONTENT_TYPE, XLSX_TYPE.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        Body::from(bytes),
-    )
-        .into_response()
-}
-
-/// Percent-encodes everything but unreserved characters, so the text is one path segment.
-pub fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    Ok(ClauseTable { file_name, bytes })
 }
 
 #[cfg(test)]
@@ -510,12 +472,5 @@ mod tests {
         assert!(!english_table(Some("zh-CN"), true));
         assert!(english_table(None, true));
         assert!(!english_table(Some("fr"), false));
-    }
-
-    #[test]
-    fn segments_are_encoded() {
-        assert_eq!(path_segment("lucheng-2012"), "lucheng-2012");
-        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
-        assert_eq!(path_segment("条"), "%E6%9D%A1");
     }
 }

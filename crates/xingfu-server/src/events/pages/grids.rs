@@ -8,9 +8,9 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -20,15 +20,18 @@ use xingfu_core::ops::coords::{Datum, GeoPoint};
 use xingfu_core::ops::grid::{Duty, Grid};
 use xingfu_store::events::StateFilter;
 
-use super::events::{category_label, state_label};
+use super::shared::{
+    Choice, Viewer, category_label, datum_choices, page_for, render_with, state_label, texts,
+    whole_form,
+};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::files::MAX_UPLOAD;
 use crate::app::state::{AppState, now_ms};
 use crate::events::service::{GridProblem, OpsPerson, ops_person, read_grid_geojson};
 use crate::i18n::Lang;
-use crate::web::page::{Page, error_page, render};
-use crate::web::upload::{FormData, read_form};
+use crate::web::page::{Page, PageResult};
+use crate::web::upload::UploadForm;
 
 /// The import route, with room for a GeoJSON file of up to 10 MB.
 pub fn upload_routes() -> Router<AppState> {
@@ -38,16 +41,8 @@ pub fn upload_routes() -> Router<AppState> {
     )
 }
 
-macro_rules! words {
-    ($($field:ident: $zh:literal / $en:literal,)*) => {
-        /// Fixed texts of the grid map page.
-        pub struct Words { $(pub $field: &'static str,)* }
-        static ZH: Words = Words { $($field: $zh,)* };
-        static EN: Words = Words { $($field: $en,)* };
-    };
-}
-
-words! {
+texts! {
+    "Fixed texts of the grid map page.";
     title: "网格地图" / "Grid map",
     map_label: "网格与处理中的事件" / "Grids and events being handled",
     map_desc: "每个网格是一个带名称的区域;圆点是处理中的事件,方块是已办结的事件,旁边是事件编号。下面的表格列出相同内容。" / "Each grid is a named area; dots are events being handled, squares finished ones, each with its number. The tables below list the same.",
@@ -99,11 +94,11 @@ fn may_import(person: &OpsPerson, code: &str) -> bool {
         )
 }
 
-async fn viewer(
+async fn map_viewer(
     state: &AppState,
     user: &CurrentUser,
     code: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<(OpsPerson, String), AppError> {
     let name = match state.store.region(code).await? {
         Some(r) if r.level == "community" => r.name,
@@ -111,7 +106,7 @@ async fn viewer(
     };
     match ops_person(&state.store, user).await? {
         Some(person) if may_view(&person, code) => Ok((person, name)),
-        _ => Err(AppError::Forbidden(if en {
+        _ => Err(AppError::Forbidden(if lang.is_en() {
             format!("the grid map of community {code} is for staff covering it")
         } else {
             format!("社区 {code} 的网格地图仅供管辖该社区的工作人员查看")
@@ -291,12 +286,6 @@ pub struct EventRow {
     pub position: String,
 }
 
-pub struct Choice {
-    pub value: &'static str,
-    pub label: &'static str,
-    pub selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "grids.html")]
 struct GridsPage {
@@ -321,21 +310,38 @@ pub struct MapQuery {
     saved: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A refused import, shown again: its problems, the pasted text and the datum chosen.
+struct Refused {
+    errors: Vec<String>,
+    pasted: String,
+    datum: Datum,
+}
+
+/// The map page; with a refused import, its problems and status 422.
 async fn render_map(
     state: &AppState,
     jar: &CookieJar,
     user: &CurrentUser,
     code: &str,
-    errors: Vec<String>,
-    pasted: String,
-    datum: Datum,
     notice: Option<String>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
+    refused: Option<Refused>,
+) -> PageResult {
     let lang = Lang::from_jar(jar);
     let w = words(lang);
-    let (person, name) = viewer(state, user, code, lang.is_en()).await?;
+    let (person, name) = map_viewer(state, user, code, lang).await?;
+    let status = match refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let Refused {
+        errors,
+        pasted,
+        datum,
+    } = refused.unwrap_or(Refused {
+        errors: Vec::new(),
+        pasted: String::new(),
+        datum: Datum::Wgs84,
+    });
     let grids = state.store.grids_of(code).await?;
     let events = state
         .store
@@ -386,88 +392,49 @@ async fn render_map(
             position: format!("{:.6}, {:.6}", e.location.lon, e.location.lat),
         })
         .collect();
-    let datums = [
-        (Datum::Wgs84, w.datum_wgs84),
-        (Datum::Gcj02, w.datum_gcj02),
-        (Datum::Bd09, w.datum_bd09),
-    ]
-    .into_iter()
-    .map(|(d, label)| Choice {
-        value: d.key(),
-        label,
-        selected: d == datum,
-    })
-    .collect();
-    let html = render(GridsPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            &format!("/communities/{code}/grids"),
-            format!("{} · {name}", w.title),
-        ),
-        w,
-        code: code.to_string(),
-        map: map_view(lang, &grids, &events),
-        grids: grid_lines,
-        events: event_rows,
-        csrf: user.csrf.clone(),
-        can_import: may_import(&person, code),
-        datums,
-        pasted,
-        errors,
-        notice,
-        name,
-    })?;
-    Ok((status, html).into_response())
+    let datums = datum_choices([w.datum_wgs84, w.datum_gcj02, w.datum_bd09], |d| d == datum);
+    render_with(
+        status,
+        GridsPage {
+            page: page_for(
+                jar,
+                user,
+                &format!("/communities/{code}/grids"),
+                format!("{} · {name}", w.title),
+            ),
+            w,
+            code: code.to_string(),
+            map: map_view(lang, &grids, &events),
+            grids: grid_lines,
+            events: event_rows,
+            csrf: user.csrf.clone(),
+            can_import: may_import(&person, code),
+            datums,
+            pasted,
+            errors,
+            notice,
+            name,
+        },
+    )
 }
 
 /// GET /communities/{code}/grids
-pub async fn show(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(code): Path<String>,
-    Query(query): Query<MapQuery>,
-) -> Response {
-    let lang = Lang::from_jar(&jar);
-    let notice = query.saved.map(|n| format!("{}{n}", words(lang).saved));
-    let result = render_map(
-        &state,
-        &jar,
-        &user,
-        &code,
-        Vec::new(),
-        String::new(),
-        Datum::Wgs84,
-        notice,
-        StatusCode::OK,
-    )
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+pub async fn show(v: Viewer, Path(code): Path<String>, Query(q): Query<MapQuery>) -> PageResult {
+    let (state, jar, user, lang) = v.into_parts();
+    let notice = q.saved.map(|n| format!("{}{n}", words(lang).saved));
+    render_map(&state, &jar, &user, &code, notice, None).await
 }
 
 /// POST /communities/{code}/grids (multipart: csrf, datum, file or geojson): imports grids.
 pub async fn import(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(code): Path<String>,
-    request: Request,
-) -> Response {
-    let result = import_inner(&state, &jar, &user, &code, request).await;
-    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
-}
-
-async fn import_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    code: &str,
-    request: Request,
-) -> Result<Response, AppError> {
-    let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
-    let (person, _) = viewer(state, user, code, en).await?;
+    UploadForm(form): UploadForm,
+) -> PageResult {
+    let code = code.as_str();
+    let (state, jar, user, lang) = viewer.into_parts();
+    let (state, jar, user) = (&state, &jar, &user);
+    let (person, _) = map_viewer(state, user, code, lang).await?;
     if !may_import(&person, code) {
         return Err(AppError::Forbidden(
             lang.pick(
@@ -477,17 +444,11 @@ async fn import_inner(
             .into(),
         ));
     }
-    let form: FormData = read_form(state, request).await;
-    if form.incomplete {
-        return Err(AppError::BadRequest(
-            lang.pick(
-                "上传没有完成,请重试",
-                "the upload did not complete; please try again",
-            )
-            .into(),
-        ));
-    }
-    user.check_csrf(&form.get("csrf").unwrap_or_default())?;
+    let incomplete = [
+        "上传没有完成,请重试",
+        "the upload did not complete; please try again",
+    ];
+    whole_form(&form, user, lang, incomplete)?;
     let datum = form
         .get("datum")
         .as_deref()
@@ -519,7 +480,7 @@ async fn import_inner(
             .map_err(|problems: Vec<GridProblem>| {
                 problems
                     .iter()
-                    .map(|p| p.text(en).to_string())
+                    .map(|p| p.text(lang).to_string())
                     .collect::<Vec<_>>()
             }),
         Err(e) => Err(e),
@@ -538,83 +499,66 @@ async fn import_inner(
             .into_response())
         }
         Err(errors) => {
-            render_map(
-                state,
-                jar,
-                user,
-                code,
+            let refused = Refused {
                 errors,
                 pasted,
                 datum,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            };
+            render_map(state, jar, user, code, None, Some(refused)).await
         }
     }
 }
 
 #[derive(Deserialize, Default)]
-pub struct ExportQuery {
+/// The export's query: `?datum=`.
+pub struct Export {
     #[serde(default)]
     datum: String,
 }
 
 /// GET /communities/{code}/grids.geojson?datum=gcj02: the grids as a FeatureCollection in the
 /// format the import reads (WGS-84 unless another datum is asked for).
-pub async fn export(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(code): Path<String>,
-    Query(query): Query<ExportQuery>,
-) -> Response {
-    let result = async {
-        let en = Lang::from_jar(&jar).is_en();
-        viewer(&state, &user, &code, en).await?;
-        let datum = Datum::parse(&query.datum).unwrap_or(Datum::Wgs84);
-        let grids = state.store.grids_of(&code).await?;
-        let features: Vec<_> = grids
-            .iter()
-            .map(|g| {
-                json!({
-                    "type": "Feature",
-                    "id": g.id,
-                    "geometry": g.area.to_geojson(datum),
-                    "properties": {
-                        "name": g.name,
-                        "community": g.community,
-                        "members": g.members.iter().map(|m| json!({
-                            "username": m.person,
-                            "duty": match m.duty { Duty::FullTime => "full_time", Duty::PartTime => "part_time" },
-                        })).collect::<Vec<_>>(),
-                        "buildings": g.buildings.iter().map(|b| {
-                            let at = b.location.map(|p| xingfu_core::ops::coords::from_wgs84(p, datum));
-                            json!({
-                                "id": b.id,
-                                "name": b.name,
-                                "lon": at.map(|p| p.lon),
-                                "lat": at.map(|p| p.lat),
-                                "head": b.head,
-                            })
-                        }).collect::<Vec<_>>(),
-                    },
-                })
+pub async fn export(v: Viewer, Path(code): Path<String>, Query(q): Query<Export>) -> PageResult {
+    let (state, _, user, lang) = v.into_parts();
+    map_viewer(&state, &user, &code, lang).await?;
+    let datum = Datum::parse(&q.datum).unwrap_or(Datum::Wgs84);
+    let grids = state.store.grids_of(&code).await?;
+    let features: Vec<_> = grids
+        .iter()
+        .map(|g| {
+            json!({
+                "type": "Feature",
+                "id": g.id,
+                "geometry": g.area.to_geojson(datum),
+                "properties": {
+                    "name": g.name,
+                    "community": g.community,
+                    "members": g.members.iter().map(|m| json!({
+                        "username": m.person,
+                        "duty": match m.duty { Duty::FullTime => "full_time", Duty::PartTime => "part_time" },
+                    })).collect::<Vec<_>>(),
+                    "buildings": g.buildings.iter().map(|b| {
+                        let at = b.location.map(|p| xingfu_core::ops::coords::from_wgs84(p, datum));
+                        json!({
+                            "id": b.id,
+                            "name": b.name,
+                            "lon": at.map(|p| p.lon),
+                            "lat": at.map(|p| p.lat),
+                            "head": b.head,
+                        })
+                    }).collect::<Vec<_>>(),
+                },
             })
-            .collect();
-        let body = json!({
-            "type": "FeatureCollection",
-            "xingfu:datum": datum.key(),
-            "features": features,
-        });
-        Ok::<_, AppError>(
-            (
-                [(header::CONTENT_TYPE, "application/geo+json; charset=utf-8")],
-                body.to_string(),
-            )
-                .into_response(),
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+        })
+        .collect();
+    let body = json!({
+        "type": "FeatureCollection",
+        "xingfu:datum": datum.key(),
+        "features": features,
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response())
 }

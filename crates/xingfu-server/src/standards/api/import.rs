@@ -14,11 +14,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::state::AppState;
+use crate::i18n::Lang;
 use crate::standards::service::{
     self as standard_import, MAX_TABLE, Refusal, Upload, english_table, may_import,
 };
-use crate::web::api_error::{ApiError, ApiPath, ApiQuery, ErrorBody};
+use crate::web::api_error::{ApiError, ApiPath, ApiQuery, ErrorBody, app};
 use crate::web::api_user::ApiUser;
+use crate::web::download::xlsx_attachment;
 
 /// An .xlsx workbook's bytes, as the OpenAPI document describes them (a binary string).
 #[derive(Debug, ToSchema)]
@@ -59,9 +61,10 @@ pub async fn clause_table(
     ApiQuery(query): ApiQuery<TableQuery>,
 ) -> Result<Response, ApiError> {
     let english = english_table(query.lang.as_deref(), user.en());
-    standard_import::clause_table(&state, &id, &version, english)
+    let table = standard_import::clause_table(&state, &id, &version, english)
         .await
-        .map_err(|e| ApiError::from_app(e, user.lang))
+        .map_err(app(user.lang))?;
+    Ok(xlsx_attachment(&table.file_name, table.bytes))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -146,7 +149,8 @@ fn refused(
 
 /// The answer to a refused import: the most telling status, every field's problem in the
 /// message, and the table's problems.
-fn refusal_response(refusal: Refusal, en: bool) -> Response {
+fn refusal_response(refusal: Refusal, lang: Lang) -> Response {
+    let en = lang.is_en();
     let (status, code) = if refusal.base.is_some() {
         (StatusCode::NOT_FOUND, "not_found")
     } else if refusal.too_big {
@@ -166,7 +170,7 @@ fn refusal_response(refusal: Refusal, en: bool) -> Response {
         ("file", &refusal.file),
     ] {
         if let Some(said) = said {
-            parts.push(format!("{field}{separator}{}", said.pick(en)));
+            parts.push(format!("{field}{separator}{}", said.pick(lang)));
         }
     }
     if !refusal.table.is_empty() {
@@ -245,9 +249,8 @@ pub async fn import_version(
     body: Body,
 ) -> Result<(StatusCode, Json<ImportedVersion>), Response> {
     let lang = user.lang;
-    let en = user.en();
     // Nothing is read from someone who may not import.
-    may_import(&user.current, en).map_err(|e| ApiError::from_app(e, lang).into_response())?;
+    may_import(&user.current, lang).map_err(|e| ApiError::from_app(e, lang).into_response())?;
     let multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -285,7 +288,7 @@ pub async fn import_version(
         bytes,
         too_big,
     };
-    match standard_import::import(&state, &user.current, upload, en).await {
+    match standard_import::import(&state, &user.current, upload, lang).await {
         Ok(Ok(done)) => Ok((
             StatusCode::CREATED,
             Json(ImportedVersion {
@@ -297,7 +300,7 @@ pub async fn import_version(
                 total_points: done.total_points.to_f64(),
             }),
         )),
-        Ok(Err(refusal)) => Err(refusal_response(refusal, en)),
+        Ok(Err(refusal)) => Err(refusal_response(refusal, lang)),
         Err(e) => Err(ApiError::from_app(e, lang).into_response()),
     }
 }

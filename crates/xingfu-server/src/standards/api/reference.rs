@@ -8,7 +8,7 @@ use xingfu_store::regions::RegionRow;
 
 use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::web::api_error::{ApiError, ApiPath, ErrorBody};
+use crate::web::api_error::{ApiError, ApiPath, ErrorBody, app, store};
 use crate::web::api_user::ApiUser;
 
 /// A division of the administrative hierarchy.
@@ -62,7 +62,7 @@ pub async fn region(
         .store
         .region(&code)
         .await
-        .map_err(|e| ApiError::from_app(e.into(), lang))?
+        .map_err(store(lang))?
         .ok_or_else(|| ApiError::not_found(lang))?;
     Ok(Json(row.into()))
 }
@@ -86,14 +86,13 @@ pub async fn children(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<Region>>, ApiError> {
     let lang = user.lang;
-    let store_error = |e: xingfu_store::StoreError| ApiError::from_app(e.into(), lang);
     state
         .store
         .region(&code)
         .await
-        .map_err(store_error)?
+        .map_err(store(lang))?
         .ok_or_else(|| ApiError::not_found(lang))?;
-    let rows = state.store.children(&code).await.map_err(store_error)?;
+    let rows = state.store.children(&code).await.map_err(store(lang))?;
     Ok(Json(rows.into_iter().map(Region::from).collect()))
 }
 
@@ -129,7 +128,7 @@ pub async fn standards(
         .store
         .stored_standards()
         .await
-        .map_err(|e| ApiError::from_app(e.into(), user.lang))?;
+        .map_err(store(user.lang))?;
     let mut out = Vec::with_capacity(stored.len());
     for version in stored {
         match state.standard(&version.id, &version.version).await {
@@ -173,7 +172,7 @@ pub async fn standard(
     let standard = state
         .standard(&id, &version)
         .await
-        .map_err(|e| ApiError::from_app(e, user.lang))?;
+        .map_err(app(user.lang))?;
     serde_json::to_value(&*standard)
         .map(Json)
         .map_err(|e| ApiError::from_app(AppError::Internal(e.into()), user.lang))

@@ -1,0 +1,283 @@
+//! The report form for residents (one column, large targets, works without JavaScript) at
+//! `/communities/{code}/report`, and its submission.
+//!
+//! Who reports: a signed-in account (a resident, a grid member on patrol, any staff); there is
+//! no anonymous form. Signing in is what lets a resident confirm or reopen their report later,
+//! and keeps the form free of spam. (Open311 reports are made by the account whose token is the
+//! `api_key`.)
+//!
+//! Where: the phone's position (filled in by an optional script, or typed, in WGS-84, GCJ-02
+//! or BD-09), or, without any of that, a building chosen from the community's grids.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
+use xingfu_core::ops::coords::{Datum, GeoPoint};
+use xingfu_core::ops::events::ReportError;
+
+use super::shared::{
+    Choice, Viewer, Words, datum_choices, form_photos, page_for, person_or_refuse, render_with,
+    words,
+};
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::{AppState, now_ms};
+use crate::events::service::{Intake, report_error_text, report_event, rules};
+use crate::i18n::Lang;
+use crate::web::page::{Page, PageResult};
+use crate::web::upload::UploadForm;
+
+#[derive(Default, Clone)]
+pub struct ReportValues {
+    pub category: String,
+    pub description: String,
+    pub building: String,
+    pub lon: String,
+    pub lat: String,
+    pub datum: String,
+    pub address: String,
+}
+
+#[derive(Default)]
+struct ReportProblems {
+    category: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+    photo: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "event_report.html")]
+struct ReportPage {
+    page: Page,
+    w: &'static Words,
+    code: String,
+    community_name: String,
+    csrf: String,
+    categories: Vec<Choice>,
+    buildings: Vec<Choice>,
+    datums: Vec<Choice>,
+    values: ReportValues,
+    errors: Vec<(String, String)>,
+    p: ReportProblems,
+}
+
+async fn community_name(state: &AppState, code: &str) -> Result<String, AppError> {
+    match state.store.region(code).await? {
+        Some(r) if r.level == "community" => Ok(r.name),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The community's buildings as (value "grid/building", label, location).
+async fn building_choices(
+    state: &AppState,
+    code: &str,
+) -> Result<Vec<(String, String, Option<GeoPoint>)>, AppError> {
+    let grids = state.store.grids_of(code).await?;
+    Ok(grids
+        .iter()
+        .flat_map(|g| {
+            g.buildings.iter().map(move |b| {
+                (
+                    format!("{}/{}", g.id, b.id),
+                    format!("{} · {}", g.name, b.name),
+                    b.location,
+                )
+            })
+        })
+        .collect())
+}
+
+async fn render_report(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    code: &str,
+    values: ReportValues,
+    p: ReportProblems,
+    status: StatusCode,
+) -> PageResult {
+    let lang = Lang::from_jar(jar);
+    let w = words(lang);
+    let name = community_name(state, code).await?;
+    let categories = rules()
+        .categories
+        .iter()
+        .map(|c| Choice {
+            value: c.key.clone(),
+            label: lang.pick(&c.zh, &c.en).to_string(),
+            selected: c.key == values.category,
+        })
+        .collect();
+    let buildings = building_choices(state, code)
+        .await?
+        .into_iter()
+        .filter(|(_, _, at)| at.is_some())
+        .map(|(value, label, _)| Choice {
+            selected: value == values.building,
+            value,
+            label,
+        })
+        .collect();
+    let datums = datum_choices([w.datum_wgs84, w.datum_gcj02, w.datum_bd09], |d| {
+        d.key() == values.datum || (values.datum.is_empty() && d == Datum::Wgs84)
+    });
+    let mut errors = Vec::new();
+    for (id, message) in [
+        ("category", &p.category),
+        ("description", &p.description),
+        ("building", &p.location),
+        ("photo", &p.photo),
+    ] {
+        if let Some(m) = message {
+            errors.push((id.to_string(), m.clone()));
+        }
+    }
+    render_with(
+        status,
+        ReportPage {
+            page: page_for(
+                jar,
+                user,
+                &format!("/communities/{code}/report"),
+                format!("{} · {name}", w.report_title),
+            ),
+            w,
+            code: code.to_string(),
+            community_name: name,
+            csrf: user.csrf.clone(),
+            categories,
+            buildings,
+            datums,
+            values,
+            errors,
+            p,
+        },
+    )
+}
+
+/// GET /communities/{code}/report: the form, for any signed-in account in operations.
+pub async fn report_form(viewer: Viewer, Path(code): Path<String>) -> PageResult {
+    let (state, jar, user, lang) = viewer.into_parts();
+    person_or_refuse(&state, &user, lang).await?;
+    render_report(
+        &state,
+        &jar,
+        &user,
+        &code,
+        ReportValues::default(),
+        ReportProblems::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn parse_degrees(text: &str) -> Option<f64> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.parse::<f64>().ok()).flatten()
+}
+
+/// POST /communities/{code}/report (multipart): checks everything, then records the event
+/// and sends the reporter to it.
+pub async fn submit_report(
+    viewer: Viewer,
+    Path(code): Path<String>,
+    UploadForm(form): UploadForm,
+) -> PageResult {
+    let (state, jar, user, lang) = viewer.into_parts();
+    let (state, jar, user, code) = (&state, &jar, &user, code.as_str());
+    let pick = |zh: &str, en_text: &str| lang.pick(zh, en_text).to_string();
+    let person = person_or_refuse(state, user, lang).await?;
+    community_name(state, code).await?;
+    if form.incomplete {
+        return Err(AppError::BadRequest(pick(
+            "上报没有完成,请重新提交",
+            "the report did not arrive whole; please send it again",
+        )));
+    }
+    if !form.body_too_big || form.get("csrf").is_some() {
+        user.check_csrf(&form.get("csrf").unwrap_or_default())?;
+    }
+    let values = ReportValues {
+        category: form.get("category").unwrap_or_default(),
+        description: form.get("description").unwrap_or_default(),
+        building: form.get("building").unwrap_or_default(),
+        lon: form.get("lon").unwrap_or_default(),
+        lat: form.get("lat").unwrap_or_default(),
+        datum: form.get("datum").unwrap_or_default(),
+        address: form.get("address").unwrap_or_default(),
+    };
+    let mut p = ReportProblems::default();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if rules().category(&values.category).is_none() {
+        p.category = Some(pick("请选择问题类别", "choose the kind of problem"));
+    }
+    // Where: typed or phone coordinates first, else the chosen building.
+    let datum = Datum::parse(&values.datum).unwrap_or(Datum::Wgs84);
+    let location = match (parse_degrees(&values.lon), parse_degrees(&values.lat)) {
+        (Some(lon), Some(lat)) => Some((GeoPoint { lon, lat }, datum)),
+        _ if !values.lon.trim().is_empty() || !values.lat.trim().is_empty() => {
+            p.location = Some(pick(
+                "经度和纬度须同时填写,且为数字(如 120.6553)",
+                "give both longitude and latitude as numbers (such as 120.6553)",
+            ));
+            None
+        }
+        _ => {
+            let buildings = building_choices(state, code).await?;
+            match buildings
+                .into_iter()
+                .find(|(value, _, _)| !values.building.is_empty() && *value == values.building)
+                .and_then(|(_, _, at)| at)
+            {
+                Some(at) => Some((at, Datum::Wgs84)),
+                None => {
+                    p.location = Some(pick(
+                        "请选择所在楼栋,或使用手机定位填写坐标",
+                        "choose the building, or fill in the coordinates from your phone",
+                    ));
+                    None
+                }
+            }
+        }
+    };
+    let cleaned = match form_photos(state, &form, lang).await? {
+        Ok(cleaned) => cleaned,
+        Err((message, photo_status)) => {
+            p.photo = Some(message);
+            status = photo_status;
+            Vec::new()
+        }
+    };
+    let problems_so_far = p.category.is_some() || p.location.is_some() || p.photo.is_some();
+    let (Some((location, datum)), false) = (location, problems_so_far) else {
+        return render_report(state, jar, user, code, values, p, status).await;
+    };
+    let intake = Intake {
+        category: values.category.clone(),
+        description: values.description.clone(),
+        location,
+        datum,
+        address: Some(values.address.clone()),
+        photos: cleaned,
+        extras: Default::default(),
+    };
+    match report_event(state, code, Some(&person), intake, now_ms()).await? {
+        Ok(event) => Ok(Redirect::to(&format!("/events/{}?reported=1", event.id)).into_response()),
+        Err(error) => {
+            let text = Some(report_error_text(&error, lang));
+            match error {
+                ReportError::UnknownCategory(_) => p.category = text,
+                ReportError::NothingReported | ReportError::DescriptionTooLong { .. } => {
+                    p.description = text
+                }
+                ReportError::TooManyPhotos { .. } => p.photo = text,
+                ReportError::Location(_) => p.location = text,
+            }
+            render_report(state, jar, user, code, values, p, status).await
+        }
+    }
+}

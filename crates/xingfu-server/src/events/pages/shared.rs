@@ -1,0 +1,280 @@
+//! What the event pages share: their fixed texts, the labels of states, levels, categories,
+//! roles and actions, choices in a form, the check that someone takes part in operations, and
+//! the photos a form brings.
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use xingfu_core::ops::coords::Datum;
+use xingfu_core::ops::events::{ActionKind, EventState, MAX_PHOTOS, ReportError};
+use xingfu_core::ops::{Level, OpsRole};
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::files::too_big;
+use crate::app::state::AppState;
+use crate::events::service::{
+    CleanPhoto, OpsPerson, clean_photos, ops_person, report_error_text, rules,
+};
+use crate::i18n::Lang;
+use crate::web::page::{Page, PageResult, render};
+use crate::web::upload::{FilePart, FormData};
+
+/// Who is looking at an event page, and with what: the server's state, the cookies the page is
+/// drawn with (and their language) and the signed-in account; a stranger is sent to sign in.
+pub struct Viewer {
+    pub state: AppState,
+    pub jar: CookieJar,
+    pub user: CurrentUser,
+    pub lang: Lang,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let user = CurrentUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let lang = Lang::from_jar(&jar);
+        Ok(Viewer {
+            state: state.clone(),
+            jar,
+            user,
+            lang,
+        })
+    }
+}
+
+impl Viewer {
+    pub fn into_parts(self) -> (AppState, CookieJar, CurrentUser, Lang) {
+        (self.state, self.jar, self.user, self.lang)
+    }
+}
+
+/// The layout's data of a page drawn for a signed-in person.
+pub fn page_for(jar: &CookieJar, user: &CurrentUser, path: &str, title: String) -> Page {
+    Page::new(jar, Some(user.clone()), path, title)
+}
+
+/// A page with the status it is answered with.
+pub fn render_with(status: StatusCode, template: impl Template) -> PageResult {
+    Ok((status, render(template)?).into_response())
+}
+
+/// Refuses a form that did not arrive whole (`incomplete`, in the person's language) or whose
+/// CSRF token does not match the session's.
+pub fn whole_form(
+    form: &FormData,
+    user: &CurrentUser,
+    lang: Lang,
+    incomplete: [&str; 2],
+) -> Result<(), AppError> {
+    if form.incomplete {
+        return Err(AppError::BadRequest(
+            lang.pick(incomplete[0], incomplete[1]).into(),
+        ));
+    }
+    user.check_csrf(&form.get("csrf").unwrap_or_default())
+}
+
+/// A page's fixed texts: `Words` with a Chinese and an English table.
+macro_rules! texts {
+    ($doc:literal; $($field:ident: $zh:literal / $en:literal,)*) => {
+        #[doc = $doc]
+        pub struct Words { $(pub $field: &'static str,)* }
+        static ZH: Words = Words { $($field: $zh,)* };
+        static EN: Words = Words { $($field: $en,)* };
+    };
+}
+pub(crate) use texts;
+
+texts! {
+    "Fixed texts of the event pages.";
+    report_title: "随手拍 · 上报问题" / "Report a problem",
+    report_lead: "看到社区里的问题,拍张照片告诉我们。网格员会处理并告诉您结果。" / "Seen a problem in the community? Take a photo and tell us. A grid member will handle it and let you know.",
+    category: "是什么问题?" / "What kind of problem?",
+    description: "请简单说明" / "Describe it briefly",
+    description_hint: "最多 500 字。有照片时可以不写。" / "At most 500 characters. You may leave it empty if you add a photo.",
+    where_heading: "在哪里?" / "Where is it?",
+    building: "所在楼栋" / "Building",
+    building_none: "不选楼栋(使用下面的坐标)" / "No building (use the coordinates below)",
+    coordinates: "坐标(手机定位)" / "Coordinates (phone location)",
+    coordinates_hint: "可用“使用我的位置”自动填写;也可以从地图软件复制。" / "“Use my location” fills these in; you can also copy them from a map app.",
+    use_location: "使用我的位置" / "Use my location",
+    longitude: "经度" / "Longitude",
+    latitude: "纬度" / "Latitude",
+    datum: "坐标来源" / "Coordinate system",
+    datum_wgs84: "手机定位 / GPS(WGS-84)" / "Phone / GPS (WGS-84)",
+    datum_gcj02: "高德、腾讯地图、微信(GCJ-02)" / "AMap, Tencent, WeChat (GCJ-02)",
+    datum_bd09: "百度地图(BD-09)" / "Baidu Maps (BD-09)",
+    address: "地址或位置说明(可选)" / "Address or landmark (optional)",
+    photos: "照片(可选,最多 9 张)" / "Photos (optional, up to 9)",
+    photos_hint: "每张不超过 10 MB。照片中的位置等信息会被删除后再保存。" / "At most 10 MB each. Location and other details inside the photo are removed before it is kept.",
+    submit_report: "提交上报" / "Send the report",
+    list_title: "随手拍事件" / "Event reports",
+    my_reports: "我上报的问题" / "My reports",
+    show_live: "处理中" / "Being handled",
+    show_overdue: "已超时" / "Overdue",
+    show_all: "全部" / "All",
+    none: "没有事件。" / "No events.",
+    number: "编号" / "No.",
+    state: "状态" / "State",
+    level: "处理层级" / "Level",
+    grid: "网格" / "Grid",
+    community: "社区" / "Community",
+    reported_at: "上报时间" / "Reported",
+    deadline: "办理时限" / "Deadline",
+    overdue: "已超时" / "overdue",
+    supervise: "督办" / "supervised",
+    late: "曾超时" / "was late",
+    event_title: "事件" / "Event",
+    details: "事件信息" / "Details",
+    location: "位置" / "Location",
+    reporter: "上报人" / "Reported by",
+    anonymous: "匿名" / "anonymous",
+    you: "您" / "you",
+    assignee: "处置人" / "Handler",
+    contact: "联系方式" / "Contact",
+    external_media: "外部图片链接" / "External image link",
+    merged_into: "已合并到" / "Merged into",
+    duplicates_merged: "已合并进来的重复上报" / "Duplicates merged into this one",
+    escalations: "上报上级次数" / "Escalations",
+    reopens: "重新处理次数" / "Reopened",
+    photos_before: "上报时的照片" / "Photos with the report",
+    photos_after: "处置后的照片" / "Photos of the result",
+    steps: "办理记录" / "What happened",
+    when: "时间" / "When",
+    who: "操作人" / "Who",
+    action: "操作" / "Action",
+    change: "变化" / "Change",
+    note: "说明" / "Note",
+    actions: "办理" / "Handle",
+    no_actions: "您现在没有可以进行的操作。" / "There is nothing for you to do on this event now.",
+    reason: "理由" / "Reason",
+    note_optional: "说明(可选)" / "Note (optional)",
+    dispatch_to: "派遣给" / "Dispatch to",
+    hand_down_to: "交回到" / "Hand down to",
+    merge_primary: "合并到事件编号" / "Merge into event number",
+    after_photos: "处置后的照片(可选)" / "Photos of the result (optional)",
+    duplicates: "可能重复的上报" / "Possible duplicates",
+    duplicates_lead: "同类问题,距离和时间都很接近:" / "Same kind of problem, close in place and time:",
+    distance: "距离" / "Distance",
+    gap: "相隔" / "Apart",
+    merge_button: "合并" / "Merge",
+    reported_notice: "已收到您的上报,编号" / "Your report was received; its number is",
+    done_notice: "已办理:" / "Done: ",
+    back_to_list: "返回事件列表" / "Back to the events",
+    map_link: "网格地图" / "Grid map",
+}
+
+pub fn words(lang: Lang) -> &'static Words {
+    if lang.is_en() { &EN } else { &ZH }
+}
+
+pub fn state_label(lang: Lang, state: EventState) -> &'static str {
+    lang.pick(state.zh(), state.en())
+}
+
+pub fn level_label(lang: Lang, level: Level) -> &'static str {
+    lang.pick(level.zh(), level.en())
+}
+
+pub fn category_label(lang: Lang, key: &str) -> String {
+    rules()
+        .category(key)
+        .map(|c| lang.pick(&c.zh, &c.en).to_string())
+        .unwrap_or_else(|| key.to_string())
+}
+
+pub fn role_label(lang: Lang, role: OpsRole) -> &'static str {
+    lang.pick(role.zh(), role.en())
+}
+
+pub fn action_label(lang: Lang, kind: ActionKind) -> &'static str {
+    lang.pick(kind.zh(), kind.en())
+}
+
+/// The account as someone in operations; assessors take no part in events.
+pub async fn person_or_refuse(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+) -> Result<OpsPerson, AppError> {
+    ops_person(&state.store, user).await?.ok_or_else(|| {
+        AppError::Forbidden(
+            lang.pick(
+                "评估员账号不参与随手拍事件办理",
+                "assessor accounts take no part in event reports",
+            )
+            .to_string(),
+        )
+    })
+}
+
+/// One option of a choice in a form.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The coordinate systems as choices, labelled WGS-84, GCJ-02 and BD-09 in that order.
+pub fn datum_choices(labels: [&str; 3], selected: impl Fn(Datum) -> bool) -> Vec<Choice> {
+    [Datum::Wgs84, Datum::Gcj02, Datum::Bd09]
+        .into_iter()
+        .zip(labels)
+        .map(|(d, label)| Choice {
+            value: d.key().to_string(),
+            label: label.to_string(),
+            selected: selected(d),
+        })
+        .collect()
+}
+
+/// A form's `photo` files, checked and cleaned; a refusal comes as its message and status.
+pub async fn form_photos(
+    state: &AppState,
+    form: &FormData,
+    lang: Lang,
+) -> Result<Result<Vec<CleanPhoto>, (String, StatusCode)>, AppError> {
+    let photos: Vec<&FilePart> = form.files.iter().filter(|f| f.name == "photo").collect();
+    if form.body_too_big || photos.iter().any(|f| f.too_big) {
+        let refusal = too_big();
+        let message = lang.pick(&refusal.zh, &refusal.en).to_string();
+        return Ok(Err((message, StatusCode::PAYLOAD_TOO_LARGE)));
+    }
+    if photos.len() > MAX_PHOTOS {
+        let error = ReportError::TooManyPhotos {
+            got: photos.len(),
+            max: MAX_PHOTOS,
+        };
+        let message = report_error_text(&error, lang);
+        return Ok(Err((message, StatusCode::UNPROCESSABLE_ENTITY)));
+    }
+    if photos.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    let raw = photos.iter().map(|f| f.bytes.clone()).collect();
+    Ok(match clean_photos(&state.decoding, raw).await? {
+        Ok(cleaned) => Ok(cleaned),
+        Err((i, refusal)) => {
+            let text = lang.pick(&refusal.zh, &refusal.en);
+            let message = if lang.is_en() {
+                format!("photo {}: {text}", i + 1)
+            } else {
+                format!("第 {} 张照片:{text}", i + 1)
+            };
+            let status = if refusal.too_big {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Err((message, status))
+        }
+    })
+}

@@ -1,0 +1,21 @@
+//! 随手拍 events and grids as the server runs them, without HTTP: who someone is in operations
+//! ([`ops`]), photos made safe to publish ([`photos`]), intake routed to a grid ([`intake`]),
+//! acting on an event and duplicate suggestions ([`closed_loop`]), the deadline sweep
+//! ([`sweep`]), grid routing and import from GeoJSON ([`grids`]), and the figures events feed
+//! into ratings ([`metrics`]).
+
+pub mod closed_loop;
+pub mod grids;
+pub mod intake;
+pub mod metrics;
+pub mod ops;
+pub mod photos;
+pub mod sweep;
+
+pub use closed_loop::{ActError, Command, act, duplicate_suggestions};
+pub use grids::{GridProblem, read_grid_geojson, route_in_community};
+pub use intake::{Intake, report_event};
+pub use metrics::event_metrics;
+pub use ops::{OpsPerson, ops_person, ops_person_of, refusal_text, report_error_text, rules};
+pub use photos::{CleanPhoto, EVENT_BODY_LIMIT, clean_photo, clean_photos, jpeg_is_complete};
+pub use sweep::{SweepReport, spawn_sla_sweep, sweep, sweep_at_most};
