@@ -465,12 +465,7 @@ pub async fn compute(
         share: Some(card.share.hundredths()),
         star_by_score: Some(i64::from(card.star_by_score)),
         star: Some(i64::from(card.star)),
-        decision: Some(
-            serde_json::to_value(decision)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-        ),
+        decision: Some(decision.key().to_string()),
         vetoed_by: Some(serde_json::to_string(&card.vetoed_by).unwrap_or_default()),
         reward_fen: Some(reward.amount.0),
         reward_basis: Some(serde_json::to_string(&reward.basis).unwrap_or_default()),

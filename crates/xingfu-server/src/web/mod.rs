@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_error;
 pub mod api_user;
+pub mod attachment;
 pub mod forms;
 pub mod page;
 pub mod upload;
