@@ -2,6 +2,7 @@
 //! from the results kept with each entry) and the score sheet (a column per clause).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
@@ -30,13 +31,14 @@ fn workbook(name: String, bytes: Vec<u8>) -> Download {
     }
 }
 
-/// The round and the entries of it inside the user's area; refused when the areas do not meet.
+/// The round, its standard and the entries of it inside the user's area; refused when the areas
+/// do not meet.
 async fn round_in_area(
     state: &AppState,
     user: &CurrentUser,
     round_id: &str,
     lang: Lang,
-) -> Result<(RoundRow, Vec<EntryRow>), AppError> {
+) -> Result<(RoundRow, Arc<Standard>, Vec<EntryRow>), AppError> {
     let round = state
         .store
         .round(round_id)
@@ -67,7 +69,10 @@ async fn round_in_area(
         .into_iter()
         .filter(|e| user.actor().covers(&e.community_code))
         .collect();
-    Ok((round, entries))
+    let standard = state
+        .standard(&round.standard_id, &round.standard_version)
+        .await?;
+    Ok((round, standard, entries))
 }
 
 /// The round's results workbook for the user's area (communities, streets, districts, the
@@ -78,10 +83,7 @@ pub async fn round_workbook(
     round_id: &str,
     lang: Lang,
 ) -> Result<Download, AppError> {
-    let (round, entries) = round_in_area(state, user, round_id, lang).await?;
-    let standard = state
-        .standard(&round.standard_id, &round.standard_version)
-        .await?;
+    let (round, standard, entries) = round_in_area(state, user, round_id, lang).await?;
     let mut district_names: HashMap<String, Option<String>> = HashMap::new();
     for entry in &entries {
         if let Some(district) = region::district_of(&entry.community_code)
@@ -264,10 +266,7 @@ pub async fn score_sheet_workbook(
     round_id: &str,
     lang: Lang,
 ) -> Result<Download, AppError> {
-    let (round, entries) = round_in_area(state, user, round_id, lang).await?;
-    let standard = state
-        .standard(&round.standard_id, &round.standard_version)
-        .await?;
+    let (round, standard, entries) = round_in_area(state, user, round_id, lang).await?;
     let mut rows = Vec::with_capacity(entries.len());
     for entry in &entries {
         // Sheets that no longer fit the standard leave the row empty rather than the export.

@@ -494,6 +494,20 @@ pub fn may_decide(
     )
 }
 
+/// An entry the user decides, and the stage `action` takes it to.
+async fn deciding(
+    state: &AppState,
+    user: &CurrentUser,
+    (round_id, community): (&str, &str),
+    action: Action,
+    en: bool,
+) -> Result<(RoundRow, EntryRow, Stage), AppError> {
+    let (round, standard, entry) = load_visible(state, user, round_id, community, en).await?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
+    let to = next_stage(stage_of(&entry)?, action).map_err(|r| refused(r, en))?;
+    Ok((round, entry, to))
+}
+
 /// Approval by the level the standard requires for the star.
 pub async fn approve(
     state: &AppState,
@@ -502,9 +516,7 @@ pub async fn approve(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
-    let to = next_stage(stage_of(&entry)?, Action::Approve).map_err(|r| refused(r, en))?;
+    let (_, entry, to) = deciding(state, user, (round_id, community), Action::Approve, en).await?;
     let change = EntryChange {
         stage: Some(to.key().into()),
         approved_by: Some(user.user.username.clone()),
@@ -523,9 +535,8 @@ pub async fn publish(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (round, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
-    let to = next_stage(stage_of(&entry)?, Action::Publish).map_err(|r| refused(r, en))?;
+    let (round, entry, to) =
+        deciding(state, user, (round_id, community), Action::Publish, en).await?;
     let now = now_ms();
     let change = EntryChange {
         stage: Some(to.key().into()),

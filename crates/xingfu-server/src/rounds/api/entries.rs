@@ -472,10 +472,10 @@ pub async fn show(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<EntryDetail>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
-    let (_, standard, entry) = service::load(&state, &round_id, &code)
-        .await
-        .map_err(app(lang))?;
+    let (_, standard, entry) =
+        service::load_visible(&state, &user.current, &round_id, &code, user.en())
+            .await
+            .map_err(app(lang))?;
     let card = service::panel(&state, &standard, &round_id, &code)
         .await
         .map_err(app(lang))?;
@@ -904,8 +904,7 @@ pub async fn audit(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
-    service::load(&state, &round_id, &code)
+    service::load_visible(&state, &user.current, &round_id, &code, user.en())
         .await
         .map_err(app(lang))?;
     let rows = state
