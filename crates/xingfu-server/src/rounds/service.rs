@@ -475,6 +475,33 @@ pub async fn compute(
     apply(state, &entry, change, "compute", user, en).await
 }
 
+/// A workflow step on an entry, as the pages' buttons and the API name them.
+#[derive(Debug, Clone, Copy)]
+pub enum Step {
+    Check,
+    Compute,
+    Approve,
+    Publish,
+    Name,
+}
+
+/// Takes `step` on an entry (the pages and the API share the dispatch).
+pub async fn take_step(
+    state: &AppState,
+    user: &CurrentUser,
+    (round_id, community): (&str, &str),
+    step: Step,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    match step {
+        Step::Check => check(state, user, round_id, community, en).await,
+        Step::Compute => compute(state, user, round_id, community, en).await,
+        Step::Approve => approve(state, user, round_id, community, en).await,
+        Step::Publish => publish(state, user, round_id, community, en).await,
+        Step::Name => name(state, user, round_id, community, en).await,
+    }
+}
+
 /// May `user` decide this entry's rating (approve it, name it)? Only the level the standard names
 /// for the higher of last year's and this year's star: the one rule the service, the buttons and
 /// the queues all ask.

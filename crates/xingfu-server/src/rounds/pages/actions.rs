@@ -18,7 +18,7 @@ use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 use crate::rounds::rectifications::{admin_of, unmet_clauses};
-use crate::rounds::service;
+use crate::rounds::service::{self, Step};
 use crate::web::forms::CsrfForm;
 use crate::web::page::PageResult;
 
@@ -365,15 +365,6 @@ pub async fn declare(
     Ok(Redirect::to(&format!("/rounds/{round_id}/communities/{community}")).into_response())
 }
 
-#[derive(Clone, Copy)]
-enum Step {
-    Check,
-    Compute,
-    Approve,
-    Publish,
-    Name,
-}
-
 async fn step(
     state: AppState,
     jar: CookieJar,
@@ -382,14 +373,7 @@ async fn step(
     step: Step,
 ) -> PageResult {
     let en = Lang::from_jar(&jar).is_en();
-    let (state, user) = (&state, &user);
-    match step {
-        Step::Check => service::check(state, user, &round_id, &code, en).await,
-        Step::Compute => service::compute(state, user, &round_id, &code, en).await,
-        Step::Approve => service::approve(state, user, &round_id, &code, en).await,
-        Step::Publish => service::publish(state, user, &round_id, &code, en).await,
-        Step::Name => service::name(state, user, &round_id, &code, en).await,
-    }?;
+    service::take_step(&state, &user, (&round_id, &code), step, en).await?;
     let to = match input.back.as_str() {
         "approvals" => format!("/rounds/{round_id}/approvals"),
         "publication" => format!("/rounds/{round_id}/publication"),
