@@ -18,6 +18,7 @@ pub mod dates;
 pub mod decimal;
 pub mod ops;
 pub mod panel;
+pub mod rectification;
 pub mod region;
 pub mod rewards;
 pub mod round;

@@ -58,6 +58,32 @@ impl Decision {
             _ => Decision::Keep,
         }
     }
+
+    /// The decision as stored and sent: `new`, `keep`, `upgrade`, `downgrade`, `revoke` or
+    /// `not_rated` (the same words as its serialised form).
+    pub fn key(self) -> &'static str {
+        match self {
+            Decision::New => "new",
+            Decision::Keep => "keep",
+            Decision::Upgrade => "upgrade",
+            Decision::Downgrade => "downgrade",
+            Decision::Revoke => "revoke",
+            Decision::NotRated => "not_rated",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Decision> {
+        [
+            Decision::New,
+            Decision::Keep,
+            Decision::Upgrade,
+            Decision::Downgrade,
+            Decision::Revoke,
+            Decision::NotRated,
+        ]
+        .into_iter()
+        .find(|d| d.key() == text)
+    }
 }
 
 /// Who decides a community's rating this year.
@@ -171,14 +197,26 @@ pub fn rate_round<'s>(
         }
     }
 
-    let streets = roll_up(standard, &outcomes, UnitKind::Street, |o| o.street.clone());
-    let districts = roll_up(standard, &outcomes, UnitKind::District, |o| {
-        o.district.clone()
-    });
     let all = Unit {
         code: String::new(),
         name: None,
     };
+    report_of(standard, year, outcomes, rejected, all)
+}
+
+/// The round's report from outcomes already rated (by [`rate_round`], or kept with each entry):
+/// rolled up per street, per district and for the whole round as `all`.
+pub fn report_of<'s>(
+    standard: &'s Standard,
+    year: Option<i32>,
+    outcomes: Vec<Outcome<'s>>,
+    rejected: Vec<Rejected>,
+    all: Unit,
+) -> RoundReport<'s> {
+    let streets = roll_up(standard, &outcomes, UnitKind::Street, |o| o.street.clone());
+    let districts = roll_up(standard, &outcomes, UnitKind::District, |o| {
+        o.district.clone()
+    });
     let overall = unit_report(standard, UnitKind::All, all, outcomes.iter().collect());
     RoundReport {
         standard: standard.id.clone(),
@@ -330,5 +368,22 @@ fn unit_report(
         targets: progress(&standard.targets, &stars),
         reward_total,
         reward_by_level,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Decision;
+
+    #[test]
+    fn a_decision_key_is_its_serialised_word() {
+        for previous in 0..=5 {
+            for current in 0..=5 {
+                let decision = Decision::of(previous, current);
+                let json = serde_json::to_value(decision).unwrap();
+                assert_eq!(json.as_str(), Some(decision.key()));
+                assert_eq!(Decision::parse(decision.key()), Some(decision));
+            }
+        }
     }
 }

@@ -2,7 +2,10 @@
 //! (公示) with objections, naming, rectification, evidence, rewards and the round's exports.
 
 pub mod api;
+pub mod evidence;
 pub mod pages;
+pub mod rectifications;
+pub mod report;
 pub mod service;
 
 use utoipa::OpenApi;

@@ -465,12 +465,7 @@ pub async fn compute(
         share: Some(card.share.hundredths()),
         star_by_score: Some(i64::from(card.star_by_score)),
         star: Some(i64::from(card.star)),
-        decision: Some(
-            serde_json::to_value(decision)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
-        ),
+        decision: Some(decision.key().to_string()),
         vetoed_by: Some(serde_json::to_string(&card.vetoed_by).unwrap_or_default()),
         reward_fen: Some(reward.amount.0),
         reward_basis: Some(serde_json::to_string(&reward.basis).unwrap_or_default()),
@@ -478,6 +473,33 @@ pub async fn compute(
         ..EntryChange::default()
     };
     apply(state, &entry, change, "compute", user, en).await
+}
+
+/// A workflow step on an entry, as the pages' buttons and the API name them.
+#[derive(Debug, Clone, Copy)]
+pub enum Step {
+    Check,
+    Compute,
+    Approve,
+    Publish,
+    Name,
+}
+
+/// Takes `step` on an entry (the pages and the API share the dispatch).
+pub async fn take_step(
+    state: &AppState,
+    user: &CurrentUser,
+    (round_id, community): (&str, &str),
+    step: Step,
+    en: bool,
+) -> Result<EntryRow, AppError> {
+    match step {
+        Step::Check => check(state, user, round_id, community, en).await,
+        Step::Compute => compute(state, user, round_id, community, en).await,
+        Step::Approve => approve(state, user, round_id, community, en).await,
+        Step::Publish => publish(state, user, round_id, community, en).await,
+        Step::Name => name(state, user, round_id, community, en).await,
+    }
 }
 
 /// May `user` decide this entry's rating (approve it, name it)? Only the level the standard names
@@ -499,6 +521,20 @@ pub fn may_decide(
     )
 }
 
+/// An entry the user decides, and the stage `action` takes it to.
+async fn deciding(
+    state: &AppState,
+    user: &CurrentUser,
+    (round_id, community): (&str, &str),
+    action: Action,
+    en: bool,
+) -> Result<(RoundRow, EntryRow, Stage), AppError> {
+    let (round, standard, entry) = load_visible(state, user, round_id, community, en).await?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
+    let to = next_stage(stage_of(&entry)?, action).map_err(|r| refused(r, en))?;
+    Ok((round, entry, to))
+}
+
 /// Approval by the level the standard requires for the star.
 pub async fn approve(
     state: &AppState,
@@ -507,9 +543,7 @@ pub async fn approve(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
-    let to = next_stage(stage_of(&entry)?, Action::Approve).map_err(|r| refused(r, en))?;
+    let (_, entry, to) = deciding(state, user, (round_id, community), Action::Approve, en).await?;
     let change = EntryChange {
         stage: Some(to.key().into()),
         approved_by: Some(user.user.username.clone()),
@@ -528,9 +562,8 @@ pub async fn publish(
     community: &str,
     en: bool,
 ) -> Result<EntryRow, AppError> {
-    let (round, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
-    let to = next_stage(stage_of(&entry)?, Action::Publish).map_err(|r| refused(r, en))?;
+    let (round, entry, to) =
+        deciding(state, user, (round_id, community), Action::Publish, en).await?;
     let now = now_ms();
     let change = EntryChange {
         stage: Some(to.key().into()),

@@ -1,5 +1,5 @@
-//! Files sent for download: an .xlsx workbook as an attachment with its file name, and the
-//! percent-encoding of a path segment that the name (and links to downloads) use.
+//! Files sent for download as attachments with their file names, and the percent-encoding of a
+//! path segment that the names (and links to downloads) use.
 
 use axum::body::Body;
 use axum::http::header;
@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 /// The content type of an .xlsx workbook.
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// An .xlsx download: `Content-Disposition: attachment` with the name in ASCII and in UTF-8
-/// (RFC 6266), not cached outside the user's browser.
-pub fn xlsx_attachment(file_name: &str, bytes: Vec<u8>) -> Response {
+/// A download: the content type, `Content-Disposition: attachment` with the name in ASCII and
+/// in UTF-8 (RFC 6266), and no caching outside the user's browser.
+pub fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -27,13 +27,18 @@ pub fn xlsx_attachment(file_name: &str, bytes: Vec<u8>) -> Response {
     );
     (
         [
-            (header::CONTENT_TYPE, XLSX_TYPE.to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         Body::from(bytes),
     )
         .into_response()
+}
+
+/// An .xlsx workbook as a download.
+pub fn xlsx_attachment(file_name: &str, bytes: Vec<u8>) -> Response {
+    attachment(XLSX_TYPE, file_name, bytes)
 }
 
 /// Percent-encodes everything but unreserved characters, so the text is one path segment.

@@ -16,7 +16,7 @@ use xingfu_store::rounds::EntryRow;
 use super::rounds::area_prefix;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::rounds::service;
+use crate::rounds::service::{self, Step};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
 use crate::web::api_user::ApiUser;
 use crate::web::page::{decision_label, stage_label};
@@ -472,10 +472,10 @@ pub async fn show(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<EntryDetail>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
-    let (_, standard, entry) = service::load(&state, &round_id, &code)
-        .await
-        .map_err(app(lang))?;
+    let (_, standard, entry) =
+        service::load_visible(&state, &user.current, &round_id, &code, user.en())
+            .await
+            .map_err(app(lang))?;
     let card = service::panel(&state, &standard, &round_id, &code)
         .await
         .map_err(app(lang))?;
@@ -707,16 +707,6 @@ pub async fn save_answers(
     }))
 }
 
-/// The workflow steps an entry can be moved by.
-#[derive(Debug, Clone, Copy)]
-enum Step {
-    Check,
-    Compute,
-    Approve,
-    Publish,
-    Name,
-}
-
 async fn step(
     state: &AppState,
     user: &ApiUser,
@@ -727,14 +717,9 @@ async fn step(
     let lang = user.lang;
     let (c, en) = (&user.current, user.en());
     c.may_view(code, en).map_err(app(lang))?;
-    let entry = match step {
-        Step::Check => service::check(state, c, round_id, code, en).await,
-        Step::Compute => service::compute(state, c, round_id, code, en).await,
-        Step::Approve => service::approve(state, c, round_id, code, en).await,
-        Step::Publish => service::publish(state, c, round_id, code, en).await,
-        Step::Name => service::name(state, c, round_id, code, en).await,
-    }
-    .map_err(app(lang))?;
+    let entry = service::take_step(state, c, (round_id, code), step, en)
+        .await
+        .map_err(app(lang))?;
     let standard = round_standard(state, round_id, lang).await?;
     Ok(Json(entry_view(entry, &standard, lang)))
 }
@@ -904,8 +889,7 @@ pub async fn audit(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
-    service::load(&state, &round_id, &code)
+    service::load_visible(&state, &user.current, &round_id, &code, user.en())
         .await
         .map_err(app(lang))?;
     let rows = state

@@ -88,8 +88,7 @@ pub async fn list(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<Vec<Objection>>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
-    service::load(&state, &round_id, &code)
+    service::load_visible(&state, &user.current, &round_id, &code, user.en())
         .await
         .map_err(app(lang))?;
     let rows = state

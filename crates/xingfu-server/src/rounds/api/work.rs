@@ -13,14 +13,17 @@ use xingfu_store::rounds::RectificationRow;
 
 use crate::app::files::MAX_UPLOAD;
 use crate::app::state::AppState;
-use crate::rounds::pages::evidence::{
-    Offered, accept_evidence, evidence_file, round_workbook, score_sheet_workbook, upload_closed,
-};
-use crate::rounds::pages::queues::{TaskRefusal, TaskStep, move_task};
+use xingfu_core::rectification::TaskStep;
+
+use crate::i18n::Lang;
+use crate::rounds::evidence::{Download, Offered, accept_evidence, evidence_file, upload_closed};
+use crate::rounds::rectifications::{TaskRefusal, move_task};
+use crate::rounds::report::{round_workbook, score_sheet_workbook};
 use crate::rounds::service;
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::web::api_error::{app, store};
 use crate::web::api_user::ApiUser;
+use crate::web::download::attachment;
 
 /// One evidence file's record; the bytes are at `GET /api/v1/evidence/{id}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,8 +85,7 @@ pub async fn list_evidence(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<Vec<Evidence>>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
-    service::load(&state, &round_id, &code)
+    service::load_visible(&state, &user.current, &round_id, &code, user.en())
         .await
         .map_err(app(lang))?;
     let rows = state
@@ -127,11 +129,11 @@ pub async fn upload_evidence(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Evidence>), ApiError> {
-    let (lang, en) = (user.lang, user.en());
+    let lang = user.lang;
     let (_, standard, entry) = service::load(&state, &round_id, &code)
         .await
         .map_err(app(lang))?;
-    if let Some(closed) = upload_closed(&user.current, &entry, en) {
+    if let Some(closed) = upload_closed(&user.current, &entry, lang) {
         return Err(ApiError::from_app(closed, lang));
     }
     let (bytes, too_big) = match axum::body::to_bytes(body, MAX_UPLOAD).await {
@@ -148,32 +150,37 @@ pub async fn upload_evidence(
         bytes,
         too_big,
     };
-    match accept_evidence(
-        &state,
-        &user.current,
-        &round_id,
-        &code,
-        &standard,
-        offered,
-        en,
-    )
-    .await
-    .map_err(app(lang))?
+    let which = (round_id.as_str(), code.as_str());
+    match accept_evidence(&state, &user.current, which, &standard, offered, lang)
+        .await
+        .map_err(app(lang))?
     {
         Ok(row) => Ok((StatusCode::CREATED, Json(row.into()))),
         Err(problems) => {
-            let status = problems.status.unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            let (code, field) = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                ("payload_too_large", "file")
+            let (status, code, field) = if problems.too_big {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "file")
             } else if problems.clause.is_some() {
-                ("invalid_field", "clause")
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "clause")
             } else {
-                ("invalid_file", "file")
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_file", "file")
             };
             let message = problems.clause.or(problems.file).unwrap_or_default();
             Err(ApiError::new(status, code, format!("{field}: {message}")))
         }
     }
+}
+
+/// A file made by the service, as an attachment.
+fn handed(
+    download: Result<Download, crate::app::error::AppError>,
+    lang: Lang,
+) -> Result<Response, ApiError> {
+    let download = download.map_err(app(lang))?;
+    Ok(attachment(
+        &download.content_type,
+        &download.file_name,
+        download.bytes,
+    ))
 }
 
 /// One evidence file, as uploaded, for anyone whose area covers its community.
@@ -195,9 +202,10 @@ pub async fn download_evidence(
     user: ApiUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    evidence_file(&state, &user.current, &id, user.en())
-        .await
-        .map_err(app(user.lang))
+    handed(
+        evidence_file(&state, &user.current, &id, user.lang).await,
+        user.lang,
+    )
 }
 
 /// The round's results in the caller's area as an Excel workbook (communities, streets,
@@ -220,9 +228,10 @@ pub async fn export_round(
     user: ApiUser,
     ApiPath(round_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    round_workbook(&state, &user.current, &round_id, user.en())
-        .await
-        .map_err(app(user.lang))
+    handed(
+        round_workbook(&state, &user.current, &round_id, user.lang).await,
+        user.lang,
+    )
 }
 
 /// The round's score sheet in the caller's area: a row per community, a column per clause.
@@ -244,9 +253,10 @@ pub async fn score_sheet(
     user: ApiUser,
     ApiPath(round_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    score_sheet_workbook(&state, &user.current, &round_id, user.en())
-        .await
-        .map_err(app(user.lang))
+    handed(
+        score_sheet_workbook(&state, &user.current, &round_id, user.lang).await,
+        user.lang,
+    )
 }
 
 /// A rectification task (整改): an unmet clause with an owner, a deadline and its progress.

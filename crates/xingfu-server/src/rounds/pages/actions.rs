@@ -7,19 +7,20 @@
 //! [`community_page`], which work out the forms first and hand them to the template through a
 //! task-local value for the length of that one request; the templates read it with [`extras`].
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 use xingfu_core::workflow::{Role, Stage, may_declare, may_score};
 
-use super::{community, queues, rounds};
+use super::{community, rounds};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
-use crate::rounds::service;
-use crate::web::page::error_page;
+use crate::rounds::rectifications::{admin_of, unmet_clauses};
+use crate::rounds::service::{self, Step};
+use crate::web::forms::CsrfForm;
+use crate::web::page::PageResult;
 
 tokio::task_local! {
     static EXTRAS: Extras;
@@ -86,12 +87,6 @@ pub fn extras() -> Extras {
     EXTRAS.try_with(Clone::clone).unwrap_or_default()
 }
 
-/// An administrator whose area covers the community (the service's rule for check, compute,
-/// publish and name).
-pub fn admin_of(user: &CurrentUser, community: &str) -> bool {
-    user.role.level().is_some() && user.actor().covers(community)
-}
-
 /// The round page, with the declaration form.
 pub async fn round_page(
     State(state): State<AppState>,
@@ -99,7 +94,7 @@ pub async fn round_page(
     user: CurrentUser,
     Path(round_id): Path<String>,
     query: Query<rounds::PageQuery>,
-) -> Response {
+) -> PageResult {
     // A search is a few characters of a name; a longer one is cut rather than refused.
     let find: String = query
         .find
@@ -133,7 +128,7 @@ pub async fn community_page(
     jar: CookieJar,
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     community_page_with(state, jar, user, round_id, code, None).await
 }
 
@@ -145,7 +140,7 @@ pub async fn community_page_with(
     round_id: String,
     code: String,
     draft: Option<community::ObjectionDraft>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
     let community = match community_actions(&state, &user, lang, &round_id, &code).await {
         Ok(actions) => actions,
@@ -332,67 +327,12 @@ async fn community_actions(
     }))
 }
 
-/// The clauses the panel did not score in full (veto items aside), in the standard's order.
-pub async fn unmet_clauses(
-    state: &AppState,
-    standard: &xingfu_core::Standard,
-    round_id: &str,
-    code: &str,
-) -> Result<Vec<String>, AppError> {
-    let Some(card) = service::panel(state, standard, round_id, code).await? else {
-        return Ok(Vec::new());
-    };
-    let mut unmet = Vec::new();
-    for clause in standard.clauses().filter(|c| !c.veto) {
-        let short = card.sheets.iter().any(|sheet| {
-            sheet
-                .categories
-                .iter()
-                .flat_map(|c| c.items.iter())
-                .flat_map(|i| i.clauses.iter())
-                .any(|s| s.id == clause.id && s.earned < s.max)
-        });
-        if short {
-            unmet.push(clause.id.clone());
-        }
-    }
-    Ok(unmet)
-}
-
 #[derive(serde::Deserialize)]
 pub struct DeclareInput {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     community: String,
-}
-
-/// POST /rounds/{round}/declare
-pub async fn declare(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(round_id): Path<String>,
-    Form(input): Form<DeclareInput>,
-) -> Response {
-    let lang = Lang::from_jar(&jar);
-    let result = async {
-        user.check_csrf(&input.csrf)?;
-        let community = input.community.trim();
-        if community.is_empty() {
-            return Err(AppError::BadRequest(
-                lang.pick("请选择要申报的社区。", "Choose the community to declare.")
-                    .into(),
-            ));
-        }
-        service::declare(&state, &user, &round_id, community, lang.is_en()).await?;
-        Ok(community.to_string())
-    }
-    .await;
-    match result {
-        Ok(code) => Redirect::to(&format!("/rounds/{round_id}/communities/{code}")).into_response(),
-        Err(e) => error_page(&jar, Some(user), e),
-    }
 }
 
 #[derive(serde::Deserialize)]
@@ -404,47 +344,42 @@ pub struct StepInput {
     back: String,
 }
 
-#[derive(Clone, Copy)]
-enum Step {
-    Check,
-    Compute,
-    Approve,
-    Publish,
-    Name,
+crate::csrf_forms!(DeclareInput, StepInput);
+
+/// POST /rounds/{round}/declare
+pub async fn declare(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(round_id): Path<String>,
+    CsrfForm { user, form: input }: CsrfForm<DeclareInput>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let community = input.community.trim();
+    if community.is_empty() {
+        return Err(AppError::BadRequest(
+            lang.pick("请选择要申报的社区。", "Choose the community to declare.")
+                .into(),
+        ));
+    }
+    service::declare(&state, &user, &round_id, community, lang.is_en()).await?;
+    Ok(Redirect::to(&format!("/rounds/{round_id}/communities/{community}")).into_response())
 }
 
 async fn step(
     state: AppState,
     jar: CookieJar,
-    user: CurrentUser,
-    round_id: String,
-    code: String,
-    input: StepInput,
+    (round_id, code): (String, String),
+    CsrfForm { user, form: input }: CsrfForm<StepInput>,
     step: Step,
-) -> Response {
+) -> PageResult {
     let en = Lang::from_jar(&jar).is_en();
-    let result = async {
-        user.check_csrf(&input.csrf)?;
-        match step {
-            Step::Check => service::check(&state, &user, &round_id, &code, en).await,
-            Step::Compute => service::compute(&state, &user, &round_id, &code, en).await,
-            Step::Approve => service::approve(&state, &user, &round_id, &code, en).await,
-            Step::Publish => service::publish(&state, &user, &round_id, &code, en).await,
-            Step::Name => service::name(&state, &user, &round_id, &code, en).await,
-        }
-    }
-    .await;
-    match result {
-        Ok(_) => {
-            let to = match input.back.as_str() {
-                "approvals" => format!("/rounds/{round_id}/approvals"),
-                "publication" => format!("/rounds/{round_id}/publication"),
-                _ => format!("/rounds/{round_id}/communities/{code}"),
-            };
-            Redirect::to(&to).into_response()
-        }
-        Err(e) => error_page(&jar, Some(user), e),
-    }
+    service::take_step(&state, &user, (&round_id, &code), step, en).await?;
+    let to = match input.back.as_str() {
+        "approvals" => format!("/rounds/{round_id}/approvals"),
+        "publication" => format!("/rounds/{round_id}/publication"),
+        _ => format!("/rounds/{round_id}/communities/{code}"),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 macro_rules! step_handler {
@@ -452,11 +387,10 @@ macro_rules! step_handler {
         pub async fn $name(
             State(state): State<AppState>,
             jar: CookieJar,
-            user: CurrentUser,
-            Path((round_id, code)): Path<(String, String)>,
-            Form(input): Form<StepInput>,
-        ) -> Response {
-            step(state, jar, user, round_id, code, input, $step).await
+            Path(which): Path<(String, String)>,
+            form: CsrfForm<StepInput>,
+        ) -> PageResult {
+            step(state, jar, which, form, $step).await
         }
     };
 }
@@ -466,142 +400,3 @@ step_handler!(compute, Step::Compute);
 step_handler!(approve, Step::Approve);
 step_handler!(publish, Step::Publish);
 step_handler!(name, Step::Name);
-
-#[derive(serde::Deserialize)]
-pub struct RectifyInput {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    deadline: String,
-}
-
-/// POST /rounds/{round}/communities/{code}/rectify: opens a task for every unmet clause.
-pub async fn rectify(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path((round_id, code)): Path<(String, String)>,
-    Form(input): Form<RectifyInput>,
-) -> Response {
-    let lang = Lang::from_jar(&jar);
-    let result = rectify_inner(&state, &user, lang, &round_id, &code, &input).await;
-    match result {
-        Ok(Ok(opened)) => Redirect::to(&format!(
-            "/rounds/{round_id}/rectifications?opened={opened}"
-        ))
-        .into_response(),
-        // A bad deadline: the form again, with what was typed and the reason.
-        Ok(Err(message)) => {
-            let form = queues::OpenForm {
-                code: code.clone(),
-                deadline: input.deadline.clone(),
-                error: message,
-            };
-            match queues::rectifications_page(&state, &jar, &user, &round_id, Some(form), None)
-                .await
-            {
-                Ok(mut response) => {
-                    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-                    response
-                }
-                Err(e) => error_page(&jar, Some(user), e),
-            }
-        }
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-async fn rectify_inner(
-    state: &AppState,
-    user: &CurrentUser,
-    lang: Lang,
-    round_id: &str,
-    code: &str,
-    input: &RectifyInput,
-) -> Result<Result<usize, String>, AppError> {
-    user.check_csrf(&input.csrf)?;
-    let (_, standard, entry) =
-        service::load_visible(state, user, round_id, code, lang.is_en()).await?;
-    if !admin_of(user, code) {
-        return Err(AppError::Forbidden(
-            lang.pick(
-                "只有本辖区的管理员可以开立整改任务",
-                "only an administrator of this area opens rectification tasks",
-            )
-            .into(),
-        ));
-    }
-    let rated = matches!(
-        Stage::parse(&entry.stage),
-        Some(Stage::Computed | Stage::Approved | Stage::Published | Stage::Named)
-    );
-    if !rated {
-        return Err(AppError::Conflict(
-            lang.pick(
-                "计算得分之后才能开立整改任务",
-                "rectification tasks are opened once the score is computed",
-            )
-            .into(),
-        ));
-    }
-    let deadline = match parse_date(&input.deadline) {
-        Ok(ms) => ms,
-        Err(why) => {
-            return Ok(Err(if lang.is_en() {
-                format!("Deadline: {}", why.1)
-            } else {
-                format!("整改期限:{}", why.0)
-            }));
-        }
-    };
-    let now = now_ms();
-    if deadline < now {
-        return Ok(Err(lang
-            .pick(
-                "整改期限:期限不能早于今天",
-                "Deadline: the deadline cannot be in the past",
-            )
-            .into()));
-    }
-    let clauses = unmet_clauses(state, &standard, round_id, code).await?;
-    Ok(Ok(state
-        .store
-        .open_rectifications(
-            round_id,
-            code,
-            &clauses,
-            &entry.community_name,
-            deadline,
-            now,
-        )
-        .await?))
-}
-
-/// A date `YYYY-MM-DD` as the last minute of that day in China Standard Time, in Unix
-/// milliseconds; or why it is not a date (Chinese, English).
-pub fn parse_date(text: &str) -> Result<i64, (String, String)> {
-    xingfu_core::dates::parse_day(text)
-        // 23:59 that day.
-        .map(|day| day.unix_ms() + (23 * 60 + 59) * 60_000)
-        .map_err(|error| (error.zh(), error.en()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_date_is_the_last_minute_of_that_day_in_china() {
-        let ms = parse_date("2013-12-31").unwrap();
-        assert_eq!(crate::web::page::when(ms), "2013-12-31 23:59");
-        assert_eq!(
-            crate::web::page::when(parse_date("2024-02-29").unwrap()),
-            "2024-02-29 23:59"
-        );
-        assert!(parse_date("2023-02-29").is_err());
-        assert!(parse_date("2013-13-01").is_err());
-        assert!(parse_date("明天").is_err());
-        assert!(parse_date("").is_err());
-        assert!(parse_date("2013-1-2-3").is_err());
-    }
-}

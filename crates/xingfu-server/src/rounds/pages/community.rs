@@ -2,11 +2,11 @@
 
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use xingfu_core::workflow::{Stage, may_object};
 use xingfu_store::rounds::EntryRow;
 
+use super::headings::round_title;
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
@@ -14,7 +14,7 @@ use crate::i18n::Lang;
 use crate::rounds::service;
 use crate::web::page::when;
 use crate::web::page::{
-    Page, decision_label, error_page, points, render, stage_label, star_text, stars,
+    Page, PageResult, decision_label, points, render, stage_label, star_text, stars,
 };
 
 pub struct Gap {
@@ -95,17 +95,13 @@ pub async fn show(
     round_id: String,
     code: String,
     draft: Option<ObjectionDraft>,
-) -> Response {
+) -> PageResult {
     let sent_back = draft.is_some();
-    match show_inner(&state, &jar, &user, &round_id, &code, draft).await {
-        Ok(mut response) => {
-            if sent_back {
-                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            }
-            response
-        }
-        Err(e) => error_page(&jar, Some(user), e),
+    let mut response = show_inner(&state, &jar, &user, &round_id, &code, draft).await?;
+    if sent_back {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
+    Ok(response)
 }
 
 async fn show_inner(
@@ -115,7 +111,7 @@ async fn show_inner(
     round_id: &str,
     code: &str,
     draft: Option<ObjectionDraft>,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let lang = Lang::from_jar(jar);
     if !user.actor().covers(code) {
         return Err(AppError::Forbidden(lang.t().forbidden.into()));
@@ -221,11 +217,7 @@ async fn show_inner(
             )
         })
         .collect();
-    let round_heading = if lang.is_en() {
-        format!("Round {}", round.year)
-    } else {
-        format!("{}年度", round.year)
-    };
+    let round_heading = round_title(lang, round.year);
     render(CommunityPage {
         page: Page::new(
             jar,

@@ -1,43 +1,28 @@
-//! Evidence (证明材料) for a community's clauses: the list per clause with the upload form, the
-//! upload itself, and the download; and the round's workbooks (results and score sheet).
-//!
-//! An upload is checked whole before anything is kept: size, content sniffed from its bytes, the
-//! declared type and the extension, images decoded (see [`crate::app::files::check_upload`]). The
-//! file goes to the file store under a random key, then its row and audit row are written in one
-//! transaction; if that fails, the stored file is removed again.
+//! The evidence page (证明材料) of a community: the files per clause with the upload form, and the
+//! upload itself (read from the multipart form here, checked and kept by
+//! [`crate::rounds::evidence`]).
 
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
-use axum::{Router, body::Body};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use xingfu_core::Standard;
-use xingfu_core::decimal::{Dec2, Fen};
-use xingfu_core::panel::PanelCard;
-use xingfu_core::region;
-use xingfu_core::rewards::{LevelAmount, merge, reward_for};
-use xingfu_core::round::{
-    Approval, Decision, Outcome, Rejected, RoundReport, Unit, UnitKind, UnitReport,
-};
-use xingfu_core::scoring::{AnswerError, ClauseStatus, Scorecard, VetoHit, points_needed};
-use xingfu_core::workflow::{Stage, may_declare};
-use xingfu_store::evidence::{EvidenceRow, NewEvidence};
-use xingfu_store::rounds::{EntryRow, RoundRow};
 
+use super::headings::round_title;
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::files::{MAX_UPLOAD, Refused, check_upload, clean_file_name, too_big};
-use crate::app::state::{AppState, now_ms};
+use crate::app::files::MAX_UPLOAD;
+use crate::app::state::AppState;
 use crate::i18n::Lang;
+use crate::rounds::evidence::{self, Offered, accept_evidence, upload_closed};
 use crate::rounds::service;
-use crate::web::page::{Page, error_page, render};
+use crate::web::page::{Page, PageResult, render};
 
 /// The most an upload request may carry: the largest file, the form's other fields, and room
 /// to read a somewhat larger file to its end so the browser gets the "too big" page.
@@ -171,7 +156,7 @@ pub async fn page(
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
     let notice = query
         .uploaded
@@ -181,43 +166,17 @@ pub async fn page(
         notice,
         ..Problems::default()
     };
-    match render_page(&state, &jar, &user, &round_id, &code, problems).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
+    render_page(&state, &jar, &user, &round_id, &code, problems).await
 }
 
 /// What went wrong with an upload, shown on the page.
 #[derive(Default)]
-pub(crate) struct Problems {
-    pub clause: Option<String>,
-    pub file: Option<String>,
-    pub selected: String,
-    pub notice: Option<String>,
-    pub status: Option<StatusCode>,
-}
-
-/// Why uploading is closed for this user and entry, if it is.
-pub(crate) fn upload_closed(user: &CurrentUser, entry: &EntryRow, en: bool) -> Option<AppError> {
-    if let Err(refusal) = may_declare(&user.actor(), &entry.community_code) {
-        return Some(AppError::Forbidden(if en {
-            refusal.en
-        } else {
-            refusal.zh
-        }));
-    }
-    let stage = Stage::parse(&entry.stage);
-    if !matches!(stage, Some(Stage::Declared | Stage::Scoring)) {
-        let label = stage.map_or(entry.stage.clone(), |s| {
-            if en { s.en() } else { s.zh() }.to_string()
-        });
-        return Some(AppError::Conflict(if en {
-            format!("evidence can be added while declared or scoring, not at stage “{label}”")
-        } else {
-            format!("只有在“已申报”或“评分中”阶段可以上传证明材料,当前阶段为“{label}”")
-        }));
-    }
-    None
+struct Problems {
+    clause: Option<String>,
+    file: Option<String>,
+    selected: String,
+    notice: Option<String>,
+    status: Option<StatusCode>,
 }
 
 async fn render_page(
@@ -227,7 +186,7 @@ async fn render_page(
     round_id: &str,
     code: &str,
     problems: Problems,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let lang = Lang::from_jar(jar);
     let en = lang.is_en();
     let w = words(lang);
@@ -275,7 +234,7 @@ async fn render_page(
         .collect();
     groups.sort_by_key(|g| order.get(g.id.as_str()).copied().unwrap_or(usize::MAX));
 
-    let (form, closed) = match upload_closed(user, &entry, en) {
+    let (form, closed) = match upload_closed(user, &entry, lang) {
         None => (
             Some(UploadForm {
                 csrf: user.csrf.clone(),
@@ -301,11 +260,7 @@ async fn render_page(
     if let Some(message) = &problems.file {
         errors.push(("file".to_string(), message.clone()));
     }
-    let round_heading = if en {
-        format!("Round {}", round.year)
-    } else {
-        format!("{}年度", round.year)
-    };
+    let round_heading = round_title(lang, round.year);
     let title = format!("{} · {}", w.heading, entry.community_name);
     let response = render(EvidencePage {
         page: Page::new(
@@ -420,34 +375,14 @@ pub async fn upload(
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match upload_inner(&state, &jar, &user, &round_id, &code, multipart).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-async fn upload_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    round_id: &str,
-    code: &str,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, AppError> {
-    let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
-    let pick = |zh: &str, en_text: &str| lang.pick(zh, en_text).to_string();
+) -> PageResult {
+    let (round_id, code) = (round_id.as_str(), code.as_str());
+    let lang = Lang::from_jar(&jar);
+    let pick = |zh: &str, en: &str| lang.pick(zh, en).to_string();
     // Who and when first: nothing is read from someone who may not upload.
-    if let Err(refusal) = may_declare(&user.actor(), code) {
-        return Err(AppError::Forbidden(if en {
-            refusal.en
-        } else {
-            refusal.zh
-        }));
-    }
-    let (_, standard, entry) = service::load(state, round_id, code).await?;
-    if let Some(closed) = upload_closed(user, &entry, en) {
+    evidence::may_add(&user, code, lang)?;
+    let (_, standard, entry) = service::load(&state, round_id, code).await?;
+    if let Some(closed) = upload_closed(&user, &entry, lang) {
         return Err(closed);
     }
     let Ok(mut multipart) = multipart else {
@@ -479,605 +414,30 @@ async fn upload_inner(
 
     let offered = Offered {
         clause: upload.clause.clone(),
-        file_name: upload.file_name.clone(),
-        content_type: upload.content_type.clone(),
+        file_name: upload.file_name,
+        content_type: upload.content_type,
         bytes: upload.bytes,
         too_big: upload.too_big,
     };
-    if let Err(problems) =
-        accept_evidence(state, user, round_id, code, &standard, offered, en).await?
+    if let Err(refused) =
+        accept_evidence(&state, &user, (round_id, code), &standard, offered, lang).await?
     {
-        return render_page(state, jar, user, round_id, code, problems).await;
+        let problems = Problems {
+            status: Some(if refused.too_big {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }),
+            clause: refused.clause,
+            file: refused.file,
+            selected: upload.clause,
+            notice: None,
+        };
+        return render_page(&state, &jar, &user, round_id, code, problems).await;
     }
     Ok(Redirect::to(&format!(
         "/rounds/{round_id}/communities/{code}/evidence?uploaded=1#clause-{}",
         crate::app::auth::urlencode(&upload.clause)
     ))
     .into_response())
-}
-
-/// A file offered as evidence for a clause, as received from the form or the API.
-pub(crate) struct Offered {
-    pub clause: String,
-    pub file_name: Option<String>,
-    pub content_type: Option<String>,
-    pub bytes: Vec<u8>,
-    /// The body went past the size limit and was not kept.
-    pub too_big: bool,
-}
-
-/// Checks an offered file (the clause exists; the size, the type by its bytes, a full decode of
-/// images) and keeps it with its row; the problems by field when it is refused, nothing kept.
-pub(crate) async fn accept_evidence(
-    state: &AppState,
-    user: &CurrentUser,
-    round_id: &str,
-    code: &str,
-    standard: &Standard,
-    offered: Offered,
-    en: bool,
-) -> Result<Result<EvidenceRow, Problems>, AppError> {
-    let pick = |zh: &str, en_text: &str| if en { en_text } else { zh }.to_string();
-    let mut problems = Problems {
-        selected: offered.clause.clone(),
-        ..Problems::default()
-    };
-    if offered.clause.is_empty() {
-        problems.clause = Some(pick(
-            "请选择这份材料对应的条款",
-            "choose the clause this evidence is for",
-        ));
-    } else if standard.clause(&offered.clause).is_none() {
-        problems.clause = Some(if en {
-            format!("{} is not a clause of this standard", offered.clause)
-        } else {
-            format!("{} 不是本标准的条款", offered.clause)
-        });
-    }
-    let file_name = offered
-        .file_name
-        .as_deref()
-        .map(clean_file_name)
-        .unwrap_or_default();
-    let mut kind = None;
-    if offered.too_big {
-        let refusal = too_big();
-        problems.file = Some(if en { refusal.en } else { refusal.zh });
-        problems.status = Some(StatusCode::PAYLOAD_TOO_LARGE);
-    } else if offered.file_name.as_deref().is_none_or(str::is_empty) && offered.bytes.is_empty() {
-        problems.file = Some(pick("请选择要上传的文件", "choose the file to upload"));
-    } else {
-        let name = file_name.clone();
-        let declared = offered.content_type.clone();
-        let bytes = offered.bytes;
-        // Decoding an image is CPU and memory work: through the server's decoding gate.
-        let (checked, bytes) = state
-            .decoding
-            .run(move || {
-                let checked = check_upload(&name, declared.as_deref(), &bytes);
-                (checked, bytes)
-            })
-            .await
-            .map_err(|e| AppError::Internal(e.context("checking an upload")))?;
-        match checked {
-            Ok(k) => kind = Some((k, bytes)),
-            Err(Refused {
-                zh, en: en_text, ..
-            }) => {
-                problems.file = Some(if en { en_text } else { zh });
-            }
-        }
-    }
-    let (kind, bytes) = match kind {
-        Some(found) if problems.clause.is_none() => found,
-        _ => {
-            problems.status = problems.status.or(Some(StatusCode::UNPROCESSABLE_ENTITY));
-            return Ok(Err(problems));
-        }
-    };
-
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let size = bytes.len() as i64;
-    let key = state.files.put(bytes).await.map_err(AppError::Internal)?;
-    let id = xingfu_store::new_id();
-    let recorded = state
-        .store
-        .add_evidence(
-            &NewEvidence {
-                id: &id,
-                round_id,
-                community_code: code,
-                clause_id: &offered.clause,
-                file_key: &key,
-                file_name: &file_name,
-                content_type: kind.content_type(),
-                size,
-                sha256: &sha256,
-            },
-            &user.user.username,
-            now_ms(),
-        )
-        .await;
-    match recorded {
-        Ok(row) => Ok(Ok(row)),
-        Err(error) => {
-            // Nothing half-kept: the file goes again when its row could not be written.
-            if let Err(e) = state.files.delete(&key).await {
-                tracing::error!("removing an unrecorded upload {key}: {e:#}");
-            }
-            Err(error.into())
-        }
-    }
-}
-
-/// GET /evidence/{id}: the file as uploaded, for anyone whose area covers the community.
-pub async fn download(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> Response {
-    let en = Lang::from_jar(&jar).is_en();
-    match evidence_file(&state, &user, &id, en).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-/// An evidence file as an attachment, for anyone whose area covers its community (pages and API).
-pub(crate) async fn evidence_file(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-    en: bool,
-) -> Result<Response, AppError> {
-    let row: EvidenceRow = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
-    user.may_view(&row.community_code, en)?;
-    let bytes = state.files.get(&row.file_key).await.map_err(|e| {
-        AppError::Internal(anyhow::anyhow!(
-            "evidence {} has no file {}: {e:#}",
-            row.id,
-            row.file_key
-        ))
-    })?;
-    Ok(attachment(&row.content_type, &row.file_name, bytes))
-}
-
-/// A download: the content type, `Content-Disposition: attachment` with the name in ASCII and
-/// in UTF-8 (RFC 6266), and no caching outside the user's browser.
-fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
-    let ascii: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let utf8: String = file_name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{utf8}");
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        Body::from(bytes),
-    )
-        .into_response()
-}
-
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// The round and the entries of it inside the user's area; refused when the areas do not meet.
-async fn round_in_area(
-    state: &AppState,
-    user: &CurrentUser,
-    round_id: &str,
-    en: bool,
-) -> Result<(RoundRow, Vec<EntryRow>), AppError> {
-    let round = state
-        .store
-        .round(round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let round_level = xingfu_core::region::level_of_code(&round.region_code).to_string();
-    let overlaps = region::within(
-        &round.region_code,
-        &user.user.region_code,
-        &user.region_level,
-    ) || region::within(&user.user.region_code, &round.region_code, &round_level);
-    if !overlaps {
-        return Err(AppError::Forbidden(if en {
-            "this round is outside your area".into()
-        } else {
-            "该评选年度不在您的管辖范围内".into()
-        }));
-    }
-    let entries = state
-        .store
-        .entries_in_area(
-            round_id,
-            xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level),
-        )
-        .await?
-        .into_iter()
-        .filter(|e| user.actor().covers(&e.community_code))
-        .collect();
-    Ok((round, entries))
-}
-
-fn workbook_response(name: &str, bytes: Vec<u8>) -> Response {
-    attachment(XLSX, name, bytes)
-}
-
-/// GET /rounds/{round}/export.xlsx: the round's results in the user's area, as the command
-/// line's report workbook (communities, streets, districts, the whole, and those not rated).
-pub async fn export_round(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(round_id): Path<String>,
-) -> Response {
-    let en = Lang::from_jar(&jar).is_en();
-    match round_workbook(&state, &user, &round_id, en).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-/// The round's results workbook for the user's area (pages and API).
-pub(crate) async fn round_workbook(
-    state: &AppState,
-    user: &CurrentUser,
-    round_id: &str,
-    en: bool,
-) -> Result<Response, AppError> {
-    let (round, entries) = round_in_area(state, user, round_id, en).await?;
-    let standard = state
-        .standard(&round.standard_id, &round.standard_version)
-        .await?;
-    let mut district_names: HashMap<String, Option<String>> = HashMap::new();
-    for entry in &entries {
-        if let Some(district) = region::district_of(&entry.community_code)
-            && !district_names.contains_key(&district)
-        {
-            let name = state.store.region(&district).await?.map(|r| r.name);
-            district_names.insert(district, name);
-        }
-    }
-    let report = round_report(&standard, &round, &entries, &district_names);
-    let bytes = xingfu_formats::workbook::round_workbook(&report, &standard, en)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the round workbook: {e}")))?;
-    Ok(workbook_response(
-        &format!("round-{}-{}.xlsx", round.year, round.region_code),
-        bytes,
-    ))
-}
-
-/// The round report from the results kept for each entry: entries not computed yet (or
-/// refused) are listed as not rated, with the reason.
-pub fn round_report<'s>(
-    standard: &'s Standard,
-    round: &RoundRow,
-    entries: &[EntryRow],
-    district_names: &HashMap<String, Option<String>>,
-) -> RoundReport<'s> {
-    let mut outcomes = Vec::new();
-    let mut rejected = Vec::new();
-    for entry in entries {
-        let (Some(total), Some(star)) = (entry.total, entry.star) else {
-            let (zh, en) = match (entry.stage.as_str(), &entry.refusal) {
-                ("refused", Some(reason)) => {
-                    (format!("不予受理:{reason}"), format!("refused: {reason}"))
-                }
-                (stage, _) => {
-                    let stage = Stage::parse(stage);
-                    (
-                        format!(
-                            "尚未计算结果(当前阶段:{})",
-                            stage.map_or(entry.stage.as_str(), |s| s.zh())
-                        ),
-                        format!(
-                            "no result yet (stage: {})",
-                            stage.map_or(entry.stage.as_str(), |s| s.en())
-                        ),
-                    )
-                }
-            };
-            rejected.push(Rejected {
-                code: entry.community_code.clone(),
-                name: entry.community_name.clone(),
-                errors: vec![AnswerError {
-                    clause: String::new(),
-                    zh,
-                    en,
-                }],
-            });
-            continue;
-        };
-        let star = star.clamp(0, 5) as u8;
-        let previous = entry.previous_star.clamp(0, 5) as u8;
-        let total = Dec2(total);
-        let star_by_score = entry.star_by_score.map_or(star, |s| s.clamp(0, 5) as u8);
-        let decision = entry
-            .decision
-            .as_deref()
-            .and_then(|d| {
-                Some(match d {
-                    "new" => Decision::New,
-                    "keep" => Decision::Keep,
-                    "upgrade" => Decision::Upgrade,
-                    "downgrade" => Decision::Downgrade,
-                    "revoke" => Decision::Revoke,
-                    "not_rated" => Decision::NotRated,
-                    _ => return None,
-                })
-            })
-            .unwrap_or_else(|| Decision::of(previous, star));
-        let deciding = previous.max(star);
-        let approval = standard.star(deciding).map(|s| Approval {
-            star: deciding,
-            level: s.approval,
-            body: s.approval_body.clone(),
-            recommended_by: s.recommended_by,
-        });
-        let next_star = standard
-            .stars
-            .iter()
-            .filter(|s| s.level > star_by_score)
-            .min_by_key(|s| s.level)
-            .map(|s| {
-                let needed = points_needed(standard, s.min);
-                let short = if needed > total {
-                    needed - total
-                } else {
-                    Dec2::ZERO
-                };
-                (s.level, short)
-            });
-        let street = match (&entry.street_code, &entry.street_name) {
-            (Some(code), name) => Some(Unit {
-                code: code.clone(),
-                name: name.clone(),
-            }),
-            (None, _) => {
-                region::street_of(&entry.community_code).map(|code| Unit { code, name: None })
-            }
-        };
-        let district = region::district_of(&entry.community_code).map(|code| Unit {
-            name: district_names.get(&code).cloned().flatten(),
-            code,
-        });
-        outcomes.push(Outcome {
-            code: entry.community_code.clone(),
-            name: entry.community_name.clone(),
-            street,
-            district,
-            total,
-            share: entry
-                .share
-                .map_or_else(|| Dec2::percent_of(total, standard.total_points), Dec2),
-            star_by_score,
-            star,
-            vetoed_by: veto_hits(standard, entry.vetoed_by.as_deref()),
-            previous_star: previous,
-            decision,
-            approval,
-            reward: reward_for(standard.rewards.as_ref(), previous, star),
-            next_star,
-        });
-    }
-    let streets = roll_up(standard, &outcomes, UnitKind::Street, |o| o.street.clone());
-    let districts = roll_up(standard, &outcomes, UnitKind::District, |o| {
-        o.district.clone()
-    });
-    let overall = unit_report(
-        standard,
-        UnitKind::All,
-        Unit {
-            code: round.region_code.clone(),
-            name: None,
-        },
-        outcomes.iter().collect(),
-    );
-    RoundReport {
-        standard: standard.id.clone(),
-        version: standard.version.clone(),
-        year: i32::try_from(round.year).ok(),
-        outcomes,
-        rejected,
-        streets,
-        districts,
-        overall,
-    }
-}
-
-/// The veto hits kept as JSON with an entry, pointing back into the standard.
-fn veto_hits<'s>(standard: &'s Standard, json: Option<&str>) -> Vec<VetoHit<'s>> {
-    let Some(value) = json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()) else {
-        return Vec::new();
-    };
-    value
-        .as_array()
-        .map(|hits| {
-            hits.iter()
-                .filter_map(|hit| {
-                    let clause = standard.clause(hit.get("clause")?.as_str()?)?;
-                    Some(VetoHit {
-                        clause: &clause.id,
-                        text: &clause.text,
-                        reason: hit
-                            .get("reason")
-                            .and_then(|r| r.as_str())
-                            .map(str::to_string),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn roll_up(
-    standard: &Standard,
-    outcomes: &[Outcome<'_>],
-    kind: UnitKind,
-    unit_of: impl Fn(&Outcome) -> Option<Unit>,
-) -> Vec<UnitReport> {
-    let mut groups: std::collections::BTreeMap<String, (Unit, Vec<&Outcome>)> =
-        std::collections::BTreeMap::new();
-    for outcome in outcomes {
-        let Some(unit) = unit_of(outcome) else {
-            continue;
-        };
-        let group = groups
-            .entry(unit.code.clone())
-            .or_insert_with(|| (unit.clone(), Vec::new()));
-        if group.0.name.is_none() {
-            group.0.name = unit.name;
-        }
-        group.1.push(outcome);
-    }
-    groups
-        .into_values()
-        .map(|(unit, members)| unit_report(standard, kind, unit, members))
-        .collect()
-}
-
-fn unit_report(
-    standard: &Standard,
-    kind: UnitKind,
-    unit: Unit,
-    members: Vec<&Outcome<'_>>,
-) -> UnitReport {
-    let mut by_star = [0usize; 6];
-    let mut decisions = std::collections::BTreeMap::new();
-    let mut reward_by_level: Vec<LevelAmount> = Vec::new();
-    let mut reward_total = Fen::ZERO;
-    let mut stars = Vec::with_capacity(members.len());
-    for outcome in &members {
-        by_star[usize::from(outcome.star.min(5))] += 1;
-        *decisions.entry(outcome.decision).or_insert(0) += 1;
-        reward_total += outcome.reward.amount;
-        merge(&mut reward_by_level, outcome.reward.split.clone());
-        stars.push(outcome.star);
-    }
-    reward_by_level.sort_by_key(|part| part.level);
-    UnitReport {
-        kind,
-        unit,
-        communities: members.len(),
-        by_star,
-        decisions,
-        targets: xingfu_core::targets::progress(&standard.targets, &stars),
-        reward_total,
-        reward_by_level,
-    }
-}
-
-/// GET /rounds/{round}/score-sheet.xlsx: a row per community in the user's area, a column per
-/// clause with the points earned (the assessors' mean), the total and the star.
-pub async fn score_sheet(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(round_id): Path<String>,
-) -> Response {
-    let en = Lang::from_jar(&jar).is_en();
-    match score_sheet_workbook(&state, &user, &round_id, en).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-/// The round's score sheet for the user's area (pages and API).
-pub(crate) async fn score_sheet_workbook(
-    state: &AppState,
-    user: &CurrentUser,
-    round_id: &str,
-    en: bool,
-) -> Result<Response, AppError> {
-    let (round, entries) = round_in_area(state, user, round_id, en).await?;
-    let standard = state
-        .standard(&round.standard_id, &round.standard_version)
-        .await?;
-    let mut rows = Vec::with_capacity(entries.len());
-    for entry in &entries {
-        // Sheets that no longer fit the standard leave the row empty rather than the export.
-        let card = match service::panel(state, &standard, round_id, &entry.community_code).await {
-            Ok(card) => card.map(mean_card),
-            Err(AppError::BadRequest(reason)) => {
-                tracing::warn!(
-                    "score sheet: {} cannot be scored: {reason}",
-                    entry.community_code
-                );
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        rows.push((
-            entry.community_code.clone(),
-            entry.community_name.clone(),
-            card,
-        ));
-    }
-    let bytes = xingfu_formats::standard_xlsx::score_sheet_xlsx(&standard, &rows, en)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the score sheet: {e}")))?;
-    Ok(workbook_response(
-        &format!("score-sheet-{}-{}.xlsx", round.year, round.region_code),
-        bytes,
-    ))
-}
-
-/// One scorecard for the panel: each clause's points are the assessors' mean; the total, share,
-/// stars and veto are the panel's own.
-fn mean_card(panel: PanelCard<'_>) -> Scorecard<'_> {
-    let sheets = panel.sheets.len() as i64;
-    let mut card = panel.sheets[0].clone();
-    if sheets > 1 {
-        for (ci, category) in card.categories.iter_mut().enumerate() {
-            for (ii, item) in category.items.iter_mut().enumerate() {
-                for (ki, clause) in item.clauses.iter_mut().enumerate() {
-                    let all: Vec<_> = panel
-                        .sheets
-                        .iter()
-                        .map(|s| &s.categories[ci].items[ii].clauses[ki])
-                        .collect();
-                    let sum: Dec2 = all.iter().map(|c| c.earned).sum();
-                    clause.earned = sum.scale(1, sheets);
-                    clause.status = if all.iter().all(|c| c.status == ClauseStatus::NotAssessed) {
-                        ClauseStatus::NotAssessed
-                    } else if all.iter().any(|c| c.status == ClauseStatus::Vetoed) {
-                        ClauseStatus::Vetoed
-                    } else if all.iter().any(|c| c.status == ClauseStatus::VetoClear) {
-                        ClauseStatus::VetoClear
-                    } else if clause.earned == clause.max {
-                        ClauseStatus::Met
-                    } else if clause.earned == Dec2::ZERO {
-                        ClauseStatus::NotMet
-                    } else {
-                        ClauseStatus::Partial
-                    };
-                }
-                item.earned = item.clauses.iter().map(|c| c.earned).sum();
-            }
-            category.earned = category.items.iter().map(|i| i.earned).sum();
-            category.share = Dec2::percent_of(category.earned, category.max);
-        }
-    }
-    card.total = panel.total;
-    card.share = panel.share;
-    card.star_by_score = panel.star_by_score;
-    card.star = panel.star;
-    card.vetoed_by = panel.vetoed_by;
-    card.next_star = panel.next_star;
-    card
 }

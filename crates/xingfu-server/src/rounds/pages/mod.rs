@@ -3,9 +3,12 @@
 
 pub(crate) mod actions;
 mod community;
+mod downloads;
 pub(crate) mod evidence;
+mod headings;
 mod objections;
-pub(crate) mod queues;
+mod queues;
+mod rectifications;
 mod rewards;
 mod rounds;
 mod sheet;
@@ -59,35 +62,35 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/rounds/{round}/communities/{code}/rectify",
-            post(actions::rectify),
+            post(rectifications::rectify),
         )
         .route("/rounds/{round}/approvals", get(queues::approvals))
         .route("/rounds/{round}/publication", get(queues::publication))
         .route(
             "/rounds/{round}/rectifications",
-            get(queues::rectifications),
+            get(rectifications::rectifications),
         )
         .route(
             "/rounds/{round}/rectifications/{id}/submit",
-            post(queues::submit),
+            post(rectifications::submit),
         )
         .route(
             "/rounds/{round}/rectifications/{id}/verify",
-            post(queues::verify),
+            post(rectifications::verify),
         )
         .route(
             "/rounds/{round}/rectifications/{id}/reopen",
-            post(queues::reopen),
+            post(rectifications::reopen),
         )
         .route("/rounds/{round}/rewards", get(rewards::show))
         .route(
             "/rounds/{round}/communities/{code}/evidence",
             get(evidence::page),
         )
-        .route("/evidence/{id}", get(evidence::download))
-        .route("/rounds/{round}/export.xlsx", get(evidence::export_round))
+        .route("/evidence/{id}", get(downloads::evidence))
+        .route("/rounds/{round}/export.xlsx", get(downloads::export_round))
         .route(
             "/rounds/{round}/score-sheet.xlsx",
-            get(evidence::score_sheet),
+            get(downloads::score_sheet),
         )
 }

@@ -1,19 +1,18 @@
 //! Objections (异议) to a published result: lodged from the community page while the period runs,
 //! decided there by the level that decides the rating. A refused form comes back with its text.
 
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 
 use super::actions::community_page_with;
 use super::community::ObjectionDraft;
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service;
-use crate::web::page::error_page;
+use crate::web::forms::CsrfForm;
+use crate::web::page::PageResult;
 
 #[derive(serde::Deserialize)]
 pub struct LodgeInput {
@@ -33,22 +32,20 @@ pub struct DecideInput {
     note: String,
 }
 
-fn back_to(round_id: &str, code: &str) -> Response {
-    Redirect::to(&format!("/rounds/{round_id}/communities/{code}#objections")).into_response()
+crate::csrf_forms!(LodgeInput, DecideInput);
+
+fn back_to(round_id: &str, code: &str) -> PageResult {
+    Ok(Redirect::to(&format!("/rounds/{round_id}/communities/{code}#objections")).into_response())
 }
 
 /// POST /rounds/{round}/communities/{code}/objections
 pub async fn lodge(
     State(state): State<AppState>,
     jar: CookieJar,
-    user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
-    Form(input): Form<LodgeInput>,
-) -> Response {
+    CsrfForm { user, form: input }: CsrfForm<LodgeInput>,
+) -> PageResult {
     let en = Lang::from_jar(&jar).is_en();
-    if let Err(e) = user.check_csrf(&input.csrf) {
-        return error_page(&jar, Some(user), e);
-    }
     match service::lodge_objection(&state, &user, &round_id, &code, &input.text, en).await {
         Ok(_) => back_to(&round_id, &code),
         Err(AppError::BadRequest(error)) => {
@@ -59,7 +56,7 @@ pub async fn lodge(
             };
             community_page_with(state, jar, user, round_id, code, Some(draft)).await
         }
-        Err(e) => error_page(&jar, Some(user), e),
+        Err(e) => Err(e),
     }
 }
 
@@ -67,46 +64,32 @@ pub async fn lodge(
 pub async fn decide(
     State(state): State<AppState>,
     jar: CookieJar,
-    user: CurrentUser,
     Path((round_id, code, id)): Path<(String, String, String)>,
-    Form(input): Form<DecideInput>,
-) -> Response {
+    CsrfForm { user, form: input }: CsrfForm<DecideInput>,
+) -> PageResult {
     let en = Lang::from_jar(&jar).is_en();
-    if let Err(e) = user.check_csrf(&input.csrf) {
-        return error_page(&jar, Some(user), e);
-    }
     let uphold = match input.outcome.as_str() {
-        "uphold" => true,
-        "dismiss" => false,
-        _ => {
-            let error = if en {
-                "Decision: choose whether the objection stands".to_string()
-            } else {
-                "处理结果:请选择异议是否成立".to_string()
-            };
-            let draft = ObjectionDraft {
-                objection_id: Some(id),
-                text: input.note,
-                error,
-            };
-            return community_page_with(state, jar, user, round_id, code, Some(draft)).await;
-        }
+        "uphold" => Ok(true),
+        "dismiss" => Ok(false),
+        _ => Err(AppError::BadRequest(if en {
+            "Decision: choose whether the objection stands".to_string()
+        } else {
+            "处理结果:请选择异议是否成立".to_string()
+        })),
     };
-    let decided = service::decide_objection(
-        &state,
-        &user,
-        service::ObjectionRef {
-            round_id: &round_id,
-            community: &code,
-            id: &id,
-        },
-        uphold,
-        &input.note,
-        en,
-    )
-    .await;
+    let which = service::ObjectionRef {
+        round_id: &round_id,
+        community: &code,
+        id: &id,
+    };
+    let decided = match uphold {
+        Ok(uphold) => service::decide_objection(&state, &user, which, uphold, &input.note, en)
+            .await
+            .map(drop),
+        Err(refused) => Err(refused),
+    };
     match decided {
-        Ok(_) => back_to(&round_id, &code),
+        Ok(()) => back_to(&round_id, &code),
         Err(AppError::BadRequest(error)) => {
             let draft = ObjectionDraft {
                 objection_id: Some(id),
@@ -115,6 +98,6 @@ pub async fn decide(
             };
             community_page_with(state, jar, user, round_id, code, Some(draft)).await
         }
-        Err(e) => error_page(&jar, Some(user), e),
+        Err(e) => Err(e),
     }
 }

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use xingfu_core::Fen;
 use xingfu_core::region::district_of;
@@ -16,12 +15,13 @@ use xingfu_core::targets::progress;
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
+use super::headings::round_heading;
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service;
-use crate::web::page::{Page, error_page, render};
+use crate::web::page::{Page, PageResult, render};
 
 /// One unit's line: a street, a district, or the whole area.
 pub struct UnitRow {
@@ -121,19 +121,8 @@ pub async fn show(
     jar: CookieJar,
     user: CurrentUser,
     Path(round_id): Path<String>,
-) -> Response {
-    match show_inner(&state, &jar, &user, &round_id).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-async fn show_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    round_id: &str,
-) -> Result<Response, AppError> {
+) -> PageResult {
+    let (state, jar, user, round_id) = (&state, &jar, &user, round_id.as_str());
     let lang = Lang::from_jar(jar);
     let t = lang.t();
     if user.role.level().is_none() {
@@ -145,25 +134,10 @@ async fn show_inner(
             .into(),
         ));
     }
-    let round = state
-        .store
-        .round(round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (round, heading) = round_heading(state, lang, round_id).await?;
     let standard = state
         .standard(&round.standard_id, &round.standard_version)
         .await?;
-    let region = state
-        .store
-        .region(&round.region_code)
-        .await?
-        .map(|r| r.name)
-        .unwrap_or_default();
-    let heading = if lang.is_en() {
-        format!("{} {region}", round.year)
-    } else {
-        format!("{}年度 {region}", round.year)
-    };
     // The levels that share the cost of rewards, highest first.
     let mut levels: Vec<GovLevel> = standard
         .rewards

@@ -5,12 +5,12 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 
+use super::headings::year_and_region;
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::web::page::{
-    Page, decision_label, error_page, points, render, stage_label, star_text, stars, yuan,
+    Page, PageResult, decision_label, points, render, stage_label, star_text, stars, yuan,
 };
 
 pub async fn home(user: Option<CurrentUser>) -> Response {
@@ -38,18 +38,8 @@ struct RoundsPage {
     audit: Option<crate::app::audit::AuditPanel>,
 }
 
-pub async fn list(State(state): State<AppState>, jar: CookieJar, user: CurrentUser) -> Response {
-    match list_inner(&state, &jar, &user).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-async fn list_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-) -> Result<Response, AppError> {
+pub async fn list(State(state): State<AppState>, jar: CookieJar, user: CurrentUser) -> PageResult {
+    let (state, jar, user) = (&state, &jar, &user);
     let lang = Lang::from_jar(jar);
     let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
     let mut rounds = Vec::new();
@@ -142,20 +132,9 @@ pub async fn show(
     user: CurrentUser,
     Path(round_id): Path<String>,
     axum::extract::Query(query): axum::extract::Query<PageQuery>,
-) -> Response {
-    match show_inner(&state, &jar, &user, &round_id, query.page.unwrap_or(1)).await {
-        Ok(response) => response,
-        Err(e) => error_page(&jar, Some(user), e),
-    }
-}
-
-async fn show_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    round_id: &str,
-    page: i64,
-) -> Result<Response, AppError> {
+) -> PageResult {
+    let (state, jar, user, round_id) = (&state, &jar, &user, round_id.as_str());
+    let page = query.page.unwrap_or(1);
     let lang = Lang::from_jar(jar);
     let round = crate::rounds::service::visible_round(state, user, round_id).await?;
     let standard = state
@@ -201,11 +180,7 @@ async fn show_inner(
         })
         .collect();
     let region_name = region.map(|r| r.name).unwrap_or_default();
-    let heading = if lang.is_en() {
-        format!("{} {region_name}", round.year)
-    } else {
-        format!("{}年度 {region_name}", round.year)
-    };
+    let heading = year_and_region(lang, round.year, &region_name);
     render(RoundPage {
         page: Page::new(
             jar,

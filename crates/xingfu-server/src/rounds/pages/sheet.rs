@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 use xingfu_core::decimal::{Dec2, DecimalError};
 use xingfu_core::scoring::{Answer, Assessment};
@@ -24,7 +24,7 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service;
-use crate::web::page::{Page, error_page, render};
+use crate::web::page::{Page, PageResult, render};
 
 /// Longest note kept with an answer, in characters.
 const MAX_NOTE: usize = 1000;
@@ -133,41 +133,37 @@ pub async fn show(
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<SheetQuery>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let result = async {
-        let ctx = context(&state, &user, lang, &round_id, &code).await?;
-        let saved = query.saved.as_deref().and_then(|n| n.parse::<usize>().ok());
-        let notice = saved.map(|n| {
-            if lang.is_en() {
-                format!("Saved {n} answer(s).")
-            } else {
-                format!("已保存 {n} 项。")
-            }
-        });
-        let values: HashMap<String, (String, String)> = ctx
-            .saved
-            .iter()
-            .filter_map(|(id, answer)| {
-                let clause = ctx.standard.clause(id)?;
-                Some((id.clone(), saved_value(clause, answer)))
-            })
-            .collect();
-        page(
-            &jar,
-            &user,
-            lang,
-            (&round_id, &code),
-            &ctx,
-            &values,
-            Feedback {
-                notice,
-                ..Feedback::default()
-            },
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+    let ctx = context(&state, &user, lang, &round_id, &code).await?;
+    let saved = query.saved.as_deref().and_then(|n| n.parse::<usize>().ok());
+    let notice = saved.map(|n| {
+        if lang.is_en() {
+            format!("Saved {n} answer(s).")
+        } else {
+            format!("已保存 {n} 项。")
+        }
+    });
+    let values: HashMap<String, (String, String)> = ctx
+        .saved
+        .iter()
+        .filter_map(|(id, answer)| {
+            let clause = ctx.standard.clause(id)?;
+            Some((id.clone(), saved_value(clause, answer)))
+        })
+        .collect();
+    page(
+        &jar,
+        &user,
+        lang,
+        (&round_id, &code),
+        &ctx,
+        &values,
+        Feedback {
+            notice,
+            ..Feedback::default()
+        },
+    )
 }
 
 /// POST /rounds/{round}/communities/{code}/sheet
@@ -177,21 +173,10 @@ pub async fn save(
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let result = save_inner(&state, &jar, &user, lang, &round_id, &code, pairs).await;
-    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
-}
-
-async fn save_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    lang: Lang,
-    round_id: &str,
-    code: &str,
-    pairs: Vec<(String, String)>,
-) -> Result<Response, AppError> {
+    let (state, jar, user, round_id, code) =
+        (&state, &jar, &user, round_id.as_str(), code.as_str());
     let csrf = pairs
         .iter()
         .find(|(k, _)| k == "csrf")
@@ -489,7 +474,7 @@ fn page(
     ctx: &Context,
     values: &HashMap<String, (String, String)>,
     feedback: Feedback,
-) -> Result<Response, AppError> {
+) -> PageResult {
     let t = lang.t();
     let Feedback {
         notice,
