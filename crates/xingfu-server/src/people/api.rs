@@ -89,7 +89,7 @@ pub async fn attention_counts(
     user: ApiUser,
 ) -> Result<Json<AttentionOverview>, ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.en())
+    let who = people::identity(&state, &user.current, user.lang)
         .await
         .map_err(app(lang))?;
     let (total, per_community) = people::attention_counts(&state, &who)
@@ -174,10 +174,10 @@ pub async fn attention_list(
 ) -> Result<Json<Vec<AttentionEntry>>, ApiError> {
     let lang = user.lang;
     let category = AttentionCategory::parse(&category).ok_or_else(|| ApiError::not_found(lang))?;
-    let who = people::identity(&state, &user.current, user.en())
+    let who = people::identity(&state, &user.current, user.lang)
         .await
         .map_err(app(lang))?;
-    let rows = people::attention_list(&state, &who, category, user.en())
+    let rows = people::attention_list(&state, &who, category, user.lang)
         .await
         .map_err(app(lang))?;
     Ok(Json(rows.into_iter().map(AttentionEntry::from).collect()))
@@ -245,7 +245,7 @@ pub async fn create_household(
     ApiJson(body): ApiJson<NewHouseholdRequest>,
 ) -> Result<(StatusCode, Json<Household>), ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.en())
+    let who = people::identity(&state, &user.current, user.lang)
         .await
         .map_err(app(lang))?;
     let input = HouseholdInput {
@@ -255,7 +255,7 @@ pub async fn create_household(
         grid: body.grid.unwrap_or_default(),
         building: body.building.unwrap_or_default(),
     };
-    let row = people::create_household(&state, &who, &input, user.en())
+    let row = people::create_household(&state, &who, &input, user.lang)
         .await
         .map_err(refused(lang))?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -335,10 +335,10 @@ pub async fn household(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<HouseholdRecord>, ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.en())
+    let who = people::identity(&state, &user.current, user.lang)
         .await
         .map_err(app(lang))?;
-    let record = people::household_record(&state, &who, &id, user.en())
+    let record = people::household_record(&state, &who, &id, user.lang)
         .await
         .map_err(app(lang))?;
     Ok(Json(HouseholdRecord {
@@ -395,7 +395,7 @@ pub async fn record_visit(
     ApiJson(body): ApiJson<NewVisitRequest>,
 ) -> Result<(StatusCode, Json<Visit>), ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.en())
+    let who = people::identity(&state, &user.current, user.lang)
         .await
         .map_err(app(lang))?;
     let input = VisitInput {
@@ -408,7 +408,7 @@ pub async fn record_visit(
             .map(|f| (f.what, f.due.map(Moment::unix_ms)))
             .collect(),
     };
-    let row = people::record_visit(&state, &who, &id, &input, user.en())
+    let row = people::record_visit(&state, &who, &id, &input, user.lang)
         .await
         .map_err(refused(lang))?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -479,7 +479,7 @@ pub async fn access_log(
     ApiQuery(query): ApiQuery<AccessQuery>,
 ) -> Result<Json<Vec<AccessEntry>>, ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.en())
+    let who = people::identity(&state, &user.current, user.lang)
         .await
         .map_err(app(lang))?;
     let before = match (query.before_at, query.before_id.as_deref()) {
@@ -499,7 +499,7 @@ pub async fn access_log(
         query.username.as_deref(),
         query.subject.as_deref(),
         before,
-        user.en(),
+        user.lang,
     )
     .await
     .map_err(app(lang))?;
@@ -625,7 +625,7 @@ pub async fn create_activity(
         starts_at: body.starts_at.unix_ms(),
         ends_at: body.ends_at.unix_ms(),
     };
-    let row = people::create_activity(&state, &user.current, &code, &input, user.en())
+    let row = people::create_activity(&state, &user.current, &code, &input, user.lang)
         .await
         .map_err(refused(lang))?;
     Ok((StatusCode::CREATED, Json(row.into())))
@@ -671,7 +671,7 @@ pub async fn sign_in(
         &id,
         &body.volunteer_id,
         body.at.unix_ms(),
-        user.en(),
+        user.lang,
     )
     .await
     .map_err(refused(lang))?;
@@ -719,7 +719,7 @@ pub async fn sign_out(
         &id,
         &body.volunteer_id,
         body.at.unix_ms(),
-        user.en(),
+        user.lang,
     )
     .await
     .map_err(refused(lang))?;
@@ -864,7 +864,7 @@ pub async fn redeem(
         &body.item_id,
         &body.quantity.to_string(),
         &body.request_key,
-        user.en(),
+        user.lang,
     )
     .await
     .map_err(refused(lang))?;
@@ -949,7 +949,7 @@ pub async fn ledger(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Ledger>, ApiError> {
     let lang = user.lang;
-    let v = people::volunteer(&state, &user.current, &id, user.en())
+    let v = people::volunteer(&state, &user.current, &id, user.lang)
         .await
         .map_err(app(lang))?;
     let entries = state.store.ledger_of(&v.id).await.map_err(store(lang))?;
@@ -1027,7 +1027,7 @@ pub async fn metrics(
             .into_iter()
             .map(|(key, value)| MetricValue {
                 key: key.to_string(),
-                name: people::metric_label(key, user.en()).to_string(),
+                name: people::metric_label(key, user.lang).to_string(),
                 value,
             })
             .collect(),

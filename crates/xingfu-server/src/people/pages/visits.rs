@@ -142,8 +142,7 @@ pub async fn overview(
 ) -> Response {
     let lang = Lang::from_jar(&jar);
     let result = async {
-        let en = lang.is_en();
-        let who = people::identity(&state, &user, en).await?;
+        let who = people::identity(&state, &user, lang).await?;
         let (total, per_community) = people::attention_counts(&state, &who).await?;
         let (households, open) = people::households(&state, &who).await?;
         let now = now_ms();
@@ -164,7 +163,7 @@ pub async fn overview(
         let title = lang.pick("入户走访", "Home visits");
         render(OverviewPage {
             page: Page::new(&jar, Some(user.clone()), "/visits", title),
-            role_label: who.role_label(en).to_string(),
+            role_label: who.role_label(lang).to_string(),
             area: user.region_name.clone(),
             counts: total
                 .iter()
@@ -238,10 +237,9 @@ pub async fn list(
 ) -> Response {
     let lang = Lang::from_jar(&jar);
     let result = async {
-        let en = lang.is_en();
         let category = AttentionCategory::parse(&category).ok_or(AppError::NotFound)?;
-        let who = people::identity(&state, &user, en).await?;
-        let rows = people::attention_list(&state, &who, category, en).await?;
+        let who = people::identity(&state, &user, lang).await?;
+        let rows = people::attention_list(&state, &who, category, lang).await?;
         let heading = lang.pick(category.zh(), category.en()).to_string();
         render(ListPage {
             page: Page::new(
@@ -315,7 +313,7 @@ pub async fn new_household(
 ) -> Response {
     let lang = Lang::from_jar(&jar);
     let result = async {
-        let who = people::identity(&state, &user, lang.is_en()).await?;
+        let who = people::identity(&state, &user, lang).await?;
         if !who.keeps_households() {
             return Err(AppError::Forbidden(
                 lang.pick(
@@ -353,8 +351,8 @@ pub async fn create_household(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        let who = people::identity(&state, &user, lang.is_en()).await?;
-        match people::create_household(&state, &who, &form.input, lang.is_en()).await {
+        let who = people::identity(&state, &user, lang).await?;
+        match people::create_household(&state, &who, &form.input, lang).await {
             Ok(row) => Ok(
                 Redirect::to(&format!("/visits/households/{}?done=household", row.id))
                     .into_response(),
@@ -438,9 +436,8 @@ async fn household_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
-    let who = people::identity(state, user, en).await?;
-    let record = people::household_record(state, &who, id, en).await?;
+    let who = people::identity(state, user, lang).await?;
+    let record = people::household_record(state, &who, id, lang).await?;
     let now = now_ms();
     let attention = record
         .attention
@@ -459,7 +456,7 @@ async fn household_page(
         .map(|v| VisitLine {
             id: v.id.clone(),
             when: people::local_text(v.visited_at),
-            purpose: people::purpose_label(&v.purpose, en),
+            purpose: people::purpose_label(&v.purpose, lang),
             visitor: v.visitor_name.clone().unwrap_or_default(),
             notes: v.notes.clone(),
             follow_ups: v
@@ -543,7 +540,7 @@ pub async fn add_attention(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        let who = people::identity(&state, &user, lang.is_en()).await?;
+        let who = people::identity(&state, &user, lang).await?;
         match people::add_attention(
             &state,
             &who,
@@ -551,7 +548,7 @@ pub async fn add_attention(
             &form.person,
             &form.category,
             &form.note,
-            lang.is_en(),
+            lang,
         )
         .await
         {
@@ -579,8 +576,8 @@ pub async fn remove_attention(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        let who = people::identity(&state, &user, lang.is_en()).await?;
-        people::remove_attention(&state, &who, &id, &entry, lang.is_en()).await?;
+        let who = people::identity(&state, &user, lang).await?;
+        people::remove_attention(&state, &who, &id, &entry, lang).await?;
         Ok(Redirect::to(&format!("/visits/households/{id}?done=removed")).into_response())
     }
     .await;
@@ -707,8 +704,7 @@ async fn visit_form(
     errors: Vec<Problem>,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
-    let who = people::identity(state, user, en).await?;
+    let who = people::identity(state, user, lang).await?;
     // The form shows the household's address only: no list, no history, so it is not a view of
     // the record.
     let household = state.store.household(id).await?.ok_or(AppError::NotFound)?;
@@ -760,7 +756,7 @@ async fn visit_form(
                 .iter()
                 .map(|p| {
                     let key = people::purpose_key(*p);
-                    let label = people::purpose_label(&key, en);
+                    let label = people::purpose_label(&key, lang);
                     (key, label)
                 })
                 .collect(),
@@ -805,8 +801,8 @@ pub async fn record_visit(
             Ok(input) => input,
             Err(errors) => return visit_form(&state, &jar, &user, &id, form, errors).await,
         };
-        let who = people::identity(&state, &user, lang.is_en()).await?;
-        match people::record_visit(&state, &who, &id, &input, lang.is_en()).await {
+        let who = people::identity(&state, &user, lang).await?;
+        match people::record_visit(&state, &who, &id, &input, lang).await {
             Ok(_) => {
                 Ok(Redirect::to(&format!("/visits/households/{id}?done=visit")).into_response())
             }
@@ -831,9 +827,8 @@ pub async fn complete_follow_up(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        let who = people::identity(&state, &user, lang.is_en()).await?;
-        let (household, done) =
-            people::complete_follow_up(&state, &who, &visit, seq, lang.is_en()).await?;
+        let who = people::identity(&state, &user, lang).await?;
+        let (household, done) = people::complete_follow_up(&state, &who, &visit, seq, lang).await?;
         let done = if done {
             "follow_up"
         } else {
@@ -907,8 +902,7 @@ pub async fn access_log(
 ) -> Response {
     let lang = Lang::from_jar(&jar);
     let result = async {
-        let en = lang.is_en();
-        let who = people::identity(&state, &user, en).await?;
+        let who = people::identity(&state, &user, lang).await?;
         let before = q
             .before
             .split_once('.')
@@ -921,7 +915,7 @@ pub async fn access_log(
             people_optional(&q.username),
             people_optional(&q.subject).filter(|s| SUBJECTS.contains(s)),
             before,
-            en,
+            lang,
         )
         .await?;
         let older = (rows.len() as i64 == people::ACCESS_PAGE)
@@ -1066,8 +1060,7 @@ async fn assignments_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
-    let who = people::identity(state, user, en).await?;
+    let who = people::identity(state, user, lang).await?;
     if !who.appoints() {
         return Err(AppError::Forbidden(
             lang.pick(
@@ -1097,7 +1090,7 @@ async fn assignments_page(
     let rows = if community.is_empty() {
         Vec::new()
     } else {
-        people::assignments(state, &who, &community, en)
+        people::assignments(state, &who, &community, lang)
             .await?
             .into_iter()
             .map(|a| AssignmentLine {
@@ -1169,17 +1162,8 @@ pub async fn assign(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        let who = people::identity(&state, &user, lang.is_en()).await?;
-        match people::assign(
-            &state,
-            &who,
-            &form.username,
-            &form.kind,
-            &form.scope,
-            lang.is_en(),
-        )
-        .await
-        {
+        let who = people::identity(&state, &user, lang).await?;
+        match people::assign(&state, &who, &form.username, &form.kind, &form.scope, lang).await {
             Ok(row) => Ok(Redirect::to(&format!(
                 "/visits/assignments?community={}&done=assigned",
                 row.community_code
@@ -1229,7 +1213,7 @@ pub async fn unassign(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        let who = people::identity(&state, &user, lang.is_en()).await?;
+        let who = people::identity(&state, &user, lang).await?;
         people::unassign(
             &state,
             &who,
@@ -1237,7 +1221,7 @@ pub async fn unassign(
             &form.kind,
             &form.community,
             &form.scope,
-            lang.is_en(),
+            lang,
         )
         .await?;
         Ok(Redirect::to(&format!(

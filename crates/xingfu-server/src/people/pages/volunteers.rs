@@ -324,13 +324,12 @@ async fn post_overview(
     which: Which,
 ) -> Response {
     let lang = Lang::from_jar(&jar);
-    let en = lang.is_en();
     let result = async {
         user.check_csrf(&form.csrf)?;
         let community = form.community.trim().to_string();
         let outcome: Result<&str, Refused> = match which {
             Which::Station => {
-                people::create_station(&state, &user, &community, &form.station_name, en)
+                people::create_station(&state, &user, &community, &form.station_name, lang)
                     .await
                     .map(|_| "station")
             }
@@ -340,7 +339,7 @@ async fn post_overview(
                 &community,
                 &form.team_name,
                 &form.team_station,
-                en,
+                lang,
             )
             .await
             .map(|_| "team"),
@@ -354,7 +353,7 @@ async fn post_overview(
                     username: form.volunteer_username.clone(),
                     phone: form.volunteer_phone.clone(),
                 },
-                en,
+                lang,
             )
             .await
             .map(|_| "volunteer"),
@@ -391,7 +390,7 @@ async fn post_overview(
                             starts_at,
                             ends_at,
                         },
-                        en,
+                        lang,
                     )
                     .await
                     .map(|_| "activity"),
@@ -539,7 +538,7 @@ async fn activity_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
-    let activity = people::activity(state, user, id, lang.is_en()).await?;
+    let activity = people::activity(state, user, id, lang).await?;
     let manages = people::may_manage(user, &activity.community_code);
     let signs = state.store.sign_ins_of(&activity.id).await?;
     let default_time = people::input_value(now_ms().min(activity.ends_at));
@@ -718,7 +717,7 @@ pub async fn sign_in(
             let errors = vec![time_problem(lang, "signed_in_at")];
             return activity_page(&state, &jar, &user, &id, form, errors, None).await;
         };
-        match people::sign_in(&state, &user, &id, &form.volunteer, at, lang.is_en()).await {
+        match people::sign_in(&state, &user, &id, &form.volunteer, at, lang).await {
             Ok(()) => Ok(
                 Redirect::to(&format!("/volunteers/activities/{id}?done=signed_in"))
                     .into_response(),
@@ -749,7 +748,7 @@ pub async fn sign_out(
             let errors = vec![time_problem(lang, &field)];
             return activity_page(&state, &jar, &user, &id, form, errors, None).await;
         };
-        match people::sign_out(&state, &user, &id, &form.volunteer, at, lang.is_en()).await {
+        match people::sign_out(&state, &user, &id, &form.volunteer, at, lang).await {
             Ok(outcome) => Ok(Redirect::to(&format!(
                 "/volunteers/activities/{id}?done=signed_out&name={}&minutes={}&points={}",
                 urlencode(&outcome.volunteer_name),
@@ -784,7 +783,7 @@ pub async fn people_served(
             &id,
             &form.people_served,
             &form.served_read,
-            lang.is_en(),
+            lang,
         )
         .await
         {
@@ -818,7 +817,7 @@ pub async fn cancel(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        people::cancel_activity(&state, &user, &id, lang.is_en()).await?;
+        people::cancel_activity(&state, &user, &id, lang).await?;
         Ok(Redirect::to(&format!("/volunteers/activities/{id}?done=cancelled")).into_response())
     }
     .await;
@@ -918,7 +917,7 @@ async fn volunteer_page(
     notice: Option<String>,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_jar(jar);
-    let volunteer = people::volunteer(state, user, id, lang.is_en()).await?;
+    let volunteer = people::volunteer(state, user, id, lang).await?;
     let manages = people::may_manage(user, &volunteer.community_code);
     let record = state.store.service_record(&volunteer.id).await?;
     let titles: Vec<(String, String)> = record
@@ -1051,7 +1050,7 @@ pub async fn adjust(
             &form.delta,
             &form.reason,
             &form.request_key,
-            lang.is_en(),
+            lang,
         )
         .await
         {
@@ -1079,7 +1078,7 @@ pub async fn refund(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        people::refund(&state, &user, &id, &form.key, lang.is_en()).await?;
+        people::refund(&state, &user, &id, &form.key, lang).await?;
         Ok(Redirect::to(&format!("/volunteers/people/{id}?done=refunded")).into_response())
     }
     .await;
@@ -1256,7 +1255,7 @@ pub async fn mall(
         if !q.redeemed.is_empty()
             && let Some(row) = state.store.ledger_entry(&q.redeemed).await?
             && row.kind == "redeem"
-            && people::volunteer(&state, &user, &row.volunteer_id, lang.is_en())
+            && people::volunteer(&state, &user, &row.volunteer_id, lang)
                 .await
                 .is_ok()
         {
@@ -1301,7 +1300,7 @@ pub async fn redeem(
             &form.item,
             &form.quantity,
             &form.request_key,
-            lang.is_en(),
+            lang,
         )
         .await
         {
@@ -1350,7 +1349,7 @@ pub async fn create_item(
             &form.item_name,
             &form.item_cost,
             &form.item_stock,
-            lang.is_en(),
+            lang,
         )
         .await
         {
@@ -1389,7 +1388,7 @@ pub async fn restock(
     let lang = Lang::from_jar(&jar);
     let result = async {
         user.check_csrf(&form.csrf)?;
-        match people::restock(&state, &user, &id, &form.quantity, lang.is_en()).await {
+        match people::restock(&state, &user, &id, &form.quantity, lang).await {
             Ok(item) => Ok(Redirect::to(&format!(
                 "/mall?community={}&done=restocked",
                 item.community_code
@@ -1427,7 +1426,7 @@ pub async fn set_active(
     let result = async {
         user.check_csrf(&form.csrf)?;
         let active = form.active == "1";
-        people::set_item_active(&state, &user, &id, active, lang.is_en()).await?;
+        people::set_item_active(&state, &user, &id, active, lang).await?;
         Ok(Redirect::to(&format!(
             "/mall?community={}&done={}",
             urlencode(form.community.trim()),
@@ -1537,7 +1536,7 @@ pub async fn metrics(
                     .into_iter()
                     .map(|(key, value)| {
                         (
-                            people::metric_label(key, lang.is_en()).to_string(),
+                            people::metric_label(key, lang).to_string(),
                             key.to_string(),
                             value.to_string(),
                         )
