@@ -87,7 +87,8 @@ impl Refused {
     }
 }
 
-pub(super) fn optional(text: &str) -> Option<&str> {
+/// Typed text without its spaces, or `None` when nothing is left.
+pub fn optional(text: &str) -> Option<&str> {
     let text = text.trim();
     (!text.is_empty()).then_some(text)
 }

@@ -203,7 +203,7 @@ mod tests {
             assert_eq!(parse_purpose(&purpose_key(p)), Some(p));
         }
         assert_eq!(purpose_key(VisitPurpose::CareVisit), "care_visit");
-        assert_eq!(purpose_label("care_visit", false), "关爱探访");
+        assert_eq!(purpose_label("care_visit", Lang::Zh), "关爱探访");
         assert_eq!(parse_purpose("nope"), None);
     }
 }
