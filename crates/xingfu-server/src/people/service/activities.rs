@@ -10,7 +10,7 @@ use super::checks::{
     FieldError, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, optional, parse_count, pick,
     required_name,
 };
-use super::volunteers::{by_user, require_manage, rules, volunteer_of};
+use super::volunteers::{by_user, check_station, check_team, require_manage, rules, volunteer_of};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
@@ -61,41 +61,9 @@ pub async fn create_activity(
         ));
     }
     let station = optional(&input.station);
-    if let Some(station) = station
-        && !state
-            .store
-            .stations_in(community)
-            .await?
-            .iter()
-            .any(|s| s.id == station)
-    {
-        errors.push(FieldError::new(
-            "station",
-            pick(
-                lang,
-                "请选择本社区的驿站",
-                "choose one of the community's stations",
-            ),
-        ));
-    }
+    check_station(state, community, station, "station", &mut errors, lang).await?;
     let team = optional(&input.team);
-    if let Some(team) = team
-        && !state
-            .store
-            .teams_in(community)
-            .await?
-            .iter()
-            .any(|t| t.id == team)
-    {
-        errors.push(FieldError::new(
-            "team",
-            pick(
-                lang,
-                "请选择本社区的服务队",
-                "choose one of the community's teams",
-            ),
-        ));
-    }
+    check_team(state, community, team, "team", &mut errors, lang).await?;
     if !errors.is_empty() {
         return Err(Refused::Fields(errors));
     }

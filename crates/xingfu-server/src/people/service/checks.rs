@@ -114,6 +114,22 @@ pub(super) fn check_length(
     }
 }
 
+/// A phone number typed on a form (empty is fine) must look like one.
+pub(super) fn check_phone(errors: &mut Vec<FieldError>, field: &str, text: &str, lang: Lang) {
+    if let Some(phone) = optional(text)
+        && !phone_ok(phone)
+    {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                "电话号码只能包含数字、空格和“-”,5–20 位;不需要可留空",
+                "a phone number has digits, spaces and “-”, 5–20 characters; leave it empty if not needed",
+            ),
+        ));
+    }
+}
+
 /// A phone number as people write it: digits, spaces, `-` and a leading `+`, 5–20 characters.
 pub fn phone_ok(text: &str) -> bool {
     let n = text.chars().count();

@@ -11,8 +11,8 @@ use xingfu_store::visits::{
 };
 
 use super::checks::{
-    FieldError, MAX_ADDRESS, MAX_NAME, MAX_NOTE, MAX_SCOPE, Refused, check_length, forbidden,
-    optional, phone_ok, pick,
+    FieldError, MAX_ADDRESS, MAX_NAME, MAX_NOTE, MAX_SCOPE, Refused, check_length, check_phone,
+    forbidden, optional, pick,
 };
 use super::identity::OpsIdentity;
 use crate::app::error::AppError;
@@ -307,18 +307,7 @@ pub async fn create_household(
         ("楼栋", "The building"),
         lang,
     );
-    if let Some(phone) = optional(&input.phone)
-        && !phone_ok(phone)
-    {
-        errors.push(FieldError::new(
-            "phone",
-            pick(
-                lang,
-                "电话号码只能包含数字、空格和“-”,5–20 位;不需要可留空",
-                "a phone number has digits, spaces and “-”, 5–20 characters; leave it empty if not needed",
-            ),
-        ));
-    }
+    check_phone(&mut errors, "phone", &input.phone, lang);
     let grid = optional(&input.grid);
     if who.role == OpsRole::GridMember && !grid.is_some_and(|g| who.grids.iter().any(|m| m == g)) {
         errors.push(FieldError::new(

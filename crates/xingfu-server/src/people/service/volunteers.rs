@@ -7,7 +7,7 @@ use xingfu_store::rounds::By;
 use xingfu_store::volunteers::{NewVolunteer, VolunteerRow};
 
 use super::checks::{
-    FieldError, MAX_NAME, MAX_TITLE, Refused, forbidden, optional, phone_ok, pick, required_name,
+    FieldError, MAX_NAME, MAX_TITLE, Refused, check_phone, forbidden, optional, pick, required_name,
 };
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
@@ -108,19 +108,7 @@ pub async fn create_team(
         lang,
     );
     let station = optional(station);
-    if let Some(station) = station {
-        let known = state.store.stations_in(community).await?;
-        if !known.iter().any(|s| s.id == station) {
-            errors.push(FieldError::new(
-                "team_station",
-                pick(
-                    lang,
-                    "请选择本社区的驿站",
-                    "choose one of the community's stations",
-                ),
-            ));
-        }
-    }
+    check_station(state, community, station, "team_station", &mut errors, lang).await?;
     if !errors.is_empty() {
         return Err(Refused::Fields(errors));
     }
@@ -169,36 +157,9 @@ pub async fn create_volunteer(
         ("姓名", "The name"),
         lang,
     );
-    if let Some(phone) = optional(&input.phone)
-        && !phone_ok(phone)
-    {
-        errors.push(FieldError::new(
-            "volunteer_phone",
-            pick(
-                lang,
-                "电话号码只能包含数字、空格和“-”,5–20 位;不需要可留空",
-                "a phone number has digits, spaces and “-”, 5–20 characters; leave it empty if not needed",
-            ),
-        ));
-    }
+    check_phone(&mut errors, "volunteer_phone", &input.phone, lang);
     let team = optional(&input.team);
-    if let Some(team) = team
-        && !state
-            .store
-            .teams_in(community)
-            .await?
-            .iter()
-            .any(|t| t.id == team)
-    {
-        errors.push(FieldError::new(
-            "volunteer_team",
-            pick(
-                lang,
-                "请选择本社区的服务队",
-                "choose one of the community's teams",
-            ),
-        ));
-    }
+    check_team(state, community, team, "volunteer_team", &mut errors, lang).await?;
     let mut account = None;
     if let Some(username) = optional(&input.username) {
         match state.store.user_by_username(username).await? {
@@ -305,4 +266,62 @@ pub(super) async fn volunteer_for_staff(
         .ok_or(AppError::NotFound)?;
     require_manage(user, &v.community_code, lang)?;
     Ok(v)
+}
+
+/// A station chosen on a form (none is fine) must be one of the community's.
+pub(super) async fn check_station(
+    state: &AppState,
+    community: &str,
+    station: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+    lang: Lang,
+) -> Result<(), StoreError> {
+    if let Some(station) = station
+        && !state
+            .store
+            .stations_in(community)
+            .await?
+            .iter()
+            .any(|s| s.id == station)
+    {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                "请选择本社区的驿站",
+                "choose one of the community's stations",
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A team chosen on a form (none is fine) must be one of the community's.
+pub(super) async fn check_team(
+    state: &AppState,
+    community: &str,
+    team: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+    lang: Lang,
+) -> Result<(), StoreError> {
+    if let Some(team) = team
+        && !state
+            .store
+            .teams_in(community)
+            .await?
+            .iter()
+            .any(|t| t.id == team)
+    {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                "请选择本社区的服务队",
+                "choose one of the community's teams",
+            ),
+        ));
+    }
+    Ok(())
 }
