@@ -1,6 +1,17 @@
 //! The people pages: visits and households, attention lists and the access log, volunteers,
 //! activities, the love mall and the figures they feed into ratings.
 
+mod access_log;
+mod activities;
+mod assignments;
+mod community;
+mod figures;
+mod form;
+mod households;
+mod labels;
+mod mall;
+mod points;
+mod visit_form;
 mod visits;
 mod volunteers;
 
@@ -13,59 +24,65 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/visits", get(visits::overview))
         .route("/visits/lists/{category}", get(visits::list))
-        .route("/visits/households", post(visits::create_household))
-        .route("/visits/households/new", get(visits::new_household))
-        .route("/visits/households/{id}", get(visits::household))
+        .route("/visits/households", post(households::create_household))
+        .route("/visits/households/new", get(households::new_household))
+        .route("/visits/households/{id}", get(households::household))
         .route(
             "/visits/households/{id}/attention",
-            post(visits::add_attention),
+            post(households::add_attention),
         )
         .route(
             "/visits/households/{id}/attention/{entry}/remove",
-            post(visits::remove_attention),
+            post(households::remove_attention),
         )
-        .route("/visits/households/{id}/visits/new", get(visits::new_visit))
-        .route("/visits/households/{id}/visits", post(visits::record_visit))
+        .route(
+            "/visits/households/{id}/visits/new",
+            get(visit_form::new_visit),
+        )
+        .route(
+            "/visits/households/{id}/visits",
+            post(visit_form::record_visit),
+        )
         .route(
             "/visits/visits/{visit}/follow-ups/{seq}/done",
-            post(visits::complete_follow_up),
+            post(visit_form::complete_follow_up),
         )
-        .route("/visits/access-log", get(visits::access_log))
+        .route("/visits/access-log", get(access_log::access_log))
         .route(
             "/visits/assignments",
-            get(visits::assignments).post(visits::assign),
+            get(assignments::assignments).post(assignments::assign),
         )
-        .route("/visits/assignments/remove", post(visits::unassign))
+        .route("/visits/assignments/remove", post(assignments::unassign))
         .route("/volunteers", get(volunteers::overview))
-        .route("/volunteers/me", get(volunteers::me))
+        .route("/volunteers/me", get(points::me))
         .route("/volunteers/stations", post(volunteers::create_station))
         .route("/volunteers/teams", post(volunteers::create_team))
         .route("/volunteers/people", post(volunteers::create_volunteer))
-        .route("/volunteers/people/{id}", get(volunteers::volunteer))
-        .route("/volunteers/people/{id}/adjust", post(volunteers::adjust))
-        .route("/volunteers/people/{id}/refund", post(volunteers::refund))
+        .route("/volunteers/people/{id}", get(points::volunteer))
+        .route("/volunteers/people/{id}/adjust", post(points::adjust))
+        .route("/volunteers/people/{id}/refund", post(points::refund))
         .route("/volunteers/activities", post(volunteers::create_activity))
-        .route("/volunteers/activities/{id}", get(volunteers::activity))
+        .route("/volunteers/activities/{id}", get(activities::activity))
         .route(
             "/volunteers/activities/{id}/sign-in",
-            post(volunteers::sign_in),
+            post(activities::sign_in),
         )
         .route(
             "/volunteers/activities/{id}/sign-out",
-            post(volunteers::sign_out),
+            post(activities::sign_out),
         )
         .route(
             "/volunteers/activities/{id}/served",
-            post(volunteers::people_served),
+            post(activities::people_served),
         )
         .route(
             "/volunteers/activities/{id}/cancel",
-            post(volunteers::cancel),
+            post(activities::cancel),
         )
-        .route("/mall", get(volunteers::mall))
-        .route("/mall/redeem", post(volunteers::redeem))
-        .route("/mall/items", post(volunteers::create_item))
-        .route("/mall/items/{id}/restock", post(volunteers::restock))
-        .route("/mall/items/{id}/active", post(volunteers::set_active))
-        .route("/people/metrics", get(volunteers::metrics))
+        .route("/mall", get(mall::mall))
+        .route("/mall/redeem", post(mall::redeem))
+        .route("/mall/items", post(mall::create_item))
+        .route("/mall/items/{id}/restock", post(mall::restock))
+        .route("/mall/items/{id}/active", post(mall::set_active))
+        .route("/people/metrics", get(figures::metrics))
 }

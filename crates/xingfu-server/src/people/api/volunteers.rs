@@ -1,0 +1,459 @@
+//! Volunteer activities, signing in and out, the love mall and a volunteer's points ledger for
+//! programs.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use xingfu_core::dates::Moment;
+use xingfu_store::volunteers::{ActivityRow, ItemRow, LedgerRow};
+
+use super::errors::{covers, refused};
+use crate::app::state::AppState;
+use crate::people::service::{self as people, ActivityInput};
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody, app, store};
+use crate::web::api_user::ApiUser;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Activity {
+    pub id: String,
+    pub community_code: String,
+    pub title: String,
+    /// A key of the points rules: general, care, emergency, environment, culture, safety.
+    pub activity_type: String,
+    pub station_id: Option<String>,
+    pub team_id: Option<String>,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub people_served: i64,
+    pub cancelled: bool,
+}
+
+impl From<ActivityRow> for Activity {
+    fn from(a: ActivityRow) -> Self {
+        Activity {
+            id: a.id,
+            community_code: a.community_code,
+            title: a.title,
+            activity_type: a.activity_type,
+            station_id: a.station_id,
+            team_id: a.team_id,
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            people_served: a.people_served,
+            cancelled: a.cancelled,
+        }
+    }
+}
+
+/// A community's volunteer activities, latest first (anyone whose area covers it).
+#[utoipa::path(
+    get,
+    path = "/api/v1/communities/{code}/activities",
+    operation_id = "activities",
+    tag = "volunteers",
+    params(("code" = String, Path, description = "Community code")),
+    responses(
+        (status = 200, description = "Activities", body = Vec<Activity>),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+    )
+)]
+pub async fn activities(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Vec<Activity>>, ApiError> {
+    covers(&user, &code)?;
+    let rows = state
+        .store
+        .activities_in(&code)
+        .await
+        .map_err(store(user.lang))?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewActivityRequest {
+    #[schema(example = "关爱空巢老人")]
+    pub title: String,
+    #[schema(example = "care")]
+    pub activity_type: String,
+    pub station_id: Option<String>,
+    pub team_id: Option<String>,
+    /// Unix milliseconds (2000–2100).
+    #[schema(value_type = i64)]
+    pub starts_at: Moment,
+    /// Unix milliseconds (2000–2100), after `starts_at`.
+    #[schema(value_type = i64)]
+    pub ends_at: Moment,
+}
+
+/// Publishes an activity (the community's own workers).
+#[utoipa::path(
+    post,
+    path = "/api/v1/communities/{code}/activities",
+    operation_id = "create_activity",
+    tag = "volunteers",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(("code" = String, Path, description = "Community code")),
+    request_body = NewActivityRequest,
+    responses(
+        (status = 201, description = "Published", body = Activity),
+        (status = 400, description = "A field is wrong", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a worker of the community", body = ErrorBody),
+    )
+)]
+pub async fn create_activity(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<NewActivityRequest>,
+) -> Result<(StatusCode, Json<Activity>), ApiError> {
+    let lang = user.lang;
+    let input = ActivityInput {
+        title: body.title,
+        activity_type: body.activity_type,
+        station: body.station_id.unwrap_or_default(),
+        team: body.team_id.unwrap_or_default(),
+        starts_at: body.starts_at.unix_ms(),
+        ends_at: body.ends_at.unix_ms(),
+    };
+    let row = people::create_activity(&state, &user.current, &code, &input, user.lang)
+        .await
+        .map_err(refused(lang))?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    pub volunteer_id: String,
+    /// When (Unix milliseconds, not in the future, from 2000).
+    #[schema(value_type = i64)]
+    pub at: Moment,
+}
+
+/// Signs a volunteer in to an activity (the community's own workers).
+#[utoipa::path(
+    post,
+    path = "/api/v1/activities/{id}/sign-ins",
+    operation_id = "volunteer_sign_in",
+    tag = "volunteers",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "Activity id")),
+    request_body = SignRequest,
+    responses(
+        (status = 204, description = "Signed in"),
+        (status = 400, description = "Already signed in, not a volunteer of the community, or a time in the future or after the end", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a worker of the community", body = ErrorBody),
+        (status = 404, description = "No such activity", body = ErrorBody),
+        (status = 409, description = "The activity was cancelled", body = ErrorBody),
+    )
+)]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<SignRequest>,
+) -> Result<StatusCode, ApiError> {
+    let lang = user.lang;
+    people::sign_in(
+        &state,
+        &user.current,
+        &id,
+        &body.volunteer_id,
+        body.at.unix_ms(),
+        user.lang,
+    )
+    .await
+    .map_err(refused(lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a sign-out counted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedOut {
+    pub volunteer_name: String,
+    /// Whole minutes within the activity's schedule.
+    pub minutes: i64,
+    /// Points credited (per the points rules, rounded down).
+    pub points: i64,
+}
+
+/// Signs a volunteer out: the time within the schedule is counted and points credited once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/activities/{id}/sign-outs",
+    operation_id = "volunteer_sign_out",
+    tag = "volunteers",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    params(("id" = String, Path, description = "Activity id")),
+    request_body = SignRequest,
+    responses(
+        (status = 200, description = "Signed out", body = SignedOut),
+        (status = 400, description = "Not signed in, or a time before the sign-in or in the future", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not a worker of the community", body = ErrorBody),
+        (status = 404, description = "No such activity", body = ErrorBody),
+        (status = 409, description = "Already signed out", body = ErrorBody),
+    )
+)]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<SignRequest>,
+) -> Result<Json<SignedOut>, ApiError> {
+    let lang = user.lang;
+    let outcome = people::sign_out(
+        &state,
+        &user.current,
+        &id,
+        &body.volunteer_id,
+        body.at.unix_ms(),
+        user.lang,
+    )
+    .await
+    .map_err(refused(lang))?;
+    Ok(Json(SignedOut {
+        volunteer_name: outcome.volunteer_name,
+        minutes: outcome.minutes,
+        points: outcome.points,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MallItem {
+    pub id: String,
+    pub name: String,
+    /// Points per unit.
+    pub cost: i64,
+    pub stock: i64,
+    pub active: bool,
+}
+
+impl From<ItemRow> for MallItem {
+    fn from(i: ItemRow) -> Self {
+        MallItem {
+            id: i.id,
+            name: i.name,
+            cost: i.cost,
+            stock: i.stock,
+            active: i.active,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Mall {
+    pub community_code: String,
+    /// The caller's own volunteer record and balance, when their account is linked to one.
+    pub volunteer_id: Option<String>,
+    pub balance: Option<i64>,
+    /// Items on the shelf (and, for the community's workers, those taken off it).
+    pub items: Vec<MallItem>,
+}
+
+/// A community's love mall (爱心商城).
+#[utoipa::path(
+    get,
+    path = "/api/v1/communities/{code}/mall",
+    operation_id = "mall",
+    tag = "volunteers",
+    params(("code" = String, Path, description = "Community code")),
+    responses(
+        (status = 200, description = "The catalogue", body = Mall),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+    )
+)]
+pub async fn mall(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<Mall>, ApiError> {
+    let lang = user.lang;
+    covers(&user, &code)?;
+    let own = people::own_volunteer(&state, &user.current)
+        .await
+        .map_err(app(lang))?;
+    let manages = people::may_manage(&user.current, &code);
+    let items = state
+        .store
+        .items_in(&code)
+        .await
+        .map_err(store(lang))?
+        .into_iter()
+        .filter(|i| i.active || manages)
+        .map(Into::into)
+        .collect();
+    Ok(Json(Mall {
+        community_code: code,
+        volunteer_id: own.as_ref().map(|v| v.id.clone()),
+        balance: own.map(|v| v.balance),
+        items,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    pub item_id: String,
+    pub quantity: i64,
+    /// The volunteer exchanging: required for a community worker at the station's counter,
+    /// left out by a resident spending their own points.
+    pub volunteer_id: Option<String>,
+    /// One key per exchange, 8–64 letters, digits, `-` or `_`: sending the same request again
+    /// (a retry) exchanges once.
+    #[schema(example = "3f1c9a7e5b2d4c6a")]
+    pub request_key: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Redemption {
+    /// The ledger key of the exchange.
+    pub key: String,
+    pub volunteer_id: String,
+    pub item_name: String,
+    pub quantity: i64,
+    /// Points taken (negative).
+    pub points: i64,
+    /// The balance after the exchange.
+    pub balance: i64,
+    /// True when this request had been applied before: nothing was taken twice.
+    pub repeated: bool,
+}
+
+/// Exchanges points for an item. Never oversells and never takes a balance below zero, under
+/// any number of concurrent requests.
+#[utoipa::path(
+    post,
+    path = "/api/v1/mall/redemptions",
+    operation_id = "redeem",
+    tag = "volunteers",
+    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
+    request_body = RedeemRequest,
+    responses(
+        (status = 201, description = "Exchanged", body = Redemption),
+        (status = 200, description = "The same request was exchanged before (a retry)", body = Redemption),
+        (status = 400, description = "Not enough points or stock, an item off the shelf, or a bad quantity or key", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the caller's points, or another community's mall", body = ErrorBody),
+        (status = 404, description = "No such item", body = ErrorBody),
+        (status = 409, description = "The key was used for another request, or the price changed", body = ErrorBody),
+    )
+)]
+pub async fn redeem(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<RedeemRequest>,
+) -> Result<(StatusCode, Json<Redemption>), ApiError> {
+    let lang = user.lang;
+    let done = people::redeem(
+        &state,
+        &user.current,
+        body.volunteer_id.as_deref(),
+        &body.item_id,
+        &body.quantity.to_string(),
+        &body.request_key,
+        user.lang,
+    )
+    .await
+    .map_err(refused(lang))?;
+    let status = if done.repeated {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((
+        status,
+        Json(Redemption {
+            key: done.key,
+            volunteer_id: done.volunteer_id,
+            item_name: done.item_name,
+            quantity: done.quantity,
+            points: done.points,
+            balance: done.balance,
+            repeated: done.repeated,
+        }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerEntry {
+    pub key: String,
+    /// The volunteer's own order: 1, 2, …
+    pub seq: i64,
+    pub at: i64,
+    /// Signed: earned positive, spent negative.
+    pub points: i64,
+    /// `earn`, `redeem`, `refund` or `adjust`.
+    pub kind: String,
+    pub activity_id: Option<String>,
+    pub item_id: Option<String>,
+    pub quantity: Option<i64>,
+    pub refund_of: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl From<LedgerRow> for LedgerEntry {
+    fn from(r: LedgerRow) -> Self {
+        LedgerEntry {
+            key: r.key,
+            seq: r.seq,
+            at: r.at,
+            points: r.points,
+            kind: r.kind,
+            activity_id: r.activity_id,
+            item_id: r.item_id,
+            quantity: r.quantity,
+            refund_of: r.refund_of,
+            reason: r.reason,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ledger {
+    pub volunteer_id: String,
+    pub name: String,
+    pub balance: i64,
+    pub entries: Vec<LedgerEntry>,
+}
+
+/// A volunteer's points ledger (the volunteer themself, or staff covering their community).
+#[utoipa::path(
+    get,
+    path = "/api/v1/volunteers/{id}/ledger",
+    operation_id = "ledger",
+    tag = "volunteers",
+    params(("id" = String, Path, description = "Volunteer id")),
+    responses(
+        (status = 200, description = "The ledger in order", body = Ledger),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Someone else's points", body = ErrorBody),
+        (status = 404, description = "No such volunteer", body = ErrorBody),
+    )
+)]
+pub async fn ledger(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Ledger>, ApiError> {
+    let lang = user.lang;
+    let v = people::volunteer(&state, &user.current, &id, user.lang)
+        .await
+        .map_err(app(lang))?;
+    let entries = state.store.ledger_of(&v.id).await.map_err(store(lang))?;
+    Ok(Json(Ledger {
+        volunteer_id: v.id,
+        name: v.name,
+        balance: v.balance,
+        entries: entries.into_iter().map(Into::into).collect(),
+    }))
+}

@@ -1,0 +1,309 @@
+//! The love mall (爱心商城): a resident-facing page, one column, large buttons, plain forms. Each
+//! redemption form carries a request key made when the page was drawn, so pressing the button
+//! twice or resending the form exchanges once. Staff add items, restock and shelve them.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use xingfu_store::volunteers::{ItemRow, VolunteerRow};
+
+use super::community::{community_of, refuse_assessors, region_name};
+use super::form::{field_errors, saved_or_again, with_problems};
+use super::labels::volunteer_notice;
+use crate::app::auth::{CurrentUser, urlencode};
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::people::service as people;
+use crate::web::forms::{CsrfForm, Problem, error_for};
+use crate::web::page::{Page, PageResult, render};
+
+pub struct ItemLine {
+    pub id: String,
+    pub name: String,
+    pub cost: i64,
+    pub stock: i64,
+    pub active: bool,
+    pub affordable: bool,
+    /// The quantity field's value.
+    pub quantity: String,
+    pub error: String,
+    pub restock_error: String,
+    /// A fresh key for this item's redemption form.
+    pub request_key: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct MallForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    community: String,
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    quantity: String,
+    #[serde(default)]
+    volunteer: String,
+    #[serde(default)]
+    request_key: String,
+    #[serde(default)]
+    item_name: String,
+    #[serde(default)]
+    item_cost: String,
+    #[serde(default)]
+    item_stock: String,
+    #[serde(default)]
+    active: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MallQuery {
+    #[serde(default)]
+    community: String,
+    #[serde(default)]
+    done: String,
+    /// The ledger key of a redemption just made.
+    #[serde(default)]
+    redeemed: String,
+    #[serde(default)]
+    repeated: String,
+}
+
+#[derive(Template)]
+#[template(path = "mall.html")]
+struct MallPage {
+    page: Page,
+    community: String,
+    community_name: String,
+    choices: Vec<(String, String)>,
+    own: Option<VolunteerRow>,
+    manages: bool,
+    volunteers: Vec<(String, String, i64)>,
+    items: Vec<ItemLine>,
+    form: MallForm,
+    errors: Vec<Problem>,
+    notice: Option<String>,
+    csrf: String,
+}
+
+field_errors!(MallPage);
+
+async fn mall_page(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &CurrentUser,
+    asked: &str,
+    form: MallForm,
+    errors: Vec<Problem>,
+    notice: Option<String>,
+) -> PageResult {
+    let lang = Lang::from_jar(jar);
+    refuse_assessors(user, lang)?;
+    let (community, choices) = community_of(state, user, asked, lang).await?;
+    let own = people::own_volunteer(state, user).await?;
+    let mut page = MallPage {
+        page: Page::new(
+            jar,
+            Some(user.clone()),
+            "/mall",
+            lang.pick("爱心商城", "Love mall"),
+        ),
+        community: String::new(),
+        community_name: String::new(),
+        choices,
+        own: own.clone(),
+        manages: false,
+        volunteers: Vec::new(),
+        items: Vec::new(),
+        form: form.clone(),
+        errors: errors.clone(),
+        notice,
+        csrf: user.csrf.clone(),
+    };
+    if let Some(code) = community {
+        page.manages = people::may_manage(user, &code);
+        if page.manages {
+            page.volunteers = state
+                .store
+                .volunteers_in(&code)
+                .await?
+                .into_iter()
+                .map(|v| (v.id, v.name, v.balance))
+                .collect();
+        }
+        let items: Vec<ItemRow> = state.store.items_in(&code).await?;
+        let balance = own.as_ref().map(|v| v.balance);
+        page.items = items
+            .into_iter()
+            .filter(|i| i.active || page.manages)
+            .map(|i| {
+                let posted = form.item == i.id;
+                ItemLine {
+                    quantity: if posted && !form.quantity.is_empty() {
+                        form.quantity.clone()
+                    } else {
+                        "1".to_string()
+                    },
+                    error: error_for(&errors, &format!("quantity_{}", i.id)),
+                    restock_error: error_for(&errors, &format!("restock_{}", i.id)),
+                    affordable: balance.is_some_and(|b| b >= i.cost) && i.stock > 0,
+                    request_key: people::new_request_key(),
+                    id: i.id,
+                    name: i.name,
+                    cost: i.cost,
+                    stock: i.stock,
+                    active: i.active,
+                }
+            })
+            .collect();
+        page.community_name = region_name(state, &code).await;
+        page.community = code;
+    }
+    with_problems(render(page), &errors)
+}
+
+/// GET /mall
+pub async fn mall(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Query(q): Query<MallQuery>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let mut notice = volunteer_notice(lang, &q.done);
+    if !q.redeemed.is_empty()
+        && let Some(row) = state.store.ledger_entry(&q.redeemed).await?
+        && row.kind == "redeem"
+        && people::volunteer(&state, &user, &row.volunteer_id, lang)
+            .await
+            .is_ok()
+    {
+        let balance = state.store.balance(&row.volunteer_id).await?.unwrap_or(0);
+        let item = row.item_name.clone().unwrap_or_default();
+        let quantity = row.quantity.unwrap_or(0);
+        let spent = -row.points;
+        let mut text = if lang.is_en() {
+            format!("Exchanged: {item} × {quantity}, {spent} points. Balance now {balance}.")
+        } else {
+            format!(
+                "兑换成功:{item} × {quantity},用去 {spent} 积分,现有 {balance} 积分。请到社区志愿者驿站领取。"
+            )
+        };
+        if q.repeated == "1" {
+            text.push_str(lang.pick(
+                "(这次兑换此前已经办理,没有重复扣分。)",
+                " (This exchange had already been made: nothing was taken twice.)",
+            ));
+        }
+        notice = Some(text);
+    }
+    mall_page(
+        &state,
+        &jar,
+        &user,
+        &q.community,
+        MallForm::default(),
+        Vec::new(),
+        notice,
+    )
+    .await
+}
+
+/// POST /mall/redeem
+pub async fn redeem(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CsrfForm { user, form }: CsrfForm<MallForm>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let volunteer = (!form.volunteer.trim().is_empty()).then_some(form.volunteer.trim());
+    let outcome = people::redeem(
+        &state,
+        &user,
+        volunteer,
+        &form.item,
+        &form.quantity,
+        &form.request_key,
+        lang,
+    )
+    .await;
+    let community = form.community.clone();
+    saved_or_again(
+        outcome,
+        |done| {
+            format!(
+                "/mall?community={}&redeemed={}&repeated={}",
+                urlencode(community.trim()),
+                urlencode(&done.key),
+                if done.repeated { "1" } else { "0" }
+            )
+        },
+        async |errors| mall_page(&state, &jar, &user, &community, form, errors, None).await,
+    )
+    .await
+}
+
+/// POST /mall/items
+pub async fn create_item(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    CsrfForm { user, form }: CsrfForm<MallForm>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let community = form.community.trim().to_string();
+    let outcome = people::create_item(
+        &state,
+        &user,
+        &community,
+        &form.item_name,
+        &form.item_cost,
+        &form.item_stock,
+        lang,
+    )
+    .await;
+    saved_or_again(
+        outcome,
+        |_| format!("/mall?community={}&done=item", urlencode(&community)),
+        async |errors| mall_page(&state, &jar, &user, &community, form, errors, None).await,
+    )
+    .await
+}
+
+/// POST /mall/items/{id}/restock
+pub async fn restock(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<MallForm>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let community = form.community.clone();
+    saved_or_again(
+        people::restock(&state, &user, &id, &form.quantity, lang).await,
+        |item| format!("/mall?community={}&done=restocked", item.community_code),
+        async |errors| mall_page(&state, &jar, &user, &community, form, errors, None).await,
+    )
+    .await
+}
+
+/// POST /mall/items/{id}/active
+pub async fn set_active(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<MallForm>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let active = form.active == "1";
+    people::set_item_active(&state, &user, &id, active, lang).await?;
+    Ok(Redirect::to(&format!(
+        "/mall?community={}&done={}",
+        urlencode(form.community.trim()),
+        if active { "unshelved" } else { "shelved" }
+    ))
+    .into_response())
+}
+
+crate::csrf_forms!(MallForm);

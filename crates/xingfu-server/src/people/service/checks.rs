@@ -1,0 +1,219 @@
+//! What the people services share in checking input: the limits, the typed field errors and
+//! refusals pages and the API turn into their own answers, and small readers of typed text.
+
+use serde::Serialize;
+use xingfu_store::StoreError;
+
+use crate::app::error::AppError;
+use crate::i18n::Lang;
+
+pub const MAX_ADDRESS: usize = 100;
+pub const MAX_NAME: usize = 20;
+pub const MAX_SCOPE: usize = 32;
+pub const MAX_NOTE: usize = 200;
+pub const MAX_TITLE: usize = 100;
+/// Most follow-up rows the visit form offers.
+pub const FOLLOW_UP_ROWS: usize = 3;
+/// Largest quantity or stock typed in one go.
+pub const MAX_QUANTITY: i64 = 10_000;
+/// Largest points adjustment in one go.
+pub const MAX_ADJUST: i64 = 100_000;
+
+pub(super) fn pick(lang: Lang, zh: impl Into<String>, en_text: impl Into<String>) -> String {
+    if lang.is_en() {
+        en_text.into()
+    } else {
+        zh.into()
+    }
+}
+
+pub(super) fn forbidden(lang: Lang, zh: &str, en_text: &str) -> AppError {
+    AppError::Forbidden(pick(lang, zh, en_text))
+}
+
+/// A form field that is wrong, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field's name in the form (and the input's id in the page).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why an operation wrote nothing: fields to correct, or a refusal of the whole request.
+#[derive(Debug)]
+pub enum Refused {
+    Fields(Vec<FieldError>),
+    App(AppError),
+}
+
+impl From<AppError> for Refused {
+    fn from(error: AppError) -> Self {
+        Refused::App(error)
+    }
+}
+
+impl From<StoreError> for Refused {
+    fn from(error: StoreError) -> Self {
+        Refused::App(error.into())
+    }
+}
+
+impl Refused {
+    pub(super) fn field(field: &str, message: String) -> Refused {
+        Refused::Fields(vec![FieldError::new(field, message)])
+    }
+
+    /// One message for callers without fields (the API): `field: message; …`.
+    pub fn into_app(self) -> AppError {
+        match self {
+            Refused::App(e) => e,
+            Refused::Fields(fields) => AppError::BadRequest(
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        }
+    }
+}
+
+/// Typed text without its spaces, or `None` when nothing is left.
+pub fn optional(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.is_empty()).then_some(text)
+}
+
+pub(super) fn check_length(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    text: &str,
+    max: usize,
+    label: (&str, &str),
+    lang: Lang,
+) {
+    let n = text.trim().chars().count();
+    if n > max {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                format!("{}最多 {max} 个字,现在是 {n} 个字", label.0),
+                format!("{} takes at most {max} characters, not {n}", label.1),
+            ),
+        ));
+    }
+}
+
+/// A phone number typed on a form (empty is fine) must look like one.
+pub(super) fn check_phone(errors: &mut Vec<FieldError>, field: &str, text: &str, lang: Lang) {
+    if let Some(phone) = optional(text)
+        && !phone_ok(phone)
+    {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                "电话号码只能包含数字、空格和“-”,5–20 位;不需要可留空",
+                "a phone number has digits, spaces and “-”, 5–20 characters; leave it empty if not needed",
+            ),
+        ));
+    }
+}
+
+/// A phone number as people write it: digits, spaces, `-` and a leading `+`, 5–20 characters.
+pub fn phone_ok(text: &str) -> bool {
+    let n = text.chars().count();
+    (5..=20).contains(&n)
+        && text
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0))
+        && text.chars().any(|c| c.is_ascii_digit())
+}
+
+pub(super) fn required_name(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    text: &str,
+    max: usize,
+    label: (&str, &str),
+    lang: Lang,
+) {
+    if text.trim().is_empty() {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                format!("请填写{}", label.0),
+                format!("enter {}", label.1.to_lowercase()),
+            ),
+        ));
+    }
+    check_length(errors, field, text, max, label, lang);
+}
+
+/// A whole number ≥ 0 as typed (full-width digits allowed).
+pub fn parse_count(text: &str) -> Option<i64> {
+    let digits: String = text
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => {
+                char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+            }
+            other => other,
+        })
+        .collect();
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// A request key as clients send it: 8–64 letters, digits, `-` or `_`.
+pub fn request_key_ok(key: &str) -> bool {
+    (8..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A new request key for a redemption form.
+pub fn new_request_key() -> String {
+    xingfu_store::new_id()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_phones_and_keys() {
+        assert_eq!(parse_count("12"), Some(12));
+        assert_eq!(parse_count("０"), Some(0));
+        assert_eq!(parse_count("１２"), Some(12));
+        assert_eq!(parse_count("-1"), None);
+        assert_eq!(parse_count("1.5"), None);
+        assert_eq!(parse_count(""), None);
+        assert!(phone_ok("0577-88888888"));
+        assert!(phone_ok("+86 138 0000 0000"));
+        assert!(!phone_ok("1234"));
+        assert!(!phone_ok("138x0000000"));
+        assert!(!phone_ok("86+1380000000"));
+        assert!(request_key_ok("abcdefgh"));
+        assert!(!request_key_ok("abcdefg"));
+        assert!(!request_key_ok(&"a".repeat(65)));
+        assert!(!request_key_ok("abc defgh"));
+        assert!(request_key_ok(&new_request_key()));
+    }
+}

@@ -1,0 +1,83 @@
+//! The figures visits and volunteering feed into ratings (`ops::metrics`).
+
+use xingfu_core::decimal::Dec2;
+use xingfu_core::ops::metrics::{self, ActivityFact, Period};
+
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+
+/// The metric keys this module feeds (`ops::metrics`).
+pub const METRIC_KEYS: [&str; 4] = [
+    metrics::VISITS_COUNT,
+    metrics::ACTIVITIES_COUNT,
+    metrics::VOLUNTEERS_HOURS,
+    metrics::PEOPLE_SERVED_COUNT,
+];
+
+/// The figures visits and volunteering feed into ratings, for one community and the period
+/// [from_ms, to_ms): `visits.count`, `activities.count`, `volunteers.hours` and
+/// `people_served.count` (see `ops::metrics` for their definitions).
+pub async fn people_metrics(
+    state: &AppState,
+    community_code: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(&'static str, Dec2)>, AppError> {
+    let period = Period::new(from_ms, to_ms).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let visit_times = state
+        .store
+        .visit_times(community_code, from_ms, to_ms)
+        .await?;
+    let activities: Vec<ActivityFact> = state
+        .store
+        .activity_figures(community_code, from_ms, to_ms)
+        .await?
+        .into_iter()
+        .map(|a| ActivityFact {
+            starts_at: a.starts_at,
+            cancelled: a.cancelled,
+            people_served: u32::try_from(a.people_served).unwrap_or(u32::MAX),
+            volunteer_minutes: a.volunteer_minutes,
+        })
+        .collect();
+    Ok(metrics::compute(period, &[], &visit_times, &activities)
+        .into_iter()
+        .filter(|(key, _)| METRIC_KEYS.contains(key))
+        .collect())
+}
+
+/// A metric's name for people.
+pub fn metric_label(key: &str, lang: Lang) -> &'static str {
+    match key {
+        metrics::VISITS_COUNT => {
+            if lang.is_en() {
+                "Home visits made"
+            } else {
+                "入户走访次数"
+            }
+        }
+        metrics::ACTIVITIES_COUNT => {
+            if lang.is_en() {
+                "Volunteer activities held"
+            } else {
+                "开展志愿服务活动次数"
+            }
+        }
+        metrics::VOLUNTEERS_HOURS => {
+            if lang.is_en() {
+                "Volunteer hours"
+            } else {
+                "志愿服务时长(小时)"
+            }
+        }
+        metrics::PEOPLE_SERVED_COUNT => {
+            if lang.is_en() {
+                "People served"
+            } else {
+                "服务群众人次"
+            }
+        }
+        _ => "",
+    }
+}

@@ -1,0 +1,275 @@
+//! The love mall (爱心商城): items, stock and exchanging points for them, once per request key.
+
+use serde::Serialize;
+use xingfu_core::ops::points::LedgerRefusal;
+use xingfu_core::workflow::Role;
+use xingfu_store::volunteers::{Applied, ItemRow, PointsError};
+
+use super::checks::{
+    FieldError, MAX_ADJUST, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, parse_count, pick,
+    request_key_ok, required_name,
+};
+use super::volunteers::{by_user, own_volunteer, require_manage, volunteer_of};
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+
+pub async fn create_item(
+    state: &AppState,
+    user: &CurrentUser,
+    community: &str,
+    name: &str,
+    cost: &str,
+    stock: &str,
+    lang: Lang,
+) -> Result<ItemRow, Refused> {
+    require_manage(user, community, lang)?;
+    let mut errors = Vec::new();
+    required_name(
+        &mut errors,
+        "item_name",
+        name,
+        MAX_TITLE,
+        ("商品名称", "The item's name"),
+        lang,
+    );
+    let cost = parse_count(cost).filter(|c| (1..=MAX_ADJUST).contains(c));
+    if cost.is_none() {
+        errors.push(FieldError::new(
+            "item_cost",
+            pick(
+                lang,
+                format!("兑换所需积分须为 1–{MAX_ADJUST} 的整数"),
+                format!("the cost in points is a whole number from 1 to {MAX_ADJUST}"),
+            ),
+        ));
+    }
+    let stock = parse_count(stock).filter(|s| *s <= MAX_QUANTITY);
+    if stock.is_none() {
+        errors.push(FieldError::new(
+            "item_stock",
+            pick(
+                lang,
+                format!("库存须为 0–{MAX_QUANTITY} 的整数"),
+                format!("the stock is a whole number from 0 to {MAX_QUANTITY}"),
+            ),
+        ));
+    }
+    let (Some(cost), Some(stock)) = (cost, stock) else {
+        return Err(Refused::Fields(errors));
+    };
+    if !errors.is_empty() {
+        return Err(Refused::Fields(errors));
+    }
+    Ok(state
+        .store
+        .create_item(community, name.trim(), cost, stock, by_user(user))
+        .await?)
+}
+
+async fn managed_item(
+    state: &AppState,
+    user: &CurrentUser,
+    item: &str,
+    lang: Lang,
+) -> Result<ItemRow, AppError> {
+    let item = state.store.item(item).await?.ok_or(AppError::NotFound)?;
+    require_manage(user, &item.community_code, lang)?;
+    Ok(item)
+}
+
+pub async fn restock(
+    state: &AppState,
+    user: &CurrentUser,
+    item: &str,
+    quantity: &str,
+    lang: Lang,
+) -> Result<ItemRow, Refused> {
+    let item = managed_item(state, user, item, lang).await?;
+    let Some(quantity) = parse_count(quantity).filter(|q| (1..=MAX_QUANTITY).contains(q)) else {
+        return Err(Refused::field(
+            &format!("restock_{}", item.id),
+            pick(
+                lang,
+                format!("补货数量须为 1–{MAX_QUANTITY} 的整数"),
+                format!("the quantity is a whole number from 1 to {MAX_QUANTITY}"),
+            ),
+        ));
+    };
+    state
+        .store
+        .restock(&item.id, quantity, by_user(user))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(item)
+}
+
+pub async fn set_item_active(
+    state: &AppState,
+    user: &CurrentUser,
+    item: &str,
+    active: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let item = managed_item(state, user, item, lang).await?;
+    state.store.set_item_active(&item.id, active).await?;
+    Ok(())
+}
+
+/// A refused redemption in words, naming the item.
+pub fn refusal_text(refusal: &LedgerRefusal, item_name: &str, lang: Lang) -> String {
+    match refusal {
+        LedgerRefusal::NotEnoughStock { stock, wanted, .. } => pick(
+            lang,
+            format!("“{item_name}”库存不足:剩余 {stock} 件,您要兑换 {wanted} 件。"),
+            format!("Not enough “{item_name}” in stock: {stock} left, {wanted} asked for."),
+        ),
+        LedgerRefusal::NotEnoughPoints { balance, cost } => pick(
+            lang,
+            format!("积分不足:兑换需要 {cost} 分,现有 {balance} 分。"),
+            format!("Not enough points: this costs {cost}, the balance is {balance}."),
+        ),
+        LedgerRefusal::ItemInactive(_) => pick(
+            lang,
+            format!("“{item_name}”暂不可兑换。"),
+            format!("“{item_name}” cannot be exchanged at the moment."),
+        ),
+        other if lang.is_en() => other.to_string(),
+        other => other.zh(),
+    }
+}
+
+/// What a redemption did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Redeemed {
+    pub key: String,
+    pub volunteer_id: String,
+    pub item_name: String,
+    pub quantity: i64,
+    pub points: i64,
+    pub balance: i64,
+    /// True when this request had been applied before (a retry): nothing was taken twice.
+    pub repeated: bool,
+}
+
+/// Exchanges points for an item. A resident redeems for their own volunteer record; a
+/// community worker for a volunteer of their community (at the station's counter). The same
+/// `request_key` is applied once, however often it is sent.
+pub async fn redeem(
+    state: &AppState,
+    user: &CurrentUser,
+    volunteer: Option<&str>,
+    item: &str,
+    quantity: &str,
+    request_key: &str,
+    lang: Lang,
+) -> Result<Redeemed, Refused> {
+    let item = state.store.item(item).await?.ok_or(AppError::NotFound)?;
+    let v = match user.role {
+        Role::Resident => {
+            let own = own_volunteer(state, user).await?.ok_or_else(|| {
+                forbidden(
+                    lang,
+                    "您的账号还没有登记为志愿者,请到社区志愿者驿站登记",
+                    "your account is not registered as a volunteer: register at the community's station",
+                )
+            })?;
+            if volunteer.is_some_and(|id| !id.is_empty() && id != own.id) {
+                return Err(forbidden(
+                    lang,
+                    "只能用自己的积分兑换",
+                    "you can only spend your own points",
+                )
+                .into());
+            }
+            own
+        }
+        _ => {
+            require_manage(user, &item.community_code, lang)?;
+            // The volunteer list of this item's form.
+            let field = format!("volunteer-{}", item.id);
+            let Some(id) = volunteer.filter(|id| !id.is_empty()) else {
+                return Err(Refused::field(
+                    &field,
+                    pick(
+                        lang,
+                        "请选择兑换的志愿者",
+                        "choose the volunteer who is exchanging",
+                    ),
+                ));
+            };
+            volunteer_of(state, &item.community_code, id, &field, lang).await?
+        }
+    };
+    let field = format!("quantity_{}", item.id);
+    let Some(quantity) = parse_count(quantity)
+        .filter(|q| (1..=MAX_QUANTITY).contains(q))
+        .and_then(|q| u32::try_from(q).ok())
+    else {
+        return Err(Refused::field(
+            &field,
+            pick(
+                lang,
+                "兑换数量须为正整数",
+                "the quantity is a whole number of 1 or more",
+            ),
+        ));
+    };
+    if !request_key_ok(request_key) {
+        return Err(Refused::App(AppError::BadRequest(pick(
+            lang,
+            "请求编号无效,请刷新页面后重试",
+            "the request key is not valid: reload the page and try again",
+        ))));
+    }
+    let key = format!("redeem:{}:{request_key}", v.id);
+    let applied = state
+        .store
+        .redeem(&key, &v.id, &item.id, quantity, by_user(user))
+        .await;
+    let applied = match applied {
+        Ok(applied) => applied,
+        Err(PointsError::Refused(refusal)) => {
+            return Err(Refused::field(
+                &field,
+                refusal_text(&refusal, &item.name, lang),
+            ));
+        }
+        Err(PointsError::OtherCommunity) => {
+            return Err(forbidden(
+                lang,
+                "只能在本社区的爱心商城兑换",
+                "points are exchanged at one's own community's mall",
+            )
+            .into());
+        }
+        Err(PointsError::KeyReused(_)) => {
+            return Err(Refused::App(AppError::Conflict(pick(
+                lang,
+                "该兑换请求已用于另一次兑换,请刷新页面后重试",
+                "this request key was used for another exchange: reload the page and try again",
+            ))));
+        }
+        Err(PointsError::PriceChanged) => {
+            return Err(Refused::App(AppError::Conflict(pick(
+                lang,
+                "商品所需积分刚刚有变化,请刷新页面后重试",
+                "the item's cost has just changed: reload the page and try again",
+            ))));
+        }
+        Err(PointsError::UnknownVolunteer(_)) => return Err(AppError::NotFound.into()),
+        Err(PointsError::Store(e)) => return Err(e.into()),
+    };
+    let balance = state.store.balance(&v.id).await?.unwrap_or(0);
+    let row = applied.row();
+    Ok(Redeemed {
+        key: row.key.clone(),
+        volunteer_id: v.id,
+        item_name: item.name,
+        quantity: row.quantity.unwrap_or(0),
+        points: row.points,
+        balance,
+        repeated: matches!(applied, Applied::Before(_)),
+    })
+}

@@ -1,0 +1,327 @@
+//! Who runs and who sees a community's volunteering, and its stations, teams and volunteers.
+
+use xingfu_core::ops::points::PointsRules;
+use xingfu_core::workflow::Role;
+use xingfu_store::StoreError;
+use xingfu_store::rounds::By;
+use xingfu_store::volunteers::{NewVolunteer, VolunteerRow};
+
+use super::checks::{
+    FieldError, MAX_NAME, MAX_TITLE, Refused, check_phone, forbidden, optional, pick, required_name,
+};
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::{AppState, now_ms};
+use crate::i18n::Lang;
+
+/// The points rules in force.
+pub fn rules() -> PointsRules {
+    PointsRules::baseline()
+}
+
+/// Runs the community's volunteering: a community worker of that community.
+pub fn may_manage(user: &CurrentUser, community: &str) -> bool {
+    user.role == Role::CommunityWorker && user.actor().covers(community)
+}
+
+/// Sees a community's volunteers and their balances: staff whose area covers it.
+pub fn may_oversee(user: &CurrentUser, community: &str) -> bool {
+    matches!(
+        user.role,
+        Role::CommunityWorker | Role::StreetAdmin | Role::DistrictAdmin | Role::CityAdmin
+    ) && user.actor().covers(community)
+}
+
+pub(super) fn require_manage(
+    user: &CurrentUser,
+    community: &str,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if may_manage(user, community) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            lang,
+            "只有本社区的社区工作者可以办理志愿服务事项",
+            "only the community's own workers run its volunteering",
+        ))
+    }
+}
+
+pub(super) fn by_user(user: &CurrentUser) -> By<'_> {
+    By {
+        actor: &user.user.id,
+        at: now_ms(),
+    }
+}
+
+pub async fn create_station(
+    state: &AppState,
+    user: &CurrentUser,
+    community: &str,
+    name: &str,
+    lang: Lang,
+) -> Result<(), Refused> {
+    require_manage(user, community, lang)?;
+    let mut errors = Vec::new();
+    required_name(
+        &mut errors,
+        "station_name",
+        name,
+        MAX_TITLE,
+        ("驿站名称", "The station's name"),
+        lang,
+    );
+    if !errors.is_empty() {
+        return Err(Refused::Fields(errors));
+    }
+    match state
+        .store
+        .create_station(community, name.trim(), now_ms())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::Duplicate { .. }) => Err(Refused::field(
+            "station_name",
+            pick(lang, "已有同名的驿站", "a station of that name exists"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn create_team(
+    state: &AppState,
+    user: &CurrentUser,
+    community: &str,
+    name: &str,
+    station: &str,
+    lang: Lang,
+) -> Result<(), Refused> {
+    require_manage(user, community, lang)?;
+    let mut errors = Vec::new();
+    required_name(
+        &mut errors,
+        "team_name",
+        name,
+        MAX_TITLE,
+        ("服务队名称", "The team's name"),
+        lang,
+    );
+    let station = optional(station);
+    check_station(state, community, station, "team_station", &mut errors, lang).await?;
+    if !errors.is_empty() {
+        return Err(Refused::Fields(errors));
+    }
+    match state
+        .store
+        .create_team(community, name.trim(), station, now_ms())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::Duplicate { .. }) => Err(Refused::field(
+            "team_name",
+            pick(lang, "已有同名的服务队", "a team of that name exists"),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A volunteer as typed into the form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct VolunteerInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub team: String,
+    /// The volunteer's own account (a resident of the community), optional.
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+pub async fn create_volunteer(
+    state: &AppState,
+    user: &CurrentUser,
+    community: &str,
+    input: &VolunteerInput,
+    lang: Lang,
+) -> Result<VolunteerRow, Refused> {
+    require_manage(user, community, lang)?;
+    let mut errors = Vec::new();
+    required_name(
+        &mut errors,
+        "volunteer_name",
+        &input.name,
+        MAX_NAME,
+        ("姓名", "The name"),
+        lang,
+    );
+    check_phone(&mut errors, "volunteer_phone", &input.phone, lang);
+    let team = optional(&input.team);
+    check_team(state, community, team, "volunteer_team", &mut errors, lang).await?;
+    let mut account = None;
+    if let Some(username) = optional(&input.username) {
+        match state.store.user_by_username(username).await? {
+            Some(u) if u.role == Role::Resident.key() && u.region_code == community => {
+                account = Some(u.id);
+            }
+            _ => errors.push(FieldError::new(
+                "volunteer_username",
+                pick(
+                    lang,
+                    format!("“{username}”不是本社区居民的账号"),
+                    format!("“{username}” is not the account of a resident of this community"),
+                ),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Refused::Fields(errors));
+    }
+    match state
+        .store
+        .create_volunteer(
+            &NewVolunteer {
+                community_code: community,
+                name: input.name.trim(),
+                team_id: team,
+                user_id: account.as_deref(),
+                phone: optional(&input.phone),
+            },
+            now_ms(),
+        )
+        .await
+    {
+        Ok(row) => Ok(row),
+        Err(StoreError::Duplicate { .. }) => Err(Refused::field(
+            "volunteer_username",
+            pick(
+                lang,
+                "该账号已登记为志愿者",
+                "that account is already registered as a volunteer",
+            ),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The volunteer linked to the caller's account, if any.
+pub async fn own_volunteer(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Option<VolunteerRow>, AppError> {
+    Ok(state.store.volunteer_of_user(&user.user.id).await?)
+}
+
+/// A volunteer the caller may look at: themself, or staff covering their community.
+pub async fn volunteer(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    lang: Lang,
+) -> Result<VolunteerRow, AppError> {
+    let v = state.store.volunteer(id).await?.ok_or(AppError::NotFound)?;
+    if v.user_id.as_deref() == Some(user.user.id.as_str()) || may_oversee(user, &v.community_code) {
+        Ok(v)
+    } else {
+        Err(forbidden(
+            lang,
+            "您不能查看这位志愿者的积分",
+            "you may not see this volunteer's points",
+        ))
+    }
+}
+
+pub(super) async fn volunteer_of(
+    state: &AppState,
+    community: &str,
+    volunteer: &str,
+    field: &str,
+    lang: Lang,
+) -> Result<VolunteerRow, Refused> {
+    match state.store.volunteer(volunteer).await? {
+        Some(v) if v.community_code == community => Ok(v),
+        _ => Err(Refused::field(
+            field,
+            pick(
+                lang,
+                "请选择本社区的志愿者",
+                "choose one of the community's volunteers",
+            ),
+        )),
+    }
+}
+
+pub(super) async fn volunteer_for_staff(
+    state: &AppState,
+    user: &CurrentUser,
+    volunteer: &str,
+    lang: Lang,
+) -> Result<VolunteerRow, AppError> {
+    let v = state
+        .store
+        .volunteer(volunteer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    require_manage(user, &v.community_code, lang)?;
+    Ok(v)
+}
+
+/// A station chosen on a form (none is fine) must be one of the community's.
+pub(super) async fn check_station(
+    state: &AppState,
+    community: &str,
+    station: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+    lang: Lang,
+) -> Result<(), StoreError> {
+    if let Some(station) = station
+        && !state
+            .store
+            .stations_in(community)
+            .await?
+            .iter()
+            .any(|s| s.id == station)
+    {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                "请选择本社区的驿站",
+                "choose one of the community's stations",
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A team chosen on a form (none is fine) must be one of the community's.
+pub(super) async fn check_team(
+    state: &AppState,
+    community: &str,
+    team: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+    lang: Lang,
+) -> Result<(), StoreError> {
+    if let Some(team) = team
+        && !state
+            .store
+            .teams_in(community)
+            .await?
+            .iter()
+            .any(|t| t.id == team)
+    {
+        errors.push(FieldError::new(
+            field,
+            pick(
+                lang,
+                "请选择本社区的服务队",
+                "choose one of the community's teams",
+            ),
+        ));
+    }
+    Ok(())
+}
