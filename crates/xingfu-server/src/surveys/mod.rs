@@ -1,9 +1,20 @@
 //! Resident satisfaction surveys: settings, links and QR posters, the resident's pages, staff
 //! entry, group-commit ingest, results, fraud signals and the 待核实 review.
 
+pub mod answers;
 pub mod api;
+pub mod demo;
+pub mod fraud;
+pub mod households;
+pub mod ingest;
+pub mod links;
+pub mod model;
 pub mod pages;
+pub mod results;
+pub mod review;
 pub mod service;
+pub mod settings;
+pub mod workbook;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -6,6 +6,7 @@ pub mod api_error;
 pub mod api_user;
 pub mod forms;
 pub mod page;
+pub mod peer;
 pub mod upload;
 
 use axum::Router;

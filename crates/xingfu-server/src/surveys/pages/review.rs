@@ -7,10 +7,8 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::survey::{Channel, Questionnaire, Response as Answer};
@@ -20,8 +18,10 @@ use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::surveys::service;
-use crate::web::page::{Page, error_page, render};
+use crate::surveys::pages::form::{Asking, Pairs, form_status, with_status};
+use crate::surveys::review::review_list;
+use crate::web::forms::{CsrfForm, Problem};
+use crate::web::page::{Page, PageResult, render};
 
 /// One held answer as the list shows it.
 pub struct HeldRow {
@@ -162,26 +162,25 @@ fn held_row(lang: Lang, q: &Questionnaire, row: &ReviewAnswerRow) -> HeldRow {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The list of `code`, with `errors` beside it.
 async fn review_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    lang: Lang,
-    round_id: &str,
+    ask: Asking<'_>,
     code: &str,
-    errors: Vec<(String, String)>,
+    errors: Vec<Problem>,
     notice: Option<String>,
-) -> Result<Response, AppError> {
+) -> PageResult {
+    let Asking {
+        state,
+        jar,
+        user,
+        lang,
+        round_id,
+    } = ask;
     let t = words(lang);
-    let view = service::review_list(state, user, round_id, code, lang.is_en()).await?;
+    let view = review_list(state, user, round_id, code, lang).await?;
     let q = view.survey.questionnaire.clone();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = render(ReviewPage {
+    let status = form_status(&errors);
+    let page = render(ReviewPage {
         page: Page::new(
             jar,
             Some(user.clone()),
@@ -208,8 +207,7 @@ async fn review_page(
             .collect(),
         csrf: user.csrf.clone(),
     })?;
-    *response.status_mut() = status;
-    Ok(response)
+    Ok(with_status(page, status))
 }
 
 #[derive(Deserialize, Default)]
@@ -227,7 +225,7 @@ pub async fn show(
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<ReviewQuery>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
     let notice = query.decided.map(|decided| {
         let stale = query.stale.unwrap_or(0);
@@ -242,18 +240,14 @@ pub async fn show(
             ),
         }
     });
-    review_page(
-        &state,
-        &jar,
-        &user,
+    let ask = Asking {
+        state: &state,
+        jar: &jar,
+        user: &user,
         lang,
-        &round_id,
-        &code,
-        Vec::new(),
-        notice,
-    )
-    .await
-    .unwrap_or_else(|e| error_page(&jar, Some(user), e))
+        round_id: &round_id,
+    };
+    review_page(ask, &code, Vec::new(), notice).await
 }
 
 /// POST /rounds/{round}/surveys/{code}/review: `decision` is `accept` or `reject` for the ticked
@@ -261,59 +255,46 @@ pub async fn show(
 pub async fn decide(
     State(state): State<AppState>,
     jar: CookieJar,
-    user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+    CsrfForm { user, form }: CsrfForm<Pairs>,
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let result = async {
-        let value = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("")
+    let values = |name: &str| -> Vec<String> {
+        form.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let sent = form.first("decision");
+    let (decision, ids) = match sent.strip_suffix("_all") {
+        Some(key) => (ReviewDecision::parse(key), values("listed")),
+        None => (ReviewDecision::parse(sent), values("id")),
+    };
+    let Some(decision) = decision else {
+        return Err(AppError::BadRequest(
+            lang.pick("没有选择处理方式", "no decision was chosen")
+                .into(),
+        ));
+    };
+    if ids.is_empty() {
+        let errors = vec![("held".to_string(), words(lang).nothing_chosen.to_string())];
+        let ask = Asking {
+            state: &state,
+            jar: &jar,
+            user: &user,
+            lang,
+            round_id: &round_id,
         };
-        let values = |name: &str| -> Vec<String> {
-            pairs
-                .iter()
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .collect()
-        };
-        user.check_csrf(value("csrf"))?;
-        let sent = value("decision");
-        let (decision, ids) = match sent.strip_suffix("_all") {
-            Some(key) => (ReviewDecision::parse(key), values("listed")),
-            None => (ReviewDecision::parse(sent), values("id")),
-        };
-        let Some(decision) = decision else {
-            return Err(AppError::BadRequest(
-                lang.pick("没有选择处理方式", "no decision was chosen")
-                    .into(),
-            ));
-        };
-        if ids.is_empty() {
-            let errors = vec![("held".to_string(), words(lang).nothing_chosen.to_string())];
-            return review_page(&state, &jar, &user, lang, &round_id, &code, errors, None).await;
-        }
-        let outcome = service::decide(
-            &state,
-            &user,
-            &round_id,
-            &code,
-            &ids,
-            decision,
-            lang.is_en(),
-        )
-        .await?;
-        Ok(Redirect::to(&format!(
-            "/rounds/{round_id}/surveys/{code}/review?decided={}&stale={}",
-            outcome.decided.len(),
-            outcome.stale.len()
-        ))
-        .into_response())
+        return review_page(ask, &code, errors, None).await;
     }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+    let outcome =
+        crate::surveys::review::decide(&state, &user, &round_id, &code, &ids, decision, lang)
+            .await?;
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/surveys/{code}/review?decided={}&stale={}",
+        outcome.decided.len(),
+        outcome.stale.len()
+    ))
+    .into_response())
 }
