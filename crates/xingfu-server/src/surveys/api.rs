@@ -587,21 +587,17 @@ pub async fn results(
             .collect()
     };
     let quota = results.survey.quota();
-    let communities = if results.area.level == "community" {
-        Vec::new()
-    } else {
-        results
-            .communities
-            .iter()
-            .map(|c| CommunityResult {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                respondents: c.tally.respondents(),
-                quota_met: quota.check(c.tally.respondents()).met,
-                dimensions: rates(&c.tally),
-            })
-            .collect()
-    };
+    let communities = results
+        .listed_communities()
+        .iter()
+        .map(|c| CommunityResult {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            respondents: c.tally.respondents(),
+            quota_met: quota.check(c.tally.respondents()).met,
+            dimensions: rates(&c.tally),
+        })
+        .collect();
     Ok(Json(SurveyResults {
         round_id,
         area_code: results.area.code.clone(),

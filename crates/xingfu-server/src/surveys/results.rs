@@ -161,6 +161,17 @@ pub async fn area_results(
     })
 }
 
+impl AreaResults {
+    /// The communities an area's results list one by one: none for a community itself.
+    pub fn listed_communities(&self) -> &[CommunityTally] {
+        if self.area.level == "community" {
+            &[]
+        } else {
+            &self.communities
+        }
+    }
+}
+
 /// What the survey gives the rating core for one community's entry: `None` when the round runs
 /// no survey or the community has no survey answer (its assessors' figures stand).
 pub async fn survey_feed(

@@ -198,7 +198,7 @@ pub(crate) fn in_round_area(round: &RoundRow, code: &str) -> bool {
     region::within(
         code,
         &round.region_code,
-        &region::level_of_code(&round.region_code).to_string(),
+        region::level_of_code(&round.region_code),
     )
 }
 

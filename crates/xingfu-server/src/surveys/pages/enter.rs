@@ -18,9 +18,9 @@ use crate::i18n::Lang;
 use crate::surveys::answers::{Respondent, SubmitError, submit};
 use crate::surveys::model::RoundSurvey;
 use crate::surveys::pages::form::{
-    Pairs, QuestionView, check, client_token_of, household_message, household_of, question_view,
-    random_client_token, raw_answers, responses, submission_message, title, typed_location,
-    with_status,
+    Asking, Pairs, QuestionView, check, client_token_of, household_message, household_of,
+    question_view, random_client_token, raw_answers, responses, submission_message, title,
+    typed_location, with_status,
 };
 use crate::surveys::pages::words::{Words, words};
 use crate::surveys::service::{entry_community, may_enter, region_name, round_survey};
@@ -72,21 +72,18 @@ struct EnterForm {
 
 /// Whose entry form, for which community of which round.
 struct Entry<'a> {
-    state: &'a AppState,
-    jar: &'a CookieJar,
-    user: &'a CurrentUser,
-    lang: Lang,
-    round_id: &'a str,
+    ask: Asking<'a>,
     code: &'a str,
 }
 
 impl Entry<'_> {
     /// The staff may enter answers here, and the round runs a survey.
     async fn survey(&self) -> Result<RoundSurvey, AppError> {
-        may_enter(self.user, self.code, self.lang)?;
-        round_survey(self.state, self.round_id)
+        let ask = self.ask;
+        may_enter(ask.user, self.code, ask.lang)?;
+        round_survey(ask.state, ask.round_id)
             .await?
-            .ok_or_else(|| AppError::Conflict(words(self.lang).no_survey.into()))
+            .ok_or_else(|| AppError::Conflict(words(ask.lang).no_survey.into()))
     }
 
     async fn page(
@@ -95,11 +92,11 @@ impl Entry<'_> {
         errors: Vec<Problem>,
         notice: Option<String>,
     ) -> PageResult {
-        let (e, lang, state) = (self, self.lang, self.state);
+        let (e, code, lang) = (self.ask, self.code, self.ask.lang);
         let w = words(lang);
         let survey = self.survey().await?;
         let q = &survey.questionnaire;
-        let community = region_name(state, e.code).await?;
+        let community = region_name(e.state, code).await?;
         let error_for = |anchor: &str| {
             errors
                 .iter()
@@ -129,12 +126,12 @@ impl Entry<'_> {
             page: Page::new(
                 e.jar,
                 Some(e.user.clone()),
-                &format!("/rounds/{}/surveys/{}/enter", e.round_id, e.code),
+                &format!("/rounds/{}/surveys/{code}/enter", e.round_id),
                 w.enter_heading,
             ),
             w,
             round_id: e.round_id.to_string(),
-            code: e.code.to_string(),
+            code: code.to_string(),
             community,
             title: title(lang, q).to_string(),
             channel_error: error_for("f-channel"),
@@ -155,7 +152,7 @@ impl Entry<'_> {
     }
 
     fn saved(&self, how: &str) -> PageResult {
-        let (round_id, code) = (self.round_id, self.code);
+        let (round_id, code) = (self.ask.round_id, self.code);
         Ok(Redirect::to(&format!(
             "/rounds/{round_id}/surveys/{code}/enter?saved={how}"
         ))
@@ -189,11 +186,7 @@ pub async fn enter_show(
         lon: String::new(),
     };
     let entry = Entry {
-        state: &state,
-        jar: &jar,
-        user: &user,
-        lang,
-        round_id: &round_id,
+        ask: Asking::new(&state, &jar, &user, &round_id),
         code: &code,
     };
     entry.page(form, Vec::new(), notice).await
@@ -207,16 +200,11 @@ pub async fn enter_save(
     Path((round_id, code)): Path<(String, String)>,
     CsrfForm { user, form: pairs }: CsrfForm<Pairs>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let w = words(lang);
     let entry = Entry {
-        state: &state,
-        jar: &jar,
-        user: &user,
-        lang,
-        round_id: &round_id,
+        ask: Asking::new(&state, &jar, &user, &round_id),
         code: &code,
     };
+    let (lang, w) = (entry.ask.lang, words(entry.ask.lang));
     let survey = entry.survey().await?;
     entry_community(&state, &round_id, &code, lang).await?;
     let form = EnterForm {

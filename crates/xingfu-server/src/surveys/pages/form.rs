@@ -40,6 +40,28 @@ pub struct Asking<'a> {
     pub round_id: &'a str,
 }
 
+impl<'a> Asking<'a> {
+    pub fn new(
+        state: &'a AppState,
+        jar: &'a CookieJar,
+        user: &'a CurrentUser,
+        round_id: &'a str,
+    ) -> Asking<'a> {
+        Asking {
+            state,
+            jar,
+            user,
+            lang: Lang::from_jar(jar),
+            round_id,
+        }
+    }
+
+    /// State, cookies, person, language and round, to take apart in one line.
+    pub fn parts(self) -> (&'a AppState, &'a CookieJar, &'a CurrentUser, Lang, &'a str) {
+        (self.state, self.jar, self.user, self.lang, self.round_id)
+    }
+}
+
 /// A form page's status: 422 when it is shown again with problems.
 pub fn form_status(errors: &[crate::web::forms::Problem]) -> StatusCode {
     if errors.is_empty() {

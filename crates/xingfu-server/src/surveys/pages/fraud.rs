@@ -100,13 +100,7 @@ pub async fn fraud(
     let lang = Lang::from_jar(&jar);
     let notice =
         (query.saved.as_deref() == Some("area")).then(|| words(lang).area_saved.to_string());
-    let ask = Asking {
-        state: &state,
-        jar: &jar,
-        user: &user,
-        lang,
-        round_id: &round_id,
-    };
+    let ask = Asking::new(&state, &jar, &user, &round_id);
     fraud_page(ask, query.area.as_deref(), Vec::new(), notice).await
 }
 
@@ -117,13 +111,7 @@ async fn fraud_page(
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let Asking {
-        state,
-        jar,
-        user,
-        lang,
-        round_id,
-    } = ask;
+    let (state, jar, user, lang, round_id) = ask.parts();
     let w = words(lang);
     let params = FraudParams::default();
     let view = fraud_signals(state, user, round_id, area, &params, lang).await?;
@@ -244,13 +232,7 @@ pub async fn save_area(
     CsrfForm { user, form }: CsrfForm<Pairs>,
 ) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let ask = Asking {
-        state: &state,
-        jar: &jar,
-        user: &user,
-        lang,
-        round_id: &round_id,
-    };
+    let ask = Asking::new(&state, &jar, &user, &round_id);
     let centre = typed_location(form.get("lat"), form.get("lon"));
     let radius = form.get("radius").trim().parse::<f64>();
     let (Ok(Some(centre)), Ok(radius)) = (centre, radius) else {

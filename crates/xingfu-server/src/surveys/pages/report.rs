@@ -299,55 +299,51 @@ pub fn results_view(lang: Lang, results: &AreaResults) -> Result<ResultsView, Ap
         })
         .collect();
     let quota = results.survey.quota();
-    let communities = if results.area.level == "community" {
-        Vec::new()
-    } else {
-        results
-            .communities
-            .iter()
-            .map(|c| {
-                let check = quota.check(c.tally.respondents());
-                let dimensions = q
-                    .dimensions
-                    .iter()
-                    .map(|d| {
-                        dimension_rate(q, &c.tally, &d.id)
-                            .0
-                            .percent()
-                            .map(percent_2)
-                            .unwrap_or_else(|| "—".into())
-                    })
-                    .collect();
-                let overall = q
-                    .dimensions
-                    .iter()
-                    .map(|d| dimension_rate(q, &c.tally, &d.id).0)
-                    .fold(xingfu_core::survey::Rate::default(), |sum, rate| {
-                        xingfu_core::survey::Rate {
-                            satisfied: sum.satisfied.saturating_add(rate.satisfied),
-                            counted: sum.counted.saturating_add(rate.counted),
-                        }
-                    });
-                CommunityRow {
-                    code: c.code.clone(),
-                    name: c.name.clone(),
-                    respondents: c.tally.respondents(),
-                    quota: if check.met {
-                        lang.pick("达到", "met").to_string()
-                    } else if en {
-                        format!("{} short", check.short)
-                    } else {
-                        format!("差 {} 户", check.short)
-                    },
-                    overall: overall
+    let communities = results
+        .listed_communities()
+        .iter()
+        .map(|c| {
+            let check = quota.check(c.tally.respondents());
+            let dimensions = q
+                .dimensions
+                .iter()
+                .map(|d| {
+                    dimension_rate(q, &c.tally, &d.id)
+                        .0
                         .percent()
                         .map(percent_2)
-                        .unwrap_or_else(|| "—".into()),
-                    dimensions,
-                }
-            })
-            .collect()
-    };
+                        .unwrap_or_else(|| "—".into())
+                })
+                .collect();
+            let overall = q
+                .dimensions
+                .iter()
+                .map(|d| dimension_rate(q, &c.tally, &d.id).0)
+                .fold(xingfu_core::survey::Rate::default(), |sum, rate| {
+                    xingfu_core::survey::Rate {
+                        satisfied: sum.satisfied.saturating_add(rate.satisfied),
+                        counted: sum.counted.saturating_add(rate.counted),
+                    }
+                });
+            CommunityRow {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                respondents: c.tally.respondents(),
+                quota: if check.met {
+                    lang.pick("达到", "met").to_string()
+                } else if en {
+                    format!("{} short", check.short)
+                } else {
+                    format!("差 {} 户", check.short)
+                },
+                overall: overall
+                    .percent()
+                    .map(percent_2)
+                    .unwrap_or_else(|| "—".into()),
+                dimensions,
+            }
+        })
+        .collect();
     let review_line = if en {
         format!(
             "Counted: {}; held for review: {}; rejected: {}. The results and the rating use counted answers only.",

@@ -302,24 +302,22 @@ async fn resident_post_inner(
         };
         (format!("f-{question}"), message)
     };
+    // Screen `index` again when its question has a problem.
+    let shown_at = |index: usize, errors: &[SubmissionError]| {
+        let question = q.questions.get(index)?;
+        let error = errors
+            .iter()
+            .find(|e| e.question() == Some(question.id.as_str()))?;
+        let error = Some(error_at(&question.id, error));
+        Some(resident_screen(jar, lang, &screen, index, error))
+    };
     match field(pairs, "nav") {
         "back" => resident_screen(jar, lang, &screen, step.saturating_sub(1), None),
         "submit" => {
             if let Err(errors) = problems() {
                 // Back to the first question with a problem.
-                for (index, question) in q.questions.iter().enumerate() {
-                    if let Some(error) = errors
-                        .iter()
-                        .find(|e| e.question() == Some(question.id.as_str()))
-                    {
-                        return resident_screen(
-                            jar,
-                            lang,
-                            &screen,
-                            index,
-                            Some(error_at(&question.id, error)),
-                        );
-                    }
+                if let Some(page) = (0..q.questions.len()).find_map(|i| shown_at(i, &errors)) {
+                    return page;
                 }
                 let message = errors
                     .first()
@@ -404,19 +402,11 @@ async fn resident_post_inner(
         }
         // "next", or Enter pressed in a field.
         _ => {
-            if let Some(question) = q.questions.get(step)
+            if step < household_step
                 && let Err(errors) = problems()
-                && let Some(error) = errors
-                    .iter()
-                    .find(|e| e.question() == Some(question.id.as_str()))
+                && let Some(page) = shown_at(step, &errors)
             {
-                return resident_screen(
-                    jar,
-                    lang,
-                    &screen,
-                    step,
-                    Some(error_at(&question.id, error)),
-                );
+                return page;
             }
             resident_screen(jar, lang, &screen, (step + 1).min(household_step), None)
         }

@@ -28,7 +28,6 @@ use crate::web::forms::{CsrfForm, Problem};
 use crate::web::page::{Page, PageResult, render};
 
 /// The survey's settings as the page shows them.
-
 pub struct SettingsView {
     pub questionnaire: String,
     pub quota: i64,
@@ -85,13 +84,7 @@ pub async fn results(
         Some("area") => Some(words(lang).area_saved.to_string()),
         _ => None,
     };
-    let ask = Asking {
-        state: &state,
-        jar: &jar,
-        user: &user,
-        lang,
-        round_id: &round_id,
-    };
+    let ask = Asking::new(&state, &jar, &user, &round_id);
     results_page(
         ask,
         &headers,
@@ -112,13 +105,7 @@ async fn results_page(
     notice: Option<String>,
     typed_quota: Option<String>,
 ) -> PageResult {
-    let Asking {
-        state,
-        jar,
-        user,
-        lang,
-        round_id,
-    } = ask;
+    let (state, jar, user, lang, round_id) = ask.parts();
     let w = words(lang);
     let en = lang.is_en();
     let round = round_of(state, round_id).await?;
@@ -255,13 +242,7 @@ pub async fn save_settings(
     CsrfForm { user, form }: CsrfForm<Pairs>,
 ) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let ask = Asking {
-        state: &state,
-        jar: &jar,
-        user: &user,
-        lang,
-        round_id: &round_id,
-    };
+    let ask = Asking::new(&state, &jar, &user, &round_id);
     let area = form.get("area");
     let typed = form.get("quota").trim();
     let Some(quota) = typed

@@ -169,13 +169,7 @@ async fn review_page(
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let Asking {
-        state,
-        jar,
-        user,
-        lang,
-        round_id,
-    } = ask;
+    let (state, jar, user, lang, round_id) = ask.parts();
     let t = words(lang);
     let view = review_list(state, user, round_id, code, lang).await?;
     let q = view.survey.questionnaire.clone();
@@ -240,13 +234,7 @@ pub async fn show(
             ),
         }
     });
-    let ask = Asking {
-        state: &state,
-        jar: &jar,
-        user: &user,
-        lang,
-        round_id: &round_id,
-    };
+    let ask = Asking::new(&state, &jar, &user, &round_id);
     review_page(ask, &code, Vec::new(), notice).await
 }
 
@@ -279,13 +267,7 @@ pub async fn decide(
     };
     if ids.is_empty() {
         let errors = vec![("held".to_string(), words(lang).nothing_chosen.to_string())];
-        let ask = Asking {
-            state: &state,
-            jar: &jar,
-            user: &user,
-            lang,
-            round_id: &round_id,
-        };
+        let ask = Asking::new(&state, &jar, &user, &round_id);
         return review_page(ask, &code, errors, None).await;
     }
     let outcome =

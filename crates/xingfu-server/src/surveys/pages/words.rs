@@ -3,7 +3,6 @@
 use crate::i18n::Lang;
 
 /// One language's words for the survey pages.
-
 pub struct Words {
     pub next: &'static str,
     pub back: &'static str,
