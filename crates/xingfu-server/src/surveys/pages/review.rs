@@ -50,68 +50,27 @@ struct ReviewPage {
     csrf: String,
 }
 
-pub struct ReviewWords {
-    pub heading: &'static str,
-    pub intro: &'static str,
-    pub back: &'static str,
-    pub held: &'static str,
-    pub rejected: &'static str,
-    pub none: &'static str,
-    pub choose: &'static str,
-    pub when: &'static str,
-    pub channel: &'static str,
-    pub signals: &'static str,
-    pub source: &'static str,
-    pub answers: &'static str,
-    pub accept: &'static str,
-    pub reject: &'static str,
-    pub accept_all: &'static str,
-    pub reject_all: &'static str,
-    pub nothing_chosen: &'static str,
-}
-
-static ZH: ReviewWords = ReviewWords {
-    heading: "待核实的答卷",
-    intro: "这些答卷触发了异常提示\u{ff0c}核实前不计入结果和评分\u{3002}\u{201c}计入\u{201d}后按一份答卷计入一次\u{ff1b}\u{201c}不予计入\u{201d}的答卷始终不计入\u{3002}每次处理都记录处理人和时间\u{3002}",
-    back: "返回异常提示",
-    held: "待核实",
-    rejected: "不予计入",
-    none: "没有待核实的答卷\u{3002}",
-    choose: "选择",
-    when: "提交时间",
-    channel: "方式",
-    signals: "提示",
-    source: "来源\u{ff08}同一来源相同\u{ff09}",
-    answers: "回答",
-    accept: "计入选中的答卷",
-    reject: "选中的不予计入",
-    accept_all: "全部计入",
-    reject_all: "全部不予计入",
-    nothing_chosen: "请至少选择一份答卷",
-};
-
-static EN: ReviewWords = ReviewWords {
-    heading: "Answers held for review",
-    intro: "These answers tripped a fraud signal and count towards neither the results nor the rating until checked. An accepted answer is counted once; a rejected one never. Every decision is recorded with who made it and when.",
-    back: "Back to the fraud signals",
-    held: "Held",
-    rejected: "Rejected",
-    none: "No answers are held for review.",
-    choose: "Choose",
-    when: "Sent",
-    channel: "Channel",
-    signals: "Signals",
-    source: "Source (equal for one address)",
-    answers: "Answers",
-    accept: "Accept the chosen answers",
-    reject: "Reject the chosen answers",
-    accept_all: "Accept all",
-    reject_all: "Reject all",
-    nothing_chosen: "Choose at least one answer",
-};
-
-fn words(lang: Lang) -> &'static ReviewWords {
-    if lang.is_en() { &EN } else { &ZH }
+crate::surveys::pages::words::word_table! {
+    /// The review page's words.
+    ReviewWords, words {
+        heading: "待核实的答卷" / "Answers held for review",
+        intro: "这些答卷触发了异常提示\u{ff0c}核实前不计入结果和评分\u{3002}\u{201c}计入\u{201d}后按一份答卷计入一次\u{ff1b}\u{201c}不予计入\u{201d}的答卷始终不计入\u{3002}每次处理都记录处理人和时间\u{3002}" / "These answers tripped a fraud signal and count towards neither the results nor the rating until checked. An accepted answer is counted once; a rejected one never. Every decision is recorded with who made it and when.",
+        back: "返回异常提示" / "Back to the fraud signals",
+        held: "待核实" / "Held",
+        rejected: "不予计入" / "Rejected",
+        none: "没有待核实的答卷\u{3002}" / "No answers are held for review.",
+        choose: "选择" / "Choose",
+        when: "提交时间" / "Sent",
+        channel: "方式" / "Channel",
+        signals: "提示" / "Signals",
+        source: "来源\u{ff08}同一来源相同\u{ff09}" / "Source (equal for one address)",
+        answers: "回答" / "Answers",
+        accept: "计入选中的答卷" / "Accept the chosen answers",
+        reject: "选中的不予计入" / "Reject the chosen answers",
+        accept_all: "全部计入" / "Accept all",
+        reject_all: "全部不予计入" / "Reject all",
+        nothing_chosen: "请至少选择一份答卷" / "Choose at least one answer",
+    }
 }
 
 /// The answers of a stored answer as text: each question's id and the chosen option's label.
