@@ -111,7 +111,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     load_rounds(state)
         .await
         .map_err(|e| anyhow::anyhow!("demo rounds: {e}"))?;
-    crate::surveys::service::load_demo(state, LUCHENG)
+    crate::surveys::demo::load_demo(state, LUCHENG)
         .await
         .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
     crate::circle::service::load_demo(state)

@@ -18,7 +18,7 @@ use tower::ServiceExt;
 use xingfu_core::survey::Response;
 use xingfu_core::survey::household::HouseholdId;
 use xingfu_server::rounds::service;
-use xingfu_server::surveys::service::{self as surveys, Respondent};
+use xingfu_server::surveys::{self, Respondent};
 use xingfu_store::rounds::{By, EntryChange, NewRound};
 use xingfu_store::surveys::RecordOutcome;
 

@@ -29,7 +29,7 @@ use xingfu_core::survey::{
     Channel, CheckedSubmission, Questionnaire, Response, Submission, check_submission,
 };
 use xingfu_server::AppState;
-use xingfu_server::surveys::service::{IngestConfig, SurveyRuntime};
+use xingfu_server::surveys::ingest::{IngestConfig, SurveyRuntime};
 use xingfu_store::Store;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, NewRound};

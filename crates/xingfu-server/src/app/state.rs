@@ -21,7 +21,7 @@ pub struct AppState {
     /// Uploaded evidence: in memory until [`AppState::with_files`] sets the real store.
     pub files: FileStore,
     /// Survey ingest (the group-commit writer) and its caches.
-    pub surveys: crate::surveys::service::SurveyRuntime,
+    pub surveys: crate::surveys::ingest::SurveyRuntime,
     /// The street network the 15-minute circle is computed on (none until configured).
     pub network: crate::circle::service::CircleNetwork,
     /// Bounds how many images are decoded at once, across all requests.

@@ -1988,8 +1988,13 @@ async fn survey_rates(
         {
             continue;
         }
+        let lang = if en {
+            crate::i18n::Lang::En
+        } else {
+            crate::i18n::Lang::Zh
+        };
         let Ok(results) =
-            crate::surveys::service::area_results(state, user, &round.id, Some(community), en)
+            crate::surveys::results::area_results(state, user, &round.id, Some(community), lang)
                 .await
         else {
             continue;

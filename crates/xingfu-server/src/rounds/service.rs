@@ -405,9 +405,9 @@ pub async fn panel<'s>(
         return Ok(None);
     }
     let mut sheets: Vec<Assessment> = by_assessor.into_iter().map(|(_, a)| a).collect();
-    if let Some(feed) = crate::surveys::service::survey_feed(state, round_id, community).await? {
+    if let Some(feed) = crate::surveys::results::survey_feed(state, round_id, community).await? {
         for sheet in &mut sheets {
-            crate::surveys::service::apply_feed(&feed, sheet);
+            crate::surveys::results::apply_feed(&feed, sheet);
         }
     }
     // Metric clauses take the platform's own figures for the round's year.

@@ -18,10 +18,16 @@ use xingfu_core::survey::{Channel, Response};
 use xingfu_store::surveys::{RecordOutcome, ReviewDecision, SurveySettingsRow};
 
 use crate::app::state::AppState;
-use crate::surveys::service::{self, PeerAddress, Respondent, SubmitError};
+use crate::surveys::answers::{Respondent, SubmitError, submit};
+use crate::surveys::fraud::fraud_signals;
+use crate::surveys::links::resident_link;
+use crate::surveys::results::area_results;
+use crate::surveys::review::review_list;
+use crate::surveys::service::{entry_community, may_enter, running_survey};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::web::api_error::{app, store};
 use crate::web::api_user::ApiUser;
+use crate::web::peer::PeerAddress;
 
 /// The survey a round runs.
 #[derive(Debug, Serialize, ToSchema)]
@@ -322,13 +328,13 @@ pub async fn set_settings(
     ApiJson(request): ApiJson<SurveySettingsRequest>,
 ) -> Result<Json<SurveySettings>, ApiError> {
     let lang = user.lang;
-    let saved = service::save_settings(
+    let saved = crate::surveys::settings::save_settings(
         &state,
         &user.current,
         &round_id,
         request.quota,
         request.version,
-        user.en(),
+        lang,
     )
     .await
     .map_err(app(lang))?;
@@ -362,7 +368,7 @@ pub async fn link(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<SurveyLink>, ApiError> {
     let lang = user.lang;
-    let link = service::resident_link(&state, &user.current, &round_id, &code, user.en())
+    let link = resident_link(&state, &user.current, &round_id, &code, lang)
         .await
         .map_err(app(lang))?;
     Ok(Json(SurveyLink {
@@ -411,42 +417,13 @@ pub async fn enter(
 ) -> Result<(StatusCode, Json<StaffAnswersSaved>), ApiError> {
     let lang = user.lang;
     let en = user.en();
-    service::may_enter(&user.current, &code, en).map_err(app(lang))?;
-    let round = state
-        .store
-        .round(&round_id)
+    may_enter(&user.current, &code, lang).map_err(app(lang))?;
+    entry_community(&state, &round_id, &code, lang)
         .await
-        .map_err(store(lang))?
-        .ok_or_else(|| ApiError::not_found(lang))?;
-    let in_round = xingfu_core::region::within(
-        &code,
-        &round.region_code,
-        &xingfu_core::region::level_of_code(&round.region_code).to_string(),
-    ) && state
-        .store
-        .region(&code)
+        .map_err(app(lang))?;
+    let survey = running_survey(&state, &round_id, lang)
         .await
-        .map_err(store(lang))?
-        .is_some_and(|r| r.level == "community");
-    if !in_round {
-        return Err(ApiError::bad_request(lang.pick(
-            "该社区不在本评选年度的范围内",
-            "this community is outside the round's area",
-        )));
-    }
-    let survey = service::round_survey(&state, &round_id)
-        .await
-        .map_err(app(lang))?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                lang.pick(
-                    "本评选年度还没有设置满意度调查",
-                    "this round has no survey set up yet",
-                ),
-            )
-        })?;
+        .map_err(app(lang))?;
     let mut problems: Vec<String> = Vec::new();
     let channel = Channel::parse(&request.channel).filter(|c| c.staff_entered());
     if channel.is_none() {
@@ -481,7 +458,7 @@ pub async fn enter(
     let (Some(channel), Some(household)) = (channel, household) else {
         return Err(ApiError::bad_request(problems.join(lang.pick(";", "; "))));
     };
-    let outcome = service::submit(
+    let outcome = submit(
         &state,
         &survey,
         &code,
@@ -580,8 +557,7 @@ pub async fn results(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<SurveyResults>, ApiError> {
     let lang = user.lang;
-    let en = user.en();
-    let results = service::area_results(&state, &user.current, &round_id, Some(&code), en)
+    let results = area_results(&state, &user.current, &round_id, Some(&code), lang)
         .await
         .map_err(app(lang))?;
     let q = &results.survey.questionnaire;
@@ -611,21 +587,17 @@ pub async fn results(
             .collect()
     };
     let quota = results.survey.quota();
-    let communities = if results.area.level == "community" {
-        Vec::new()
-    } else {
-        results
-            .communities
-            .iter()
-            .map(|c| CommunityResult {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                respondents: c.tally.respondents(),
-                quota_met: quota.check(c.tally.respondents()).met,
-                dimensions: rates(&c.tally),
-            })
-            .collect()
-    };
+    let communities = results
+        .listed_communities()
+        .iter()
+        .map(|c| CommunityResult {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            respondents: c.tally.respondents(),
+            quota_met: quota.check(c.tally.respondents()).met,
+            dimensions: rates(&c.tally),
+        })
+        .collect();
     Ok(Json(SurveyResults {
         round_id,
         area_code: results.area.code.clone(),
@@ -669,16 +641,9 @@ pub async fn fraud(
 ) -> Result<Json<FraudSignals>, ApiError> {
     let lang = user.lang;
     let params = FraudParams::default();
-    let view = service::fraud_signals(
-        &state,
-        &user.current,
-        &round_id,
-        Some(&code),
-        &params,
-        user.en(),
-    )
-    .await
-    .map_err(app(lang))?;
+    let view = fraud_signals(&state, &user.current, &round_id, Some(&code), &params, lang)
+        .await
+        .map_err(app(lang))?;
     Ok(Json(FraudSignals {
         round_id,
         area_code: view.area.code,
@@ -721,7 +686,7 @@ pub async fn review(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<HeldAnswers>, ApiError> {
     let lang = user.lang;
-    let view = service::review_list(&state, &user.current, &round_id, &code, user.en())
+    let view = review_list(&state, &user.current, &round_id, &code, lang)
         .await
         .map_err(app(lang))?;
     Ok(Json(HeldAnswers {
@@ -779,14 +744,14 @@ pub async fn decide(
             "decision: must be accept or reject",
         )));
     };
-    let outcome = service::decide(
+    let outcome = crate::surveys::review::decide(
         &state,
         &user.current,
         &round_id,
         &code,
         &request.ids,
         decision,
-        user.en(),
+        lang,
     )
     .await
     .map_err(app(lang))?;

@@ -7,6 +7,7 @@ pub mod api_user;
 pub mod download;
 pub mod forms;
 pub mod page;
+pub mod peer;
 pub mod upload;
 
 use axum::Router;

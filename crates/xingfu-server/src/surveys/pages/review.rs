@@ -7,10 +7,8 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::survey::{Channel, Questionnaire, Response as Answer};
@@ -20,8 +18,10 @@ use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::surveys::service;
-use crate::web::page::{Page, error_page, render};
+use crate::surveys::pages::form::{Asking, Pairs, form_status, with_status};
+use crate::surveys::review::review_list;
+use crate::web::forms::{CsrfForm, Problem};
+use crate::web::page::{Page, PageResult, render};
 
 /// One held answer as the list shows it.
 pub struct HeldRow {
@@ -50,68 +50,27 @@ struct ReviewPage {
     csrf: String,
 }
 
-pub struct ReviewWords {
-    pub heading: &'static str,
-    pub intro: &'static str,
-    pub back: &'static str,
-    pub held: &'static str,
-    pub rejected: &'static str,
-    pub none: &'static str,
-    pub choose: &'static str,
-    pub when: &'static str,
-    pub channel: &'static str,
-    pub signals: &'static str,
-    pub source: &'static str,
-    pub answers: &'static str,
-    pub accept: &'static str,
-    pub reject: &'static str,
-    pub accept_all: &'static str,
-    pub reject_all: &'static str,
-    pub nothing_chosen: &'static str,
-}
-
-static ZH: ReviewWords = ReviewWords {
-    heading: "待核实的答卷",
-    intro: "这些答卷触发了异常提示\u{ff0c}核实前不计入结果和评分\u{3002}\u{201c}计入\u{201d}后按一份答卷计入一次\u{ff1b}\u{201c}不予计入\u{201d}的答卷始终不计入\u{3002}每次处理都记录处理人和时间\u{3002}",
-    back: "返回异常提示",
-    held: "待核实",
-    rejected: "不予计入",
-    none: "没有待核实的答卷\u{3002}",
-    choose: "选择",
-    when: "提交时间",
-    channel: "方式",
-    signals: "提示",
-    source: "来源\u{ff08}同一来源相同\u{ff09}",
-    answers: "回答",
-    accept: "计入选中的答卷",
-    reject: "选中的不予计入",
-    accept_all: "全部计入",
-    reject_all: "全部不予计入",
-    nothing_chosen: "请至少选择一份答卷",
-};
-
-static EN: ReviewWords = ReviewWords {
-    heading: "Answers held for review",
-    intro: "These answers tripped a fraud signal and count towards neither the results nor the rating until checked. An accepted answer is counted once; a rejected one never. Every decision is recorded with who made it and when.",
-    back: "Back to the fraud signals",
-    held: "Held",
-    rejected: "Rejected",
-    none: "No answers are held for review.",
-    choose: "Choose",
-    when: "Sent",
-    channel: "Channel",
-    signals: "Signals",
-    source: "Source (equal for one address)",
-    answers: "Answers",
-    accept: "Accept the chosen answers",
-    reject: "Reject the chosen answers",
-    accept_all: "Accept all",
-    reject_all: "Reject all",
-    nothing_chosen: "Choose at least one answer",
-};
-
-fn words(lang: Lang) -> &'static ReviewWords {
-    if lang.is_en() { &EN } else { &ZH }
+crate::surveys::pages::words::word_table! {
+    /// The review page's words.
+    ReviewWords, words {
+        heading: "待核实的答卷" / "Answers held for review",
+        intro: "这些答卷触发了异常提示\u{ff0c}核实前不计入结果和评分\u{3002}\u{201c}计入\u{201d}后按一份答卷计入一次\u{ff1b}\u{201c}不予计入\u{201d}的答卷始终不计入\u{3002}每次处理都记录处理人和时间\u{3002}" / "These answers tripped a fraud signal and count towards neither the results nor the rating until checked. An accepted answer is counted once; a rejected one never. Every decision is recorded with who made it and when.",
+        back: "返回异常提示" / "Back to the fraud signals",
+        held: "待核实" / "Held",
+        rejected: "不予计入" / "Rejected",
+        none: "没有待核实的答卷\u{3002}" / "No answers are held for review.",
+        choose: "选择" / "Choose",
+        when: "提交时间" / "Sent",
+        channel: "方式" / "Channel",
+        signals: "提示" / "Signals",
+        source: "来源\u{ff08}同一来源相同\u{ff09}" / "Source (equal for one address)",
+        answers: "回答" / "Answers",
+        accept: "计入选中的答卷" / "Accept the chosen answers",
+        reject: "选中的不予计入" / "Reject the chosen answers",
+        accept_all: "全部计入" / "Accept all",
+        reject_all: "全部不予计入" / "Reject all",
+        nothing_chosen: "请至少选择一份答卷" / "Choose at least one answer",
+    }
 }
 
 /// The answers of a stored answer as text: each question's id and the chosen option's label.
@@ -162,26 +121,19 @@ fn held_row(lang: Lang, q: &Questionnaire, row: &ReviewAnswerRow) -> HeldRow {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The list of `code`, with `errors` beside it.
 async fn review_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    lang: Lang,
-    round_id: &str,
+    ask: Asking<'_>,
     code: &str,
-    errors: Vec<(String, String)>,
+    errors: Vec<Problem>,
     notice: Option<String>,
-) -> Result<Response, AppError> {
+) -> PageResult {
+    let (state, jar, user, lang, round_id) = ask.parts();
     let t = words(lang);
-    let view = service::review_list(state, user, round_id, code, lang.is_en()).await?;
+    let view = review_list(state, user, round_id, code, lang).await?;
     let q = view.survey.questionnaire.clone();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = render(ReviewPage {
+    let status = form_status(&errors);
+    let page = render(ReviewPage {
         page: Page::new(
             jar,
             Some(user.clone()),
@@ -208,8 +160,7 @@ async fn review_page(
             .collect(),
         csrf: user.csrf.clone(),
     })?;
-    *response.status_mut() = status;
-    Ok(response)
+    Ok(with_status(page, status))
 }
 
 #[derive(Deserialize, Default)]
@@ -227,7 +178,7 @@ pub async fn show(
     user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<ReviewQuery>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
     let notice = query.decided.map(|decided| {
         let stale = query.stale.unwrap_or(0);
@@ -242,18 +193,8 @@ pub async fn show(
             ),
         }
     });
-    review_page(
-        &state,
-        &jar,
-        &user,
-        lang,
-        &round_id,
-        &code,
-        Vec::new(),
-        notice,
-    )
-    .await
-    .unwrap_or_else(|e| error_page(&jar, Some(user), e))
+    let ask = Asking::new(&state, &jar, &user, &round_id);
+    review_page(ask, &code, Vec::new(), notice).await
 }
 
 /// POST /rounds/{round}/surveys/{code}/review: `decision` is `accept` or `reject` for the ticked
@@ -261,59 +202,40 @@ pub async fn show(
 pub async fn decide(
     State(state): State<AppState>,
     jar: CookieJar,
-    user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+    CsrfForm { user, form }: CsrfForm<Pairs>,
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let result = async {
-        let value = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-                .unwrap_or("")
-        };
-        let values = |name: &str| -> Vec<String> {
-            pairs
-                .iter()
-                .filter(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .collect()
-        };
-        user.check_csrf(value("csrf"))?;
-        let sent = value("decision");
-        let (decision, ids) = match sent.strip_suffix("_all") {
-            Some(key) => (ReviewDecision::parse(key), values("listed")),
-            None => (ReviewDecision::parse(sent), values("id")),
-        };
-        let Some(decision) = decision else {
-            return Err(AppError::BadRequest(
-                lang.pick("没有选择处理方式", "no decision was chosen")
-                    .into(),
-            ));
-        };
-        if ids.is_empty() {
-            let errors = vec![("held".to_string(), words(lang).nothing_chosen.to_string())];
-            return review_page(&state, &jar, &user, lang, &round_id, &code, errors, None).await;
-        }
-        let outcome = service::decide(
-            &state,
-            &user,
-            &round_id,
-            &code,
-            &ids,
-            decision,
-            lang.is_en(),
-        )
-        .await?;
-        Ok(Redirect::to(&format!(
-            "/rounds/{round_id}/surveys/{code}/review?decided={}&stale={}",
-            outcome.decided.len(),
-            outcome.stale.len()
-        ))
-        .into_response())
+    let values = |name: &str| -> Vec<String> {
+        form.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let sent = form.first("decision");
+    let (decision, ids) = match sent.strip_suffix("_all") {
+        Some(key) => (ReviewDecision::parse(key), values("listed")),
+        None => (ReviewDecision::parse(sent), values("id")),
+    };
+    let Some(decision) = decision else {
+        return Err(AppError::BadRequest(
+            lang.pick("没有选择处理方式", "no decision was chosen")
+                .into(),
+        ));
+    };
+    if ids.is_empty() {
+        let errors = vec![("held".to_string(), words(lang).nothing_chosen.to_string())];
+        let ask = Asking::new(&state, &jar, &user, &round_id);
+        return review_page(ask, &code, errors, None).await;
     }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, Some(user), e))
+    let outcome =
+        crate::surveys::review::decide(&state, &user, &round_id, &code, &ids, decision, lang)
+            .await?;
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/surveys/{code}/review?decided={}&stale={}",
+        outcome.decided.len(),
+        outcome.stale.len()
+    ))
+    .into_response())
 }

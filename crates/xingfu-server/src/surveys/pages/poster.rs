@@ -1,0 +1,127 @@
+//! A community's resident link: making it, and its printable A4 poster with the QR code.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::surveys::links::{qr_svg, resident_link};
+use crate::surveys::pages::form::{Pairs, title};
+use crate::surveys::pages::words::words;
+use crate::surveys::service::{region_name, round_survey};
+use crate::web::forms::CsrfForm;
+use crate::web::page::{PageResult, render};
+
+/// The absolute base of resident links: `XINGFU_PUBLIC_URL` when set, else the request's host.
+pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Ok(url) = std::env::var("XINGFU_PUBLIC_URL")
+        && !url.trim().is_empty()
+    {
+        return url.trim().trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+/// POST /rounds/{round}/surveys/{code}/link: make the community's resident link.
+pub async fn make_link(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Path((round_id, code)): Path<(String, String)>,
+    CsrfForm { user, .. }: CsrfForm<Pairs>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    resident_link(&state, &user, &round_id, &code, lang).await?;
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/surveys?area={code}#link-heading"
+    ))
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "survey_poster.html")]
+struct PosterPage {
+    lang: &'static str,
+    heading: String,
+    community: String,
+    call: String,
+    qr: String,
+    qr_label: String,
+    url: String,
+    facts: Vec<String>,
+    back: String,
+    back_label: String,
+    print_hint: String,
+}
+
+/// GET /rounds/{round}/surveys/{code}/poster: the A4 poster with the QR code of the link.
+pub async fn poster(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    user: CurrentUser,
+    Path((round_id, code)): Path<(String, String)>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let w = words(lang);
+    user.may_view(&code, lang.is_en())?;
+    let link = state
+        .store
+        .survey_link_for(&round_id, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let survey = round_survey(&state, &round_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let q = &survey.questionnaire;
+    let community = region_name(&state, &code).await?;
+    let url = format!("{}/s/{}", public_base(&state, &headers), link.token);
+    let minutes = lang.pick("约需两分钟", "About two minutes");
+    let facts = vec![
+        format!(
+            "{}{}",
+            title(lang, q),
+            if lang.is_en() {
+                format!(": {} questions", q.questions.len())
+            } else {
+                format!(",共 {} 题", q.questions.len())
+            }
+        ),
+        lang.pick(
+            "每户填写一份,回答不记名",
+            "One form per household; answers are anonymous",
+        )
+        .to_string(),
+        minutes.to_string(),
+    ];
+    render(PosterPage {
+        lang: lang.code(),
+        heading: title(lang, q).to_string(),
+        community,
+        call: w.poster_call.into(),
+        qr: qr_svg(&url)?,
+        qr_label: w.poster_qr.into(),
+        url,
+        facts,
+        back: format!("/rounds/{round_id}/surveys?area={code}"),
+        back_label: w.back_to_results.into(),
+        print_hint: w.print_hint.into(),
+    })
+}

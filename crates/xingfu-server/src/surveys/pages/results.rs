@@ -1,0 +1,330 @@
+//! The survey page of a round: its settings (opening the survey, the quota) and the results of
+//! an area, with the way to its link, staff entry and fraud signals; and the Excel export.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use xingfu_core::workflow::Role;
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::surveys::pages::form::{Asking, Pairs, form_status, title, with_status};
+use crate::surveys::pages::poster::public_base;
+use crate::surveys::pages::report::{ResultsView, results_view};
+use crate::surveys::pages::words::{Words, words};
+use crate::surveys::results::area_results;
+use crate::surveys::service::{
+    default_area, in_round_area, may_enter, may_publish_link, may_see_signals, round_of,
+    round_survey,
+};
+use crate::surveys::settings::MAX_QUOTA;
+use crate::surveys::workbook::results_workbook;
+use crate::web::forms::{CsrfForm, Problem};
+use crate::web::page::{Page, PageResult, render};
+
+/// The survey's settings as the page shows them.
+pub struct SettingsView {
+    pub questionnaire: String,
+    pub quota: i64,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_results.html")]
+struct ResultsPage {
+    page: Page,
+    w: &'static Words,
+    round_id: String,
+    round_heading: String,
+    area_code: String,
+    area_name: String,
+    is_community: bool,
+    up: Option<(String, String)>,
+    errors: Vec<(String, String)>,
+    notice: Option<String>,
+    settings: Option<SettingsView>,
+    /// csrf, the version read, the quota shown.
+    settings_form: Option<(String, i64, String)>,
+    results: Option<ResultsView>,
+    link: Option<(String, String)>,
+    link_form: Option<String>,
+    enter_href: Option<String>,
+    fraud_href: Option<String>,
+    review_href: Option<String>,
+    review_link: &'static str,
+}
+
+/// `?area=` (a region code; the user's own by default) and what was just saved.
+#[derive(Deserialize, Default)]
+pub struct AreaQuery {
+    #[serde(default)]
+    pub area: Option<String>,
+    #[serde(default)]
+    pub saved: Option<String>,
+}
+
+/// GET /rounds/{round}/surveys: the survey's settings and results for an area (`?area=`), by
+/// default the user's own.
+pub async fn results(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    user: CurrentUser,
+    Path(round_id): Path<String>,
+    Query(query): Query<AreaQuery>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let notice = match query.saved.as_deref() {
+        Some("settings") => Some(words(lang).settings_saved.to_string()),
+        Some("area") => Some(words(lang).area_saved.to_string()),
+        _ => None,
+    };
+    let ask = Asking::new(&state, &jar, &user, &round_id);
+    results_page(
+        ask,
+        &headers,
+        query.area.as_deref(),
+        Vec::new(),
+        notice,
+        None,
+    )
+    .await
+}
+
+/// The page for `area`, with `errors` beside the settings form (which shows `typed_quota`).
+async fn results_page(
+    ask: Asking<'_>,
+    headers: &HeaderMap,
+    area: Option<&str>,
+    errors: Vec<Problem>,
+    notice: Option<String>,
+    typed_quota: Option<String>,
+) -> PageResult {
+    let (state, jar, user, lang, round_id) = ask.parts();
+    let w = words(lang);
+    let en = lang.is_en();
+    let round = round_of(state, round_id).await?;
+    let may_set = matches!(user.role, Role::CityAdmin | Role::DistrictAdmin)
+        && user.actor().covers(&round.region_code);
+    let survey = round_survey(state, round_id).await?;
+    let updated_by = match &survey {
+        Some(s) => crate::app::versions::display_name(state, &s.settings.updated_by).await?,
+        None => String::new(),
+    };
+    let settings = survey.as_ref().map(|s| {
+        let q = &s.questionnaire;
+        SettingsView {
+            questionnaire: format!("{}({} {})", title(lang, q), q.id, q.version),
+            quota: s.settings.quota,
+            updated: format!(
+                "{} {}",
+                crate::web::page::when(s.settings.updated_at),
+                updated_by
+            ),
+        }
+    });
+    let settings_form = may_set.then(|| {
+        (
+            user.csrf.clone(),
+            survey.as_ref().map_or(0, |s| s.settings.version),
+            typed_quota.unwrap_or_else(|| {
+                survey
+                    .as_ref()
+                    .map(|s| s.settings.quota.to_string())
+                    .unwrap_or_else(|| "30".into())
+            }),
+        )
+    });
+    let round_region = state
+        .store
+        .region(&round.region_code)
+        .await?
+        .map(|r| r.name)
+        .unwrap_or_default();
+    let round_heading = if en {
+        format!("Round {} · {round_region}", round.year)
+    } else {
+        format!("{} 年度 · {round_region}", round.year)
+    };
+    let (area_code, area_name, is_community, results_view_, up) = if survey.is_some() {
+        let results = area_results(state, user, round_id, area, lang).await?;
+        let view = results_view(lang, &results)?;
+        let is_community = results.area.level == "community";
+        let up = match &results.area.parent {
+            Some(parent) if user.actor().covers(parent) && in_round_area(&round, parent) => {
+                state.store.region(parent).await?.map(|p| (p.code, p.name))
+            }
+            _ => None,
+        };
+        (
+            results.area.code.clone(),
+            results.area.name.clone(),
+            is_community,
+            Some(view),
+            up,
+        )
+    } else {
+        let code = default_area(user, &round, lang)?;
+        let name = state
+            .store
+            .region(&code)
+            .await?
+            .map(|r| r.name)
+            .unwrap_or_default();
+        (code, name, false, None, None)
+    };
+    let (link, link_form, enter_href) = if is_community && results_view_.is_some() {
+        let link = state
+            .store
+            .survey_link_for(round_id, &area_code)
+            .await?
+            .map(|l| {
+                (
+                    format!("{}/s/{}", public_base(state, headers), l.token),
+                    format!("/rounds/{round_id}/surveys/{area_code}/poster"),
+                )
+            });
+        let link_form = (link.is_none() && may_publish_link(user, &area_code, lang).is_ok())
+            .then(|| user.csrf.clone());
+        let enter = may_enter(user, &area_code, lang)
+            .is_ok()
+            .then(|| format!("/rounds/{round_id}/surveys/{area_code}/enter"));
+        (link, link_form, enter)
+    } else {
+        (None, None, None)
+    };
+    let fraud_href = (results_view_.is_some() && may_see_signals(user, &area_code, lang).is_ok())
+        .then(|| format!("/rounds/{round_id}/surveys/fraud?area={area_code}"));
+    // The 待核实 list is per community, for those who see the fraud page.
+    let review_href = (is_community && fraud_href.is_some())
+        .then(|| format!("/rounds/{round_id}/surveys/{area_code}/review"));
+    let status = form_status(&errors);
+    let page = render(ResultsPage {
+        page: Page::new(
+            jar,
+            Some(user.clone()),
+            &format!("/rounds/{round_id}/surveys"),
+            format!("{}:{area_name}", w.results_heading),
+        ),
+        w,
+        round_id: round_id.to_string(),
+        round_heading,
+        area_code,
+        area_name,
+        is_community,
+        up,
+        errors,
+        notice,
+        settings,
+        settings_form,
+        results: results_view_,
+        link,
+        link_form,
+        enter_href,
+        fraud_href,
+        review_href,
+        review_link: lang.pick("待核实的答卷", "Answers held for review"),
+    })?;
+    Ok(with_status(page, status))
+}
+
+/// POST /rounds/{round}/surveys/settings: open the survey or change its quota.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(round_id): Path<String>,
+    CsrfForm { user, form }: CsrfForm<Pairs>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let ask = Asking::new(&state, &jar, &user, &round_id);
+    let area = form.get("area");
+    let typed = form.get("quota").trim();
+    let Some(quota) = typed
+        .parse::<i64>()
+        .ok()
+        .filter(|q| (0..=MAX_QUOTA).contains(q))
+    else {
+        let errors = vec![("quota".into(), words(lang).bad_quota.into())];
+        return results_page(
+            ask,
+            &headers,
+            Some(area),
+            errors,
+            None,
+            Some(typed.to_string()),
+        )
+        .await;
+    };
+    // The version the form was read at; a form without one (not from this page) saves
+    // over whatever is stored, as the API without `version` does.
+    let read_at = form.get("version").trim().parse::<i64>().ok();
+    match crate::surveys::settings::save_settings(&state, &user, &round_id, quota, read_at, lang)
+        .await
+    {
+        Ok(_) => {}
+        // Shown again with the quota as typed, the message saying who changed what, and
+        // the version now stored, so a second submit is a deliberate one.
+        Err(AppError::Stale(stale)) => {
+            let errors = vec![("quota".into(), stale.message)];
+            let typed = Some(typed.to_string());
+            let page = results_page(ask, &headers, Some(area), errors, None, typed).await?;
+            return Ok(with_status(page, StatusCode::CONFLICT));
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/surveys?area={}&saved=settings",
+        crate::app::auth::urlencode(area)
+    ))
+    .into_response())
+}
+
+/// GET /rounds/{round}/surveys/results.xlsx: the results of an area as a workbook.
+pub async fn export(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    user: CurrentUser,
+    Path(round_id): Path<String>,
+    Query(query): Query<AreaQuery>,
+) -> PageResult {
+    let lang = Lang::from_jar(&jar);
+    let results = area_results(&state, &user, &round_id, query.area.as_deref(), lang).await?;
+    let bytes = results_workbook(&results, lang)?;
+    let name = format!("survey-{}-{}.xlsx", results.round.year, results.area.code);
+    Ok(workbook_file(&name, bytes))
+}
+
+/// A workbook download, named in ASCII and in UTF-8 (RFC 6266).
+fn workbook_file(name: &str, bytes: Vec<u8>) -> Response {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
