@@ -1,0 +1,266 @@
+//! The facility registry: adding, changing and deleting one facility, each placed in a
+//! community the user keeps.
+
+use xingfu_core::region;
+use xingfu_geo::geometry::LonLat;
+use xingfu_store::facilities::{FacilityInput, FacilityRow, FacilityUpdate, to_e6};
+use xingfu_store::regions::RegionRow;
+
+use super::areas::{area, district_of, may_edit, may_view, outside_area, pick, viewable_area};
+use super::convert::function_keys;
+use super::form::{FacilityForm, FieldError, check_facility};
+use super::locate::{locator, optional_extract};
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::{AppState, now_ms};
+use crate::app::versions;
+use crate::i18n::Lang;
+
+/// The community and keeping region of a facility at `location` registered in `area`: the
+/// community chosen, else the one it lies in, else the area itself.
+async fn place_in_area(
+    state: &AppState,
+    user: &CurrentUser,
+    area: &RegionRow,
+    chosen: &str,
+    location: LonLat,
+    lang: Lang,
+) -> Result<Result<(Option<String>, String), FieldError>, AppError> {
+    let chosen = chosen.trim();
+    if !chosen.is_empty() {
+        let ok = match state.store.region(chosen).await? {
+            Some(r) => {
+                r.level == "community"
+                    && region::within(chosen, &area.code, &area.level)
+                    && may_edit(user, chosen)
+            }
+            None => false,
+        };
+        return Ok(if ok {
+            Ok((Some(chosen.to_string()), chosen.to_string()))
+        } else {
+            Err(FieldError::new(
+                "community",
+                pick(
+                    lang,
+                    format!("社区 {chosen} 不在 {} 内或不在您的管辖范围内", area.name),
+                    format!(
+                        "community {chosen} is not in {} or not in your area",
+                        area.name
+                    ),
+                ),
+            ))
+        });
+    }
+    if area.level == "community" {
+        return Ok(Ok((Some(area.code.clone()), area.code.clone())));
+    }
+    let Some(district_code) = district_of(area) else {
+        return Ok(Ok((None, area.code.clone())));
+    };
+    let district = self::area(state, &district_code).await?;
+    let locator = locator(state, &district, optional_extract(state).await).await?;
+    Ok(match locator.community_of(location) {
+        Some(code) if region::within(&code, &area.code, &area.level) && may_edit(user, &code) => {
+            Ok((Some(code.clone()), code))
+        }
+        Some(code) => Err(FieldError::new(
+            "lon",
+            pick(
+                lang,
+                format!(
+                    "这个位置在{}({code})内,不在 {} 或您的管辖范围内",
+                    locator
+                        .communities
+                        .get(&code)
+                        .map(|r| r.name.as_str())
+                        .unwrap_or(""),
+                    area.name
+                ),
+                format!(
+                    "this position lies in community {code}, outside {} or your area",
+                    area.name
+                ),
+            ),
+        )),
+        None => Ok((None, area.code.clone())),
+    })
+}
+
+/// Adds a facility typed into the form for `area_code`; returns its id.
+pub async fn create_facility(
+    state: &AppState,
+    user: &CurrentUser,
+    area_code: &str,
+    form: &FacilityForm,
+    lang: Lang,
+) -> Result<Result<String, Vec<FieldError>>, AppError> {
+    let area = viewable_area(state, user, area_code, lang).await?;
+    let Some(district) = district_of(&area) else {
+        return Err(AppError::BadRequest(pick(
+            lang,
+            "请在区、街道或社区页面登记设施",
+            "register facilities on a district, street or community page",
+        )));
+    };
+    if !may_edit(user, &area.code) {
+        return Err(AppError::Forbidden(pick(
+            lang,
+            "只有社区工作者及其上级管理员可以登记设施",
+            "only community workers and the administrators above them register facilities",
+        )));
+    }
+    let checked = match check_facility(form, lang) {
+        Ok(c) => c,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let (community, region_code) =
+        match place_in_area(state, user, &area, &form.community, checked.location, lang).await? {
+            Ok(placed) => placed,
+            Err(error) => return Ok(Err(vec![error])),
+        };
+    let input = FacilityInput {
+        district_code: district,
+        region_code,
+        community_code: community,
+        name: checked.name,
+        functions: function_keys(&checked.functions),
+        lon_e6: to_e6(checked.location.lon),
+        lat_e6: to_e6(checked.location.lat),
+        hours: checked.hours,
+        capacity: checked.capacity.map(i64::from),
+        source: "manual".into(),
+        source_ref: None,
+    };
+    let id = state
+        .store
+        .add_facility(&input, &user.user.username, now_ms())
+        .await?;
+    Ok(Ok(id))
+}
+
+/// A facility the user may see, or why not.
+pub async fn viewable_facility(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    lang: Lang,
+) -> Result<FacilityRow, AppError> {
+    let row = state.store.facility(id).await?.ok_or(AppError::NotFound)?;
+    if may_view(user, &row.region_code) {
+        Ok(row)
+    } else {
+        Err(outside_area(lang, &row.region_code))
+    }
+}
+
+/// Changes a facility's fields (its district and source stay) if it is still at `read_at`, the
+/// version the edit form was read at; otherwise [`AppError::Stale`] and nothing is written.
+pub async fn update_facility(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    (form, read_at): (&FacilityForm, i64),
+    lang: Lang,
+) -> Result<Result<(), Vec<FieldError>>, AppError> {
+    let row = viewable_facility(state, user, id, lang).await?;
+    if !may_edit(user, &row.region_code) {
+        return Err(AppError::Forbidden(pick(
+            lang,
+            "您不能修改这个设施",
+            "you may not change this facility",
+        )));
+    }
+    let checked = match check_facility(form, lang) {
+        Ok(c) => c,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    // Placed within the user's own area (a city administrator's: the facility's district).
+    let keeper = if matches!(user.region_level.as_str(), "city" | "province") {
+        area(state, &row.district_code).await?
+    } else {
+        area(state, &user.user.region_code).await?
+    };
+    let (community, region_code) = match place_in_area(
+        state,
+        user,
+        &keeper,
+        &form.community,
+        checked.location,
+        lang,
+    )
+    .await?
+    {
+        Ok(placed) => placed,
+        Err(error) => return Ok(Err(vec![error])),
+    };
+    let input = FacilityInput {
+        district_code: row.district_code.clone(),
+        region_code,
+        community_code: community,
+        name: checked.name,
+        functions: function_keys(&checked.functions),
+        lon_e6: to_e6(checked.location.lon),
+        lat_e6: to_e6(checked.location.lat),
+        hours: checked.hours,
+        capacity: checked.capacity.map(i64::from),
+        source: row.source.clone(),
+        source_ref: row.source_ref.clone(),
+    };
+    match state
+        .store
+        .update_facility(id, read_at, &input, &user.user.username, now_ms())
+        .await?
+    {
+        FacilityUpdate::Updated => Ok(Ok(())),
+        FacilityUpdate::NotFound => Err(AppError::NotFound),
+        FacilityUpdate::Stale(now) => Err(stale_facility(state, lang, &now).await),
+    }
+}
+
+/// The refusal of a facility form read before the facility's last change.
+pub async fn stale_facility(state: &AppState, lang: Lang, now: &FacilityRow) -> AppError {
+    versions::stale(
+        state,
+        lang.is_en(),
+        versions::FACILITY,
+        now.version,
+        Some(&now.updated_by),
+        Some(now.updated_at),
+    )
+    .await
+}
+
+/// Deletes a facility that is not a centre.
+pub async fn delete_facility(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    read_at: Option<i64>,
+    lang: Lang,
+) -> Result<FacilityRow, AppError> {
+    let row = viewable_facility(state, user, id, lang).await?;
+    if !may_edit(user, &row.region_code) {
+        return Err(AppError::Forbidden(pick(
+            lang,
+            "您不能删除这个设施",
+            "you may not delete this facility",
+        )));
+    }
+    match state
+        .store
+        .delete_facility(id, read_at, &user.user.username, now_ms())
+        .await?
+    {
+        xingfu_store::facilities::Deleted::Deleted => Ok(row),
+        xingfu_store::facilities::Deleted::NotFound => Err(AppError::NotFound),
+        xingfu_store::facilities::Deleted::Stale(now) => {
+            Err(stale_facility(state, lang, &now).await)
+        }
+        xingfu_store::facilities::Deleted::IsCentre => Err(AppError::Conflict(pick(
+            lang,
+            "这是邻里中心:请先取消邻里中心标记",
+            "this is a neighbourhood centre: remove the centre first",
+        ))),
+    }
+}
