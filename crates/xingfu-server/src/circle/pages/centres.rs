@@ -2,16 +2,14 @@
 //! clause, each figure offered from the platform (activities, people served, surveys, circle).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
 use serde::Deserialize;
 use serde_json::Value;
 use xingfu_core::Dec2;
 use xingfu_core::standard::{Judge, Standard};
 
-use super::kit::{Choice, Fields, error_pairs, form_reply, go, pick};
-use crate::app::auth::CurrentUser;
-use crate::app::state::{AppState, now_ms};
+use super::kit::{Choice, Posted, Visit, error_pairs, form_reply, go, pick};
+use crate::app::state::now_ms;
 use crate::circle::service::areas::may_rate;
 use crate::circle::service::centres::{
     PlatformFigures, centre_standard, platform_figures, platform_measure, viewable_centre, year_of,
@@ -20,7 +18,7 @@ use crate::circle::service::form::FieldError;
 use crate::circle::service::rating::rate_centre;
 use crate::i18n::Lang;
 use crate::people::service::local_text;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render, star_text};
 
 pub struct ClauseField {
@@ -101,19 +99,11 @@ fn category_fields(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let en = lang.is_en();
     standard
         .categories
         .iter()
         .map(|category| CategoryFields {
-            name: if en {
-                category
-                    .name_en
-                    .clone()
-                    .unwrap_or_else(|| category.name.clone())
-            } else {
-                category.name.clone()
-            },
+            name: in_lang(lang, &category.name, &category.name_en),
             points: category
                 .items
                 .iter()
@@ -220,14 +210,7 @@ fn category_fields(
                     };
                     ClauseField {
                         anchor: format!("c-{}", id.replace('.', "-")),
-                        text: if en {
-                            clause
-                                .text_en
-                                .clone()
-                                .unwrap_or_else(|| clause.text.clone())
-                        } else {
-                            clause.text.clone()
-                        },
+                        text: in_lang(lang, &clause.text, &clause.text_en),
                         points: clause.points.to_string(),
                         kind,
                         value,
@@ -280,33 +263,24 @@ fn latest_result(row: &xingfu_store::facilities::RatingRow, lang: Lang) -> Lates
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn render_centre(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     id: &str,
     year: i64,
     fields: &[(String, String)],
     errors: Vec<FieldError>,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let (centre, community) = viewable_centre(state, user, id, lang).await?;
     let standard = centre_standard(state, None, lang).await?;
     let figures = platform_figures(state, user, &community.code, year, lang).await?;
     let ratings = state.store.centre_ratings(id).await?;
     let html = render(CentrePage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
+        page: v.page(
             &format!("/circle/centres/{id}"),
-            format!(
-                "{} · {}",
-                pick(lang, "邻里中心", "Neighbourhood centre"),
-                centre.facility.name
-            ),
+            ("邻里中心", "Neighbourhood centre"),
+            &centre.facility.name,
         ),
         id: id.to_string(),
         name: centre.facility.name.clone(),
@@ -315,14 +289,7 @@ async fn render_centre(
         service_area: centre.service_area.clone(),
         standard: format!(
             "{} {}",
-            if en {
-                standard
-                    .name_en
-                    .clone()
-                    .unwrap_or_else(|| standard.name.clone())
-            } else {
-                standard.name.clone()
-            },
+            in_lang(lang, &standard.name, &standard.name_en),
             standard.version
         ),
         latest: ratings.first().map(|r| latest_result(r, lang)),
@@ -347,6 +314,14 @@ async fn render_centre(
     form_reply(html, &errors)
 }
 
+/// A standard's text in the person's language (Chinese when it has no English).
+fn in_lang(lang: Lang, zh: &str, en: &Option<String>) -> String {
+    match en {
+        Some(en) if lang.is_en() => en.clone(),
+        _ => zh.to_string(),
+    }
+}
+
 fn this_year() -> i64 {
     year_of(now_ms())
 }
@@ -361,31 +336,23 @@ pub struct YearQuery {
 
 /// GET /circle/centres/{id}?year=2024
 pub async fn centre(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(id): Path<String>,
     Query(query): Query<YearQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
     let year = query
         .year
         .filter(|y| (2000..=2100).contains(y))
         .unwrap_or_else(this_year);
     let notice = query
         .rated
-        .map(|_| pick(lang, "评定已保存", "Rating saved"));
-    render_centre(&state, &jar, &user, &id, year, &[], Vec::new(), notice).await
+        .map(|_| pick(v.lang, "评定已保存", "Rating saved"));
+    render_centre(&v, &id, year, &[], Vec::new(), notice).await
 }
 
 /// POST /circle/centres/{id}: rates the centre.
-pub async fn rate(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form: fields }: CsrfForm<Fields>,
-) -> PageResult {
-    match rate_centre(&state, &user, &id, &fields.0, Lang::from_jar(&jar)).await? {
+pub async fn rate(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+    match rate_centre(&v.state, &v.user, &id, &fields.0, v.lang).await? {
         Ok(row) => go(&format!("/circle/centres/{id}?year={}&rated=1", row.year)),
         Err(errors) => {
             let year = fields
@@ -393,7 +360,7 @@ pub async fn rate(
                 .and_then(|v| v.trim().parse::<i64>().ok())
                 .filter(|y| (2000..=2100).contains(y))
                 .unwrap_or_else(this_year);
-            render_centre(&state, &jar, &user, &id, year, &fields.0, errors, None).await
+            render_centre(&v, &id, year, &fields.0, errors, None).await
         }
     }
 }

@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
+use axum::http::header;
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use xingfu_core::Dec2;
 use xingfu_core::region;
@@ -16,19 +15,18 @@ use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::{CoverageRow, OriginRow, from_e6};
 
 use super::kit::{
-    Choice, Fields, community_names, datum_choices, functions_text, go, name_of, percent, pick,
+    Choice, Posted, Said, Visit, community_names, datum_choices, functions_text, go, name_of,
+    percent, pick,
 };
 use super::map::{MapView, facility_marks, map_view};
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 use crate::circle::service::areas::{self, district_of, may_compute, viewable_area};
 use crate::circle::service::convert::{ALL_SIX, function_name};
 use crate::circle::service::coverage::{RunSummary, recompute as compute};
 use crate::circle::service::locate::BoundarySource;
 use crate::i18n::Lang;
 use crate::people::service::local_text;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
 
 pub struct ShareCell {
@@ -114,18 +112,9 @@ fn map_choices(lang: Lang, chosen: &str) -> Vec<Choice> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn render_coverage(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    code: &str,
-    function: &str,
-    errors: Vec<Problem>,
-    notice: Option<String>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let lang = Lang::from_jar(jar);
+pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) -> PageResult {
+    let (status, errors, notice) = said.parts();
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let area = viewable_area(state, user, code, lang).await?;
     let Some(district) = district_of(&area) else {
         return go(&format!("/circle/areas/{code}"));
@@ -285,15 +274,10 @@ pub async fn render_coverage(
     })
     .collect();
     let html = render(CoveragePage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
+        page: v.page(
             &format!("/circle/areas/{code}/coverage"),
-            format!(
-                "{} · {}",
-                pick(lang, "15分钟服务圈覆盖率", "15-minute circle coverage"),
-                area.name
-            ),
+            ("15分钟服务圈覆盖率", "15-minute circle coverage"),
+            &area.name,
         ),
         code: area.code.clone(),
         name: area.name.clone(),
@@ -318,13 +302,11 @@ pub async fn render_coverage(
 
 /// GET /circle/areas/{code}/coverage?function=elderly_care
 pub async fn coverage(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(code): Path<String>,
     Query(query): Query<CoverageQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let lang = v.lang;
     let notice = match (&query.computed, query.saved) {
         (Some(_), _) => Some(pick(lang, "覆盖率已重新计算", "Coverage computed again")),
         (None, Some(n)) => Some(pick(
@@ -334,27 +316,13 @@ pub async fn coverage(
         )),
         _ => None,
     };
-    render_coverage(
-        &state,
-        &jar,
-        &user,
-        &code,
-        query.function.as_deref().unwrap_or(ALL_SIX),
-        Vec::new(),
-        notice,
-        StatusCode::OK,
-    )
-    .await
+    let function = query.function.as_deref().unwrap_or(ALL_SIX);
+    render_coverage(&v, &code, function, Said::Notice(notice)).await
 }
 
 /// POST /circle/areas/{code}/coverage (csrf, speed): computes the district's coverage again.
-pub async fn recompute(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(code): Path<String>,
-    CsrfForm { user, form: fields }: CsrfForm<Fields>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn recompute(Path(code): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+    let lang = v.lang;
     let speed = match fields.text("speed").trim() {
         "" => WalkingSpeed::DEFAULT,
         text => Dec2::parse(text)
@@ -368,22 +336,17 @@ pub async fn recompute(
                 ))
             })?,
     };
-    compute(&state, &user, &code, speed, lang).await?;
+    compute(&v.state, &v.user, &code, speed, lang).await?;
     go(&format!("/circle/areas/{code}/coverage?computed=1"))
 }
 
 /// GET /circle/areas/{code}/origins.csv: every home of the area with its walking distance (m)
 /// to the nearest facility of each function.
-pub async fn origins_csv(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(code): Path<String>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let area = viewable_area(&state, &user, &code, lang).await?;
+pub async fn origins_csv(v: Visit, Path(code): Path<String>) -> PageResult {
+    let lang = v.lang;
+    let area = viewable_area(&v.state, &v.user, &code, lang).await?;
     let district = district_of(&area).ok_or(AppError::NotFound)?;
-    let origins = state.store.circle_origins(&district, None).await?;
+    let origins = v.state.store.circle_origins(&district, None).await?;
     let mut text = String::from("\u{feff}");
     let mut header = vec![
         pick(lang, "编号", "id"),

@@ -2,21 +2,20 @@
 //! as a neighbourhood centre (or no longer).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::FacilityRow;
 use xingfu_store::regions::RegionRow;
 
 use super::kit::{
-    Choice, Fields, community_choices, datum_choices, error_pairs, form_reply, function_choices,
-    go, pick,
+    Choice, Posted, Visit, community_choices, datum_choices, error_pairs, form_reply,
+    function_choices, go, pick,
 };
-use crate::app::auth::{CurrentUser, urlencode};
+use crate::app::auth::urlencode;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::now_ms;
 use crate::circle::service::areas::{area, may_edit, viewable_area};
 use crate::circle::service::centres::flag_centre;
 use crate::circle::service::facilities::{
@@ -24,7 +23,7 @@ use crate::circle::service::facilities::{
 };
 use crate::circle::service::form::{FacilityForm, FieldError};
 use crate::i18n::Lang;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, form_version, render};
 
 #[derive(Template)]
@@ -67,12 +66,7 @@ struct Shown<'a> {
     notice: Option<String>,
 }
 
-async fn render_facility_form(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    shown: Shown<'_>,
-) -> PageResult {
+async fn render_facility_form(v: &Visit, shown: Shown<'_>) -> PageResult {
     let Shown {
         area,
         editing,
@@ -80,7 +74,7 @@ async fn render_facility_form(
         errors,
         notice,
     } = shown;
-    let lang = Lang::from_jar(jar);
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let (action, title, can_edit) = match &editing {
         Some(row) => (
             format!("/circle/facilities/{}", row.id),
@@ -103,7 +97,7 @@ async fn render_facility_form(
         _ => String::new(),
     };
     let html = render(FacilityPage {
-        page: Page::new(jar, Some(user.clone()), &action, title),
+        page: v.page_titled(&action, title),
         back: format!("/circle/areas/{}", area.code),
         area_name: area.name.clone(),
         functions: function_choices(lang, |f| {
@@ -127,15 +121,13 @@ async fn render_facility_form(
 
 /// A saved facility's form again, in the area keeping it, with `errors` against `form`.
 async fn render_saved(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     row: FacilityRow,
     form: FacilityForm,
     errors: Vec<FieldError>,
     notice: Option<String>,
 ) -> PageResult {
-    let area = area(state, &row.region_code).await?;
+    let area = area(&v.state, &row.region_code).await?;
     let shown = Shown {
         area: &area,
         editing: Some(row),
@@ -143,19 +135,14 @@ async fn render_saved(
         errors,
         notice,
     };
-    render_facility_form(state, jar, user, shown).await
+    render_facility_form(v, shown).await
 }
 
 /// GET /circle/areas/{code}/facilities/new
-pub async fn new_facility(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(code): Path<String>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let area = viewable_area(&state, &user, &code, lang).await?;
-    if !may_edit(&user, &area.code) {
+pub async fn new_facility(v: Visit, Path(code): Path<String>) -> PageResult {
+    let lang = v.lang;
+    let area = viewable_area(&v.state, &v.user, &code, lang).await?;
+    if !may_edit(&v.user, &area.code) {
         return Err(AppError::Forbidden(pick(
             lang,
             "只有社区工作者及其上级管理员可以登记设施",
@@ -177,21 +164,16 @@ pub async fn new_facility(
         errors: Vec::new(),
         notice: None,
     };
-    render_facility_form(&state, &jar, &user, shown).await
+    render_facility_form(&v, shown).await
 }
 
 /// POST /circle/areas/{code}/facilities
-pub async fn create(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(code): Path<String>,
-    CsrfForm { user, form: fields }: CsrfForm<Fields>,
-) -> PageResult {
+pub async fn create(Path(code): Path<String>, Posted { v, fields }: Posted) -> PageResult {
     let form = FacilityForm::from_fields(&fields.0);
-    match create_facility(&state, &user, &code, &form, Lang::from_jar(&jar)).await? {
+    match create_facility(&v.state, &v.user, &code, &form, v.lang).await? {
         Ok(id) => go(&format!("/circle/facilities/{id}?saved=1")),
         Err(errors) => {
-            let area = area(&state, &code).await?;
+            let area = area(&v.state, &code).await?;
             let shown = Shown {
                 area: &area,
                 editing: None,
@@ -199,7 +181,7 @@ pub async fn create(
                 errors,
                 notice: None,
             };
-            render_facility_form(&state, &jar, &user, shown).await
+            render_facility_form(&v, shown).await
         }
     }
 }
@@ -211,18 +193,11 @@ pub struct SavedQuery {
 }
 
 /// GET /circle/facilities/{id}
-pub async fn facility(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(id): Path<String>,
-    Query(query): Query<SavedQuery>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let row = viewable_facility(&state, &user, &id, lang).await?;
-    let notice = query.saved.map(|_| pick(lang, "已保存", "Saved"));
+pub async fn facility(v: Visit, Path(id): Path<String>, Query(q): Query<SavedQuery>) -> PageResult {
+    let row = viewable_facility(&v.state, &v.user, &id, v.lang).await?;
+    let notice = q.saved.map(|_| pick(v.lang, "已保存", "Saved"));
     let form = FacilityForm::of_row(&row);
-    render_saved(&state, &jar, &user, row, form, Vec::new(), notice).await
+    render_saved(&v, row, form, Vec::new(), notice).await
 }
 
 /// The fields whose saved value differs from what the user sent, each with the saved value.
@@ -284,48 +259,38 @@ fn saved_now(lang: Lang, label: &str, value: &str) -> String {
 }
 
 /// POST /circle/facilities/{id}
-pub async fn update(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form: fields }: CsrfForm<Fields>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn update(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let read_at = form_version(lang, fields.get("version"))?;
     let form = FacilityForm::from_fields(&fields.0);
-    let errors = match update_facility(&state, &user, &id, (&form, read_at), lang).await {
+    let errors = match update_facility(state, user, &id, (&form, read_at), lang).await {
         Ok(Ok(())) => return go(&format!("/circle/facilities/{id}?saved=1")),
         Ok(Err(errors)) => errors,
         // Changed since the form was read: the form again with what was typed, the message
         // first, then each field whose saved value now differs from it.
         Err(AppError::Stale(stale)) => {
-            let row = viewable_facility(&state, &user, &id, lang).await?;
+            let row = viewable_facility(state, user, &id, lang).await?;
             let mut errors = vec![FieldError {
                 field: "name".into(),
                 message: stale.message,
             }];
             errors.extend(changed_fields(lang, &FacilityForm::of_row(&row), &form));
-            let mut response = render_saved(&state, &jar, &user, row, form, errors, None).await?;
+            let mut response = render_saved(&v, row, form, errors, None).await?;
             *response.status_mut() = StatusCode::CONFLICT;
             return Ok(response);
         }
         Err(e) => return Err(e),
     };
-    let row = viewable_facility(&state, &user, &id, lang).await?;
-    render_saved(&state, &jar, &user, row, form, errors, None).await
+    let row = viewable_facility(state, user, &id, lang).await?;
+    render_saved(&v, row, form, errors, None).await
 }
 
 /// POST /circle/facilities/{id}/delete
-pub async fn delete(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form: fields }: CsrfForm<Fields>,
-) -> PageResult {
+pub async fn delete(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
     let read_at = fields
         .get("version")
         .and_then(|v| v.trim().parse::<i64>().ok());
-    let row = delete_facility(&state, &user, &id, read_at, Lang::from_jar(&jar)).await?;
+    let row = delete_facility(&v.state, &v.user, &id, read_at, v.lang).await?;
     go(&format!(
         "/circle/areas/{}?deleted={}",
         row.region_code,
@@ -335,18 +300,13 @@ pub async fn delete(
 
 /// POST /circle/facilities/{id}/centre: run it as a centre (`service_area`, `centre_community`)
 /// or stop (`stop=1`).
-pub async fn centre_flag(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form: fields }: CsrfForm<Fields>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn centre_flag(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     // The facility's version the page was read at (a form without one saves regardless).
     let read_at = fields.text("version").trim().parse::<i64>().ok();
-    let row = viewable_facility(&state, &user, &id, lang).await?;
+    let row = viewable_facility(state, user, &id, lang).await?;
     if fields.text("stop") == "1" {
-        if !may_edit(&user, &row.region_code) {
+        if !may_edit(user, &row.region_code) {
             return Err(AppError::Forbidden(pick(
                 lang,
                 "您不能修改这个设施",
@@ -364,14 +324,14 @@ pub async fn centre_flag(
                 "this centre has ratings on record and stays a centre",
             ))),
             xingfu_store::facilities::Unflagged::Stale(now) => {
-                Err(stale_facility(&state, lang, &now).await)
+                Err(stale_facility(state, lang, &now).await)
             }
             _ => go(&format!("/circle/facilities/{id}?saved=1")),
         };
     }
     match flag_centre(
-        &state,
-        &user,
+        state,
+        user,
         &id,
         read_at,
         &fields.text("centre_community"),
@@ -383,7 +343,7 @@ pub async fn centre_flag(
         Ok(()) => go(&format!("/circle/centres/{id}")),
         Err(errors) => {
             let form = FacilityForm::of_row(&row);
-            render_saved(&state, &jar, &user, row, form, errors, None).await
+            render_saved(&v, row, form, errors, None).await
         }
     }
 }

@@ -2,22 +2,17 @@
 //! points of interest, and community boundaries (GeoJSON). Problems come back on the page they
 //! were sent from, each numbered by its line or feature.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum_extra::extract::CookieJar;
+use axum::extract::Path;
 use xingfu_core::ops::coords::Datum;
 
 use super::coverage::render_coverage;
-use super::kit::{Fields, check_upload, go, pick, problems_at, too_big};
+use super::kit::{Posted, Said, Visit, check_upload, go, pick, problems_at, too_big};
 use super::registry::render_facilities;
-use crate::app::auth::CurrentUser;
-use crate::app::state::AppState;
 use crate::circle::service::convert::ALL_SIX;
 use crate::circle::service::imports::{
     ImportFrom, ImportOutcome, import_facilities, save_boundaries,
 };
-use crate::i18n::Lang;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::PageResult;
 use crate::web::upload::{FormData, UploadForm};
 
@@ -31,9 +26,7 @@ fn datum_of(form: &FormData) -> Datum {
 
 /// After an import: the registry with what was done, or the problems on the registry page.
 async fn imported(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     code: &str,
     outcome: Result<ImportOutcome, Vec<Problem>>,
 ) -> PageResult {
@@ -42,31 +35,18 @@ async fn imported(
             "/circle/areas/{code}?added={}&updated={}&skipped={}",
             done.added, done.updated, done.skipped
         )),
-        Err(errors) => {
-            render_facilities(
-                state,
-                jar,
-                user,
-                code,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(errors) => render_facilities(v, code, Said::Problems(errors)).await,
     }
 }
 
 /// POST /circle/areas/{code}/import (multipart: csrf, file, community, datum).
 pub async fn import(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(code): Path<String>,
     UploadForm(form): UploadForm,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    check_upload(lang, &user, &form)?;
+    let lang = v.lang;
+    check_upload(lang, &v.user, &form)?;
     let problem = |message: String| vec![("file".to_string(), message)];
     let bytes = match form.files.iter().find(|f| f.name == "file") {
         Some(f) if f.too_big => Err(problem(too_big(lang))),
@@ -80,8 +60,8 @@ pub async fn import(
     };
     let outcome = match bytes {
         Ok(bytes) => import_facilities(
-            &state,
-            &user,
+            &v.state,
+            &v.user,
             &code,
             ImportFrom::Upload(bytes),
             form.get("community").as_deref(),
@@ -92,40 +72,33 @@ pub async fn import(
         .map_err(|problems| problems_at("file", problems)),
         Err(errors) => Err(errors),
     };
-    imported(&state, &jar, &user, &code, outcome).await
+    imported(&v, &code, outcome).await
 }
 
 /// POST /circle/areas/{code}/import-network: the network extract's points of interest.
-pub async fn import_network(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(code): Path<String>,
-    CsrfForm { user, .. }: CsrfForm<Fields>,
-) -> PageResult {
+pub async fn import_network(Path(code): Path<String>, Posted { v, .. }: Posted) -> PageResult {
     let outcome = import_facilities(
-        &state,
-        &user,
+        &v.state,
+        &v.user,
         &code,
         ImportFrom::Network,
         None,
         Datum::Wgs84,
-        Lang::from_jar(&jar),
+        v.lang,
     )
     .await?
     .map_err(|problems| problems_at("file", problems));
-    imported(&state, &jar, &user, &code, outcome).await
+    imported(&v, &code, outcome).await
 }
 
 /// POST /circle/areas/{code}/boundaries (multipart: csrf, datum, file or geojson).
 pub async fn boundaries(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(code): Path<String>,
     UploadForm(form): UploadForm,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    check_upload(lang, &user, &form)?;
+    let lang = v.lang;
+    check_upload(lang, &v.user, &form)?;
     let text = match form.files.iter().find(|f| f.name == "file") {
         Some(f) if f.too_big => Err(too_big(lang)),
         Some(f) => String::from_utf8(f.bytes.clone()).map_err(|_| {
@@ -145,23 +118,14 @@ pub async fn boundaries(
         },
     };
     let outcome = match text {
-        Ok(text) => save_boundaries(&state, &user, &code, &text, datum_of(&form), lang).await?,
+        Ok(text) => save_boundaries(&v.state, &v.user, &code, &text, datum_of(&form), lang).await?,
         Err(e) => Err(vec![e]),
     };
     match outcome {
         Ok(n) => go(&format!("/circle/areas/{code}/coverage?saved={n}")),
         Err(problems) => {
-            render_coverage(
-                &state,
-                &jar,
-                &user,
-                &code,
-                ALL_SIX,
-                problems_at("boundary-file", problems),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let said = Said::Problems(problems_at("boundary-file", problems));
+            render_coverage(&v, &code, ALL_SIX, said).await
         }
     }
 }

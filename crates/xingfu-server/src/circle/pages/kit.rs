@@ -2,8 +2,11 @@
 //! selects and boxes, field errors as the error summary lists them, and the replies handlers
 //! end with.
 
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::Dec2;
 use xingfu_geo::function::ServiceFunction;
@@ -17,12 +20,75 @@ use crate::circle::service::areas::may_edit;
 use crate::circle::service::convert::function_name;
 use crate::circle::service::form::FieldError;
 use crate::i18n::Lang;
-use crate::web::forms::{HasCsrf, Problem};
-use crate::web::page::PageResult;
+use crate::web::forms::{CsrfForm, HasCsrf, Problem};
+use crate::web::page::{Page, PageResult};
 use crate::web::upload::FormData;
 
 pub fn pick(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
     if lang.is_en() { en.into() } else { zh.into() }
+}
+
+/// Who is asking, in which language: what every circle page handler starts from. A stranger is
+/// sent to sign in.
+pub struct Visit {
+    pub state: AppState,
+    pub jar: CookieJar,
+    pub lang: Lang,
+    pub user: CurrentUser,
+}
+
+impl Visit {
+    fn new(state: &AppState, jar: CookieJar, user: CurrentUser) -> Visit {
+        Visit {
+            state: state.clone(),
+            lang: Lang::from_jar(&jar),
+            jar,
+            user,
+        }
+    }
+
+    /// The layout of a page at `path` titled "what · name".
+    pub fn page(&self, path: &str, (zh, en): (&str, &str), name: &str) -> Page {
+        self.page_titled(path, format!("{} · {name}", pick(self.lang, zh, en)))
+    }
+
+    pub fn page_titled(&self, path: &str, title: String) -> Page {
+        Page::new(&self.jar, Some(self.user.clone()), path, title)
+    }
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let user = CurrentUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Visit::new(
+            state,
+            CookieJar::from_headers(&parts.headers),
+            user,
+        ))
+    }
+}
+
+/// A posted form whose CSRF token matched (as [`CsrfForm`] answers otherwise), with the visit.
+pub struct Posted {
+    pub v: Visit,
+    pub fields: Fields,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(request.headers());
+        let CsrfForm { user, form } = CsrfForm::<Fields>::from_request(request, state).await?;
+        Ok(Posted {
+            v: Visit::new(state, jar, user),
+            fields: form,
+        })
+    }
 }
 
 /// A posted form's fields in order (a name may repeat, as `functions` does).
@@ -86,6 +152,23 @@ pub fn problems_at(field: &str, problems: Vec<String>) -> Vec<Problem> {
         .into_iter()
         .map(|p| (field.to_string(), p))
         .collect()
+}
+
+/// What a page shows besides its data: a notice (200), or the problems of what was posted
+/// (422).
+pub enum Said {
+    Notice(Option<String>),
+    Problems(Vec<Problem>),
+}
+
+impl Said {
+    /// The status, the problems and the notice.
+    pub fn parts(self) -> (StatusCode, Vec<Problem>, Option<String>) {
+        match self {
+            Said::Notice(notice) => (StatusCode::OK, Vec::new(), notice),
+            Said::Problems(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        }
+    }
 }
 
 /// A rendered form page: 422 when it shows problems, else 200.

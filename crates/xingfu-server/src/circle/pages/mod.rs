@@ -18,55 +18,41 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use self::centres::{centre, rate};
+use self::coverage::{coverage, origins_csv, recompute};
+use self::facility::{centre_flag, create, delete, facility, new_facility, update};
+use self::imports::{boundaries, import, import_network};
+use self::registry::{facilities, home};
+use self::siting::siting;
 use crate::app::files::MAX_UPLOAD;
 use crate::app::state::AppState;
 
 /// The import and boundary routes, with room for a 10 MB file.
 pub fn upload_routes() -> Router<AppState> {
+    let limit = || DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024);
     Router::new()
-        .route(
-            "/circle/areas/{code}/import",
-            post(imports::import).layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024)),
-        )
+        .route("/circle/areas/{code}/import", post(import).layer(limit()))
         .route(
             "/circle/areas/{code}/boundaries",
-            post(imports::boundaries).layer(DefaultBodyLimit::max(MAX_UPLOAD + 64 * 1024)),
+            post(boundaries).layer(limit()),
         )
 }
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/circle", get(registry::home))
-        .route("/circle/areas/{code}", get(registry::facilities))
-        .route("/circle/areas/{code}/facilities", post(facility::create))
-        .route(
-            "/circle/areas/{code}/facilities/new",
-            get(facility::new_facility),
-        )
-        .route(
-            "/circle/areas/{code}/import-network",
-            post(imports::import_network),
-        )
+        .route("/circle", get(home))
+        .route("/circle/areas/{code}", get(facilities))
+        .route("/circle/areas/{code}/facilities", post(create))
+        .route("/circle/areas/{code}/facilities/new", get(new_facility))
+        .route("/circle/areas/{code}/import-network", post(import_network))
         .route(
             "/circle/areas/{code}/coverage",
-            get(coverage::coverage).post(coverage::recompute),
+            get(coverage).post(recompute),
         )
-        .route(
-            "/circle/areas/{code}/origins.csv",
-            get(coverage::origins_csv),
-        )
-        .route("/circle/areas/{code}/siting", get(siting::siting))
-        .route(
-            "/circle/facilities/{id}",
-            get(facility::facility).post(facility::update),
-        )
-        .route("/circle/facilities/{id}/delete", post(facility::delete))
-        .route(
-            "/circle/facilities/{id}/centre",
-            post(facility::centre_flag),
-        )
-        .route(
-            "/circle/centres/{id}",
-            get(centres::centre).post(centres::rate),
-        )
+        .route("/circle/areas/{code}/origins.csv", get(origins_csv))
+        .route("/circle/areas/{code}/siting", get(siting))
+        .route("/circle/facilities/{id}", get(facility).post(update))
+        .route("/circle/facilities/{id}/delete", post(delete))
+        .route("/circle/facilities/{id}/centre", post(centre_flag))
+        .route("/circle/centres/{id}", get(centre).post(rate))
 }

@@ -2,20 +2,16 @@
 //! forms that add and import facilities.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use xingfu_core::Dec2;
 
 use super::kit::{
-    Choice, community_choices, community_names, datum_choices, functions_text, go, name_of, pick,
-    position_text,
+    Choice, Said, Visit, community_choices, community_names, datum_choices, functions_text, go,
+    name_of, pick, position_text,
 };
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 use crate::circle::service::areas::{may_edit, prefix_of, viewable_area};
 use crate::i18n::Lang;
 use crate::web::forms::Problem;
@@ -105,16 +101,9 @@ fn source_label(source: &str, lang: Lang) -> String {
 }
 
 /// The registry page of an area, with `errors` from a failed import (then 422).
-pub async fn render_facilities(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    code: &str,
-    errors: Vec<Problem>,
-    notice: Option<String>,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    let lang = Lang::from_jar(jar);
+pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult {
+    let (status, errors, notice) = said.parts();
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let area = viewable_area(state, user, code, lang).await?;
     let child_level = match area.level.as_str() {
         "city" => Some("district"),
@@ -187,15 +176,10 @@ pub async fn render_facilities(
     }
     let can_edit = area.level != "city" && may_edit(user, &area.code);
     let html = render(FacilitiesPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
+        page: v.page(
             &format!("/circle/areas/{code}"),
-            format!(
-                "{} · {}",
-                pick(lang, "服务设施", "Service facilities"),
-                area.name
-            ),
+            ("服务设施", "Service facilities"),
+            &area.name,
         ),
         code: area.code.clone(),
         name: area.name.clone(),
@@ -216,34 +200,23 @@ pub async fn render_facilities(
 }
 
 /// GET /circle: the user's own area.
-pub async fn home(jar: CookieJar, user: CurrentUser) -> PageResult {
-    if user.role == xingfu_core::workflow::Role::Resident {
+pub async fn home(v: Visit) -> PageResult {
+    if v.user.role == xingfu_core::workflow::Role::Resident {
         return Err(AppError::Forbidden(pick(
-            Lang::from_jar(&jar),
+            v.lang,
             "服务圈页面仅供工作人员使用",
             "the service circle pages are for staff",
         )));
     }
-    go(&format!("/circle/areas/{}", user.user.region_code))
+    go(&format!("/circle/areas/{}", v.user.user.region_code))
 }
 
 /// GET /circle/areas/{code}: the area's facilities and centres.
 pub async fn facilities(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(code): Path<String>,
-    Query(query): Query<NoticeQuery>,
+    Query(q): Query<NoticeQuery>,
 ) -> PageResult {
-    let notice = import_notice(Lang::from_jar(&jar), &query);
-    render_facilities(
-        &state,
-        &jar,
-        &user,
-        &code,
-        Vec::new(),
-        notice,
-        StatusCode::OK,
-    )
-    .await
+    let notice = import_notice(v.lang, &q);
+    render_facilities(&v, &code, Said::Notice(notice)).await
 }

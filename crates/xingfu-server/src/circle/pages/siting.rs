@@ -2,20 +2,16 @@
 //! 15 minutes, with the gain of each and the map.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
 use serde::Deserialize;
 use xingfu_core::Dec2;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::OriginRow;
 
-use super::kit::{Choice, community_names, function_choices, name_of, pick};
+use super::kit::{Choice, Visit, community_names, function_choices, name_of};
 use super::map::{MapView, facility_marks, map_view};
-use crate::app::auth::CurrentUser;
-use crate::app::state::AppState;
 use crate::circle::service::areas::viewable_area;
 use crate::circle::service::siting::{MAX_SITES, SitingOutcome, siting as suggest};
-use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, render};
 
 pub struct SiteLine {
@@ -57,23 +53,21 @@ fn share_text(part: u64, whole: u64) -> String {
 
 /// GET /circle/areas/{code}/siting?function=elderly_care&count=3
 pub async fn siting(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(code): Path<String>,
     Query(query): Query<SitingQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let en = lang.is_en();
-    let area = viewable_area(&state, &user, &code, lang).await?;
+    let area = viewable_area(state, user, &code, lang).await?;
     let function = query.function.as_deref().and_then(ServiceFunction::parse);
     let count = query.count.unwrap_or(3).clamp(1, MAX_SITES);
     let outcome = match function {
-        Some(f) => Some(suggest(&state, &user, &code, f, count, lang).await?),
+        Some(f) => Some(suggest(state, user, &code, f, count, lang).await?),
         None => None,
     };
     let district = area.code.clone();
-    let names = community_names(&state, &area).await?;
+    let names = community_names(state, &area).await?;
     let (sites, map, before) = match &outcome {
         Some(o) => {
             let sites: Vec<SiteLine> = o
@@ -98,22 +92,17 @@ pub async fn siting(
                 .iter()
                 .map(|s| (s.lon, s.lat, s.rank.to_string()))
                 .collect();
-            let facilities = facility_marks(&state, &district, o.function.key()).await?;
+            let facilities = facility_marks(state, &district, o.function.key()).await?;
             let map = map_view(&refs, o.function.key(), &facilities, &marks);
             (sites, map, share_text(o.covered_before, o.total))
         }
         None => (Vec::new(), None, String::new()),
     };
     render(SitingPage {
-        page: Page::new(
-            &jar,
-            Some(user.clone()),
+        page: v.page(
             &format!("/circle/areas/{code}/siting"),
-            format!(
-                "{} · {}",
-                pick(lang, "选址建议", "Siting suggestions"),
-                area.name
-            ),
+            ("选址建议", "Siting suggestions"),
+            &area.name,
         ),
         code: area.code.clone(),
         name: area.name.clone(),

@@ -95,3 +95,53 @@ pub fn district_of(row: &RegionRow) -> Option<String> {
         .then(|| region::district_of(&row.code))
         .flatten()
 }
+
+/// Refuses unless `allowed`, with the reason in the person's language.
+pub(super) fn allow(allowed: bool, lang: Lang, (zh, en): (&str, &str)) -> Result<(), AppError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(pick(lang, zh, en)))
+    }
+}
+
+/// A district, street or community whose facilities the user keeps, with its district; `act`
+/// names what they do there (登记 / register, 导入 / import) in refusals.
+pub(super) async fn keeping_area(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    lang: Lang,
+    (zh, en): (&str, &str),
+) -> Result<(RegionRow, String), AppError> {
+    let area = viewable_area(state, user, code, lang).await?;
+    let Some(district) = district_of(&area) else {
+        return Err(AppError::BadRequest(pick(
+            lang,
+            format!("请在区、街道或社区页面{zh}设施"),
+            format!("{en} facilities on a district, street or community page"),
+        )));
+    };
+    let who = (
+        &*format!("只有社区工作者及其上级管理员可以{zh}设施"),
+        &*format!("only community workers and the administrators above them {en} facilities"),
+    );
+    allow(may_edit(user, &area.code), lang, who)?;
+    Ok((area, district))
+}
+
+/// A district the user may see; `per` says, when the region is not one, what is computed per
+/// district.
+pub(super) async fn viewable_district(
+    state: &AppState,
+    user: &CurrentUser,
+    code: &str,
+    lang: Lang,
+    (zh, en): (&str, &str),
+) -> Result<RegionRow, AppError> {
+    let district = viewable_area(state, user, code, lang).await?;
+    if district.level != "district" {
+        return Err(AppError::BadRequest(pick(lang, zh, en)));
+    }
+    Ok(district)
+}

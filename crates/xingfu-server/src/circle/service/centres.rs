@@ -12,7 +12,7 @@ use xingfu_store::regions::RegionRow;
 
 use super::areas::{area, may_edit, may_view, outside_area, pick};
 use super::facilities::{stale_facility, viewable_facility};
-use super::form::{FieldError, MAX_HOURS_CHARS};
+use super::form::{FieldError, MAX_HOURS_CHARS, too_long};
 use super::metrics::circle_metrics;
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
@@ -59,16 +59,14 @@ pub async fn flag_centre(
         return Err(outside_area(lang, &community));
     }
     let service_area = service_area.trim();
-    if service_area.chars().count() > MAX_HOURS_CHARS {
-        errors.push(FieldError::new(
-            "service_area",
-            pick(
-                lang,
-                format!("服务范围不能超过 {MAX_HOURS_CHARS} 个字"),
-                format!("the service area is longer than {MAX_HOURS_CHARS} characters"),
-            ),
-        ));
-    }
+    let what = ("服务范围", "the service area is");
+    errors.extend(too_long(
+        "service_area",
+        service_area,
+        MAX_HOURS_CHARS,
+        what,
+        lang,
+    ));
     if !errors.is_empty() {
         return Ok(Err(errors));
     }

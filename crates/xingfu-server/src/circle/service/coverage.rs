@@ -12,7 +12,7 @@ use xingfu_geo::osm::OsmExtract;
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 use xingfu_store::facilities::{CircleRun, CoverageRow, OriginRow, to_e6};
 
-use super::areas::{internal, may_compute, pick, viewable_area};
+use super::areas::{allow, internal, may_compute, pick, viewable_district};
 use super::convert::{ALL_SIX, geo_facility};
 use super::locate::{BoundarySource, Locator, locator};
 use crate::app::auth::CurrentUser;
@@ -130,21 +130,16 @@ pub async fn recompute(
     speed: WalkingSpeed,
     lang: Lang,
 ) -> Result<CircleRun, AppError> {
-    let district = viewable_area(state, user, district_code, lang).await?;
-    if district.level != "district" {
-        return Err(AppError::BadRequest(pick(
-            lang,
-            "覆盖率按区计算",
-            "coverage is computed per district",
-        )));
-    }
-    if !may_compute(user, &district.code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
+    let per = ("覆盖率按区计算", "coverage is computed per district");
+    let district = viewable_district(state, user, district_code, lang, per).await?;
+    allow(
+        may_compute(user, &district.code),
+        lang,
+        (
             "覆盖率由区级或市级管理员计算",
             "coverage is computed by district or city administrators",
-        )));
-    }
+        ),
+    )?;
     let extract = state.network.extract(lang).await?;
     let rows = state.store.facilities_of_district(&district.code).await?;
     let facilities: Vec<Facility> = rows

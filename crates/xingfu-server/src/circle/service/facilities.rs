@@ -6,9 +6,11 @@ use xingfu_geo::geometry::LonLat;
 use xingfu_store::facilities::{FacilityInput, FacilityRow, FacilityUpdate, to_e6};
 use xingfu_store::regions::RegionRow;
 
-use super::areas::{area, district_of, may_edit, may_view, outside_area, pick, viewable_area};
+use super::areas::{
+    allow, area, district_of, keeping_area, may_edit, may_view, outside_area, pick,
+};
 use super::convert::function_keys;
-use super::form::{FacilityForm, FieldError, check_facility};
+use super::form::{CheckedFacility, FacilityForm, FieldError, check_facility};
 use super::locate::{locator, optional_extract};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
@@ -87,40 +89,23 @@ async fn place_in_area(
     })
 }
 
-/// Adds a facility typed into the form for `area_code`; returns its id.
-pub async fn create_facility(
+/// A checked facility placed in `area` (the community chosen on `form`, else by position), as
+/// the store keeps it with its district, source and source reference; or why it cannot be.
+async fn placed_input(
     state: &AppState,
     user: &CurrentUser,
-    area_code: &str,
-    form: &FacilityForm,
+    area: &RegionRow,
+    (form, checked): (&FacilityForm, CheckedFacility),
+    (district_code, source, source_ref): (String, String, Option<String>),
     lang: Lang,
-) -> Result<Result<String, Vec<FieldError>>, AppError> {
-    let area = viewable_area(state, user, area_code, lang).await?;
-    let Some(district) = district_of(&area) else {
-        return Err(AppError::BadRequest(pick(
-            lang,
-            "请在区、街道或社区页面登记设施",
-            "register facilities on a district, street or community page",
-        )));
-    };
-    if !may_edit(user, &area.code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
-            "只有社区工作者及其上级管理员可以登记设施",
-            "only community workers and the administrators above them register facilities",
-        )));
-    }
-    let checked = match check_facility(form, lang) {
-        Ok(c) => c,
-        Err(errors) => return Ok(Err(errors)),
-    };
+) -> Result<Result<FacilityInput, FieldError>, AppError> {
     let (community, region_code) =
-        match place_in_area(state, user, &area, &form.community, checked.location, lang).await? {
+        match place_in_area(state, user, area, &form.community, checked.location, lang).await? {
             Ok(placed) => placed,
-            Err(error) => return Ok(Err(vec![error])),
+            Err(error) => return Ok(Err(error)),
         };
-    let input = FacilityInput {
-        district_code: district,
+    Ok(Ok(FacilityInput {
+        district_code,
         region_code,
         community_code: community,
         name: checked.name,
@@ -129,8 +114,28 @@ pub async fn create_facility(
         lat_e6: to_e6(checked.location.lat),
         hours: checked.hours,
         capacity: checked.capacity.map(i64::from),
-        source: "manual".into(),
-        source_ref: None,
+        source,
+        source_ref,
+    }))
+}
+
+/// Adds a facility typed into the form for `area_code`; returns its id.
+pub async fn create_facility(
+    state: &AppState,
+    user: &CurrentUser,
+    area_code: &str,
+    form: &FacilityForm,
+    lang: Lang,
+) -> Result<Result<String, Vec<FieldError>>, AppError> {
+    let (area, district) = keeping_area(state, user, area_code, lang, ("登记", "register")).await?;
+    let checked = match check_facility(form, lang) {
+        Ok(c) => c,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let kept = (district, "manual".to_string(), None);
+    let input = match placed_input(state, user, &area, (form, checked), kept, lang).await? {
+        Ok(input) => input,
+        Err(error) => return Ok(Err(vec![error])),
     };
     let id = state
         .store
@@ -164,13 +169,11 @@ pub async fn update_facility(
     lang: Lang,
 ) -> Result<Result<(), Vec<FieldError>>, AppError> {
     let row = viewable_facility(state, user, id, lang).await?;
-    if !may_edit(user, &row.region_code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
-            "您不能修改这个设施",
-            "you may not change this facility",
-        )));
-    }
+    allow(
+        may_edit(user, &row.region_code),
+        lang,
+        ("您不能修改这个设施", "you may not change this facility"),
+    )?;
     let checked = match check_facility(form, lang) {
         Ok(c) => c,
         Err(errors) => return Ok(Err(errors)),
@@ -181,31 +184,14 @@ pub async fn update_facility(
     } else {
         area(state, &user.user.region_code).await?
     };
-    let (community, region_code) = match place_in_area(
-        state,
-        user,
-        &keeper,
-        &form.community,
-        checked.location,
-        lang,
-    )
-    .await?
-    {
-        Ok(placed) => placed,
+    let kept = (
+        row.district_code.clone(),
+        row.source.clone(),
+        row.source_ref.clone(),
+    );
+    let input = match placed_input(state, user, &keeper, (form, checked), kept, lang).await? {
+        Ok(input) => input,
         Err(error) => return Ok(Err(vec![error])),
-    };
-    let input = FacilityInput {
-        district_code: row.district_code.clone(),
-        region_code,
-        community_code: community,
-        name: checked.name,
-        functions: function_keys(&checked.functions),
-        lon_e6: to_e6(checked.location.lon),
-        lat_e6: to_e6(checked.location.lat),
-        hours: checked.hours,
-        capacity: checked.capacity.map(i64::from),
-        source: row.source.clone(),
-        source_ref: row.source_ref.clone(),
     };
     match state
         .store
@@ -240,13 +226,11 @@ pub async fn delete_facility(
     lang: Lang,
 ) -> Result<FacilityRow, AppError> {
     let row = viewable_facility(state, user, id, lang).await?;
-    if !may_edit(user, &row.region_code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
-            "您不能删除这个设施",
-            "you may not delete this facility",
-        )));
-    }
+    allow(
+        may_edit(user, &row.region_code),
+        lang,
+        ("您不能删除这个设施", "you may not delete this facility"),
+    )?;
     match state
         .store
         .delete_facility(id, read_at, &user.user.username, now_ms())

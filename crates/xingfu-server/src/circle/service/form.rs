@@ -85,6 +85,24 @@ impl FacilityForm {
 const MAX_NAME_CHARS: usize = 100;
 pub(super) const MAX_HOURS_CHARS: usize = 200;
 
+/// A field's text over `max` characters, named as `what` ("名称" / "the name is").
+pub(super) fn too_long(
+    field: &str,
+    text: &str,
+    max: usize,
+    (zh, en): (&str, &str),
+    lang: Lang,
+) -> Option<FieldError> {
+    (text.chars().count() > max).then(|| {
+        let message = pick(
+            lang,
+            format!("{zh}不能超过 {max} 个字"),
+            format!("{en} longer than {max} characters"),
+        );
+        FieldError::new(field, message)
+    })
+}
+
 /// The fields of a facility, checked: name, functions, WGS-84 position, hours, capacity.
 pub struct CheckedFacility {
     pub name: String,
@@ -103,14 +121,13 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
             "name",
             pick(lang, "请填写设施名称", "enter the facility's name"),
         ));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(FieldError::new(
+    } else {
+        errors.extend(too_long(
             "name",
-            pick(
-                lang,
-                format!("名称不能超过 {MAX_NAME_CHARS} 个字"),
-                format!("the name is longer than {MAX_NAME_CHARS} characters"),
-            ),
+            &name,
+            MAX_NAME_CHARS,
+            ("名称", "the name is"),
+            lang,
         ));
     }
     let mut functions = Vec::new();
@@ -200,16 +217,8 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
         }
     }
     let hours = form.hours.trim().to_string();
-    if hours.chars().count() > MAX_HOURS_CHARS {
-        errors.push(FieldError::new(
-            "hours",
-            pick(
-                lang,
-                format!("开放时间不能超过 {MAX_HOURS_CHARS} 个字"),
-                format!("opening hours are longer than {MAX_HOURS_CHARS} characters"),
-            ),
-        ));
-    }
+    let what = ("开放时间", "opening hours are");
+    errors.extend(too_long("hours", &hours, MAX_HOURS_CHARS, what, lang));
     let capacity = match form.capacity.trim() {
         "" => Some(None),
         text => match text.parse::<u32>() {

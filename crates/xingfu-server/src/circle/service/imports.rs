@@ -12,7 +12,9 @@ use xingfu_geo::osm::{OsmExtract, import_bytes};
 use xingfu_geo::registry::{parse_facilities_csv, parse_facilities_geojson};
 use xingfu_store::facilities::{FacilityInput, ImportCount, to_e6};
 
-use super::areas::{area, district_of, internal, may_compute, may_edit, pick, viewable_area};
+use super::areas::{
+    allow, area, internal, keeping_area, may_compute, may_edit, pick, viewable_area,
+};
 use super::convert::{convert_coordinates, function_keys, function_name, problem_text, to_wgs};
 use super::locate::{boundary_area, locator, normalise_name, optional_extract};
 use crate::app::auth::CurrentUser;
@@ -64,21 +66,8 @@ pub async fn import_facilities(
     datum: Datum,
     lang: Lang,
 ) -> Result<Result<ImportOutcome, Vec<String>>, AppError> {
-    let area = viewable_area(state, user, area_code, lang).await?;
-    let Some(district_code) = district_of(&area) else {
-        return Err(AppError::BadRequest(pick(
-            lang,
-            "请在区、街道或社区页面导入设施",
-            "import facilities on a district, street or community page",
-        )));
-    };
-    if !may_edit(user, &area.code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
-            "只有社区工作者及其上级管理员可以导入设施",
-            "only community workers and the administrators above them import facilities",
-        )));
-    }
+    let (area, district_code) =
+        keeping_area(state, user, area_code, lang, ("导入", "import")).await?;
     // The extract an OpenStreetMap import comes from also names its compounds (for placing).
     let mut own_extract: Option<Arc<OsmExtract>> = None;
     let (format, parsed): (&'static str, Result<Vec<Facility>, Vec<String>>) = match from {
@@ -290,13 +279,12 @@ pub async fn save_boundaries(
     lang: Lang,
 ) -> Result<Result<usize, Vec<String>>, AppError> {
     let district = viewable_area(state, user, district_code, lang).await?;
-    if district.level != "district" || !may_compute(user, &district.code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
-            "社区边界由区级或市级管理员上传",
-            "community boundaries are uploaded by district or city administrators",
-        )));
-    }
+    let allowed = district.level == "district" && may_compute(user, &district.code);
+    let who = (
+        "社区边界由区级或市级管理员上传",
+        "community boundaries are uploaded by district or city administrators",
+    );
+    allow(allowed, lang, who)?;
     let whole = |zh: &str, english: &str| Ok(Err(vec![pick(lang, zh, english)]));
     let value: Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
         Ok(v) => v,

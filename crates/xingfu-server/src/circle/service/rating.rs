@@ -10,7 +10,7 @@ use xingfu_core::scoring::{Answer, Assessment, score};
 use xingfu_core::standard::{Judge, Standard};
 use xingfu_store::facilities::{NewRating, RatingRow};
 
-use super::areas::{internal, may_rate, pick};
+use super::areas::{allow, internal, may_rate, pick};
 use super::centres::{
     PlatformFigures, centre_standard, platform_figures, platform_measure, viewable_centre,
 };
@@ -187,18 +187,21 @@ pub async fn rate_centre(
     lang: Lang,
 ) -> Result<Result<RatingRow, Vec<FieldError>>, AppError> {
     let (centre, community) = viewable_centre(state, user, facility_id, lang).await?;
-    if !may_rate(user, &community.code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
+    allow(
+        may_rate(user, &community.code),
+        lang,
+        (
             "邻里中心星级由区级评定(区级或市级管理员)",
             "centres are rated by the district (district or city administrators)",
-        )));
-    }
-    let year_text = fields
-        .iter()
-        .find(|(k, _)| k == "year")
-        .map(|(_, v)| v.trim())
-        .unwrap_or("");
+        ),
+    )?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let year_text = field("year").map(str::trim).unwrap_or("");
     let Some(year) = year_text
         .parse::<i64>()
         .ok()
@@ -213,10 +216,7 @@ pub async fn rate_centre(
             ),
         )]));
     };
-    let version = fields
-        .iter()
-        .find(|(k, _)| k == "version")
-        .map(|(_, v)| v.as_str());
+    let version = field("version");
     let standard = centre_standard(state, version, lang).await?;
     let figures = platform_figures(state, user, &community.code, year, lang).await?;
     let (assessment, recorded) = match read_rating_form(&standard, fields, &figures, lang) {

@@ -7,7 +7,7 @@ use xingfu_geo::function::ServiceFunction;
 use xingfu_geo::siting::{every_node, suggest_sites};
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 
-use super::areas::{internal, pick, viewable_area};
+use super::areas::{internal, viewable_district};
 use super::convert::geo_facility;
 use super::coverage::{Scope, scope_of, threads};
 use super::locate::locator;
@@ -52,14 +52,8 @@ pub async fn siting(
     count: usize,
     lang: Lang,
 ) -> Result<SitingOutcome, AppError> {
-    let district = viewable_area(state, user, district_code, lang).await?;
-    if district.level != "district" {
-        return Err(AppError::BadRequest(pick(
-            lang,
-            "选址建议按区计算",
-            "siting is computed per district",
-        )));
-    }
+    let per = ("选址建议按区计算", "siting is computed per district");
+    let district = viewable_district(state, user, district_code, lang, per).await?;
     let count = count.clamp(1, MAX_SITES);
     let extract = state.network.extract(lang).await?;
     let speed = match state.store.circle_run(&district.code).await? {
