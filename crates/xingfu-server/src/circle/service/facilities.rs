@@ -159,6 +159,19 @@ pub async fn viewable_facility(
     }
 }
 
+/// A facility the user may change, or why not (`refusal` when it is not theirs to keep).
+async fn editable_facility(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    lang: Lang,
+    refusal: (&str, &str),
+) -> Result<FacilityRow, AppError> {
+    let row = viewable_facility(state, user, id, lang).await?;
+    allow(may_edit(user, &row.region_code), lang, refusal)?;
+    Ok(row)
+}
+
 /// Changes a facility's fields (its district and source stay) if it is still at `read_at`, the
 /// version the edit form was read at; otherwise [`AppError::Stale`] and nothing is written.
 pub async fn update_facility(
@@ -168,12 +181,8 @@ pub async fn update_facility(
     (form, read_at): (&FacilityForm, i64),
     lang: Lang,
 ) -> Result<Result<(), Vec<FieldError>>, AppError> {
-    let row = viewable_facility(state, user, id, lang).await?;
-    allow(
-        may_edit(user, &row.region_code),
-        lang,
-        ("您不能修改这个设施", "you may not change this facility"),
-    )?;
+    let refusal = ("您不能修改这个设施", "you may not change this facility");
+    let row = editable_facility(state, user, id, lang, refusal).await?;
     let checked = match check_facility(form, lang) {
         Ok(c) => c,
         Err(errors) => return Ok(Err(errors)),
@@ -225,12 +234,8 @@ pub async fn delete_facility(
     read_at: Option<i64>,
     lang: Lang,
 ) -> Result<FacilityRow, AppError> {
-    let row = viewable_facility(state, user, id, lang).await?;
-    allow(
-        may_edit(user, &row.region_code),
-        lang,
-        ("您不能删除这个设施", "you may not delete this facility"),
-    )?;
+    let refusal = ("您不能删除这个设施", "you may not delete this facility");
+    let row = editable_facility(state, user, id, lang, refusal).await?;
     match state
         .store
         .delete_facility(id, read_at, &user.user.username, now_ms())
