@@ -2,7 +2,7 @@
 //! statistical codes, 2023), the shipped standards, an account for each role, and two Lucheng
 //! rounds for 鹿城区 built from `examples/lucheng/round-2013.csv` (scores illustrative); and, for
 //! the 15-minute service circle, 北京海淀区学院路街道 with the OpenStreetMap extract around it
-//! (its facilities imported and coverage computed, see [`crate::circle::service::load_demo`]).
+//! (its facilities imported and coverage computed, see [`crate::circle::service::demo::load_demo`]).
 
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
@@ -84,7 +84,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     }
     let now = now_ms();
     load_regions(store).await?;
-    crate::circle::service::load_demo_regions(store).await?;
+    crate::circle::service::demo::load_demo_regions(store).await?;
     for (id, text) in SHIPPED {
         let standard = xingfu_formats::standard_file::load_standard(id, text)
             .map_err(|_| anyhow::anyhow!("shipped standard {id} does not load"))?;
@@ -114,7 +114,7 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     crate::surveys::demo::load_demo(state, LUCHENG)
         .await
         .map_err(|e| anyhow::anyhow!("demo surveys: {e}"))?;
-    crate::circle::service::load_demo(state)
+    crate::circle::service::demo::load_demo(state)
         .await
         .map_err(|e| anyhow::anyhow!("demo circle: {e}"))?;
     Ok(Some(DemoLogin { password }))

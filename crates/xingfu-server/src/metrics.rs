@@ -52,7 +52,7 @@ pub async fn for_year(
         figures.insert(key.to_string(), value);
     }
     // The circle is the latest computed coverage, not a sum over the year.
-    figures.extend(crate::circle::service::circle_metrics(state, community).await?);
+    figures.extend(crate::circle::service::metrics::circle_metrics(state, community).await?);
     Ok(figures)
 }
 

@@ -29,7 +29,9 @@ use xingfu_geo::osm::{CommunitySource, OriginKind, OsmOptions, import_file};
 use xingfu_geo::siting::{every_node, suggest_sites};
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 use xingfu_server::app::auth::hash_password;
-use xingfu_server::circle::service::{CircleNetwork, circle_metrics, load_demo_regions};
+use xingfu_server::circle::network::CircleNetwork;
+use xingfu_server::circle::service::demo::load_demo_regions;
+use xingfu_server::circle::service::metrics::circle_metrics;
 use xingfu_server::router;
 use xingfu_store::accounts::NewUser;
 use xingfu_store::facilities::{FacilityInput, from_e6};
@@ -1310,7 +1312,7 @@ async fn the_demo_shows_the_circle_in_haidian() {
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let store = xingfu_store::Store::connect(&url).await.unwrap();
     let state = xingfu_server::AppState::new(store, false)
-        .with_network(xingfu_server::circle::service::network_for(None, true));
+        .with_network(xingfu_server::circle::network::network_for(None, true));
     xingfu_server::demo::load(&state).await.unwrap().unwrap();
     let extract = import_file(
         &extract_path(),

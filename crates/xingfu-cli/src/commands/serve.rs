@@ -62,7 +62,7 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         let state = AppState::new(store, args.secure_cookies)
             .with_files(files)
             .with_audit_status(audit_status);
-        let network = xingfu_server::circle::service::network_for(args.osm.clone(), !args.no_demo);
+        let network = xingfu_server::circle::network::network_for(args.osm.clone(), !args.no_demo);
         let state = state.with_network(network);
         xingfu_server::events::service::spawn_sla_sweep(
             state.clone(),

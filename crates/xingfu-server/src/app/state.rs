@@ -23,7 +23,7 @@ pub struct AppState {
     /// Survey ingest (the group-commit writer) and its caches.
     pub surveys: crate::surveys::ingest::SurveyRuntime,
     /// The street network the 15-minute circle is computed on (none until configured).
-    pub network: crate::circle::service::CircleNetwork,
+    pub network: crate::circle::network::CircleNetwork,
     /// Bounds how many images are decoded at once, across all requests.
     pub decoding: crate::app::files::ImageDecoding,
     /// What the audit log's start-up check found (none when the server has no audit key).
@@ -57,7 +57,7 @@ impl AppState {
     }
 
     /// Computes the 15-minute circle on this street network.
-    pub fn with_network(mut self, network: crate::circle::service::CircleNetwork) -> AppState {
+    pub fn with_network(mut self, network: crate::circle::network::CircleNetwork) -> AppState {
         self.network = network;
         self
     }

@@ -16,20 +16,18 @@ use xingfu_geo::WalkingSpeed;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::{FacilityRow, RatingRow, from_e6};
 
-use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::circle::service::{self as circle, FacilityForm, FieldError, ImportFrom};
-use crate::i18n::Lang;
-use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::circle::service::areas::{district_of, may_view, prefix_of, viewable_area};
+use crate::circle::service::centres::viewable_centre;
+use crate::circle::service::coverage::recompute;
+use crate::circle::service::facilities::create_facility;
+use crate::circle::service::form::{FacilityForm, FieldError};
+use crate::circle::service::imports::{ImportFrom, import_facilities};
+use crate::circle::service::metrics::circle_metrics;
+use crate::circle::service::rating::rate_centre;
+use crate::circle::service::siting::siting as suggest;
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
 use crate::web::api_user::ApiUser;
-
-fn app(lang: Lang) -> impl Fn(AppError) -> ApiError {
-    move |e| ApiError::from_app(e, lang)
-}
-
-fn store(lang: Lang) -> impl Fn(xingfu_store::StoreError) -> ApiError {
-    move |e| ApiError::from_app(e.into(), lang)
-}
 
 fn field_errors(errors: Vec<FieldError>) -> ApiError {
     ApiError::bad_request(
@@ -109,12 +107,12 @@ pub async fn facilities(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<FacilityView>>, ApiError> {
     let lang = user.lang;
-    let area = circle::viewable_area(&state, &user.current, &code, user.en())
+    let area = viewable_area(&state, &user.current, &code, lang)
         .await
         .map_err(app(lang))?;
     let rows = state
         .store
-        .facilities_within(circle::prefix_of(&area))
+        .facilities_within(prefix_of(&area))
         .await
         .map_err(store(lang))?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
@@ -178,7 +176,7 @@ pub async fn add_facility(
         capacity: body.capacity.map(|c| c.to_string()).unwrap_or_default(),
         community: body.community.unwrap_or_default(),
     };
-    let id = circle::create_facility(&state, &user.current, &code, &form, user.en())
+    let id = create_facility(&state, &user.current, &code, &form, lang)
         .await
         .map_err(app(lang))?
         .map_err(field_errors)?;
@@ -237,14 +235,14 @@ pub async fn import(
             "datum: must be wgs84, gcj02 or bd09",
         ))
     })?;
-    let done = circle::import_facilities(
+    let done = import_facilities(
         &state,
         &user.current,
         &code,
         ImportFrom::Upload(body.content.into_bytes()),
         body.community.as_deref(),
         datum,
-        user.en(),
+        lang,
     )
     .await
     .map_err(app(lang))?
@@ -324,10 +322,10 @@ pub async fn coverage(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<CoverageView>, ApiError> {
     let lang = user.lang;
-    let area = circle::viewable_area(&state, &user.current, &code, user.en())
+    let area = viewable_area(&state, &user.current, &code, lang)
         .await
         .map_err(app(lang))?;
-    let district = circle::district_of(&area).ok_or_else(|| ApiError::not_found(lang))?;
+    let district = district_of(&area).ok_or_else(|| ApiError::not_found(lang))?;
     let run = state
         .store
         .circle_run(&district)
@@ -403,7 +401,7 @@ pub async fn compute(
                 ))
             })?,
     };
-    let run = circle::recompute(&state, &user.current, &code, speed, user.en())
+    let run = recompute(&state, &user.current, &code, speed, lang)
         .await
         .map_err(app(lang))?;
     Ok(Json(run_view(run)))
@@ -439,16 +437,14 @@ pub async fn metrics(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<CircleMetric>>, ApiError> {
     let lang = user.lang;
-    if !circle::may_view(&user.current, &code) {
+    if !may_view(&user.current, &code) {
         return Err(ApiError::forbidden(
             lang,
             "只有管辖该社区的工作人员可以查看",
             "only staff covering the community see its figures",
         ));
     }
-    let values = circle::circle_metrics(&state, &code)
-        .await
-        .map_err(app(lang))?;
+    let values = circle_metrics(&state, &code).await.map_err(app(lang))?;
     Ok(Json(
         values
             .into_iter()
@@ -517,13 +513,13 @@ pub async fn siting(
             query.function
         ))
     })?;
-    let outcome = circle::siting(
+    let outcome = suggest(
         &state,
         &user.current,
         &code,
         function,
         query.count.unwrap_or(3),
-        user.en(),
+        lang,
     )
     .await
     .map_err(app(lang))?;
@@ -608,7 +604,7 @@ pub async fn ratings(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<RatingView>>, ApiError> {
     let lang = user.lang;
-    circle::viewable_centre(&state, &user.current, &id, user.en())
+    viewable_centre(&state, &user.current, &id, lang)
         .await
         .map_err(app(lang))?;
     let rows = state.store.centre_ratings(&id).await.map_err(store(lang))?;
@@ -676,7 +672,7 @@ pub async fn rate(
             fields.push((format!("src.{clause}"), source));
         }
     }
-    let row = circle::rate_centre(&state, &user.current, &id, &fields, user.en())
+    let row = rate_centre(&state, &user.current, &id, &fields, lang)
         .await
         .map_err(app(lang))?
         .map_err(field_errors)?;

@@ -2,6 +2,7 @@
 //! neighbourhood-centre ratings.
 
 pub mod api;
+pub mod network;
 pub mod pages;
 pub mod service;
 

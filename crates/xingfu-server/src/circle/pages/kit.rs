@@ -1,0 +1,281 @@
+//! What the circle's pages share: the posted field list with its CSRF token, choices for
+//! selects and boxes, field errors as the error summary lists them, and the replies handlers
+//! end with.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+use xingfu_core::Dec2;
+use xingfu_geo::function::ServiceFunction;
+use xingfu_store::facilities::from_e6;
+use xingfu_store::regions::RegionRow;
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::circle::service::areas::may_edit;
+use crate::circle::service::convert::function_name;
+use crate::circle::service::form::FieldError;
+use crate::i18n::Lang;
+use crate::web::forms::{CsrfForm, HasCsrf, Problem};
+use crate::web::page::{Page, PageResult};
+use crate::web::upload::FormData;
+
+pub fn pick(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
+    if lang.is_en() { en.into() } else { zh.into() }
+}
+
+/// Who is asking, in which language: what every circle page handler starts from. A stranger is
+/// sent to sign in.
+pub struct Visit {
+    pub state: AppState,
+    pub jar: CookieJar,
+    pub lang: Lang,
+    pub user: CurrentUser,
+}
+
+impl Visit {
+    fn new(state: &AppState, jar: CookieJar, user: CurrentUser) -> Visit {
+        Visit {
+            state: state.clone(),
+            lang: Lang::from_jar(&jar),
+            jar,
+            user,
+        }
+    }
+
+    /// The layout of a page at `path` titled "what · name".
+    pub fn page(&self, path: &str, (zh, en): (&str, &str), name: &str) -> Page {
+        self.page_titled(path, format!("{} · {name}", pick(self.lang, zh, en)))
+    }
+
+    pub fn page_titled(&self, path: &str, title: String) -> Page {
+        Page::new(&self.jar, Some(self.user.clone()), path, title)
+    }
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let user = CurrentUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Visit::new(
+            state,
+            CookieJar::from_headers(&parts.headers),
+            user,
+        ))
+    }
+}
+
+/// A posted form whose CSRF token matched (as [`CsrfForm`] answers otherwise), with the visit.
+pub struct Posted {
+    pub v: Visit,
+    pub fields: Fields,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(request.headers());
+        let CsrfForm { user, form } = CsrfForm::<Fields>::from_request(request, state).await?;
+        Ok(Posted {
+            v: Visit::new(state, jar, user),
+            fields: form,
+        })
+    }
+}
+
+/// A posted form's fields in order (a name may repeat, as `functions` does).
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A field's value, empty when it was not sent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or_default().to_string()
+    }
+}
+
+impl HasCsrf for Fields {
+    fn csrf(&self) -> &str {
+        self.get("csrf").unwrap_or_default()
+    }
+}
+
+/// The opening of an upload handler: the upload must have completed and carry the session's
+/// CSRF token.
+pub fn check_upload(lang: Lang, user: &CurrentUser, form: &FormData) -> Result<(), AppError> {
+    if form.incomplete {
+        return Err(AppError::BadRequest(pick(
+            lang,
+            "上传没有完成,请重试",
+            "the upload did not complete; please try again",
+        )));
+    }
+    user.check_csrf(&form.get("csrf").unwrap_or_default())
+}
+
+/// The message for a file over the upload limit.
+pub fn too_big(lang: Lang) -> String {
+    pick(
+        lang,
+        "文件超过 10 MB 的上限",
+        "the file is larger than the 10 MB limit",
+    )
+}
+
+/// Field errors as the error summary and the fields show them (anchors use `-` for `.`).
+pub fn error_pairs(errors: &[FieldError]) -> Vec<Problem> {
+    errors
+        .iter()
+        .map(|e| (e.field.replace('.', "-"), e.message.clone()))
+        .collect()
+}
+
+/// Problems of a whole file, all shown at one field.
+pub fn problems_at(field: &str, problems: Vec<String>) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .map(|p| (field.to_string(), p))
+        .collect()
+}
+
+/// What a page shows besides its data: a notice (200), or the problems of what was posted
+/// (422).
+pub enum Said {
+    Notice(Option<String>),
+    Problems(Vec<Problem>),
+}
+
+impl Said {
+    /// The status, the problems and the notice.
+    pub fn parts(self) -> (StatusCode, Vec<Problem>, Option<String>) {
+        match self {
+            Said::Notice(notice) => (StatusCode::OK, Vec::new(), notice),
+            Said::Problems(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        }
+    }
+}
+
+/// A rendered form page: 422 when it shows problems, else 200.
+pub fn form_reply<T>(html: Response, errors: &[T]) -> PageResult {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, html).into_response())
+}
+
+pub fn go(to: &str) -> PageResult {
+    Ok(Redirect::to(to).into_response())
+}
+
+pub fn percent(hundredths: i64) -> String {
+    format!("{}%", Dec2(hundredths))
+}
+
+pub fn functions_text(keys: &[String], lang: Lang) -> String {
+    keys.iter()
+        .map(|k| function_name(k, lang))
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "))
+}
+
+pub fn position_text(lon_e6: i64, lat_e6: i64) -> String {
+    format!("{:.6}, {:.6}", from_e6(lon_e6), from_e6(lat_e6))
+}
+
+/// A community's name by its code, the code itself when unknown.
+pub fn name_of(names: &std::collections::BTreeMap<String, String>, code: &str) -> String {
+    names.get(code).cloned().unwrap_or_else(|| code.to_string())
+}
+
+/// A choice in a select or a set of boxes.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The nine functions as choices, those `chosen` selected.
+pub fn function_choices(lang: Lang, chosen: impl Fn(ServiceFunction) -> bool) -> Vec<Choice> {
+    ServiceFunction::ALL
+        .iter()
+        .map(|f| Choice {
+            value: f.key().to_string(),
+            label: f.name(lang.is_en()).to_string(),
+            selected: chosen(*f),
+        })
+        .collect()
+}
+
+pub fn datum_choices(lang: Lang, chosen: &str) -> Vec<Choice> {
+    [
+        (
+            "wgs84",
+            "WGS-84(GPS、OpenStreetMap)",
+            "WGS-84 (GPS, OpenStreetMap)",
+        ),
+        ("gcj02", "GCJ-02(高德、腾讯)", "GCJ-02 (AMap, Tencent)"),
+        ("bd09", "BD-09(百度)", "BD-09 (Baidu)"),
+    ]
+    .into_iter()
+    .map(|(value, zh, en)| Choice {
+        value: value.into(),
+        label: pick(lang, zh, en),
+        selected: value == chosen || (chosen.is_empty() && value == "wgs84"),
+    })
+    .collect()
+}
+
+/// The communities of an area the user may keep facilities in, as choices.
+pub async fn community_choices(
+    state: &AppState,
+    user: &CurrentUser,
+    area: &RegionRow,
+    chosen: &str,
+) -> Result<Vec<Choice>, AppError> {
+    let communities = if area.level == "community" {
+        vec![area.clone()]
+    } else {
+        state.store.regions_within(area, "community").await?
+    };
+    Ok(communities
+        .into_iter()
+        .filter(|c| may_edit(user, &c.code))
+        .map(|c| Choice {
+            selected: c.code == chosen,
+            label: format!("{}({})", c.name, c.code),
+            value: c.code,
+        })
+        .collect())
+}
+
+/// Community codes to names within an area.
+pub async fn community_names(
+    state: &AppState,
+    area: &RegionRow,
+) -> Result<std::collections::BTreeMap<String, String>, AppError> {
+    Ok(state
+        .store
+        .regions_within(area, "community")
+        .await?
+        .into_iter()
+        .map(|r| (r.code, r.name))
+        .collect())
+}

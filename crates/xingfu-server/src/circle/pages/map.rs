@@ -1,0 +1,173 @@
+//! The coverage and siting map: an inline SVG drawn on the server (no JavaScript) of homes
+//! within reach and gaps, facilities and suggested sites; the tables beside it repeat it all.
+
+use xingfu_geo::function::ServiceFunction;
+use xingfu_store::facilities::{OriginRow, from_e6};
+
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::circle::service::convert::ALL_SIX;
+
+/// A home on the map: a filled circle within reach, a cross for a gap.
+pub struct HomeDot {
+    pub x: String,
+    pub y: String,
+    pub covered: bool,
+}
+
+/// A facility or a suggested site on the map.
+pub struct Mark {
+    pub x: String,
+    pub y: String,
+    pub label: String,
+}
+
+pub struct MapView {
+    pub width: u32,
+    pub height: u32,
+    pub homes: Vec<HomeDot>,
+    pub facilities: Vec<Mark>,
+    pub sites: Vec<Mark>,
+    /// Homes drawn, of how many.
+    pub drawn: usize,
+    pub total: usize,
+}
+
+/// The most homes drawn; beyond it every n-th is drawn (the tables count them all).
+const MAX_MAP_HOMES: usize = 3000;
+
+/// Equirectangular projection fitted to the points, x scaled by cos(latitude).
+struct Projection {
+    min_lon: f64,
+    max_lat: f64,
+    k: f64,
+    scale: f64,
+    margin: f64,
+}
+
+impl Projection {
+    fn fit(points: &[(f64, f64)], width: f64) -> Option<(Projection, f64)> {
+        let first = points.first()?;
+        let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) =
+            (first.0, first.0, first.1, first.1);
+        for &(lon, lat) in points {
+            min_lon = min_lon.min(lon);
+            max_lon = max_lon.max(lon);
+            min_lat = min_lat.min(lat);
+            max_lat = max_lat.max(lat);
+        }
+        let pad = 0.0005;
+        if max_lon - min_lon < pad {
+            min_lon -= pad / 2.0;
+            max_lon += pad / 2.0;
+        }
+        if max_lat - min_lat < pad {
+            min_lat -= pad / 2.0;
+            max_lat += pad / 2.0;
+        }
+        let k = ((min_lat + max_lat) / 2.0).to_radians().cos().max(0.01);
+        let margin = 16.0;
+        let inner = width - 2.0 * margin;
+        let scale = (inner / ((max_lon - min_lon) * k)).min(inner / (max_lat - min_lat));
+        let height = (max_lat - min_lat) * scale + 2.0 * margin;
+        Some((
+            Projection {
+                min_lon,
+                max_lat,
+                k,
+                scale,
+                margin,
+            },
+            height,
+        ))
+    }
+
+    fn xy(&self, lon: f64, lat: f64) -> (String, String) {
+        let x = self.margin + (lon - self.min_lon) * self.k * self.scale;
+        let y = self.margin + (self.max_lat - lat) * self.scale;
+        (format!("{x:.1}"), format!("{y:.1}"))
+    }
+}
+
+/// Bits of the six functions in an origin's mask.
+const SIX_MASK: i64 = 0b11_1111;
+
+fn covers(mask: i64, function: &str) -> bool {
+    match ServiceFunction::parse(function) {
+        Some(f) => mask & (1 << f.index()) != 0,
+        None => mask & SIX_MASK == SIX_MASK,
+    }
+}
+
+pub fn map_view(
+    origins: &[&OriginRow],
+    function: &str,
+    facilities: &[(f64, f64, String)],
+    sites: &[(f64, f64, String)],
+) -> Option<MapView> {
+    let step = origins.len().div_ceil(MAX_MAP_HOMES).max(1);
+    let drawn: Vec<&&OriginRow> = origins.iter().step_by(step).collect();
+    let mut points: Vec<(f64, f64)> = drawn
+        .iter()
+        .map(|o| (from_e6(o.lon_e6), from_e6(o.lat_e6)))
+        .collect();
+    points.extend(sites.iter().map(|(lon, lat, _)| (*lon, *lat)));
+    if points.is_empty() {
+        points.extend(facilities.iter().map(|(lon, lat, _)| (*lon, *lat)));
+    }
+    let width = 640.0;
+    let (projection, height) = Projection::fit(&points, width)?;
+    let (min_x, max_x, max_y) = (0.0, width, height);
+    let inside = |x: &str, y: &str| {
+        let (x, y): (f64, f64) = (x.parse().unwrap_or(-1.0), y.parse().unwrap_or(-1.0));
+        x >= min_x && x <= max_x && y >= 0.0 && y <= max_y
+    };
+    let homes = drawn
+        .iter()
+        .map(|o| {
+            let (x, y) = projection.xy(from_e6(o.lon_e6), from_e6(o.lat_e6));
+            HomeDot {
+                x,
+                y,
+                covered: covers(o.covered_mask, function),
+            }
+        })
+        .collect();
+    let marks = |list: &[(f64, f64, String)]| {
+        list.iter()
+            .filter_map(|(lon, lat, label)| {
+                let (x, y) = projection.xy(*lon, *lat);
+                inside(&x, &y).then(|| Mark {
+                    x,
+                    y,
+                    label: label.clone(),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    Some(MapView {
+        width: width as u32,
+        height: height.ceil() as u32,
+        homes,
+        facilities: marks(facilities),
+        sites: marks(sites),
+        drawn: drawn.len(),
+        total: origins.len(),
+    })
+}
+
+/// The district's facilities offering `function` (any, for all six) as marks on the map.
+pub async fn facility_marks(
+    state: &AppState,
+    district: &str,
+    function: &str,
+) -> Result<Vec<(f64, f64, String)>, AppError> {
+    Ok(state
+        .store
+        .facilities_of_district(district)
+        .await?
+        .into_iter()
+        .filter(|f| function == ALL_SIX || f.functions.iter().any(|k| k == function))
+        .map(|f| (from_e6(f.lon_e6), from_e6(f.lat_e6), f.name))
+        .collect())
+}
