@@ -96,7 +96,6 @@ impl From<FacilityRow> for FacilityView {
     params(("code" = String, Path, description = "Region code")),
     responses(
         (status = 200, description = "The facilities", body = Vec<FacilityView>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such region", body = ErrorBody),
     )
@@ -155,7 +154,6 @@ pub struct Created {
     responses(
         (status = 201, description = "Registered", body = Created),
         (status = 400, description = "A field is wrong (each named)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
     )
 )]
@@ -218,7 +216,6 @@ pub struct ImportResult {
     responses(
         (status = 200, description = "Imported", body = ImportResult),
         (status = 400, description = "Problems, each with its line or feature", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
     )
 )]
@@ -311,7 +308,6 @@ fn run_view(run: xingfu_store::facilities::CircleRun) -> RunView {
     params(("code" = String, Path, description = "District, street or community code")),
     responses(
         (status = 200, description = "The stored figures", body = CoverageView),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such region", body = ErrorBody),
     )
@@ -377,7 +373,6 @@ pub struct ComputeRequest {
     responses(
         (status = 200, description = "Computed and stored", body = RunView),
         (status = 400, description = "Not a district, or a bad speed", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
         (status = 409, description = "The server has no street network, or not this district's", body = ErrorBody),
     )
@@ -427,7 +422,6 @@ pub struct CircleMetric {
     params(("code" = String, Path, description = "Community code")),
     responses(
         (status = 200, description = "The values", body = Vec<CircleMetric>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
     )
 )]
@@ -494,7 +488,6 @@ pub struct SitingView {
     responses(
         (status = 200, description = "The suggestions, in the order picked", body = SitingView),
         (status = 400, description = "Unknown function, or not a district", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
         (status = 409, description = "The server has no street network", body = ErrorBody),
     )
@@ -593,7 +586,6 @@ impl From<RatingRow> for RatingView {
     params(("id" = String, Path, description = "The centre's facility id")),
     responses(
         (status = 200, description = "The ratings", body = Vec<RatingView>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such centre", body = ErrorBody),
     )
@@ -647,7 +639,6 @@ pub struct RateRequest {
     responses(
         (status = 201, description = "Scored and stored", body = RatingView),
         (status = 400, description = "An answer does not fit its clause (each named)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
         (status = 404, description = "No such centre", body = ErrorBody),
     )

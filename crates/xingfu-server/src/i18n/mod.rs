@@ -46,30 +46,29 @@ impl Lang {
     }
 }
 
-/// One table of fixed texts in both languages: a struct with a field per text, a static per
-/// language, and `Table::of(lang)`. Each feature keeps its page texts in one such table.
+/// One table of fixed texts in both languages: a struct with a field per text and a function
+/// giving the table for a language. Each feature keeps its page texts in such tables.
 ///
 /// ```ignore
 /// crate::word_table! {
 ///     /// Fixed texts of the grid map page.
-///     Words {
+///     Words, words {
 ///         title: "网格地图" / "Grid map",
 ///     }
 /// }
-/// let w = Words::of(lang);
+/// let w = words(lang);
 /// ```
 #[macro_export]
 macro_rules! word_table {
-    ($(#[$doc:meta])* $name:ident { $($field:ident: $zh:literal / $en:literal,)* }) => {
+    ($(#[$doc:meta])* $table:ident, $words:ident { $($field:ident: $zh:literal / $en:literal,)* }) => {
         $(#[$doc])*
-        pub struct $name { $(pub $field: &'static str,)* }
+        pub struct $table { $(pub $field: &'static str,)* }
 
-        impl $name {
-            pub fn of(lang: $crate::i18n::Lang) -> &'static $name {
-                static ZH: $name = $name { $($field: $zh,)* };
-                static EN: $name = $name { $($field: $en,)* };
-                if lang.is_en() { &EN } else { &ZH }
-            }
+        /// The table in `lang`.
+        pub fn $words(lang: $crate::i18n::Lang) -> &'static $table {
+            static ZH: $table = $table { $($field: $zh,)* };
+            static EN: $table = $table { $($field: $en,)* };
+            if lang.is_en() { &EN } else { &ZH }
         }
     };
 }

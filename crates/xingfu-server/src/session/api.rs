@@ -103,7 +103,6 @@ pub async fn create(
     tag = "session",
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub async fn show(user: ApiUser) -> Json<Me> {
@@ -129,7 +128,6 @@ pub async fn show(user: ApiUser) -> Json<Me> {
     security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Cookie without X-CSRF-Token", body = ErrorBody),
     )
 )]

@@ -282,7 +282,6 @@ fn report_json(
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "The survey settings", body = SurveySettings),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such round, or it runs no survey", body = ErrorBody),
     )
 )]
@@ -315,7 +314,6 @@ pub async fn settings(
     responses(
         (status = 200, description = "Saved", body = SurveySettings),
         (status = 400, description = "Quota out of range, or no questionnaire for the standard", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
         (status = 409, description = "Answers to another questionnaire version exist, or the settings changed since `version`", body = ErrorBody),
@@ -356,7 +354,6 @@ pub async fn set_settings(
     responses(
         (status = 200, description = "The link", body = SurveyLink),
         (status = 400, description = "Not a community of the round's area", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "May not make links for this community", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
         (status = 409, description = "The round runs no survey", body = ErrorBody),
@@ -402,7 +399,6 @@ pub async fn link(
         (status = 202, description = "Saved and held for review: not counted until a district officer accepts it", body = StaffAnswersSaved),
         (status = 200, description = "This form was saved before: not counted again", body = StaffAnswersSaved),
         (status = 400, description = "The answers, household or channel are not valid (every problem listed)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "May not enter answers for this community", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
         (status = 409, description = "The household has answered, or the survey is closed", body = ErrorBody),
@@ -545,7 +541,6 @@ pub async fn enter(
     responses(
         (status = 200, description = "The results", body = SurveyResults),
         (status = 400, description = "The area is outside the round's", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The area is outside the caller's", body = ErrorBody),
         (status = 404, description = "No such round or area", body = ErrorBody),
         (status = 409, description = "The round runs no survey", body = ErrorBody),
@@ -629,7 +624,6 @@ pub async fn results(
     ),
     responses(
         (status = 200, description = "The signals", body = FraudSignals),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
         (status = 404, description = "No such round or area", body = ErrorBody),
     )
@@ -675,7 +669,6 @@ pub async fn fraud(
     ),
     responses(
         (status = 200, description = "The held answers", body = HeldAnswers),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
     )
@@ -726,7 +719,6 @@ pub async fn review(
     responses(
         (status = 200, description = "Decided (and stale ones listed)", body = ReviewResult),
         (status = 400, description = "No answers or no valid decision", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
         (status = 409, description = "The community's result is computed: answers can no longer be accepted", body = ErrorBody),
     )

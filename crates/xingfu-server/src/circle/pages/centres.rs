@@ -8,7 +8,7 @@ use serde_json::Value;
 use xingfu_core::Dec2;
 use xingfu_core::standard::{Judge, Standard};
 
-use super::kit::{Choice, Posted, Visit, error_pairs, form_reply, go, pick};
+use super::kit::{Choice, Posted, Visit, error_pairs, form_reply, go};
 use crate::app::state::now_ms;
 use crate::circle::service::areas::may_rate;
 use crate::circle::service::centres::{
@@ -164,8 +164,7 @@ fn category_fields(
                                 .enumerate()
                                 .map(|(i, s)| Choice {
                                     value: format!("survey:{}", s.round_id),
-                                    label: pick(
-                                        lang,
+                                    label: lang.text(
                                         format!(
                                             "{} 年度调查:满意率 {}%({} 人)",
                                             s.year, s.rate, s.respondents
@@ -346,7 +345,7 @@ pub async fn centre(
         .unwrap_or_else(this_year);
     let notice = query
         .rated
-        .map(|_| pick(v.lang, "评定已保存", "Rating saved"));
+        .map(|_| v.lang.text("评定已保存", "Rating saved"));
     render_centre(&v, &id, year, &[], Vec::new(), notice).await
 }
 

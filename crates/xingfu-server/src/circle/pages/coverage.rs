@@ -16,7 +16,7 @@ use xingfu_store::facilities::{CoverageRow, OriginRow, from_e6};
 
 use super::kit::{
     Choice, Posted, Said, Visit, community_names, datum_choices, functions_text, go, name_of,
-    percent, pick,
+    percent,
 };
 use super::map::{MapView, facility_marks, map_view};
 use crate::app::error::AppError;
@@ -149,16 +149,11 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
             .insert(row.function.clone(), row);
     }
     let district_label = match run.as_ref().map(|r| r.scope.as_str()) {
-        Some("extract") => pick(
-            lang,
+        Some("extract") => lang.text(
             "全区(路网范围内全部住宅)",
             "District (every home in the network)",
         ),
-        _ => pick(
-            lang,
-            "全区(各社区合计)",
-            "District (its communities together)",
-        ),
+        _ => lang.text("全区(各社区合计)", "District (its communities together)"),
     };
     let keys = column_keys();
     let mut lines: Vec<CoverageLine> = Vec::new();
@@ -230,9 +225,7 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
         network: r.network.clone(),
         speed: format!("{}", Dec2(r.speed_m_per_h / 10)),
         scope_note: if r.scope == "extract" {
-            pick(
-                lang,
-                "本区还没有任何社区边界(上传的边界、网格或同名小区),数字按路网范围内的全部住宅计算,没有分社区的数字。",
+            lang.text("本区还没有任何社区边界(上传的边界、网格或同名小区),数字按路网范围内的全部住宅计算,没有分社区的数字。",
                 "No community of the district has a boundary yet (uploaded, grids or a compound of that name): the figures count every home in the network, with none per community.",
             )
         } else {
@@ -246,9 +239,7 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
             })
             .collect(),
         missing: functions_text(&summary.functions_without_facilities, lang),
-        graph: pick(
-            lang,
-            format!("路网 {} 个节点、{} 条边;住宅 {} 处;设施 {} 处", summary.graph_nodes, summary.graph_edges, summary.origins, summary.facilities),
+        graph: lang.text(format!("路网 {} 个节点、{} 条边;住宅 {} 处;设施 {} 处", summary.graph_nodes, summary.graph_edges, summary.origins, summary.facilities),
             format!("network {} nodes, {} edges; {} homes; {} facilities", summary.graph_nodes, summary.graph_edges, summary.origins, summary.facilities),
         ),
     });
@@ -270,7 +261,7 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
             format!("{}", Dec2(r.speed_m_per_h / 10)) == value
         }),
         value: value.into(),
-        label: pick(lang, zh, en_text),
+        label: lang.text(zh, en_text),
     })
     .collect();
     let html = render(CoveragePage {
@@ -308,9 +299,8 @@ pub async fn coverage(
 ) -> PageResult {
     let lang = v.lang;
     let notice = match (&query.computed, query.saved) {
-        (Some(_), _) => Some(pick(lang, "覆盖率已重新计算", "Coverage computed again")),
-        (None, Some(n)) => Some(pick(
-            lang,
+        (Some(_), _) => Some(lang.text("覆盖率已重新计算", "Coverage computed again")),
+        (None, Some(n)) => Some(lang.text(
             format!("已保存 {n} 个社区边界,请重新计算覆盖率"),
             format!("Saved {n} community boundaries: compute coverage again"),
         )),
@@ -329,8 +319,7 @@ pub async fn recompute(Path(code): Path<String>, Posted { v, fields }: Posted) -
             .ok()
             .and_then(|kmh| WalkingSpeed::from_km_per_hour(kmh).ok())
             .ok_or_else(|| {
-                AppError::BadRequest(pick(
-                    lang,
+                AppError::BadRequest(lang.text(
                     "步行速度须在 0.5–20 千米/小时之间",
                     "the walking speed must be within 0.5–20 km/h",
                 ))
@@ -349,10 +338,10 @@ pub async fn origins_csv(v: Visit, Path(code): Path<String>) -> PageResult {
     let origins = v.state.store.circle_origins(&district, None).await?;
     let mut text = String::from("\u{feff}");
     let mut header = vec![
-        pick(lang, "编号", "id"),
-        pick(lang, "经度", "lon"),
-        pick(lang, "纬度", "lat"),
-        pick(lang, "社区", "community"),
+        lang.text("编号", "id"),
+        lang.text("经度", "lon"),
+        lang.text("纬度", "lat"),
+        lang.text("社区", "community"),
     ];
     header.extend(
         ServiceFunction::ALL

@@ -11,7 +11,7 @@ use xingfu_store::regions::RegionRow;
 
 use super::kit::{
     Choice, Posted, Visit, community_choices, datum_choices, error_pairs, form_reply,
-    function_choices, go, pick,
+    function_choices, go,
 };
 use crate::app::auth::urlencode;
 use crate::app::error::AppError;
@@ -83,7 +83,7 @@ async fn render_facility_form(v: &Visit, shown: Shown<'_>) -> PageResult {
         ),
         None => (
             format!("/circle/areas/{}/facilities", area.code),
-            pick(lang, "登记服务设施", "Register a facility"),
+            lang.text("登记服务设施", "Register a facility"),
             true,
         ),
     };
@@ -143,8 +143,7 @@ pub async fn new_facility(v: Visit, Path(code): Path<String>) -> PageResult {
     let lang = v.lang;
     let area = viewable_area(&v.state, &v.user, &code, lang).await?;
     if !may_edit(&v.user, &area.code) {
-        return Err(AppError::Forbidden(pick(
-            lang,
+        return Err(AppError::Forbidden(lang.text(
             "只有社区工作者及其上级管理员可以登记设施",
             "only community workers and the administrators above them register facilities",
         )));
@@ -195,7 +194,7 @@ pub struct SavedQuery {
 /// GET /circle/facilities/{id}
 pub async fn facility(v: Visit, Path(id): Path<String>, Query(q): Query<SavedQuery>) -> PageResult {
     let row = viewable_facility(&v.state, &v.user, &id, v.lang).await?;
-    let notice = q.saved.map(|_| pick(v.lang, "已保存", "Saved"));
+    let notice = q.saved.map(|_| v.lang.text("已保存", "Saved"));
     let form = FacilityForm::of_row(&row);
     render_saved(&v, row, form, Vec::new(), notice).await
 }
@@ -307,19 +306,16 @@ pub async fn centre_flag(Path(id): Path<String>, Posted { v, fields }: Posted) -
     let row = viewable_facility(state, user, &id, lang).await?;
     if fields.text("stop") == "1" {
         if !may_edit(user, &row.region_code) {
-            return Err(AppError::Forbidden(pick(
-                lang,
-                "您不能修改这个设施",
-                "you may not change this facility",
-            )));
+            return Err(AppError::Forbidden(
+                lang.text("您不能修改这个设施", "you may not change this facility"),
+            ));
         }
         return match state
             .store
             .unflag_centre(&id, read_at, &user.user.username, now_ms())
             .await?
         {
-            xingfu_store::facilities::Unflagged::HasRatings => Err(AppError::Conflict(pick(
-                lang,
+            xingfu_store::facilities::Unflagged::HasRatings => Err(AppError::Conflict(lang.text(
                 "这个邻里中心已有星级评定记录,不能取消",
                 "this centre has ratings on record and stays a centre",
             ))),

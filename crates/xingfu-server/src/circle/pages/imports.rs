@@ -6,7 +6,7 @@ use axum::extract::Path;
 use xingfu_core::ops::coords::Datum;
 
 use super::coverage::render_coverage;
-use super::kit::{Posted, Said, Visit, check_upload, go, pick, problems_at, too_big};
+use super::kit::{Posted, Said, Visit, check_upload, go, problems_at, too_big};
 use super::registry::render_facilities;
 use crate::circle::service::convert::ALL_SIX;
 use crate::circle::service::imports::{
@@ -52,8 +52,7 @@ pub async fn import(
         Some(f) if f.too_big => Err(problem(too_big(lang))),
         Some(f) => Ok(f.bytes.clone()),
         None if form.body_too_big => Err(problem(too_big(lang))),
-        None => Err(problem(pick(
-            lang,
+        None => Err(problem(lang.text(
             "请选择要导入的文件(CSV、GeoJSON 或 .osm.pbf)",
             "choose a file to import (CSV, GeoJSON or .osm.pbf)",
         ))),
@@ -101,17 +100,11 @@ pub async fn boundaries(
     check_upload(lang, &v.user, &form)?;
     let text = match form.files.iter().find(|f| f.name == "file") {
         Some(f) if f.too_big => Err(too_big(lang)),
-        Some(f) => String::from_utf8(f.bytes.clone()).map_err(|_| {
-            pick(
-                lang,
-                "文件不是 UTF-8 编码的文本",
-                "the file is not UTF-8 text",
-            )
-        }),
+        Some(f) => String::from_utf8(f.bytes.clone())
+            .map_err(|_| lang.text("文件不是 UTF-8 编码的文本", "the file is not UTF-8 text")),
         None => match form.get("geojson") {
             Some(text) if !text.trim().is_empty() => Ok(text),
-            _ => Err(pick(
-                lang,
+            _ => Err(lang.text(
                 "请选择 GeoJSON 文件或粘贴其内容",
                 "choose a GeoJSON file or paste its content",
             )),

@@ -24,10 +24,6 @@ use crate::web::forms::{CsrfForm, HasCsrf, Problem};
 use crate::web::page::{Page, PageResult};
 use crate::web::upload::FormData;
 
-pub fn pick(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
-    if lang.is_en() { en.into() } else { zh.into() }
-}
-
 /// Who is asking, in which language: what every circle page handler starts from. A stranger is
 /// sent to sign in.
 pub struct Visit {
@@ -49,7 +45,7 @@ impl Visit {
 
     /// The layout of a page at `path` titled "what · name".
     pub fn page(&self, path: &str, (zh, en): (&str, &str), name: &str) -> Page {
-        self.page_titled(path, format!("{} · {name}", pick(self.lang, zh, en)))
+        self.page_titled(path, format!("{} · {name}", self.lang.text(zh, en)))
     }
 
     pub fn page_titled(&self, path: &str, title: String) -> Page {
@@ -120,8 +116,7 @@ impl HasCsrf for Fields {
 /// CSRF token.
 pub fn check_upload(lang: Lang, user: &CurrentUser, form: &FormData) -> Result<(), AppError> {
     if form.incomplete {
-        return Err(AppError::BadRequest(pick(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             "上传没有完成,请重试",
             "the upload did not complete; please try again",
         )));
@@ -131,8 +126,7 @@ pub fn check_upload(lang: Lang, user: &CurrentUser, form: &FormData) -> Result<(
 
 /// The message for a file over the upload limit.
 pub fn too_big(lang: Lang) -> String {
-    pick(
-        lang,
+    lang.text(
         "文件超过 10 MB 的上限",
         "the file is larger than the 10 MB limit",
     )
@@ -237,7 +231,7 @@ pub fn datum_choices(lang: Lang, chosen: &str) -> Vec<Choice> {
     .into_iter()
     .map(|(value, zh, en)| Choice {
         value: value.into(),
-        label: pick(lang, zh, en),
+        label: lang.text(zh, en),
         selected: value == chosen || (chosen.is_empty() && value == "wgs84"),
     })
     .collect()

@@ -9,7 +9,7 @@ use xingfu_core::Dec2;
 
 use super::kit::{
     Choice, Said, Visit, community_choices, community_names, datum_choices, functions_text, go,
-    name_of, pick, position_text,
+    name_of, position_text,
 };
 use crate::app::error::AppError;
 use crate::circle::service::areas::{may_edit, prefix_of, viewable_area};
@@ -76,16 +76,11 @@ pub struct NoticeQuery {
 
 fn import_notice(lang: Lang, q: &NoticeQuery) -> Option<String> {
     if let Some(name) = &q.deleted {
-        return Some(pick(
-            lang,
-            format!("已删除:{name}"),
-            format!("Deleted: {name}"),
-        ));
+        return Some(lang.text(format!("已删除:{name}"), format!("Deleted: {name}")));
     }
     let (added, updated) = (q.added?, q.updated.unwrap_or(0));
     let skipped = q.skipped.unwrap_or(0);
-    Some(pick(
-        lang,
+    Some(lang.text(
         format!("导入完成:新增 {added} 处,更新 {updated} 处,跳过辖区外 {skipped} 处"),
         format!("Imported: {added} added, {updated} updated, {skipped} outside your area left out"),
     ))
@@ -96,7 +91,7 @@ fn source_label(source: &str, lang: Lang) -> String {
         "osm" => "OpenStreetMap".into(),
         "csv" => "CSV".into(),
         "geojson" => "GeoJSON".into(),
-        _ => pick(lang, "手工登记", "typed in"),
+        _ => lang.text("手工登记", "typed in"),
     }
 }
 
@@ -149,8 +144,7 @@ pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult 
     for c in state.store.centres_within(prefix_of(&area)).await? {
         let latest = state.store.centre_ratings(&c.facility.id).await?;
         let rating = match latest.first() {
-            Some(r) => pick(
-                lang,
+            Some(r) => lang.text(
                 format!(
                     "{} 年度 {} 分 {}",
                     r.year,
@@ -164,7 +158,7 @@ pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult 
                     star_text(lang, Some(r.star))
                 ),
             ),
-            None => pick(lang, "尚未评定", "not rated yet"),
+            None => lang.text("尚未评定", "not rated yet"),
         };
         centres.push(CentreLine {
             id: c.facility.id.clone(),
@@ -202,8 +196,7 @@ pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult 
 /// GET /circle: the user's own area.
 pub async fn home(v: Visit) -> PageResult {
     if v.user.role == xingfu_core::workflow::Role::Resident {
-        return Err(AppError::Forbidden(pick(
-            v.lang,
+        return Err(AppError::Forbidden(v.lang.text(
             "服务圈页面仅供工作人员使用",
             "the service circle pages are for staff",
         )));

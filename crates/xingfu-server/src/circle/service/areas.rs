@@ -10,14 +10,6 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 
-pub(super) fn pick(lang: Lang, zh: impl Into<String>, english: impl Into<String>) -> String {
-    if lang.is_en() {
-        english.into()
-    } else {
-        zh.into()
-    }
-}
-
 pub(super) fn internal(what: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("{what}"))
 }
@@ -47,8 +39,7 @@ pub fn may_rate(user: &CurrentUser, community: &str) -> bool {
 }
 
 pub(super) fn outside_area(lang: Lang, code: &str) -> AppError {
-    AppError::Forbidden(pick(
-        lang,
+    AppError::Forbidden(lang.text(
         format!("{code} 不在您的管辖范围内"),
         format!("{code} is outside your area"),
     ))
@@ -101,7 +92,7 @@ pub(super) fn allow(allowed: bool, lang: Lang, (zh, en): (&str, &str)) -> Result
     if allowed {
         Ok(())
     } else {
-        Err(AppError::Forbidden(pick(lang, zh, en)))
+        Err(AppError::Forbidden(lang.text(zh, en)))
     }
 }
 
@@ -116,8 +107,7 @@ pub(super) async fn keeping_area(
 ) -> Result<(RegionRow, String), AppError> {
     let area = viewable_area(state, user, code, lang).await?;
     let Some(district) = district_of(&area) else {
-        return Err(AppError::BadRequest(pick(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             format!("请在区、街道或社区页面{zh}设施"),
             format!("{en} facilities on a district, street or community page"),
         )));
@@ -141,7 +131,7 @@ pub(super) async fn viewable_district(
 ) -> Result<RegionRow, AppError> {
     let district = viewable_area(state, user, code, lang).await?;
     if district.level != "district" {
-        return Err(AppError::BadRequest(pick(lang, zh, en)));
+        return Err(AppError::BadRequest(lang.text(zh, en)));
     }
     Ok(district)
 }

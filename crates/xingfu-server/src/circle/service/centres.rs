@@ -10,7 +10,7 @@ use xingfu_core::standard::Standard;
 use xingfu_store::facilities::{CentreRow, Flagged};
 use xingfu_store::regions::RegionRow;
 
-use super::areas::{area, may_edit, may_view, outside_area, pick};
+use super::areas::{area, may_edit, may_view, outside_area};
 use super::facilities::{stale_facility, viewable_facility};
 use super::form::{FieldError, MAX_HOURS_CHARS, too_long};
 use super::metrics::circle_metrics;
@@ -49,8 +49,7 @@ pub async fn flag_centre(
     if !known || !same_district {
         errors.push(FieldError::new(
             "centre_community",
-            pick(
-                lang,
+            lang.text(
                 "请选择邻里中心服务的社区(与设施同一个区)",
                 "choose the community the centre serves (in the facility's district)",
             ),
@@ -243,8 +242,7 @@ pub async fn centre_standard(
             .max_by_key(|s| s.loaded_at)
             .map(|s| s.version.clone())
             .ok_or_else(|| {
-                AppError::Conflict(pick(
-                    lang,
+                AppError::Conflict(lang.text(
                     format!("没有载入标准 {CENTRE_STANDARD}"),
                     format!("the standard {CENTRE_STANDARD} is not loaded"),
                 ))

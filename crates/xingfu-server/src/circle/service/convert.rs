@@ -9,7 +9,6 @@ use xingfu_geo::geometry::LonLat;
 use xingfu_geo::registry::{Place, RegistryProblem};
 use xingfu_store::facilities::{FacilityRow, from_e6};
 
-use super::areas::pick;
 use crate::i18n::Lang;
 
 /// The function column that stands for all six functions at once.
@@ -44,7 +43,7 @@ pub fn function_keys(functions: &[ServiceFunction]) -> Vec<String> {
 /// "六项齐全").
 pub fn function_name(key: &str, lang: Lang) -> String {
     if key == ALL_SIX {
-        return pick(lang, "六项齐全", "all six");
+        return lang.text("六项齐全", "all six");
     }
     ServiceFunction::parse(key)
         .map(|f| f.name(lang.is_en()).to_string())

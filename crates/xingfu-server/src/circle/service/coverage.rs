@@ -12,7 +12,7 @@ use xingfu_geo::osm::OsmExtract;
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 use xingfu_store::facilities::{CircleRun, CoverageRow, OriginRow, to_e6};
 
-use super::areas::{allow, internal, may_compute, pick, viewable_district};
+use super::areas::{allow, internal, may_compute, viewable_district};
 use super::convert::{ALL_SIX, geo_facility};
 use super::locate::{BoundarySource, Locator, locator};
 use crate::app::auth::CurrentUser;
@@ -152,9 +152,7 @@ pub async fn recompute(
             .iter()
             .any(|f| near_network(&extract, f.location))
     {
-        return Err(AppError::Conflict(pick(
-            lang,
-            format!(
+        return Err(AppError::Conflict(lang.text(format!(
                 "路网文件 {} 不覆盖{}登记的任何设施:请用本区的路网启动服务器",
                 state.network.label().unwrap_or_default(),
                 district.name

@@ -6,9 +6,7 @@ use xingfu_geo::geometry::LonLat;
 use xingfu_store::facilities::{FacilityInput, FacilityRow, FacilityUpdate, to_e6};
 use xingfu_store::regions::RegionRow;
 
-use super::areas::{
-    allow, area, district_of, keeping_area, may_edit, may_view, outside_area, pick,
-};
+use super::areas::{allow, area, district_of, keeping_area, may_edit, may_view, outside_area};
 use super::convert::function_keys;
 use super::form::{CheckedFacility, FacilityForm, FieldError, check_facility};
 use super::locate::{locator, optional_extract};
@@ -43,8 +41,7 @@ async fn place_in_area(
         } else {
             Err(FieldError::new(
                 "community",
-                pick(
-                    lang,
+                lang.text(
                     format!("社区 {chosen} 不在 {} 内或不在您的管辖范围内", area.name),
                     format!(
                         "community {chosen} is not in {} or not in your area",
@@ -68,8 +65,7 @@ async fn place_in_area(
         }
         Some(code) => Err(FieldError::new(
             "lon",
-            pick(
-                lang,
+            lang.text(
                 format!(
                     "这个位置在{}({code})内,不在 {} 或您的管辖范围内",
                     locator
@@ -246,8 +242,7 @@ pub async fn delete_facility(
         xingfu_store::facilities::Deleted::Stale(now) => {
             Err(stale_facility(state, lang, &now).await)
         }
-        xingfu_store::facilities::Deleted::IsCentre => Err(AppError::Conflict(pick(
-            lang,
+        xingfu_store::facilities::Deleted::IsCentre => Err(AppError::Conflict(lang.text(
             "这是邻里中心:请先取消邻里中心标记",
             "this is a neighbourhood centre: remove the centre first",
         ))),

@@ -7,7 +7,6 @@ use xingfu_geo::function::ServiceFunction;
 use xingfu_geo::geometry::LonLat;
 use xingfu_store::facilities::{FacilityRow, from_e6};
 
-use super::areas::pick;
 use super::convert::to_wgs;
 use crate::i18n::Lang;
 
@@ -94,8 +93,7 @@ pub(super) fn too_long(
     lang: Lang,
 ) -> Option<FieldError> {
     (text.chars().count() > max).then(|| {
-        let message = pick(
-            lang,
+        let message = lang.text(
             format!("{zh}不能超过 {max} 个字"),
             format!("{en} longer than {max} characters"),
         );
@@ -119,7 +117,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
     if name.is_empty() {
         errors.push(FieldError::new(
             "name",
-            pick(lang, "请填写设施名称", "enter the facility's name"),
+            lang.text("请填写设施名称", "enter the facility's name"),
         ));
     } else {
         errors.extend(too_long(
@@ -136,8 +134,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
             Some(f) => functions.push(f),
             None => errors.push(FieldError::new(
                 "functions",
-                pick(
-                    lang,
+                lang.text(
                     format!("未知的服务功能 {text:?}"),
                     format!("unknown service function {text:?}"),
                 ),
@@ -147,8 +144,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
     if form.functions.is_empty() {
         errors.push(FieldError::new(
             "functions",
-            pick(
-                lang,
+            lang.text(
                 "请至少选择一项服务功能",
                 "choose at least one service function",
             ),
@@ -162,7 +158,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
     if datum.is_none() {
         errors.push(FieldError::new(
             "datum",
-            pick(lang, "请选择坐标系", "choose the coordinate system"),
+            lang.text("请选择坐标系", "choose the coordinate system"),
         ));
     }
     let number =
@@ -171,7 +167,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
             if text.is_empty() {
                 errors.push(FieldError::new(
                     field,
-                    pick(lang, format!("请填写{zh}"), format!("enter the {en_name}")),
+                    lang.text(format!("请填写{zh}"), format!("enter the {en_name}")),
                 ));
                 return None;
             }
@@ -180,8 +176,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
                 _ => {
                     errors.push(FieldError::new(
                         field,
-                        pick(
-                            lang,
+                        lang.text(
                             format!("{zh} {text:?} 不是数字"),
                             format!("{en_name} {text:?} is not a number"),
                         ),
@@ -197,8 +192,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
         if !(-180.0..=180.0).contains(&lon) {
             errors.push(FieldError::new(
                 "lon",
-                pick(
-                    lang,
+                lang.text(
                     format!("经度 {lon} 不在 -180 到 180 之间"),
                     format!("longitude {lon} is not within -180 to 180"),
                 ),
@@ -206,8 +200,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
         } else if !(-90.0..=90.0).contains(&lat) {
             errors.push(FieldError::new(
                 "lat",
-                pick(
-                    lang,
+                lang.text(
                     format!("纬度 {lat} 不在 -90 到 90 之间"),
                     format!("latitude {lat} is not within -90 to 90"),
                 ),
@@ -226,8 +219,7 @@ pub fn check_facility(form: &FacilityForm, lang: Lang) -> Result<CheckedFacility
             Err(_) => {
                 errors.push(FieldError::new(
                     "capacity",
-                    pick(
-                        lang,
+                    lang.text(
                         format!("容量 {text:?} 不是非负整数"),
                         format!("capacity {text:?} is not a whole number"),
                     ),

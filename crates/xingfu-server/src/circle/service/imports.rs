@@ -12,9 +12,7 @@ use xingfu_geo::osm::{OsmExtract, import_bytes};
 use xingfu_geo::registry::{parse_facilities_csv, parse_facilities_geojson};
 use xingfu_store::facilities::{FacilityInput, ImportCount, to_e6};
 
-use super::areas::{
-    allow, area, internal, keeping_area, may_compute, may_edit, pick, viewable_area,
-};
+use super::areas::{allow, area, internal, keeping_area, may_compute, may_edit, viewable_area};
 use super::convert::{convert_coordinates, function_keys, function_name, problem_text, to_wgs};
 use super::locate::{boundary_area, locator, normalise_name, optional_extract};
 use crate::app::auth::CurrentUser;
@@ -89,8 +87,7 @@ pub async fn import_facilities(
             (
                 "osm",
                 read.map(|e| e.facilities.clone()).map_err(|e| {
-                    vec![pick(
-                        lang,
+                    vec![lang.text(
                         format!("无法读取 OpenStreetMap 文件:{e}"),
                         format!("cannot read the OpenStreetMap file: {e}"),
                     )]
@@ -100,8 +97,7 @@ pub async fn import_facilities(
         ImportFrom::Upload(bytes) => match String::from_utf8(bytes) {
             Err(_) => (
                 "csv",
-                Err(vec![pick(
-                    lang,
+                Err(vec![lang.text(
                     "文件不是 UTF-8 编码的文本(CSV 请另存为 UTF-8)",
                     "the file is not UTF-8 text (save the CSV as UTF-8)",
                 )]),
@@ -151,8 +147,7 @@ pub async fn import_facilities(
                 r.level == "community" && region::within(code, &area.code, &area.level)
             }) && may_edit(user, code);
             if !ok {
-                return Ok(Err(vec![pick(
-                    lang,
+                return Ok(Err(vec![lang.text(
                     format!("社区 {code} 不在 {} 内或不在您的管辖范围内", area.name),
                     format!(
                         "community {code} is not in {} or not in your area",
@@ -188,8 +183,7 @@ pub async fn import_facilities(
                     skipped += 1;
                     continue;
                 }
-                problems.push(pick(
-                    lang,
+                problems.push(lang.text(
                     format!(
                         "{label}:位于社区 {code},不在 {} 或您的管辖范围内",
                         area.name
@@ -218,8 +212,7 @@ pub async fn import_facilities(
             if format == "osm" {
                 skipped += 1;
             } else {
-                problems.push(pick(
-                    lang,
+                problems.push(lang.text(
                     format!("{label}:编号已由 {kept_by} 登记,您不能修改"),
                     format!("{label}: this id is registered by {kept_by}; you may not change it"),
                 ));
@@ -285,12 +278,11 @@ pub async fn save_boundaries(
         "community boundaries are uploaded by district or city administrators",
     );
     allow(allowed, lang, who)?;
-    let whole = |zh: &str, english: &str| Ok(Err(vec![pick(lang, zh, english)]));
+    let whole = |zh: &str, english: &str| Ok(Err(vec![lang.text(zh, english)]));
     let value: Value = match serde_json::from_str(text.trim_start_matches('\u{feff}')) {
         Ok(v) => v,
         Err(e) => {
-            return Ok(Err(vec![pick(
-                lang,
+            return Ok(Err(vec![lang.text(
                 format!("第 {} 行:不是有效的 JSON:{e}", e.line()),
                 format!("line {}: not valid JSON: {e}", e.line()),
             )]));
@@ -322,8 +314,7 @@ pub async fn save_boundaries(
             (None, None) => None,
         };
         let Some(community) = found else {
-            problems.push(pick(
-                lang,
+            problems.push(lang.text(
                 format!(
                     "第 {n} 个要素:没有找到 {} 内对应的社区(需要 code 或 name)",
                     district.name
@@ -343,8 +334,7 @@ pub async fn save_boundaries(
             Err(found) => {
                 for p in found {
                     let message = if lang.is_en() { p.en } else { p.zh };
-                    problems.push(pick(
-                        lang,
+                    problems.push(lang.text(
                         format!("第 {n} 个要素:{message}"),
                         format!("feature {n}: {message}"),
                     ));

@@ -12,7 +12,7 @@ use xingfu_geo::osm::OsmExtract;
 use xingfu_geo::registry::{Place, RegistryProblem, parse_communities_geojson};
 use xingfu_store::regions::RegionRow;
 
-use super::areas::{pick, prefix_of};
+use super::areas::prefix_of;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
@@ -29,10 +29,9 @@ pub enum BoundarySource {
 impl BoundarySource {
     pub fn label(self, lang: Lang) -> String {
         match self {
-            BoundarySource::Uploaded => pick(lang, "上传的边界", "uploaded boundary"),
-            BoundarySource::Grids => pick(lang, "网格范围", "its grids"),
-            BoundarySource::OsmName => pick(
-                lang,
+            BoundarySource::Uploaded => lang.text("上传的边界", "uploaded boundary"),
+            BoundarySource::Grids => lang.text("网格范围", "its grids"),
+            BoundarySource::OsmName => lang.text(
                 "OpenStreetMap 同名小区",
                 "OpenStreetMap compound of that name",
             ),

@@ -10,7 +10,7 @@ use xingfu_core::scoring::{Answer, Assessment, score};
 use xingfu_core::standard::{Judge, Standard};
 use xingfu_store::facilities::{NewRating, RatingRow};
 
-use super::areas::{allow, internal, may_rate, pick};
+use super::areas::{allow, internal, may_rate};
 use super::centres::{
     PlatformFigures, centre_standard, platform_figures, platform_measure, viewable_centre,
 };
@@ -58,8 +58,7 @@ pub fn read_rating_form(
             _ => {
                 errors.push(FieldError::new(
                     name,
-                    pick(
-                        lang,
+                    lang.text(
                         format!("{text:?} 不是非负数(最多两位小数)"),
                         format!("{text:?} is not a non-negative number (two decimals at most)"),
                     ),
@@ -74,8 +73,7 @@ pub fn read_rating_form(
         {
             errors.push(FieldError::new(
                 key,
-                pick(
-                    lang,
+                lang.text(
                     format!("标准 {} 中没有条款 {id}", standard.id),
                     format!("standard {} has no clause {id}", standard.id),
                 ),
@@ -108,8 +106,7 @@ pub fn read_rating_form(
                 other => {
                     errors.push(FieldError::new(
                         &name,
-                        pick(
-                            lang,
+                        lang.text(
                             format!("无效的选择 {other:?}"),
                             format!("invalid choice {other:?}"),
                         ),
@@ -128,8 +125,7 @@ pub fn read_rating_form(
                     None => {
                         errors.push(FieldError::new(
                             &name,
-                            pick(
-                                lang,
+                            lang.text(
                                 "平台没有这项数据,请填报",
                                 "the platform has no such figure: enter it",
                             ),
@@ -145,8 +141,7 @@ pub fn read_rating_form(
                     None => {
                         errors.push(FieldError::new(
                             &name,
-                            pick(
-                                lang,
+                            lang.text(
                                 "所选调查没有可用的满意率",
                                 "the chosen survey has no usable rate",
                             ),
@@ -209,8 +204,7 @@ pub async fn rate_centre(
     else {
         return Ok(Err(vec![FieldError::new(
             "year",
-            pick(
-                lang,
+            lang.text(
                 "请填写评定年度(2000–2100)",
                 "enter the rating year (2000–2100)",
             ),

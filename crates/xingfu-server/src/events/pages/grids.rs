@@ -21,8 +21,7 @@ use xingfu_core::ops::grid::{Duty, Grid};
 use xingfu_store::events::StateFilter;
 
 use super::shared::{
-    Choice, Viewer, category_label, datum_choices, page_for, render_with, state_label, texts,
-    whole_form,
+    Choice, Viewer, category_label, datum_choices, page_for, render_with, state_label, whole_form,
 };
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
@@ -41,8 +40,9 @@ pub fn upload_routes() -> Router<AppState> {
     )
 }
 
-texts! {
-    "Fixed texts of the grid map page.";
+crate::word_table! {
+    #[doc = "Fixed texts of the grid map page."]
+    Words, words {
     title: "网格地图" / "Grid map",
     map_label: "网格与处理中的事件" / "Grids and events being handled",
     map_desc: "每个网格是一个带名称的区域;圆点是处理中的事件,方块是已办结的事件,旁边是事件编号。下面的表格列出相同内容。" / "Each grid is a named area; dots are events being handled, squares finished ones, each with its number. The tables below list the same.",
@@ -73,10 +73,7 @@ texts! {
     download_gcj: "下载 GeoJSON(GCJ-02)" / "Download GeoJSON (GCJ-02)",
     report: "随手拍上报" / "Report a problem",
     event_list: "事件列表" / "Event list",
-}
-
-fn words(lang: Lang) -> &'static Words {
-    if lang.is_en() { &EN } else { &ZH }
+    }
 }
 
 fn may_view(person: &OpsPerson, code: &str) -> bool {

@@ -82,19 +82,9 @@ pub fn whole_form(
     user.check_csrf(&form.get("csrf").unwrap_or_default())
 }
 
-/// A page's fixed texts: `Words` with a Chinese and an English table.
-macro_rules! texts {
-    ($doc:literal; $($field:ident: $zh:literal / $en:literal,)*) => {
-        #[doc = $doc]
-        pub struct Words { $(pub $field: &'static str,)* }
-        static ZH: Words = Words { $($field: $zh,)* };
-        static EN: Words = Words { $($field: $en,)* };
-    };
-}
-pub(crate) use texts;
-
-texts! {
-    "Fixed texts of the event pages.";
+crate::word_table! {
+    #[doc = "Fixed texts of the event pages."]
+    Words, words {
     report_title: "随手拍 · 上报问题" / "Report a problem",
     report_lead: "看到社区里的问题,拍张照片告诉我们。网格员会处理并告诉您结果。" / "Seen a problem in the community? Take a photo and tell us. A grid member will handle it and let you know.",
     category: "是什么问题?" / "What kind of problem?",
@@ -170,10 +160,7 @@ texts! {
     done_notice: "已办理:" / "Done: ",
     back_to_list: "返回事件列表" / "Back to the events",
     map_link: "网格地图" / "Grid map",
-}
-
-pub fn words(lang: Lang) -> &'static Words {
-    if lang.is_en() { &EN } else { &ZH }
+    }
 }
 
 pub fn state_label(lang: Lang, state: EventState) -> &'static str {

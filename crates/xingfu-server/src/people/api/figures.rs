@@ -45,7 +45,6 @@ pub struct MetricValue {
     responses(
         (status = 200, description = "The values", body = Vec<MetricValue>),
         (status = 400, description = "The period ends before it starts", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not staff covering the community", body = ErrorBody),
     )
 )]

@@ -66,7 +66,6 @@ fn list_count(lang: Lang, category: AttentionCategory, count: usize) -> ListCoun
     tag = "visits",
     responses(
         (status = 200, description = "Counts per list", body = AttentionOverview),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "An assessor account", body = ErrorBody),
     )
 )]
@@ -148,7 +147,6 @@ impl From<AttentionRow> for AttentionEntry {
     params(("category" = String, Path, description = "The list: elderly_alone, disabled, low_income, left_behind_child, left_behind_woman or left_behind_elderly")),
     responses(
         (status = 200, description = "The entries the caller may see", body = Vec<AttentionEntry>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The caller sees counts only, or not this list", body = ErrorBody),
         (status = 404, description = "No such list", body = ErrorBody),
     )
@@ -221,7 +219,6 @@ pub struct NewHouseholdRequest {
     responses(
         (status = 201, description = "Registered", body = Household),
         (status = 400, description = "A field is wrong", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The caller keeps no households", body = ErrorBody),
     )
 )]
@@ -310,7 +307,6 @@ pub struct HouseholdRecord {
     params(("id" = String, Path, description = "Household id")),
     responses(
         (status = 200, description = "The record", body = HouseholdRecord),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not in the caller's care", body = ErrorBody),
         (status = 404, description = "No such household", body = ErrorBody),
     )
@@ -369,7 +365,6 @@ pub struct NewVisitRequest {
     responses(
         (status = 201, description = "Recorded", body = Visit),
         (status = 400, description = "A field is wrong (a time in the future, notes too long, an empty follow-up…)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not in the caller's care", body = ErrorBody),
         (status = 404, description = "No such household", body = ErrorBody),
     )
@@ -455,7 +450,6 @@ impl From<AccessRow> for AccessEntry {
     params(AccessQuery),
     responses(
         (status = 200, description = "Up to 100 rows, newest first", body = Vec<AccessEntry>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not district or city staff, or a community outside the area", body = ErrorBody),
     )
 )]

@@ -56,7 +56,6 @@ impl From<ActivityRow> for Activity {
     params(("code" = String, Path, description = "Community code")),
     responses(
         (status = 200, description = "Activities", body = Vec<Activity>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
     )
 )]
@@ -103,7 +102,6 @@ pub struct NewActivityRequest {
     responses(
         (status = 201, description = "Published", body = Activity),
         (status = 400, description = "A field is wrong", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a worker of the community", body = ErrorBody),
     )
 )]
@@ -149,7 +147,6 @@ pub struct SignRequest {
     responses(
         (status = 204, description = "Signed in"),
         (status = 400, description = "Already signed in, not a volunteer of the community, or a time in the future or after the end", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a worker of the community", body = ErrorBody),
         (status = 404, description = "No such activity", body = ErrorBody),
         (status = 409, description = "The activity was cancelled", body = ErrorBody),
@@ -197,7 +194,6 @@ pub struct SignedOut {
     responses(
         (status = 200, description = "Signed out", body = SignedOut),
         (status = 400, description = "Not signed in, or a time before the sign-in or in the future", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a worker of the community", body = ErrorBody),
         (status = 404, description = "No such activity", body = ErrorBody),
         (status = 409, description = "Already signed out", body = ErrorBody),
@@ -268,7 +264,6 @@ pub struct Mall {
     params(("code" = String, Path, description = "Community code")),
     responses(
         (status = 200, description = "The catalogue", body = Mall),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
     )
 )]
@@ -342,7 +337,6 @@ pub struct Redemption {
         (status = 201, description = "Exchanged", body = Redemption),
         (status = 200, description = "The same request was exchanged before (a retry)", body = Redemption),
         (status = 400, description = "Not enough points or stock, an item off the shelf, or a bad quantity or key", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the caller's points, or another community's mall", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
         (status = 409, description = "The key was used for another request, or the price changed", body = ErrorBody),
@@ -435,7 +429,6 @@ pub struct Ledger {
     params(("id" = String, Path, description = "Volunteer id")),
     responses(
         (status = 200, description = "The ledger in order", body = Ledger),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Someone else's points", body = ErrorBody),
         (status = 404, description = "No such volunteer", body = ErrorBody),
     )

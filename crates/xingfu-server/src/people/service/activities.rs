@@ -7,8 +7,7 @@ use xingfu_store::rounds::By;
 use xingfu_store::volunteers::{ActivityRow, NewActivity, SignedOut};
 
 use super::checks::{
-    FieldError, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, optional, parse_count, pick,
-    required_name,
+    FieldError, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, optional, parse_count, required_name,
 };
 use super::volunteers::{by_user, check_station, check_team, require_manage, rules, volunteer_of};
 use crate::app::auth::CurrentUser;
@@ -47,17 +46,13 @@ pub async fn create_activity(
     if rules().activity_type(&input.activity_type).is_none() {
         errors.push(FieldError::new(
             "activity_type",
-            pick(lang, "请选择活动类型", "choose the kind of activity"),
+            lang.text("请选择活动类型", "choose the kind of activity"),
         ));
     }
     if input.ends_at <= input.starts_at {
         errors.push(FieldError::new(
             "ends_at",
-            pick(
-                lang,
-                "结束时间须晚于开始时间",
-                "the end must be after the start",
-            ),
+            lang.text("结束时间须晚于开始时间", "the end must be after the start"),
         ));
     }
     let station = optional(&input.station);
@@ -124,8 +119,7 @@ pub async fn sign_in(
 ) -> Result<(), Refused> {
     let activity = managed_activity(state, user, activity_id, lang).await?;
     if activity.cancelled {
-        return Err(Refused::App(AppError::Conflict(pick(
-            lang,
+        return Err(Refused::App(AppError::Conflict(lang.text(
             "活动已取消,不能签到",
             "the activity was cancelled: nobody signs in",
         ))));
@@ -141,8 +135,7 @@ pub async fn sign_in(
     if at > now_ms() {
         return Err(Refused::field(
             "signed_in_at",
-            pick(
-                lang,
+            lang.text(
                 "签到时间不能晚于现在",
                 "the sign-in cannot be in the future",
             ),
@@ -151,8 +144,7 @@ pub async fn sign_in(
     if at >= activity.ends_at {
         return Err(Refused::field(
             "signed_in_at",
-            pick(
-                lang,
+            lang.text(
                 "签到时间须早于活动结束时间",
                 "the sign-in must be before the activity ends",
             ),
@@ -174,8 +166,7 @@ pub async fn sign_in(
     } else {
         Err(Refused::field(
             "volunteer",
-            pick(
-                lang,
+            lang.text(
                 format!("{} 已经签到", v.name),
                 format!("{} has already signed in", v.name),
             ),
@@ -214,16 +205,14 @@ pub async fn sign_out(
     let Some(signed) = state.store.sign_in_of(&activity.id, &v.id).await? else {
         return Err(Refused::field(
             &field,
-            pick(
-                lang,
+            lang.text(
                 format!("{} 还没有签到", v.name),
                 format!("{} has not signed in", v.name),
             ),
         ));
     };
     if signed.signed_out_at.is_some() {
-        return Err(Refused::App(AppError::Conflict(pick(
-            lang,
+        return Err(Refused::App(AppError::Conflict(lang.text(
             format!("{} 已经签退", v.name),
             format!("{} has already signed out", v.name),
         ))));
@@ -231,8 +220,7 @@ pub async fn sign_out(
     if at > now_ms() {
         return Err(Refused::field(
             &field,
-            pick(
-                lang,
+            lang.text(
                 "签退时间不能晚于现在",
                 "the sign-out cannot be in the future",
             ),
@@ -263,11 +251,7 @@ pub async fn sign_out(
         Err(AwardError::SignOutBeforeSignIn) => {
             return Err(Refused::field(
                 &field,
-                pick(
-                    lang,
-                    "签退时间早于签到时间",
-                    "the sign-out is before the sign-in",
-                ),
+                lang.text("签退时间早于签到时间", "the sign-out is before the sign-in"),
             ));
         }
         Err(other) => {
@@ -297,15 +281,13 @@ pub async fn sign_out(
             minutes,
             points: award.map(|(_, p)| p).unwrap_or(0),
         }),
-        SignedOut::Already => Err(Refused::App(AppError::Conflict(pick(
-            lang,
+        SignedOut::Already => Err(Refused::App(AppError::Conflict(lang.text(
             format!("{} 已经签退", v.name),
             format!("{} has already signed out", v.name),
         )))),
         SignedOut::NotSignedIn => Err(Refused::field(
             &field,
-            pick(
-                lang,
+            lang.text(
                 format!("{} 还没有签到", v.name),
                 format!("{} has not signed in", v.name),
             ),
@@ -325,8 +307,7 @@ pub async fn set_people_served(
     let Some(n) = parse_count(people).filter(|n| *n <= MAX_QUANTITY * 10) else {
         return Err(Refused::field(
             "people_served",
-            pick(
-                lang,
+            lang.text(
                 "请填写服务人数(0 或正整数)",
                 "enter how many people were served (0 or a whole number)",
             ),
@@ -374,8 +355,7 @@ pub async fn cancel_activity(
     if state.store.cancel_activity(&activity.id).await? {
         Ok(())
     } else {
-        Err(AppError::Conflict(pick(
-            lang,
+        Err(AppError::Conflict(lang.text(
             "已有志愿者签到的活动不能取消",
             "an activity with sign-ins cannot be cancelled",
         )))

@@ -6,7 +6,7 @@ use xingfu_store::StoreError;
 use xingfu_store::rounds::By;
 use xingfu_store::visits::AssignmentRow;
 
-use super::checks::{FieldError, MAX_SCOPE, Refused, check_length, forbidden, pick};
+use super::checks::{FieldError, MAX_SCOPE, Refused, check_length, forbidden};
 use super::identity::OpsIdentity;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
@@ -57,8 +57,7 @@ pub async fn assign(
     let Some(target) = target.filter(|u| !u.disabled) else {
         return Err(Refused::field(
             "username",
-            pick(
-                lang,
+            lang.text(
                 format!("没有用户名为“{}”的账号", username.trim()),
                 format!("there is no account “{}”", username.trim()),
             ),
@@ -70,8 +69,7 @@ pub async fn assign(
     ) {
         errors.push(FieldError::new(
             "username",
-            pick(
-                lang,
+            lang.text(
                 "只有居民和社区工作者账号可以任命为网格员或楼栋长",
                 "only resident and community-worker accounts can be grid members or building heads",
             ),
@@ -80,8 +78,7 @@ pub async fn assign(
     if !matches!(kind, "grid_member" | "building_head") {
         errors.push(FieldError::new(
             "kind",
-            pick(
-                lang,
+            lang.text(
                 "请选择网格员或楼栋长",
                 "choose grid member or building head",
             ),
@@ -90,7 +87,7 @@ pub async fn assign(
     if scope.trim().is_empty() {
         errors.push(FieldError::new(
             "scope",
-            pick(lang, "请填写网格或楼栋编号", "enter the grid or building"),
+            lang.text("请填写网格或楼栋编号", "enter the grid or building"),
         ));
     }
     check_length(
@@ -124,8 +121,7 @@ pub async fn assign(
         Err(StoreError::Duplicate { .. }) => {
             return Err(Refused::field(
                 "scope",
-                pick(
-                    lang,
+                lang.text(
                     "该账号已有这项任命",
                     "the account already has this appointment",
                 ),

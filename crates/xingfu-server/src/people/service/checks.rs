@@ -19,16 +19,8 @@ pub const MAX_QUANTITY: i64 = 10_000;
 /// Largest points adjustment in one go.
 pub const MAX_ADJUST: i64 = 100_000;
 
-pub(super) fn pick(lang: Lang, zh: impl Into<String>, en_text: impl Into<String>) -> String {
-    if lang.is_en() {
-        en_text.into()
-    } else {
-        zh.into()
-    }
-}
-
 pub(super) fn forbidden(lang: Lang, zh: &str, en_text: &str) -> AppError {
-    AppError::Forbidden(pick(lang, zh, en_text))
+    AppError::Forbidden(lang.text(zh, en_text))
 }
 
 /// A form field that is wrong, and why.
@@ -105,8 +97,7 @@ pub(super) fn check_length(
     if n > max {
         errors.push(FieldError::new(
             field,
-            pick(
-                lang,
+            lang.text(
                 format!("{}最多 {max} 个字,现在是 {n} 个字", label.0),
                 format!("{} takes at most {max} characters, not {n}", label.1),
             ),
@@ -121,9 +112,7 @@ pub(super) fn check_phone(errors: &mut Vec<FieldError>, field: &str, text: &str,
     {
         errors.push(FieldError::new(
             field,
-            pick(
-                lang,
-                "电话号码只能包含数字、空格和“-”,5–20 位;不需要可留空",
+            lang.text("电话号码只能包含数字、空格和“-”,5–20 位;不需要可留空",
                 "a phone number has digits, spaces and “-”, 5–20 characters; leave it empty if not needed",
             ),
         ));
@@ -152,8 +141,7 @@ pub(super) fn required_name(
     if text.trim().is_empty() {
         errors.push(FieldError::new(
             field,
-            pick(
-                lang,
+            lang.text(
                 format!("请填写{}", label.0),
                 format!("enter {}", label.1.to_lowercase()),
             ),

@@ -12,7 +12,7 @@ use xingfu_store::visits::{
 
 use super::checks::{
     FieldError, MAX_ADDRESS, MAX_NAME, MAX_NOTE, MAX_SCOPE, Refused, check_length, check_phone,
-    forbidden, optional, pick,
+    forbidden, optional,
 };
 use super::identity::OpsIdentity;
 use crate::app::error::AppError;
@@ -272,7 +272,7 @@ pub async fn create_household(
     if input.address.trim().is_empty() {
         errors.push(FieldError::new(
             "address",
-            pick(lang, "请填写门牌地址", "enter the address"),
+            lang.text("请填写门牌地址", "enter the address"),
         ));
     }
     check_length(
@@ -312,8 +312,7 @@ pub async fn create_household(
     if who.role == OpsRole::GridMember && !grid.is_some_and(|g| who.grids.iter().any(|m| m == g)) {
         errors.push(FieldError::new(
             "grid",
-            pick(
-                lang,
+            lang.text(
                 format!("请填写您负责的网格:{}", who.grids.join("、")),
                 format!("enter one of your grids: {}", who.grids.join(", ")),
             ),
@@ -357,8 +356,7 @@ pub async fn add_attention(
     if person.trim().is_empty() {
         errors.push(FieldError::new(
             "person",
-            pick(
-                lang,
+            lang.text(
                 "请填写姓名或称呼",
                 "enter the person's name or form of address",
             ),
@@ -383,7 +381,7 @@ pub async fn add_attention(
     let Some(category) = AttentionCategory::parse(category.trim()) else {
         errors.push(FieldError::new(
             "category",
-            pick(lang, "请选择名单类别", "choose the list"),
+            lang.text("请选择名单类别", "choose the list"),
         ));
         return Err(Refused::Fields(errors));
     };

@@ -6,7 +6,7 @@ use xingfu_core::workflow::Role;
 use xingfu_store::volunteers::{Applied, ItemRow, PointsError};
 
 use super::checks::{
-    FieldError, MAX_ADJUST, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, parse_count, pick,
+    FieldError, MAX_ADJUST, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, parse_count,
     request_key_ok, required_name,
 };
 use super::volunteers::{by_user, own_volunteer, require_manage, volunteer_of};
@@ -38,8 +38,7 @@ pub async fn create_item(
     if cost.is_none() {
         errors.push(FieldError::new(
             "item_cost",
-            pick(
-                lang,
+            lang.text(
                 format!("兑换所需积分须为 1–{MAX_ADJUST} 的整数"),
                 format!("the cost in points is a whole number from 1 to {MAX_ADJUST}"),
             ),
@@ -49,8 +48,7 @@ pub async fn create_item(
     if stock.is_none() {
         errors.push(FieldError::new(
             "item_stock",
-            pick(
-                lang,
+            lang.text(
                 format!("库存须为 0–{MAX_QUANTITY} 的整数"),
                 format!("the stock is a whole number from 0 to {MAX_QUANTITY}"),
             ),
@@ -90,8 +88,7 @@ pub async fn restock(
     let Some(quantity) = parse_count(quantity).filter(|q| (1..=MAX_QUANTITY).contains(q)) else {
         return Err(Refused::field(
             &format!("restock_{}", item.id),
-            pick(
-                lang,
+            lang.text(
                 format!("补货数量须为 1–{MAX_QUANTITY} 的整数"),
                 format!("the quantity is a whole number from 1 to {MAX_QUANTITY}"),
             ),
@@ -120,18 +117,15 @@ pub async fn set_item_active(
 /// A refused redemption in words, naming the item.
 pub fn refusal_text(refusal: &LedgerRefusal, item_name: &str, lang: Lang) -> String {
     match refusal {
-        LedgerRefusal::NotEnoughStock { stock, wanted, .. } => pick(
-            lang,
+        LedgerRefusal::NotEnoughStock { stock, wanted, .. } => lang.text(
             format!("“{item_name}”库存不足:剩余 {stock} 件,您要兑换 {wanted} 件。"),
             format!("Not enough “{item_name}” in stock: {stock} left, {wanted} asked for."),
         ),
-        LedgerRefusal::NotEnoughPoints { balance, cost } => pick(
-            lang,
+        LedgerRefusal::NotEnoughPoints { balance, cost } => lang.text(
             format!("积分不足:兑换需要 {cost} 分,现有 {balance} 分。"),
             format!("Not enough points: this costs {cost}, the balance is {balance}."),
         ),
-        LedgerRefusal::ItemInactive(_) => pick(
-            lang,
+        LedgerRefusal::ItemInactive(_) => lang.text(
             format!("“{item_name}”暂不可兑换。"),
             format!("“{item_name}” cannot be exchanged at the moment."),
         ),
@@ -192,8 +186,7 @@ pub async fn redeem(
             let Some(id) = volunteer.filter(|id| !id.is_empty()) else {
                 return Err(Refused::field(
                     &field,
-                    pick(
-                        lang,
+                    lang.text(
                         "请选择兑换的志愿者",
                         "choose the volunteer who is exchanging",
                     ),
@@ -209,16 +202,14 @@ pub async fn redeem(
     else {
         return Err(Refused::field(
             &field,
-            pick(
-                lang,
+            lang.text(
                 "兑换数量须为正整数",
                 "the quantity is a whole number of 1 or more",
             ),
         ));
     };
     if !request_key_ok(request_key) {
-        return Err(Refused::App(AppError::BadRequest(pick(
-            lang,
+        return Err(Refused::App(AppError::BadRequest(lang.text(
             "请求编号无效,请刷新页面后重试",
             "the request key is not valid: reload the page and try again",
         ))));
@@ -245,15 +236,13 @@ pub async fn redeem(
             .into());
         }
         Err(PointsError::KeyReused(_)) => {
-            return Err(Refused::App(AppError::Conflict(pick(
-                lang,
+            return Err(Refused::App(AppError::Conflict(lang.text(
                 "该兑换请求已用于另一次兑换,请刷新页面后重试",
                 "this request key was used for another exchange: reload the page and try again",
             ))));
         }
         Err(PointsError::PriceChanged) => {
-            return Err(Refused::App(AppError::Conflict(pick(
-                lang,
+            return Err(Refused::App(AppError::Conflict(lang.text(
                 "商品所需积分刚刚有变化,请刷新页面后重试",
                 "the item's cost has just changed: reload the page and try again",
             ))));

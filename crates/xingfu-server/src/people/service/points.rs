@@ -3,7 +3,7 @@
 use xingfu_store::volunteers::PointsError;
 
 use super::checks::{
-    FieldError, MAX_ADJUST, MAX_NOTE, Refused, parse_count, pick, request_key_ok, required_name,
+    FieldError, MAX_ADJUST, MAX_NOTE, Refused, parse_count, request_key_ok, required_name,
 };
 use super::volunteers::{by_user, volunteer_for_staff};
 use crate::app::auth::CurrentUser;
@@ -62,8 +62,7 @@ pub async fn adjust(
     if delta.is_none() {
         errors.push(FieldError::new(
             "delta",
-            pick(
-                lang,
+            lang.text(
                 format!("请填写增加或扣减的积分,例如 20 或 -20(1–{MAX_ADJUST})"),
                 format!("enter the points to add or take away, e.g. 20 or -20 (1 to {MAX_ADJUST})"),
             ),
@@ -78,8 +77,7 @@ pub async fn adjust(
         lang,
     );
     if !request_key_ok(request_key) {
-        return Err(Refused::App(AppError::BadRequest(pick(
-            lang,
+        return Err(Refused::App(AppError::BadRequest(lang.text(
             "请求编号无效,请刷新页面后重试",
             "the request key is not valid: reload the page and try again",
         ))));

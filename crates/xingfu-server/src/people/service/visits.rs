@@ -4,7 +4,7 @@ use xingfu_core::ops::visits::{self, FollowUp, Visit, VisitError, VisitPurpose};
 use xingfu_store::rounds::By;
 use xingfu_store::visits::{NewFollowUp, NewVisit, OpenFollowUp, VisitRow};
 
-use super::checks::{FieldError, Refused, pick};
+use super::checks::{FieldError, Refused};
 use super::households::household_for;
 use super::identity::OpsIdentity;
 use crate::app::error::AppError;
@@ -83,7 +83,7 @@ pub async fn record_visit(
     let Some(purpose) = parse_purpose(&input.purpose) else {
         return Err(Refused::field(
             "purpose",
-            pick(lang, "请选择走访目的", "choose the purpose of the visit"),
+            lang.text("请选择走访目的", "choose the purpose of the visit"),
         ));
     };
     let visit = Visit {

@@ -7,7 +7,7 @@ use xingfu_store::rounds::By;
 use xingfu_store::volunteers::{NewVolunteer, VolunteerRow};
 
 use super::checks::{
-    FieldError, MAX_NAME, MAX_TITLE, Refused, check_phone, forbidden, optional, pick, required_name,
+    FieldError, MAX_NAME, MAX_TITLE, Refused, check_phone, forbidden, optional, required_name,
 };
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
@@ -83,7 +83,7 @@ pub async fn create_station(
         Ok(_) => Ok(()),
         Err(StoreError::Duplicate { .. }) => Err(Refused::field(
             "station_name",
-            pick(lang, "已有同名的驿站", "a station of that name exists"),
+            lang.text("已有同名的驿站", "a station of that name exists"),
         )),
         Err(e) => Err(e.into()),
     }
@@ -120,7 +120,7 @@ pub async fn create_team(
         Ok(_) => Ok(()),
         Err(StoreError::Duplicate { .. }) => Err(Refused::field(
             "team_name",
-            pick(lang, "已有同名的服务队", "a team of that name exists"),
+            lang.text("已有同名的服务队", "a team of that name exists"),
         )),
         Err(e) => Err(e.into()),
     }
@@ -168,8 +168,7 @@ pub async fn create_volunteer(
             }
             _ => errors.push(FieldError::new(
                 "volunteer_username",
-                pick(
-                    lang,
+                lang.text(
                     format!("“{username}”不是本社区居民的账号"),
                     format!("“{username}” is not the account of a resident of this community"),
                 ),
@@ -196,8 +195,7 @@ pub async fn create_volunteer(
         Ok(row) => Ok(row),
         Err(StoreError::Duplicate { .. }) => Err(Refused::field(
             "volunteer_username",
-            pick(
-                lang,
+            lang.text(
                 "该账号已登记为志愿者",
                 "that account is already registered as a volunteer",
             ),
@@ -244,8 +242,7 @@ pub(super) async fn volunteer_of(
         Some(v) if v.community_code == community => Ok(v),
         _ => Err(Refused::field(
             field,
-            pick(
-                lang,
+            lang.text(
                 "请选择本社区的志愿者",
                 "choose one of the community's volunteers",
             ),
@@ -287,8 +284,7 @@ pub(super) async fn check_station(
     {
         errors.push(FieldError::new(
             field,
-            pick(
-                lang,
+            lang.text(
                 "请选择本社区的驿站",
                 "choose one of the community's stations",
             ),
@@ -316,8 +312,7 @@ pub(super) async fn check_team(
     {
         errors.push(FieldError::new(
             field,
-            pick(
-                lang,
+            lang.text(
                 "请选择本社区的服务队",
                 "choose one of the community's teams",
             ),

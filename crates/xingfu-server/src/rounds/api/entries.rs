@@ -359,7 +359,6 @@ async fn round_standard(
     responses(
         (status = 200, description = "A page of entries", body = EntryList),
         (status = 400, description = "A query parameter is not valid", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
     )
 )]
@@ -423,7 +422,6 @@ pub async fn list(
     responses(
         (status = 201, description = "Declared", body = Entry),
         (status = 400, description = "Not a community of the round's area", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "May not declare for this community", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
         (status = 409, description = "Already declared", body = ErrorBody),
@@ -461,7 +459,6 @@ pub async fn declare(
     ),
     responses(
         (status = 200, description = "The entry and its score card", body = EntryDetail),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such round, or the community has not declared", body = ErrorBody),
     )
@@ -595,7 +592,6 @@ fn sheet_label(sheet: &str) -> String {
     ),
     responses(
         (status = 200, description = "The caller's answers", body = Sheet),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The caller has no sheet for this community", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
     )
@@ -649,7 +645,6 @@ pub async fn answers(
     responses(
         (status = 200, description = "Saved", body = SheetSaved),
         (status = 400, description = "An answer does not fit its clause (named)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "May not answer for this community", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
         (status = 409, description = "The stage does not take these answers now, or the sheet was saved since `version`", body = ErrorBody),
@@ -738,7 +733,6 @@ async fn step(
     ),
     responses(
         (status = 200, description = "Checked: stage is now scoring or refused", body = Entry),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator of this area, or not at this stage", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
         (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
@@ -766,7 +760,6 @@ pub async fn check(
     ),
     responses(
         (status = 200, description = "Computed: awaiting approval", body = Entry),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator of this area, or not at this stage", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
         (status = 409, description = "No assessor has scored, or changed meanwhile", body = ErrorBody),
@@ -794,7 +787,6 @@ pub async fn compute(
     ),
     responses(
         (status = 200, description = "Approved", body = Entry),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the approving level, or not at this stage", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
         (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
@@ -821,7 +813,6 @@ pub async fn approve(
     ),
     responses(
         (status = 200, description = "Published", body = Entry),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator of this area, or not at this stage", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
         (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
@@ -848,7 +839,6 @@ pub async fn publish(
     ),
     responses(
         (status = 200, description = "Named", body = Entry),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator of this area, not published, or the objection period is not over", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
         (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
@@ -878,7 +868,6 @@ fn json_or_text(text: Option<String>) -> Option<serde_json::Value> {
     ),
     responses(
         (status = 200, description = "Changes, oldest first", body = Vec<AuditEntry>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
     )

@@ -77,7 +77,6 @@ pub struct DecideRequest {
     ),
     responses(
         (status = 200, description = "Objections, oldest first", body = Vec<Objection>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
     )
@@ -115,7 +114,6 @@ pub async fn list(
     responses(
         (status = 201, description = "Lodged", body = Objection),
         (status = 400, description = "The text is empty or too long", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area, not published, or the period has ended", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
     )
@@ -157,7 +155,6 @@ pub async fn lodge(
     responses(
         (status = 200, description = "Decided", body = Objection),
         (status = 400, description = "Unknown outcome, or the note is empty or too long", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the deciding level", body = ErrorBody),
         (status = 404, description = "No such round, entry or objection", body = ErrorBody),
         (status = 409, description = "Already decided, or the entry changed meanwhile", body = ErrorBody),

@@ -170,7 +170,6 @@ async fn round_view(state: &AppState, user: &ApiUser, round: RoundRow) -> Result
     tag = "rounds",
     responses(
         (status = 200, description = "Rounds in the caller's area", body = Vec<Round>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub async fn list(
@@ -201,7 +200,6 @@ pub async fn list(
     responses(
         (status = 201, description = "The round opened", body = Round),
         (status = 400, description = "A field is not valid (named in the message)", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a city or district administrator of that region", body = ErrorBody),
         (status = 409, description = "That region already has this round", body = ErrorBody),
     )
@@ -237,7 +235,6 @@ pub async fn create(
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "The round", body = Round),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such round, or not in the caller's area", body = ErrorBody),
     )
 )]
@@ -262,7 +259,6 @@ pub async fn show(
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "Rewards owed per level", body = Budget),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
     )

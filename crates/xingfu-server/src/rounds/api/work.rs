@@ -74,7 +74,6 @@ pub struct UploadQuery {
     ),
     responses(
         (status = 200, description = "Evidence records", body = Vec<Evidence>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
     )
@@ -113,7 +112,6 @@ pub async fn list_evidence(
     request_body(content = Vec<u8>, description = "The file itself", content_type = "application/octet-stream"),
     responses(
         (status = 201, description = "Kept", body = Evidence),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "May not add evidence for this community", body = ErrorBody),
         (status = 404, description = "No such round or entry", body = ErrorBody),
         (status = 409, description = "The entry is past the stages that take evidence", body = ErrorBody),
@@ -192,7 +190,6 @@ fn handed(
     params(("id" = String, Path, description = "Evidence id")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such evidence", body = ErrorBody),
     )
@@ -218,7 +215,6 @@ pub async fn download_evidence(
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The round is outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
     )
@@ -243,7 +239,6 @@ pub async fn export_round(
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "The round is outside the caller's area", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
     )
@@ -300,7 +295,6 @@ impl From<RectificationRow> for Rectification {
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "Tasks by community and clause", body = Vec<Rectification>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
     )
 )]
@@ -383,7 +377,6 @@ async fn step(
     responses(
         (status = 200, description = "Submitted", body = Rectification),
         (status = 400, description = "The report is empty or too long", body = ErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the community's worker", body = ErrorBody),
         (status = 404, description = "No such task", body = ErrorBody),
         (status = 409, description = "Not at this step, or moved by someone else meanwhile", body = ErrorBody),
@@ -419,7 +412,6 @@ pub async fn submit(
     ),
     responses(
         (status = 200, description = "Verified", body = Rectification),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a street or district administrator of this area", body = ErrorBody),
         (status = 404, description = "No such task", body = ErrorBody),
         (status = 409, description = "Not submitted, or moved by someone else meanwhile", body = ErrorBody),
@@ -446,7 +438,6 @@ pub async fn verify(
     ),
     responses(
         (status = 200, description = "Sent back", body = Rectification),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a street or district administrator of this area", body = ErrorBody),
         (status = 404, description = "No such task", body = ErrorBody),
         (status = 409, description = "Not submitted, or moved by someone else meanwhile", body = ErrorBody),

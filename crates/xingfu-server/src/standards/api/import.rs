@@ -50,7 +50,6 @@ pub struct TableQuery {
     responses(
         (status = 200, description = "The clause table workbook", body = inline(Workbook),
          content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such standard version", body = ErrorBody),
     )
 )]
@@ -231,7 +230,6 @@ fn refusal_response(refusal: Refusal, lang: Lang) -> Response {
     responses(
         (status = 201, description = "The new version, stored", body = ImportedVersion),
         (status = 400, description = "The version label is not valid (named in the message)", body = ImportErrorBody),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a city or district administrator", body = ErrorBody),
         (status = 404, description = "No such base version", body = ImportErrorBody),
         (status = 409, description = "The standard already has that version", body = ImportErrorBody),

@@ -48,7 +48,6 @@ impl From<RegionRow> for Region {
     params(("code" = String, Path, description = "12-digit division code")),
     responses(
         (status = 200, description = "The region", body = Region),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such region", body = ErrorBody),
     )
 )]
@@ -76,7 +75,6 @@ pub async fn region(
     params(("code" = String, Path, description = "12-digit division code")),
     responses(
         (status = 200, description = "The regions one level down", body = Vec<Region>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such region", body = ErrorBody),
     )
 )]
@@ -117,7 +115,6 @@ pub struct StandardSummary {
     tag = "reference",
     responses(
         (status = 200, description = "Stored standard versions, by id, oldest first", body = Vec<StandardSummary>),
-        (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
 pub async fn standards(
@@ -160,7 +157,6 @@ pub async fn standards(
     responses(
         (status = 200, description = "The parsed standard (the model of docs/standard-format.md)",
          body = Object),
-        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such standard version", body = ErrorBody),
     )
 )]

@@ -50,7 +50,7 @@ struct ReviewPage {
     csrf: String,
 }
 
-crate::surveys::pages::words::word_table! {
+crate::word_table! {
     /// The review page's words.
     ReviewWords, words {
         heading: "待核实的答卷" / "Answers held for review",

@@ -1,24 +1,6 @@
 //! The survey pages' words in Simplified Chinese and English.
 
-use crate::i18n::Lang;
-
-/// Declares a table of page words: the struct, its Chinese and English values, and `words`.
-macro_rules! word_table {
-    ($(#[$doc:meta])* $table:ident, $words:ident { $($field:ident: $zh:literal / $en:literal,)* }) => {
-        $(#[$doc])*
-        pub struct $table { $(pub $field: &'static str,)* }
-
-        /// The words in `lang`.
-        pub fn $words(lang: Lang) -> &'static $table {
-            static ZH: $table = $table { $($field: $zh,)* };
-            static EN: $table = $table { $($field: $en,)* };
-            if lang.is_en() { &EN } else { &ZH }
-        }
-    };
-}
-pub(crate) use word_table;
-
-word_table! {
+crate::word_table! {
     /// One language's words for the survey pages.
     Words, words {
         next: "下一题" / "Next question",
