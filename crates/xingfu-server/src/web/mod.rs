@@ -9,6 +9,7 @@ pub mod forms;
 pub mod page;
 pub mod peer;
 pub mod upload;
+pub mod visit;
 
 use axum::Router;
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use xingfu_core::Dec2;
 use xingfu_core::standard::{Judge, Standard};
 
-use super::kit::{Choice, Posted, Visit, error_pairs, form_reply, go};
+use super::kit::{Choice, Posted, TitledPage, Visit, error_pairs, form_reply, go};
 use crate::app::state::now_ms;
 use crate::circle::service::areas::may_rate;
 use crate::circle::service::centres::{

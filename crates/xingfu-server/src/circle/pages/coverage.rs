@@ -15,8 +15,8 @@ use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::{CoverageRow, OriginRow, from_e6};
 
 use super::kit::{
-    Choice, Posted, Said, Visit, community_names, datum_choices, functions_text, go, name_of,
-    percent,
+    Choice, Posted, Said, TitledPage, Visit, community_names, datum_choices, functions_text, go,
+    name_of, percent,
 };
 use super::map::{MapView, facility_marks, map_view};
 use crate::app::error::AppError;

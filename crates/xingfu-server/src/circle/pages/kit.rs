@@ -2,9 +2,8 @@
 //! selects and boxes, field errors as the error summary lists them, and the replies handlers
 //! end with.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -24,47 +23,16 @@ use crate::web::forms::{CsrfForm, HasCsrf, Problem};
 use crate::web::page::{Page, PageResult};
 use crate::web::upload::FormData;
 
-/// Who is asking, in which language: what every circle page handler starts from. A stranger is
-/// sent to sign in.
-pub struct Visit {
-    pub state: AppState,
-    pub jar: CookieJar,
-    pub lang: Lang,
-    pub user: CurrentUser,
+pub use crate::web::visit::Visit;
+
+/// The circle pages' titles: "what · name".
+pub trait TitledPage {
+    fn page(&self, path: &str, what: (&str, &str), name: &str) -> Page;
 }
 
-impl Visit {
-    fn new(state: &AppState, jar: CookieJar, user: CurrentUser) -> Visit {
-        Visit {
-            state: state.clone(),
-            lang: Lang::from_jar(&jar),
-            jar,
-            user,
-        }
-    }
-
-    /// The layout of a page at `path` titled "what · name".
-    pub fn page(&self, path: &str, (zh, en): (&str, &str), name: &str) -> Page {
+impl TitledPage for Visit {
+    fn page(&self, path: &str, (zh, en): (&str, &str), name: &str) -> Page {
         self.page_titled(path, format!("{} · {name}", self.lang.text(zh, en)))
-    }
-
-    pub fn page_titled(&self, path: &str, title: String) -> Page {
-        Page::new(&self.jar, Some(self.user.clone()), path, title)
-    }
-}
-
-impl FromRequestParts<AppState> for Visit {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let user = CurrentUser::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        Ok(Visit::new(
-            state,
-            CookieJar::from_headers(&parts.headers),
-            user,
-        ))
     }
 }
 

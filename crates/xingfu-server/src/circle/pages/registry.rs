@@ -8,8 +8,8 @@ use serde::Deserialize;
 use xingfu_core::Dec2;
 
 use super::kit::{
-    Choice, Said, Visit, community_choices, community_names, datum_choices, functions_text, go,
-    name_of, position_text,
+    Choice, Said, TitledPage, Visit, community_choices, community_names, datum_choices,
+    functions_text, go, name_of, position_text,
 };
 use crate::app::error::AppError;
 use crate::circle::service::areas::{may_edit, prefix_of, viewable_area};

@@ -8,7 +8,7 @@ use xingfu_core::Dec2;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::OriginRow;
 
-use super::kit::{Choice, Visit, community_names, function_choices, name_of};
+use super::kit::{Choice, TitledPage, Visit, community_names, function_choices, name_of};
 use super::map::{MapView, facility_marks, map_view};
 use crate::circle::service::areas::viewable_area;
 use crate::circle::service::siting::{MAX_SITES, SitingOutcome, siting as suggest};

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use xingfu_core::ops::events::EventId;
 
-use super::shared::{Viewer, form_photos, person_or_refuse, whole_form};
+use super::shared::{Visit, form_photos, person_or_refuse, whole_form};
 use super::show::render_event;
 use crate::app::state::now_ms;
 use crate::events::service::{ActError, Command, act};
@@ -16,7 +16,7 @@ use crate::web::upload::UploadForm;
 
 /// POST /events/{id}: one action, from the version the form was rendered with.
 pub async fn act_on_event(
-    viewer: Viewer,
+    viewer: Visit,
     Path(id): Path<u64>,
     UploadForm(form): UploadForm,
 ) -> PageResult {

@@ -21,7 +21,7 @@ use xingfu_core::ops::grid::{Duty, Grid};
 use xingfu_store::events::StateFilter;
 
 use super::shared::{
-    Choice, Viewer, category_label, datum_choices, page_for, render_with, state_label, whole_form,
+    Choice, Visit, category_label, datum_choices, page_for, render_with, state_label, whole_form,
 };
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
@@ -416,7 +416,7 @@ async fn render_map(
 }
 
 /// GET /communities/{code}/grids
-pub async fn show(v: Viewer, Path(code): Path<String>, Query(q): Query<MapQuery>) -> PageResult {
+pub async fn show(v: Visit, Path(code): Path<String>, Query(q): Query<MapQuery>) -> PageResult {
     let (state, jar, user, lang) = v.into_parts();
     let notice = q.saved.map(|n| format!("{}{n}", words(lang).saved));
     render_map(&state, &jar, &user, &code, notice, None).await
@@ -424,7 +424,7 @@ pub async fn show(v: Viewer, Path(code): Path<String>, Query(q): Query<MapQuery>
 
 /// POST /communities/{code}/grids (multipart: csrf, datum, file or geojson): imports grids.
 pub async fn import(
-    viewer: Viewer,
+    viewer: Visit,
     Path(code): Path<String>,
     UploadForm(form): UploadForm,
 ) -> PageResult {
@@ -515,7 +515,7 @@ pub struct Export {
 
 /// GET /communities/{code}/grids.geojson?datum=gcj02: the grids as a FeatureCollection in the
 /// format the import reads (WGS-84 unless another datum is asked for).
-pub async fn export(v: Viewer, Path(code): Path<String>, Query(q): Query<Export>) -> PageResult {
+pub async fn export(v: Visit, Path(code): Path<String>, Query(q): Query<Export>) -> PageResult {
     let (state, _, user, lang) = v.into_parts();
     map_viewer(&state, &user, &code, lang).await?;
     let datum = Datum::parse(&q.datum).unwrap_or(Datum::Wgs84);

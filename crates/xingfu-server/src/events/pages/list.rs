@@ -9,7 +9,7 @@ use xingfu_core::region;
 use xingfu_store::events::StateFilter;
 
 use super::shared::{
-    Viewer, Words, category_label, level_label, person_or_refuse, state_label, words,
+    Visit, Words, category_label, level_label, person_or_refuse, state_label, words,
 };
 use crate::app::state::now_ms;
 use crate::i18n::Lang;
@@ -68,7 +68,7 @@ pub struct ListQuery {
 
 /// GET /events: staff see the events in their area (being handled, overdue or all); residents
 /// the events they reported.
-pub async fn list(viewer: Viewer, Query(query): Query<ListQuery>) -> PageResult {
+pub async fn list(viewer: Visit, Query(query): Query<ListQuery>) -> PageResult {
     let (state, jar, user, lang) = viewer.into_parts();
     let person = person_or_refuse(&state, &user, lang).await?;
     let now = now_ms();

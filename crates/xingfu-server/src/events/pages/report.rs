@@ -18,7 +18,7 @@ use xingfu_core::ops::coords::{Datum, GeoPoint};
 use xingfu_core::ops::events::ReportError;
 
 use super::shared::{
-    Choice, Viewer, Words, datum_choices, form_photos, page_for, person_or_refuse, render_with,
+    Choice, Visit, Words, datum_choices, form_photos, page_for, person_or_refuse, render_with,
     words,
 };
 use crate::app::auth::CurrentUser;
@@ -160,7 +160,7 @@ async fn render_report(
 }
 
 /// GET /communities/{code}/report: the form, for any signed-in account in operations.
-pub async fn report_form(viewer: Viewer, Path(code): Path<String>) -> PageResult {
+pub async fn report_form(viewer: Visit, Path(code): Path<String>) -> PageResult {
     let (state, jar, user, lang) = viewer.into_parts();
     person_or_refuse(&state, &user, lang).await?;
     render_report(
@@ -183,7 +183,7 @@ fn parse_degrees(text: &str) -> Option<f64> {
 /// POST /communities/{code}/report (multipart): checks everything, then records the event
 /// and sends the reporter to it.
 pub async fn submit_report(
-    viewer: Viewer,
+    viewer: Visit,
     Path(code): Path<String>,
     UploadForm(form): UploadForm,
 ) -> PageResult {

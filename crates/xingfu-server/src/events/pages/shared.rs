@@ -3,10 +3,8 @@
 //! the photos a form brings.
 
 use askama::Template;
-use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
 use xingfu_core::ops::coords::Datum;
 use xingfu_core::ops::events::{ActionKind, EventState, MAX_PHOTOS, ReportError};
@@ -23,38 +21,7 @@ use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, render};
 use crate::web::upload::{FilePart, FormData};
 
-/// Who is looking at an event page, and with what: the server's state, the cookies the page is
-/// drawn with (and their language) and the signed-in account; a stranger is sent to sign in.
-pub struct Viewer {
-    pub state: AppState,
-    pub jar: CookieJar,
-    pub user: CurrentUser,
-    pub lang: Lang,
-}
-
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let user = CurrentUser::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let lang = Lang::from_jar(&jar);
-        Ok(Viewer {
-            state: state.clone(),
-            jar,
-            user,
-            lang,
-        })
-    }
-}
-
-impl Viewer {
-    pub fn into_parts(self) -> (AppState, CookieJar, CurrentUser, Lang) {
-        (self.state, self.jar, self.user, self.lang)
-    }
-}
+pub use crate::web::visit::Visit;
 
 /// The layout's data of a page drawn for a signed-in person.
 pub fn page_for(jar: &CookieJar, user: &CurrentUser, path: &str, title: String) -> Page {

@@ -11,7 +11,7 @@ use xingfu_store::events::PhotoStage;
 
 use super::list::event_line;
 use super::shared::{
-    Choice, Viewer, Words, action_label, category_label, level_label, page_for, person_or_refuse,
+    Choice, Visit, Words, action_label, category_label, level_label, page_for, person_or_refuse,
     render_with, role_label, state_label, words,
 };
 use crate::app::auth::CurrentUser;
@@ -354,7 +354,7 @@ pub(super) async fn render_event(
 }
 
 /// GET /events/{id}: the event for its reporter and for staff whose area covers it.
-pub async fn show(v: Viewer, Path(id): Path<u64>, Query(query): Query<EventQuery>) -> PageResult {
+pub async fn show(v: Visit, Path(id): Path<u64>, Query(query): Query<EventQuery>) -> PageResult {
     let (state, jar, user, lang) = v.into_parts();
     let w = words(lang);
     let person = person_or_refuse(&state, &user, lang).await?;
