@@ -26,6 +26,7 @@ pub mod scoring;
 pub mod standard;
 pub mod survey;
 pub mod targets;
+pub mod todo;
 pub mod validate;
 pub mod workflow;
 

@@ -14,22 +14,16 @@ pub struct Subject {
     pub en: &'static str,
 }
 
-pub const SHEET: Subject = Subject {
-    zh: "此表",
-    en: "This sheet",
-};
-pub const FACILITY: Subject = Subject {
-    zh: "该设施的信息",
-    en: "This facility",
-};
-pub const SURVEY_SETTINGS: Subject = Subject {
-    zh: "调查设置",
-    en: "The survey settings",
-};
-pub const TASK: Subject = Subject {
-    zh: "该整改任务",
-    en: "This rectification task",
-};
+impl Subject {
+    pub const fn new(zh: &'static str, en: &'static str) -> Subject {
+        Subject { zh, en }
+    }
+}
+
+pub const SHEET: Subject = Subject::new("此表", "This sheet");
+pub const FACILITY: Subject = Subject::new("该设施的信息", "This facility");
+pub const SURVEY_SETTINGS: Subject = Subject::new("调查设置", "The survey settings");
+pub const TASK: Subject = Subject::new("该整改任务", "This rectification task");
 
 /// Unix milliseconds as China time the way pages write it: `2026年12月2日 14:30`.
 pub fn zh_time(ms: i64) -> String {

@@ -6,9 +6,7 @@ use std::net::IpAddr;
 
 use xingfu_core::survey::Channel;
 use xingfu_core::survey::household::HouseholdId;
-use xingfu_core::workflow::Role;
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
@@ -31,7 +29,7 @@ pub async fn load_demo(state: &AppState, district: &str) -> Result<(), AppError>
     else {
         return Ok(());
     };
-    let admin = demo_user(state, "lucheng").await?;
+    let admin = crate::demo::kit::acting_as(state, "lucheng").await?;
     save_settings(state, &admin, &round.id, 30, None, Lang::Zh).await?;
     let Some(survey) = round_survey(state, &round.id).await? else {
         return Ok(());
@@ -102,26 +100,6 @@ pub async fn load_demo(state: &AppState, district: &str) -> Result<(), AppError>
         }
     }
     Ok(())
-}
-
-async fn demo_user(state: &AppState, username: &str) -> Result<CurrentUser, AppError> {
-    let user = state
-        .store
-        .user_by_username(username)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let region = state
-        .store
-        .region(&user.region_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(CurrentUser {
-        role: Role::parse(&user.role).ok_or(AppError::NotFound)?,
-        region_level: region.level,
-        region_name: region.name,
-        csrf: String::new(),
-        user,
-    })
 }
 
 /// A small deterministic generator, so the demo is the same every time.

@@ -7,6 +7,7 @@ use xingfu_store::facilities::{OriginRow, from_e6};
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::circle::service::convert::ALL_SIX;
+use crate::web::svg_map::Projection;
 
 /// A home on the map: a filled circle within reach, a cross for a gap.
 pub struct HomeDot {
@@ -36,59 +37,6 @@ pub struct MapView {
 /// The most homes drawn; beyond it every n-th is drawn (the tables count them all).
 const MAX_MAP_HOMES: usize = 3000;
 
-/// Equirectangular projection fitted to the points, x scaled by cos(latitude).
-struct Projection {
-    min_lon: f64,
-    max_lat: f64,
-    k: f64,
-    scale: f64,
-    margin: f64,
-}
-
-impl Projection {
-    fn fit(points: &[(f64, f64)], width: f64) -> Option<(Projection, f64)> {
-        let first = points.first()?;
-        let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) =
-            (first.0, first.0, first.1, first.1);
-        for &(lon, lat) in points {
-            min_lon = min_lon.min(lon);
-            max_lon = max_lon.max(lon);
-            min_lat = min_lat.min(lat);
-            max_lat = max_lat.max(lat);
-        }
-        let pad = 0.0005;
-        if max_lon - min_lon < pad {
-            min_lon -= pad / 2.0;
-            max_lon += pad / 2.0;
-        }
-        if max_lat - min_lat < pad {
-            min_lat -= pad / 2.0;
-            max_lat += pad / 2.0;
-        }
-        let k = ((min_lat + max_lat) / 2.0).to_radians().cos().max(0.01);
-        let margin = 16.0;
-        let inner = width - 2.0 * margin;
-        let scale = (inner / ((max_lon - min_lon) * k)).min(inner / (max_lat - min_lat));
-        let height = (max_lat - min_lat) * scale + 2.0 * margin;
-        Some((
-            Projection {
-                min_lon,
-                max_lat,
-                k,
-                scale,
-                margin,
-            },
-            height,
-        ))
-    }
-
-    fn xy(&self, lon: f64, lat: f64) -> (String, String) {
-        let x = self.margin + (lon - self.min_lon) * self.k * self.scale;
-        let y = self.margin + (self.max_lat - lat) * self.scale;
-        (format!("{x:.1}"), format!("{y:.1}"))
-    }
-}
-
 /// Bits of the six functions in an origin's mask.
 const SIX_MASK: i64 = 0b11_1111;
 
@@ -116,7 +64,11 @@ pub fn map_view(
         points.extend(facilities.iter().map(|(lon, lat, _)| (*lon, *lat)));
     }
     let width = 640.0;
-    let (projection, height) = Projection::fit(&points, width)?;
+    let (projection, height) = Projection::fit(points.iter().copied(), width, 16.0)?;
+    let at = |lon: f64, lat: f64| {
+        let (x, y) = projection.xy(lon, lat);
+        (format!("{x:.1}"), format!("{y:.1}"))
+    };
     let (min_x, max_x, max_y) = (0.0, width, height);
     let inside = |x: &str, y: &str| {
         let (x, y): (f64, f64) = (x.parse().unwrap_or(-1.0), y.parse().unwrap_or(-1.0));
@@ -125,7 +77,7 @@ pub fn map_view(
     let homes = drawn
         .iter()
         .map(|o| {
-            let (x, y) = projection.xy(from_e6(o.lon_e6), from_e6(o.lat_e6));
+            let (x, y) = at(from_e6(o.lon_e6), from_e6(o.lat_e6));
             HomeDot {
                 x,
                 y,
@@ -136,7 +88,7 @@ pub fn map_view(
     let marks = |list: &[(f64, f64, String)]| {
         list.iter()
             .filter_map(|(lon, lat, label)| {
-                let (x, y) = projection.xy(*lon, *lat);
+                let (x, y) = at(*lon, *lat);
                 inside(&x, &y).then(|| Mark {
                     x,
                     y,

@@ -2,16 +2,14 @@
 //! its facilities imported and the district's coverage computed.
 
 use xingfu_core::ops::coords::Datum;
-use xingfu_core::workflow::Role;
 use xingfu_geo::WalkingSpeed;
-use xingfu_store::regions::RegionRow;
 
-use super::areas::{area, internal};
+use super::areas::internal;
 use super::coverage::recompute;
 use super::imports::{ImportFrom, import_facilities};
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
+use crate::demo::kit::{acting_as, load_regions_csv};
 use crate::i18n::Lang;
 
 /// The demo's divisions for it: 学院路街道 and its communities (data/regions/).
@@ -23,30 +21,7 @@ pub const DEMO_ACCOUNT: &str = "haidian";
 
 /// Loads the demo's Beijing divisions (海淀区学院路街道).
 pub async fn load_demo_regions(store: &xingfu_store::Store) -> anyhow::Result<usize> {
-    let regions = xingfu_formats::regions::read_regions_csv(
-        "data/regions/haidian-xueyuanlu.csv",
-        DEMO_REGIONS,
-    )
-    .map_err(|p| {
-        anyhow::anyhow!(
-            "demo regions: {}",
-            p.iter()
-                .map(|x| x.render(true))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })?;
-    let rows: Vec<RegionRow> = regions
-        .into_iter()
-        .map(|r| RegionRow {
-            code: r.code,
-            name: r.name,
-            level: r.level.key().to_string(),
-            parent: r.parent,
-            urban_rural: r.urban_rural,
-        })
-        .collect();
-    Ok(store.upsert_regions(&rows).await?)
+    load_regions_csv(store, "data/regions/haidian-xueyuanlu.csv", DEMO_REGIONS).await
 }
 
 /// The demo's circle, when the server runs on the demo's own extract: its OpenStreetMap
@@ -56,17 +31,10 @@ pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
     if !state.network.is_embedded() {
         return Ok(());
     }
-    let Some(user) = state.store.user_by_username(DEMO_ACCOUNT).await? else {
+    if state.store.user_by_username(DEMO_ACCOUNT).await?.is_none() {
         return Ok(());
-    };
-    let region = area(state, &user.region_code).await?;
-    let admin = CurrentUser {
-        role: Role::parse(&user.role).ok_or(AppError::NotFound)?,
-        region_level: region.level,
-        region_name: region.name,
-        csrf: String::new(),
-        user,
-    };
+    }
+    let admin = acting_as(state, DEMO_ACCOUNT).await?;
     import_facilities(
         state,
         &admin,

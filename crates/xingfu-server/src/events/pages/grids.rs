@@ -30,6 +30,7 @@ use crate::app::state::{AppState, now_ms};
 use crate::events::service::{GridProblem, OpsPerson, ops_person, read_grid_geojson};
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult};
+use crate::web::svg_map::Projection;
 use crate::web::upload::UploadForm;
 
 /// The import route, with room for a GeoJSON file of up to 10 MB.
@@ -141,64 +142,6 @@ const FILLS: [&str; 6] = [
     "#dbe9f6", "#e3f1dc", "#fbe7c6", "#eadcf4", "#f6dbdb", "#d9f0ef",
 ];
 
-/// Equirectangular projection fitted to the points, x scaled by cos(latitude) so shapes keep
-/// their proportions at the grid's scale.
-struct Projection {
-    min_lon: f64,
-    max_lat: f64,
-    k: f64,
-    scale: f64,
-    margin: f64,
-}
-
-impl Projection {
-    fn fit(points: &[GeoPoint], width: f64) -> Option<(Projection, f64)> {
-        let first = points.first()?;
-        let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) =
-            (first.lon, first.lon, first.lat, first.lat);
-        for p in points {
-            min_lon = min_lon.min(p.lon);
-            max_lon = max_lon.max(p.lon);
-            min_lat = min_lat.min(p.lat);
-            max_lat = max_lat.max(p.lat);
-        }
-        // At least about 50 m across, so a lone point still gets a map.
-        let pad = 0.0005;
-        if max_lon - min_lon < pad {
-            min_lon -= pad / 2.0;
-            max_lon += pad / 2.0;
-        }
-        if max_lat - min_lat < pad {
-            min_lat -= pad / 2.0;
-            max_lat += pad / 2.0;
-        }
-        let k = ((min_lat + max_lat) / 2.0).to_radians().cos().max(0.01);
-        let margin = 24.0;
-        let span_x = (max_lon - min_lon) * k;
-        let span_y = max_lat - min_lat;
-        let inner = width - 2.0 * margin;
-        let scale = (inner / span_x).min(inner / span_y);
-        let height = span_y * scale + 2.0 * margin;
-        Some((
-            Projection {
-                min_lon,
-                max_lat,
-                k,
-                scale,
-                margin,
-            },
-            height,
-        ))
-    }
-
-    fn xy(&self, p: GeoPoint) -> (f64, f64) {
-        (
-            self.margin + (p.lon - self.min_lon) * self.k * self.scale,
-            self.margin + (self.max_lat - p.lat) * self.scale,
-        )
-    }
-}
-
 fn map_view(
     lang: Lang,
     grids: &[Grid],
@@ -211,7 +154,7 @@ fn map_view(
         .collect();
     points.extend(events.iter().map(|e| e.location));
     let width = 640.0;
-    let (projection, height) = Projection::fit(&points, width)?;
+    let (projection, height) = Projection::fit(points.iter().map(|p| (p.lon, p.lat)), width, 24.0)?;
     let shapes = grids
         .iter()
         .enumerate()
@@ -222,17 +165,15 @@ fn map_view(
                     .chain(polygon.holes().iter().map(Vec::as_slice))
                 {
                     for (k, p) in ring.iter().enumerate() {
-                        let (x, y) = projection.xy(*p);
+                        let (x, y) = projection.xy(p.lon, p.lat);
                         d.push_str(&format!("{}{x:.1} {y:.1} ", if k == 0 { "M" } else { "L" }));
                     }
                     d.push_str("Z ");
                 }
             }
             let b = g.area.bbox();
-            let (lx, ly) = projection.xy(GeoPoint {
-                lon: (b.min_lon + b.max_lon) / 2.0,
-                lat: (b.min_lat + b.max_lat) / 2.0,
-            });
+            let (lx, ly) =
+                projection.xy((b.min_lon + b.max_lon) / 2.0, (b.min_lat + b.max_lat) / 2.0);
             Shape {
                 d: d.trim_end().to_string(),
                 fill: FILLS[i % FILLS.len()],
@@ -245,7 +186,7 @@ fn map_view(
     let dots = events
         .iter()
         .map(|e| {
-            let (x, y) = projection.xy(e.location);
+            let (x, y) = projection.xy(e.location.lon, e.location.lat);
             Dot {
                 id: e.id.0,
                 x: format!("{x:.1}"),

@@ -10,39 +10,34 @@ use xingfu_formats::round_input::read_csv;
 use xingfu_formats::shipped::SHIPPED;
 use xingfu_store::Store;
 use xingfu_store::accounts::NewUser;
-use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::NewRound;
 
-use crate::app::auth::{CurrentUser, hash_password, random_token};
+use crate::app::auth::{hash_password, random_token};
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 use crate::rounds::service;
 
-pub const WENZHOU_REGIONS: &str = include_str!("../../../data/regions/wenzhou.csv");
-const ROUND_2013: &str = include_str!("../../../examples/lucheng/round-2013.csv");
+pub mod kit;
+
+pub const WENZHOU_REGIONS: &str = include_str!("../../../../data/regions/wenzhou.csv");
+const ROUND_2013: &str = include_str!("../../../../examples/lucheng/round-2013.csv");
 
 pub const LUCHENG: &str = "330302000000";
+/// 五马街道鼓楼社区, where the demo's community worker and resident live.
+const GULOU: &str = "330302006044";
+/// 北京市海淀区, the demo's 15-minute circle district.
+const HAIDIAN: &str = crate::circle::service::demo::DEMO_DISTRICT;
 
 /// Demo accounts: (user name, display name, role, region).
 pub const ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("admin", "温州市管理员", Role::CityAdmin, "330300000000"),
     ("lucheng", "鹿城区文明办", Role::DistrictAdmin, LUCHENG),
     ("wuma", "五马街道办事处", Role::StreetAdmin, "330302006000"),
-    (
-        "gulou",
-        "鼓楼社区工作者",
-        Role::CommunityWorker,
-        "330302006044",
-    ),
+    ("gulou", "鼓楼社区工作者", Role::CommunityWorker, GULOU),
     ("assessor1", "评审员甲", Role::Assessor, LUCHENG),
     ("assessor2", "评审员乙", Role::Assessor, LUCHENG),
-    ("resident", "居民", Role::Resident, "330302006044"),
-    (
-        "haidian",
-        "海淀区民政局",
-        Role::DistrictAdmin,
-        "110108000000",
-    ),
+    ("resident", "居民", Role::Resident, GULOU),
+    ("haidian", "海淀区民政局", Role::DistrictAdmin, HAIDIAN),
 ];
 
 /// What the console prints after loading the demo.
@@ -52,28 +47,7 @@ pub struct DemoLogin {
 
 /// Loads the regions into an empty database; returns how many were written.
 pub async fn load_regions(store: &Store) -> anyhow::Result<usize> {
-    let regions =
-        xingfu_formats::regions::read_regions_csv("data/regions/wenzhou.csv", WENZHOU_REGIONS)
-            .map_err(|p| {
-                anyhow::anyhow!(
-                    "demo regions: {}",
-                    p.iter()
-                        .map(|x| x.render(true))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })?;
-    let rows: Vec<RegionRow> = regions
-        .into_iter()
-        .map(|r| RegionRow {
-            code: r.code,
-            name: r.name,
-            level: r.level.key().to_string(),
-            parent: r.parent,
-            urban_rural: r.urban_rural,
-        })
-        .collect();
-    Ok(store.upsert_regions(&rows).await?)
+    kit::load_regions_csv(store, "data/regions/wenzhou.csv", WENZHOU_REGIONS).await
 }
 
 /// Loads the whole demo into an empty database. Does nothing if users already exist.
@@ -120,26 +94,6 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     Ok(Some(DemoLogin { password }))
 }
 
-async fn as_user(state: &AppState, username: &str) -> Result<CurrentUser, AppError> {
-    let user = state
-        .store
-        .user_by_username(username)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let region = state
-        .store
-        .region(&user.region_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(CurrentUser {
-        role: Role::parse(&user.role).ok_or(AppError::NotFound)?,
-        region_level: region.level,
-        region_name: region.name,
-        csrf: String::new(),
-        user,
-    })
-}
-
 /// 2012: last year's stars as named; 2013: every community declared and scored, most of them
 /// computed, approved and published, a few left at earlier stages to try the workflow on.
 async fn load_rounds(state: &AppState) -> Result<(), AppError> {
@@ -155,11 +109,11 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
                     .join("; ")
             ))
         })?;
-    let admin = as_user(state, "admin").await?;
-    let district = as_user(state, "lucheng").await?;
+    let admin = kit::acting_as(state, "admin").await?;
+    let district = kit::acting_as(state, "lucheng").await?;
     let assessors = [
-        as_user(state, "assessor1").await?,
-        as_user(state, "assessor2").await?,
+        kit::acting_as(state, "assessor1").await?,
+        kit::acting_as(state, "assessor2").await?,
     ];
     let now = now_ms();
     let open = |year| NewRound {
