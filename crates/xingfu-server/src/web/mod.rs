@@ -8,6 +8,7 @@ pub mod download;
 pub mod forms;
 pub mod page;
 pub mod peer;
+pub mod posted;
 pub mod svg_map;
 pub mod upload;
 pub mod visit;

@@ -1,18 +1,16 @@
 //! The access log for district and city staff: who viewed which list or household record.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::Query;
 use serde::Deserialize;
 use xingfu_core::ops::OpsRole;
 
-use super::community::region_name;
+use super::community::{identity, region_name};
 use super::labels::{SUBJECTS, category_label, subject_label};
-use crate::app::auth::{CurrentUser, urlencode};
-use crate::app::state::AppState;
-use crate::i18n::Lang;
+use crate::app::auth::urlencode;
 use crate::people::service::{self as people, optional};
 use crate::web::page::{Page, PageResult, render};
+use crate::web::visit::Visit;
 
 #[derive(Deserialize, Default)]
 pub struct LogQuery {
@@ -50,25 +48,20 @@ struct LogPage {
 }
 
 /// GET /visits/access-log
-pub async fn access_log(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Query(q): Query<LogQuery>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
+pub async fn access_log(v: Visit, Query(q): Query<LogQuery>) -> PageResult {
+    let (state, lang) = (&v.state, v.lang);
+    let who = identity(&v).await?;
     let before = q
         .before
         .split_once('.')
         .and_then(|(at, id)| at.parse::<i64>().ok().map(|at| (at, id)));
     let community = optional(&q.community);
     let rows = people::access_log(
-        &state,
+        state,
         &who,
         community,
         optional(&q.username),
-        optional(&q.subject).filter(|s| SUBJECTS.contains(s)),
+        optional(&q.subject).filter(|s| SUBJECTS.iter().any(|(key, _, _)| key == s)),
         before,
         lang,
     )
@@ -92,7 +85,7 @@ pub async fn access_log(
         let community = match names.iter().find(|(c, _)| *c == r.community_code) {
             Some((_, n)) => n.clone(),
             None => {
-                let n = region_name(&state, &r.community_code).await;
+                let n = region_name(state, &r.community_code).await;
                 names.push((r.community_code.clone(), n.clone()));
                 n
             }
@@ -118,19 +111,17 @@ pub async fn access_log(
         });
     }
     render(LogPage {
-        page: Page::new(
-            &jar,
-            Some(user.clone()),
+        page: v.page_titled(
             "/visits/access-log",
-            lang.pick("个人信息查阅记录", "Access log"),
+            lang.text("个人信息查阅记录", "Access log"),
         ),
-        area: user.region_name.clone(),
+        area: v.user.region_name.clone(),
         community: q.community.trim().to_string(),
         username: q.username.trim().to_string(),
         subject: q.subject.trim().to_string(),
         subjects: SUBJECTS
             .iter()
-            .map(|s| (s.to_string(), subject_label(lang, s)))
+            .map(|(key, zh, en)| (key.to_string(), lang.pick(zh, en).to_string()))
             .collect(),
         rows: lines,
         older,

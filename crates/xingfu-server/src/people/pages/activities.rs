@@ -2,20 +2,20 @@
 //! people served and cancelling.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
 use serde::Deserialize;
 use xingfu_store::volunteers::ActivityRow;
 
-use super::form::{TokenForm, field_errors, saved_or_again, with_problems};
-use super::labels::{type_label, volunteer_notice};
-use crate::app::auth::{CurrentUser, urlencode};
-use crate::app::state::{AppState, now_ms};
+use super::form::{TokenForm, field_errors, go, saved_or_again, with_problems};
+use super::labels::{VOLUNTEER_NOTICES, type_label};
+use crate::app::auth::urlencode;
+use crate::app::state::now_ms;
 use crate::i18n::Lang;
-use crate::people::service as people;
-use crate::web::forms::{CsrfForm, Problem, error_for};
+use crate::people::service::{self as people, Chosen};
+use crate::web::forms::{Problem, error_for};
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 pub struct SignLine {
     pub volunteer_id: String,
@@ -68,15 +68,13 @@ struct ActivityPage {
 field_errors!(ActivityPage);
 
 async fn activity_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     id: &str,
     form: SignForm,
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let activity = people::activity(state, user, id, lang).await?;
     let manages = people::may_manage(user, &activity.community_code);
     let signs = state.store.sign_ins_of(&activity.id).await?;
@@ -116,25 +114,11 @@ async fn activity_page(
         Vec::new()
     };
     let mut place = Vec::new();
-    if let Some(station) = &activity.station_id
-        && let Some(s) = state
-            .store
-            .stations_in(&activity.community_code)
-            .await?
-            .into_iter()
-            .find(|s| &s.id == station)
-    {
-        place.push(s.name);
-    }
-    if let Some(team) = &activity.team_id
-        && let Some(t) = state
-            .store
-            .teams_in(&activity.community_code)
-            .await?
-            .into_iter()
-            .find(|t| &t.id == team)
-    {
-        place.push(t.name);
+    for chosen in [
+        Chosen::Station(activity.station_id.as_deref()),
+        Chosen::Team(activity.team_id.as_deref()),
+    ] {
+        place.extend(people::chosen_name(state, &activity.community_code, chosen).await?);
     }
     let mut form = form;
     if form.signed_in_at.is_empty() {
@@ -153,12 +137,7 @@ async fn activity_page(
     let title = activity.title.clone();
     with_problems(
         render(ActivityPage {
-            page: Page::new(
-                jar,
-                Some(user.clone()),
-                &format!("/volunteers/activities/{id}"),
-                title,
-            ),
+            page: v.page_titled(&format!("/volunteers/activities/{id}"), title),
             kind: type_label(lang, &activity.activity_type),
             when: format!(
                 "{} – {}",
@@ -194,13 +173,11 @@ pub struct ActivityQuery {
 
 /// GET /volunteers/activities/{id}
 pub async fn activity(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(id): Path<String>,
     Query(q): Query<ActivityQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let lang = v.lang;
     let notice = match (q.done.as_str(), q.minutes, q.points) {
         ("signed_out", Some(minutes), Some(points)) => Some(if lang.is_en() {
             format!(
@@ -215,18 +192,9 @@ pub async fn activity(
                 people::hours_text(minutes)
             )
         }),
-        (done, _, _) => volunteer_notice(lang, done),
+        (done, _, _) => VOLUNTEER_NOTICES.after(lang, done),
     };
-    activity_page(
-        &state,
-        &jar,
-        &user,
-        &id,
-        SignForm::default(),
-        Vec::new(),
-        notice,
-    )
-    .await
+    activity_page(&v, &id, SignForm::default(), Vec::new(), notice).await
 }
 
 fn time_problem(lang: Lang, field: &str) -> Problem {
@@ -241,40 +209,30 @@ fn time_problem(lang: Lang, field: &str) -> Problem {
 }
 
 /// POST /volunteers/activities/{id}/sign-in
-pub async fn sign_in(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<SignForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn sign_in(Path(id): Path<String>, Posted { v, form }: Posted<SignForm>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let Some(at) = people::parse_local(&form.signed_in_at) else {
         let errors = vec![time_problem(lang, "signed_in_at")];
-        return activity_page(&state, &jar, &user, &id, form, errors, None).await;
+        return activity_page(&v, &id, form, errors, None).await;
     };
     saved_or_again(
-        people::sign_in(&state, &user, &id, &form.volunteer, at, lang).await,
+        people::sign_in(state, user, &id, &form.volunteer, at, lang).await,
         |()| format!("/volunteers/activities/{id}?done=signed_in"),
-        async |errors| activity_page(&state, &jar, &user, &id, form, errors, None).await,
+        async |errors| activity_page(&v, &id, form, errors, None).await,
     )
     .await
 }
 
 /// POST /volunteers/activities/{id}/sign-out
-pub async fn sign_out(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<SignForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn sign_out(Path(id): Path<String>, Posted { v, form }: Posted<SignForm>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let field = format!("signed_out_at_{}", form.volunteer);
     let Some(at) = people::parse_local(&form.signed_out_at) else {
         let errors = vec![time_problem(lang, &field)];
-        return activity_page(&state, &jar, &user, &id, form, errors, None).await;
+        return activity_page(&v, &id, form, errors, None).await;
     };
     saved_or_again(
-        people::sign_out(&state, &user, &id, &form.volunteer, at, lang).await,
+        people::sign_out(state, user, &id, &form.volunteer, at, lang).await,
         |outcome| {
             format!(
                 "/volunteers/activities/{id}?done=signed_out&name={}&minutes={}&points={}",
@@ -283,22 +241,20 @@ pub async fn sign_out(
                 outcome.points
             )
         },
-        async |errors| activity_page(&state, &jar, &user, &id, form, errors, None).await,
+        async |errors| activity_page(&v, &id, form, errors, None).await,
     )
     .await
 }
 
 /// POST /volunteers/activities/{id}/served
 pub async fn people_served(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<SignForm>,
+    Posted { v, form }: Posted<SignForm>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let outcome = people::set_people_served(
-        &state,
-        &user,
+        state,
+        user,
         &id,
         &form.people_served,
         &form.served_read,
@@ -308,21 +264,15 @@ pub async fn people_served(
     saved_or_again(
         outcome,
         |()| format!("/volunteers/activities/{id}?done=served"),
-        async |errors| activity_page(&state, &jar, &user, &id, form, errors, None).await,
+        async |errors| activity_page(&v, &id, form, errors, None).await,
     )
     .await
 }
 
 /// POST /volunteers/activities/{id}/cancel
-pub async fn cancel(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, .. }: CsrfForm<TokenForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    people::cancel_activity(&state, &user, &id, lang).await?;
-    Ok(Redirect::to(&format!("/volunteers/activities/{id}?done=cancelled")).into_response())
+pub async fn cancel(Path(id): Path<String>, Posted { v, .. }: Posted<TokenForm>) -> PageResult {
+    people::cancel_activity(&v.state, &v.user, &id, v.lang).await?;
+    go(format!("/volunteers/activities/{id}?done=cancelled"))
 }
 
 crate::csrf_forms!(SignForm);

@@ -1,22 +1,19 @@
 //! Appointing grid members and building heads, and withdrawing them.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
+use axum::extract::Query;
 use serde::Deserialize;
 use xingfu_core::ops::OpsRole;
 
-use super::community::{communities_within, region_name};
-use super::form::{CommunityQuery, field_errors, saved_or_again, with_problems};
-use super::labels::{kind_label, visit_notice};
-use crate::app::auth::{CurrentUser, urlencode};
-use crate::app::error::AppError;
-use crate::app::state::AppState;
-use crate::i18n::Lang;
+use super::community::{communities_within, identity, region_name};
+use super::form::{CommunityQuery, field_errors, go, saved_or_again, with_problems};
+use super::labels::{VISIT_NOTICES, kind_label};
+use crate::app::auth::urlencode;
 use crate::people::service as people;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 pub struct AssignmentLine {
     pub user_id: String,
@@ -59,25 +56,15 @@ struct AssignmentsPage {
 field_errors!(AssignmentsPage);
 
 async fn assignments_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     community: &str,
     form: AssignForm,
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
-    let who = people::identity(state, user, lang).await?;
-    if !who.appoints() {
-        return Err(AppError::Forbidden(
-            lang.pick(
-                "只有社区工作者、街道和区级管理员可以任命网格员和楼栋长",
-                "only community workers and street or district administrators appoint grid members and building heads",
-            )
-            .into(),
-        ));
-    }
+    let (state, lang) = (&v.state, v.lang);
+    let who = identity(v).await?;
+    people::require_appoints(&who, lang)?;
     let community = if who.role == OpsRole::CommunityWorker {
         who.region.clone()
     } else {
@@ -111,11 +98,9 @@ async fn assignments_page(
     };
     with_problems(
         render(AssignmentsPage {
-            page: Page::new(
-                jar,
-                Some(user.clone()),
+            page: v.page_titled(
                 "/visits/assignments",
-                lang.pick("网格员与楼栋长", "Grid members and building heads"),
+                lang.text("网格员与楼栋长", "Grid members and building heads"),
             ),
             community,
             community_name,
@@ -124,46 +109,36 @@ async fn assignments_page(
             form,
             errors: errors.clone(),
             notice,
-            csrf: user.csrf.clone(),
+            csrf: v.user.csrf.clone(),
         }),
         &errors,
     )
 }
 
 /// GET /visits/assignments
-pub async fn assignments(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Query(q): Query<CommunityQuery>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn assignments(v: Visit, Query(q): Query<CommunityQuery>) -> PageResult {
     let form = AssignForm {
         kind: "grid_member".into(),
         ..AssignForm::default()
     };
-    let notice = visit_notice(lang, &q.done);
-    assignments_page(&state, &jar, &user, &q.community, form, Vec::new(), notice).await
+    let notice = VISIT_NOTICES.after(v.lang, &q.done);
+    assignments_page(&v, &q.community, form, Vec::new(), notice).await
 }
 
 /// POST /visits/assignments
-pub async fn assign(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<AssignForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
+pub async fn assign(Posted { v, form }: Posted<AssignForm>) -> PageResult {
+    let (state, lang) = (&v.state, v.lang);
+    let who = identity(&v).await?;
     let community = form.community.clone();
     saved_or_again(
-        people::assign(&state, &who, &form.username, &form.kind, &form.scope, lang).await,
+        people::assign(state, &who, &form.username, &form.kind, &form.scope, lang).await,
         |row| {
             format!(
                 "/visits/assignments?community={}&done=assigned",
                 row.community_code
             )
         },
-        async |errors| assignments_page(&state, &jar, &user, &community, form, errors, None).await,
+        async |errors| assignments_page(&v, &community, form, errors, None).await,
     )
     .await
 }
@@ -183,28 +158,22 @@ pub struct UnassignForm {
 }
 
 /// POST /visits/assignments/remove
-pub async fn unassign(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<UnassignForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
+pub async fn unassign(Posted { v, form }: Posted<UnassignForm>) -> PageResult {
+    let who = identity(&v).await?;
     people::unassign(
-        &state,
+        &v.state,
         &who,
         &form.user_id,
         &form.kind,
         &form.community,
         &form.scope,
-        lang,
+        v.lang,
     )
     .await?;
-    Ok(Redirect::to(&format!(
+    go(format!(
         "/visits/assignments?community={}&done=unassigned",
         urlencode(&form.community)
     ))
-    .into_response())
 }
 
 crate::csrf_forms!(AssignForm, UnassignForm);

@@ -1,11 +1,16 @@
-//! Which community a people page is about, and its name.
+//! Who is asking (in operations), which community a people page is about, and its name.
 
 use xingfu_core::workflow::Role;
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::i18n::Lang;
+use crate::people::service::{self as people, OpsIdentity};
+use crate::web::visit::Visit;
+
+/// The visitor's operations role (assessors are refused).
+pub async fn identity(v: &Visit) -> Result<OpsIdentity, AppError> {
+    people::identity(&v.state, &v.user, v.lang).await
+}
 
 /// A region's name, or its code when it cannot be read.
 pub async fn region_name(state: &AppState, code: &str) -> String {
@@ -35,11 +40,10 @@ pub async fn communities_within(
 /// The community a page is about: a community-level account's own, or the one an
 /// administrator chose from their area (`None` until they choose).
 pub async fn community_of(
-    state: &AppState,
-    user: &CurrentUser,
+    v: &Visit,
     asked: &str,
-    lang: Lang,
 ) -> Result<(Option<String>, Vec<(String, String)>), AppError> {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     if user.region_level == "community" {
         return Ok((Some(user.user.region_code.clone()), Vec::new()));
     }
@@ -58,16 +62,16 @@ pub async fn community_of(
     Ok((Some(asked.to_string()), choices))
 }
 
-/// Volunteering and the mall are no assessor's business.
-pub fn refuse_assessors(user: &CurrentUser, lang: Lang) -> Result<(), AppError> {
-    if user.role == Role::Assessor {
-        return Err(AppError::Forbidden(
-            lang.pick(
-                "评审员账号不参与志愿服务",
-                "assessor accounts take no part in volunteering",
-            )
-            .into(),
-        ));
+/// The community of a volunteering or mall page: no assessor's business.
+pub async fn volunteering_community(
+    v: &Visit,
+    asked: &str,
+) -> Result<(Option<String>, Vec<(String, String)>), AppError> {
+    if v.user.role == Role::Assessor {
+        return Err(AppError::Forbidden(v.lang.text(
+            "评审员账号不参与志愿服务",
+            "assessor accounts take no part in volunteering",
+        )));
     }
-    Ok(())
+    community_of(v, asked).await
 }

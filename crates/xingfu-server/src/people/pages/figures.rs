@@ -1,19 +1,17 @@
 //! The figures visits and volunteering feed into ratings, for a community and a period.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::Query;
 use serde::Deserialize;
 
 use super::community::{community_of, region_name};
-use super::form::{field_errors, with_problems};
-use crate::app::auth::CurrentUser;
+use super::form::{field_errors, unless_read, with_problems};
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
-use crate::i18n::Lang;
+use crate::app::state::now_ms;
 use crate::people::service as people;
 use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::visit::Visit;
 
 #[derive(Deserialize, Default)]
 pub struct MetricsQuery {
@@ -42,14 +40,9 @@ field_errors!(MetricsPage);
 
 /// GET /people/metrics: visits and volunteering as metric values for a period (both dates
 /// included).
-pub async fn metrics(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Query(q): Query<MetricsQuery>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let (community, choices) = community_of(&state, &user, &q.community, lang).await?;
+pub async fn metrics(v: Visit, Query(q): Query<MetricsQuery>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
+    let (community, choices) = community_of(&v, &q.community).await?;
     let today = people::day_text(now_ms());
     let from = if q.from.trim().is_empty() {
         format!("{}-01-01", &today[..4])
@@ -68,18 +61,14 @@ pub async fn metrics(
     );
     let from_ms = people::parse_day(&from);
     let to_ms = people::parse_day(&to).map(|d| d + 86_400_000);
-    if from_ms.is_none() {
-        errors.push((
-            "from".to_string(),
-            format!("{}:{hint}", lang.pick("开始日期", "From")),
-        ));
-    }
-    if to_ms.is_none() {
-        errors.push((
-            "to".to_string(),
-            format!("{}:{hint}", lang.pick("结束日期", "To")),
-        ));
-    }
+    unless_read(
+        &mut errors,
+        "from",
+        from_ms,
+        lang.pick("开始日期", "From"),
+        hint,
+    );
+    unless_read(&mut errors, "to", to_ms, lang.pick("结束日期", "To"), hint);
     if let (Some(f), Some(t)) = (from_ms, to_ms)
         && t <= f
     {
@@ -95,15 +84,15 @@ pub async fn metrics(
     let mut rows = Vec::new();
     let mut community_name = String::new();
     if let Some(code) = &community {
-        if !people::may_oversee(&user, code) {
+        if !people::may_oversee(user, code) {
             return Err(AppError::Forbidden(
                 lang.pick("只有工作人员可以查看运行指标", "only staff see the figures")
                     .into(),
             ));
         }
-        community_name = region_name(&state, code).await;
+        community_name = region_name(state, code).await;
         if let (Some(f), Some(t), true) = (from_ms, to_ms, errors.is_empty()) {
-            rows = people::people_metrics(&state, code, f, t)
+            rows = people::people_metrics(state, code, f, t)
                 .await?
                 .into_iter()
                 .map(|(key, value)| {
@@ -118,11 +107,9 @@ pub async fn metrics(
     }
     with_problems(
         render(MetricsPage {
-            page: Page::new(
-                &jar,
-                Some(user.clone()),
+            page: v.page_titled(
                 "/people/metrics",
-                lang.pick("走访与志愿服务指标", "Visit and volunteering figures"),
+                lang.text("走访与志愿服务指标", "Visit and volunteering figures"),
             ),
             community: community.unwrap_or_default(),
             community_name,

@@ -24,6 +24,11 @@ pub fn with_problems(response: PageResult, errors: &[Problem]) -> PageResult {
     })
 }
 
+/// A post that is done: on to the page that shows it.
+pub fn go(to: String) -> PageResult {
+    Ok(Redirect::to(&to).into_response())
+}
+
 /// What a form post ends in: the redirect `to` names when it was saved; the page again
 /// (`again`) with the fields to correct; or the refusal, drawn as the error page.
 pub async fn saved_or_again<T>(
@@ -32,7 +37,7 @@ pub async fn saved_or_again<T>(
     again: impl AsyncFnOnce(Vec<Problem>) -> PageResult,
 ) -> PageResult {
     match outcome {
-        Ok(done) => Ok(Redirect::to(&to(done)).into_response()),
+        Ok(done) => go(to(done)),
         Err(Refused::Fields(fields)) => again(problems(fields)).await,
         Err(Refused::App(e)) => Err(e),
     }
@@ -49,6 +54,19 @@ macro_rules! field_errors {
     };
 }
 pub(crate) use field_errors;
+
+/// A date or time typed that did not read: its field's problem, "what:hint".
+pub fn unless_read(
+    errors: &mut Vec<Problem>,
+    field: &str,
+    read: Option<i64>,
+    what: &str,
+    hint: &str,
+) {
+    if read.is_none() {
+        errors.push((field.to_string(), format!("{what}:{hint}")));
+    }
+}
 
 /// A form that carries nothing but the session's token (a button).
 #[derive(serde::Deserialize, Default)]

@@ -2,22 +2,20 @@
 //! and taking people off the special-attention lists. Opening a record is logged.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
 use serde::Deserialize;
 use xingfu_core::ops::visits::AttentionCategory;
 use xingfu_store::visits::{AttentionRow, HouseholdRow};
 
-use super::form::{NoticeQuery, TokenForm, field_errors, saved_or_again, with_problems};
-use super::labels::{category_label, visit_notice};
-use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
-use crate::i18n::Lang;
+use super::community::identity;
+use super::form::{NoticeQuery, TokenForm, field_errors, go, saved_or_again, with_problems};
+use super::labels::{VISIT_NOTICES, category_label};
+use crate::app::state::now_ms;
 use crate::people::service::{self as people, HouseholdInput, OpsIdentity};
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 #[derive(Template)]
 #[template(path = "household_form.html")]
@@ -30,50 +28,35 @@ struct HouseholdFormPage {
 }
 
 fn household_form(
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     who: &OpsIdentity,
     form: HouseholdInput,
     errors: Vec<Problem>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
+    let lang = v.lang;
     let page = render(HouseholdFormPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
+        page: v.page_titled(
             "/visits/households/new",
-            lang.pick("登记住户", "Register a household"),
+            lang.text("登记住户", "Register a household"),
         ),
         form,
         grids: who.grids.join(lang.pick("、", ", ")),
         errors: errors.clone(),
-        csrf: user.csrf.clone(),
+        csrf: v.user.csrf.clone(),
     });
     with_problems(page, &errors)
 }
 
 /// GET /visits/households/new
-pub async fn new_household(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
-    if !who.keeps_households() {
-        return Err(AppError::Forbidden(
-            lang.pick(
-                "只有网格员和社区工作者可以登记住户",
-                "only grid members and community workers register households",
-            )
-            .into(),
-        ));
-    }
+pub async fn new_household(v: Visit) -> PageResult {
+    let lang = v.lang;
+    let who = identity(&v).await?;
+    people::require_keeps_households(&who, lang)?;
     let form = HouseholdInput {
         grid: who.grids.first().cloned().unwrap_or_default(),
         ..HouseholdInput::default()
     };
-    household_form(&jar, &user, &who, form, Vec::new())
+    household_form(&v, &who, form, Vec::new())
 }
 
 #[derive(Deserialize, Default)]
@@ -85,17 +68,12 @@ pub struct HouseholdPost {
 }
 
 /// POST /visits/households
-pub async fn create_household(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<HouseholdPost>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
+pub async fn create_household(Posted { v, form }: Posted<HouseholdPost>) -> PageResult {
+    let who = identity(&v).await?;
     saved_or_again(
-        people::create_household(&state, &who, &form.input, lang).await,
+        people::create_household(&v.state, &who, &form.input, v.lang).await,
         |row| format!("/visits/households/{}?done=household", row.id),
-        async |errors| household_form(&jar, &user, &who, form.input, errors),
+        async |errors| household_form(&v, &who, form.input, errors),
     )
     .await
 }
@@ -155,16 +133,14 @@ struct HouseholdPage {
 field_errors!(HouseholdFormPage, HouseholdPage);
 
 async fn household_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     id: &str,
     form: AttentionForm,
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
-    let who = people::identity(state, user, lang).await?;
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
+    let who = identity(v).await?;
     let record = people::household_record(state, &who, id, lang).await?;
     let now = now_ms();
     let attention = record
@@ -181,13 +157,13 @@ async fn household_page(
     let visits = record
         .visits
         .iter()
-        .map(|v| VisitLine {
-            id: v.id.clone(),
-            when: people::local_text(v.visited_at),
-            purpose: people::purpose_label(&v.purpose, lang),
-            visitor: v.visitor_name.clone().unwrap_or_default(),
-            notes: v.notes.clone(),
-            follow_ups: v
+        .map(|visit| VisitLine {
+            id: visit.id.clone(),
+            when: people::local_text(visit.visited_at),
+            purpose: people::purpose_label(&visit.purpose, lang),
+            visitor: visit.visitor_name.clone().unwrap_or_default(),
+            notes: visit.notes.clone(),
+            follow_ups: visit
                 .follow_ups
                 .iter()
                 .map(|f| FollowUpLine {
@@ -207,12 +183,7 @@ async fn household_page(
     );
     with_problems(
         render(HouseholdPage {
-            page: Page::new(
-                jar,
-                Some(user.clone()),
-                &format!("/visits/households/{id}"),
-                title,
-            ),
+            page: v.page_titled(&format!("/visits/households/{id}"), title),
             household: record.household,
             attention,
             visits,
@@ -231,37 +202,23 @@ async fn household_page(
 
 /// GET /visits/households/{id}
 pub async fn household(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(id): Path<String>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let notice = visit_notice(lang, &q.done);
-    household_page(
-        &state,
-        &jar,
-        &user,
-        &id,
-        AttentionForm::default(),
-        Vec::new(),
-        notice,
-    )
-    .await
+    let notice = VISIT_NOTICES.after(v.lang, &q.done);
+    household_page(&v, &id, AttentionForm::default(), Vec::new(), notice).await
 }
 
 /// POST /visits/households/{id}/attention
 pub async fn add_attention(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<AttentionForm>,
+    Posted { v, form }: Posted<AttentionForm>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
+    let (state, lang) = (&v.state, v.lang);
+    let who = identity(&v).await?;
     let outcome = people::add_attention(
-        &state,
+        state,
         &who,
         &id,
         &form.person,
@@ -273,22 +230,19 @@ pub async fn add_attention(
     saved_or_again(
         outcome,
         |_| format!("/visits/households/{id}?done=attention"),
-        async |errors| household_page(&state, &jar, &user, &id, form, errors, None).await,
+        async |errors| household_page(&v, &id, form, errors, None).await,
     )
     .await
 }
 
 /// POST /visits/households/{id}/attention/{entry}/remove
 pub async fn remove_attention(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path((id, entry)): Path<(String, String)>,
-    CsrfForm { user, .. }: CsrfForm<TokenForm>,
+    Posted { v, .. }: Posted<TokenForm>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
-    people::remove_attention(&state, &who, &id, &entry, lang).await?;
-    Ok(Redirect::to(&format!("/visits/households/{id}?done=removed")).into_response())
+    let who = identity(&v).await?;
+    people::remove_attention(&v.state, &who, &id, &entry, v.lang).await?;
+    go(format!("/visits/households/{id}?done=removed"))
 }
 
 crate::csrf_forms!(HouseholdPost, AttentionForm);

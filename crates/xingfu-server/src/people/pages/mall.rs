@@ -3,21 +3,19 @@
 //! twice or resending the form exchanges once. Staff add items, restock and shelve them.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
 use serde::Deserialize;
 use xingfu_store::volunteers::{ItemRow, VolunteerRow};
 
-use super::community::{community_of, refuse_assessors, region_name};
-use super::form::{field_errors, saved_or_again, with_problems};
-use super::labels::volunteer_notice;
-use crate::app::auth::{CurrentUser, urlencode};
-use crate::app::state::AppState;
-use crate::i18n::Lang;
+use super::community::{region_name, volunteering_community};
+use super::form::{field_errors, go, saved_or_again, with_problems};
+use super::labels::VOLUNTEER_NOTICES;
+use crate::app::auth::urlencode;
 use crate::people::service as people;
-use crate::web::forms::{CsrfForm, Problem, error_for};
+use crate::web::forms::{Problem, error_for};
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 pub struct ItemLine {
     pub id: String,
@@ -91,25 +89,17 @@ struct MallPage {
 field_errors!(MallPage);
 
 async fn mall_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     asked: &str,
     form: MallForm,
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
-    refuse_assessors(user, lang)?;
-    let (community, choices) = community_of(state, user, asked, lang).await?;
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
+    let (community, choices) = volunteering_community(v, asked).await?;
     let own = people::own_volunteer(state, user).await?;
     let mut page = MallPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            "/mall",
-            lang.pick("爱心商城", "Love mall"),
-        ),
+        page: v.page_titled("/mall", lang.text("爱心商城", "Love mall")),
         community: String::new(),
         community_name: String::new(),
         choices,
@@ -165,18 +155,13 @@ async fn mall_page(
 }
 
 /// GET /mall
-pub async fn mall(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Query(q): Query<MallQuery>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let mut notice = volunteer_notice(lang, &q.done);
+pub async fn mall(v: Visit, Query(q): Query<MallQuery>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
+    let mut notice = VOLUNTEER_NOTICES.after(lang, &q.done);
     if !q.redeemed.is_empty()
         && let Some(row) = state.store.ledger_entry(&q.redeemed).await?
         && row.kind == "redeem"
-        && people::volunteer(&state, &user, &row.volunteer_id, lang)
+        && people::volunteer(state, user, &row.volunteer_id, lang)
             .await
             .is_ok()
     {
@@ -199,29 +184,16 @@ pub async fn mall(
         }
         notice = Some(text);
     }
-    mall_page(
-        &state,
-        &jar,
-        &user,
-        &q.community,
-        MallForm::default(),
-        Vec::new(),
-        notice,
-    )
-    .await
+    mall_page(&v, &q.community, MallForm::default(), Vec::new(), notice).await
 }
 
 /// POST /mall/redeem
-pub async fn redeem(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<MallForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn redeem(Posted { v, form }: Posted<MallForm>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let volunteer = (!form.volunteer.trim().is_empty()).then_some(form.volunteer.trim());
     let outcome = people::redeem(
-        &state,
-        &user,
+        state,
+        user,
         volunteer,
         &form.item,
         &form.quantity,
@@ -240,22 +212,18 @@ pub async fn redeem(
                 if done.repeated { "1" } else { "0" }
             )
         },
-        async |errors| mall_page(&state, &jar, &user, &community, form, errors, None).await,
+        async |errors| mall_page(&v, &community, form, errors, None).await,
     )
     .await
 }
 
 /// POST /mall/items
-pub async fn create_item(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<MallForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn create_item(Posted { v, form }: Posted<MallForm>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let community = form.community.trim().to_string();
     let outcome = people::create_item(
-        &state,
-        &user,
+        state,
+        user,
         &community,
         &form.item_name,
         &form.item_cost,
@@ -266,44 +234,36 @@ pub async fn create_item(
     saved_or_again(
         outcome,
         |_| format!("/mall?community={}&done=item", urlencode(&community)),
-        async |errors| mall_page(&state, &jar, &user, &community, form, errors, None).await,
+        async |errors| mall_page(&v, &community, form, errors, None).await,
     )
     .await
 }
 
 /// POST /mall/items/{id}/restock
-pub async fn restock(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<MallForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn restock(Path(id): Path<String>, Posted { v, form }: Posted<MallForm>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let community = form.community.clone();
     saved_or_again(
-        people::restock(&state, &user, &id, &form.quantity, lang).await,
+        people::restock(state, user, &id, &form.quantity, lang).await,
         |item| format!("/mall?community={}&done=restocked", item.community_code),
-        async |errors| mall_page(&state, &jar, &user, &community, form, errors, None).await,
+        async |errors| mall_page(&v, &community, form, errors, None).await,
     )
     .await
 }
 
 /// POST /mall/items/{id}/active
 pub async fn set_active(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<MallForm>,
+    Posted { v, form }: Posted<MallForm>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let active = form.active == "1";
-    people::set_item_active(&state, &user, &id, active, lang).await?;
-    Ok(Redirect::to(&format!(
+    people::set_item_active(state, user, &id, active, lang).await?;
+    go(format!(
         "/mall?community={}&done={}",
         urlencode(form.community.trim()),
         if active { "unshelved" } else { "shelved" }
     ))
-    .into_response())
 }
 
 crate::csrf_forms!(MallForm);

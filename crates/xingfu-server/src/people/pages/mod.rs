@@ -16,73 +16,90 @@ mod visits;
 mod volunteers;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 use crate::app::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/visits", get(visits::overview))
-        .route("/visits/lists/{category}", get(visits::list))
-        .route("/visits/households", post(households::create_household))
-        .route("/visits/households/new", get(households::new_household))
-        .route("/visits/households/{id}", get(households::household))
-        .route(
-            "/visits/households/{id}/attention",
-            post(households::add_attention),
-        )
-        .route(
-            "/visits/households/{id}/attention/{entry}/remove",
-            post(households::remove_attention),
-        )
-        .route(
-            "/visits/households/{id}/visits/new",
-            get(visit_form::new_visit),
-        )
-        .route(
-            "/visits/households/{id}/visits",
-            post(visit_form::record_visit),
-        )
-        .route(
-            "/visits/visits/{visit}/follow-ups/{seq}/done",
-            post(visit_form::complete_follow_up),
-        )
-        .route("/visits/access-log", get(access_log::access_log))
-        .route(
-            "/visits/assignments",
-            get(assignments::assignments).post(assignments::assign),
-        )
-        .route("/visits/assignments/remove", post(assignments::unassign))
-        .route("/volunteers", get(volunteers::overview))
-        .route("/volunteers/me", get(points::me))
-        .route("/volunteers/stations", post(volunteers::create_station))
-        .route("/volunteers/teams", post(volunteers::create_team))
-        .route("/volunteers/people", post(volunteers::create_volunteer))
-        .route("/volunteers/people/{id}", get(points::volunteer))
-        .route("/volunteers/people/{id}/adjust", post(points::adjust))
-        .route("/volunteers/people/{id}/refund", post(points::refund))
-        .route("/volunteers/activities", post(volunteers::create_activity))
-        .route("/volunteers/activities/{id}", get(activities::activity))
-        .route(
-            "/volunteers/activities/{id}/sign-in",
-            post(activities::sign_in),
-        )
-        .route(
-            "/volunteers/activities/{id}/sign-out",
-            post(activities::sign_out),
-        )
-        .route(
-            "/volunteers/activities/{id}/served",
-            post(activities::people_served),
-        )
-        .route(
-            "/volunteers/activities/{id}/cancel",
-            post(activities::cancel),
-        )
-        .route("/mall", get(mall::mall))
-        .route("/mall/redeem", post(mall::redeem))
-        .route("/mall/items", post(mall::create_item))
-        .route("/mall/items/{id}/restock", post(mall::restock))
-        .route("/mall/items/{id}/active", post(mall::set_active))
+        .merge(under(
+            "/visits",
+            [
+                ("", get(visits::overview)),
+                ("/lists/{category}", get(visits::list)),
+                ("/households", post(households::create_household)),
+                ("/households/new", get(households::new_household)),
+                (
+                    "/visits/{visit}/follow-ups/{seq}/done",
+                    post(visit_form::complete_follow_up),
+                ),
+                ("/access-log", get(access_log::access_log)),
+                (
+                    "/assignments",
+                    get(assignments::assignments).post(assignments::assign),
+                ),
+                ("/assignments/remove", post(assignments::unassign)),
+            ],
+        ))
+        .merge(under(
+            "/visits/households/{id}",
+            [
+                ("", get(households::household)),
+                ("/attention", post(households::add_attention)),
+                (
+                    "/attention/{entry}/remove",
+                    post(households::remove_attention),
+                ),
+                ("/visits/new", get(visit_form::new_visit)),
+                ("/visits", post(visit_form::record_visit)),
+            ],
+        ))
+        .merge(under(
+            "/volunteers",
+            [
+                ("", get(volunteers::overview)),
+                ("/me", get(points::me)),
+                ("/stations", post(volunteers::create_station)),
+                ("/teams", post(volunteers::create_team)),
+                ("/people", post(volunteers::create_volunteer)),
+                ("/people/{id}", get(points::volunteer)),
+                ("/people/{id}/adjust", post(points::adjust)),
+                ("/people/{id}/refund", post(points::refund)),
+                ("/activities", post(volunteers::create_activity)),
+            ],
+        ))
+        .merge(under(
+            "/volunteers/activities/{id}",
+            [
+                ("", get(activities::activity)),
+                ("/sign-in", post(activities::sign_in)),
+                ("/sign-out", post(activities::sign_out)),
+                ("/served", post(activities::people_served)),
+                ("/cancel", post(activities::cancel)),
+            ],
+        ))
+        .merge(under(
+            "/mall",
+            [
+                ("", get(mall::mall)),
+                ("/redeem", post(mall::redeem)),
+                ("/items", post(mall::create_item)),
+                ("/items/{id}/restock", post(mall::restock)),
+                ("/items/{id}/active", post(mall::set_active)),
+            ],
+        ))
         .route("/people/metrics", get(figures::metrics))
+}
+
+/// Routes below one path. Not `Router::nest`: that hands handlers the path without the
+/// prefix, and the sign-in redirect must name the whole path.
+fn under<const N: usize>(
+    prefix: &str,
+    routes: [(&str, MethodRouter<AppState>); N],
+) -> Router<AppState> {
+    routes
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| {
+            router.route(&format!("{prefix}{path}"), route)
+        })
 }

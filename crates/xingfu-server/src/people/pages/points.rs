@@ -2,22 +2,21 @@
 //! exchanges; and a resident's way to their own.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use xingfu_store::volunteers::VolunteerRow;
 
-use super::form::{CommunityQuery, field_errors, saved_or_again, with_problems};
-use super::labels::volunteer_notice;
-use crate::app::auth::CurrentUser;
+use super::form::{NoticeQuery, field_errors, go, saved_or_again, with_problems};
+use super::labels::VOLUNTEER_NOTICES;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::people::service as people;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::people::service::{self as people, Chosen};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 pub struct LedgerLine {
     pub key: String,
@@ -99,15 +98,13 @@ fn ledger_what(
 }
 
 async fn volunteer_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     id: &str,
     form: AdjustForm,
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let volunteer = people::volunteer(state, user, id, lang).await?;
     let manages = people::may_manage(user, &volunteer.community_code);
     let record = state.store.service_record(&volunteer.id).await?;
@@ -133,17 +130,10 @@ async fn volunteer_page(
         })
         .collect();
     let minutes: i64 = record.iter().map(|(s, _)| s.minutes).sum();
-    let team = match &volunteer.team_id {
-        Some(t) => state
-            .store
-            .teams_in(&volunteer.community_code)
-            .await?
-            .into_iter()
-            .find(|x| &x.id == t)
-            .map(|x| x.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let team = Chosen::Team(volunteer.team_id.as_deref());
+    let team = people::chosen_name(state, &volunteer.community_code, team)
+        .await?
+        .unwrap_or_default();
     let mut form = form;
     if form.request_key.is_empty() || errors.is_empty() {
         form.request_key = people::new_request_key();
@@ -151,12 +141,7 @@ async fn volunteer_page(
     let title = format!("{}{}", lang.pick("志愿者:", "Volunteer: "), volunteer.name);
     with_problems(
         render(VolunteerPage {
-            page: Page::new(
-                jar,
-                Some(user.clone()),
-                &format!("/volunteers/people/{id}"),
-                title,
-            ),
+            page: v.page_titled(&format!("/volunteers/people/{id}"), title),
             team,
             hours: people::hours_text(minutes),
             ledger,
@@ -184,33 +169,20 @@ async fn volunteer_page(
 
 /// GET /volunteers/people/{id}
 pub async fn volunteer(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    v: Visit,
     Path(id): Path<String>,
-    Query(q): Query<CommunityQuery>,
+    Query(q): Query<NoticeQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let notice = volunteer_notice(lang, &q.done);
-    volunteer_page(
-        &state,
-        &jar,
-        &user,
-        &id,
-        AdjustForm::default(),
-        Vec::new(),
-        notice,
-    )
-    .await
+    let notice = VOLUNTEER_NOTICES.after(v.lang, &q.done);
+    volunteer_page(&v, &id, AdjustForm::default(), Vec::new(), notice).await
 }
 
 /// GET /volunteers/me: the signed-in resident's own points.
-pub async fn me(State(state): State<AppState>, jar: CookieJar, user: CurrentUser) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    match people::own_volunteer(&state, &user).await? {
-        Some(v) => Ok(Redirect::to(&format!("/volunteers/people/{}", v.id)).into_response()),
+pub async fn me(v: Visit) -> PageResult {
+    match people::own_volunteer(&v.state, &v.user).await? {
+        Some(own) => go(format!("/volunteers/people/{}", own.id)),
         None => {
-            let message = lang.pick(
+            let message = v.lang.pick(
                 "您的账号还没有登记为志愿者,请到社区志愿者驿站登记。",
                 "Your account is not registered as a volunteer: register at the community's station.",
             );
@@ -223,41 +195,29 @@ pub async fn me(State(state): State<AppState>, jar: CookieJar, user: CurrentUser
 }
 
 /// POST /volunteers/people/{id}/adjust
-pub async fn adjust(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<AdjustForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn adjust(Path(id): Path<String>, Posted { v, form }: Posted<AdjustForm>) -> PageResult {
     let outcome = people::adjust(
-        &state,
-        &user,
+        &v.state,
+        &v.user,
         &id,
         &form.delta,
         &form.reason,
         &form.request_key,
-        lang,
+        v.lang,
     )
     .await;
     saved_or_again(
         outcome,
         |()| format!("/volunteers/people/{id}?done=adjusted"),
-        async |errors| volunteer_page(&state, &jar, &user, &id, form, errors, None).await,
+        async |errors| volunteer_page(&v, &id, form, errors, None).await,
     )
     .await
 }
 
 /// POST /volunteers/people/{id}/refund
-pub async fn refund(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<AdjustForm>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    people::refund(&state, &user, &id, &form.key, lang).await?;
-    Ok(Redirect::to(&format!("/volunteers/people/{id}?done=refunded")).into_response())
+pub async fn refund(Path(id): Path<String>, Posted { v, form }: Posted<AdjustForm>) -> PageResult {
+    people::refund(&v.state, &v.user, &id, &form.key, v.lang).await?;
+    go(format!("/volunteers/people/{id}?done=refunded"))
 }
 
 crate::csrf_forms!(AdjustForm);

@@ -2,20 +2,19 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
+use axum::extract::Path;
 use serde::Deserialize;
 use xingfu_store::visits::HouseholdRow;
 
-use super::form::{TokenForm, field_errors, saved_or_again, with_problems};
-use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use super::community::identity;
+use super::form::{TokenForm, field_errors, go, saved_or_again, with_problems};
+use crate::app::state::now_ms;
 use crate::i18n::Lang;
 use crate::people::service::{self as people, FOLLOW_UP_ROWS, PURPOSES, VisitInput};
-use crate::web::forms::{CsrfForm, HasCsrf, Problem, error_for};
+use crate::web::forms::{HasCsrf, Problem, error_for};
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 /// What was typed into the visit form.
 #[derive(Deserialize, Default, Clone)]
@@ -124,28 +123,12 @@ struct VisitFormPage {
 
 field_errors!(VisitFormPage);
 
-async fn visit_form(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    id: &str,
-    form: VisitForm,
-    errors: Vec<Problem>,
-) -> PageResult {
-    let lang = Lang::from_jar(jar);
-    let who = people::identity(state, user, lang).await?;
+async fn visit_form(v: &Visit, id: &str, form: VisitForm, errors: Vec<Problem>) -> PageResult {
+    let lang = v.lang;
+    let who = identity(v).await?;
     // The form shows the household's address only: no list, no history, so it is not a view of
     // the record.
-    let household = state.store.household(id).await?.ok_or(AppError::NotFound)?;
-    if !people::may_see_household(&who, &household) {
-        return Err(AppError::Forbidden(
-            lang.pick(
-                "该住户不在您负责的范围内",
-                "this household is not in your care",
-            )
-            .into(),
-        ));
-    }
+    let household = people::household_for(&v.state, &who, id, lang).await?;
     let rows = form
         .rows()
         .iter()
@@ -168,12 +151,7 @@ async fn visit_form(
     );
     with_problems(
         render(VisitFormPage {
-            page: Page::new(
-                jar,
-                Some(user.clone()),
-                &format!("/visits/households/{id}/visits/new"),
-                title,
-            ),
+            page: v.page_titled(&format!("/visits/households/{id}/visits/new"), title),
             household,
             form,
             purposes: PURPOSES
@@ -187,67 +165,56 @@ async fn visit_form(
             rows,
             errors: errors.clone(),
             max_notes: xingfu_core::ops::visits::MAX_NOTES_CHARS,
-            csrf: user.csrf.clone(),
+            csrf: v.user.csrf.clone(),
         }),
         &errors,
     )
 }
 
 /// GET /visits/households/{id}/visits/new
-pub async fn new_visit(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> PageResult {
+pub async fn new_visit(v: Visit, Path(id): Path<String>) -> PageResult {
     let form = VisitForm {
         visited_at: people::input_value(now_ms()),
         purpose: people::purpose_key(PURPOSES[0]),
         ..VisitForm::default()
     };
-    visit_form(&state, &jar, &user, &id, form, Vec::new()).await
+    visit_form(&v, &id, form, Vec::new()).await
 }
 
 /// POST /visits/households/{id}/visits
 pub async fn record_visit(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path(id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<VisitForm>,
+    Posted { v, form }: Posted<VisitForm>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let input = match form.read(lang) {
+    let input = match form.read(v.lang) {
         Ok(input) => input,
-        Err(errors) => return visit_form(&state, &jar, &user, &id, form, errors).await,
+        Err(errors) => return visit_form(&v, &id, form, errors).await,
     };
-    let who = people::identity(&state, &user, lang).await?;
+    let who = identity(&v).await?;
     saved_or_again(
-        people::record_visit(&state, &who, &id, &input, lang).await,
+        people::record_visit(&v.state, &who, &id, &input, v.lang).await,
         |_| format!("/visits/households/{id}?done=visit"),
-        async |errors| visit_form(&state, &jar, &user, &id, form, errors).await,
+        async |errors| visit_form(&v, &id, form, errors).await,
     )
     .await
 }
 
 /// POST /visits/visits/{visit}/follow-ups/{seq}/done
 pub async fn complete_follow_up(
-    State(state): State<AppState>,
-    jar: CookieJar,
     // The session is read before the path, as ever: a stranger is sent to sign in first.
-    user: CurrentUser,
+    v: Visit,
     Path((visit, seq)): Path<(String, i64)>,
     Form(form): Form<TokenForm>,
 ) -> PageResult {
-    user.check_csrf(form.csrf())?;
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
-    let (household, done) = people::complete_follow_up(&state, &who, &visit, seq, lang).await?;
+    v.user.check_csrf(form.csrf())?;
+    let who = identity(&v).await?;
+    let (household, done) = people::complete_follow_up(&v.state, &who, &visit, seq, v.lang).await?;
     let done = if done {
         "follow_up"
     } else {
         "follow_up_already"
     };
-    Ok(Redirect::to(&format!("/visits/households/{household}?done={done}")).into_response())
+    go(format!("/visits/households/{household}?done={done}"))
 }
 
 crate::csrf_forms!(VisitForm);

@@ -3,19 +3,17 @@
 //! list by name. Every list and household list shown is logged by the service.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
 use xingfu_core::ops::visits::AttentionCategory;
 
-use super::community::region_name;
+use super::community::{identity, region_name};
 use super::form::NoticeQuery;
-use super::labels::visit_notice;
-use crate::app::auth::CurrentUser;
+use super::labels::VISIT_NOTICES;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
-use crate::i18n::Lang;
+use crate::app::state::now_ms;
 use crate::people::service as people;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::visit::Visit;
 
 /// One list in numbers.
 pub struct CountLine {
@@ -67,16 +65,11 @@ struct OverviewPage {
 }
 
 /// GET /visits
-pub async fn overview(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Query(q): Query<NoticeQuery>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let who = people::identity(&state, &user, lang).await?;
-    let (total, per_community) = people::attention_counts(&state, &who).await?;
-    let (households, open) = people::households(&state, &who).await?;
+pub async fn overview(v: Visit, Query(q): Query<NoticeQuery>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
+    let who = identity(&v).await?;
+    let (total, per_community) = people::attention_counts(state, &who).await?;
+    let (households, open) = people::households(state, &who).await?;
     let now = now_ms();
     let overdue = people::overdue(&open, now);
     let headers = total
@@ -87,14 +80,13 @@ pub async fn overview(
     if !who.sees_names() {
         for c in per_community {
             communities.push(CommunityLine {
-                name: region_name(&state, &c.community_code).await,
+                name: region_name(state, &c.community_code).await,
                 counts: c.counts.iter().map(|(_, n)| *n).collect(),
             });
         }
     }
-    let title = lang.pick("入户走访", "Home visits");
     render(OverviewPage {
-        page: Page::new(&jar, Some(user.clone()), "/visits", title),
+        page: v.page_titled("/visits", lang.text("入户走访", "Home visits")),
         role_label: who.role_label(lang).to_string(),
         area: user.region_name.clone(),
         counts: total
@@ -134,7 +126,7 @@ pub async fn overview(
             .collect(),
         appoints: who.appoints(),
         reads_log: who.reads_access_log(),
-        notice: visit_notice(lang, &q.done),
+        notice: VISIT_NOTICES.after(lang, &q.done),
         csrf: user.csrf.clone(),
     })
 }
@@ -158,21 +150,14 @@ struct ListPage {
 }
 
 /// GET /visits/lists/{category}
-pub async fn list(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(category): Path<String>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn list(v: Visit, Path(category): Path<String>) -> PageResult {
+    let lang = v.lang;
     let category = AttentionCategory::parse(&category).ok_or(AppError::NotFound)?;
-    let who = people::identity(&state, &user, lang).await?;
-    let rows = people::attention_list(&state, &who, category, lang).await?;
+    let who = identity(&v).await?;
+    let rows = people::attention_list(&v.state, &who, category, lang).await?;
     let heading = lang.pick(category.zh(), category.en()).to_string();
     render(ListPage {
-        page: Page::new(
-            &jar,
-            Some(user.clone()),
+        page: v.page_titled(
             &format!("/visits/lists/{}", category.key()),
             heading.clone(),
         ),

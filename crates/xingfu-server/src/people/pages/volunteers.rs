@@ -2,20 +2,19 @@
 //! forms that add them.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::Query;
 use serde::Deserialize;
 use xingfu_store::volunteers::VolunteerRow;
 
-use super::community::{community_of, refuse_assessors, region_name};
-use super::form::{CommunityQuery, field_errors, saved_or_again, with_problems};
-use super::labels::{type_label, volunteer_notice};
-use crate::app::auth::{CurrentUser, urlencode};
-use crate::app::state::AppState;
-use crate::i18n::Lang;
+use super::community::{region_name, volunteering_community};
+use super::form::{CommunityQuery, field_errors, saved_or_again, unless_read, with_problems};
+use super::labels::{VOLUNTEER_NOTICES, type_label};
+use crate::app::auth::urlencode;
 use crate::people::service::{self as people, ActivityInput, Refused, VolunteerInput};
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 pub struct VolunteerLine {
     pub id: String,
@@ -92,20 +91,16 @@ struct OverviewPage {
 field_errors!(OverviewPage);
 
 async fn overview_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    v: &Visit,
     asked: &str,
     form: VolunteerForms,
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
-    refuse_assessors(user, lang)?;
-    let (community, choices) = community_of(state, user, asked, lang).await?;
-    let title = lang.pick("志愿服务", "Volunteering");
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
+    let (community, choices) = volunteering_community(v, asked).await?;
     let mut page = OverviewPage {
-        page: Page::new(jar, Some(user.clone()), "/volunteers", title),
+        page: v.page_titled("/volunteers", lang.text("志愿服务", "Volunteering")),
         community: String::new(),
         community_name: String::new(),
         choices,
@@ -177,19 +172,13 @@ async fn overview_page(
 }
 
 /// GET /volunteers
-pub async fn overview(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Query(q): Query<CommunityQuery>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let notice = volunteer_notice(lang, &q.done);
+pub async fn overview(v: Visit, Query(q): Query<CommunityQuery>) -> PageResult {
+    let notice = VOLUNTEER_NOTICES.after(v.lang, &q.done);
     let form = VolunteerForms {
         activity_type: "general".into(),
         ..VolunteerForms::default()
     };
-    overview_page(&state, &jar, &user, &q.community, form, Vec::new(), notice).await
+    overview_page(&v, &q.community, form, Vec::new(), notice).await
 }
 
 /// Which form of the volunteering page was sent.
@@ -201,24 +190,16 @@ enum Which {
     Activity,
 }
 
-async fn post_overview(
-    state: AppState,
-    jar: CookieJar,
-    user: CurrentUser,
-    form: VolunteerForms,
-    which: Which,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+async fn post_overview(Posted { v, form }: Posted<VolunteerForms>, which: Which) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
     let community = form.community.trim().to_string();
     let outcome: Result<&str, Refused> = match which {
-        Which::Station => {
-            people::create_station(&state, &user, &community, &form.station_name, lang)
-                .await
-                .map(|_| "station")
-        }
+        Which::Station => people::create_station(state, user, &community, &form.station_name, lang)
+            .await
+            .map(|_| "station"),
         Which::Team => people::create_team(
-            &state,
-            &user,
+            state,
+            user,
             &community,
             &form.team_name,
             &form.team_station,
@@ -227,8 +208,8 @@ async fn post_overview(
         .await
         .map(|_| "team"),
         Which::Volunteer => people::create_volunteer(
-            &state,
-            &user,
+            state,
+            user,
             &community,
             &VolunteerInput {
                 name: form.volunteer_name.clone(),
@@ -248,22 +229,19 @@ async fn post_overview(
                 "请按 年-月-日 时:分 填写,例如 2024-05-01 09:00",
                 "write year-month-day hour:minute, e.g. 2024-05-01 09:00",
             );
-            if starts.is_none() {
-                errors.push((
-                    "starts_at".to_string(),
-                    format!("{}:{hint}", lang.pick("开始时间", "Start")),
-                ));
-            }
-            if ends.is_none() {
-                errors.push((
-                    "ends_at".to_string(),
-                    format!("{}:{hint}", lang.pick("结束时间", "End")),
-                ));
-            }
+            let start = lang.pick("开始时间", "Start");
+            unless_read(&mut errors, "starts_at", starts, start, hint);
+            unless_read(
+                &mut errors,
+                "ends_at",
+                ends,
+                lang.pick("结束时间", "End"),
+                hint,
+            );
             match (starts, ends) {
                 (Some(starts_at), Some(ends_at)) => people::create_activity(
-                    &state,
-                    &user,
+                    state,
+                    user,
                     &community,
                     &ActivityInput {
                         title: form.title.clone(),
@@ -278,16 +256,7 @@ async fn post_overview(
                 .await
                 .map(|_| "activity"),
                 _ => {
-                    return overview_page(
-                        &state,
-                        &jar,
-                        &user,
-                        &community,
-                        form.clone(),
-                        errors,
-                        None,
-                    )
-                    .await;
+                    return overview_page(&v, &community, form.clone(), errors, None).await;
                 }
             }
         }
@@ -300,45 +269,29 @@ async fn post_overview(
                 urlencode(&community)
             )
         },
-        async |errors| overview_page(&state, &jar, &user, &community, form, errors, None).await,
+        async |errors| overview_page(&v, &community, form, errors, None).await,
     )
     .await
 }
 
 /// POST /volunteers/stations
-pub async fn create_station(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<VolunteerForms>,
-) -> PageResult {
-    post_overview(state, jar, user, form, Which::Station).await
+pub async fn create_station(posted: Posted<VolunteerForms>) -> PageResult {
+    post_overview(posted, Which::Station).await
 }
 
 /// POST /volunteers/teams
-pub async fn create_team(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<VolunteerForms>,
-) -> PageResult {
-    post_overview(state, jar, user, form, Which::Team).await
+pub async fn create_team(posted: Posted<VolunteerForms>) -> PageResult {
+    post_overview(posted, Which::Team).await
 }
 
 /// POST /volunteers/people
-pub async fn create_volunteer(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<VolunteerForms>,
-) -> PageResult {
-    post_overview(state, jar, user, form, Which::Volunteer).await
+pub async fn create_volunteer(posted: Posted<VolunteerForms>) -> PageResult {
+    post_overview(posted, Which::Volunteer).await
 }
 
 /// POST /volunteers/activities
-pub async fn create_activity(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    CsrfForm { user, form }: CsrfForm<VolunteerForms>,
-) -> PageResult {
-    post_overview(state, jar, user, form, Which::Activity).await
+pub async fn create_activity(posted: Posted<VolunteerForms>) -> PageResult {
+    post_overview(posted, Which::Activity).await
 }
 
 crate::csrf_forms!(VolunteerForms);

@@ -4,12 +4,12 @@
 use serde::Serialize;
 use xingfu_core::ops::points::{self, AwardError};
 use xingfu_store::rounds::By;
-use xingfu_store::volunteers::{ActivityRow, NewActivity, SignedOut};
+use xingfu_store::volunteers::{ActivityRow, NewActivity, SignedOut, VolunteerRow};
 
-use super::checks::{
-    FieldError, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, optional, parse_count, required_name,
+use super::checks::{FieldError, MAX_QUANTITY, Refused, count_in, forbidden, optional};
+use super::volunteers::{
+    Chosen, by_user, check_chosen, named, require_manage, rules, volunteer_of,
 };
-use super::volunteers::{by_user, check_station, check_team, require_manage, rules, volunteer_of};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
@@ -33,16 +33,14 @@ pub async fn create_activity(
     input: &ActivityInput,
     lang: Lang,
 ) -> Result<ActivityRow, Refused> {
-    require_manage(user, community, lang)?;
-    let mut errors = Vec::new();
-    required_name(
-        &mut errors,
+    let mut errors = named(
+        user,
+        community,
         "title",
         &input.title,
-        MAX_TITLE,
         ("活动名称", "The title"),
         lang,
-    );
+    )?;
     if rules().activity_type(&input.activity_type).is_none() {
         errors.push(FieldError::new(
             "activity_type",
@@ -55,13 +53,26 @@ pub async fn create_activity(
             lang.text("结束时间须晚于开始时间", "the end must be after the start"),
         ));
     }
-    let station = optional(&input.station);
-    check_station(state, community, station, "station", &mut errors, lang).await?;
-    let team = optional(&input.team);
-    check_team(state, community, team, "team", &mut errors, lang).await?;
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
+    let (station, team) = (optional(&input.station), optional(&input.team));
+    check_chosen(
+        state,
+        community,
+        Chosen::Station(station),
+        "station",
+        &mut errors,
+        lang,
+    )
+    .await?;
+    check_chosen(
+        state,
+        community,
+        Chosen::Team(team),
+        "team",
+        &mut errors,
+        lang,
+    )
+    .await?;
+    Refused::unless_none(errors)?;
     Ok(state
         .store
         .create_activity(
@@ -108,6 +119,23 @@ async fn managed_activity(
     Ok(activity)
 }
 
+/// The volunteer of the activity's community a sign-in sheet names.
+async fn signing_volunteer(
+    state: &AppState,
+    activity: &ActivityRow,
+    volunteer: &str,
+    lang: Lang,
+) -> Result<VolunteerRow, Refused> {
+    volunteer_of(
+        state,
+        &activity.community_code,
+        volunteer,
+        "volunteer",
+        lang,
+    )
+    .await
+}
+
 /// Signs a volunteer in to an activity at `at` (not in the future, not after it ended).
 pub async fn sign_in(
     state: &AppState,
@@ -124,14 +152,7 @@ pub async fn sign_in(
             "the activity was cancelled: nobody signs in",
         ))));
     }
-    let v = volunteer_of(
-        state,
-        &activity.community_code,
-        volunteer,
-        "volunteer",
-        lang,
-    )
-    .await?;
+    let v = signing_volunteer(state, &activity, volunteer, lang).await?;
     if at > now_ms() {
         return Err(Refused::field(
             "signed_in_at",
@@ -156,8 +177,8 @@ pub async fn sign_in(
             &activity.id,
             &v.id,
             By {
-                actor: &user.user.id,
                 at,
+                ..by_user(user)
             },
         )
         .await?;
@@ -193,29 +214,28 @@ pub async fn sign_out(
     lang: Lang,
 ) -> Result<SignOutOutcome, Refused> {
     let activity = managed_activity(state, user, activity_id, lang).await?;
-    let v = volunteer_of(
-        state,
-        &activity.community_code,
-        volunteer,
-        "volunteer",
-        lang,
-    )
-    .await?;
+    let v = signing_volunteer(state, &activity, volunteer, lang).await?;
     let field = format!("signed_out_at_{}", v.id);
-    let Some(signed) = state.store.sign_in_of(&activity.id, &v.id).await? else {
-        return Err(Refused::field(
+    let not_signed_in = || {
+        Refused::field(
             &field,
             lang.text(
                 format!("{} 还没有签到", v.name),
                 format!("{} has not signed in", v.name),
             ),
-        ));
+        )
     };
-    if signed.signed_out_at.is_some() {
-        return Err(Refused::App(AppError::Conflict(lang.text(
+    let signed_out_already = || {
+        Refused::App(AppError::Conflict(lang.text(
             format!("{} 已经签退", v.name),
             format!("{} has already signed out", v.name),
-        ))));
+        )))
+    };
+    let Some(signed) = state.store.sign_in_of(&activity.id, &v.id).await? else {
+        return Err(not_signed_in());
+    };
+    if signed.signed_out_at.is_some() {
+        return Err(signed_out_already());
     }
     if at > now_ms() {
         return Err(Refused::field(
@@ -255,11 +275,9 @@ pub async fn sign_out(
             ));
         }
         Err(other) => {
-            return Err(Refused::App(AppError::Conflict(if lang.is_en() {
-                other.to_string()
-            } else {
-                other.zh()
-            })));
+            return Err(Refused::App(AppError::Conflict(
+                lang.text(other.zh(), other.to_string()),
+            )));
         }
     };
     let outcome = state
@@ -270,28 +288,19 @@ pub async fn sign_out(
             minutes,
             award.as_ref().map(|(k, p)| (k.as_str(), *p)),
             By {
-                actor: &user.user.id,
                 at,
+                ..by_user(user)
             },
         )
         .await?;
     match outcome {
         SignedOut::Done { .. } => Ok(SignOutOutcome {
-            volunteer_name: v.name,
+            volunteer_name: v.name.clone(),
             minutes,
             points: award.map(|(_, p)| p).unwrap_or(0),
         }),
-        SignedOut::Already => Err(Refused::App(AppError::Conflict(lang.text(
-            format!("{} 已经签退", v.name),
-            format!("{} has already signed out", v.name),
-        )))),
-        SignedOut::NotSignedIn => Err(Refused::field(
-            &field,
-            lang.text(
-                format!("{} 还没有签到", v.name),
-                format!("{} has not signed in", v.name),
-            ),
-        )),
+        SignedOut::Already => Err(signed_out_already()),
+        SignedOut::NotSignedIn => Err(not_signed_in()),
     }
 }
 
@@ -304,7 +313,7 @@ pub async fn set_people_served(
     lang: Lang,
 ) -> Result<(), Refused> {
     let activity = managed_activity(state, user, activity_id, lang).await?;
-    let Some(n) = parse_count(people).filter(|n| *n <= MAX_QUANTITY * 10) else {
+    let Some(n) = count_in(people, 0..=MAX_QUANTITY * 10) else {
         return Err(Refused::field(
             "people_served",
             lang.text(

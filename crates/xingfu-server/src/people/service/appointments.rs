@@ -2,14 +2,12 @@
 
 use xingfu_core::region;
 use xingfu_core::workflow::Role;
-use xingfu_store::StoreError;
-use xingfu_store::rounds::By;
 use xingfu_store::visits::AssignmentRow;
 
-use super::checks::{FieldError, MAX_SCOPE, Refused, check_length, forbidden};
+use super::checks::{FieldError, MAX_SCOPE, Refused, forbidden, required_name};
 use super::identity::OpsIdentity;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// Assignments the caller may change: in their community, or every community of their area
@@ -24,14 +22,21 @@ pub async fn assignments(
     Ok(state.store.assignments_in(community).await?)
 }
 
-fn may_appoint_in(who: &OpsIdentity, community: &str, lang: Lang) -> Result<(), AppError> {
-    if !who.appoints() {
-        return Err(forbidden(
+/// Refuses a caller who appoints nobody.
+pub fn require_appoints(who: &OpsIdentity, lang: Lang) -> Result<(), AppError> {
+    if who.appoints() {
+        Ok(())
+    } else {
+        Err(forbidden(
             lang,
             "只有社区工作者、街道和区级管理员可以任命网格员和楼栋长",
             "only community workers and street or district administrators appoint grid members and building heads",
-        ));
+        ))
     }
+}
+
+fn may_appoint_in(who: &OpsIdentity, community: &str, lang: Lang) -> Result<(), AppError> {
+    require_appoints(who, lang)?;
     if !region::is_division_code(community) || !who.actor().covers(community) {
         return Err(forbidden(
             lang,
@@ -84,13 +89,7 @@ pub async fn assign(
             ),
         ));
     }
-    if scope.trim().is_empty() {
-        errors.push(FieldError::new(
-            "scope",
-            lang.text("请填写网格或楼栋编号", "enter the grid or building"),
-        ));
-    }
-    check_length(
+    required_name(
         &mut errors,
         "scope",
         scope,
@@ -98,37 +97,21 @@ pub async fn assign(
         ("网格或楼栋编号", "The grid or building"),
         lang,
     );
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
+    Refused::unless_none(errors)?;
     may_appoint_in(who, &target.region_code, lang)?;
-    let at = now_ms();
-    match state
+    let by = who.by_now();
+    let written = state
         .store
-        .assign(
-            &target.id,
-            kind,
-            &target.region_code,
-            scope.trim(),
-            By {
-                actor: &who.user_id,
-                at,
-            },
-        )
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Duplicate { .. }) => {
-            return Err(Refused::field(
-                "scope",
-                lang.text(
-                    "该账号已有这项任命",
-                    "the account already has this appointment",
-                ),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
+        .assign(&target.id, kind, &target.region_code, scope.trim(), by)
+        .await;
+    Refused::unless_duplicate(
+        written,
+        "scope",
+        lang.text(
+            "该账号已有这项任命",
+            "the account already has this appointment",
+        ),
+    )?;
     Ok(AssignmentRow {
         user_id: target.id,
         username: target.username,
@@ -137,7 +120,7 @@ pub async fn assign(
         community_code: target.region_code,
         scope: scope.trim().to_string(),
         assigned_by: who.user_id.clone(),
-        assigned_at: at,
+        assigned_at: by.at,
     })
 }
 
@@ -153,15 +136,6 @@ pub async fn unassign(
     may_appoint_in(who, community, lang)?;
     Ok(state
         .store
-        .unassign(
-            user_id,
-            kind,
-            community,
-            scope,
-            By {
-                actor: &who.user_id,
-                at: now_ms(),
-            },
-        )
+        .unassign(user_id, kind, community, scope, who.by_now())
         .await?)
 }

@@ -64,6 +64,27 @@ impl Refused {
         Refused::Fields(vec![FieldError::new(field, message)])
     }
 
+    /// Refuses with the fields to correct, if there are any.
+    pub(super) fn unless_none(errors: Vec<FieldError>) -> Result<(), Refused> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Refused::Fields(errors))
+        }
+    }
+
+    /// A write the store refused as a duplicate, as the field's error.
+    pub(super) fn unless_duplicate<T>(
+        written: Result<T, StoreError>,
+        field: &str,
+        message: String,
+    ) -> Result<T, Refused> {
+        match written {
+            Err(StoreError::Duplicate { .. }) => Err(Refused::field(field, message)),
+            other => Ok(other?),
+        }
+    }
+
     /// One message for callers without fields (the API): `field: message; …`.
     pub fn into_app(self) -> AppError {
         match self {
@@ -174,6 +195,43 @@ pub fn request_key_ok(key: &str) -> bool {
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Refuses a request key that is not one (the form's, not a field to correct).
+pub(super) fn check_request_key(key: &str, lang: Lang) -> Result<(), Refused> {
+    if request_key_ok(key) {
+        Ok(())
+    } else {
+        Err(Refused::App(AppError::BadRequest(lang.text(
+            "请求编号无效,请刷新页面后重试",
+            "the request key is not valid: reload the page and try again",
+        ))))
+    }
+}
+
+/// A whole number typed within `range`.
+pub(super) fn count_in(text: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+    parse_count(text).filter(|n| range.contains(n))
+}
+
+/// A whole number typed within `range`, or the field's error naming the range.
+pub(super) fn count_field(
+    text: &str,
+    range: std::ops::RangeInclusive<i64>,
+    field: &str,
+    (zh, en): (&str, &str),
+    lang: Lang,
+) -> Result<i64, FieldError> {
+    let (lo, hi) = (*range.start(), *range.end());
+    count_in(text, range).ok_or_else(|| {
+        FieldError::new(
+            field,
+            lang.text(
+                format!("{zh}须为 {lo}–{hi} 的整数"),
+                format!("{en} is a whole number from {lo} to {hi}"),
+            ),
+        )
+    })
 }
 
 /// A new request key for a redemption form.

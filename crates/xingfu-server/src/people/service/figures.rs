@@ -49,35 +49,26 @@ pub async fn people_metrics(
 
 /// A metric's name for people.
 pub fn metric_label(key: &str, lang: Lang) -> &'static str {
-    match key {
-        metrics::VISITS_COUNT => {
-            if lang.is_en() {
-                "Home visits made"
-            } else {
-                "入户走访次数"
-            }
-        }
-        metrics::ACTIVITIES_COUNT => {
-            if lang.is_en() {
-                "Volunteer activities held"
-            } else {
-                "开展志愿服务活动次数"
-            }
-        }
-        metrics::VOLUNTEERS_HOURS => {
-            if lang.is_en() {
-                "Volunteer hours"
-            } else {
-                "志愿服务时长(小时)"
-            }
-        }
-        metrics::PEOPLE_SERVED_COUNT => {
-            if lang.is_en() {
-                "People served"
-            } else {
-                "服务群众人次"
-            }
-        }
-        _ => "",
-    }
+    const LABELS: [(&str, &str, &str); 4] = [
+        (metrics::VISITS_COUNT, "入户走访次数", "Home visits made"),
+        (
+            metrics::ACTIVITIES_COUNT,
+            "开展志愿服务活动次数",
+            "Volunteer activities held",
+        ),
+        (
+            metrics::VOLUNTEERS_HOURS,
+            "志愿服务时长(小时)",
+            "Volunteer hours",
+        ),
+        (
+            metrics::PEOPLE_SERVED_COUNT,
+            "服务群众人次",
+            "People served",
+        ),
+    ];
+    LABELS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or("", |&(_, zh, en)| lang.pick(zh, en))
 }

@@ -4,7 +4,6 @@
 use serde::Serialize;
 use xingfu_core::ops::OpsRole;
 use xingfu_core::ops::visits::{self, AttentionCategory, AttentionEntry, Place, Visibility};
-use xingfu_store::rounds::By;
 use xingfu_store::visits::{
     AccessFilter, AccessRow, AttentionRow, HouseholdRow, NewAccess, NewHousehold, OpenFollowUp,
     VisitRow,
@@ -12,7 +11,7 @@ use xingfu_store::visits::{
 
 use super::checks::{
     FieldError, MAX_ADDRESS, MAX_NAME, MAX_NOTE, MAX_SCOPE, Refused, check_length, check_phone,
-    forbidden, optional,
+    forbidden, optional, required_name,
 };
 use super::identity::OpsIdentity;
 use crate::app::error::AppError;
@@ -194,7 +193,8 @@ pub struct HouseholdRecord {
     pub visits: Vec<VisitRow>,
 }
 
-pub(super) async fn household_for(
+/// A household the caller may open (not logged: the address only, no record).
+pub async fn household_for(
     state: &AppState,
     who: &OpsIdentity,
     id: &str,
@@ -252,6 +252,19 @@ pub struct HouseholdInput {
     pub building: String,
 }
 
+/// Refuses a caller who keeps no households.
+pub fn require_keeps_households(who: &OpsIdentity, lang: Lang) -> Result<(), AppError> {
+    if who.keeps_households() {
+        Ok(())
+    } else {
+        Err(forbidden(
+            lang,
+            "只有网格员和社区工作者可以登记住户",
+            "only grid members and community workers register households",
+        ))
+    }
+}
+
 /// Registers a household: community staff anywhere in their community, a grid member in one
 /// of their own grids.
 pub async fn create_household(
@@ -260,22 +273,9 @@ pub async fn create_household(
     input: &HouseholdInput,
     lang: Lang,
 ) -> Result<HouseholdRow, Refused> {
-    if !who.keeps_households() {
-        return Err(forbidden(
-            lang,
-            "只有网格员和社区工作者可以登记住户",
-            "only grid members and community workers register households",
-        )
-        .into());
-    }
+    require_keeps_households(who, lang)?;
     let mut errors = Vec::new();
-    if input.address.trim().is_empty() {
-        errors.push(FieldError::new(
-            "address",
-            lang.text("请填写门牌地址", "enter the address"),
-        ));
-    }
-    check_length(
+    required_name(
         &mut errors,
         "address",
         &input.address,
@@ -283,30 +283,24 @@ pub async fn create_household(
         ("门牌地址", "The address"),
         lang,
     );
-    check_length(
-        &mut errors,
-        "contact_name",
-        &input.contact_name,
-        MAX_NAME,
-        ("称呼", "The name"),
-        lang,
-    );
-    check_length(
-        &mut errors,
-        "grid",
-        &input.grid,
-        MAX_SCOPE,
-        ("网格", "The grid"),
-        lang,
-    );
-    check_length(
-        &mut errors,
-        "building",
-        &input.building,
-        MAX_SCOPE,
-        ("楼栋", "The building"),
-        lang,
-    );
+    let optional_fields = [
+        (
+            "contact_name",
+            &input.contact_name,
+            MAX_NAME,
+            ("称呼", "The name"),
+        ),
+        ("grid", &input.grid, MAX_SCOPE, ("网格", "The grid")),
+        (
+            "building",
+            &input.building,
+            MAX_SCOPE,
+            ("楼栋", "The building"),
+        ),
+    ];
+    for (field, text, max, label) in optional_fields {
+        check_length(&mut errors, field, text, max, label, lang);
+    }
     check_phone(&mut errors, "phone", &input.phone, lang);
     let grid = optional(&input.grid);
     if who.role == OpsRole::GridMember && !grid.is_some_and(|g| who.grids.iter().any(|m| m == g)) {
@@ -318,9 +312,7 @@ pub async fn create_household(
             ),
         ));
     }
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
+    Refused::unless_none(errors)?;
     let row = state
         .store
         .create_household(
@@ -332,10 +324,7 @@ pub async fn create_household(
                 contact_name: optional(&input.contact_name),
                 phone: optional(&input.phone),
             },
-            By {
-                actor: &who.user_id,
-                at: now_ms(),
-            },
+            who.by_now(),
         )
         .await?;
     Ok(row)
@@ -385,9 +374,7 @@ pub async fn add_attention(
         ));
         return Err(Refused::Fields(errors));
     };
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
+    Refused::unless_none(errors)?;
     let id = state
         .store
         .add_attention(
@@ -395,10 +382,7 @@ pub async fn add_attention(
             person.trim(),
             category.key(),
             optional(note),
-            By {
-                actor: &who.user_id,
-                at: now_ms(),
-            },
+            who.by_now(),
         )
         .await?;
     Ok(id)
@@ -421,13 +405,7 @@ pub async fn remove_attention(
         .ok_or(AppError::NotFound)?;
     state
         .store
-        .remove_attention(
-            &entry.id,
-            By {
-                actor: &who.user_id,
-                at: now_ms(),
-            },
-        )
+        .remove_attention(&entry.id, who.by_now())
         .await?;
     Ok(())
 }

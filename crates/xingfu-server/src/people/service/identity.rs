@@ -4,11 +4,12 @@
 use xingfu_core::ops::{Actor, OpsRole};
 use xingfu_core::region;
 use xingfu_core::workflow::Role;
+use xingfu_store::rounds::By;
 
 use super::checks::forbidden;
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
+use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 
 /// Who the caller is in operations.
@@ -28,6 +29,14 @@ impl OpsIdentity {
         Actor::new(&self.user_id, self.role, &self.region)
             .with_grids(&self.grids)
             .with_buildings(&self.buildings)
+    }
+
+    /// A write by the caller, now.
+    pub fn by_now(&self) -> By<'_> {
+        By {
+            actor: &self.user_id,
+            at: now_ms(),
+        }
     }
 
     /// The code prefix of the area the role covers.
@@ -63,11 +72,7 @@ impl OpsIdentity {
     }
 
     pub fn role_label(&self, lang: Lang) -> &'static str {
-        if lang.is_en() {
-            self.role.en()
-        } else {
-            self.role.zh()
-        }
+        lang.pick(self.role.zh(), self.role.en())
     }
 }
 

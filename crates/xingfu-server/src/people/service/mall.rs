@@ -6,10 +6,9 @@ use xingfu_core::workflow::Role;
 use xingfu_store::volunteers::{Applied, ItemRow, PointsError};
 
 use super::checks::{
-    FieldError, MAX_ADJUST, MAX_QUANTITY, MAX_TITLE, Refused, forbidden, parse_count,
-    request_key_ok, required_name,
+    MAX_ADJUST, MAX_QUANTITY, Refused, check_request_key, count_field, count_in, forbidden,
 };
-use super::volunteers::{by_user, own_volunteer, require_manage, volunteer_of};
+use super::volunteers::{by_user, named, own_volunteer, require_manage, volunteer_of};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
@@ -20,46 +19,33 @@ pub async fn create_item(
     user: &CurrentUser,
     community: &str,
     name: &str,
-    cost: &str,
-    stock: &str,
+    cost_text: &str,
+    stock_text: &str,
     lang: Lang,
 ) -> Result<ItemRow, Refused> {
-    require_manage(user, community, lang)?;
-    let mut errors = Vec::new();
-    required_name(
-        &mut errors,
+    let mut errors = named(
+        user,
+        community,
         "item_name",
         name,
-        MAX_TITLE,
         ("商品名称", "The item's name"),
         lang,
+    )?;
+    let cost = ("兑换所需积分", "the cost in points");
+    let cost = count_field(cost_text, 1..=MAX_ADJUST, "item_cost", cost, lang);
+    let stock = count_field(
+        stock_text,
+        0..=MAX_QUANTITY,
+        "item_stock",
+        ("库存", "the stock"),
+        lang,
     );
-    let cost = parse_count(cost).filter(|c| (1..=MAX_ADJUST).contains(c));
-    if cost.is_none() {
-        errors.push(FieldError::new(
-            "item_cost",
-            lang.text(
-                format!("兑换所需积分须为 1–{MAX_ADJUST} 的整数"),
-                format!("the cost in points is a whole number from 1 to {MAX_ADJUST}"),
-            ),
-        ));
-    }
-    let stock = parse_count(stock).filter(|s| *s <= MAX_QUANTITY);
-    if stock.is_none() {
-        errors.push(FieldError::new(
-            "item_stock",
-            lang.text(
-                format!("库存须为 0–{MAX_QUANTITY} 的整数"),
-                format!("the stock is a whole number from 0 to {MAX_QUANTITY}"),
-            ),
-        ));
-    }
-    let (Some(cost), Some(stock)) = (cost, stock) else {
+    errors.extend(cost.clone().err());
+    errors.extend(stock.clone().err());
+    let (Ok(cost), Ok(stock)) = (cost, stock) else {
         return Err(Refused::Fields(errors));
     };
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
+    Refused::unless_none(errors)?;
     Ok(state
         .store
         .create_item(community, name.trim(), cost, stock, by_user(user))
@@ -85,15 +71,15 @@ pub async fn restock(
     lang: Lang,
 ) -> Result<ItemRow, Refused> {
     let item = managed_item(state, user, item, lang).await?;
-    let Some(quantity) = parse_count(quantity).filter(|q| (1..=MAX_QUANTITY).contains(q)) else {
-        return Err(Refused::field(
-            &format!("restock_{}", item.id),
-            lang.text(
-                format!("补货数量须为 1–{MAX_QUANTITY} 的整数"),
-                format!("the quantity is a whole number from 1 to {MAX_QUANTITY}"),
-            ),
-        ));
-    };
+    let field = format!("restock_{}", item.id);
+    let quantity = count_field(
+        quantity,
+        1..=MAX_QUANTITY,
+        &field,
+        ("补货数量", "the quantity"),
+        lang,
+    )
+    .map_err(|e| Refused::Fields(vec![e]))?;
     state
         .store
         .restock(&item.id, quantity, by_user(user))
@@ -129,8 +115,7 @@ pub fn refusal_text(refusal: &LedgerRefusal, item_name: &str, lang: Lang) -> Str
             format!("“{item_name}”暂不可兑换。"),
             format!("“{item_name}” cannot be exchanged at the moment."),
         ),
-        other if lang.is_en() => other.to_string(),
-        other => other.zh(),
+        other => lang.text(other.zh(), other.to_string()),
     }
 }
 
@@ -196,9 +181,7 @@ pub async fn redeem(
         }
     };
     let field = format!("quantity_{}", item.id);
-    let Some(quantity) = parse_count(quantity)
-        .filter(|q| (1..=MAX_QUANTITY).contains(q))
-        .and_then(|q| u32::try_from(q).ok())
+    let Some(quantity) = count_in(quantity, 1..=MAX_QUANTITY).and_then(|q| u32::try_from(q).ok())
     else {
         return Err(Refused::field(
             &field,
@@ -208,12 +191,7 @@ pub async fn redeem(
             ),
         ));
     };
-    if !request_key_ok(request_key) {
-        return Err(Refused::App(AppError::BadRequest(lang.text(
-            "请求编号无效,请刷新页面后重试",
-            "the request key is not valid: reload the page and try again",
-        ))));
-    }
+    check_request_key(request_key, lang)?;
     let key = format!("redeem:{}:{request_key}", v.id);
     let applied = state
         .store

@@ -3,7 +3,7 @@
 use xingfu_store::volunteers::PointsError;
 
 use super::checks::{
-    FieldError, MAX_ADJUST, MAX_NOTE, Refused, parse_count, request_key_ok, required_name,
+    FieldError, MAX_ADJUST, MAX_NOTE, Refused, check_request_key, count_in, required_name,
 };
 use super::volunteers::{by_user, volunteer_for_staff};
 use crate::app::auth::CurrentUser;
@@ -28,11 +28,9 @@ pub async fn refund(
         .ok_or(AppError::NotFound)?;
     match state.store.refund(&entry.key, by_user(user)).await {
         Ok(_) => Ok(()),
-        Err(PointsError::Refused(refusal)) => Err(AppError::Conflict(if lang.is_en() {
-            refusal.to_string()
-        } else {
-            refusal.zh()
-        })),
+        Err(PointsError::Refused(refusal)) => Err(AppError::Conflict(
+            lang.text(refusal.zh(), refusal.to_string()),
+        )),
         Err(PointsError::Store(e)) => Err(e.into()),
         Err(other) => Err(AppError::Internal(anyhow::anyhow!("{other}"))),
     }
@@ -56,9 +54,7 @@ pub async fn adjust(
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let delta = parse_count(digits)
-        .filter(|n| (1..=MAX_ADJUST).contains(n))
-        .map(|n| if negative { -n } else { n });
+    let delta = count_in(digits, 1..=MAX_ADJUST).map(|n| if negative { -n } else { n });
     if delta.is_none() {
         errors.push(FieldError::new(
             "delta",
@@ -76,12 +72,7 @@ pub async fn adjust(
         ("调整理由", "The reason"),
         lang,
     );
-    if !request_key_ok(request_key) {
-        return Err(Refused::App(AppError::BadRequest(lang.text(
-            "请求编号无效,请刷新页面后重试",
-            "the request key is not valid: reload the page and try again",
-        ))));
-    }
+    check_request_key(request_key, lang)?;
     let Some(delta) = delta.filter(|_| errors.is_empty()) else {
         return Err(Refused::Fields(errors));
     };
@@ -94,11 +85,7 @@ pub async fn adjust(
         Ok(_) => Ok(()),
         Err(PointsError::Refused(refusal)) => Err(Refused::field(
             "delta",
-            if lang.is_en() {
-                refusal.to_string()
-            } else {
-                refusal.zh()
-            },
+            lang.text(refusal.zh(), refusal.to_string()),
         )),
         Err(PointsError::Store(e)) => Err(e.into()),
         Err(other) => Err(Refused::App(AppError::Internal(anyhow::anyhow!("{other}")))),

@@ -1,7 +1,6 @@
 //! Visits to households, checked by the core's `check_visit`, and their follow-ups.
 
 use xingfu_core::ops::visits::{self, FollowUp, Visit, VisitError, VisitPurpose};
-use xingfu_store::rounds::By;
 use xingfu_store::visits::{NewFollowUp, NewVisit, OpenFollowUp, VisitRow};
 
 use super::checks::{FieldError, Refused};
@@ -61,14 +60,7 @@ fn visit_problem(error: &VisitError, lang: Lang) -> FieldError {
         VisitError::TooManyFollowUps { .. } => "follow_up_1".to_string(),
         _ => "visited_at".to_string(),
     };
-    FieldError::new(
-        field,
-        if lang.is_en() {
-            error.to_string()
-        } else {
-            error.zh()
-        },
-    )
+    FieldError::new(field, lang.text(error.zh(), error.to_string()))
 }
 
 /// Records a visit to a household, checked by the core's `check_visit`.
@@ -108,11 +100,9 @@ pub async fn record_visit(
     if let Err(error) = visits::check_visit(&who.actor(), &visit, now) {
         return Err(match error {
             VisitError::RoleMayNot | VisitError::OutsideArea(_) | VisitError::NotYourGrid => {
-                Refused::App(AppError::Forbidden(if lang.is_en() {
-                    error.to_string()
-                } else {
-                    error.zh()
-                }))
+                Refused::App(AppError::Forbidden(
+                    lang.text(error.zh(), error.to_string()),
+                ))
             }
             other => Refused::Fields(vec![visit_problem(&other, lang)]),
         });
@@ -158,14 +148,7 @@ pub async fn complete_follow_up(
     household_for(state, who, &household_id, lang).await?;
     let done = state
         .store
-        .complete_follow_up(
-            visit_id,
-            seq,
-            By {
-                actor: &who.user_id,
-                at: now_ms(),
-            },
-        )
+        .complete_follow_up(visit_id, seq, who.by_now())
         .await?;
     Ok((household_id, done))
 }

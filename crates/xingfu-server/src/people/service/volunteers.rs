@@ -48,6 +48,22 @@ pub(super) fn require_manage(
     }
 }
 
+/// What a form adding something named to a community starts with: the caller runs the
+/// community's volunteering, and the name is given (at most [`MAX_TITLE`] characters).
+pub(super) fn named(
+    user: &CurrentUser,
+    community: &str,
+    field: &str,
+    name: &str,
+    label: (&str, &str),
+    lang: Lang,
+) -> Result<Vec<FieldError>, AppError> {
+    require_manage(user, community, lang)?;
+    let mut errors = Vec::new();
+    required_name(&mut errors, field, name, MAX_TITLE, label, lang);
+    Ok(errors)
+}
+
 pub(super) fn by_user(user: &CurrentUser) -> By<'_> {
     By {
         actor: &user.user.id,
@@ -62,31 +78,21 @@ pub async fn create_station(
     name: &str,
     lang: Lang,
 ) -> Result<(), Refused> {
-    require_manage(user, community, lang)?;
-    let mut errors = Vec::new();
-    required_name(
-        &mut errors,
+    let errors = named(
+        user,
+        community,
         "station_name",
         name,
-        MAX_TITLE,
         ("驿站名称", "The station's name"),
         lang,
-    );
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
-    match state
+    )?;
+    Refused::unless_none(errors)?;
+    let written = state
         .store
         .create_station(community, name.trim(), now_ms())
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(StoreError::Duplicate { .. }) => Err(Refused::field(
-            "station_name",
-            lang.text("已有同名的驿站", "a station of that name exists"),
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let message = lang.text("已有同名的驿站", "a station of that name exists");
+    Refused::unless_duplicate(written, "station_name", message).map(|_| ())
 }
 
 pub async fn create_team(
@@ -97,33 +103,24 @@ pub async fn create_team(
     station: &str,
     lang: Lang,
 ) -> Result<(), Refused> {
-    require_manage(user, community, lang)?;
-    let mut errors = Vec::new();
-    required_name(
-        &mut errors,
+    let mut errors = named(
+        user,
+        community,
         "team_name",
         name,
-        MAX_TITLE,
         ("服务队名称", "The team's name"),
         lang,
-    );
+    )?;
     let station = optional(station);
-    check_station(state, community, station, "team_station", &mut errors, lang).await?;
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
-    match state
+    let chosen = Chosen::Station(station);
+    check_chosen(state, community, chosen, "team_station", &mut errors, lang).await?;
+    Refused::unless_none(errors)?;
+    let written = state
         .store
         .create_team(community, name.trim(), station, now_ms())
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(StoreError::Duplicate { .. }) => Err(Refused::field(
-            "team_name",
-            lang.text("已有同名的服务队", "a team of that name exists"),
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let message = lang.text("已有同名的服务队", "a team of that name exists");
+    Refused::unless_duplicate(written, "team_name", message).map(|_| ())
 }
 
 /// A volunteer as typed into the form.
@@ -159,7 +156,16 @@ pub async fn create_volunteer(
     );
     check_phone(&mut errors, "volunteer_phone", &input.phone, lang);
     let team = optional(&input.team);
-    check_team(state, community, team, "volunteer_team", &mut errors, lang).await?;
+    let chosen = Chosen::Team(team);
+    check_chosen(
+        state,
+        community,
+        chosen,
+        "volunteer_team",
+        &mut errors,
+        lang,
+    )
+    .await?;
     let mut account = None;
     if let Some(username) = optional(&input.username) {
         match state.store.user_by_username(username).await? {
@@ -175,10 +181,8 @@ pub async fn create_volunteer(
             )),
         }
     }
-    if !errors.is_empty() {
-        return Err(Refused::Fields(errors));
-    }
-    match state
+    Refused::unless_none(errors)?;
+    let written = state
         .store
         .create_volunteer(
             &NewVolunteer {
@@ -190,18 +194,12 @@ pub async fn create_volunteer(
             },
             now_ms(),
         )
-        .await
-    {
-        Ok(row) => Ok(row),
-        Err(StoreError::Duplicate { .. }) => Err(Refused::field(
-            "volunteer_username",
-            lang.text(
-                "该账号已登记为志愿者",
-                "that account is already registered as a volunteer",
-            ),
-        )),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let message = lang.text(
+        "该账号已登记为志愿者",
+        "that account is already registered as a volunteer",
+    );
+    Refused::unless_duplicate(written, "volunteer_username", message)
 }
 
 /// The volunteer linked to the caller's account, if any.
@@ -265,57 +263,63 @@ pub(super) async fn volunteer_for_staff(
     Ok(v)
 }
 
-/// A station chosen on a form (none is fine) must be one of the community's.
-pub(super) async fn check_station(
+/// A station or a team chosen on a form or named by a row (none is fine).
+#[derive(Clone, Copy)]
+pub enum Chosen<'a> {
+    Station(Option<&'a str>),
+    Team(Option<&'a str>),
+}
+
+/// The name of the chosen station or team, when it is one of the community's.
+pub async fn chosen_name(
     state: &AppState,
     community: &str,
-    station: Option<&str>,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-    lang: Lang,
-) -> Result<(), StoreError> {
-    if let Some(station) = station
-        && !state
+    chosen: Chosen<'_>,
+) -> Result<Option<String>, StoreError> {
+    Ok(match chosen {
+        Chosen::Station(None) | Chosen::Team(None) => None,
+        Chosen::Station(Some(id)) => state
             .store
             .stations_in(community)
             .await?
-            .iter()
-            .any(|s| s.id == station)
-    {
-        errors.push(FieldError::new(
-            field,
-            lang.text(
-                "请选择本社区的驿站",
-                "choose one of the community's stations",
-            ),
-        ));
-    }
-    Ok(())
+            .into_iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name),
+        Chosen::Team(Some(id)) => state
+            .store
+            .teams_in(community)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .map(|t| t.name),
+    })
 }
 
-/// A team chosen on a form (none is fine) must be one of the community's.
-pub(super) async fn check_team(
+/// A station or team chosen on a form must be one of the community's.
+pub(super) async fn check_chosen(
     state: &AppState,
     community: &str,
-    team: Option<&str>,
+    chosen: Chosen<'_>,
     field: &str,
     errors: &mut Vec<FieldError>,
     lang: Lang,
 ) -> Result<(), StoreError> {
-    if let Some(team) = team
-        && !state
-            .store
-            .teams_in(community)
-            .await?
-            .iter()
-            .any(|t| t.id == team)
-    {
+    let (Chosen::Station(Some(_)) | Chosen::Team(Some(_))) = chosen else {
+        return Ok(());
+    };
+    if chosen_name(state, community, chosen).await?.is_none() {
         errors.push(FieldError::new(
             field,
-            lang.text(
-                "请选择本社区的服务队",
-                "choose one of the community's teams",
-            ),
+            match chosen {
+                Chosen::Station(_) => lang.text(
+                    "请选择本社区的驿站",
+                    "choose one of the community's stations",
+                ),
+                Chosen::Team(_) => lang.text(
+                    "请选择本社区的服务队",
+                    "choose one of the community's teams",
+                ),
+            },
         ));
     }
     Ok(())
