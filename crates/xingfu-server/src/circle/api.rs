@@ -148,7 +148,6 @@ pub struct Created {
     path = "/api/v1/circle/areas/{code}/facilities",
     operation_id = "circle_add_facility",
     tag = "circle",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("code" = String, Path, description = "District, street or community code")),
     request_body = NewFacilityRequest,
     responses(
@@ -210,7 +209,6 @@ pub struct ImportResult {
     path = "/api/v1/circle/areas/{code}/facilities/import",
     operation_id = "circle_import_facilities",
     tag = "circle",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("code" = String, Path, description = "District, street or community code")),
     request_body = ImportRequest,
     responses(
@@ -367,7 +365,6 @@ pub struct ComputeRequest {
     path = "/api/v1/circle/districts/{code}/coverage",
     operation_id = "circle_compute",
     tag = "circle",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("code" = String, Path, description = "District code")),
     request_body = ComputeRequest,
     responses(
@@ -633,7 +630,6 @@ pub struct RateRequest {
     path = "/api/v1/circle/centres/{id}/ratings",
     operation_id = "circle_rate_centre",
     tag = "circle",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("id" = String, Path, description = "The centre's facility id")),
     request_body = RateRequest,
     responses(

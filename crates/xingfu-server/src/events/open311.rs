@@ -174,77 +174,71 @@ fn internal(format: Format, e: impl std::fmt::Display) -> Response {
     )
 }
 
-fn services_body(format: Format, list: &[Service]) -> String {
+/// A list as JSON, or as XML: `<outer>` holding one `<inner>` element per item.
+fn list_body<T: serde::Serialize>(
+    format: Format,
+    list: &[T],
+    (outer, inner): (&str, &str),
+    fields: impl Fn(&mut String, &T),
+) -> String {
     match format {
         Format::Json => serde_json::to_string(list).unwrap_or_else(|_| "[]".into()),
         Format::Xml => {
-            let mut out = format!("{XML_HEAD}<services>");
-            for s in list {
-                out.push_str("<service>");
-                element(&mut out, "service_code", Some(&s.service_code));
-                element(&mut out, "service_name", Some(&s.service_name));
-                element(&mut out, "description", Some(&s.description));
-                element(
-                    &mut out,
-                    "metadata",
-                    Some(if s.metadata { "true" } else { "false" }),
-                );
-                element(&mut out, "type", Some(&s.kind));
-                element(&mut out, "keywords", Some(&s.keywords));
-                element(&mut out, "group", Some(&s.group));
-                out.push_str("</service>");
+            let mut out = format!("{XML_HEAD}<{outer}>");
+            for item in list {
+                out.push_str(&format!("<{inner}>"));
+                fields(&mut out, item);
+                out.push_str(&format!("</{inner}>"));
             }
-            out.push_str("</services>");
+            out.push_str(&format!("</{outer}>"));
             out
         }
     }
 }
 
+fn services_body(format: Format, list: &[Service]) -> String {
+    list_body(format, list, ("services", "service"), |out, s| {
+        element(out, "service_code", Some(&s.service_code));
+        element(out, "service_name", Some(&s.service_name));
+        element(out, "description", Some(&s.description));
+        element(
+            out,
+            "metadata",
+            Some(if s.metadata { "true" } else { "false" }),
+        );
+        element(out, "type", Some(&s.kind));
+        element(out, "keywords", Some(&s.keywords));
+        element(out, "group", Some(&s.group));
+    })
+}
+
 fn requests_body(format: Format, list: &[ServiceRequest]) -> String {
-    match format {
-        Format::Json => serde_json::to_string(list).unwrap_or_else(|_| "[]".into()),
-        Format::Xml => {
-            let mut out = format!("{XML_HEAD}<service_requests>");
-            for r in list {
-                out.push_str("<request>");
-                element(&mut out, "service_request_id", Some(&r.service_request_id));
-                element(
-                    &mut out,
-                    "status",
-                    Some(match r.status {
-                        Status::Open => "open",
-                        Status::Closed => "closed",
-                    }),
-                );
-                element(&mut out, "status_notes", r.status_notes.as_deref());
-                element(&mut out, "service_name", r.service_name.as_deref());
-                element(&mut out, "service_code", Some(&r.service_code));
-                element(&mut out, "description", r.description.as_deref());
-                element(
-                    &mut out,
-                    "agency_responsible",
-                    r.agency_responsible.as_deref(),
-                );
-                element(&mut out, "service_notice", r.service_notice.as_deref());
-                element(&mut out, "requested_datetime", Some(&r.requested_datetime));
-                element(&mut out, "updated_datetime", Some(&r.updated_datetime));
-                element(
-                    &mut out,
-                    "expected_datetime",
-                    r.expected_datetime.as_deref(),
-                );
-                element(&mut out, "address", r.address.as_deref());
-                element(&mut out, "address_id", r.address_id.as_deref());
-                element(&mut out, "zipcode", r.zipcode.as_deref());
-                element(&mut out, "lat", Some(&r.lat.to_string()));
-                element(&mut out, "long", Some(&r.lon.to_string()));
-                element(&mut out, "media_url", r.media_url.as_deref());
-                out.push_str("</request>");
-            }
-            out.push_str("</service_requests>");
-            out
-        }
-    }
+    list_body(format, list, ("service_requests", "request"), |out, r| {
+        element(out, "service_request_id", Some(&r.service_request_id));
+        element(
+            out,
+            "status",
+            Some(match r.status {
+                Status::Open => "open",
+                Status::Closed => "closed",
+            }),
+        );
+        element(out, "status_notes", r.status_notes.as_deref());
+        element(out, "service_name", r.service_name.as_deref());
+        element(out, "service_code", Some(&r.service_code));
+        element(out, "description", r.description.as_deref());
+        element(out, "agency_responsible", r.agency_responsible.as_deref());
+        element(out, "service_notice", r.service_notice.as_deref());
+        element(out, "requested_datetime", Some(&r.requested_datetime));
+        element(out, "updated_datetime", Some(&r.updated_datetime));
+        element(out, "expected_datetime", r.expected_datetime.as_deref());
+        element(out, "address", r.address.as_deref());
+        element(out, "address_id", r.address_id.as_deref());
+        element(out, "zipcode", r.zipcode.as_deref());
+        element(out, "lat", Some(&r.lat.to_string()));
+        element(out, "long", Some(&r.lon.to_string()));
+        element(out, "media_url", r.media_url.as_deref());
+    })
 }
 
 /// `http(s)://host` of this server as the client reached it, for photo links.

@@ -125,7 +125,6 @@ pub async fn show(user: ApiUser) -> Json<Me> {
     path = "/api/v1/session",
     operation_id = "sign_out",
     tag = "session",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     responses(
         (status = 204, description = "Signed out"),
         (status = 403, description = "Cookie without X-CSRF-Token", body = ErrorBody),

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use xingfu_core::survey::fraud::{FraudParams, GeoPoint};
 use xingfu_core::survey::household::HouseholdId;
 use xingfu_core::survey::questionnaire::QuestionKind;
@@ -26,6 +26,7 @@ use crate::surveys::review::review_list;
 use crate::surveys::service::{entry_community, may_enter, running_survey};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::web::api_error::{app, store};
+use crate::web::api_paths::RoundCommunityPath;
 use crate::web::api_user::ApiUser;
 use crate::web::peer::PeerAddress;
 
@@ -273,6 +274,16 @@ fn report_json(
     value
 }
 
+/// `/rounds/{id}/survey/…/{code}` for an area: a community, street or district.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RoundAreaPath {
+    /// Round id
+    pub id: String,
+    /// Community, street or district code
+    pub code: String,
+}
+
 /// The survey the round runs, or 404 when it runs none.
 #[utoipa::path(
     get,
@@ -308,7 +319,6 @@ pub async fn settings(
     path = "/api/v1/rounds/{id}/survey",
     operation_id = "set_survey_settings",
     tag = "surveys",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("id" = String, Path, description = "Round id")),
     request_body = SurveySettingsRequest,
     responses(
@@ -346,11 +356,7 @@ pub async fn set_settings(
     path = "/api/v1/rounds/{id}/survey/communities/{code}/link",
     operation_id = "survey_link",
     tag = "surveys",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     responses(
         (status = 200, description = "The link", body = SurveyLink),
         (status = 400, description = "Not a community of the round's area", body = ErrorBody),
@@ -362,7 +368,7 @@ pub async fn set_settings(
 pub async fn link(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<SurveyLink>, ApiError> {
     let lang = user.lang;
     let link = resident_link(&state, &user.current, &round_id, &code, lang)
@@ -388,11 +394,7 @@ pub async fn link(
     path = "/api/v1/rounds/{id}/survey/communities/{code}/answers",
     operation_id = "survey_answers",
     tag = "surveys",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     request_body = StaffAnswersRequest,
     responses(
         (status = 201, description = "Saved and counted", body = StaffAnswersSaved),
@@ -408,7 +410,7 @@ pub async fn enter(
     State(state): State<AppState>,
     user: ApiUser,
     peer: PeerAddress,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(request): ApiJson<StaffAnswersRequest>,
 ) -> Result<(StatusCode, Json<StaffAnswersSaved>), ApiError> {
     let lang = user.lang;
@@ -534,10 +536,7 @@ pub async fn enter(
     path = "/api/v1/rounds/{id}/survey/results/{code}",
     operation_id = "survey_results",
     tag = "surveys",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community, street or district code"),
-    ),
+    params(RoundAreaPath),
     responses(
         (status = 200, description = "The results", body = SurveyResults),
         (status = 400, description = "The area is outside the round's", body = ErrorBody),
@@ -549,7 +548,7 @@ pub async fn enter(
 pub async fn results(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundAreaPath { id: round_id, code }): ApiPath<RoundAreaPath>,
 ) -> Result<Json<SurveyResults>, ApiError> {
     let lang = user.lang;
     let results = area_results(&state, &user.current, &round_id, Some(&code), lang)
@@ -618,10 +617,7 @@ pub async fn results(
     path = "/api/v1/rounds/{id}/survey/fraud/{code}",
     operation_id = "survey_fraud",
     tag = "surveys",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community, street or district code"),
-    ),
+    params(RoundAreaPath),
     responses(
         (status = 200, description = "The signals", body = FraudSignals),
         (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
@@ -631,7 +627,7 @@ pub async fn results(
 pub async fn fraud(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundAreaPath { id: round_id, code }): ApiPath<RoundAreaPath>,
 ) -> Result<Json<FraudSignals>, ApiError> {
     let lang = user.lang;
     let params = FraudParams::default();
@@ -663,10 +659,7 @@ pub async fn fraud(
     path = "/api/v1/rounds/{id}/survey/review/{code}",
     operation_id = "survey_review",
     tag = "surveys",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     responses(
         (status = 200, description = "The held answers", body = HeldAnswers),
         (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
@@ -676,7 +669,7 @@ pub async fn fraud(
 pub async fn review(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<HeldAnswers>, ApiError> {
     let lang = user.lang;
     let view = review_list(&state, &user.current, &round_id, &code, lang)
@@ -710,11 +703,7 @@ pub async fn review(
     path = "/api/v1/rounds/{id}/survey/review/{code}",
     operation_id = "survey_review_decide",
     tag = "surveys",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     request_body = ReviewRequest,
     responses(
         (status = 200, description = "Decided (and stale ones listed)", body = ReviewResult),
@@ -726,7 +715,7 @@ pub async fn review(
 pub async fn decide(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(request): ApiJson<ReviewRequest>,
 ) -> Result<Json<ReviewResult>, ApiError> {
     let lang = user.lang;

@@ -180,8 +180,10 @@ impl Modify for SecuritySchemes {
 )]
 pub struct ApiDoc;
 
-/// Every operation that needs a signed-in caller answers 401 in the same way: written once here
-/// rather than on each path. Operations marked `security(())` are public and left alone.
+/// Every operation that needs a signed-in caller answers 401 in the same way, and every one that
+/// changes data takes a bearer token or the session cookie with its CSRF token: written once here
+/// rather than on each path. Operations marked `security(())` are public and left alone; reads
+/// without their own `security` fall under the document's (bearer or session cookie).
 pub fn with_sign_in_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     use utoipa::openapi::security::SecurityRequirement;
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
@@ -194,7 +196,22 @@ pub fn with_sign_in_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openap
                 .build(),
         )
         .build();
+    let signed_in_change = vec![
+        SecurityRequirement::new::<_, _, &str>("bearer", []),
+        SecurityRequirement::new::<_, _, &str>("session_cookie", []).add::<_, _, &str>("csrf", []),
+    ];
     for item in doc.paths.paths.values_mut() {
+        let changes = [
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in changes.into_iter().flatten() {
+            operation
+                .security
+                .get_or_insert_with(|| signed_in_change.clone());
+        }
         let operations = [
             &mut item.get,
             &mut item.put,

@@ -7,7 +7,7 @@
 //! never into a response.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -245,63 +245,46 @@ where
     }
 }
 
-/// `Path<T>` with API errors.
-pub struct ApiPath<T>(pub T);
+/// An extractor reading the request's parts with API errors: a value that does not read is a
+/// 400 that says where (the path or the query) and what.
+macro_rules! parts_extractor {
+    ($(#[$doc:meta])* $name:ident reads $inner:ident, $zh:literal, $en:literal) => {
+        $(#[$doc])*
+        pub struct $name<T>(pub T);
 
-impl<S, T> FromRequestParts<S> for ApiPath<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
+        impl<S, T> FromRequestParts<S> for $name<T>
+        where
+            T: DeserializeOwned + Send,
+            S: Send + Sync,
+        {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(value)) => Ok(ApiPath(value)),
-            Err(rejection) => {
-                let lang = lang_of(&parts.headers);
-                Err(path_rejection(&rejection, lang))
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                match $inner::<T>::from_request_parts(parts, state).await {
+                    Ok($inner(value)) => Ok($name(value)),
+                    Err(rejection) => {
+                        let lang = lang_of(&parts.headers);
+                        Err(ApiError::bad_request(
+                            lang.pick($zh, $en).to_string() + detail(&rejection.body_text()),
+                        ))
+                    }
+                }
             }
         }
-    }
+    };
 }
 
-fn path_rejection(rejection: &PathRejection, lang: Lang) -> ApiError {
-    ApiError::bad_request(
-        lang.pick("地址有误:", "The address is not valid: ")
-            .to_string()
-            + detail(&rejection.body_text()),
-    )
-}
-
-/// `Query<T>` with API errors.
-pub struct ApiQuery<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for ApiQuery<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => {
-                let lang = lang_of(&parts.headers);
-                Err(query_rejection(&rejection, lang))
-            }
-        }
-    }
-}
-
-fn query_rejection(rejection: &QueryRejection, lang: Lang) -> ApiError {
-    ApiError::bad_request(
-        lang.pick("查询参数有误:", "A query parameter is not valid: ")
-            .to_string()
-            + detail(&rejection.body_text()),
-    )
-}
+parts_extractor!(
+    /// `Path<T>` with API errors.
+    ApiPath reads Path, "地址有误:", "The address is not valid: "
+);
+parts_extractor!(
+    /// `Query<T>` with API errors.
+    ApiQuery reads Query, "查询参数有误:", "A query parameter is not valid: "
+);
 
 /// Turns a service error into the API's error in the caller's language (for `map_err`).
 pub fn app(lang: Lang) -> impl Fn(AppError) -> ApiError {

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_error;
+pub mod api_paths;
 pub mod api_user;
 pub mod download;
 pub mod forms;

@@ -1,8 +1,9 @@
-//! The people API's own refusals: a service's field errors in one message, and a community
-//! outside the caller's area.
+//! What the people API's handlers share: the caller as the operations know them, a service's
+//! field errors in one message, and a community outside the caller's area.
 
+use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::people::service::Refused;
+use crate::people::service::{self as people, OpsIdentity, Refused};
 use crate::web::api_error::ApiError;
 use crate::web::api_user::ApiUser;
 
@@ -22,4 +23,11 @@ pub fn covers(user: &ApiUser, code: &str) -> Result<(), ApiError> {
             &format!("community {code} is outside your area"),
         ))
     }
+}
+
+/// The caller as the operations know them (role, community, grids), or why they have no part.
+pub async fn identity(state: &AppState, user: &ApiUser) -> Result<OpsIdentity, ApiError> {
+    people::identity(state, &user.current, user.lang)
+        .await
+        .map_err(|e| ApiError::from_app(e, user.lang))
 }

@@ -10,7 +10,7 @@ use xingfu_core::dates::Moment;
 use xingfu_core::ops::visits::AttentionCategory;
 use xingfu_store::visits::{AccessRow, AttentionRow, HouseholdRow, VisitRow};
 
-use super::errors::refused;
+use super::errors::{identity, refused};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::people::service::{self as people, HouseholdInput, VisitInput};
@@ -74,9 +74,7 @@ pub async fn attention_counts(
     user: ApiUser,
 ) -> Result<Json<AttentionOverview>, ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.lang)
-        .await
-        .map_err(app(lang))?;
+    let who = identity(&state, &user).await?;
     let (total, per_community) = people::attention_counts(&state, &who)
         .await
         .map_err(app(lang))?;
@@ -158,9 +156,7 @@ pub async fn attention_list(
 ) -> Result<Json<Vec<AttentionEntry>>, ApiError> {
     let lang = user.lang;
     let category = AttentionCategory::parse(&category).ok_or_else(|| ApiError::not_found(lang))?;
-    let who = people::identity(&state, &user.current, user.lang)
-        .await
-        .map_err(app(lang))?;
+    let who = identity(&state, &user).await?;
     let rows = people::attention_list(&state, &who, category, user.lang)
         .await
         .map_err(app(lang))?;
@@ -214,7 +210,6 @@ pub struct NewHouseholdRequest {
     path = "/api/v1/households",
     operation_id = "create_household",
     tag = "visits",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     request_body = NewHouseholdRequest,
     responses(
         (status = 201, description = "Registered", body = Household),
@@ -228,9 +223,7 @@ pub async fn create_household(
     ApiJson(body): ApiJson<NewHouseholdRequest>,
 ) -> Result<(StatusCode, Json<Household>), ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.lang)
-        .await
-        .map_err(app(lang))?;
+    let who = identity(&state, &user).await?;
     let input = HouseholdInput {
         address: body.address,
         contact_name: body.contact_name.unwrap_or_default(),
@@ -317,9 +310,7 @@ pub async fn household(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<HouseholdRecord>, ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.lang)
-        .await
-        .map_err(app(lang))?;
+    let who = identity(&state, &user).await?;
     let record = people::household_record(&state, &who, &id, user.lang)
         .await
         .map_err(app(lang))?;
@@ -359,7 +350,6 @@ pub struct NewVisitRequest {
     path = "/api/v1/households/{id}/visits",
     operation_id = "record_visit",
     tag = "visits",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("id" = String, Path, description = "Household id")),
     request_body = NewVisitRequest,
     responses(
@@ -376,9 +366,7 @@ pub async fn record_visit(
     ApiJson(body): ApiJson<NewVisitRequest>,
 ) -> Result<(StatusCode, Json<Visit>), ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.lang)
-        .await
-        .map_err(app(lang))?;
+    let who = identity(&state, &user).await?;
     let input = VisitInput {
         visited_at: body.visited_at.unix_ms(),
         purpose: body.purpose,
@@ -459,9 +447,7 @@ pub async fn access_log(
     ApiQuery(query): ApiQuery<AccessQuery>,
 ) -> Result<Json<Vec<AccessEntry>>, ApiError> {
     let lang = user.lang;
-    let who = people::identity(&state, &user.current, user.lang)
-        .await
-        .map_err(app(lang))?;
+    let who = identity(&state, &user).await?;
     let before = match (query.before_at, query.before_id.as_deref()) {
         (Some(at), Some(id)) => Some((at.unix_ms(), id)),
         (None, None) => None,

@@ -96,7 +96,6 @@ pub struct NewActivityRequest {
     path = "/api/v1/communities/{code}/activities",
     operation_id = "create_activity",
     tag = "volunteers",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("code" = String, Path, description = "Community code")),
     request_body = NewActivityRequest,
     responses(
@@ -141,7 +140,6 @@ pub struct SignRequest {
     path = "/api/v1/activities/{id}/sign-ins",
     operation_id = "volunteer_sign_in",
     tag = "volunteers",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("id" = String, Path, description = "Activity id")),
     request_body = SignRequest,
     responses(
@@ -188,7 +186,6 @@ pub struct SignedOut {
     path = "/api/v1/activities/{id}/sign-outs",
     operation_id = "volunteer_sign_out",
     tag = "volunteers",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("id" = String, Path, description = "Activity id")),
     request_body = SignRequest,
     responses(
@@ -331,7 +328,6 @@ pub struct Redemption {
     path = "/api/v1/mall/redemptions",
     operation_id = "redeem",
     tag = "volunteers",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     request_body = RedeemRequest,
     responses(
         (status = 201, description = "Exchanged", body = Redemption),

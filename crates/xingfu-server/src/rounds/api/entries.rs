@@ -14,10 +14,12 @@ use xingfu_core::scoring::Answer;
 use xingfu_store::rounds::EntryRow;
 
 use super::rounds::area_prefix;
+use super::{EntryReadRefusals, visible_entry};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service::{self, Step};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
+use crate::web::api_paths::RoundCommunityPath;
 use crate::web::api_user::ApiUser;
 use crate::web::page::{decision_label, stage_label};
 
@@ -416,7 +418,6 @@ pub async fn list(
     path = "/api/v1/rounds/{id}/entries",
     operation_id = "declare",
     tag = "entries",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(("id" = String, Path, description = "Round id")),
     request_body = DeclareRequest,
     responses(
@@ -453,10 +454,7 @@ pub async fn declare(
     path = "/api/v1/rounds/{id}/entries/{code}",
     operation_id = "entry",
     tag = "entries",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     responses(
         (status = 200, description = "The entry and its score card", body = EntryDetail),
         (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
@@ -466,7 +464,7 @@ pub async fn declare(
 pub async fn show(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<EntryDetail>, ApiError> {
     let lang = user.lang;
     let (_, standard, entry) =
@@ -586,10 +584,7 @@ fn sheet_label(sheet: &str) -> String {
     path = "/api/v1/rounds/{id}/entries/{code}/answers",
     operation_id = "answers",
     tag = "entries",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     responses(
         (status = 200, description = "The caller's answers", body = Sheet),
         (status = 403, description = "The caller has no sheet for this community", body = ErrorBody),
@@ -599,7 +594,7 @@ fn sheet_label(sheet: &str) -> String {
 pub async fn answers(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<Sheet>, ApiError> {
     let lang = user.lang;
     user.current.may_view(&code, user.en()).map_err(app(lang))?;
@@ -636,11 +631,7 @@ pub async fn answers(
     path = "/api/v1/rounds/{id}/entries/{code}/answers",
     operation_id = "save_answers",
     tag = "entries",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     request_body = AnswersRequest,
     responses(
         (status = 200, description = "Saved", body = SheetSaved),
@@ -653,7 +644,7 @@ pub async fn answers(
 pub async fn save_answers(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(request): ApiJson<AnswersRequest>,
 ) -> Result<Json<SheetSaved>, ApiError> {
     let lang = user.lang;
@@ -719,137 +710,81 @@ async fn step(
     Ok(Json(entry_view(entry, &standard, lang)))
 }
 
-/// The eligibility check (veto items in the declaration): on to scoring, or refused with the
-/// reason. An administrator whose area contains the community.
-#[utoipa::path(
-    post,
-    path = "/api/v1/rounds/{id}/entries/{code}/check",
-    operation_id = "check",
-    tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
-    responses(
-        (status = 200, description = "Checked: stage is now scoring or refused", body = Entry),
-        (status = 403, description = "Not an administrator of this area, or not at this stage", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
-        (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
-    )
-)]
-pub async fn check(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
-) -> Result<Json<Entry>, ApiError> {
-    step(&state, &user, &round_id, &code, Step::Check).await
+/// A workflow step's endpoint: `POST …/entries/{code}/<name>` taking the entry one step on.
+/// The steps differ only in their step and in what their answers say.
+macro_rules! workflow_step {
+    (
+        $(#[$doc:meta])*
+        $name:ident: $step:expr, $path:tt,
+        ok = $ok:tt, forbidden = $forbidden:tt, conflict = $conflict:tt $(,)?
+    ) => {
+        $(#[$doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = "workflow",
+            params(RoundCommunityPath),
+            responses(
+                (status = 200, description = $ok, body = Entry),
+                (status = 403, description = $forbidden, body = ErrorBody),
+                (status = 404, description = "No such round or entry", body = ErrorBody),
+                (status = 409, description = $conflict, body = ErrorBody),
+            )
+        )]
+        pub async fn $name(
+            State(state): State<AppState>,
+            user: ApiUser,
+            ApiPath(entry): ApiPath<RoundCommunityPath>,
+        ) -> Result<Json<Entry>, ApiError> {
+            step(&state, &user, &entry.id, &entry.code, $step).await
+        }
+    };
 }
 
-/// Computes score, star, re-review decision and reward from the assessors' sheets. An
-/// administrator whose area contains the community.
-#[utoipa::path(
-    post,
-    path = "/api/v1/rounds/{id}/entries/{code}/compute",
-    operation_id = "compute",
-    tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
-    responses(
-        (status = 200, description = "Computed: awaiting approval", body = Entry),
-        (status = 403, description = "Not an administrator of this area, or not at this stage", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
-        (status = 409, description = "No assessor has scored, or changed meanwhile", body = ErrorBody),
-    )
-)]
-pub async fn compute(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
-) -> Result<Json<Entry>, ApiError> {
-    step(&state, &user, &round_id, &code, Step::Compute).await
+const NOT_ADMIN_OR_STAGE: &str = "Not an administrator of this area, or not at this stage";
+const CHANGED: &str = "Changed by someone else meanwhile";
+
+workflow_step! {
+    /// The eligibility check (veto items in the declaration): on to scoring, or refused with the
+    /// reason. An administrator whose area contains the community.
+    check: Step::Check, "/api/v1/rounds/{id}/entries/{code}/check",
+    ok = "Checked: stage is now scoring or refused",
+    forbidden = NOT_ADMIN_OR_STAGE,
+    conflict = CHANGED,
 }
 
-/// Approves the computed rating: only the level the standard names for the star (in Lucheng the
-/// district for 1–3★, the city for 4–5★; the higher of this and last year's star decides).
-#[utoipa::path(
-    post,
-    path = "/api/v1/rounds/{id}/entries/{code}/approve",
-    operation_id = "approve",
-    tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
-    responses(
-        (status = 200, description = "Approved", body = Entry),
-        (status = 403, description = "Not the approving level, or not at this stage", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
-        (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
-    )
-)]
-pub async fn approve(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
-) -> Result<Json<Entry>, ApiError> {
-    step(&state, &user, &round_id, &code, Step::Approve).await
+workflow_step! {
+    /// Computes score, star, re-review decision and reward from the assessors' sheets. An
+    /// administrator whose area contains the community.
+    compute: Step::Compute, "/api/v1/rounds/{id}/entries/{code}/compute",
+    ok = "Computed: awaiting approval",
+    forbidden = NOT_ADMIN_OR_STAGE,
+    conflict = "No assessor has scored, or changed meanwhile",
 }
 
-/// Publishes the approved rating (公示): the objection period starts now.
-#[utoipa::path(
-    post,
-    path = "/api/v1/rounds/{id}/entries/{code}/publish",
-    operation_id = "publish",
-    tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
-    responses(
-        (status = 200, description = "Published", body = Entry),
-        (status = 403, description = "Not an administrator of this area, or not at this stage", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
-        (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
-    )
-)]
-pub async fn publish(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
-) -> Result<Json<Entry>, ApiError> {
-    step(&state, &user, &round_id, &code, Step::Publish).await
+workflow_step! {
+    /// Approves the computed rating: only the level the standard names for the star (in Lucheng the
+    /// district for 1–3★, the city for 4–5★; the higher of this and last year's star decides).
+    approve: Step::Approve, "/api/v1/rounds/{id}/entries/{code}/approve",
+    ok = "Approved",
+    forbidden = "Not the approving level, or not at this stage",
+    conflict = CHANGED,
 }
 
-/// Names the community at its star (命名) once the objection period is over.
-#[utoipa::path(
-    post,
-    path = "/api/v1/rounds/{id}/entries/{code}/name",
-    operation_id = "name",
-    tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
-    responses(
-        (status = 200, description = "Named", body = Entry),
-        (status = 403, description = "Not an administrator of this area, not published, or the objection period is not over", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
-        (status = 409, description = "Changed by someone else meanwhile", body = ErrorBody),
-    )
-)]
-pub async fn name(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
-) -> Result<Json<Entry>, ApiError> {
-    step(&state, &user, &round_id, &code, Step::Name).await
+workflow_step! {
+    /// Publishes the approved rating (公示): the objection period starts now.
+    publish: Step::Publish, "/api/v1/rounds/{id}/entries/{code}/publish",
+    ok = "Published",
+    forbidden = NOT_ADMIN_OR_STAGE,
+    conflict = CHANGED,
+}
+
+workflow_step! {
+    /// Names the community at its star (命名) once the objection period is over.
+    name: Step::Name, "/api/v1/rounds/{id}/entries/{code}/name",
+    ok = "Named",
+    forbidden = "Not an administrator of this area, not published, or the objection period is not over",
+    conflict = CHANGED,
 }
 
 fn json_or_text(text: Option<String>) -> Option<serde_json::Value> {
@@ -862,25 +797,19 @@ fn json_or_text(text: Option<String>) -> Option<serde_json::Value> {
     path = "/api/v1/rounds/{id}/entries/{code}/audit",
     operation_id = "audit",
     tag = "entries",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     responses(
         (status = 200, description = "Changes, oldest first", body = Vec<AuditEntry>),
-        (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
+        EntryReadRefusals,
     )
 )]
 pub async fn audit(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let lang = user.lang;
-    service::load_visible(&state, &user.current, &round_id, &code, user.en())
-        .await
-        .map_err(app(lang))?;
+    visible_entry(&state, &user, &round_id, &code).await?;
     let rows = state
         .store
         .audit_for_community(&code)

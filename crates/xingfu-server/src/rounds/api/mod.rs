@@ -8,11 +8,66 @@ pub mod work;
 
 use axum::Router;
 use axum::routing::{get, post};
-use utoipa::OpenApi;
+use serde::Deserialize;
+use utoipa::{IntoParams, IntoResponses, OpenApi};
 
 use crate::app::state::AppState;
+use crate::web::api_error::{ApiError, ErrorBody, app};
+use crate::web::api_user::ApiUser;
+
+/// `/rounds/{id}/rectifications/{task}`: one rectification task of a round.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TaskPath {
+    /// Round id
+    pub id: String,
+    /// Task id
+    pub task: String,
+}
+
+/// How reading an entry's records is refused.
+#[derive(IntoResponses)]
+pub enum EntryReadRefusals {
+    #[response(
+        status = 403,
+        description = "The community is outside the caller's area"
+    )]
+    Outside(ErrorBody),
+    #[response(status = 404, description = "No such round or entry")]
+    NoEntry(ErrorBody),
+}
+
+/// Refuses an entry the caller may not see (403 outside their area, 404 when there is none),
+/// before its records are read.
+async fn visible_entry(
+    state: &AppState,
+    user: &ApiUser,
+    round_id: &str,
+    code: &str,
+) -> Result<(), ApiError> {
+    crate::rounds::service::load_visible(state, &user.current, round_id, code, user.en())
+        .await
+        .map_err(app(user.lang))?;
+    Ok(())
+}
 
 pub fn routes() -> Router<AppState> {
+    // Under /rounds/{id}/entries/{code}: the entry's sheet, workflow, log and objections.
+    let entry = Router::new()
+        .route("/answers", get(entries::answers).put(entries::save_answers))
+        .route("/check", post(entries::check))
+        .route("/compute", post(entries::compute))
+        .route("/approve", post(entries::approve))
+        .route("/publish", post(entries::publish))
+        .route("/name", post(entries::name))
+        .route("/audit", get(entries::audit))
+        .route("/objections", get(objections::list).post(objections::lodge))
+        .route("/objections/{objection}/decide", post(objections::decide));
+    // Under /rounds/{id}/rectifications/{task}: the task's steps.
+    let task = Router::new()
+        .route("/submit", post(work::submit))
+        .route("/verify", post(work::verify))
+        .route("/reopen", post(work::reopen));
     Router::new()
         .route("/rounds", get(rounds::list).post(rounds::create))
         .route("/rounds/{id}", get(rounds::show))
@@ -22,49 +77,12 @@ pub fn routes() -> Router<AppState> {
             get(entries::list).post(entries::declare),
         )
         .route("/rounds/{id}/entries/{code}", get(entries::show))
-        .route(
-            "/rounds/{id}/entries/{code}/answers",
-            get(entries::answers).put(entries::save_answers),
-        )
-        .route("/rounds/{id}/entries/{code}/check", post(entries::check))
-        .route(
-            "/rounds/{id}/entries/{code}/compute",
-            post(entries::compute),
-        )
-        .route(
-            "/rounds/{id}/entries/{code}/approve",
-            post(entries::approve),
-        )
-        .route(
-            "/rounds/{id}/entries/{code}/publish",
-            post(entries::publish),
-        )
-        .route("/rounds/{id}/entries/{code}/name", post(entries::name))
-        .route("/rounds/{id}/entries/{code}/audit", get(entries::audit))
+        .nest("/rounds/{id}/entries/{code}", entry)
         .route("/evidence/{id}", get(work::download_evidence))
         .route("/rounds/{id}/export.xlsx", get(work::export_round))
         .route("/rounds/{id}/score-sheet.xlsx", get(work::score_sheet))
         .route("/rounds/{id}/rectifications", get(work::rectifications))
-        .route(
-            "/rounds/{id}/rectifications/{task}/submit",
-            post(work::submit),
-        )
-        .route(
-            "/rounds/{id}/rectifications/{task}/verify",
-            post(work::verify),
-        )
-        .route(
-            "/rounds/{id}/rectifications/{task}/reopen",
-            post(work::reopen),
-        )
-        .route(
-            "/rounds/{id}/entries/{code}/objections",
-            get(objections::list).post(objections::lodge),
-        )
-        .route(
-            "/rounds/{id}/entries/{code}/objections/{objection}/decide",
-            post(objections::decide),
-        )
+        .nest("/rounds/{id}/rectifications/{task}", task)
 }
 
 /// Evidence shares its path between listing and uploading; both live here, with the upload's

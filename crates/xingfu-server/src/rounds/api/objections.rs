@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use xingfu_store::objections::ObjectionRow;
 
+use super::{EntryReadRefusals, visible_entry};
 use crate::app::state::AppState;
 use crate::rounds::service;
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::web::api_error::{app, store};
+use crate::web::api_paths::RoundCommunityPath;
 use crate::web::api_user::ApiUser;
 
 /// An objection and, once decided, its decision.
@@ -71,25 +73,19 @@ pub struct DecideRequest {
     path = "/api/v1/rounds/{id}/entries/{code}/objections",
     operation_id = "objections",
     tag = "workflow",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     responses(
         (status = 200, description = "Objections, oldest first", body = Vec<Objection>),
-        (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
+        EntryReadRefusals,
     )
 )]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<Vec<Objection>>, ApiError> {
     let lang = user.lang;
-    service::load_visible(&state, &user.current, &round_id, &code, user.en())
-        .await
-        .map_err(app(lang))?;
+    visible_entry(&state, &user, &round_id, &code).await?;
     let rows = state
         .store
         .objections(&round_id, &code)
@@ -105,11 +101,7 @@ pub async fn list(
     path = "/api/v1/rounds/{id}/entries/{code}/objections",
     operation_id = "lodge_objection",
     tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     request_body = LodgeRequest,
     responses(
         (status = 201, description = "Lodged", body = Objection),
@@ -121,7 +113,7 @@ pub async fn list(
 pub async fn lodge(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(body): ApiJson<LodgeRequest>,
 ) -> Result<(StatusCode, Json<Objection>), ApiError> {
     let lang = user.lang;
@@ -145,7 +137,6 @@ pub async fn lodge(
     path = "/api/v1/rounds/{id}/entries/{code}/objections/{objection}/decide",
     operation_id = "decide_objection",
     tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(
         ("id" = String, Path, description = "Round id"),
         ("code" = String, Path, description = "Community code"),

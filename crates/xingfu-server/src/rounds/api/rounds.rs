@@ -195,7 +195,6 @@ pub async fn list(
     path = "/api/v1/rounds",
     operation_id = "open_round",
     tag = "rounds",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     request_body = NewRoundRequest,
     responses(
         (status = 201, description = "The round opened", body = Round),

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 use xingfu_store::evidence::EvidenceRow;
 use xingfu_store::rounds::RectificationRow;
 
@@ -15,6 +15,7 @@ use crate::app::files::MAX_UPLOAD;
 use crate::app::state::AppState;
 use xingfu_core::rectification::TaskStep;
 
+use super::{EntryReadRefusals, TaskPath, visible_entry};
 use crate::i18n::Lang;
 use crate::rounds::evidence::{Download, Offered, accept_evidence, evidence_file, upload_closed};
 use crate::rounds::rectifications::{TaskRefusal, move_task};
@@ -22,6 +23,7 @@ use crate::rounds::report::{round_workbook, score_sheet_workbook};
 use crate::rounds::service;
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::web::api_error::{app, store};
+use crate::web::api_paths::RoundCommunityPath;
 use crate::web::api_user::ApiUser;
 use crate::web::download::attachment;
 
@@ -68,25 +70,19 @@ pub struct UploadQuery {
     path = "/api/v1/rounds/{id}/entries/{code}/evidence",
     operation_id = "evidence",
     tag = "entries",
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-    ),
+    params(RoundCommunityPath),
     responses(
         (status = 200, description = "Evidence records", body = Vec<Evidence>),
-        (status = 403, description = "The community is outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
+        EntryReadRefusals,
     )
 )]
 pub async fn list_evidence(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<Vec<Evidence>>, ApiError> {
     let lang = user.lang;
-    service::load_visible(&state, &user.current, &round_id, &code, user.en())
-        .await
-        .map_err(app(lang))?;
+    visible_entry(&state, &user, &round_id, &code).await?;
     let rows = state
         .store
         .evidence_for(&round_id, &code)
@@ -103,12 +99,7 @@ pub async fn list_evidence(
     path = "/api/v1/rounds/{id}/entries/{code}/evidence",
     operation_id = "upload_evidence",
     tag = "entries",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("code" = String, Path, description = "Community code"),
-        UploadQuery,
-    ),
+    params(RoundCommunityPath, UploadQuery),
     request_body(content = Vec<u8>, description = "The file itself", content_type = "application/octet-stream"),
     responses(
         (status = 201, description = "Kept", body = Evidence),
@@ -122,7 +113,7 @@ pub async fn list_evidence(
 pub async fn upload_evidence(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, code)): ApiPath<(String, String)>,
+    ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Body,
@@ -205,6 +196,21 @@ pub async fn download_evidence(
     )
 }
 
+/// A workbook of the round in the caller's area, or why not.
+#[derive(IntoResponses)]
+pub enum WorkbookAnswers {
+    #[response(
+        status = 200,
+        description = "The workbook",
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )]
+    Workbook(Vec<u8>),
+    #[response(status = 403, description = "The round is outside the caller's area")]
+    Outside(ErrorBody),
+    #[response(status = 404, description = "No such round")]
+    NoRound(ErrorBody),
+}
+
 /// The round's results in the caller's area as an Excel workbook (communities, streets,
 /// districts, the whole, and those not rated).
 #[utoipa::path(
@@ -213,11 +219,7 @@ pub async fn download_evidence(
     operation_id = "export_round",
     tag = "rounds",
     params(("id" = String, Path, description = "Round id")),
-    responses(
-        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 403, description = "The round is outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
-    )
+    responses(WorkbookAnswers)
 )]
 pub async fn export_round(
     State(state): State<AppState>,
@@ -237,11 +239,7 @@ pub async fn export_round(
     operation_id = "score_sheet",
     tag = "rounds",
     params(("id" = String, Path, description = "Round id")),
-    responses(
-        (status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
-        (status = 403, description = "The round is outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
-    )
+    responses(WorkbookAnswers)
 )]
 pub async fn score_sheet(
     State(state): State<AppState>,
@@ -368,11 +366,7 @@ async fn step(
     path = "/api/v1/rounds/{id}/rectifications/{task}/submit",
     operation_id = "submit_rectification",
     tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("task" = String, Path, description = "Task id"),
-    ),
+    params(TaskPath),
     request_body = TaskRequest,
     responses(
         (status = 200, description = "Submitted", body = Rectification),
@@ -385,7 +379,10 @@ async fn step(
 pub async fn submit(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, id)): ApiPath<(String, String)>,
+    ApiPath(TaskPath {
+        id: round_id,
+        task: id,
+    }): ApiPath<TaskPath>,
     ApiJson(body): ApiJson<TaskRequest>,
 ) -> Result<Json<Rectification>, ApiError> {
     step(
@@ -399,28 +396,42 @@ pub async fn submit(
     .await
 }
 
+/// How verifying or reopening a submitted task is refused.
+#[derive(IntoResponses)]
+pub enum ReviewRefusals {
+    #[response(
+        status = 403,
+        description = "Not a street or district administrator of this area"
+    )]
+    NotReviewer(ErrorBody),
+    #[response(status = 404, description = "No such task")]
+    NoTask(ErrorBody),
+    #[response(
+        status = 409,
+        description = "Not submitted, or moved by someone else meanwhile"
+    )]
+    NotSubmitted(ErrorBody),
+}
+
 /// Verifies a submitted task (street or district administrator).
 #[utoipa::path(
     post,
     path = "/api/v1/rounds/{id}/rectifications/{task}/verify",
     operation_id = "verify_rectification",
     tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("task" = String, Path, description = "Task id"),
-    ),
+    params(TaskPath),
     responses(
         (status = 200, description = "Verified", body = Rectification),
-        (status = 403, description = "Not a street or district administrator of this area", body = ErrorBody),
-        (status = 404, description = "No such task", body = ErrorBody),
-        (status = 409, description = "Not submitted, or moved by someone else meanwhile", body = ErrorBody),
+        ReviewRefusals,
     )
 )]
 pub async fn verify(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, id)): ApiPath<(String, String)>,
+    ApiPath(TaskPath {
+        id: round_id,
+        task: id,
+    }): ApiPath<TaskPath>,
 ) -> Result<Json<Rectification>, ApiError> {
     step(&state, &user, &round_id, &id, TaskStep::Verify, "").await
 }
@@ -431,22 +442,19 @@ pub async fn verify(
     path = "/api/v1/rounds/{id}/rectifications/{task}/reopen",
     operation_id = "reopen_rectification",
     tag = "workflow",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
-    params(
-        ("id" = String, Path, description = "Round id"),
-        ("task" = String, Path, description = "Task id"),
-    ),
+    params(TaskPath),
     responses(
         (status = 200, description = "Sent back", body = Rectification),
-        (status = 403, description = "Not a street or district administrator of this area", body = ErrorBody),
-        (status = 404, description = "No such task", body = ErrorBody),
-        (status = 409, description = "Not submitted, or moved by someone else meanwhile", body = ErrorBody),
+        ReviewRefusals,
     )
 )]
 pub async fn reopen(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiPath((round_id, id)): ApiPath<(String, String)>,
+    ApiPath(TaskPath {
+        id: round_id,
+        task: id,
+    }): ApiPath<TaskPath>,
 ) -> Result<Json<Rectification>, ApiError> {
     step(&state, &user, &round_id, &id, TaskStep::Reopen, "").await
 }

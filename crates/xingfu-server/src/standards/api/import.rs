@@ -216,7 +216,6 @@ fn refusal_response(refusal: Refusal, lang: Lang) -> Response {
     path = "/api/v1/standards/{id}/{version}/versions",
     operation_id = "import_standard_version",
     tag = "reference",
-    security(("bearer" = []), ("session_cookie" = [], "csrf" = [])),
     params(
         ("id" = String, Path, description = "Standard id, e.g. lucheng-2012"),
         ("version" = String, Path, description = "The stored version the table starts from, e.g. 2012.1"),

@@ -8,6 +8,7 @@ use xingfu_store::regions::RegionRow;
 
 use crate::app::error::AppError;
 use crate::app::state::AppState;
+use crate::i18n::Lang;
 use crate::web::api_error::{ApiError, ApiPath, ErrorBody, app, store};
 use crate::web::api_user::ApiUser;
 
@@ -39,6 +40,16 @@ impl From<RegionRow> for Region {
     }
 }
 
+/// The region with this code, or 404.
+async fn known_region(state: &AppState, code: &str, lang: Lang) -> Result<RegionRow, ApiError> {
+    state
+        .store
+        .region(code)
+        .await
+        .map_err(store(lang))?
+        .ok_or_else(|| ApiError::not_found(lang))
+}
+
 /// One region by its code.
 #[utoipa::path(
     get,
@@ -56,14 +67,7 @@ pub async fn region(
     user: ApiUser,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Region>, ApiError> {
-    let lang = user.lang;
-    let row = state
-        .store
-        .region(&code)
-        .await
-        .map_err(store(lang))?
-        .ok_or_else(|| ApiError::not_found(lang))?;
-    Ok(Json(row.into()))
+    Ok(Json(known_region(&state, &code, user.lang).await?.into()))
 }
 
 /// The regions directly inside one region, by code.
@@ -84,12 +88,7 @@ pub async fn children(
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<Vec<Region>>, ApiError> {
     let lang = user.lang;
-    state
-        .store
-        .region(&code)
-        .await
-        .map_err(store(lang))?
-        .ok_or_else(|| ApiError::not_found(lang))?;
+    known_region(&state, &code, lang).await?;
     let rows = state.store.children(&code).await.map_err(store(lang))?;
     Ok(Json(rows.into_iter().map(Region::from).collect()))
 }

@@ -1,0 +1,15 @@
+//! Path parameters that several features' API routes share, described once for the OpenAPI
+//! document: the handler's `ApiPath` reads the same struct the document names.
+
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// `…/rounds/{id}/…/{code}`: one community in a round (its entry, its survey).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RoundCommunityPath {
+    /// Round id
+    pub id: String,
+    /// Community code
+    pub code: String,
+}
