@@ -25,7 +25,7 @@ use crate::circle::service::form::{FacilityForm, FieldError};
 use crate::circle::service::imports::{ImportFrom, import_facilities};
 use crate::circle::service::metrics::circle_metrics;
 use crate::circle::service::rating::rate_centre;
-use crate::circle::service::siting::siting as suggest;
+use crate::circle::service::siting::{SiteSuggestion, siting as suggest};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
 use crate::web::api_user::ApiUser;
 
@@ -454,24 +454,12 @@ pub struct SitingQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SiteView {
-    pub rank: usize,
-    pub lon: f64,
-    pub lat: f64,
-    pub community: Option<String>,
-    /// Homes newly within 15 minutes.
-    pub gain: u64,
-    /// Homes within 15 minutes once this and the sites before it are built.
-    pub covered_after: u64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct SitingView {
     pub function: String,
     pub covered_before: u64,
     pub total: u64,
     pub speed_m_per_h: u32,
-    pub sites: Vec<SiteView>,
+    pub sites: Vec<SiteSuggestion>,
 }
 
 /// Where new facilities of a function would bring the most homes within 15 minutes (greedy
@@ -518,18 +506,7 @@ pub async fn siting(
         covered_before: outcome.covered_before,
         total: outcome.total,
         speed_m_per_h: outcome.speed_m_per_h,
-        sites: outcome
-            .sites
-            .into_iter()
-            .map(|s| SiteView {
-                rank: s.rank,
-                lon: s.lon,
-                lat: s.lat,
-                community: s.community,
-                gain: s.gain,
-                covered_after: s.covered_after,
-            })
-            .collect(),
+        sites: outcome.sites,
     }))
 }
 

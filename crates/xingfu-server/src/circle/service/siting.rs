@@ -20,16 +20,16 @@ use crate::i18n::Lang;
 pub const MAX_SITES: usize = 10;
 
 /// One suggested site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = SiteView)]
 pub struct SiteSuggestion {
     pub rank: usize,
     pub lon: f64,
     pub lat: f64,
-    /// The community the site lies in, when known.
     pub community: Option<String>,
-    /// Homes newly within reach.
+    /// Homes newly within 15 minutes.
     pub gain: u64,
-    /// Homes within reach once this and the sites before it are built.
+    /// Homes within 15 minutes once this and the sites before it are built.
     pub covered_after: u64,
 }
 

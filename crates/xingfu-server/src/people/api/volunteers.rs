@@ -306,21 +306,6 @@ pub struct RedeemRequest {
     pub request_key: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Redemption {
-    /// The ledger key of the exchange.
-    pub key: String,
-    pub volunteer_id: String,
-    pub item_name: String,
-    pub quantity: i64,
-    /// Points taken (negative).
-    pub points: i64,
-    /// The balance after the exchange.
-    pub balance: i64,
-    /// True when this request had been applied before: nothing was taken twice.
-    pub repeated: bool,
-}
-
 /// Exchanges points for an item. Never oversells and never takes a balance below zero, under
 /// any number of concurrent requests.
 #[utoipa::path(
@@ -330,8 +315,8 @@ pub struct Redemption {
     tag = "volunteers",
     request_body = RedeemRequest,
     responses(
-        (status = 201, description = "Exchanged", body = Redemption),
-        (status = 200, description = "The same request was exchanged before (a retry)", body = Redemption),
+        (status = 201, description = "Exchanged", body = people::Redeemed),
+        (status = 200, description = "The same request was exchanged before (a retry)", body = people::Redeemed),
         (status = 400, description = "Not enough points or stock, an item off the shelf, or a bad quantity or key", body = ErrorBody),
         (status = 403, description = "Not the caller's points, or another community's mall", body = ErrorBody),
         (status = 404, description = "No such item", body = ErrorBody),
@@ -342,7 +327,7 @@ pub async fn redeem(
     State(state): State<AppState>,
     user: ApiUser,
     ApiJson(body): ApiJson<RedeemRequest>,
-) -> Result<(StatusCode, Json<Redemption>), ApiError> {
+) -> Result<(StatusCode, Json<people::Redeemed>), ApiError> {
     let lang = user.lang;
     let done = people::redeem(
         &state,
@@ -360,18 +345,7 @@ pub async fn redeem(
     } else {
         StatusCode::CREATED
     };
-    Ok((
-        status,
-        Json(Redemption {
-            key: done.key,
-            volunteer_id: done.volunteer_id,
-            item_name: done.item_name,
-            quantity: done.quantity,
-            points: done.points,
-            balance: done.balance,
-            repeated: done.repeated,
-        }),
-    ))
+    Ok((status, Json(done)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -120,15 +120,19 @@ pub fn refusal_text(refusal: &LedgerRefusal, item_name: &str, lang: Lang) -> Str
 }
 
 /// What a redemption did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Redemption)]
 pub struct Redeemed {
+    /// The ledger key of the exchange.
     pub key: String,
     pub volunteer_id: String,
     pub item_name: String,
     pub quantity: i64,
+    /// Points taken (negative).
     pub points: i64,
+    /// The balance after the exchange.
     pub balance: i64,
-    /// True when this request had been applied before (a retry): nothing was taken twice.
+    /// True when this request had been applied before: nothing was taken twice.
     pub repeated: bool,
 }
 
