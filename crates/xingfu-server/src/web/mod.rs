@@ -6,8 +6,11 @@ pub mod api_error;
 pub mod api_user;
 pub mod download;
 pub mod forms;
+pub mod one_file_form;
 pub mod page;
 pub mod peer;
+pub mod posted;
+pub mod prefixed_routes;
 pub mod upload;
 pub mod visit;
 

@@ -87,7 +87,7 @@ pub async fn list(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<Vec<Objection>>, ApiError> {
     let lang = user.lang;
-    service::load_visible(&state, &user.current, &round_id, &code, user.en())
+    service::load_visible(&state, &user.current, &round_id, &code, user.lang)
         .await
         .map_err(app(lang))?;
     let rows = state
@@ -131,7 +131,7 @@ pub async fn lodge(
         &round_id,
         &code,
         &body.text,
-        user.en(),
+        user.lang,
     )
     .await
     .map_err(app(lang))?;
@@ -187,7 +187,7 @@ pub async fn decide(
         id: &id,
     };
     let row =
-        service::decide_objection(&state, &user.current, which, uphold, &body.note, user.en())
+        service::decide_objection(&state, &user.current, which, uphold, &body.note, user.lang)
             .await
             .map_err(app(lang))?;
     Ok(Json(row.into()))

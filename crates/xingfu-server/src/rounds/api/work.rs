@@ -84,7 +84,7 @@ pub async fn list_evidence(
     ApiPath((round_id, code)): ApiPath<(String, String)>,
 ) -> Result<Json<Vec<Evidence>>, ApiError> {
     let lang = user.lang;
-    service::load_visible(&state, &user.current, &round_id, &code, user.en())
+    service::load_visible(&state, &user.current, &round_id, &code, user.lang)
         .await
         .map_err(app(lang))?;
     let rows = state
