@@ -223,17 +223,28 @@ pub async fn declare(
         })
         .and_then(|(_, e)| e.star)
         .unwrap_or(0);
-    match state
+    let declared = state
         .store
         .declare(round_id, community, previous, &user.user.username, now_ms())
-        .await
-    {
-        Ok(entry) => Ok(entry),
-        Err(xingfu_store::StoreError::Duplicate { .. }) => Err(AppError::Conflict(lang.text(
-            "该社区已在本年度申报",
-            "this community has already declared in this round",
-        ))),
-        Err(e) => Err(e.into()),
+        .await;
+    let taken = (
+        "该社区已在本年度申报",
+        "this community has already declared in this round",
+    );
+    unless_duplicate(declared, lang, taken)
+}
+
+/// A write the store refused as a duplicate is a conflict, told in `lang` as `(zh, en)`.
+fn unless_duplicate<T>(
+    written: Result<T, xingfu_store::StoreError>,
+    lang: Lang,
+    (zh, en): (&str, &str),
+) -> Result<T, AppError> {
+    match written {
+        Err(xingfu_store::StoreError::Duplicate { .. }) => {
+            Err(AppError::Conflict(lang.text(zh, en)))
+        }
+        other => Ok(other?),
     }
 }
 
@@ -784,18 +795,15 @@ pub async fn open_round(
         }
         Err(e) => return Err(e),
     }
-    match state
+    let created = state
         .store
         .create_round(new, &user.user.username, now_ms())
-        .await
-    {
-        Ok(round) => Ok(round),
-        Err(xingfu_store::StoreError::Duplicate { .. }) => Err(AppError::Conflict(lang.text(
-            "该地区本年度已按此标准开设评选",
-            "this region already has a round for that year and standard",
-        ))),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let taken = (
+        "该地区本年度已按此标准开设评选",
+        "this region already has a round for that year and standard",
+    );
+    unless_duplicate(created, lang, taken)
 }
 
 /// What each level owes for a round: for the city and district administrators whose area
