@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use common::{PASSWORD, Server};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::rounds::NewRound;
 
@@ -798,7 +799,7 @@ async fn permissions_mirror_the_pages(server: &Server) {
     let round = open_round(server).await;
     let district = server.user("district").await;
     for code in [GULOU, QINGNIANFANG] {
-        service::declare(&server.state, &district, &round, code, false)
+        service::declare(&server.state, &district, &round, code, Lang::Zh)
             .await
             .unwrap();
     }
@@ -900,7 +901,7 @@ async fn permissions_mirror_the_pages(server: &Server) {
     assert_eq!(reply.code(), "not_found");
 
     // The assessor of 鼓楼社区 may read its score card but not score it.
-    let checked = service::check(&server.state, &district, &round, GULOU, false)
+    let checked = service::check(&server.state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     assert_eq!(checked.stage, "scoring");
@@ -1012,7 +1013,7 @@ on_both!(the_session_cookie_needs_the_csrf_header);
 async fn malformed_bodies_are_400_naming_the_problem(server: &Server) {
     let round = open_round(server).await;
     let district = server.user("district").await;
-    service::declare(&server.state, &district, &round, GULOU, false)
+    service::declare(&server.state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     let gulou = token(server, "gulou").await;

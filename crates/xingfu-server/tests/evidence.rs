@@ -12,6 +12,7 @@ use common::{Server, between};
 use tower::ServiceExt;
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule};
+use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::rounds::{By, EntryChange, NewRound};
 
@@ -56,7 +57,7 @@ async fn declared_round(server: &Server) -> String {
         .unwrap()
         .id;
     let worker = server.user("gulou").await;
-    service::declare(&server.state, &worker, &round, GULOU, false)
+    service::declare(&server.state, &worker, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     round
@@ -483,7 +484,7 @@ async fn only_the_area_and_the_right_roles_and_stages(server: &Server) {
     // A community worker of 鼓楼 cannot upload for 墨池社区 either.
     let mochi = "330302006045";
     let district = server.user("district").await;
-    service::declare(&server.state, &district, &round, mochi, false)
+    service::declare(&server.state, &district, &round, mochi, Lang::Zh)
         .await
         .unwrap();
     let (status, _) = upload(
@@ -523,7 +524,7 @@ async fn only_the_area_and_the_right_roles_and_stages(server: &Server) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     // The street administrator uploads while the entry is being scored …
-    let checked = service::check(&server.state, &district, &round, GULOU, false)
+    let checked = service::check(&server.state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     assert_eq!(checked.stage, "scoring");
@@ -630,11 +631,11 @@ async fn the_round_exports_as_workbooks_for_the_users_area(server: &Server) {
     let district = server.user("district").await;
     // 墨池社区 declared but not scored; 庆年坊社区 is in another street.
     for code in ["330302006045", "330302026003"] {
-        service::declare(state, &district, &round, code, false)
+        service::declare(state, &district, &round, code, Lang::Zh)
             .await
             .unwrap();
     }
-    service::check(state, &district, &round, GULOU, false)
+    service::check(state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     for (assessor, cut) in [("assessor", 0), ("assessor2", 100)] {
@@ -645,12 +646,12 @@ async fn the_round_exports_as_workbooks_for_the_users_area(server: &Server) {
             &round,
             GULOU,
             full_sheet(&standard, cut),
-            false,
+            Lang::Zh,
         )
         .await
         .unwrap();
     }
-    let computed = service::compute(state, &district, &round, GULOU, false)
+    let computed = service::compute(state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     let total = xingfu_core::Dec2(computed.total.unwrap()).to_string();

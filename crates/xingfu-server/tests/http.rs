@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use common::{Server, between, urlencode};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::Judge;
+use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::rounds::NewRound;
 
@@ -98,7 +99,7 @@ async fn a_street_administrator_sees_only_its_own_communities(server: &Server) {
     let round = open_round(server).await;
     let district = server.user("district").await;
     for code in ["330302006044", "330302026003"] {
-        service::declare(&server.state, &district, &round, code, false)
+        service::declare(&server.state, &district, &round, code, Lang::Zh)
             .await
             .unwrap();
     }
@@ -183,11 +184,11 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
     let assessor = server.user("assessor").await;
     let assessor2 = server.user("assessor2").await;
 
-    service::declare(state, &worker, &round, gulou, false)
+    service::declare(state, &worker, &round, gulou, Lang::Zh)
         .await
         .unwrap();
     assert!(
-        service::declare(state, &worker, &round, "330302006045", false)
+        service::declare(state, &worker, &round, "330302006045", Lang::Zh)
             .await
             .is_err(),
         "not the worker's community"
@@ -200,20 +201,27 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
             &round,
             gulou,
             full_sheet(&standard, 0),
-            false
+            Lang::Zh
         )
         .await
         .is_err()
     );
-    let checked = service::check(state, &district, &round, gulou, false)
+    let checked = service::check(state, &district, &round, gulou, Lang::Zh)
         .await
         .unwrap();
     assert_eq!(checked.stage, "scoring");
 
     // An assessor of 鼓楼社区 itself may not score it.
     let own = server.user("gulou-assessor").await;
-    let refused =
-        service::save_sheet(state, &own, &round, gulou, full_sheet(&standard, 0), false).await;
+    let refused = service::save_sheet(
+        state,
+        &own,
+        &round,
+        gulou,
+        full_sheet(&standard, 0),
+        Lang::Zh,
+    )
+    .await;
     assert!(
         matches!(refused, Err(xingfu_server::app::error::AppError::Forbidden(ref m)) if m.contains("自己所在的社区"))
     );
@@ -224,7 +232,7 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
         Answer::number(xingfu_core::Dec2::from_int(120)),
     ));
     assert!(
-        service::save_sheet(state, &assessor, &round, gulou, bad, false)
+        service::save_sheet(state, &assessor, &round, gulou, bad, Lang::Zh)
             .await
             .is_err()
     );
@@ -236,7 +244,7 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
         &round,
         gulou,
         full_sheet(&standard, 0),
-        false,
+        Lang::Zh,
     )
     .await
     .unwrap();
@@ -246,11 +254,11 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
         &round,
         gulou,
         full_sheet(&standard, 100),
-        false,
+        Lang::Zh,
     )
     .await
     .unwrap();
-    let computed = service::compute(state, &district, &round, gulou, false)
+    let computed = service::compute(state, &district, &round, gulou, Lang::Zh)
         .await
         .unwrap();
     assert_eq!(computed.stage, "computed");
@@ -267,29 +275,29 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
 
     // 4–5★ are the city's decision: the district is refused.
     assert!(
-        service::approve(state, &district, &round, gulou, false)
+        service::approve(state, &district, &round, gulou, Lang::Zh)
             .await
             .is_err()
     );
-    service::approve(state, &city, &round, gulou, false)
+    service::approve(state, &city, &round, gulou, Lang::Zh)
         .await
         .unwrap();
     // The level that approved publishes.
     assert!(
-        service::publish(state, &district, &round, gulou, false)
+        service::publish(state, &district, &round, gulou, Lang::Zh)
             .await
             .is_err()
     );
-    service::publish(state, &city, &round, gulou, false)
+    service::publish(state, &city, &round, gulou, Lang::Zh)
         .await
         .unwrap();
     // The city names 4–5★ titles; the district may not.
     assert!(
-        service::name(state, &district, &round, gulou, false)
+        service::name(state, &district, &round, gulou, Lang::Zh)
             .await
             .is_err()
     );
-    let named = service::name(state, &city, &round, gulou, false)
+    let named = service::name(state, &city, &round, gulou, Lang::Zh)
         .await
         .unwrap();
     assert_eq!(named.stage, "named");
@@ -378,7 +386,7 @@ async fn last_years_star_is_the_named_title(server: &Server) {
         ("330302006044", "named", 3),
         ("330302006045", "computed", 4),
     ] {
-        let entry = service::declare(state, &district, &r2012.id, code, false)
+        let entry = service::declare(state, &district, &r2012.id, code, Lang::Zh)
             .await
             .unwrap();
         let change = xingfu_store::rounds::EntryChange {
@@ -399,11 +407,11 @@ async fn last_years_star_is_the_named_title(server: &Server) {
         .create_round(&open(2013), "city", 3)
         .await
         .unwrap();
-    let named = service::declare(state, &district, &r2013.id, "330302006044", false)
+    let named = service::declare(state, &district, &r2013.id, "330302006044", Lang::Zh)
         .await
         .unwrap();
     assert_eq!(named.previous_star, 3, "named 3★ in 2012");
-    let unnamed = service::declare(state, &district, &r2013.id, "330302006045", false)
+    let unnamed = service::declare(state, &district, &r2013.id, "330302006045", Lang::Zh)
         .await
         .unwrap();
     assert_eq!(
@@ -416,7 +424,7 @@ async fn last_years_star_is_the_named_title(server: &Server) {
         .create_round(&open(2015), "city", 4)
         .await
         .unwrap();
-    let after_gap = service::declare(state, &district, &r2015.id, "330302006044", false)
+    let after_gap = service::declare(state, &district, &r2015.id, "330302006044", Lang::Zh)
         .await
         .unwrap();
     assert_eq!(after_gap.previous_star, 3);

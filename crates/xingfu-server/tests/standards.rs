@@ -15,6 +15,7 @@ use tower::ServiceExt;
 use xingfu_core::Standard;
 use xingfu_formats::crafted_sheets::{far_cell_xlsx, inflating_xlsx, many_rows_xlsx};
 use xingfu_formats::sheet::CLAUSE_TABLE_LIMITS;
+use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_server::standards::service::MAX_TABLE;
 use xingfu_store::rounds::NewRound;
@@ -514,13 +515,13 @@ async fn an_edited_table_becomes_a_version_a_round_can_run_on(server: &Server) {
             standard_version: "2013.1",
             objection_days: 7,
         },
-        false,
+        Lang::Zh,
     )
     .await
     .unwrap();
     assert_eq!(round.standard_version, "2013.1");
     let worker = server.user("gulou").await;
-    service::declare(&server.state, &worker, &round.id, "330302006044", false)
+    service::declare(&server.state, &worker, &round.id, "330302006044", Lang::Zh)
         .await
         .unwrap();
 

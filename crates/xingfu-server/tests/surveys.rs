@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use xingfu_core::survey::Response;
 use xingfu_core::survey::household::HouseholdId;
+use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_server::surveys::{self, Respondent};
 use xingfu_store::rounds::{By, EntryChange, NewRound};
@@ -651,7 +652,7 @@ async fn the_survey_replaces_assessors_figures_in_the_score(server: &Server) {
             )
         })
         .collect();
-    service::save_sheet(state, &assessor, &round, GULOU, typed, false)
+    service::save_sheet(state, &assessor, &round, GULOU, typed, Lang::Zh)
         .await
         .unwrap();
     let standard = state.standard("lucheng-2012", "2012.1").await.unwrap();
@@ -726,7 +727,7 @@ async fn the_survey_replaces_assessors_figures_in_the_score(server: &Server) {
 
     // Computing the entry uses the survey; afterwards the community takes no more answers.
     let district = server.user("district").await;
-    let computed = service::compute(state, &district, &round, GULOU, false)
+    let computed = service::compute(state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     assert_eq!(computed.stage, "computed");

@@ -9,6 +9,7 @@ use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule, Standard};
 use xingfu_core::workflow::Role;
 use xingfu_server::app::auth::hash_password;
+use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::accounts::NewUser;
 use xingfu_store::rounds::NewRound;
@@ -154,10 +155,10 @@ async fn stage(server: &Server, round: &str) -> (String, i64) {
 async fn at_scoring(server: &Server) -> String {
     let round = open_round(server).await;
     let district = server.user("district").await;
-    service::declare(&server.state, &district, &round, GULOU, false)
+    service::declare(&server.state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
-    service::check(&server.state, &district, &round, GULOU, false)
+    service::check(&server.state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     round
@@ -190,7 +191,7 @@ async fn scored(server: &Server, round: &str, rate: i64) {
                 (c.id.clone(), answer)
             })
             .collect();
-        service::save_sheet(&server.state, &assessor, round, GULOU, answers, false)
+        service::save_sheet(&server.state, &assessor, round, GULOU, answers, Lang::Zh)
             .await
             .unwrap();
     }
@@ -334,7 +335,7 @@ on_both!(an_assessor_of_the_community_itself_is_refused);
 async fn the_self_assessment_asks_the_veto_items(server: &Server) {
     let round = open_round(server).await;
     let worker = server.user("gulou").await;
-    service::declare(&server.state, &worker, &round, GULOU, false)
+    service::declare(&server.state, &worker, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     let session = server.sign_in("gulou").await;
@@ -389,7 +390,7 @@ async fn the_approval_queue_shows_a_four_star_entry_to_the_city_only(server: &Se
     let round = at_scoring(server).await;
     scored(server, &round, 50).await;
     let district = server.user("district").await;
-    let computed = service::compute(&server.state, &district, &round, GULOU, false)
+    let computed = service::compute(&server.state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     assert_eq!(computed.star, Some(4), "700 + 300 × 50% = 850 points");
@@ -558,7 +559,7 @@ async fn rectification_tasks_are_opened_reported_and_verified(server: &Server) {
     let round = at_scoring(server).await;
     scored(server, &round, 50).await;
     let district_user = server.user("district").await;
-    service::compute(&server.state, &district_user, &round, GULOU, false)
+    service::compute(&server.state, &district_user, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     let district = server.sign_in("district").await;
@@ -685,7 +686,7 @@ async fn the_rewards_page_shows_the_budget_split(server: &Server) {
     let round = at_scoring(server).await;
     scored(server, &round, 50).await;
     let district_user = server.user("district").await;
-    service::compute(&server.state, &district_user, &round, GULOU, false)
+    service::compute(&server.state, &district_user, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     let session = server.sign_in("district").await;
@@ -791,7 +792,7 @@ on_both!(a_resident_objects_on_the_community_page_and_the_city_decides);
 async fn a_stale_declaration_sheet_is_refused_and_keeps_the_veto(server: &Server) {
     let round = open_round(server).await;
     let district = server.user("district").await;
-    service::declare(&server.state, &district, &round, GULOU, false)
+    service::declare(&server.state, &district, &round, GULOU, Lang::Zh)
         .await
         .unwrap();
     server
@@ -815,7 +816,7 @@ async fn a_stale_declaration_sheet_is_refused_and_keeps_the_veto(server: &Server
         .iter()
         .map(|c| (c.to_string(), Answer::met(true)))
         .collect();
-    service::save_sheet(&server.state, &worker, &round, GULOU, clear, false)
+    service::save_sheet(&server.state, &worker, &round, GULOU, clear, Lang::Zh)
         .await
         .unwrap();
     let path = format!("/rounds/{round}/communities/{GULOU}/sheet");
@@ -898,10 +899,10 @@ async fn answers_racing_compute_never_land_after_it(server: &Server) {
     let assessor = server.user("assessor").await;
     for year in 2001..2009 {
         let round = open_round_of(server, year).await;
-        service::declare(&server.state, &district, &round, GULOU, false)
+        service::declare(&server.state, &district, &round, GULOU, Lang::Zh)
             .await
             .unwrap();
-        service::check(&server.state, &district, &round, GULOU, false)
+        service::check(&server.state, &district, &round, GULOU, Lang::Zh)
             .await
             .unwrap();
         scored(server, &round, 95).await;
@@ -912,16 +913,17 @@ async fn answers_racing_compute_never_land_after_it(server: &Server) {
                 let answer = Answer::number(xingfu_core::Dec2::from_int(points));
                 let answers = vec![("ZZ1.1".to_string(), answer)];
                 // Refused once compute has run: that is the point.
-                let _ = service::save_sheet(&state, &assessor, &round, GULOU, answers, false).await;
+                let _ =
+                    service::save_sheet(&state, &assessor, &round, GULOU, answers, Lang::Zh).await;
             });
         }
-        let computed = service::compute(&server.state, &district, &round, GULOU, false).await;
+        let computed = service::compute(&server.state, &district, &round, GULOU, Lang::Zh).await;
         while let Some(racer) = racers.join_next().await {
             racer.unwrap();
         }
         if computed.is_err() {
             // Refused because an answer landed while it read them: once more, now it is quiet.
-            service::compute(&server.state, &district, &round, GULOU, false)
+            service::compute(&server.state, &district, &round, GULOU, Lang::Zh)
                 .await
                 .unwrap();
         }

@@ -15,6 +15,7 @@ use xingfu_store::rounds::NewRound;
 use crate::app::auth::{hash_password, random_token};
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
+use crate::i18n::Lang;
 use crate::rounds::service;
 
 pub mod kit;
@@ -156,19 +157,19 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
     let round = store.create_round(&open(2013), "admin", now).await?;
     let count = input.entries.len();
     for (index, entry) in input.entries.iter().enumerate() {
-        service::declare(state, &district, &round.id, &entry.code, false).await?;
+        service::declare(state, &district, &round.id, &entry.code, Lang::Zh).await?;
         let (vetoes, scores): (Vec<_>, Vec<_>) = entry
             .assessment
             .answers
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .partition(|(clause, _)| standard.clause(clause).is_some_and(|c| c.veto));
-        service::save_sheet(state, &district, &round.id, &entry.code, vetoes, false).await?;
+        service::save_sheet(state, &district, &round.id, &entry.code, vetoes, Lang::Zh).await?;
         // The last two stay declared, to try the workflow on.
         if index + 2 >= count {
             continue;
         }
-        let checked = service::check(state, &district, &round.id, &entry.code, false).await?;
+        let checked = service::check(state, &district, &round.id, &entry.code, Lang::Zh).await?;
         if checked.stage != "scoring" {
             continue;
         }
@@ -178,7 +179,7 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
             &round.id,
             &entry.code,
             scores.clone(),
-            false,
+            Lang::Zh,
         )
         .await?;
         // The second assessor is a little stricter on graded clauses.
@@ -201,13 +202,13 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
             &round.id,
             &entry.code,
             stricter,
-            false,
+            Lang::Zh,
         )
         .await?;
         if index % 5 == 4 {
             continue; // left in scoring
         }
-        let computed = service::compute(state, &district, &round.id, &entry.code, false).await?;
+        let computed = service::compute(state, &district, &round.id, &entry.code, Lang::Zh).await?;
         if index % 3 == 2 {
             continue; // left awaiting approval
         }
@@ -216,8 +217,8 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
         } else {
             &district
         };
-        service::approve(state, approver, &round.id, &entry.code, false).await?;
-        service::publish(state, approver, &round.id, &entry.code, false).await?;
+        service::approve(state, approver, &round.id, &entry.code, Lang::Zh).await?;
+        service::publish(state, approver, &round.id, &entry.code, Lang::Zh).await?;
     }
     Ok(())
 }

@@ -90,8 +90,7 @@ pub async fn open_tasks(
     deadline: &str,
     lang: Lang,
 ) -> Result<Result<usize, String>, AppError> {
-    let (_, standard, entry) =
-        service::load_visible(state, user, round_id, code, lang.is_en()).await?;
+    let (_, standard, entry) = service::load_visible(state, user, round_id, code, lang).await?;
     if !admin_of(user, code) {
         return Err(AppError::Forbidden(
             lang.pick(

@@ -23,6 +23,7 @@ use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 use crate::app::versions;
+use crate::i18n::Lang;
 
 /// The sheet name of a community's own declaration (self-assessment and veto answers).
 pub const SELF_SHEET: &str = "self";
@@ -110,9 +111,9 @@ pub async fn load_visible(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<(RoundRow, Arc<Standard>, EntryRow), AppError> {
-    user.may_view(community, en)?;
+    user.may_view(community, lang.is_en())?;
     load(state, round_id, community).await
 }
 
@@ -132,8 +133,8 @@ pub async fn visible_round(
         .ok_or(AppError::NotFound)
 }
 
-fn refused(refusal: xingfu_core::workflow::Refusal, en: bool) -> AppError {
-    AppError::Forbidden(if en { refusal.en } else { refusal.zh })
+fn refused(refusal: xingfu_core::workflow::Refusal, lang: Lang) -> AppError {
+    AppError::Forbidden(lang.text(refusal.zh, refusal.en))
 }
 
 fn stage_of(entry: &EntryRow) -> Result<Stage, AppError> {
@@ -141,14 +142,17 @@ fn stage_of(entry: &EntryRow) -> Result<Stage, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stage {}", entry.stage)))
 }
 
+/// Moves an entry to stage `to` with `change`, if no one else changed it since it was read.
 async fn apply(
     state: &AppState,
     entry: &EntryRow,
-    change: EntryChange,
+    to: Stage,
+    mut change: EntryChange,
     action: &str,
     user: &CurrentUser,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
+    change.stage = Some(to.key().into());
     let by = By {
         actor: &user.user.username,
         at: now_ms(),
@@ -166,11 +170,10 @@ async fn apply(
         .await?
     {
         Ok(updated) => Ok(updated),
-        Err(_) => Err(AppError::Conflict(if en {
-            "someone else changed this community's record; reload the page and try again".into()
-        } else {
-            "他人刚刚修改了该社区的记录,请刷新页面后重试".into()
-        })),
+        Err(_) => Err(AppError::Conflict(lang.text(
+            "他人刚刚修改了该社区的记录,请刷新页面后重试",
+            "someone else changed this community's record; reload the page and try again",
+        ))),
     }
 }
 
@@ -180,9 +183,9 @@ pub async fn declare(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
-    may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
+    may_declare(&user.actor(), community).map_err(|r| refused(r, lang))?;
     let round = state
         .store
         .round(round_id)
@@ -190,22 +193,20 @@ pub async fn declare(
         .ok_or(AppError::NotFound)?;
     let region = state.store.region(community).await?;
     if region.as_ref().map(|r| r.level.as_str()) != Some("community") {
-        return Err(AppError::BadRequest(if en {
-            format!("{community} is not a community code")
-        } else {
-            format!("{community} 不是社区编码")
-        }));
+        return Err(AppError::BadRequest(lang.text(
+            format!("{community} 不是社区编码"),
+            format!("{community} is not a community code"),
+        )));
     }
     if !xingfu_core::region::within(
         community,
         &round.region_code,
         xingfu_core::region::level_of_code(&round.region_code),
     ) {
-        return Err(AppError::BadRequest(if en {
-            "this community is outside the round's area".into()
-        } else {
-            "该社区不在本评选年度的范围内".into()
-        }));
+        return Err(AppError::BadRequest(lang.text(
+            "该社区不在本评选年度的范围内",
+            "this community is outside the round's area",
+        )));
     }
     // Last year's star is the title the community holds: its most recent named result in an
     // earlier round of the same programme and area (a title stands until it is re-reviewed).
@@ -222,18 +223,28 @@ pub async fn declare(
         })
         .and_then(|(_, e)| e.star)
         .unwrap_or(0);
-    match state
+    let declared = state
         .store
         .declare(round_id, community, previous, &user.user.username, now_ms())
-        .await
-    {
-        Ok(entry) => Ok(entry),
-        Err(xingfu_store::StoreError::Duplicate { .. }) => Err(AppError::Conflict(if en {
-            "this community has already declared in this round".into()
-        } else {
-            "该社区已在本年度申报".into()
-        })),
-        Err(e) => Err(e.into()),
+        .await;
+    let taken = (
+        "该社区已在本年度申报",
+        "this community has already declared in this round",
+    );
+    unless_duplicate(declared, lang, taken)
+}
+
+/// A write the store refused as a duplicate is a conflict, told in `lang` as `(zh, en)`.
+fn unless_duplicate<T>(
+    written: Result<T, xingfu_store::StoreError>,
+    lang: Lang,
+    (zh, en): (&str, &str),
+) -> Result<T, AppError> {
+    match written {
+        Err(xingfu_store::StoreError::Duplicate { .. }) => {
+            Err(AppError::Conflict(lang.text(zh, en)))
+        }
+        other => Ok(other?),
     }
 }
 
@@ -245,9 +256,9 @@ pub async fn save_sheet(
     round_id: &str,
     community: &str,
     answers: Vec<(String, Answer)>,
-    en: bool,
+    lang: Lang,
 ) -> Result<usize, AppError> {
-    let saved = save_sheet_from(state, user, round_id, community, answers, None, en).await?;
+    let saved = save_sheet_from(state, user, round_id, community, answers, None, lang).await?;
     Ok(saved.changed)
 }
 
@@ -263,13 +274,13 @@ pub async fn save_sheet_from(
     community: &str,
     answers: Vec<(String, Answer)>,
     read_at: Option<i64>,
-    en: bool,
+    lang: Lang,
 ) -> Result<SheetSaved, AppError> {
     let (_, standard, entry) = load(state, round_id, community).await?;
     let stage = stage_of(&entry)?;
-    let (sheet, open_at) = sheet_of(user, community, en)?;
+    let (sheet, open_at) = sheet_of(user, community, lang)?;
     if stage != open_at {
-        return Err(sheet_closed(open_at, stage, en));
+        return Err(sheet_closed(open_at, stage, lang));
     }
     // Check every answer with the core before writing any.
     let mut trial = Assessment::default();
@@ -279,7 +290,7 @@ pub async fn save_sheet_from(
     if let Err(errors) = xingfu_core::scoring::score(&standard, &trial) {
         let text: Vec<String> = errors
             .iter()
-            .map(|e| if en { e.en.clone() } else { e.zh.clone() })
+            .map(|e| lang.pick(&e.zh, &e.en).to_string())
             .collect();
         return Err(AppError::BadRequest(text.join("\n")));
     }
@@ -303,11 +314,11 @@ pub async fn save_sheet_from(
         Err(SheetRefusal::Stage(now)) => Err(sheet_closed(
             open_at,
             Stage::parse(&now).unwrap_or(open_at),
-            en,
+            lang,
         )),
         Err(SheetRefusal::Stale(now)) => Err(versions::stale(
             state,
-            en,
+            lang.is_en(),
             versions::SHEET,
             now.version,
             now.updated_by.as_deref(),
@@ -319,22 +330,26 @@ pub async fn save_sheet_from(
 
 /// The sheet `user` writes on for `community` and the stage it takes answers at: an assessor's
 /// own sheet while scoring, or the declaration while declared.
-fn sheet_of(user: &CurrentUser, community: &str, en: bool) -> Result<(String, Stage), AppError> {
+fn sheet_of(user: &CurrentUser, community: &str, lang: Lang) -> Result<(String, Stage), AppError> {
     if user.role == Role::Assessor {
-        may_score(&user.actor(), community).map_err(|r| refused(r, en))?;
+        may_score(&user.actor(), community).map_err(|r| refused(r, lang))?;
         Ok((user.user.id.clone(), Stage::Scoring))
     } else {
-        may_declare(&user.actor(), community).map_err(|r| refused(r, en))?;
+        may_declare(&user.actor(), community).map_err(|r| refused(r, lang))?;
         Ok((SELF_SHEET.to_string(), Stage::Declared))
     }
 }
 
-fn sheet_closed(open_at: Stage, now: Stage, en: bool) -> AppError {
-    AppError::Conflict(match (open_at, en) {
-        (Stage::Scoring, true) => format!("scoring is closed at stage {}", now.en()),
-        (Stage::Scoring, false) => format!("当前阶段“{}”不能评分", now.zh()),
-        (_, true) => "the declaration can no longer be changed".into(),
-        (_, false) => "申报材料已进入审核\u{ff0c}不能再修改".into(),
+fn sheet_closed(open_at: Stage, now: Stage, lang: Lang) -> AppError {
+    AppError::Conflict(match open_at {
+        Stage::Scoring => lang.text(
+            format!("当前阶段“{}”不能评分", now.zh()),
+            format!("scoring is closed at stage {}", now.en()),
+        ),
+        _ => lang.text(
+            "申报材料已进入审核\u{ff0c}不能再修改",
+            "the declaration can no longer be changed",
+        ),
     })
 }
 
@@ -344,20 +359,17 @@ pub async fn check(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    require_admin(user, community, en)?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, lang).await?;
+    require_admin(user, community, lang)?;
     let rows = state.store.answers(round_id, community).await?;
     let (declaration, _) = sheets(&rows);
     let verdict = check_eligibility(&standard, &declaration);
     let vetoed = verdict.is_err();
     let to = next_stage(stage_of(&entry)?, Action::CheckEligibility { vetoed })
-        .map_err(|r| refused(r, en))?;
-    let mut change = EntryChange {
-        stage: Some(to.key().into()),
-        ..EntryChange::default()
-    };
+        .map_err(|r| refused(r, lang))?;
+    let mut change = EntryChange::default();
     if let Err(ineligible) = verdict {
         let reasons: Vec<String> = ineligible
             .vetoed_by
@@ -378,16 +390,15 @@ pub async fn check(
         change.vetoed_by = Some(serde_json::to_string(&ineligible.vetoed_by).unwrap_or_default());
         change.star = Some(0);
     }
-    apply(state, &entry, change, "check_eligibility", user, en).await
+    apply(state, &entry, to, change, "check_eligibility", user, lang).await
 }
 
-fn require_admin(user: &CurrentUser, community: &str, en: bool) -> Result<(), AppError> {
+fn require_admin(user: &CurrentUser, community: &str, lang: Lang) -> Result<(), AppError> {
     if user.role.level().is_none() || !user.actor().covers(community) {
-        return Err(AppError::Forbidden(if en {
-            "only an administrator of this area may do this".into()
-        } else {
-            "只有本辖区的管理员可以执行此操作".into()
-        }));
+        return Err(AppError::Forbidden(lang.text(
+            "只有本辖区的管理员可以执行此操作",
+            "only an administrator of this area may do this",
+        )));
     }
     Ok(())
 }
@@ -439,17 +450,15 @@ pub async fn compute(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    require_admin(user, community, en)?;
-    let to = next_stage(stage_of(&entry)?, Action::Compute).map_err(|r| refused(r, en))?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, lang).await?;
+    require_admin(user, community, lang)?;
+    let to = next_stage(stage_of(&entry)?, Action::Compute).map_err(|r| refused(r, lang))?;
     let Some(card) = panel(state, &standard, round_id, community).await? else {
-        return Err(AppError::Conflict(if en {
-            "no assessor has scored yet".into()
-        } else {
-            "还没有评审员评分".into()
-        }));
+        return Err(AppError::Conflict(
+            lang.text("还没有评审员评分", "no assessor has scored yet"),
+        ));
     };
     let previous = entry.previous_star.clamp(0, 5) as u8;
     let decision = Decision::of(previous, card.star);
@@ -460,7 +469,6 @@ pub async fn compute(
         .map(|p| (p.level.key().to_string(), p.amount.0))
         .collect();
     let change = EntryChange {
-        stage: Some(to.key().into()),
         total: Some(card.total.hundredths()),
         share: Some(card.share.hundredths()),
         star_by_score: Some(i64::from(card.star_by_score)),
@@ -472,7 +480,7 @@ pub async fn compute(
         reward_shares: Some(shares),
         ..EntryChange::default()
     };
-    apply(state, &entry, change, "compute", user, en).await
+    apply(state, &entry, to, change, "compute", user, lang).await
 }
 
 /// A workflow step on an entry, as the pages' buttons and the API name them.
@@ -491,14 +499,14 @@ pub async fn take_step(
     user: &CurrentUser,
     (round_id, community): (&str, &str),
     step: Step,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
     match step {
-        Step::Check => check(state, user, round_id, community, en).await,
-        Step::Compute => compute(state, user, round_id, community, en).await,
-        Step::Approve => approve(state, user, round_id, community, en).await,
-        Step::Publish => publish(state, user, round_id, community, en).await,
-        Step::Name => name(state, user, round_id, community, en).await,
+        Step::Check => check(state, user, round_id, community, lang).await,
+        Step::Compute => compute(state, user, round_id, community, lang).await,
+        Step::Approve => approve(state, user, round_id, community, lang).await,
+        Step::Publish => publish(state, user, round_id, community, lang).await,
+        Step::Name => name(state, user, round_id, community, lang).await,
     }
 }
 
@@ -527,11 +535,11 @@ async fn deciding(
     user: &CurrentUser,
     (round_id, community): (&str, &str),
     action: Action,
-    en: bool,
+    lang: Lang,
 ) -> Result<(RoundRow, EntryRow, Stage), AppError> {
-    let (round, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
-    let to = next_stage(stage_of(&entry)?, action).map_err(|r| refused(r, en))?;
+    let (round, standard, entry) = load_visible(state, user, round_id, community, lang).await?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, lang))?;
+    let to = next_stage(stage_of(&entry)?, action).map_err(|r| refused(r, lang))?;
     Ok((round, entry, to))
 }
 
@@ -541,16 +549,16 @@ pub async fn approve(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
-    let (_, entry, to) = deciding(state, user, (round_id, community), Action::Approve, en).await?;
+    let (_, entry, to) =
+        deciding(state, user, (round_id, community), Action::Approve, lang).await?;
     let change = EntryChange {
-        stage: Some(to.key().into()),
         approved_by: Some(user.user.username.clone()),
         approved_at: Some(now_ms()),
         ..EntryChange::default()
     };
-    apply(state, &entry, change, "approve", user, en).await
+    apply(state, &entry, to, change, "approve", user, lang).await
 }
 
 /// Publication (公示): the objection period starts now. The level that approved the rating
@@ -560,18 +568,17 @@ pub async fn publish(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
     let (round, entry, to) =
-        deciding(state, user, (round_id, community), Action::Publish, en).await?;
+        deciding(state, user, (round_id, community), Action::Publish, lang).await?;
     let now = now_ms();
     let change = EntryChange {
-        stage: Some(to.key().into()),
         published_at: Some(now),
         objection_until: Some(now + round.objection_days * 86_400_000),
         ..EntryChange::default()
     };
-    apply(state, &entry, change, "publish", user, en).await
+    apply(state, &entry, to, change, "publish", user, lang).await
 }
 
 /// Naming (命名) once the objection period is over.
@@ -580,11 +587,11 @@ pub async fn name(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<EntryRow, AppError> {
-    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, lang).await?;
     // Naming is done by the level that approves the star (4–5★ by the city in Lucheng).
-    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, lang))?;
     let over = entry.objection_until.is_some_and(|until| now_ms() >= until);
     let open_objections = state
         .store
@@ -600,35 +607,32 @@ pub async fn name(
             open_objections: u32::try_from(open_objections).unwrap_or(u32::MAX),
         },
     )
-    .map_err(|r| refused(r, en))?;
+    .map_err(|r| refused(r, lang))?;
     let change = EntryChange {
-        stage: Some(to.key().into()),
         named_at: Some(now_ms()),
         ..EntryChange::default()
     };
-    apply(state, &entry, change, "name", user, en).await
+    apply(state, &entry, to, change, "name", user, lang).await
 }
 
 /// The longest objection or decision text accepted, in characters.
 pub const MAX_OBJECTION_CHARS: usize = 2000;
 
 /// Checks an objection's or a decision's text: `field` names the form field in the message.
-pub fn objection_text<'t>(text: &'t str, field: &str, en: bool) -> Result<&'t str, AppError> {
+pub fn objection_text<'t>(text: &'t str, field: &str, lang: Lang) -> Result<&'t str, AppError> {
     let text = text.trim();
     let count = text.chars().count();
     if count == 0 {
-        return Err(AppError::BadRequest(if en {
-            format!("{field}: please write the reason")
-        } else {
-            format!("{field}:请写明理由")
-        }));
+        return Err(AppError::BadRequest(lang.text(
+            format!("{field}:请写明理由"),
+            format!("{field}: please write the reason"),
+        )));
     }
     if count > MAX_OBJECTION_CHARS {
-        return Err(AppError::BadRequest(if en {
-            format!("{field}: at most {MAX_OBJECTION_CHARS} characters (this has {count})")
-        } else {
-            format!("{field}:不能超过 {MAX_OBJECTION_CHARS} 字(现有 {count} 字)")
-        }));
+        return Err(AppError::BadRequest(lang.text(
+            format!("{field}:不能超过 {MAX_OBJECTION_CHARS} 字(现有 {count} 字)"),
+            format!("{field}: at most {MAX_OBJECTION_CHARS} characters (this has {count})"),
+        )));
     }
     Ok(text)
 }
@@ -640,9 +644,9 @@ pub async fn lodge_objection(
     round_id: &str,
     community: &str,
     text: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<ObjectionRow, AppError> {
-    let (_, _, entry) = load_visible(state, user, round_id, community, en).await?;
+    let (_, _, entry) = load_visible(state, user, round_id, community, lang).await?;
     let now = now_ms();
     may_object(
         &user.actor(),
@@ -651,8 +655,8 @@ pub async fn lodge_objection(
         now,
         entry.objection_until,
     )
-    .map_err(|r| refused(r, en))?;
-    let text = objection_text(text, if en { "Objection" } else { "异议内容" }, en)?;
+    .map_err(|r| refused(r, lang))?;
+    let text = objection_text(text, lang.pick("异议内容", "Objection"), lang)?;
     let by = By {
         actor: &user.user.username,
         at: now,
@@ -680,26 +684,26 @@ pub async fn decide_objection(
     which: ObjectionRef<'_>,
     uphold: bool,
     note: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<ObjectionRow, AppError> {
     let ObjectionRef {
         round_id,
         community,
         id: objection_id,
     } = which;
-    let (_, standard, entry) = load_visible(state, user, round_id, community, en).await?;
-    may_decide(user, &standard, &entry).map_err(|r| refused(r, en))?;
+    let (_, standard, entry) = load_visible(state, user, round_id, community, lang).await?;
+    may_decide(user, &standard, &entry).map_err(|r| refused(r, lang))?;
     let objection = state
         .store
         .objection(objection_id)
         .await?
         .filter(|o| o.round_id == round_id && o.community_code == community)
         .ok_or(AppError::NotFound)?;
-    let note = objection_text(note, if en { "Decision" } else { "处理意见" }, en)?;
+    let note = objection_text(note, lang.pick("处理意见", "Decision"), lang)?;
     let outcome = if !uphold {
         Outcome::Dismissed
     } else if stage_of(&entry)? == Stage::Published {
-        next_stage(Stage::Published, Action::UpholdObjection).map_err(|r| refused(r, en))?;
+        next_stage(Stage::Published, Action::UpholdObjection).map_err(|r| refused(r, lang))?;
         Outcome::Upheld {
             entry_version: Some(entry.version),
         }
@@ -718,11 +722,10 @@ pub async fn decide_objection(
         .await?
     {
         Ok((decided, _)) => Ok(decided),
-        Err(_) => Err(AppError::Conflict(if en {
-            "this objection or its entry was changed just now; reload and try again".into()
-        } else {
-            "该异议或评定刚被他人处理过,请刷新后重试".into()
-        })),
+        Err(_) => Err(AppError::Conflict(lang.text(
+            "该异议或评定刚被他人处理过,请刷新后重试",
+            "this objection or its entry was changed just now; reload and try again",
+        ))),
     }
 }
 
@@ -732,23 +735,22 @@ pub async fn open_round(
     state: &AppState,
     user: &CurrentUser,
     new: &xingfu_store::rounds::NewRound<'_>,
-    en: bool,
+    lang: Lang,
 ) -> Result<RoundRow, AppError> {
-    let pick = |zh: String, en_text: String| if en { en_text } else { zh };
     if !matches!(user.role, Role::CityAdmin | Role::DistrictAdmin) {
-        return Err(AppError::Forbidden(pick(
-            "只有市级或区级管理员可以开设评选年度".into(),
-            "only a city or district administrator opens a round".into(),
+        return Err(AppError::Forbidden(lang.text(
+            "只有市级或区级管理员可以开设评选年度",
+            "only a city or district administrator opens a round",
         )));
     }
     if !(2000..=2100).contains(&new.year) {
-        return Err(AppError::BadRequest(pick(
+        return Err(AppError::BadRequest(lang.text(
             format!("year:年度 {} 不在 2000–2100 之间", new.year),
             format!("year: {} is not between 2000 and 2100", new.year),
         )));
     }
     if !(0..=365).contains(&new.objection_days) {
-        return Err(AppError::BadRequest(pick(
+        return Err(AppError::BadRequest(lang.text(
             format!(
                 "objection_days:公示期 {} 天不在 0–365 之间",
                 new.objection_days
@@ -760,19 +762,19 @@ pub async fn open_round(
         )));
     }
     let Some(region) = state.store.region(new.region_code).await? else {
-        return Err(AppError::BadRequest(pick(
+        return Err(AppError::BadRequest(lang.text(
             format!("region_code:没有区划编码为 {} 的地区", new.region_code),
             format!("region_code: no region has the code {}", new.region_code),
         )));
     };
     if region.level == "community" {
-        return Err(AppError::BadRequest(pick(
-            "region_code:评选年度的范围不能是单个社区".into(),
-            "region_code: a round covers a street, district or city, not one community".into(),
+        return Err(AppError::BadRequest(lang.text(
+            "region_code:评选年度的范围不能是单个社区",
+            "region_code: a round covers a street, district or city, not one community",
         )));
     }
     if !xingfu_core::region::within(&region.code, &user.user.region_code, &user.region_level) {
-        return Err(AppError::Forbidden(pick(
+        return Err(AppError::Forbidden(lang.text(
             format!("{} 不在您的管辖范围内", region.name),
             format!("{} is outside your area", region.code),
         )));
@@ -780,7 +782,7 @@ pub async fn open_round(
     match state.standard(new.standard_id, new.standard_version).await {
         Ok(_) => {}
         Err(AppError::NotFound) => {
-            return Err(AppError::BadRequest(pick(
+            return Err(AppError::BadRequest(lang.text(
                 format!(
                     "standard_id / standard_version:没有评价标准 {} {}",
                     new.standard_id, new.standard_version
@@ -793,18 +795,15 @@ pub async fn open_round(
         }
         Err(e) => return Err(e),
     }
-    match state
+    let created = state
         .store
         .create_round(new, &user.user.username, now_ms())
-        .await
-    {
-        Ok(round) => Ok(round),
-        Err(xingfu_store::StoreError::Duplicate { .. }) => Err(AppError::Conflict(pick(
-            "该地区本年度已按此标准开设评选".into(),
-            "this region already has a round for that year and standard".into(),
-        ))),
-        Err(e) => Err(e.into()),
-    }
+        .await;
+    let taken = (
+        "该地区本年度已按此标准开设评选",
+        "this region already has a round for that year and standard",
+    );
+    unless_duplicate(created, lang, taken)
 }
 
 /// What each level owes for a round: for the city and district administrators whose area
@@ -813,7 +812,7 @@ pub async fn budget(
     state: &AppState,
     user: &CurrentUser,
     round_id: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<Vec<(String, i64)>, AppError> {
     let round = state
         .store
@@ -827,12 +826,10 @@ pub async fn budget(
             &user.region_level,
         );
     if !allowed {
-        return Err(AppError::Forbidden(if en {
-            "only a city or district administrator whose area contains the round sees its budget"
-                .into()
-        } else {
-            "只有管辖范围包含本评选年度的市级或区级管理员可以查看奖励预算".into()
-        }));
+        return Err(AppError::Forbidden(lang.text(
+            "只有管辖范围包含本评选年度的市级或区级管理员可以查看奖励预算",
+            "only a city or district administrator whose area contains the round sees its budget",
+        )));
     }
     Ok(state.store.reward_budget(round_id).await?)
 }
@@ -857,9 +854,9 @@ pub async fn own_sheet(
     user: &CurrentUser,
     round_id: &str,
     community: &str,
-    en: bool,
+    lang: Lang,
 ) -> Result<OwnSheet, AppError> {
-    let (sheet, _) = sheet_of(user, community, en)?;
+    let (sheet, _) = sheet_of(user, community, lang)?;
     load(state, round_id, community).await?;
     let version = state
         .store

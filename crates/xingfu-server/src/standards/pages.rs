@@ -8,16 +8,14 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_formats::FileProblem;
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::files::clean_file_name;
 use crate::app::state::AppState;
@@ -26,7 +24,9 @@ use crate::standards::service::{
     self as standard_import, MAX_TABLE, Refusal, Upload, clause_table, english_table, may_import,
 };
 use crate::web::download::{path_segment, xlsx_attachment};
+use crate::web::one_file_form::OneFileForm;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::visit::Visit;
 
 /// The most an import request may carry: the largest file, the other fields, and room to read
 /// a somewhat larger file to its end so the browser gets the "too big" page.
@@ -180,13 +180,8 @@ pub struct ListQuery {
 }
 
 /// GET /standards: every stored version, and the import form for those who may import.
-pub async fn list(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Query(query): Query<ListQuery>,
-) -> PageResult {
-    render_page(&state, &jar, &user, query.imported.as_deref(), None).await
+pub async fn list(visit: Visit, Query(query): Query<ListQuery>) -> PageResult {
+    render_page(&visit, query.imported.as_deref(), None).await
 }
 
 /// What the form was sent with, and what was wrong with it.
@@ -196,14 +191,8 @@ struct Sent {
     refusal: Refusal,
 }
 
-async fn render_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    imported: Option<&str>,
-    sent: Option<Sent>,
-) -> PageResult {
-    let lang = Lang::from_jar(jar);
+async fn render_page(visit: &Visit, imported: Option<&str>, sent: Option<Sent>) -> PageResult {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let en = lang.is_en();
     let w = words(lang);
     let mut lines = Vec::new();
@@ -328,7 +317,7 @@ async fn render_page(
         None
     };
     let response = render(StandardsPage {
-        page: Page::new(jar, Some(user.clone()), "/standards", w.heading),
+        page: visit.page_titled("/standards", w.heading.into()),
         w,
         lines,
         notice,
@@ -371,72 +360,19 @@ pub struct TableQuery {
 
 /// GET /standards/{id}/{version}/clauses.xlsx: the clause table, for any signed-in user.
 pub async fn download(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    _user: CurrentUser,
+    visit: Visit,
     Path((id, version)): Path<(String, String)>,
     Query(query): Query<TableQuery>,
 ) -> PageResult {
-    let english = english_table(query.lang.as_deref(), Lang::from_jar(&jar).is_en());
-    let table = clause_table(&state, &id, &version, english).await?;
+    let english = english_table(query.lang.as_deref(), visit.lang.is_en());
+    let table = clause_table(&visit.state, &id, &version, english).await?;
     Ok(xlsx_attachment(&table.file_name, table.bytes))
-}
-
-/// The import form's fields as read.
-#[derive(Default)]
-struct Form {
-    csrf: String,
-    base: String,
-    label: String,
-    file_name: Option<String>,
-    bytes: Vec<u8>,
-    too_big: bool,
-}
-
-/// Reads the file field up to the limit; past it, reads on without keeping anything, so the
-/// browser finishes sending and sees the answer.
-async fn read_file(field: &mut Field<'_>, form: &mut Form) -> Result<(), MultipartError> {
-    while let Some(chunk) = field.chunk().await? {
-        if form.too_big {
-            continue;
-        }
-        if form.bytes.len() + chunk.len() > MAX_TABLE {
-            form.too_big = true;
-            form.bytes = Vec::new();
-            continue;
-        }
-        form.bytes.extend_from_slice(&chunk);
-    }
-    Ok(())
-}
-
-/// Reads the form into `form`; on an error, what was read before it is kept.
-async fn read_form(multipart: &mut Multipart, form: &mut Form) -> Result<(), MultipartError> {
-    while let Some(mut field) = multipart.next_field().await? {
-        match field.name() {
-            Some("file") => {
-                form.file_name = field.file_name().map(str::to_string);
-                read_file(&mut field, form).await?;
-            }
-            Some("csrf") => form.csrf = field.text().await?,
-            Some("base") => form.base = field.text().await?.trim().to_string(),
-            Some("version") => form.label = field.text().await?.trim().to_string(),
-            _ => while field.chunk().await?.is_some() {},
-        }
-    }
-    Ok(())
 }
 
 /// POST /standards/import (multipart: csrf, base, version, file): city and district
 /// administrators.
-pub async fn import(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> PageResult {
-    let (state, jar, user) = (&state, &jar, &user);
-    let lang = Lang::from_jar(jar);
+pub async fn import(visit: Visit, multipart: Result<Multipart, MultipartRejection>) -> PageResult {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     // Nothing is read from someone who may not import.
     may_import(user, lang)?;
     let Ok(mut multipart) = multipart else {
@@ -448,13 +384,9 @@ pub async fn import(
             .to_string(),
         ));
     };
-    let mut form = Form::default();
-    match read_form(&mut multipart, &mut form).await {
-        Ok(()) => {}
-        Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            form.too_big = true;
-            form.bytes = Vec::new();
-        }
+    let wanted = ["csrf", "base", "version"];
+    let mut form = match OneFileForm::read(&mut multipart, &wanted, MAX_TABLE).await {
+        Ok(form) => form,
         Err(error) => {
             tracing::info!("standard import interrupted: {error}");
             return Err(AppError::BadRequest(
@@ -465,18 +397,16 @@ pub async fn import(
                 .to_string(),
             ));
         }
-    }
-    // A form without the session's token is refused before anything in it is looked at, even
-    // when the body was cut short for size.
-    if !form.too_big || !form.csrf.is_empty() {
-        user.check_csrf(&form.csrf)?;
-    }
+    };
+    form.check_csrf(user)?;
+    let chosen = form.get("base").trim().to_string();
+    let label = form.get("version").trim().to_string();
 
     // The chosen base must be one of the stored versions (the value is "id/version").
     let stored = state.store.stored_standards().await?;
     let base = stored
         .iter()
-        .find(|s| base_value(&s.id, &s.version) == form.base);
+        .find(|s| base_value(&s.id, &s.version) == chosen);
     let (base_id, base_version) = match base {
         Some(s) => (s.id.as_str(), s.version.as_str()),
         None => ("", ""),
@@ -490,7 +420,7 @@ pub async fn import(
     let upload = Upload {
         base_id,
         base_version,
-        label: &form.label,
+        label: &label,
         file_name: &file_name,
         bytes: (!no_file).then(|| std::mem::take(&mut form.bytes)),
         too_big: form.too_big,
@@ -502,7 +432,7 @@ pub async fn import(
         ))
         .into_response()),
         Err(mut refusal) => {
-            if base.is_none() && !form.base.is_empty() {
+            if base.is_none() && !chosen.is_empty() {
                 // A value not in the list (a version removed, or a crafted form).
                 refusal.base = Some(standard_import::Said {
                     zh: "所选的基础版本不存在,请重新选择".into(),
@@ -510,11 +440,11 @@ pub async fn import(
                 });
             }
             let sent = Sent {
-                selected: form.base.clone(),
-                label: form.label.clone(),
+                selected: chosen,
+                label,
                 refusal,
             };
-            render_page(state, jar, user, None, Some(sent)).await
+            render_page(&visit, None, Some(sent)).await
         }
     }
 }

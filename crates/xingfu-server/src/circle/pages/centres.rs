@@ -350,7 +350,7 @@ pub async fn centre(
 }
 
 /// POST /circle/centres/{id}: rates the centre.
-pub async fn rate(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+pub async fn rate(Path(id): Path<String>, Posted { v, form: fields }: Posted) -> PageResult {
     match rate_centre(&v.state, &v.user, &id, &fields.0, v.lang).await? {
         Ok(row) => go(&format!("/circle/centres/{id}?year={}&rated=1", row.year)),
         Err(errors) => {

@@ -311,7 +311,7 @@ pub async fn coverage(
 }
 
 /// POST /circle/areas/{code}/coverage (csrf, speed): computes the district's coverage again.
-pub async fn recompute(Path(code): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+pub async fn recompute(Path(code): Path<String>, Posted { v, form: fields }: Posted) -> PageResult {
     let lang = v.lang;
     let speed = match fields.text("speed").trim() {
         "" => WalkingSpeed::DEFAULT,

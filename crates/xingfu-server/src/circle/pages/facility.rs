@@ -167,7 +167,7 @@ pub async fn new_facility(v: Visit, Path(code): Path<String>) -> PageResult {
 }
 
 /// POST /circle/areas/{code}/facilities
-pub async fn create(Path(code): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+pub async fn create(Path(code): Path<String>, Posted { v, form: fields }: Posted) -> PageResult {
     let form = FacilityForm::from_fields(&fields.0);
     match create_facility(&v.state, &v.user, &code, &form, v.lang).await? {
         Ok(id) => go(&format!("/circle/facilities/{id}?saved=1")),
@@ -258,7 +258,7 @@ fn saved_now(lang: Lang, label: &str, value: &str) -> String {
 }
 
 /// POST /circle/facilities/{id}
-pub async fn update(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+pub async fn update(Path(id): Path<String>, Posted { v, form: fields }: Posted) -> PageResult {
     let (state, user, lang) = (&v.state, &v.user, v.lang);
     let read_at = form_version(lang, fields.get("version"))?;
     let form = FacilityForm::from_fields(&fields.0);
@@ -285,7 +285,7 @@ pub async fn update(Path(id): Path<String>, Posted { v, fields }: Posted) -> Pag
 }
 
 /// POST /circle/facilities/{id}/delete
-pub async fn delete(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+pub async fn delete(Path(id): Path<String>, Posted { v, form: fields }: Posted) -> PageResult {
     let read_at = fields
         .get("version")
         .and_then(|v| v.trim().parse::<i64>().ok());
@@ -299,7 +299,7 @@ pub async fn delete(Path(id): Path<String>, Posted { v, fields }: Posted) -> Pag
 
 /// POST /circle/facilities/{id}/centre: run it as a centre (`service_area`, `centre_community`)
 /// or stop (`stop=1`).
-pub async fn centre_flag(Path(id): Path<String>, Posted { v, fields }: Posted) -> PageResult {
+pub async fn centre_flag(Path(id): Path<String>, Posted { v, form: fields }: Posted) -> PageResult {
     let (state, user, lang) = (&v.state, &v.user, v.lang);
     // The facility's version the page was read at (a form without one saves regardless).
     let read_at = fields.text("version").trim().parse::<i64>().ok();

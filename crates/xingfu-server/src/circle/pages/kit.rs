@@ -2,10 +2,8 @@
 //! selects and boxes, field errors as the error summary lists them, and the replies handlers
 //! end with.
 
-use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::Dec2;
 use xingfu_geo::function::ServiceFunction;
@@ -19,7 +17,7 @@ use crate::circle::service::areas::may_edit;
 use crate::circle::service::convert::function_name;
 use crate::circle::service::form::FieldError;
 use crate::i18n::Lang;
-use crate::web::forms::{CsrfForm, HasCsrf, Problem};
+use crate::web::forms::{HasCsrf, Problem};
 use crate::web::page::{Page, PageResult};
 use crate::web::upload::FormData;
 
@@ -36,24 +34,8 @@ impl TitledPage for Visit {
     }
 }
 
-/// A posted form whose CSRF token matched (as [`CsrfForm`] answers otherwise), with the visit.
-pub struct Posted {
-    pub v: Visit,
-    pub fields: Fields,
-}
-
-impl FromRequest<AppState> for Posted {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let jar = CookieJar::from_headers(request.headers());
-        let CsrfForm { user, form } = CsrfForm::<Fields>::from_request(request, state).await?;
-        Ok(Posted {
-            v: Visit::new(state, jar, user),
-            fields: form,
-        })
-    }
-}
+/// A posted circle form: its fields in order, with the visit (CSRF token checked).
+pub type Posted = crate::web::posted::Posted<Fields>;
 
 /// A posted form's fields in order (a name may repeat, as `functions` does).
 #[derive(Deserialize)]

@@ -436,7 +436,7 @@ pub async fn declare(
 ) -> Result<(StatusCode, Json<Entry>), ApiError> {
     let lang = user.lang;
     let community = request.community.trim();
-    let entry = service::declare(&state, &user.current, &round_id, community, user.en())
+    let entry = service::declare(&state, &user.current, &round_id, community, user.lang)
         .await
         .map_err(app(lang))?;
     let standard = round_standard(&state, &round_id, lang).await?;
@@ -468,7 +468,7 @@ pub async fn show(
 ) -> Result<Json<EntryDetail>, ApiError> {
     let lang = user.lang;
     let (_, standard, entry) =
-        service::load_visible(&state, &user.current, &round_id, &code, user.en())
+        service::load_visible(&state, &user.current, &round_id, &code, user.lang)
             .await
             .map_err(app(lang))?;
     let card = service::panel(&state, &standard, &round_id, &code)
@@ -598,7 +598,7 @@ pub async fn answers(
 ) -> Result<Json<Sheet>, ApiError> {
     let lang = user.lang;
     user.current.may_view(&code, user.en()).map_err(app(lang))?;
-    let own = service::own_sheet(&state, &user.current, &round_id, &code, user.en())
+    let own = service::own_sheet(&state, &user.current, &round_id, &code, user.lang)
         .await
         .map_err(app(lang))?;
     Ok(Json(Sheet {
@@ -682,7 +682,7 @@ pub async fn save_answers(
         &code,
         answers,
         request.version,
-        user.en(),
+        user.lang,
     )
     .await
     .map_err(app(lang))?;
@@ -703,7 +703,7 @@ async fn step(
     let lang = user.lang;
     let (c, en) = (&user.current, user.en());
     c.may_view(code, en).map_err(app(lang))?;
-    let entry = service::take_step(state, c, (round_id, code), step, en)
+    let entry = service::take_step(state, c, (round_id, code), step, lang)
         .await
         .map_err(app(lang))?;
     let standard = round_standard(state, round_id, lang).await?;

@@ -45,7 +45,7 @@ async fn visible_entry(
     round_id: &str,
     code: &str,
 ) -> Result<(), ApiError> {
-    crate::rounds::service::load_visible(state, &user.current, round_id, code, user.en())
+    crate::rounds::service::load_visible(state, &user.current, round_id, code, user.lang)
         .await
         .map_err(app(user.lang))?;
     Ok(())

@@ -123,7 +123,7 @@ pub async fn lodge(
         &round_id,
         &code,
         &body.text,
-        user.en(),
+        user.lang,
     )
     .await
     .map_err(app(lang))?;
@@ -178,7 +178,7 @@ pub async fn decide(
         id: &id,
     };
     let row =
-        service::decide_objection(&state, &user.current, which, uphold, &body.note, user.en())
+        service::decide_objection(&state, &user.current, which, uphold, &body.note, user.lang)
             .await
             .map_err(app(lang))?;
     Ok(Json(row.into()))

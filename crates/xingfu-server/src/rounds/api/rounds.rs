@@ -215,7 +215,7 @@ pub async fn create(
         standard_version: request.standard_version.trim(),
         objection_days: request.objection_days,
     };
-    let round = service::open_round(&state, &user.current, &new, user.en())
+    let round = service::open_round(&state, &user.current, &new, user.lang)
         .await
         .map_err(|e| ApiError::from_app(e, user.lang))?;
     Ok((
@@ -267,7 +267,7 @@ pub async fn budget(
     user: ApiUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Budget>, ApiError> {
-    let lines = service::budget(&state, &user.current, &id, user.en())
+    let lines = service::budget(&state, &user.current, &id, user.lang)
         .await
         .map_err(|e| ApiError::from_app(e, user.lang))?;
     Ok(Json(Budget {

@@ -7,9 +7,8 @@
 //! [`community_page`], which work out the forms first and hand them to the template through a
 //! task-local value for the length of that one request; the templates read it with [`extras`].
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 use xingfu_core::workflow::{Role, Stage, may_declare, may_score};
 
 use super::{community, rounds};
@@ -19,8 +18,9 @@ use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 use crate::rounds::rectifications::{admin_of, unmet_clauses};
 use crate::rounds::service::{self, Step};
-use crate::web::forms::CsrfForm;
 use crate::web::page::PageResult;
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 tokio::task_local! {
     static EXTRAS: Extras;
@@ -89,9 +89,7 @@ pub fn extras() -> Extras {
 
 /// The round page, with the declaration form.
 pub async fn round_page(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path(round_id): Path<String>,
     query: Query<rounds::PageQuery>,
 ) -> PageResult {
@@ -103,7 +101,7 @@ pub async fn round_page(
         .chars()
         .take(40)
         .collect();
-    let declare = match declare_form(&state, &user, &round_id, &find).await {
+    let declare = match declare_form(&visit.state, &visit.user, &round_id, &find).await {
         Ok(form) => form,
         Err(e) => {
             tracing::warn!("declaration form for round {round_id}: {e}");
@@ -115,34 +113,27 @@ pub async fn round_page(
         community: None,
     };
     EXTRAS
-        .scope(
-            extras,
-            rounds::show(State(state), jar, user, Path(round_id), query),
-        )
+        .scope(extras, rounds::show(visit, Path(round_id), query))
         .await
 }
 
 /// The community page, with the action buttons this user may press.
 pub async fn community_page(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
 ) -> PageResult {
-    community_page_with(state, jar, user, round_id, code, None).await
+    community_page_with(visit, round_id, code, None).await
 }
 
 /// The community page with an objection sent back for correction (the typed text kept).
 pub async fn community_page_with(
-    state: AppState,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     round_id: String,
     code: String,
     draft: Option<community::ObjectionDraft>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let community = match community_actions(&state, &user, lang, &round_id, &code).await {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    let community = match community_actions(state, user, lang, &round_id, &code).await {
         Ok(actions) => actions,
         Err(e) => {
             tracing::debug!("actions for {round_id}/{code}: {e}");
@@ -154,10 +145,7 @@ pub async fn community_page_with(
         community,
     };
     EXTRAS
-        .scope(
-            extras,
-            community::show(state, jar, user, round_id, code, draft),
-        )
+        .scope(extras, community::show(visit, round_id, code, draft))
         .await
 }
 
@@ -348,12 +336,13 @@ crate::csrf_forms!(DeclareInput, StepInput);
 
 /// POST /rounds/{round}/declare
 pub async fn declare(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path(round_id): Path<String>,
-    CsrfForm { user, form: input }: CsrfForm<DeclareInput>,
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<DeclareInput>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let community = input.community.trim();
     if community.is_empty() {
         return Err(AppError::BadRequest(
@@ -361,19 +350,20 @@ pub async fn declare(
                 .into(),
         ));
     }
-    service::declare(&state, &user, &round_id, community, lang.is_en()).await?;
+    service::declare(state, user, &round_id, community, lang).await?;
     Ok(Redirect::to(&format!("/rounds/{round_id}/communities/{community}")).into_response())
 }
 
 async fn step(
-    state: AppState,
-    jar: CookieJar,
     (round_id, code): (String, String),
-    CsrfForm { user, form: input }: CsrfForm<StepInput>,
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<StepInput>,
     step: Step,
 ) -> PageResult {
-    let en = Lang::from_jar(&jar).is_en();
-    service::take_step(&state, &user, (&round_id, &code), step, en).await?;
+    let at = (round_id.as_str(), code.as_str());
+    service::take_step(&visit.state, &visit.user, at, step, visit.lang).await?;
     let to = match input.back.as_str() {
         "approvals" => format!("/rounds/{round_id}/approvals"),
         "publication" => format!("/rounds/{round_id}/publication"),
@@ -385,12 +375,10 @@ async fn step(
 macro_rules! step_handler {
     ($name:ident, $step:expr) => {
         pub async fn $name(
-            State(state): State<AppState>,
-            jar: CookieJar,
             Path(which): Path<(String, String)>,
-            form: CsrfForm<StepInput>,
+            posted: Posted<StepInput>,
         ) -> PageResult {
-            step(state, jar, which, form, $step).await
+            step(which, posted, $step).await
         }
     };
 }

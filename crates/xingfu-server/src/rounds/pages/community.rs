@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::http::StatusCode;
-use axum_extra::extract::CookieJar;
 use xingfu_core::workflow::{Stage, may_object};
 use xingfu_store::rounds::EntryRow;
 
@@ -16,6 +15,7 @@ use crate::web::page::when;
 use crate::web::page::{
     Page, PageResult, decision_label, points, render, stage_label, star_text, stars,
 };
+use crate::web::visit::Visit;
 
 pub struct Gap {
     pub summary: String,
@@ -89,15 +89,13 @@ pub struct Objections {
 }
 
 pub async fn show(
-    state: AppState,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     round_id: String,
     code: String,
     draft: Option<ObjectionDraft>,
 ) -> PageResult {
     let sent_back = draft.is_some();
-    let mut response = show_inner(&state, &jar, &user, &round_id, &code, draft).await?;
+    let mut response = show_inner(&visit, &round_id, &code, draft).await?;
     if sent_back {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -105,14 +103,12 @@ pub async fn show(
 }
 
 async fn show_inner(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    visit: &Visit,
     round_id: &str,
     code: &str,
     draft: Option<ObjectionDraft>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     if !user.actor().covers(code) {
         return Err(AppError::Forbidden(lang.t().forbidden.into()));
     }
@@ -219,9 +215,7 @@ async fn show_inner(
         .collect();
     let round_heading = round_title(lang, round.year);
     render(CommunityPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
+        page: visit.page_titled(
             &format!("/rounds/{round_id}/communities/{code}"),
             entry.community_name.clone(),
         ),

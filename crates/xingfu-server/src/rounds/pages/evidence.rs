@@ -6,23 +6,23 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::post;
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use super::headings::round_title;
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::files::MAX_UPLOAD;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::evidence::{self, Offered, accept_evidence, upload_closed};
 use crate::rounds::service;
+use crate::web::one_file_form::OneFileForm;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::visit::Visit;
 
 /// The most an upload request may carry: the largest file, the form's other fields, and room
 /// to read a somewhat larger file to its end so the browser gets the "too big" page.
@@ -151,22 +151,19 @@ pub struct PageQuery {
 
 /// GET: the evidence per clause, and the upload form for those who may upload.
 pub async fn page(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
     let notice = query
         .uploaded
         .is_some()
-        .then(|| words(lang).uploaded.to_string());
+        .then(|| words(visit.lang).uploaded.to_string());
     let problems = Problems {
         notice,
         ..Problems::default()
     };
-    render_page(&state, &jar, &user, &round_id, &code, problems).await
+    render_page(&visit, &round_id, &code, problems).await
 }
 
 /// What went wrong with an upload, shown on the page.
@@ -179,18 +176,10 @@ struct Problems {
     status: Option<StatusCode>,
 }
 
-async fn render_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
-    round_id: &str,
-    code: &str,
-    problems: Problems,
-) -> PageResult {
-    let lang = Lang::from_jar(jar);
-    let en = lang.is_en();
+async fn render_page(visit: &Visit, round_id: &str, code: &str, problems: Problems) -> PageResult {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let w = words(lang);
-    user.may_view(code, en)?;
+    user.may_view(code, lang.is_en())?;
     let (round, standard, entry) = service::load(state, round_id, code).await?;
     let rows = state.store.evidence_for(round_id, code).await?;
 
@@ -263,9 +252,7 @@ async fn render_page(
     let round_heading = round_title(lang, round.year);
     let title = format!("{} · {}", w.heading, entry.community_name);
     let response = render(EvidencePage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
+        page: visit.page_titled(
             &format!("/rounds/{round_id}/communities/{code}/evidence"),
             title,
         ),
@@ -319,70 +306,20 @@ fn size_text(size: i64) -> String {
     }
 }
 
-/// The upload's fields as read from the form.
-#[derive(Default)]
-struct Upload {
-    csrf: String,
-    clause: String,
-    file_name: Option<String>,
-    content_type: Option<String>,
-    bytes: Vec<u8>,
-    too_big: bool,
-}
-
-/// Reads a file field up to the limit; past it, reads on without keeping anything, so the
-/// browser finishes sending and sees the answer.
-async fn read_file(field: &mut Field<'_>, upload: &mut Upload) -> Result<(), MultipartError> {
-    while let Some(chunk) = field.chunk().await? {
-        if upload.too_big {
-            continue;
-        }
-        if upload.bytes.len() + chunk.len() > MAX_UPLOAD {
-            upload.too_big = true;
-            upload.bytes = Vec::new();
-            continue;
-        }
-        upload.bytes.extend_from_slice(&chunk);
-    }
-    Ok(())
-}
-
-/// Reads the form into `upload`; on an error, what was read before it is kept.
-async fn read_upload(multipart: &mut Multipart, upload: &mut Upload) -> Result<(), MultipartError> {
-    while let Some(mut field) = multipart.next_field().await? {
-        match field.name() {
-            Some("file") => {
-                upload.file_name = field.file_name().map(str::to_string);
-                upload.content_type = field.content_type().map(str::to_string);
-                read_file(&mut field, upload).await?;
-            }
-            Some("csrf") => upload.csrf = field.text().await?,
-            Some("clause") => upload.clause = field.text().await?.trim().to_string(),
-            _ => {
-                // Unknown fields are read and dropped.
-                while field.chunk().await?.is_some() {}
-            }
-        }
-    }
-    Ok(())
-}
-
 /// POST (multipart: csrf, clause, file): a community worker or an administrator covering the
 /// community, while it is declared or being scored.
 pub async fn upload(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> PageResult {
     let (round_id, code) = (round_id.as_str(), code.as_str());
-    let lang = Lang::from_jar(&jar);
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let pick = |zh: &str, en: &str| lang.pick(zh, en).to_string();
     // Who and when first: nothing is read from someone who may not upload.
-    evidence::may_add(&user, code, lang)?;
-    let (_, standard, entry) = service::load(&state, round_id, code).await?;
-    if let Some(closed) = upload_closed(&user, &entry, lang) {
+    evidence::may_add(user, code, lang)?;
+    let (_, standard, entry) = service::load(state, round_id, code).await?;
+    if let Some(closed) = upload_closed(user, &entry, lang) {
         return Err(closed);
     }
     let Ok(mut multipart) = multipart else {
@@ -391,13 +328,8 @@ pub async fn upload(
             "upload the file with the form on the page",
         )));
     };
-    let mut upload = Upload::default();
-    match read_upload(&mut multipart, &mut upload).await {
-        Ok(()) => {}
-        Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            upload.too_big = true;
-            upload.bytes = Vec::new();
-        }
+    let upload = match OneFileForm::read(&mut multipart, &["csrf", "clause"], MAX_UPLOAD).await {
+        Ok(upload) => upload,
         Err(error) => {
             tracing::info!("upload interrupted: {error}");
             return Err(AppError::BadRequest(pick(
@@ -405,22 +337,18 @@ pub async fn upload(
                 "the upload did not complete and nothing was saved; please try again",
             )));
         }
-    }
-    // A form without the session's token is refused before anything in it is looked at, even
-    // when the body was cut short for size.
-    if !upload.too_big || !upload.csrf.is_empty() {
-        user.check_csrf(&upload.csrf)?;
-    }
-
+    };
+    upload.check_csrf(user)?;
+    let clause = upload.get("clause").trim().to_string();
     let offered = Offered {
-        clause: upload.clause.clone(),
+        clause: clause.clone(),
         file_name: upload.file_name,
         content_type: upload.content_type,
         bytes: upload.bytes,
         too_big: upload.too_big,
     };
     if let Err(refused) =
-        accept_evidence(&state, &user, (round_id, code), &standard, offered, lang).await?
+        accept_evidence(state, user, (round_id, code), &standard, offered, lang).await?
     {
         let problems = Problems {
             status: Some(if refused.too_big {
@@ -430,14 +358,14 @@ pub async fn upload(
             }),
             clause: refused.clause,
             file: refused.file,
-            selected: upload.clause,
+            selected: clause,
             notice: None,
         };
-        return render_page(&state, &jar, &user, round_id, code, problems).await;
+        return render_page(&visit, round_id, code, problems).await;
     }
     Ok(Redirect::to(&format!(
         "/rounds/{round_id}/communities/{code}/evidence?uploaded=1#clause-{}",
-        crate::app::auth::urlencode(&upload.clause)
+        crate::app::auth::urlencode(&clause)
     ))
     .into_response())
 }

@@ -6,6 +6,8 @@ use xingfu_store::rounds::RoundRow;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
+use crate::web::page::Page;
+use crate::web::visit::Visit;
 
 /// The round alone: "Round 2013" / "2013年度".
 pub fn round_title(lang: Lang, year: i64) -> String {
@@ -49,4 +51,12 @@ pub async fn round_heading(
     let region = region_name(state, &round.region_code).await?;
     let heading = year_and_region(lang, round.year, &region);
     Ok((round, heading))
+}
+
+/// The layout of a round's page at /rounds/{round}/`what`, titled "`title` · `heading`".
+pub fn round_page(visit: &Visit, round_id: &str, what: &str, title: &str, heading: &str) -> Page {
+    visit.page_titled(
+        &format!("/rounds/{round_id}/{what}"),
+        format!("{title} · {heading}"),
+    )
 }

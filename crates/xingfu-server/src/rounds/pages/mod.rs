@@ -17,80 +17,43 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::state::AppState;
+use crate::web::prefixed_routes::PrefixedRoutes;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(rounds::home))
         .route("/rounds", get(rounds::list))
-        .route("/rounds/{round}", get(actions::round_page))
-        .route(
-            "/rounds/{round}/communities/{code}",
-            get(actions::community_page),
-        )
-        .route("/rounds/{round}/declare", post(actions::declare))
-        .route(
-            "/rounds/{round}/communities/{code}/objections",
-            post(objections::lodge),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/objections/{id}/decide",
-            post(objections::decide),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/sheet",
-            get(sheet::show).post(sheet::save),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/check",
-            post(actions::check),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/compute",
-            post(actions::compute),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/approve",
-            post(actions::approve),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/publish",
-            post(actions::publish),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/name",
-            post(actions::name),
-        )
-        .route(
-            "/rounds/{round}/communities/{code}/rectify",
-            post(rectifications::rectify),
-        )
-        .route("/rounds/{round}/approvals", get(queues::approvals))
-        .route("/rounds/{round}/publication", get(queues::publication))
-        .route(
-            "/rounds/{round}/rectifications",
-            get(rectifications::rectifications),
-        )
-        .route(
-            "/rounds/{round}/rectifications/{id}/submit",
-            post(rectifications::submit),
-        )
-        .route(
-            "/rounds/{round}/rectifications/{id}/verify",
-            post(rectifications::verify),
-        )
-        .route(
-            "/rounds/{round}/rectifications/{id}/reopen",
-            post(rectifications::reopen),
-        )
-        .route("/rounds/{round}/rewards", get(rewards::show))
-        .route(
-            "/rounds/{round}/communities/{code}/evidence",
-            get(evidence::page),
-        )
         .route("/evidence/{id}", get(downloads::evidence))
-        .route("/rounds/{round}/export.xlsx", get(downloads::export_round))
-        .route(
-            "/rounds/{round}/score-sheet.xlsx",
-            get(downloads::score_sheet),
+        .under(
+            "/rounds/{round}",
+            [
+                ("", get(actions::round_page)),
+                ("/declare", post(actions::declare)),
+                ("/approvals", get(queues::approvals)),
+                ("/publication", get(queues::publication)),
+                ("/rectifications", get(rectifications::rectifications)),
+                ("/rectifications/{id}/submit", post(rectifications::submit)),
+                ("/rectifications/{id}/verify", post(rectifications::verify)),
+                ("/rectifications/{id}/reopen", post(rectifications::reopen)),
+                ("/rewards", get(rewards::show)),
+                ("/export.xlsx", get(downloads::export_round)),
+                ("/score-sheet.xlsx", get(downloads::score_sheet)),
+            ],
+        )
+        .under(
+            "/rounds/{round}/communities/{code}",
+            [
+                ("", get(actions::community_page)),
+                ("/objections", post(objections::lodge)),
+                ("/objections/{id}/decide", post(objections::decide)),
+                ("/sheet", get(sheet::show).post(sheet::save)),
+                ("/check", post(actions::check)),
+                ("/compute", post(actions::compute)),
+                ("/approve", post(actions::approve)),
+                ("/publish", post(actions::publish)),
+                ("/name", post(actions::name)),
+                ("/rectify", post(rectifications::rectify)),
+                ("/evidence", get(evidence::page)),
+            ],
         )
 }

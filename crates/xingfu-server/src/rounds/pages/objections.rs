@@ -1,18 +1,15 @@
 //! Objections (异议) to a published result: lodged from the community page while the period runs,
 //! decided there by the level that decides the rating. A refused form comes back with its text.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 
 use super::actions::community_page_with;
 use super::community::ObjectionDraft;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
-use crate::i18n::Lang;
 use crate::rounds::service;
-use crate::web::forms::CsrfForm;
 use crate::web::page::PageResult;
+use crate::web::posted::Posted;
 
 #[derive(serde::Deserialize)]
 pub struct LodgeInput {
@@ -40,13 +37,14 @@ fn back_to(round_id: &str, code: &str) -> PageResult {
 
 /// POST /rounds/{round}/communities/{code}/objections
 pub async fn lodge(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path((round_id, code)): Path<(String, String)>,
-    CsrfForm { user, form: input }: CsrfForm<LodgeInput>,
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<LodgeInput>,
 ) -> PageResult {
-    let en = Lang::from_jar(&jar).is_en();
-    match service::lodge_objection(&state, &user, &round_id, &code, &input.text, en).await {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    match service::lodge_objection(state, user, &round_id, &code, &input.text, lang).await {
         Ok(_) => back_to(&round_id, &code),
         Err(AppError::BadRequest(error)) => {
             let draft = ObjectionDraft {
@@ -54,7 +52,7 @@ pub async fn lodge(
                 text: input.text,
                 error,
             };
-            community_page_with(state, jar, user, round_id, code, Some(draft)).await
+            community_page_with(visit, round_id, code, Some(draft)).await
         }
         Err(e) => Err(e),
     }
@@ -62,20 +60,20 @@ pub async fn lodge(
 
 /// POST /rounds/{round}/communities/{code}/objections/{id}/decide
 pub async fn decide(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path((round_id, code, id)): Path<(String, String, String)>,
-    CsrfForm { user, form: input }: CsrfForm<DecideInput>,
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<DecideInput>,
 ) -> PageResult {
-    let en = Lang::from_jar(&jar).is_en();
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let uphold = match input.outcome.as_str() {
         "uphold" => Ok(true),
         "dismiss" => Ok(false),
-        _ => Err(AppError::BadRequest(if en {
-            "Decision: choose whether the objection stands".to_string()
-        } else {
-            "处理结果:请选择异议是否成立".to_string()
-        })),
+        _ => Err(AppError::BadRequest(lang.text(
+            "处理结果:请选择异议是否成立",
+            "Decision: choose whether the objection stands",
+        ))),
     };
     let which = service::ObjectionRef {
         round_id: &round_id,
@@ -83,7 +81,7 @@ pub async fn decide(
         id: &id,
     };
     let decided = match uphold {
-        Ok(uphold) => service::decide_objection(&state, &user, which, uphold, &input.note, en)
+        Ok(uphold) => service::decide_objection(state, user, which, uphold, &input.note, lang)
             .await
             .map(drop),
         Err(refused) => Err(refused),
@@ -96,7 +94,7 @@ pub async fn decide(
                 text: input.note,
                 error,
             };
-            community_page_with(state, jar, user, round_id, code, Some(draft)).await
+            community_page_with(visit, round_id, code, Some(draft)).await
         }
         Err(e) => Err(e),
     }

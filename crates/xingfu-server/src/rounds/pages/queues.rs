@@ -1,39 +1,56 @@
 //! The round's work lists: the approval queue (what this user may approve now) and the
 //! publication list (公示) with naming.
 
+use std::sync::Arc;
+
 use askama::Template;
-use axum::extract::{Path, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::Path;
+use xingfu_core::Standard;
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
-use super::headings::round_heading;
-use crate::app::auth::CurrentUser;
+use super::headings::{round_heading, round_page};
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::now_ms;
 use crate::i18n::Lang;
 use crate::rounds::rectifications::admin_of;
 use crate::rounds::service;
 use crate::web::page::{
     Page, PageResult, decision_label, points, render, star_text, stars, when, yuan,
 };
+use crate::web::visit::Visit;
 
-/// The round's entries at `stages` inside the user's area (read by stage, not the whole round).
-async fn entries_at(
-    state: &AppState,
-    user: &CurrentUser,
-    round_id: &str,
-    stages: &[Stage],
-) -> Result<Vec<EntryRow>, AppError> {
-    let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
-    let keys: Vec<&str> = stages.iter().map(|s| s.key()).collect();
-    Ok(state
-        .store
-        .entries_at_stages(round_id, prefix, &keys)
-        .await?
-        .into_iter()
-        .filter(|e| user.actor().covers(&e.community_code))
-        .collect())
+/// What a work list starts from: the round's heading and standard, and its entries at `stages`
+/// inside the user's area (read by stage, not the whole round).
+struct Queue {
+    heading: String,
+    standard: Arc<Standard>,
+    entries: Vec<EntryRow>,
+}
+
+impl Queue {
+    async fn read(visit: &Visit, round_id: &str, stages: &[Stage]) -> Result<Queue, AppError> {
+        let (state, user) = (&visit.state, &visit.user);
+        let (round, heading) = round_heading(state, visit.lang, round_id).await?;
+        let standard = state
+            .standard(&round.standard_id, &round.standard_version)
+            .await?;
+        let prefix =
+            xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
+        let keys: Vec<&str> = stages.iter().map(|s| s.key()).collect();
+        let entries = state
+            .store
+            .entries_at_stages(round_id, prefix, &keys)
+            .await?
+            .into_iter()
+            .filter(|e| user.actor().covers(&e.community_code))
+            .collect();
+        Ok(Queue {
+            heading,
+            standard,
+            entries,
+        })
+    }
 }
 
 pub struct QueueLine {
@@ -73,32 +90,25 @@ struct ApprovalsPage {
 }
 
 /// GET /rounds/{round}/approvals: entries awaiting approval that this user may approve.
-pub async fn approvals(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(round_id): Path<String>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let (round, heading) = round_heading(&state, lang, &round_id).await?;
-    let standard = state
-        .standard(&round.standard_id, &round.standard_version)
-        .await?;
-    let lines = entries_at(&state, &user, &round_id, &[Stage::Computed])
-        .await?
+pub async fn approvals(visit: Visit, Path(round_id): Path<String>) -> PageResult {
+    let (user, lang, t) = (&visit.user, visit.lang, visit.lang.t());
+    let queue = Queue::read(&visit, &round_id, &[Stage::Computed]).await?;
+    let lines = queue
+        .entries
         .iter()
-        .filter(|e| service::may_decide(&user, &standard, e).is_ok())
+        .filter(|e| service::may_decide(user, &queue.standard, e).is_ok())
         .map(|e| queue_line(lang, e))
         .collect();
     render(ApprovalsPage {
-        page: Page::new(
-            &jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}/approvals"),
-            format!("{} · {heading}", lang.t().wf_approvals),
+        page: round_page(
+            &visit,
+            &round_id,
+            "approvals",
+            t.wf_approvals,
+            &queue.heading,
         ),
         round_id: round_id.clone(),
-        heading,
+        heading: queue.heading,
         lines,
         csrf: user.csrf.clone(),
     })
@@ -125,32 +135,20 @@ struct PublicationPage {
 }
 
 /// GET /rounds/{round}/publication: entries published for objections or named.
-pub async fn publication(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(round_id): Path<String>,
-) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+pub async fn publication(visit: Visit, Path(round_id): Path<String>) -> PageResult {
+    let (user, lang) = (&visit.user, visit.lang);
     let t = lang.t();
-    let (round, heading) = round_heading(&state, lang, &round_id).await?;
-    let entries = entries_at(
-        &state,
-        &user,
-        &round_id,
-        &[Stage::Approved, Stage::Published, Stage::Named],
-    )
-    .await?;
-    let standard = state
-        .standard(&round.standard_id, &round.standard_version)
-        .await?;
+    let stages = [Stage::Approved, Stage::Published, Stage::Named];
+    let queue = Queue::read(&visit, &round_id, &stages).await?;
     let now = now_ms();
-    let waiting = entries
+    let waiting = queue
+        .entries
         .iter()
         .filter(|e| e.stage == Stage::Approved.key())
-        .map(|e| (queue_line(lang, e), admin_of(&user, &e.community_code)))
+        .map(|e| (queue_line(lang, e), admin_of(user, &e.community_code)))
         .collect();
-    let lines = entries
+    let lines = queue
+        .entries
         .iter()
         .filter(|e| e.stage == Stage::Published.key() || e.stage == Stage::Named.key())
         .map(|e| {
@@ -170,19 +168,20 @@ pub async fn publication(
                 // Naming is for the level that approves the star (4–5★: the city).
                 can_name: e.stage == Stage::Published.key()
                     && over
-                    && service::may_decide(&user, &standard, e).is_ok(),
+                    && service::may_decide(user, &queue.standard, e).is_ok(),
             }
         })
         .collect();
     render(PublicationPage {
-        page: Page::new(
-            &jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}/publication"),
-            format!("{} · {heading}", t.wf_publication),
+        page: round_page(
+            &visit,
+            &round_id,
+            "publication",
+            t.wf_publication,
+            &queue.heading,
         ),
         round_id: round_id.clone(),
-        heading,
+        heading: queue.heading,
         waiting,
         lines,
         csrf: user.csrf.clone(),

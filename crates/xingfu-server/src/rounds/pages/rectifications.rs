@@ -3,22 +3,20 @@
 //! service's ([`crate::rounds::rectifications`]).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 use xingfu_core::rectification::TaskStep;
 
-use super::headings::{region_name, round_heading};
-use crate::app::auth::CurrentUser;
+use super::headings::{region_name, round_heading, round_page};
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
-use crate::i18n::Lang;
+use crate::app::state::now_ms;
 use crate::rounds::rectifications::{
     TaskRefusal, awaits_report, may_move, move_task, open_tasks, status_label,
 };
-use crate::web::forms::CsrfForm;
 use crate::web::page::{Page, PageResult, render, when};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 /// A rectification form sent back: the community, the deadline as typed, and what is wrong.
 struct OpenForm {
@@ -83,13 +81,11 @@ pub struct TasksQuery {
 
 /// GET /rounds/{round}/rectifications
 pub async fn rectifications(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path(round_id): Path<String>,
     Query(query): Query<TasksQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let lang = visit.lang;
     let notice = query
         .opened
         .as_deref()
@@ -102,7 +98,7 @@ pub async fn rectifications(
             }
         });
     let sent_back = SentBack::default();
-    render_tasks(&state, &jar, &user, &round_id, sent_back, notice).await
+    render_tasks(&visit, &round_id, sent_back, notice).await
 }
 
 /// A form sent back for correction, with the status the page is answered with.
@@ -114,27 +110,23 @@ struct SentBack {
 
 /// The task list with a form sent back for correction, answered with `status`.
 async fn sent_back_page(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    visit: &Visit,
     round_id: &str,
     sent_back: SentBack,
     status: StatusCode,
 ) -> PageResult {
-    let mut response = render_tasks(state, jar, user, round_id, sent_back, None).await?;
+    let mut response = render_tasks(visit, round_id, sent_back, None).await?;
     *response.status_mut() = status;
     Ok(response)
 }
 
 async fn render_tasks(
-    state: &AppState,
-    jar: &CookieJar,
-    user: &CurrentUser,
+    visit: &Visit,
     round_id: &str,
     SentBack { open, submit }: SentBack,
     notice: Option<String>,
 ) -> PageResult {
-    let lang = Lang::from_jar(jar);
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let t = lang.t();
     let (round, heading) = round_heading(state, lang, round_id).await?;
     let standard = state
@@ -202,11 +194,12 @@ async fn render_tasks(
         })
         .collect();
     render(RectificationsPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}/rectifications"),
-            format!("{} · {heading}", t.wf_rectifications),
+        page: round_page(
+            visit,
+            round_id,
+            "rectifications",
+            t.wf_rectifications,
+            &heading,
         ),
         round_id: round_id.to_string(),
         heading,
@@ -241,13 +234,14 @@ crate::csrf_forms!(RectifyInput, TaskInput);
 
 /// POST /rounds/{round}/communities/{code}/rectify: opens a task for every unmet clause.
 pub async fn rectify(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path((round_id, code)): Path<(String, String)>,
-    CsrfForm { user, form: input }: CsrfForm<RectifyInput>,
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<RectifyInput>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    match open_tasks(&state, &user, (&round_id, &code), &input.deadline, lang).await? {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    match open_tasks(state, user, (&round_id, &code), &input.deadline, lang).await? {
         Ok(opened) => Ok(Redirect::to(&format!(
             "/rounds/{round_id}/rectifications?opened={opened}"
         ))
@@ -264,23 +258,24 @@ pub async fn rectify(
                 submit: None,
             };
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            sent_back_page(&state, &jar, &user, &round_id, sent_back, status).await
+            sent_back_page(&visit, &round_id, sent_back, status).await
         }
     }
 }
 
 async fn task_step(
-    state: AppState,
-    jar: CookieJar,
     (round_id, id): (String, String),
-    CsrfForm { user, form: input }: CsrfForm<TaskInput>,
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<TaskInput>,
     step: TaskStep,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let lang = visit.lang;
     let read_at = crate::web::page::form_version(lang, input.version.as_deref())?;
     let moved = move_task(
-        &state,
-        &user,
+        &visit.state,
+        &visit.user,
         (&round_id, &id),
         step,
         &input.report,
@@ -306,18 +301,16 @@ async fn task_step(
         open: None,
         submit: Some(submit),
     };
-    sent_back_page(&state, &jar, &user, &round_id, sent_back, status).await
+    sent_back_page(&visit, &round_id, sent_back, status).await
 }
 
 macro_rules! task_handler {
     ($name:ident, $step:expr) => {
         pub async fn $name(
-            State(state): State<AppState>,
-            jar: CookieJar,
             Path(which): Path<(String, String)>,
-            form: CsrfForm<TaskInput>,
+            posted: Posted<TaskInput>,
         ) -> PageResult {
-            task_step(state, jar, which, form, $step).await
+            task_step(which, posted, $step).await
         }
     };
 }

@@ -5,8 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum_extra::extract::CookieJar;
+use axum::extract::Path;
 use xingfu_core::Fen;
 use xingfu_core::region::district_of;
 use xingfu_core::rewards::reward_for;
@@ -15,13 +14,12 @@ use xingfu_core::targets::progress;
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
-use super::headings::round_heading;
-use crate::app::auth::CurrentUser;
+use super::headings::{round_heading, round_page};
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::visit::Visit;
 
 /// One unit's line: a street, a district, or the whole area.
 pub struct UnitRow {
@@ -116,14 +114,9 @@ fn unit_row(lang: Lang, standard: &Standard, levels: &[GovLevel], unit: &Unit) -
 }
 
 /// GET /rounds/{round}/rewards
-pub async fn show(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
-    Path(round_id): Path<String>,
-) -> PageResult {
-    let (state, jar, user, round_id) = (&state, &jar, &user, round_id.as_str());
-    let lang = Lang::from_jar(jar);
+pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    let round_id = round_id.as_str();
     let t = lang.t();
     if user.role.level().is_none() {
         return Err(AppError::Forbidden(
@@ -226,7 +219,7 @@ pub async fn show(
             }
         }
     }
-    let round_budget = match service::budget(state, user, round_id, lang.is_en()).await {
+    let round_budget = match service::budget(state, user, round_id, lang).await {
         Ok(budget) => Some(
             budget
                 .into_iter()
@@ -287,12 +280,7 @@ pub async fn show(
     };
     let overall = unit_row(lang, &standard, &levels, &overall);
     render(RewardsPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}/rewards"),
-            format!("{} · {heading}", t.wf_rewards),
-        ),
+        page: round_page(&visit, round_id, "rewards", t.wf_rewards, &heading),
         round_id: round_id.to_string(),
         heading,
         star_headers,

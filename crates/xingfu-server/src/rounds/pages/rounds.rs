@@ -1,17 +1,15 @@
 //! The round overview: rounds in the user's area, and one round's communities.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
 
 use super::headings::year_and_region;
 use crate::app::auth::CurrentUser;
-use crate::app::state::AppState;
-use crate::i18n::Lang;
 use crate::web::page::{
     Page, PageResult, decision_label, points, render, stage_label, star_text, stars, yuan,
 };
+use crate::web::visit::Visit;
 
 pub async fn home(user: Option<CurrentUser>) -> Response {
     match user {
@@ -38,9 +36,8 @@ struct RoundsPage {
     audit: Option<crate::app::audit::AuditPanel>,
 }
 
-pub async fn list(State(state): State<AppState>, jar: CookieJar, user: CurrentUser) -> PageResult {
-    let (state, jar, user) = (&state, &jar, &user);
-    let lang = Lang::from_jar(jar);
+pub async fn list(visit: Visit) -> PageResult {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
     let mut rounds = Vec::new();
     for round in state.store.rounds_overlapping(prefix).await? {
@@ -81,7 +78,7 @@ pub async fn list(State(state): State<AppState>, jar: CookieJar, user: CurrentUs
         });
     }
     render(RoundsPage {
-        page: Page::new(jar, Some(user.clone()), "/rounds", lang.t().rounds),
+        page: visit.page_titled("/rounds", lang.t().rounds.into()),
         rounds,
         audit: (user.role == xingfu_core::workflow::Role::CityAdmin)
             .then(|| crate::app::audit::AuditPanel::new(lang, state.audit.as_deref())),
@@ -127,15 +124,13 @@ pub struct PageQuery {
 }
 
 pub async fn show(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path(round_id): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<PageQuery>,
+    Query(query): Query<PageQuery>,
 ) -> PageResult {
-    let (state, jar, user, round_id) = (&state, &jar, &user, round_id.as_str());
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    let round_id = round_id.as_str();
     let page = query.page.unwrap_or(1);
-    let lang = Lang::from_jar(jar);
     let round = crate::rounds::service::visible_round(state, user, round_id).await?;
     let standard = state
         .standard(&round.standard_id, &round.standard_version)
@@ -182,12 +177,7 @@ pub async fn show(
     let region_name = region.map(|r| r.name).unwrap_or_default();
     let heading = year_and_region(lang, round.year, &region_name);
     render(RoundPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}"),
-            heading.clone(),
-        ),
+        page: visit.page_titled(&format!("/rounds/{round_id}"), heading.clone()),
         round_id: round_id.to_string(),
         heading,
         standard_name: lang

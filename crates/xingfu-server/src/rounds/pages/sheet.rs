@@ -10,10 +10,9 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 use xingfu_core::decimal::{Dec2, DecimalError};
 use xingfu_core::scoring::{Answer, Assessment};
 use xingfu_core::standard::{Clause, Judge, Standard};
@@ -25,6 +24,7 @@ use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::visit::Visit;
 
 /// Longest note kept with an answer, in characters.
 const MAX_NOTE: usize = 1000;
@@ -100,7 +100,7 @@ async fn context(
 ) -> Result<Context, AppError> {
     user.may_view(code, lang.is_en())?;
     // The same permission as saving: an assessor's own sheet, or the declaration.
-    let own = service::own_sheet(state, user, round_id, code, lang.is_en()).await?;
+    let own = service::own_sheet(state, user, round_id, code, lang).await?;
     let (_, standard, entry) = service::load(state, round_id, code).await?;
     let assessor = user.role == Role::Assessor;
     let stage = Stage::parse(&entry.stage);
@@ -128,14 +128,12 @@ pub struct SheetQuery {
 
 /// GET /rounds/{round}/communities/{code}/sheet
 pub async fn show(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<SheetQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let ctx = context(&state, &user, lang, &round_id, &code).await?;
+    let lang = visit.lang;
+    let ctx = context(&visit.state, &visit.user, lang, &round_id, &code).await?;
     let saved = query.saved.as_deref().and_then(|n| n.parse::<usize>().ok());
     let notice = saved.map(|n| {
         if lang.is_en() {
@@ -153,9 +151,7 @@ pub async fn show(
         })
         .collect();
     page(
-        &jar,
-        &user,
-        lang,
+        &visit,
         (&round_id, &code),
         &ctx,
         &values,
@@ -168,15 +164,12 @@ pub async fn show(
 
 /// POST /rounds/{round}/communities/{code}/sheet
 pub async fn save(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let (state, jar, user, round_id, code) =
-        (&state, &jar, &user, round_id.as_str(), code.as_str());
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    let (round_id, code) = (round_id.as_str(), code.as_str());
     let csrf = pairs
         .iter()
         .find(|(k, _)| k == "csrf")
@@ -251,20 +244,12 @@ pub async fn save(
             errors,
             ..Feedback::default()
         };
-        let mut response = page(jar, user, lang, (round_id, code), &ctx, &values, feedback)?;
+        let mut response = page(&visit, (round_id, code), &ctx, &values, feedback)?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    let saved = service::save_sheet_from(
-        state,
-        user,
-        round_id,
-        code,
-        answers,
-        Some(read_at),
-        lang.is_en(),
-    )
-    .await;
+    let saved =
+        service::save_sheet_from(state, user, round_id, code, answers, Some(read_at), lang).await;
     match saved {
         Ok(saved) => Ok(Redirect::to(&format!(
             "/rounds/{round_id}/communities/{code}/sheet?saved={}",
@@ -280,7 +265,7 @@ pub async fn save(
                     .collect(),
                 ..Feedback::default()
             };
-            let mut response = page(jar, user, lang, (round_id, code), &ctx, &values, feedback)?;
+            let mut response = page(&visit, (round_id, code), &ctx, &values, feedback)?;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(response)
         }
@@ -304,7 +289,7 @@ pub async fn save(
                 changed,
                 ..Feedback::default()
             };
-            let mut response = page(jar, user, lang, (round_id, code), &now, &values, feedback)?;
+            let mut response = page(&visit, (round_id, code), &now, &values, feedback)?;
             *response.status_mut() = StatusCode::CONFLICT;
             Ok(response)
         }
@@ -467,14 +452,13 @@ struct Feedback {
 }
 
 fn page(
-    jar: &CookieJar,
-    user: &CurrentUser,
-    lang: Lang,
+    visit: &Visit,
     (round_id, code): (&str, &str),
     ctx: &Context,
     values: &HashMap<String, (String, String)>,
     feedback: Feedback,
 ) -> PageResult {
+    let (user, lang) = (&visit.user, visit.lang);
     let t = lang.t();
     let Feedback {
         notice,
@@ -547,9 +531,7 @@ fn page(
         )
     };
     render(SheetPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
+        page: visit.page_titled(
             &format!("/rounds/{round_id}/communities/{code}/sheet"),
             heading.clone(),
         ),

@@ -3,18 +3,14 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::survey::Channel;
 use xingfu_store::surveys::RecordOutcome;
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
-use crate::i18n::Lang;
 use crate::surveys::answers::{Respondent, SubmitError, submit};
 use crate::surveys::model::RoundSurvey;
 use crate::surveys::pages::form::{
@@ -24,9 +20,11 @@ use crate::surveys::pages::form::{
 };
 use crate::surveys::pages::words::{Words, words};
 use crate::surveys::service::{entry_community, may_enter, region_name, round_survey};
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
 use crate::web::peer::PeerAddress;
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 #[derive(Template)]
 #[template(path = "survey_enter.html")]
@@ -80,10 +78,11 @@ impl Entry<'_> {
     /// The staff may enter answers here, and the round runs a survey.
     async fn survey(&self) -> Result<RoundSurvey, AppError> {
         let ask = self.ask;
-        may_enter(ask.user, self.code, ask.lang)?;
-        round_survey(ask.state, ask.round_id)
+        let (state, user, lang, round_id) = ask.parts();
+        may_enter(user, self.code, lang)?;
+        round_survey(state, round_id)
             .await?
-            .ok_or_else(|| AppError::Conflict(words(ask.lang).no_survey.into()))
+            .ok_or_else(|| AppError::Conflict(words(lang).no_survey.into()))
     }
 
     async fn page(
@@ -92,11 +91,12 @@ impl Entry<'_> {
         errors: Vec<Problem>,
         notice: Option<String>,
     ) -> PageResult {
-        let (e, code, lang) = (self.ask, self.code, self.ask.lang);
+        let code = self.code;
+        let (state, user, lang, round_id) = self.ask.parts();
         let w = words(lang);
         let survey = self.survey().await?;
         let q = &survey.questionnaire;
-        let community = region_name(e.state, code).await?;
+        let community = region_name(state, code).await?;
         let error_for = |anchor: &str| {
             errors
                 .iter()
@@ -123,14 +123,11 @@ impl Entry<'_> {
             .map(|c| (c.key().to_string(), lang.pick(c.zh(), c.en()).to_string()))
             .collect();
         render(EnterPage {
-            page: Page::new(
-                e.jar,
-                Some(e.user.clone()),
-                &format!("/rounds/{}/surveys/{code}/enter", e.round_id),
-                w.enter_heading,
-            ),
+            page: self
+                .ask
+                .page(&format!("/{code}/enter"), w.enter_heading.into()),
             w,
-            round_id: e.round_id.to_string(),
+            round_id: round_id.to_string(),
             code: code.to_string(),
             community,
             title: title(lang, q).to_string(),
@@ -139,7 +136,7 @@ impl Entry<'_> {
             location_error: error_for("lat"),
             errors,
             notice,
-            csrf: e.user.csrf.clone(),
+            csrf: user.csrf.clone(),
             client_token: form.client_token,
             channels,
             channel: form.channel,
@@ -162,14 +159,11 @@ impl Entry<'_> {
 
 /// GET /rounds/{round}/surveys/{code}/enter: a blank staff form.
 pub async fn enter_show(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<EnterQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let w = words(lang);
+    let w = words(visit.lang);
     let notice = match query.saved.as_deref() {
         Some("again") => Some(w.saved_again.to_string()),
         Some("held") => Some(w.saved_held.to_string()),
@@ -186,7 +180,7 @@ pub async fn enter_show(
         lon: String::new(),
     };
     let entry = Entry {
-        ask: Asking::new(&state, &jar, &user, &round_id),
+        ask: Asking::new(&visit, &round_id),
         code: &code,
     };
     entry.page(form, Vec::new(), notice).await
@@ -194,19 +188,21 @@ pub async fn enter_show(
 
 /// POST /rounds/{round}/surveys/{code}/enter: one household's answers entered by staff.
 pub async fn enter_save(
-    State(state): State<AppState>,
-    jar: CookieJar,
     peer: PeerAddress,
     Path((round_id, code)): Path<(String, String)>,
-    CsrfForm { user, form: pairs }: CsrfForm<Pairs>,
+    Posted {
+        v: visit,
+        form: pairs,
+    }: Posted<Pairs>,
 ) -> PageResult {
     let entry = Entry {
-        ask: Asking::new(&state, &jar, &user, &round_id),
+        ask: Asking::new(&visit, &round_id),
         code: &code,
     };
-    let (lang, w) = (entry.ask.lang, words(entry.ask.lang));
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    let w = words(lang);
     let survey = entry.survey().await?;
-    entry_community(&state, &round_id, &code, lang).await?;
+    entry_community(state, &round_id, &code, lang).await?;
     let form = EnterForm {
         client_token: client_token_of(pairs.get("ct")),
         channel: pairs.get("channel").to_string(),
@@ -244,7 +240,7 @@ pub async fn enter_save(
         return Ok(with_status(page, StatusCode::UNPROCESSABLE_ENTITY));
     };
     let outcome = submit(
-        &state,
+        state,
         &survey,
         &code,
         answers,

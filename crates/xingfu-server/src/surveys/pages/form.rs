@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::survey::fraud::GeoPoint;
 use xingfu_core::survey::household::{HouseholdId, HouseholdIdError, is_valid_client_token};
@@ -19,6 +18,8 @@ use crate::app::auth::CurrentUser;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys::pages::words::words;
+use crate::web::page::Page;
+use crate::web::visit::Visit;
 
 /// Picks a questionnaire text in the page's language.
 pub fn local<'a>(lang: Lang, zh: &'a str, en: Option<&'a str>) -> &'a str {
@@ -30,35 +31,32 @@ pub fn title(lang: Lang, q: &Questionnaire) -> &str {
     local(lang, &q.title, q.title_en.as_deref())
 }
 
-/// A signed-in person's request about a round, in their language.
+/// A signed-in person's request about a round.
 #[derive(Clone, Copy)]
 pub struct Asking<'a> {
-    pub state: &'a AppState,
-    pub jar: &'a CookieJar,
-    pub user: &'a CurrentUser,
-    pub lang: Lang,
+    pub visit: &'a Visit,
     pub round_id: &'a str,
 }
 
 impl<'a> Asking<'a> {
-    pub fn new(
-        state: &'a AppState,
-        jar: &'a CookieJar,
-        user: &'a CurrentUser,
-        round_id: &'a str,
-    ) -> Asking<'a> {
-        Asking {
-            state,
-            jar,
-            user,
-            lang: Lang::from_jar(jar),
-            round_id,
-        }
+    pub fn new(visit: &'a Visit, round_id: &'a str) -> Asking<'a> {
+        Asking { visit, round_id }
     }
 
-    /// State, cookies, person, language and round, to take apart in one line.
-    pub fn parts(self) -> (&'a AppState, &'a CookieJar, &'a CurrentUser, Lang, &'a str) {
-        (self.state, self.jar, self.user, self.lang, self.round_id)
+    /// State, person, language and round, to take apart in one line.
+    pub fn parts(self) -> (&'a AppState, &'a CurrentUser, Lang, &'a str) {
+        (
+            &self.visit.state,
+            &self.visit.user,
+            self.visit.lang,
+            self.round_id,
+        )
+    }
+
+    /// The layout of the round's survey page at `/rounds/{round}/surveys` + `tail`.
+    pub fn page(self, tail: &str, title: String) -> Page {
+        let path = format!("/rounds/{}/surveys{tail}", self.round_id);
+        self.visit.page_titled(&path, title)
     }
 }
 

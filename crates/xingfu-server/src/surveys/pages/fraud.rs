@@ -2,21 +2,20 @@
 //! located answers are checked against.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 use xingfu_core::survey::fraud::{Cluster, CommunityArea, FraudParams};
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys::fraud::{fraud_signals, save_circle_area};
 use crate::surveys::pages::form::{Asking, Pairs, form_status, typed_location, with_status};
 use crate::surveys::pages::results::AreaQuery;
 use crate::surveys::pages::words::{Words, words};
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 #[derive(Template)]
 #[template(path = "survey_fraud.html")]
@@ -91,16 +90,13 @@ fn params_text(lang: Lang, params: &FraudParams) -> Vec<String> {
 
 /// GET /rounds/{round}/surveys/fraud: the signals per community, for district staff.
 pub async fn fraud(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path(round_id): Path<String>,
     Query(query): Query<AreaQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
     let notice =
-        (query.saved.as_deref() == Some("area")).then(|| words(lang).area_saved.to_string());
-    let ask = Asking::new(&state, &jar, &user, &round_id);
+        (query.saved.as_deref() == Some("area")).then(|| words(visit.lang).area_saved.to_string());
+    let ask = Asking::new(&visit, &round_id);
     fraud_page(ask, query.area.as_deref(), Vec::new(), notice).await
 }
 
@@ -111,7 +107,7 @@ async fn fraud_page(
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let (state, jar, user, lang, round_id) = ask.parts();
+    let (state, user, lang, round_id) = ask.parts();
     let w = words(lang);
     let params = FraudParams::default();
     let view = fraud_signals(state, user, round_id, area, &params, lang).await?;
@@ -202,12 +198,7 @@ async fn fraud_page(
     }
     let status = form_status(&errors);
     let page = render(FraudPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}/surveys/fraud"),
-            format!("{}:{}", w.fraud_heading, view.area.name),
-        ),
+        page: ask.page("/fraud", format!("{}:{}", w.fraud_heading, view.area.name)),
         w,
         round_id: round_id.to_string(),
         area_code: view.area.code.clone(),
@@ -226,20 +217,18 @@ async fn fraud_page(
 
 /// POST /rounds/{round}/surveys/{code}/area: a community's area as a circle.
 pub async fn save_area(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path((round_id, code)): Path<(String, String)>,
-    CsrfForm { user, form }: CsrfForm<Pairs>,
+    Posted { v: visit, form }: Posted<Pairs>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let ask = Asking::new(&state, &jar, &user, &round_id);
+    let ask = Asking::new(&visit, &round_id);
+    let (state, user, lang, _) = ask.parts();
     let centre = typed_location(form.get("lat"), form.get("lon"));
     let radius = form.get("radius").trim().parse::<f64>();
     let (Ok(Some(centre)), Ok(radius)) = (centre, radius) else {
         let errors = vec![("centre_lat".into(), words(lang).bad_location.into())];
         return fraud_page(ask, Some(&code), errors, None).await;
     };
-    match save_circle_area(&state, &user, &code, centre, radius, lang).await {
+    match save_circle_area(state, user, &code, centre, radius, lang).await {
         Ok(()) => Ok(Redirect::to(&format!(
             "/rounds/{round_id}/surveys/fraud?area={code}&saved=area"
         ))

@@ -15,6 +15,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::state::AppState;
+use crate::web::prefixed_routes::PrefixedRoutes;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -23,28 +24,21 @@ pub fn routes() -> Router<AppState> {
             get(resident::resident_start).post(resident::resident_post),
         )
         .route("/s/{token}/done", get(resident::resident_done))
-        .route("/rounds/{round}/surveys", get(results::results))
-        .route(
-            "/rounds/{round}/surveys/settings",
-            post(results::save_settings),
-        )
-        .route("/rounds/{round}/surveys/results.xlsx", get(results::export))
-        .route("/rounds/{round}/surveys/fraud", get(fraud::fraud))
-        .route(
-            "/rounds/{round}/surveys/{code}/link",
-            post(poster::make_link),
-        )
-        .route("/rounds/{round}/surveys/{code}/poster", get(poster::poster))
-        .route(
-            "/rounds/{round}/surveys/{code}/area",
-            post(fraud::save_area),
-        )
-        .route(
-            "/rounds/{round}/surveys/{code}/enter",
-            get(enter::enter_show).post(enter::enter_save),
-        )
-        .route(
-            "/rounds/{round}/surveys/{code}/review",
-            get(review::show).post(review::decide),
+        .under(
+            "/rounds/{round}/surveys",
+            [
+                ("", get(results::results)),
+                ("/settings", post(results::save_settings)),
+                ("/results.xlsx", get(results::export)),
+                ("/fraud", get(fraud::fraud)),
+                ("/{code}/link", post(poster::make_link)),
+                ("/{code}/poster", get(poster::poster)),
+                ("/{code}/area", post(fraud::save_area)),
+                (
+                    "/{code}/enter",
+                    get(enter::enter_show).post(enter::enter_save),
+                ),
+                ("/{code}/review", get(review::show).post(review::decide)),
+            ],
         )
 }

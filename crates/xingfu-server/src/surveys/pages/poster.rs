@@ -1,21 +1,19 @@
 //! A community's resident link: making it, and its printable A4 poster with the QR code.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
-use crate::i18n::Lang;
 use crate::surveys::links::{qr_svg, resident_link};
 use crate::surveys::pages::form::{Pairs, title};
 use crate::surveys::pages::words::words;
 use crate::surveys::service::{region_name, round_survey};
-use crate::web::forms::CsrfForm;
 use crate::web::page::{PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 /// The absolute base of resident links: `XINGFU_PUBLIC_URL` when set, else the request's host.
 pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
@@ -42,13 +40,10 @@ pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
 
 /// POST /rounds/{round}/surveys/{code}/link: make the community's resident link.
 pub async fn make_link(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path((round_id, code)): Path<(String, String)>,
-    CsrfForm { user, .. }: CsrfForm<Pairs>,
+    Posted { v: visit, .. }: Posted<Pairs>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    resident_link(&state, &user, &round_id, &code, lang).await?;
+    resident_link(&visit.state, &visit.user, &round_id, &code, visit.lang).await?;
     Ok(Redirect::to(&format!(
         "/rounds/{round_id}/surveys?area={code}#link-heading"
     ))
@@ -73,13 +68,11 @@ struct PosterPage {
 
 /// GET /rounds/{round}/surveys/{code}/poster: the A4 poster with the QR code of the link.
 pub async fn poster(
-    State(state): State<AppState>,
-    jar: CookieJar,
+    visit: Visit,
     headers: HeaderMap,
-    user: CurrentUser,
     Path((round_id, code)): Path<(String, String)>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let w = words(lang);
     user.may_view(&code, lang.is_en())?;
     let link = state
@@ -87,12 +80,12 @@ pub async fn poster(
         .survey_link_for(&round_id, &code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let survey = round_survey(&state, &round_id)
+    let survey = round_survey(state, &round_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let q = &survey.questionnaire;
-    let community = region_name(&state, &code).await?;
-    let url = format!("{}/s/{}", public_base(&state, &headers), link.token);
+    let community = region_name(state, &code).await?;
+    let url = format!("{}/s/{}", public_base(state, &headers), link.token);
     let minutes = lang.pick("约需两分钟", "About two minutes");
     let facts = vec![
         format!(

@@ -2,17 +2,13 @@
 //! an area, with the way to its link, staff entry and fraud signals; and the Excel export.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use xingfu_core::workflow::Role;
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
-use crate::i18n::Lang;
 use crate::surveys::pages::form::{Asking, Pairs, form_status, title, with_status};
 use crate::surveys::pages::poster::public_base;
 use crate::surveys::pages::report::{ResultsView, results_view};
@@ -24,8 +20,11 @@ use crate::surveys::service::{
 };
 use crate::surveys::settings::MAX_QUOTA;
 use crate::surveys::workbook::results_workbook;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::download::xlsx_attachment;
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 /// The survey's settings as the page shows them.
 pub struct SettingsView {
@@ -71,20 +70,18 @@ pub struct AreaQuery {
 /// GET /rounds/{round}/surveys: the survey's settings and results for an area (`?area=`), by
 /// default the user's own.
 pub async fn results(
-    State(state): State<AppState>,
-    jar: CookieJar,
+    visit: Visit,
     headers: HeaderMap,
-    user: CurrentUser,
     Path(round_id): Path<String>,
     Query(query): Query<AreaQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let lang = visit.lang;
     let notice = match query.saved.as_deref() {
         Some("settings") => Some(words(lang).settings_saved.to_string()),
         Some("area") => Some(words(lang).area_saved.to_string()),
         _ => None,
     };
-    let ask = Asking::new(&state, &jar, &user, &round_id);
+    let ask = Asking::new(&visit, &round_id);
     results_page(
         ask,
         &headers,
@@ -105,7 +102,7 @@ async fn results_page(
     notice: Option<String>,
     typed_quota: Option<String>,
 ) -> PageResult {
-    let (state, jar, user, lang, round_id) = ask.parts();
+    let (state, user, lang, round_id) = ask.parts();
     let w = words(lang);
     let en = lang.is_en();
     let round = round_of(state, round_id).await?;
@@ -205,12 +202,7 @@ async fn results_page(
         .then(|| format!("/rounds/{round_id}/surveys/{area_code}/review"));
     let status = form_status(&errors);
     let page = render(ResultsPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}/surveys"),
-            format!("{}:{area_name}", w.results_heading),
-        ),
+        page: ask.page("", format!("{}:{area_name}", w.results_heading)),
         w,
         round_id: round_id.to_string(),
         round_heading,
@@ -235,14 +227,12 @@ async fn results_page(
 
 /// POST /rounds/{round}/surveys/settings: open the survey or change its quota.
 pub async fn save_settings(
-    State(state): State<AppState>,
-    jar: CookieJar,
     headers: HeaderMap,
     Path(round_id): Path<String>,
-    CsrfForm { user, form }: CsrfForm<Pairs>,
+    Posted { v: visit, form }: Posted<Pairs>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let ask = Asking::new(&state, &jar, &user, &round_id);
+    let ask = Asking::new(&visit, &round_id);
+    let (state, user, lang, _) = ask.parts();
     let area = form.get("area");
     let typed = form.get("quota").trim();
     let Some(quota) = typed
@@ -264,7 +254,7 @@ pub async fn save_settings(
     // The version the form was read at; a form without one (not from this page) saves
     // over whatever is stored, as the API without `version` does.
     let read_at = form.get("version").trim().parse::<i64>().ok();
-    match crate::surveys::settings::save_settings(&state, &user, &round_id, quota, read_at, lang)
+    match crate::surveys::settings::save_settings(state, user, &round_id, quota, read_at, lang)
         .await
     {
         Ok(_) => {}
@@ -287,44 +277,13 @@ pub async fn save_settings(
 
 /// GET /rounds/{round}/surveys/results.xlsx: the results of an area as a workbook.
 pub async fn export(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path(round_id): Path<String>,
     Query(query): Query<AreaQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
-    let results = area_results(&state, &user, &round_id, query.area.as_deref(), lang).await?;
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    let results = area_results(state, user, &round_id, query.area.as_deref(), lang).await?;
     let bytes = results_workbook(&results, lang)?;
     let name = format!("survey-{}-{}.xlsx", results.round.year, results.area.code);
-    Ok(workbook_file(&name, bytes))
-}
-
-/// A workbook download, named in ASCII and in UTF-8 (RFC 6266).
-fn workbook_file(name: &str, bytes: Vec<u8>) -> Response {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(xlsx_attachment(&name, bytes))
 }

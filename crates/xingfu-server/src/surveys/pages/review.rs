@@ -7,21 +7,20 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::survey::{Channel, Questionnaire, Response as Answer};
 use xingfu_store::surveys::{ReviewAnswerRow, ReviewDecision};
 
-use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys::pages::form::{Asking, Pairs, form_status, with_status};
 use crate::surveys::review::review_list;
-use crate::web::forms::{CsrfForm, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
+use crate::web::posted::Posted;
+use crate::web::visit::Visit;
 
 /// One held answer as the list shows it.
 pub struct HeldRow {
@@ -128,16 +127,14 @@ async fn review_page(
     errors: Vec<Problem>,
     notice: Option<String>,
 ) -> PageResult {
-    let (state, jar, user, lang, round_id) = ask.parts();
+    let (state, user, lang, round_id) = ask.parts();
     let t = words(lang);
     let view = review_list(state, user, round_id, code, lang).await?;
     let q = view.survey.questionnaire.clone();
     let status = form_status(&errors);
     let page = render(ReviewPage {
-        page: Page::new(
-            jar,
-            Some(user.clone()),
-            &format!("/rounds/{round_id}/surveys/{code}/review"),
+        page: ask.page(
+            &format!("/{code}/review"),
             format!(
                 "{}{}{}",
                 t.heading,
@@ -173,13 +170,11 @@ pub struct ReviewQuery {
 
 /// GET /rounds/{round}/surveys/{code}/review
 pub async fn show(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    user: CurrentUser,
+    visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
     Query(query): Query<ReviewQuery>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let lang = visit.lang;
     let notice = query.decided.map(|decided| {
         let stale = query.stale.unwrap_or(0);
         match (lang.is_en(), stale) {
@@ -193,19 +188,17 @@ pub async fn show(
             ),
         }
     });
-    let ask = Asking::new(&state, &jar, &user, &round_id);
-    review_page(ask, &code, Vec::new(), notice).await
+    review_page(Asking::new(&visit, &round_id), &code, Vec::new(), notice).await
 }
 
 /// POST /rounds/{round}/surveys/{code}/review: `decision` is `accept` or `reject` for the ticked
 /// `id`s, or `accept_all` / `reject_all` for every `listed` id.
 pub async fn decide(
-    State(state): State<AppState>,
-    jar: CookieJar,
     Path((round_id, code)): Path<(String, String)>,
-    CsrfForm { user, form }: CsrfForm<Pairs>,
+    Posted { v: visit, form }: Posted<Pairs>,
 ) -> PageResult {
-    let lang = Lang::from_jar(&jar);
+    let ask = Asking::new(&visit, &round_id);
+    let (state, user, lang, _) = ask.parts();
     let values = |name: &str| -> Vec<String> {
         form.0
             .iter()
@@ -226,12 +219,10 @@ pub async fn decide(
     };
     if ids.is_empty() {
         let errors = vec![("held".to_string(), words(lang).nothing_chosen.to_string())];
-        let ask = Asking::new(&state, &jar, &user, &round_id);
         return review_page(ask, &code, errors, None).await;
     }
     let outcome =
-        crate::surveys::review::decide(&state, &user, &round_id, &code, &ids, decision, lang)
-            .await?;
+        crate::surveys::review::decide(state, user, &round_id, &code, &ids, decision, lang).await?;
     Ok(Redirect::to(&format!(
         "/rounds/{round_id}/surveys/{code}/review?decided={}&stale={}",
         outcome.decided.len(),
