@@ -13,6 +13,7 @@ use xingfu_store::accounts::UserRow;
 
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
+use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "xingfu_session";
 pub const SESSION_HOURS: i64 = 12;
@@ -63,21 +64,20 @@ impl CurrentUser {
         }
     }
 
-    /// Refuses a form whose CSRF token is not this session's.
     /// May this user see the community's entry, score card and change log? Anyone whose area
     /// covers it (the community page's rule).
-    pub fn may_view(&self, community: &str, en: bool) -> Result<(), AppError> {
+    pub fn may_view(&self, community: &str, lang: Lang) -> Result<(), AppError> {
         if self.actor().covers(community) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(if en {
-                format!("community {community} is outside your area")
-            } else {
-                format!("社区 {community} 不在您的管辖范围内")
-            }))
+            Err(AppError::Forbidden(lang.text(
+                format!("社区 {community} 不在您的管辖范围内"),
+                format!("community {community} is outside your area"),
+            )))
         }
     }
 
+    /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
         if !token.is_empty() && constant_time_eq(token.as_bytes(), self.csrf.as_bytes()) {
             Ok(())

@@ -6,6 +6,7 @@
 
 use crate::app::error::{AppError, Stale};
 use crate::app::state::AppState;
+use crate::i18n::Lang;
 
 /// What was changed, as the message names it: ("此表", "This sheet").
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +45,7 @@ pub async fn display_name(state: &AppState, username: &str) -> Result<String, Ap
 /// `changed_by` (a username) at `changed_at`, when known.
 pub async fn stale(
     state: &AppState,
-    en: bool,
+    lang: Lang,
     subject: Subject,
     version: i64,
     changed_by: Option<&str>,
@@ -57,7 +58,7 @@ pub async fn stale(
         },
         None => None,
     };
-    let message = match (en, name, changed_at) {
+    let message = match (lang.is_en(), name, changed_at) {
         (false, Some(name), Some(at)) => format!(
             "{}已被 {name} 于 {} 修改\u{ff08}在您打开此页之后\u{ff09}\u{ff0c}您这次的修改没有保存。请核对后再提交。",
             subject.zh,

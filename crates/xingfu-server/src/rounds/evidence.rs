@@ -173,7 +173,7 @@ pub async fn evidence_file(
     lang: Lang,
 ) -> Result<Download, AppError> {
     let row: EvidenceRow = state.store.evidence(id).await?.ok_or(AppError::NotFound)?;
-    user.may_view(&row.community_code, lang.is_en())?;
+    user.may_view(&row.community_code, lang)?;
     let bytes = state.files.get(&row.file_key).await.map_err(|e| {
         AppError::Internal(anyhow::anyhow!(
             "evidence {} has no file {}: {e:#}",

@@ -262,7 +262,7 @@ async fn task_stale(state: &AppState, task: &RectificationRow, lang: Lang) -> Ap
     };
     versions::stale(
         state,
-        lang.is_en(),
+        lang,
         versions::TASK,
         task.version,
         last.as_ref().map(|row| row.actor.as_str()),

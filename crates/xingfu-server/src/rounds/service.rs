@@ -113,7 +113,7 @@ pub async fn load_visible(
     community: &str,
     lang: Lang,
 ) -> Result<(RoundRow, Arc<Standard>, EntryRow), AppError> {
-    user.may_view(community, lang.is_en())?;
+    user.may_view(community, lang)?;
     load(state, round_id, community).await
 }
 
@@ -318,7 +318,7 @@ pub async fn save_sheet_from(
         )),
         Err(SheetRefusal::Stale(now)) => Err(versions::stale(
             state,
-            lang.is_en(),
+            lang,
             versions::SHEET,
             now.version,
             now.updated_by.as_deref(),

@@ -94,7 +94,7 @@ pub async fn area_results(
             format!("{area} is outside the round's area"),
         )));
     }
-    user.may_view(&area, lang.is_en())?;
+    user.may_view(&area, lang)?;
     let area_row = state.store.region(&area).await?.ok_or(AppError::NotFound)?;
     let survey = running_survey(state, round_id, lang).await?;
     let standard = state

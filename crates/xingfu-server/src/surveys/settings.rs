@@ -86,7 +86,7 @@ pub async fn save_settings(
         ))),
         SettingsSaved::Stale(now) => Err(crate::app::versions::stale(
             state,
-            lang.is_en(),
+            lang,
             crate::app::versions::SURVEY_SETTINGS,
             now.as_ref().map_or(0, |n| n.version),
             now.as_ref().map(|n| n.updated_by.as_str()),

@@ -213,7 +213,7 @@ pub async fn update_facility(
 pub async fn stale_facility(state: &AppState, lang: Lang, now: &FacilityRow) -> AppError {
     versions::stale(
         state,
-        lang.is_en(),
+        lang,
         versions::FACILITY,
         now.version,
         Some(&now.updated_by),

@@ -597,7 +597,7 @@ pub async fn answers(
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> Result<Json<Sheet>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
+    user.current.may_view(&code, user.lang).map_err(app(lang))?;
     let own = service::own_sheet(&state, &user.current, &round_id, &code, user.lang)
         .await
         .map_err(app(lang))?;
@@ -648,7 +648,7 @@ pub async fn save_answers(
     ApiJson(request): ApiJson<AnswersRequest>,
 ) -> Result<Json<SheetSaved>, ApiError> {
     let lang = user.lang;
-    user.current.may_view(&code, user.en()).map_err(app(lang))?;
+    user.current.may_view(&code, user.lang).map_err(app(lang))?;
     let mut answers = Vec::with_capacity(request.answers.len());
     for (clause, value) in request.answers {
         let number = match value.number {
@@ -701,8 +701,8 @@ async fn step(
     step: Step,
 ) -> Result<Json<Entry>, ApiError> {
     let lang = user.lang;
-    let (c, en) = (&user.current, user.en());
-    c.may_view(code, en).map_err(app(lang))?;
+    let c = &user.current;
+    c.may_view(code, lang).map_err(app(lang))?;
     let entry = service::take_step(state, c, (round_id, code), step, lang)
         .await
         .map_err(app(lang))?;

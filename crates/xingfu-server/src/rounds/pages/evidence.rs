@@ -179,7 +179,7 @@ struct Problems {
 async fn render_page(visit: &Visit, round_id: &str, code: &str, problems: Problems) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let w = words(lang);
-    user.may_view(code, lang.is_en())?;
+    user.may_view(code, lang)?;
     let (round, standard, entry) = service::load(state, round_id, code).await?;
     let rows = state.store.evidence_for(round_id, code).await?;
 

@@ -98,7 +98,7 @@ async fn context(
     round_id: &str,
     code: &str,
 ) -> Result<Context, AppError> {
-    user.may_view(code, lang.is_en())?;
+    user.may_view(code, lang)?;
     // The same permission as saving: an assessor's own sheet, or the declaration.
     let own = service::own_sheet(state, user, round_id, code, lang).await?;
     let (_, standard, entry) = service::load(state, round_id, code).await?;

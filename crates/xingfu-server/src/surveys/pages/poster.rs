@@ -74,7 +74,7 @@ pub async fn poster(
 ) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let w = words(lang);
-    user.may_view(&code, lang.is_en())?;
+    user.may_view(&code, lang)?;
     let link = state
         .store
         .survey_link_for(&round_id, &code)
