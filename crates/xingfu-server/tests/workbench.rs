@@ -514,3 +514,77 @@ async fn everyone_lands_on_the_workbench(server: &Server) {
     assert_eq!(list["items"][1]["action"], "Approve the result");
 }
 on_both!(everyone_lands_on_the_workbench);
+
+/// The demo (loaded into an empty SQLite database, as a zero-configuration start does) gives
+/// each role work of its own: the district its approvals (the demo leaves no 4–5★ result
+/// waiting for the city), declarations and survey quotas; the street and the district a
+/// rectification report to verify; 鼓楼's worker the tasks still to report on; 评审员甲 the sheet
+/// he has not scored; residents and 海淀 nothing.
+#[tokio::test]
+async fn every_role_of_the_demo_has_its_work() {
+    use xingfu_server::demo::kit::acting_as;
+    use xingfu_server::workbench::service::workbench;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let store = xingfu_store::Store::connect(&url).await.unwrap();
+    let state = xingfu_server::AppState::new(store, false);
+    xingfu_server::demo::load(&state).await.unwrap().unwrap();
+    let now = now_ms();
+    let mut lists = std::collections::BTreeMap::new();
+    for username in [
+        "admin",
+        "lucheng",
+        "wuma",
+        "gulou",
+        "assessor1",
+        "assessor2",
+        "resident",
+        "haidian",
+    ] {
+        let user = acting_as(&state, username).await.unwrap();
+        let bench = workbench(&state, &user, now).await.unwrap();
+        let items: Vec<(&'static str, String)> = bench
+            .items
+            .iter()
+            .map(|i| (i.kind.key(), i.subject.clone()))
+            .collect();
+        lists.insert(username, items);
+    }
+    let of = |username: &str, kind: &str| -> Vec<String> {
+        lists[username]
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, s)| s.clone())
+            .collect()
+    };
+    let (city, district) = (
+        of("admin", "approve_result"),
+        of("lucheng", "approve_result"),
+    );
+    assert!(!district.is_empty(), "{lists:?}");
+    assert!(city.iter().all(|c| !district.contains(c)), "{lists:?}");
+    assert_eq!(
+        of("lucheng", "check_declaration"),
+        ["双莲桥社区", "马鞍池社区"]
+    );
+    assert!(!of("lucheng", "survey_quota").is_empty(), "{lists:?}");
+    for verifier in ["wuma", "lucheng"] {
+        let verify = of(verifier, "verify_rectification");
+        assert_eq!(verify.len(), 1, "{verifier}: {lists:?}");
+        assert!(verify[0].starts_with("鼓楼社区 "), "{verify:?}");
+    }
+    // 五马街道: the report to verify and its own community short of answers, nothing of 大南街道.
+    assert_eq!(
+        of("wuma", "survey_quota"),
+        ["安澜社区\u{ff08}24/30\u{ff09}"]
+    );
+    assert_eq!(lists["wuma"].len(), 2, "{lists:?}");
+    let reports = of("gulou", "submit_rectification");
+    assert!(!reports.is_empty(), "{lists:?}");
+    assert!(reports.iter().all(|s| s.starts_with("鼓楼社区 ")));
+    assert_eq!(lists["gulou"].len(), reports.len(), "{lists:?}");
+    assert_eq!(of("assessor1", "score_sheet"), ["虞师里社区"]);
+    for nobody in ["assessor2", "resident", "haidian"] {
+        assert!(lists[nobody].is_empty(), "{nobody}: {lists:?}");
+    }
+}
