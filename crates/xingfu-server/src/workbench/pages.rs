@@ -153,10 +153,13 @@ pub async fn workbench(v: Visit, Query(query): Query<KindQuery>) -> PageResult {
         })
         .collect();
     let total = bench.items.len();
-    let summary = if lang.is_en() {
-        format!("{total} item(s) to do, {} overdue.", bench.overdue)
-    } else {
-        format!("共 {total} 项待办\u{ff0c}其中 {} 项已逾期。", bench.overdue)
+    let summary = match (bench.overdue, lang.is_en()) {
+        (0, true) => format!("{total} item(s) to do, none overdue."),
+        (0, false) => format!("共 {total} 项待办\u{ff0c}没有逾期。"),
+        (late, true) => format!("{total} item(s) to do, {late} overdue (listed first)."),
+        (late, false) => {
+            format!("共 {total} 项待办\u{ff0c}其中 {late} 项已逾期\u{ff08}排在最前\u{ff09}。")
+        }
     };
     render(WorkbenchPage {
         page: v.page_titled("/workbench", w.title.to_string()),
