@@ -18,6 +18,7 @@ pub mod session;
 pub mod standards;
 pub mod surveys;
 pub mod web;
+pub mod workbench;
 
 use axum::Router;
 use axum::http::HeaderValue;
@@ -35,6 +36,7 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 fn features() -> web::Routes {
     web::Routes::default()
         .merge(session::routes())
+        .merge(workbench::routes())
         .merge(standards::routes())
         .merge(rounds::routes())
         .merge(surveys::routes())

@@ -157,11 +157,40 @@ impl Browser {
         self.fill("#password", common::PASSWORD).await;
         self.click("form[action='/login'] button[type=submit]")
             .await;
-        let path = self.wait_path("/rounds").await;
+        let path = self.wait_path("/workbench").await;
         assert!(
-            path.starts_with("/rounds"),
+            path.starts_with("/workbench"),
             "{username} signed in, at {path}"
         );
+    }
+
+    /// The page fits a phone 390 px wide: nothing on it makes it scroll sideways.
+    pub async fn fits_phone(&self, page: &str) {
+        self.client.set_window_size(390, 1000).await.unwrap();
+        let widths = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.client.set_window_size(420, 1000).await.unwrap();
+        let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+        assert!(
+            scroll <= inner,
+            "{page} scrolls sideways on a phone: {scroll} px of content in {inner} px"
+        );
+    }
+
+    /// Follows the workbench's "去处理" button of the item about `subject`.
+    pub async fn go_to_work(&self, subject: &str) {
+        let script = format!(
+            "const item = [...document.querySelectorAll('ol.todo li')]
+               .find(li => li.textContent.includes({subject:?}));
+             item.querySelector('a.button').click(); return true;"
+        );
+        self.client.execute(&script, vec![]).await.unwrap();
     }
 }
 
@@ -248,6 +277,25 @@ async fn sign_in_switch_language_and_text_size() {
     );
 
     browser.sign_in(&base, "wuma").await;
+    // Signed in, the workbench: nothing to do yet, and where to look.
+    assert_eq!(browser.text("h1").await, "工作台");
+    assert!(
+        browser
+            .text("main")
+            .await
+            .contains("目前没有需要您处理的事项")
+    );
+    browser.screenshot("workbench-empty").await;
+    browser.axe("workbench-empty").await;
+    browser.fits_phone("workbench-empty").await;
+    browser
+        .client
+        .find(Locator::LinkText("评选年度"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     assert_eq!(browser.text("h1").await, "评选年度");
     browser.screenshot("rounds-zh").await;
     browser.axe("rounds-zh").await;
@@ -373,8 +421,20 @@ async fn a_whole_round_in_the_browser() {
 
     // Eligibility check by the district.
     browser.client.delete_all_cookies().await.unwrap();
+    // The district's workbench lists the declaration to check and goes straight to it.
     browser.sign_in(&base, "district").await;
-    browser.client.goto(&community_url).await.unwrap();
+    let work = browser.text("ol.todo").await;
+    assert!(
+        work.contains("资格审查") && work.contains("鼓楼社区"),
+        "{work}"
+    );
+    browser.screenshot("workbench-district").await;
+    browser.axe("workbench-district").await;
+    browser.fits_phone("workbench-district").await;
+    browser.go_to_work("鼓楼社区").await;
+    browser
+        .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
+        .await;
     press(&browser, "check").await;
     browser
         .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
@@ -384,11 +444,11 @@ async fn a_whole_round_in_the_browser() {
     // The assessor's sheet: every clause answered through the form.
     browser.client.delete_all_cookies().await.unwrap();
     browser.sign_in(&base, "assessor").await;
+    assert!(browser.text("ol.todo").await.contains("评分"));
+    browser.go_to_work("鼓楼社区").await;
     browser
-        .client
-        .goto(&format!("{community_url}/sheet"))
-        .await
-        .unwrap();
+        .wait_path(&format!("/rounds/{round}/communities/{gulou}/sheet"))
+        .await;
     let standard = server
         .state
         .standard("lucheng-2012", "2012.1")
@@ -566,10 +626,10 @@ async fn redirect_targets_stay_on_the_site() {
         browser
             .click("form[action='/login'] button[type=submit]")
             .await;
-        let path = browser.wait_path("/rounds").await;
+        let path = browser.wait_path("/workbench").await;
         let at = browser.client.current_url().await.unwrap();
         assert_eq!(at.host_str(), Some("127.0.0.1"), "next={next} led to {at}");
-        assert!(path.starts_with("/rounds"), "next={next}: at {path}");
+        assert!(path.starts_with("/workbench"), "next={next}: at {path}");
         browser.click("form[action='/logout'] button").await;
         browser.wait_path("/login").await;
     }

@@ -1,6 +1,7 @@
 //! Requests at the edges: parallel sign-ins, oversized bodies and images, redirect targets,
 //! other areas' rounds and communities, dates out of range, on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -12,25 +13,6 @@ use tower::ServiceExt;
 use xingfu_store::rounds::NewRound;
 
 /// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 const GULOU: &str = "330302006044";
 const QINGNIANFANG: &str = "330302026003";
 
@@ -204,7 +186,7 @@ async fn redirects_only_to_same_site_paths(server: &Server) {
         let (status, body, _) = server.get(&format!("/lang/en?back={back}"), "").await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         let location = body.lines().next().unwrap();
-        assert_eq!(location, "/rounds", "back={back}");
+        assert_eq!(location, "/workbench", "back={back}");
     }
     let (_, body, _) = server.get("/lang/en?back=/rounds%3Fpage%3D2", "").await;
     assert_eq!(body.lines().next().unwrap(), "/rounds?page=2");
@@ -218,7 +200,7 @@ async fn redirects_only_to_same_site_paths(server: &Server) {
         );
         let (status, body, _) = server.post("/login", &cookie, &form).await;
         assert_eq!(status, StatusCode::SEE_OTHER, "next={next}");
-        assert_eq!(body.lines().next().unwrap(), "/rounds", "next={next}");
+        assert_eq!(body.lines().next().unwrap(), "/workbench", "next={next}");
     }
 }
 on_both!(redirects_only_to_same_site_paths);

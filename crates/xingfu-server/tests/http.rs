@@ -1,5 +1,6 @@
 //! Pages over HTTP requests to the real router, on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
@@ -9,32 +10,6 @@ use xingfu_core::standard::Judge;
 use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::rounds::NewRound;
-
-/// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        paste_mod!($name);
-    };
-}
-
-macro_rules! paste_mod {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
 
 async fn open_round(server: &Server) -> String {
     server

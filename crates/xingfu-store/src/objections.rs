@@ -121,6 +121,24 @@ impl Store {
         .await?)
     }
 
+    /// Undecided objections of a round inside the subtree with `prefix`, oldest first.
+    pub async fn open_objections_in_area(
+        &self,
+        round_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<ObjectionRow>> {
+        let (low, high) = crate::code_range(prefix);
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM objections WHERE round_id = $1 AND status = 'open'
+             AND community_code BETWEEN $2 AND $3 ORDER BY lodged_at, id"
+        ))
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Decides an open objection. Upholding moves the entry back to scoring in the same
     /// transaction. [`Conflict`] — and nothing written — when the objection was decided meanwhile
     /// or the entry moved on.

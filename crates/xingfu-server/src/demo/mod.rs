@@ -26,6 +26,8 @@ const ROUND_2013: &str = include_str!("../../../../examples/lucheng/round-2013.c
 pub const LUCHENG: &str = "330302000000";
 /// 五马街道鼓楼社区, where the demo's community worker and resident live.
 const GULOU: &str = "330302006044";
+/// 大南街道虞师里社区: left in scoring with only 评审员乙's sheet, so 评审员甲 has one to score.
+const UNSCORED: &str = "330302029002";
 /// 北京市海淀区, the demo's 15-minute circle district.
 const HAIDIAN: &str = crate::circle::service::demo::DEMO_DISTRICT;
 
@@ -173,15 +175,17 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
         if checked.stage != "scoring" {
             continue;
         }
-        service::save_sheet(
-            state,
-            &assessors[0],
-            &round.id,
-            &entry.code,
-            scores.clone(),
-            Lang::Zh,
-        )
-        .await?;
+        if entry.code != UNSCORED {
+            service::save_sheet(
+                state,
+                &assessors[0],
+                &round.id,
+                &entry.code,
+                scores.clone(),
+                Lang::Zh,
+            )
+            .await?;
+        }
         // The second assessor is a little stricter on graded clauses.
         let stricter: Vec<(String, Answer)> = scores
             .iter()
@@ -220,5 +224,43 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
         service::approve(state, approver, &round.id, &entry.code, Lang::Zh).await?;
         service::publish(state, approver, &round.id, &entry.code, Lang::Zh).await?;
     }
-    Ok(())
+    rectify_gulou(state, &district, &round.id).await
+}
+
+/// 鼓楼社区 has rectification tasks for the clauses it fell short on, due in 30 days; it has
+/// reported on the first, which waits for 五马街道 (or the district) to verify.
+async fn rectify_gulou(
+    state: &AppState,
+    district: &crate::app::auth::CurrentUser,
+    round_id: &str,
+) -> Result<(), AppError> {
+    use crate::rounds::rectifications::{TaskRefusal, move_task, open_tasks};
+    let lang = crate::i18n::Lang::Zh;
+    let deadline = xingfu_core::dates::local_text(now_ms() + 30 * 86_400_000);
+    let day = deadline.get(..10).unwrap_or_default();
+    if let Err(problem) = open_tasks(state, district, (round_id, GULOU), day, lang).await? {
+        return Err(AppError::Internal(anyhow::anyhow!("{problem}")));
+    }
+    let tasks = state.store.rectifications(round_id, Some(GULOU)).await?;
+    let Some(first) = tasks.first() else {
+        return Ok(());
+    };
+    let worker = kit::acting_as(state, "gulou").await?;
+    let step = xingfu_core::rectification::TaskStep::Submit;
+    let report = "已按要求整改\u{ff0c}整改前后照片见佐证材料。";
+    match move_task(
+        state,
+        &worker,
+        (round_id, &first.id),
+        step,
+        report,
+        None,
+        lang,
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        Err(TaskRefusal::Refused(e)) => Err(e),
+        Err(TaskRefusal::Report(problem)) => Err(AppError::Internal(anyhow::anyhow!("{problem}"))),
+    }
 }

@@ -97,6 +97,7 @@ texts! {
     form_expired: "页面已过期,请重新提交。" / "The page has expired: please submit it again.",
     errors_title: "请修改以下问题:" / "There is a problem:",
     signed_in_as: "当前用户" / "Signed in as",
+    nav_workbench: "工作台" / "Workbench",
     rounds: "评选年度" / "Rating rounds",
     round: "评选年度" / "Round",
     year: "年度" / "Year",

@@ -7,6 +7,7 @@ pub mod pages;
 pub mod rectifications;
 pub mod report;
 pub mod service;
+pub mod todo;
 
 use utoipa::OpenApi;
 

@@ -32,10 +32,11 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Only same-site paths are followed after signing in or changing a preference.
+/// Only same-site paths are followed after signing in or changing a preference; without one,
+/// the person lands on their workbench (工作台).
 fn safe_next(next: &str) -> String {
     crate::app::auth::same_site_path(next)
-        .unwrap_or("/rounds")
+        .unwrap_or("/workbench")
         .to_string()
 }
 

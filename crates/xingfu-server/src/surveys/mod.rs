@@ -14,6 +14,7 @@ pub mod results;
 pub mod review;
 pub mod service;
 pub mod settings;
+pub mod todo;
 pub mod workbook;
 
 // What other code takes from surveys without knowing its files.

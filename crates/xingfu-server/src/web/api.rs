@@ -169,6 +169,7 @@ impl Modify for SecuritySchemes {
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "reference", description = "Regions and standards"),
+        (name = "todo", description = "The caller's to-do list (待办) across every feature"),
         (name = "rounds", description = "Rounds (评选年度)"),
         (name = "entries", description = "Communities' entries in a round"),
         (name = "workflow", description = "Moving an entry through the round"),

@@ -17,6 +17,28 @@ use xingfu_store::rounds::{By, EntryChange, NewRound};
 
 pub const PASSWORD: &str = "correct horse 幸福";
 
+/// Makes `async fn name(&Server)` two tests, `name::sqlite` and `name::postgres`, each on a
+/// fresh database (take it with `#[macro_use] mod common;`).
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($name:ident) => {
+        pub mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let server = super::common::sqlite().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let server = super::common::postgres().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+        }
+    };
+}
+
 pub fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> RegionRow {
     RegionRow {
         code: code.into(),
@@ -172,6 +194,27 @@ impl Server {
             .body(Body::from(form.to_string()))
             .unwrap();
         send(&self.app, request).await
+    }
+
+    /// Signs in through the API; returns the bearer token.
+    pub async fn api_token(&self, username: &str) -> String {
+        let request = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"username": username, "password": PASSWORD}).to_string(),
+            ))
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "API sign-in of {username}"
+        );
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value["token"].as_str().unwrap().to_string()
     }
 
     /// Signs in through the login form; returns the session cookie header value.

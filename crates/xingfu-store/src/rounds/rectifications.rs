@@ -112,23 +112,42 @@ impl Store {
         round_id: &str,
         prefix: &str,
     ) -> Result<Vec<(RectificationRow, String)>> {
+        self.rectifications_at(round_id, prefix, &[]).await
+    }
+
+    /// [`Store::rectifications_in_area`] at one of `statuses` only (none: every status): a work
+    /// list read by status, not the area's whole history.
+    pub async fn rectifications_at(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        statuses: &[&str],
+    ) -> Result<Vec<(RectificationRow, String)>> {
         let (low, high) = crate::code_range(prefix);
         let columns: Vec<String> = RECTIFICATION_COLUMNS
             .split(", ")
             .map(|c| format!("r.{c}"))
             .collect();
-        let rows: Vec<NamedTask> = sqlx::query_as(&format!(
+        let by_status = if statuses.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND r.status IN ({})",
+                crate::sql::bind_list(4, statuses.len())
+            )
+        };
+        let sql = format!(
             "SELECT {}, c.name AS community_name FROM rectifications r
              JOIN regions c ON c.code = r.community_code
-             WHERE r.round_id = $1 AND r.community_code BETWEEN $2 AND $3
+             WHERE r.round_id = $1 AND r.community_code BETWEEN $2 AND $3{by_status}
              ORDER BY r.community_code, r.clause_id",
             columns.join(", ")
-        ))
-        .bind(round_id)
-        .bind(low)
-        .bind(high)
-        .fetch_all(self.pool())
-        .await?;
+        );
+        let mut query = sqlx::query_as(&sql).bind(round_id).bind(low).bind(high);
+        for status in statuses {
+            query = query.bind(*status);
+        }
+        let rows: Vec<NamedTask> = query.fetch_all(self.pool()).await?;
         Ok(rows
             .into_iter()
             .map(|r| (r.task, r.community_name))

@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 use crate::audit::{AuditEvent, append};
 use crate::{Result, Store};
 
-use super::{By, fetch_entry};
+use super::{By, ENTRY_SELECT, EntryRow, fetch_entry};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AnswerRow {
@@ -240,6 +240,32 @@ impl Store {
         )
         .bind(round_id)
         .bind(community)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// A round's entries at `stage` inside the subtree with `prefix` on which `sheet` has never
+    /// been saved (an assessor's sheets still to score): read by stage, the sheet an anti-join.
+    pub async fn entries_without_sheet(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        stage: &str,
+        sheet: &str,
+    ) -> Result<Vec<EntryRow>> {
+        let (low, high) = crate::code_range(prefix);
+        Ok(sqlx::query_as(&format!(
+            "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
+             AND e.stage = $4 AND NOT EXISTS (SELECT 1 FROM sheet_versions v
+                WHERE v.round_id = e.round_id AND v.community_code = e.community_code
+                AND v.sheet = $5)
+             ORDER BY e.community_code"
+        ))
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .bind(stage)
+        .bind(sheet)
         .fetch_all(self.pool())
         .await?)
     }

@@ -103,6 +103,25 @@ impl Store {
         .await?)
     }
 
+    /// Each community's respondents under `prefix` (communities without an answer are absent).
+    pub async fn survey_respondents_by_community(
+        &self,
+        round_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<(String, i64)>> {
+        let (low, high) = code_range(prefix);
+        Ok(sqlx::query_as(
+            "SELECT community_code, count FROM survey_tallies
+             WHERE round_id = $1 AND community_code BETWEEN $2 AND $3 AND counter = 'respondents'
+             ORDER BY community_code",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Held and rejected answers of every community under `prefix`: a primary-key range.
     pub async fn survey_review_counts(
         &self,

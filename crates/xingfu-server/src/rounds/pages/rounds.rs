@@ -13,7 +13,8 @@ use crate::web::visit::Visit;
 
 pub async fn home(user: Option<CurrentUser>) -> Response {
     match user {
-        Some(_) => Redirect::to("/rounds").into_response(),
+        // Everyone starts at their workbench (工作台): what waits for them.
+        Some(_) => Redirect::to("/workbench").into_response(),
         None => Redirect::to("/login").into_response(),
     }
 }
