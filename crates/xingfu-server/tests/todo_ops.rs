@@ -4,67 +4,30 @@
 //! who keep the household), volunteer activities to sign off and love-mall redemptions to
 //! hand out (for the community's own workers), each gone once done.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
-use common::{PASSWORD, Server, between, urlencode};
+use common::{Server, between, urlencode};
 use xingfu_core::ops::coords::{Datum, GeoPoint};
 use xingfu_core::ops::events::{Event, HOUR_MS};
 use xingfu_core::todo::{self, TodoItem, TodoKind};
+use xingfu_core::workflow::Role;
 use xingfu_server::AppState;
-use xingfu_server::app::auth::hash_password;
 use xingfu_server::app::state::now_ms;
 use xingfu_server::events::service::{
     Command, Intake, act, ops_person, report_event, rules, sweep,
 };
 use xingfu_server::i18n::Lang;
 use xingfu_server::people::service as people;
-use xingfu_store::accounts::NewUser;
 use xingfu_store::events::Extras;
 use xingfu_store::rounds::By;
 use xingfu_store::visits::{AccessFilter, NewFollowUp, NewHousehold, NewVisit};
 use xingfu_store::volunteers::{NewActivity, NewVolunteer};
 
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 const GULOU: &str = "330302006044";
 const MOCHI: &str = "330302006045";
 const DAY: i64 = 24 * HOUR_MS;
-
-async fn account(server: &Server, username: &str, role: &str, region: &str) {
-    server
-        .state
-        .store
-        .create_user(
-            &NewUser {
-                username,
-                display_name: username,
-                password_hash: &hash_password(PASSWORD).unwrap(),
-                role,
-                region_code: region,
-            },
-            0,
-        )
-        .await
-        .unwrap();
-}
 
 async fn events_of(server: &Server, username: &str, now: i64) -> Vec<TodoItem> {
     let user = server.user(username).await;
@@ -80,6 +43,13 @@ async fn people_of(server: &Server, username: &str, now: i64) -> Vec<TodoItem> {
     people::todo::todo(&server.state, &user, now).await.unwrap()
 }
 
+/// The person's people items of `kind`.
+async fn people_kind(server: &Server, username: &str, now: i64, kind: TodoKind) -> Vec<TodoItem> {
+    let mut items = people_of(server, username, now).await;
+    items.retain(|i| i.kind == kind);
+    items
+}
+
 fn kinds_for(items: &[TodoItem], link: &str) -> Vec<TodoKind> {
     items
         .iter()
@@ -93,7 +63,7 @@ async fn report(state: &AppState, reporter: Option<&str>, text: &str, at: i64) -
     let person = match reporter {
         Some(name) => {
             let user = state.store.user_by_username(name).await.unwrap().unwrap();
-            let role = xingfu_core::workflow::Role::parse(&user.role).unwrap();
+            let role = Role::parse(&user.role).unwrap();
             xingfu_server::events::service::ops_person_of(&state.store, &user, role)
                 .await
                 .unwrap()
@@ -140,8 +110,10 @@ async fn step(server: &Server, username: &str, event: &Event, command: Command, 
 }
 
 async fn events_follow_the_loop(server: &Server) {
-    account(server, "handler", "community_worker", GULOU).await;
-    account(server, "mochi", "community_worker", MOCHI).await;
+    server
+        .account("handler", Role::CommunityWorker, GULOU)
+        .await;
+    server.account("mochi", Role::CommunityWorker, MOCHI).await;
     let state = &server.state;
     let now = now_ms();
     let limit = rules()
@@ -262,7 +234,7 @@ async fn events_follow_the_loop(server: &Server) {
 on_both!(events_follow_the_loop);
 
 async fn follow_ups_are_for_the_households_keepers(server: &Server) {
-    account(server, "mochi", "community_worker", MOCHI).await;
+    server.account("mochi", Role::CommunityWorker, MOCHI).await;
     let store = &server.state.store;
     let now = now_ms();
     let by = By {
@@ -307,13 +279,9 @@ async fn follow_ups_are_for_the_households_keepers(server: &Server) {
         .await
         .unwrap();
 
-    let items = people_of(server, "gulou", now).await;
-    let follow: Vec<&TodoItem> = items
-        .iter()
-        .filter(|i| i.kind == TodoKind::FollowUpVisit)
-        .collect();
-    assert_eq!(follow.len(), 1, "only the one due: {items:?}");
-    let item = follow[0];
+    let follow = people_kind(server, "gulou", now, TodoKind::FollowUpVisit).await;
+    assert_eq!(follow.len(), 1, "only the one due: {follow:?}");
+    let item = &follow[0];
     assert!(item.subject.contains("张阿姨"), "{}", item.subject);
     assert!(item.subject.contains("送药上门"));
     assert_eq!(item.context, "鼓楼社区");
@@ -347,14 +315,8 @@ async fn follow_ups_are_for_the_households_keepers(server: &Server) {
         );
     }
     // Due later: on the list once its day comes.
-    let later = people_of(server, "gulou", now + 3 * DAY).await;
-    assert_eq!(
-        later
-            .iter()
-            .filter(|i| i.kind == TodoKind::FollowUpVisit)
-            .count(),
-        2
-    );
+    let later = people_kind(server, "gulou", now + 3 * DAY, TodoKind::FollowUpVisit).await;
+    assert_eq!(later.len(), 2);
 
     // Done: gone.
     assert!(
@@ -371,16 +333,15 @@ async fn follow_ups_are_for_the_households_keepers(server: &Server) {
             .unwrap()
     );
     assert!(
-        people_of(server, "gulou", now)
+        people_kind(server, "gulou", now, TodoKind::FollowUpVisit)
             .await
-            .iter()
-            .all(|i| i.kind != TodoKind::FollowUpVisit)
+            .is_empty()
     );
 }
 on_both!(follow_ups_are_for_the_households_keepers);
 
 async fn activities_and_redemptions_for_the_communitys_workers(server: &Server) {
-    account(server, "mochi", "community_worker", MOCHI).await;
+    server.account("mochi", Role::CommunityWorker, MOCHI).await;
     let state = &server.state;
     let store = &state.store;
     let now = now_ms();
@@ -447,12 +408,8 @@ async fn activities_and_redemptions_for_the_communitys_workers(server: &Server) 
         );
     }
 
-    let items = people_of(server, "gulou", now).await;
-    let sign_off: Vec<&TodoItem> = items
-        .iter()
-        .filter(|i| i.kind == TodoKind::SignOffActivity)
-        .collect();
-    assert_eq!(sign_off.len(), 1, "only the ended one: {items:?}");
+    let sign_off = people_kind(server, "gulou", now, TodoKind::SignOffActivity).await;
+    assert_eq!(sign_off.len(), 1, "only the ended one: {sign_off:?}");
     assert!(sign_off[0].subject.contains("重阳节敬老"));
     assert!(sign_off[0].subject.contains("1 人未签退"));
     assert_eq!(
@@ -494,12 +451,8 @@ async fn activities_and_redemptions_for_the_communitys_workers(server: &Server) 
     )
     .await
     .unwrap_or_else(|e| panic!("{:?}", e.into_app()));
-    let items = people_of(server, "gulou", now).await;
-    let handouts: Vec<&TodoItem> = items
-        .iter()
-        .filter(|i| i.kind == TodoKind::HandOutRedemption)
-        .collect();
-    assert_eq!(handouts.len(), 1, "{items:?}");
+    let handouts = people_kind(server, "gulou", now, TodoKind::HandOutRedemption).await;
+    assert_eq!(handouts.len(), 1, "{handouts:?}");
     assert!(handouts[0].subject.contains("李大爷"));
     assert!(handouts[0].subject.contains("毛巾"));
     assert!(handouts[0].subject.contains("2"));
@@ -578,21 +531,14 @@ async fn activities_and_redemptions_for_the_communitys_workers(server: &Server) 
             .await
             .is_err()
     );
-    assert_eq!(
-        people_of(server, "gulou", now)
-            .await
-            .iter()
-            .filter(|i| i.kind == TodoKind::HandOutRedemption)
-            .count(),
-        1
-    );
+    let handouts = people_kind(server, "gulou", now, TodoKind::HandOutRedemption).await;
+    assert_eq!(handouts.len(), 1);
     // Refunded: no longer waiting.
     store.refund(&refunded.key, by(now)).await.unwrap();
     assert!(
-        people_of(server, "gulou", now)
+        people_kind(server, "gulou", now, TodoKind::HandOutRedemption)
             .await
-            .iter()
-            .all(|i| i.kind != TodoKind::HandOutRedemption)
+            .is_empty()
     );
 }
 on_both!(activities_and_redemptions_for_the_communitys_workers);

@@ -17,6 +17,28 @@ use xingfu_store::rounds::{By, EntryChange, NewRound};
 
 pub const PASSWORD: &str = "correct horse 幸福";
 
+/// `on_both!(name)`: the test `async fn name(&Server)` run on SQLite and on PostgreSQL, each on
+/// a fresh database. A test file that uses it declares `#[macro_use] mod common;`.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($name:ident) => {
+        pub mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let server = super::common::sqlite().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let server = super::common::postgres().await;
+                super::$name(&server).await;
+                server.finish().await;
+            }
+        }
+    };
+}
+
 pub fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> RegionRow {
     RegionRow {
         code: code.into(),
@@ -126,6 +148,24 @@ impl Server {
                 .await;
             admin.close().await;
         }
+    }
+
+    /// One more account, with the tests' password.
+    pub async fn account(&self, username: &str, role: Role, region: &str) {
+        self.state
+            .store
+            .create_user(
+                &NewUser {
+                    username,
+                    display_name: username,
+                    password_hash: &hash_password(PASSWORD).unwrap(),
+                    role: role.key(),
+                    region_code: region,
+                },
+                0,
+            )
+            .await
+            .unwrap();
     }
 
     pub async fn user(&self, username: &str) -> CurrentUser {
