@@ -1,5 +1,6 @@
 //! The JSON API over HTTP requests to the real router, on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeSet;
@@ -13,25 +14,6 @@ use xingfu_server::rounds::service;
 use xingfu_store::rounds::NewRound;
 
 /// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 const GULOU: &str = "330302006044";
 const MOCHI: &str = "330302006045";
 const QINGNIANFANG: &str = "330302026003";

@@ -1,6 +1,7 @@
 //! Evidence, the Excel exports and rectification tasks over the JSON API, on SQLite and on
 //! PostgreSQL: the same checks and permissions as the pages.
 
+#[macro_use]
 mod common;
 
 use std::io::Cursor;
@@ -13,25 +14,6 @@ use tower::ServiceExt;
 use xingfu_store::rounds::{EntryChange, NewRound};
 
 const GULOU: &str = "330302006044";
-
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
 
 /// Status, content type and body bytes.
 async fn send(

@@ -8,6 +8,7 @@
 //! The street network is the Beijing 学院路 extract of crates/xingfu-geo/tests/data (see its
 //! SOURCE.md); the divisions of 海淀区学院路街道 are the demo's (data/regions/).
 
+#[macro_use]
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,25 +40,6 @@ use xingfu_store::rounds::By;
 use xingfu_store::volunteers::NewActivity;
 
 /// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 const WUMA: &str = "330302006000";
 const GULOU: &str = "330302006044";
 const MOCHI: &str = "330302006045";

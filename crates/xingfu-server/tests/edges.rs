@@ -1,6 +1,7 @@
 //! Requests at the edges: parallel sign-ins, oversized bodies and images, redirect targets,
 //! other areas' rounds and communities, dates out of range, on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -12,25 +13,6 @@ use tower::ServiceExt;
 use xingfu_store::rounds::NewRound;
 
 /// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 const GULOU: &str = "330302006044";
 const QINGNIANFANG: &str = "330302026003";
 

@@ -3,6 +3,7 @@
 //! sweep with a fake clock, hand-down, reopening, duplicates, concurrent handling, photo
 //! cleaning and refusals, and the GeoReport v2 endpoint in JSON and XML.
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -19,25 +20,6 @@ use xingfu_server::app::auth::hash_password;
 use xingfu_server::events::service::{event_metrics, sweep};
 use xingfu_store::accounts::NewUser;
 use xingfu_store::events::PhotoStage;
-
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
 
 const GULOU: &str = "330302006044";
 const MOCHI: &str = "330302006045";

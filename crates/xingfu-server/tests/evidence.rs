@@ -1,6 +1,7 @@
 //! Evidence uploads and the round's workbooks, over HTTP to the real router, on SQLite and on
 //! PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use std::io::Cursor;
@@ -14,25 +15,6 @@ use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule};
 use xingfu_server::rounds::service;
 use xingfu_store::rounds::{By, EntryChange, NewRound};
-
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
 
 const GULOU: &str = "330302006044";
 

@@ -2,6 +2,7 @@
 //! Weibin standard's PA2.4 (随手拍 events closed in a closed loop, at least 90%) from the events
 //! reported in 鼓楼社区 during 2013, China Standard Time. On SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use common::Server;
@@ -17,25 +18,6 @@ use xingfu_server::rounds::service;
 use xingfu_store::rounds::{By, NewRound, SheetWrite};
 
 const GULOU: &str = "330302006044";
-
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
 
 fn event(id: u64, reported_at: i64, state: EventState) -> Event {
     let closed = state == EventState::Closed;

@@ -3,6 +3,7 @@
 //! activity from sign-in to points, redemptions refused with a clear message, the mall page,
 //! and the figures for a period.
 
+#[macro_use]
 mod common;
 
 use axum::body::Body;
@@ -22,25 +23,6 @@ use xingfu_store::visits::{AccessFilter, AccessRow, NewHousehold, NewVisit};
 use xingfu_store::volunteers::{NewActivity, NewVolunteer};
 
 /// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 const GULOU: &str = "330302006044";
 const MOCHI: &str = "330302006045";
 const MINUTE: i64 = 60_000;

@@ -2,6 +2,7 @@
 //! table imported as a new version (usable for a round), and every way an import is refused;
 //! over HTTP to the real router, on SQLite and on PostgreSQL.
 
+#[macro_use]
 mod common;
 
 use std::io::Cursor;
@@ -19,25 +20,6 @@ use xingfu_server::rounds::service;
 use xingfu_server::standards::service::MAX_TABLE;
 use xingfu_store::rounds::NewRound;
 use xingfu_store::standards::body_sha256;
-
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
 
 const ID: &str = "lucheng-2012";
 const BASE: &str = "lucheng-2012/2012.1";

@@ -4,6 +4,7 @@
 //! under concurrent submissions, results for a community and an area (page, API, Excel), the feed
 //! into the Lucheng subjective score, and fraud signals for district staff.
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeMap;
@@ -23,25 +24,6 @@ use xingfu_store::rounds::{By, EntryChange, NewRound};
 use xingfu_store::surveys::RecordOutcome;
 
 /// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 const GULOU: &str = "330302006044";
 const MOCHI: &str = "330302006045";
 const QINGNIANFANG: &str = "330302026003";

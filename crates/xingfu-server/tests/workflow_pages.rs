@@ -1,6 +1,7 @@
 //! The round's workflow pages over HTTP, on SQLite and on PostgreSQL: the clause scoring sheet,
 //! the action buttons, the approval queue, publication, rectification tasks, rewards and targets.
 
+#[macro_use]
 mod common;
 
 use axum::http::StatusCode;
@@ -14,25 +15,6 @@ use xingfu_store::accounts::NewUser;
 use xingfu_store::rounds::NewRound;
 
 /// Runs `async fn $name(&Server)` on both databases.
-macro_rules! on_both {
-    ($name:ident) => {
-        pub mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let server = super::common::sqlite().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                let server = super::common::postgres().await;
-                super::$name(&server).await;
-                server.finish().await;
-            }
-        }
-    };
-}
-
 /// Runs `async fn $name(&Server)` on both databases, on several threads, so that tasks it spawns
 /// really run at the same time.
 macro_rules! on_both_threaded {
