@@ -124,6 +124,30 @@ pub enum StateFilter {
     Overdue { now: i64 },
 }
 
+/// Whose live events a 待办 list reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting<'a> {
+    /// Handled at `level` in the subtree with `prefix`; with `anonymous`, only events
+    /// reported without an account.
+    AtLevel {
+        prefix: &'a str,
+        level: Level,
+        anonymous: bool,
+    },
+    /// Dispatched to this account.
+    AssignedTo(&'a str),
+    /// Reported by this account.
+    ReportedBy(&'a str),
+}
+
+/// A live event with the names a list shows beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingEvent {
+    pub event: Event,
+    pub community_name: String,
+    pub grid_name: Option<String>,
+}
+
 const EVENT_COLUMNS: &str = "id, community_code, grid_id, category, description, lon, lat, address,
     reporter, state, level, assignee, reported_at, deadline, resolved_at, closed_at, late,
     escalations, reopens, merged_into, updated_at, version";
@@ -561,6 +585,70 @@ impl Store {
         let query = query.bind(limit);
         let rows = query.fetch_all(self.pool()).await?;
         rows.iter().map(event_row).collect()
+    }
+
+    /// Live events in one of `states` that wait for `whose`, the nearest deadline first, at
+    /// most `limit`, without photos, with their community's and grid's names.
+    pub async fn events_waiting(
+        &self,
+        whose: Waiting<'_>,
+        states: &[EventState],
+        limit: i64,
+    ) -> Result<Vec<WaitingEvent>> {
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        let columns = EVENT_COLUMNS
+            .split(',')
+            .map(|c| format!("e.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (condition, next) = match whose {
+            Waiting::AtLevel { anonymous, .. } => (
+                format!(
+                    "e.level = $1 AND e.community_code BETWEEN $2 AND $3{}",
+                    if anonymous {
+                        " AND e.reporter IS NULL"
+                    } else {
+                        ""
+                    }
+                ),
+                4,
+            ),
+            Waiting::AssignedTo(_) => ("e.assignee = $1".to_string(), 2),
+            Waiting::ReportedBy(_) => ("e.reporter = $1".to_string(), 2),
+        };
+        let sql = format!(
+            "SELECT {columns}, r.name AS community_name, g.name AS grid_name
+             FROM events e
+             JOIN regions r ON r.code = e.community_code
+             LEFT JOIN grids g ON g.community_code = e.community_code AND g.id = e.grid_id
+             WHERE e.deadline IS NOT NULL AND {condition} AND e.state IN ({})
+             ORDER BY e.deadline, e.id LIMIT ${}",
+            bind_list(next, states.len()),
+            next + states.len()
+        );
+        let mut query = sqlx::query(&sql);
+        match whose {
+            Waiting::AtLevel { prefix, level, .. } => {
+                let (low, high) = code_range(prefix);
+                query = query.bind(level.key()).bind(low).bind(high);
+            }
+            Waiting::AssignedTo(who) | Waiting::ReportedBy(who) => query = query.bind(who),
+        }
+        for state in states {
+            query = query.bind(state.key());
+        }
+        let rows = query.bind(limit).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(WaitingEvent {
+                    event: event_row(row)?,
+                    community_name: row.try_get("community_name")?,
+                    grid_name: row.try_get("grid_name")?,
+                })
+            })
+            .collect()
     }
 
     /// Events `username` reported, newest first, without photos.

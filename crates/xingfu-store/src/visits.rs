@@ -128,6 +128,19 @@ pub struct OpenFollowUp {
     pub visited_at: i64,
 }
 
+/// A follow-up due by some time and not done, with its household (to decide who may see it)
+/// and the community's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct DueFollowUp {
+    pub visit_id: String,
+    pub seq: i64,
+    pub what: String,
+    pub due: i64,
+    #[sqlx(flatten)]
+    pub household: HouseholdRow,
+    pub community_name: String,
+}
+
 /// One read of personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AccessRow {
@@ -605,6 +618,37 @@ impl Store {
         )
         .bind(low)
         .bind(high)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Follow-ups not done in the subtree with `prefix`, due at or before `until`; the
+    /// earliest due first, at most `limit`.
+    pub async fn follow_ups_due_within(
+        &self,
+        prefix: &str,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<DueFollowUp>> {
+        let (low, high) = code_range(prefix);
+        let household = HOUSEHOLD_COLUMNS
+            .split(',')
+            .map(|c| format!("h.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(sqlx::query_as(&format!(
+            "SELECT f.visit_id, f.seq, f.what, f.due, {household}, r.name AS community_name
+             FROM visit_follow_ups f
+             JOIN visits v ON v.id = f.visit_id
+             JOIN households h ON h.id = v.household_id
+             JOIN regions r ON r.code = h.community_code
+             WHERE f.done_at IS NULL AND f.due <= $1 AND v.community_code BETWEEN $2 AND $3
+             ORDER BY f.due, f.visit_id, f.seq LIMIT $4"
+        ))
+        .bind(until)
+        .bind(low)
+        .bind(high)
+        .bind(limit)
         .fetch_all(self.pool())
         .await?)
     }

@@ -29,6 +29,8 @@ pub async fn workbench(
 ) -> Result<Workbench, AppError> {
     let mut items = crate::rounds::todo::todo(state, user, now_ms).await?;
     items.extend(crate::surveys::todo::todo(state, user, now_ms).await?);
+    items.extend(crate::events::service::todo::todo(state, user, now_ms).await?);
+    items.extend(crate::people::service::todo::todo(state, user, now_ms).await?);
     todo::order(&mut items);
     Ok(Workbench {
         counts: todo::counts(&items),

@@ -150,6 +150,24 @@ impl Server {
         }
     }
 
+    /// One more account, with the tests' password.
+    pub async fn account(&self, username: &str, role: Role, region: &str) {
+        self.state
+            .store
+            .create_user(
+                &NewUser {
+                    username,
+                    display_name: username,
+                    password_hash: &hash_password(PASSWORD).unwrap(),
+                    role: role.key(),
+                    region_code: region,
+                },
+                0,
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn user(&self, username: &str) -> CurrentUser {
         let user = self
             .state

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::rounds::By;
 use crate::sql::Flag;
-use crate::{Result, Store, is_unique_violation, new_id};
+use crate::{Result, Store, code_range, is_unique_violation, new_id};
 
 use super::{Entry, LedgerRow, change_balance, insert_entry};
 
@@ -79,6 +79,17 @@ const ACTIVITY_COLUMNS: &str =
 const SIGN_IN_COLUMNS: &str =
     "s.activity_id, s.volunteer_id, v.name, s.signed_in_at, s.signed_out_at, s.minutes, s.points";
 
+/// An activity that has ended with volunteers still signed in: their time waits to be signed
+/// off (签退核定).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SignOffRow {
+    #[sqlx(flatten)]
+    pub activity: ActivityRow,
+    pub community_name: String,
+    /// Volunteers signed in and not yet out.
+    pub still_in: i64,
+}
+
 /// A sign-in with its activity's title.
 #[derive(sqlx::FromRow)]
 struct ServiceLine {
@@ -129,6 +140,32 @@ impl Store {
             id,
         )
         .await
+    }
+
+    /// Activities in the subtree with `prefix`, not cancelled, ended by `now`, with volunteers
+    /// still signed in; the earliest ended first, at most `limit`.
+    pub async fn activities_to_sign_off(
+        &self,
+        prefix: &str,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<SignOffRow>> {
+        let (low, high) = code_range(prefix);
+        let open =
+            "FROM volunteer_sign_ins s WHERE s.activity_id = a.id AND s.signed_out_at IS NULL";
+        Ok(sqlx::query_as(&format!(
+            "SELECT {ACTIVITY_COLUMNS}, r.name AS community_name, (SELECT COUNT(*) {open}) AS still_in
+             FROM volunteer_activities a JOIN regions r ON r.code = a.community_code
+             WHERE a.community_code BETWEEN $1 AND $2 AND a.cancelled = 0 AND a.ends_at <= $3
+               AND EXISTS (SELECT 1 {open})
+             ORDER BY a.ends_at, a.id LIMIT $4"
+        ))
+        .bind(low)
+        .bind(high)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// A community's activities, latest start first.

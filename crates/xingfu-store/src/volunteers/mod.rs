@@ -18,9 +18,11 @@
 //! activities and their counted time are in `activities`, the ledger and the mall in `points`.
 
 mod activities;
+mod handouts;
 mod points;
 
-pub use activities::{ActivityFigures, ActivityRow, NewActivity, SignInRow, SignedOut};
+pub use activities::{ActivityFigures, ActivityRow, NewActivity, SignInRow, SignOffRow, SignedOut};
+pub use handouts::HandoutRow;
 pub use points::{Applied, ItemRow, LedgerRow, PointsError};
 
 use serde::Serialize;

@@ -350,6 +350,21 @@ impl Store {
         };
         match insert_entry(&mut tx, &entry).await {
             Ok(mut row) => {
+                // Exchanged by the volunteer themself (online): collected later at the station.
+                sqlx::query(
+                    "INSERT INTO mall_handouts (ledger_key, community_code, volunteer_id, item_id,
+                         quantity, redeemed_at)
+                     SELECT $1, community_code, id, $2, $3, $4 FROM volunteers
+                     WHERE id = $5 AND user_id = $6",
+                )
+                .bind(key)
+                .bind(item)
+                .bind(wanted)
+                .bind(by.at)
+                .bind(volunteer)
+                .bind(by.actor)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 row.item_name = Some(stocked.name);
                 Ok(Some(row))

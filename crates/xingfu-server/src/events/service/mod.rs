@@ -1,8 +1,8 @@
 //! 随手拍 events and grids as the server runs them, without HTTP: who someone is in operations
 //! ([`ops`]), photos made safe to publish ([`photos`]), intake routed to a grid ([`intake`]),
 //! acting on an event and duplicate suggestions ([`closed_loop`]), the deadline sweep
-//! ([`sweep`]), grid routing and import from GeoJSON ([`grids`]), and the figures events feed
-//! into ratings ([`metrics`]).
+//! ([`sweep`]), grid routing and import from GeoJSON ([`grids`]), the figures events feed
+//! into ratings ([`metrics`]); the events waiting for someone in their 待办 ([`todo`]).
 
 pub mod closed_loop;
 pub mod grids;
@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod ops;
 pub mod photos;
 pub mod sweep;
+pub mod todo;
 
 pub use closed_loop::{ActError, Command, act, duplicate_suggestions};
 pub use grids::{GridProblem, read_grid_geojson, route_in_community};

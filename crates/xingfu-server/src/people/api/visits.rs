@@ -391,7 +391,8 @@ pub struct AccessQuery {
     pub community: Option<String>,
     /// One viewer's rows (user name).
     pub username: Option<String>,
-    /// `attention_counts`, `attention_list`, `household_list` or `household`.
+    /// `attention_counts`, `attention_list`, `household_list`, `household` or
+    /// `todo_follow_ups`.
     pub subject: Option<String>,
     /// Paging: rows older than this row's `at` and `id` (both needed).
     #[param(value_type = Option<i64>)]

@@ -79,6 +79,11 @@ pub const VOLUNTEER_NOTICES: Notices = Notices(&[
     ("restocked", "已补货。", "Restocked."),
     ("shelved", "已下架。", "Taken off the shelf."),
     ("unshelved", "已重新上架。", "Back on the shelf."),
+    (
+        "handed_out",
+        "已发放，这笔兑换已从待发放名单中移除。",
+        "Handed out: the exchange is off the list to hand out.",
+    ),
 ]);
 
 pub fn type_label(lang: Lang, key: &str) -> String {
@@ -89,11 +94,16 @@ pub fn type_label(lang: Lang, key: &str) -> String {
 }
 
 /// The views the access log records.
-pub const SUBJECTS: [Words; 4] = [
+pub const SUBJECTS: [Words; 5] = [
     ("attention_counts", "名单人数", "list counts"),
     ("attention_list", "重点人群名单", "special-attention list"),
     ("household_list", "住户列表", "household list"),
     ("household", "住户档案", "household record"),
+    (
+        "todo_follow_ups",
+        "待办回访",
+        "follow-ups in the to-do list",
+    ),
 ];
 
 pub fn subject_label(lang: Lang, subject: &str) -> String {

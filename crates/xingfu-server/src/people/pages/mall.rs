@@ -32,6 +32,15 @@ pub struct ItemLine {
     pub request_key: String,
 }
 
+/// A redemption made online, waiting at the station.
+pub struct HandoutLine {
+    pub key: String,
+    pub volunteer: String,
+    pub item: String,
+    pub quantity: i64,
+    pub redeemed: String,
+}
+
 #[derive(Deserialize, Default, Clone)]
 pub struct MallForm {
     #[serde(default)]
@@ -54,6 +63,9 @@ pub struct MallForm {
     item_stock: String,
     #[serde(default)]
     active: String,
+    /// The ledger key of a redemption handed out.
+    #[serde(default)]
+    redemption: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,6 +92,7 @@ struct MallPage {
     manages: bool,
     volunteers: Vec<(String, String, i64)>,
     items: Vec<ItemLine>,
+    handouts: Vec<HandoutLine>,
     form: MallForm,
     errors: Vec<Problem>,
     notice: Option<String>,
@@ -107,6 +120,7 @@ async fn mall_page(
         manages: false,
         volunteers: Vec::new(),
         items: Vec::new(),
+        handouts: Vec::new(),
         form: form.clone(),
         errors: errors.clone(),
         notice,
@@ -146,6 +160,17 @@ async fn mall_page(
                     stock: i.stock,
                     active: i.active,
                 }
+            })
+            .collect();
+        page.handouts = people::handouts_waiting(state, user, &code)
+            .await?
+            .into_iter()
+            .map(|h| HandoutLine {
+                key: h.ledger_key,
+                volunteer: h.volunteer_name,
+                item: h.item_name,
+                quantity: h.quantity,
+                redeemed: people::local_text(h.redeemed_at),
             })
             .collect();
         page.community_name = region_name(state, &code).await;
@@ -215,6 +240,16 @@ pub async fn redeem(Posted { v, form }: Posted<MallForm>) -> PageResult {
         async |errors| mall_page(&v, &community, form, errors, None).await,
     )
     .await
+}
+
+/// POST /mall/hand-out
+pub async fn hand_out(Posted { v, form }: Posted<MallForm>) -> PageResult {
+    let (state, user, lang) = (&v.state, &v.user, v.lang);
+    let done = people::hand_out(state, user, form.redemption.trim(), lang).await?;
+    go(format!(
+        "/mall?community={}&done=handed_out#handouts",
+        urlencode(&done.community_code)
+    ))
 }
 
 /// POST /mall/items

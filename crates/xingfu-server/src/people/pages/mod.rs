@@ -83,6 +83,7 @@ pub fn routes() -> Router<AppState> {
             [
                 ("", get(mall::mall)),
                 ("/redeem", post(mall::redeem)),
+                ("/hand-out", post(mall::hand_out)),
                 ("/items", post(mall::create_item)),
                 ("/items/{id}/restock", post(mall::restock)),
                 ("/items/{id}/active", post(mall::set_active)),

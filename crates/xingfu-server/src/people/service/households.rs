@@ -37,7 +37,7 @@ pub fn may_see_household(who: &OpsIdentity, household: &HouseholdRow) -> bool {
         ) == Visibility::Entry
 }
 
-async fn log(
+pub(super) async fn log(
     state: &AppState,
     who: &OpsIdentity,
     community: &str,

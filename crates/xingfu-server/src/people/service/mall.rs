@@ -3,7 +3,7 @@
 use serde::Serialize;
 use xingfu_core::ops::points::LedgerRefusal;
 use xingfu_core::workflow::Role;
-use xingfu_store::volunteers::{Applied, ItemRow, PointsError};
+use xingfu_store::volunteers::{Applied, HandoutRow, ItemRow, PointsError};
 
 use super::checks::{
     MAX_ADJUST, MAX_QUANTITY, Refused, check_request_key, count_field, count_in, forbidden,
@@ -243,4 +243,50 @@ pub async fn redeem(
         balance,
         repeated: matches!(applied, Applied::Before(_)),
     })
+}
+
+/// The most redemptions the station's hand-out list shows.
+pub const HANDOUT_LIMIT: i64 = 200;
+
+/// Redemptions made online waiting at a community's station, for those who run it; oldest
+/// first.
+pub async fn handouts_waiting(
+    state: &AppState,
+    user: &CurrentUser,
+    community: &str,
+) -> Result<Vec<HandoutRow>, AppError> {
+    if !super::volunteers::may_manage(user, community) {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .store
+        .handouts_waiting(community, HANDOUT_LIMIT)
+        .await?)
+}
+
+/// Hands a redemption's item to the volunteer at the station: the community's workers.
+pub async fn hand_out(
+    state: &AppState,
+    user: &CurrentUser,
+    ledger_key: &str,
+    lang: Lang,
+) -> Result<HandoutRow, AppError> {
+    let waiting = state
+        .store
+        .handout_waiting(ledger_key)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(lang.text(
+                "这笔兑换已发放或已退还，无需再发放",
+                "this redemption has been handed out or refunded already",
+            ))
+        })?;
+    require_manage(user, &waiting.community_code, lang)?;
+    if !state.store.hand_out(ledger_key, by_user(user)).await? {
+        return Err(AppError::Conflict(lang.text(
+            "这笔兑换刚刚已由他人发放或退还",
+            "someone has just handed out or refunded this redemption",
+        )));
+    }
+    Ok(waiting)
 }

@@ -31,6 +31,7 @@ mod households;
 mod identity;
 mod mall;
 mod points;
+pub mod todo;
 mod visits;
 mod volunteers;
 
