@@ -24,6 +24,12 @@ use crate::ops::metrics::EventFact;
 use crate::standard::Target;
 use crate::targets::{TargetProgress, progress};
 
+/// How every star table counts, said on each page that shows one: (Chinese, English).
+pub const DENOMINATOR_NOTE: (&str, &str) = (
+    "\u{201c}已评\u{201d}指已有评定结果的社区\u{ff1b}资格审查不予受理的社区已申报但未评定\u{ff0c}单列\u{ff0c}不计入星级分布和任何比例的分母\u{3002}比例按四舍五入保留两位小数\u{ff1b}是否达到目标按精确整数判定\u{3002}",
+    "Rated: communities with a result. Communities refused at the eligibility check were declared but not rated: they are listed apart and are in no share's denominator. Shares are rounded half up to two decimals; whether a target is met is decided on the exact counts.",
+);
+
 /// Units commended per list.
 pub const COMMEND_TOP: usize = 3;
 /// Rated communities a unit needs before it can be commended.
@@ -207,7 +213,8 @@ impl EventTally {
     /// Below the on-time target, compared exactly: on_time / closed < target / 100.
     pub fn below_on_time_target(&self) -> bool {
         self.closed > 0
-            && (self.on_time as i128) * 10_000 < ON_TIME_TARGET.hundredths() as i128 * self.closed as i128
+            && (self.on_time as i128) * 10_000
+                < ON_TIME_TARGET.hundredths() as i128 * self.closed as i128
     }
 }
 
@@ -392,7 +399,10 @@ mod tests {
             Standing::Pending,
         ]);
         assert_eq!(d.by_star, [1, 0, 0, 1, 0, 2]);
-        assert_eq!((d.rated(), d.refused, d.pending, d.declared()), (4, 1, 1, 6));
+        assert_eq!(
+            (d.rated(), d.refused, d.pending, d.declared()),
+            (4, 1, 1, 6)
+        );
         assert_eq!(d.share_at_least(5), Dec2(50_00));
         assert_eq!(d.average_star(), Some(Dec2(3_25)));
         assert_eq!(d.stars(), vec![0, 3, 5, 5]);
@@ -435,7 +445,10 @@ mod tests {
         assert!(t.below_on_time_target());
         let mut sum = t;
         sum.merge(&t);
-        assert_eq!((sum.reported, sum.closed, sum.on_time, sum.overdue), (10, 4, 2, 2));
+        assert_eq!(
+            (sum.reported, sum.closed, sum.on_time, sum.overdue),
+            (10, 4, 2, 2)
+        );
         assert_eq!(EventTally::default().on_time_rate(), None);
         assert!(!EventTally::default().below_on_time_target());
     }
@@ -460,12 +473,12 @@ mod tests {
         let d = |stars: &[u8]| StarDistribution::of(stars.iter().map(|&s| Standing::Rated(s)));
         let e = EventTally::default();
         let dists = [
-            d(&[5, 5]),          // a: best average but only 2 rated
-            d(&[4, 4, 4]),       // b: 4.00
-            d(&[5, 4, 3]),       // c: 4.00, more at 5★ → before b
-            d(&[3, 3, 3, 3]),    // d: 3.00
-            d(&[2, 2, 2]),       // e: 2.00
-            d(&[]),              // f: unrated
+            d(&[5, 5]),       // a: best average but only 2 rated
+            d(&[4, 4, 4]),    // b: 4.00
+            d(&[5, 4, 3]),    // c: 4.00, more at 5★ → before b
+            d(&[3, 3, 3, 3]), // d: 3.00
+            d(&[2, 2, 2]),    // e: 2.00
+            d(&[]),           // f: unrated
         ];
         let codes = ["a", "b", "c", "d", "e", "f"];
         let units: Vec<Ranked> = codes
@@ -487,10 +500,25 @@ mod tests {
     fn on_time_ranking_compares_rates_exactly_and_puts_none_closed_last() {
         let s = StarDistribution::default();
         let tallies = [
-            EventTally { reported: 3, closed: 3, on_time: 2, overdue: 0 }, // 66.67
+            EventTally {
+                reported: 3,
+                closed: 3,
+                on_time: 2,
+                overdue: 0,
+            }, // 66.67
             EventTally::default(),
-            EventTally { reported: 2, closed: 2, on_time: 2, overdue: 0 }, // 100
-            EventTally { reported: 6, closed: 6, on_time: 4, overdue: 0 }, // 66.67, same
+            EventTally {
+                reported: 2,
+                closed: 2,
+                on_time: 2,
+                overdue: 0,
+            }, // 100
+            EventTally {
+                reported: 6,
+                closed: 6,
+                on_time: 4,
+                overdue: 0,
+            }, // 66.67, same
         ];
         let codes = ["b", "a", "c", "a2"];
         let units: Vec<Ranked> = codes
@@ -545,8 +573,10 @@ mod tests {
         let (zh, _) = reasons[1].words();
         assert!(zh.contains("75.00%\u{ff08}3/4\u{ff09}"));
         // A unit with no community rated is not judged on targets.
-        assert!(!behind(&targets[..1], &StarDistribution::default(), &slow)
-            .iter()
-            .any(|b| matches!(b, Behind::Target { .. })));
+        assert!(
+            !behind(&targets[..1], &StarDistribution::default(), &slow)
+                .iter()
+                .any(|b| matches!(b, Behind::Target { .. }))
+        );
     }
 }

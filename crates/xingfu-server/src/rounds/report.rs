@@ -144,7 +144,8 @@ pub fn round_report<'s>(
     let mut outcomes = Vec::new();
     let mut rejected = Vec::new();
     for entry in entries {
-        let (Standing::Rated(_), Some(total), Some(star)) = (standing(entry), entry.total, entry.star)
+        let (Standing::Rated(_), Some(total), Some(star)) =
+            (standing(entry), entry.total, entry.star)
         else {
             let (zh, en) = not_rated(entry);
             rejected.push(Rejected {

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::Path;
 use xingfu_core::Fen;
+use xingfu_core::overview::{DENOMINATOR_NOTE, Standing, StarDistribution, percent_text};
 use xingfu_core::region::district_of;
 use xingfu_core::rewards::reward_for;
 use xingfu_core::standard::{GovLevel, Standard};
-use xingfu_core::overview::{Standing, StarDistribution, percent_text};
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
@@ -66,18 +66,9 @@ struct Unit {
     owed: BTreeMap<GovLevel, Fen>,
 }
 
-/// How every star table counts, said on each page that shows one.
-pub fn denominator_note(lang: Lang) -> &'static str {
-    lang.pick(
-        "\u{201c}已评\u{201d}指已有评定结果的社区\u{ff1b}资格审查不予受理的社区已申报但未评定\u{ff0c}单列\u{ff0c}不计入星级分布和任何比例的分母\u{3002}比例按四舍五入保留两位小数\u{ff1b}是否达到目标按精确整数判定\u{3002}",
-        "Rated: communities with a result. Communities refused at the eligibility check were declared but not rated: they are listed apart and are in no share's denominator. Shares are rounded half up to two decimals; whether a target is met is decided on the exact counts.",
-    )
-}
-
 fn level_label(lang: Lang, level: GovLevel) -> String {
     lang.pick(level.zh(), level.key()).to_string()
 }
-
 
 fn unit_row(lang: Lang, standard: &Standard, levels: &[GovLevel], unit: &Unit) -> UnitRow {
     let max = standard.max_star() as usize;
@@ -296,7 +287,7 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
         heading,
         star_headers,
         refused_header: lang.pick("不予受理", "Refused"),
-        denominator_note: denominator_note(lang),
+        denominator_note: lang.pick(DENOMINATOR_NOTE.0, DENOMINATOR_NOTE.1),
         target_headers,
         level_headers: levels.iter().map(|l| level_label(lang, *l)).collect(),
         streets: rows(streets),
