@@ -374,11 +374,11 @@ mod tests {
         assert_eq!(percent_half_up(12_499, 10_000_000), Dec2(12)); // 0.12499%
         assert_eq!(percent_half_up(12_501, 10_000_000), Dec2(13)); // 0.12501%
         // Near the top: 99.995% shows as 100.00% (decisions use the exact integers).
-        assert_eq!(percent_half_up(199_990, 200_000), Dec2(100_00)); // 99.995%
+        assert_eq!(percent_half_up(199_990, 200_000), Dec2(10_000)); // 99.995%
         assert_eq!(percent_half_up(199_989, 200_000), Dec2(99_99)); // 99.9945%
         assert_eq!(percent_half_up(0, 7), Dec2::ZERO);
         assert_eq!(percent_half_up(3, 0), Dec2::ZERO);
-        assert_eq!(percent_half_up(u64::MAX, u64::MAX), Dec2(100_00));
+        assert_eq!(percent_half_up(u64::MAX, u64::MAX), Dec2(10_000));
     }
 
     #[test]
