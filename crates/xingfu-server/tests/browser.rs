@@ -514,7 +514,10 @@ async fn a_whole_round_in_the_browser() {
         .await
         .unwrap();
     let (page, view) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
-    assert!(page <= view, "the overview is {page} px wide in a {view} px window");
+    assert!(
+        page <= view,
+        "the overview is {page} px wide in a {view} px window"
+    );
     browser.screenshot("overview").await;
     browser.axe("overview").await;
     browser.client.set_window_size(420, 1000).await.unwrap();

@@ -205,14 +205,15 @@ pub async fn show(visit: Visit, Query(q): Query<OverviewQuery>) -> PageResult {
         .targets
         .iter()
         .map(|t| {
-            let by = t.by_year.map(|y| y.to_string()).unwrap_or_default();
             if lang.is_en() {
-                format!("{}\u{2605}+ \u{2265} {}% {by}", t.min_stars, t.percent)
+                let by = t.by_year.map(|y| format!(" by {y}")).unwrap_or_default();
+                format!("{}\u{2605}+ \u{2265} {}%{by}", t.min_stars, t.percent)
             } else {
-                format!(
-                    "{}星及以上\u{2265}{}%\u{ff08}{by}年\u{ff09}",
-                    t.min_stars, t.percent
-                )
+                let by = t
+                    .by_year
+                    .map(|y| format!("\u{ff08}{y}年\u{ff09}"))
+                    .unwrap_or_default();
+                format!("{}星及以上\u{2265}{}%{by}", t.min_stars, t.percent)
             }
         })
         .collect();
