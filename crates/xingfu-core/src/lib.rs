@@ -17,6 +17,7 @@
 pub mod dates;
 pub mod decimal;
 pub mod ops;
+pub mod overview;
 pub mod panel;
 pub mod rectification;
 pub mod region;

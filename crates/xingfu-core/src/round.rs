@@ -6,11 +6,12 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use crate::decimal::{Dec2, Fen};
+use crate::overview::{Standing, StarDistribution};
 use crate::region;
 use crate::rewards::{LevelAmount, Reward, merge, reward_for};
 use crate::scoring::{AnswerError, Assessment, Scorecard, VetoHit, score};
 use crate::standard::{GovLevel, Standard};
-use crate::targets::{TargetProgress, progress};
+use crate::targets::TargetProgress;
 
 /// A region a community belongs to: its code and, when known, its name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -346,26 +347,24 @@ fn unit_report(
     unit: Unit,
     members: Vec<&Outcome<'_>>,
 ) -> UnitReport {
-    let mut by_star = [0usize; 6];
+    // Every outcome is a rated community: the rejected are not in any unit.
+    let stars = StarDistribution::of(members.iter().map(|o| Standing::Rated(o.star)));
     let mut decisions = BTreeMap::new();
     let mut reward_by_level = Vec::new();
     let mut reward_total = Fen::ZERO;
-    let mut stars = Vec::with_capacity(members.len());
     for outcome in &members {
-        by_star[usize::from(outcome.star.min(5))] += 1;
         *decisions.entry(outcome.decision).or_insert(0) += 1;
         reward_total += outcome.reward.amount;
         merge(&mut reward_by_level, outcome.reward.split.clone());
-        stars.push(outcome.star);
     }
     reward_by_level.sort_by_key(|part| part.level);
     UnitReport {
         kind,
         unit,
-        communities: members.len(),
-        by_star,
+        communities: stars.rated(),
+        by_star: stars.by_star,
         decisions,
-        targets: progress(&standard.targets, &stars),
+        targets: stars.progress(&standard.targets),
         reward_total,
         reward_by_level,
     }

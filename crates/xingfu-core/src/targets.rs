@@ -14,7 +14,8 @@ pub struct TargetProgress {
     pub count: usize,
     /// All communities rated in the unit.
     pub of: usize,
-    /// `count / of`, rounded down to hundredths of a percent.
+    /// `count / of` as shown, rounded half up to hundredths of a percent; `met` is decided on
+    /// the exact counts.
     pub percent: Dec2,
     pub met: bool,
     /// How many more communities must reach `min_stars` to meet the target.
@@ -39,7 +40,7 @@ pub fn progress(targets: &[Target], stars: &[u8]) -> Vec<TargetProgress> {
                 by_year: target.by_year,
                 count,
                 of,
-                percent: Dec2::percent_of(part, whole),
+                percent: crate::overview::percent_half_up(count as u64, of as u64),
                 // An empty unit has met nothing.
                 met: of > 0 && Dec2::share_at_least(part, whole, target.percent),
                 short_by: needed_count.saturating_sub(count),

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod events;
 pub mod i18n;
 pub mod metrics;
+pub mod overview;
 pub mod people;
 pub mod rounds;
 pub mod session;
@@ -43,6 +44,7 @@ fn features() -> web::Routes {
         .merge(people::routes())
         .merge(events::routes())
         .merge(circle::routes())
+        .merge(overview::routes())
 }
 
 /// The OpenAPI document of the whole API.

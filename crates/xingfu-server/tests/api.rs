@@ -1192,6 +1192,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/communities/{code}/circle-metrics"),
     ("get", "/api/v1/circle/centres/{id}/ratings"),
     ("post", "/api/v1/circle/centres/{id}/ratings"),
+    ("get", "/api/v1/overview"),
 ];
 
 fn collect_refs(value: &Value, refs: &mut BTreeSet<String>) {

@@ -555,6 +555,33 @@ async fn a_whole_round_in_the_browser() {
     browser.screenshot("named").await;
     browser.axe("named").await;
 
+    // 一张图 for the city on a 390 px phone: the page does not scroll sideways (its wide tables
+    // scroll inside their own boxes), and it passes axe.
+    browser.client.set_window_size(390, 900).await.unwrap();
+    browser
+        .client
+        .goto(&format!("{base}/overview?region=330302000000"))
+        .await
+        .unwrap();
+    assert!(browser.text("h1").await.contains("一张图"));
+    assert!(browser.text("#star-table").await.contains("五马街道"));
+    let widths = browser
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (page, view) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(
+        page <= view,
+        "the overview is {page} px wide in a {view} px window"
+    );
+    browser.screenshot("overview").await;
+    browser.axe("overview").await;
+    browser.client.set_window_size(420, 1000).await.unwrap();
+
     // Next year: the re-review starts from the named star.
     let next = server
         .state

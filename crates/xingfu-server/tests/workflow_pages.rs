@@ -690,8 +690,8 @@ async fn the_rewards_page_shows_the_budget_split(server: &Server) {
     );
     // Targets: one community rated, at 4★: the 4★ and 3★ targets are met, 5★ is not.
     assert!(body.contains("4星及以上不低于 50%"));
-    assert!(body.contains("1/1(100%)— 已达到"));
-    assert!(body.contains("0/1(0%)— 还差 1 个"));
+    assert!(body.contains("1/1\u{ff08}100.00%\u{ff09}\u{2014} 已达到"));
+    assert!(body.contains("0/1\u{ff08}0.00%\u{ff09}\u{2014} 还差 1 个"));
     // A street administrator sees the counts and their street, not the round's stored budget.
     let wuma = server.sign_in("wuma").await;
     let (status, body, _) = server.get(&format!("/rounds/{round}/rewards"), &wuma).await;

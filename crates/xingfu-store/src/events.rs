@@ -713,6 +713,40 @@ impl Store {
             .collect()
     }
 
+    /// What the operations metrics read about the events reported in [from, to) in the subtree
+    /// with `prefix`, each with its community's code: one query for an area's overview.
+    pub async fn event_facts_within(
+        &self,
+        prefix: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, EventFact)>> {
+        let (low, high) = code_range(prefix);
+        let rows: Vec<(String, i64, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT community_code, reported_at, state, closed_at, late FROM events
+             WHERE community_code BETWEEN $1 AND $2 AND reported_at >= $3 AND reported_at < $4",
+        )
+        .bind(low)
+        .bind(high)
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(community, reported_at, state, closed_at, late)| {
+                Ok((
+                    community,
+                    EventFact {
+                        reported_at,
+                        state: state_of(&state)?,
+                        closed_at,
+                        late: late != 0,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     /// Events reported within [`from`, `to`] in the subtree with `prefix` (all of them when
     /// `None`), optionally of one category and some states, newest first, at most `limit`;
     /// with photos. For Open311 `GET requests`.

@@ -104,6 +104,7 @@ texts! {
     region: "范围" / "Area",
     standard: "评价标准" / "Standard",
     nav_standards: "评价标准" / "Standards",
+    nav_overview: "一张图" / "At a glance",
     communities: "社区" / "Communities",
     community: "社区" / "Community",
     street: "街道" / "Street",

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
+use xingfu_core::overview::Standing;
 use xingfu_core::panel::PanelCard;
 use xingfu_core::region;
 use xingfu_core::rewards::reward_for;
@@ -102,6 +103,18 @@ pub async fn round_workbook(
     ))
 }
 
+/// Where an entry stands for every star table (the rewards page, this workbook, the overview):
+/// rated once its result is kept, refused at the eligibility check, otherwise pending.
+pub fn standing(entry: &EntryRow) -> Standing {
+    if Stage::parse(&entry.stage) == Some(Stage::Refused) {
+        return Standing::Refused;
+    }
+    match (entry.total, entry.star) {
+        (Some(_), Some(star)) => Standing::Rated(star.clamp(0, 5) as u8),
+        _ => Standing::Pending,
+    }
+}
+
 /// Why an entry has no result, in Chinese and English.
 fn not_rated(entry: &EntryRow) -> (String, String) {
     if let ("refused", Some(reason)) = (entry.stage.as_str(), &entry.refusal) {
@@ -131,7 +144,9 @@ pub fn round_report<'s>(
     let mut outcomes = Vec::new();
     let mut rejected = Vec::new();
     for entry in entries {
-        let (Some(total), Some(star)) = (entry.total, entry.star) else {
+        let (Standing::Rated(_), Some(total), Some(star)) =
+            (standing(entry), entry.total, entry.star)
+        else {
             let (zh, en) = not_rated(entry);
             rejected.push(Rejected {
                 code: entry.community_code.clone(),

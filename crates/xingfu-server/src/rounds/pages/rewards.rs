@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::Path;
 use xingfu_core::Fen;
+use xingfu_core::overview::{DENOMINATOR_NOTE, Standing, StarDistribution, percent_text};
 use xingfu_core::region::district_of;
 use xingfu_core::rewards::reward_for;
 use xingfu_core::standard::{GovLevel, Standard};
-use xingfu_core::targets::progress;
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
@@ -25,6 +25,8 @@ use crate::web::visit::Visit;
 pub struct UnitRow {
     pub name: String,
     pub rated: usize,
+    /// Declared but refused at the eligibility check: not rated, not in any share.
+    pub refused: usize,
     /// Communities at each star, from none up to the standard's highest.
     pub counts: Vec<usize>,
     /// One cell per target.
@@ -41,6 +43,8 @@ struct RewardsPage {
     round_id: String,
     heading: String,
     star_headers: Vec<String>,
+    refused_header: &'static str,
+    denominator_note: &'static str,
     target_headers: Vec<String>,
     level_headers: Vec<String>,
     streets: Vec<UnitRow>,
@@ -58,7 +62,7 @@ struct RewardsPage {
 #[derive(Default)]
 struct Unit {
     name: String,
-    stars: Vec<u8>,
+    stars: StarDistribution,
     owed: BTreeMap<GovLevel, Fen>,
 }
 
@@ -66,21 +70,12 @@ fn level_label(lang: Lang, level: GovLevel) -> String {
     lang.pick(level.zh(), level.key()).to_string()
 }
 
-/// Rated: a star (or none) is decided, by the eligibility check or by the score.
-fn is_rated(stage: Option<Stage>) -> bool {
-    matches!(
-        stage,
-        Some(Stage::Refused | Stage::Computed | Stage::Approved | Stage::Published | Stage::Named)
-    )
-}
-
 fn unit_row(lang: Lang, standard: &Standard, levels: &[GovLevel], unit: &Unit) -> UnitRow {
     let max = standard.max_star() as usize;
-    let mut counts = vec![0; max + 1];
-    for &star in &unit.stars {
-        counts[(star as usize).min(max)] += 1;
-    }
-    let targets = progress(&standard.targets, &unit.stars)
+    let counts = unit.stars.by_star[..=max.min(5)].to_vec();
+    let targets = unit
+        .stars
+        .progress(&standard.targets)
         .iter()
         .map(|p| {
             let state = if p.met {
@@ -90,7 +85,12 @@ fn unit_row(lang: Lang, standard: &Standard, levels: &[GovLevel], unit: &Unit) -
             } else {
                 format!("还差 {} 个", p.short_by)
             };
-            format!("{}/{}({}%)— {state}", p.count, p.of, p.percent)
+            format!(
+                "{}/{}\u{ff08}{}\u{ff09}\u{2014} {state}",
+                p.count,
+                p.of,
+                percent_text(p.percent)
+            )
         })
         .collect();
     let budget = levels
@@ -105,7 +105,8 @@ fn unit_row(lang: Lang, standard: &Standard, levels: &[GovLevel], unit: &Unit) -
         .collect();
     UnitRow {
         name: unit.name.clone(),
-        rated: unit.stars.len(),
+        rated: unit.stars.rated(),
+        refused: unit.stars.refused,
         counts,
         targets,
         budget,
@@ -168,7 +169,8 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
     let mut pending = 0;
     for entry in &entries {
         let stage = Stage::parse(&entry.stage);
-        if !is_rated(stage) {
+        let standing = crate::rounds::report::standing(entry);
+        if standing == Standing::Pending {
             pending += 1;
             continue;
         }
@@ -213,7 +215,7 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
                 ..Unit::default()
             });
         for unit in [street, district, &mut overall] {
-            unit.stars.push(star);
+            unit.stars.add(standing);
             for &(level, amount) in &owed {
                 *unit.owed.entry(level).or_insert(Fen::ZERO) += amount;
             }
@@ -284,6 +286,8 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
         round_id: round_id.to_string(),
         heading,
         star_headers,
+        refused_header: lang.pick("不予受理", "Refused"),
+        denominator_note: lang.pick(DENOMINATOR_NOTE.0, DENOMINATOR_NOTE.1),
         target_headers,
         level_headers: levels.iter().map(|l| level_label(lang, *l)).collect(),
         streets: rows(streets),

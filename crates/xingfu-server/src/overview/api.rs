@@ -1,0 +1,53 @@
+//! The overview as JSON: the same figures as the page, from the same service function.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use utoipa::OpenApi;
+
+use super::service::{self, Overview, OverviewQuery};
+use crate::app::state::AppState;
+use crate::web::api_error::{ApiError, ApiQuery, ErrorBody, app};
+use crate::web::api_user::ApiUser;
+
+/// The programme at a glance (一张图) for an area and a year: per child unit the communities
+/// declared and rated, the star distribution, target progress, 随手拍 figures and
+/// rectification completion; the rankings, the commendation list and the reminder list.
+#[utoipa::path(
+    get,
+    path = "/api/v1/overview",
+    operation_id = "overview",
+    tag = "overview",
+    params(OverviewQuery),
+    responses(
+        (status = 200, description = "The overview", body = Overview),
+        (status = 403, description = "Not an administrator, or the area is outside the caller's", body = ErrorBody),
+        (status = 404, description = "No such area, or a community (which has no units below it)", body = ErrorBody),
+    )
+)]
+pub async fn overview(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(query): ApiQuery<OverviewQuery>,
+) -> Result<Json<Overview>, ApiError> {
+    let lang = user.lang;
+    service::overview(
+        &state,
+        &user.current,
+        query.region.as_deref(),
+        query.year(),
+        lang,
+    )
+    .await
+    .map(Json)
+    .map_err(app(lang))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/overview", get(overview))
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(overview))]
+pub struct Doc;

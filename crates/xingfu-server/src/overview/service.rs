@@ -1,0 +1,379 @@
+//! The programme at a glance for an area and a year: per child unit (city → districts →
+//! streets → communities) the communities declared and rated, the star distribution, progress
+//! against the standard's targets, 随手拍 volume, closure, on-time rate and overdue, and
+//! rectification completion; the rankings, the commendation list and the reminder list.
+//! One function feeds the page and the API.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xingfu_core::decimal::Dec2;
+use xingfu_core::overview::{
+    Behind, EventTally, Ranked, StarDistribution, behind, by_average_star, by_on_time_rate,
+    commended,
+};
+use xingfu_core::rectification::RectificationStatus;
+use xingfu_core::region::{self, subtree_prefix};
+use xingfu_core::standard::Target;
+use xingfu_core::targets::TargetProgress;
+
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::app::state::AppState;
+use crate::i18n::Lang;
+use crate::metrics::year_period;
+use crate::rounds::report::standing;
+
+/// `?region=CODE&year=YYYY`, both optional: the caller's own area and the latest year with a
+/// round by default.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverviewQuery {
+    /// A city, district or street inside the caller's area.
+    #[param(example = "330302000000")]
+    pub region: Option<String>,
+    /// A year with a round.
+    #[param(example = "2013")]
+    pub year: Option<String>,
+}
+
+impl OverviewQuery {
+    /// The year asked for, when it is a number.
+    pub fn year(&self) -> Option<i64> {
+        self.year.as_deref().and_then(|y| y.trim().parse().ok())
+    }
+}
+
+/// One unit's figures for the year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitFigures {
+    /// Division code.
+    #[schema(example = "330302006000")]
+    pub code: String,
+    pub name: String,
+    /// `district`, `street` or `community`.
+    pub level: String,
+    /// Where a click goes: the unit's own overview, or a community's round page.
+    pub link: Option<String>,
+    /// Communities declared, rated, refused and pending, and the rated ones per star.
+    #[schema(value_type = Object)]
+    pub stars: StarDistribution,
+    /// Communities declared in the year's rounds (rated + refused + pending).
+    pub declared: usize,
+    /// The denominator of every share: communities with a result.
+    pub rated: usize,
+    /// Mean star of the rated communities, half up to hundredths.
+    #[schema(value_type = Option<f64>)]
+    pub average_star: Option<Dec2>,
+    /// Progress against each target of the standard, on the rated communities.
+    #[schema(value_type = Vec<Object>)]
+    pub targets: Vec<TargetProgress>,
+    /// 随手拍 events reported in the year (counts).
+    #[schema(value_type = Object)]
+    pub events: EventTally,
+    /// Closed / reported, per cent, half up.
+    #[schema(value_type = Option<f64>)]
+    pub closure_rate: Option<Dec2>,
+    /// Closed on time / closed, per cent, half up.
+    #[schema(value_type = Option<f64>)]
+    pub on_time_rate: Option<Dec2>,
+    /// Rectification tasks of the year's rounds, and of them verified.
+    pub rectifications: usize,
+    pub rectifications_verified: usize,
+    /// Verified / tasks, per cent, half up.
+    #[schema(value_type = Option<f64>)]
+    pub rectification_rate: Option<Dec2>,
+}
+
+/// A unit on the reminder list, with each reason in words.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reminder {
+    pub code: String,
+    pub name: String,
+    /// The reasons, in the request's language.
+    pub reasons: Vec<String>,
+}
+
+/// The overview of one area for one year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Overview {
+    #[schema(example = "330302000000")]
+    pub region_code: String,
+    pub region_name: String,
+    /// `city`, `district` or `street`.
+    pub level: String,
+    /// The area one level up, when the caller may see it.
+    pub parent: Option<String>,
+    #[schema(example = 2013)]
+    pub year: i64,
+    /// Years with a round in the area, newest first.
+    pub years: Vec<i64>,
+    /// The rounds of the year the figures come from.
+    pub rounds: Vec<String>,
+    /// The standard's targets (of the first round of the year).
+    #[schema(value_type = Vec<Object>)]
+    pub targets: Vec<Target>,
+    /// One line per child unit.
+    pub units: Vec<UnitFigures>,
+    /// The whole area.
+    pub total: UnitFigures,
+    /// Unit codes by average star, highest first.
+    pub by_average_star: Vec<String>,
+    /// Unit codes by 随手拍 on-time rate, highest first (none closed last).
+    pub by_on_time_rate: Vec<String>,
+    /// 通报表扬: the best units by the rule in `xingfu_core::overview`.
+    pub commended: Vec<String>,
+    /// 约谈提醒: units behind a target or the on-time target, with the reasons.
+    pub reminded: Vec<Reminder>,
+}
+
+/// The child level of an area's level.
+fn child_level(level: &str) -> Option<&'static str> {
+    match level {
+        "province" => Some("city"),
+        "city" => Some("district"),
+        "district" => Some("street"),
+        "street" => Some("community"),
+        _ => None,
+    }
+}
+
+/// Accumulates one unit.
+#[derive(Default)]
+struct Acc {
+    stars: StarDistribution,
+    events: EventTally,
+    tasks: usize,
+    verified: usize,
+}
+
+fn rate(part: usize, whole: usize) -> Option<Dec2> {
+    (whole > 0).then(|| xingfu_core::overview::percent_half_up(part as u64, whole as u64))
+}
+
+fn figures(
+    code: String,
+    name: String,
+    level: &str,
+    link: Option<String>,
+    acc: &Acc,
+    targets: &[Target],
+) -> UnitFigures {
+    UnitFigures {
+        link,
+        declared: acc.stars.declared(),
+        rated: acc.stars.rated(),
+        average_star: acc.stars.average_star(),
+        targets: acc.stars.progress(targets),
+        closure_rate: acc.events.closure_rate(),
+        on_time_rate: acc.events.on_time_rate(),
+        events: acc.events,
+        rectifications: acc.tasks,
+        rectifications_verified: acc.verified,
+        rectification_rate: rate(acc.verified, acc.tasks),
+        stars: acc.stars.clone(),
+        code,
+        name,
+        level: level.to_string(),
+    }
+}
+
+/// The overview of `region` (default: the caller's area) for `year` (default: the latest year
+/// with a round). City, district and street administrators only, inside their own area.
+pub async fn overview(
+    state: &AppState,
+    user: &CurrentUser,
+    region_code: Option<&str>,
+    year: Option<i64>,
+    lang: Lang,
+) -> Result<Overview, AppError> {
+    if user.role.level().is_none() {
+        return Err(AppError::Forbidden(
+            lang.pick(
+                "只有市、区、街道管理员可以查看一张图",
+                "only city, district and street administrators see the overview",
+            )
+            .into(),
+        ));
+    }
+    let code = region_code
+        .filter(|c| !c.is_empty())
+        .unwrap_or(&user.user.region_code);
+    if !region::within(code, &user.user.region_code, &user.region_level) {
+        return Err(AppError::Forbidden(
+            lang.pick("该地区不在您的管辖范围内", "this area is outside yours")
+                .into(),
+        ));
+    }
+    let area = state.store.region(code).await?.ok_or(AppError::NotFound)?;
+    let Some(child) = child_level(&area.level) else {
+        return Err(AppError::NotFound);
+    };
+    let prefix = subtree_prefix(&area.code, &area.level);
+    let rounds = state.store.rounds_overlapping(prefix).await?;
+    let years: Vec<i64> = rounds
+        .iter()
+        .map(|r| r.year)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let year = year.or(years.first().copied()).unwrap_or(0);
+    let year_rounds: Vec<_> = rounds.into_iter().filter(|r| r.year == year).collect();
+    let targets: Vec<Target> = match year_rounds.first() {
+        Some(round) => state
+            .standard(&round.standard_id, &round.standard_version)
+            .await?
+            .targets
+            .clone(),
+        None => Vec::new(),
+    };
+    let children = state.store.children(&area.code).await?;
+    let unit_of = |community: &str| -> Option<String> {
+        match child {
+            "community" => Some(community.to_string()),
+            "street" => region::street_of(community),
+            "district" => region::district_of(community),
+            _ => Some(format!("{}00000000", community.get(..4)?)),
+        }
+    };
+    let mut accs: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut total = Acc::default();
+    // Where a community links: its page in the round it was declared in.
+    let mut community_round: BTreeMap<String, String> = BTreeMap::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for round in &year_rounds {
+        for entry in state.store.entries_in_area(&round.id, prefix).await? {
+            if !user.actor().covers(&entry.community_code) {
+                continue;
+            }
+            let s = standing(&entry);
+            if let Some(unit) = unit_of(&entry.community_code) {
+                accs.entry(unit).or_default().stars.add(s);
+            }
+            total.stars.add(s);
+            names.insert(entry.community_code.clone(), entry.community_name.clone());
+            community_round.insert(entry.community_code, round.id.clone());
+        }
+        for (task, _) in state
+            .store
+            .rectifications_in_area(&round.id, prefix)
+            .await?
+        {
+            let verified =
+                RectificationStatus::parse(&task.status) == Some(RectificationStatus::Verified);
+            for acc in unit_of(&task.community_code)
+                .map(|u| accs.entry(u).or_default())
+                .into_iter()
+                .chain([&mut total])
+            {
+                acc.tasks += 1;
+                acc.verified += usize::from(verified);
+            }
+        }
+    }
+    let (from, to) = year_period(year);
+    let mut facts: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for (community, fact) in state.store.event_facts_within(prefix, from, to).await? {
+        facts.entry(community).or_default().push(fact);
+    }
+    for (community, facts) in &facts {
+        let tally = EventTally::of(facts, from, to);
+        if let Some(unit) = unit_of(community) {
+            accs.entry(unit).or_default().events.merge(&tally);
+        }
+        total.events.merge(&tally);
+    }
+    // Every child region, and any unit with figures the region table lacks.
+    let mut listed: Vec<(String, String)> =
+        children.into_iter().map(|r| (r.code, r.name)).collect();
+    for code in accs.keys() {
+        if !listed.iter().any(|(c, _)| c == code) {
+            let name = match names.get(code) {
+                Some(name) => name.clone(),
+                None => state
+                    .store
+                    .region(code)
+                    .await?
+                    .map(|r| r.name)
+                    .unwrap_or_else(|| code.clone()),
+            };
+            listed.push((code.clone(), name));
+        }
+    }
+    listed.sort();
+    let empty = Acc::default();
+    let units: Vec<UnitFigures> = listed
+        .into_iter()
+        .map(|(code, name)| {
+            let link = if child == "community" {
+                community_round
+                    .get(&code)
+                    .map(|round| format!("/rounds/{round}/communities/{code}"))
+            } else {
+                Some(format!("/overview?region={code}&year={year}"))
+            };
+            let acc = accs.get(&code).unwrap_or(&empty);
+            figures(code, name, child, link, acc, &targets)
+        })
+        .collect();
+    let ranked: Vec<Ranked> = units
+        .iter()
+        .map(|u| Ranked {
+            code: &u.code,
+            stars: &u.stars,
+            events: &u.events,
+        })
+        .collect();
+    let codes = |order: Vec<usize>| -> Vec<String> {
+        order.into_iter().map(|i| units[i].code.clone()).collect()
+    };
+    let by_star = codes(by_average_star(&ranked));
+    let by_on_time = codes(by_on_time_rate(&ranked));
+    let best = codes(commended(&ranked));
+    let reminded = units
+        .iter()
+        .filter_map(|u| {
+            let reasons: Vec<String> = behind(&targets, &u.stars, &u.events)
+                .iter()
+                .map(|b: &Behind| {
+                    let (zh, en) = b.words();
+                    if lang.is_en() { en } else { zh }
+                })
+                .collect();
+            (!reasons.is_empty()).then(|| Reminder {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                reasons,
+            })
+        })
+        .collect();
+    let parent = area
+        .parent
+        .clone()
+        .filter(|p| region::within(p, &user.user.region_code, &user.region_level));
+    Ok(Overview {
+        total: figures(
+            area.code.clone(),
+            area.name.clone(),
+            &area.level,
+            None,
+            &total,
+            &targets,
+        ),
+        region_code: area.code,
+        region_name: area.name,
+        level: area.level,
+        parent,
+        year,
+        years,
+        rounds: year_rounds.into_iter().map(|r| r.id).collect(),
+        targets,
+        units,
+        by_average_star: by_star,
+        by_on_time_rate: by_on_time,
+        commended: best,
+        reminded,
+    })
+}
