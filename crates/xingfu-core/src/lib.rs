@@ -27,6 +27,7 @@ pub mod scoring;
 pub mod standard;
 pub mod survey;
 pub mod targets;
+pub mod text;
 pub mod todo;
 pub mod validate;
 pub mod workflow;

@@ -11,6 +11,8 @@ use xingfu_core::todo::{TodoItem, TodoKind};
 use xingfu_core::workflow::{Role, Stage};
 use xingfu_store::rounds::{EntryRow, RoundRow};
 
+use xingfu_core::text::shorten;
+
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
@@ -18,6 +20,9 @@ use crate::rounds::rectifications::{admin_of, may_move};
 use crate::rounds::service::may_decide;
 
 /// One round as the list names it ("2013年度 鹿城区") and where its pages are.
+/// How much of a clause's text a task's line shows.
+const CLAUSE_CHARS: usize = 16;
+
 struct RoundAt<'a> {
     round: &'a RoundRow,
     standard: &'a Standard,
@@ -253,7 +258,13 @@ async fn tasks(
         .into_iter()
         .filter(|(task, _)| may_move(user, step, &task.community_code, &task.status))
         .map(|(task, community)| {
-            let subject = format!("{community} {}", task.clause_id);
+            // The clause by its number and the start of its text, as the task list shows it.
+            let clause = at
+                .standard
+                .clause(&task.clause_id)
+                .map(|c| format!(" {}", shorten(&c.text, CLAUSE_CHARS)))
+                .unwrap_or_default();
+            let subject = format!("{community} {}{clause}", task.clause_id);
             let mut item = at.item(kind, &subject, Some(task.deadline), "/rectifications");
             item.link.push_str(&format!("#task-{}", task.id));
             item

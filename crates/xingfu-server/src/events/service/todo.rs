@@ -10,6 +10,8 @@ use xingfu_core::todo::{TodoItem, TodoKind};
 use xingfu_store::events::{Waiting, WaitingEvent};
 
 use super::ops::{OpsPerson, ops_person, rules};
+use xingfu_core::text::shorten;
+
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
@@ -98,14 +100,10 @@ fn item(kind: TodoKind, w: &WaitingEvent) -> TodoItem {
     let category = rules()
         .category(&e.category)
         .map_or(e.category.as_str(), |c| c.zh.as_str());
-    let excerpt: String = e.description.chars().take(SUBJECT_CHARS).collect();
     let mut subject = format!("#{} {category}", e.id);
-    if !excerpt.is_empty() {
+    if !e.description.is_empty() {
         subject.push('\u{ff1a}');
-        subject.push_str(&excerpt);
-        if e.description.chars().count() > SUBJECT_CHARS {
-            subject.push('\u{2026}');
-        }
+        subject.push_str(&shorten(&e.description, SUBJECT_CHARS));
     }
     let context = match &w.grid_name {
         Some(grid) => format!("{}\u{b7}{grid}", w.community_name),

@@ -23,6 +23,7 @@ use crate::rounds::service;
 use crate::web::one_file_form::OneFileForm;
 use crate::web::page::{Page, PageResult, render};
 use crate::web::visit::Visit;
+use xingfu_core::text::shorten;
 
 /// The most an upload request may carry: the largest file, the form's other fields, and room
 /// to read a somewhat larger file to its end so the browser gets the "too big" page.
@@ -273,16 +274,6 @@ async fn render_page(visit: &Visit, round_id: &str, code: &str, problems: Proble
         Some(status) => (status, response).into_response(),
         None => response,
     })
-}
-
-fn shorten(text: &str, chars: usize) -> String {
-    if text.chars().count() <= chars {
-        text.to_string()
-    } else {
-        let mut short: String = text.chars().take(chars).collect();
-        short.push('…');
-        short
-    }
 }
 
 fn kind_label(content_type: &str) -> String {
