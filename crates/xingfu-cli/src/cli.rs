@@ -311,6 +311,12 @@ pub enum BenchCommand {
         /// 年度数 / Years of rounds
         #[arg(long, default_value_t = 5)]
         years: usize,
+        /// 随手拍事件总数（均分到各年度） / 随手拍 events in all, spread over the years
+        #[arg(long, default_value_t = 0)]
+        events: usize,
+        /// 满意度调查答卷总数（均分到各年度） / Survey answers in all, spread over the years
+        #[arg(long, default_value_t = 0)]
+        survey_answers: usize,
     },
     /// 评定一个省:N 个社区 × 128 条款,含复评、奖励、目标汇总 / Rate a province: N communities × 128 clauses
     Rate {

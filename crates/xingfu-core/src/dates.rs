@@ -42,6 +42,19 @@ pub fn chinese_text(ms: i64) -> String {
     format!("{y}年{m}月{d}日 {:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// The calendar year, in China Standard Time, of a moment in Unix milliseconds.
+pub fn cst_year(ms: i64) -> i64 {
+    civil_from_days((ms + CST_OFFSET_MS).div_euclid(DAY_MS)).0
+}
+
+/// [from, to) in Unix milliseconds for the calendar year `year` in China Standard Time: the
+/// period of a rating year's figures.
+pub fn cst_year_period(year: i64) -> (i64, i64) {
+    let start = days_from_civil(year, 1, 1) * DAY_MS - CST_OFFSET_MS;
+    let end = days_from_civil(year + 1, 1, 1) * DAY_MS - CST_OFFSET_MS;
+    (start, end)
+}
+
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
 pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -312,5 +325,20 @@ mod tests {
         );
         let ok: Visit = serde_json::from_str(r#"{"visited_at": 1714521600000}"#).unwrap();
         assert_eq!(ok.visited_at.unix_ms(), 1_714_521_600_000);
+    }
+
+    #[test]
+    fn a_cst_year_runs_from_new_year_to_new_year_at_utc_plus_8() {
+        // 2013-01-01T00:00+08:00 = 1356969600000 ms.
+        assert_eq!(
+            cst_year_period(2013),
+            (1_356_969_600_000, 1_388_505_600_000)
+        );
+        assert_eq!(cst_year(1_356_969_600_000), 2013);
+        assert_eq!(cst_year(1_356_969_600_000 - 1), 2012);
+        assert_eq!(cst_year(1_388_505_600_000 - 1), 2013);
+        assert_eq!(cst_year(1_388_505_600_000), 2014);
+        let (from, to) = cst_year_period(2024);
+        assert_eq!(to - from, 366 * DAY_MS);
     }
 }

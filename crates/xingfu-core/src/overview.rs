@@ -193,6 +193,31 @@ impl EventTally {
         t
     }
 
+    /// One event's part in the tally of the year (China Standard Time) it was reported in: what
+    /// a roll-up adds for it. The tally of a year is the sum of its events' parts.
+    pub fn of_event(fact: &EventFact) -> (i64, EventTally) {
+        let year = crate::dates::cst_year(fact.reported_at);
+        let (from, to) = crate::dates::cst_year_period(year);
+        (year, EventTally::of(std::slice::from_ref(fact), from, to))
+    }
+
+    /// The four counts, for a roll-up row.
+    pub fn counts(&self) -> [i64; 4] {
+        [self.reported, self.closed, self.on_time, self.overdue].map(|n| n as i64)
+    }
+
+    /// A tally from a roll-up row's counts (a negative count, which a consistent roll-up never
+    /// holds, reads as 0).
+    pub fn from_counts([reported, closed, on_time, overdue]: [i64; 4]) -> EventTally {
+        let n = |v: i64| usize::try_from(v).unwrap_or(0);
+        EventTally {
+            reported: n(reported),
+            closed: n(closed),
+            on_time: n(on_time),
+            overdue: n(overdue),
+        }
+    }
+
     pub fn merge(&mut self, other: &EventTally) {
         self.reported += other.reported;
         self.closed += other.closed;
@@ -416,6 +441,29 @@ mod tests {
             closed_at,
             late,
         }
+    }
+
+    #[test]
+    fn each_event_adds_its_part_to_the_year_it_was_reported_in() {
+        let (from, to) = crate::dates::cst_year_period(2025);
+        let facts = [
+            fact(from, EventState::Closed, Some(from + 1), false), // first moment of 2025
+            fact(from - 1, EventState::Closed, Some(from + 1), false), // last moment of 2024
+            fact(to - 1, EventState::Closed, Some(to), false),     // closed after the year's end
+            fact(from + 5, EventState::InProgress, None, true),
+            fact(from + 6, EventState::Merged, None, false),
+            fact(from + 7, EventState::Closed, Some(from + 9), true),
+        ];
+        let mut by_year: std::collections::BTreeMap<i64, EventTally> = Default::default();
+        for f in &facts {
+            let (year, part) = EventTally::of_event(f);
+            by_year.entry(year).or_default().merge(&part);
+        }
+        assert_eq!(by_year[&2025], EventTally::of(&facts, from, to));
+        assert_eq!(by_year[&2025].counts(), [4, 2, 1, 1]);
+        assert_eq!(by_year[&2024].counts(), [1, 0, 0, 0]); // closed only in 2025
+        assert_eq!(EventTally::from_counts([4, 2, 1, 1]), by_year[&2025]);
+        assert_eq!(EventTally::from_counts([-1, 0, 0, 0]).reported, 0);
     }
 
     #[test]

@@ -10,6 +10,24 @@ pub fn district_of(code: &str) -> Option<String> {
     is_division_code(code).then(|| format!("{}000000", &code[..6]))
 }
 
+/// The city (地级市) code of a 12-digit code: its first 4 digits, padded.
+pub fn city_of(code: &str) -> Option<String> {
+    is_division_code(code).then(|| format!("{}00000000", &code[..4]))
+}
+
+/// The street, district and city a 12-digit community code lies in, each with its level: the
+/// areas whose roll-ups a community's figures are added to. Empty for a code that is not one.
+pub fn areas_above(code: &str) -> Vec<(String, &'static str)> {
+    [
+        (street_of(code), "street"),
+        (district_of(code), "district"),
+        (city_of(code), "city"),
+    ]
+    .into_iter()
+    .filter_map(|(area, level)| area.map(|a| (a, level)))
+    .collect()
+}
+
 /// True for a 12-digit division code.
 pub fn is_division_code(code: &str) -> bool {
     code.len() == 12 && code.bytes().all(|b| b.is_ascii_digit())
@@ -46,6 +64,16 @@ mod tests {
         assert_eq!(district_of("330302006001").as_deref(), Some("330302000000"));
         assert_eq!(street_of("33030200600"), None);
         assert_eq!(district_of("33030200600x"), None);
+        assert_eq!(city_of("330302006001").as_deref(), Some("330300000000"));
+        assert_eq!(
+            areas_above("330302006001"),
+            vec![
+                ("330302006000".to_string(), "street"),
+                ("330302000000".to_string(), "district"),
+                ("330300000000".to_string(), "city"),
+            ]
+        );
+        assert!(areas_above("3303020060").is_empty());
     }
 
     #[test]

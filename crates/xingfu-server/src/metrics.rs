@@ -15,19 +15,9 @@ use xingfu_core::standard::Judge;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 
-const CST_OFFSET_MS: i64 = 8 * 3_600_000;
-
-/// Days from 1970-01-01 to 1 January of `year` (proleptic Gregorian).
-fn days_to_new_year(year: i64) -> i64 {
-    let y = year - 1;
-    365 * (year - 1970) + (y / 4 - y / 100 + y / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400)
-}
-
 /// [from, to) in Unix milliseconds for the rating year `year`, China Standard Time.
 pub fn year_period(year: i64) -> (i64, i64) {
-    let start = days_to_new_year(year) * 86_400_000 - CST_OFFSET_MS;
-    let end = days_to_new_year(year + 1) * 86_400_000 - CST_OFFSET_MS;
-    (start, end)
+    xingfu_core::dates::cst_year_period(year)
 }
 
 /// Does the standard have a clause the platform fills in?
@@ -69,6 +59,6 @@ mod tests {
         assert_eq!(to - from, 366 * 86_400_000);
         assert_eq!(from, 1_704_038_400_000); // 2024-01-01T00:00+08:00
         let (from, to) = year_period(1970);
-        assert_eq!((from, to - from), (-CST_OFFSET_MS, 365 * 86_400_000));
+        assert_eq!((from, to - from), (-8 * 3_600_000, 365 * 86_400_000));
     }
 }

@@ -15,6 +15,7 @@ use xingfu_core::ops::events::{ActionKind, Decision, Event, EventId, EventState,
 use xingfu_core::ops::metrics::EventFact;
 use xingfu_core::ops::sla::SlaEntry;
 
+use crate::event_tallies::EventParts;
 use crate::grids::{corrupt, parse_degrees};
 use crate::sql::{bind_list, placeholders};
 use crate::{Result, Store, code_range};
@@ -156,7 +157,7 @@ fn level_of(text: &str) -> Result<Level> {
     Level::parse(text).ok_or_else(|| corrupt(format!("unknown event level {text:?}")))
 }
 
-fn state_of(text: &str) -> Result<EventState> {
+pub(crate) fn state_of(text: &str) -> Result<EventState> {
     EventState::parse(text).ok_or_else(|| corrupt(format!("unknown event state {text:?}")))
 }
 
@@ -357,6 +358,9 @@ impl Store {
             .await?;
         insert_step(&mut tx, &decision.step).await?;
         insert_photos(&mut tx, &decision.step, photos).await?;
+        let mut parts = EventParts::default();
+        parts.add(&event.community, &EventFact::from(&event), 1);
+        parts.write(&mut tx).await?;
         tx.commit().await?;
         Ok(Ok(event))
     }
@@ -383,6 +387,13 @@ impl Store {
                 return Ok(Err(StepConflict::PrimaryFinal { primary, state }));
             }
         }
+        // The event's part in the roll-up before the step, to take away after it.
+        let before: Option<(String, i64, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT community_code, reported_at, state, closed_at, late FROM events WHERE id = $1",
+        )
+        .bind(db_id(e.id))
+        .fetch_optional(&mut *tx)
+        .await?;
         let updated = sqlx::query(
             "UPDATE events SET grid_id = $1, state = $2, level = $3, assignee = $4, deadline = $5,
                  resolved_at = $6, closed_at = $7, late = $8, escalations = $9, reopens = $10,
@@ -416,6 +427,18 @@ impl Store {
         }
         insert_step(&mut tx, &decision.step).await?;
         insert_photos(&mut tx, &decision.step, photos).await?;
+        let mut parts = EventParts::default();
+        if let Some((community, reported_at, state, closed_at, late)) = before {
+            let old = EventFact {
+                reported_at,
+                state: state_of(&state)?,
+                closed_at,
+                late: late != 0,
+            };
+            parts.add(&community, &old, -1);
+            parts.add(&community, &EventFact::from(e), 1);
+        }
+        parts.write(&mut tx).await?;
         tx.commit().await?;
         Ok(Ok(()))
     }
@@ -816,6 +839,11 @@ impl Store {
             }
             query.execute(&mut *tx).await?;
         }
+        let mut parts = EventParts::default();
+        for e in events {
+            parts.add(&e.community, &EventFact::from(e), 1);
+        }
+        parts.write(&mut tx).await?;
         if let Some(largest) = events.iter().map(|e| e.id).max() {
             sqlx::query("UPDATE event_counter SET value = $1 WHERE name = 'events' AND value < $2")
                 .bind(db_id(largest))

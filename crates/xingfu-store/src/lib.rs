@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod event_tallies;
 pub mod events;
 pub mod evidence;
 pub mod facilities;
@@ -69,6 +70,7 @@ impl Store {
         let store = Store::connect_without_migrations(url).await?;
         MIGRATOR.run(&store.pool).await?;
         store.guard_audit_log().await?;
+        store.fill_event_tallies_if_empty().await?;
         Ok(store)
     }
 

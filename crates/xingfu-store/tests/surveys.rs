@@ -443,6 +443,41 @@ on_both!(
             .map(|(c, _, n)| (c.as_str(), *n))
             .collect();
         assert_eq!(respondents, vec![(GULOU, 3), (MOCHI, 1), (QINGNIANFANG, 2)]);
+        // The roll-ups per street and per district hold the same sums, one row per counter.
+        let respondents_of = |rows: Vec<(String, String, i64)>| -> Vec<(String, i64)> {
+            rows.into_iter()
+                .filter(|(_, counter, _)| counter == "respondents")
+                .map(|(area, _, n)| (area, n))
+                .collect()
+        };
+        let streets = store
+            .survey_tallies_by_area(&round, "330302", "street")
+            .await
+            .unwrap();
+        let qingnianfang_street = format!("{}000", &QINGNIANFANG[..9]);
+        let mut expected = vec![("330302006000".to_string(), 4), (qingnianfang_street, 2)];
+        expected.sort();
+        assert_eq!(respondents_of(streets.clone()), expected);
+        assert!(streets.contains(&(
+            "330302006000".to_string(),
+            "option:Q1:dissatisfied".to_string(),
+            1
+        )));
+        let districts = store
+            .survey_tallies_by_area(&round, "3303", "district")
+            .await
+            .unwrap();
+        assert_eq!(
+            respondents_of(districts),
+            vec![("330302000000".to_string(), 6)]
+        );
+        assert!(
+            store
+                .survey_tallies_by_area("another-round", "3303", "district")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             store
                 .count_survey_answers(&round, "330302006")

@@ -27,10 +27,10 @@ pub fn province_standard(english: bool) -> Result<Standard> {
 }
 
 /// A small deterministic generator, so every run rates the same province.
-struct Lcg(u64);
+pub(super) struct Lcg(pub(super) u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -38,7 +38,7 @@ impl Lcg {
         self.0 >> 33
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
@@ -199,195 +199,8 @@ pub fn rate(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Loads a database for the page load test: `communities` synthetic communities (10 districts
-/// × 10 streets × N/100) under one city, `years` rounds of the 128-clause standard, every entry
-/// named with one assessor sheet of 128 answers; prints a session cookie for the load generator
-/// and the paths to request.
-pub fn seed(database: &str, communities: usize, years: usize) -> Result<ExitCode> {
-    use xingfu_store::Store;
-    use xingfu_store::accounts::NewUser;
-    use xingfu_store::bulk::BulkEntry;
-    use xingfu_store::regions::RegionRow;
-    use xingfu_store::rounds::NewRound;
-
-    let standard = resolve_standard("weihai-jzxf-2022", false)?;
-    let text = xingfu_formats::shipped::SHIPPED
-        .iter()
-        .find(|(id, _)| *id == "weihai-jzxf-2022")
-        .map(|(_, t)| *t)
-        .unwrap_or_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let store = Store::connect(database).await?;
-        if store.count_regions().await? > 0 {
-            anyhow::bail!("the database is not empty: seed a new one");
-        }
-        let started = Instant::now();
-        let region = |code: String, name: String, level: &str, parent: Option<String>| RegionRow {
-            code,
-            name,
-            level: level.into(),
-            parent,
-            urban_rural: None,
-        };
-        let city = "371000000000".to_string();
-        let mut regions = vec![region(city.clone(), "基准市".into(), "city", None)];
-        let mut codes = Vec::with_capacity(communities);
-        for i in 0..communities {
-            let district = 1 + (i / 1000) % 99;
-            let street = 1 + (i / 100) % 10;
-            let community = 1 + i % 100;
-            let d = format!("3710{district:02}000000");
-            let s = format!("3710{district:02}{street:03}000");
-            if i % 1000 == 0 {
-                regions.push(region(
-                    d.clone(),
-                    format!("基准区{district}"),
-                    "district",
-                    Some(city.clone()),
-                ));
-            }
-            if i % 100 == 0 {
-                regions.push(region(
-                    s.clone(),
-                    format!("基准街道{district}-{street}"),
-                    "street",
-                    Some(d),
-                ));
-            }
-            let code = format!("3710{district:02}{street:03}{community:03}");
-            regions.push(region(
-                code.clone(),
-                format!("基准社区{i}"),
-                "community",
-                Some(s),
-            ));
-            codes.push(code);
-        }
-        store.bulk_regions(&regions).await?;
-        store
-            .save_standard(&standard.id, &standard.version, text, 0)
-            .await?;
-        let hash = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hzYWx0$Ym9ndXNoYXNoYm9ndXNoYXNoYm9ndXNo";
-        let user = store
-            .create_user(
-                &NewUser {
-                    username: "bench",
-                    display_name: "压测账号",
-                    password_hash: hash,
-                    role: "city_admin",
-                    region_code: &city,
-                },
-                0,
-            )
-            .await?;
-        let token = crate::commands::bench::token();
-        let far = i64::MAX / 2;
-        store
-            .create_session(&token, &user.id, "bench-csrf", 0, far)
-            .await?;
-
-        let clauses: Vec<_> = standard.clauses().collect();
-        let mut rng = Lcg(7);
-        let mut last_round = String::new();
-        let mut previous: Vec<i64> = vec![0; communities];
-        for year in 0..years {
-            let round = store
-                .create_round(
-                    &NewRound {
-                        year: 2019 + year as i64,
-                        region_code: &city,
-                        standard_id: &standard.id,
-                        standard_version: &standard.version,
-                        objection_days: 7,
-                    },
-                    "bench",
-                    0,
-                )
-                .await?;
-            let mut entries = Vec::with_capacity(communities);
-            let mut answers = Vec::with_capacity(communities * clauses.len());
-            for (i, code) in codes.iter().enumerate() {
-                let quality = 40 + rng.below(61);
-                let mut met = 0i64;
-                for clause in &clauses {
-                    let yes = rng.below(100) < quality;
-                    let answer = match &clause.judge {
-                        xingfu_core::standard::Judge::Survey { .. } => {
-                            format!("{{\"number\":{}}}", 80 + rng.below(20))
-                        }
-                        xingfu_core::standard::Judge::Numeric { .. } => {
-                            format!("{{\"number\":{}}}", if yes { 12 } else { 3 })
-                        }
-                        _ => format!("{{\"met\":{yes}}}"),
-                    };
-                    if yes {
-                        met += 1;
-                    }
-                    answers.push((
-                        round.id.clone(),
-                        code.clone(),
-                        "bench-assessor".to_string(),
-                        clause.id.clone(),
-                        answer,
-                    ));
-                }
-                let total = xingfu_core::Dec2::from_int(met);
-                let star = i64::from(xingfu_core::scoring::star_for(&standard, total));
-                entries.push(BulkEntry {
-                    round_id: round.id.clone(),
-                    community_code: code.clone(),
-                    stage: "named".into(),
-                    previous_star: previous[i],
-                    total: total.hundredths(),
-                    share: xingfu_core::Dec2::percent_of(total, standard.total_points).hundredths(),
-                    star,
-                    decision: serde_json::to_value(xingfu_core::round::Decision::of(
-                        previous[i] as u8,
-                        star as u8,
-                    ))
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                    reward_fen: 0,
-                });
-                previous[i] = star;
-            }
-            store.bulk_entries(&entries, 0).await?;
-            store.bulk_answers(&answers, 0).await?;
-            eprintln!(
-                "year {} loaded ({} entries, {} answers) at {:.0?}",
-                2019 + year,
-                entries.len(),
-                answers.len(),
-                started.elapsed()
-            );
-            last_round = round.id;
-        }
-        // Statistics and the visibility map as autovacuum leaves them after a bulk load: without
-        // this the run would measure the first minutes after loading (on PostgreSQL every
-        // index-only probe then reads the table too: the round overview took 61 ms, 22 after).
-        let settle = match store.backend() {
-            xingfu_store::Backend::Sqlite => "ANALYZE",
-            xingfu_store::Backend::Postgres => "VACUUM ANALYZE",
-        };
-        store.execute_admin(settle).await?;
-        println!("cookie: xingfu_session={token}");
-        println!("round overview: /rounds/{last_round}");
-        println!(
-            "community page: /rounds/{last_round}/communities/{}",
-            codes[codes.len() / 2]
-        );
-        store.close().await;
-        Ok::<_, anyhow::Error>(())
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
 /// A session token for the load generator.
-fn token() -> String {
+pub(super) fn token() -> String {
     let mut rng = Lcg(std::process::id() as u64 ^ 0x5eed);
     (0..4)
         .map(|_| format!("{:016x}", rng.next() << 31 ^ rng.next()))

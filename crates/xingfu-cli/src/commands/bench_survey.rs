@@ -188,7 +188,7 @@ async fn prepare(store: &Store, communities: usize) -> Result<Setup> {
 }
 
 /// A small deterministic generator, so every run sends the same answers.
-struct Lcg(u64);
+pub(super) struct Lcg(pub(super) u64);
 
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
@@ -201,7 +201,7 @@ impl Lcg {
 }
 
 /// One household's answers: mostly satisfied, some not, a few "don't know".
-fn answers(q: &Questionnaire, rng: &mut Lcg) -> BTreeMap<String, String> {
+pub(super) fn answers(q: &Questionnaire, rng: &mut Lcg) -> BTreeMap<String, String> {
     let mut answers = BTreeMap::new();
     for question in &q.questions {
         let Some(scale) = q.scale_of(question) else {
@@ -221,7 +221,10 @@ fn answers(q: &Questionnaire, rng: &mut Lcg) -> BTreeMap<String, String> {
     answers
 }
 
-fn checked(q: &Questionnaire, answers: &BTreeMap<String, String>) -> Result<CheckedSubmission> {
+pub(super) fn checked(
+    q: &Questionnaire,
+    answers: &BTreeMap<String, String>,
+) -> Result<CheckedSubmission> {
     let responses = answers
         .iter()
         .map(|(id, value)| {

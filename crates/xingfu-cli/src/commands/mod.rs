@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod bench_ops;
+mod bench_seed;
 mod bench_survey;
 mod circle;
 mod rate;
@@ -41,7 +42,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             database,
             communities,
             years,
-        }) => bench::seed(&database, communities, years),
+            events,
+            survey_answers,
+        }) => bench_seed::seed(&database, communities, years, events, survey_answers),
         Command::Circle(command) => circle::run(command, english),
         Command::Bench(BenchCommand::Circle {
             osm,

@@ -22,7 +22,6 @@ use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::metrics::year_period;
 use crate::rounds::report::standing;
 
 /// `?region=CODE&year=YYYY`, both optional: the caller's own area and the latest year with a
@@ -273,16 +272,13 @@ pub async fn overview(
             }
         }
     }
-    let (from, to) = year_period(year);
-    let mut facts: BTreeMap<String, Vec<_>> = BTreeMap::new();
-    for (community, fact) in state.store.event_facts_within(prefix, from, to).await? {
-        facts.entry(community).or_default().push(fact);
-    }
-    for (community, facts) in &facts {
-        let tally = EventTally::of(facts, from, to);
-        if let Some(unit) = unit_of(community) {
-            accs.entry(unit).or_default().events.merge(&tally);
-        }
+    // The year's 随手拍 figures per unit, from the roll-up the events' writes keep.
+    for (unit, tally) in state
+        .store
+        .event_tallies_by_area(prefix, child, year)
+        .await?
+    {
+        accs.entry(unit).or_default().events.merge(&tally);
         total.events.merge(&tally);
     }
     // Every child region, and any unit with figures the region table lacks.

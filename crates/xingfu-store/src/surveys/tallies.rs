@@ -54,8 +54,40 @@ pub(super) async fn add_counts(
     Ok(())
 }
 
+/// Adds to the communities' tallies and to the roll-ups of the street, district and city each
+/// lies in, in the same transaction: an area's overview reads a few rows per unit, not one per
+/// community and counter.
 pub(super) async fn add_to_tallies(conn: &mut AnyConnection, counts: &Counts) -> Result<()> {
-    add_counts(conn, "survey_tallies", "counter", counts).await
+    add_counts(conn, "survey_tallies", "counter", counts).await?;
+    let mut areas: BTreeMap<(String, String, String), (i64, &'static str)> = BTreeMap::new();
+    for ((round, community, counter), count) in counts {
+        for (area, level) in xingfu_core::region::areas_above(community) {
+            areas
+                .entry((round.clone(), area, counter.clone()))
+                .or_insert((0, level))
+                .0 += count;
+        }
+    }
+    let rows: Vec<_> = areas.iter().filter(|(_, (count, _))| *count != 0).collect();
+    for chunk in rows.chunks(TALLY_ROWS) {
+        let sql = format!(
+            "INSERT INTO survey_area_tallies (round_id, area_code, level, counter, count) VALUES {}
+             ON CONFLICT (round_id, area_code, counter)
+             DO UPDATE SET count = survey_area_tallies.count + excluded.count",
+            placeholders(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(&sql);
+        for ((round, area, counter), (count, level)) in chunk {
+            query = query
+                .bind(round)
+                .bind(area)
+                .bind(*level)
+                .bind(counter)
+                .bind(*count);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 pub(super) async fn add_to_review_counts(conn: &mut AnyConnection, counts: &Counts) -> Result<()> {
@@ -99,6 +131,28 @@ impl Store {
         .bind(round_id)
         .bind(low)
         .bind(high)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The summed counters of each area one level down inside `prefix` (`level`: `street`,
+    /// `district` or `city`), from the roll-ups: (area, counter, count), by area.
+    pub async fn survey_tallies_by_area(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        level: &str,
+    ) -> Result<Vec<(String, String, i64)>> {
+        let (low, high) = code_range(prefix);
+        Ok(sqlx::query_as(
+            "SELECT area_code, counter, count FROM survey_area_tallies
+             WHERE round_id = $1 AND area_code BETWEEN $2 AND $3 AND level = $4
+             ORDER BY area_code, counter",
+        )
+        .bind(round_id)
+        .bind(low)
+        .bind(high)
+        .bind(level)
         .fetch_all(self.pool())
         .await?)
     }
