@@ -22,7 +22,7 @@ use crate::decimal::Dec2;
 use crate::ops::events::EventState;
 use crate::ops::metrics::EventFact;
 use crate::round::Decision;
-use crate::standard::Target;
+use crate::standard::{GovLevel, Standard, Target};
 use crate::targets::{TargetProgress, progress};
 
 /// How every star table counts, said on each page that shows one: (Chinese, English).
@@ -297,6 +297,25 @@ pub fn share_of(part: u64, whole: u64) -> Option<Dec2> {
 pub fn minutes_as_hours(minutes: i64) -> Dec2 {
     let minutes = i128::from(minutes.max(0));
     Dec2(i64::try_from((minutes * 100 + 30) / 60).unwrap_or(i64::MAX))
+}
+
+/// The levels of government that share the cost of the standards' rewards (for a star or a
+/// promotion), highest first.
+pub fn reward_levels<'a>(standards: impl IntoIterator<Item = &'a Standard>) -> Vec<GovLevel> {
+    let mut levels: Vec<GovLevel> = standards
+        .into_iter()
+        .filter_map(|s| s.rewards.as_ref())
+        .flat_map(|r| {
+            r.stars
+                .iter()
+                .flat_map(|s| s.shares.iter())
+                .chain(r.promotions.iter().flat_map(|p| p.shares.iter()))
+        })
+        .map(|share| share.level)
+        .collect();
+    levels.sort_by(|a, b| b.cmp(a));
+    levels.dedup();
+    levels
 }
 
 /// Year-over-year re-review (复评) outcomes of a unit's communities rated this year, by the

@@ -1,7 +1,7 @@
 //! Area-wide reads for the overview (一张图): each figure is ONE grouped query over the area's
 //! code range, summed per unit in the database (a unit is a code prefix: 4 digits for a city, 6
 //! for a district, 9 for a street, 12 for a community), so the number of rows read does not grow
-//! with the number of communities. Unit codes come back padded to 12 digits.
+//! with the number of communities. Unit codes come back padded with zeros to 12 digits.
 
 use crate::sql::bind_list;
 use crate::{Result, Store, code_range};
@@ -14,34 +14,38 @@ fn digits(unit_digits: usize) -> usize {
     }
 }
 
-/// `SUBSTR(column, 1, n)`: the unit a community code belongs to (n is one of four constants,
-/// never input, so it is written into the SQL: PostgreSQL's SUBSTR takes an `integer`).
+/// The unit a community code belongs to, as SQL: its first n digits padded with zeros to 12
+/// (n is one of four constants, never input, so it is written into the SQL: PostgreSQL's
+/// SUBSTR takes an `integer`).
 fn unit_of(column: &str, unit_digits: usize) -> String {
-    format!("SUBSTR({column}, 1, {})", digits(unit_digits))
-}
-
-fn padded(prefix: String) -> String {
-    format!("{prefix:0<12}")
+    let n = digits(unit_digits);
+    format!("SUBSTR({column}, 1, {n}) || '{}'", "0".repeat(12 - n))
 }
 
 /// Households on an attention list in a period, and of them those visited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct UnitAttention {
+    /// The unit's code.
+    pub unit: String,
     pub households: i64,
     pub visited: i64,
 }
 
 /// Volunteer activities held (not cancelled) in a period, and the minutes counted at them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct UnitVolunteering {
+    /// The unit's code.
+    pub unit: String,
     pub activities: i64,
     pub minutes: i64,
 }
 
 /// The latest computed 15-minute coverage (all six functions) of a unit's communities: homes
 /// within reach and homes counted, summed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct UnitCircle {
+    /// The unit's code.
+    pub unit: String,
     pub communities: i64,
     pub covered: i64,
     pub homes: i64,
@@ -49,14 +53,35 @@ pub struct UnitCircle {
 
 /// Where a unit's facilities and grids lie: the sums of their points (grids by the middle of
 /// their bounding box) in millionths of a degree, and how many points.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct UnitPoints {
+    /// The unit's code.
+    pub unit: String,
     pub lon_e6_sum: i64,
     pub lat_e6_sum: i64,
     pub points: i64,
 }
 
 impl Store {
+    /// The rows of a grouped read with the area's code range as `$1` and `$2`, and the period
+    /// [from, to) as `$3` and `$4` when given.
+    async fn grouped<T>(
+        &self,
+        sql: &str,
+        prefix: &str,
+        period: Option<(i64, i64)>,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let (low, high) = code_range(prefix);
+        let mut query = sqlx::query_as(sql).bind(low).bind(high);
+        if let Some((from, to)) = period {
+            query = query.bind(from).bind(to);
+        }
+        Ok(query.fetch_all(self.pool()).await?)
+    }
+
     /// The survey counters of the rounds' communities under `prefix`, summed per round, unit
     /// and counter: (round, unit, counter, count).
     pub async fn survey_counters_by_unit(
@@ -81,11 +106,7 @@ impl Store {
         for round in rounds {
             query = query.bind(round);
         }
-        let rows: Vec<(String, String, String, i64)> = query.fetch_all(self.pool()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(round, unit, counter, n)| (round, padded(unit), counter, n))
-            .collect())
+        Ok(query.fetch_all(self.pool()).await?)
     }
 
     /// Per unit under `prefix`: the households on an attention list at any time in [from, to)
@@ -95,10 +116,8 @@ impl Store {
         &self,
         prefix: &str,
         unit_digits: usize,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(String, UnitAttention)>> {
-        let (low, high) = code_range(prefix);
+        period: (i64, i64),
+    ) -> Result<Vec<UnitAttention>> {
         let unit = unit_of("e.community_code", unit_digits);
         let sql = format!(
             "SELECT {unit} AS unit,
@@ -112,25 +131,7 @@ impl Store {
                    AND (e.removed_at IS NULL OR e.removed_at >= $3)
              GROUP BY {unit}"
         );
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
-            .bind(low)
-            .bind(high)
-            .bind(from)
-            .bind(to)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(unit, households, visited)| {
-                (
-                    padded(unit),
-                    UnitAttention {
-                        households,
-                        visited,
-                    },
-                )
-            })
-            .collect())
+        self.grouped(&sql, prefix, Some(period)).await
     }
 
     /// Per unit under `prefix`: the volunteer activities starting in [from, to) and not
@@ -139,10 +140,8 @@ impl Store {
         &self,
         prefix: &str,
         unit_digits: usize,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<(String, UnitVolunteering)>> {
-        let (low, high) = code_range(prefix);
+        period: (i64, i64),
+    ) -> Result<Vec<UnitVolunteering>> {
         let unit = unit_of("a.community_code", unit_digits);
         let sql = format!(
             "SELECT {unit} AS unit, CAST(COUNT(DISTINCT a.id) AS BIGINT) AS activities,
@@ -153,25 +152,7 @@ impl Store {
                    AND a.cancelled = 0
              GROUP BY {unit}"
         );
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&sql)
-            .bind(low)
-            .bind(high)
-            .bind(from)
-            .bind(to)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(unit, activities, minutes)| {
-                (
-                    padded(unit),
-                    UnitVolunteering {
-                        activities,
-                        minutes,
-                    },
-                )
-            })
-            .collect())
+        self.grouped(&sql, prefix, Some(period)).await
     }
 
     /// Per unit under `prefix`: the latest computed coverage of all six functions of its
@@ -180,8 +161,7 @@ impl Store {
         &self,
         prefix: &str,
         unit_digits: usize,
-    ) -> Result<Vec<(String, UnitCircle)>> {
-        let (low, high) = code_range(prefix);
+    ) -> Result<Vec<UnitCircle>> {
         let unit = unit_of("area_code", unit_digits);
         let sql = format!(
             "SELECT {unit} AS unit, CAST(COUNT(*) AS BIGINT) AS communities,
@@ -191,24 +171,7 @@ impl Store {
                    AND area_code <> district_code
              GROUP BY {unit}"
         );
-        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(&sql)
-            .bind(low)
-            .bind(high)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(unit, communities, covered, homes)| {
-                (
-                    padded(unit),
-                    UnitCircle {
-                        communities,
-                        covered,
-                        homes,
-                    },
-                )
-            })
-            .collect())
+        self.grouped(&sql, prefix, None).await
     }
 
     /// Per unit under `prefix`: the points of its facilities (by the community they lie in, or
@@ -217,12 +180,11 @@ impl Store {
         &self,
         prefix: &str,
         unit_digits: usize,
-    ) -> Result<Vec<(String, UnitPoints)>> {
-        let (low, high) = code_range(prefix);
+    ) -> Result<Vec<UnitPoints>> {
         let unit = unit_of("code", unit_digits);
         let sql = format!(
-            "SELECT {unit} AS unit, CAST(SUM(lon) AS BIGINT) AS lon, CAST(SUM(lat) AS BIGINT) AS lat,
-                    CAST(COUNT(*) AS BIGINT) AS points
+            "SELECT {unit} AS unit, CAST(SUM(lon) AS BIGINT) AS lon_e6_sum,
+                    CAST(SUM(lat) AS BIGINT) AS lat_e6_sum, CAST(COUNT(*) AS BIGINT) AS points
              FROM (
                  SELECT COALESCE(community_code, region_code) AS code, lon_e6 AS lon, lat_e6 AS lat
                  FROM facilities
@@ -235,23 +197,6 @@ impl Store {
              ) p
              GROUP BY {unit}"
         );
-        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(&sql)
-            .bind(low)
-            .bind(high)
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(unit, lon_e6_sum, lat_e6_sum, points)| {
-                (
-                    padded(unit),
-                    UnitPoints {
-                        lon_e6_sum,
-                        lat_e6_sum,
-                        points,
-                    },
-                )
-            })
-            .collect())
+        self.grouped(&sql, prefix, None).await
     }
 }

@@ -182,7 +182,7 @@ impl Extra {
     }
 
     pub fn attention(&self) -> AttentionFigures {
-        let a = self.attention;
+        let a = &self.attention;
         AttentionFigures {
             households: a.households,
             visited: a.visited,
@@ -191,7 +191,7 @@ impl Extra {
     }
 
     pub fn volunteering(&self) -> VolunteerFigures {
-        let v = self.volunteering;
+        let v = &self.volunteering;
         VolunteerFigures {
             activities: v.activities,
             minutes: v.minutes,
@@ -200,7 +200,7 @@ impl Extra {
     }
 
     pub fn circle(&self) -> CircleFigures {
-        let c = self.circle;
+        let c = &self.circle;
         CircleFigures {
             communities: c.communities,
             covered: c.covered,
@@ -227,16 +227,22 @@ pub async fn by_unit(
         out.entry(unit).or_default().survey = survey;
     }
     let store = &state.store;
-    for (unit, a) in store
-        .attention_visits_by_unit(prefix, digits, from, to)
+    for a in store
+        .attention_visits_by_unit(prefix, digits, (from, to))
         .await?
     {
+        let unit = a.unit.clone();
         out.entry(unit).or_default().attention = a;
     }
-    for (unit, v) in store.volunteering_by_unit(prefix, digits, from, to).await? {
+    for v in store
+        .volunteering_by_unit(prefix, digits, (from, to))
+        .await?
+    {
+        let unit = v.unit.clone();
         out.entry(unit).or_default().volunteering = v;
     }
-    for (unit, c) in store.circle_coverage_by_unit(prefix, digits).await? {
+    for c in store.circle_coverage_by_unit(prefix, digits).await? {
+        let unit = c.unit.clone();
         out.entry(unit).or_default().circle = c;
     }
     Ok((dimensions, out))

@@ -91,11 +91,11 @@ pub async fn places(
             }
         }
     }
-    for (code, p) in state.store.points_by_unit(prefix, digits).await? {
+    for p in state.store.points_by_unit(prefix, digits).await? {
         if p.points <= 0 {
             continue;
         }
-        let place = places.entry(code).or_default();
+        let place = places.entry(p.unit).or_default();
         if place.rings.is_empty() && place.point.is_none() {
             place.point = Some((
                 from_e6(p.lon_e6_sum / p.points),

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use xingfu_core::decimal::{Dec2, Fen};
 use xingfu_core::overview::{
     Behind, EventTally, Ranked, ReReview, Share, Standing, StarDistribution, behind,
-    by_average_star, by_on_time_rate, by_share, commended,
+    by_average_star, by_on_time_rate, by_share, commended, reward_levels,
 };
 use xingfu_core::rectification::RectificationStatus;
 use xingfu_core::region::{self, subtree_prefix};
@@ -281,20 +281,7 @@ pub async fn overview(
         .first()
         .map(|s| s.targets.clone())
         .unwrap_or_default();
-    // The levels that share the cost of rewards in the year's standards, highest first.
-    let mut levels: Vec<GovLevel> = standards
-        .iter()
-        .filter_map(|s| s.rewards.as_ref())
-        .flat_map(|r| {
-            r.stars
-                .iter()
-                .flat_map(|s| s.shares.iter())
-                .chain(r.promotions.iter().flat_map(|p| p.shares.iter()))
-        })
-        .map(|share| share.level)
-        .collect();
-    levels.sort_by(|a, b| b.cmp(a));
-    levels.dedup();
+    let levels = reward_levels(standards.iter().map(|s| &**s));
     let children = state.store.children(&area.code).await?;
     let unit_of = |community: &str| -> Option<String> {
         match child {
