@@ -108,6 +108,15 @@ impl Demo {
         serde_json::from_slice(&body).unwrap()
     }
 
+    /// The overview of `region` for `year` as the API gives it.
+    async fn overview(&self, region: &str, year: i64, cookie: &str) -> Value {
+        self.api(
+            &format!("/api/v1/overview?region={region}&year={year}"),
+            cookie,
+        )
+        .await
+    }
+
     async fn sign_in(&self, username: &str) -> String {
         let (_, body, pre) = self
             .send(Request::get("/login").body(Body::empty()).unwrap())
@@ -507,12 +516,7 @@ fn percent(value: &Value) -> String {
 async fn survey_returns_and_satisfaction_add_up_per_unit(demo: &Demo) {
     let admin = demo.sign_in("admin").await;
     let round = demo.round_2013().await;
-    let api = demo
-        .api(
-            &format!("/api/v1/overview?region={LUCHENG}&year=2013"),
-            &admin,
-        )
-        .await;
+    let api = demo.overview(LUCHENG, 2013, &admin).await;
     // Returns per street, from the store's per-community counts.
     let mut by_street: BTreeMap<String, u64> = BTreeMap::new();
     for (community, n) in demo
@@ -605,12 +609,7 @@ on_both!(survey_returns_and_satisfaction_add_up_per_unit);
 async fn re_review_and_rewards_agree_with_the_round(demo: &Demo) {
     let district = demo.sign_in("lucheng").await;
     let round = demo.round_2013().await;
-    let api = demo
-        .api(
-            &format!("/api/v1/overview?region={LUCHENG}&year=2013"),
-            &district,
-        )
-        .await;
+    let api = demo.overview(LUCHENG, 2013, &district).await;
     // Re-review: the decisions kept with 五马街道's rated entries.
     let entries = demo
         .state
@@ -821,9 +820,7 @@ async fn attention_visits_and_volunteer_hours_count_the_year(demo: &Demo) {
     assert!(store.cancel_activity(&cancelled).await.unwrap());
 
     let admin = demo.sign_in("admin").await;
-    let street = demo
-        .api(&format!("/api/v1/overview?region={WUMA}&year=2013"), &admin)
-        .await;
+    let street = demo.overview(WUMA, 2013, &admin).await;
     let gulou = unit(&street, GULOU);
     assert_eq!(gulou["attention"]["households"], 3);
     assert_eq!(gulou["attention"]["visited"], 2);
@@ -837,12 +834,7 @@ async fn attention_visits_and_volunteer_hours_count_the_year(demo: &Demo) {
     assert_eq!(street["total"]["attention"]["households"], 3);
     assert_eq!(street["total"]["volunteering"]["minutes"], 331);
     // The district sees the same for 五马街道, and 2012 sees only the 2012 activity.
-    let district = demo
-        .api(
-            &format!("/api/v1/overview?region={LUCHENG}&year=2013"),
-            &admin,
-        )
-        .await;
+    let district = demo.overview(LUCHENG, 2013, &admin).await;
     let wuma = unit(&district, WUMA);
     assert_eq!(
         (
@@ -852,12 +844,7 @@ async fn attention_visits_and_volunteer_hours_count_the_year(demo: &Demo) {
         ),
         (Some(3), Some(2), Some(331))
     );
-    let before = demo
-        .api(
-            &format!("/api/v1/overview?region={LUCHENG}&year=2012"),
-            &admin,
-        )
-        .await;
+    let before = demo.overview(LUCHENG, 2012, &admin).await;
     assert_eq!(unit(&before, WUMA)["volunteering"]["minutes"], 60);
     assert_eq!(unit(&before, WUMA)["attention"]["visited"], 1);
     // The page: households, visited, coverage, activities, hours; and the ranking.
@@ -918,12 +905,7 @@ async fn save_wuma_circle(demo: &Demo) {
 async fn fifteen_minute_coverage_is_weighted_by_homes(demo: &Demo) {
     save_wuma_circle(demo).await;
     let admin = demo.sign_in("admin").await;
-    let district = demo
-        .api(
-            &format!("/api/v1/overview?region={LUCHENG}&year=2013"),
-            &admin,
-        )
-        .await;
+    let district = demo.overview(LUCHENG, 2013, &admin).await;
     // (30 + 10) of (40 + 60) homes: 40.00%, not the mean of 75% and 16.67%.
     let wuma = unit(&district, WUMA);
     assert_eq!(wuma["circle"]["communities"], 2);
@@ -933,9 +915,7 @@ async fn fifteen_minute_coverage_is_weighted_by_homes(demo: &Demo) {
     assert_eq!(district["total"]["circle"]["homes"], 100);
     assert_eq!(unit(&district, SONGTAI)["circle"]["rate"], Value::Null);
     assert_eq!(district["by_circle_coverage"][0], WUMA);
-    let street = demo
-        .api(&format!("/api/v1/overview?region={WUMA}&year=2013"), &admin)
-        .await;
+    let street = demo.overview(WUMA, 2013, &admin).await;
     assert_eq!(unit(&street, GULOU)["circle"]["rate"].as_f64(), Some(75.0));
     assert_eq!(unit(&street, MOCHI)["circle"]["rate"].as_f64(), Some(16.67));
     assert_eq!(unit(&street, BAXIANLOU)["circle"]["communities"], 0);

@@ -15,7 +15,9 @@ use xingfu_core::overview::{
 use xingfu_core::standard::GovLevel;
 
 use self::map::{MapSection, MapWords, map_section, map_words};
-use self::more::{MoreLine, MoreWords, bar, more_line, more_words, pct, stacked};
+use self::more::{
+    FigureTable, MoreLine, MoreWords, bar, figure_tables, more_line, more_words, pct, stacked,
+};
 use super::service::{self, Overview, OverviewQuery, UnitFigures};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
@@ -156,7 +158,7 @@ struct OverviewPage {
     mw: &'static MapWords,
     o: Overview,
     map: MapSection,
-    level_headers: Vec<String>,
+    tables: Vec<FigureTable>,
     dimension_headers: Vec<String>,
     ranked_by_satisfaction: Vec<(String, String, String)>,
     ranked_by_visits: Vec<(String, String, String)>,
@@ -223,12 +225,18 @@ pub async fn show(visit: Visit, Query(q): Query<PageQuery>) -> PageResult {
         .collect();
     let total = line(lang, w, o.total.clone(), 0);
     let map = map_section(lang, q.map.as_deref(), &o.units, &o.places);
-    let level_headers = o
+    let level_headers: Vec<String> = o
         .reward_levels
         .iter()
         .map(|key| GovLevel::parse(key).map_or(key.clone(), |l| lang.pick(l.zh(), key).to_string()))
         .collect();
-    let dimension_headers = o.dimensions.iter().map(|d| d.name.clone()).collect();
+    let dimension_headers: Vec<String> = o.dimensions.iter().map(|d| d.name.clone()).collect();
+    let tables = figure_tables(
+        lang,
+        &lines,
+        &total,
+        (w.total, &level_headers, &dimension_headers),
+    );
     let ranked_by_satisfaction = ranked(&lines, &o.by_satisfaction, |l| {
         (
             l.more.satisfaction.clone(),
@@ -301,7 +309,7 @@ pub async fn show(visit: Visit, Query(q): Query<PageQuery>) -> PageResult {
         m: more_words(lang),
         mw: map_words(lang),
         map,
-        level_headers,
+        tables,
         dimension_headers,
         ranked_by_satisfaction,
         ranked_by_visits,

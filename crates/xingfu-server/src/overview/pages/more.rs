@@ -139,3 +139,136 @@ pub fn more_line(lang: Lang, f: &UnitFigures, most_owed: i64) -> MoreLine {
         circle_bar: bar(f.circle.rate),
     }
 }
+
+/// A row of a [`FigureTable`]: the unit, its bar, its numbers.
+pub struct FigureRow {
+    pub code: String,
+    pub name: String,
+    pub total: bool,
+    /// The bar's width in per cent, and what it says.
+    pub bar: Option<String>,
+    pub label: String,
+    pub cells: Vec<String>,
+}
+
+/// One of the sections drawn the same way: a table whose second column is a bar of the row's
+/// leading figure (rewards, surveys, visits and volunteering, the circle).
+pub struct FigureTable {
+    /// The section's id; the table's is `{id}-table`.
+    pub id: &'static str,
+    pub heading: &'static str,
+    pub note: &'static str,
+    /// Said instead of the table when the year has nothing of the kind.
+    pub empty: Option<&'static str>,
+    /// The number columns' headings.
+    pub headers: Vec<String>,
+    pub rows: Vec<FigureRow>,
+}
+
+/// The figure tables of the units and the total (the total's name is `total_name`).
+pub fn figure_tables(
+    lang: Lang,
+    lines: &[super::Line],
+    total: &super::Line,
+    (total_name, levels, dimensions): (&str, &[String], &[String]),
+) -> Vec<FigureTable> {
+    let w = more_words(lang);
+    let rows = |cells: &dyn Fn(&super::Line) -> (Option<String>, String, Vec<String>)| {
+        lines
+            .iter()
+            .map(|l| (l, false))
+            .chain([(total, true)])
+            .map(|(l, is_total)| {
+                let (bar, label, cells) = cells(l);
+                FigureRow {
+                    code: l.f.code.clone(),
+                    name: if is_total {
+                        total_name.to_string()
+                    } else {
+                        l.f.name.clone()
+                    },
+                    total: is_total,
+                    bar,
+                    label,
+                    cells,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let with = |first: &[&str], more: &[String]| -> Vec<String> {
+        first
+            .iter()
+            .map(|h| h.to_string())
+            .chain(more.iter().cloned())
+            .collect()
+    };
+    vec![
+        FigureTable {
+            id: "owed",
+            heading: w.owed_heading,
+            note: w.owed_note,
+            empty: levels.is_empty().then_some(w.no_rewards),
+            headers: with(&[], levels)
+                .into_iter()
+                .chain([w.owed_total.to_string()])
+                .collect(),
+            rows: rows(&|l| {
+                let m = &l.more;
+                let mut cells = m.owed.clone();
+                cells.push(m.owed_total.clone());
+                (m.owed_bar.clone(), m.owed_total.clone(), cells)
+            }),
+        },
+        FigureTable {
+            id: "survey",
+            heading: w.survey_heading,
+            note: w.survey_note,
+            empty: dimensions.is_empty().then_some(w.no_survey),
+            headers: with(&[w.respondents, w.overall], dimensions),
+            rows: rows(&|l| {
+                let m = &l.more;
+                let mut cells = vec![l.f.survey.respondents.to_string(), m.satisfaction.clone()];
+                cells.extend(m.dimensions.iter().cloned());
+                (m.satisfaction_bar.clone(), m.satisfaction.clone(), cells)
+            }),
+        },
+        FigureTable {
+            id: "care",
+            heading: w.care_heading,
+            note: w.care_note,
+            empty: None,
+            headers: with(
+                &[w.households, w.visited, w.coverage, w.activities, w.hours],
+                &[],
+            ),
+            rows: rows(&|l| {
+                let (m, f) = (&l.more, &l.f);
+                let cells = vec![
+                    f.attention.households.to_string(),
+                    f.attention.visited.to_string(),
+                    m.visits.clone(),
+                    f.volunteering.activities.to_string(),
+                    m.hours.clone(),
+                ];
+                (m.visits_bar.clone(), m.visits.clone(), cells)
+            }),
+        },
+        FigureTable {
+            id: "circle",
+            heading: w.circle_heading,
+            note: w.circle_note,
+            empty: None,
+            headers: with(&[w.computed, w.covered_homes, w.homes, w.circle_rate], &[]),
+            rows: rows(&|l| {
+                let (m, f) = (&l.more, &l.f);
+                let cells = vec![
+                    f.circle.communities.to_string(),
+                    f.circle.covered.to_string(),
+                    f.circle.homes.to_string(),
+                    m.circle.clone(),
+                ];
+                (m.circle_bar.clone(), m.circle.clone(), cells)
+            }),
+        },
+    ]
+}
