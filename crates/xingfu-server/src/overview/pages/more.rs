@@ -165,6 +165,9 @@ pub struct FigureTable {
     pub rows: Vec<FigureRow>,
 }
 
+/// A row's bar width, the bar's words and the number cells.
+type RowCells = (Option<String>, String, Vec<String>);
+
 /// The figure tables of the units and the total (the total's name is `total_name`).
 pub fn figure_tables(
     lang: Lang,
@@ -173,7 +176,7 @@ pub fn figure_tables(
     (total_name, levels, dimensions): (&str, &[String], &[String]),
 ) -> Vec<FigureTable> {
     let w = more_words(lang);
-    let rows = |cells: &dyn Fn(&super::Line) -> (Option<String>, String, Vec<String>)| {
+    let rows = |cells: &dyn Fn(&super::Line) -> RowCells| {
         lines
             .iter()
             .map(|l| (l, false))
