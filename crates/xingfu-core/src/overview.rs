@@ -21,7 +21,8 @@ use serde::Serialize;
 use crate::decimal::Dec2;
 use crate::ops::events::EventState;
 use crate::ops::metrics::EventFact;
-use crate::standard::Target;
+use crate::round::Decision;
+use crate::standard::{GovLevel, Standard, Target};
 use crate::targets::{TargetProgress, progress};
 
 /// How every star table counts, said on each page that shows one: (Chinese, English).
@@ -268,20 +269,123 @@ pub fn by_average_star(units: &[Ranked<'_>]) -> Vec<usize> {
 
 /// The units ordered by on-time rate (highest first; none closed last), ties by code.
 pub fn by_on_time_rate(units: &[Ranked<'_>]) -> Vec<usize> {
+    let shares: Vec<Share<'_>> = units
+        .iter()
+        .map(|u| Share {
+            code: u.code,
+            part: u.events.on_time as u64,
+            whole: u.events.closed as u64,
+        })
+        .collect();
+    by_share(&shares)
+}
+
+/// A unit's share of something (satisfied of counted answers, households visited of those on
+/// lists …), for a ranking.
+#[derive(Debug, Clone, Copy)]
+pub struct Share<'a> {
+    pub code: &'a str,
+    pub part: u64,
+    pub whole: u64,
+}
+
+/// The units ordered by `part / whole`, compared exactly (highest first; nothing to divide by
+/// last), ties by code. Returns indexes into `units`.
+pub fn by_share(units: &[Share<'_>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..units.len()).collect();
-    // Compare on_time_a / closed_a with on_time_b / closed_b exactly.
-    let key = |u: &Ranked<'_>| (u.events.on_time as u128, u.events.closed as u128);
     order.sort_by(|&a, &b| {
-        let ((oa, ca), (ob, cb)) = (key(&units[a]), key(&units[b]));
-        let cmp = match (ca, cb) {
+        let (ua, ub) = (&units[a], &units[b]);
+        let (pa, wa, pb, wb) = (
+            u128::from(ua.part),
+            u128::from(ua.whole),
+            u128::from(ub.part),
+            u128::from(ub.whole),
+        );
+        let cmp = match (wa, wb) {
             (0, 0) => std::cmp::Ordering::Equal,
             (0, _) => std::cmp::Ordering::Greater,
             (_, 0) => std::cmp::Ordering::Less,
-            _ => (ob * ca).cmp(&(oa * cb)),
+            _ => (pb * wa).cmp(&(pa * wb)),
         };
-        cmp.then_with(|| units[a].code.cmp(units[b].code))
+        cmp.then_with(|| ua.code.cmp(ub.code))
     });
     order
+}
+
+/// `part / whole` per cent, half up; none when there is nothing to divide by.
+pub fn share_of(part: u64, whole: u64) -> Option<Dec2> {
+    (whole > 0).then(|| percent_half_up(part, whole))
+}
+
+/// Minutes as hours, rounded half up to hundredths (331 minutes → 5.52), as the operations
+/// metrics count volunteer hours.
+pub fn minutes_as_hours(minutes: i64) -> Dec2 {
+    let minutes = i128::from(minutes.max(0));
+    Dec2(i64::try_from((minutes * 100 + 30) / 60).unwrap_or(i64::MAX))
+}
+
+/// The levels of government that share the cost of the standards' rewards (for a star or a
+/// promotion), highest first.
+pub fn reward_levels<'a>(standards: impl IntoIterator<Item = &'a Standard>) -> Vec<GovLevel> {
+    let mut levels: Vec<GovLevel> = standards
+        .into_iter()
+        .filter_map(|s| s.rewards.as_ref())
+        .flat_map(|r| {
+            r.stars
+                .iter()
+                .flat_map(|s| s.shares.iter())
+                .chain(r.promotions.iter().flat_map(|p| p.shares.iter()))
+        })
+        .map(|share| share.level)
+        .collect();
+    levels.sort_by(|a, b| b.cmp(a));
+    levels.dedup();
+    levels
+}
+
+/// Year-over-year re-review (复评) outcomes of a unit's communities rated this year, by the
+/// round's rule ([`Decision`]): of those that held a star last year, kept, raised, lowered or
+/// lost (revoked); beside them, those named for the first time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReReview {
+    pub kept: usize,
+    pub raised: usize,
+    pub lowered: usize,
+    pub lost: usize,
+    /// No star last year, a star now (not re-reviewed).
+    pub new: usize,
+}
+
+impl ReReview {
+    /// Counts one rated community's decision; one not rated either year counts nowhere.
+    pub fn add(&mut self, decision: Decision) {
+        match decision {
+            Decision::Keep => self.kept += 1,
+            Decision::Upgrade => self.raised += 1,
+            Decision::Downgrade => self.lowered += 1,
+            Decision::Revoke => self.lost += 1,
+            Decision::New => self.new += 1,
+            Decision::NotRated => {}
+        }
+    }
+
+    pub fn merge(&mut self, other: &ReReview) {
+        self.kept += other.kept;
+        self.raised += other.raised;
+        self.lowered += other.lowered;
+        self.lost += other.lost;
+        self.new += other.new;
+    }
+
+    /// The denominator of the re-review shares: rated this year, with a star last year.
+    pub fn reviewed(&self) -> usize {
+        self.kept + self.raised + self.lowered + self.lost
+    }
+
+    /// Kept or raised, as a share of the re-reviewed, half up.
+    pub fn held_rate(&self) -> Option<Dec2> {
+        share_of((self.kept + self.raised) as u64, self.reviewed() as u64)
+    }
 }
 
 /// The units commended: the first [`COMMEND_TOP`] by average star with at least
@@ -580,6 +684,55 @@ mod tests {
             .collect();
         let order: Vec<&str> = by_on_time_rate(&units).iter().map(|&i| codes[i]).collect();
         assert_eq!(order, ["c", "a2", "b", "a"]);
+    }
+
+    #[test]
+    fn shares_rank_exactly_with_nothing_to_divide_by_last() {
+        let s = |code, part, whole| Share { code, part, whole };
+        let units = [
+            s("a", 2, 3),
+            s("b", 0, 0),
+            s("c", 4, 6),
+            s("d", 1, 1),
+            s("e", 0, 5),
+        ];
+        let order: Vec<&str> = by_share(&units).iter().map(|&i| units[i].code).collect();
+        assert_eq!(order, ["d", "a", "c", "e", "b"]);
+        assert_eq!(share_of(1, 3), Some(Dec2(33_33)));
+        assert_eq!(share_of(1, 0), None);
+    }
+
+    #[test]
+    fn minutes_become_hours_half_up() {
+        assert_eq!(minutes_as_hours(331), Dec2(5_52));
+        assert_eq!(minutes_as_hours(90), Dec2(1_50));
+        assert_eq!(minutes_as_hours(1), Dec2(2)); // 0.0166… h
+        assert_eq!(minutes_as_hours(0), Dec2::ZERO);
+        assert_eq!(minutes_as_hours(-5), Dec2::ZERO);
+    }
+
+    #[test]
+    fn re_review_counts_the_decisions_of_those_with_a_star_last_year() {
+        let mut r = ReReview::default();
+        for (previous, current) in [(3, 3), (3, 4), (4, 2), (2, 0), (0, 3), (0, 0), (5, 5)] {
+            r.add(Decision::of(previous, current));
+        }
+        assert_eq!(
+            r,
+            ReReview {
+                kept: 2,
+                raised: 1,
+                lowered: 1,
+                lost: 1,
+                new: 1
+            }
+        );
+        assert_eq!(r.reviewed(), 5);
+        assert_eq!(r.held_rate(), Some(Dec2(60_00)));
+        let mut sum = r;
+        sum.merge(&r);
+        assert_eq!((sum.reviewed(), sum.new), (10, 2));
+        assert_eq!(ReReview::default().held_rate(), None);
     }
 
     #[test]

@@ -580,6 +580,50 @@ async fn a_whole_round_in_the_browser() {
     );
     browser.screenshot("overview").await;
     browser.axe("overview").await;
+    // The map: 五马街道 is a dot at its facility, a link down to the street's own overview.
+    assert!(browser.text("#map-empty").await.contains("无法画图"));
+    server
+        .state
+        .store
+        .add_facility(
+            &xingfu_store::facilities::FacilityInput {
+                district_code: "330302000000".to_string(),
+                region_code: gulou.to_string(),
+                community_code: Some(gulou.to_string()),
+                name: "鼓楼社区居家养老服务中心".to_string(),
+                functions: vec!["elderly_care".to_string()],
+                lon_e6: 120_655_000,
+                lat_e6: 28_012_000,
+                hours: None,
+                capacity: None,
+                source: "manual".to_string(),
+                source_ref: None,
+            },
+            "city",
+            1,
+        )
+        .await
+        .unwrap();
+    browser.client.refresh().await.unwrap();
+    browser
+        .click("#map a[href^='/overview?region=330302006000']")
+        .await;
+    browser
+        .client
+        .wait()
+        .for_element(Locator::XPath("//h1[contains(., '五马街道')]"))
+        .await
+        .unwrap();
+    // One level down the community is drawn too, linking to its page in the round.
+    browser
+        .client
+        .find(Locator::Css(&format!(
+            "#map a[href='/rounds/{round}/communities/{gulou}']"
+        )))
+        .await
+        .unwrap();
+    browser.fits_phone("overview of a street").await;
+    browser.axe("overview of a street").await;
     browser.client.set_window_size(420, 1000).await.unwrap();
 
     // Next year: the re-review starts from the named star.

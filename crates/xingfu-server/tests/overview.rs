@@ -1,7 +1,10 @@
 //! 一张图 over HTTP on the demo data, on SQLite and on PostgreSQL: the city sees 鹿城区 with the
 //! right counts, drills down to 五马街道 and its communities, a street administrator cannot see
 //! another street, the page, the API and the round's Excel export agree on 五马街道, and the
-//! rankings' lists follow their rule.
+//! rankings' lists follow their rule; survey returns and satisfaction, re-review outcomes and
+//! rewards owed agree with the surveys' and the round's own figures; attention-list visits,
+//! volunteer hours and 15-minute coverage count constructed data exactly; the map draws units
+//! by their boundaries or a dot and links each to its drill-down.
 
 mod common;
 
@@ -103,6 +106,15 @@ impl Demo {
         let (status, body) = self.get(path, cookie).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         serde_json::from_slice(&body).unwrap()
+    }
+
+    /// The overview of `region` for `year` as the API gives it.
+    async fn overview(&self, region: &str, year: i64, cookie: &str) -> Value {
+        self.api(
+            &format!("/api/v1/overview?region={region}&year={year}"),
+            cookie,
+        )
+        .await
     }
 
     async fn sign_in(&self, username: &str) -> String {
@@ -477,3 +489,546 @@ async fn the_rankings_follow_their_rule(demo: &Demo) {
     );
 }
 on_both!(the_rankings_follow_their_rule);
+
+/// 1 January 2013 00:00 China Standard Time, in Unix milliseconds.
+const NEW_YEAR_2013: i64 = 1_356_969_600_000;
+const DAY: i64 = 86_400_000;
+const GULOU: &str = "330302006044";
+const MOCHI: &str = "330302006045";
+const BAXIANLOU: &str = "330302006071";
+
+fn by(at: i64) -> xingfu_store::rounds::By<'static> {
+    xingfu_store::rounds::By { actor: "admin", at }
+}
+
+/// The `<td class="num">` cells of the row of `table_id` holding `marker`, as on the page.
+fn cells(page: &str, table_id: &str, marker: &str) -> Vec<String> {
+    row_numbers(page, table_id, marker)
+}
+
+fn percent(value: &Value) -> String {
+    match value.as_f64() {
+        Some(p) => format!("{p:.2}%"),
+        None => "\u{2014}".to_string(),
+    }
+}
+
+async fn survey_returns_and_satisfaction_add_up_per_unit(demo: &Demo) {
+    let admin = demo.sign_in("admin").await;
+    let round = demo.round_2013().await;
+    let api = demo.overview(LUCHENG, 2013, &admin).await;
+    // Returns per street, from the store's per-community counts.
+    let mut by_street: BTreeMap<String, u64> = BTreeMap::new();
+    for (community, n) in demo
+        .state
+        .store
+        .survey_respondents_by_community(&round, "330302")
+        .await
+        .unwrap()
+    {
+        *by_street
+            .entry(format!("{}000", &community[..9]))
+            .or_default() += n as u64;
+    }
+    assert!(!by_street.is_empty());
+    assert_eq!(
+        api["total"]["survey"]["respondents"],
+        by_street.values().sum::<u64>()
+    );
+    for (street, n) in &by_street {
+        assert_eq!(unit(&api, street)["survey"]["respondents"], *n, "{street}");
+    }
+    // Satisfaction per dimension as the survey's own area tally gives it for 五马街道.
+    let survey = xingfu_server::surveys::service::cached_round_survey(&demo.state, &round)
+        .await
+        .unwrap()
+        .unwrap();
+    let q = &survey.questionnaire;
+    let tally = xingfu_server::surveys::results::tally_of(
+        q,
+        demo.state
+            .store
+            .survey_tally(&round, "330302006")
+            .await
+            .unwrap(),
+    );
+    let wuma = unit(&api, WUMA);
+    assert_eq!(
+        wuma["survey"]["respondents"].as_u64().unwrap(),
+        tally.respondents()
+    );
+    assert!(tally.respondents() > 0);
+    let dims = wuma["survey"]["dimensions"].as_array().unwrap();
+    assert_eq!(dims.len(), q.dimensions.len());
+    let (mut all_satisfied, mut all_counted) = (0, 0);
+    for (d, figures) in q.dimensions.iter().zip(dims) {
+        let (rate, _) = xingfu_core::survey::results::dimension_rate(q, &tally, &d.id);
+        assert_eq!(figures["id"], d.id.as_str());
+        assert_eq!(figures["satisfied"], rate.satisfied);
+        assert_eq!(figures["counted"], rate.counted);
+        let want = xingfu_core::overview::percent_half_up(rate.satisfied, rate.counted);
+        assert_eq!(
+            figures["rate"].as_f64().unwrap(),
+            want.hundredths() as f64 / 100.0
+        );
+        all_satisfied += rate.satisfied;
+        all_counted += rate.counted;
+    }
+    assert_eq!(wuma["survey"]["satisfied"], all_satisfied);
+    assert_eq!(wuma["survey"]["counted"], all_counted);
+    // The page's row has the same numbers: returns, overall, each dimension.
+    let page = demo
+        .page(&format!("/overview?region={LUCHENG}&year=2013"), &admin)
+        .await;
+    let row = cells(&page, "survey-table", &format!("data-code=\"{WUMA}\""));
+    let mut want = vec![
+        wuma["survey"]["respondents"].to_string(),
+        percent(&wuma["survey"]["rate"]),
+    ];
+    want.extend(dims.iter().map(|d| percent(&d["rate"])));
+    assert_eq!(row, want);
+    for d in &q.dimensions {
+        assert!(page.contains(&format!(">{}</th>", d.name)), "{}", d.name);
+    }
+    // Ranked by overall satisfaction, those without a counted answer last.
+    let order: Vec<&str> = api["by_satisfaction"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let rates: Vec<f64> = order
+        .iter()
+        .map(|c| unit(&api, c)["survey"]["rate"].as_f64().unwrap_or(-1.0))
+        .collect();
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+    assert!(page.contains("id=\"rank-satisfaction\""));
+}
+on_both!(survey_returns_and_satisfaction_add_up_per_unit);
+
+async fn re_review_and_rewards_agree_with_the_round(demo: &Demo) {
+    let district = demo.sign_in("lucheng").await;
+    let round = demo.round_2013().await;
+    let api = demo.overview(LUCHENG, 2013, &district).await;
+    // Re-review: the decisions kept with 五马街道's rated entries.
+    let entries = demo
+        .state
+        .store
+        .entries_in_area(&round, "330302006")
+        .await
+        .unwrap();
+    let mut want: BTreeMap<&str, u64> = BTreeMap::new();
+    for e in &entries {
+        if let Standing::Rated(star) = standing(e) {
+            let decision = e.decision.clone().unwrap_or_else(|| {
+                xingfu_core::round::Decision::of(e.previous_star as u8, star)
+                    .key()
+                    .to_string()
+            });
+            let key = match decision.as_str() {
+                "keep" => "kept",
+                "upgrade" => "raised",
+                "downgrade" => "lowered",
+                "revoke" => "lost",
+                "new" => "new",
+                _ => continue,
+            };
+            *want.entry(key).or_default() += 1;
+        }
+    }
+    let wuma = unit(&api, WUMA);
+    for key in ["kept", "raised", "lowered", "lost", "new"] {
+        assert_eq!(
+            wuma["re_review"][key].as_u64().unwrap(),
+            want.get(key).copied().unwrap_or(0),
+            "{key}"
+        );
+    }
+    let reviewed: u64 = ["kept", "raised", "lowered", "lost"]
+        .iter()
+        .map(|k| want.get(k).copied().unwrap_or(0))
+        .sum();
+    assert!(reviewed > 0, "{want:?}");
+    let page = demo
+        .page(&format!("/overview?region={LUCHENG}&year=2013"), &district)
+        .await;
+    let row = cells(&page, "re-review-table", &format!("data-code=\"{WUMA}\""));
+    assert_eq!(row[0], reviewed.to_string());
+    assert_eq!(row[5], percent(&wuma["re_review_held_rate"]));
+    // Rewards owed per level: the round's rewards page has the same amounts for 五马街道.
+    let levels = api["reward_levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 3, "{levels:?}"); // city, district, street
+    let rewards = demo
+        .page(&format!("/rounds/{round}/rewards"), &district)
+        .await;
+    let budget = common::between(&rewards, "id=\"budget\"", "</table>");
+    let line = common::between(budget, "<th scope=\"row\">五马街道</th>", "</tr>");
+    let from_rewards: Vec<String> = line
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap().to_string())
+        .collect();
+    let row = cells(&page, "owed-table", &format!("data-code=\"{WUMA}\""));
+    assert_eq!(row, from_rewards);
+    let owed: i64 = wuma["owed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(wuma["owed_total_fen"].as_i64().unwrap(), owed);
+    assert!(owed > 0);
+    assert_eq!(row.last().unwrap(), &xingfu_core::Fen(owed).to_string());
+}
+on_both!(re_review_and_rewards_agree_with_the_round);
+
+async fn attention_visits_and_volunteer_hours_count_the_year(demo: &Demo) {
+    let store = &demo.state.store;
+    let mid = NEW_YEAR_2013 + 100 * DAY;
+    let household = |community: &'static str, address: &'static str| async move {
+        store
+            .create_household(
+                &xingfu_store::visits::NewHousehold {
+                    community_code: community,
+                    grid_id: None,
+                    building: None,
+                    address,
+                    contact_name: None,
+                    phone: None,
+                },
+                by(NEW_YEAR_2013 - 400 * DAY),
+            )
+            .await
+            .unwrap()
+    };
+    let visit = |household: String, at: i64| async move {
+        store
+            .record_visit(
+                &xingfu_store::visits::NewVisit {
+                    household_id: &household,
+                    visitor_id: "admin",
+                    visited_at: at,
+                    purpose: "care",
+                    notes: "",
+                    follow_ups: Vec::new(),
+                },
+                at,
+            )
+            .await
+            .unwrap();
+    };
+    // 鼓楼社区: three on lists in 2013, two visited in it (one twice, one the year before);
+    // a fourth removed before 2013 and visited is not counted.
+    let a = household(GULOU, "1号").await;
+    let b = household(GULOU, "2号").await;
+    let c = household(GULOU, "3号").await;
+    let gone = household(GULOU, "4号").await;
+    for h in [&a, &b, &c, &gone] {
+        store
+            .add_attention(
+                h,
+                "张老伯",
+                "elderly_alone",
+                None,
+                by(NEW_YEAR_2013 - 300 * DAY),
+            )
+            .await
+            .unwrap();
+    }
+    // Two lists for one household count it once.
+    store
+        .add_attention(
+            &a,
+            "张老伯",
+            "disabled",
+            None,
+            by(NEW_YEAR_2013 - 300 * DAY),
+        )
+        .await
+        .unwrap();
+    let gone_entry = store.attention_of(&gone.id).await.unwrap().remove(0);
+    store
+        .remove_attention(&gone_entry.id, by(NEW_YEAR_2013 - 10 * DAY))
+        .await
+        .unwrap();
+    visit(a.id.clone(), mid).await;
+    visit(a.id.clone(), mid + DAY).await;
+    visit(b.id.clone(), mid).await;
+    visit(c.id.clone(), NEW_YEAR_2013 - DAY).await;
+    visit(gone.id.clone(), mid).await;
+    // 墨池社区: one on a list, added after the year: not counted.
+    let late = household(MOCHI, "5号").await;
+    store
+        .add_attention(
+            &late,
+            "李阿姨",
+            "low_income",
+            None,
+            by(NEW_YEAR_2013 + 400 * DAY),
+        )
+        .await
+        .unwrap();
+    // Volunteering in 墨池社区: 90 + 241 minutes at a held activity, 60 at one in 2012, and a
+    // cancelled one: 1 activity, 331 minutes, 5.52 hours.
+    let volunteer = |name: &'static str| async move {
+        store
+            .create_volunteer(
+                &xingfu_store::volunteers::NewVolunteer {
+                    community_code: MOCHI,
+                    name,
+                    team_id: None,
+                    user_id: None,
+                    phone: None,
+                },
+                NEW_YEAR_2013 - 400 * DAY,
+            )
+            .await
+            .unwrap()
+            .id
+    };
+    let (v1, v2) = (volunteer("志愿者甲").await, volunteer("志愿者乙").await);
+    let activity = |starts_at: i64| async move {
+        store
+            .create_activity(
+                &xingfu_store::volunteers::NewActivity {
+                    community_code: MOCHI,
+                    title: "义诊",
+                    activity_type: "health",
+                    station_id: None,
+                    team_id: None,
+                    starts_at,
+                    ends_at: starts_at + 3 * 3_600_000,
+                },
+                by(starts_at - DAY),
+            )
+            .await
+            .unwrap()
+            .id
+    };
+    let held = activity(mid).await;
+    let cancelled = activity(mid + DAY).await;
+    let last_year = activity(NEW_YEAR_2013 - 30 * DAY).await;
+    for (activity, volunteer, minutes) in
+        [(&held, &v1, 90), (&held, &v2, 241), (&last_year, &v1, 60)]
+    {
+        store.sign_in(activity, volunteer, by(mid)).await.unwrap();
+        store
+            .sign_out(activity, volunteer, minutes, None, by(mid + 3_600_000))
+            .await
+            .unwrap();
+    }
+    assert!(store.cancel_activity(&cancelled).await.unwrap());
+
+    let admin = demo.sign_in("admin").await;
+    let street = demo.overview(WUMA, 2013, &admin).await;
+    let gulou = unit(&street, GULOU);
+    assert_eq!(gulou["attention"]["households"], 3);
+    assert_eq!(gulou["attention"]["visited"], 2);
+    assert_eq!(gulou["attention"]["rate"].as_f64(), Some(66.67));
+    let mochi = unit(&street, MOCHI);
+    assert_eq!(mochi["attention"]["households"], 0);
+    assert_eq!(mochi["attention"]["rate"], Value::Null);
+    assert_eq!(mochi["volunteering"]["activities"], 1);
+    assert_eq!(mochi["volunteering"]["minutes"], 331);
+    assert_eq!(mochi["volunteering"]["hours"].as_f64(), Some(5.52));
+    assert_eq!(street["total"]["attention"]["households"], 3);
+    assert_eq!(street["total"]["volunteering"]["minutes"], 331);
+    // The district sees the same for 五马街道, and 2012 sees only the 2012 activity.
+    let district = demo.overview(LUCHENG, 2013, &admin).await;
+    let wuma = unit(&district, WUMA);
+    assert_eq!(
+        (
+            wuma["attention"]["households"].as_i64(),
+            wuma["attention"]["visited"].as_i64(),
+            wuma["volunteering"]["minutes"].as_i64()
+        ),
+        (Some(3), Some(2), Some(331))
+    );
+    let before = demo.overview(LUCHENG, 2012, &admin).await;
+    assert_eq!(unit(&before, WUMA)["volunteering"]["minutes"], 60);
+    assert_eq!(unit(&before, WUMA)["attention"]["visited"], 1);
+    // The page: households, visited, coverage, activities, hours; and the ranking.
+    let page = demo
+        .page(&format!("/overview?region={WUMA}&year=2013"), &admin)
+        .await;
+    assert_eq!(
+        cells(&page, "care-table", &format!("data-code=\"{GULOU}\"")),
+        ["3", "2", "66.67%", "0", "0.00"]
+    );
+    assert_eq!(
+        cells(&page, "care-table", &format!("data-code=\"{MOCHI}\"")),
+        ["0", "0", "\u{2014}", "1", "5.52"]
+    );
+    assert_eq!(street["by_visit_coverage"][0], GULOU);
+}
+on_both!(attention_visits_and_volunteer_hours_count_the_year);
+
+async fn save_wuma_circle(demo: &Demo) {
+    let store = &demo.state.store;
+    let row = |area: &str, covered: i64, total: i64| xingfu_store::facilities::CoverageRow {
+        area_code: area.to_string(),
+        function: "all_six".to_string(),
+        covered,
+        total,
+        share: covered * 10_000 / total.max(1),
+        computed_at: NEW_YEAR_2013,
+    };
+    store
+        .save_circle_run(
+            &xingfu_store::facilities::CircleRun {
+                district_code: LUCHENG.to_string(),
+                computed_at: NEW_YEAR_2013,
+                computed_by: "admin".to_string(),
+                network: "test".to_string(),
+                minutes: 15,
+                speed_m_per_h: 4_500,
+                scope: "communities".to_string(),
+                summary_json: "{}".to_string(),
+            },
+            &[
+                row(GULOU, 30, 40),
+                row(MOCHI, 10, 60),
+                // The district's own row is not a community's.
+                row(LUCHENG, 1, 1_000),
+                // Another function is not all six.
+                xingfu_store::facilities::CoverageRow {
+                    function: "medical".to_string(),
+                    ..row(BAXIANLOU, 5, 5)
+                },
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+}
+
+async fn fifteen_minute_coverage_is_weighted_by_homes(demo: &Demo) {
+    save_wuma_circle(demo).await;
+    let admin = demo.sign_in("admin").await;
+    let district = demo.overview(LUCHENG, 2013, &admin).await;
+    // (30 + 10) of (40 + 60) homes: 40.00%, not the mean of 75% and 16.67%.
+    let wuma = unit(&district, WUMA);
+    assert_eq!(wuma["circle"]["communities"], 2);
+    assert_eq!(wuma["circle"]["covered"], 40);
+    assert_eq!(wuma["circle"]["homes"], 100);
+    assert_eq!(wuma["circle"]["rate"].as_f64(), Some(40.0));
+    assert_eq!(district["total"]["circle"]["homes"], 100);
+    assert_eq!(unit(&district, SONGTAI)["circle"]["rate"], Value::Null);
+    assert_eq!(district["by_circle_coverage"][0], WUMA);
+    let street = demo.overview(WUMA, 2013, &admin).await;
+    assert_eq!(unit(&street, GULOU)["circle"]["rate"].as_f64(), Some(75.0));
+    assert_eq!(unit(&street, MOCHI)["circle"]["rate"].as_f64(), Some(16.67));
+    assert_eq!(unit(&street, BAXIANLOU)["circle"]["communities"], 0);
+    let page = demo
+        .page(&format!("/overview?region={LUCHENG}&year=2013"), &admin)
+        .await;
+    assert_eq!(
+        cells(&page, "circle-table", &format!("data-code=\"{WUMA}\"")),
+        ["2", "40", "100", "40.00%"]
+    );
+    assert!(page.contains("按住宅数加权"));
+}
+on_both!(fifteen_minute_coverage_is_weighted_by_homes);
+
+fn square(lon: f64, lat: f64) -> String {
+    let d = 0.002;
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{lon},{lat}],[{},{lat}],[{},{}],[{lon},{}],[{lon},{lat}]]]}}"#,
+        lon + d,
+        lon + d,
+        lat + d,
+        lat + d
+    )
+}
+
+async fn the_map_draws_units_and_links_to_their_drill_down(demo: &Demo) {
+    let store = &demo.state.store;
+    save_wuma_circle(demo).await;
+    // Boundaries for two communities of 五马街道; a facility in 松台街道 (a dot).
+    store
+        .save_circle_boundaries(
+            &[
+                (GULOU.to_string(), square(120.650, 28.010)),
+                (MOCHI.to_string(), square(120.653, 28.010)),
+            ],
+            "admin",
+            NEW_YEAR_2013,
+        )
+        .await
+        .unwrap();
+    store
+        .add_facility(
+            &xingfu_store::facilities::FacilityInput {
+                district_code: LUCHENG.to_string(),
+                region_code: SONGTAI.to_string(),
+                community_code: None,
+                name: "松台街道卫生服务中心".to_string(),
+                functions: vec!["medical".to_string()],
+                lon_e6: 120_640_000,
+                lat_e6: 28_000_000,
+                hours: None,
+                capacity: None,
+                source: "manual".to_string(),
+                source_ref: None,
+            },
+            "admin",
+            NEW_YEAR_2013,
+        )
+        .await
+        .unwrap();
+    let admin = demo.sign_in("admin").await;
+    // The district: 五马街道 drawn by its communities' boundaries, 松台街道 as a dot, each a link
+    // to its own overview; the others listed as not on the map.
+    let page = demo
+        .page(
+            &format!("/overview?region={LUCHENG}&year=2013&map=circle"),
+            &admin,
+        )
+        .await;
+    let map = common::between(&page, "<svg id=\"map\"", "</svg>");
+    let wuma_link = format!("<a href=\"/overview?region={WUMA}&year=2013\"");
+    let wuma = common::between(map, &wuma_link, "</a>");
+    assert_eq!(wuma.matches("<path d=\"M").count(), 2, "{wuma}");
+    assert!(wuma.contains("五马街道\u{ff1a}40.00%"), "{wuma}");
+    // 40.00% is in the lowest band.
+    assert!(wuma.contains("fill=\"#f2f8fd\""), "{wuma}");
+    let songtai = common::between(
+        map,
+        &format!("<a href=\"/overview?region={SONGTAI}&year=2013\""),
+        "</a>",
+    );
+    assert!(songtai.contains("<circle"), "{songtai}");
+    assert!(songtai.contains("松台街道\u{ff1a}\u{2014}"));
+    let missing = common::between(&page, "id=\"map-missing\"", "</p>");
+    assert!(missing.contains("七都街道"));
+    assert!(!missing.contains("五马街道"));
+    // The indicator chosen, the legend, and the table beside the map with the same value.
+    assert!(page.contains("<option value=\"circle\" selected>"));
+    let legend = common::between(&page, "class=\"legend\"", "</ul>");
+    assert!(legend.contains("低于50%") && legend.contains("95%及以上"));
+    assert_eq!(
+        cells(&page, "map-table", &format!("data-code=\"{WUMA}\"")),
+        ["40.00%"]
+    );
+    // The street: each community drawn, linking to its page in the round.
+    let round = demo.round_2013().await;
+    let street = demo
+        .page(&format!("/overview?region={WUMA}&year=2013"), &admin)
+        .await;
+    let map = common::between(&street, "<svg id=\"map\"", "</svg>");
+    for community in [GULOU, MOCHI] {
+        assert!(
+            map.contains(&format!(
+                "<a href=\"/rounds/{round}/communities/{community}\""
+            )),
+            "{community}"
+        );
+    }
+    // Shaded by the average star by default.
+    assert!(street.contains("<option value=\"average_star\" selected>"));
+    // Without any place stored the page says so and keeps the table.
+    let city = demo.page("/overview?year=2013", &admin).await;
+    assert!(city.contains("id=\"map\"") || city.contains("id=\"map-empty\""));
+    assert!(city.contains("id=\"map-table\""));
+}
+on_both!(the_map_draws_units_and_links_to_their_drill_down);

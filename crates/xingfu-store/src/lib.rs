@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod facilities;
 pub mod grids;
 pub mod objections;
+pub mod overview;
 pub mod regions;
 pub mod rounds;
 mod sql;

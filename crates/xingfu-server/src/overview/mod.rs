@@ -4,6 +4,8 @@
 //! `GET /api/v1/overview` from one service function.
 
 pub mod api;
+pub mod figures;
+pub mod map;
 pub mod pages;
 pub mod service;
 

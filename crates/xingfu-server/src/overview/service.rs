@@ -8,21 +8,28 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use xingfu_core::decimal::Dec2;
+use xingfu_core::decimal::{Dec2, Fen};
 use xingfu_core::overview::{
-    Behind, EventTally, Ranked, StarDistribution, behind, by_average_star, by_on_time_rate,
-    commended,
+    Behind, EventTally, Ranked, ReReview, Share, Standing, StarDistribution, behind,
+    by_average_star, by_on_time_rate, by_share, commended, reward_levels,
 };
 use xingfu_core::rectification::RectificationStatus;
 use xingfu_core::region::{self, subtree_prefix};
-use xingfu_core::standard::Target;
+use xingfu_core::standard::{GovLevel, Target};
 use xingfu_core::targets::TargetProgress;
 
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::rounds::report::standing;
+use crate::metrics::year_period;
+use crate::rounds::report::{decision_of, reward_owed, standing};
+
+use super::figures::{
+    self, AttentionFigures, CircleFigures, DimensionName, Extra, Owed, SurveyFigures,
+    VolunteerFigures, unit_digits,
+};
+use super::map::{self, Place};
 
 /// `?region=CODE&year=YYYY`, both optional: the caller's own area and the latest year with a
 /// round by default.
@@ -83,6 +90,25 @@ pub struct UnitFigures {
     /// Verified / tasks, per cent, half up.
     #[schema(value_type = Option<f64>)]
     pub rectification_rate: Option<Dec2>,
+    /// Re-review (复评) outcomes of the rated communities that held a star last year: kept,
+    /// raised, lowered, lost; and those named for the first time (`new`).
+    #[schema(value_type = Object)]
+    pub re_review: ReReview,
+    /// Kept or raised / re-reviewed, per cent, half up.
+    #[schema(value_type = Option<f64>)]
+    pub re_review_held_rate: Option<Dec2>,
+    /// Rewards owed for the year's results, one per level of `Overview::reward_levels`.
+    pub owed: Vec<Owed>,
+    /// Their sum, in fen.
+    pub owed_total_fen: i64,
+    /// Survey returns and satisfaction of the year's rounds.
+    pub survey: SurveyFigures,
+    /// Attention-list households visited in the year.
+    pub attention: AttentionFigures,
+    /// Volunteer activities and hours in the year.
+    pub volunteering: VolunteerFigures,
+    /// The latest computed 15-minute coverage, weighted by homes.
+    pub circle: CircleFigures,
 }
 
 /// A unit on the reminder list, with each reason in words.
@@ -125,6 +151,19 @@ pub struct Overview {
     pub commended: Vec<String>,
     /// 约谈提醒: units behind a target or the on-time target, with the reasons.
     pub reminded: Vec<Reminder>,
+    /// The satisfaction dimensions of the year's questionnaires.
+    pub dimensions: Vec<DimensionName>,
+    /// The levels of government that share the cost of rewards, highest first.
+    pub reward_levels: Vec<String>,
+    /// Unit codes by overall satisfaction, highest first (no counted answer last).
+    pub by_satisfaction: Vec<String>,
+    /// Unit codes by attention-list visit coverage, highest first (nobody on a list last).
+    pub by_visit_coverage: Vec<String>,
+    /// Unit codes by 15-minute coverage, highest first (none computed last).
+    pub by_circle_coverage: Vec<String>,
+    /// Where each unit lies on the page's map (not part of the API's figures).
+    #[serde(skip)]
+    pub places: BTreeMap<String, Place>,
 }
 
 /// The child level of an area's level.
@@ -145,6 +184,7 @@ struct Acc {
     events: EventTally,
     tasks: usize,
     verified: usize,
+    extra: Extra,
 }
 
 fn rate(part: usize, whole: usize) -> Option<Dec2> {
@@ -157,9 +197,18 @@ fn figures(
     level: &str,
     link: Option<String>,
     acc: &Acc,
-    targets: &[Target],
+    (targets, levels, dimensions): (&[Target], &[GovLevel], &[DimensionName]),
 ) -> UnitFigures {
+    let x = &acc.extra;
     UnitFigures {
+        re_review: x.re_review,
+        re_review_held_rate: x.re_review.held_rate(),
+        owed: x.owed(levels),
+        owed_total_fen: x.owed.values().map(|f| f.0).sum(),
+        survey: x.survey.figures(dimensions),
+        attention: x.attention(),
+        volunteering: x.volunteering(),
+        circle: x.circle(),
         link,
         declared: acc.stars.declared(),
         rated: acc.stars.rated(),
@@ -220,14 +269,19 @@ pub async fn overview(
         .collect();
     let year = year.or(years.first().copied()).unwrap_or(0);
     let year_rounds: Vec<_> = rounds.into_iter().filter(|r| r.year == year).collect();
-    let targets: Vec<Target> = match year_rounds.first() {
-        Some(round) => state
-            .standard(&round.standard_id, &round.standard_version)
-            .await?
-            .targets
-            .clone(),
-        None => Vec::new(),
-    };
+    let mut standards = Vec::new();
+    for round in &year_rounds {
+        standards.push(
+            state
+                .standard(&round.standard_id, &round.standard_version)
+                .await?,
+        );
+    }
+    let targets: Vec<Target> = standards
+        .first()
+        .map(|s| s.targets.clone())
+        .unwrap_or_default();
+    let levels = reward_levels(standards.iter().map(|s| &**s));
     let children = state.store.children(&area.code).await?;
     let unit_of = |community: &str| -> Option<String> {
         match child {
@@ -242,16 +296,26 @@ pub async fn overview(
     // Where a community links: its page in the round it was declared in.
     let mut community_round: BTreeMap<String, String> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
-    for round in &year_rounds {
+    for (round, standard) in year_rounds.iter().zip(&standards) {
         for entry in state.store.entries_in_area(&round.id, prefix).await? {
             if !user.actor().covers(&entry.community_code) {
                 continue;
             }
             let s = standing(&entry);
+            let mut extra = Extra::default();
+            if let Standing::Rated(_) = s {
+                extra.re_review.add(decision_of(&entry));
+                for part in reward_owed(standard, &entry) {
+                    *extra.owed.entry(part.level).or_insert(Fen::ZERO) += part.amount;
+                }
+            }
             if let Some(unit) = unit_of(&entry.community_code) {
-                accs.entry(unit).or_default().stars.add(s);
+                let acc = accs.entry(unit).or_default();
+                acc.stars.add(s);
+                acc.extra.merge(&extra);
             }
             total.stars.add(s);
+            total.extra.merge(&extra);
             names.insert(entry.community_code.clone(), entry.community_name.clone());
             community_round.insert(entry.community_code, round.id.clone());
         }
@@ -281,6 +345,22 @@ pub async fn overview(
         accs.entry(unit).or_default().events.merge(&tally);
         total.events.merge(&tally);
     }
+    let (from, to) = year_period(year);
+    let digits = unit_digits(child);
+    let round_ids: Vec<String> = year_rounds.iter().map(|r| r.id.clone()).collect();
+    let (dimensions, extras) =
+        figures::by_unit(state, &round_ids, prefix, digits, (from, to), lang).await?;
+    for (unit, extra) in &extras {
+        accs.entry(unit.clone()).or_default().extra.merge(extra);
+        total.extra.merge(extra);
+    }
+    let places = map::places(
+        state,
+        prefix,
+        digits,
+        matches!(child, "street" | "community"),
+    )
+    .await?;
     // Every child region, and any unit with figures the region table lacks.
     let mut listed: Vec<(String, String)> =
         children.into_iter().map(|r| (r.code, r.name)).collect();
@@ -311,7 +391,14 @@ pub async fn overview(
                 Some(format!("/overview?region={code}&year={year}"))
             };
             let acc = accs.get(&code).unwrap_or(&empty);
-            figures(code, name, child, link, acc, &targets)
+            figures(
+                code,
+                name,
+                child,
+                link,
+                acc,
+                (&targets, &levels, &dimensions),
+            )
         })
         .collect();
     let ranked: Vec<Ranked> = units
@@ -328,6 +415,29 @@ pub async fn overview(
     let by_star = codes(by_average_star(&ranked));
     let by_on_time = codes(by_on_time_rate(&ranked));
     let best = codes(commended(&ranked));
+    let by_shares = |share: &dyn Fn(&UnitFigures) -> (u64, u64)| -> Vec<String> {
+        let shares: Vec<Share> = units
+            .iter()
+            .map(|u| {
+                let (part, whole) = share(u);
+                Share {
+                    code: &u.code,
+                    part,
+                    whole,
+                }
+            })
+            .collect();
+        codes(by_share(&shares))
+    };
+    let by_satisfaction = by_shares(&|u| (u.survey.satisfied, u.survey.counted));
+    let by_visit_coverage = by_shares(&|u| {
+        (
+            u.attention.visited.max(0) as u64,
+            u.attention.households.max(0) as u64,
+        )
+    });
+    let by_circle_coverage =
+        by_shares(&|u| (u.circle.covered.max(0) as u64, u.circle.homes.max(0) as u64));
     let reminded = units
         .iter()
         .filter_map(|u| {
@@ -356,7 +466,7 @@ pub async fn overview(
             &area.level,
             None,
             &total,
-            &targets,
+            (&targets, &levels, &dimensions),
         ),
         region_code: area.code,
         region_name: area.name,
@@ -371,5 +481,11 @@ pub async fn overview(
         by_on_time_rate: by_on_time,
         commended: best,
         reminded,
+        dimensions,
+        reward_levels: levels.iter().map(|l| l.key().to_string()).collect(),
+        by_satisfaction,
+        by_visit_coverage,
+        by_circle_coverage,
+        places,
     })
 }

@@ -354,3 +354,33 @@ fn mean_card(panel: PanelCard<'_>) -> Scorecard<'_> {
     card.next_star = panel.next_star;
     card
 }
+
+/// A rated entry's re-review decision (复评: keep, upgrade, downgrade, revoke, new): the one
+/// kept with its result, else the round's rule on last year's star and this year's.
+pub fn decision_of(entry: &EntryRow) -> Decision {
+    let previous = entry.previous_star.clamp(0, 5) as u8;
+    let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
+    entry
+        .decision
+        .as_deref()
+        .and_then(Decision::parse)
+        .unwrap_or_else(|| Decision::of(previous, star))
+}
+
+/// What each level of government owes for an entry's result, by the standard's reward
+/// schedule (the rule the compute step stores and the rewards page shows): nothing for an
+/// entry refused at the eligibility check or without a result yet.
+pub fn reward_owed(
+    standard: &Standard,
+    entry: &EntryRow,
+) -> Vec<xingfu_core::rewards::LevelAmount> {
+    let Standing::Rated(star) = standing(entry) else {
+        return Vec::new();
+    };
+    reward_for(
+        standard.rewards.as_ref(),
+        entry.previous_star.clamp(0, 5) as u8,
+        star,
+    )
+    .split
+}

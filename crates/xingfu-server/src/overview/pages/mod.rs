@@ -1,15 +1,23 @@
 //! 一张图: the overview page (with its rankings), server-rendered SVG bars beside tables that
 //! hold the same numbers; no JavaScript.
 
+mod map;
+mod more;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::Query;
 use axum::routing::get;
-use xingfu_core::decimal::Dec2;
+use serde::Deserialize;
 use xingfu_core::overview::{
     COMMEND_MIN_RATED, COMMEND_TOP, DENOMINATOR_NOTE, ON_TIME_TARGET, percent_text,
 };
+use xingfu_core::standard::GovLevel;
 
+use self::map::{MapSection, MapWords, map_section, map_words};
+use self::more::{
+    FigureTable, MoreLine, MoreWords, bar, figure_tables, more_line, more_words, pct, stacked,
+};
 use super::service::{self, Overview, OverviewQuery, UnitFigures};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
@@ -58,7 +66,6 @@ crate::word_table! {
         source_targets: "目标\u{ff1a}本年度评价标准中的比例目标\u{ff1b}\u{201c}落后于目标\u{201d}指按已评社区计算\u{ff0c}达到该星级及以上的社区比例低于目标。" / "Targets: the share targets of the year's standard; \"behind target\" means the share of rated communities at that star or above is below the target.",
         source_events: "随手拍\u{ff1a}本年度\u{ff08}北京时间1月1日起\u{ff09}上报的事件\u{ff0c}不含不予受理和合并的重复上报\u{ff1b}超时未办结指尚未办结且已超过处置时限。" / "随手拍: events reported in the year (from 1 January, China Standard Time), without rejected reports and merged duplicates; overdue means still open and past a deadline.",
         source_rect: "整改\u{ff1a}本年度评选年度中的整改任务\u{ff0c}完成指已验收。" / "Rectification: the tasks of the year's rounds; completed means verified.",
-        source_left_out: "尚未列入\u{ff1a}满意度调查回收与满意度、关爱对象走访覆盖、志愿服务时长、15分钟服务圈覆盖、逐年复评结果和各级奖励资金。" / "Not yet shown here: survey returns and satisfaction, attention-list visit coverage, volunteer hours, 15-minute coverage, year-over-year re-review outcomes and rewards owed per level.",
         no_rounds: "该地区还没有评选年度。" / "This area has no round yet.",
     }
 }
@@ -82,34 +89,15 @@ pub struct Line {
     pub on_time: String,
     pub closure_bar: Option<String>,
     pub rectification: String,
+    pub more: MoreLine,
 }
 
 const STAR_FILLS: [&str; 6] = [
     "#b1b4b6", "#f4c8a8", "#f0a35e", "#d4711f", "#9c4a0c", "#5b2a05",
 ];
 
-fn pct(p: Option<Dec2>) -> String {
-    p.map(percent_text).unwrap_or_else(|| "—".to_string())
-}
-
-fn line(lang: Lang, w: &Words, f: UnitFigures) -> Line {
-    let rated = f.stars.rated();
-    let mut x = 0usize;
-    let mut star_bar = Vec::new();
-    for (star, &n) in f.stars.by_star.iter().enumerate() {
-        if n == 0 || rated == 0 {
-            continue;
-        }
-        // Widths in hundredths of a per cent, so the bar adds to exactly 100.
-        let from = x * 10_000 / rated;
-        x += n;
-        let to = x * 10_000 / rated;
-        star_bar.push(Segment {
-            x: format!("{}.{:02}", from / 100, from % 100),
-            width: format!("{}.{:02}", (to - from) / 100, (to - from) % 100),
-            fill: STAR_FILLS[star],
-        });
-    }
+fn line(lang: Lang, w: &Words, f: UnitFigures, most_owed: i64) -> Line {
+    let star_bar = stacked(&f.stars.by_star, &STAR_FILLS);
     let star_label = f
         .stars
         .by_star
@@ -154,10 +142,9 @@ fn line(lang: Lang, w: &Words, f: UnitFigures) -> Line {
         targets,
         closure: pct(f.closure_rate),
         on_time: pct(f.on_time_rate),
-        closure_bar: f
-            .closure_rate
-            .map(|r| format!("{}.{:02}", r.hundredths() / 100, r.hundredths() % 100)),
+        closure_bar: bar(f.closure_rate),
         rectification: pct(f.rectification_rate),
+        more: more_line(lang, &f, most_owed),
         f,
     }
 }
@@ -167,7 +154,15 @@ fn line(lang: Lang, w: &Words, f: UnitFigures) -> Line {
 struct OverviewPage {
     page: Page,
     w: &'static Words,
+    m: &'static MoreWords,
+    mw: &'static MapWords,
     o: Overview,
+    map: MapSection,
+    tables: Vec<FigureTable>,
+    dimension_headers: Vec<String>,
+    ranked_by_satisfaction: Vec<(String, String, String)>,
+    ranked_by_visits: Vec<(String, String, String)>,
+    ranked_by_circle: Vec<(String, String, String)>,
     lines: Vec<Line>,
     total: Line,
     target_headers: Vec<String>,
@@ -187,20 +182,73 @@ fn name_of(lines: &[Line], code: &str) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
-/// GET /overview?region=CODE&year=YYYY
-pub async fn show(visit: Visit, Query(q): Query<OverviewQuery>) -> PageResult {
+/// The page's query: the overview's, and the indicator the map is shaded by.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub region: Option<String>,
+    pub year: Option<String>,
+    pub map: Option<String>,
+}
+
+/// (name, value, count) rows of a ranking, in the order of `codes`.
+fn ranked(
+    lines: &[Line],
+    codes: &[String],
+    cells: impl Fn(&Line) -> (String, String),
+) -> Vec<(String, String, String)> {
+    codes
+        .iter()
+        .filter_map(|c| lines.iter().find(|l| &l.f.code == c))
+        .map(|l| {
+            let (value, n) = cells(l);
+            (l.f.name.clone(), value, n)
+        })
+        .collect()
+}
+
+/// GET /overview?region=CODE&year=YYYY&map=INDICATOR
+pub async fn show(visit: Visit, Query(q): Query<PageQuery>) -> PageResult {
     let lang = visit.lang;
     let w = words(lang);
-    let o = service::overview(
-        &visit.state,
-        &visit.user,
-        q.region.as_deref(),
-        q.year(),
+    let year = OverviewQuery {
+        region: None,
+        year: q.year.clone(),
+    }
+    .year();
+    let o = service::overview(&visit.state, &visit.user, q.region.as_deref(), year, lang).await?;
+    let most_owed = o.units.iter().map(|u| u.owed_total_fen).max().unwrap_or(0);
+    let lines: Vec<Line> = o
+        .units
+        .iter()
+        .cloned()
+        .map(|f| line(lang, w, f, most_owed))
+        .collect();
+    let total = line(lang, w, o.total.clone(), 0);
+    let map = map_section(lang, q.map.as_deref(), &o.units, &o.places);
+    let level_headers: Vec<String> = o
+        .reward_levels
+        .iter()
+        .map(|key| GovLevel::parse(key).map_or(key.clone(), |l| lang.pick(l.zh(), key).to_string()))
+        .collect();
+    let dimension_headers: Vec<String> = o.dimensions.iter().map(|d| d.name.clone()).collect();
+    let tables = figure_tables(
         lang,
-    )
-    .await?;
-    let lines: Vec<Line> = o.units.iter().cloned().map(|f| line(lang, w, f)).collect();
-    let total = line(lang, w, o.total.clone());
+        &lines,
+        &total,
+        (w.total, &level_headers, &dimension_headers),
+    );
+    let ranked_by_satisfaction = ranked(&lines, &o.by_satisfaction, |l| {
+        (
+            l.more.satisfaction.clone(),
+            l.f.survey.respondents.to_string(),
+        )
+    });
+    let ranked_by_visits = ranked(&lines, &o.by_visit_coverage, |l| {
+        (l.more.visits.clone(), l.f.attention.households.to_string())
+    });
+    let ranked_by_circle = ranked(&lines, &o.by_circle_coverage, |l| {
+        (l.more.circle.clone(), l.f.circle.homes.to_string())
+    });
     let target_headers = o
         .targets
         .iter()
@@ -217,24 +265,12 @@ pub async fn show(visit: Visit, Query(q): Query<OverviewQuery>) -> PageResult {
             }
         })
         .collect();
-    let ranked_by_star = o
-        .by_average_star
-        .iter()
-        .filter_map(|c| lines.iter().find(|l| &l.f.code == c))
-        .map(|l| (l.f.name.clone(), l.average.clone(), l.f.rated.to_string()))
-        .collect();
-    let ranked_by_on_time = o
-        .by_on_time_rate
-        .iter()
-        .filter_map(|c| lines.iter().find(|l| &l.f.code == c))
-        .map(|l| {
-            (
-                l.f.name.clone(),
-                l.on_time.clone(),
-                l.f.events.closed.to_string(),
-            )
-        })
-        .collect();
+    let ranked_by_star = ranked(&lines, &o.by_average_star, |l| {
+        (l.average.clone(), l.f.rated.to_string())
+    });
+    let ranked_by_on_time = ranked(&lines, &o.by_on_time_rate, |l| {
+        (l.on_time.clone(), l.f.events.closed.to_string())
+    });
     let commended = o
         .commended
         .iter()
@@ -270,6 +306,14 @@ pub async fn show(visit: Visit, Query(q): Query<OverviewQuery>) -> PageResult {
     render(OverviewPage {
         page: visit.page_titled(&path, format!("{} \u{2014} {}", w.title, o.region_name)),
         w,
+        m: more_words(lang),
+        mw: map_words(lang),
+        map,
+        tables,
+        dimension_headers,
+        ranked_by_satisfaction,
+        ranked_by_visits,
+        ranked_by_circle,
         lines,
         total,
         target_headers,
