@@ -567,7 +567,11 @@ async fn every_role_of_the_demo_has_its_work() {
         of("lucheng", "approve_result"),
     );
     assert!(!district.is_empty(), "{lists:?}");
-    assert_eq!(city.len(), 1, "one 4–5★ result waits for the city: {lists:?}");
+    assert_eq!(
+        city.len(),
+        1,
+        "one 4–5★ result waits for the city: {lists:?}"
+    );
     assert!(city.iter().all(|c| !district.contains(c)), "{lists:?}");
     assert_eq!(
         of("lucheng", "check_declaration"),

@@ -224,10 +224,11 @@ fn answer_change(standard: &Standard, before: &Value, after: &Value, lang: Lang)
         let answer = answer_from_json(&v.get("answer")?.to_string());
         Some(answer_words(veto, &answer, lang))
     };
+    // An assessor writes only their own sheet; a declaration is named as such.
     let sheet = if own {
         lang.pick("在自评表中", "in the self-assessment, ")
     } else {
-        lang.pick("在评分表中", "on the scoring sheet, ")
+        ""
     };
     match (value(before), value(after)) {
         (Some(from), Some(to)) => lang.text(
