@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{PASSWORD, Server, between, urlencode};
+use common::{PASSWORD, Server, between, csrf_of, urlencode, version_of};
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
 use xingfu_server::app::auth::hash_password;
@@ -22,39 +22,6 @@ const MOCHI: &str = "330302006045";
 /// A redirect's target (the test client puts it on the first line of the body).
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
-}
-
-fn csrf_of(page: &str) -> String {
-    between(page, "name=\"csrf\" value=\"", "\"").to_string()
-}
-
-/// The version carried by the page's form that posts to `action`.
-fn version_of(page: &str, action: &str) -> String {
-    let form = between(page, &format!("action=\"{action}\""), "</form>");
-    between(form, "name=\"version\" value=\"", "\"").to_string()
-}
-
-/// Puts a declared community straight at `computed` with `star` (no sheets needed to decide).
-async fn computed(server: &Server, round: &str, code: &str, star: i64) {
-    let store = &server.state.store;
-    let entry = store.declare(round, code, 0, "district", 2).await.unwrap();
-    let change = EntryChange {
-        stage: Some("computed".into()),
-        total: Some(70_000),
-        star: Some(star),
-        star_by_score: Some(star),
-        decision: Some("new".into()),
-        ..EntryChange::default()
-    };
-    let by = By {
-        actor: "district",
-        at: 3,
-    };
-    store
-        .update_entry(round, code, entry.version, &change, "compute", by)
-        .await
-        .unwrap()
-        .unwrap();
 }
 
 async fn stage_of(server: &Server, round: &str, code: &str) -> String {
@@ -119,7 +86,7 @@ async fn every_stage_says_what_happens_next_and_each_step_is_confirmed(server: &
 
     // A 4★ result: the city approves, publishes and names, and the page says so by name.
     let round = server.lucheng_round(2014).await;
-    computed(server, &round, GULOU, 4).await;
+    server.computed_entry(&round, GULOU, 4).await;
     let community = format!("/rounds/{round}/communities/{GULOU}");
     let (_, page, _) = server.get(&community, &wuma).await;
     assert_eq!(
@@ -172,7 +139,7 @@ on_both!(every_stage_says_what_happens_next_and_each_step_is_confirmed);
 
 async fn the_approver_sends_a_result_back_with_a_note_the_community_reads(server: &Server) {
     let round = server.lucheng_round(2013).await;
-    computed(server, &round, GULOU, 4).await;
+    server.computed_entry(&round, GULOU, 4).await;
     let community = format!("/rounds/{round}/communities/{GULOU}");
     let action = format!("{community}/send-back");
     // The district does not decide a 4★ result: no send-back form for it.
@@ -251,10 +218,10 @@ on_both!(the_approver_sends_a_result_back_with_a_note_the_community_reads);
 
 async fn several_results_are_approved_at_once_and_a_stale_one_is_named(server: &Server) {
     let round = server.lucheng_round(2013).await;
-    computed(server, &round, GULOU, 2).await;
-    computed(server, &round, MOCHI, 3).await;
+    server.computed_entry(&round, GULOU, 2).await;
+    server.computed_entry(&round, MOCHI, 3).await;
     // A 4★ result in 松台街道 waits for the city: the district sees it counted, by name.
-    computed(server, &round, "330302026003", 4).await;
+    server.computed_entry(&round, "330302026003", 4).await;
     let queue = format!("/rounds/{round}/approvals");
     let district = server.sign_in("district").await;
     let (status, page, _) = server.get(&queue, &district).await;
@@ -486,9 +453,15 @@ async fn the_page_names_people_and_shows_each_assessors_value(server: &Server) {
         page.contains("ZZ1.1 健全社区党组织领导的居民自治机制"),
         "the disagreement names the clause"
     );
+    // Each assessor's value, by name (in the order the sheets are read).
+    let line = between(&page, "ZZ1.1 健全社区党组织领导的居民自治机制", "</li>");
     assert!(
-        page.contains("评审员甲 12 分\u{ff0c}评审员乙 9 分"),
-        "each value"
+        line.contains("评审员甲 12 分") && line.contains("评审员乙 9 分"),
+        "{line}"
+    );
+    assert!(
+        line.contains('\u{ff0c}') && line.contains('\u{ff1a}'),
+        "{line}"
     );
     assert!(page.contains("<th scope=\"col\">类别</th>"));
 }

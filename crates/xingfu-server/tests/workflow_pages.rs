@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{PASSWORD, Server, between, urlencode};
+use common::{PASSWORD, Server, between, csrf_of, urlencode, version_of};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule, Standard};
 use xingfu_core::workflow::Role;
@@ -110,16 +110,6 @@ fn encode(csrf: &str, fields: &[(String, String)]) -> String {
         form.push_str(&format!("&{}={}", urlencode(name), urlencode(value)));
     }
     form
-}
-
-fn csrf_of(page: &str) -> String {
-    between(page, "name=\"csrf\" value=\"", "\"").to_string()
-}
-
-/// The version carried by the page's form that posts to `action`.
-fn version_of(page: &str, action: &str) -> String {
-    let form = between(page, &format!("action=\"{action}\""), "</form>");
-    between(form, "name=\"version\" value=\"", "\"").to_string()
 }
 
 async fn stage(server: &Server, round: &str) -> (String, i64) {

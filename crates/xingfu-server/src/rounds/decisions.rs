@@ -192,7 +192,7 @@ impl UnitNames {
             GovLevel::Province => code.get(..2).map(|c| format!("{c}0000000000")),
             GovLevel::Community => Some(code.clone()),
         };
-        let fallback = || lang.pick(level_name_zh(level), level.key()).to_string();
+        let fallback = || lang.pick(level.zh(), level.key()).to_string();
         let Some(unit) = unit else {
             return Ok(fallback());
         };
@@ -205,16 +205,6 @@ impl UnitNames {
         };
         self.names.insert(unit, name.clone());
         Ok(name)
-    }
-}
-
-fn level_name_zh(level: GovLevel) -> &'static str {
-    match level {
-        GovLevel::Community => "社区",
-        GovLevel::Street => "街道",
-        GovLevel::District => "区级",
-        GovLevel::City => "市级",
-        GovLevel::Province => "省级",
     }
 }
 

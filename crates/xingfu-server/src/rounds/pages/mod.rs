@@ -20,6 +20,15 @@ use axum::routing::{get, post};
 use crate::app::state::AppState;
 use crate::web::prefixed_routes::PrefixedRoutes;
 
+/// The CSRF token of a form read as its fields in order (a name may repeat, as `pick` does).
+fn csrf_field(pairs: &[(String, String)]) -> &str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(rounds::home))

@@ -229,12 +229,7 @@ pub async fn approve_picked(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    user.check_csrf(csrf)?;
+    user.check_csrf(super::csrf_field(&pairs))?;
     let mut picks = Vec::new();
     for (_, value) in pairs.iter().filter(|(k, _)| k == "pick") {
         let (code, version) = value.split_once(':').unwrap_or((value.as_str(), ""));

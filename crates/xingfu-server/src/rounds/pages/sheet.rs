@@ -170,12 +170,7 @@ pub async fn save(
 ) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let (round_id, code) = (round_id.as_str(), code.as_str());
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    user.check_csrf(csrf)?;
+    user.check_csrf(super::csrf_field(&pairs))?;
     let ctx = context(state, user, lang, round_id, code).await?;
     if !ctx.editable {
         return Err(AppError::Conflict(
