@@ -380,7 +380,9 @@ pub enum Next {
         then: GovLevel,
     },
     Name,
-    /// Nothing more: refused or named.
+    /// Nothing more this round: a veto item applied at the eligibility check.
+    Refused,
+    /// Nothing more: named.
     Done,
 }
 
@@ -400,7 +402,8 @@ pub fn next_step(stage: Stage, deciding: GovLevel, period_over: bool) -> NextSte
     let nearest = GovLevel::Street;
     let (who, next) = match stage {
         Stage::Declared => (Who::Admin(nearest), Next::CheckEligibility),
-        Stage::Refused | Stage::Named => (Who::Nobody, Next::Done),
+        Stage::Refused => (Who::Nobody, Next::Refused),
+        Stage::Named => (Who::Nobody, Next::Done),
         Stage::Scoring => (Who::Assessors, Next::Score { then: nearest }),
         Stage::Computed => (Who::Admin(deciding), Next::Approve),
         Stage::Approved => (Who::Admin(deciding), Next::Publish),
@@ -458,9 +461,9 @@ mod next_step_tests {
                 next: Next::Name
             }
         );
-        for done in [Stage::Refused, Stage::Named] {
-            assert_eq!(step(done).who, Who::Nobody);
-            assert_eq!(step(done).next, Next::Done);
-        }
+        assert_eq!(step(Stage::Refused).who, Who::Nobody);
+        assert_eq!(step(Stage::Refused).next, Next::Refused);
+        assert_eq!(step(Stage::Named).who, Who::Nobody);
+        assert_eq!(step(Stage::Named).next, Next::Done);
     }
 }

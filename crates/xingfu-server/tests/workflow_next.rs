@@ -53,6 +53,11 @@ async fn every_stage_says_what_happens_next_and_each_step_is_confirmed(server: &
     // The round's list says the same beside the stage.
     let (_, list, _) = server.get(&format!("/rounds/{round}"), &wuma).await;
     assert!(list.contains("已提交申报\u{ff0c}等待五马街道资格审查。"));
+    // So does the community's own sheet.
+    let worker = server.sign_in("gulou").await;
+    let (status, sheet, _) = server.get(&format!("{community}/sheet"), &worker).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(sheet.contains("已提交申报\u{ff0c}等待五马街道资格审查。"));
 
     // The street checks it: the page confirms, and says what happens next.
     let (status, location, _) = server

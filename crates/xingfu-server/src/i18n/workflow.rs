@@ -2,7 +2,7 @@
 //! stage ([`xingfu_core::workflow::next_step`]); this writes it in the person's language with
 //! the units' names ("已提交申报，等待五马街道资格审查").
 
-use xingfu_core::workflow::{Next, NextStep, Who};
+use xingfu_core::workflow::{Next, NextStep};
 
 use super::Lang;
 
@@ -22,38 +22,42 @@ pub fn next_step_sentence(lang: Lang, step: NextStep, units: &Units<'_>) -> Stri
         then,
         until,
     } = units;
-    match (step.next, step.who) {
-        (Next::CheckEligibility, _) => lang.text(
+    match step.next {
+        Next::CheckEligibility => lang.text(
             format!("已提交申报\u{ff0c}等待{acting}资格审查。"),
             format!("Declared; waiting for {acting} to check eligibility."),
         ),
-        (Next::Score { .. }, _) => lang.text(
+        Next::Score { .. } => lang.text(
             format!("资格审查已通过\u{ff0c}等待评审员评分\u{ff1b}评分完成后由{then}计算得分。"),
             format!(
                 "Eligible; waiting for the assessors to score. {then} then computes the result."
             ),
         ),
-        (Next::Approve, _) => lang.text(
+        Next::Approve => lang.text(
             format!("得分已计算\u{ff0c}等待{acting}审批。"),
             format!("Computed; waiting for {acting} to approve."),
         ),
-        (Next::Publish, _) => lang.text(
+        Next::Publish => lang.text(
             format!("已审批\u{ff0c}等待{acting}公示。"),
             format!("Approved; waiting for {acting} to publish it."),
         ),
-        (Next::Objections { .. }, _) => lang.text(
+        Next::Objections { .. } => lang.text(
             format!("公示中\u{ff0c}异议受理至{until}\u{ff1b}期满且异议处理完毕后由{then}命名。"),
             format!(
                 "Published; objections are taken until {until}. Then {then} names it once every objection is decided."
             ),
         ),
-        (Next::Name, _) => lang.text(
+        Next::Name => lang.text(
             format!("公示期已满\u{ff0c}等待{acting}命名。"),
             format!("The objection period is over; waiting for {acting} to name it."),
         ),
-        (Next::Done, Who::Nobody) | (Next::Done, _) => lang.text(
-            "本年度评选已结束\u{ff0c}无需再办理。",
-            "This entry's round work is finished; nothing more is to be done.",
+        Next::Refused => lang.text(
+            "资格审查未通过\u{ff08}一票否决\u{ff09}\u{ff0c}本年度不再评审\u{ff0c}无需再办理。",
+            "Refused at the eligibility check (a veto item applies): not rated this round; nothing more is to be done.",
+        ),
+        Next::Done => lang.text(
+            "已命名\u{ff0c}本年度评选已结束\u{ff0c}无需再办理。",
+            "Named: this round's work is finished; nothing more is to be done.",
         ),
     }
 }
@@ -106,9 +110,14 @@ mod tests {
             zh(Stage::Published, true),
             "公示期已满\u{ff0c}等待五马街道命名。"
         );
-        for done in [Stage::Refused, Stage::Named] {
-            assert_eq!(zh(done, false), "本年度评选已结束\u{ff0c}无需再办理。");
-        }
+        assert_eq!(
+            zh(Stage::Refused, false),
+            "资格审查未通过\u{ff08}一票否决\u{ff09}\u{ff0c}本年度不再评审\u{ff0c}无需再办理。"
+        );
+        assert_eq!(
+            zh(Stage::Named, false),
+            "已命名\u{ff0c}本年度评选已结束\u{ff0c}无需再办理。"
+        );
         assert_eq!(
             sentence(Lang::En, Stage::Declared, false),
             "Declared; waiting for Wuma street to check eligibility."

@@ -76,6 +76,9 @@ struct SheetPage {
     csrf: String,
     /// The sheet's version the form carries.
     version: i64,
+    /// What happens next to the entry and who does it.
+    next_step: String,
+    w: &'static super::words::Words,
 }
 
 /// What a request on a sheet needs to know.
@@ -89,6 +92,7 @@ struct Context {
     written_at: HashMap<String, i64>,
     editable: bool,
     assessor: bool,
+    next_step: String,
 }
 
 async fn context(
@@ -109,7 +113,16 @@ async fn context(
     } else {
         stage == Some(Stage::Declared)
     };
+    let next_step = crate::rounds::decisions::next_step_text(
+        state,
+        &mut Default::default(),
+        &standard,
+        &entry,
+        lang,
+    )
+    .await?;
     Ok(Context {
+        next_step,
         standard,
         community_name: entry.community_name,
         saved: own.answers.into_iter().collect(),
@@ -544,6 +557,8 @@ fn page(
         tables,
         csrf: user.csrf.clone(),
         version: ctx.version,
+        next_step: ctx.next_step.clone(),
+        w: super::words::words(lang),
     })
 }
 
