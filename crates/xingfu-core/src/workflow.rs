@@ -219,15 +219,7 @@ pub fn may_approve(
 ) -> Result<(), Refusal> {
     actor.require_covers(community)?;
     let deciding = star.max(previous);
-    let needed = match standard.star(deciding) {
-        Some(level) => level.approval,
-        // No star either year: the lowest star's approver confirms the result.
-        None => standard
-            .stars
-            .first()
-            .map(|s| s.approval)
-            .unwrap_or(GovLevel::District),
-    };
+    let needed = approval_level(standard, star, previous);
     match actor.role.level() {
         Some(level) if level == needed => Ok(()),
         _ if deciding == 0 => Err(refuse(
@@ -355,5 +347,123 @@ impl Action {
             Action::UpholdObjection => "uphold an objection",
             Action::Name { .. } => "name",
         }
+    }
+}
+
+/// Who acts next on an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Who {
+    /// The administrators of a government level over the community (its street, district, city).
+    Admin(GovLevel),
+    /// The round's assessors.
+    Assessors,
+    /// Anyone who may object, while the 公示 period runs; then the level named to decide.
+    Public,
+    /// Nobody: the entry's workflow is over.
+    Nobody,
+}
+
+/// What happens next to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Next {
+    CheckEligibility,
+    /// Assessors score, then the `then` level computes the result.
+    Score {
+        then: GovLevel,
+    },
+    Approve,
+    Publish,
+    /// Objections are taken until the period ends; then `then` names it.
+    Objections {
+        then: GovLevel,
+    },
+    Name,
+    /// Nothing more this round: a veto item applied at the eligibility check.
+    Refused,
+    /// Nothing more: named.
+    Done,
+}
+
+/// The next step and who takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    pub who: Who,
+    pub next: Next,
+}
+
+/// Who takes an entry at `stage` on, by the same rules as [`next_stage`] and [`may_approve`]:
+/// the eligibility check and the computation by the administrators nearest the community (its
+/// street), approval, publication and naming by `deciding`, the level the standard names for the
+/// entry's star (see [`approval_level`]); scoring by the assessors; during 公示 anyone may object
+/// until the period is over (`period_over`).
+pub fn next_step(stage: Stage, deciding: GovLevel, period_over: bool) -> NextStep {
+    let nearest = GovLevel::Street;
+    let (who, next) = match stage {
+        Stage::Declared => (Who::Admin(nearest), Next::CheckEligibility),
+        Stage::Refused => (Who::Nobody, Next::Refused),
+        Stage::Named => (Who::Nobody, Next::Done),
+        Stage::Scoring => (Who::Assessors, Next::Score { then: nearest }),
+        Stage::Computed => (Who::Admin(deciding), Next::Approve),
+        Stage::Approved => (Who::Admin(deciding), Next::Publish),
+        Stage::Published if period_over => (Who::Admin(deciding), Next::Name),
+        Stage::Published => (Who::Public, Next::Objections { then: deciding }),
+    };
+    NextStep { who, next }
+}
+
+/// The level that approves (and publishes and names) a result of `star` with last year's
+/// `previous`: the standard's level for the higher of the two, or for the lowest star when
+/// neither has one (the lowest star's approver confirms a result without a star). The rule
+/// [`may_approve`] applies.
+pub fn approval_level(standard: &Standard, star: u8, previous: u8) -> GovLevel {
+    match standard.star(star.max(previous)) {
+        Some(level) => level.approval,
+        None => standard
+            .stars
+            .first()
+            .map(|s| s.approval)
+            .unwrap_or(GovLevel::District),
+    }
+}
+
+#[cfg(test)]
+mod next_step_tests {
+    use super::*;
+
+    #[test]
+    fn every_stage_names_who_acts_next() {
+        let city = GovLevel::City;
+        let step = |stage| next_step(stage, city, false);
+        assert_eq!(
+            step(Stage::Declared),
+            NextStep {
+                who: Who::Admin(GovLevel::Street),
+                next: Next::CheckEligibility
+            }
+        );
+        assert_eq!(step(Stage::Scoring).who, Who::Assessors);
+        assert_eq!(
+            step(Stage::Scoring).next,
+            Next::Score {
+                then: GovLevel::Street
+            }
+        );
+        assert_eq!(step(Stage::Computed).who, Who::Admin(city));
+        assert_eq!(step(Stage::Computed).next, Next::Approve);
+        assert_eq!(step(Stage::Approved).next, Next::Publish);
+        assert_eq!(step(Stage::Published).who, Who::Public);
+        assert_eq!(
+            next_step(Stage::Published, city, true),
+            NextStep {
+                who: Who::Admin(city),
+                next: Next::Name
+            }
+        );
+        assert_eq!(step(Stage::Refused).who, Who::Nobody);
+        assert_eq!(step(Stage::Refused).next, Next::Refused);
+        assert_eq!(step(Stage::Named).who, Who::Nobody);
+        assert_eq!(step(Stage::Named).next, Next::Done);
     }
 }

@@ -707,3 +707,175 @@ async fn redirect_targets_stay_on_the_site() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// The round's workflow pages that decide: the district opens a round from the page and
+/// approves two results at once, seeing the one that waits for the city; the city sends a result
+/// back with 审批意见 and the community reads it; an open objection is flagged on the round page
+/// and the publication list. Each page passes axe and fits a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deciding_in_the_browser() {
+    let server = common::sqlite().await;
+    let base = serve(&server).await;
+    let browser = Browser::start().await;
+    let (gulou, mochi, qingnian) = ("330302006044", "330302006045", "330302026003");
+
+    // The district opens a round from the list of rounds.
+    browser.sign_in(&base, "district").await;
+    browser
+        .client
+        .goto(&format!("{base}/rounds"))
+        .await
+        .unwrap();
+    browser.screenshot("rounds-open-form").await;
+    browser.fits_phone("rounds-open-form").await;
+    browser.axe("rounds-open-form").await;
+    browser.fill("#year", "2015").await;
+    browser.fill("#objection_days", "0").await;
+    browser
+        .client
+        .find(Locator::Css("#area"))
+        .await
+        .unwrap()
+        .select_by_value("330302000000")
+        .await
+        .unwrap();
+    browser.click("#open-round-form button[type=submit]").await;
+    let path = browser.wait_path("/rounds/").await;
+    let round = path.trim_start_matches("/rounds/").to_string();
+    assert_eq!(round.len(), 32, "at the new round's page: {path}");
+    assert!(browser.text("main").await.contains("评选年度已开设"));
+    browser.fits_phone("round-opened").await;
+    browser.axe("round-opened").await;
+
+    // Two results for the district, one 4★ for the city.
+    server.computed_entry(&round, mochi, 2).await;
+    server.computed_entry(&round, qingnian, 3).await;
+    server.computed_entry(&round, gulou, 4).await;
+    browser
+        .client
+        .goto(&format!("{base}/rounds/{round}/approvals"))
+        .await
+        .unwrap();
+    let main = browser.text("main").await;
+    assert!(main.contains("1 个结果待温州市审批"), "{main}");
+    assert!(!main.contains("鼓楼社区"), "the city's to approve");
+    browser.screenshot("approvals-batch").await;
+    browser.fits_phone("approvals-batch").await;
+    browser.axe("approvals-batch").await;
+    browser.click(&format!("#pick-{mochi}")).await;
+    browser.click(&format!("#pick-{qingnian}")).await;
+    browser.click("#approve-picked").await;
+    let mut main = String::new();
+    for _ in 0..50 {
+        main = browser.text("main").await;
+        if main.contains("已审批通过 2 个社区") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(main.contains("已审批通过 2 个社区"), "{main}");
+    for code in [mochi, qingnian] {
+        let entry = server
+            .state
+            .store
+            .entry(&round, code)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.stage, "approved", "{code}");
+    }
+
+    // The city sends 鼓楼社区's result back with its note.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "city").await;
+    let community = format!("{base}/rounds/{round}/communities/{gulou}");
+    browser.client.goto(&community).await.unwrap();
+    assert!(browser.text("#next-step").await.contains("等待温州市审批"));
+    browser.screenshot("community-send-back").await;
+    browser.fits_phone("community-send-back").await;
+    browser.axe("community-send-back").await;
+    let note = "居务公开栏照片缺失，请补充后重新评分";
+    browser.fill("#return-note", note).await;
+    press(&browser, "send-back").await;
+    assert!(browser.text("main").await.contains("已退回重新评分"));
+    let entry = server
+        .state
+        .store
+        .entry(&round, gulou)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.stage, "scoring");
+
+    // The community reads the note and what happens next.
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "gulou").await;
+    browser.client.goto(&community).await.unwrap();
+    assert!(browser.text(".return-note").await.contains(note));
+    assert!(browser.text(".change-log").await.contains(note));
+    browser.screenshot("community-sent-back").await;
+    browser.fits_phone("community-sent-back").await;
+    browser.axe("community-sent-back").await;
+
+    // 墨池社区 published; a resident objects; the district sees it flagged.
+    let district = server.user("district").await;
+    xingfu_server::rounds::service::publish(
+        &server.state,
+        &district,
+        &round,
+        mochi,
+        xingfu_server::i18n::Lang::Zh,
+    )
+    .await
+    .unwrap();
+    let resident = server.user("mochi-resident").await;
+    let later = server
+        .state
+        .store
+        .entry(&round, mochi)
+        .await
+        .unwrap()
+        .unwrap();
+    // A 0-day period ends at once: give it a day so the objection is taken.
+    let change = xingfu_store::rounds::EntryChange {
+        objection_until: Some(later.objection_until.unwrap() + 86_400_000),
+        ..Default::default()
+    };
+    let by = xingfu_store::rounds::By {
+        actor: "district",
+        at: 5,
+    };
+    server
+        .state
+        .store
+        .update_entry(&round, mochi, later.version, &change, "publish", by)
+        .await
+        .unwrap()
+        .unwrap();
+    xingfu_server::rounds::service::lodge_objection(
+        &server.state,
+        &resident,
+        &round,
+        mochi,
+        "得分与实际不符",
+        xingfu_server::i18n::Lang::Zh,
+    )
+    .await
+    .unwrap();
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in(&base, "district").await;
+    for (page, path) in [
+        ("publication-flags", format!("/rounds/{round}/publication")),
+        ("round-flags", format!("/rounds/{round}")),
+    ] {
+        browser.client.goto(&format!("{base}{path}")).await.unwrap();
+        assert!(
+            browser.text("main").await.contains("1 异议待处理"),
+            "{page}"
+        );
+        browser.fits_phone(page).await;
+        browser.axe(page).await;
+    }
+    browser.stop().await;
+    server.finish().await;
+}

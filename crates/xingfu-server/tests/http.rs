@@ -286,7 +286,11 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("已命名"));
     assert!(body.contains("评审员意见分歧"));
-    assert!(body.contains("approve"));
+    assert!(
+        body.contains("审批通过</li>"),
+        "the change log reads as sentences"
+    );
+    assert!(!body.contains("&quot;stage&quot;"), "not JSON");
     let budget = state.store.reward_budget(&round).await.unwrap();
     let levels: Vec<&str> = budget.iter().map(|(l, _)| l.as_str()).collect();
     assert_eq!(levels, ["city", "district"]);

@@ -521,8 +521,8 @@ async fn everyone_lands_on_the_workbench(server: &Server) {
 on_both!(everyone_lands_on_the_workbench);
 
 /// The demo (loaded into an empty SQLite database, as a zero-configuration start does) gives
-/// each role work of its own: the district its approvals (the demo leaves no 4–5★ result
-/// waiting for the city), declarations and survey quotas; the street and the district a
+/// each role work of its own: the district its approvals, the city one 4–5★ result to approve,
+/// the district and 五马街道 a declaration to check, survey quotas; the street and the district a
 /// rectification report to verify; 鼓楼's worker the tasks still to report on; 评审员甲 the sheet
 /// he has not scored; residents and 海淀 nothing.
 #[tokio::test]
@@ -567,10 +567,15 @@ async fn every_role_of_the_demo_has_its_work() {
         of("lucheng", "approve_result"),
     );
     assert!(!district.is_empty(), "{lists:?}");
+    assert_eq!(
+        city.len(),
+        1,
+        "one 4–5★ result waits for the city: {lists:?}"
+    );
     assert!(city.iter().all(|c| !district.contains(c)), "{lists:?}");
     assert_eq!(
         of("lucheng", "check_declaration"),
-        ["双莲桥社区", "马鞍池社区"]
+        ["乘凉社区", "双莲桥社区", "马鞍池社区"]
     );
     assert!(!of("lucheng", "survey_quota").is_empty(), "{lists:?}");
     for verifier in ["wuma", "lucheng"] {
@@ -578,12 +583,14 @@ async fn every_role_of_the_demo_has_its_work() {
         assert_eq!(verify.len(), 1, "{verifier}: {lists:?}");
         assert!(verify[0].starts_with("鼓楼社区 "), "{verify:?}");
     }
-    // 五马街道: the report to verify and its own community short of answers, nothing of 大南街道.
+    // 五马街道: the report to verify, its declaration to check and its own community short of
+    // answers, nothing of 大南街道.
     assert_eq!(
         of("wuma", "survey_quota"),
         ["安澜社区\u{ff08}24/30\u{ff09}"]
     );
-    assert_eq!(lists["wuma"].len(), 2, "{lists:?}");
+    assert_eq!(of("wuma", "check_declaration"), ["乘凉社区"]);
+    assert_eq!(lists["wuma"].len(), 3, "{lists:?}");
     let reports = of("gulou", "submit_rectification");
     assert!(!reports.is_empty(), "{lists:?}");
     assert!(reports.iter().all(|s| s.starts_with("鼓楼社区 ")));

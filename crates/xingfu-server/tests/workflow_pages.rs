@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{PASSWORD, Server, between, urlencode};
+use common::{PASSWORD, Server, between, csrf_of, urlencode, version_of};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule, Standard};
 use xingfu_core::workflow::Role;
@@ -112,16 +112,6 @@ fn encode(csrf: &str, fields: &[(String, String)]) -> String {
     form
 }
 
-fn csrf_of(page: &str) -> String {
-    between(page, "name=\"csrf\" value=\"", "\"").to_string()
-}
-
-/// The version carried by the page's form that posts to `action`.
-fn version_of(page: &str, action: &str) -> String {
-    let form = between(page, &format!("action=\"{action}\""), "</form>");
-    between(form, "name=\"version\" value=\"", "\"").to_string()
-}
-
 async fn stage(server: &Server, round: &str) -> (String, i64) {
     let entry = server
         .state
@@ -189,8 +179,8 @@ async fn a_sheet_with_a_bad_field_saves_nothing_and_keeps_what_was_typed(server:
     assert!(page.contains("评分表"));
     assert!(page.contains("ZZ1.1"));
     assert!(
-        page.contains("是否触发一票否决"),
-        "veto items asked as yes/no"
+        page.contains("是否符合此项要求\u{ff1f}"),
+        "veto items asked whether they are met, not whether the veto is triggered"
     );
     assert!(
         page.contains("社区组织架构图"),
@@ -325,7 +315,9 @@ async fn the_self_assessment_asks_the_veto_items(server: &Server) {
     let (status, page, _) = server.get(&path, &session).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("自评表"));
-    assert!(page.contains("是否触发一票否决"));
+    assert!(page.contains("是否符合此项要求\u{ff1f}"));
+    assert!(page.contains("不符合\u{ff08}一票否决\u{ff09}"));
+    assert!(!page.contains("是否触发一票否决"), "no double negative");
     let csrf = csrf_of(&page);
     // A veto reported with its reason; a reason without a yes / no is an error.
     let fields = vec![
@@ -863,7 +855,7 @@ async fn a_stale_declaration_sheet_is_refused_and_keeps_the_veto(server: &Server
         "typed values stay in the form"
     );
     assert!(
-        body.contains("id=\"v-TJ1.2-no\" name=\"v_TJ1.2\" value=\"no\" checked"),
+        body.contains("id=\"v-TJ1.2\" name=\"v_TJ1.2\" value=\"no\" checked"),
         "the user's own choice stays selected"
     );
     // The form now carries the current version: submitting again is a deliberate choice.

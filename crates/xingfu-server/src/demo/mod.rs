@@ -28,6 +28,8 @@ pub const LUCHENG: &str = "330302000000";
 const GULOU: &str = "330302006044";
 /// 大南街道虞师里社区: left in scoring with only 评审员乙's sheet, so 评审员甲 has one to score.
 const UNSCORED: &str = "330302029002";
+/// 五马街道乘凉社区: declared and left for 五马街道 to check.
+const TO_CHECK: &str = "330302006117";
 /// 北京市海淀区, the demo's 15-minute circle district.
 const HAIDIAN: &str = crate::circle::service::demo::DEMO_DISTRICT;
 
@@ -98,7 +100,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
 }
 
 /// 2012: last year's stars as named; 2013: every community declared and scored, most of them
-/// computed, approved and published, a few left at earlier stages to try the workflow on.
+/// computed, approved and published, a few left at earlier stages to try the workflow on: a
+/// 五马街道 declaration to check, sheets to score, results for the district and one 4–5★ result
+/// for the city to approve.
 async fn load_rounds(state: &AppState) -> Result<(), AppError> {
     let store = &state.store;
     let standard = state.standard("lucheng-2012", "2012.1").await?;
@@ -158,6 +162,7 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
 
     let round = store.create_round(&open(2013), "admin", now).await?;
     let count = input.entries.len();
+    let mut city_waits = false;
     for (index, entry) in input.entries.iter().enumerate() {
         service::declare(state, &district, &round.id, &entry.code, Lang::Zh).await?;
         let (vetoes, scores): (Vec<_>, Vec<_>) = entry
@@ -167,8 +172,8 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
             .map(|(k, v)| (k.clone(), v.clone()))
             .partition(|(clause, _)| standard.clause(clause).is_some_and(|c| c.veto));
         service::save_sheet(state, &district, &round.id, &entry.code, vetoes, Lang::Zh).await?;
-        // The last two stay declared, to try the workflow on.
-        if index + 2 >= count {
+        // The last two, and one of 五马街道's, stay declared, to try the workflow on.
+        if index + 2 >= count || entry.code == TO_CHECK {
             continue;
         }
         let checked = service::check(state, &district, &round.id, &entry.code, Lang::Zh).await?;
@@ -216,11 +221,13 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
         if index % 3 == 2 {
             continue; // left awaiting approval
         }
-        let approver = if computed.star.unwrap_or(0).max(computed.previous_star) >= 4 {
-            &admin
-        } else {
-            &district
-        };
+        let for_city = computed.star.unwrap_or(0).max(computed.previous_star) >= 4;
+        // The first 4–5★ result other than 鼓楼's waits for the city's approval.
+        if for_city && !city_waits && entry.code != GULOU {
+            city_waits = true;
+            continue;
+        }
+        let approver = if for_city { &admin } else { &district };
         service::approve(state, approver, &round.id, &entry.code, Lang::Zh).await?;
         service::publish(state, approver, &round.id, &entry.code, Lang::Zh).await?;
     }

@@ -3,6 +3,8 @@
 
 use axum_extra::extract::CookieJar;
 
+pub mod workflow;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Zh,

@@ -2,7 +2,10 @@
 //! (公示) with objections, naming, rectification, evidence, rewards and the round's exports.
 
 pub mod api;
+pub mod decisions;
 pub mod evidence;
+pub mod history;
+pub mod opening;
 pub mod pages;
 pub mod rectifications;
 pub mod report;

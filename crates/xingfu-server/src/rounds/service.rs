@@ -133,17 +133,17 @@ pub async fn visible_round(
         .ok_or(AppError::NotFound)
 }
 
-fn refused(refusal: xingfu_core::workflow::Refusal, lang: Lang) -> AppError {
+pub(crate) fn refused(refusal: xingfu_core::workflow::Refusal, lang: Lang) -> AppError {
     AppError::Forbidden(lang.text(refusal.zh, refusal.en))
 }
 
-fn stage_of(entry: &EntryRow) -> Result<Stage, AppError> {
+pub(crate) fn stage_of(entry: &EntryRow) -> Result<Stage, AppError> {
     Stage::parse(&entry.stage)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stage {}", entry.stage)))
 }
 
 /// Moves an entry to stage `to` with `change`, if no one else changed it since it was read.
-async fn apply(
+pub(crate) async fn apply(
     state: &AppState,
     entry: &EntryRow,
     to: Stage,
@@ -493,6 +493,19 @@ pub enum Step {
     Name,
 }
 
+impl Step {
+    /// The step's name in a page's address (`?done=approve`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Check => "check",
+            Step::Compute => "compute",
+            Step::Approve => "approve",
+            Step::Publish => "publish",
+            Step::Name => "name",
+        }
+    }
+}
+
 /// Takes `step` on an entry (the pages and the API share the dispatch).
 pub async fn take_step(
     state: &AppState,
@@ -530,7 +543,7 @@ pub fn may_decide(
 }
 
 /// An entry the user decides, and the stage `action` takes it to.
-async fn deciding(
+pub(crate) async fn deciding(
     state: &AppState,
     user: &CurrentUser,
     (round_id, community): (&str, &str),
@@ -551,14 +564,7 @@ pub async fn approve(
     community: &str,
     lang: Lang,
 ) -> Result<EntryRow, AppError> {
-    let (_, entry, to) =
-        deciding(state, user, (round_id, community), Action::Approve, lang).await?;
-    let change = EntryChange {
-        approved_by: Some(user.user.username.clone()),
-        approved_at: Some(now_ms()),
-        ..EntryChange::default()
-    };
-    apply(state, &entry, to, change, "approve", user, lang).await
+    super::decisions::approve_at(state, user, (round_id, community), None, lang).await
 }
 
 /// Publication (公示): the objection period starts now. The level that approved the rating

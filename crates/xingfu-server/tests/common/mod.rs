@@ -138,6 +138,30 @@ impl Server {
         round
     }
 
+    /// `code` declared into `round` and put straight at `computed` with `star` (no sheets), for
+    /// tests of what the deciding levels see and do.
+    pub async fn computed_entry(&self, round: &str, code: &str, star: i64) {
+        let store = &self.state.store;
+        let entry = store.declare(round, code, 0, "district", 2).await.unwrap();
+        let change = EntryChange {
+            stage: Some("computed".into()),
+            total: Some(70_000),
+            star: Some(star),
+            star_by_score: Some(star),
+            decision: Some("new".into()),
+            ..EntryChange::default()
+        };
+        let by = By {
+            actor: "district",
+            at: 3,
+        };
+        store
+            .update_entry(round, code, entry.version, &change, "compute", by)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
     pub async fn finish(self) {
         self.state.store.close().await;
         if let Some(schema) = self.schema
@@ -258,6 +282,17 @@ pub fn urlencode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The CSRF token of the page's first form.
+pub fn csrf_of(page: &str) -> String {
+    between(page, "name=\"csrf\" value=\"", "\"").to_string()
+}
+
+/// The version carried by the page's form that posts to `action`.
+pub fn version_of(page: &str, action: &str) -> String {
+    let form = between(page, &format!("action=\"{action}\""), "</form>");
+    between(form, "name=\"version\" value=\"", "\"").to_string()
 }
 
 pub fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {

@@ -63,6 +63,8 @@ pub struct EntryRow {
     pub named_at: Option<i64>,
     pub reward_fen: Option<i64>,
     pub reward_basis: Option<String>,
+    /// The 审批意见 of the latest send-back (退回), if the result was ever sent back.
+    pub return_note: Option<String>,
     pub version: i64,
 }
 
@@ -84,6 +86,7 @@ pub struct EntryChange {
     pub named_at: Option<i64>,
     pub reward_fen: Option<i64>,
     pub reward_basis: Option<String>,
+    pub return_note: Option<String>,
     /// What each government level owes for the reward, replacing the entry's earlier shares; written
     /// in the same transaction as the entry so the budget never disagrees with the result.
     pub reward_shares: Option<Vec<(String, i64)>>,
@@ -139,7 +142,7 @@ const ENTRY_SELECT: &str = "SELECT e.round_id, e.community_code, c.name AS commu
         s.code AS street_code, s.name AS street_name, e.stage, e.previous_star, e.declared_at,
         e.declared_by, e.total, e.share, e.star_by_score, e.star, e.decision, e.vetoed_by, e.refusal,
         e.approved_by, e.approved_at, e.published_at, e.objection_until, e.named_at, e.reward_fen,
-        e.reward_basis, e.version
+        e.reward_basis, e.return_note, e.version
     FROM entries e
     JOIN regions c ON c.code = e.community_code
     LEFT JOIN regions s ON s.code = c.parent";
@@ -160,7 +163,7 @@ async fn fetch_entry(
 
 /// The result fields of an entry, as JSON, for the audit trail.
 fn result_json(entry: &EntryRow) -> String {
-    serde_json::json!({
+    let mut value = serde_json::json!({
         "stage": entry.stage,
         "total": entry.total,
         "star": entry.star,
@@ -169,8 +172,12 @@ fn result_json(entry: &EntryRow) -> String {
         "vetoed_by": entry.vetoed_by,
         "approved_by": entry.approved_by,
         "reward_fen": entry.reward_fen,
-    })
-    .to_string()
+    });
+    // Only rows written since 退回 existed carry a note, and only when there is one.
+    if let Some(note) = &entry.return_note {
+        value["return_note"] = serde_json::json!(note);
+    }
+    value.to_string()
 }
 
 /// One workflow step on an entry, for [`change_entry`].
@@ -213,8 +220,8 @@ pub(crate) async fn change_entry(
             approved_at = COALESCE($10, approved_at), published_at = COALESCE($11, published_at),
             objection_until = COALESCE($12, objection_until), named_at = COALESCE($13, named_at),
             reward_fen = COALESCE($14, reward_fen), reward_basis = COALESCE($15, reward_basis),
-            version = version + 1
-         WHERE round_id = $16 AND community_code = $17 AND version = $18",
+            return_note = COALESCE($16, return_note), version = version + 1
+         WHERE round_id = $17 AND community_code = $18 AND version = $19",
     )
     .bind(change.stage.as_deref())
     .bind(change.total)
@@ -231,6 +238,7 @@ pub(crate) async fn change_entry(
     .bind(change.named_at)
     .bind(change.reward_fen)
     .bind(change.reward_basis.as_deref())
+    .bind(change.return_note.as_deref())
     .bind(round_id)
     .bind(community)
     .bind(expected_version)

@@ -16,6 +16,7 @@ use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
+use crate::rounds::decisions;
 use crate::rounds::rectifications::{admin_of, unmet_clauses};
 use crate::rounds::service::{self, Step};
 use crate::web::page::PageResult;
@@ -31,6 +32,8 @@ tokio::task_local! {
 pub struct Extras {
     pub declare: Option<DeclareForm>,
     pub community: Option<CommunityActions>,
+    /// The confirmation of the form just sent (`?done=`), if any.
+    pub done: Option<&'static str>,
 }
 
 /// Communities the user may declare into the round, grouped by street.
@@ -79,6 +82,10 @@ pub struct CommunityActions {
     pub unmet: Option<usize>,
     /// Rectification tasks already open for the community.
     pub tasks: usize,
+    /// The entry's version the buttons were drawn at (a stale press is refused).
+    pub version: i64,
+    /// This user may send the result back for scoring (退回) with 审批意见.
+    pub send_back: bool,
 }
 
 /// What the current request's template may show besides its own fields (empty outside the
@@ -111,6 +118,10 @@ pub async fn round_page(
     let extras = Extras {
         declare,
         community: None,
+        done: query
+            .done
+            .as_deref()
+            .and_then(|key| super::words::done_message(visit.lang, key)),
     };
     EXTRAS
         .scope(extras, rounds::show(visit, Path(round_id), query))
@@ -121,8 +132,23 @@ pub async fn round_page(
 pub async fn community_page(
     visit: Visit,
     Path((round_id, code)): Path<(String, String)>,
+    Query(query): Query<DoneQuery>,
 ) -> PageResult {
-    community_page_with(visit, round_id, code, None).await
+    let done = query
+        .done
+        .as_deref()
+        .and_then(|key| super::words::done_message(visit.lang, key));
+    let extras = community_extras(&visit, &round_id, &code, done).await;
+    EXTRAS
+        .scope(extras, community::show(visit, round_id, code, None))
+        .await
+}
+
+/// `?done=` after a form's redirect: which confirmation to show.
+#[derive(serde::Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    pub done: Option<String>,
 }
 
 /// The community page with an objection sent back for correction (the typed text kept).
@@ -132,21 +158,31 @@ pub async fn community_page_with(
     code: String,
     draft: Option<community::ObjectionDraft>,
 ) -> PageResult {
+    let extras = community_extras(&visit, &round_id, &code, None).await;
+    EXTRAS
+        .scope(extras, community::show(visit, round_id, code, draft))
+        .await
+}
+
+async fn community_extras(
+    visit: &Visit,
+    round_id: &str,
+    code: &str,
+    done: Option<&'static str>,
+) -> Extras {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
-    let community = match community_actions(state, user, lang, &round_id, &code).await {
+    let community = match community_actions(state, user, lang, round_id, code).await {
         Ok(actions) => actions,
         Err(e) => {
             tracing::debug!("actions for {round_id}/{code}: {e}");
             None
         }
     };
-    let extras = Extras {
+    Extras {
         declare: None,
         community,
-    };
-    EXTRAS
-        .scope(extras, community::show(visit, round_id, code, draft))
-        .await
+        done,
+    }
 }
 
 /// How many undeclared communities the declaration form lists at once; past that it asks for a
@@ -303,6 +339,8 @@ async fn community_actions(
         .rectifications(round_id, Some(code))
         .await?
         .len();
+    let send_back = matches!(stage, Stage::Computed | Stage::Approved)
+        && service::may_decide(user, &standard, &entry).is_ok();
     Ok(Some(CommunityActions {
         csrf: user.csrf.clone(),
         round_id: round_id.to_string(),
@@ -312,6 +350,8 @@ async fn community_actions(
         sheet,
         unmet,
         tasks,
+        version: entry.version,
+        send_back,
     }))
 }
 
@@ -330,9 +370,29 @@ pub struct StepInput {
     /// Where to go afterwards: the community page unless a queue page asks to come back.
     #[serde(default)]
     back: String,
+    /// The entry's version the page was read at (absent from older forms: not checked).
+    #[serde(default)]
+    version: Option<String>,
 }
 
-crate::csrf_forms!(DeclareInput, StepInput);
+#[derive(serde::Deserialize)]
+pub struct SendBackInput {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+crate::csrf_forms!(DeclareInput, StepInput, SendBackInput);
+
+/// A posted version field: absent is not checked; present must be a version.
+fn read_at(lang: Lang, field: Option<&str>) -> Result<Option<i64>, AppError> {
+    field
+        .map(|v| crate::web::page::form_version(lang, Some(v)))
+        .transpose()
+}
 
 /// POST /rounds/{round}/declare
 pub async fn declare(
@@ -351,7 +411,10 @@ pub async fn declare(
         ));
     }
     service::declare(state, user, &round_id, community, lang).await?;
-    Ok(Redirect::to(&format!("/rounds/{round_id}/communities/{community}")).into_response())
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/communities/{community}?done=declared"
+    ))
+    .into_response())
 }
 
 async fn step(
@@ -363,13 +426,33 @@ async fn step(
     step: Step,
 ) -> PageResult {
     let at = (round_id.as_str(), code.as_str());
-    service::take_step(&visit.state, &visit.user, at, step, visit.lang).await?;
+    let version = read_at(visit.lang, input.version.as_deref())?;
+    decisions::take_step_at(&visit.state, &visit.user, at, step, version, visit.lang).await?;
+    let done = step.key();
     let to = match input.back.as_str() {
-        "approvals" => format!("/rounds/{round_id}/approvals"),
-        "publication" => format!("/rounds/{round_id}/publication"),
-        _ => format!("/rounds/{round_id}/communities/{code}"),
+        "approvals" => format!("/rounds/{round_id}/approvals?done={done}"),
+        "publication" => format!("/rounds/{round_id}/publication?done={done}"),
+        _ => format!("/rounds/{round_id}/communities/{code}?done={done}"),
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+/// POST /rounds/{round}/communities/{code}/send-back: 退回 with 审批意见.
+pub async fn send_back(
+    Path((round_id, code)): Path<(String, String)>,
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<SendBackInput>,
+) -> PageResult {
+    let lang = visit.lang;
+    let version = read_at(lang, input.version.as_deref())?;
+    let at = (round_id.as_str(), code.as_str());
+    decisions::send_back(&visit.state, &visit.user, at, version, &input.note, lang).await?;
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/communities/{code}?done=send_back"
+    ))
+    .into_response())
 }
 
 macro_rules! step_handler {

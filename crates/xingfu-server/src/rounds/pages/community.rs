@@ -6,11 +6,13 @@ use xingfu_core::workflow::{Stage, may_object};
 use xingfu_store::rounds::EntryRow;
 
 use super::headings::round_title;
+use super::words::{Words, words};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
-use crate::rounds::service;
+use crate::rounds::decisions::{self, UnitNames};
+use crate::rounds::{history, service};
 use crate::web::page::when;
 use crate::web::page::{
     Page, PageResult, decision_label, points, render, stage_label, star_text, stars,
@@ -42,8 +44,14 @@ struct CommunityPage {
     gap: Option<Gap>,
     disagreements: Vec<String>,
     history: Vec<(i64, String, String, String, String)>,
-    audit: Vec<(String, String, String, String, String)>,
+    /// The change log, newest first: (when, sentence).
+    log: Vec<(String, String)>,
     objections: Option<Objections>,
+    /// What happens next and who does it.
+    next_step: String,
+    /// The 审批意见 of the latest 退回, while the result is being scored again.
+    return_note: Option<String>,
+    w: &'static Words,
 }
 
 /// An objection (or a decision on one) that was refused, sent back with what was typed.
@@ -114,6 +122,9 @@ async fn show_inner(
     }
     let (round, standard, entry) = service::load(state, round_id, code).await?;
     let objections = objections_section(state, user, lang, &standard, &entry, draft).await?;
+    let next_step =
+        decisions::next_step_text(state, &mut UnitNames::default(), &standard, &entry, lang)
+            .await?;
     let card = service::panel(state, &standard, round_id, code).await?;
     let veto = match entry.refusal.as_deref() {
         Some(reason) if !reason.is_empty() => reason.to_string(),
@@ -176,9 +187,9 @@ async fn show_inner(
                 .collect();
             gap = Some(Gap { summary, fixes });
         }
+        let assessors = history::assessor_names(state, round_id, code).await?;
         for d in card.disagreements.iter().take(20) {
-            let points: Vec<String> = d.points.iter().map(ToString::to_string).collect();
-            disagreements.push(format!("{}: {}", d.clause, points.join(" / ")));
+            disagreements.push(disagreement(lang, &standard, d, &assessors));
         }
     }
     let history = state
@@ -196,23 +207,17 @@ async fn show_inner(
             )
         })
         .collect();
-    let audit = state
-        .store
-        .audit_for_community(code)
+    // Who lodged an objection is shown only to the level that decides it.
+    let objectors = service::may_decide(user, &standard, &entry).is_ok();
+    let log = history::change_log(state, &standard, code, objectors, 50, lang)
         .await?
         .into_iter()
-        .rev()
-        .take(50)
-        .map(|a| {
-            (
-                when(a.at),
-                a.actor,
-                a.action,
-                a.before.unwrap_or_default(),
-                a.after.unwrap_or_default(),
-            )
-        })
+        .map(|change| (decisions::clock(lang, change.at), change.sentence))
         .collect();
+    let return_note = entry
+        .return_note
+        .clone()
+        .filter(|_| entry.stage == Stage::Scoring.key() || entry.stage == Stage::Computed.key());
     let round_heading = round_title(lang, round.year);
     render(CommunityPage {
         page: visit.page_titled(
@@ -235,9 +240,42 @@ async fn show_inner(
         gap,
         disagreements,
         history,
-        audit,
+        log,
         objections,
+        next_step,
+        return_note,
+        w: words(lang),
     })
+}
+
+/// "ZZ1.1 社区党组织……：评审员甲 12 分，评审员乙 10 分".
+fn disagreement(
+    lang: Lang,
+    standard: &xingfu_core::Standard,
+    d: &xingfu_core::panel::Disagreement<'_>,
+    assessors: &[String],
+) -> String {
+    let text = standard
+        .clause(d.clause)
+        .map(|c| {
+            lang.pick(&c.text, c.text_en.as_deref().unwrap_or(&c.text))
+                .to_string()
+        })
+        .unwrap_or_default();
+    let values: Vec<String> = d
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let who = assessors.get(i).cloned().unwrap_or_default();
+            lang.text(format!("{who} {p} 分"), format!("{who} {p} points"))
+        })
+        .collect();
+    let clause = xingfu_core::text::shorten(&text, 40);
+    lang.text(
+        format!("{} {clause}\u{ff1a}{}", d.clause, values.join("\u{ff0c}")),
+        format!("{} {clause}: {}", d.clause, values.join(", ")),
+    )
 }
 
 fn objection_status(lang: Lang, status: &str) -> String {
@@ -283,33 +321,49 @@ async fn objections_section(
     if list.is_empty() && !may_lodge && stage != Some(Stage::Published) {
         return Ok(None);
     }
-    let list = list
+    let may_decide = service::may_decide(user, standard, entry).is_ok();
+    let mut people = history::People::default();
+    let mut named = Vec::new();
+    for o in list {
+        // The objector is shown only to the level that decides the objection.
+        let lodged_by = if may_decide {
+            people.name(state, &o.lodged_by).await?
+        } else {
+            String::new()
+        };
+        let decided_by = match &o.decided_by {
+            Some(by) => Some(people.name(state, by).await?),
+            None => None,
+        };
+        named.push((o, lodged_by, decided_by));
+    }
+    let list = named
         .into_iter()
-        .map(|o| ObjectionView {
+        .map(|(o, lodged_by, decided_by)| ObjectionView {
             kept: draft
                 .as_ref()
                 .filter(|d| d.objection_id.as_deref() == Some(o.id.as_str()))
                 .map(kept),
             open: o.status == "open",
             status: objection_status(lang, &o.status),
-            decision: match (&o.decided_by, o.decided_at, &o.decision_note) {
+            decision: match (&decided_by, o.decided_at, &o.decision_note) {
                 (Some(by), Some(at), note) => format!(
                     "{} · {by} · {}",
-                    when(at),
+                    decisions::clock(lang, at),
                     note.as_deref().unwrap_or_default()
                 ),
                 _ => String::new(),
             },
             id: o.id,
-            lodged: when(o.lodged_at),
-            lodged_by: o.lodged_by,
+            lodged: decisions::clock(lang, o.lodged_at),
+            lodged_by,
             text: o.text,
         })
         .collect();
     Ok(Some(Objections {
         list,
         may_lodge,
-        may_decide: service::may_decide(user, standard, entry).is_ok(),
+        may_decide,
         period_until: entry.objection_until.map(when),
         lodge_kept: draft
             .as_ref()

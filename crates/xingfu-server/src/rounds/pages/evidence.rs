@@ -195,7 +195,10 @@ async fn render_page(visit: &Visit, round_id: &str, code: &str, problems: Proble
         }
     };
     let mut groups: Vec<ClauseGroup> = Vec::new();
+    // Who uploaded, by name.
+    let mut people = crate::rounds::history::People::default();
     for row in &rows {
+        let by = people.name(state, &row.uploaded_by).await?;
         if groups.last().map(|g| g.id.as_str()) != Some(row.clause_id.as_str()) {
             let (text, wanted) = clause_label(&row.clause_id);
             groups.push(ClauseGroup {
@@ -211,7 +214,7 @@ async fn render_page(visit: &Visit, round_id: &str, code: &str, problems: Proble
                 name: row.file_name.clone(),
                 kind: kind_label(&row.content_type),
                 size: size_text(row.size),
-                by: row.uploaded_by.clone(),
+                by,
                 when: crate::web::page::when(row.uploaded_at),
             });
         }

@@ -12,6 +12,7 @@ mod rectifications;
 mod rewards;
 mod rounds;
 mod sheet;
+pub(crate) mod words;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -19,17 +20,29 @@ use axum::routing::{get, post};
 use crate::app::state::AppState;
 use crate::web::prefixed_routes::PrefixedRoutes;
 
+/// The CSRF token of a form read as its fields in order (a name may repeat, as `pick` does).
+fn csrf_field(pairs: &[(String, String)]) -> &str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(rounds::home))
-        .route("/rounds", get(rounds::list))
+        .route("/rounds", get(rounds::list).post(rounds::open))
         .route("/evidence/{id}", get(downloads::evidence))
         .under(
             "/rounds/{round}",
             [
                 ("", get(actions::round_page)),
                 ("/declare", post(actions::declare)),
-                ("/approvals", get(queues::approvals)),
+                (
+                    "/approvals",
+                    get(queues::approvals).post(queues::approve_picked),
+                ),
                 ("/publication", get(queues::publication)),
                 ("/rectifications", get(rectifications::rectifications)),
                 ("/rectifications/{id}/submit", post(rectifications::submit)),
@@ -50,6 +63,7 @@ pub fn routes() -> Router<AppState> {
                 ("/check", post(actions::check)),
                 ("/compute", post(actions::compute)),
                 ("/approve", post(actions::approve)),
+                ("/send-back", post(actions::send_back)),
                 ("/publish", post(actions::publish)),
                 ("/name", post(actions::name)),
                 ("/rectify", post(rectifications::rectify)),

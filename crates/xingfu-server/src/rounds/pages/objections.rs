@@ -31,8 +31,11 @@ pub struct DecideInput {
 
 crate::csrf_forms!(LodgeInput, DecideInput);
 
-fn back_to(round_id: &str, code: &str) -> PageResult {
-    Ok(Redirect::to(&format!("/rounds/{round_id}/communities/{code}#objections")).into_response())
+fn back_to(round_id: &str, code: &str, done: &str) -> PageResult {
+    Ok(Redirect::to(&format!(
+        "/rounds/{round_id}/communities/{code}?done={done}#objections"
+    ))
+    .into_response())
 }
 
 /// POST /rounds/{round}/communities/{code}/objections
@@ -45,7 +48,7 @@ pub async fn lodge(
 ) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     match service::lodge_objection(state, user, &round_id, &code, &input.text, lang).await {
-        Ok(_) => back_to(&round_id, &code),
+        Ok(_) => back_to(&round_id, &code, "objected"),
         Err(AppError::BadRequest(error)) => {
             let draft = ObjectionDraft {
                 objection_id: None,
@@ -87,7 +90,7 @@ pub async fn decide(
         Err(refused) => Err(refused),
     };
     match decided {
-        Ok(()) => back_to(&round_id, &code),
+        Ok(()) => back_to(&round_id, &code, "decided"),
         Err(AppError::BadRequest(error)) => {
             let draft = ObjectionDraft {
                 objection_id: Some(id),

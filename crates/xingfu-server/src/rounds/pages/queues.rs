@@ -4,16 +4,19 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::Path;
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use xingfu_core::Standard;
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
 use super::headings::{round_heading, round_page};
+use super::words::{Words, done_message, words};
 use crate::app::error::AppError;
 use crate::app::state::now_ms;
-use crate::i18n::Lang;
-use crate::rounds::rectifications::admin_of;
+use crate::rounds::decisions::{self, UnitNames};
 use crate::rounds::service;
 use crate::web::page::{
     Page, PageResult, decision_label, points, render, star_text, stars, when, yuan,
@@ -55,6 +58,12 @@ impl Queue {
 
 pub struct QueueLine {
     pub code: String,
+    /// The entry's version when the page was read (a stale approval is refused).
+    pub version: i64,
+    /// What happens next and who does it.
+    pub next: String,
+    /// Undecided objections (公示 only).
+    pub objections: i64,
     pub name: String,
     pub street: String,
     pub total: String,
@@ -65,9 +74,19 @@ pub struct QueueLine {
     pub reward: String,
 }
 
-fn queue_line(lang: Lang, e: &EntryRow) -> QueueLine {
-    QueueLine {
+async fn queue_line(
+    visit: &Visit,
+    units: &mut UnitNames,
+    standard: &Standard,
+    e: &EntryRow,
+) -> Result<QueueLine, AppError> {
+    let lang = visit.lang;
+    let next = decisions::next_step_text(&visit.state, units, standard, e, lang).await?;
+    Ok(QueueLine {
         code: e.community_code.clone(),
+        version: e.version,
+        next,
+        objections: 0,
         name: e.community_name.clone(),
         street: e.street_name.clone().unwrap_or_default(),
         total: points(e.total),
@@ -76,7 +95,7 @@ fn queue_line(lang: Lang, e: &EntryRow) -> QueueLine {
         previous: star_text(lang, Some(e.previous_star)),
         decision: decision_label(lang, e.decision.as_deref()),
         reward: yuan(e.reward_fen),
-    }
+    })
 }
 
 #[derive(Template)]
@@ -87,18 +106,70 @@ struct ApprovalsPage {
     heading: String,
     lines: Vec<QueueLine>,
     csrf: String,
+    /// Results in the user's area waiting for another level: "4 个结果待温州市审批".
+    elsewhere: Vec<String>,
+    /// The confirmation of the last approval or batch.
+    done: Option<String>,
+    /// Results of the last batch that were not approved: "鼓楼社区（…）".
+    not_approved: Vec<String>,
+    w: &'static Words,
 }
 
-/// GET /rounds/{round}/approvals: entries awaiting approval that this user may approve.
-pub async fn approvals(visit: Visit, Path(round_id): Path<String>) -> PageResult {
+/// What the approval queue's address may carry after a form: `done`, `approved` (how many a
+/// batch approved) and `refused` (`code:why` pairs of those it did not).
+#[derive(Deserialize, Default)]
+pub struct ApprovalsQuery {
+    #[serde(default)]
+    done: Option<String>,
+    #[serde(default)]
+    approved: Option<usize>,
+    #[serde(default)]
+    refused: Option<String>,
+}
+
+/// GET /rounds/{round}/approvals: entries awaiting approval that this user may approve, and
+/// how many wait for other levels.
+pub async fn approvals(
+    visit: Visit,
+    Path(round_id): Path<String>,
+    Query(query): Query<ApprovalsQuery>,
+) -> PageResult {
     let (user, lang, t) = (&visit.user, visit.lang, visit.lang.t());
+    let w = words(lang);
     let queue = Queue::read(&visit, &round_id, &[Stage::Computed]).await?;
-    let lines = queue
-        .entries
-        .iter()
-        .filter(|e| service::may_decide(user, &queue.standard, e).is_ok())
-        .map(|e| queue_line(lang, e))
+    let mut units = UnitNames::default();
+    let mut lines = Vec::new();
+    let mut elsewhere: Vec<(String, usize)> = Vec::new();
+    for e in &queue.entries {
+        if service::may_decide(user, &queue.standard, e).is_ok() {
+            lines.push(queue_line(&visit, &mut units, &queue.standard, e).await?);
+            continue;
+        }
+        let level = decisions::deciding_level(&queue.standard, e);
+        let unit = units.of(&visit.state, e, level, lang).await?;
+        match elsewhere.iter_mut().find(|(u, _)| *u == unit) {
+            Some((_, n)) => *n += 1,
+            None => elsewhere.push((unit, 1)),
+        }
+    }
+    let elsewhere = elsewhere
+        .into_iter()
+        .map(|(unit, n)| {
+            lang.text(
+                format!("{n} 个结果待{unit}审批"),
+                format!("{n} result(s) waiting for {unit} to approve"),
+            )
+        })
         .collect();
+    let done = match (query.approved, query.done.as_deref()) {
+        (Some(n), _) => Some(lang.text(
+            format!("已审批通过 {n} 个社区。"),
+            format!("Approved {n} communit{}.", if n == 1 { "y" } else { "ies" }),
+        )),
+        (None, Some(key)) => done_message(lang, key).map(str::to_string),
+        _ => None,
+    };
+    let not_approved = not_approved(&visit, query.refused.as_deref()).await?;
     render(ApprovalsPage {
         page: round_page(
             &visit,
@@ -111,7 +182,74 @@ pub async fn approvals(visit: Visit, Path(round_id): Path<String>) -> PageResult
         heading: queue.heading,
         lines,
         csrf: user.csrf.clone(),
+        elsewhere,
+        done,
+        not_approved,
+        w,
     })
+}
+
+/// The batch's refusals from the address (`code:why,…`), as "鼓楼社区（在您打开此页之后已有变化）".
+async fn not_approved(visit: &Visit, refused: Option<&str>) -> Result<Vec<String>, AppError> {
+    let lang = visit.lang;
+    let pairs: Vec<(&str, &str)> = refused
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|pair| pair.split_once(':'))
+        .take(200)
+        .collect();
+    let mut lines = Vec::new();
+    for (code, why) in pairs {
+        let Some(name) = decisions::community_names(&visit.state, &[code])
+            .await?
+            .pop()
+        else {
+            continue;
+        };
+        let why = match why {
+            "stale" => lang.pick(
+                "在您打开此页之后已有变化\u{ff0c}请打开该社区的页面核对",
+                "it changed after you opened this page; open its page to check",
+            ),
+            _ => lang.pick("已不再等待您审批", "it no longer waits for your approval"),
+        };
+        lines.push(lang.text(
+            format!("{name}\u{ff08}{why}\u{ff09}"),
+            format!("{name} ({why})"),
+        ));
+    }
+    Ok(lines)
+}
+
+/// POST /rounds/{round}/approvals: approves the ticked results (`pick` = `code:version`), each
+/// checked on its own; back to the queue saying how many were approved and which were not.
+pub async fn approve_picked(
+    visit: Visit,
+    Path(round_id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    user.check_csrf(super::csrf_field(&pairs))?;
+    let mut picks = Vec::new();
+    for (_, value) in pairs.iter().filter(|(k, _)| k == "pick") {
+        let (code, version) = value.split_once(':').unwrap_or((value.as_str(), ""));
+        let version = crate::web::page::form_version(lang, Some(version))?;
+        picks.push((code.to_string(), Some(version)));
+    }
+    let batch = decisions::approve_many(state, user, &round_id, &picks, lang).await?;
+    let refused: Vec<String> = batch
+        .refused
+        .iter()
+        .map(|r| format!("{}:{}", r.code, r.kind))
+        .collect();
+    let mut to = format!(
+        "/rounds/{round_id}/approvals?approved={}",
+        batch.approved.len()
+    );
+    if !refused.is_empty() {
+        to.push_str(&format!("&refused={}", refused.join(",")));
+    }
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub struct PublicationLine {
@@ -132,46 +270,55 @@ struct PublicationPage {
     waiting: Vec<(QueueLine, bool)>,
     lines: Vec<PublicationLine>,
     csrf: String,
+    done: Option<&'static str>,
+    w: &'static Words,
 }
 
-/// GET /rounds/{round}/publication: entries published for objections or named.
-pub async fn publication(visit: Visit, Path(round_id): Path<String>) -> PageResult {
+/// GET /rounds/{round}/publication: entries published for objections or named, with their
+/// undecided objections flagged (how many, never by whom).
+pub async fn publication(
+    visit: Visit,
+    Path(round_id): Path<String>,
+    Query(query): Query<ApprovalsQuery>,
+) -> PageResult {
     let (user, lang) = (&visit.user, visit.lang);
     let t = lang.t();
     let stages = [Stage::Approved, Stage::Published, Stage::Named];
     let queue = Queue::read(&visit, &round_id, &stages).await?;
+    let open = visit.state.store.open_objection_counts(&round_id).await?;
     let now = now_ms();
-    let waiting = queue
-        .entries
-        .iter()
-        .filter(|e| e.stage == Stage::Approved.key())
-        .map(|e| (queue_line(lang, e), admin_of(user, &e.community_code)))
-        .collect();
-    let lines = queue
-        .entries
-        .iter()
-        .filter(|e| e.stage == Stage::Published.key() || e.stage == Stage::Named.key())
-        .map(|e| {
-            let over = e.objection_until.is_some_and(|until| now >= until);
-            let named = match e.named_at {
-                Some(at) if e.stage == Stage::Named.key() => {
-                    format!("{} {}", t.wf_named, when(at))
-                }
-                _ if over => t.wf_not_named_yet.to_string(),
-                _ => t.wf_in_objection_period.to_string(),
-            };
-            PublicationLine {
-                line: queue_line(lang, e),
-                published: e.published_at.map(when).unwrap_or_default(),
-                until: e.objection_until.map(when).unwrap_or_default(),
-                named,
-                // Naming is for the level that approves the star (4–5★: the city).
-                can_name: e.stage == Stage::Published.key()
-                    && over
-                    && service::may_decide(user, &queue.standard, e).is_ok(),
+    let mut units = UnitNames::default();
+    let mut waiting = Vec::new();
+    let mut lines = Vec::new();
+    for e in &queue.entries {
+        let decides = service::may_decide(user, &queue.standard, e).is_ok();
+        let mut line = queue_line(&visit, &mut units, &queue.standard, e).await?;
+        if e.stage == Stage::Approved.key() {
+            // The level that approved the rating publishes it.
+            waiting.push((line, decides));
+            continue;
+        }
+        line.objections = open
+            .iter()
+            .find(|(code, _)| *code == e.community_code)
+            .map_or(0, |(_, n)| *n);
+        let over = e.objection_until.is_some_and(|until| now >= until);
+        let named = match e.named_at {
+            Some(at) if e.stage == Stage::Named.key() => {
+                format!("{} {}", t.wf_named, when(at))
             }
-        })
-        .collect();
+            _ if over => t.wf_not_named_yet.to_string(),
+            _ => t.wf_in_objection_period.to_string(),
+        };
+        lines.push(PublicationLine {
+            line,
+            published: e.published_at.map(when).unwrap_or_default(),
+            until: e.objection_until.map(when).unwrap_or_default(),
+            named,
+            // Naming is for the level that approves the star (4–5★: the city).
+            can_name: e.stage == Stage::Published.key() && over && decides,
+        });
+    }
     render(PublicationPage {
         page: round_page(
             &visit,
@@ -185,5 +332,10 @@ pub async fn publication(visit: Visit, Path(round_id): Path<String>) -> PageResu
         waiting,
         lines,
         csrf: user.csrf.clone(),
+        done: query
+            .done
+            .as_deref()
+            .and_then(|key| done_message(lang, key)),
+        w: words(lang),
     })
 }

@@ -147,12 +147,23 @@ async fn render_tasks(
         None => None,
     };
     let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
-    let tasks = state
+    let tasks: Vec<_> = state
         .store
         .rectifications_in_area(round_id, prefix)
         .await?
         .into_iter()
         .filter(|(task, _)| user.actor().covers(&task.community_code))
+        .collect();
+    // Who verified, by name.
+    let mut people = crate::rounds::history::People::default();
+    let mut verifiers = std::collections::HashMap::new();
+    for (task, _) in &tasks {
+        if let Some(by) = &task.verified_by {
+            verifiers.insert(by.clone(), people.name(state, by).await?);
+        }
+    }
+    let tasks = tasks
+        .into_iter()
         .map(|(task, community)| {
             let clause = standard.clause(&task.clause_id);
             let sent_back = submit.as_ref().filter(|s| s.id == task.id);
@@ -175,7 +186,11 @@ async fn render_tasks(
                 status: status_label(lang, &task.status),
                 report: task.report.clone().unwrap_or_default(),
                 verified: match (&task.verified_by, task.verified_at) {
-                    (Some(by), Some(at)) => format!("{by} {}", when(at)),
+                    (Some(by), Some(at)) => format!(
+                        "{} {}",
+                        verifiers.get(by).map_or(by.as_str(), String::as_str),
+                        when(at)
+                    ),
                     _ => String::new(),
                 },
                 can_submit,

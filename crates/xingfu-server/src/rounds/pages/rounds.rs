@@ -2,13 +2,19 @@
 
 use askama::Template;
 use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::headings::year_and_region;
+use super::words::{Words, words};
 use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
+use crate::rounds::decisions::{self, UnitNames};
+use crate::rounds::opening::{self, Choices, OpenForm};
 use crate::web::page::{
     Page, PageResult, decision_label, points, render, stage_label, star_text, stars, yuan,
 };
+use crate::web::posted::Posted;
 use crate::web::visit::Visit;
 
 pub async fn home(user: Option<CurrentUser>) -> Response {
@@ -35,10 +41,64 @@ struct RoundsPage {
     rounds: Vec<RoundLine>,
     /// Only city administrators see the audit log's state.
     audit: Option<crate::app::audit::AuditPanel>,
+    /// The form to open a round (city and district administrators).
+    open: Option<OpenRound>,
+    w: &'static Words,
+}
+
+/// The open-a-round form: its choices, what was typed, and why it was refused.
+pub struct OpenRound {
+    pub csrf: String,
+    pub choices: Choices,
+    pub form: OpenForm,
+    pub error: Option<String>,
 }
 
 pub async fn list(visit: Visit) -> PageResult {
+    list_with(&visit, None).await
+}
+
+crate::csrf_forms!(OpenForm);
+
+/// POST /rounds: opens a round from the form; back to the form, as typed, if refused.
+pub async fn open(
+    Posted {
+        v: visit,
+        form: input,
+    }: Posted<OpenForm>,
+) -> PageResult {
+    match opening::open(&visit.state, &visit.user, &input, visit.lang).await {
+        Ok(round) => Ok(Redirect::to(&format!("/rounds/{}?done=opened", round.id)).into_response()),
+        Err(AppError::BadRequest(error) | AppError::Conflict(error)) => {
+            let mut response = list_with(&visit, Some((input, error))).await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn list_with(visit: &Visit, refused: Option<(OpenForm, String)>) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
+    let open = opening::choices(state, user, lang).await?.map(|choices| {
+        let (form, error) = match refused {
+            Some((form, error)) => (form, Some(error)),
+            None => (
+                OpenForm {
+                    year: choices.this_year.to_string(),
+                    objection_days: "7".into(),
+                    ..OpenForm::default()
+                },
+                None,
+            ),
+        };
+        OpenRound {
+            csrf: user.csrf.clone(),
+            choices,
+            form,
+            error,
+        }
+    });
     let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
     let mut rounds = Vec::new();
     for round in state.store.rounds_overlapping(prefix).await? {
@@ -83,11 +143,17 @@ pub async fn list(visit: Visit) -> PageResult {
         rounds,
         audit: (user.role == xingfu_core::workflow::Role::CityAdmin)
             .then(|| crate::app::audit::AuditPanel::new(lang, state.audit.as_deref())),
+        open,
+        w: words(lang),
     })
 }
 
 pub struct EntryLine {
     pub code: String,
+    /// What happens next and who does it.
+    pub next: String,
+    /// Undecided objections (flagged, never by whom).
+    pub objections: i64,
     pub name: String,
     pub street: String,
     pub stage: String,
@@ -110,6 +176,7 @@ struct RoundPage {
     entries: Vec<EntryLine>,
     page_number: i64,
     pages: i64,
+    w: &'static Words,
 }
 
 /// Communities per page of the round overview.
@@ -122,6 +189,9 @@ pub struct PageQuery {
     /// The declaration form's search: part of a community's or street's name, or its code.
     #[serde(default)]
     pub find: Option<String>,
+    /// The confirmation after a form's redirect.
+    #[serde(default)]
+    pub done: Option<String>,
 }
 
 pub async fn show(
@@ -160,10 +230,19 @@ pub async fn show(
         .store
         .entries_page(round_id, prefix, (page_number - 1) * PAGE_SIZE, PAGE_SIZE)
         .await?;
-    let lines = entries
-        .iter()
-        .map(|e| EntryLine {
+    let open = state.store.open_objection_counts(round_id).await?;
+    let mut units = UnitNames::default();
+    let mut lines = Vec::new();
+    for e in &entries {
+        let next = decisions::next_step_text(state, &mut units, &standard, e, lang).await?;
+        let objections = open
+            .iter()
+            .find(|(code, _)| *code == e.community_code)
+            .map_or(0, |(_, n)| *n);
+        lines.push(EntryLine {
             code: e.community_code.clone(),
+            next,
+            objections,
             name: e.community_name.clone(),
             street: e.street_name.clone().unwrap_or_default(),
             stage: stage_label(lang, &e.stage),
@@ -173,8 +252,8 @@ pub async fn show(
             previous: star_text(lang, Some(e.previous_star)),
             decision: decision_label(lang, e.decision.as_deref()),
             reward: yuan(e.reward_fen),
-        })
-        .collect();
+        });
+    }
     let region_name = region.map(|r| r.name).unwrap_or_default();
     let heading = year_and_region(lang, round.year, &region_name);
     render(RoundPage {
@@ -191,5 +270,6 @@ pub async fn show(
         entries: lines,
         page_number,
         pages,
+        w: words(lang),
     })
 }

@@ -76,6 +76,9 @@ struct SheetPage {
     csrf: String,
     /// The sheet's version the form carries.
     version: i64,
+    /// What happens next to the entry and who does it.
+    next_step: String,
+    w: &'static super::words::Words,
 }
 
 /// What a request on a sheet needs to know.
@@ -89,6 +92,7 @@ struct Context {
     written_at: HashMap<String, i64>,
     editable: bool,
     assessor: bool,
+    next_step: String,
 }
 
 async fn context(
@@ -109,7 +113,16 @@ async fn context(
     } else {
         stage == Some(Stage::Declared)
     };
+    let next_step = crate::rounds::decisions::next_step_text(
+        state,
+        &mut Default::default(),
+        &standard,
+        &entry,
+        lang,
+    )
+    .await?;
     Ok(Context {
+        next_step,
         standard,
         community_name: entry.community_name,
         saved: own.answers.into_iter().collect(),
@@ -170,12 +183,7 @@ pub async fn save(
 ) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     let (round_id, code) = (round_id.as_str(), code.as_str());
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    user.check_csrf(csrf)?;
+    user.check_csrf(super::csrf_field(&pairs))?;
     let ctx = context(state, user, lang, round_id, code).await?;
     if !ctx.editable {
         return Err(AppError::Conflict(
@@ -347,8 +355,8 @@ fn read_answer(
         if note.is_some() {
             return Err(if clause.veto {
                 message(
-                    "填写原因前请先选择是否触发一票否决",
-                    "say whether the veto applies before giving a reason",
+                    "填写原因前请先选择是否符合此项要求",
+                    "say whether the requirement is met before giving a reason",
                 )
             } else {
                 message(
@@ -365,7 +373,10 @@ fn read_answer(
             "yes" => false,
             "no" => true,
             _ => {
-                return Err(message("请选择“是”或“否”", "choose “yes” or “no”"));
+                return Err(message(
+                    "请选择\u{201c}符合\u{201d}或\u{201c}不符合\u{201d}",
+                    "choose “met” or “not met”",
+                ));
             }
         };
         return Ok(Some(Answer {
@@ -521,8 +532,8 @@ fn page(
     let heading = format!("{sheet_name}:{}", ctx.community_name);
     let intro = if ctx.assessor {
         lang.pick(
-            "请逐条评分。留空的条款视为未评,计 0 分。一票否决项若发现情况,请选“是”并写明原因。",
-            "Score each clause. A clause left empty is not assessed and earns 0. If a veto item applies, choose “yes” and give the reason.",
+            "请逐条评分。留空的条款视为未评\u{ff0c}计 0 分。一票否决项如不符合要求\u{ff0c}请选\u{201c}不符合\u{201d}并写明原因。",
+            "Score each clause. A clause left empty is not assessed and earns 0. If a veto item's requirement is not met, choose “not met” and give the reason.",
         )
     } else {
         lang.pick(
@@ -546,6 +557,8 @@ fn page(
         tables,
         csrf: user.csrf.clone(),
         version: ctx.version,
+        next_step: ctx.next_step.clone(),
+        w: super::words::words(lang),
     })
 }
 
@@ -558,6 +571,7 @@ fn field(
     error: Option<String>,
 ) -> Field {
     let t = lang.t();
+    let w = super::words::words(lang);
     let en = lang.is_en();
     let choices = |options: [(&str, &str); 3]| {
         options
@@ -580,8 +594,14 @@ fn field(
     let (kind, question, choices, unit) = if clause.veto {
         (
             "choice",
-            t.wf_veto_question.to_string(),
-            choices([("yes", t.wf_yes), ("no", t.wf_no), ("", t.wf_not_answered)]),
+            // Veto items read "…未被一票否决": asked whether the item is met, not whether the
+            // veto is "triggered", so no answer is a double negative.
+            w.veto_question.to_string(),
+            choices([
+                ("no", w.veto_met),
+                ("yes", w.veto_unmet),
+                ("", t.wf_not_answered),
+            ]),
             String::new(),
         )
     } else {
