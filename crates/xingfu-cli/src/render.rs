@@ -78,7 +78,7 @@ pub fn shortfall_text(standard: &Standard, shortfall: &Shortfall, english: bool)
             false,
         ) => {
             let unit = unit.as_deref().unwrap_or("");
-            format!("{measure} {have}{unit},要求 {need}{unit}")
+            format!("{measure} {have}{unit}，要求 {need}{unit}")
         }
         (
             Shortfall::Value {
@@ -99,7 +99,7 @@ pub fn shortfall_text(standard: &Standard, shortfall: &Shortfall, english: bool)
                 need,
             },
             false,
-        ) => format!("{dimension}满意率 {have}%,要求 {need}%"),
+        ) => format!("{dimension}满意率 {have}%，要求 {need}%"),
         (
             Shortfall::Rate {
                 dimension,
@@ -201,7 +201,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     card.star_by_score
                 )
             } else {
-                format!("按分数可得 {} 星,但触发一票否决,不评星", card.star_by_score)
+                format!("按分数可得 {} 星，但触发一票否决，不评星", card.star_by_score)
             }
         );
     }
@@ -209,7 +209,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
         let _ = writeln!(out, "{}: {note}", t("说明", "Note"));
     }
 
-    let _ = writeln!(out, "\n{}", t("分类得分:", "By category:"));
+    let _ = writeln!(out, "\n{}", t("分类得分：", "By category:"));
     for category in &card.categories {
         let _ = writeln!(
             out,
@@ -274,7 +274,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                 out,
                 "\n{}",
                 t(
-                    "分数已达最高星级,须先消除一票否决项才能评星。",
+                    "分数已达最高星级，须先消除一票否决项才能评星。",
                     "The score reaches the highest star; the veto item must be cleared to be rated."
                 )
             );
@@ -300,7 +300,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     )
                 } else {
                     format!(
-                        "距{}星({threshold})还差 {} 分。",
+                        "距{}星（{threshold}）还差 {} 分。",
                         next.level, next.points_short
                     )
                 }
@@ -328,7 +328,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
             let _ = writeln!(
                 out,
                 "  {}",
-                t("建议整改(从易到难):", "Fix first (cheapest first):")
+                t("建议整改（从易到难）：", "Fix first (cheapest first):")
             );
             let mut gained = xingfu_core::Dec2::ZERO;
             for (i, fix) in next.candidates.iter().take(next.plan_len).enumerate() {
@@ -357,7 +357,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                         )
                     } else {
                         format!(
-                            "以上 {} 条合计 +{gained} 分,可达{}星。",
+                            "以上 {} 条合计 +{gained} 分，可达{}星。",
                             next.plan_len, next.level
                         )
                     }
@@ -373,7 +373,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                             "({more} more clause(s) could also gain points: see --format json.)"
                         )
                     } else {
-                        format!("(另有 {more} 条可加分,详见 --format json。)")
+                        format!("（另有 {more} 条可加分，详见 --format json。）")
                     }
                 );
             }
@@ -383,7 +383,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
         let _ = writeln!(
             out,
             "\n{} ({}): {}",
-            t("未评估条款,按 0 分计", "Not assessed, scored 0"),
+            t("未评估条款，按 0 分计", "Not assessed, scored 0"),
             card.not_assessed.len(),
             card.not_assessed.join(", ")
         );
@@ -422,7 +422,7 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
         t("上年", "last"),
         t("本年", "now"),
         pad(t("结论", "decision"), 9),
-        t("奖励(元)", "reward CNY"),
+        t("奖励（元）", "reward CNY"),
         t("依据", "basis")
     );
     for o in &report.outcomes {
@@ -514,7 +514,7 @@ fn unit_lines(out: &mut String, unit: &UnitReport, english: bool) {
         } else if english {
             format!("not met, {} more needed", p.short_by)
         } else {
-            format!("未达成,还差 {} 个", p.short_by)
+            format!("未达成，还差 {} 个", p.short_by)
         };
         let _ = writeln!(
             out,

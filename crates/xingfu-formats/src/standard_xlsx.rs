@@ -85,7 +85,7 @@ const COLUMNS: [(Col, &str, &str, &str); 17] = [
     ),
     (Col::Effort, "难度", "Effort", "effort"),
     (Col::Veto, "一票否决", "Veto", "veto"),
-    (Col::TextEn, "条款内容(英文)", "Clause (English)", "text_en"),
+    (Col::TextEn, "条款内容（英文）", "Clause (English)", "text_en"),
     (Col::SourceQuote, "原文依据", "Source quote", "source_quote"),
 ];
 
@@ -130,7 +130,8 @@ fn column_of(header: &str) -> Option<Col> {
         .map(|(col, ..)| *col)
         .or(match wanted.as_str() {
             "规则" | "门槛" | "判定规则" => Some(Col::Rule),
-            "分数" | "分值(分)" => Some(Col::Points),
+            "分数" => Some(Col::Points),
+            w if w == norm("分值（分）") => Some(Col::Points),
             "测评方式" | "评价方法" => Some(Col::Methods),
             "证明材料/佐证" | "佐证材料" => Some(Col::Evidence),
             _ => None,
@@ -379,7 +380,7 @@ pub fn standard_to_xlsx(standard: &Standard, english: bool) -> Result<Vec<u8>, X
     let min_header = match (standard.rating, english) {
         (RatingBasis::Points, false) => "最低分",
         (RatingBasis::Points, true) => "min (points)",
-        (RatingBasis::Share, false) => "最低完成比例(%)",
+        (RatingBasis::Share, false) => "最低完成比例（%）",
         (RatingBasis::Share, true) => "min (% completed)",
     };
     write_header(
@@ -493,7 +494,7 @@ impl Report<'_> {
             &self.file,
             Some(row),
             id.map(str::to_string),
-            format!("第 {row} 行 {letter} 列({zh_name}):{zh}"),
+            format!("第 {row} 行 {letter} 列（{zh_name}）：{zh}"),
             format!("row {row}, column {letter} ({en_name}): {en}"),
         ));
     }
@@ -597,7 +598,7 @@ pub fn clauses_from_xlsx(
                 Some(header_row as usize + 1),
                 None,
                 format!(
-                    "{letter} 列的表头 {:?} 不是已知的列(可用:{})",
+                    "{letter} 列的表头 {:?} 不是已知的列（可用：{}）",
                     cell.text,
                     COLUMNS.map(|(_, zh, ..)| zh).join("、")
                 ),
@@ -663,7 +664,7 @@ pub fn clauses_from_xlsx(
                 row,
                 Col::ClauseId,
                 id,
-                format!("条款编号 {clause_id} 与第 {first} 行重复,本行未导入"),
+                format!("条款编号 {clause_id} 与第 {first} 行重复，本行未导入"),
                 format!("clause id {clause_id} repeats row {first}; this row was not imported"),
             );
             continue;
@@ -723,7 +724,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Points,
                         id,
-                        format!("分值不能为负数:{points}"),
+                        format!("分值不能为负数：{points}"),
                         format!("points cannot be negative: {points}"),
                     );
                     Dec2::ZERO
@@ -734,7 +735,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Points,
                         id,
-                        format!("分值应是最多两位小数的数字,不是 {:?}", points_cell.text),
+                        format!("分值应是最多两位小数的数字，不是 {:?}", points_cell.text),
                         format!(
                             "points must be a number with at most two decimals, not {:?}",
                             points_cell.text
@@ -759,7 +760,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Judge,
                         id,
-                        format!("判定方式为空(可用:{})", known.join("、")),
+                        format!("判定方式为空（可用：{}）", known.join("、")),
                         format!("the judge is missing (use {})", known.join(", ")),
                     );
                 } else {
@@ -767,7 +768,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Judge,
                         id,
-                        format!("未知的判定方式 {judge_text:?}(可用:{})", known.join("、")),
+                        format!("未知的判定方式 {judge_text:?}（可用：{}）", known.join("、")),
                         format!("unknown judge {judge_text:?} (use {})", known.join(", ")),
                     );
                 }
@@ -785,7 +786,7 @@ pub fn clauses_from_xlsx(
                     Col::Methods,
                     id,
                     format!(
-                        "未知的测评方法 {name:?}(可用:{})",
+                        "未知的测评方法 {name:?}（可用：{}）",
                         Method::ALL.map(Method::zh).join("、")
                     ),
                     format!(
@@ -807,7 +808,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Effort,
                         id,
-                        format!("难度应是 1 到 5 的整数,不是 {:?}", effort_cell.text),
+                        format!("难度应是 1 到 5 的整数，不是 {:?}", effort_cell.text),
                         format!(
                             "effort must be a whole number from 1 to 5, not {:?}",
                             effort_cell.text
@@ -829,7 +830,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Veto,
                         id,
-                        format!("一票否决应填“是”或“否”,不是 {veto_cell:?}"),
+                        format!("一票否决应填“是”或“否”，不是 {veto_cell:?}"),
                         format!("veto takes yes or no, not {veto_cell:?}"),
                     );
                     false
@@ -906,7 +907,7 @@ pub fn clauses_from_xlsx(
         };
         let (zh, en) = match line {
             Some(row) => (
-                format!("第 {row} 行:{}", problem.zh),
+                format!("第 {row} 行：{}", problem.zh),
                 format!("row {row}: {}", problem.en),
             ),
             None => (problem.zh, problem.en),
@@ -962,7 +963,7 @@ fn read_rule(
                         Col::Rule,
                         id,
                         format!(
-                            "无法读取 {:?}:请写成“键=值”,用分号分隔(键:{})",
+                            "无法读取 {:?}：请写成“键=值”，用分号分隔（键：{}）",
                             part.trim(),
                             RULE_KEYS.map(|(_, zh)| zh).join("、")
                         ),
@@ -1022,7 +1023,7 @@ fn read_rule(
                     row,
                     Col::Rule,
                     id,
-                    format!("{} 应是数字,不是 {value:?}", key_text(key, false)),
+                    format!("{} 应是数字，不是 {value:?}", key_text(key, false)),
                     format!("{key} must be a number, not {value:?}"),
                 );
                 bad = true;
@@ -1052,7 +1053,7 @@ fn read_rule(
                     row,
                     Col::Rule,
                     id,
-                    "须且只能写一种规则:至少、至多,或 满分值(可加 零分值)".into(),
+                    "须且只能写一种规则：至少、至多，或 满分值（可加 零分值）".into(),
                     "give exactly one rule: at_least, at_most, or full_at (with optional zero_at)"
                         .into(),
                 );
@@ -1065,7 +1066,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        "计数条款须写 统计项=…(统计的是什么)".into(),
+                        "计数条款须写 统计项=…（统计的是什么）".into(),
                         "a numeric clause needs measure=… (what is counted)".into(),
                     );
                     String::new()
@@ -1081,7 +1082,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        "平台指标条款须写 指标=…(平台计算的指标名)".into(),
+                        "平台指标条款须写 指标=…（平台计算的指标名）".into(),
                         "a metric clause needs metric=… (the platform's figure)".into(),
                     );
                     String::new()
@@ -1107,7 +1108,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        "满意度条款须写 维度=…(调查维度)".into(),
+                        "满意度条款须写 维度=…（调查维度）".into(),
                         "a survey clause needs dimension=…".into(),
                     );
                     String::new()
@@ -1124,7 +1125,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        format!("计分应是“门槛”或“按比例”,不是 {other:?}"),
+                        format!("计分应是“门槛”或“按比例”，不是 {other:?}"),
                         format!("scoring must be threshold or proportional, not {other:?}"),
                     );
                     None
@@ -1149,7 +1150,7 @@ fn read_rule(
                             row,
                             Col::Rule,
                             id,
-                            "满意度条款须写 门槛=…(满意率,百分数)或 计分=按比例".into(),
+                            "满意度条款须写 门槛=…（满意率，百分数）或 计分=按比例".into(),
                             "a survey clause needs threshold=… (percent) or scoring=proportional"
                                 .into(),
                         );
@@ -1186,7 +1187,7 @@ fn assemble(
                         Col::Category,
                         Some(&row.clause.id),
                         format!(
-                            "类别 {} 的名称与前面的行不同({:?} / {:?})",
+                            "类别 {} 的名称与前面的行不同（{:?} / {:?}）",
                             category.id, category.name, row.category_name
                         ),
                         format!(
@@ -1238,7 +1239,7 @@ fn assemble(
                         Col::Item,
                         Some(&row.clause.id),
                         format!(
-                            "项目 {} 的名称与前面的行不同({:?} / {:?})",
+                            "项目 {} 的名称与前面的行不同（{:?} / {:?}）",
                             item.id, item.name, row.item_name
                         ),
                         format!(
@@ -1255,7 +1256,7 @@ fn assemble(
                     Col::ItemId,
                     Some(&row.clause.id),
                     format!(
-                        "项目 {} 已属于类别 {},不能再放在类别 {} 下",
+                        "项目 {} 已属于类别 {}，不能再放在类别 {} 下",
                         row.item_id, categories[home].id, row.category_id
                     ),
                     format!(

@@ -85,7 +85,7 @@ pub fn round_workbook(
         labels.t("上年星级", "Last year"),
         labels.t("复评结论", "Decision"),
         labels.t("审批层级", "Approved by"),
-        labels.t("奖励(元)", "Reward (CNY)"),
+        labels.t("奖励（元）", "Reward (CNY)"),
         labels.t("奖励依据", "Reward basis"),
     ]
     .iter()
@@ -95,7 +95,7 @@ pub fn round_workbook(
         headers.push(format!(
             "{}{}",
             labels.level(*level),
-            labels.t("承担(元)", " pays (CNY)")
+            labels.t("承担（元）", " pays (CNY)")
         ));
     }
     write_header(sheet, &headers, &bold)?;
@@ -221,14 +221,14 @@ fn write_units(
             labels.t("目标", "target "),
             target.percent
         ));
-        headers.push(format!("≥{s}★ {}", labels.t("尚差(个)", "short by")));
+        headers.push(format!("≥{s}★ {}", labels.t("尚差（个）", "short by")));
     }
-    headers.push(labels.t("奖励合计(元)", "Rewards (CNY)").into());
+    headers.push(labels.t("奖励合计（元）", "Rewards (CNY)").into());
     for level in levels {
         headers.push(format!(
             "{}{}",
             labels.level(*level),
-            labels.t("承担(元)", " pays (CNY)")
+            labels.t("承担（元）", " pays (CNY)")
         ));
     }
     write_header(sheet, &headers, bold)?;
@@ -285,13 +285,13 @@ pub fn basis_text(basis: &xingfu_core::rewards::RewardBasis, english: bool) -> S
         (FirstNaming { star }, true) => format!("first named {star}★"),
         (Promotion { from, to, .. }, false) => format!("晋升 {from}→{to} 再奖励"),
         (Promotion { from, to, .. }, true) => format!("promotion {from}→{to} bonus"),
-        (NewTier { from, to }, false) => format!("{from}→{to},按{to}星命名奖励"),
+        (NewTier { from, to }, false) => format!("{from}→{to}，按{to}星命名奖励"),
         (NewTier { from, to }, true) => format!("{from}→{to}, paid as named {to}★"),
-        (Kept { star }, false) => format!("保留{star}星,不重复奖励"),
+        (Kept { star }, false) => format!("保留{star}星，不重复奖励"),
         (Kept { star }, true) => format!("kept {star}★, no repeat award"),
-        (Downgraded { from, to }, false) => format!("降星 {from}→{to},不奖励"),
+        (Downgraded { from, to }, false) => format!("降星 {from}→{to}，不奖励"),
         (Downgraded { from, to }, true) => format!("downgraded {from}→{to}, no award"),
-        (Revoked { from }, false) => format!("撤销{from}星称号,不奖励"),
+        (Revoked { from }, false) => format!("撤销{from}星称号，不奖励"),
         (Revoked { from }, true) => format!("{from}★ title revoked, no award"),
         (NotRated, false) => "未评星".into(),
         (NotRated, true) => "not rated".into(),

@@ -109,7 +109,7 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
                         ids.join(", ")
                     )
                 } else {
-                    bail!("没有编号为 {name:?} 的标准;随附标准:{}", ids.join("、"))
+                    bail!("没有编号为 {name:?} 的标准；随附标准：{}", ids.join("、"))
                 }
             }
         }
@@ -121,7 +121,7 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
             if english {
                 "the standard has problems:"
             } else {
-                "标准有问题:"
+                "标准有问题："
             },
             lines.join("\n")
         )

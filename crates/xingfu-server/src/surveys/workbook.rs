@@ -37,11 +37,11 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
             format!("{} {}", q.id, q.version),
         ),
         (
-            t("答卷(户)", "Households answered"),
+            t("答卷（户）", "Households answered"),
             report.respondents.to_string(),
         ),
         (
-            t("样本量要求(每个社区)", "Quota (per community)"),
+            t("样本量要求（每个社区）", "Quota (per community)"),
             results.survey.settings.quota.to_string(),
         ),
     ];
@@ -68,13 +68,13 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
     row += 2;
     let headers = [
         t("维度", "Dimension"),
-        t("有效样本(户)", "Sample (households)"),
+        t("有效样本（户）", "Sample (households)"),
         t("满意", "Satisfied"),
         t("有效回答", "Counted"),
         t("不了解", "Don't know"),
-        t("满意率(%)", "Rate (%)"),
-        t("95%置信区间下限(%)", "95% CI low (%)"),
-        t("95%置信区间上限(%)", "95% CI high (%)"),
+        t("满意率（%）", "Rate (%)"),
+        t("95%置信区间下限（%）", "95% CI low (%)"),
+        t("95%置信区间上限（%）", "95% CI high (%)"),
         t("条款", "Clauses"),
     ];
     for (col, header) in headers.iter().enumerate() {
@@ -159,7 +159,7 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
     write_rate(
         sheet,
         row,
-        t("总体(只作展示)", "Overall (shown only)"),
+        t("总体（只作展示）", "Overall (shown only)"),
         None,
         &report.overall,
         String::new(),
@@ -179,7 +179,7 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
     let mut headers: Vec<String> = vec![
         t("社区编码", "Code").into(),
         t("社区", "Community").into(),
-        t("答卷(户)", "Households").into(),
+        t("答卷（户）", "Households").into(),
         t("达到样本量", "Quota met").into(),
     ];
     for dimension in &q.dimensions {
@@ -188,7 +188,7 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
         } else {
             &dimension.name
         };
-        headers.push(format!("{name} {}", t("满意率(%)", "rate (%)")));
+        headers.push(format!("{name} {}", t("满意率（%）", "rate (%)")));
         headers.push(format!("{name} {}", t("有效样本", "sample")));
     }
     for (col, header) in headers.iter().enumerate() {
@@ -262,7 +262,7 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
             sheet.write_string(row, 0, question.id).map_err(xlsx)?;
             sheet.write_string(row, 1, text).map_err(xlsx)?;
             sheet
-                .write_string(row, 2, t("(文字回答)", "(free text)"))
+                .write_string(row, 2, t("（文字回答）", "(free text)"))
                 .map_err(xlsx)?;
             sheet.write_number(row, 4, answered as f64).map_err(xlsx)?;
         }

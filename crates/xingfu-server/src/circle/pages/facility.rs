@@ -316,7 +316,7 @@ pub async fn centre_flag(Path(id): Path<String>, Posted { v, form: fields }: Pos
             .await?
         {
             xingfu_store::facilities::Unflagged::HasRatings => Err(AppError::Conflict(lang.text(
-                "这个邻里中心已有星级评定记录,不能取消",
+                "这个邻里中心已有星级评定记录，不能取消",
                 "this centre has ratings on record and stays a centre",
             ))),
             xingfu_store::facilities::Unflagged::Stale(now) => {

@@ -76,12 +76,12 @@ pub struct NoticeQuery {
 
 fn import_notice(lang: Lang, q: &NoticeQuery) -> Option<String> {
     if let Some(name) = &q.deleted {
-        return Some(lang.text(format!("已删除:{name}"), format!("Deleted: {name}")));
+        return Some(lang.text(format!("已删除：{name}"), format!("Deleted: {name}")));
     }
     let (added, updated) = (q.added?, q.updated.unwrap_or(0));
     let skipped = q.skipped.unwrap_or(0);
     Some(lang.text(
-        format!("导入完成:新增 {added} 处,更新 {updated} 处,跳过辖区外 {skipped} 处"),
+        format!("导入完成：新增 {added} 处，更新 {updated} 处，跳过辖区外 {skipped} 处"),
         format!("Imported: {added} added, {updated} updated, {skipped} outside your area left out"),
     ))
 }

@@ -56,7 +56,7 @@ pub async fn metrics(v: Visit, Query(q): Query<MetricsQuery>) -> PageResult {
     };
     let mut errors = Vec::new();
     let hint = lang.pick(
-        "请按 年-月-日 填写,例如 2024-01-01",
+        "请按 年-月-日 填写，例如 2024-01-01",
         "write year-month-day, e.g. 2024-01-01",
     );
     let from_ms = people::parse_day(&from);

@@ -138,7 +138,7 @@ async fn volunteer_page(
     if form.request_key.is_empty() || errors.is_empty() {
         form.request_key = people::new_request_key();
     }
-    let title = format!("{}{}", lang.pick("志愿者:", "Volunteer: "), volunteer.name);
+    let title = format!("{}{}", lang.pick("志愿者：", "Volunteer: "), volunteer.name);
     with_problems(
         render(VolunteerPage {
             page: v.page_titled(&format!("/volunteers/people/{id}"), title),
@@ -183,7 +183,7 @@ pub async fn me(v: Visit) -> PageResult {
         Some(own) => go(format!("/volunteers/people/{}", own.id)),
         None => {
             let message = v.lang.pick(
-                "您的账号还没有登记为志愿者,请到社区志愿者驿站登记。",
+                "您的账号还没有登记为志愿者，请到社区志愿者驿站登记。",
                 "Your account is not registered as a volunteer: register at the community's station.",
             );
             // The problem's page, but as "not found": there is no volunteer of theirs.

@@ -243,7 +243,7 @@ async fn show_inner(
 fn objection_status(lang: Lang, status: &str) -> String {
     match status {
         "open" => lang.pick("待处理", "open"),
-        "upheld" => lang.pick("异议成立,退回重评", "upheld: sent back for scoring"),
+        "upheld" => lang.pick("异议成立，退回重评", "upheld: sent back for scoring"),
         "dismissed" => lang.pick("异议不成立", "dismissed"),
         other => other,
     }

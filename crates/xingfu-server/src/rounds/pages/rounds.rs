@@ -62,7 +62,7 @@ pub async fn list(visit: Visit) -> PageResult {
         let summary = if lang.is_en() {
             format!("{starred} with a star, {named} named")
         } else {
-            format!("{starred} 个获星,{named} 个已命名")
+            format!("{starred} 个获星，{named} 个已命名")
         };
         rounds.push(RoundLine {
             id: round.id.clone(),

@@ -180,7 +180,7 @@ pub async fn save(
     if !ctx.editable {
         return Err(AppError::Conflict(
             lang.pick(
-                "当前阶段不能修改此表,没有保存任何内容。",
+                "当前阶段不能修改此表，没有保存任何内容。",
                 "This sheet cannot be changed at this stage; nothing was saved.",
             )
             .into(),
@@ -214,7 +214,7 @@ pub async fn save(
                     clause_message(
                         lang,
                         &clause.id,
-                        "已保存的答案不能清空;如需修改,请填写新的答案",
+                        "已保存的答案不能清空；如需修改，请填写新的答案",
                         "an answer already saved cannot be emptied; give the new answer instead",
                     ),
                 );
@@ -401,7 +401,7 @@ fn read_answer(
             &format!("“{value}” is too large"),
         ),
         _ => message(
-            &format!("“{value}”不是数字,请填写数字,例如 12 或 12.5"),
+            &format!("“{value}”不是数字，请填写数字，例如 12 或 12.5"),
             &format!("“{value}” is not a number: write a number such as 12 or 12.5"),
         ),
     })?;
@@ -507,7 +507,7 @@ fn page(
                         category.name_en.as_deref().unwrap_or(&category.name)
                     )
                 } else {
-                    format!("{}(共 {points} 分)", category.name)
+                    format!("{}（共 {points} 分）", category.name)
                 }
             },
             fields,
@@ -521,12 +521,12 @@ fn page(
     let heading = format!("{sheet_name}:{}", ctx.community_name);
     let intro = if ctx.assessor {
         lang.pick(
-            "请逐条评分。留空的条款视为未评,计 0 分。一票否决项若发现情况,请选“是”并写明原因。",
+            "请逐条评分。留空的条款视为未评，计 0 分。一票否决项若发现情况，请选“是”并写明原因。",
             "Score each clause. A clause left empty is not assessed and earns 0. If a veto item applies, choose “yes” and give the reason.",
         )
     } else {
         lang.pick(
-            "请逐条自评,并如实回答一票否决项。提交资格审查之前可以随时修改。",
+            "请逐条自评，并如实回答一票否决项。提交资格审查之前可以随时修改。",
             "Assess each clause and answer the veto items truthfully. You can change the sheet until the eligibility check.",
         )
     };
@@ -601,7 +601,7 @@ fn field(
                 if en {
                     format!("Points (0 to {}, up to two decimals)", clause.points)
                 } else {
-                    format!("得分(0–{} 分,最多两位小数)", clause.points)
+                    format!("得分（0–{} 分，最多两位小数）", clause.points)
                 },
                 Vec::new(),
                 lang.pick("分", "points").to_string(),
@@ -616,7 +616,7 @@ fn field(
                 if en {
                     format!("Value: {measure}")
                 } else {
-                    format!("数值:{measure}")
+                    format!("数值：{measure}")
                 },
                 Vec::new(),
                 unit.clone().unwrap_or_default(),
@@ -634,7 +634,7 @@ fn field(
                     if en {
                         format!("Satisfaction rate, {name} (percent, 0 to 100)")
                     } else {
-                        format!("{name}满意率(百分数,0–100)")
+                        format!("{name}满意率（百分数，0–100）")
                     },
                     Vec::new(),
                     "%".to_string(),
