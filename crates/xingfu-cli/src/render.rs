@@ -127,23 +127,25 @@ fn status_mark(status: ClauseStatus) -> &'static str {
 
 pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: bool) -> String {
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
+    // Chinese text takes full-width marks between a label and its value.
+    let (colon, open, close) = (t("\u{ff1a}", ": "), t("\u{ff08}", " ("), t("\u{ff09}", ")"));
     let mut out = String::new();
     let name = if english {
         standard.name_en.as_deref().unwrap_or(&standard.name)
     } else {
         &standard.name
     };
-    let _ = writeln!(out, "{} ({})", entry.name, entry.code);
+    let _ = writeln!(out, "{}{open}{}{close}", entry.name, entry.code);
     let _ = writeln!(
         out,
-        "{}: {name} [{} v{}]",
+        "{}{colon}{name} [{} v{}]",
         t("标准", "Standard"),
         standard.id,
         standard.version
     );
     let _ = writeln!(
         out,
-        "{}: {} / {}   {}: {}%   {}: {} / {}",
+        "{}{colon}{} / {}   {}{colon}{}%   {}{colon}{} / {}",
         t("总分", "Total"),
         card.total,
         card.max,
@@ -160,7 +162,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
     } else {
         format!("{} {}星", stars_text(card.star), card.star)
     };
-    let _ = writeln!(out, "{}: {star_line}", t("星级", "Star"));
+    let _ = writeln!(out, "{}{colon}{star_line}", t("星级", "Star"));
     if let Some(star) = standard.star(card.star) {
         let mut approval = star
             .approval_body
@@ -168,15 +170,15 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
             .unwrap_or_else(|| gov_level(star.approval, english).to_string());
         if let Some(by) = star.recommended_by {
             approval.push_str(&format!(
-                " ({}{})",
+                "{open}{}{}{close}",
                 gov_level(by, english),
                 t("推荐", " recommends")
             ));
         }
-        let _ = writeln!(out, "{}: {approval}", t("审批", "Approved by"));
+        let _ = writeln!(out, "{}{colon}{approval}", t("审批", "Approved by"));
     }
     if card.vetoed_by.is_empty() {
-        let _ = writeln!(out, "{}: {}", t("一票否决", "Veto"), t("无", "none"));
+        let _ = writeln!(out, "{}{colon}{}", t("一票否决", "Veto"), t("无", "none"));
     } else {
         for hit in &card.vetoed_by {
             let reason = hit
@@ -186,7 +188,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{}: {} {}{reason}",
+                "{}{colon}{} {}{reason}",
                 t("一票否决", "Veto"),
                 hit.clause,
                 clause_text(standard, hit.clause, english)
@@ -201,12 +203,15 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     card.star_by_score
                 )
             } else {
-                format!("按分数可得 {} 星，但触发一票否决，不评星", card.star_by_score)
+                format!(
+                    "按分数可得 {} 星，但触发一票否决，不评星",
+                    card.star_by_score
+                )
             }
         );
     }
     if let Some(note) = &card.star_note {
-        let _ = writeln!(out, "{}: {note}", t("说明", "Note"));
+        let _ = writeln!(out, "{}{colon}{note}", t("说明", "Note"));
     }
 
     let _ = writeln!(out, "\n{}", t("分类得分：", "By category:"));
@@ -382,10 +387,10 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
     if !card.not_assessed.is_empty() {
         let _ = writeln!(
             out,
-            "\n{} ({}): {}",
+            "\n{}{open}{}{close}{colon}{}",
             t("未评估条款，按 0 分计", "Not assessed, scored 0"),
             card.not_assessed.len(),
-            card.not_assessed.join(", ")
+            card.not_assessed.join(t("\u{3001}", ", "))
         );
     }
     out
@@ -402,11 +407,12 @@ fn short(text: &str, chars: usize) -> String {
 pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String {
     let labels = Labels { english };
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
+    let (colon, open, close) = (t("\u{ff1a}", ": "), t("\u{ff08}", " ("), t("\u{ff09}", ")"));
     let mut out = String::new();
     let year = report.year.map(|y| format!(" {y}")).unwrap_or_default();
     let _ = writeln!(
         out,
-        "{}{year}: {} [{} v{}]",
+        "{}{year}{colon}{} [{} v{}]",
         t("年度评定", "Round"),
         pick(&standard.name, standard.name_en.as_deref(), english),
         standard.id,
@@ -470,7 +476,7 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
     if !report.rejected.is_empty() {
         let _ = writeln!(
             out,
-            "\n{} ({}):",
+            "\n{}{open}{}{close}{colon}",
             t("未能评定", "Not rated because of errors"),
             report.rejected.len()
         );
@@ -478,7 +484,7 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
             for error in &rejected.errors {
                 let _ = writeln!(
                     out,
-                    "  {} {}: {}",
+                    "  {} {}{colon}{}",
                     rejected.code,
                     rejected.name,
                     if english { &error.en } else { &error.zh }

@@ -392,7 +392,7 @@ pub(crate) fn next_star<'s>(
 fn answer_error(clause: &Clause, zh: String, en: String) -> AnswerError {
     AnswerError {
         clause: clause.id.clone(),
-        zh: format!("条款 {}:{zh}", clause.id),
+        zh: format!("条款 {}\u{ff1a}{zh}", clause.id),
         en: format!("clause {}: {en}", clause.id),
     }
 }

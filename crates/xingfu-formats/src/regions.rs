@@ -332,7 +332,10 @@ fn check_row(
     if let Some(u) = urban_rural {
         if !URBAN_RURAL.contains(&u) {
             problems.push(problem(
-                format!("未知的城乡分类代码 {u:?}（可用：{}）", URBAN_RURAL.join("、")),
+                format!(
+                    "未知的城乡分类代码 {u:?}（可用：{}）",
+                    URBAN_RURAL.join("、")
+                ),
                 format!(
                     "unknown urban-rural class code {u:?} (use {})",
                     URBAN_RURAL.join(", ")

@@ -320,7 +320,9 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
             reader.at(
                 &[key("standard"), key("rating")],
                 None,
-                format!("rating 必须是 \"points\"（按分数）或 \"share\"（按完成比例），不是 {other:?}"),
+                format!(
+                    "rating 必须是 \"points\"（按分数）或 \"share\"（按完成比例），不是 {other:?}"
+                ),
                 format!("rating must be \"points\" or \"share\", not {other:?}"),
             );
             RatingBasis::Points

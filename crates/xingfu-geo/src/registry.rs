@@ -110,6 +110,15 @@ fn valid_keys() -> String {
         .join(", ")
 }
 
+/// The function keys with their Chinese names, for Chinese messages: key（名称）、…
+fn valid_keys_zh() -> String {
+    ServiceFunction::ALL
+        .iter()
+        .map(|f| format!("{}\u{ff08}{}\u{ff09}", f.key(), f.name_zh()))
+        .collect::<Vec<_>>()
+        .join("\u{3001}")
+}
+
 /// Reads a function list; the error text names the unknown entry.
 fn parse_functions(text: &str) -> Result<Vec<ServiceFunction>, (String, String)> {
     let mut functions = Vec::new();
@@ -122,7 +131,7 @@ fn parse_functions(text: &str) -> Result<Vec<ServiceFunction>, (String, String)>
             Some(f) => functions.push(f),
             None => {
                 return Err((
-                    format!("未知的服务功能 {part:?}；可用：{}", valid_keys()),
+                    format!("未知的服务功能 {part:?}；可用：{}", valid_keys_zh()),
                     format!("unknown service function {part:?}; known: {}", valid_keys()),
                 ));
             }

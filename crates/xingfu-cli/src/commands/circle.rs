@@ -358,7 +358,11 @@ fn coverage(
 
     if !report.communities.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", say(english, "各社区（%）：", "By community (%):"));
+        let _ = writeln!(
+            out,
+            "{}",
+            say(english, "各社区（%）：", "By community (%):")
+        );
         let mut line =
             pad(&say(english, "社区", "Community"), 26) + &pad(&say(english, "起点", "Origins"), 8);
         for f in ServiceFunction::SIX {
@@ -406,7 +410,10 @@ fn coverage(
                         gap.uncovered_weight, gap.share
                     )
                 } else {
-                    format!("{} 个起点不可达（覆盖 {}%）", gap.uncovered_weight, gap.share)
+                    format!(
+                        "{} 个起点不可达（覆盖 {}%）",
+                        gap.uncovered_weight, gap.share
+                    )
                 }
             );
         }
@@ -696,7 +703,7 @@ fn export_graph(input: &CircleInput, out: &Path, english: bool) -> Result<ExitCo
             )
         } else {
             format!(
-                "已写入 {}:{} 个节点，{} 条边，{} 处设施（nodes.csv、edges.csv、facilities.csv）",
+                "已写入 {}\u{ff1a}{} 个节点，{} 条边，{} 处设施（nodes.csv、edges.csv、facilities.csv）",
                 out.display(),
                 graph.node_count(),
                 graph.edge_count(),

@@ -94,7 +94,7 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
             anyhow::anyhow!(if english {
                 format!("cannot read standard file {name}: {e}")
             } else {
-                format!("无法读取标准文件 {name}:{e}")
+                format!("无法读取标准文件 {name}\u{ff1a}{e}")
             })
         })?;
         load_standard(name, &text)

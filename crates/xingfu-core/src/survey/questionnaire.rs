@@ -82,6 +82,24 @@ impl Counts {
     pub fn parse(text: &str) -> Option<Counts> {
         Counts::ALL.into_iter().find(|c| c.key() == text)
     }
+
+    /// How the option counts, in Chinese words (for workbooks and pages, not the key).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Counts::Satisfied => "计为满意",
+            Counts::Unsatisfied => "计为不满意",
+            Counts::NotCounted => "不计入满意率",
+        }
+    }
+
+    /// How the option counts, in English words.
+    pub fn en(self) -> &'static str {
+        match self {
+            Counts::Satisfied => "satisfied",
+            Counts::Unsatisfied => "not satisfied",
+            Counts::NotCounted => "not in the rate",
+        }
+    }
 }
 
 /// A group of questions rated together, e.g. 治安; matches a standard's survey dimension by id.

@@ -105,7 +105,7 @@ async fn render_facility_form(v: &Visit, shown: Shown<'_>) -> PageResult {
                 .iter()
                 .any(|c| ServiceFunction::parse(c) == Some(f))
         }),
-        communities: community_choices(state, user, area, &form.community).await?,
+        communities: community_choices(state, lang, user, area, &form.community).await?,
         datums: datum_choices(lang, &form.datum),
         csrf: user.csrf.clone(),
         can_edit,

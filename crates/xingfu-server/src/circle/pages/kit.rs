@@ -190,6 +190,7 @@ pub fn datum_choices(lang: Lang, chosen: &str) -> Vec<Choice> {
 /// The communities of an area the user may keep facilities in, as choices.
 pub async fn community_choices(
     state: &AppState,
+    lang: Lang,
     user: &CurrentUser,
     area: &RegionRow,
     chosen: &str,
@@ -204,7 +205,7 @@ pub async fn community_choices(
         .filter(|c| may_edit(user, &c.code))
         .map(|c| Choice {
             selected: c.code == chosen,
-            label: format!("{}({})", c.name, c.code),
+            label: format!("{}{}{}{}", c.name, lang.open(), c.code, lang.close()),
             value: c.code,
         })
         .collect())

@@ -184,7 +184,7 @@ pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult 
         can_edit,
         can_import_network: can_edit && state.network.is_configured(),
         network: state.network.label().unwrap_or_default(),
-        communities: community_choices(state, user, &area, "").await?,
+        communities: community_choices(state, lang, user, &area, "").await?,
         datums: datum_choices(lang, ""),
         csrf: user.csrf.clone(),
         errors,

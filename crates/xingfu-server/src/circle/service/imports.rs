@@ -171,7 +171,10 @@ pub async fn import_facilities(
     let mut rows = Vec::new();
     let mut skipped = 0usize;
     for facility in facilities {
-        let label = format!("{}({})", facility.id, facility.name);
+        let label = lang.text(
+            format!("{}\u{ff08}{}\u{ff09}", facility.id, facility.name),
+            format!("{} ({})", facility.id, facility.name),
+        );
         let located = chosen
             .clone()
             .or_else(|| locator.community_of(facility.location));

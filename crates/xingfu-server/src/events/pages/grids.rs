@@ -302,7 +302,10 @@ async fn render_map(
             } else {
                 g.members
                     .iter()
-                    .map(|m| format!("{}({})", m.person, duty(m.duty)))
+                    .map(|m| {
+                        let duty = duty(m.duty);
+                        format!("{}{}{duty}{}", m.person, lang.open(), lang.close())
+                    })
                     .collect::<Vec<_>>()
                     .join(list_sep)
             },

@@ -61,7 +61,7 @@ fn feature_label(index: usize, id: Option<&str>) -> (String, String) {
 fn problem(index: usize, id: Option<&str>, zh: String, en: String) -> GridProblem {
     let (lz, le) = feature_label(index, id);
     GridProblem {
-        zh: format!("{lz}:{zh}"),
+        zh: format!("{lz}\u{ff1a}{zh}"),
         en: format!("{le}: {en}"),
     }
 }

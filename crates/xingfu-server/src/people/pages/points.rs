@@ -82,16 +82,26 @@ fn ledger_what(
                 .and_then(|a| titles.iter().find(|(id, _)| id == a))
                 .map(|(_, t)| t.clone())
                 .unwrap_or_default();
-            format!("{}:{title}", lang.pick("志愿服务", "Volunteering"))
+            format!(
+                "{}{}{title}",
+                lang.pick("志愿服务", "Volunteering"),
+                lang.colon()
+            )
         }
-        "redeem" => format!("{}:{item} × {quantity}", lang.pick("兑换", "Exchanged")),
+        "redeem" => format!(
+            "{}{}{item} × {quantity}",
+            lang.pick("兑换", "Exchanged"),
+            lang.colon()
+        ),
         "refund" => format!(
-            "{}:{item} × {quantity}",
-            lang.pick("退回兑换", "Exchange cancelled")
+            "{}{}{item} × {quantity}",
+            lang.pick("退回兑换", "Exchange cancelled"),
+            lang.colon()
         ),
         _ => format!(
-            "{}:{}",
+            "{}{}{}",
             lang.pick("积分调整", "Adjustment"),
+            lang.colon(),
             row.reason.clone().unwrap_or_default()
         ),
     }

@@ -230,8 +230,9 @@ async fn post_overview(Posted { v, form }: Posted<VolunteerForms>, which: Which)
                 "write year-month-day hour:minute, e.g. 2024-05-01 09:00",
             );
             let start = lang.pick("开始时间", "Start");
-            unless_read(&mut errors, "starts_at", starts, start, hint);
+            unless_read(lang, &mut errors, "starts_at", starts, start, hint);
             unless_read(
+                lang,
                 &mut errors,
                 "ends_at",
                 ends,

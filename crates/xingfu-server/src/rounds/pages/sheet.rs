@@ -324,7 +324,7 @@ fn clause_message(lang: Lang, clause: &str, zh: &str, en: &str) -> String {
     if lang.is_en() {
         format!("clause {clause}: {en}")
     } else {
-        format!("条款 {clause}:{zh}")
+        format!("条款 {clause}\u{ff1a}{zh}")
     }
 }
 
@@ -518,7 +518,7 @@ fn page(
     } else {
         t.wf_self_sheet
     };
-    let heading = format!("{sheet_name}:{}", ctx.community_name);
+    let heading = format!("{sheet_name}{}{}", lang.colon(), ctx.community_name);
     let intro = if ctx.assessor {
         lang.pick(
             "请逐条评分。留空的条款视为未评，计 0 分。一票否决项若发现情况，请选“是”并写明原因。",

@@ -198,7 +198,15 @@ async fn fraud_page(
     }
     let status = form_status(&errors);
     let page = render(FraudPage {
-        page: ask.page("/fraud", format!("{}:{}", w.fraud_heading, view.area.name)),
+        page: ask.page(
+            "/fraud",
+            format!(
+                "{}{}{}",
+                w.fraud_heading,
+                lang.colon(),
+                view.area.name
+            ),
+        ),
         w,
         round_id: round_id.to_string(),
         area_code: view.area.code.clone(),
