@@ -317,7 +317,7 @@ fn score_text_shows_total_star_and_gap() {
     let out = xingfu(&["score", "--standard", "lucheng-2012", "--input", WUMA]);
     expect_code(&out, 0);
     let text = stdout(&out);
-    assert!(text.contains("墨池社区 (330302006045)"), "{text}");
+    assert!(text.contains("墨池社区（330302006045）"), "{text}");
     assert!(text.contains("总分：846.5 / 1000"), "{text}");
     assert!(text.contains("4星"), "{text}");
     assert!(text.contains("市文明委"), "{text}");

@@ -954,11 +954,11 @@ mod tests {
     #[test]
     fn bad_codes_are_reported() {
         let cases = [
-            ("33030x，坏，district,3303,", "digits only"),
-            ("，无代码，district,3303,", "missing"),
-            ("３３０３０２，全角，district,3303,", "digits only"),
+            ("33030x,坏,district,3303,", "digits only"),
+            (",无代码,district,3303,", "missing"),
+            ("３３０３０２,全角,district,3303,", "digits only"),
             ("33030,五位,district,3303,", "has 5 digits"),
-            ("330302006，长，district,3303,", "has 9 digits"),
+            ("330302006,长,district,3303,", "has 9 digits"),
             (
                 "330302006000,五马街道,district,3303,",
                 "not a district code",
@@ -967,7 +967,7 @@ mod tests {
                 "330300000000,市级,district,3303,",
                 "cannot be told from its parent",
             ),
-            ("00，无，province,,", "cannot be told from its parent"),
+            ("00,无,province,,", "cannot be told from its parent"),
         ];
         for (row, expect) in cases {
             let problems = csv_problems(&format!("{OWN}{row}\n"));

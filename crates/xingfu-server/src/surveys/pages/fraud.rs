@@ -200,12 +200,7 @@ async fn fraud_page(
     let page = render(FraudPage {
         page: ask.page(
             "/fraud",
-            format!(
-                "{}{}{}",
-                w.fraud_heading,
-                lang.colon(),
-                view.area.name
-            ),
+            format!("{}{}{}", w.fraud_heading, lang.colon(), view.area.name),
         ),
         w,
         round_id: round_id.to_string(),
