@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(name = "xingfu", version, verbatim_doc_comment)]
 pub struct Cli {
-    /// 输出语言:zh(中文,默认)或 en / Output language: zh (default) or en
+    /// 输出语言：zh（中文，默认）或 en / Output language: zh (default) or en
     #[arg(
         long,
         global = true,
@@ -44,24 +44,24 @@ pub enum Lang {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// 评价标准:列出、检查、查看 / Evaluation standards: list, check, show
+    /// 评价标准：列出、检查、查看 / Evaluation standards: list, check, show
     #[command(subcommand)]
     Standard(StandardCommand),
 
-    /// 为一个社区评分:总分、星级、一票否决、升星差距 / Score one community: total, star, veto, gap to the next star
+    /// 为一个社区评分：总分、星级、一票否决、升星差距 / Score one community: total, star, veto, gap to the next star
     Score(ScoreArgs),
 
-    /// 评定整个年度:复评、奖励与分担、目标进度 / Rate a year's round: re-review, rewards and cost sharing, targets
+    /// 评定整个年度：复评、奖励与分担、目标进度 / Rate a year's round: re-review, rewards and cost sharing, targets
     Rate(RateArgs),
 
-    /// 启动服务器(默认 SQLite 与演示数据) / Run the server (SQLite and the demo data by default)
+    /// 启动服务器（默认 SQLite 与演示数据） / Run the server (SQLite and the demo data by default)
     Serve(ServeArgs),
 
     /// 导入数据 / Import data
     #[command(subcommand)]
     Import(ImportCommand),
 
-    /// 15 分钟服务圈:覆盖率、选址建议、导出路网 / The 15-minute service circle: coverage, siting, graph export
+    /// 15 分钟服务圈：覆盖率、选址建议、导出路网 / The 15-minute service circle: coverage, siting, graph export
     #[command(subcommand)]
     Circle(CircleCommand),
 
@@ -106,11 +106,11 @@ pub struct AuditKeyArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// 数据库:sqlite://文件 或 postgres://…(默认 数据目录/xingfu.db) / Database URL (default: DATA_DIR/xingfu.db)
+    /// 数据库：sqlite://文件 或 postgres://…（默认 数据目录/xingfu.db） / Database URL (default: DATA_DIR/xingfu.db)
     #[arg(long, env = "XINGFU_DATABASE_URL")]
     pub database: Option<String>,
 
-    /// 数据目录(SQLite 文件、上传的证明材料) / Data folder (SQLite file, uploaded evidence)
+    /// 数据目录（SQLite 文件、上传的证明材料） / Data folder (SQLite file, uploaded evidence)
     #[arg(long, env = "XINGFU_DATA_DIR", default_value = "xingfu-data")]
     pub data_dir: PathBuf,
 
@@ -122,11 +122,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_demo: bool,
 
-    /// 通过 HTTPS 访问时设置(Cookie 加 Secure) / Set when served over HTTPS (Secure cookies)
+    /// 通过 HTTPS 访问时设置（Cookie 加 Secure） / Set when served over HTTPS (Secure cookies)
     #[arg(long, env = "XINGFU_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
-    /// 15 分钟服务圈的步行路网(OpenStreetMap .osm.pbf) / Street network for the 15-minute circle (OpenStreetMap .osm.pbf)
+    /// 15 分钟服务圈的步行路网（OpenStreetMap .osm.pbf） / Street network for the 15-minute circle (OpenStreetMap .osm.pbf)
     #[arg(long, env = "XINGFU_OSM", value_name = "FILE")]
     pub osm: Option<PathBuf>,
 
@@ -136,7 +136,7 @@ pub struct ServeArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
-    /// 导入行政区划(CSV 或 JSON,统计用区划代码) / Import administrative divisions (CSV or JSON, NBS codes)
+    /// 导入行政区划（CSV 或 JSON，统计用区划代码） / Import administrative divisions (CSV or JSON, NBS codes)
     Regions {
         /// 区划文件 / The division file
         file: PathBuf,
@@ -155,14 +155,14 @@ pub enum StandardCommand {
     /// 列出随附的标准 / List the standards shipped with Xingfu
     List,
 
-    /// 检查标准文件,列出每个问题及其位置 / Check standard files and list every problem with its location
+    /// 检查标准文件，列出每个问题及其位置 / Check standard files and list every problem with its location
     Check {
-        /// 标准文件(.toml)或随附标准的编号 / Standard files (.toml) or ids of shipped standards
+        /// 标准文件（.toml）或随附标准的编号 / Standard files (.toml) or ids of shipped standards
         #[arg(required = true)]
         files: Vec<String>,
     },
 
-    /// 查看一个标准:星级、审批、奖励、目标、解释说明 / Show a standard: stars, approval, rewards, targets, notes
+    /// 查看一个标准：星级、审批、奖励、目标、解释说明 / Show a standard: stars, approval, rewards, targets, notes
     Show {
         /// 标准编号或文件 / Standard id or file
         standard: String,
@@ -171,11 +171,11 @@ pub enum StandardCommand {
 
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
-    /// 标准编号(如 lucheng-2012)或标准文件 / Standard id (e.g. lucheng-2012) or file
+    /// 标准编号（如 lucheng-2012）或标准文件 / Standard id (e.g. lucheng-2012) or file
     #[arg(long, short)]
     pub standard: String,
 
-    /// 社区评估文件(.toml 或 .json),格式见 docs/assessment-format.md / Assessment file (.toml or .json)
+    /// 社区评估文件（.toml 或 .json），格式见 docs/assessment-format.md / Assessment file (.toml or .json)
     #[arg(long, short)]
     pub input: PathBuf,
 
@@ -196,7 +196,7 @@ pub struct RateArgs {
     #[arg(long, short)]
     pub standard: String,
 
-    /// 评估目录(每社区一个 .toml/.json),或一个 .csv / .xlsx 表 / A directory of assessments, or one .csv / .xlsx sheet
+    /// 评估目录（每社区一个 .toml/.json），或一个 .csv / .xlsx 表 / A directory of assessments, or one .csv / .xlsx sheet
     #[arg(long, short)]
     pub input: PathBuf,
 
@@ -221,7 +221,7 @@ pub enum RateFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum CircleCommand {
-    /// 各社区步行可达六项服务功能的居民(楼栋)比例、缺口 / Share of homes within walking time of each function, per community, and the gaps
+    /// 各社区步行可达六项服务功能的居民（楼栋）比例、缺口 / Share of homes within walking time of each function, per community, and the gaps
     Coverage {
         #[command(flatten)]
         input: CircleInput,
@@ -231,28 +231,28 @@ pub enum CircleCommand {
         /// 列出的缺口数 / How many gaps to list
         #[arg(long, default_value_t = 10)]
         top: usize,
-        /// 另存每个起点(楼栋)到各功能的步行距离(CSV) / Also write every origin's walking distance to each function (CSV)
+        /// 另存每个起点（楼栋）到各功能的步行距离（CSV） / Also write every origin's walking distance to each function (CSV)
         #[arg(long)]
         per_origin: Option<PathBuf>,
     },
-    /// 新设施选址建议(贪心最大覆盖) / Suggest sites for new facilities (greedy maximal coverage)
+    /// 新设施选址建议（贪心最大覆盖） / Suggest sites for new facilities (greedy maximal coverage)
     Site {
         #[command(flatten)]
         input: CircleInput,
-        /// 服务功能,如 elderly_care 或 老有所养 / Service function, e.g. elderly_care
+        /// 服务功能，如 elderly_care 或 老有所养 / Service function, e.g. elderly_care
         #[arg(long)]
         function: String,
         /// 建议的站点数 / Number of sites to suggest
         #[arg(long, default_value_t = 3)]
         count: usize,
-        /// 候选站点(CSV:经度、纬度);默认为路网每个节点 / Candidate sites (CSV with lon, lat); default every network node
+        /// 候选站点（CSV：经度、纬度）；默认为路网每个节点 / Candidate sites (CSV with lon, lat); default every network node
         #[arg(long)]
         candidates: Option<PathBuf>,
         /// 输出 JSON / Print JSON
         #[arg(long)]
         json: bool,
     },
-    /// 导出步行路网与设施(nodes.csv、edges.csv、facilities.csv) / Export the walking graph and facilities as CSV
+    /// 导出步行路网与设施（nodes.csv、edges.csv、facilities.csv） / Export the walking graph and facilities as CSV
     ExportGraph {
         #[command(flatten)]
         input: CircleInput,
@@ -265,25 +265,25 @@ pub enum CircleCommand {
 /// Where the street network, facilities and homes come from, and the walking rule.
 #[derive(Args, Debug)]
 pub struct CircleInput {
-    /// OpenStreetMap 数据(.osm.pbf) / OpenStreetMap extract (.osm.pbf)
+    /// OpenStreetMap 数据（.osm.pbf） / OpenStreetMap extract (.osm.pbf)
     #[arg(long)]
     pub osm: PathBuf,
-    /// 设施登记表(CSV 或 GeoJSON,可多次给出) / Facility registry (CSV or GeoJSON; may be repeated)
+    /// 设施登记表（CSV 或 GeoJSON，可多次给出） / Facility registry (CSV or GeoJSON; may be repeated)
     #[arg(long)]
     pub facilities: Vec<PathBuf>,
-    /// 不使用 OpenStreetMap 中的设施,只用登记表 / Ignore OpenStreetMap facilities, use only the registry
+    /// 不使用 OpenStreetMap 中的设施，只用登记表 / Ignore OpenStreetMap facilities, use only the registry
     #[arg(long)]
     pub no_osm_facilities: bool,
-    /// 起点:buildings(住宅楼栋,默认)或 addresses(门牌地址) / Origins: residential buildings (default) or address points
+    /// 起点：buildings（住宅楼栋，默认）或 addresses（门牌地址） / Origins: residential buildings (default) or address points
     #[arg(long, value_enum, default_value = "buildings")]
     pub origins: CircleOrigins,
-    /// 社区:auto、admin10(行政区划级别)、residential(住宅小区)、none,或社区边界 GeoJSON 文件 / Communities: auto, adminN, residential, none, or a GeoJSON file of boundaries
+    /// 社区：auto、admin10（行政区划级别）、residential（住宅小区）、none，或社区边界 GeoJSON 文件 / Communities: auto, adminN, residential, none, or a GeoJSON file of boundaries
     #[arg(long, default_value = "auto")]
     pub communities: String,
-    /// 步行时间(分钟) / Walking time in minutes
+    /// 步行时间（分钟） / Walking time in minutes
     #[arg(long, default_value_t = 15)]
     pub minutes: u32,
-    /// 步行速度(千米/小时,默认 4:15 分钟 1000 米,GB 50180-2018) / Walking speed in km/h (default 4: 1000 m in 15 minutes, GB 50180-2018)
+    /// 步行速度（千米/小时，默认 4:15 分钟 1000 米，GB 50180-2018） / Walking speed in km/h (default 4: 1000 m in 15 minutes, GB 50180-2018)
     #[arg(long, default_value = "4")]
     pub speed: String,
 }
@@ -296,11 +296,11 @@ pub enum CircleOrigins {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
-    /// 满意度调查写入:HTTP 提交每秒份数,与同库单行事务写入上限对比 / Survey answers per second over HTTP, against the database's one-row-per-transaction ceiling
+    /// 满意度调查写入：HTTP 提交每秒份数，与同库单行事务写入上限对比 / Survey answers per second over HTTP, against the database's one-row-per-transaction ceiling
     SurveyIngest(SurveyIngestArgs),
-    /// 满意度调查结果:100 万份答卷的区,结果页与接口耗时 / Survey results of a district with a million answers
+    /// 满意度调查结果：100 万份答卷的区，结果页与接口耗时 / Survey results of a district with a million answers
     SurveyResults(SurveyResultsArgs),
-    /// 生成页面压测数据:N 个社区 × 若干年度 × 128 条款 / Load a database for the page load test
+    /// 生成页面压测数据：N 个社区 × 若干年度 × 128 条款 / Load a database for the page load test
     Seed {
         /// 数据库 / Database URL
         #[arg(long)]
@@ -318,21 +318,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 0)]
         survey_answers: usize,
     },
-    /// 评定一个省:N 个社区 × 128 条款,含复评、奖励、目标汇总 / Rate a province: N communities × 128 clauses
+    /// 评定一个省：N 个社区 × 128 条款，含复评、奖励、目标汇总 / Rate a province: N communities × 128 clauses
     Rate {
         /// 社区数 / Number of communities
         #[arg(long, default_value_t = 10_000)]
         communities: usize,
-        /// 重复次数(取中位数) / Runs (the median is reported)
+        /// 重复次数（取中位数） / Runs (the median is reported)
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// 生成文件的目录(默认临时目录) / Where to write the generated files (default: a temporary directory)
+        /// 生成文件的目录（默认临时目录） / Where to write the generated files (default: a temporary directory)
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// 随手拍上报吞吐:HTTP 表单上报(含照片)每秒件数,SQLite 与 PostgreSQL / Event report intake over HTTP, with a photo
+    /// 随手拍上报吞吐：HTTP 表单上报（含照片）每秒件数，SQLite 与 PostgreSQL / Event report intake over HTTP, with a photo
     EventsIntake {
-        /// PostgreSQL 地址(另测 PostgreSQL,使用临时 schema) / Also run on PostgreSQL (in a temporary schema)
+        /// PostgreSQL 地址（另测 PostgreSQL，使用临时 schema） / Also run on PostgreSQL (in a temporary schema)
         #[arg(long)]
         postgres: Option<String>,
         /// 每项测试的秒数 / Seconds per workload
@@ -341,43 +341,43 @@ pub enum BenchCommand {
         /// 并发连接数 / Concurrent connections
         #[arg(long, default_value_t = 8)]
         connections: usize,
-        /// 照片宽度(像素,高为 3/4) / Photo width in pixels (height 3/4 of it)
+        /// 照片宽度（像素，高为 3/4） / Photo width in pixels (height 3/4 of it)
         #[arg(long, default_value_t = 1280)]
         photo_side: u32,
-        /// 运行时线程数(默认为处理器核数) / Runtime threads (default: the number of cores)
+        /// 运行时线程数（默认为处理器核数） / Runtime threads (default: the number of cores)
         #[arg(long)]
         workers: Option<usize>,
     },
-    /// 超时上报扫描:N 个事件中找出到期事件并处理 / The deadline sweep over N open and closed events
+    /// 超时上报扫描：N 个事件中找出到期事件并处理 / The deadline sweep over N open and closed events
     SlaSweep {
-        /// PostgreSQL 地址(另测 PostgreSQL,使用临时 schema) / Also run on PostgreSQL (in a temporary schema)
+        /// PostgreSQL 地址（另测 PostgreSQL，使用临时 schema） / Also run on PostgreSQL (in a temporary schema)
         #[arg(long)]
         postgres: Option<String>,
         /// 事件数 / Events
         #[arg(long, default_value_t = 1_000_000)]
         events: usize,
-        /// 重复次数(取中位数) / Runs (the median is reported)
+        /// 重复次数（取中位数） / Runs (the median is reported)
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
-    /// 15 分钟服务圈:每个节点到各功能最近设施的距离 / The circle: nearest facility of each function for every node
+    /// 15 分钟服务圈：每个节点到各功能最近设施的距离 / The circle: nearest facility of each function for every node
     Circle {
-        /// OpenStreetMap 数据(.osm.pbf):计时导入、吸附、搜索、统计 / Time import, snapping, searches and coverage on this extract
+        /// OpenStreetMap 数据（.osm.pbf）：计时导入、吸附、搜索、统计 / Time import, snapping, searches and coverage on this extract
         #[arg(long, conflicts_with = "graph", required_unless_present = "graph")]
         osm: Option<PathBuf>,
-        /// `xingfu circle export-graph` 导出的目录:节点到节点距离(与 pandana 相同的量) / A directory from export-graph: node-to-node distances, as pandana computes
+        /// `xingfu circle export-graph` 导出的目录：节点到节点距离（与 pandana 相同的量） / A directory from export-graph: node-to-node distances, as pandana computes
         #[arg(long)]
         graph: Option<PathBuf>,
-        /// 最远搜索距离(米),默认不限 / Search limit in metres (default: none)
+        /// 最远搜索距离（米），默认不限 / Search limit in metres (default: none)
         #[arg(long)]
         max_metres: Option<u32>,
-        /// 重复次数(取中位数) / Runs (the median is reported)
+        /// 重复次数（取中位数） / Runs (the median is reported)
         #[arg(long, default_value_t = 5)]
         runs: usize,
-        /// 将距离写入 CSV(仅 --graph) / Write the distances to this CSV (with --graph)
+        /// 将距离写入 CSV（仅 --graph） / Write the distances to this CSV (with --graph)
         #[arg(long)]
         out: Option<PathBuf>,
-        /// 线程数(默认为处理器核数) / Threads (default: the number of cores)
+        /// 线程数（默认为处理器核数） / Threads (default: the number of cores)
         #[arg(long)]
         threads: Option<usize>,
     },
@@ -385,7 +385,7 @@ pub enum BenchCommand {
 
 #[derive(Args, Debug)]
 pub struct SurveyIngestArgs {
-    /// 数据库(默认临时 SQLite 文件;或 postgres://…) / Database URL (default: a temporary SQLite file)
+    /// 数据库（默认临时 SQLite 文件；或 postgres://…） / Database URL (default: a temporary SQLite file)
     #[arg(long)]
     pub database: Option<String>,
     /// 每轮提交份数 / Submissions per run
@@ -397,20 +397,20 @@ pub struct SurveyIngestArgs {
     /// 社区数 / Communities
     #[arg(long, default_value_t = 20)]
     pub communities: usize,
-    /// 轮数(取中位数) / Runs (medians are reported)
+    /// 轮数（取中位数） / Runs (medians are reported)
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
     /// 每批最多份数 / Most answers per transaction
     #[arg(long, default_value_t = 256)]
     pub batch: usize,
-    /// 凑批最长等待(毫秒) / Longest wait for a batch to fill, in milliseconds
+    /// 凑批最长等待（毫秒） / Longest wait for a batch to fill, in milliseconds
     #[arg(long, default_value_t = 2.0)]
     pub linger_ms: f64,
 }
 
 #[derive(Args, Debug)]
 pub struct SurveyResultsArgs {
-    /// 数据库(默认临时 SQLite 文件;或 postgres://…) / Database URL (default: a temporary SQLite file)
+    /// 数据库（默认临时 SQLite 文件；或 postgres://…） / Database URL (default: a temporary SQLite file)
     #[arg(long)]
     pub database: Option<String>,
     /// 答卷份数 / Answers
@@ -419,7 +419,7 @@ pub struct SurveyResultsArgs {
     /// 社区数 / Communities
     #[arg(long, default_value_t = 200)]
     pub communities: usize,
-    /// 每项请求次数(取中位数) / Requests per measurement (medians are reported)
+    /// 每项请求次数（取中位数） / Requests per measurement (medians are reported)
     #[arg(long, default_value_t = 20)]
     pub runs: usize,
 }

@@ -78,7 +78,7 @@ pub fn shortfall_text(standard: &Standard, shortfall: &Shortfall, english: bool)
             false,
         ) => {
             let unit = unit.as_deref().unwrap_or("");
-            format!("{measure} {have}{unit},要求 {need}{unit}")
+            format!("{measure} {have}{unit}，要求 {need}{unit}")
         }
         (
             Shortfall::Value {
@@ -99,7 +99,7 @@ pub fn shortfall_text(standard: &Standard, shortfall: &Shortfall, english: bool)
                 need,
             },
             false,
-        ) => format!("{dimension}满意率 {have}%,要求 {need}%"),
+        ) => format!("{dimension}满意率 {have}%，要求 {need}%"),
         (
             Shortfall::Rate {
                 dimension,
@@ -127,23 +127,25 @@ fn status_mark(status: ClauseStatus) -> &'static str {
 
 pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: bool) -> String {
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
+    // Chinese text takes full-width marks between a label and its value.
+    let (colon, open, close) = (t("\u{ff1a}", ": "), t("\u{ff08}", " ("), t("\u{ff09}", ")"));
     let mut out = String::new();
     let name = if english {
         standard.name_en.as_deref().unwrap_or(&standard.name)
     } else {
         &standard.name
     };
-    let _ = writeln!(out, "{} ({})", entry.name, entry.code);
+    let _ = writeln!(out, "{}{open}{}{close}", entry.name, entry.code);
     let _ = writeln!(
         out,
-        "{}: {name} [{} v{}]",
+        "{}{colon}{name} [{} v{}]",
         t("标准", "Standard"),
         standard.id,
         standard.version
     );
     let _ = writeln!(
         out,
-        "{}: {} / {}   {}: {}%   {}: {} / {}",
+        "{}{colon}{} / {}   {}{colon}{}%   {}{colon}{} / {}",
         t("总分", "Total"),
         card.total,
         card.max,
@@ -160,7 +162,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
     } else {
         format!("{} {}星", stars_text(card.star), card.star)
     };
-    let _ = writeln!(out, "{}: {star_line}", t("星级", "Star"));
+    let _ = writeln!(out, "{}{colon}{star_line}", t("星级", "Star"));
     if let Some(star) = standard.star(card.star) {
         let mut approval = star
             .approval_body
@@ -168,15 +170,15 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
             .unwrap_or_else(|| gov_level(star.approval, english).to_string());
         if let Some(by) = star.recommended_by {
             approval.push_str(&format!(
-                " ({}{})",
+                "{open}{}{}{close}",
                 gov_level(by, english),
                 t("推荐", " recommends")
             ));
         }
-        let _ = writeln!(out, "{}: {approval}", t("审批", "Approved by"));
+        let _ = writeln!(out, "{}{colon}{approval}", t("审批", "Approved by"));
     }
     if card.vetoed_by.is_empty() {
-        let _ = writeln!(out, "{}: {}", t("一票否决", "Veto"), t("无", "none"));
+        let _ = writeln!(out, "{}{colon}{}", t("一票否决", "Veto"), t("无", "none"));
     } else {
         for hit in &card.vetoed_by {
             let reason = hit
@@ -186,7 +188,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "{}: {} {}{reason}",
+                "{}{colon}{} {}{reason}",
                 t("一票否决", "Veto"),
                 hit.clause,
                 clause_text(standard, hit.clause, english)
@@ -201,15 +203,18 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     card.star_by_score
                 )
             } else {
-                format!("按分数可得 {} 星,但触发一票否决,不评星", card.star_by_score)
+                format!(
+                    "按分数可得 {} 星，但触发一票否决，不评星",
+                    card.star_by_score
+                )
             }
         );
     }
     if let Some(note) = &card.star_note {
-        let _ = writeln!(out, "{}: {note}", t("说明", "Note"));
+        let _ = writeln!(out, "{}{colon}{note}", t("说明", "Note"));
     }
 
-    let _ = writeln!(out, "\n{}", t("分类得分:", "By category:"));
+    let _ = writeln!(out, "\n{}", t("分类得分：", "By category:"));
     for category in &card.categories {
         let _ = writeln!(
             out,
@@ -274,7 +279,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                 out,
                 "\n{}",
                 t(
-                    "分数已达最高星级,须先消除一票否决项才能评星。",
+                    "分数已达最高星级，须先消除一票否决项才能评星。",
                     "The score reaches the highest star; the veto item must be cleared to be rated."
                 )
             );
@@ -300,7 +305,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                     )
                 } else {
                     format!(
-                        "距{}星({threshold})还差 {} 分。",
+                        "距{}星（{threshold}）还差 {} 分。",
                         next.level, next.points_short
                     )
                 }
@@ -328,7 +333,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
             let _ = writeln!(
                 out,
                 "  {}",
-                t("建议整改(从易到难):", "Fix first (cheapest first):")
+                t("建议整改（从易到难）：", "Fix first (cheapest first):")
             );
             let mut gained = xingfu_core::Dec2::ZERO;
             for (i, fix) in next.candidates.iter().take(next.plan_len).enumerate() {
@@ -357,7 +362,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                         )
                     } else {
                         format!(
-                            "以上 {} 条合计 +{gained} 分,可达{}星。",
+                            "以上 {} 条合计 +{gained} 分，可达{}星。",
                             next.plan_len, next.level
                         )
                     }
@@ -373,7 +378,7 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
                             "({more} more clause(s) could also gain points: see --format json.)"
                         )
                     } else {
-                        format!("(另有 {more} 条可加分,详见 --format json。)")
+                        format!("（另有 {more} 条可加分，详见 --format json。）")
                     }
                 );
             }
@@ -382,10 +387,10 @@ pub fn scorecard(standard: &Standard, entry: &Entry, card: &Scorecard, english: 
     if !card.not_assessed.is_empty() {
         let _ = writeln!(
             out,
-            "\n{} ({}): {}",
-            t("未评估条款,按 0 分计", "Not assessed, scored 0"),
+            "\n{}{open}{}{close}{colon}{}",
+            t("未评估条款，按 0 分计", "Not assessed, scored 0"),
             card.not_assessed.len(),
-            card.not_assessed.join(", ")
+            card.not_assessed.join(t("\u{3001}", ", "))
         );
     }
     out
@@ -402,11 +407,12 @@ fn short(text: &str, chars: usize) -> String {
 pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String {
     let labels = Labels { english };
     let t = |zh: &'static str, en: &'static str| if english { en } else { zh };
+    let (colon, open, close) = (t("\u{ff1a}", ": "), t("\u{ff08}", " ("), t("\u{ff09}", ")"));
     let mut out = String::new();
     let year = report.year.map(|y| format!(" {y}")).unwrap_or_default();
     let _ = writeln!(
         out,
-        "{}{year}: {} [{} v{}]",
+        "{}{year}{colon}{} [{} v{}]",
         t("年度评定", "Round"),
         pick(&standard.name, standard.name_en.as_deref(), english),
         standard.id,
@@ -422,7 +428,7 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
         t("上年", "last"),
         t("本年", "now"),
         pad(t("结论", "decision"), 9),
-        t("奖励(元)", "reward CNY"),
+        t("奖励（元）", "reward CNY"),
         t("依据", "basis")
     );
     for o in &report.outcomes {
@@ -470,7 +476,7 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
     if !report.rejected.is_empty() {
         let _ = writeln!(
             out,
-            "\n{} ({}):",
+            "\n{}{open}{}{close}{colon}",
             t("未能评定", "Not rated because of errors"),
             report.rejected.len()
         );
@@ -478,7 +484,7 @@ pub fn round(standard: &Standard, report: &RoundReport, english: bool) -> String
             for error in &rejected.errors {
                 let _ = writeln!(
                     out,
-                    "  {} {}: {}",
+                    "  {} {}{colon}{}",
                     rejected.code,
                     rejected.name,
                     if english { &error.en } else { &error.zh }
@@ -514,7 +520,7 @@ fn unit_lines(out: &mut String, unit: &UnitReport, english: bool) {
         } else if english {
             format!("not met, {} more needed", p.short_by)
         } else {
-            format!("未达成,还差 {} 个", p.short_by)
+            format!("未达成，还差 {} 个", p.short_by)
         };
         let _ = writeln!(
             out,

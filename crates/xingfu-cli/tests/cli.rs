@@ -153,8 +153,8 @@ fn standard_check_passes_for_every_shipped_standard() {
             "{file} not reported as passing:\n{text}"
         );
     }
-    assert!(text.contains("lucheng-2012 v2012.1:7 类 21 项 52 条,总分 1000"));
-    assert!(text.contains("weihai-jzxf-2022 v2022.1:6 类 33 项 128 条,总分 128"));
+    assert!(text.contains("lucheng-2012 v2012.1:7 类 21 项 52 条，总分 1000"));
+    assert!(text.contains("weihai-jzxf-2022 v2022.1:6 类 33 项 128 条，总分 128"));
 }
 
 #[test]
@@ -317,12 +317,12 @@ fn score_text_shows_total_star_and_gap() {
     let out = xingfu(&["score", "--standard", "lucheng-2012", "--input", WUMA]);
     expect_code(&out, 0);
     let text = stdout(&out);
-    assert!(text.contains("墨池社区 (330302006045)"), "{text}");
-    assert!(text.contains("总分: 846.5 / 1000"), "{text}");
+    assert!(text.contains("墨池社区（330302006045）"), "{text}");
+    assert!(text.contains("总分：846.5 / 1000"), "{text}");
     assert!(text.contains("4星"), "{text}");
     assert!(text.contains("市文明委"), "{text}");
-    assert!(text.contains("一票否决: 无"), "{text}");
-    assert!(text.contains("距5星(900 分)还差 53.5 分"), "{text}");
+    assert!(text.contains("一票否决：无"), "{text}");
+    assert!(text.contains("距5星（900 分）还差 53.5 分"), "{text}");
 }
 
 #[test]
@@ -421,8 +421,8 @@ fn score_of_the_vetoed_example_gives_no_star_and_names_the_veto() {
     let out = xingfu(&["score", "--standard", "lucheng-2012", "--input", VETOED]);
     expect_code(&out, 0);
     let shown = stdout(&out);
-    assert!(shown.contains("星级: 未达到星级"), "{shown}");
-    assert!(shown.contains("一票否决: TJ1.2"), "{shown}");
+    assert!(shown.contains("星级：未达到星级"), "{shown}");
+    assert!(shown.contains("一票否决：TJ1.2"), "{shown}");
     assert!(shown.contains("按分数可得 5 星"), "{shown}");
 }
 
@@ -909,7 +909,7 @@ fn rate_writes_a_workbook_calamine_can_read() {
         column("社区编码"),
         column("评定星级"),
         column("复评结论"),
-        column("奖励(元)"),
+        column("奖励（元）"),
     );
     let expected = decided(&rate_json(ROUND_CSV));
     for row in &rows[1..] {

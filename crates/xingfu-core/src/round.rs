@@ -271,7 +271,7 @@ pub fn rate_entry<'s>(
         return Err(vec![AnswerError {
             clause: String::new(),
             zh: format!(
-                "上年星级 {previous} 不是本标准的星级(可填 0 或 {})",
+                "上年星级 {previous} 不是本标准的星级（可填 0 或 {}）",
                 levels.join("、")
             ),
             en: format!(

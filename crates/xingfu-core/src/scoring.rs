@@ -392,7 +392,7 @@ pub(crate) fn next_star<'s>(
 fn answer_error(clause: &Clause, zh: String, en: String) -> AnswerError {
     AnswerError {
         clause: clause.id.clone(),
-        zh: format!("条款 {}:{zh}", clause.id),
+        zh: format!("条款 {}\u{ff1a}{zh}", clause.id),
         en: format!("clause {}: {en}", clause.id),
     }
 }
@@ -421,7 +421,7 @@ fn score_clause<'s>(
         if number.is_some() {
             return Err(answer_error(
                 clause,
-                "一票否决项只能填写是否触发(vetoed = true/false)".into(),
+                "一票否决项只能填写是否触发（vetoed = true/false）".into(),
                 "a veto item takes only whether it applies (vetoed = true/false)".into(),
             ));
         }
@@ -450,7 +450,7 @@ fn score_clause<'s>(
             )),
             _ => Err(answer_error(
                 clause,
-                "此条款按达标/未达标判定,请填写 true 或 false".into(),
+                "此条款按达标/未达标判定，请填写 true 或 false".into(),
                 "this clause is judged met / not met: answer true or false".into(),
             )),
         },
@@ -462,7 +462,7 @@ fn score_clause<'s>(
                 _ => {
                     return Err(answer_error(
                         clause,
-                        format!("此条款按 0–{max} 分评分,请填写得分"),
+                        format!("此条款按 0–{max} 分评分，请填写得分"),
                         format!("this clause is graded 0–{max}: give the points"),
                     ));
                 }
@@ -506,7 +506,7 @@ fn score_clause<'s>(
             let Some(rate) = number.filter(|_| met.is_none()) else {
                 return Err(answer_error(
                     clause,
-                    "请填写满意率(百分数,0–100)".into(),
+                    "请填写满意率（百分数，0–100）".into(),
                     "give the satisfaction rate (percent, 0–100)".into(),
                 ));
             };

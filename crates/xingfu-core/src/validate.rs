@@ -75,7 +75,7 @@ fn check_ids(standard: &Standard, problems: &mut Vec<Problem>) {
         } else if let Some(first) = seen.get(id) {
             problems.push(problem(
                 location,
-                format!("编号 {id} 重复(已用于{first})"),
+                format!("编号 {id} 重复（已用于{first}）"),
                 format!("duplicate id {id} (already used by a {})", english(first)),
             ));
         } else {
@@ -114,7 +114,7 @@ fn check_points(standard: &Standard, problems: &mut Vec<Problem>) {
                 problems.push(problem(
                     Location::Item(item.id.clone()),
                     format!(
-                        "项目 {} 声明 {declared} 分,但其条款合计 {item_sum} 分",
+                        "项目 {} 声明 {declared} 分，但其条款合计 {item_sum} 分",
                         item.id
                     ),
                     format!(
@@ -138,7 +138,7 @@ fn check_points(standard: &Standard, problems: &mut Vec<Problem>) {
             problems.push(problem(
                 Location::Category(category.id.clone()),
                 format!(
-                    "类别 {} 声明 {declared} 分,但其条款合计 {category_sum} 分",
+                    "类别 {} 声明 {declared} 分，但其条款合计 {category_sum} 分",
                     category.id
                 ),
                 format!(
@@ -173,7 +173,7 @@ fn check_points(standard: &Standard, problems: &mut Vec<Problem>) {
         problems.push(problem(
             Location::Standard,
             format!(
-                "总分声明为 {},但各类别合计 {} = {grand_total}",
+                "总分声明为 {}，但各类别合计 {} = {grand_total}",
                 standard.total_points,
                 parts.join(" + ")
             ),
@@ -208,7 +208,7 @@ fn check_clauses(standard: &Standard, problems: &mut Vec<Problem>) {
                 problems.push(problem(
                     at(),
                     format!(
-                        "一票否决条款 {} 的判定方式必须是 met(达标/未达标)",
+                        "一票否决条款 {} 的判定方式必须是 met（达标/未达标）",
                         clause.id
                     ),
                     format!("veto clause {} must be judged as met / not met", clause.id),
@@ -217,7 +217,7 @@ fn check_clauses(standard: &Standard, problems: &mut Vec<Problem>) {
             if clause.points != Dec2::ZERO {
                 problems.push(problem(
                     at(),
-                    format!("一票否决条款 {} 不计分,分值应为 0", clause.id),
+                    format!("一票否决条款 {} 不计分，分值应为 0", clause.id),
                     format!(
                         "veto clause {} carries no points; set points = 0",
                         clause.id
@@ -227,7 +227,7 @@ fn check_clauses(standard: &Standard, problems: &mut Vec<Problem>) {
         } else if clause.points == Dec2::ZERO {
             problems.push(problem(
                 at(),
-                format!("条款 {} 分值为 0(只有一票否决条款可以为 0)", clause.id),
+                format!("条款 {} 分值为 0（只有一票否决条款可以为 0）", clause.id),
                 format!("clause {} has 0 points (only veto clauses may)", clause.id),
             ));
         }
@@ -333,7 +333,7 @@ fn check_stars(standard: &Standard, problems: &mut Vec<Problem>) {
                 problems.push(problem(
                     at(),
                     format!(
-                        "星级未按从低到高排列:{}星排在{}星之后",
+                        "星级未按从低到高排列：{}星排在{}星之后",
                         star.level, previous.level
                     ),
                     format!(
@@ -346,7 +346,7 @@ fn check_stars(standard: &Standard, problems: &mut Vec<Problem>) {
                 problems.push(problem(
                     at(),
                     format!(
-                        "{}星门槛 {}{unit} 不高于{}星门槛 {}{unit}(门槛重叠或顺序错误)",
+                        "{}星门槛 {}{unit} 不高于{}星门槛 {}{unit}（门槛重叠或顺序错误）",
                         star.level, star.min, previous.level, previous.min
                     ),
                     format!(
@@ -364,7 +364,7 @@ fn check_shares(location: Location, what: &str, shares: &[CostShare], problems: 
     if sum != 100 {
         problems.push(problem(
             location.clone(),
-            format!("{what}的分担比例合计 {sum}%,应为 100%"),
+            format!("{what}的分担比例合计 {sum}%，应为 100%"),
             format!("{what}: cost shares add up to {sum}%, not 100%"),
         ));
     }
@@ -486,7 +486,7 @@ fn check_expected_counts(standard: &Standard, problems: &mut Vec<Problem>) {
         {
             problems.push(problem(
                 Location::Standard,
-                format!("应有 {expected} 个{zh},实有 {found} 个"),
+                format!("应有 {expected} 个{zh}，实有 {found} 个"),
                 format!("expected {expected} {en}, found {found}"),
             ));
         }

@@ -259,7 +259,7 @@ pub fn may_object(
     match objection_until {
         Some(until) if now < until => Ok(()),
         _ => Err(refuse(
-            "公示期已结束,不再受理异议",
+            "公示期已结束，不再受理异议",
             "the objection period has ended",
         )),
     }
@@ -285,7 +285,7 @@ pub fn next_stage(from: Stage, action: Action) -> Result<Stage, Refusal> {
             },
         ) => {
             return Err(refuse(
-                "公示期未满,不能命名",
+                "公示期未满，不能命名",
                 "the objection period has not ended",
             ));
         }
@@ -303,7 +303,7 @@ pub fn next_stage(from: Stage, action: Action) -> Result<Stage, Refusal> {
             },
         ) => {
             return Err(refuse(
-                format!("还有 {open_objections} 件异议未处理,处理完毕后才能命名"),
+                format!("还有 {open_objections} 件异议未处理，处理完毕后才能命名"),
                 format!(
                     "{open_objections} objection(s) still undecided; decide them before naming"
                 ),
@@ -311,7 +311,7 @@ pub fn next_stage(from: Stage, action: Action) -> Result<Stage, Refusal> {
         }
         (from, action) => {
             return Err(refuse(
-                format!("当前阶段“{}”不能执行此操作({})", from.zh(), action.key()),
+                format!("当前阶段“{}”不能执行此操作（{}）", from.zh(), action.key()),
                 format!("cannot {} at stage {}", action.key(), from.en()),
             ));
         }

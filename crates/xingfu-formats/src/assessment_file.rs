@@ -97,7 +97,7 @@ fn entry_from_value(
             problems.push(problem(
                 file,
                 None,
-                format!("未知的字段 {k}(可用:{})", TOP_KEYS.join(", ")),
+                format!("未知的字段 {k}（可用：{}）", TOP_KEYS.join(", ")),
                 format!("unknown field {k} (use {})", TOP_KEYS.join(", ")),
             ));
         }
@@ -109,7 +109,7 @@ fn entry_from_value(
         problems.push(problem(
             file,
             None,
-            format!("此评估写明标准 {named},但所用标准是 {}", standard.id),
+            format!("此评估写明标准 {named}，但所用标准是 {}", standard.id),
             format!(
                 "this assessment names standard {named}, but {} is in use",
                 standard.id
@@ -123,7 +123,7 @@ fn entry_from_value(
             problems.push(problem(
                 file,
                 None,
-                "缺少 community(社区编码)".into(),
+                "缺少 community（社区编码）".into(),
                 "community (the community's code) is missing".into(),
             ));
             String::new()
@@ -137,7 +137,7 @@ fn entry_from_value(
                 problems.push(problem(
                     file,
                     None,
-                    format!("previous_star(上年星级)应是 0–5 的整数,不是 {v}"),
+                    format!("previous_star（上年星级）应是 0–5 的整数，不是 {v}"),
                     format!("previous_star must be a whole number 0–5, not {v}"),
                 ));
                 None
@@ -167,7 +167,7 @@ fn entry_from_value(
             None => problems.push(problem(
                 file,
                 None,
-                "answers 应是一个表(条款编号 = 结果)".into(),
+                "answers 应是一个表（条款编号 = 结果）".into(),
                 "answers must be a table of clause id = result".into(),
             )),
         }
@@ -183,7 +183,7 @@ fn entry_from_value(
                     file,
                     Some(name),
                     format!(
-                        "标准 {} 中没有条款使用指标 {name}(指标名写错了?)",
+                        "标准 {} 中没有条款使用指标 {name}（指标名写错了？）",
                         standard.id
                     ),
                     format!(
@@ -200,7 +200,7 @@ fn entry_from_value(
                 _ => problems.push(problem(
                     file,
                     Some(name),
-                    format!("指标 {name} 应是数字,不是 {v}"),
+                    format!("指标 {name} 应是数字，不是 {v}"),
                     format!("metric {name} must be a number, not {v}"),
                 )),
             }
@@ -281,7 +281,7 @@ pub fn read_answer(standard: &Standard, id: &str, value: &Value) -> Result<Answe
                     format!("{value}: numbers may have at most two decimals"),
                 )),
                 _ => Err((
-                    format!("无法理解的结果 {value}(应是 true/false 或数字)"),
+                    format!("无法理解的结果 {value}（应是 true/false 或数字）"),
                     format!("cannot read {value} (expected true/false or a number)"),
                 )),
             }
@@ -302,7 +302,7 @@ pub fn read_answer(standard: &Standard, id: &str, value: &Value) -> Result<Answe
                         Some(Ok(n)) => answer.number = Some(n),
                         _ => {
                             return Err((
-                                format!("{k} 应是数字(最多两位小数),不是 {v}"),
+                                format!("{k} 应是数字（最多两位小数），不是 {v}"),
                                 format!("{k} must be a number with at most two decimals, not {v}"),
                             ));
                         }
@@ -310,7 +310,7 @@ pub fn read_answer(standard: &Standard, id: &str, value: &Value) -> Result<Answe
                     "note" => answer.note = v.as_str().map(str::to_string),
                     other => {
                         return Err((
-                            format!("未知的字段 {other}(可用:met, points, value, rate, note)"),
+                            format!("未知的字段 {other}（可用：met, points, value, rate, note）"),
                             format!("unknown field {other} (use met, points, value, rate, note)"),
                         ));
                     }
@@ -337,13 +337,13 @@ fn read_veto(value: &Value) -> Result<Answer, Message> {
         .find(|k| !["vetoed", "reason", "note"].contains(&k.as_str()))
     {
         return Err((
-            format!("一票否决项只接受 vetoed 和 reason,不接受 {k}"),
+            format!("一票否决项只接受 vetoed 和 reason，不接受 {k}"),
             format!("a veto item takes vetoed and reason, not {k}"),
         ));
     }
     let vetoed = map.get("vetoed").and_then(Value::as_bool).ok_or_else(|| {
         (
-            "一票否决项须写 vetoed = true(触发)或 false(未触发)".to_string(),
+            "一票否决项须写 vetoed = true（触发）或 false（未触发）".to_string(),
             "a veto item needs vetoed = true (applies) or false".to_string(),
         )
     })?;

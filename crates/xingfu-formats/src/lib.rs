@@ -8,6 +8,7 @@
 //! - [`shipped`]: the standards that come with Xingfu, built into the binary.
 
 pub mod assessment_file;
+pub mod columns;
 #[cfg(any(test, feature = "crafted-sheets"))]
 pub mod crafted_sheets;
 pub mod locate;

@@ -201,7 +201,7 @@ fn read<'a>(file: &'a str, text: &str) -> Result<(Questionnaire, Reader<'a>), Ve
                 file,
                 line,
                 None,
-                format!("无法读取:{message}"),
+                format!("无法读取：{message}"),
                 format!("cannot read: {message}"),
             )]);
         }
@@ -218,7 +218,7 @@ fn read<'a>(file: &'a str, text: &str) -> Result<(Questionnaire, Reader<'a>), Ve
         reader.at(
             &path,
             None,
-            format!("未知的字段 {name}(字段名写错了?见 docs/survey-format.md)"),
+            format!("未知的字段 {name}（字段名写错了？见 docs/survey-format.md）"),
             format!("unknown field {name} (a typo? see docs/survey-format.md)"),
         );
     }
@@ -255,7 +255,7 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Questionnaire {
                     &[option_path, vec![key("counts")]].concat(),
                     Some(&format!("{}/{}", scale.id, option.id)),
                     format!(
-                        "counts 必须是 \"satisfied\"(计为满意)、\"unsatisfied\"(计为不满意)或 \"not_counted\"(不计入满意率),不是 {:?}",
+                        "counts 必须是 \"satisfied\"（计为满意）、\"unsatisfied\"（计为不满意）或 \"not_counted\"（不计入满意率），不是 {:?}",
                         option.counts
                     ),
                     format!(
@@ -335,7 +335,7 @@ fn convert_question(reader: &mut Reader, path: &[Segment], raw: RawQuestion) -> 
                 reader.at(
                     &field("max_chars"),
                     Some(&id),
-                    "max_chars 只适用于文字题(kind = \"text\")".into(),
+                    "max_chars 只适用于文字题（kind = \"text\"）".into(),
                     "max_chars applies only to text questions (kind = \"text\")".into(),
                 );
             }
@@ -345,7 +345,7 @@ fn convert_question(reader: &mut Reader, path: &[Segment], raw: RawQuestion) -> 
                     reader.at(
                         &field("id"),
                         Some(&id),
-                        "评价题须写 scale(使用哪一组选项);文字题请写 kind = \"text\"".into(),
+                        "评价题须写 scale（使用哪一组选项）；文字题请写 kind = \"text\"".into(),
                         "a rated question needs scale (its answer options); a text question needs kind = \"text\"".into(),
                     );
                     QuestionKind::Rated {
@@ -359,7 +359,7 @@ fn convert_question(reader: &mut Reader, path: &[Segment], raw: RawQuestion) -> 
                 reader.at(
                     &field("scale"),
                     Some(&id),
-                    "文字题(kind = \"text\")不使用 scale".into(),
+                    "文字题（kind = \"text\"）不使用 scale".into(),
                     "a text question (kind = \"text\") takes no scale".into(),
                 );
             }
@@ -371,7 +371,7 @@ fn convert_question(reader: &mut Reader, path: &[Segment], raw: RawQuestion) -> 
             reader.at(
                 &field("kind"),
                 Some(&id),
-                format!("kind 必须是 \"rated\"(评价题)或 \"text\"(文字题),不是 {other:?}"),
+                format!("kind 必须是 \"rated\"（评价题）或 \"text\"（文字题），不是 {other:?}"),
                 format!("kind must be \"rated\" or \"text\", not {other:?}"),
             );
             QuestionKind::Text {

@@ -173,7 +173,7 @@ fn check_row(
     } else if row.exact_length && raw.len() != d {
         problems.push(problem(
             format!(
-                "区划代码 {raw} 有 {} 位,{}级应为 {d} 位",
+                "区划代码 {raw} 有 {} 位，{}级应为 {d} 位",
                 raw.len(),
                 level.zh()
             ),
@@ -187,7 +187,7 @@ fn check_row(
     } else if raw.len() != d && raw.len() != 12 {
         problems.push(problem(
             format!(
-                "区划代码 {raw} 有 {} 位,应为 12 位(或{}级的 {d} 位)",
+                "区划代码 {raw} 有 {} 位，应为 12 位（或{}级的 {d} 位）",
                 raw.len(),
                 level.zh()
             ),
@@ -203,7 +203,7 @@ fn check_row(
         let start = level.above().map_or(0, RegionLevel::digits);
         if code.bytes().skip(d).any(|b| b != b'0') {
             problems.push(problem(
-                format!("区划代码 {code} 不是{}级代码:第 {d} 位之后应全为 0", level.zh()),
+                format!("区划代码 {code} 不是{}级代码：第 {d} 位之后应全为 0", level.zh()),
                 format!(
                     "division code {code} is not a {} code: the digits after the first {d} must be 0",
                     level.key()
@@ -219,7 +219,7 @@ fn check_row(
             // the row is the parent itself, and its children attach to the parent.
             skipped.push(problem(
                 format!(
-                    "{}({raw})在{}级重复列出了上级本身(代码相同),已跳过;其下级直接隶属于 {code}",
+                    "{}（{raw}）在{}级重复列出了上级本身（代码相同），已跳过；其下级直接隶属于 {code}",
                     row.name.trim(),
                     level.zh()
                 ),
@@ -241,7 +241,7 @@ fn check_row(
             };
             problems.push(problem(
                 format!(
-                    "区划代码 {raw}{padded_zh}{}级的第 {}–{d} 位全为 0,与上级代码无法区分",
+                    "区划代码 {raw}{padded_zh}{}级的第 {}–{d} 位全为 0，与上级代码无法区分",
                     level.zh(),
                     start + 1
                 ),
@@ -268,7 +268,7 @@ fn check_row(
     match (level.above(), parent_raw) {
         (None, None) => {}
         (None, Some(p)) => problems.push(problem(
-            format!("省级区划不应有上级(此处为 {p})"),
+            format!("省级区划不应有上级（此处为 {p}）"),
             format!("a province has no parent (this row gives {p})"),
         )),
         (Some(above), given) => {
@@ -276,7 +276,7 @@ fn check_row(
             match given {
                 None => problems.push(problem(
                     match &expected {
-                        Some(e) => format!("缺少上级代码(应为 {e})"),
+                        Some(e) => format!("缺少上级代码（应为 {e}）"),
                         None => "缺少上级代码".into(),
                     },
                     match &expected {
@@ -287,7 +287,7 @@ fn check_row(
                 Some(p) if !is_digits(p) || (p.len() != above.digits() && p.len() != 12) => {
                     problems.push(problem(
                         format!(
-                            "上级代码 {p:?} 应为 12 位数字(或{}级的 {} 位)",
+                            "上级代码 {p:?} 应为 12 位数字（或{}级的 {} 位）",
                             above.zh(),
                             above.digits()
                         ),
@@ -302,7 +302,7 @@ fn check_row(
                     let padded = pad(p);
                     match &expected {
                         Some(e) if *e != padded => problems.push(problem(
-                            format!("上级代码 {padded} 与区划代码不符:应为 {e}"),
+                            format!("上级代码 {padded} 与区划代码不符：应为 {e}"),
                             format!(
                                 "parent code {padded} does not match the division code: it should be {e}"
                             ),
@@ -318,7 +318,7 @@ fn check_row(
             let value = value.trim();
             if value != &code[..digits] {
                 problems.push(problem(
-                    format!("{column} 为 {value:?},与区划代码不符:应为 {}", &code[..digits]),
+                    format!("{column} 为 {value:?}，与区划代码不符：应为 {}", &code[..digits]),
                     format!(
                         "{column} is {value:?}, which does not match the division code: it should be {}",
                         &code[..digits]
@@ -332,7 +332,10 @@ fn check_row(
     if let Some(u) = urban_rural {
         if !URBAN_RURAL.contains(&u) {
             problems.push(problem(
-                format!("未知的城乡分类代码 {u:?}(可用:{})", URBAN_RURAL.join("、")),
+                format!(
+                    "未知的城乡分类代码 {u:?}（可用：{}）",
+                    URBAN_RURAL.join("、")
+                ),
                 format!(
                     "unknown urban-rural class code {u:?} (use {})",
                     URBAN_RURAL.join(", ")
@@ -340,7 +343,7 @@ fn check_row(
             ));
         } else if level != RegionLevel::Community {
             problems.push(problem(
-                format!("城乡分类代码只属于社区村级,不属于{}级", level.zh()),
+                format!("城乡分类代码只属于社区村级，不属于{}级", level.zh()),
                 format!(
                     "only communities and villages have an urban-rural class code, not a {}",
                     level.key()
@@ -383,7 +386,7 @@ fn finish(
                 file,
                 *line,
                 Some(region.code.clone()),
-                format!("区划代码 {} 重复:{then_zh}和{now_zh}", region.code),
+                format!("区划代码 {} 重复：{then_zh}和{now_zh}", region.code),
                 format!(
                     "division code {} appears twice: on {then_en} and on {now_en}",
                     region.code
@@ -406,7 +409,7 @@ fn finish(
                 *line,
                 Some(region.code.clone()),
                 format!(
-                    "上级 {parent}({at_zh})是{}级,{}级的上级应是{}级",
+                    "上级 {parent}（{at_zh}）是{}级，{}级的上级应是{}级",
                     parent_level.zh(),
                     region.level.zh(),
                     above.zh()
@@ -514,7 +517,7 @@ pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileP
                 file,
                 None,
                 None,
-                "文件是空的,至少应有表头".into(),
+                "文件是空的，至少应有表头".into(),
                 "the file is empty; it needs at least a header".into(),
             )]);
         }
@@ -524,7 +527,7 @@ pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileP
                 file,
                 line,
                 None,
-                format!("无法读取表头:{e}"),
+                format!("无法读取表头：{e}"),
                 format!("cannot read the header: {e}"),
             )]);
         }
@@ -538,7 +541,7 @@ pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileP
             Some(1),
             None,
             format!(
-                "无法识别的表头 {found:?}:应为 code,name,level,parent[,urban_rural],或 china-division 的 provinces/cities/areas/streets/villages 表头"
+                "无法识别的表头 {found:?}：应为 code,name,level,parent[,urban_rural]，或 china-division 的 provinces/cities/areas/streets/villages 表头"
             ),
             format!(
                 "unrecognised header {found:?}: expected code,name,level,parent[,urban_rural] or the header of a china-division provinces/cities/areas/streets/villages file"
@@ -558,7 +561,7 @@ pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileP
                     file,
                     line,
                     None,
-                    format!("CSV 格式错误:{e}"),
+                    format!("CSV 格式错误：{e}"),
                     format!("malformed CSV: {e}"),
                 ));
                 continue;
@@ -571,7 +574,7 @@ pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileP
                 file,
                 line,
                 Some(field(0).to_string()).filter(|c| !c.is_empty()),
-                format!("本行有 {} 列,表头有 {} 列", record.len(), columns.len()),
+                format!("本行有 {} 列，表头有 {} 列", record.len(), columns.len()),
                 format!(
                     "this row has {} fields; the header has {}",
                     record.len(),
@@ -588,7 +591,7 @@ pub fn read_divisions_csv(file: &str, text: &str) -> Result<Divisions, Vec<FileP
                         line,
                         Some(field(0).to_string()).filter(|c| !c.is_empty()),
                         format!(
-                            "未知的层级 {:?}(可用:province、city、district、street、community)",
+                            "未知的层级 {:?}（可用：province、city、district、street、community）",
                             field(2)
                         ),
                         format!(
@@ -702,7 +705,7 @@ pub fn read_divisions_json(file: &str, text: &str) -> Result<Divisions, Vec<File
             file,
             Some(1),
             None,
-            "JSON 的顶层应为数组,每个区划一个对象".into(),
+            "JSON 的顶层应为数组，每个区划一个对象".into(),
             "the JSON must be an array, one object per division".into(),
         )]);
     };
@@ -734,7 +737,7 @@ pub fn read_divisions_json(file: &str, text: &str) -> Result<Divisions, Vec<File
             if !JSON_FIELDS.contains(&key.as_str()) {
                 problems.push(problem(
                     format!(
-                        "第 {number} 项有未知字段 {key:?}(可用:{})",
+                        "第 {number} 项有未知字段 {key:?}（可用：{}）",
                         JSON_FIELDS.join("、")
                     ),
                     format!(
@@ -754,7 +757,7 @@ pub fn read_divisions_json(file: &str, text: &str) -> Result<Divisions, Vec<File
                 Some(Value::String(s)) => fields[index] = Some(s.as_str()),
                 Some(other) => {
                     problems.push(problem(
-                        format!("第 {number} 项的 {key} 应为字符串,此处为 {other}"),
+                        format!("第 {number} 项的 {key} 应为字符串，此处为 {other}"),
                         format!("entry {number}: {key} must be a string, not {other}"),
                     ));
                     mistyped[index] = true;
@@ -780,7 +783,7 @@ pub fn read_divisions_json(file: &str, text: &str) -> Result<Divisions, Vec<File
                 if level.is_none() {
                     problems.push(problem(
                         format!(
-                            "未知的层级 {l:?}(可用:province、city、district、street、community)"
+                            "未知的层级 {l:?}（可用：province、city、district、street、community）"
                         ),
                         format!(
                             "unknown level {l:?} (use province, city, district, street or community)"

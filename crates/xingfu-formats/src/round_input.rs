@@ -49,7 +49,7 @@ pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal>
                     &shown,
                     None,
                     None,
-                    "CSV 文件不是 UTF-8 编码(请在 Excel 中另存为“CSV UTF-8”)".into(),
+                    "CSV 文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）".into(),
                     "the CSV file is not UTF-8 (save it as \"CSV UTF-8\")".into(),
                 )]
             })?;
@@ -84,7 +84,7 @@ pub fn read_round(path: &Path, standard: &Standard) -> Result<RoundInput, Fatal>
             &shown,
             None,
             None,
-            "不支持的输入:请给出目录、.csv 或 .xlsx 文件".into(),
+            "不支持的输入：请给出目录、.csv 或 .xlsx 文件".into(),
             "unsupported input: give a directory, a .csv or an .xlsx file".into(),
         )]),
     }
@@ -110,7 +110,7 @@ fn io_problem(file: &str, error: &std::io::Error) -> Vec<FileProblem> {
         file,
         None,
         None,
-        format!("无法读取文件:{error}"),
+        format!("无法读取文件：{error}"),
         format!("cannot read the file: {error}"),
     )]
 }
@@ -241,7 +241,7 @@ fn read_rows(file: &str, rows: Vec<Row>, standard: &Standard) -> Result<RoundInp
                     Some(first_line),
                     Some(name.trim().to_string()),
                     format!(
-                        "第 {} 列的表头 {name:?} 既不是已知的列,也不是标准 {} 的条款编号",
+                        "第 {} 列的表头 {name:?} 既不是已知的列，也不是标准 {} 的条款编号",
                         index + 1,
                         standard.id
                     ),
@@ -259,7 +259,7 @@ fn read_rows(file: &str, rows: Vec<Row>, standard: &Standard) -> Result<RoundInp
             file,
             Some(first_line),
             None,
-            "缺少“社区编码”(code)列".into(),
+            "缺少“社区编码”（code）列".into(),
             "the code column (社区编码) is missing".into(),
         ));
     }
@@ -303,7 +303,7 @@ fn read_rows(file: &str, rows: Vec<Row>, standard: &Standard) -> Result<RoundInp
                                 file,
                                 Some(line),
                                 None,
-                                format!("上年星级应是 0–5 的整数,不是 {cell:?}"),
+                                format!("上年星级应是 0–5 的整数，不是 {cell:?}"),
                                 format!("previous star must be a whole number 0–5, not {cell:?}"),
                             )),
                         }
@@ -368,7 +368,7 @@ fn cell_answer(
         return match yes_no(cell) {
             Some(vetoed) => read_answer(standard, id, &serde_json::json!({ "vetoed": vetoed })),
             None => Err((
-                format!("一票否决项请填“是”(触发)或“否”(未触发),不是 {cell:?}"),
+                format!("一票否决项请填“是”（触发）或“否”（未触发），不是 {cell:?}"),
                 format!("a veto item takes yes (applies) or no, not {cell:?}"),
             )),
         };
@@ -390,7 +390,7 @@ pub fn read_csv(file: &str, text: &str, standard: &Standard) -> Result<RoundInpu
                 file,
                 Some(index + 1),
                 None,
-                format!("CSV 格式错误:{e}"),
+                format!("CSV 格式错误：{e}"),
                 format!("malformed CSV: {e}"),
             )]
         })?;

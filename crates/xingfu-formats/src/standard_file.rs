@@ -202,7 +202,7 @@ impl Reader<'_> {
             self.at(
                 &path,
                 id,
-                format!("未知的政府层级 {text:?}(可用:community, street, district, city, province)"),
+                format!("未知的政府层级 {text:?}（可用：community, street, district, city, province）"),
                 format!("unknown government level {text:?} (use community, street, district, city or province)"),
             );
             GovLevel::District
@@ -240,7 +240,7 @@ pub fn load_standard(file: &str, text: &str) -> Result<Standard, Vec<FileProblem
                 file,
                 line,
                 None,
-                format!("无法读取:{message}"),
+                format!("无法读取：{message}"),
                 format!("cannot read: {message}"),
             )]);
         }
@@ -258,7 +258,7 @@ pub fn load_standard(file: &str, text: &str) -> Result<Standard, Vec<FileProblem
         reader.at(
             &path,
             id.as_deref(),
-            format!("未知的字段 {name}(字段名写错了?见 docs/standard-format.md)"),
+            format!("未知的字段 {name}（字段名写错了？见 docs/standard-format.md）"),
             format!("unknown field {name} (a typo? see docs/standard-format.md)"),
         );
     }
@@ -320,7 +320,9 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
             reader.at(
                 &[key("standard"), key("rating")],
                 None,
-                format!("rating 必须是 \"points\"(按分数)或 \"share\"(按完成比例),不是 {other:?}"),
+                format!(
+                    "rating 必须是 \"points\"（按分数）或 \"share\"（按完成比例），不是 {other:?}"
+                ),
                 format!("rating must be \"points\" or \"share\", not {other:?}"),
             );
             RatingBasis::Points
@@ -333,7 +335,7 @@ fn convert(reader: &mut Reader, raw: RawFile) -> Standard {
             reader.at(
                 &[key("standard"), key("subject")],
                 None,
-                format!("subject 必须是 \"community\" 或 \"centre\",不是 {other:?}"),
+                format!("subject 必须是 \"community\" 或 \"centre\"，不是 {other:?}"),
                 format!("subject must be \"community\" or \"centre\", not {other:?}"),
             );
             Subject::Community
@@ -540,7 +542,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
             None => reader.at(
                 &[field("methods"), vec![Segment::Index(i)]].concat(),
                 Some(&id),
-                format!("未知的测评方法 {text:?}(可用:汇报、材料审核、实地考察、问卷调查、电话调查、整体观察)"),
+                format!("未知的测评方法 {text:?}（可用：汇报、材料审核、实地考察、问卷调查、电话调查、整体观察）"),
                 format!("unknown assessment method {text:?} (use 汇报, 材料审核, 实地考察, 问卷调查, 电话调查 or 整体观察)"),
             ),
         }
@@ -590,7 +592,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
                     reader.at(
                         &field("judge"),
                         Some(&id),
-                        "numeric 条款须写 measure(统计的是什么)".into(),
+                        "numeric 条款须写 measure（统计的是什么）".into(),
                         "a numeric clause needs measure (what is counted)".into(),
                     );
                     String::new()
@@ -605,7 +607,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
                     reader.at(
                         &field("judge"),
                         Some(&id),
-                        "metric 条款须写 metric(平台计算的指标名)".into(),
+                        "metric 条款须写 metric（平台计算的指标名）".into(),
                         "a metric clause needs metric (the name of the platform's figure)".into(),
                     );
                     String::new()
@@ -622,7 +624,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
                 reader.at(
                     &field("judge"),
                     Some(&id),
-                    "survey 条款须写 dimension(调查维度)".into(),
+                    "survey 条款须写 dimension（调查维度）".into(),
                     "a survey clause needs dimension".into(),
                 );
                 String::new()
@@ -636,7 +638,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
                     reader.at(
                         &field("threshold"),
                         Some(&id),
-                        "按比例计分(proportional)的调查条款不设 threshold".into(),
+                        "按比例计分（proportional）的调查条款不设 threshold".into(),
                         "a proportional survey clause takes no threshold".into(),
                     );
                     SurveyScoring::Proportional
@@ -645,7 +647,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
                     reader.at(
                         &field("judge"),
                         Some(&id),
-                        "按门槛判定的调查条款须写 threshold(满意率门槛,百分数)".into(),
+                        "按门槛判定的调查条款须写 threshold（满意率门槛，百分数）".into(),
                         "a threshold survey clause needs threshold (percent)".into(),
                     );
                     SurveyScoring::Proportional
@@ -654,7 +656,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
                     reader.at(
                         &field("scoring"),
                         Some(&id),
-                        format!("scoring 必须是 \"threshold\" 或 \"proportional\",不是 {other:?}"),
+                        format!("scoring 必须是 \"threshold\" 或 \"proportional\"，不是 {other:?}"),
                         format!("scoring must be \"threshold\" or \"proportional\", not {other:?}"),
                     );
                     SurveyScoring::Proportional
@@ -666,7 +668,7 @@ fn convert_clause(reader: &mut Reader, path: &[Segment], raw: RawClause) -> Clau
             reader.at(
                 &field("judge"),
                 Some(&id),
-                format!("未知的判定方式 {other:?}(可用:met, graded, numeric, survey, metric)"),
+                format!("未知的判定方式 {other:?}（可用：met, graded, numeric, survey, metric）"),
                 format!("unknown judge {other:?} (use met, graded, numeric, survey or metric)"),
             );
             Judge::Met
@@ -703,7 +705,7 @@ fn numeric_rule(reader: &mut Reader, path: &[Segment], id: &str, raw: &RawClause
         reader.at(
             &[path.to_vec(), vec![key("judge")]].concat(),
             Some(id),
-            "须且只能写一种规则:at_least、at_most,或 full_at(可加 zero_at)".into(),
+            "须且只能写一种规则：at_least、at_most，或 full_at（可加 zero_at）".into(),
             "give exactly one rule: at_least, at_most, or full_at (with optional zero_at)".into(),
         );
         NumericRule::AtLeast { value: Dec2::ZERO }

@@ -22,7 +22,9 @@
 //! held the merged value.
 
 use calamine::Data;
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use crate::columns::{FittedSheet, name_or};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
@@ -85,7 +87,12 @@ const COLUMNS: [(Col, &str, &str, &str); 17] = [
     ),
     (Col::Effort, "难度", "Effort", "effort"),
     (Col::Veto, "一票否决", "Veto", "veto"),
-    (Col::TextEn, "条款内容(英文)", "Clause (English)", "text_en"),
+    (
+        Col::TextEn,
+        "条款内容（英文）",
+        "Clause (English)",
+        "text_en",
+    ),
     (Col::SourceQuote, "原文依据", "Source quote", "source_quote"),
 ];
 
@@ -130,7 +137,8 @@ fn column_of(header: &str) -> Option<Col> {
         .map(|(col, ..)| *col)
         .or(match wanted.as_str() {
             "规则" | "门槛" | "判定规则" => Some(Col::Rule),
-            "分数" | "分值(分)" => Some(Col::Points),
+            "分数" => Some(Col::Points),
+            w if w == norm("分值（分）") => Some(Col::Points),
             "测评方式" | "评价方法" => Some(Col::Methods),
             "证明材料/佐证" | "佐证材料" => Some(Col::Evidence),
             _ => None,
@@ -256,7 +264,7 @@ fn rule_text(judge: &Judge, english: bool) -> String {
         .into_iter()
         .map(|(key, value)| format!("{}={value}", key_text(key, english)))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(if english { "; " } else { "\u{ff1b}" })
 }
 
 fn join_list(items: &[String]) -> String {
@@ -280,11 +288,12 @@ pub fn standard_to_xlsx(standard: &Standard, english: bool) -> Result<Vec<u8>, X
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(pick(CLAUSE_SHEET.0, CLAUSE_SHEET.1))?;
+    let mut sheet = FittedSheet::new(sheet);
     let headers: Vec<String> = COLUMNS
         .iter()
         .map(|(_, zh, en, _)| pick(zh, en).to_string())
         .collect();
-    write_header(sheet, &headers, &bold)?;
+    write_header(&mut sheet, &headers, &bold)?;
     let mut row = 1u32;
     for category in &standard.categories {
         for item in &category.items {
@@ -351,14 +360,14 @@ pub fn standard_to_xlsx(standard: &Standard, english: bool) -> Result<Vec<u8>, X
                     match cell {
                         CellOut::Text(text) if text.is_empty() => {}
                         CellOut::Text(text) => {
-                            sheet.write_string(row, col, text)?;
+                            sheet.text(row, col, &text)?;
                         }
                         CellOut::Wrapped(text) if text.is_empty() => {}
                         CellOut::Wrapped(text) => {
-                            sheet.write_string_with_format(row, col, text, &wrap)?;
+                            sheet.text_with(row, col, &text, &wrap)?;
                         }
                         CellOut::Number(n) => {
-                            sheet.write_number(row, col, n)?;
+                            sheet.number(row, col, n)?;
                         }
                     }
                 }
@@ -366,24 +375,21 @@ pub fn standard_to_xlsx(standard: &Standard, english: bool) -> Result<Vec<u8>, X
             }
         }
     }
-    sheet.autofit();
-    // Long texts wrap in a readable width instead of one very wide column.
-    for col in [Col::Text, Col::Evidence, Col::TextEn, Col::SourceQuote] {
-        let index = COLUMNS.iter().position(|(c, ..)| *c == col).unwrap_or(0) as u16;
-        sheet.set_column_width(index, 50)?;
-    }
-    sheet.set_freeze_panes(1, 5)?;
+    // Long texts wrap in the widest column FittedSheet makes instead of one very wide column.
+    sheet.sheet.set_freeze_panes(1, 5)?;
+    sheet.fit()?;
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(pick(STAR_SHEET.0, STAR_SHEET.1))?;
+    let mut sheet = FittedSheet::new(sheet);
     let min_header = match (standard.rating, english) {
         (RatingBasis::Points, false) => "最低分",
         (RatingBasis::Points, true) => "min (points)",
-        (RatingBasis::Share, false) => "最低完成比例(%)",
+        (RatingBasis::Share, false) => "最低完成比例（%）",
         (RatingBasis::Share, true) => "min (% completed)",
     };
     write_header(
-        sheet,
+        &mut sheet,
         &[
             pick("星级", "level").to_string(),
             min_header.to_string(),
@@ -394,9 +400,9 @@ pub fn standard_to_xlsx(standard: &Standard, english: bool) -> Result<Vec<u8>, X
     )?;
     for (i, star) in standard.stars.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_number(row, 0, f64::from(star.level))?;
-        sheet.write_number(row, 1, star.min.to_f64())?;
-        sheet.write_string(
+        sheet.number(row, 0, f64::from(star.level))?;
+        sheet.number(row, 1, star.min.to_f64())?;
+        sheet.text(
             row,
             2,
             if english {
@@ -406,10 +412,10 @@ pub fn standard_to_xlsx(standard: &Standard, english: bool) -> Result<Vec<u8>, X
             },
         )?;
         if let Some(body) = &star.approval_body {
-            sheet.write_string(row, 3, body)?;
+            sheet.text(row, 3, body)?;
         }
     }
-    sheet.autofit();
+    sheet.fit()?;
     workbook.save_to_buffer()
 }
 
@@ -419,9 +425,13 @@ enum CellOut {
     Number(f64),
 }
 
-fn write_header(sheet: &mut Worksheet, headers: &[String], bold: &Format) -> Result<(), XlsxError> {
+fn write_header(
+    sheet: &mut FittedSheet<'_>,
+    headers: &[String],
+    bold: &Format,
+) -> Result<(), XlsxError> {
     for (i, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, i as u16, h, bold)?;
+        sheet.text_with(0, i as u16, h, bold)?;
     }
     Ok(())
 }
@@ -493,7 +503,7 @@ impl Report<'_> {
             &self.file,
             Some(row),
             id.map(str::to_string),
-            format!("第 {row} 行 {letter} 列({zh_name}):{zh}"),
+            format!("第 {row} 行 {letter} 列（{zh_name}）：{zh}"),
             format!("row {row}, column {letter} ({en_name}): {en}"),
         ));
     }
@@ -597,7 +607,7 @@ pub fn clauses_from_xlsx(
                 Some(header_row as usize + 1),
                 None,
                 format!(
-                    "{letter} 列的表头 {:?} 不是已知的列(可用:{})",
+                    "{letter} 列的表头 {:?} 不是已知的列（可用：{}）",
                     cell.text,
                     COLUMNS.map(|(_, zh, ..)| zh).join("、")
                 ),
@@ -663,7 +673,7 @@ pub fn clauses_from_xlsx(
                 row,
                 Col::ClauseId,
                 id,
-                format!("条款编号 {clause_id} 与第 {first} 行重复,本行未导入"),
+                format!("条款编号 {clause_id} 与第 {first} 行重复，本行未导入"),
                 format!("clause id {clause_id} repeats row {first}; this row was not imported"),
             );
             continue;
@@ -723,7 +733,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Points,
                         id,
-                        format!("分值不能为负数:{points}"),
+                        format!("分值不能为负数：{points}"),
                         format!("points cannot be negative: {points}"),
                     );
                     Dec2::ZERO
@@ -734,7 +744,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Points,
                         id,
-                        format!("分值应是最多两位小数的数字,不是 {:?}", points_cell.text),
+                        format!("分值应是最多两位小数的数字，不是 {:?}", points_cell.text),
                         format!(
                             "points must be a number with at most two decimals, not {:?}",
                             points_cell.text
@@ -754,12 +764,16 @@ pub fn clauses_from_xlsx(
                     .iter()
                     .map(|(k, zh)| format!("{zh}({k})"))
                     .collect::<Vec<_>>();
+                let known_zh = JUDGES
+                    .iter()
+                    .map(|(k, zh)| format!("{zh}\u{ff08}{k}\u{ff09}"))
+                    .collect::<Vec<_>>();
                 if judge_text.is_empty() {
                     report.cell(
                         row,
                         Col::Judge,
                         id,
-                        format!("判定方式为空(可用:{})", known.join("、")),
+                        format!("判定方式为空（可用：{}）", known_zh.join("、")),
                         format!("the judge is missing (use {})", known.join(", ")),
                     );
                 } else {
@@ -767,7 +781,10 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Judge,
                         id,
-                        format!("未知的判定方式 {judge_text:?}(可用:{})", known.join("、")),
+                        format!(
+                            "未知的判定方式 {judge_text:?}（可用：{}）",
+                            known_zh.join("、")
+                        ),
                         format!("unknown judge {judge_text:?} (use {})", known.join(", ")),
                     );
                 }
@@ -785,7 +802,7 @@ pub fn clauses_from_xlsx(
                     Col::Methods,
                     id,
                     format!(
-                        "未知的测评方法 {name:?}(可用:{})",
+                        "未知的测评方法 {name:?}（可用：{}）",
                         Method::ALL.map(Method::zh).join("、")
                     ),
                     format!(
@@ -807,7 +824,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Effort,
                         id,
-                        format!("难度应是 1 到 5 的整数,不是 {:?}", effort_cell.text),
+                        format!("难度应是 1 到 5 的整数，不是 {:?}", effort_cell.text),
                         format!(
                             "effort must be a whole number from 1 to 5, not {:?}",
                             effort_cell.text
@@ -829,7 +846,7 @@ pub fn clauses_from_xlsx(
                         row,
                         Col::Veto,
                         id,
-                        format!("一票否决应填“是”或“否”,不是 {veto_cell:?}"),
+                        format!("一票否决应填“是”或“否”，不是 {veto_cell:?}"),
                         format!("veto takes yes or no, not {veto_cell:?}"),
                     );
                     false
@@ -906,7 +923,7 @@ pub fn clauses_from_xlsx(
         };
         let (zh, en) = match line {
             Some(row) => (
-                format!("第 {row} 行:{}", problem.zh),
+                format!("第 {row} 行：{}", problem.zh),
                 format!("row {row}: {}", problem.en),
             ),
             None => (problem.zh, problem.en),
@@ -962,7 +979,7 @@ fn read_rule(
                         Col::Rule,
                         id,
                         format!(
-                            "无法读取 {:?}:请写成“键=值”,用分号分隔(键:{})",
+                            "无法读取 {:?}：请写成“键=值”，用分号分隔（键：{}）",
                             part.trim(),
                             RULE_KEYS.map(|(_, zh)| zh).join("、")
                         ),
@@ -1022,7 +1039,7 @@ fn read_rule(
                     row,
                     Col::Rule,
                     id,
-                    format!("{} 应是数字,不是 {value:?}", key_text(key, false)),
+                    format!("{} 应是数字，不是 {value:?}", key_text(key, false)),
                     format!("{key} must be a number, not {value:?}"),
                 );
                 bad = true;
@@ -1052,7 +1069,7 @@ fn read_rule(
                     row,
                     Col::Rule,
                     id,
-                    "须且只能写一种规则:至少、至多,或 满分值(可加 零分值)".into(),
+                    "须且只能写一种规则：至少、至多，或 满分值（可加 零分值）".into(),
                     "give exactly one rule: at_least, at_most, or full_at (with optional zero_at)"
                         .into(),
                 );
@@ -1065,7 +1082,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        "计数条款须写 统计项=…(统计的是什么)".into(),
+                        "计数条款须写 统计项=…（统计的是什么）".into(),
                         "a numeric clause needs measure=… (what is counted)".into(),
                     );
                     String::new()
@@ -1081,7 +1098,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        "平台指标条款须写 指标=…(平台计算的指标名)".into(),
+                        "平台指标条款须写 指标=…（平台计算的指标名）".into(),
                         "a metric clause needs metric=… (the platform's figure)".into(),
                     );
                     String::new()
@@ -1107,7 +1124,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        "满意度条款须写 维度=…(调查维度)".into(),
+                        "满意度条款须写 维度=…（调查维度）".into(),
                         "a survey clause needs dimension=…".into(),
                     );
                     String::new()
@@ -1124,7 +1141,7 @@ fn read_rule(
                         row,
                         Col::Rule,
                         id,
-                        format!("计分应是“门槛”或“按比例”,不是 {other:?}"),
+                        format!("计分应是“门槛”或“按比例”，不是 {other:?}"),
                         format!("scoring must be threshold or proportional, not {other:?}"),
                     );
                     None
@@ -1149,7 +1166,7 @@ fn read_rule(
                             row,
                             Col::Rule,
                             id,
-                            "满意度条款须写 门槛=…(满意率,百分数)或 计分=按比例".into(),
+                            "满意度条款须写 门槛=…（满意率，百分数）或 计分=按比例".into(),
                             "a survey clause needs threshold=… (percent) or scoring=proportional"
                                 .into(),
                         );
@@ -1186,7 +1203,7 @@ fn assemble(
                         Col::Category,
                         Some(&row.clause.id),
                         format!(
-                            "类别 {} 的名称与前面的行不同({:?} / {:?})",
+                            "类别 {} 的名称与前面的行不同（{:?} / {:?}）",
                             category.id, category.name, row.category_name
                         ),
                         format!(
@@ -1238,7 +1255,7 @@ fn assemble(
                         Col::Item,
                         Some(&row.clause.id),
                         format!(
-                            "项目 {} 的名称与前面的行不同({:?} / {:?})",
+                            "项目 {} 的名称与前面的行不同（{:?} / {:?}）",
                             item.id, item.name, row.item_name
                         ),
                         format!(
@@ -1255,7 +1272,7 @@ fn assemble(
                     Col::ItemId,
                     Some(&row.clause.id),
                     format!(
-                        "项目 {} 已属于类别 {},不能再放在类别 {} 下",
+                        "项目 {} 已属于类别 {}，不能再放在类别 {} 下",
                         row.item_id, categories[home].id, row.category_id
                     ),
                     format!(
@@ -1334,6 +1351,7 @@ pub fn score_sheet_xlsx(
     let percent = Format::new().set_num_format("0.00");
     let sheet = workbook.add_worksheet();
     sheet.set_name(pick("评分表", "Scores"))?;
+    let mut sheet = FittedSheet::new(sheet);
     let clauses: Vec<&Clause> = standard.clauses().collect();
     let mut headers: Vec<String> = vec![
         pick("社区编码", "Code").into(),
@@ -1348,26 +1366,26 @@ pub fn score_sheet_xlsx(
         pick("星级", "Star"),
     ];
     headers.extend(after.iter().map(|s| s.to_string()));
-    write_header(sheet, &headers, &bold)?;
+    write_header(&mut sheet, &headers, &bold)?;
     let total_col = 2 + clauses.len() as u16;
 
     // Second row: the most each clause can earn.
-    sheet.write_string_with_format(1, 1, pick("满分", "Max points"), &bold)?;
+    sheet.text_with(1, 1, pick("满分", "Max points"), &bold)?;
     for (i, clause) in clauses.iter().enumerate() {
         if clause.veto {
-            sheet.write_string(1, 2 + i as u16, pick("否决项", "veto item"))?;
+            sheet.text(1, 2 + i as u16, pick("否决项", "veto item"))?;
         } else {
-            sheet.write_number(1, 2 + i as u16, clause.points.to_f64())?;
+            sheet.number(1, 2 + i as u16, clause.points.to_f64())?;
         }
     }
-    sheet.write_number(1, total_col, standard.total_points.to_f64())?;
+    sheet.number(1, total_col, standard.total_points.to_f64())?;
 
     for (index, (code, name, card)) in rows.iter().enumerate() {
         let row = index as u32 + 2;
-        sheet.write_string(row, 0, code)?;
-        sheet.write_string(row, 1, name)?;
+        sheet.text(row, 0, code)?;
+        sheet.text(row, 1, name_or(name, code))?;
         let Some(card) = card else {
-            sheet.write_string(row, total_col + 4, pick("未评分", "not scored"))?;
+            sheet.text(row, total_col + 4, pick("未评分", "not scored"))?;
             continue;
         };
         let scores: HashMap<&str, &ClauseScore<'_>> = card
@@ -1385,24 +1403,24 @@ pub fn score_sheet_xlsx(
             match score.status {
                 ClauseStatus::NotAssessed => {}
                 ClauseStatus::Vetoed => {
-                    sheet.write_string(row, col, pick("否决", "vetoed"))?;
+                    sheet.text(row, col, pick("否决", "vetoed"))?;
                 }
                 ClauseStatus::VetoClear => {
-                    sheet.write_string(row, col, pick("通过", "clear"))?;
+                    sheet.text(row, col, pick("通过", "clear"))?;
                 }
                 _ => {
-                    sheet.write_number(row, col, score.earned.to_f64())?;
+                    sheet.number(row, col, score.earned.to_f64())?;
                 }
             }
         }
-        sheet.write_number(row, total_col, card.total.to_f64())?;
-        sheet.write_number_with_format(row, total_col + 1, card.share.to_f64(), &percent)?;
-        sheet.write_number(row, total_col + 2, f64::from(card.star_by_score))?;
+        sheet.number(row, total_col, card.total.to_f64())?;
+        sheet.number_with(row, total_col + 1, card.share.to_f64(), &percent, "0.00")?;
+        sheet.number(row, total_col + 2, f64::from(card.star_by_score))?;
         let veto: Vec<&str> = card.vetoed_by.iter().map(|v| v.clause).collect();
-        sheet.write_string(row, total_col + 3, veto.join(", "))?;
-        sheet.write_number(row, total_col + 4, f64::from(card.star))?;
+        sheet.text(row, total_col + 3, &veto.join(pick("、", ", ")))?;
+        sheet.number(row, total_col + 4, f64::from(card.star))?;
     }
-    sheet.autofit();
-    sheet.set_freeze_panes(2, 2)?;
+    sheet.sheet.set_freeze_panes(2, 2)?;
+    sheet.fit()?;
     workbook.save_to_buffer()
 }

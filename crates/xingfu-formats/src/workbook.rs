@@ -1,10 +1,12 @@
 //! The round report as an .xlsx workbook: communities, streets, districts, rejected entries.
 
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use xingfu_core::Standard;
 use xingfu_core::decimal::Fen;
 use xingfu_core::round::{Decision, RoundReport, UnitReport};
 use xingfu_core::standard::GovLevel;
+
+use crate::columns::{FittedSheet, name_or};
 
 /// Labels in the chosen language.
 pub struct Labels {
@@ -55,8 +57,8 @@ pub fn round_workbook(
     let labels = Labels { english };
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
-    let percent = Format::new().set_num_format("0.00");
+    let money = Format::new().set_num_format(MONEY);
+    let percent = Format::new().set_num_format(PERCENT);
 
     let levels: Vec<GovLevel> = GovLevel::ALL
         .into_iter()
@@ -72,6 +74,7 @@ pub fn round_workbook(
     // Communities.
     let sheet = workbook.add_worksheet();
     sheet.set_name(labels.t("社区结果", "Communities"))?;
+    let mut sheet = FittedSheet::new(sheet);
     let mut headers: Vec<String> = [
         labels.t("社区编码", "Code"),
         labels.t("社区名称", "Name"),
@@ -85,7 +88,7 @@ pub fn round_workbook(
         labels.t("上年星级", "Last year"),
         labels.t("复评结论", "Decision"),
         labels.t("审批层级", "Approved by"),
-        labels.t("奖励(元)", "Reward (CNY)"),
+        labels.t("奖励（元）", "Reward (CNY)"),
         labels.t("奖励依据", "Reward basis"),
     ]
     .iter()
@@ -95,24 +98,24 @@ pub fn round_workbook(
         headers.push(format!(
             "{}{}",
             labels.level(*level),
-            labels.t("承担(元)", " pays (CNY)")
+            labels.t("承担（元）", " pays (CNY)")
         ));
     }
-    write_header(sheet, &headers, &bold)?;
+    write_header(&mut sheet, &headers, &bold)?;
     for (i, o) in report.outcomes.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, &o.code)?;
-        sheet.write_string(row, 1, &o.name)?;
-        sheet.write_string(row, 2, unit_text(o.street.as_ref()))?;
-        sheet.write_string(row, 3, unit_text(o.district.as_ref()))?;
-        sheet.write_number(row, 4, o.total.to_f64())?;
-        sheet.write_number_with_format(row, 5, o.share.to_f64(), &percent)?;
-        sheet.write_number(row, 6, f64::from(o.star_by_score))?;
+        sheet.text(row, 0, &o.code)?;
+        sheet.text(row, 1, name_or(&o.name, &o.code))?;
+        sheet.text(row, 2, &unit_text(o.street.as_ref(), &labels))?;
+        sheet.text(row, 3, &unit_text(o.district.as_ref(), &labels))?;
+        sheet.number(row, 4, o.total.to_f64())?;
+        sheet.number_with(row, 5, o.share.to_f64(), &percent, PERCENT)?;
+        sheet.number(row, 6, f64::from(o.star_by_score))?;
         let veto: Vec<&str> = o.vetoed_by.iter().map(|v| v.clause).collect();
-        sheet.write_string(row, 7, veto.join(", "))?;
-        sheet.write_number(row, 8, f64::from(o.star))?;
-        sheet.write_number(row, 9, f64::from(o.previous_star))?;
-        sheet.write_string(row, 10, labels.decision(o.decision))?;
+        sheet.text(row, 7, &veto.join(labels.t("、", ", ")))?;
+        sheet.number(row, 8, f64::from(o.star))?;
+        sheet.number(row, 9, f64::from(o.previous_star))?;
+        sheet.text(row, 10, labels.decision(o.decision))?;
         let approval = o
             .approval
             .as_ref()
@@ -122,13 +125,9 @@ pub fn round_workbook(
                     .unwrap_or_else(|| labels.level(a.level).to_string())
             })
             .unwrap_or_default();
-        sheet.write_string(row, 11, approval)?;
-        sheet.write_number_with_format(row, 12, yuan(o.reward.amount), &money)?;
-        sheet.write_string(
-            row,
-            13,
-            crate::workbook::basis_text(&o.reward.basis, english),
-        )?;
+        sheet.text(row, 11, &approval)?;
+        sheet.number_with(row, 12, yuan(o.reward.amount), &money, MONEY)?;
+        sheet.text(row, 13, &basis_text(&o.reward.basis, english))?;
         for (j, level) in levels.iter().enumerate() {
             let amount = o
                 .reward
@@ -137,10 +136,10 @@ pub fn round_workbook(
                 .find(|p| p.level == *level)
                 .map(|p| p.amount)
                 .unwrap_or(Fen::ZERO);
-            sheet.write_number_with_format(row, 14 + j as u16, yuan(amount), &money)?;
+            sheet.number_with(row, 14 + j as u16, yuan(amount), &money, MONEY)?;
         }
     }
-    sheet.autofit();
+    sheet.fit()?;
 
     for (name, units) in [
         (labels.t("街道进度", "Streets"), &report.streets),
@@ -149,15 +148,18 @@ pub fn round_workbook(
     ] {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;
+        let mut sheet = FittedSheet::new(sheet);
         write_units(
-            sheet, units, standard, &labels, &levels, &bold, &money, &percent,
+            &mut sheet, units, standard, &labels, &levels, &bold, &money, &percent,
         )?;
+        sheet.fit()?;
     }
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(labels.t("未能评定", "Rejected"))?;
+    let mut sheet = FittedSheet::new(sheet);
     write_header(
-        sheet,
+        &mut sheet,
         &[
             labels.t("社区编码", "Code"),
             labels.t("社区名称", "Name"),
@@ -169,32 +171,44 @@ pub fn round_workbook(
     let mut row = 1;
     for rejected in &report.rejected {
         for error in &rejected.errors {
-            sheet.write_string(row, 0, &rejected.code)?;
-            sheet.write_string(row, 1, &rejected.name)?;
-            sheet.write_string(row, 2, if english { &error.en } else { &error.zh })?;
+            sheet.text(row, 0, &rejected.code)?;
+            sheet.text(row, 1, name_or(&rejected.name, &rejected.code))?;
+            sheet.text(row, 2, if english { &error.en } else { &error.zh })?;
             row += 1;
         }
     }
-    sheet.autofit();
+    sheet.fit()?;
     workbook.save_to_buffer()
 }
 
-fn unit_text(unit: Option<&xingfu_core::round::Unit>) -> &str {
-    unit.map(|u| u.name.as_deref().unwrap_or(&u.code))
-        .unwrap_or("")
+/// The number formats of money (yuan) and percentages.
+const MONEY: &str = "#,##0.00";
+const PERCENT: &str = "0.00";
+
+/// A street's or district's name (its code when the name is not known), or a word saying the
+/// community has none, so that the name cell is never blank.
+fn unit_text(unit: Option<&xingfu_core::round::Unit>, labels: &Labels) -> String {
+    match unit {
+        Some(u) => name_or(u.name.as_deref().unwrap_or(""), &u.code).to_string(),
+        None => labels.t("（无）", "(none)").to_string(),
+    }
 }
 
-fn write_header(sheet: &mut Worksheet, headers: &[String], bold: &Format) -> Result<(), XlsxError> {
+fn write_header(
+    sheet: &mut FittedSheet<'_>,
+    headers: &[String],
+    bold: &Format,
+) -> Result<(), XlsxError> {
     for (i, h) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, i as u16, h, bold)?;
+        sheet.text_with(0, i as u16, h, bold)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
+    sheet.sheet.set_freeze_panes(1, 0)?;
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
 fn write_units(
-    sheet: &mut Worksheet,
+    sheet: &mut FittedSheet<'_>,
     units: &[UnitReport],
     standard: &Standard,
     labels: &Labels,
@@ -221,34 +235,40 @@ fn write_units(
             labels.t("目标", "target "),
             target.percent
         ));
-        headers.push(format!("≥{s}★ {}", labels.t("尚差(个)", "short by")));
+        headers.push(format!("≥{s}★ {}", labels.t("尚差（个）", "short by")));
     }
-    headers.push(labels.t("奖励合计(元)", "Rewards (CNY)").into());
+    headers.push(labels.t("奖励合计（元）", "Rewards (CNY)").into());
     for level in levels {
         headers.push(format!(
             "{}{}",
             labels.level(*level),
-            labels.t("承担(元)", " pays (CNY)")
+            labels.t("承担（元）", " pays (CNY)")
         ));
     }
     write_header(sheet, &headers, bold)?;
     for (i, unit) in units.iter().enumerate() {
         let row = i as u32 + 1;
         let mut col = 0u16;
-        sheet.write_string(row, col, &unit.unit.code)?;
+        sheet.text(row, col, &unit.unit.code)?;
         col += 1;
-        sheet.write_string(row, col, unit.unit.name.as_deref().unwrap_or(""))?;
+        let name = unit.unit.name.as_deref().unwrap_or("");
+        let fallback = if unit.unit.code.is_empty() {
+            labels.t("全部", "Overall")
+        } else {
+            &unit.unit.code
+        };
+        sheet.text(row, col, name_or(name, fallback))?;
         col += 1;
-        sheet.write_number(row, col, unit.communities as f64)?;
+        sheet.number(row, col, unit.communities as f64)?;
         col += 1;
         for count in unit.by_star {
-            sheet.write_number(row, col, count as f64)?;
+            sheet.number(row, col, count as f64)?;
             col += 1;
         }
         for progress in &unit.targets {
-            sheet.write_number(row, col, progress.count as f64)?;
-            sheet.write_number_with_format(row, col + 1, progress.percent.to_f64(), percent)?;
-            sheet.write_string(
+            sheet.number(row, col, progress.count as f64)?;
+            sheet.number_with(row, col + 1, progress.percent.to_f64(), percent, PERCENT)?;
+            sheet.text(
                 row,
                 col + 2,
                 if progress.met {
@@ -257,10 +277,10 @@ fn write_units(
                     labels.t("未达成", "not met")
                 },
             )?;
-            sheet.write_number(row, col + 3, progress.short_by as f64)?;
+            sheet.number(row, col + 3, progress.short_by as f64)?;
             col += 4;
         }
-        sheet.write_number_with_format(row, col, yuan(unit.reward_total), money)?;
+        sheet.number_with(row, col, yuan(unit.reward_total), money, MONEY)?;
         col += 1;
         for level in levels {
             let amount = unit
@@ -269,11 +289,10 @@ fn write_units(
                 .find(|p| p.level == *level)
                 .map(|p| p.amount)
                 .unwrap_or(Fen::ZERO);
-            sheet.write_number_with_format(row, col, yuan(amount), money)?;
+            sheet.number_with(row, col, yuan(amount), money, MONEY)?;
             col += 1;
         }
     }
-    sheet.autofit();
     Ok(())
 }
 
@@ -285,13 +304,13 @@ pub fn basis_text(basis: &xingfu_core::rewards::RewardBasis, english: bool) -> S
         (FirstNaming { star }, true) => format!("first named {star}★"),
         (Promotion { from, to, .. }, false) => format!("晋升 {from}→{to} 再奖励"),
         (Promotion { from, to, .. }, true) => format!("promotion {from}→{to} bonus"),
-        (NewTier { from, to }, false) => format!("{from}→{to},按{to}星命名奖励"),
+        (NewTier { from, to }, false) => format!("{from}→{to}，按{to}星命名奖励"),
         (NewTier { from, to }, true) => format!("{from}→{to}, paid as named {to}★"),
-        (Kept { star }, false) => format!("保留{star}星,不重复奖励"),
+        (Kept { star }, false) => format!("保留{star}星，不重复奖励"),
         (Kept { star }, true) => format!("kept {star}★, no repeat award"),
-        (Downgraded { from, to }, false) => format!("降星 {from}→{to},不奖励"),
+        (Downgraded { from, to }, false) => format!("降星 {from}→{to}，不奖励"),
         (Downgraded { from, to }, true) => format!("downgraded {from}→{to}, no award"),
-        (Revoked { from }, false) => format!("撤销{from}星称号,不奖励"),
+        (Revoked { from }, false) => format!("撤销{from}星称号，不奖励"),
         (Revoked { from }, true) => format!("{from}★ title revoked, no award"),
         (NotRated, false) => "未评星".into(),
         (NotRated, true) => "not rated".into(),

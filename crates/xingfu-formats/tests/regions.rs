@@ -166,7 +166,7 @@ fn a_city_without_districts_listed_again_as_its_own_district_is_skipped_with_a_n
     assert_eq!(divisions.skipped.len(), 1);
     let note = &divisions.skipped[0];
     assert_eq!(note.line, Some(2));
-    assert!(note.zh.contains("东莞市(441900)"), "{}", note.zh);
+    assert!(note.zh.contains("东莞市（441900）"), "{}", note.zh);
     assert!(note.zh.contains("441900000000"), "{}", note.zh);
 
     // Its streets attach to the city.

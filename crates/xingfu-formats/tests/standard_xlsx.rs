@@ -377,7 +377,7 @@ fn bad_rows_are_reported_with_sheet_row_and_column() {
         );
     }
     let judge = find(&problems, 3, "未知的判定方式");
-    assert!(judge.zh.contains("H 列(判定方式)"), "{}", judge.zh);
+    assert!(judge.zh.contains("H 列（判定方式）"), "{}", judge.zh);
     assert!(
         judge.en.contains("row 3, column H (Judged by)"),
         "{}",
@@ -395,7 +395,7 @@ fn bad_rows_are_reported_with_sheet_row_and_column() {
     find(&problems, 7, "难度应是 1 到 5");
     find(&problems, 7, "一票否决应填");
     let rule = find(&problems, 8, "“门槛”不适用于判定方式“达标”");
-    assert!(rule.zh.contains("I 列(规则/门槛)"));
+    assert!(rule.zh.contains("I 列（规则/门槛）"));
     find(&problems, 9, "与第 2 行重复");
     find(&problems, 10, "类别编号为空");
     // The whole-standard check runs on the rows that could be read: the points do not add up

@@ -55,7 +55,7 @@ impl RegistryProblem {
             Place::File => format!("{}: {message}", self.file),
             Place::Line(line) => format!("{}:{line}: {message}", self.file),
             Place::Feature(n) if english => format!("{}: feature {n}: {message}", self.file),
-            Place::Feature(n) => format!("{}: 第 {n} 个要素:{message}", self.file),
+            Place::Feature(n) => format!("{}：第 {n} 个要素：{message}", self.file),
         }
     }
 }
@@ -110,6 +110,15 @@ fn valid_keys() -> String {
         .join(", ")
 }
 
+/// The function keys with their Chinese names, for Chinese messages: key（名称）、…
+fn valid_keys_zh() -> String {
+    ServiceFunction::ALL
+        .iter()
+        .map(|f| format!("{}\u{ff08}{}\u{ff09}", f.key(), f.name_zh()))
+        .collect::<Vec<_>>()
+        .join("\u{3001}")
+}
+
 /// Reads a function list; the error text names the unknown entry.
 fn parse_functions(text: &str) -> Result<Vec<ServiceFunction>, (String, String)> {
     let mut functions = Vec::new();
@@ -122,7 +131,7 @@ fn parse_functions(text: &str) -> Result<Vec<ServiceFunction>, (String, String)>
             Some(f) => functions.push(f),
             None => {
                 return Err((
-                    format!("未知的服务功能 {part:?};可用:{}", valid_keys()),
+                    format!("未知的服务功能 {part:?}；可用：{}", valid_keys_zh()),
                     format!("unknown service function {part:?}; known: {}", valid_keys()),
                 ));
             }
@@ -149,7 +158,7 @@ fn parse_position(lon: &str, lat: &str) -> Result<LonLat, (String, String)> {
     };
     let lon = number(lon, "经度", "longitude")?;
     let lat = number(lat, "纬度", "latitude")?;
-    LonLat::new(lon, lat).map_err(|e| (format!("坐标无效:{e}"), format!("invalid position: {e}")))
+    LonLat::new(lon, lat).map_err(|e| (format!("坐标无效：{e}"), format!("invalid position: {e}")))
 }
 
 fn parse_capacity(text: &str) -> Result<Option<u32>, (String, String)> {
@@ -178,17 +187,17 @@ pub fn parse_facilities_csv(file: &str, text: &str) -> Result<Vec<Facility>, Vec
             return Err(vec![RegistryProblem::new(
                 file,
                 Place::Line(1),
-                format!("无法读取表头:{e}"),
+                format!("无法读取表头：{e}"),
                 format!("cannot read the header: {e}"),
             )]);
         }
     };
     let columns: Vec<Option<Column>> = headers.iter().map(column_of).collect();
     for (required, zh, en) in [
-        (Column::Name, "name(名称)", "name"),
-        (Column::Functions, "functions(功能)", "functions"),
-        (Column::Lon, "lon(经度)", "lon"),
-        (Column::Lat, "lat(纬度)", "lat"),
+        (Column::Name, "name（名称）", "name"),
+        (Column::Functions, "functions（功能）", "functions"),
+        (Column::Lon, "lon（经度）", "lon"),
+        (Column::Lat, "lat（纬度）", "lat"),
     ] {
         if !columns.contains(&Some(required)) {
             problems.push(RegistryProblem::new(
@@ -212,7 +221,7 @@ pub fn parse_facilities_csv(file: &str, text: &str) -> Result<Vec<Facility>, Vec
                 problems.push(RegistryProblem::new(
                     file,
                     Place::Line(line),
-                    format!("无法读取此行:{e}"),
+                    format!("无法读取此行：{e}"),
                     format!("cannot read this line: {e}"),
                 ));
                 continue;
@@ -423,7 +432,7 @@ fn feature_position(feature: &Value) -> Result<LonLat, (String, String)> {
     };
     let bad = || {
         (
-            "坐标无效(需要 WGS84 经度、纬度)".to_string(),
+            "坐标无效（需要 WGS84 经度、纬度）".to_string(),
             "invalid coordinates (WGS84 longitude, latitude expected)".to_string(),
         )
     };
@@ -444,7 +453,7 @@ fn feature_position(feature: &Value) -> Result<LonLat, (String, String)> {
         other => {
             let other = other.unwrap_or("");
             Err((
-                format!("几何类型 {other:?} 不支持,需要 Point 或 Polygon"),
+                format!("几何类型 {other:?} 不支持，需要 Point 或 Polygon"),
                 format!("geometry type {other:?} is not supported; Point or Polygon expected"),
             ))
         }
@@ -500,7 +509,7 @@ pub fn parse_communities_geojson(
             other => {
                 let other = other.unwrap_or("");
                 fail(
-                    format!("几何类型 {other:?} 不支持,需要 Polygon 或 MultiPolygon"),
+                    format!("几何类型 {other:?} 不支持，需要 Polygon 或 MultiPolygon"),
                     format!(
                         "geometry type {other:?} is not supported; Polygon or MultiPolygon expected"
                     ),
@@ -526,7 +535,7 @@ pub fn parse_communities_geojson(
             Some(area) if !name.is_empty() => areas.push((name.to_string(), area)),
             Some(_) => {}
             None => fail(
-                "边界坐标无效(需要 WGS84 经度、纬度的闭合环)".into(),
+                "边界坐标无效（需要 WGS84 经度、纬度的闭合环）".into(),
                 "invalid boundary coordinates (closed rings of WGS84 longitude, latitude expected)"
                     .into(),
             ),
@@ -558,7 +567,7 @@ pub fn parse_sites_csv(file: &str, text: &str) -> Result<Vec<Site>, Vec<Registry
         vec![RegistryProblem::new(
             file,
             Place::Line(1),
-            format!("无法读取表头:{e}"),
+            format!("无法读取表头：{e}"),
             format!("cannot read the header: {e}"),
         )]
     })?;
@@ -567,7 +576,7 @@ pub fn parse_sites_csv(file: &str, text: &str) -> Result<Vec<Site>, Vec<Registry
         return Err(vec![RegistryProblem::new(
             file,
             Place::Line(1),
-            "缺少列 lon(经度)或 lat(纬度)".into(),
+            "缺少列 lon（经度）或 lat（纬度）".into(),
             "missing column lon or lat".into(),
         )]);
     }
@@ -581,7 +590,7 @@ pub fn parse_sites_csv(file: &str, text: &str) -> Result<Vec<Site>, Vec<Registry
                 problems.push(RegistryProblem::new(
                     file,
                     Place::Line(line),
-                    format!("无法读取此行:{e}"),
+                    format!("无法读取此行：{e}"),
                     format!("cannot read this line: {e}"),
                 ));
                 continue;
@@ -765,7 +774,7 @@ mod tests {
         assert!(
             problems[0]
                 .render(false)
-                .starts_with("f.geojson: 第 2 个要素:")
+                .starts_with("f.geojson：第 2 个要素：")
         );
         let not_json = parse_facilities_geojson("g.json", "{\n  oops").unwrap_err();
         assert_eq!(not_json[0].place, Place::Line(2));

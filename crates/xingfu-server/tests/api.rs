@@ -318,7 +318,7 @@ async fn a_whole_round_through_the_api(server: &Server) {
         json!([{
             "id": "lucheng-2012",
             "version": "2012.1",
-            "name": "鹿城区(城市)社区幸福指数测评体系(2012版)",
+            "name": "鹿城区（城市）社区幸福指数测评体系（2012版）",
             "name_en": "Lucheng District (Urban) Community Happiness Index Assessment System (2012 edition)",
             "programme": "幸福社区",
         }]),

@@ -74,6 +74,42 @@ impl Browser {
         }
     }
 
+    /// What every page the tests visit is checked for: a screenshot for a human to look at,
+    /// axe-core's WCAG rules, no sideways scrolling on a 390 px phone, and (on a Chinese page)
+    /// full-width punctuation in its visible text.
+    pub async fn look(&self, page: &str) {
+        self.screenshot(page).await;
+        self.axe(page).await;
+        self.fits_phone(page).await;
+        self.chinese_punctuation(page).await;
+    }
+
+    /// On a Chinese page, its visible text (`document.body.innerText`) uses full-width
+    /// punctuation: no ASCII , : ; ? ! ( ) touches Chinese text.
+    pub async fn chinese_punctuation(&self, page: &str) {
+        let found = self
+            .client
+            .execute(
+                "return [document.documentElement.lang, document.body.innerText];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (lang, text) = (
+            found[0].as_str().unwrap_or(""),
+            found[1].as_str().unwrap_or(""),
+        );
+        if !lang.starts_with("zh") {
+            return;
+        }
+        let marks = common::ascii_marks_in_chinese(text);
+        assert!(
+            marks.is_empty(),
+            "{page}: ASCII punctuation in Chinese text (write ，：；？！（）):\n{}",
+            marks.join("\n")
+        );
+    }
+
     /// Runs axe-core's WCAG 2 A and AA rules on the current page; panics listing every violation.
     /// axe-core comes from the repository's `package.json` (`npm ci`, which `.ci/run` does).
     pub async fn axe(&self, page: &str) {
@@ -233,8 +269,7 @@ async fn sign_in_switch_language_and_text_size() {
             .starts_with("/login"),
         "sent to sign in"
     );
-    browser.screenshot("login").await;
-    browser.axe("login").await;
+    browser.look("login").await;
     // The checker itself finds a planted problem (an image without a text alternative).
     browser
         .client
@@ -285,9 +320,7 @@ async fn sign_in_switch_language_and_text_size() {
             .await
             .contains("目前没有需要您处理的事项")
     );
-    browser.screenshot("workbench-empty").await;
-    browser.axe("workbench-empty").await;
-    browser.fits_phone("workbench-empty").await;
+    browser.look("workbench-empty").await;
     browser
         .client
         .find(Locator::LinkText("评选年度"))
@@ -297,8 +330,7 @@ async fn sign_in_switch_language_and_text_size() {
         .await
         .unwrap();
     assert_eq!(browser.text("h1").await, "评选年度");
-    browser.screenshot("rounds-zh").await;
-    browser.axe("rounds-zh").await;
+    browser.look("rounds-zh").await;
 
     browser
         .client
@@ -339,8 +371,7 @@ async fn sign_in_switch_language_and_text_size() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(class.as_deref(), Some("big"));
-    browser.screenshot("rounds-en-large").await;
-    browser.axe("rounds-en-large").await;
+    browser.look("rounds-en-large").await;
 
     // Sign out with the form (CSRF token included by the page).
     browser.click("form[action='/logout'] button").await;
@@ -416,8 +447,7 @@ async fn a_whole_round_in_the_browser() {
         .await;
     let main = browser.text("main").await;
     assert!(main.contains("已申报"), "at {path}: {main}");
-    browser.screenshot("round-declared").await;
-    browser.axe("round-declared").await;
+    browser.look("round-declared").await;
 
     // Eligibility check by the district.
     browser.client.delete_all_cookies().await.unwrap();
@@ -428,9 +458,7 @@ async fn a_whole_round_in_the_browser() {
         work.contains("资格审查") && work.contains("鼓楼社区"),
         "{work}"
     );
-    browser.screenshot("workbench-district").await;
-    browser.axe("workbench-district").await;
-    browser.fits_phone("workbench-district").await;
+    browser.look("workbench-district").await;
     browser.go_to_work("鼓楼社区").await;
     browser
         .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
@@ -440,11 +468,13 @@ async fn a_whole_round_in_the_browser() {
         .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
         .await;
     assert!(browser.text("main").await.contains("评分中"));
+    browser.look("community-scoring").await;
 
     // The assessor's sheet: every clause answered through the form.
     browser.client.delete_all_cookies().await.unwrap();
     browser.sign_in(&base, "assessor").await;
     assert!(browser.text("ol.todo").await.contains("评分"));
+    browser.look("workbench-assessor").await;
     browser.go_to_work("鼓楼社区").await;
     browser
         .wait_path(&format!("/rounds/{round}/communities/{gulou}/sheet"))
@@ -480,8 +510,7 @@ async fn a_whole_round_in_the_browser() {
         }
     }
     browser.client.execute(&script, vec![]).await.unwrap();
-    browser.screenshot("sheet-filled").await;
-    browser.axe("sheet-filled").await;
+    browser.look("sheet-filled").await;
     browser.click("form#sheet button[type=submit]").await;
     for _ in 0..50 {
         let path = browser
@@ -521,8 +550,7 @@ async fn a_whole_round_in_the_browser() {
     assert_eq!(entry.stage, "computed");
     let star = entry.star.unwrap();
     assert!(star >= 4, "full marks but survey 96%: {star}★");
-    browser.screenshot("computed").await;
-    browser.axe("computed").await;
+    browser.look("computed").await;
     browser.client.delete_all_cookies().await.unwrap();
     browser.sign_in(&base, "city").await;
     browser
@@ -534,6 +562,7 @@ async fn a_whole_round_in_the_browser() {
         browser.text("main").await.contains("鼓楼社区"),
         "in the city's approval queue"
     );
+    browser.look("approvals").await;
     browser.client.goto(&community_url).await.unwrap();
     press(&browser, "approve").await;
     browser
@@ -552,8 +581,7 @@ async fn a_whole_round_in_the_browser() {
         .wait_path(&format!("/rounds/{round}/communities/{gulou}"))
         .await;
     assert!(browser.text("main").await.contains("已命名"));
-    browser.screenshot("named").await;
-    browser.axe("named").await;
+    browser.look("named").await;
 
     // 一张图 for the city on a 390 px phone: the page does not scroll sideways (its wide tables
     // scroll inside their own boxes), and it passes axe.
@@ -578,8 +606,7 @@ async fn a_whole_round_in_the_browser() {
         page <= view,
         "the overview is {page} px wide in a {view} px window"
     );
-    browser.screenshot("overview").await;
-    browser.axe("overview").await;
+    browser.look("overview").await;
     // The map: 五马街道 is a dot at its facility, a link down to the street's own overview.
     assert!(browser.text("#map-empty").await.contains("无法画图"));
     server
@@ -622,8 +649,7 @@ async fn a_whole_round_in_the_browser() {
         )))
         .await
         .unwrap();
-    browser.fits_phone("overview of a street").await;
-    browser.axe("overview of a street").await;
+    browser.look("overview of a street").await;
     browser.client.set_window_size(420, 1000).await.unwrap();
 
     // Next year: the re-review starts from the named star.
@@ -662,6 +688,7 @@ async fn a_whole_round_in_the_browser() {
         .unwrap();
     assert_eq!(again.previous_star, star, "last year's named star");
     assert!(browser.text("main").await.contains(&format!("{star}星")));
+    browser.look("declared-again").await;
     browser.stop().await;
     server.finish().await;
 }

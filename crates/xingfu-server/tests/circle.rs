@@ -947,8 +947,8 @@ async fn osm_coverage_metrics_siting_and_a_centre_rating(server: &Server) {
     .await;
     assert_eq!(form.status, StatusCode::OK);
     let text = text_of(&form.body);
-    assert!(text.contains("平台记录:24 场"), "{text}");
-    assert!(text.contains("平台记录:2500 人次"), "{text}");
+    assert!(text.contains("平台记录：24 场"), "{text}");
+    assert!(text.contains("平台记录：2500 人次"), "{text}");
     let rating_fields: Vec<(&str, &str)> = vec![
         ("csrf", &csrf),
         ("year", "2024"),
@@ -1033,7 +1033,7 @@ async fn osm_coverage_metrics_siting_and_a_centre_rating(server: &Server) {
     let text = text_of(&page.body);
     assert!(
         text.contains(&format!(
-            "总分: {} / 100",
+            "总分： {} / 100",
             Dec2::from_f64(expected_total).unwrap()
         )),
         "{text}"

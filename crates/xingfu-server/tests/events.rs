@@ -373,12 +373,12 @@ async fn geojson_import_names_the_feature_and_converts_gcj02(server: &Server) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         body.contains(
-            "第 2 个要素(网格 open-ring):geometry.coordinates[0]:GeoJSON 环的首尾坐标必须相同"
+            "第 2 个要素（网格 open-ring）：geometry.coordinates[0]:GeoJSON 环的首尾坐标必须相同"
         ),
         "{body}"
     );
-    assert!(body.contains("第 3 个要素:缺少网格编号"), "{body}");
-    assert!(body.contains("第 4 个要素(网格 stranger):网格员 nobody 不是本社区的账号"));
+    assert!(body.contains("第 3 个要素：缺少网格编号"), "{body}");
+    assert!(body.contains("第 4 个要素（网格 stranger）：网格员 nobody 不是本社区的账号"));
     assert!(!body.contains("第 1 个要素"));
     assert!(server.state.store.grids_of(GULOU).await.unwrap().is_empty());
 
@@ -455,7 +455,7 @@ async fn geojson_import_names_the_feature_and_converts_gcj02(server: &Server) {
         .get(&format!("/communities/{GULOU}/grids"), &cookie)
         .await;
     assert!(body.contains("<svg") && body.contains("<path d=\"M"));
-    assert!(body.contains("鼓楼第一网格") && body.contains("member1(兼职)"));
+    assert!(body.contains("鼓楼第一网格") && body.contains("member1（兼职）"));
     let resident = server.sign_in("mochi-resident").await;
     let (status, _, _) = server
         .get(&format!("/communities/{GULOU}/grids"), &resident)
@@ -547,7 +547,7 @@ async fn reports_are_routed_to_their_grid_in_wgs84(server: &Server) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        body.contains("请选择所在楼栋,或使用手机定位填写坐标"),
+        body.contains("请选择所在楼栋，或使用手机定位填写坐标"),
         "{body}"
     );
     assert!(body.contains("class=\"error-summary\""));
@@ -622,7 +622,7 @@ async fn the_whole_closed_loop_through_page_posts(server: &Server) {
     let (_, body, _) = server
         .get(&format!("/events/{}?reported=1", id.0), &resident)
         .await;
-    assert!(body.contains(&format!("已收到您的上报,编号 #{}", id.0)));
+    assert!(body.contains(&format!("已收到您的上报，编号 #{}", id.0)));
 
     // The reporter cannot handle it; the community worker accepts and dispatches to the grid
     // member, who starts and resolves with a photo of the result.
@@ -991,7 +991,7 @@ async fn two_handlers_at_once_get_one_conflict(server: &Server) {
     } else {
         &b.1
     };
-    assert!(loser.contains("已被他人更新,请刷新页面后重试"), "{loser}");
+    assert!(loser.contains("已被他人更新，请刷新页面后重试"), "{loser}");
     let e = event(server, id).await;
     assert_eq!(e.version, 2);
     assert_eq!(server.state.store.event_steps(id).await.unwrap().len(), 2);
@@ -1075,7 +1075,7 @@ async fn photos_lose_their_position_and_bad_files_are_refused(server: &Server) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        body.contains("第 1 张照片:照片须为 JPEG、PNG 或 WebP 图片"),
+        body.contains("第 1 张照片：照片须为 JPEG、PNG 或 WebP 图片"),
         "{body}"
     );
     // A JPEG cut short.
@@ -1090,14 +1090,14 @@ async fn photos_lose_their_position_and_bad_files_are_refused(server: &Server) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("第 2 张照片:照片已损坏或不完整"), "{body}");
+    assert!(body.contains("第 2 张照片：照片已损坏或不完整"), "{body}");
     // Ten photos: one too many.
     let ten: Vec<(&str, &str, &str, &[u8])> = (0..10)
         .map(|_| ("photo", "p.jpg", "image/jpeg", photo.as_slice()))
         .collect();
     let (status, _, body) = report_raw(server, &resident, &fields, &ten).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("共 10 张照片,最多 9 张"), "{body}");
+    assert!(body.contains("共 10 张照片，最多 9 张"), "{body}");
     assert_eq!(count().await, before);
 }
 

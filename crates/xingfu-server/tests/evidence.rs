@@ -654,6 +654,7 @@ async fn the_round_exports_as_workbooks_for_the_users_area(server: &Server) {
             .unwrap()
             .starts_with("attachment;")
     );
+    common::assert_workbook_for_officials(&bytes, true);
     let results = sheet(&bytes, "社区结果");
     assert_eq!(results.len(), 2, "one computed community: {results:?}");
     assert_eq!(results[1][0], GULOU);
@@ -681,6 +682,7 @@ async fn the_round_exports_as_workbooks_for_the_users_area(server: &Server) {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], xlsx);
+    common::assert_workbook_for_officials(&bytes, true);
     let scores = sheet(&bytes, "评分表");
     let header_row = &scores[0];
     assert_eq!(header_row.len(), 2 + standard.clause_count() + 5);
@@ -722,7 +724,13 @@ async fn the_round_exports_as_workbooks_for_the_users_area(server: &Server) {
     // English headers for an English session; another district is refused.
     let english = format!("{district_session}; lang=en");
     let (_, _, bytes) = get(server, &format!("/rounds/{round}/export.xlsx"), &english).await;
+    common::assert_workbook_for_officials(&bytes, false);
     assert_eq!(sheet(&bytes, "Communities")[1][0], GULOU);
+    assert_eq!(
+        sheet(&bytes, "Communities")[1][10],
+        "new",
+        "the decision in English"
+    );
     let longwan = server.sign_in("longwan").await;
     for path in ["export.xlsx", "score-sheet.xlsx"] {
         let (status, _, _) = get(server, &format!("/rounds/{round}/{path}"), &longwan).await;

@@ -1019,7 +1019,7 @@ async fn redemptions_are_refused_clearly_and_applied_once(server: &Server) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("积分不足:兑换需要 100 分,现有 22 分。"),
+        page.contains("积分不足：兑换需要 100 分，现有 22 分。"),
         "{page}"
     );
     assert!(page.contains(&format!("href=\"#quantity_{rice}\"")));
@@ -1043,7 +1043,7 @@ async fn redemptions_are_refused_clearly_and_applied_once(server: &Server) {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("“肥皂”库存不足:剩余 1 件,您要兑换 2 件。"));
+    assert!(page.contains("“肥皂”库存不足：剩余 1 件，您要兑换 2 件。"));
     assert!(page.contains(&format!(
         "id=\"quantity_{soap}\" name=\"quantity\" type=\"text\" inputmode=\"numeric\" value=\"2\""
     )));
@@ -1070,7 +1070,7 @@ async fn redemptions_are_refused_clearly_and_applied_once(server: &Server) {
         .get(body.lines().next().unwrap(), &resident.cookie)
         .await;
     assert!(
-        page.contains("兑换成功:肥皂 × 1,用去 10 积分,现有 12 积分。"),
+        page.contains("兑换成功：肥皂 × 1，用去 10 积分，现有 12 积分。"),
         "{page}"
     );
     let (status, body, _) = server

@@ -285,6 +285,7 @@ async fn the_clause_table_downloads_in_either_language(server: &Server) {
     assert_eq!(headers[header::CONTENT_TYPE], XLSX);
     let disposition = headers[header::CONTENT_DISPOSITION].to_str().unwrap();
     assert!(disposition.starts_with("attachment;"), "{disposition}");
+    common::assert_workbook_for_officials(&bytes, true);
     let book = sheets(&bytes);
     assert_eq!(book[0].0, "条款");
     assert_eq!(book[1].0, "星级");
@@ -305,6 +306,7 @@ async fn the_clause_table_downloads_in_either_language(server: &Server) {
 
     // English headers: asked for, or the English pages.
     let (_, _, english) = get_bytes(server, &format!("{TABLE}?lang=en"), &cookie).await;
+    common::assert_workbook_for_officials(&english, false);
     let book = sheets(&english);
     assert_eq!(book[0].0, "Clauses");
     assert_eq!(book[0].1[0][0].to_string(), "Category id");
@@ -581,16 +583,20 @@ async fn a_bad_table_is_refused_row_by_row_and_nothing_is_stored(server: &Server
     let letter = |c: usize| char::from(b'A' + c as u8);
     for expected in [
         format!(
-            "第 {} 行 {} 列(分值):分值应是最多两位小数的数字",
+            "第 {} 行 {} 列（分值）：分值应是最多两位小数的数字",
             a + 1,
             letter(points)
         ),
         format!(
-            "第 {} 行 {} 列(判定方式):未知的判定方式 &#34;抽签&#34;",
+            "第 {} 行 {} 列（判定方式）：未知的判定方式 &#34;抽签&#34;",
             b + 1,
             letter(judge)
         ),
-        format!("第 {} 行 {} 列(条款编号):条款编号为空", c + 1, letter(id)),
+        format!(
+            "第 {} 行 {} 列（条款编号）：条款编号为空",
+            c + 1,
+            letter(id)
+        ),
     ] {
         assert!(
             page.contains(&expected),
@@ -988,13 +994,13 @@ async fn oversize_and_non_xlsx_files_are_refused_clearly(server: &Server) {
         (
             "table.xlsx",
             &b"%PDF-1.4 not a table"[..],
-            "文件内容不是 Excel 工作簿(.xlsx)",
+            "文件内容不是 Excel 工作簿（.xlsx）",
         ),
-        ("table.xls", &old_excel[..], "旧版 Excel 文件(.xls)"),
+        ("table.xls", &old_excel[..], "旧版 Excel 文件（.xls）"),
         (
             "table.csv",
             &b"id,text\nZZ1.1,x\n"[..],
-            "文件内容不是 Excel 工作簿(.xlsx)",
+            "文件内容不是 Excel 工作簿（.xlsx）",
         ),
         ("empty.xlsx", &b""[..], "文件是空的"),
     ] {

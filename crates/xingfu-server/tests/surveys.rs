@@ -277,7 +277,7 @@ async fn a_resident_answers_one_question_per_screen_and_is_counted_once(server: 
     let (status, page, _) = server.get(&format!("/s/{link}"), "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("鼓楼社区"), "{page}");
-    assert!(page.contains("第 1 题,共 6 题"), "{page}");
+    assert!(page.contains("第 1 题，共 6 题"), "{page}");
     assert!(page.contains("居民参与社区事务"), "{page}");
     assert!(!page.contains("<script"), "no JavaScript");
     let ct = between(&page, "name=\"ct\" value=\"", "\"").to_string();
@@ -305,7 +305,7 @@ async fn a_resident_answers_one_question_per_screen_and_is_counted_once(server: 
         [10, 0, 0, 9],
     )
     .await;
-    assert!(page.contains("第 2 题,共 6 题"), "{page}");
+    assert!(page.contains("第 2 题，共 6 题"), "{page}");
     assert!(page.contains("name=\"a_Q1\" value=\"satisfied\""), "{page}");
     // Back keeps it.
     let (_, page, _) = resident_post(
@@ -368,7 +368,7 @@ async fn a_resident_answers_one_question_per_screen_and_is_counted_once(server: 
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
-        page.contains("您家本轮已经填写过问卷,每户只能填写一次"),
+        page.contains("您家本轮已经填写过问卷，每户只能填写一次"),
         "{page}"
     );
     // Another household replaying the sent form: refused too.
@@ -825,9 +825,17 @@ async fn area_results_sum_their_communities(server: &Server) {
     let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
         .await
         .unwrap();
+    common::assert_workbook_for_officials(&bytes, true);
     use calamine::Reader;
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let questions = workbook.worksheet_range("各题").unwrap();
+    assert!(
+        questions
+            .rows()
+            .any(|row| row.get(3).map(|c| c.to_string()) == Some("计为满意".into())),
+        "how an answer counts, in Chinese"
+    );
     let sheet = workbook.worksheet_range("结果").unwrap();
     let environment = sheet
         .rows()

@@ -515,7 +515,7 @@ async fn the_buttons_walk_a_community_from_declared_to_named(server: &Server) {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("鼓楼社区"));
-    assert!(body.contains("公示期满,待命名"));
+    assert!(body.contains("公示期满，待命名"));
     assert!(body.contains(&format!("action=\"{community}/name\"")));
 
     press(server, &city, &round, "name").await;

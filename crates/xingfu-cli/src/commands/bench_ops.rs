@@ -201,7 +201,7 @@ fn report_body(photo: Option<&[u8]>) -> Vec<u8> {
     for (name, value) in [
         ("csrf", CSRF),
         ("category", "sanitation"),
-        ("description", "楼下垃圾桶满了,请尽快清运"),
+        ("description", "楼下垃圾桶满了，请尽快清运"),
         ("lon", "107.1491"),
         ("lat", "34.3712"),
         ("datum", "wgs84"),

@@ -206,7 +206,7 @@ pub(super) fn answers(q: &Questionnaire, rng: &mut Lcg) -> BTreeMap<String, Stri
     for question in &q.questions {
         let Some(scale) = q.scale_of(question) else {
             if rng.below(10) == 0 {
-                answers.insert(question.id.clone(), "楼道灯坏了,请尽快修理".to_string());
+                answers.insert(question.id.clone(), "楼道灯坏了，请尽快修理".to_string());
             }
             continue;
         };
@@ -583,8 +583,8 @@ pub fn ingest(args: &SurveyIngestArgs, english: bool) -> Result<ExitCode> {
             );
         } else {
             println!(
-                "中位数:HTTP 写入 {ingest:.0} 份/秒,单行事务上限 {ceiling:.0} 行/秒,\
-                 比值 {:.2};最大批次 {largest} 份;{expected} 份答卷均已保存且只计一次",
+                "中位数：HTTP 写入 {ingest:.0} 份/秒，单行事务上限 {ceiling:.0} 行/秒，\
+                 比值 {:.2}；最大批次 {largest} 份；{expected} 份答卷均已保存且只计一次",
                 ingest / ceiling
             );
         }
@@ -733,7 +733,7 @@ pub fn results(args: &SurveyResultsArgs, english: bool) -> Result<ExitCode> {
             );
         } else {
             println!(
-                "作为对照:直接统计该区答卷行数(COUNT(*))中位数 {scan:.1} 毫秒;结果页只读累计计数表"
+                "作为对照：直接统计该区答卷行数（COUNT(*)）中位数 {scan:.1} 毫秒；结果页只读累计计数表"
             );
         }
         store.close().await;

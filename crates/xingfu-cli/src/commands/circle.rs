@@ -77,7 +77,7 @@ fn problems_error(problems: &[RegistryProblem], english: bool) -> anyhow::Error 
     let lines: Vec<String> = problems.iter().map(|p| p.render(english)).collect();
     anyhow!(
         "{}\n{}",
-        say(english, "文件有问题:", "the file has problems:"),
+        say(english, "文件有问题：", "the file has problems:"),
         lines.join("\n")
     )
 }
@@ -97,7 +97,7 @@ fn load(input: &CircleInput, english: bool) -> Result<Loaded> {
         anyhow!(if english {
             format!("walking speed {:?}: {e}", input.speed)
         } else {
-            format!("步行速度 {:?} 无效:{e}", input.speed)
+            format!("步行速度 {:?} 无效：{e}", input.speed)
         })
     })?;
     let speed = WalkingSpeed::from_km_per_hour(speed_kmh).map_err(|e| {
@@ -135,7 +135,7 @@ fn load(input: &CircleInput, english: bool) -> Result<Loaded> {
                 )
             } else {
                 format!(
-                    "--communities {other:?} 无效:可用 auto、adminN(如 admin10)、residential、none 或 GeoJSON 文件"
+                    "--communities {other:?} 无效：可用 auto、adminN（如 admin10）、residential、none 或 GeoJSON 文件"
                 )
             }),
         },
@@ -168,7 +168,7 @@ fn load(input: &CircleInput, english: bool) -> Result<Loaded> {
         }
         (None, CommunitySource::ResidentialAreas) => say(
             english,
-            "OpenStreetMap 住宅小区(landuse=residential)",
+            "OpenStreetMap 住宅小区（landuse=residential）",
             "OpenStreetMap residential areas (landuse=residential)",
         ),
         (None, _) => say(english, "不分社区", "none"),
@@ -201,7 +201,7 @@ fn pad(text: &str, width: usize) -> String {
 fn community_name(row: &CommunityCoverage, english: bool) -> String {
     row.community
         .clone()
-        .unwrap_or_else(|| say(english, "(不属于任何社区)", "(in no community)"))
+        .unwrap_or_else(|| say(english, "（不属于任何社区）", "(in no community)"))
 }
 
 fn speed_text(speed: WalkingSpeed) -> String {
@@ -232,11 +232,11 @@ fn header(loaded: &Loaded, analysis: &CircleAnalysis, english: bool) -> String {
     } else {
         let _ = writeln!(
             out,
-            "{minutes} 分钟服务圈:步行 {speed} 千米/小时,可达 {reach_m} 米"
+            "{minutes} 分钟服务圈：步行 {speed} 千米/小时，可达 {reach_m} 米"
         );
         let _ = writeln!(
             out,
-            "路网:{} 个节点,{} 条边,共 {:.1} 千米;起点 {origins} 个;设施 {facilities} 处;社区来源:{}",
+            "路网：{} 个节点，{} 条边，共 {:.1} 千米；起点 {origins} 个；设施 {facilities} 处；社区来源：{}",
             stats.graph_nodes,
             stats.graph_edges,
             stats.graph_length_m as f64 / 1000.0,
@@ -348,7 +348,7 @@ fn coverage(
         out,
         "{}{}{}{}%",
         pad(
-            &say(english, "六项齐全(all_six)", "all six (all_six)"),
+            &say(english, "六项齐全（all_six）", "all six (all_six)"),
             width
         ),
         pad("", 12),
@@ -358,7 +358,11 @@ fn coverage(
 
     if !report.communities.is_empty() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}", say(english, "各社区(%):", "By community (%):"));
+        let _ = writeln!(
+            out,
+            "{}",
+            say(english, "各社区（%）：", "By community (%):")
+        );
         let mut line =
             pad(&say(english, "社区", "Community"), 26) + &pad(&say(english, "起点", "Origins"), 8);
         for f in ServiceFunction::SIX {
@@ -387,14 +391,14 @@ fn coverage(
             if english {
                 format!("Largest gaps (top {}):", gaps.len())
             } else {
-                format!("最大缺口(前 {} 项):", gaps.len())
+                format!("最大缺口（前 {} 项）：", gaps.len())
             }
         );
         for gap in &gaps {
             let community = gap
                 .community
                 .clone()
-                .unwrap_or_else(|| say(english, "(不属于任何社区)", "(in no community)"));
+                .unwrap_or_else(|| say(english, "（不属于任何社区）", "(in no community)"));
             let _ = writeln!(
                 out,
                 "  {}{}{}",
@@ -406,7 +410,10 @@ fn coverage(
                         gap.uncovered_weight, gap.share
                     )
                 } else {
-                    format!("{} 个起点不可达(覆盖 {}%)", gap.uncovered_weight, gap.share)
+                    format!(
+                        "{} 个起点不可达（覆盖 {}%）",
+                        gap.uncovered_weight, gap.share
+                    )
                 }
             );
         }
@@ -422,7 +429,7 @@ fn coverage(
             "{}{}",
             say(
                 english,
-                "没有任何设施的功能(请用 --facilities 登记):",
+                "没有任何设施的功能（请用 --facilities 登记）：",
                 "Functions without any facility (register them with --facilities): "
             ),
             names.join(if english { ", " } else { "、" })
@@ -504,7 +511,7 @@ fn site(
         bail!(if english {
             format!("unknown function {function:?}; known: {}", keys.join(", "))
         } else {
-            format!("未知的服务功能 {function:?};可用:{}", keys.join("、"))
+            format!("未知的服务功能 {function:?}；可用：{}", keys.join("、"))
         });
     };
     let loaded = load(input, english)?;
@@ -610,7 +617,7 @@ fn site(
             )
         } else {
             format!(
-                "{}({}):目前 {}/{total} 个起点可达({before}%)",
+                "{}（{}）：目前 {}/{total} 个起点可达（{before}%）",
                 function.name_zh(),
                 function.key(),
                 report.overall.functions[function.index()].covered_weight
@@ -655,7 +662,7 @@ fn site(
                 )
             } else {
                 format!(
-                    "  {}. {} 位于 {:.6}, {:.6}{}:新增 {} 个起点,之后 {}%",
+                    "  {}. {} 位于 {:.6}, {:.6}{}：新增 {} 个起点，之后 {}%",
                     row["rank"],
                     row["site"].as_str().unwrap_or(""),
                     row["lon"].as_f64().unwrap_or(0.0),
@@ -696,7 +703,7 @@ fn export_graph(input: &CircleInput, out: &Path, english: bool) -> Result<ExitCo
             )
         } else {
             format!(
-                "已写入 {}:{} 个节点,{} 条边,{} 处设施(nodes.csv、edges.csv、facilities.csv)",
+                "已写入 {}\u{ff1a}{} 个节点，{} 条边，{} 处设施（nodes.csv、edges.csv、facilities.csv）",
                 out.display(),
                 graph.node_count(),
                 graph.edge_count(),
@@ -812,7 +819,7 @@ pub fn bench(
             )
         } else {
             format!(
-                "{} 个节点,{} 条边,{} 处设施,{} 个起点,{} 个社区;六项齐全 {}%",
+                "{} 个节点，{} 条边，{} 处设施，{} 个起点，{} 个社区；六项齐全 {}%",
                 extract.graph.node_count(),
                 extract.graph.edge_count(),
                 extract.facilities.len(),
@@ -847,7 +854,7 @@ pub fn bench(
         if english {
             format!("(medians of {runs} runs, {threads} threads)")
         } else {
-            format!("({runs} 次中位数,{threads} 个线程)")
+            format!("（{runs} 次中位数，{threads} 个线程）")
         }
     );
     Ok(ExitCode::SUCCESS)

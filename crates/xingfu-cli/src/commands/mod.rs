@@ -97,7 +97,7 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
             anyhow::anyhow!(if english {
                 format!("cannot read standard file {name}: {e}")
             } else {
-                format!("无法读取标准文件 {name}:{e}")
+                format!("无法读取标准文件 {name}\u{ff1a}{e}")
             })
         })?;
         load_standard(name, &text)
@@ -112,7 +112,7 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
                         ids.join(", ")
                     )
                 } else {
-                    bail!("没有编号为 {name:?} 的标准;随附标准:{}", ids.join("、"))
+                    bail!("没有编号为 {name:?} 的标准；随附标准：{}", ids.join("、"))
                 }
             }
         }
@@ -124,7 +124,7 @@ pub fn resolve_standard(name: &str, english: bool) -> Result<Standard> {
             if english {
                 "the standard has problems:"
             } else {
-                "标准有问题:"
+                "标准有问题："
             },
             lines.join("\n")
         )

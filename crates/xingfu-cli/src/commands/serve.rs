@@ -84,7 +84,7 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
             );
         } else {
             println!(
-                "幸福社区平台已启动:http://{address}/(数据库 {})",
+                "幸福社区平台已启动：http://{address}/（数据库 {}）",
                 redact(&database)
             );
         }
@@ -133,7 +133,7 @@ fn print_demo_accounts(password: &str, english: bool) {
     if english {
         println!("Demo data loaded. Accounts (all with password {password}):");
     } else {
-        println!("已加载演示数据。演示账号(密码均为 {password}):");
+        println!("已加载演示数据。演示账号（密码均为 {password}）：");
     }
     for (username, display, role, region) in demo::ACCOUNTS {
         println!("  {username:<10} {display} ({}) {region}", role.zh());
@@ -143,7 +143,7 @@ fn print_demo_accounts(password: &str, english: bool) {
             "Sign in as admin first: it is the city administrator. Change these passwords before real use."
         );
     } else {
-        println!("请先以 admin(市级管理员)登录。正式使用前请修改这些密码。");
+        println!("请先以 admin（市级管理员）登录。正式使用前请修改这些密码。");
     }
 }
 
@@ -183,7 +183,7 @@ pub fn import_regions(file: &Path, database: &str, english: bool) -> Result<Exit
             bail!(if english {
                 format!("{} problem(s); nothing was imported", problems.len())
             } else {
-                format!("共 {} 个问题,未导入任何数据", problems.len())
+                format!("共 {} 个问题，未导入任何数据", problems.len())
             });
         }
     };

@@ -44,7 +44,7 @@ pub fn check(files: &[String], english: bool) -> Result<ExitCode> {
                     if english {
                         println!("{name}: cannot read: {error}");
                     } else {
-                        println!("{name}:无法读取:{error}");
+                        println!("{name}：无法读取：{error}");
                     }
                     continue;
                 }
@@ -64,7 +64,7 @@ pub fn check(files: &[String], english: bool) -> Result<ExitCode> {
                     );
                 } else {
                     println!(
-                        "{shown}:通过 — {} v{}:{} 类 {} 项 {} 条,总分 {}",
+                        "{shown}：通过 — {} v{}:{} 类 {} 项 {} 条，总分 {}",
                         standard.id,
                         standard.version,
                         standard.categories.len(),
@@ -82,7 +82,7 @@ pub fn check(files: &[String], english: bool) -> Result<ExitCode> {
                 if english {
                     println!("{shown}: {} problem(s)", problems.len());
                 } else {
-                    println!("{shown}:共 {} 个问题", problems.len());
+                    println!("{shown}：共 {} 个问题", problems.len());
                 }
             }
         }
@@ -125,7 +125,7 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
         t("分", "points")
     );
     println!();
-    println!("{}", t("星级:", "Stars:"));
+    println!("{}", t("星级：", "Stars:"));
     for star in &s.stars {
         let threshold = match s.rating {
             RatingBasis::Points => format!(">= {} {}", star.min, t("分", "points")),
@@ -134,7 +134,7 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
         let mut line = format!(
             "  {} {threshold}  {} {}",
             stars_text(star.level),
-            t("审批:", "approved by:"),
+            t("审批：", "approved by:"),
             star.approval_body
                 .clone()
                 .unwrap_or_else(|| gov_level(star.approval, english).to_string())
@@ -148,12 +148,12 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
         }
         println!("{line}");
         if let Some(note) = &star.note {
-            println!("      {}{note}", t("说明:", "note: "));
+            println!("      {}{note}", t("说明：", "note: "));
         }
     }
     let vetoes: Vec<_> = s.clauses().filter(|c| c.veto).collect();
     if !vetoes.is_empty() {
-        println!("{}", t("一票否决项:", "Veto items:"));
+        println!("{}", t("一票否决项：", "Veto items:"));
         for clause in vetoes {
             println!("  {} {}", clause.id, clause.text);
         }
@@ -172,7 +172,7 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
     if !dims.is_empty() {
         println!(
             "{} {}",
-            t("满意度调查条款:", "Survey clauses:"),
+            t("满意度调查条款：", "Survey clauses:"),
             dims.iter()
                 .map(|(id, d)| format!("{id}({d})"))
                 .collect::<Vec<_>>()
@@ -180,7 +180,7 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
         );
     }
     if let Some(rewards) = &s.rewards {
-        println!("{}", t("奖励:", "Rewards:"));
+        println!("{}", t("奖励：", "Rewards:"));
         for reward in &rewards.stars {
             println!(
                 "  {} {} {}",
@@ -200,11 +200,11 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
             );
         }
         if let Some(note) = &rewards.note {
-            println!("  {}{note}", t("说明:", "note: "));
+            println!("  {}{note}", t("说明：", "note: "));
         }
     }
     if !s.targets.is_empty() {
-        println!("{}", t("目标:", "Targets:"));
+        println!("{}", t("目标：", "Targets:"));
         for target in &s.targets {
             let by = target
                 .by_year
@@ -217,7 +217,7 @@ pub fn show(name: &str, english: bool) -> Result<ExitCode> {
         println!(
             "{}",
             t(
-                "解释与取舍(原文有歧义之处):",
+                "解释与取舍（原文有歧义之处）：",
                 "Interpretation choices (where the source is ambiguous):"
             )
         );

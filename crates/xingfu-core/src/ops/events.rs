@@ -311,13 +311,13 @@ pub enum ReportError {
 impl ReportError {
     pub fn zh(&self) -> String {
         match self {
-            ReportError::UnknownCategory(key) => format!("未知的事件类别:{key}"),
+            ReportError::UnknownCategory(key) => format!("未知的事件类别：{key}"),
             ReportError::NothingReported => "请描述问题或上传照片".into(),
             ReportError::DescriptionTooLong { got, max } => {
-                format!("问题描述共 {got} 字,最多 {max} 字")
+                format!("问题描述共 {got} 字，最多 {max} 字")
             }
-            ReportError::TooManyPhotos { got, max } => format!("共 {got} 张照片,最多 {max} 张"),
-            ReportError::Location(e) => format!("位置:{}", e.zh()),
+            ReportError::TooManyPhotos { got, max } => format!("共 {got} 张照片，最多 {max} 张"),
+            ReportError::Location(e) => format!("位置：{}", e.zh()),
         }
     }
 }
@@ -615,34 +615,34 @@ impl EventRefusal {
         use EventRefusal::*;
         match self {
             StaleVersion { event, .. } => {
-                format!("事件 {event} 已被他人更新,请刷新页面后重试")
+                format!("事件 {event} 已被他人更新，请刷新页面后重试")
             }
             WrongState { action, state } => {
-                format!("事件当前为“{}”,不能{}", state.zh(), action.zh())
+                format!("事件当前为“{}”，不能{}", state.zh(), action.zh())
             }
             OutsideArea { community } => format!("社区 {community} 不在您的管辖范围内"),
             WrongLevel {
                 event_level,
                 actor_level,
             } => match actor_level {
-                Some(l) => format!("此事件当前由{}级处理,您是{}级", event_level.zh(), l.zh()),
-                None => format!("此事件当前由{}级处理,您无处置权限", event_level.zh()),
+                Some(l) => format!("此事件当前由{}级处理，您是{}级", event_level.zh(), l.zh()),
+                None => format!("此事件当前由{}级处理，您无处置权限", event_level.zh()),
             },
             NotYourGrid { grid } => format!("网格 {grid} 不是您负责的网格"),
-            NoGrid => "此事件不属于任何网格,由社区工作者处理".into(),
+            NoGrid => "此事件不属于任何网格，由社区工作者处理".into(),
             NotAssignee { action } => format!("只有被派遣的处置人可以{}", action.zh()),
             NotReporter { action } => format!("只有上报人可以{}", action.zh()),
-            NotOverdue { .. } => "事件尚未超时,不能自动上报上级".into(),
-            AwaitingConfirmation { .. } => "上报人确认期未满,暂不能结案".into(),
-            TopLevel => "区级已是最高层级,不能再上报".into(),
+            NotOverdue { .. } => "事件尚未超时，不能自动上报上级".into(),
+            AwaitingConfirmation { .. } => "上报人确认期未满，暂不能结案".into(),
+            TopLevel => "区级已是最高层级，不能再上报".into(),
             NotLower { from, .. } => format!("只能交回比{}级更低的层级", from.zh()),
             ReasonRequired { action } => format!("{}须填写理由", action.zh()),
             NoAssignee => "请选择处置人".into(),
             MergeIntoSelf => "事件不能合并到自身".into(),
             PrimaryFinal { primary, state } => {
-                format!("事件 {primary} 已{},不能再合并", state.zh())
+                format!("事件 {primary} 已{}，不能再合并", state.zh())
             }
-            UnknownCategory(key) => format!("未知的事件类别:{key}"),
+            UnknownCategory(key) => format!("未知的事件类别：{key}"),
         }
     }
 
@@ -1315,10 +1315,10 @@ mod tests {
                 state: EventState::Reported
             }
         );
-        assert_eq!(refusal.zh(), "事件当前为“已上报”,不能开始处置");
+        assert_eq!(refusal.zh(), "事件当前为“已上报”，不能开始处置");
         assert_eq!(refusal.en(), "cannot start an event that is reported");
         let converted: Refusal = refusal.into();
-        assert_eq!(converted.zh, "事件当前为“已上报”,不能开始处置");
+        assert_eq!(converted.zh, "事件当前为“已上报”，不能开始处置");
         assert_eq!(
             act(&e, Action::Confirm, &reporter(), T0),
             Err(EventRefusal::WrongState {

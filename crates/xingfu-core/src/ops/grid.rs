@@ -148,25 +148,25 @@ impl GridError {
     pub fn zh(&self) -> String {
         match self {
             GridError::TooFewCorners { path, count } => {
-                format!("{path}:多边形至少需要 3 个不同的顶点,实际 {count} 个")
+                format!("{path}：多边形至少需要 3 个不同的顶点，实际 {count} 个")
             }
             GridError::RingNotClosed { path } => format!("{path}:GeoJSON 环的首尾坐标必须相同"),
-            GridError::PositionTooShort { path } => format!("{path}:坐标须包含经度和纬度"),
-            GridError::BadCoordinate { path, error } => format!("{path}:{}", error.zh()),
-            GridError::ZeroArea { path } => format!("{path}:多边形面积为零"),
+            GridError::PositionTooShort { path } => format!("{path}：坐标须包含经度和纬度"),
+            GridError::BadCoordinate { path, error } => format!("{path}\u{ff1a}{}", error.zh()),
+            GridError::ZeroArea { path } => format!("{path}：多边形面积为零"),
             GridError::NoPolygons => "网格范围至少需要一个多边形".into(),
             GridError::EmptyId => "网格编号不能为空".into(),
             GridError::BadCommunityCode { grid, code } => {
-                format!("网格 {grid}:{code} 不是 12 位社区代码")
+                format!("网格 {grid}\u{ff1a}{code} 不是 12 位社区代码")
             }
             GridError::DuplicateMember { grid, person } => {
-                format!("网格 {grid}:网格员 {person} 重复")
+                format!("网格 {grid}：网格员 {person} 重复")
             }
             GridError::DuplicateBuilding { grid, building } => {
-                format!("网格 {grid}:楼栋 {building} 重复")
+                format!("网格 {grid}：楼栋 {building} 重复")
             }
             GridError::BuildingOutsideGrid { grid, building } => {
-                format!("网格 {grid}:楼栋 {building} 不在网格范围内")
+                format!("网格 {grid}：楼栋 {building} 不在网格范围内")
             }
             GridError::TooManyCorners { path, count, max } => {
                 format!("{path}\u{ff1a}一个多边形最多 {max} 个顶点\u{ff0c}实际 {count} 个")

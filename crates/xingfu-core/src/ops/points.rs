@@ -108,7 +108,7 @@ impl PointsRules {
                 kind("general", "常规志愿服务", "general volunteering", 100),
                 kind(
                     "care",
-                    "关爱帮扶(低保、空巢、三留守、残疾人)",
+                    "关爱帮扶（低保、空巢、三留守、残疾人）",
                     "care for people in need",
                     150,
                 ),
@@ -166,7 +166,7 @@ impl AwardError {
             AwardError::SignOutBeforeSignIn => "签退时间早于签到时间".into(),
             AwardError::WrongActivity { .. } => "签到记录与活动不符".into(),
             AwardError::Cancelled(id) => format!("活动 {id} 已取消"),
-            AwardError::UnknownType(key) => format!("未知的活动类型:{key}"),
+            AwardError::UnknownType(key) => format!("未知的活动类型：{key}"),
             AwardError::NoTimeServed => "签到时间与活动时间没有重叠".into(),
         }
     }
@@ -318,7 +318,7 @@ impl LedgerRefusal {
     pub fn zh(&self) -> String {
         use LedgerRefusal::*;
         match self {
-            AlreadyApplied { .. } => "该操作已经处理过,不会重复记账".into(),
+            AlreadyApplied { .. } => "该操作已经处理过，不会重复记账".into(),
             ZeroQuantity => "兑换数量至少为 1".into(),
             NonPositivePoints => "积分必须大于零".into(),
             ZeroAdjustment => "调整积分不能为零".into(),
@@ -326,18 +326,18 @@ impl LedgerRefusal {
             UnknownItem(id) => format!("没有商品 {id}"),
             ItemInactive(id) => format!("商品 {id} 暂不可兑换"),
             NotEnoughPoints { balance, cost } => {
-                format!("积分不足:现有 {balance} 分,需要 {cost} 分")
+                format!("积分不足：现有 {balance} 分，需要 {cost} 分")
             }
             NotEnoughStock {
                 item,
                 stock,
                 wanted,
             } => {
-                format!("商品 {item} 库存不足:剩余 {stock} 件,需要 {wanted} 件")
+                format!("商品 {item} 库存不足：剩余 {stock} 件，需要 {wanted} 件")
             }
             UnknownRedemption(key) => format!("没有可退回的兑换记录 {key}"),
             AlreadyRefunded(key) => format!("兑换 {key} 已经退回"),
-            WouldGoNegative { result } => format!("调整后积分为 {result},不能为负"),
+            WouldGoNegative { result } => format!("调整后积分为 {result}，不能为负"),
             TooLarge => "数额过大".into(),
         }
     }

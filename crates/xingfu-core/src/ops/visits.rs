@@ -293,7 +293,7 @@ impl VisitError {
     pub fn zh(&self) -> String {
         match self {
             VisitError::InTheFuture => "走访时间不能晚于现在".into(),
-            VisitError::NotesTooLong { got, max } => format!("走访记录共 {got} 字,最多 {max} 字"),
+            VisitError::NotesTooLong { got, max } => format!("走访记录共 {got} 字，最多 {max} 字"),
             VisitError::TooManyFollowUps { max } => format!("后续事项最多 {max} 条"),
             VisitError::EmptyFollowUp(i) => format!("第 {i} 条后续事项没有内容"),
             VisitError::FollowUpBeforeVisit(i) => format!("第 {i} 条后续事项的期限早于走访时间"),
@@ -525,7 +525,7 @@ mod tests {
             grid: Some("g1".into()),
             visited_at: at,
             purpose: VisitPurpose::CareVisit,
-            notes: "身体尚好,需要换煤气".into(),
+            notes: "身体尚好，需要换煤气".into(),
             follow_ups: vec![FollowUp {
                 what: "联系燃气公司".into(),
                 due: Some(at + 86_400_000),

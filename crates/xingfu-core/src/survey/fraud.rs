@@ -84,7 +84,7 @@ impl AreaError {
             AreaError::BadPoint { index } => format!("社区范围的第 {index} 个点不是有效的经纬度"),
             AreaError::BadRadius { radius_m } => format!("社区半径 {radius_m} 米不是正数"),
             AreaError::TooFewPoints { points } => {
-                format!("社区边界至少需要 3 个点,现在只有 {points} 个")
+                format!("社区边界至少需要 3 个点，现在只有 {points} 个")
             }
         }
     }

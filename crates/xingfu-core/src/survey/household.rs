@@ -214,8 +214,8 @@ pub enum Refusal {
 impl Refusal {
     pub fn zh(self) -> &'static str {
         match self {
-            Refusal::HouseholdAnswered => "您家本轮已经填写过问卷,每户只能填写一次。谢谢!",
-            Refusal::TokenOfAnotherHousehold => "这份问卷已经提交过,请重新打开问卷链接填写。",
+            Refusal::HouseholdAnswered => "您家本轮已经填写过问卷，每户只能填写一次。谢谢！",
+            Refusal::TokenOfAnotherHousehold => "这份问卷已经提交过，请重新打开问卷链接填写。",
         }
     }
 

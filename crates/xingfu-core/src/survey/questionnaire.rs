@@ -82,6 +82,24 @@ impl Counts {
     pub fn parse(text: &str) -> Option<Counts> {
         Counts::ALL.into_iter().find(|c| c.key() == text)
     }
+
+    /// How the option counts, in Chinese words (for workbooks and pages, not the key).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Counts::Satisfied => "计为满意",
+            Counts::Unsatisfied => "计为不满意",
+            Counts::NotCounted => "不计入满意率",
+        }
+    }
+
+    /// How the option counts, in English words.
+    pub fn en(self) -> &'static str {
+        match self {
+            Counts::Satisfied => "satisfied",
+            Counts::Unsatisfied => "not satisfied",
+            Counts::NotCounted => "not in the rate",
+        }
+    }
 }
 
 /// A group of questions rated together, e.g. 治安; matches a standard's survey dimension by id.
@@ -255,14 +273,14 @@ impl QuestionnaireError {
         match self {
             QuestionnaireError::Empty { part, field } => format!("{}的 {field} 为空", part.zh()),
             QuestionnaireError::BadId { part, id } => format!(
-                "{}编号 {id:?} 只能使用英文字母、数字、“_”“-”“.”,不超过 {MAX_ID_CHARS} 个字符",
+                "{}编号 {id:?} 只能使用英文字母、数字、“_”“-”“.”，不超过 {MAX_ID_CHARS} 个字符",
                 part.zh()
             ),
             QuestionnaireError::Duplicate { part, id } => {
                 format!("{}编号 {id:?} 重复", part.zh())
             }
             QuestionnaireError::ScaleTooSmall { scale, options } => {
-                format!("选项组 {scale:?} 只有 {options} 个选项,至少需要 2 个")
+                format!("选项组 {scale:?} 只有 {options} 个选项，至少需要 2 个")
             }
             QuestionnaireError::NoSatisfiedOption { scale } => {
                 format!("选项组 {scale:?} 没有计为“满意”的选项")
@@ -281,13 +299,13 @@ impl QuestionnaireError {
                 dimension,
             } => format!("题目 {question:?} 所属的维度 {dimension:?} 未定义"),
             QuestionnaireError::RatedWithoutDimension { question } => {
-                format!("评价题 {question:?} 须写 dimension(计入哪个维度的满意率)")
+                format!("评价题 {question:?} 须写 dimension（计入哪个维度的满意率）")
             }
             QuestionnaireError::TextLimit {
                 question,
                 max_chars,
             } => format!(
-                "题目 {question:?} 允许 {max_chars} 个字符;字数上限须在 1–{MAX_TEXT_CHARS} 之间"
+                "题目 {question:?} 允许 {max_chars} 个字符；字数上限须在 1–{MAX_TEXT_CHARS} 之间"
             ),
             QuestionnaireError::DimensionWithoutQuestion { dimension } => {
                 format!("维度 {dimension:?} 没有评价题")
@@ -297,15 +315,15 @@ impl QuestionnaireError {
                 questionnaire,
                 standard,
             } => match questionnaire {
-                Some(q) => format!("问卷对应的标准是 {q:?},不是 {standard:?}"),
-                None => format!("问卷没有写对应的标准(应为 {standard:?})"),
+                Some(q) => format!("问卷对应的标准是 {q:?}，不是 {standard:?}"),
+                None => format!("问卷没有写对应的标准（应为 {standard:?}）"),
             },
             QuestionnaireError::ClauseNotAsked {
                 standard,
                 clause,
                 dimension,
             } => format!(
-                "标准 {standard} 的条款 {clause} 按维度 {dimension:?} 的满意率评分,但问卷没有该维度的评价题"
+                "标准 {standard} 的条款 {clause} 按维度 {dimension:?} 的满意率评分，但问卷没有该维度的评价题"
             ),
         }
     }

@@ -259,16 +259,16 @@ impl ReportError {
             ReportError::WrongTally {
                 tally,
                 questionnaire,
-            } => format!("统计属于问卷 {tally},不是问卷 {questionnaire}"),
+            } => format!("统计属于问卷 {tally}，不是问卷 {questionnaire}"),
             ReportError::WrongStandard {
                 questionnaire,
                 standard,
             } => match questionnaire {
-                Some(q) => format!("问卷对应的标准是 {q},不是 {standard}"),
-                None => format!("问卷没有写对应的标准(应为 {standard})"),
+                Some(q) => format!("问卷对应的标准是 {q}，不是 {standard}"),
+                None => format!("问卷没有写对应的标准（应为 {standard}）"),
             },
             ReportError::Scoring(errors) => format!(
-                "评分不接受调查结果:{}",
+                "评分不接受调查结果：{}",
                 errors
                     .iter()
                     .map(|e| e.zh.as_str())
@@ -306,7 +306,7 @@ impl WithheldReason {
             WithheldReason::NotAsked => "问卷没有该维度的题目".into(),
             WithheldReason::NoCountedAnswers => "该维度没有有效回答".into(),
             WithheldReason::BelowQuota { have, need } => {
-                format!("有效样本 {have} 户,少于要求的 {need} 户")
+                format!("有效样本 {have} 户，少于要求的 {need} 户")
             }
         }
     }
@@ -468,7 +468,7 @@ pub fn feed(
         }
         let mut answer = Answer::number(percent);
         answer.note = Some(format!(
-            "问卷 {}@{}:满意 {} / 有效回答 {}(满意率 {percent}%),有效样本 {respondents} 户",
+            "问卷 {}@{}：满意 {} / 有效回答 {}（满意率 {percent}%），有效样本 {respondents} 户",
             q.id, q.version, rate.satisfied, rate.counted
         ));
         result.answers.insert(clause.id.clone(), answer);

@@ -142,7 +142,7 @@ impl SubmissionError {
     pub fn zh(&self) -> String {
         match self {
             SubmissionError::WrongQuestionnaire { expected, got } => {
-                format!("答卷属于问卷 {got},不是 {expected}")
+                format!("答卷属于问卷 {got}，不是 {expected}")
             }
             SubmissionError::UnknownQuestion { question } => {
                 format!("问卷中没有第 {question} 题")
@@ -161,7 +161,7 @@ impl SubmissionError {
                 question,
                 chars,
                 max_chars,
-            } => format!("第 {question} 题写了 {chars} 个字,最多 {max_chars} 个字"),
+            } => format!("第 {question} 题写了 {chars} 个字，最多 {max_chars} 个字"),
             SubmissionError::NoRatedAnswer => "请至少回答一道评价题".into(),
         }
     }

@@ -220,7 +220,7 @@ fn refused(zh: String, en: String) -> Refused {
 pub fn too_big() -> Refused {
     Refused {
         zh: format!(
-            "文件超过 {} MB 的上限,请压缩或缩小后再上传",
+            "文件超过 {} MB 的上限，请压缩或缩小后再上传",
             MAX_UPLOAD / (1024 * 1024)
         ),
         en: format!(
@@ -357,7 +357,7 @@ pub fn check_upload(
 ) -> Result<Kind, Refused> {
     if bytes.is_empty() {
         return Err(refused(
-            "文件是空的,请选择要上传的文件".into(),
+            "文件是空的，请选择要上传的文件".into(),
             "the file is empty: choose the file to upload".into(),
         ));
     }
@@ -368,7 +368,7 @@ pub fn check_upload(
     let accepted_en = "a JPEG, PNG or WebP image, or a PDF";
     let Some(kind) = Kind::sniff(bytes) else {
         return Err(refused(
-            format!("文件内容不是 {accepted},不能上传"),
+            format!("文件内容不是 {accepted}，不能上传"),
             format!("the file's content is not {accepted_en}"),
         ));
     };
@@ -381,7 +381,7 @@ pub fn check_upload(
         return Err(if extension.is_empty() {
             refused(
                 format!(
-                    "文件名没有扩展名;这是 {} 文件,文件名应以 .{wanted} 结尾",
+                    "文件名没有扩展名；这是 {} 文件，文件名应以 .{wanted} 结尾",
                     kind.label()
                 ),
                 format!(
@@ -392,7 +392,7 @@ pub fn check_upload(
         } else {
             refused(
                 format!(
-                    "文件名的扩展名 .{extension} 与内容不符:文件内容是 {},扩展名应为 .{wanted}",
+                    "文件名的扩展名 .{extension} 与内容不符：文件内容是 {}，扩展名应为 .{wanted}",
                     kind.label()
                 ),
                 format!(
@@ -416,7 +416,7 @@ pub fn check_upload(
     {
         return Err(refused(
             format!(
-                "声明的文件类型 {declared} 与内容不符:文件内容是 {}",
+                "声明的文件类型 {declared} 与内容不符：文件内容是 {}",
                 kind.label()
             ),
             format!(
@@ -432,7 +432,7 @@ pub fn check_upload(
             Err(Undecoded::Damaged) => {
                 return Err(refused(
                     format!(
-                        "图片已损坏或不完整,无法打开({} 文件)。请重新拍摄或导出后再上传",
+                        "图片已损坏或不完整，无法打开（{} 文件）。请重新拍摄或导出后再上传",
                         kind.label()
                     ),
                     format!(
@@ -448,7 +448,7 @@ pub fn check_upload(
         let tail = &bytes[bytes.len().saturating_sub(2048)..];
         if !tail.windows(5).any(|w| w == b"%%EOF") {
             return Err(refused(
-                "PDF 文件不完整(缺少文件结尾),请重新导出后再上传".into(),
+                "PDF 文件不完整（缺少文件结尾），请重新导出后再上传".into(),
                 "the PDF is incomplete (its end marker is missing); export it again".into(),
             ));
         }

@@ -487,7 +487,7 @@ pub async fn siting(
     let function = ServiceFunction::parse(&query.function).ok_or_else(|| {
         ApiError::bad_request(format!(
             "{}{}",
-            lang.pick("未知的服务功能:", "unknown service function: "),
+            lang.pick("未知的服务功能：", "unknown service function: "),
             query.function
         ))
     })?;

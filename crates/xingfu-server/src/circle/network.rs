@@ -82,7 +82,7 @@ impl CircleNetwork {
         let Some(source) = self.source.clone() else {
             return Err(AppError::Conflict(
                 lang.pick(
-                    "服务器没有配置路网文件:请以 xingfu serve --osm 文件.osm.pbf 启动",
+                    "服务器没有配置路网文件：请以 xingfu serve --osm 文件.osm.pbf 启动",
                     "the server has no street network: start it with xingfu serve --osm FILE.osm.pbf",
                 )
                 .into(),

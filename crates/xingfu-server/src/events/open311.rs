@@ -639,7 +639,7 @@ async fn post_request(
             Open311Error::new(
                 400,
                 t(
-                    "media_url 须为 http(s) 链接,且不超过 2048 个字符",
+                    "media_url 须为 http(s) 链接，且不超过 2048 个字符",
                     "media_url must be an http(s) URL of at most 2048 characters",
                 ),
             ),
@@ -692,7 +692,7 @@ async fn post_request(
                 Open311Error::new(
                     400,
                     t(
-                        "该位置不在任何网格内:请以 jurisdiction_id 给出 12 位社区代码",
+                        "该位置不在任何网格内：请以 jurisdiction_id 给出 12 位社区代码",
                         "the position lies in no grid: give the 12-digit community code as jurisdiction_id",
                     ),
                 ),
@@ -729,7 +729,7 @@ async fn post_request(
         && intake.extras.external_media.is_some()
     {
         Intake {
-            description: t("(见图片链接)", "(see the media link)"),
+            description: t("（见图片链接）", "(see the media link)"),
             ..intake
         }
     } else {

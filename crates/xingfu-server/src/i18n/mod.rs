@@ -42,6 +42,26 @@ impl Lang {
         if self.is_en() { en } else { zh }
     }
 
+    /// The colon between a label and its value: full-width in Chinese, ": " in English.
+    pub fn colon(self) -> &'static str {
+        self.pick("\u{ff1a}", ": ")
+    }
+
+    /// The semicolon between two parts of a line: full-width in Chinese, "; " in English.
+    pub fn semicolon(self) -> &'static str {
+        self.pick("\u{ff1b}", "; ")
+    }
+
+    /// The bracket that opens an aside after a name: full-width in Chinese, " (" in English.
+    pub fn open(self) -> &'static str {
+        self.pick("\u{ff08}", " (")
+    }
+
+    /// The bracket that closes an aside: full-width in Chinese, ")" in English.
+    pub fn close(self) -> &'static str {
+        self.pick("\u{ff09}", ")")
+    }
+
     /// Picks between two texts made at run time (a message with figures in it).
     pub fn text(self, zh: impl Into<String>, en: impl Into<String>) -> String {
         if self.is_en() { en.into() } else { zh.into() }
@@ -95,9 +115,9 @@ texts! {
     username: "用户名" / "User name",
     password: "密码" / "Password",
     login_failed: "用户名或密码不正确。" / "The user name or password is not correct.",
-    login_throttled: "登录失败次数过多,请 15 分钟后再试。" / "Too many failed sign-ins: try again in 15 minutes.",
-    form_expired: "页面已过期,请重新提交。" / "The page has expired: please submit it again.",
-    errors_title: "请修改以下问题:" / "There is a problem:",
+    login_throttled: "登录失败次数过多，请 15 分钟后再试。" / "Too many failed sign-ins: try again in 15 minutes.",
+    form_expired: "页面已过期，请重新提交。" / "The page has expired: please submit it again.",
+    errors_title: "请修改以下问题：" / "There is a problem:",
     signed_in_as: "当前用户" / "Signed in as",
     nav_workbench: "工作台" / "Workbench",
     rounds: "评选年度" / "Rating rounds",
@@ -116,7 +136,7 @@ texts! {
     star: "星级" / "Star",
     last_year: "上年星级" / "Last year",
     decision: "复评结论" / "Decision",
-    reward: "奖励(元)" / "Reward (CNY)",
+    reward: "奖励（元）" / "Reward (CNY)",
     no_rounds: "您的管辖范围内还没有评选年度。" / "There are no rounds in your area yet.",
     no_entries: "还没有社区申报。" / "No community has declared yet.",
     open: "查看" / "Open",
@@ -133,13 +153,13 @@ texts! {
     veto: "一票否决" / "Veto",
     none: "无" / "none",
     next_star: "升星差距" / "Gap to the next star",
-    points_short: "还差(分)" / "Points short",
-    fix_first: "建议整改(从易到难)" / "Fix first (cheapest first)",
+    points_short: "还差（分）" / "Points short",
+    fix_first: "建议整改（从易到难）" / "Fix first (cheapest first)",
     disagreements: "评审员意见分歧" / "Where assessors disagree",
     assessors: "评审员" / "Assessors",
     not_found: "没有找到该页面。" / "Page not found.",
     forbidden: "您没有权限查看或修改这项内容。" / "You do not have permission for this.",
-    server_error: "系统出错,您的操作没有保存。请稍后重试。" / "Something went wrong and nothing was saved. Please try again later.",
+    server_error: "系统出错，您的操作没有保存。请稍后重试。" / "Something went wrong and nothing was saved. Please try again later.",
     stars_word: "星" / "star",
     no_star: "未评星" / "no star",
     not_computed: "尚未计算" / "not computed yet",
@@ -167,8 +187,8 @@ texts! {
     wf_score_sheet: "评分表" / "Scoring sheet",
     wf_fill_self: "填写自评表" / "Fill in the self-assessment",
     wf_fill_score: "填写评分表" / "Fill in the scoring sheet",
-    wf_sheet_readonly: "当前阶段不能修改此表,以下是已保存的内容。" / "This sheet cannot be changed at this stage; it shows what was saved.",
-    wf_nothing_saved: "本次提交的内容都没有保存,请修改后再提交。" / "Nothing from this form was saved: correct it and submit again.",
+    wf_sheet_readonly: "当前阶段不能修改此表，以下是已保存的内容。" / "This sheet cannot be changed at this stage; it shows what was saved.",
+    wf_nothing_saved: "本次提交的内容都没有保存，请修改后再提交。" / "Nothing from this form was saved: correct it and submit again.",
     wf_clause: "条款" / "Clause",
     wf_points: "分值" / "Points",
     wf_answer: "评分" / "Answer",
@@ -186,17 +206,17 @@ texts! {
     wf_veto_reason: "原因" / "Reason",
     wf_save: "保存" / "Save",
     wf_approvals: "审批队列" / "Approval queue",
-    wf_approvals_intro: "以下社区已计算得分,由您审批。" / "These communities are computed and wait for your approval.",
+    wf_approvals_intro: "以下社区已计算得分，由您审批。" / "These communities are computed and wait for your approval.",
     wf_no_approvals: "目前没有待您审批的社区。" / "Nothing is waiting for your approval.",
     wf_publication: "公示名单" / "Publication list",
-    wf_to_publish: "已审批,待公示" / "Approved, to be published",
+    wf_to_publish: "已审批，待公示" / "Approved, to be published",
     wf_published_list: "公示与命名" / "Published and named",
     wf_none_published: "还没有社区进入公示。" / "No community has been published yet.",
     wf_published_at: "公示时间" / "Published",
     wf_objection_until: "公示期至" / "Objections until",
     wf_naming: "命名" / "Naming",
     wf_named: "已命名" / "Named",
-    wf_not_named_yet: "公示期满,待命名" / "Objection period over, not named yet",
+    wf_not_named_yet: "公示期满，待命名" / "Objection period over, not named yet",
     wf_in_objection_period: "公示期内" / "In the objection period",
     wf_rectifications: "整改任务" / "Rectification tasks",
     wf_open_tasks: "开立整改任务" / "Open rectification tasks",
@@ -212,16 +232,16 @@ texts! {
     wf_verify: "验收通过" / "Verify",
     wf_reopen: "退回重改" / "Send back",
     wf_rewards: "奖励与目标" / "Rewards and targets",
-    wf_rewards_intro: "按已评定的社区统计(含资格审查未通过的社区,计为未评星)。" / "Counted over the communities rated so far (a community refused at the eligibility check counts as no star).",
+    wf_rewards_intro: "按已评定的社区统计（含资格审查未通过的社区，计为未评星）。" / "Counted over the communities rated so far (a community refused at the eligibility check counts as no star).",
     wf_pending: "尚未评定的社区" / "Communities not rated yet",
     wf_rated: "已评定社区" / "Rated",
     wf_star_counts: "各星级社区数" / "Communities per star",
     wf_targets: "目标进度" / "Progress against the targets",
     wf_no_targets: "该评价标准没有规定目标。" / "The standard sets no targets.",
     wf_budget: "奖励资金分担" / "Who pays the rewards",
-    wf_budget_by_unit: "各级应承担的奖励资金(元)" / "What each level owes (CNY)",
+    wf_budget_by_unit: "各级应承担的奖励资金（元）" / "What each level owes (CNY)",
     wf_budget_total: "合计" / "Total",
-    wf_round_budget: "本年度奖励资金合计(元)" / "The round's reward budget (CNY)",
+    wf_round_budget: "本年度奖励资金合计（元）" / "The round's reward budget (CNY)",
     wf_no_rewards: "该评价标准没有规定奖励。" / "The standard sets no rewards.",
     wf_level: "层级" / "Level",
 }

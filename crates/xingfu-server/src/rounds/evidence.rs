@@ -47,7 +47,7 @@ pub fn upload_closed(user: &CurrentUser, entry: &EntryRow, lang: Lang) -> Option
         return Some(AppError::Conflict(if lang.is_en() {
             format!("evidence can be added while declared or scoring, not at stage “{label}”")
         } else {
-            format!("只有在“已申报”或“评分中”阶段可以上传证明材料,当前阶段为“{label}”")
+            format!("只有在“已申报”或“评分中”阶段可以上传证明材料，当前阶段为“{label}”")
         }));
     }
     None

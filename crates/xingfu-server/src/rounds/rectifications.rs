@@ -119,7 +119,7 @@ pub async fn open_tasks(
             return Ok(Err(if lang.is_en() {
                 format!("Deadline: {en}")
             } else {
-                format!("整改期限:{zh}")
+                format!("整改期限：{zh}")
             }));
         }
     };
@@ -127,7 +127,7 @@ pub async fn open_tasks(
     if deadline < now {
         return Ok(Err(lang
             .pick(
-                "整改期限:期限不能早于今天",
+                "整改期限：期限不能早于今天",
                 "Deadline: the deadline cannot be in the past",
             )
             .into()));
@@ -171,7 +171,7 @@ fn checked_report(report: &str, lang: Lang) -> Result<&str, TaskRefusal> {
     if report.is_empty() {
         return Err(TaskRefusal::Report(
             lang.pick(
-                "整改情况:请写明整改了什么、佐证材料在哪里",
+                "整改情况：请写明整改了什么、佐证材料在哪里",
                 "Report: say what was done and where the evidence is",
             )
             .into(),
@@ -180,7 +180,7 @@ fn checked_report(report: &str, lang: Lang) -> Result<&str, TaskRefusal> {
     if report.chars().count() > MAX_REPORT {
         return Err(TaskRefusal::Report(
             lang.pick(
-                "整改情况:不能超过 2000 字",
+                "整改情况：不能超过 2000 字",
                 "Report: at most 2000 characters",
             )
             .into(),
@@ -296,7 +296,7 @@ fn refusal(lang: Lang, user: &CurrentUser, status: &str, step: TaskStep) -> AppE
         )
     } else {
         format!(
-            "该任务状态为“{}”,不能执行此操作",
+            "该任务状态为“{}”，不能执行此操作",
             status_label(lang, status)
         )
     })

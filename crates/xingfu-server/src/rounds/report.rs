@@ -118,12 +118,12 @@ pub fn standing(entry: &EntryRow) -> Standing {
 /// Why an entry has no result, in Chinese and English.
 fn not_rated(entry: &EntryRow) -> (String, String) {
     if let ("refused", Some(reason)) = (entry.stage.as_str(), &entry.refusal) {
-        return (format!("不予受理:{reason}"), format!("refused: {reason}"));
+        return (format!("不予受理：{reason}"), format!("refused: {reason}"));
     }
     let stage = Stage::parse(&entry.stage);
     (
         format!(
-            "尚未计算结果(当前阶段:{})",
+            "尚未计算结果（当前阶段：{}）",
             stage.map_or(entry.stage.as_str(), |s| s.zh())
         ),
         format!(

@@ -171,7 +171,7 @@ pub(crate) async fn apply(
     {
         Ok(updated) => Ok(updated),
         Err(_) => Err(AppError::Conflict(lang.text(
-            "他人刚刚修改了该社区的记录,请刷新页面后重试",
+            "他人刚刚修改了该社区的记录，请刷新页面后重试",
             "someone else changed this community's record; reload the page and try again",
         ))),
     }
@@ -630,13 +630,13 @@ pub fn objection_text<'t>(text: &'t str, field: &str, lang: Lang) -> Result<&'t 
     let count = text.chars().count();
     if count == 0 {
         return Err(AppError::BadRequest(lang.text(
-            format!("{field}:请写明理由"),
+            format!("{field}：请写明理由"),
             format!("{field}: please write the reason"),
         )));
     }
     if count > MAX_OBJECTION_CHARS {
         return Err(AppError::BadRequest(lang.text(
-            format!("{field}:不能超过 {MAX_OBJECTION_CHARS} 字(现有 {count} 字)"),
+            format!("{field}：不能超过 {MAX_OBJECTION_CHARS} 字（现有 {count} 字）"),
             format!("{field}: at most {MAX_OBJECTION_CHARS} characters (this has {count})"),
         )));
     }
@@ -729,7 +729,7 @@ pub async fn decide_objection(
     {
         Ok((decided, _)) => Ok(decided),
         Err(_) => Err(AppError::Conflict(lang.text(
-            "该异议或评定刚被他人处理过,请刷新后重试",
+            "该异议或评定刚被他人处理过，请刷新后重试",
             "this objection or its entry was changed just now; reload and try again",
         ))),
     }

@@ -79,19 +79,19 @@ static ZH: Words = Words {
     total: "总分",
     loaded: "保存时间",
     table: "条款表",
-    download: "下载条款表(Excel)",
+    download: "下载条款表（Excel）",
     other_headers: "英文表头",
     other_lang: "en",
     unreadable: "无法读取该版本",
     import_heading: "导入新版本",
-    import_intro: "下载某一版本的条款表,在 Excel 中修改条款后导入,即保存为该标准的新版本。星级、奖励、目标等沿用基础版本;已有的版本不会被改动。",
+    import_intro: "下载某一版本的条款表，在 Excel 中修改条款后导入，即保存为该标准的新版本。星级、奖励、目标等沿用基础版本；已有的版本不会被改动。",
     base: "基础版本",
     base_hint: "导入的条款表替换该版本的类别、项目和条款。",
     choose: "请选择",
     label: "新版本号",
-    label_hint: "1–32 个字符,只能用字母、数字和“.”“-”“_”,例如 2013.1;不能与该标准已有的版本相同。",
+    label_hint: "1–32 个字符，只能用字母、数字和“.”“-”“_”，例如 2013.1；不能与该标准已有的版本相同。",
     file: "条款表文件",
-    file_hint: "Excel 工作簿(.xlsx),不超过 5 MB,表头与下载的条款表相同(中文或英文表头均可)。",
+    file_hint: "Excel 工作簿（.xlsx），不超过 5 MB，表头与下载的条款表相同（中文或英文表头均可）。",
     submit: "导入",
 };
 
@@ -214,7 +214,7 @@ async fn render_page(visit: &Visit, imported: Option<&str>, sent: Option<Sent>) 
                 )
             } else {
                 format!(
-                    "已导入 {} 的 {} 版,现在可以用它开设评选年度。",
+                    "已导入 {} 的 {} 版，现在可以用它开设评选年度。",
                     stored.id, stored.version
                 )
             });
@@ -293,7 +293,7 @@ async fn render_page(visit: &Visit, imported: Option<&str>, sent: Option<Sent>) 
                             "The table has {count} problems, listed below; nothing was imported."
                         )
                     } else {
-                        format!("条款表有 {count} 处问题(见下方清单),没有导入任何内容。")
+                        format!("条款表有 {count} 处问题（见下方清单），没有导入任何内容。")
                     }
                 });
             }
@@ -340,7 +340,7 @@ fn problem_line(problem: &FileProblem, en: bool) -> String {
             if en {
                 format!("row {row}: ")
             } else {
-                format!("第 {row} 行:")
+                format!("第 {row} 行：")
             }
         }
         _ => String::new(),
@@ -391,7 +391,7 @@ pub async fn import(visit: Visit, multipart: Result<Multipart, MultipartRejectio
             tracing::info!("standard import interrupted: {error}");
             return Err(AppError::BadRequest(
                 lang.pick(
-                    "上传没有完成,没有导入任何内容。请重试。",
+                    "上传没有完成，没有导入任何内容。请重试。",
                     "the upload did not complete and nothing was imported; please try again",
                 )
                 .to_string(),
@@ -435,7 +435,7 @@ pub async fn import(visit: Visit, multipart: Result<Multipart, MultipartRejectio
             if base.is_none() && !chosen.is_empty() {
                 // A value not in the list (a version removed, or a crafted form).
                 refusal.base = Some(standard_import::Said {
-                    zh: "所选的基础版本不存在,请重新选择".into(),
+                    zh: "所选的基础版本不存在，请重新选择".into(),
                     en: "the chosen base version is not stored; choose again".into(),
                 });
             }

@@ -124,14 +124,14 @@ pub fn may_import(user: &CurrentUser, lang: Lang) -> Result<(), AppError> {
 pub fn check_label(label: &str) -> Option<Said> {
     if label.is_empty() {
         return Some(Said::new(
-            "请填写新版本号,例如 2013.1",
+            "请填写新版本号，例如 2013.1",
             "enter the new version label, for example 2013.1",
         ));
     }
     let length = label.chars().count();
     if length > MAX_LABEL {
         return Some(Said::new(
-            format!("版本号最多 {MAX_LABEL} 个字符,现在是 {length} 个"),
+            format!("版本号最多 {MAX_LABEL} 个字符，现在是 {length} 个"),
             format!("the version label is at most {MAX_LABEL} characters, not {length}"),
         ));
     }
@@ -150,7 +150,7 @@ pub fn check_label(label: &str) -> Option<Said> {
             format!("{bad:?}")
         };
         return Some(Said::new(
-            format!("版本号只能用字母、数字和“.”“-”“_”,不能有{shown}"),
+            format!("版本号只能用字母、数字和“.”“-”“_”，不能有{shown}"),
             format!(
                 "the version label takes letters, digits, '.', '-' and '_' only, not {shown_en}"
             ),
@@ -161,7 +161,7 @@ pub fn check_label(label: &str) -> Option<Said> {
 
 fn label_taken(id: &str, label: &str) -> Said {
     Said::new(
-        format!("评价标准 {id} 已有版本 {label},请换一个版本号"),
+        format!("评价标准 {id} 已有版本 {label}，请换一个版本号"),
         format!("standard {id} already has a version {label}; choose another label"),
     )
 }
@@ -170,7 +170,7 @@ fn label_taken(id: &str, label: &str) -> Said {
 pub fn too_big() -> Said {
     let mb = MAX_TABLE / (1024 * 1024);
     Said::new(
-        format!("文件超过 {mb} MB 的上限;条款表通常远小于此,请检查是否选错了文件"),
+        format!("文件超过 {mb} MB 的上限；条款表通常远小于此，请检查是否选错了文件"),
         format!(
             "the file is larger than the {mb} MiB limit; a clause table is far smaller, so check it is the right file"
         ),
@@ -181,7 +181,7 @@ pub fn too_big() -> Said {
 pub fn check_file(bytes: &[u8]) -> Option<Said> {
     if bytes.is_empty() {
         return Some(Said::new(
-            "文件是空的,请选择条款表文件",
+            "文件是空的，请选择条款表文件",
             "the file is empty: choose the clause table",
         ));
     }
@@ -191,12 +191,12 @@ pub fn check_file(bytes: &[u8]) -> Option<Said> {
     // The old binary Excel format (and other OLE2 files).
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Some(Said::new(
-            "这是旧版 Excel 文件(.xls),请在 Excel 中“另存为”Excel 工作簿(.xlsx)后再导入",
+            "这是旧版 Excel 文件（.xls），请在 Excel 中“另存为”Excel 工作簿（.xlsx）后再导入",
             "this is an old-style Excel file (.xls): save it as an Excel workbook (.xlsx) and import that",
         ));
     }
     Some(Said::new(
-        "文件内容不是 Excel 工作簿(.xlsx),不能导入",
+        "文件内容不是 Excel 工作簿（.xlsx），不能导入",
         "the file's content is not an Excel workbook (.xlsx)",
     ))
 }
@@ -265,7 +265,7 @@ pub async fn import(
                 Err(AppError::Internal(error)) => {
                     tracing::error!("{error:#}");
                     refusal.base = Some(Said::new(
-                        format!("评价标准 {id} {version} 版无法读取,不能作为基础版本"),
+                        format!("评价标准 {id} {version} 版无法读取，不能作为基础版本"),
                         format!("standard {id} {version} cannot be read, so it cannot be a base"),
                     ));
                     None
@@ -292,7 +292,7 @@ pub async fn import(
         match upload.bytes {
             None => {
                 refusal.file = Some(Said::new(
-                    "请选择要导入的条款表(.xlsx)",
+                    "请选择要导入的条款表（.xlsx）",
                     "choose the clause table (.xlsx) to import",
                 ));
                 None

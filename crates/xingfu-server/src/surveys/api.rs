@@ -504,7 +504,7 @@ pub async fn enter(
         }
         Ok(RecordOutcome::Closed { .. }) => Err(conflict(
             lang.pick(
-                "本社区本年度的评分已经完成,问卷不再收取",
+                "本社区本年度的评分已经完成，问卷不再收取",
                 "this community's result is computed: its survey takes no more answers",
             )
             .into(),

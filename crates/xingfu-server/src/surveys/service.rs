@@ -152,7 +152,7 @@ pub fn may_enter(user: &CurrentUser, community: &str, lang: Lang) -> Result<(), 
     if !role_may || own || !user.actor().covers(community) {
         return Err(AppError::Forbidden(said(
             lang,
-            "只有本辖区的社区工作者、管理员或评审员可以录入问卷(评审员不录入自己所在的社区)",
+            "只有本辖区的社区工作者、管理员或评审员可以录入问卷（评审员不录入自己所在的社区）",
             "only community workers, administrators and assessors of this area enter answers \
              (an assessor never for their own community)",
         )));

@@ -81,7 +81,7 @@ pub async fn save_settings(
         SettingsSaved::Saved(row) => Ok(row),
         SettingsSaved::QuestionnaireLocked { answers } => Err(AppError::Conflict(said(
             lang,
-            format!("本年度已收到 {answers} 份其他版本问卷的答卷,不能更换问卷"),
+            format!("本年度已收到 {answers} 份其他版本问卷的答卷，不能更换问卷"),
             format!("the round already holds {answers} answers to another questionnaire version"),
         ))),
         SettingsSaved::Stale(now) => Err(crate::app::versions::stale(

@@ -11,6 +11,7 @@ use crate::surveys::results::AreaResults;
 pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, AppError> {
     let en = lang.is_en();
     use rust_xlsxwriter::{Format, Workbook};
+    use xingfu_formats::columns::{FittedSheet, name_or};
     let xlsx =
         |e: rust_xlsxwriter::XlsxError| internal(format!("writing the survey workbook: {e}"));
     let q = &results.survey.questionnaire;
@@ -21,35 +22,39 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
     // Points belong to a community's entry; an area's workbook shows its rates only.
     let is_community = results.area.level == "community";
     let bold = Format::new().set_bold();
-    let percent = Format::new().set_num_format("0.00");
+    const PERCENT: &str = "0.00";
+    let percent = Format::new().set_num_format(PERCENT);
     let mut workbook = Workbook::new();
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(t("结果", "Results")).map_err(xlsx)?;
+    let mut sheet = FittedSheet::new(sheet);
     let facts: Vec<(&str, String)> = vec![
         (t("评选年度", "Round"), results.round.year.to_string()),
         (
             t("范围", "Area"),
-            format!("{} {}", results.area.code, results.area.name),
+            format!(
+                "{} {}",
+                results.area.code,
+                name_or(&results.area.name, &results.area.code)
+            ),
         ),
         (
             t("问卷", "Questionnaire"),
             format!("{} {}", q.id, q.version),
         ),
         (
-            t("答卷(户)", "Households answered"),
+            t("答卷（户）", "Households answered"),
             report.respondents.to_string(),
         ),
         (
-            t("样本量要求(每个社区)", "Quota (per community)"),
+            t("样本量要求（每个社区）", "Quota (per community)"),
             results.survey.settings.quota.to_string(),
         ),
     ];
     for (row, (label, value)) in facts.iter().enumerate() {
-        sheet
-            .write_string_with_format(row as u32, 0, *label, &bold)
-            .map_err(xlsx)?;
-        sheet.write_string(row as u32, 1, value).map_err(xlsx)?;
+        sheet.text_with(row as u32, 0, label, &bold).map_err(xlsx)?;
+        sheet.text(row as u32, 1, value).map_err(xlsx)?;
     }
     let mut row = facts.len() as u32 + 1;
     for (index, channel) in report.channels.iter().enumerate() {
@@ -58,64 +63,58 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
         } else {
             channel.channel.zh()
         };
+        sheet.text(row, index as u16 * 2, label).map_err(xlsx)?;
         sheet
-            .write_string(row, index as u16 * 2, label)
-            .map_err(xlsx)?;
-        sheet
-            .write_number(row, index as u16 * 2 + 1, channel.count as f64)
+            .number(row, index as u16 * 2 + 1, channel.count as f64)
             .map_err(xlsx)?;
     }
     row += 2;
     let headers = [
         t("维度", "Dimension"),
-        t("有效样本(户)", "Sample (households)"),
+        t("有效样本（户）", "Sample (households)"),
         t("满意", "Satisfied"),
         t("有效回答", "Counted"),
         t("不了解", "Don't know"),
-        t("满意率(%)", "Rate (%)"),
-        t("95%置信区间下限(%)", "95% CI low (%)"),
-        t("95%置信区间上限(%)", "95% CI high (%)"),
+        t("满意率（%）", "Rate (%)"),
+        t("95%置信区间下限（%）", "95% CI low (%)"),
+        t("95%置信区间上限（%）", "95% CI high (%)"),
         t("条款", "Clauses"),
     ];
     for (col, header) in headers.iter().enumerate() {
         sheet
-            .write_string_with_format(row, col as u16, *header, &bold)
+            .text_with(row, col as u16, header, &bold)
             .map_err(xlsx)?;
     }
-    let write_rate = |sheet: &mut rust_xlsxwriter::Worksheet,
+    let write_rate = |sheet: &mut FittedSheet<'_>,
                       row: u32,
                       name: &str,
                       sample: Option<u64>,
                       rate: &xingfu_core::survey::results::RateSummary,
                       clauses: String|
      -> Result<(), AppError> {
-        sheet.write_string(row, 0, name).map_err(xlsx)?;
+        sheet.text(row, 0, name).map_err(xlsx)?;
         if let Some(sample) = sample {
-            sheet.write_number(row, 1, sample as f64).map_err(xlsx)?;
+            sheet.number(row, 1, sample as f64).map_err(xlsx)?;
         }
+        sheet.number(row, 2, rate.satisfied as f64).map_err(xlsx)?;
+        sheet.number(row, 3, rate.counted as f64).map_err(xlsx)?;
         sheet
-            .write_number(row, 2, rate.satisfied as f64)
-            .map_err(xlsx)?;
-        sheet
-            .write_number(row, 3, rate.counted as f64)
-            .map_err(xlsx)?;
-        sheet
-            .write_number(row, 4, rate.not_counted as f64)
+            .number(row, 4, rate.not_counted as f64)
             .map_err(xlsx)?;
         if let Some(p) = rate.percent {
             sheet
-                .write_number_with_format(row, 5, p.to_f64(), &percent)
+                .number_with(row, 5, p.to_f64(), &percent, PERCENT)
                 .map_err(xlsx)?;
         }
         if let Some(i) = rate.wilson {
             sheet
-                .write_number_with_format(row, 6, i.low, &percent)
+                .number_with(row, 6, i.low, &percent, PERCENT)
                 .map_err(xlsx)?;
             sheet
-                .write_number_with_format(row, 7, i.high, &percent)
+                .number_with(row, 7, i.high, &percent, PERCENT)
                 .map_err(xlsx)?;
         }
-        sheet.write_string(row, 8, &clauses).map_err(xlsx)?;
+        sheet.text(row, 8, &clauses).map_err(xlsx)?;
         Ok(())
     };
     for dimension in &report.dimensions {
@@ -140,14 +139,14 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
                 format!("{}{met}{earned}", c.clause)
             })
             .collect::<Vec<_>>()
-            .join("; ");
+            .join(t("\u{ff1b}", "; "));
         let name = if en {
             dimension.name_en.unwrap_or(dimension.name)
         } else {
             dimension.name
         };
         write_rate(
-            sheet,
+            &mut sheet,
             row,
             name,
             Some(dimension.respondents),
@@ -157,9 +156,9 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
     }
     row += 1;
     write_rate(
-        sheet,
+        &mut sheet,
         row,
-        t("总体(只作展示)", "Overall (shown only)"),
+        t("总体（只作展示）", "Overall (shown only)"),
         None,
         &report.overall,
         String::new(),
@@ -167,19 +166,19 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
     if let Some(points) = report.survey_points.filter(|_| is_community) {
         row += 2;
         sheet
-            .write_string_with_format(row, 0, t("调查得分", "Survey points"), &bold)
+            .text_with(row, 0, t("调查得分", "Survey points"), &bold)
             .map_err(xlsx)?;
-        sheet.write_number(row, 1, points.to_f64()).map_err(xlsx)?;
+        sheet.number(row, 1, points.to_f64()).map_err(xlsx)?;
     }
-    sheet.set_column_width(0, 28).map_err(xlsx)?;
-    sheet.set_column_width(8, 60).map_err(xlsx)?;
+    sheet.fit().map_err(xlsx)?;
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(t("各社区", "Communities")).map_err(xlsx)?;
+    let mut sheet = FittedSheet::new(sheet);
     let mut headers: Vec<String> = vec![
         t("社区编码", "Code").into(),
         t("社区", "Community").into(),
-        t("答卷(户)", "Households").into(),
+        t("答卷（户）", "Households").into(),
         t("达到样本量", "Quota met").into(),
     ];
     for dimension in &q.dimensions {
@@ -188,25 +187,27 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
         } else {
             &dimension.name
         };
-        headers.push(format!("{name} {}", t("满意率(%)", "rate (%)")));
+        headers.push(format!("{name} {}", t("满意率（%）", "rate (%)")));
         headers.push(format!("{name} {}", t("有效样本", "sample")));
     }
     for (col, header) in headers.iter().enumerate() {
         sheet
-            .write_string_with_format(0, col as u16, header, &bold)
+            .text_with(0, col as u16, header, &bold)
             .map_err(xlsx)?;
     }
     let quota = results.survey.quota();
     for (index, community) in results.communities.iter().enumerate() {
         let row = index as u32 + 1;
-        sheet.write_string(row, 0, &community.code).map_err(xlsx)?;
-        sheet.write_string(row, 1, &community.name).map_err(xlsx)?;
+        sheet.text(row, 0, &community.code).map_err(xlsx)?;
         sheet
-            .write_number(row, 2, community.tally.respondents() as f64)
+            .text(row, 1, name_or(&community.name, &community.code))
+            .map_err(xlsx)?;
+        sheet
+            .number(row, 2, community.tally.respondents() as f64)
             .map_err(xlsx)?;
         let met = quota.check(community.tally.respondents()).met;
         sheet
-            .write_string(row, 3, if met { t("是", "yes") } else { t("否", "no") })
+            .text(row, 3, if met { t("是", "yes") } else { t("否", "no") })
             .map_err(xlsx)?;
         for (d, dimension) in q.dimensions.iter().enumerate() {
             let col = 4 + d as u16 * 2;
@@ -214,11 +215,11 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
                 xingfu_core::survey::results::dimension_rate(q, &community.tally, &dimension.id);
             if let Some(p) = rate.percent() {
                 sheet
-                    .write_number_with_format(row, col, p.to_f64(), &percent)
+                    .number_with(row, col, p.to_f64(), &percent, PERCENT)
                     .map_err(xlsx)?;
             }
             sheet
-                .write_number(
+                .number(
                     row,
                     col + 1,
                     community.tally.dimension_respondents(&dimension.id) as f64,
@@ -226,11 +227,11 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
                 .map_err(xlsx)?;
         }
     }
-    sheet.set_column_width(0, 14).map_err(xlsx)?;
-    sheet.set_column_width(1, 24).map_err(xlsx)?;
+    sheet.fit().map_err(xlsx)?;
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(t("各题", "Questions")).map_err(xlsx)?;
+    let mut sheet = FittedSheet::new(sheet);
     for (col, header) in [
         t("题号", "Question"),
         t("题目", "Text"),
@@ -242,7 +243,7 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
     .enumerate()
     {
         sheet
-            .write_string_with_format(0, col as u16, *header, &bold)
+            .text_with(0, col as u16, header, &bold)
             .map_err(xlsx)?;
     }
     let mut row = 0u32;
@@ -259,31 +260,32 @@ pub fn results_workbook(results: &AreaResults, lang: Lang) -> Result<Vec<u8>, Ap
             .unwrap_or(question.text);
         if let Some(answered) = question.text_answers {
             row += 1;
-            sheet.write_string(row, 0, question.id).map_err(xlsx)?;
-            sheet.write_string(row, 1, text).map_err(xlsx)?;
+            sheet.text(row, 0, question.id).map_err(xlsx)?;
+            sheet.text(row, 1, text).map_err(xlsx)?;
             sheet
-                .write_string(row, 2, t("(文字回答)", "(free text)"))
+                .text(row, 2, t("（文字回答）", "(free text)"))
                 .map_err(xlsx)?;
-            sheet.write_number(row, 4, answered as f64).map_err(xlsx)?;
+            sheet.number(row, 4, answered as f64).map_err(xlsx)?;
         }
         for option in &question.options {
             row += 1;
-            sheet.write_string(row, 0, question.id).map_err(xlsx)?;
-            sheet.write_string(row, 1, text).map_err(xlsx)?;
+            sheet.text(row, 0, question.id).map_err(xlsx)?;
+            sheet.text(row, 1, text).map_err(xlsx)?;
             let label = if en {
                 option.label_en.unwrap_or(option.label)
             } else {
                 option.label
             };
-            sheet.write_string(row, 2, label).map_err(xlsx)?;
-            sheet
-                .write_string(row, 3, option.counts.key())
-                .map_err(xlsx)?;
-            sheet
-                .write_number(row, 4, option.count as f64)
-                .map_err(xlsx)?;
+            sheet.text(row, 2, label).map_err(xlsx)?;
+            let counts = if en {
+                option.counts.en()
+            } else {
+                option.counts.zh()
+            };
+            sheet.text(row, 3, counts).map_err(xlsx)?;
+            sheet.number(row, 4, option.count as f64).map_err(xlsx)?;
         }
     }
-    sheet.set_column_width(1, 60).map_err(xlsx)?;
+    sheet.fit().map_err(xlsx)?;
     workbook.save_to_buffer().map_err(xlsx)
 }

@@ -79,7 +79,7 @@ async fn no_such_endpoint(headers: HeaderMap) -> ApiError {
         StatusCode::NOT_FOUND,
         "not_found",
         lang.pick(
-            "没有这个接口,接口列表见 /api/v1/openapi.json。",
+            "没有这个接口，接口列表见 /api/v1/openapi.json。",
             "No such endpoint: see /api/v1/openapi.json for the list.",
         ),
     )
@@ -91,7 +91,7 @@ async fn method_not_allowed(headers: HeaderMap) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         "bad_request",
         lang.pick(
-            "该接口不支持这个请求方法,见 /api/v1/openapi.json。",
+            "该接口不支持这个请求方法，见 /api/v1/openapi.json。",
             "This endpoint does not take that method: see /api/v1/openapi.json.",
         ),
     )

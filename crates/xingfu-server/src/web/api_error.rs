@@ -156,7 +156,7 @@ impl ApiError {
 pub fn csrf_refused(lang: Lang) -> ApiError {
     ApiError::forbidden(
         lang,
-        "使用会话 Cookie 时,修改数据的请求须带 X-CSRF-Token 请求头(值为本会话的 csrf)。",
+        "使用会话 Cookie 时，修改数据的请求须带 X-CSRF-Token 请求头（值为本会话的 csrf）。",
         "A request that changes data with the session cookie needs the X-CSRF-Token header \
          (the session's csrf value).",
     )
@@ -199,7 +199,7 @@ fn json_rejection(rejection: JsonRejection, lang: Lang) -> ApiError {
     let text = rejection.body_text();
     let message = match &rejection {
         JsonRejection::JsonDataError(_) => {
-            lang.pick("请求内容有误:", "The request body does not fit: ")
+            lang.pick("请求内容有误：", "The request body does not fit: ")
                 .to_string()
                 + detail(&text)
         }
@@ -218,7 +218,7 @@ fn json_rejection(rejection: JsonRejection, lang: Lang) -> ApiError {
             )
             .to_string(),
         _ => {
-            lang.pick("无法读取请求内容:", "The request body could not be read: ")
+            lang.pick("无法读取请求内容：", "The request body could not be read: ")
                 .to_string()
                 + &text
         }
@@ -279,11 +279,11 @@ macro_rules! parts_extractor {
 
 parts_extractor!(
     /// `Path<T>` with API errors.
-    ApiPath reads Path, "地址有误:", "The address is not valid: "
+    ApiPath reads Path, "地址有误：", "The address is not valid: "
 );
 parts_extractor!(
     /// `Query<T>` with API errors.
-    ApiQuery reads Query, "查询参数有误:", "A query parameter is not valid: "
+    ApiQuery reads Query, "查询参数有误：", "A query parameter is not valid: "
 );
 
 /// Turns a service error into the API's error in the caller's language (for `map_err`).

@@ -64,7 +64,7 @@ pub(crate) async fn lookup(
 pub(crate) fn session_expired(lang: Lang) -> ApiError {
     ApiError::unauthorized(
         lang,
-        "登录已失效或令牌无效,请重新登录。",
+        "登录已失效或令牌无效，请重新登录。",
         "The session has ended or the token is not valid: sign in again.",
     )
 }
@@ -93,7 +93,7 @@ impl FromRequestParts<AppState> for ApiUser {
                     None => {
                         return Err(ApiError::unauthorized(
                             lang,
-                            "请先登录:POST /api/v1/session 取得令牌,再以 Authorization: Bearer <令牌> 调用。",
+                            "请先登录：POST /api/v1/session 取得令牌，再以 Authorization: Bearer <令牌> 调用。",
                             "Sign in first: POST /api/v1/session for a token, then send \
                              Authorization: Bearer <token>.",
                         ));

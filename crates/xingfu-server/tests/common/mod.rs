@@ -408,3 +408,188 @@ async fn setup(
         schema,
     }
 }
+
+/// Whether `c` is Chinese text for punctuation: a Chinese character, a CJK or full-width mark,
+/// or a Chinese quotation mark.
+fn chinese(c: char) -> bool {
+    matches!(u32::from(c),
+        0x3000..=0x303f | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xff00..=0xffef
+        | 0x201c | 0x201d | 0x20000..=0x2ffff)
+}
+
+/// Every ASCII , : ; ? ! ( ) in `text` that touches Chinese text, each with the text around it.
+/// The one exception is the typed time format 时:分 (people type 14:30).
+pub fn ascii_marks_in_chinese(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    for (i, c) in chars.iter().enumerate() {
+        if !",:;?!()".contains(*c) {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1).copied();
+        if before == Some('\u{65f6}') && *c == ':' && after == Some('\u{5206}') {
+            continue;
+        }
+        if before.is_some_and(chinese) || after.is_some_and(chinese) {
+            let from = i.saturating_sub(12);
+            let to = (i + 13).min(chars.len());
+            found.push(
+                chars[from..to]
+                    .iter()
+                    .collect::<String>()
+                    .replace('\n', " "),
+            );
+        }
+    }
+    found
+}
+
+/// Chinese text uses full-width punctuation: panics listing every ASCII , : ; ? ! ( ) in
+/// `text` that touches Chinese text.
+pub fn assert_chinese_punctuation(text: &str) {
+    let found = ascii_marks_in_chinese(text);
+    assert!(
+        found.is_empty(),
+        "ASCII punctuation in Chinese text (write ，：；？！（）):\n{}",
+        found.join("\n")
+    );
+}
+
+/// Every text cell of a downloaded workbook: (sheet, row, column, text).
+pub fn workbook_cells(bytes: &[u8]) -> Vec<(String, u32, u32, String)> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx");
+    let mut cells = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        let (top, left) = range.start().unwrap_or((0, 0));
+        for (r, row) in range.rows().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if let Data::String(text) = cell {
+                    cells.push((name.clone(), top + r as u32, left + c as u32, text.clone()));
+                }
+            }
+        }
+    }
+    cells
+}
+
+/// The column widths each sheet sets, sheet by sheet in the workbook's order: column → width.
+pub fn workbook_column_widths(bytes: &[u8]) -> Vec<std::collections::HashMap<u32, f64>> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut sheets = Vec::new();
+    for n in 1.. {
+        let Ok(mut part) = archive.by_name(&format!("xl/worksheets/sheet{n}.xml")) else {
+            break;
+        };
+        let mut xml = String::new();
+        part.read_to_string(&mut xml).unwrap();
+        let mut widths = std::collections::HashMap::new();
+        for col in xml.split("<col ").skip(1) {
+            let attr = |name: &str| -> Option<f64> {
+                let from = col.find(&format!("{name}=\""))? + name.len() + 2;
+                col[from..].split('"').next()?.parse().ok()
+            };
+            if let (Some(min), Some(max), Some(width)) = (attr("min"), attr("max"), attr("width")) {
+                for c in min as u32..=max as u32 {
+                    widths.insert(c - 1, width);
+                }
+            }
+        }
+        sheets.push(widths);
+    }
+    sheets
+}
+
+/// What officials expect of a workbook the server hands out: every text column as wide as its
+/// longest value (a Chinese character counting two; long texts wrap at the widest column),
+/// no blank name cell in a row that has data, and when it is Chinese (`chinese`), full-width
+/// punctuation and no English keys (`satisfied`, `not met`) in any cell.
+pub fn assert_workbook_for_officials(bytes: &[u8], chinese: bool) {
+    use xingfu_formats::columns::{MAX_WIDTH, display_width};
+    let cells = workbook_cells(bytes);
+    let widths = workbook_column_widths(bytes);
+    let sheets: Vec<String> = {
+        let mut names: Vec<String> = Vec::new();
+        for (sheet, ..) in &cells {
+            if !names.contains(sheet) {
+                names.push(sheet.clone());
+            }
+        }
+        names
+    };
+    let mut problems = Vec::new();
+    let mut longest: std::collections::HashMap<(String, u32), usize> = Default::default();
+    for (sheet, _, col, text) in &cells {
+        let entry = longest.entry((sheet.clone(), *col)).or_default();
+        *entry = (*entry).max(display_width(text));
+    }
+    let order = {
+        use calamine::Reader;
+        let book: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        book.sheet_names()
+    };
+    for ((sheet, col), need) in &longest {
+        let index = order.iter().position(|s| s == sheet).unwrap();
+        let have = widths.get(index).and_then(|w| w.get(col)).copied();
+        let need = (*need).min(MAX_WIDTH) as f64;
+        if have.is_none_or(|w| w < need) {
+            problems.push(format!(
+                "{sheet} column {col}: width {have:?}, its longest value needs {need}"
+            ));
+        }
+    }
+    // Name columns (社区名称, 名称, 社区 or Name, Community in the first row) have no blank cell
+    // in a row with data.
+    for sheet in &sheets {
+        let of_sheet: Vec<&(String, u32, u32, String)> =
+            cells.iter().filter(|(s, ..)| s == sheet).collect();
+        let name_cols: Vec<u32> = of_sheet
+            .iter()
+            .filter(|(_, row, _, text)| {
+                *row == 0
+                    && ["社区名称", "名称", "社区", "Name", "Community"].contains(&text.as_str())
+            })
+            .map(|(_, _, col, _)| *col)
+            .collect();
+        let rows: std::collections::BTreeSet<u32> = of_sheet
+            .iter()
+            .map(|(_, row, ..)| *row)
+            .filter(|row| *row > 0)
+            .collect();
+        for col in name_cols {
+            for row in &rows {
+                let filled = of_sheet
+                    .iter()
+                    .any(|(_, r, c, text)| r == row && *c == col && !text.trim().is_empty());
+                if !filled {
+                    problems.push(format!("{sheet} row {row}: the name cell is blank"));
+                }
+            }
+        }
+    }
+    if chinese {
+        for (sheet, row, col, text) in &cells {
+            for found in ascii_marks_in_chinese(text) {
+                problems.push(format!("{sheet} row {row} column {col}: {found}"));
+            }
+            let key = !text.is_empty()
+                && text
+                    .split([' ', '_'])
+                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()));
+            if key {
+                problems.push(format!(
+                    "{sheet} row {row} column {col}: {text:?} is an English key in a Chinese workbook"
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "workbook problems:\n{}",
+        problems.join("\n")
+    );
+}

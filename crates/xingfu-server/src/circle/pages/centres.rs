@@ -166,7 +166,7 @@ fn category_fields(
                                     value: format!("survey:{}", s.round_id),
                                     label: lang.text(
                                         format!(
-                                            "{} 年度调查:满意率 {}%({} 人)",
+                                            "{} 年度调查：满意率 {}%（{} 人）",
                                             s.year, s.rate, s.respondents
                                         ),
                                         format!(

@@ -150,10 +150,10 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
     }
     let district_label = match run.as_ref().map(|r| r.scope.as_str()) {
         Some("extract") => lang.text(
-            "全区(路网范围内全部住宅)",
+            "全区（路网范围内全部住宅）",
             "District (every home in the network)",
         ),
-        _ => lang.text("全区(各社区合计)", "District (its communities together)"),
+        _ => lang.text("全区（各社区合计）", "District (its communities together)"),
     };
     let keys = column_keys();
     let mut lines: Vec<CoverageLine> = Vec::new();
@@ -225,7 +225,7 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
         network: r.network.clone(),
         speed: format!("{}", Dec2(r.speed_m_per_h / 10)),
         scope_note: if r.scope == "extract" {
-            lang.text("本区还没有任何社区边界(上传的边界、网格或同名小区),数字按路网范围内的全部住宅计算,没有分社区的数字。",
+            lang.text("本区还没有任何社区边界（上传的边界、网格或同名小区），数字按路网范围内的全部住宅计算，没有分社区的数字。",
                 "No community of the district has a boundary yet (uploaded, grids or a compound of that name): the figures count every home in the network, with none per community.",
             )
         } else {
@@ -239,19 +239,19 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
             })
             .collect(),
         missing: functions_text(&summary.functions_without_facilities, lang),
-        graph: lang.text(format!("路网 {} 个节点、{} 条边;住宅 {} 处;设施 {} 处", summary.graph_nodes, summary.graph_edges, summary.origins, summary.facilities),
+        graph: lang.text(format!("路网 {} 个节点、{} 条边；住宅 {} 处；设施 {} 处", summary.graph_nodes, summary.graph_edges, summary.origins, summary.facilities),
             format!("network {} nodes, {} edges; {} homes; {} facilities", summary.graph_nodes, summary.graph_edges, summary.origins, summary.facilities),
         ),
     });
     let speeds = [
         (
             "4",
-            "4 千米/小时(15 分钟 1000 米)",
+            "4 千米/小时（15 分钟 1000 米）",
             "4 km/h (1000 m in 15 minutes)",
         ),
         (
             "3.2",
-            "3.2 千米/小时(15 分钟 800 米,适合老年人)",
+            "3.2 千米/小时（15 分钟 800 米，适合老年人）",
             "3.2 km/h (800 m in 15 minutes, for older walkers)",
         ),
     ]
@@ -301,7 +301,7 @@ pub async fn coverage(
     let notice = match (&query.computed, query.saved) {
         (Some(_), _) => Some(lang.text("覆盖率已重新计算", "Coverage computed again")),
         (None, Some(n)) => Some(lang.text(
-            format!("已保存 {n} 个社区边界,请重新计算覆盖率"),
+            format!("已保存 {n} 个社区边界，请重新计算覆盖率"),
             format!("Saved {n} community boundaries: compute coverage again"),
         )),
         _ => None,
@@ -346,7 +346,7 @@ pub async fn origins_csv(v: Visit, Path(code): Path<String>) -> PageResult {
     header.extend(
         ServiceFunction::ALL
             .iter()
-            .map(|f| format!("{}{}", f.name(lang.is_en()), lang.pick("(米)", " (m)"))),
+            .map(|f| format!("{}{}", f.name(lang.is_en()), lang.pick("（米）", " (m)"))),
     );
     text.push_str(&header.join(","));
     text.push('\n');

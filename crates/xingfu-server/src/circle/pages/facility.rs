@@ -105,7 +105,7 @@ async fn render_facility_form(v: &Visit, shown: Shown<'_>) -> PageResult {
                 .iter()
                 .any(|c| ServiceFunction::parse(c) == Some(f))
         }),
-        communities: community_choices(state, user, area, &form.community).await?,
+        communities: community_choices(state, lang, user, area, &form.community).await?,
         datums: datum_choices(lang, &form.datum),
         csrf: user.csrf.clone(),
         can_edit,
@@ -316,7 +316,7 @@ pub async fn centre_flag(Path(id): Path<String>, Posted { v, form: fields }: Pos
             .await?
         {
             xingfu_store::facilities::Unflagged::HasRatings => Err(AppError::Conflict(lang.text(
-                "这个邻里中心已有星级评定记录,不能取消",
+                "这个邻里中心已有星级评定记录，不能取消",
                 "this centre has ratings on record and stays a centre",
             ))),
             xingfu_store::facilities::Unflagged::Stale(now) => {

@@ -53,7 +53,7 @@ pub async fn import(
         Some(f) => Ok(f.bytes.clone()),
         None if form.body_too_big => Err(problem(too_big(lang))),
         None => Err(problem(lang.text(
-            "请选择要导入的文件(CSV、GeoJSON 或 .osm.pbf)",
+            "请选择要导入的文件（CSV、GeoJSON 或 .osm.pbf）",
             "choose a file to import (CSV, GeoJSON or .osm.pbf)",
         ))),
     };

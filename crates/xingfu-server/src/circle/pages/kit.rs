@@ -67,7 +67,7 @@ impl HasCsrf for Fields {
 pub fn check_upload(lang: Lang, user: &CurrentUser, form: &FormData) -> Result<(), AppError> {
     if form.incomplete {
         return Err(AppError::BadRequest(lang.text(
-            "上传没有完成,请重试",
+            "上传没有完成，请重试",
             "the upload did not complete; please try again",
         )));
     }
@@ -175,8 +175,8 @@ pub fn datum_choices(lang: Lang, chosen: &str) -> Vec<Choice> {
             "WGS-84(GPS、OpenStreetMap)",
             "WGS-84 (GPS, OpenStreetMap)",
         ),
-        ("gcj02", "GCJ-02(高德、腾讯)", "GCJ-02 (AMap, Tencent)"),
-        ("bd09", "BD-09(百度)", "BD-09 (Baidu)"),
+        ("gcj02", "GCJ-02（高德、腾讯）", "GCJ-02 (AMap, Tencent)"),
+        ("bd09", "BD-09（百度）", "BD-09 (Baidu)"),
     ]
     .into_iter()
     .map(|(value, zh, en)| Choice {
@@ -190,6 +190,7 @@ pub fn datum_choices(lang: Lang, chosen: &str) -> Vec<Choice> {
 /// The communities of an area the user may keep facilities in, as choices.
 pub async fn community_choices(
     state: &AppState,
+    lang: Lang,
     user: &CurrentUser,
     area: &RegionRow,
     chosen: &str,
@@ -204,7 +205,7 @@ pub async fn community_choices(
         .filter(|c| may_edit(user, &c.code))
         .map(|c| Choice {
             selected: c.code == chosen,
-            label: format!("{}({})", c.name, c.code),
+            label: format!("{}{}{}{}", c.name, lang.open(), c.code, lang.close()),
             value: c.code,
         })
         .collect())

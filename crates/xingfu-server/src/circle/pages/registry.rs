@@ -76,12 +76,12 @@ pub struct NoticeQuery {
 
 fn import_notice(lang: Lang, q: &NoticeQuery) -> Option<String> {
     if let Some(name) = &q.deleted {
-        return Some(lang.text(format!("已删除:{name}"), format!("Deleted: {name}")));
+        return Some(lang.text(format!("已删除：{name}"), format!("Deleted: {name}")));
     }
     let (added, updated) = (q.added?, q.updated.unwrap_or(0));
     let skipped = q.skipped.unwrap_or(0);
     Some(lang.text(
-        format!("导入完成:新增 {added} 处,更新 {updated} 处,跳过辖区外 {skipped} 处"),
+        format!("导入完成：新增 {added} 处，更新 {updated} 处，跳过辖区外 {skipped} 处"),
         format!("Imported: {added} added, {updated} updated, {skipped} outside your area left out"),
     ))
 }
@@ -184,7 +184,7 @@ pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult 
         can_edit,
         can_import_network: can_edit && state.network.is_configured(),
         network: state.network.label().unwrap_or_default(),
-        communities: community_choices(state, user, &area, "").await?,
+        communities: community_choices(state, lang, user, &area, "").await?,
         datums: datum_choices(lang, ""),
         csrf: user.csrf.clone(),
         errors,

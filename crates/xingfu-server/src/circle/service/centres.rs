@@ -50,7 +50,7 @@ pub async fn flag_centre(
         errors.push(FieldError::new(
             "centre_community",
             lang.text(
-                "请选择邻里中心服务的社区(与设施同一个区)",
+                "请选择邻里中心服务的社区（与设施同一个区）",
                 "choose the community the centre serves (in the facility's district)",
             ),
         ));

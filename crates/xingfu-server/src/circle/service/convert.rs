@@ -106,8 +106,8 @@ pub fn problem_text(problem: &RegistryProblem, lang: Lang) -> String {
     match problem.place {
         Place::File => message.clone(),
         Place::Line(n) if lang.is_en() => format!("line {n}: {message}"),
-        Place::Line(n) => format!("第 {n} 行:{message}"),
+        Place::Line(n) => format!("第 {n} 行：{message}"),
         Place::Feature(n) if lang.is_en() => format!("feature {n}: {message}"),
-        Place::Feature(n) => format!("第 {n} 个要素:{message}"),
+        Place::Feature(n) => format!("第 {n} 个要素：{message}"),
     }
 }

@@ -153,7 +153,7 @@ pub async fn recompute(
             .any(|f| near_network(&extract, f.location))
     {
         return Err(AppError::Conflict(lang.text(format!(
-                "路网文件 {} 不覆盖{}登记的任何设施:请用本区的路网启动服务器",
+                "路网文件 {} 不覆盖{}登记的任何设施：请用本区的路网启动服务器",
                 state.network.label().unwrap_or_default(),
                 district.name
             ),

@@ -67,7 +67,7 @@ async fn place_in_area(
             "lon",
             lang.text(
                 format!(
-                    "这个位置在{}({code})内,不在 {} 或您的管辖范围内",
+                    "这个位置在{}（{code}）内，不在 {} 或您的管辖范围内",
                     locator
                         .communities
                         .get(&code)
@@ -243,7 +243,7 @@ pub async fn delete_facility(
             Err(stale_facility(state, lang, &now).await)
         }
         xingfu_store::facilities::Deleted::IsCentre => Err(AppError::Conflict(lang.text(
-            "这是邻里中心:请先取消邻里中心标记",
+            "这是邻里中心：请先取消邻里中心标记",
             "this is a neighbourhood centre: remove the centre first",
         ))),
     }

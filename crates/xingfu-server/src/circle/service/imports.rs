@@ -88,7 +88,7 @@ pub async fn import_facilities(
                 "osm",
                 read.map(|e| e.facilities.clone()).map_err(|e| {
                     vec![lang.text(
-                        format!("无法读取 OpenStreetMap 文件:{e}"),
+                        format!("无法读取 OpenStreetMap 文件：{e}"),
                         format!("cannot read the OpenStreetMap file: {e}"),
                     )]
                 }),
@@ -98,7 +98,7 @@ pub async fn import_facilities(
             Err(_) => (
                 "csv",
                 Err(vec![lang.text(
-                    "文件不是 UTF-8 编码的文本(CSV 请另存为 UTF-8)",
+                    "文件不是 UTF-8 编码的文本（CSV 请另存为 UTF-8）",
                     "the file is not UTF-8 text (save the CSV as UTF-8)",
                 )]),
             ),
@@ -171,7 +171,10 @@ pub async fn import_facilities(
     let mut rows = Vec::new();
     let mut skipped = 0usize;
     for facility in facilities {
-        let label = format!("{}({})", facility.id, facility.name);
+        let label = lang.text(
+            format!("{}\u{ff08}{}\u{ff09}", facility.id, facility.name),
+            format!("{} ({})", facility.id, facility.name),
+        );
         let located = chosen
             .clone()
             .or_else(|| locator.community_of(facility.location));
@@ -185,7 +188,7 @@ pub async fn import_facilities(
                 }
                 problems.push(lang.text(
                     format!(
-                        "{label}:位于社区 {code},不在 {} 或您的管辖范围内",
+                        "{label}：位于社区 {code}，不在 {} 或您的管辖范围内",
                         area.name
                     ),
                     format!(
@@ -213,7 +216,7 @@ pub async fn import_facilities(
                 skipped += 1;
             } else {
                 problems.push(lang.text(
-                    format!("{label}:编号已由 {kept_by} 登记,您不能修改"),
+                    format!("{label}：编号已由 {kept_by} 登记，您不能修改"),
                     format!("{label}: this id is registered by {kept_by}; you may not change it"),
                 ));
             }
@@ -283,7 +286,7 @@ pub async fn save_boundaries(
         Ok(v) => v,
         Err(e) => {
             return Ok(Err(vec![lang.text(
-                format!("第 {} 行:不是有效的 JSON:{e}", e.line()),
+                format!("第 {} 行：不是有效的 JSON:{e}", e.line()),
                 format!("line {}: not valid JSON: {e}", e.line()),
             )]));
         }
@@ -316,7 +319,7 @@ pub async fn save_boundaries(
         let Some(community) = found else {
             problems.push(lang.text(
                 format!(
-                    "第 {n} 个要素:没有找到 {} 内对应的社区(需要 code 或 name)",
+                    "第 {n} 个要素：没有找到 {} 内对应的社区（需要 code 或 name）",
                     district.name
                 ),
                 format!(
@@ -335,7 +338,7 @@ pub async fn save_boundaries(
                 for p in found {
                     let message = if lang.is_en() { p.en } else { p.zh };
                     problems.push(lang.text(
-                        format!("第 {n} 个要素:{message}"),
+                        format!("第 {n} 个要素：{message}"),
                         format!("feature {n}: {message}"),
                     ));
                 }

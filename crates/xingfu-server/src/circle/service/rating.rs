@@ -59,7 +59,7 @@ pub fn read_rating_form(
                 errors.push(FieldError::new(
                     name,
                     lang.text(
-                        format!("{text:?} 不是非负数(最多两位小数)"),
+                        format!("{text:?} 不是非负数（最多两位小数）"),
                         format!("{text:?} is not a non-negative number (two decimals at most)"),
                     ),
                 ));
@@ -126,7 +126,7 @@ pub fn read_rating_form(
                         errors.push(FieldError::new(
                             &name,
                             lang.text(
-                                "平台没有这项数据,请填报",
+                                "平台没有这项数据，请填报",
                                 "the platform has no such figure: enter it",
                             ),
                         ));
@@ -186,7 +186,7 @@ pub async fn rate_centre(
         may_rate(user, &community.code),
         lang,
         (
-            "邻里中心星级由区级评定(区级或市级管理员)",
+            "邻里中心星级由区级评定（区级或市级管理员）",
             "centres are rated by the district (district or city administrators)",
         ),
     )?;
@@ -205,7 +205,7 @@ pub async fn rate_centre(
         return Ok(Err(vec![FieldError::new(
             "year",
             lang.text(
-                "请填写评定年度(2000–2100)",
+                "请填写评定年度（2000–2100）",
                 "enter the rating year (2000–2100)",
             ),
         )]));

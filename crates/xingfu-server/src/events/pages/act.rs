@@ -25,7 +25,7 @@ pub async fn act_on_event(
     let (state, jar, user) = (&state, &jar, &user);
     let person = person_or_refuse(state, user, lang).await?;
     let incomplete = [
-        "表单没有完整提交,请重试",
+        "表单没有完整提交，请重试",
         "the form did not arrive whole; please try again",
     ];
     whole_form(&form, user, lang, incomplete)?;
@@ -49,7 +49,7 @@ pub async fn act_on_event(
     else {
         return refuse(
             lang.pick(
-                "表单缺少版本号,请刷新页面后重试",
+                "表单缺少版本号，请刷新页面后重试",
                 "the form has no version; reload the page",
             )
             .into(),

@@ -46,30 +46,30 @@ crate::word_table! {
     Words, words {
     title: "网格地图" / "Grid map",
     map_label: "网格与处理中的事件" / "Grids and events being handled",
-    map_desc: "每个网格是一个带名称的区域;圆点是处理中的事件,方块是已办结的事件,旁边是事件编号。下面的表格列出相同内容。" / "Each grid is a named area; dots are events being handled, squares finished ones, each with its number. The tables below list the same.",
-    no_map: "还没有网格,也没有带位置的事件。" / "No grids and no located events yet.",
+    map_desc: "每个网格是一个带名称的区域；圆点是处理中的事件，方块是已办结的事件，旁边是事件编号。下面的表格列出相同内容。" / "Each grid is a named area; dots are events being handled, squares finished ones, each with its number. The tables below list the same.",
+    no_map: "还没有网格，也没有带位置的事件。" / "No grids and no located events yet.",
     grids: "网格" / "Grids",
     grid_id: "编号" / "Id",
     name: "名称" / "Name",
     members: "网格员" / "Grid members",
-    buildings: "楼栋(楼栋长)" / "Buildings (building head)",
+    buildings: "楼栋（楼栋长）" / "Buildings (building head)",
     events: "事件" / "Events",
     number: "编号" / "No.",
     category: "类别" / "Category",
     state: "状态" / "State",
     grid: "网格" / "Grid",
-    position: "位置(WGS-84)" / "Position (WGS-84)",
+    position: "位置（WGS-84）" / "Position (WGS-84)",
     none: "无" / "none",
-    import_heading: "导入网格(GeoJSON)" / "Import grids (GeoJSON)",
-    import_hint: "FeatureCollection,每个要素一个网格:id、properties.name、properties.members、properties.buildings。同编号的网格整体替换,其他网格不变。" / "A FeatureCollection, one feature per grid: id, properties.name, properties.members, properties.buildings. A grid with the same id is replaced whole; other grids stay.",
+    import_heading: "导入网格（GeoJSON）" / "Import grids (GeoJSON)",
+    import_hint: "FeatureCollection，每个要素一个网格：id、properties.name、properties.members、properties.buildings。同编号的网格整体替换，其他网格不变。" / "A FeatureCollection, one feature per grid: id, properties.name, properties.members, properties.buildings. A grid with the same id is replaced whole; other grids stay.",
     file: "GeoJSON 文件" / "GeoJSON file",
     or_paste: "或粘贴 GeoJSON 内容" / "or paste the GeoJSON",
     datum: "坐标系" / "Coordinate system",
-    datum_wgs84: "WGS-84(GPS、标准 GeoJSON)" / "WGS-84 (GPS, standard GeoJSON)",
-    datum_gcj02: "GCJ-02(高德、腾讯)" / "GCJ-02 (AMap, Tencent)",
-    datum_bd09: "BD-09(百度)" / "BD-09 (Baidu)",
+    datum_wgs84: "WGS-84（GPS、标准 GeoJSON）" / "WGS-84 (GPS, standard GeoJSON)",
+    datum_gcj02: "GCJ-02（高德、腾讯）" / "GCJ-02 (AMap, Tencent)",
+    datum_bd09: "BD-09（百度）" / "BD-09 (Baidu)",
     import: "导入" / "Import",
-    saved: "已导入网格:" / "Grids imported: ",
+    saved: "已导入网格：" / "Grids imported: ",
     download: "下载 GeoJSON(WGS-84)" / "Download GeoJSON (WGS-84)",
     download_gcj: "下载 GeoJSON(GCJ-02)" / "Download GeoJSON (GCJ-02)",
     report: "随手拍上报" / "Report a problem",
@@ -302,7 +302,10 @@ async fn render_map(
             } else {
                 g.members
                     .iter()
-                    .map(|m| format!("{}({})", m.person, duty(m.duty)))
+                    .map(|m| {
+                        let duty = duty(m.duty);
+                        format!("{}{}{duty}{}", m.person, lang.open(), lang.close())
+                    })
                     .collect::<Vec<_>>()
                     .join(list_sep)
             },
@@ -383,7 +386,7 @@ pub async fn import(
         ));
     }
     let incomplete = [
-        "上传没有完成,请重试",
+        "上传没有完成，请重试",
         "the upload did not complete; please try again",
     ];
     whole_form(&form, user, lang, incomplete)?;

@@ -194,7 +194,7 @@ pub async fn submit_report(
     community_name(state, code).await?;
     if form.incomplete {
         return Err(AppError::BadRequest(pick(
-            "上报没有完成,请重新提交",
+            "上报没有完成，请重新提交",
             "the report did not arrive whole; please send it again",
         )));
     }
@@ -221,7 +221,7 @@ pub async fn submit_report(
         (Some(lon), Some(lat)) => Some((GeoPoint { lon, lat }, datum)),
         _ if !values.lon.trim().is_empty() || !values.lat.trim().is_empty() => {
             p.location = Some(pick(
-                "经度和纬度须同时填写,且为数字(如 120.6553)",
+                "经度和纬度须同时填写，且为数字（如 120.6553）",
                 "give both longitude and latitude as numbers (such as 120.6553)",
             ));
             None
@@ -236,7 +236,7 @@ pub async fn submit_report(
                 Some(at) => Some((at, Datum::Wgs84)),
                 None => {
                     p.location = Some(pick(
-                        "请选择所在楼栋,或使用手机定位填写坐标",
+                        "请选择所在楼栋，或使用手机定位填写坐标",
                         "choose the building, or fill in the coordinates from your phone",
                     ));
                     None

@@ -53,24 +53,24 @@ crate::word_table! {
     #[doc = "Fixed texts of the event pages."]
     Words, words {
     report_title: "随手拍 · 上报问题" / "Report a problem",
-    report_lead: "看到社区里的问题,拍张照片告诉我们。网格员会处理并告诉您结果。" / "Seen a problem in the community? Take a photo and tell us. A grid member will handle it and let you know.",
-    category: "是什么问题?" / "What kind of problem?",
+    report_lead: "看到社区里的问题，拍张照片告诉我们。网格员会处理并告诉您结果。" / "Seen a problem in the community? Take a photo and tell us. A grid member will handle it and let you know.",
+    category: "是什么问题？" / "What kind of problem?",
     description: "请简单说明" / "Describe it briefly",
     description_hint: "最多 500 字。有照片时可以不写。" / "At most 500 characters. You may leave it empty if you add a photo.",
-    where_heading: "在哪里?" / "Where is it?",
+    where_heading: "在哪里？" / "Where is it?",
     building: "所在楼栋" / "Building",
-    building_none: "不选楼栋(使用下面的坐标)" / "No building (use the coordinates below)",
-    coordinates: "坐标(手机定位)" / "Coordinates (phone location)",
-    coordinates_hint: "可用“使用我的位置”自动填写;也可以从地图软件复制。" / "“Use my location” fills these in; you can also copy them from a map app.",
+    building_none: "不选楼栋（使用下面的坐标）" / "No building (use the coordinates below)",
+    coordinates: "坐标（手机定位）" / "Coordinates (phone location)",
+    coordinates_hint: "可用“使用我的位置”自动填写；也可以从地图软件复制。" / "“Use my location” fills these in; you can also copy them from a map app.",
     use_location: "使用我的位置" / "Use my location",
     longitude: "经度" / "Longitude",
     latitude: "纬度" / "Latitude",
     datum: "坐标来源" / "Coordinate system",
     datum_wgs84: "手机定位 / GPS(WGS-84)" / "Phone / GPS (WGS-84)",
-    datum_gcj02: "高德、腾讯地图、微信(GCJ-02)" / "AMap, Tencent, WeChat (GCJ-02)",
-    datum_bd09: "百度地图(BD-09)" / "Baidu Maps (BD-09)",
-    address: "地址或位置说明(可选)" / "Address or landmark (optional)",
-    photos: "照片(可选,最多 9 张)" / "Photos (optional, up to 9)",
+    datum_gcj02: "高德、腾讯地图、微信（GCJ-02）" / "AMap, Tencent, WeChat (GCJ-02)",
+    datum_bd09: "百度地图（BD-09）" / "Baidu Maps (BD-09)",
+    address: "地址或位置说明（可选）" / "Address or landmark (optional)",
+    photos: "照片（可选，最多 9 张）" / "Photos (optional, up to 9)",
     photos_hint: "每张不超过 10 MB。照片中的位置等信息会被删除后再保存。" / "At most 10 MB each. Location and other details inside the photo are removed before it is kept.",
     submit_report: "提交上报" / "Send the report",
     list_title: "随手拍事件" / "Event reports",
@@ -113,18 +113,18 @@ crate::word_table! {
     actions: "办理" / "Handle",
     no_actions: "您现在没有可以进行的操作。" / "There is nothing for you to do on this event now.",
     reason: "理由" / "Reason",
-    note_optional: "说明(可选)" / "Note (optional)",
+    note_optional: "说明（可选）" / "Note (optional)",
     dispatch_to: "派遣给" / "Dispatch to",
     hand_down_to: "交回到" / "Hand down to",
     merge_primary: "合并到事件编号" / "Merge into event number",
-    after_photos: "处置后的照片(可选)" / "Photos of the result (optional)",
+    after_photos: "处置后的照片（可选）" / "Photos of the result (optional)",
     duplicates: "可能重复的上报" / "Possible duplicates",
-    duplicates_lead: "同类问题,距离和时间都很接近:" / "Same kind of problem, close in place and time:",
+    duplicates_lead: "同类问题，距离和时间都很接近：" / "Same kind of problem, close in place and time:",
     distance: "距离" / "Distance",
     gap: "相隔" / "Apart",
     merge_button: "合并" / "Merge",
-    reported_notice: "已收到您的上报,编号" / "Your report was received; its number is",
-    done_notice: "已办理:" / "Done: ",
+    reported_notice: "已收到您的上报，编号" / "Your report was received; its number is",
+    done_notice: "已办理：" / "Done: ",
     back_to_list: "返回事件列表" / "Back to the events",
     map_link: "网格地图" / "Grid map",
     }
@@ -221,7 +221,7 @@ pub async fn form_photos(
             let message = if lang.is_en() {
                 format!("photo {}: {text}", i + 1)
             } else {
-                format!("第 {} 张照片:{text}", i + 1)
+                format!("第 {} 张照片：{text}", i + 1)
             };
             let status = if refusal.too_big {
                 StatusCode::PAYLOAD_TOO_LARGE

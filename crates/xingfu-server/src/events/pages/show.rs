@@ -238,14 +238,15 @@ pub(super) async fn render_event(
             if s.action == ActionKind::Dispatch
                 && let Some(a) = &s.assignee
             {
-                change.push_str(&format!(";{} {a}", w.assignee));
+                change.push_str(&format!("{}{} {a}", lang.semicolon(), w.assignee));
             }
             // Residents see their own name and the others' roles; staff see every name.
             let named = s.role != OpsRole::System && (staff || s.actor == person.username);
             let who = if !named {
                 role_label(lang, s.role).to_string()
             } else {
-                format!("{}({})", s.actor, role_label(lang, s.role))
+                let role = role_label(lang, s.role);
+                format!("{}{}{role}{}", s.actor, lang.open(), lang.close())
             };
             StepLine {
                 when: when(s.at),

@@ -73,7 +73,7 @@ impl Command {
                 return Err(if lang.is_en() {
                     format!("unknown action {other:?}")
                 } else {
-                    format!("未知的操作:{other}")
+                    format!("未知的操作：{other}")
                 });
             }
         })
@@ -174,7 +174,7 @@ pub async fn act(
             return Err(ActError::Refused(if lang.is_en() {
                 format!("there is no account {to:?} to dispatch to")
             } else {
-                format!("没有账号“{to}”,无法派遣")
+                format!("没有账号“{to}”，无法派遣")
             }));
         }
     }
@@ -307,7 +307,7 @@ mod tests {
         assert!(Command::parse(form(&[("action", "merge_into")]), Lang::En).is_err());
         assert_eq!(
             Command::parse(form(&[("action", "fly")]), Lang::Zh),
-            Err("未知的操作:fly".to_string())
+            Err("未知的操作：fly".to_string())
         );
     }
 }

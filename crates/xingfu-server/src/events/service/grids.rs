@@ -48,7 +48,7 @@ fn feature_label(index: usize, id: Option<&str>) -> (String, String) {
     );
     match shown {
         Some(id) => (
-            format!("第 {} 个要素(网格 {id})", index + 1),
+            format!("第 {} 个要素（网格 {id}）", index + 1),
             format!("features[{index}] (grid {id})"),
         ),
         None => (
@@ -61,7 +61,7 @@ fn feature_label(index: usize, id: Option<&str>) -> (String, String) {
 fn problem(index: usize, id: Option<&str>, zh: String, en: String) -> GridProblem {
     let (lz, le) = feature_label(index, id);
     GridProblem {
-        zh: format!("{lz}:{zh}"),
+        zh: format!("{lz}\u{ff1a}{zh}"),
         en: format!("{le}: {en}"),
     }
 }
@@ -123,7 +123,7 @@ pub async fn read_grid_geojson(
         Err(e) => {
             return Ok(Err(vec![GridProblem {
                 zh: format!(
-                    "不是有效的 GeoJSON(第 {} 行第 {} 列):{e}",
+                    "不是有效的 GeoJSON（第 {} 行第 {} 列）：{e}",
                     e.line(),
                     e.column()
                 ),
@@ -148,7 +148,7 @@ pub async fn read_grid_geojson(
         Some("Feature") => vec![&value],
         _ => {
             return whole(
-                "GeoJSON 须为 FeatureCollection 或 Feature,每个要素是一个网格",
+                "GeoJSON 须为 FeatureCollection 或 Feature，每个要素是一个网格",
                 "the GeoJSON must be a FeatureCollection or a Feature, one feature per grid",
             );
         }
@@ -174,7 +174,7 @@ pub async fn read_grid_geojson(
             problems.push(problem(
                 index,
                 None,
-                "缺少网格编号(要素的 id 或 properties.id)".into(),
+                "缺少网格编号（要素的 id 或 properties.id）".into(),
                 "no grid id (the feature's id or properties.id)".into(),
             ));
             continue;
@@ -191,7 +191,7 @@ pub async fn read_grid_geojson(
             && other != community
         {
             problems.push(fail(
-                format!("属于社区 {other},不是本社区 {community}"),
+                format!("属于社区 {other}，不是本社区 {community}"),
                 format!("belongs to community {other}, not {community}"),
             ));
             continue;
@@ -252,7 +252,7 @@ pub async fn read_grid_geojson(
                 (_, None) => {
                     member_problem = true;
                     problems.push(fail(
-                        format!("members[{m}] 的 duty 须为 full_time(专职)或 part_time(兼职)"),
+                        format!("members[{m}] 的 duty 须为 full_time（专职）或 part_time（兼职）"),
                         format!("members[{m}]: duty must be full_time or part_time"),
                     ));
                 }

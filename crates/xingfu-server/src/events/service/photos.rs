@@ -46,7 +46,7 @@ fn refused(zh: &str, en: &str) -> Refused {
 pub fn clean_photo(bytes: &[u8]) -> Result<CleanPhoto, Refused> {
     if bytes.is_empty() {
         return Err(refused(
-            "照片文件是空的,请重新选择",
+            "照片文件是空的，请重新选择",
             "the photo file is empty: choose it again",
         ));
     }
@@ -59,14 +59,14 @@ pub fn clean_photo(bytes: &[u8]) -> Result<CleanPhoto, Refused> {
         Some(Kind::WebP) => image::ImageFormat::WebP,
         _ => {
             return Err(refused(
-                "照片须为 JPEG、PNG 或 WebP 图片,这个文件不是图片",
+                "照片须为 JPEG、PNG 或 WebP 图片，这个文件不是图片",
                 "a photo must be a JPEG, PNG or WebP image; this file is not one",
             ));
         }
     };
     let damaged = || {
         refused(
-            "照片已损坏或不完整,无法打开。请重新拍摄后再上传",
+            "照片已损坏或不完整，无法打开。请重新拍摄后再上传",
             "the photo is damaged or incomplete and cannot be opened; take it again",
         )
     };

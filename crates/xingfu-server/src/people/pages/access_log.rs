@@ -92,8 +92,9 @@ pub async fn access_log(v: Visit, Query(q): Query<LogQuery>) -> PageResult {
         };
         let what = match r.subject.as_str() {
             "attention_list" => format!(
-                "{}:{}",
+                "{}{}{}",
                 subject_label(lang, &r.subject),
+                lang.colon(),
                 category_label(lang, &r.target)
             ),
             "household" => format!("{} {}", subject_label(lang, &r.subject), r.target),

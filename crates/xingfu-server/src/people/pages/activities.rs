@@ -187,7 +187,7 @@ pub async fn activity(
             )
         } else {
             format!(
-                "{} 已签退:计服务时长 {} 小时,获得 {points} 积分。",
+                "{} 已签退：计服务时长 {} 小时，获得 {points} 积分。",
                 q.name,
                 people::hours_text(minutes)
             )
@@ -201,7 +201,7 @@ fn time_problem(lang: Lang, field: &str) -> Problem {
     (
         field.to_string(),
         lang.pick(
-            "请按 年-月-日 时:分 填写时间,例如 2024-05-01 09:30",
+            "请按 年-月-日 时:分 填写时间，例如 2024-05-01 09:30",
             "write the time as year-month-day hour:minute, e.g. 2024-05-01 09:30",
         )
         .to_string(),

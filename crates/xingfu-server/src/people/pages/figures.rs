@@ -56,19 +56,27 @@ pub async fn metrics(v: Visit, Query(q): Query<MetricsQuery>) -> PageResult {
     };
     let mut errors = Vec::new();
     let hint = lang.pick(
-        "请按 年-月-日 填写,例如 2024-01-01",
+        "请按 年-月-日 填写，例如 2024-01-01",
         "write year-month-day, e.g. 2024-01-01",
     );
     let from_ms = people::parse_day(&from);
     let to_ms = people::parse_day(&to).map(|d| d + 86_400_000);
     unless_read(
+        lang,
         &mut errors,
         "from",
         from_ms,
         lang.pick("开始日期", "From"),
         hint,
     );
-    unless_read(&mut errors, "to", to_ms, lang.pick("结束日期", "To"), hint);
+    unless_read(
+        lang,
+        &mut errors,
+        "to",
+        to_ms,
+        lang.pick("结束日期", "To"),
+        hint,
+    );
     if let (Some(f), Some(t)) = (from_ms, to_ms)
         && t <= f
     {

@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
+use crate::i18n::Lang;
 use crate::people::service::{FieldError, Refused};
 use crate::web::forms::Problem;
 use crate::web::page::PageResult;
@@ -55,8 +56,9 @@ macro_rules! field_errors {
 }
 pub(crate) use field_errors;
 
-/// A date or time typed that did not read: its field's problem, "what:hint".
+/// A date or time typed that did not read: its field's problem, "what: hint" in `lang`.
 pub fn unless_read(
+    lang: Lang,
     errors: &mut Vec<Problem>,
     field: &str,
     read: Option<i64>,
@@ -64,7 +66,7 @@ pub fn unless_read(
     hint: &str,
 ) {
     if read.is_none() {
-        errors.push((field.to_string(), format!("{what}:{hint}")));
+        errors.push((field.to_string(), format!("{what}{}{hint}", lang.colon())));
     }
 }
 

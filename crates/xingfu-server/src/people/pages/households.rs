@@ -178,7 +178,7 @@ async fn household_page(
         .collect();
     let title = format!(
         "{}{}",
-        lang.pick("住户档案:", "Household: "),
+        lang.pick("住户档案：", "Household: "),
         record.household.address
     );
     with_problems(

@@ -72,7 +72,7 @@ pub const VOLUNTEER_NOTICES: Notices = Notices(&[
     ("adjusted", "积分已调整。", "The points are adjusted."),
     (
         "refunded",
-        "兑换已退回,积分和库存已恢复。",
+        "兑换已退回，积分和库存已恢复。",
         "The exchange is cancelled: points and stock are back.",
     ),
     ("item", "商品已上架。", "The item is added."),

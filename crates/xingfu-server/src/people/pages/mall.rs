@@ -198,12 +198,12 @@ pub async fn mall(v: Visit, Query(q): Query<MallQuery>) -> PageResult {
             format!("Exchanged: {item} × {quantity}, {spent} points. Balance now {balance}.")
         } else {
             format!(
-                "兑换成功:{item} × {quantity},用去 {spent} 积分,现有 {balance} 积分。请到社区志愿者驿站领取。"
+                "兑换成功：{item} × {quantity}，用去 {spent} 积分，现有 {balance} 积分。请到社区志愿者驿站领取。"
             )
         };
         if q.repeated == "1" {
             text.push_str(lang.pick(
-                "(这次兑换此前已经办理,没有重复扣分。)",
+                "（这次兑换此前已经办理，没有重复扣分。）",
                 " (This exchange had already been made: nothing was taken twice.)",
             ));
         }

@@ -82,16 +82,26 @@ fn ledger_what(
                 .and_then(|a| titles.iter().find(|(id, _)| id == a))
                 .map(|(_, t)| t.clone())
                 .unwrap_or_default();
-            format!("{}:{title}", lang.pick("志愿服务", "Volunteering"))
+            format!(
+                "{}{}{title}",
+                lang.pick("志愿服务", "Volunteering"),
+                lang.colon()
+            )
         }
-        "redeem" => format!("{}:{item} × {quantity}", lang.pick("兑换", "Exchanged")),
+        "redeem" => format!(
+            "{}{}{item} × {quantity}",
+            lang.pick("兑换", "Exchanged"),
+            lang.colon()
+        ),
         "refund" => format!(
-            "{}:{item} × {quantity}",
-            lang.pick("退回兑换", "Exchange cancelled")
+            "{}{}{item} × {quantity}",
+            lang.pick("退回兑换", "Exchange cancelled"),
+            lang.colon()
         ),
         _ => format!(
-            "{}:{}",
+            "{}{}{}",
             lang.pick("积分调整", "Adjustment"),
+            lang.colon(),
             row.reason.clone().unwrap_or_default()
         ),
     }
@@ -138,7 +148,7 @@ async fn volunteer_page(
     if form.request_key.is_empty() || errors.is_empty() {
         form.request_key = people::new_request_key();
     }
-    let title = format!("{}{}", lang.pick("志愿者:", "Volunteer: "), volunteer.name);
+    let title = format!("{}{}", lang.pick("志愿者：", "Volunteer: "), volunteer.name);
     with_problems(
         render(VolunteerPage {
             page: v.page_titled(&format!("/volunteers/people/{id}"), title),
@@ -183,7 +193,7 @@ pub async fn me(v: Visit) -> PageResult {
         Some(own) => go(format!("/volunteers/people/{}", own.id)),
         None => {
             let message = v.lang.pick(
-                "您的账号还没有登记为志愿者,请到社区志愿者驿站登记。",
+                "您的账号还没有登记为志愿者，请到社区志愿者驿站登记。",
                 "Your account is not registered as a volunteer: register at the community's station.",
             );
             // The problem's page, but as "not found": there is no volunteer of theirs.

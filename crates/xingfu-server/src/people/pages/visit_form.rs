@@ -58,7 +58,7 @@ impl VisitForm {
             errors.push((
                 "visited_at".to_string(),
                 lang.pick(
-                    "请填写走访的日期和时间,例如 2024-05-01 09:30",
+                    "请填写走访的日期和时间，例如 2024-05-01 09:30",
                     "enter the date and time of the visit, e.g. 2024-05-01 09:30",
                 )
                 .to_string(),
@@ -81,7 +81,7 @@ impl VisitForm {
                     if lang.is_en() {
                         format!("follow-up {n}: write the date as year-month-day, e.g. 2024-05-08")
                     } else {
-                        format!("第 {n} 条后续事项的期限请按 年-月-日 填写,例如 2024-05-08")
+                        format!("第 {n} 条后续事项的期限请按 年-月-日 填写，例如 2024-05-08")
                     },
                 ));
                 continue;
@@ -146,7 +146,7 @@ async fn visit_form(v: &Visit, id: &str, form: VisitForm, errors: Vec<Problem>) 
         .collect();
     let title = format!(
         "{}{}",
-        lang.pick("记录走访:", "Record a visit: "),
+        lang.pick("记录走访：", "Record a visit: "),
         household.address
     );
     with_problems(

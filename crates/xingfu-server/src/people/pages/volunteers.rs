@@ -226,12 +226,13 @@ async fn post_overview(Posted { v, form }: Posted<VolunteerForms>, which: Which)
             let ends = people::parse_local(&form.ends_at);
             let mut errors = Vec::new();
             let hint = lang.pick(
-                "请按 年-月-日 时:分 填写,例如 2024-05-01 09:00",
+                "请按 年-月-日 时:分 填写，例如 2024-05-01 09:00",
                 "write year-month-day hour:minute, e.g. 2024-05-01 09:00",
             );
             let start = lang.pick("开始时间", "Start");
-            unless_read(&mut errors, "starts_at", starts, start, hint);
+            unless_read(lang, &mut errors, "starts_at", starts, start, hint);
             unless_read(
+                lang,
                 &mut errors,
                 "ends_at",
                 ends,

@@ -148,7 +148,7 @@ pub async fn sign_in(
     let activity = managed_activity(state, user, activity_id, lang).await?;
     if activity.cancelled {
         return Err(Refused::App(AppError::Conflict(lang.text(
-            "活动已取消,不能签到",
+            "活动已取消，不能签到",
             "the activity was cancelled: nobody signs in",
         ))));
     }
@@ -317,7 +317,7 @@ pub async fn set_people_served(
         return Err(Refused::field(
             "people_served",
             lang.text(
-                "请填写服务人数(0 或正整数)",
+                "请填写服务人数（0 或正整数）",
                 "enter how many people were served (0 or a whole number)",
             ),
         ));

@@ -119,7 +119,7 @@ pub(super) fn check_length(
         errors.push(FieldError::new(
             field,
             lang.text(
-                format!("{}最多 {max} 个字,现在是 {n} 个字", label.0),
+                format!("{}最多 {max} 个字，现在是 {n} 个字", label.0),
                 format!("{} takes at most {max} characters, not {n}", label.1),
             ),
         ));
@@ -133,7 +133,7 @@ pub(super) fn check_phone(errors: &mut Vec<FieldError>, field: &str, text: &str,
     {
         errors.push(FieldError::new(
             field,
-            lang.text("电话号码只能包含数字、空格和“-”,5–20 位;不需要可留空",
+            lang.text("电话号码只能包含数字、空格和“-”，5–20 位；不需要可留空",
                 "a phone number has digits, spaces and “-”, 5–20 characters; leave it empty if not needed",
             ),
         ));
@@ -203,7 +203,7 @@ pub(super) fn check_request_key(key: &str, lang: Lang) -> Result<(), Refused> {
         Ok(())
     } else {
         Err(Refused::App(AppError::BadRequest(lang.text(
-            "请求编号无效,请刷新页面后重试",
+            "请求编号无效，请刷新页面后重试",
             "the request key is not valid: reload the page and try again",
         ))))
     }

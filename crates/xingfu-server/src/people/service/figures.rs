@@ -58,7 +58,7 @@ pub fn metric_label(key: &str, lang: Lang) -> &'static str {
         ),
         (
             metrics::VOLUNTEERS_HOURS,
-            "志愿服务时长(小时)",
+            "志愿服务时长（小时）",
             "Volunteer hours",
         ),
         (

@@ -129,7 +129,7 @@ pub async fn attention_list(
     if !who.sees_names() {
         return Err(forbidden(
             lang,
-            "您只能查看各名单的人数,不能查看名单",
+            "您只能查看各名单的人数，不能查看名单",
             "you see how many people each list has, not their names",
         ));
     }
@@ -307,7 +307,7 @@ pub async fn create_household(
         errors.push(FieldError::new(
             "grid",
             lang.text(
-                format!("请填写您负责的网格:{}", who.grids.join("、")),
+                format!("请填写您负责的网格：{}", who.grids.join("、")),
                 format!("enter one of your grids: {}", who.grids.join(", ")),
             ),
         ));

@@ -104,11 +104,11 @@ pub async fn set_item_active(
 pub fn refusal_text(refusal: &LedgerRefusal, item_name: &str, lang: Lang) -> String {
     match refusal {
         LedgerRefusal::NotEnoughStock { stock, wanted, .. } => lang.text(
-            format!("“{item_name}”库存不足:剩余 {stock} 件,您要兑换 {wanted} 件。"),
+            format!("“{item_name}”库存不足：剩余 {stock} 件，您要兑换 {wanted} 件。"),
             format!("Not enough “{item_name}” in stock: {stock} left, {wanted} asked for."),
         ),
         LedgerRefusal::NotEnoughPoints { balance, cost } => lang.text(
-            format!("积分不足:兑换需要 {cost} 分,现有 {balance} 分。"),
+            format!("积分不足：兑换需要 {cost} 分，现有 {balance} 分。"),
             format!("Not enough points: this costs {cost}, the balance is {balance}."),
         ),
         LedgerRefusal::ItemInactive(_) => lang.text(
@@ -154,7 +154,7 @@ pub async fn redeem(
             let own = own_volunteer(state, user).await?.ok_or_else(|| {
                 forbidden(
                     lang,
-                    "您的账号还没有登记为志愿者,请到社区志愿者驿站登记",
+                    "您的账号还没有登记为志愿者，请到社区志愿者驿站登记",
                     "your account is not registered as a volunteer: register at the community's station",
                 )
             })?;
@@ -219,13 +219,13 @@ pub async fn redeem(
         }
         Err(PointsError::KeyReused(_)) => {
             return Err(Refused::App(AppError::Conflict(lang.text(
-                "该兑换请求已用于另一次兑换,请刷新页面后重试",
+                "该兑换请求已用于另一次兑换，请刷新页面后重试",
                 "this request key was used for another exchange: reload the page and try again",
             ))));
         }
         Err(PointsError::PriceChanged) => {
             return Err(Refused::App(AppError::Conflict(lang.text(
-                "商品所需积分刚刚有变化,请刷新页面后重试",
+                "商品所需积分刚刚有变化，请刷新页面后重试",
                 "the item's cost has just changed: reload the page and try again",
             ))));
         }

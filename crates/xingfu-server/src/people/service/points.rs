@@ -59,7 +59,7 @@ pub async fn adjust(
         errors.push(FieldError::new(
             "delta",
             lang.text(
-                format!("请填写增加或扣减的积分,例如 20 或 -20(1–{MAX_ADJUST})"),
+                format!("请填写增加或扣减的积分，例如 20 或 -20（1–{MAX_ADJUST}）"),
                 format!("enter the points to add or take away, e.g. 20 or -20 (1 to {MAX_ADJUST})"),
             ),
         ));

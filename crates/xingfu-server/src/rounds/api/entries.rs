@@ -657,7 +657,7 @@ pub async fn save_answers(
                 ApiError::bad_request(if lang.is_en() {
                     format!("answers.{clause}.number: {n} cannot be used: {e}")
                 } else {
-                    format!("answers.{clause}.number:{n} 不可用(最多两位小数)")
+                    format!("answers.{clause}.number:{n} 不可用（最多两位小数）")
                 })
             })?),
         };

@@ -166,7 +166,7 @@ pub async fn decide(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 lang.pick(
-                    &format!("outcome:应为 uphold 或 dismiss,收到 {other:?}"),
+                    &format!("outcome:应为 uphold 或 dismiss，收到 {other:?}"),
                     &format!("outcome: expected uphold or dismiss, got {other:?}"),
                 ),
             ));

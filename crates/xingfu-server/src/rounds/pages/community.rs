@@ -281,7 +281,7 @@ fn disagreement(
 fn objection_status(lang: Lang, status: &str) -> String {
     match status {
         "open" => lang.pick("待处理", "open"),
-        "upheld" => lang.pick("异议成立,退回重评", "upheld: sent back for scoring"),
+        "upheld" => lang.pick("异议成立，退回重评", "upheld: sent back for scoring"),
         "dismissed" => lang.pick("异议不成立", "dismissed"),
         other => other,
     }

@@ -65,11 +65,11 @@ static ZH: Words = Words {
     clause: "对应条款",
     choose: "请选择条款",
     file: "文件",
-    file_hint: "照片(JPEG、PNG、WebP)或 PDF,每个文件不超过 10 MB。",
+    file_hint: "照片（JPEG、PNG、WebP）或 PDF，每个文件不超过 10 MB。",
     upload: "上传",
     list_heading: "已上传的证明材料",
     none_yet: "还没有上传证明材料。",
-    wanted: "需提供:",
+    wanted: "需提供：",
     file_name: "文件名",
     kind: "类型",
     size: "大小",
@@ -327,7 +327,7 @@ pub async fn upload(
         Err(error) => {
             tracing::info!("upload interrupted: {error}");
             return Err(AppError::BadRequest(pick(
-                "上传没有完成,文件未保存。请重试。",
+                "上传没有完成，文件未保存。请重试。",
                 "the upload did not complete and nothing was saved; please try again",
             )));
         }

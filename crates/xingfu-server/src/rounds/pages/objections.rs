@@ -74,7 +74,7 @@ pub async fn decide(
         "uphold" => Ok(true),
         "dismiss" => Ok(false),
         _ => Err(AppError::BadRequest(lang.text(
-            "处理结果:请选择异议是否成立",
+            "处理结果：请选择异议是否成立",
             "Decision: choose whether the objection stands",
         ))),
     };

@@ -161,7 +161,7 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
     let mut districts: BTreeMap<String, Unit> = BTreeMap::new();
     let mut overall = Unit {
         name: lang
-            .pick("合计(您的管辖范围)", "All (your area)")
+            .pick("合计（您的管辖范围）", "All (your area)")
             .to_string(),
         ..Unit::default()
     };

@@ -122,7 +122,7 @@ async fn list_with(visit: &Visit, refused: Option<(OpenForm, String)>) -> PageRe
         let summary = if lang.is_en() {
             format!("{starred} with a star, {named} named")
         } else {
-            format!("{starred} 个获星,{named} 个已命名")
+            format!("{starred} 个获星，{named} 个已命名")
         };
         rounds.push(RoundLine {
             id: round.id.clone(),

@@ -188,7 +188,7 @@ pub async fn save(
     if !ctx.editable {
         return Err(AppError::Conflict(
             lang.pick(
-                "当前阶段不能修改此表,没有保存任何内容。",
+                "当前阶段不能修改此表，没有保存任何内容。",
                 "This sheet cannot be changed at this stage; nothing was saved.",
             )
             .into(),
@@ -222,7 +222,7 @@ pub async fn save(
                     clause_message(
                         lang,
                         &clause.id,
-                        "已保存的答案不能清空;如需修改,请填写新的答案",
+                        "已保存的答案不能清空；如需修改，请填写新的答案",
                         "an answer already saved cannot be emptied; give the new answer instead",
                     ),
                 );
@@ -332,7 +332,7 @@ fn clause_message(lang: Lang, clause: &str, zh: &str, en: &str) -> String {
     if lang.is_en() {
         format!("clause {clause}: {en}")
     } else {
-        format!("条款 {clause}:{zh}")
+        format!("条款 {clause}\u{ff1a}{zh}")
     }
 }
 
@@ -412,7 +412,7 @@ fn read_answer(
             &format!("“{value}” is too large"),
         ),
         _ => message(
-            &format!("“{value}”不是数字,请填写数字,例如 12 或 12.5"),
+            &format!("“{value}”不是数字，请填写数字，例如 12 或 12.5"),
             &format!("“{value}” is not a number: write a number such as 12 or 12.5"),
         ),
     })?;
@@ -518,7 +518,7 @@ fn page(
                         category.name_en.as_deref().unwrap_or(&category.name)
                     )
                 } else {
-                    format!("{}(共 {points} 分)", category.name)
+                    format!("{}（共 {points} 分）", category.name)
                 }
             },
             fields,
@@ -529,7 +529,7 @@ fn page(
     } else {
         t.wf_self_sheet
     };
-    let heading = format!("{sheet_name}:{}", ctx.community_name);
+    let heading = format!("{sheet_name}{}{}", lang.colon(), ctx.community_name);
     let intro = if ctx.assessor {
         lang.pick(
             "请逐条评分。留空的条款视为未评\u{ff0c}计 0 分。一票否决项如不符合要求\u{ff0c}请选\u{201c}不符合\u{201d}并写明原因。",
@@ -537,7 +537,7 @@ fn page(
         )
     } else {
         lang.pick(
-            "请逐条自评,并如实回答一票否决项。提交资格审查之前可以随时修改。",
+            "请逐条自评，并如实回答一票否决项。提交资格审查之前可以随时修改。",
             "Assess each clause and answer the veto items truthfully. You can change the sheet until the eligibility check.",
         )
     };
@@ -621,7 +621,7 @@ fn field(
                 if en {
                     format!("Points (0 to {}, up to two decimals)", clause.points)
                 } else {
-                    format!("得分(0–{} 分,最多两位小数)", clause.points)
+                    format!("得分（0–{} 分，最多两位小数）", clause.points)
                 },
                 Vec::new(),
                 lang.pick("分", "points").to_string(),
@@ -636,7 +636,7 @@ fn field(
                 if en {
                     format!("Value: {measure}")
                 } else {
-                    format!("数值:{measure}")
+                    format!("数值：{measure}")
                 },
                 Vec::new(),
                 unit.clone().unwrap_or_default(),
@@ -654,7 +654,7 @@ fn field(
                     if en {
                         format!("Satisfaction rate, {name} (percent, 0 to 100)")
                     } else {
-                        format!("{name}满意率(百分数,0–100)")
+                        format!("{name}满意率（百分数，0–100）")
                     },
                     Vec::new(),
                     "%".to_string(),

@@ -121,7 +121,7 @@ pub struct TableProblem {
     /// The clause, item or category it is about, when one.
     pub id: Option<String>,
     /// What is wrong (naming the column when it is one cell), in the request's language.
-    #[schema(example = "第 5 行 G 列(分值):分值应是最多两位小数的数字,不是 \"十\"")]
+    #[schema(example = "第 5 行 G 列（分值）：分值应是最多两位小数的数字，不是 \"十\"")]
     pub message: String,
 }
 
@@ -184,7 +184,7 @@ fn refusal_response(refusal: Refusal, lang: Lang) -> Response {
                 "file: the table has {count} problems (see problems{more}); nothing was imported"
             )
         } else {
-            format!("file:条款表有 {count} 处问题(见 problems{more}),没有导入任何内容")
+            format!("file:条款表有 {count} 处问题（见 problems{more}），没有导入任何内容")
         });
     }
     let unlisted = refusal.table.unlisted();
@@ -254,7 +254,7 @@ pub async fn import_version(
         .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("multipart/"));
     if multipart {
         return Err(ApiError::bad_request(lang.pick(
-            "请把 .xlsx 文件本身作为请求体发送(Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet),不要用 multipart 表单。",
+            "请把 .xlsx 文件本身作为请求体发送（Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet），不要用 multipart 表单。",
             "Send the .xlsx file itself as the body (Content-Type: \
              application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), not a multipart form.",
         ))
@@ -268,7 +268,7 @@ pub async fn import_version(
             if !over {
                 tracing::info!("standard import body not read: {error}");
                 return Err(ApiError::bad_request(lang.pick(
-                    "请求体没有读完,没有导入任何内容。请重试。",
+                    "请求体没有读完，没有导入任何内容。请重试。",
                     "The request body could not be read; nothing was imported. Try again.",
                 ))
                 .into_response());

@@ -71,17 +71,17 @@ fn params_text(lang: Lang, params: &FraudParams) -> Vec<String> {
     } else {
         vec![
             format!(
-                "同一来源集中提交:同一网络地址 {} 分钟内至少 {} 份(工作人员录入的不计)。",
+                "同一来源集中提交：同一网络地址 {} 分钟内至少 {} 份（工作人员录入的不计）。",
                 minutes(params.burst_window_millis),
                 params.burst_min
             ),
             format!(
-                "答案完全相同:{} 分钟内至少 {} 份全部评价题答案相同。",
+                "答案完全相同：{} 分钟内至少 {} 份全部评价题答案相同。",
                 params.pattern_window_millis.map(minutes).unwrap_or(0),
                 params.pattern_min
             ),
             format!(
-                "不在社区范围内:带定位的答卷距社区范围超过 {} 米。",
+                "不在社区范围内：带定位的答卷距社区范围超过 {} 米。",
                 params.outside_margin_m
             ),
         ]
@@ -145,7 +145,7 @@ async fn fraud_page(
                         )
                     } else {
                         format!(
-                            "{} 份带定位的答卷在社区范围外;{} 份没有定位。",
+                            "{} 份带定位的答卷在社区范围外；{} 份没有定位。",
                             report.outside.len(),
                             report.unlocated
                         )
@@ -154,7 +154,7 @@ async fn fraud_page(
                 None => (
                     0,
                     lang.pick(
-                        "没有设置社区范围,无法判断答卷是否在社区范围内。",
+                        "没有设置社区范围，无法判断答卷是否在社区范围内。",
                         "No community area is set, so answers cannot be checked against it.",
                     )
                     .to_string(),
@@ -198,7 +198,10 @@ async fn fraud_page(
     }
     let status = form_status(&errors);
     let page = render(FraudPage {
-        page: ask.page("/fraud", format!("{}:{}", w.fraud_heading, view.area.name)),
+        page: ask.page(
+            "/fraud",
+            format!("{}{}{}", w.fraud_heading, lang.colon(), view.area.name),
+        ),
         w,
         round_id: round_id.to_string(),
         area_code: view.area.code.clone(),

@@ -94,11 +94,11 @@ pub async fn poster(
             if lang.is_en() {
                 format!(": {} questions", q.questions.len())
             } else {
-                format!(",共 {} 题", q.questions.len())
+                format!("，共 {} 题", q.questions.len())
             }
         ),
         lang.pick(
-            "每户填写一份,回答不记名",
+            "每户填写一份，回答不记名",
             "One form per household; answers are anonymous",
         )
         .to_string(),

@@ -204,7 +204,7 @@ pub fn results_view(lang: Lang, results: &AreaResults) -> Result<ResultsView, Ap
                                 if en {
                                     format!("not met ({short} more satisfied answers needed)")
                                 } else {
-                                    format!("未达到(还差 {short} 个满意的回答)")
+                                    format!("未达到（还差 {short} 个满意的回答）")
                                 }
                             }
                             None => lang.pick("没有有效回答", "no counted answer").to_string(),
@@ -225,13 +225,13 @@ pub fn results_view(lang: Lang, results: &AreaResults) -> Result<ResultsView, Ap
                     (_, Some(reason)) => {
                         line.push_str(&format!(
                             "{}{}",
-                            lang.pick(";未评估:", "; not assessed: "),
+                            lang.pick("；未评估：", "; not assessed: "),
                             withheld_text(lang, reason)
                         ));
                     }
                     (Some(earned), None) => line.push_str(&format!(
                         "{}{earned} / {}",
-                        lang.pick(";得分 ", "; points "),
+                        lang.pick("；得分 ", "; points "),
                         clause.max
                     )),
                     (None, None) => {}
@@ -281,7 +281,7 @@ pub fn results_view(lang: Lang, results: &AreaResults) -> Result<ResultsView, Ap
                     .map(|o| {
                         let mut label = local(lang, o.label, o.label_en).to_string();
                         if o.counts == Counts::NotCounted {
-                            label.push_str(lang.pick("(不计入满意率)", " (not in the rate)"));
+                            label.push_str(lang.pick("（不计入满意率）", " (not in the rate)"));
                         }
                         OptionRow {
                             label,

@@ -202,7 +202,10 @@ async fn results_page(
         .then(|| format!("/rounds/{round_id}/surveys/{area_code}/review"));
     let status = form_status(&errors);
     let page = render(ResultsPage {
-        page: ask.page("", format!("{}:{area_name}", w.results_heading)),
+        page: ask.page(
+            "",
+            format!("{}{}{area_name}", w.results_heading, lang.colon()),
+        ),
         w,
         round_id: round_id.to_string(),
         round_heading,
