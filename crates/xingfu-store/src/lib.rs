@@ -13,6 +13,7 @@ pub mod events;
 pub mod evidence;
 pub mod facilities;
 pub mod grids;
+pub mod notifications;
 pub mod objections;
 pub mod regions;
 pub mod rounds;
