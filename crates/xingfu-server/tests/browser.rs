@@ -663,3 +663,93 @@ async fn redirect_targets_stay_on_the_site() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// Notifications in the browser: the bell counts unread messages, the list marks one and then
+/// all read, the settings form names a wrong address and saves a right one; every page passes
+/// axe and fits a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bell_messages_and_settings() {
+    use xingfu_core::notify::Kind;
+    use xingfu_server::notifications::service::{Draft, notify};
+    let server = common::sqlite().await;
+    let gulou = server.user("gulou").await;
+    let now = xingfu_server::app::state::now_ms();
+    for (i, kind) in [Kind::NewTodo, Kind::RectificationDue]
+        .into_iter()
+        .enumerate()
+    {
+        let subject = format!("整改期限将到\u{ff1a}提交整改 · 鼓楼社区 ZZ1.{i}");
+        notify(
+            &server.state,
+            &gulou.user,
+            &Draft {
+                kind,
+                subject: &subject,
+                body: "期限 2026年12月10日 12:00。请在期限前处理。",
+                link: "/workbench",
+                about: &format!("browser-{i}"),
+            },
+            now + i as i64,
+        )
+        .await
+        .unwrap();
+    }
+    let base = serve(&server).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "gulou").await;
+    // "2" shown, "条未读" (unread) read out by screen readers.
+    let bell = browser.text("a.bell").await;
+    assert!(
+        bell.starts_with("消息 2") && bell.contains("条未读"),
+        "{bell}"
+    );
+    browser.axe("/workbench with the bell").await;
+    browser.fits_phone("/workbench with the bell").await;
+    browser.click("a.bell").await;
+    browser.wait_path("/notifications").await;
+    assert!(browser.text("main").await.contains("鼓楼社区 ZZ1.1"));
+    browser.axe("/notifications").await;
+    browser.fits_phone("/notifications").await;
+    browser.screenshot("notifications").await;
+    browser
+        .click("ol.messages li form button[type=submit]")
+        .await;
+    browser.wait_path("/notifications").await;
+    assert!(browser.text("a.bell strong.count").await.contains('1'));
+    browser
+        .click("form[action='/notifications/read-all'] button")
+        .await;
+    browser.wait_path("/notifications").await;
+    let bell = browser.text("a.bell").await;
+    assert_eq!(bell.trim(), "消息", "{bell}");
+
+    browser.click("a[href='/notifications/settings']").await;
+    browser.wait_path("/notifications/settings").await;
+    assert!(browser.text("main").await.contains("提前 3 天"));
+    browser.axe("/notifications/settings").await;
+    browser.fits_phone("/notifications/settings").await;
+    browser.fill("#email", "gulou at example").await;
+    browser
+        .click("form[action='/notifications/settings'] button[type=submit]")
+        .await;
+    let summary = browser.text(".error-summary").await;
+    assert!(
+        summary.contains("电子邮箱 gulou at example 的格式不对"),
+        "{summary}"
+    );
+    browser.axe("/notifications/settings with an error").await;
+    browser.fill("#email", "gulou@example.gov.cn").await;
+    browser.fill("#phone", "13812345678").await;
+    browser
+        .click("form[action='/notifications/settings'] button[type=submit]")
+        .await;
+    assert!(
+        browser
+            .text(".notice[role=status]")
+            .await
+            .contains("设置已保存")
+    );
+    browser.screenshot("notification-settings").await;
+    browser.stop().await;
+    server.finish().await;
+}

@@ -83,7 +83,11 @@ pub async fn list(v: Visit) -> PageResult {
         .into_iter()
         .map(|row| Line {
             kind: kind_name(lang, &row.kind),
-            when: when(row.created_at),
+            when: if lang.is_en() {
+                when(row.created_at)
+            } else {
+                xingfu_core::dates::chinese_text(row.created_at)
+            },
             read: row.read_at.is_some(),
             id: row.id,
             subject: row.subject,
