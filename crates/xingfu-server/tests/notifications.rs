@@ -65,12 +65,14 @@ impl Smtp {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("python3 -m aiosmtpd (pip install aiosmtpd)");
+        // Stopped by `Drop`, also when it never answers.
+        let smtp = Smtp { child, port, dir };
         for _ in 0..200 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Smtp { child, port, dir };
+                return smtp;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
@@ -730,6 +732,16 @@ async fn the_weekly_digest_on_monday_mornings(server: &Server) {
 }
 on_both!(the_weekly_digest_on_monday_mornings);
 
+async fn unread(server: &Server, username: &str) -> i64 {
+    let user = server.user(username).await;
+    server
+        .state
+        .store
+        .unread_notifications(&user.user.id)
+        .await
+        .unwrap()
+}
+
 async fn api(server: &Server, method: Method, path: &str, token: &str) -> (StatusCode, Value) {
     let request = Request::builder()
         .method(method)
@@ -844,15 +856,7 @@ async fn the_bell_the_list_and_the_api(server: &Server) {
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        server
-            .state
-            .store
-            .unread_notifications(&wuma.user.id)
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(unread(server, "wuma").await, 1);
     let (_, page, _) = server.get("/workbench", &cookie).await;
     assert!(!page.contains("class=\"count\""));
     // Mark all read for wuma through the page.
@@ -867,15 +871,7 @@ async fn the_bell_the_list_and_the_api(server: &Server) {
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        server
-            .state
-            .store
-            .unread_notifications(&wuma.user.id)
-            .await
-            .unwrap(),
-        0
-    );
+    assert_eq!(unread(server, "wuma").await, 0);
 }
 on_both!(the_bell_the_list_and_the_api);
 
