@@ -15,10 +15,12 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::app::versions::{Subject, stale};
 use crate::i18n::Lang;
-use crate::web::forms::Problem;
 
 /// How many messages the list shows (the newest).
 pub const LIST_LIMIT: i64 = 100;
+
+/// A field's name and what is wrong with it (the pages show it beside the field).
+pub type FieldProblem = (String, String);
 
 const SETTINGS: Subject = Subject::new("您的通知设置", "Your notification settings");
 
@@ -149,7 +151,7 @@ pub async fn save_settings(
     input: &SettingsInput,
     lang: Lang,
     now: i64,
-) -> Result<Vec<Problem>, AppError> {
+) -> Result<Vec<FieldProblem>, AppError> {
     let email = input.email.trim();
     let phone: String = input
         .phone
