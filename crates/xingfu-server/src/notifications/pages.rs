@@ -12,7 +12,8 @@ use xingfu_core::notify::{Channel, HOUR_MS, Kind};
 use super::service::{self, OUTSIDE, SettingsInput};
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
-use crate::web::forms::{CsrfForm, HasCsrf, Problem, error_for};
+use crate::web::fields::Fields;
+use crate::web::forms::{CsrfForm, Problem, error_for};
 use crate::web::page::{Page, PageResult, form_version, render, when};
 use crate::web::posted::Posted;
 use crate::web::visit::Visit;
@@ -256,42 +257,14 @@ pub async fn settings(v: Visit, Query(query): Query<SavedQuery>) -> PageResult {
     render(settings_page(&v, None, query.saved.is_some()).await?)
 }
 
-/// The settings form's fields in order (`on` repeats, one per ticked box).
-#[derive(Deserialize)]
-#[serde(transparent)]
-pub struct Fields(Vec<(String, String)>);
-
-impl HasCsrf for Fields {
-    fn csrf(&self) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    }
-}
-
-impl Fields {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// POST /notifications/settings: saved, or the form again with each problem beside its field.
 pub async fn save_settings(Posted { v, form }: Posted<Fields>) -> PageResult {
     let version = form_version(v.lang, form.get("version"))?;
     let input = SettingsInput {
-        email: form.get("email").unwrap_or_default().to_string(),
-        phone: form.get("phone").unwrap_or_default().to_string(),
-        ticked: form
-            .0
-            .iter()
-            .filter(|(k, _)| k == "on")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        email: form.text("email"),
+        phone: form.text("phone"),
+        // One `on` per ticked box.
+        ticked: form.all("on"),
         version,
     };
     let problems = service::save_settings(&v.state, &v.user, &input, v.lang, now_ms()).await?;
