@@ -895,13 +895,16 @@ async fn the_settings_form(server: &Server) {
             common::urlencode(email)
         )
     };
-    let (status, page, _) = server
-        .post(
-            "/notifications/settings",
-            &cookie,
-            &form("not-an-address", "123", 0),
-        )
-        .await;
+    let cookie_ref = &cookie;
+    let submit = |email: &str, phone: &str, version: i64| {
+        let body = form(email, phone, version);
+        async move {
+            server
+                .post("/notifications/settings", cookie_ref, &body)
+                .await
+        }
+    };
+    let (status, page, _) = submit("not-an-address", "123", 0).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         page.contains("电子邮箱 not-an-address 的格式不对"),
@@ -909,13 +912,7 @@ async fn the_settings_form(server: &Server) {
     );
     assert!(page.contains("手机号码应为 11 位数字"), "{page}");
     assert!(page.contains("value=\"not-an-address\""));
-    let (status, _, location) = server
-        .post(
-            "/notifications/settings",
-            &cookie,
-            &form("gulou@example.gov.cn", "13812345678", 0),
-        )
-        .await;
+    let (status, _, location) = submit("gulou@example.gov.cn", "13812345678", 0).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{location:?}");
     let (_, page, _) = server.get("/notifications/settings?saved=1", &cookie).await;
     assert!(page.contains("设置已保存"));
@@ -924,13 +921,7 @@ async fn the_settings_form(server: &Server) {
     assert!(page.contains("value=\"sla_due.email\" checked"));
     assert!(!page.contains("value=\"new_todo.email\" checked"));
     // The same form again, read at version 0: refused, nothing changed.
-    let (status, page, _) = server
-        .post(
-            "/notifications/settings",
-            &cookie,
-            &form("other@example.gov.cn", "", 0),
-        )
-        .await;
+    let (status, page, _) = submit("other@example.gov.cn", "", 0).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
         page.contains("您的通知设置在您打开此页之后已被他人修改"),
