@@ -130,6 +130,31 @@ pub struct ServeArgs {
     #[arg(long, env = "XINGFU_OSM", value_name = "FILE")]
     pub osm: Option<PathBuf>,
 
+    /// 发送通知邮件的 SMTP 服务器（smtp://主机:端口、smtps://…） / SMTP server for notification e-mail (smtp://host:port, smtps://…)
+    #[arg(long, env = "XINGFU_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+
+    /// 通知邮件的发件人 / Sender of notification e-mail, e.g. "Xingfu <noreply@example.gov.cn>"
+    #[arg(long, env = "XINGFU_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+
+    /// 短信或微信网关的 Webhook 地址 / Webhook of the SMS or WeChat gateway
+    #[arg(long, env = "XINGFU_WEBHOOK_URL", value_name = "URL")]
+    pub webhook_url: Option<String>,
+
+    /// Webhook 签名密钥（HMAC-SHA256） / Secret the webhook requests are signed with (HMAC-SHA256)
+    #[arg(
+        long,
+        env = "XINGFU_WEBHOOK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<String>,
+
+    /// 本站的访问地址，用于邮件和短信中的链接 / The site's address, for links in e-mail and SMS
+    #[arg(long, env = "XINGFU_SITE_URL", value_name = "URL")]
+    pub site_url: Option<String>,
+
     #[command(flatten)]
     pub audit_key: AuditKeyArgs,
 }

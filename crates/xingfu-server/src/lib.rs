@@ -12,6 +12,7 @@ pub mod demo;
 pub mod events;
 pub mod i18n;
 pub mod metrics;
+pub mod notifications;
 pub mod overview;
 pub mod people;
 pub mod rounds;
@@ -45,6 +46,7 @@ fn features() -> web::Routes {
         .merge(events::routes())
         .merge(circle::routes())
         .merge(overview::routes())
+        .merge(notifications::routes())
 }
 
 /// The OpenAPI document of the whole API.

@@ -1122,6 +1122,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/session"),
     ("delete", "/api/v1/session"),
     ("get", "/api/v1/todo"),
+    ("get", "/api/v1/notifications"),
+    ("post", "/api/v1/notifications/{id}/read"),
     ("get", "/api/v1/regions/{code}"),
     ("get", "/api/v1/regions/{code}/children"),
     ("get", "/api/v1/standards"),

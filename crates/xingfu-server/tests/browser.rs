@@ -70,7 +70,7 @@ impl Browser {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/browser-screens");
         let _ = std::fs::create_dir_all(dir);
         if let Ok(png) = self.client.screenshot().await {
-            let _ = std::fs::write(format!("{dir}/{name}.png"), png);
+            let _ = std::fs::write(format!("{dir}/{}.png", name.replace('/', "_")), png);
         }
     }
 
@@ -753,9 +753,7 @@ async fn deciding_in_the_browser() {
         .goto(&format!("{base}/rounds"))
         .await
         .unwrap();
-    browser.screenshot("rounds-open-form").await;
-    browser.fits_phone("rounds-open-form").await;
-    browser.axe("rounds-open-form").await;
+    browser.look("rounds-open-form").await;
     browser.fill("#year", "2015").await;
     browser.fill("#objection_days", "0").await;
     browser
@@ -771,8 +769,7 @@ async fn deciding_in_the_browser() {
     let round = path.trim_start_matches("/rounds/").to_string();
     assert_eq!(round.len(), 32, "at the new round's page: {path}");
     assert!(browser.text("main").await.contains("评选年度已开设"));
-    browser.fits_phone("round-opened").await;
-    browser.axe("round-opened").await;
+    browser.look("round-opened").await;
 
     // Two results for the district, one 4★ for the city.
     server.computed_entry(&round, mochi, 2).await;
@@ -786,9 +783,7 @@ async fn deciding_in_the_browser() {
     let main = browser.text("main").await;
     assert!(main.contains("1 个结果待温州市审批"), "{main}");
     assert!(!main.contains("鼓楼社区"), "the city's to approve");
-    browser.screenshot("approvals-batch").await;
-    browser.fits_phone("approvals-batch").await;
-    browser.axe("approvals-batch").await;
+    browser.look("approvals-batch").await;
     browser.click(&format!("#pick-{mochi}")).await;
     browser.click(&format!("#pick-{qingnian}")).await;
     browser.click("#approve-picked").await;
@@ -818,9 +813,7 @@ async fn deciding_in_the_browser() {
     let community = format!("{base}/rounds/{round}/communities/{gulou}");
     browser.client.goto(&community).await.unwrap();
     assert!(browser.text("#next-step").await.contains("等待温州市审批"));
-    browser.screenshot("community-send-back").await;
-    browser.fits_phone("community-send-back").await;
-    browser.axe("community-send-back").await;
+    browser.look("community-send-back").await;
     let note = "居务公开栏照片缺失，请补充后重新评分";
     browser.fill("#return-note", note).await;
     press(&browser, "send-back").await;
@@ -840,9 +833,7 @@ async fn deciding_in_the_browser() {
     browser.client.goto(&community).await.unwrap();
     assert!(browser.text(".return-note").await.contains(note));
     assert!(browser.text(".change-log").await.contains(note));
-    browser.screenshot("community-sent-back").await;
-    browser.fits_phone("community-sent-back").await;
-    browser.axe("community-sent-back").await;
+    browser.look("community-sent-back").await;
 
     // 墨池社区 published; a resident objects; the district sees it flagged.
     let district = server.user("district").await;
@@ -900,9 +891,92 @@ async fn deciding_in_the_browser() {
             browser.text("main").await.contains("1 异议待处理"),
             "{page}"
         );
-        browser.fits_phone(page).await;
-        browser.axe(page).await;
+        browser.look(page).await;
     }
+
+/// Notifications in the browser: the bell counts unread messages, the list marks one and then
+/// all read, the settings form names a wrong address and saves a right one; every page passes
+/// axe and fits a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bell_messages_and_settings() {
+    use xingfu_core::notify::Kind;
+    use xingfu_server::notifications::service::{Draft, notify};
+    let server = common::sqlite().await;
+    let gulou = server.user("gulou").await;
+    let now = xingfu_server::app::state::now_ms();
+    for (i, kind) in [Kind::NewTodo, Kind::RectificationDue]
+        .into_iter()
+        .enumerate()
+    {
+        let subject = format!("整改期限将到\u{ff1a}提交整改 · 鼓楼社区 ZZ1.{i}");
+        notify(
+            &server.state,
+            &gulou.user,
+            &Draft {
+                kind,
+                subject: &subject,
+                body: "期限 2026年12月10日 12:00。请在期限前处理。",
+                link: "/workbench",
+                about: &format!("browser-{i}"),
+            },
+            now + i as i64,
+        )
+        .await
+        .unwrap();
+    }
+    let base = serve(&server).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "gulou").await;
+    // "2" shown, "条未读" (unread) read out by screen readers.
+    let bell = browser.text("a.bell").await;
+    assert!(
+        bell.starts_with("消息 2") && bell.contains("条未读"),
+        "{bell}"
+    );
+    browser.look("/workbench with the bell").await;
+    browser.click("a.bell").await;
+    browser.wait_path("/notifications").await;
+    assert!(browser.text("main").await.contains("鼓楼社区 ZZ1.1"));
+    browser.look("/notifications").await;
+    browser.screenshot("notifications").await;
+    browser
+        .click("ol.messages li form button[type=submit]")
+        .await;
+    browser.wait_path("/notifications").await;
+    assert!(browser.text("a.bell strong.count").await.contains('1'));
+    browser
+        .click("form[action='/notifications/read-all'] button")
+        .await;
+    browser.wait_path("/notifications").await;
+    let bell = browser.text("a.bell").await;
+    assert_eq!(bell.trim(), "消息", "{bell}");
+
+    browser.click("a[href='/notifications/settings']").await;
+    browser.wait_path("/notifications/settings").await;
+    assert!(browser.text("main").await.contains("提前 3 天"));
+    browser.look("/notifications/settings").await;
+    browser.fill("#email", "gulou at example").await;
+    browser
+        .click("form[action='/notifications/settings'] button[type=submit]")
+        .await;
+    let summary = browser.text(".error-summary").await;
+    assert!(
+        summary.contains("电子邮箱 gulou at example 的格式不对"),
+        "{summary}"
+    );
+    browser.look("/notifications/settings with an error").await;
+    browser.fill("#email", "gulou@example.gov.cn").await;
+    browser.fill("#phone", "13812345678").await;
+    browser
+        .click("form[action='/notifications/settings'] button[type=submit]")
+        .await;
+    assert!(
+        browser
+            .text(".notice[role=status]")
+            .await
+            .contains("设置已保存")
+    );
+    browser.screenshot("notification-settings").await;
     browser.stop().await;
     server.finish().await;
 }

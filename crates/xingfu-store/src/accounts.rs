@@ -35,6 +35,8 @@ pub struct SessionRow {
     pub user_id: String,
     pub csrf_token: String,
     pub expires_at: i64,
+    /// The person's unread notifications (the bell on every page), read with the session.
+    pub unread: i64,
 }
 
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, region_code, disabled";
@@ -44,6 +46,7 @@ const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, reg
 struct SessionUser {
     csrf_token: String,
     expires_at: i64,
+    unread: i64,
     #[sqlx(flatten)]
     user: UserRow,
 }
@@ -129,7 +132,9 @@ impl Store {
     pub async fn session(&self, token: &str, now: i64) -> Result<Option<(SessionRow, UserRow)>> {
         let row: Option<SessionUser> = sqlx::query_as(
             "SELECT s.csrf_token, s.expires_at, u.id, u.username, u.display_name, u.password_hash, u.role,
-                    u.region_code, u.disabled
+                    u.region_code, u.disabled,
+                    (SELECT COUNT(*) FROM notifications n
+                     WHERE n.recipient_id = u.id AND n.read_at IS NULL) AS unread
              FROM sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -140,6 +145,7 @@ impl Store {
         let Some(SessionUser {
             csrf_token,
             expires_at,
+            unread,
             user,
         }) = row
         else {
@@ -153,6 +159,7 @@ impl Store {
                 user_id: user.id.clone(),
                 csrf_token,
                 expires_at,
+                unread,
             },
             user,
         )))

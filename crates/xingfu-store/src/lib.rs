@@ -14,6 +14,7 @@ pub mod events;
 pub mod evidence;
 pub mod facilities;
 pub mod grids;
+pub mod notifications;
 pub mod objections;
 pub mod overview;
 pub mod regions;

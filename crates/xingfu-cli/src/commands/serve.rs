@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use xingfu_server::app::state::now_ms;
+use xingfu_server::notifications::channels::ChannelConfig;
 use xingfu_server::{AppState, demo, router};
 use xingfu_store::audit::ChainBreak;
 use xingfu_store::regions::RegionRow;
@@ -63,8 +64,19 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
             .with_files(files)
             .with_audit_status(audit_status);
         let network = xingfu_server::circle::network::network_for(args.osm.clone(), !args.no_demo);
-        let state = state.with_network(network);
+        let channels = xingfu_server::notifications::channels::Channels::new(&ChannelConfig {
+            smtp_url: args.smtp_url.clone(),
+            mail_from: args.mail_from.clone(),
+            webhook_url: args.webhook_url.clone(),
+            webhook_secret: args.webhook_secret.clone(),
+            site_url: args.site_url.clone(),
+        })?;
+        let state = state.with_network(network).with_channels(channels);
         xingfu_server::events::service::spawn_sla_sweep(
+            state.clone(),
+            std::time::Duration::from_secs(60),
+        );
+        xingfu_server::notifications::spawn_notifications(
             state.clone(),
             std::time::Duration::from_secs(60),
         );

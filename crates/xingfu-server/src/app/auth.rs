@@ -53,6 +53,8 @@ pub struct CurrentUser {
     pub region_level: String,
     pub region_name: String,
     pub csrf: String,
+    /// Unread notifications, for the bell (read with the session).
+    pub unread: i64,
 }
 
 impl CurrentUser {
@@ -140,22 +142,33 @@ pub async fn session_user(
     let Some((session, user)) = state.store.session(token, now_ms()).await? else {
         return Ok(None);
     };
+    Ok(person(state, user, session.csrf_token, session.unread)
+        .await?
+        .map(|user| (user, session.expires_at)))
+}
+
+/// An account as the person the services act for (no session: the sweep, the demo loader);
+/// `None` when its role or region no longer exists.
+pub async fn person(
+    state: &AppState,
+    user: UserRow,
+    csrf: String,
+    unread: i64,
+) -> Result<Option<CurrentUser>, xingfu_store::StoreError> {
     let Some(role) = Role::parse(&user.role) else {
         return Ok(None);
     };
     let Some(region) = state.store.region(&user.region_code).await? else {
         return Ok(None);
     };
-    Ok(Some((
-        CurrentUser {
-            user,
-            role,
-            region_level: region.level,
-            region_name: region.name,
-            csrf: session.csrf_token,
-        },
-        session.expires_at,
-    )))
+    Ok(Some(CurrentUser {
+        user,
+        role,
+        region_level: region.level,
+        region_name: region.name,
+        csrf,
+        unread,
+    }))
 }
 
 async fn current_user(parts: &Parts, state: &AppState) -> Option<CurrentUser> {

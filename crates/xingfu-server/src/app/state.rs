@@ -28,6 +28,9 @@ pub struct AppState {
     pub decoding: crate::app::files::ImageDecoding,
     /// What the audit log's start-up check found (none when the server has no audit key).
     pub audit: Option<Arc<crate::app::audit::AuditStatus>>,
+    /// The notification channels beyond the app (e-mail, the SMS or WeChat gateway): none
+    /// until configured.
+    pub channels: crate::notifications::channels::Channels,
 }
 
 impl AppState {
@@ -41,7 +44,14 @@ impl AppState {
             network: Default::default(),
             decoding: Default::default(),
             audit: None,
+            channels: Default::default(),
         }
+    }
+
+    /// Sends notifications on these channels too.
+    pub fn with_channels(mut self, channels: crate::notifications::channels::Channels) -> AppState {
+        self.channels = channels;
+        self
     }
 
     /// Keeps what the audit log's start-up check found, for city administrators' pages.

@@ -1,7 +1,6 @@
 //! What every part of the demo loader needs: divisions from a shipped CSV file, and a known
 //! account acting as if signed in.
 
-use xingfu_core::workflow::Role;
 use xingfu_store::Store;
 use xingfu_store::regions::RegionRow;
 
@@ -41,16 +40,7 @@ pub async fn acting_as(state: &AppState, username: &str) -> Result<CurrentUser, 
         .user_by_username(username)
         .await?
         .ok_or(AppError::NotFound)?;
-    let region = state
-        .store
-        .region(&user.region_code)
+    crate::app::auth::person(state, user, String::new(), 0)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(CurrentUser {
-        role: Role::parse(&user.role).ok_or(AppError::NotFound)?,
-        region_level: region.level,
-        region_name: region.name,
-        csrf: String::new(),
-        user,
-    })
+        .ok_or(AppError::NotFound)
 }

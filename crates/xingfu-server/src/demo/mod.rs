@@ -96,6 +96,16 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     crate::circle::service::demo::load_demo(state)
         .await
         .map_err(|e| anyhow::anyhow!("demo circle: {e}"))?;
+    // Messages for every role, made by the real sweep: what is new in each 待办, the deadlines
+    // near, and this week's digest for the administrators.
+    let now = now_ms();
+    crate::notifications::service::reminders::sweep(state, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo notifications: {e}"))?;
+    let week = xingfu_core::notify::digest_week_start(now);
+    crate::notifications::service::reminders::digests(state, week, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo digests: {e}"))?;
     Ok(Some(DemoLogin { password }))
 }
 

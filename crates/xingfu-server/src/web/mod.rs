@@ -6,6 +6,7 @@ pub mod api_error;
 pub mod api_paths;
 pub mod api_user;
 pub mod download;
+pub mod fields;
 pub mod forms;
 pub mod one_file_form;
 pub mod page;

@@ -212,6 +212,7 @@ impl Server {
             region_level: region.level,
             region_name: region.name,
             csrf: String::new(),
+            unread: 0,
             user,
         }
     }

@@ -4,7 +4,6 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use xingfu_core::Dec2;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::from_e6;
@@ -17,7 +16,7 @@ use crate::circle::service::areas::may_edit;
 use crate::circle::service::convert::function_name;
 use crate::circle::service::form::FieldError;
 use crate::i18n::Lang;
-use crate::web::forms::{HasCsrf, Problem};
+use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult};
 use crate::web::upload::FormData;
 
@@ -38,29 +37,7 @@ impl TitledPage for Visit {
 pub type Posted = crate::web::posted::Posted<Fields>;
 
 /// A posted form's fields in order (a name may repeat, as `functions` does).
-#[derive(Deserialize)]
-#[serde(transparent)]
-pub struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A field's value, empty when it was not sent.
-    pub fn text(&self, name: &str) -> String {
-        self.get(name).unwrap_or_default().to_string()
-    }
-}
-
-impl HasCsrf for Fields {
-    fn csrf(&self) -> &str {
-        self.get("csrf").unwrap_or_default()
-    }
-}
+pub use crate::web::fields::Fields;
 
 /// The opening of an upload handler: the upload must have completed and carry the session's
 /// CSRF token.
