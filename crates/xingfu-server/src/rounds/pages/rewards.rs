@@ -133,19 +133,7 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
         .standard(&round.standard_id, &round.standard_version)
         .await?;
     // The levels that share the cost of rewards, highest first.
-    let mut levels: Vec<GovLevel> = standard
-        .rewards
-        .iter()
-        .flat_map(|r| {
-            r.stars
-                .iter()
-                .flat_map(|s| s.shares.iter())
-                .chain(r.promotions.iter().flat_map(|p| p.shares.iter()))
-        })
-        .map(|share| share.level)
-        .collect();
-    levels.sort_by(|a, b| b.cmp(a));
-    levels.dedup();
+    let levels: Vec<GovLevel> = xingfu_core::overview::reward_levels([&*standard]);
 
     let entries: Vec<EntryRow> = state
         .store
