@@ -893,6 +893,9 @@ async fn deciding_in_the_browser() {
         );
         browser.look(page).await;
     }
+    browser.stop().await;
+    server.finish().await;
+}
 
 /// Notifications in the browser: the bell counts unread messages, the list marks one and then
 /// all read, the settings form names a wrong address and saves a right one; every page passes
