@@ -237,7 +237,7 @@ async fn load_events(
         };
         let live = !state.is_final();
         let handled_in = (1 + rng.below(96)) as i64 * HOUR_MS;
-        let late = state == EventState::Closed && roll % 10 == 0;
+        let late = state == EventState::Closed && roll.is_multiple_of(10);
         batch.push(Event {
             id: EventId(first_id + i as u64),
             category: "sanitation".into(),
