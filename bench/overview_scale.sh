@@ -6,6 +6,7 @@
 # database, no template); medians of N.
 # Usage: bench/overview_scale.sh [COMMUNITIES] [EVENTS] [ANSWERS] [N]
 # PG=postgres://… also runs on PostgreSQL (a fresh database xingfu_overview_bench, dropped after).
+# KEEP=1 keeps the SQLite database and the server log (their folder is printed) for profiling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 communities=${1:-10000}
@@ -16,7 +17,11 @@ years=5
 bin=target/release/xingfu
 cargo build --release -q -p xingfu-cli
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then
+  trap 'kill $(jobs -p) 2>/dev/null || true; echo "kept: $work" >&2' EXIT
+else
+  trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+fi
 
 median() { # cookie base path
   for _ in $(seq 1 "$n"); do
