@@ -54,17 +54,7 @@ async fn demo_sqlite() -> Demo {
 }
 
 async fn demo_postgres() -> Demo {
-    let base = common::postgres_url();
-    let schema = format!("xingfu_test_{}", xingfu_store::new_id());
-    let admin = Store::connect_without_migrations(&base)
-        .await
-        .expect("PostgreSQL must be running");
-    admin
-        .execute_admin(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    let (schema, url) = common::fresh_postgres_schema().await;
     demo_on(Store::connect(&url).await.unwrap(), None, Some(schema)).await
 }
 

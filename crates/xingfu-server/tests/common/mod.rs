@@ -69,7 +69,8 @@ pub fn postgres_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-pub async fn postgres() -> Server {
+/// A fresh schema in the test PostgreSQL database: its name and a URL whose connections use it.
+pub async fn fresh_postgres_schema() -> (String, String) {
     let base = postgres_url();
     let schema = format!("xingfu_test_{}", xingfu_store::new_id());
     let admin = Store::connect_without_migrations(&base)
@@ -81,6 +82,11 @@ pub async fn postgres() -> Server {
         .unwrap();
     admin.close().await;
     let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    (schema, url)
+}
+
+pub async fn postgres() -> Server {
+    let (schema, url) = fresh_postgres_schema().await;
     setup(
         Store::connect(&url).await.unwrap(),
         &url,
