@@ -69,6 +69,18 @@ pub enum Standing {
     Pending,
 }
 
+impl Standing {
+    /// A stored entry's standing: refused at the eligibility check, rated once a total and a
+    /// star are kept (a star of 0 is a result without a star), otherwise pending.
+    pub fn of(refused: bool, total_kept: bool, star: Option<i64>) -> Standing {
+        match (refused, total_kept, star) {
+            (true, _, _) => Standing::Refused,
+            (false, true, Some(star)) => Standing::Rated(star.clamp(0, 5) as u8),
+            _ => Standing::Pending,
+        }
+    }
+}
+
 /// A unit's communities by star: the one computation behind every star table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StarDistribution {
@@ -82,10 +94,15 @@ pub struct StarDistribution {
 
 impl StarDistribution {
     pub fn add(&mut self, standing: Standing) {
+        self.add_many(standing, 1);
+    }
+
+    /// Adds `n` communities that stand alike (a grouped read).
+    pub fn add_many(&mut self, standing: Standing, n: usize) {
         match standing {
-            Standing::Rated(star) => self.by_star[usize::from(star.min(5))] += 1,
-            Standing::Refused => self.refused += 1,
-            Standing::Pending => self.pending += 1,
+            Standing::Rated(star) => self.by_star[usize::from(star.min(5))] += n,
+            Standing::Refused => self.refused += n,
+            Standing::Pending => self.pending += n,
         }
     }
 
@@ -515,6 +532,19 @@ mod tests {
         assert_eq!(percent_text(Dec2(16_67)), "16.67%");
         assert_eq!(percent_text(Dec2(50_00)), "50.00%");
         assert_eq!(percent_text(Dec2(5)), "0.05%");
+    }
+
+    #[test]
+    fn a_stored_entry_stands_by_refusal_then_its_kept_result() {
+        assert_eq!(Standing::of(true, true, Some(5)), Standing::Refused);
+        assert_eq!(Standing::of(false, true, Some(0)), Standing::Rated(0));
+        assert_eq!(Standing::of(false, true, Some(9)), Standing::Rated(5));
+        assert_eq!(Standing::of(false, false, Some(3)), Standing::Pending);
+        assert_eq!(Standing::of(false, true, None), Standing::Pending);
+        let mut grouped = StarDistribution::default();
+        grouped.add_many(Standing::Rated(4), 3);
+        let one_by_one = StarDistribution::of([Standing::Rated(4); 3]);
+        assert_eq!(grouped, one_by_one);
     }
 
     #[test]

@@ -60,6 +60,17 @@ impl Decision {
         }
     }
 
+    /// The decision kept with a result, else the rule on last year's and this year's star
+    /// (no star yet counts as none).
+    pub fn kept_or_of(kept: Option<&str>, previous: i64, star: Option<i64>) -> Decision {
+        kept.and_then(Decision::parse).unwrap_or_else(|| {
+            Decision::of(
+                previous.clamp(0, 5) as u8,
+                star.unwrap_or(0).clamp(0, 5) as u8,
+            )
+        })
+    }
+
     /// The decision as stored and sent: `new`, `keep`, `upgrade`, `downgrade`, `revoke` or
     /// `not_rated` (the same words as its serialised form).
     pub fn key(self) -> &'static str {
@@ -384,5 +395,17 @@ mod tests {
                 assert_eq!(Decision::parse(decision.key()), Some(decision));
             }
         }
+    }
+
+    #[test]
+    fn a_kept_decision_wins_over_the_rule_on_the_stars() {
+        assert_eq!(
+            Decision::kept_or_of(Some("keep"), 3, Some(1)),
+            Decision::Keep
+        );
+        assert_eq!(Decision::kept_or_of(None, 3, Some(1)), Decision::Downgrade);
+        assert_eq!(Decision::kept_or_of(Some("??"), 0, Some(2)), Decision::New);
+        assert_eq!(Decision::kept_or_of(None, 2, None), Decision::Revoke);
+        assert_eq!(Decision::kept_or_of(None, 7, Some(7)), Decision::Keep);
     }
 }

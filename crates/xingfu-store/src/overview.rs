@@ -62,6 +62,32 @@ pub struct UnitPoints {
     pub points: i64,
 }
 
+/// A round's entries of one unit that stand alike for the overview: refused at the check or
+/// not, with a total kept or not, their star, last year's star and the decision kept; and how
+/// many.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnitEntries {
+    /// The unit's code.
+    pub unit: String,
+    /// 1 when refused at the eligibility check.
+    pub refused: i64,
+    /// 1 when a total is kept.
+    pub total_kept: i64,
+    pub star: Option<i64>,
+    pub previous_star: i64,
+    pub decision: Option<String>,
+    pub entries: i64,
+}
+
+/// A round's rectification tasks of one unit, and of them those at `verified`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnitRectifications {
+    /// The unit's code.
+    pub unit: String,
+    pub tasks: i64,
+    pub verified: i64,
+}
+
 impl Store {
     /// The rows of a grouped read with the area's code range as `$1` and `$2`, and the period
     /// [from, to) as `$3` and `$4` when given.
@@ -121,6 +147,62 @@ impl Store {
             query = query.bind(round);
         }
         Ok(query.fetch_all(self.pool()).await?)
+    }
+
+    /// A round's entries under `prefix`, counted per unit and per what the overview reads of
+    /// a result (a few rows per unit, however many communities). `refused` is the stage's key.
+    pub async fn entries_by_unit(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        unit_digits: usize,
+        refused: &str,
+    ) -> Result<Vec<UnitEntries>> {
+        let unit = unit_of("community_code", unit_digits);
+        let sql = format!(
+            "SELECT {unit} AS unit,
+                    CAST(CASE WHEN stage = $4 THEN 1 ELSE 0 END AS BIGINT) AS refused,
+                    CAST(CASE WHEN total IS NULL THEN 0 ELSE 1 END AS BIGINT) AS total_kept,
+                    star, previous_star, decision, CAST(COUNT(*) AS BIGINT) AS entries
+             FROM entries
+             WHERE community_code BETWEEN $1 AND $2 AND round_id = $3
+             GROUP BY 1, 2, 3, 4, 5, 6"
+        );
+        let (low, high) = code_range(prefix);
+        Ok(sqlx::query_as(&sql)
+            .bind(low)
+            .bind(high)
+            .bind(round_id)
+            .bind(refused)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// A round's rectification tasks under `prefix` per unit, and of them those at `verified`
+    /// (the status's key).
+    pub async fn rectifications_by_unit(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        unit_digits: usize,
+        verified: &str,
+    ) -> Result<Vec<UnitRectifications>> {
+        let unit = unit_of("community_code", unit_digits);
+        let sql = format!(
+            "SELECT {unit} AS unit, CAST(COUNT(*) AS BIGINT) AS tasks,
+                    CAST(SUM(CASE WHEN status = $4 THEN 1 ELSE 0 END) AS BIGINT) AS verified
+             FROM rectifications
+             WHERE community_code BETWEEN $1 AND $2 AND round_id = $3
+             GROUP BY {unit}"
+        );
+        let (low, high) = code_range(prefix);
+        Ok(sqlx::query_as(&sql)
+            .bind(low)
+            .bind(high)
+            .bind(round_id)
+            .bind(verified)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Per unit under `prefix`: the households on an attention list at any time in [from, to)

@@ -15,15 +15,17 @@ use xingfu_core::overview::{
 };
 use xingfu_core::rectification::RectificationStatus;
 use xingfu_core::region::{self, subtree_prefix};
+use xingfu_core::round::Decision;
 use xingfu_core::standard::{GovLevel, Target};
 use xingfu_core::targets::TargetProgress;
+use xingfu_core::workflow::Stage;
 
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::metrics::year_period;
-use crate::rounds::report::{decision_of, reward_owed, standing};
+use crate::rounds::report::reward_owed_for;
 
 use super::figures::{
     self, AttentionFigures, CircleFigures, DimensionName, Extra, Owed, SurveyFigures,
@@ -283,56 +285,62 @@ pub async fn overview(
         .unwrap_or_default();
     let levels = reward_levels(standards.iter().map(|s| &**s));
     let children = state.store.children(&area.code).await?;
-    let unit_of = |community: &str| -> Option<String> {
-        match child {
-            "community" => Some(community.to_string()),
-            "street" => region::street_of(community),
-            "district" => region::district_of(community),
-            _ => Some(format!("{}00000000", community.get(..4)?)),
-        }
-    };
+    let digits = unit_digits(child);
     let mut accs: BTreeMap<String, Acc> = BTreeMap::new();
     let mut total = Acc::default();
     // Where a community links: its page in the round it was declared in.
     let mut community_round: BTreeMap<String, String> = BTreeMap::new();
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    // The caller's area holds the whole region (checked above), so every entry and task read
+    // here is one the caller may see; they are read grouped per unit, never one per community.
     for (round, standard) in year_rounds.iter().zip(&standards) {
-        for entry in state.store.entries_in_area(&round.id, prefix).await? {
-            if !user.actor().covers(&entry.community_code) {
-                continue;
-            }
-            let s = standing(&entry);
-            let mut extra = Extra::default();
-            if let Standing::Rated(_) = s {
-                extra.re_review.add(decision_of(&entry));
-                for part in reward_owed(standard, &entry) {
-                    *extra.owed.entry(part.level).or_insert(Fen::ZERO) += part.amount;
-                }
-            }
-            if let Some(unit) = unit_of(&entry.community_code) {
-                let acc = accs.entry(unit).or_default();
-                acc.stars.add(s);
-                acc.extra.merge(&extra);
-            }
-            total.stars.add(s);
-            total.extra.merge(&extra);
-            names.insert(entry.community_code.clone(), entry.community_name.clone());
-            community_round.insert(entry.community_code, round.id.clone());
-        }
-        for (task, _) in state
+        for group in state
             .store
-            .rectifications_in_area(&round.id, prefix)
+            .entries_by_unit(&round.id, prefix, digits, Stage::Refused.key())
             .await?
         {
-            let verified =
-                RectificationStatus::parse(&task.status) == Some(RectificationStatus::Verified);
-            for acc in unit_of(&task.community_code)
-                .map(|u| accs.entry(u).or_default())
-                .into_iter()
-                .chain([&mut total])
-            {
-                acc.tasks += 1;
-                acc.verified += usize::from(verified);
+            let n = usize::try_from(group.entries).unwrap_or(0);
+            let s = Standing::of(group.refused == 1, group.total_kept == 1, group.star);
+            let mut extra = Extra::default();
+            if let Standing::Rated(_) = s {
+                let decision = Decision::kept_or_of(
+                    group.decision.as_deref(),
+                    group.previous_star,
+                    group.star,
+                );
+                for _ in 0..n {
+                    extra.re_review.add(decision);
+                }
+                for part in reward_owed_for(standard, s, group.previous_star) {
+                    *extra.owed.entry(part.level).or_insert(Fen::ZERO) +=
+                        Fen(part.amount.0 * group.entries);
+                }
+            }
+            let acc = accs.entry(group.unit.clone()).or_default();
+            acc.stars.add_many(s, n);
+            acc.extra.merge(&extra);
+            total.stars.add_many(s, n);
+            total.extra.merge(&extra);
+            if child == "community" {
+                community_round.insert(group.unit, round.id.clone());
+            }
+        }
+        for group in state
+            .store
+            .rectifications_by_unit(
+                &round.id,
+                prefix,
+                digits,
+                RectificationStatus::Verified.key(),
+            )
+            .await?
+        {
+            let (tasks, verified) = (
+                usize::try_from(group.tasks).unwrap_or(0),
+                usize::try_from(group.verified).unwrap_or(0),
+            );
+            for acc in [accs.entry(group.unit).or_default(), &mut total] {
+                acc.tasks += tasks;
+                acc.verified += verified;
             }
         }
     }
@@ -346,7 +354,6 @@ pub async fn overview(
         total.events.merge(&tally);
     }
     let (from, to) = year_period(year);
-    let digits = unit_digits(child);
     let round_ids: Vec<String> = year_rounds.iter().map(|r| r.id.clone()).collect();
     let (dimensions, extras) =
         figures::by_unit(state, &round_ids, prefix, digits, (from, to), lang).await?;
@@ -366,15 +373,11 @@ pub async fn overview(
         children.into_iter().map(|r| (r.code, r.name)).collect();
     for code in accs.keys() {
         if !listed.iter().any(|(c, _)| c == code) {
-            let name = match names.get(code) {
-                Some(name) => name.clone(),
-                None => state
-                    .store
-                    .region(code)
-                    .await?
-                    .map(|r| r.name)
-                    .unwrap_or_else(|| code.clone()),
-            };
+            let name = state
+                .store
+                .region(code)
+                .await?
+                .map_or_else(|| code.clone(), |r| r.name);
             listed.push((code.clone(), name));
         }
     }

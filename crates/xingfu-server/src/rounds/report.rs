@@ -106,13 +106,11 @@ pub async fn round_workbook(
 /// Where an entry stands for every star table (the rewards page, this workbook, the overview):
 /// rated once its result is kept, refused at the eligibility check, otherwise pending.
 pub fn standing(entry: &EntryRow) -> Standing {
-    if Stage::parse(&entry.stage) == Some(Stage::Refused) {
-        return Standing::Refused;
-    }
-    match (entry.total, entry.star) {
-        (Some(_), Some(star)) => Standing::Rated(star.clamp(0, 5) as u8),
-        _ => Standing::Pending,
-    }
+    Standing::of(
+        Stage::parse(&entry.stage) == Some(Stage::Refused),
+        entry.total.is_some(),
+        entry.star,
+    )
 }
 
 /// Why an entry has no result, in Chinese and English.
@@ -358,13 +356,7 @@ fn mean_card(panel: PanelCard<'_>) -> Scorecard<'_> {
 /// A rated entry's re-review decision (复评: keep, upgrade, downgrade, revoke, new): the one
 /// kept with its result, else the round's rule on last year's star and this year's.
 pub fn decision_of(entry: &EntryRow) -> Decision {
-    let previous = entry.previous_star.clamp(0, 5) as u8;
-    let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
-    entry
-        .decision
-        .as_deref()
-        .and_then(Decision::parse)
-        .unwrap_or_else(|| Decision::of(previous, star))
+    Decision::kept_or_of(entry.decision.as_deref(), entry.previous_star, entry.star)
 }
 
 /// What each level of government owes for an entry's result, by the standard's reward
@@ -374,12 +366,21 @@ pub fn reward_owed(
     standard: &Standard,
     entry: &EntryRow,
 ) -> Vec<xingfu_core::rewards::LevelAmount> {
-    let Standing::Rated(star) = standing(entry) else {
+    reward_owed_for(standard, standing(entry), entry.previous_star)
+}
+
+/// [`reward_owed`] for a standing and last year's star (a grouped read of many entries).
+pub fn reward_owed_for(
+    standard: &Standard,
+    standing: Standing,
+    previous_star: i64,
+) -> Vec<xingfu_core::rewards::LevelAmount> {
+    let Standing::Rated(star) = standing else {
         return Vec::new();
     };
     reward_for(
         standard.rewards.as_ref(),
-        entry.previous_star.clamp(0, 5) as u8,
+        previous_star.clamp(0, 5) as u8,
         star,
     )
     .split
