@@ -108,6 +108,23 @@ impl Store {
         Ok(query.fetch_all(self.pool()).await?)
     }
 
+    /// The rows of a grouped read of one round with the area's code range as `$1` and `$2`,
+    /// the round as `$3` and a stage's or status's key as `$4`.
+    async fn grouped_in_round<T>(
+        &self,
+        sql: &str,
+        prefix: &str,
+        round_id: &str,
+        key: &str,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let (low, high) = code_range(prefix);
+        let query = sqlx::query_as(sql).bind(low).bind(high).bind(round_id);
+        Ok(query.bind(key).fetch_all(self.pool()).await?)
+    }
+
     /// The survey counters of the rounds' communities under `prefix`, summed per round, unit
     /// and counter: (round, unit, counter, count).
     pub async fn survey_counters_by_unit(
@@ -168,14 +185,7 @@ impl Store {
              WHERE community_code BETWEEN $1 AND $2 AND round_id = $3
              GROUP BY 1, 2, 3, 4, 5, 6"
         );
-        let (low, high) = code_range(prefix);
-        Ok(sqlx::query_as(&sql)
-            .bind(low)
-            .bind(high)
-            .bind(round_id)
-            .bind(refused)
-            .fetch_all(self.pool())
-            .await?)
+        self.grouped_in_round(&sql, prefix, round_id, refused).await
     }
 
     /// A round's rectification tasks under `prefix` per unit, and of them those at `verified`
@@ -195,14 +205,8 @@ impl Store {
              WHERE community_code BETWEEN $1 AND $2 AND round_id = $3
              GROUP BY {unit}"
         );
-        let (low, high) = code_range(prefix);
-        Ok(sqlx::query_as(&sql)
-            .bind(low)
-            .bind(high)
-            .bind(round_id)
-            .bind(verified)
-            .fetch_all(self.pool())
-            .await?)
+        self.grouped_in_round(&sql, prefix, round_id, verified)
+            .await
     }
 
     /// Per unit under `prefix`: the households on an attention list at any time in [from, to)
