@@ -6,7 +6,8 @@
 # database, no template); medians of N.
 # Usage: bench/overview_scale.sh [COMMUNITIES] [EVENTS] [ANSWERS] [N]
 # PG=postgres://… also runs on PostgreSQL (a fresh database xingfu_overview_bench, dropped after).
-# KEEP=1 keeps the SQLite database and the server log (their folder is printed) for profiling.
+# KEEP=1 keeps the SQLite database and the server log (their folder is printed) for profiling;
+# SEEDED=<that folder> times again on it without loading anew (another build, the same data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 communities=${1:-10000}
@@ -16,8 +17,8 @@ n=${4:-21}
 years=5
 bin=target/release/xingfu
 cargo build --release -q -p xingfu-cli
-work=$(mktemp -d)
-if [ -n "${KEEP:-}" ]; then
+work=${SEEDED:-$(mktemp -d)}
+if [ -n "${KEEP:-}" ] || [ -n "${SEEDED:-}" ]; then
   trap 'kill $(jobs -p) 2>/dev/null || true; echo "kept: $work" >&2' EXIT
 else
   trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -31,11 +32,15 @@ median() { # cookie base path
 
 run() { # name url port
   local name=$1 url=$2 port=$3
-  echo "== $name: seeding $communities communities × $years years, $events events, $answers survey answers" >&2
-  local seed_start=$SECONDS
-  "$bin" bench seed --database "$url" --communities "$communities" --years "$years" \
-    --events "$events" --survey-answers "$answers" > "$work/$name.seed"
-  echo "   seeded in $((SECONDS - seed_start)) s" >&2
+  if [ -n "${SEEDED:-}" ] && [ -s "$work/$name.seed" ]; then
+    echo "== $name: the data loaded before in $work" >&2
+  else
+    echo "== $name: seeding $communities communities × $years years, $events events, $answers survey answers" >&2
+    local seed_start=$SECONDS
+    "$bin" bench seed --database "$url" --communities "$communities" --years "$years" \
+      --events "$events" --survey-answers "$answers" > "$work/$name.seed"
+    echo "   seeded in $((SECONDS - seed_start)) s" >&2
+  fi
   local cookie base
   cookie=$(sed -n 's/^cookie: //p' "$work/$name.seed")
   "$bin" serve --database "$url" --no-demo --listen "127.0.0.1:$port" > "$work/$name.log" 2>&1 &

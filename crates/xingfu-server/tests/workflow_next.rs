@@ -164,8 +164,24 @@ async fn the_approver_sends_a_result_back_with_a_note_the_community_reads(server
             &format!("csrf={csrf}&version={version}&note=%20"),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // The page again, saying which field and why, with nothing lost.
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("审批意见"), "names the field: {body}");
+    assert!(body.contains("href=\"#return-note\""), "{body}");
+    assert_eq!(stage_of(server, &round, GULOU).await, "computed");
+    // An over-long note comes back as typed, with its length.
+    let long = "照片缺失".repeat(501);
+    let (status, body, _) = server
+        .post(
+            &action,
+            &city,
+            &format!("csrf={csrf}&version={version}&note={}", urlencode(&long)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("现有 2004 字"), "{body}");
+    let kept = between(&body, "id=\"return-note\"", "</textarea>");
+    assert!(kept.contains(&long), "the note as typed");
     assert_eq!(stage_of(server, &round, GULOU).await, "computed");
     // The district may not send it back either.
     let (status, _, _) = server

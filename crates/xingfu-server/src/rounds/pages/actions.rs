@@ -156,7 +156,7 @@ pub async fn community_page_with(
     visit: Visit,
     round_id: String,
     code: String,
-    draft: Option<community::ObjectionDraft>,
+    draft: Option<community::Draft>,
 ) -> PageResult {
     let extras = community_extras(&visit, &round_id, &code, None).await;
     EXTRAS
@@ -448,11 +448,22 @@ pub async fn send_back(
     let lang = visit.lang;
     let version = read_at(lang, input.version.as_deref())?;
     let at = (round_id.as_str(), code.as_str());
-    decisions::send_back(&visit.state, &visit.user, at, version, &input.note, lang).await?;
-    Ok(Redirect::to(&format!(
-        "/rounds/{round_id}/communities/{code}?done=send_back"
-    ))
-    .into_response())
+    match decisions::send_back(&visit.state, &visit.user, at, version, &input.note, lang).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/rounds/{round_id}/communities/{code}?done=send_back"
+        ))
+        .into_response()),
+        // A note that is empty or too long: the page again, with the note as typed.
+        Err(AppError::BadRequest(error)) => {
+            let draft = community::Draft {
+                form: community::DraftForm::SendBack,
+                text: input.note,
+                error,
+            };
+            community_page_with(visit, round_id, code, Some(draft)).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 macro_rules! step_handler {

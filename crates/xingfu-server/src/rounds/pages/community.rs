@@ -47,6 +47,10 @@ struct CommunityPage {
     /// The change log, newest first: (when, sentence).
     log: Vec<(String, String)>,
     objections: Option<Objections>,
+    /// A refused submission of one of the page's forms.
+    draft: Option<Draft>,
+    /// A refused 退回, sent back with its note.
+    send_back_kept: Option<Kept>,
     /// What happens next and who does it.
     next_step: String,
     /// The 审批意见 of the latest 退回, while the result is being scored again.
@@ -54,12 +58,40 @@ struct CommunityPage {
     w: &'static Words,
 }
 
-/// An objection (or a decision on one) that was refused, sent back with what was typed.
-pub struct ObjectionDraft {
-    /// The objection decided, when the draft is a decision.
-    pub objection_id: Option<String>,
+/// Which of the page's text forms a refused submission came from.
+pub enum DraftForm {
+    /// Lodging an objection.
+    Lodge,
+    /// Deciding the objection with this id.
+    Decide(String),
+    /// 退回 with 审批意见.
+    SendBack,
+}
+
+/// A submission of one of the page's text forms that was refused, shown again with what was
+/// typed and why.
+pub struct Draft {
+    pub form: DraftForm,
     pub text: String,
     pub error: String,
+}
+
+impl Draft {
+    /// The id of the form's text box (the error summary links to it).
+    pub fn anchor(&self) -> String {
+        match &self.form {
+            DraftForm::Lodge => "objection-text".into(),
+            DraftForm::Decide(id) => format!("note-{id}"),
+            DraftForm::SendBack => "return-note".into(),
+        }
+    }
+
+    fn kept_for(draft: Option<&Draft>, form: impl Fn(&DraftForm) -> bool) -> Option<Kept> {
+        draft.filter(|d| form(&d.form)).map(|d| Kept {
+            text: d.text.clone(),
+            error: d.error.clone(),
+        })
+    }
 }
 
 /// One objection as the page shows it.
@@ -90,7 +122,6 @@ pub struct Objections {
     /// This user decides objections (the level that decides the rating).
     pub may_decide: bool,
     pub period_until: Option<String>,
-    pub draft: Option<ObjectionDraft>,
     /// A refused objection, sent back.
     pub lodge_kept: Option<Kept>,
     pub csrf: String,
@@ -100,7 +131,7 @@ pub async fn show(
     visit: Visit,
     round_id: String,
     code: String,
-    draft: Option<ObjectionDraft>,
+    draft: Option<Draft>,
 ) -> PageResult {
     let sent_back = draft.is_some();
     let mut response = show_inner(&visit, &round_id, &code, draft).await?;
@@ -110,18 +141,14 @@ pub async fn show(
     Ok(response)
 }
 
-async fn show_inner(
-    visit: &Visit,
-    round_id: &str,
-    code: &str,
-    draft: Option<ObjectionDraft>,
-) -> PageResult {
+async fn show_inner(visit: &Visit, round_id: &str, code: &str, draft: Option<Draft>) -> PageResult {
     let (state, user, lang) = (&visit.state, &visit.user, visit.lang);
     if !user.actor().covers(code) {
         return Err(AppError::Forbidden(lang.t().forbidden.into()));
     }
     let (round, standard, entry) = service::load(state, round_id, code).await?;
-    let objections = objections_section(state, user, lang, &standard, &entry, draft).await?;
+    let objections =
+        objections_section(state, user, lang, &standard, &entry, draft.as_ref()).await?;
     let next_step =
         decisions::next_step_text(state, &mut UnitNames::default(), &standard, &entry, lang)
             .await?;
@@ -242,6 +269,8 @@ async fn show_inner(
         history,
         log,
         objections,
+        send_back_kept: Draft::kept_for(draft.as_ref(), |f| matches!(f, DraftForm::SendBack)),
+        draft,
         next_step,
         return_note,
         w: words(lang),
@@ -288,20 +317,13 @@ fn objection_status(lang: Lang, status: &str) -> String {
     .to_string()
 }
 
-fn kept(draft: &ObjectionDraft) -> Kept {
-    Kept {
-        text: draft.text.clone(),
-        error: draft.error.clone(),
-    }
-}
-
 async fn objections_section(
     state: &AppState,
     user: &CurrentUser,
     lang: Lang,
     standard: &xingfu_core::Standard,
     entry: &EntryRow,
-    draft: Option<ObjectionDraft>,
+    draft: Option<&Draft>,
 ) -> Result<Option<Objections>, AppError> {
     let list = state
         .store
@@ -340,10 +362,7 @@ async fn objections_section(
     let list = named
         .into_iter()
         .map(|(o, lodged_by, decided_by)| ObjectionView {
-            kept: draft
-                .as_ref()
-                .filter(|d| d.objection_id.as_deref() == Some(o.id.as_str()))
-                .map(kept),
+            kept: Draft::kept_for(draft, |f| matches!(f, DraftForm::Decide(id) if *id == o.id)),
             open: o.status == "open",
             status: objection_status(lang, &o.status),
             decision: match (&decided_by, o.decided_at, &o.decision_note) {
@@ -365,11 +384,7 @@ async fn objections_section(
         may_lodge,
         may_decide,
         period_until: entry.objection_until.map(when),
-        lodge_kept: draft
-            .as_ref()
-            .filter(|d| d.objection_id.is_none())
-            .map(kept),
-        draft,
+        lodge_kept: Draft::kept_for(draft, |f| matches!(f, DraftForm::Lodge)),
         csrf: user.csrf.clone(),
     }))
 }

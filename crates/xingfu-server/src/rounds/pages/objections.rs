@@ -5,7 +5,7 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect};
 
 use super::actions::community_page_with;
-use super::community::ObjectionDraft;
+use super::community::{Draft, DraftForm};
 use crate::app::error::AppError;
 use crate::rounds::service;
 use crate::web::page::PageResult;
@@ -50,8 +50,8 @@ pub async fn lodge(
     match service::lodge_objection(state, user, &round_id, &code, &input.text, lang).await {
         Ok(_) => back_to(&round_id, &code, "objected"),
         Err(AppError::BadRequest(error)) => {
-            let draft = ObjectionDraft {
-                objection_id: None,
+            let draft = Draft {
+                form: DraftForm::Lodge,
                 text: input.text,
                 error,
             };
@@ -92,8 +92,8 @@ pub async fn decide(
     match decided {
         Ok(()) => back_to(&round_id, &code, "decided"),
         Err(AppError::BadRequest(error)) => {
-            let draft = ObjectionDraft {
-                objection_id: Some(id),
+            let draft = Draft {
+                form: DraftForm::Decide(id),
                 text: input.note,
                 error,
             };
