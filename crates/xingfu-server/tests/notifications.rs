@@ -550,19 +550,6 @@ async fn choices_and_contacts_decide_the_channels(server: &Server) {
 }
 on_both!(choices_and_contacts_decide_the_channels);
 
-async fn kinds_of(server: &Server, username: &str) -> Vec<(String, String)> {
-    let user = server.user(username).await;
-    server
-        .state
-        .store
-        .notifications_for(&user.user.id, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.kind, m.subject))
-        .collect()
-}
-
 fn count(list: &[(String, String)], kind: Kind) -> usize {
     list.iter().filter(|(k, _)| k == kind.key()).count()
 }
@@ -606,7 +593,7 @@ async fn reminders_come_at_their_lead_times_once(server: &Server) {
 
     let early = due - 3 * DAY_MS - 1;
     sweep(&server.state, early).await.unwrap();
-    let gulou = kinds_of(server, "gulou").await;
+    let gulou = server.messages_of("gulou").await;
     assert_eq!(count(&gulou, Kind::NewTodo), 1, "{gulou:?}");
     assert_eq!(count(&gulou, Kind::RectificationDue), 0, "{gulou:?}");
     assert!(
@@ -617,13 +604,13 @@ async fn reminders_come_at_their_lead_times_once(server: &Server) {
     );
 
     sweep(&server.state, due - 3 * DAY_MS).await.unwrap();
-    let gulou = kinds_of(server, "gulou").await;
+    let gulou = server.messages_of("gulou").await;
     assert_eq!(count(&gulou, Kind::RectificationDue), 1, "{gulou:?}");
     assert_eq!(count(&gulou, Kind::NewTodo), 1, "{gulou:?}");
     // Again, an hour later, and on the last millisecond: nothing new.
     for at in [due - 3 * DAY_MS, due - 3 * DAY_MS + HOUR_MS, due - 1] {
         sweep(&server.state, at).await.unwrap();
-        assert_eq!(kinds_of(server, "gulou").await.len(), 2);
+        assert_eq!(server.messages_of("gulou").await.len(), 2);
     }
 
     // 墨池社区 published, its objection period ending at U.
@@ -653,12 +640,12 @@ async fn reminders_come_at_their_lead_times_once(server: &Server) {
     let admins = ["city", "district", "wuma"];
     let mut heard = 0;
     for admin in admins {
-        heard += count(&kinds_of(server, admin).await, Kind::ObjectionEnding);
+        heard += count(&server.messages_of(admin).await, Kind::ObjectionEnding);
     }
     assert_eq!(heard, 0, "{before:?}");
     sweep(&server.state, until - DAY_MS).await.unwrap();
     for admin in admins {
-        let list = kinds_of(server, admin).await;
+        let list = server.messages_of(admin).await;
         for (kind, subject) in &list {
             if kind == Kind::ObjectionEnding.key() {
                 assert_eq!(subject, "公示异议期即将结束\u{ff1a}墨池社区");
@@ -668,13 +655,13 @@ async fn reminders_come_at_their_lead_times_once(server: &Server) {
     }
     assert!(heard >= 1, "someone names 墨池社区");
     assert_eq!(
-        count(&kinds_of(server, "gulou").await, Kind::ObjectionEnding),
+        count(&server.messages_of("gulou").await, Kind::ObjectionEnding),
         0
     );
     sweep(&server.state, until - HOUR_MS).await.unwrap();
     let mut again = 0;
     for admin in admins {
-        again += count(&kinds_of(server, admin).await, Kind::ObjectionEnding);
+        again += count(&server.messages_of(admin).await, Kind::ObjectionEnding);
     }
     assert_eq!(again, heard, "once only");
 }
@@ -688,14 +675,14 @@ async fn the_weekly_digest_on_monday_mornings(server: &Server) {
     sweep(&server.state, monday - MINUTE_MS).await.unwrap();
     for username in ["city", "district", "wuma"] {
         assert_eq!(
-            count(&kinds_of(server, username).await, Kind::WeeklyDigest),
+            count(&server.messages_of(username).await, Kind::WeeklyDigest),
             0
         );
     }
     sweep(&server.state, monday).await.unwrap();
     sweep(&server.state, monday + HOUR_MS).await.unwrap();
     for username in ["city", "district", "longwan", "wuma"] {
-        let list = kinds_of(server, username).await;
+        let list = server.messages_of(username).await;
         let digests: Vec<&String> = list
             .iter()
             .filter(|(k, _)| k == Kind::WeeklyDigest.key())
@@ -719,14 +706,14 @@ async fn the_weekly_digest_on_monday_mornings(server: &Server) {
     }
     for username in ["gulou", "assessor"] {
         assert_eq!(
-            count(&kinds_of(server, username).await, Kind::WeeklyDigest),
+            count(&server.messages_of(username).await, Kind::WeeklyDigest),
             0
         );
     }
     // The next Monday, the next digest.
     sweep(&server.state, monday + 7 * DAY_MS).await.unwrap();
     assert_eq!(
-        count(&kinds_of(server, "city").await, Kind::WeeklyDigest),
+        count(&server.messages_of("city").await, Kind::WeeklyDigest),
         2
     );
 }

@@ -1569,3 +1569,137 @@ async fn a_stale_settings_form_is_refused(server: &Server) {
     );
 }
 on_both!(a_stale_settings_form_is_refused);
+
+/// A closing day: refused when it is not a date or already past (the form keeps what was
+/// typed), shown on the page and in the API, the due time of the 待办 item with the reminder two
+/// days before; past it, the resident link and staff entry take no answer and say why.
+async fn a_survey_closes_at_the_end_of_its_closing_day(server: &Server) {
+    use xingfu_core::notify::Kind;
+    use xingfu_core::survey::closing;
+    use xingfu_server::app::state::now_ms;
+    use xingfu_store::surveys::{NewSurveySettings, SettingsSaved};
+
+    let round = new_round(server).await;
+    let store = &server.state.store;
+    store.declare(&round, GULOU, 0, "test", 2).await.unwrap();
+    open_survey(server, &round, 30).await;
+    let cookie = server.sign_in("district").await;
+    let settings_page = format!("/rounds/{round}/surveys");
+    let save = |closes_on: String| {
+        let cookie = cookie.clone();
+        let settings_page = settings_page.clone();
+        async move {
+            let (_, page, _) = server.get(&settings_page, &cookie).await;
+            let version = between(&page, "name=\"version\" value=\"", "\"").to_string();
+            server
+                .post(
+                    &format!("{settings_page}/settings"),
+                    &cookie,
+                    &format!(
+                        "csrf={}&version={version}&area=&quota=30&closes_on={}",
+                        csrf_of(&page),
+                        urlencode(&closes_on)
+                    ),
+                )
+                .await
+        }
+    };
+    let (status, page, _) = save("2013-02-30".into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("href=\"#closes_on\""), "{page}");
+    assert!(page.contains("2013 年 2 月没有 30 日"), "{page}");
+    assert!(page.contains("value=\"2013-02-30\""), "kept as typed");
+    let (status, page, _) = save("2020-01-01".into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("截止日期\u{ff1a}不能早于今天"), "{page}");
+    let stored = server.state.store.survey_settings(&round).await.unwrap();
+    assert_eq!(stored.unwrap().closes_at, None, "nothing saved");
+
+    let day = xingfu_core::dates::local_text(now_ms() + 5 * 86_400_000)[..10].to_string();
+    let (status, body, _) = save(day.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, page, _) = server.get(&settings_page, &cookie).await;
+    let shown = between(&page, "id=\"closes\">", "</dd>");
+    assert_eq!(shown, format!("{day}\u{ff08}当天 24:00 截止\u{ff09}"));
+    let token = api_token(server, "district").await;
+    let (_, body) = api(
+        server,
+        Method::GET,
+        &format!("/api/v1/rounds/{round}/survey"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(body["closes_on"], day.as_str());
+
+    // The community's worker is reminded two days before the close, not earlier, once.
+    let closes = closing::closes_at(&day).unwrap();
+    let reminders = |username: &'static str| async move {
+        let messages = server.messages_of(username).await;
+        let closing = messages
+            .iter()
+            .filter(|(kind, _)| kind == Kind::SurveyClosing.key());
+        closing.count()
+    };
+    let sweep = xingfu_server::notifications::service::reminders::sweep;
+    sweep(&server.state, closes - 2 * 86_400_000 - 1)
+        .await
+        .unwrap();
+    assert_eq!(reminders("gulou").await, 0);
+    sweep(&server.state, closes - 2 * 86_400_000).await.unwrap();
+    sweep(&server.state, closes - 86_400_000).await.unwrap();
+    assert_eq!(reminders("gulou").await, 1);
+
+    // Closed (as a survey set earlier and now past its day): the link says so at once.
+    let link = link_of(server, &round, GULOU, "gulou").await;
+    let saved = server.state.store.survey_settings(&round).await.unwrap();
+    let saved = saved.unwrap();
+    let past = now_ms() - 60_000;
+    let Ok(SettingsSaved::Saved(_)) = server
+        .state
+        .store
+        .set_survey_settings(
+            &NewSurveySettings {
+                round_id: &round,
+                questionnaire_id: "lucheng-2012",
+                questionnaire_version: &saved.questionnaire_version,
+                questionnaire_body: &saved.questionnaire_body,
+                quota: 30,
+                closes_at: Some(past),
+                read_at: None,
+            },
+            By {
+                actor: "test",
+                at: now_ms(),
+            },
+        )
+        .await
+    else {
+        panic!("closing the survey");
+    };
+    // Answers read the settings again once the process's copy is older than its lifetime.
+    let lifetime = xingfu_server::surveys::service::SETTINGS_TTL;
+    tokio::time::sleep(lifetime + std::time::Duration::from_millis(200)).await;
+    let (status, page, _) = server.get(&format!("/s/{link}"), "").await;
+    assert_eq!(status, StatusCode::GONE);
+    let day = closing::closing_day(past);
+    assert!(
+        page.contains(&format!(
+            "本次满意度调查已于 {day} 截止\u{ff0c}不再收取答卷"
+        )),
+        "{page}"
+    );
+    let (status, _, _) = resident_post(
+        server,
+        &link,
+        &final_form("closed-survey-token-0001", ALL_SATISFIED, "13700000001"),
+        [10, 0, 0, 1],
+    )
+    .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(
+        tally(server, &round, GULOU).await.is_empty(),
+        "nothing counted"
+    );
+}
+on_both!(a_survey_closes_at_the_end_of_its_closing_day);

@@ -257,7 +257,10 @@ async fn declarations_sheets_and_survey_quotas(server: &Server) {
         &server.state,
         &server.user("district").await,
         &round,
-        2,
+        xingfu_server::surveys::settings::SurveyChoice {
+            quota: 2,
+            closes_on: "",
+        },
         None,
         Lang::Zh,
     )

@@ -129,6 +129,7 @@ on_both!(
             questionnaire_version: "2012.1",
             questionnaire_body: "[questionnaire]",
             quota: 30,
+            closes_at: None,
         };
         let SettingsSaved::Saved(saved) = store
             .set_survey_settings(&first, by("lucheng"))

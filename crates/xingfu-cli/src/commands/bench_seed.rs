@@ -311,6 +311,7 @@ async fn load_survey_answers(
                 questionnaire_version: &questionnaire.version,
                 questionnaire_body: shipped.text,
                 quota: 30,
+                closes_at: None,
             },
             by,
         )

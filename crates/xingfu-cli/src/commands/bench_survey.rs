@@ -168,6 +168,7 @@ async fn prepare(store: &Store, communities: usize) -> Result<Setup> {
                 questionnaire_version: &questionnaire.version,
                 questionnaire_body: shipped.text,
                 quota: 30,
+                closes_at: None,
             },
             by,
         )

@@ -30,6 +30,7 @@
 //! - a dimension whose sample is below the round's quota does not feed its clauses: they stay
 //!   "not assessed" with the shortfall listed, rather than being scored from a handful of answers.
 
+pub mod closing;
 pub mod fraud;
 pub mod household;
 pub mod questionnaire;

@@ -45,12 +45,24 @@ pub enum SubmitError {
     Location,
     /// The household cannot answer as given (a code outside the community's register).
     Household(HouseholdIdError),
+    /// The survey closed at this time (Unix milliseconds): its closing day is over.
+    Closed(i64),
     App(AppError),
 }
 
 impl From<AppError> for SubmitError {
     fn from(error: AppError) -> SubmitError {
         SubmitError::App(error)
+    }
+}
+
+/// Why a closed survey takes no answer, with its closing day.
+pub fn closed_text(lang: crate::i18n::Lang, closes_at: i64) -> String {
+    let day = xingfu_core::survey::closing::closing_day(closes_at);
+    if lang.is_en() {
+        format!("this survey closed at the end of {day}: it takes no more answers")
+    } else {
+        format!("本次满意度调查已于 {day} 截止\u{ff0c}不再收取答卷")
     }
 }
 
@@ -63,6 +75,11 @@ pub async fn submit(
     answers: BTreeMap<String, xingfu_core::survey::Response>,
     respondent: Respondent<'_>,
 ) -> Result<RecordOutcome, SubmitError> {
+    if let Some(closes) = survey.settings.closes_at
+        && !xingfu_core::survey::closing::takes_answers(Some(closes), now_ms())
+    {
+        return Err(SubmitError::Closed(closes));
+    }
     if !is_valid_client_token(respondent.client_token) {
         return Err(SubmitError::ClientToken);
     }

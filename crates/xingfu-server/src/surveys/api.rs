@@ -24,6 +24,7 @@ use crate::surveys::links::resident_link;
 use crate::surveys::results::area_results;
 use crate::surveys::review::review_list;
 use crate::surveys::service::{entry_community, may_enter, running_survey};
+use crate::surveys::settings::SurveyChoice;
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::web::api_error::{app, store};
 use crate::web::api_paths::RoundCommunityPath;
@@ -46,6 +47,8 @@ pub struct SurveySettings {
     pub updated_by: String,
     /// Rises with every save: send it back as `version` to save only over what you read.
     pub version: i64,
+    /// The closing day (`YYYY-MM-DD`), when one is set: answers are taken until its end.
+    pub closes_on: Option<String>,
 }
 
 impl From<SurveySettingsRow> for SurveySettings {
@@ -58,6 +61,7 @@ impl From<SurveySettingsRow> for SurveySettings {
             updated_at: row.updated_at,
             updated_by: row.updated_by,
             version: row.version,
+            closes_on: row.closes_at.map(xingfu_core::survey::closing::closing_day),
         }
     }
 }
@@ -69,6 +73,11 @@ pub struct SurveySettingsRequest {
     /// round's standard.
     #[schema(example = 30)]
     pub quota: i64,
+    /// The closing day, `YYYY-MM-DD` (China Standard Time): answers are taken until the end of
+    /// that day. Not today or later: 400. Left out or empty: no closing day.
+    #[serde(default)]
+    #[schema(example = "2013-12-31")]
+    pub closes_on: Option<String>,
     /// The settings' `version` as last read (0 before the survey is opened): if anyone has
     /// saved them since, nothing is written and the answer is 409. Without it the
     /// save goes over whatever is stored.
@@ -323,7 +332,7 @@ pub async fn settings(
     request_body = SurveySettingsRequest,
     responses(
         (status = 200, description = "Saved", body = SurveySettings),
-        (status = 400, description = "Quota out of range, or no questionnaire for the standard", body = ErrorBody),
+        (status = 400, description = "Quota out of range, a closing day that is not a date or is past, or no questionnaire for the standard", body = ErrorBody),
         (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
         (status = 404, description = "No such round", body = ErrorBody),
         (status = 409, description = "Answers to another questionnaire version exist, or the settings changed since `version`", body = ErrorBody),
@@ -340,7 +349,10 @@ pub async fn set_settings(
         &state,
         &user.current,
         &round_id,
-        request.quota,
+        SurveyChoice {
+            quota: request.quota,
+            closes_on: request.closes_on.as_deref().unwrap_or_default(),
+        },
         request.version,
         lang,
     )
@@ -524,6 +536,9 @@ pub async fn enter(
             "location:纬度须在 -90–90、经度须在 -180–180 之间",
             "location: latitude must be within -90–90 and longitude within -180–180",
         ))),
+        Err(SubmitError::Closed(at)) => {
+            Err(conflict(crate::surveys::answers::closed_text(lang, at)))
+        }
         Err(SubmitError::App(e)) => Err(ApiError::from_app(e, lang)),
     }
 }

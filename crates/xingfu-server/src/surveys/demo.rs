@@ -8,13 +8,13 @@ use xingfu_core::survey::Channel;
 use xingfu_core::survey::household::HouseholdId;
 
 use crate::app::error::AppError;
-use crate::app::state::AppState;
+use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 use crate::surveys::answers::{Respondent, SubmitError, submit};
 use crate::surveys::links::resident_link;
 use crate::surveys::model::internal;
 use crate::surveys::service::round_survey;
-use crate::surveys::settings::save_settings;
+use crate::surveys::settings::{SurveyChoice, save_settings};
 
 /// Loads survey answers into the demo: the 2013 round runs the Lucheng questionnaire with a quota
 /// of 30, and a few communities still being scored get 30–45 answers each (mostly from residents'
@@ -30,7 +30,13 @@ pub async fn load_demo(state: &AppState, district: &str) -> Result<(), AppError>
         return Ok(());
     };
     let admin = crate::demo::kit::acting_as(state, "lucheng").await?;
-    save_settings(state, &admin, &round.id, 30, None, Lang::Zh).await?;
+    // Closing in two weeks: the page shows the day, and the reminder comes two days before.
+    let in_two_weeks = xingfu_core::dates::local_text(now_ms() + 14 * 86_400_000);
+    let choice = SurveyChoice {
+        quota: 30,
+        closes_on: &in_two_weeks[..10],
+    };
+    save_settings(state, &admin, &round.id, choice, None, Lang::Zh).await?;
     let Some(survey) = round_survey(state, &round.id).await? else {
         return Ok(());
     };

@@ -23,7 +23,7 @@ pub use crate::surveys::model::{LinkInfo, RoundSurvey};
 
 /// Reading a round's survey settings again after this long, for answers (other app servers may
 /// have changed the quota; the questionnaire cannot change once answers exist).
-const SETTINGS_TTL: Duration = Duration::from_secs(5);
+pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
 
 /// A message in the person's language.
 pub(crate) fn said(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {

@@ -1,11 +1,13 @@
-//! A round's survey settings: the questionnaire shipped for its standard and the quota.
+//! A round's survey settings: the questionnaire shipped for its standard, the quota and the
+//! closing day.
 
+use xingfu_core::survey::closing;
 use xingfu_core::workflow::Role;
 use xingfu_store::surveys::{NewSurveySettings, SettingsSaved, SurveySettingsRow};
 
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
-use crate::app::state::AppState;
+use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 use crate::surveys::model::internal;
 use crate::surveys::service::{by, problems_text, round_of, said};
@@ -13,16 +15,49 @@ use crate::surveys::service::{by, problems_text, round_of, said};
 /// Largest quota a round may set.
 pub const MAX_QUOTA: i64 = 100_000;
 
-/// Sets the round's survey: the questionnaire shipped for its standard and the quota. City or
-/// district administrators whose area contains the round's region.
+/// What an administrator sets: the quota and the closing day as typed (`YYYY-MM-DD`; empty:
+/// none).
+#[derive(Debug, Clone, Copy)]
+pub struct SurveyChoice<'a> {
+    pub quota: i64,
+    pub closes_on: &'a str,
+}
+
+/// The closing time of a closing day as typed: `None` when empty; refused when it is not a
+/// date or already past (a typo must not close a running survey).
+pub fn closing_time(closes_on: &str, now_ms: i64, lang: Lang) -> Result<Option<i64>, AppError> {
+    let field = lang.pick("截止日期", "Closing day");
+    if closes_on.trim().is_empty() {
+        return Ok(None);
+    }
+    let closes = closing::closes_at(closes_on).map_err(|e| {
+        AppError::BadRequest(format!(
+            "{field}{}{}",
+            lang.colon(),
+            lang.pick(&e.zh(), &e.en())
+        ))
+    })?;
+    if closes <= now_ms {
+        return Err(AppError::BadRequest(said(
+            lang,
+            format!("{field}\u{ff1a}不能早于今天"),
+            format!("{field}: not before today"),
+        )));
+    }
+    Ok(Some(closes))
+}
+
+/// Sets the round's survey: the questionnaire shipped for its standard, the quota and the
+/// closing day. City or district administrators whose area contains the round's region.
 pub async fn save_settings(
     state: &AppState,
     user: &CurrentUser,
     round_id: &str,
-    quota: i64,
+    choice: SurveyChoice<'_>,
     read_at: Option<i64>,
     lang: Lang,
 ) -> Result<SurveySettingsRow, AppError> {
+    let quota = choice.quota;
     let round = round_of(state, round_id).await?;
     let admin = matches!(user.role, Role::CityAdmin | Role::DistrictAdmin);
     if !admin || !user.actor().covers(&round.region_code) {
@@ -39,6 +74,7 @@ pub async fn save_settings(
             format!("the quota must be between 0 and {MAX_QUOTA} households"),
         )));
     }
+    let closes_at = closing_time(choice.closes_on, now_ms(), lang)?;
     let standard = state
         .standard(&round.standard_id, &round.standard_version)
         .await?;
@@ -71,6 +107,7 @@ pub async fn save_settings(
                 questionnaire_version: &questionnaire.version,
                 questionnaire_body: shipped.text,
                 quota,
+                closes_at,
                 read_at,
             },
             by(user),

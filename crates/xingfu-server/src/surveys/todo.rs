@@ -1,10 +1,12 @@
 //! The surveys' 待办: communities whose survey still takes answers and has fewer respondents
 //! than the round's quota, for the community's worker and the street and district
-//! administrators over it. A survey has no closing date of its own (it closes when the
-//! community's result is computed), so these items carry no deadline.
+//! administrators over it. An item is due at the survey's closing day when the round sets one
+//! (the reminder comes two days before); a closed survey asks nothing more. Without a closing
+//! day a survey runs until the community's result is computed, and its items carry no deadline.
 
 use std::collections::HashMap;
 
+use xingfu_core::survey::closing;
 use xingfu_core::todo::{TodoItem, TodoKind};
 use xingfu_core::workflow::{Role, Stage};
 use xingfu_store::surveys::stage_takes_answers;
@@ -18,7 +20,7 @@ use crate::surveys::service::region_name;
 pub async fn todo(
     state: &AppState,
     user: &CurrentUser,
-    _now_ms: i64,
+    now_ms: i64,
 ) -> Result<Vec<TodoItem>, AppError> {
     let collects = matches!(
         user.role,
@@ -39,7 +41,7 @@ pub async fn todo(
         let Some(settings) = state.store.survey_settings(&round.id).await? else {
             continue;
         };
-        if settings.quota <= 0 {
+        if settings.quota <= 0 || !closing::takes_answers(settings.closes_at, now_ms) {
             continue;
         }
         let entries = state
@@ -72,7 +74,7 @@ pub async fn todo(
                     entry.community_name, settings.quota
                 ),
                 context: context.clone(),
-                due_ms: None,
+                due_ms: settings.closes_at,
                 link: format!("/rounds/{}/surveys?area={}", round.id, entry.community_code),
             });
         }

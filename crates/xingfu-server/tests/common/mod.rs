@@ -198,6 +198,18 @@ impl Server {
             .unwrap();
     }
 
+    /// The kinds and subjects of a person's messages, newest first.
+    pub async fn messages_of(&self, username: &str) -> Vec<(String, String)> {
+        let user = self.user(username).await;
+        let messages = self.state.store.notifications_for(&user.user.id, 100);
+        messages
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.kind, m.subject))
+            .collect()
+    }
+
     pub async fn user(&self, username: &str) -> CurrentUser {
         let user = self
             .state

@@ -62,6 +62,8 @@ pub struct SurveySettingsRow {
     pub updated_by: String,
     /// Raised by every save; a form carries the version it was read at.
     pub version: i64,
+    /// When the survey stops taking answers (milliseconds); `None`: no closing date.
+    pub closes_at: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,8 @@ pub struct NewSurveySettings<'a> {
     pub questionnaire_version: &'a str,
     pub questionnaire_body: &'a str,
     pub quota: i64,
+    /// When the survey stops taking answers; `None`: no closing date.
+    pub closes_at: Option<i64>,
     /// The version the form was read at (0: the round had no survey yet); `None` saves
     /// whatever is stored (the API without a version).
     pub read_at: Option<i64>,
@@ -105,7 +109,7 @@ pub fn stage_takes_answers(stage: Stage) -> bool {
     matches!(stage, Stage::Declared | Stage::Refused | Stage::Scoring)
 }
 
-const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by, version";
+const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by, version, closes_at";
 
 const LINK_COLUMNS: &str = "token, round_id, community_code, created_at, created_by";
 
@@ -204,13 +208,14 @@ impl Store {
         // The version check is the upsert's own condition, so two saves cannot both pass it; a
         // form read before the survey existed (version 0) never overwrites one made since.
         let guard = if new.read_at.is_some() {
-            " WHERE survey_settings.version = $8"
+            " WHERE survey_settings.version = $9"
         } else {
             ""
         };
         let sql = format!(
-            "INSERT INTO survey_settings ({SETTINGS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)
+            "INSERT INTO survey_settings ({SETTINGS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)
              ON CONFLICT (round_id) DO UPDATE SET questionnaire_id = excluded.questionnaire_id,
+                closes_at = excluded.closes_at,
                 questionnaire_version = excluded.questionnaire_version,
                 questionnaire_body = excluded.questionnaire_body, quota = excluded.quota,
                 updated_at = excluded.updated_at, updated_by = excluded.updated_by,
@@ -223,7 +228,8 @@ impl Store {
             .bind(new.questionnaire_body)
             .bind(new.quota)
             .bind(by.at)
-            .bind(by.actor);
+            .bind(by.actor)
+            .bind(new.closes_at);
         if let Some(version) = new.read_at {
             upsert = upsert.bind(version);
         }

@@ -11,7 +11,7 @@ use xingfu_core::survey::Channel;
 use xingfu_store::surveys::RecordOutcome;
 
 use crate::app::error::AppError;
-use crate::surveys::answers::{Respondent, SubmitError, submit};
+use crate::surveys::answers::{Respondent, SubmitError, closed_text, submit};
 use crate::surveys::model::RoundSurvey;
 use crate::surveys::pages::form::{
     Asking, Pairs, QuestionView, check, client_token_of, household_message, household_of,
@@ -264,6 +264,7 @@ pub async fn enter_save(
             refused(lang.pick(reason.zh(), reason.en()).into(), "phone")
         }
         Ok(RecordOutcome::Closed { .. }) => refused(w.closed.into(), "f-channel"),
+        Err(SubmitError::Closed(closes)) => refused(closed_text(lang, closes), "f-channel"),
         Err(SubmitError::App(e)) => return Err(e),
         Err(SubmitError::Answers(problems)) => refused(
             problems

@@ -21,9 +21,9 @@ use xingfu_core::survey::submission::SubmissionError;
 use xingfu_store::surveys::RecordOutcome;
 
 use crate::app::error::AppError;
-use crate::app::state::AppState;
+use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
-use crate::surveys::answers::{Respondent, SubmitError, submit};
+use crate::surveys::answers::{Respondent, SubmitError, closed_text, submit};
 use crate::surveys::model::{LinkInfo, RoundSurvey};
 use crate::surveys::pages::form::{
     QuestionView, check, client_token_of, field, household_message, household_of, local,
@@ -225,6 +225,19 @@ async fn resident_context(
     let Some(survey) = cached_round_survey(state, &link.round_id).await? else {
         return Ok(Err(missing(&link.community_name, w.not_started)?));
     };
+    // Past its closing day the link says so before anyone types an answer.
+    if let Some(closes) = survey.settings.closes_at
+        && !xingfu_core::survey::closing::takes_answers(Some(closes), now_ms())
+    {
+        let message = Message {
+            heading: w.closed_heading.into(),
+            text: closed_text(lang, closes),
+            alert: false,
+            again: None,
+        };
+        let page = resident_message(jar, lang, token, &link.community_name, "", message)?;
+        return Ok(Err(with_status(page, StatusCode::GONE)));
+    }
     Ok(Ok((link, survey)))
 }
 
@@ -384,6 +397,12 @@ async fn resident_post_inner(
                 Ok(RecordOutcome::Closed { .. }) => refused(Message {
                     heading: w.closed_heading.into(),
                     text: w.closed.into(),
+                    alert: true,
+                    again: None,
+                }),
+                Err(SubmitError::Closed(closes)) => refused(Message {
+                    heading: w.closed_heading.into(),
+                    text: closed_text(lang, closes),
                     alert: true,
                     again: None,
                 }),

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use xingfu_core::workflow::Role;
 
 use crate::app::error::AppError;
+use crate::app::state::now_ms;
 use crate::surveys::pages::form::{Asking, Pairs, form_status, title, with_status};
 use crate::surveys::pages::poster::public_base;
 use crate::surveys::pages::report::{ResultsView, results_view};
@@ -18,18 +19,21 @@ use crate::surveys::service::{
     default_area, in_round_area, may_enter, may_publish_link, may_see_signals, round_of,
     round_survey,
 };
-use crate::surveys::settings::MAX_QUOTA;
+use crate::surveys::settings::{MAX_QUOTA, SurveyChoice, closing_time};
 use crate::surveys::workbook::results_workbook;
 use crate::web::download::xlsx_attachment;
 use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
 use crate::web::posted::Posted;
 use crate::web::visit::Visit;
+use xingfu_core::survey::closing::closing_day;
 
 /// The survey's settings as the page shows them.
 pub struct SettingsView {
     pub questionnaire: String,
     pub quota: i64,
+    /// The closing day, or that there is none.
+    pub closes: String,
     pub updated: String,
 }
 
@@ -47,8 +51,8 @@ struct ResultsPage {
     errors: Vec<(String, String)>,
     notice: Option<String>,
     settings: Option<SettingsView>,
-    /// csrf, the version read, the quota shown.
-    settings_form: Option<(String, i64, String)>,
+    /// csrf, the version read, the quota and the closing day shown.
+    settings_form: Option<(String, i64, String, String)>,
     results: Option<ResultsView>,
     link: Option<(String, String)>,
     link_form: Option<String>,
@@ -93,14 +97,15 @@ pub async fn results(
     .await
 }
 
-/// The page for `area`, with `errors` beside the settings form (which shows `typed_quota`).
+/// The page for `area`, with `errors` beside the settings form (which shows `typed`: the
+/// quota and the closing day as typed).
 async fn results_page(
     ask: Asking<'_>,
     headers: &HeaderMap,
     area: Option<&str>,
     errors: Vec<Problem>,
     notice: Option<String>,
-    typed_quota: Option<String>,
+    typed: Option<(String, String)>,
 ) -> PageResult {
     let (state, user, lang, round_id) = ask.parts();
     let w = words(lang);
@@ -118,6 +123,10 @@ async fn results_page(
         SettingsView {
             questionnaire: format!("{}({} {})", title(lang, q), q.id, q.version),
             quota: s.settings.quota,
+            closes: match s.settings.closes_at {
+                Some(at) => format!("{}{}", closing_day(at), w.closes_end_of_day),
+                None => w.no_closing_day.to_string(),
+            },
             updated: format!(
                 "{} {}",
                 crate::web::page::when(s.settings.updated_at),
@@ -126,15 +135,18 @@ async fn results_page(
         }
     });
     let settings_form = may_set.then(|| {
+        let (quota, closes_on) = typed.unwrap_or_else(|| match &survey {
+            Some(s) => (
+                s.settings.quota.to_string(),
+                s.settings.closes_at.map(closing_day).unwrap_or_default(),
+            ),
+            None => ("30".into(), String::new()),
+        });
         (
             user.csrf.clone(),
             survey.as_ref().map_or(0, |s| s.settings.version),
-            typed_quota.unwrap_or_else(|| {
-                survey
-                    .as_ref()
-                    .map(|s| s.settings.quota.to_string())
-                    .unwrap_or_else(|| "30".into())
-            }),
+            quota,
+            closes_on,
         )
     });
     let round_region = state
@@ -238,26 +250,27 @@ pub async fn save_settings(
     let (state, user, lang, _) = ask.parts();
     let area = form.get("area");
     let typed = form.get("quota").trim();
-    let Some(quota) = typed
+    let closes_on = form.get("closes_on").trim();
+    let as_typed = || Some((typed.to_string(), closes_on.to_string()));
+    let mut errors: Vec<Problem> = Vec::new();
+    let quota = typed
         .parse::<i64>()
         .ok()
-        .filter(|q| (0..=MAX_QUOTA).contains(q))
-    else {
-        let errors = vec![("quota".into(), words(lang).bad_quota.into())];
-        return results_page(
-            ask,
-            &headers,
-            Some(area),
-            errors,
-            None,
-            Some(typed.to_string()),
-        )
-        .await;
+        .filter(|q| (0..=MAX_QUOTA).contains(q));
+    if quota.is_none() {
+        errors.push(("quota".into(), words(lang).bad_quota.into()));
+    }
+    if let Err(AppError::BadRequest(message)) = closing_time(closes_on, now_ms(), lang) {
+        errors.push(("closes_on".into(), message));
+    }
+    let Some(quota) = quota.filter(|_| errors.is_empty()) else {
+        return results_page(ask, &headers, Some(area), errors, None, as_typed()).await;
     };
     // The version the form was read at; a form without one (not from this page) saves
     // over whatever is stored, as the API without `version` does.
     let read_at = form.get("version").trim().parse::<i64>().ok();
-    match crate::surveys::settings::save_settings(state, user, &round_id, quota, read_at, lang)
+    let choice = SurveyChoice { quota, closes_on };
+    match crate::surveys::settings::save_settings(state, user, &round_id, choice, read_at, lang)
         .await
     {
         Ok(_) => {}
@@ -265,8 +278,7 @@ pub async fn save_settings(
         // the version now stored, so a second submit is a deliberate one.
         Err(AppError::Stale(stale)) => {
             let errors = vec![("quota".into(), stale.message)];
-            let typed = Some(typed.to_string());
-            let page = results_page(ask, &headers, Some(area), errors, None, typed).await?;
+            let page = results_page(ask, &headers, Some(area), errors, None, as_typed()).await?;
             return Ok(with_status(page, StatusCode::CONFLICT));
         }
         Err(other) => return Err(other),
