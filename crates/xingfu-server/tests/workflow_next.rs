@@ -11,6 +11,7 @@ use common::{PASSWORD, Server, between, csrf_of, urlencode, version_of};
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
 use xingfu_server::app::auth::hash_password;
+use xingfu_server::app::state::now_ms;
 use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::accounts::NewUser;
@@ -359,6 +360,67 @@ async fn a_district_opens_a_round_from_the_page(server: &Server) {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 on_both!(a_district_opens_a_round_from_the_page);
+
+/// A sample size on the form opens the round's resident survey with it (and its closing day); a
+/// bad one is refused before anything is opened.
+async fn a_round_opens_with_its_survey(server: &Server) {
+    let district = server.sign_in("district").await;
+    let (_, page, _) = server.get("/rounds", &district).await;
+    assert!(page.contains("id=\"survey_quota\""), "{page}");
+    let csrf = urlencode(&csrf_of(&page));
+    let form = |quota: &str, closes_on: &str| {
+        format!(
+            "csrf={csrf}&standard={}&year=2017&area=330302000000&objection_days=7&survey_quota={quota}&survey_closes_on={closes_on}",
+            urlencode("lucheng-2012@2012.1")
+        )
+    };
+    let opened_in = |year: i64| async move {
+        let rounds = server.state.store.rounds_overlapping("330302").await;
+        rounds.unwrap().into_iter().find(|r| r.year == year)
+    };
+    let (status, body, _) = server.post("/rounds", &district, &form("many", "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains(
+            "居民满意度调查样本量\u{ff1a}\u{201c}many\u{201d}不是 0 到 100000 之间的整数"
+        ),
+        "{body}"
+    );
+    let (status, body, _) = server
+        .post("/rounds", &district, &form("25", "2013-13-01"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("截止日期\u{ff1a}月份 13 不存在"), "{body}");
+    assert!(body.contains("value=\"2013-13-01\""), "typed values kept");
+    assert!(opened_in(2017).await.is_none(), "nothing opened");
+
+    let day = xingfu_core::dates::local_text(now_ms() + 30 * 86_400_000)[..10].to_string();
+    let (status, location, _) = server.post("/rounds", &district, &form("25", &day)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let round = opened_in(2017).await.expect("opened");
+    let settings = server.state.store.survey_settings(&round.id).await.unwrap();
+    let settings = settings.expect("the survey is open");
+    assert_eq!(settings.quota, 25);
+    assert_eq!(
+        settings.closes_at,
+        Some(xingfu_core::survey::closing::closes_at(&day).unwrap())
+    );
+    // Without a sample size, a round opens without a survey, as before.
+    let (status, _, _) = server
+        .post("/rounds", &district, &form("", "").replace("2017", "2018"))
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let rounds = server
+        .state
+        .store
+        .rounds_overlapping("330302")
+        .await
+        .unwrap();
+    let plain = rounds.iter().find(|r| r.year == 2018).unwrap();
+    let none = server.state.store.survey_settings(&plain.id).await.unwrap();
+    assert!(none.is_none());
+}
+on_both!(a_round_opens_with_its_survey);
 
 async fn open_objections_are_flagged_without_the_objector(server: &Server) {
     let round = server.approved_gulou(4).await;

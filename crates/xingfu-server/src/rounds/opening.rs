@@ -1,6 +1,7 @@
 //! Opening a round from the pages: the choices the form offers (stored standards, the areas the
 //! administrator may open a round for) and the form's fields checked and handed to
-//! [`super::service::open_round`], the same call the API and the command line make.
+//! [`super::service::open_round`], the same call the API and the command line make; with a
+//! sample size typed, the round's resident survey is opened with it (the surveys' own settings).
 
 use xingfu_core::workflow::Role;
 use xingfu_store::rounds::{NewRound, RoundRow};
@@ -9,6 +10,8 @@ use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
+use crate::surveys;
+use crate::surveys::settings::SurveyChoice;
 
 /// What the form offers: (value, label) pairs.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +37,12 @@ pub struct OpenForm {
     pub area: String,
     #[serde(default)]
     pub objection_days: String,
+    /// The resident survey's quota (households per community); empty: no survey yet.
+    #[serde(default)]
+    pub survey_quota: String,
+    /// The survey's closing day, `YYYY-MM-DD`; empty: none.
+    #[serde(default)]
+    pub survey_closes_on: String,
 }
 
 /// The form's choices for a city or district administrator; `None` for anyone else.
@@ -116,6 +125,9 @@ pub async fn open(
             ),
         ))
     })?;
+    // The survey's fields are checked before the round is opened, so a refusal leaves nothing
+    // half made.
+    let survey = survey_choice(form, standard_id, lang)?;
     let new = NewRound {
         year,
         region_code: form.area.trim(),
@@ -123,5 +135,50 @@ pub async fn open(
         standard_version,
         objection_days,
     };
-    super::service::open_round(state, user, &new, lang).await
+    let round = super::service::open_round(state, user, &new, lang).await?;
+    if let Some(choice) = survey {
+        surveys::settings::save_settings(state, user, &round.id, choice, Some(0), lang).await?;
+    }
+    Ok(round)
+}
+
+/// The survey the form asks for with the round: `None` when no quota is typed.
+fn survey_choice<'f>(
+    form: &'f OpenForm,
+    standard_id: &str,
+    lang: Lang,
+) -> Result<Option<SurveyChoice<'f>>, AppError> {
+    let typed = form.survey_quota.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let field = lang.pick("居民满意度调查样本量", "Survey sample size");
+    let quota = typed
+        .parse::<i64>()
+        .ok()
+        .filter(|q| (0..=surveys::settings::MAX_QUOTA).contains(q))
+        .ok_or_else(|| {
+            AppError::BadRequest(lang.text(
+                format!(
+                    "{field}\u{ff1a}\u{201c}{typed}\u{201d}不是 0 到 {} 之间的整数",
+                    surveys::settings::MAX_QUOTA
+                ),
+                format!(
+                    "{field}: “{typed}” is not a whole number from 0 to {}",
+                    surveys::settings::MAX_QUOTA
+                ),
+            ))
+        })?;
+    if !xingfu_formats::shipped_questionnaires::SHIPPED
+        .iter()
+        .any(|q| q.standard == standard_id)
+    {
+        return Err(AppError::BadRequest(lang.text(
+            format!("{field}\u{ff1a}该评价标准没有随附的满意度调查问卷\u{ff0c}请留空"),
+            format!("{field}: this standard ships no survey questionnaire; leave it empty"),
+        )));
+    }
+    let closes_on = form.survey_closes_on.trim();
+    surveys::settings::closing_time(closes_on, now_ms(), lang)?;
+    Ok(Some(SurveyChoice { quota, closes_on }))
 }
