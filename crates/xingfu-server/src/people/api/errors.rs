@@ -1,11 +1,12 @@
 //! What the people API's handlers share: the caller as the operations know them, a service's
 //! field errors in one message, and a community outside the caller's area.
 
-use crate::app::state::AppState;
+use utoipa::IntoResponses;
+
 use crate::i18n::Lang;
 use crate::people::service::{self as people, OpsIdentity, Refused};
-use crate::web::api_error::ApiError;
-use crate::web::api_user::ApiUser;
+use crate::web::api_call::Api;
+use crate::web::api_error::{ApiError, ErrorBody};
 
 /// A refusal as the API's error: fields to correct become one `field: message; …` line.
 pub fn refused(lang: Lang) -> impl Fn(Refused) -> ApiError {
@@ -13,12 +14,12 @@ pub fn refused(lang: Lang) -> impl Fn(Refused) -> ApiError {
 }
 
 /// Refuses a community outside the caller's area.
-pub fn covers(user: &ApiUser, code: &str) -> Result<(), ApiError> {
-    if user.current.actor().covers(code) {
+pub fn covers(api: &Api, code: &str) -> Result<(), ApiError> {
+    if api.user.actor().covers(code) {
         Ok(())
     } else {
         Err(ApiError::forbidden(
-            user.lang,
+            api.lang,
             &format!("社区 {code} 不在您的管辖范围内"),
             &format!("community {code} is outside your area"),
         ))
@@ -26,8 +27,14 @@ pub fn covers(user: &ApiUser, code: &str) -> Result<(), ApiError> {
 }
 
 /// The caller as the operations know them (role, community, grids), or why they have no part.
-pub async fn identity(state: &AppState, user: &ApiUser) -> Result<OpsIdentity, ApiError> {
-    people::identity(state, &user.current, user.lang)
+pub async fn identity(api: &Api) -> Result<OpsIdentity, ApiError> {
+    people::identity(&api.state, &api.user, api.lang)
         .await
-        .map_err(|e| ApiError::from_app(e, user.lang))
+        .map_err(api.app())
 }
+
+/// The answer to a caller who does not work for the community.
+#[derive(IntoResponses)]
+#[response(status = 403, description = "Not a worker of the community")]
+#[allow(dead_code)] // only the OpenAPI document reads it
+pub struct NotCommunityWorker(pub ErrorBody);
