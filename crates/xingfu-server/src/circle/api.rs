@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 use xingfu_core::Dec2;
 use xingfu_core::ops::coords::Datum;
 use xingfu_geo::WalkingSpeed;
@@ -26,6 +26,19 @@ use crate::circle::service::siting::{SiteSuggestion, siting as suggest};
 use crate::web::api_answers::{NoRegion, OutsideArea};
 use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+
+// Answers several of this file's operations share, described once for the OpenAPI document.
+
+#[derive(IntoResponses)]
+#[response(
+    status = 403,
+    description = "Not a district or city administrator covering it"
+)]
+pub struct NotDistrictAdmin(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such centre")]
+pub struct NoCentre(pub ErrorBody);
 
 fn field_errors(errors: Vec<FieldError>) -> ApiError {
     ApiError::bad_request(
@@ -357,7 +370,7 @@ pub struct ComputeRequest {
     responses(
         (status = 200, description = "Computed and stored", body = RunView),
         (status = 400, description = "Not a district, or a bad speed", body = ErrorBody),
-        (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
+        NotDistrictAdmin,
         (status = 409, description = "The server has no street network, or not this district's", body = ErrorBody),
     )
 )]
@@ -540,7 +553,7 @@ impl From<RatingRow> for RatingView {
     responses(
         (status = 200, description = "The ratings", body = Vec<RatingView>),
         OutsideArea,
-        (status = 404, description = "No such centre", body = ErrorBody),
+        NoCentre,
     )
 )]
 pub async fn ratings(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Vec<RatingView>> {
@@ -591,8 +604,8 @@ pub struct RateRequest {
     responses(
         (status = 201, description = "Scored and stored", body = RatingView),
         (status = 400, description = "An answer does not fit its clause (each named)", body = ErrorBody),
-        (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
-        (status = 404, description = "No such centre", body = ErrorBody),
+        NotDistrictAdmin,
+        NoCentre,
     )
 )]
 pub async fn rate(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 use xingfu_core::survey::fraud::{FraudParams, GeoPoint};
 use xingfu_core::survey::household::HouseholdId;
 use xingfu_core::survey::questionnaire::QuestionKind;
@@ -22,11 +22,28 @@ use crate::surveys::links::resident_link;
 use crate::surveys::results::area_results;
 use crate::surveys::review::review_list;
 use crate::surveys::service::{entry_community, may_enter, running_survey};
-use crate::web::api_answers::NoRound;
+use crate::web::api_answers::{NoRound, NotInRoundArea, NotRoundAdmin};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::web::api_paths::RoundCommunityPath;
 use crate::web::peer::PeerAddress;
+
+// Answers several of this file's operations share, described once for the OpenAPI document.
+
+#[derive(IntoResponses)]
+#[response(
+    status = 403,
+    description = "Not a district or city administrator of this area"
+)]
+pub struct NotAreaAdmin(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such round or area")]
+pub struct NoRoundOrArea(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(status = 409, description = "The round runs no survey")]
+pub struct NoSurvey(pub ErrorBody);
 
 /// The survey a round runs.
 #[derive(Debug, Serialize, ToSchema)]
@@ -318,7 +335,7 @@ pub async fn settings(api: Api, ApiPath(round_id): ApiPath<String>) -> ApiResult
     responses(
         (status = 200, description = "Saved", body = SurveySettings),
         (status = 400, description = "Quota out of range, or no questionnaire for the standard", body = ErrorBody),
-        (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
+        NotRoundAdmin,
         NoRound,
         (status = 409, description = "Answers to another questionnaire version exist, or the settings changed since `version`", body = ErrorBody),
     )
@@ -351,10 +368,10 @@ pub async fn set_settings(
     params(RoundCommunityPath),
     responses(
         (status = 200, description = "The link", body = SurveyLink),
-        (status = 400, description = "Not a community of the round's area", body = ErrorBody),
+        NotInRoundArea,
         (status = 403, description = "May not make links for this community", body = ErrorBody),
         NoRound,
-        (status = 409, description = "The round runs no survey", body = ErrorBody),
+        NoSurvey,
     )
 )]
 pub async fn link(
@@ -533,8 +550,8 @@ pub async fn enter(
         (status = 200, description = "The results", body = SurveyResults),
         (status = 400, description = "The area is outside the round's", body = ErrorBody),
         (status = 403, description = "The area is outside the caller's", body = ErrorBody),
-        (status = 404, description = "No such round or area", body = ErrorBody),
-        (status = 409, description = "The round runs no survey", body = ErrorBody),
+        NoRoundOrArea,
+        NoSurvey,
     )
 )]
 pub async fn results(
@@ -611,8 +628,8 @@ pub async fn results(
     params(RoundAreaPath),
     responses(
         (status = 200, description = "The signals", body = FraudSignals),
-        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
-        (status = 404, description = "No such round or area", body = ErrorBody),
+        NotAreaAdmin,
+        NoRoundOrArea,
     )
 )]
 pub async fn fraud(
@@ -658,7 +675,7 @@ pub async fn fraud(
     params(RoundCommunityPath),
     responses(
         (status = 200, description = "The held answers", body = HeldAnswers),
-        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
+        NotAreaAdmin,
         NoRound,
     )
 )]
@@ -702,7 +719,7 @@ pub async fn review(
     responses(
         (status = 200, description = "Decided (and stale ones listed)", body = ReviewResult),
         (status = 400, description = "No answers or no valid decision", body = ErrorBody),
-        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
+        NotAreaAdmin,
         (status = 409, description = "The community's result is computed: answers can no longer be accepted", body = ErrorBody),
     )
 )]

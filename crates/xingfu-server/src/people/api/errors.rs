@@ -1,5 +1,6 @@
 //! What the people API's handlers share: the caller as the operations know them, a service's
-//! field errors in one message, and a community outside the caller's area.
+//! field errors in one message, a community outside the caller's area, and the error answers
+//! several operations list.
 
 use utoipa::IntoResponses;
 
@@ -36,5 +37,20 @@ pub async fn identity(api: &Api) -> Result<OpsIdentity, ApiError> {
 /// The answer to a caller who does not work for the community.
 #[derive(IntoResponses)]
 #[response(status = 403, description = "Not a worker of the community")]
-#[allow(dead_code)] // only the OpenAPI document reads it
 pub struct NotCommunityWorker(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(status = 400, description = "A field is wrong")]
+pub struct FieldWrong(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(status = 403, description = "Not in the caller's care")]
+pub struct NotInCare(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such household")]
+pub struct NoHousehold(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such activity")]
+pub struct NoActivity(pub ErrorBody);

@@ -8,7 +8,7 @@ use xingfu_core::dates::Moment;
 use xingfu_core::ops::visits::AttentionCategory;
 use xingfu_store::visits::{AccessRow, AttentionRow, HouseholdRow, VisitRow};
 
-use super::errors::{identity, refused};
+use super::errors::{FieldWrong, NoHousehold, NotInCare, identity, refused};
 use crate::i18n::Lang;
 use crate::people::service::{self as people, HouseholdInput, VisitInput};
 use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
@@ -205,7 +205,7 @@ pub struct NewHouseholdRequest {
     request_body = NewHouseholdRequest,
     responses(
         (status = 201, description = "Registered", body = Household),
-        (status = 400, description = "A field is wrong", body = ErrorBody),
+        FieldWrong,
         (status = 403, description = "The caller keeps no households", body = ErrorBody),
     )
 )]
@@ -290,8 +290,8 @@ pub struct HouseholdRecord {
     params(("id" = String, Path, description = "Household id")),
     responses(
         (status = 200, description = "The record", body = HouseholdRecord),
-        (status = 403, description = "Not in the caller's care", body = ErrorBody),
-        (status = 404, description = "No such household", body = ErrorBody),
+        NotInCare,
+        NoHousehold,
     )
 )]
 pub async fn household(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<HouseholdRecord> {
@@ -340,8 +340,8 @@ pub struct NewVisitRequest {
     responses(
         (status = 201, description = "Recorded", body = Visit),
         (status = 400, description = "A field is wrong (a time in the future, notes too long, an empty follow-up…)", body = ErrorBody),
-        (status = 403, description = "Not in the caller's care", body = ErrorBody),
-        (status = 404, description = "No such household", body = ErrorBody),
+        NotInCare,
+        NoHousehold,
     )
 )]
 pub async fn record_visit(

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use xingfu_core::dates::Moment;
 use xingfu_store::volunteers::{ActivityRow, ItemRow, LedgerRow};
 
-use super::errors::{NotCommunityWorker, covers, refused};
+use super::errors::{FieldWrong, NoActivity, NotCommunityWorker, covers, refused};
 use crate::people::service::{self as people, ActivityInput};
 use crate::web::api_answers::OutsideArea;
 use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
@@ -96,7 +96,7 @@ pub struct NewActivityRequest {
     request_body = NewActivityRequest,
     responses(
         (status = 201, description = "Published", body = Activity),
-        (status = 400, description = "A field is wrong", body = ErrorBody),
+        FieldWrong,
         NotCommunityWorker,
     )
 )]
@@ -140,7 +140,7 @@ pub struct SignRequest {
         (status = 204, description = "Signed in"),
         (status = 400, description = "Already signed in, not a volunteer of the community, or a time in the future or after the end", body = ErrorBody),
         NotCommunityWorker,
-        (status = 404, description = "No such activity", body = ErrorBody),
+        NoActivity,
         (status = 409, description = "The activity was cancelled", body = ErrorBody),
     )
 )]
@@ -184,7 +184,7 @@ pub struct SignedOut {
         (status = 200, description = "Signed out", body = SignedOut),
         (status = 400, description = "Not signed in, or a time before the sign-in or in the future", body = ErrorBody),
         NotCommunityWorker,
-        (status = 404, description = "No such activity", body = ErrorBody),
+        NoActivity,
         (status = 409, description = "Already signed out", body = ErrorBody),
     )
 )]

@@ -17,7 +17,7 @@ use super::{EntryReadRefusals, NoEntry, visible_entry};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service::{self, Step};
-use crate::web::api_answers::NoRound;
+use crate::web::api_answers::{NoRound, NotInRoundArea};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
 use crate::web::api_paths::RoundCommunityPath;
@@ -423,7 +423,7 @@ pub async fn list(
     request_body = DeclareRequest,
     responses(
         (status = 201, description = "Declared", body = Entry),
-        (status = 400, description = "Not a community of the round's area", body = ErrorBody),
+        NotInRoundArea,
         (status = 403, description = "May not declare for this community", body = ErrorBody),
         NoRound,
         (status = 409, description = "Already declared", body = ErrorBody),

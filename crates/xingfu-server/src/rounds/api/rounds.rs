@@ -9,7 +9,7 @@ use xingfu_store::rounds::{NewRound, RoundRow};
 
 use crate::app::auth::CurrentUser;
 use crate::rounds::service;
-use crate::web::api_answers::NoRound;
+use crate::web::api_answers::{NoRound, NotRoundAdmin};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 
@@ -240,7 +240,7 @@ pub async fn show(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Round> {
     params(("id" = String, Path, description = "Round id")),
     responses(
         (status = 200, description = "Rewards owed per level", body = Budget),
-        (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
+        NotRoundAdmin,
         NoRound,
     )
 )]

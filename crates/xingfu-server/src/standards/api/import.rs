@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::NoStandardVersion;
 use crate::i18n::Lang;
 use crate::standards::service::{
     self as standard_import, MAX_TABLE, Refusal, Upload, english_table, may_import,
@@ -48,7 +49,7 @@ pub struct TableQuery {
     responses(
         (status = 200, description = "The clause table workbook", body = inline(Workbook),
          content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 404, description = "No such standard version", body = ErrorBody),
+        NoStandardVersion,
     )
 )]
 pub async fn clause_table(

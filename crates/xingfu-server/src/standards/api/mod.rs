@@ -5,9 +5,15 @@ pub mod reference;
 
 use axum::Router;
 use axum::routing::{get, post};
-use utoipa::OpenApi;
+use utoipa::{IntoResponses, OpenApi};
 
 use crate::app::state::AppState;
+use crate::web::api_error::ErrorBody;
+
+/// Answered where a standard's version is named but not stored.
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such standard version")]
+pub struct NoStandardVersion(pub ErrorBody);
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -5,12 +5,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use xingfu_store::regions::RegionRow;
 
+use super::NoStandardVersion;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::web::api_answers::NoRegion;
 use crate::web::api_call::{Api, ApiResult};
-use crate::web::api_error::{ApiError, ApiPath, ErrorBody, store};
+use crate::web::api_error::{ApiError, ApiPath, store};
 
 /// A division of the administrative hierarchy.
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,7 +148,7 @@ pub async fn standards(api: Api) -> ApiResult<Vec<StandardSummary>> {
     responses(
         (status = 200, description = "The parsed standard (the model of docs/standard-format.md)",
          body = Object),
-        (status = 404, description = "No such standard version", body = ErrorBody),
+        NoStandardVersion,
     )
 )]
 pub async fn standard(
