@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, IntoResponses, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use xingfu_core::Dec2;
 use xingfu_core::ops::coords::Datum;
 use xingfu_geo::WalkingSpeed;
@@ -28,17 +28,10 @@ use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 // Answers several of this file's operations share, described once for the OpenAPI document.
-
-#[derive(IntoResponses)]
-#[response(
-    status = 403,
-    description = "Not a district or city administrator covering it"
-)]
-pub struct NotDistrictAdmin(pub ErrorBody);
-
-#[derive(IntoResponses)]
-#[response(status = 404, description = "No such centre")]
-pub struct NoCentre(pub ErrorBody);
+crate::error_answers! {
+    NotDistrictAdmin: 403, "Not a district or city administrator covering it";
+    NoCentre: 404, "No such centre";
+}
 
 fn field_errors(errors: Vec<FieldError>) -> ApiError {
     ApiError::bad_request(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, IntoResponses, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use xingfu_core::survey::fraud::{FraudParams, GeoPoint};
 use xingfu_core::survey::household::HouseholdId;
 use xingfu_core::survey::questionnaire::QuestionKind;
@@ -29,21 +29,11 @@ use crate::web::api_paths::RoundCommunityPath;
 use crate::web::peer::PeerAddress;
 
 // Answers several of this file's operations share, described once for the OpenAPI document.
-
-#[derive(IntoResponses)]
-#[response(
-    status = 403,
-    description = "Not a district or city administrator of this area"
-)]
-pub struct NotAreaAdmin(pub ErrorBody);
-
-#[derive(IntoResponses)]
-#[response(status = 404, description = "No such round or area")]
-pub struct NoRoundOrArea(pub ErrorBody);
-
-#[derive(IntoResponses)]
-#[response(status = 409, description = "The round runs no survey")]
-pub struct NoSurvey(pub ErrorBody);
+crate::error_answers! {
+    NotAreaAdmin: 403, "Not a district or city administrator of this area";
+    NoRoundOrArea: 404, "No such round or area";
+    NoSurvey: 409, "The round runs no survey";
+}
 
 /// The survey a round runs.
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,12 +2,10 @@
 //! field errors in one message, a community outside the caller's area, and the error answers
 //! several operations list.
 
-use utoipa::IntoResponses;
-
 use crate::i18n::Lang;
 use crate::people::service::{self as people, OpsIdentity, Refused};
 use crate::web::api_call::Api;
-use crate::web::api_error::{ApiError, ErrorBody};
+use crate::web::api_error::ApiError;
 
 /// A refusal as the API's error: fields to correct become one `field: message; …` line.
 pub fn refused(lang: Lang) -> impl Fn(Refused) -> ApiError {
@@ -34,23 +32,10 @@ pub async fn identity(api: &Api) -> Result<OpsIdentity, ApiError> {
         .map_err(api.app())
 }
 
-/// The answer to a caller who does not work for the community.
-#[derive(IntoResponses)]
-#[response(status = 403, description = "Not a worker of the community")]
-pub struct NotCommunityWorker(pub ErrorBody);
-
-#[derive(IntoResponses)]
-#[response(status = 400, description = "A field is wrong")]
-pub struct FieldWrong(pub ErrorBody);
-
-#[derive(IntoResponses)]
-#[response(status = 403, description = "Not in the caller's care")]
-pub struct NotInCare(pub ErrorBody);
-
-#[derive(IntoResponses)]
-#[response(status = 404, description = "No such household")]
-pub struct NoHousehold(pub ErrorBody);
-
-#[derive(IntoResponses)]
-#[response(status = 404, description = "No such activity")]
-pub struct NoActivity(pub ErrorBody);
+crate::error_answers! {
+    NotCommunityWorker: 403, "Not a worker of the community";
+    FieldWrong: 400, "A field is wrong";
+    NotInCare: 403, "Not in the caller's care";
+    NoHousehold: 404, "No such household";
+    NoActivity: 404, "No such activity";
+}

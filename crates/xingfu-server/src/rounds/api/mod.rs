@@ -25,10 +25,9 @@ pub struct TaskPath {
     pub task: String,
 }
 
-/// A round or entry that is not there.
-#[derive(IntoResponses)]
-#[response(status = 404, description = "No such round or entry")]
-pub struct NoEntry(pub ErrorBody);
+crate::error_answers! {
+    NoEntry: 404, "No such round or entry";
+}
 
 /// How reading an entry's records is refused.
 #[derive(IntoResponses)]

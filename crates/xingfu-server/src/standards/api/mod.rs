@@ -5,15 +5,13 @@ pub mod reference;
 
 use axum::Router;
 use axum::routing::{get, post};
-use utoipa::{IntoResponses, OpenApi};
+use utoipa::OpenApi;
 
 use crate::app::state::AppState;
-use crate::web::api_error::ErrorBody;
 
-/// Answered where a standard's version is named but not stored.
-#[derive(IntoResponses)]
-#[response(status = 404, description = "No such standard version")]
-pub struct NoStandardVersion(pub ErrorBody);
+crate::error_answers! {
+    NoStandardVersion: 404, "No such standard version";
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
