@@ -26,6 +26,7 @@ use crate::circle::service::siting::{SiteSuggestion, siting as suggest};
 use crate::web::api_answers::{NoRegion, OutsideArea};
 use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::web::api_paths::CommunityPath;
 
 // Answers several of this file's operations share, described once for the OpenAPI document.
 crate::error_answers! {
@@ -407,13 +408,16 @@ pub struct CircleMetric {
     path = "/api/v1/communities/{code}/circle-metrics",
     operation_id = "circle_metrics",
     tag = "circle",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     responses(
         (status = 200, description = "The values", body = Vec<CircleMetric>),
         OutsideArea,
     )
 )]
-pub async fn metrics(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Vec<CircleMetric>> {
+pub async fn metrics(
+    api: Api,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
+) -> ApiResult<Vec<CircleMetric>> {
     if !may_view(&api.user, &code) {
         return Err(ApiError::forbidden(
             api.lang,

@@ -25,7 +25,7 @@ use crate::surveys::service::{entry_community, may_enter, running_survey};
 use crate::web::api_answers::{NoRound, NotInRoundArea, NotRoundAdmin};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::web::api_paths::RoundCommunityPath;
+use crate::web::api_paths::{RoundCommunityPath, RoundPath};
 use crate::web::peer::PeerAddress;
 
 // Answers several of this file's operations share, described once for the OpenAPI document.
@@ -295,13 +295,16 @@ pub struct RoundAreaPath {
     path = "/api/v1/rounds/{id}/survey",
     operation_id = "survey_settings",
     tag = "surveys",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "The survey settings", body = SurveySettings),
         (status = 404, description = "No such round, or it runs no survey", body = ErrorBody),
     )
 )]
-pub async fn settings(api: Api, ApiPath(round_id): ApiPath<String>) -> ApiResult<SurveySettings> {
+pub async fn settings(
+    api: Api,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
+) -> ApiResult<SurveySettings> {
     let settings = api
         .state
         .store
@@ -320,7 +323,7 @@ pub async fn settings(api: Api, ApiPath(round_id): ApiPath<String>) -> ApiResult
     path = "/api/v1/rounds/{id}/survey",
     operation_id = "set_survey_settings",
     tag = "surveys",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     request_body = SurveySettingsRequest,
     responses(
         (status = 200, description = "Saved", body = SurveySettings),
@@ -332,7 +335,7 @@ pub async fn settings(api: Api, ApiPath(round_id): ApiPath<String>) -> ApiResult
 )]
 pub async fn set_settings(
     api: Api,
-    ApiPath(round_id): ApiPath<String>,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
     ApiJson(request): ApiJson<SurveySettingsRequest>,
 ) -> ApiResult<SurveySettings> {
     let saved = crate::surveys::settings::save_settings(

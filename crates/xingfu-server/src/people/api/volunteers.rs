@@ -13,6 +13,7 @@ use crate::people::service::{self as people, ActivityInput};
 use crate::web::api_answers::OutsideArea;
 use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::web::api_paths::CommunityPath;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Activity {
@@ -52,13 +53,16 @@ impl From<ActivityRow> for Activity {
     path = "/api/v1/communities/{code}/activities",
     operation_id = "activities",
     tag = "volunteers",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     responses(
         (status = 200, description = "Activities", body = Vec<Activity>),
         OutsideArea,
     )
 )]
-pub async fn activities(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Vec<Activity>> {
+pub async fn activities(
+    api: Api,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
+) -> ApiResult<Vec<Activity>> {
     covers(&api, &code)?;
     let rows = api
         .state
@@ -92,7 +96,7 @@ pub struct NewActivityRequest {
     path = "/api/v1/communities/{code}/activities",
     operation_id = "create_activity",
     tag = "volunteers",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     request_body = NewActivityRequest,
     responses(
         (status = 201, description = "Published", body = Activity),
@@ -102,7 +106,7 @@ pub struct NewActivityRequest {
 )]
 pub async fn create_activity(
     api: Api,
-    ApiPath(code): ApiPath<String>,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
     ApiJson(body): ApiJson<NewActivityRequest>,
 ) -> ApiCreated<Activity> {
     let input = ActivityInput {
@@ -248,13 +252,16 @@ pub struct Mall {
     path = "/api/v1/communities/{code}/mall",
     operation_id = "mall",
     tag = "volunteers",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     responses(
         (status = 200, description = "The catalogue", body = Mall),
         OutsideArea,
     )
 )]
-pub async fn mall(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Mall> {
+pub async fn mall(
+    api: Api,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
+) -> ApiResult<Mall> {
     covers(&api, &code)?;
     let own = people::own_volunteer(&api.state, &api.user)
         .await

@@ -20,7 +20,7 @@ use crate::rounds::service::{self, Step};
 use crate::web::api_answers::{NoRound, NotInRoundArea};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
-use crate::web::api_paths::RoundCommunityPath;
+use crate::web::api_paths::{RoundCommunityPath, RoundPath};
 use crate::web::page::{decision_label, stage_label};
 
 /// A veto item that applies.
@@ -419,7 +419,7 @@ pub async fn list(
     path = "/api/v1/rounds/{id}/entries",
     operation_id = "declare",
     tag = "entries",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     request_body = DeclareRequest,
     responses(
         (status = 201, description = "Declared", body = Entry),
@@ -431,7 +431,7 @@ pub async fn list(
 )]
 pub async fn declare(
     api: Api,
-    ApiPath(round_id): ApiPath<String>,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
     ApiJson(request): ApiJson<DeclareRequest>,
 ) -> ApiCreated<Entry> {
     let community = request.community.trim();

@@ -12,6 +12,7 @@ use crate::rounds::service;
 use crate::web::api_answers::{NoRound, NotRoundAdmin};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::web::api_paths::RoundPath;
 
 /// How many of the round's entries in the caller's area are at one stage.
 #[derive(Debug, Serialize, ToSchema)]
@@ -217,13 +218,13 @@ pub async fn create(api: Api, ApiJson(request): ApiJson<NewRoundRequest>) -> Api
     path = "/api/v1/rounds/{id}",
     operation_id = "round",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "The round", body = Round),
         (status = 404, description = "No such round, or not in the caller's area", body = ErrorBody),
     )
 )]
-pub async fn show(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Round> {
+pub async fn show(api: Api, ApiPath(RoundPath { id }): ApiPath<RoundPath>) -> ApiResult<Round> {
     let round = service::visible_round(&api.state, &api.user, &id)
         .await
         .map_err(api.app())?;
@@ -237,14 +238,14 @@ pub async fn show(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Round> {
     path = "/api/v1/rounds/{id}/budget",
     operation_id = "budget",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "Rewards owed per level", body = Budget),
         NotRoundAdmin,
         NoRound,
     )
 )]
-pub async fn budget(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Budget> {
+pub async fn budget(api: Api, ApiPath(RoundPath { id }): ApiPath<RoundPath>) -> ApiResult<Budget> {
     let lines = service::budget(&api.state, &api.user, &id, api.lang)
         .await
         .map_err(api.app())?;

@@ -23,7 +23,7 @@ use crate::web::api_answers::{NoRound, OutsideArea};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::app;
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
-use crate::web::api_paths::RoundCommunityPath;
+use crate::web::api_paths::{RoundCommunityPath, RoundPath};
 use crate::web::download::attachment;
 
 /// One evidence file's record; the bytes are at `GET /api/v1/evidence/{id}`.
@@ -213,12 +213,12 @@ pub enum WorkbookAnswers {
     path = "/api/v1/rounds/{id}/export.xlsx",
     operation_id = "export_round",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(WorkbookAnswers)
 )]
 pub async fn export_round(
     api: Api,
-    ApiPath(round_id): ApiPath<String>,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> Result<Response, ApiError> {
     handed(
         round_workbook(&api.state, &api.user, &round_id, api.lang).await,
@@ -232,12 +232,12 @@ pub async fn export_round(
     path = "/api/v1/rounds/{id}/score-sheet.xlsx",
     operation_id = "score_sheet",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(WorkbookAnswers)
 )]
 pub async fn score_sheet(
     api: Api,
-    ApiPath(round_id): ApiPath<String>,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> Result<Response, ApiError> {
     handed(
         score_sheet_workbook(&api.state, &api.user, &round_id, api.lang).await,
@@ -283,7 +283,7 @@ impl From<RectificationRow> for Rectification {
     path = "/api/v1/rounds/{id}/rectifications",
     operation_id = "rectifications",
     tag = "workflow",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "Tasks by community and clause", body = Vec<Rectification>),
         NoRound,
@@ -291,7 +291,7 @@ impl From<RectificationRow> for Rectification {
 )]
 pub async fn rectifications(
     api: Api,
-    ApiPath(round_id): ApiPath<String>,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> ApiResult<Vec<Rectification>> {
     api.state
         .store
