@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xingfu_core::Dec2;
@@ -16,7 +14,6 @@ use xingfu_geo::WalkingSpeed;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::{FacilityRow, RatingRow, from_e6};
 
-use crate::app::state::AppState;
 use crate::circle::service::areas::{district_of, may_view, prefix_of, viewable_area};
 use crate::circle::service::centres::viewable_centre;
 use crate::circle::service::coverage::recompute;
@@ -26,8 +23,16 @@ use crate::circle::service::imports::{ImportFrom, import_facilities};
 use crate::circle::service::metrics::circle_metrics;
 use crate::circle::service::rating::rate_centre;
 use crate::circle::service::siting::{SiteSuggestion, siting as suggest};
-use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
-use crate::web::api_user::ApiUser;
+use crate::web::api_answers::{NoRegion, OutsideArea};
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::web::api_paths::CommunityPath;
+
+// Answers several of this file's operations share, described once for the OpenAPI document.
+crate::error_answers! {
+    NotDistrictAdmin: 403, "Not a district or city administrator covering it";
+    NoCentre: 404, "No such centre";
+}
 
 fn field_errors(errors: Vec<FieldError>) -> ApiError {
     ApiError::bad_request(
@@ -96,24 +101,20 @@ impl From<FacilityRow> for FacilityView {
     params(("code" = String, Path, description = "Region code")),
     responses(
         (status = 200, description = "The facilities", body = Vec<FacilityView>),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such region", body = ErrorBody),
+        OutsideArea,
+        NoRegion,
     )
 )]
-pub async fn facilities(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<Vec<FacilityView>>, ApiError> {
-    let lang = user.lang;
-    let area = viewable_area(&state, &user.current, &code, lang)
+pub async fn facilities(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Vec<FacilityView>> {
+    let area = viewable_area(&api.state, &api.user, &code, api.lang)
         .await
-        .map_err(app(lang))?;
-    let rows = state
+        .map_err(api.app())?;
+    let rows = api
+        .state
         .store
         .facilities_within(prefix_of(&area))
         .await
-        .map_err(store(lang))?;
+        .map_err(api.store())?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -153,16 +154,14 @@ pub struct Created {
     responses(
         (status = 201, description = "Registered", body = Created),
         (status = 400, description = "A field is wrong (each named)", body = ErrorBody),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        OutsideArea,
     )
 )]
 pub async fn add_facility(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<NewFacilityRequest>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let lang = user.lang;
+) -> ApiCreated<Created> {
     let form = FacilityForm {
         name: body.name,
         functions: body.functions,
@@ -173,11 +172,11 @@ pub async fn add_facility(
         capacity: body.capacity.map(|c| c.to_string()).unwrap_or_default(),
         community: body.community.unwrap_or_default(),
     };
-    let id = create_facility(&state, &user.current, &code, &form, lang)
+    let id = create_facility(&api.state, &api.user, &code, &form, api.lang)
         .await
-        .map_err(app(lang))?
+        .map_err(api.app())?
         .map_err(field_errors)?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    created(Created { id })
 }
 
 /// A registry file to import.
@@ -214,33 +213,31 @@ pub struct ImportResult {
     responses(
         (status = 200, description = "Imported", body = ImportResult),
         (status = 400, description = "Problems, each with its line or feature", body = ErrorBody),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        OutsideArea,
     )
 )]
 pub async fn import(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<ImportRequest>,
-) -> Result<Json<ImportResult>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<ImportResult> {
     let datum = Datum::parse(body.datum.as_deref().unwrap_or("wgs84")).ok_or_else(|| {
-        ApiError::bad_request(lang.pick(
+        ApiError::bad_request(api.lang.pick(
             "datum:须为 wgs84、gcj02 或 bd09",
             "datum: must be wgs84, gcj02 or bd09",
         ))
     })?;
     let done = import_facilities(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         &code,
         ImportFrom::Upload(body.content.into_bytes()),
         body.community.as_deref(),
         datum,
-        lang,
+        api.lang,
     )
     .await
-    .map_err(app(lang))?
+    .map_err(api.app())?
     .map_err(|problems| ApiError::bad_request(problems.join("; ")))?;
     Ok(Json(ImportResult {
         added: done.added,
@@ -306,30 +303,27 @@ fn run_view(run: xingfu_store::facilities::CircleRun) -> RunView {
     params(("code" = String, Path, description = "District, street or community code")),
     responses(
         (status = 200, description = "The stored figures", body = CoverageView),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such region", body = ErrorBody),
+        OutsideArea,
+        NoRegion,
     )
 )]
-pub async fn coverage(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<CoverageView>, ApiError> {
-    let lang = user.lang;
-    let area = viewable_area(&state, &user.current, &code, lang)
+pub async fn coverage(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<CoverageView> {
+    let area = viewable_area(&api.state, &api.user, &code, api.lang)
         .await
-        .map_err(app(lang))?;
-    let district = district_of(&area).ok_or_else(|| ApiError::not_found(lang))?;
-    let run = state
+        .map_err(api.app())?;
+    let district = district_of(&area).ok_or_else(|| ApiError::not_found(api.lang))?;
+    let run = api
+        .state
         .store
         .circle_run(&district)
         .await
-        .map_err(store(lang))?;
-    let shares = state
+        .map_err(api.store())?;
+    let shares = api
+        .state
         .store
         .circle_coverage_of_district(&district)
         .await
-        .map_err(store(lang))?
+        .map_err(api.store())?
         .into_iter()
         .filter(|r| {
             (area.level == "district" && r.area_code == district)
@@ -370,32 +364,30 @@ pub struct ComputeRequest {
     responses(
         (status = 200, description = "Computed and stored", body = RunView),
         (status = 400, description = "Not a district, or a bad speed", body = ErrorBody),
-        (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
+        NotDistrictAdmin,
         (status = 409, description = "The server has no street network, or not this district's", body = ErrorBody),
     )
 )]
 pub async fn compute(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<ComputeRequest>,
-) -> Result<Json<RunView>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<RunView> {
     let speed = match body.speed_kmh.as_deref().map(str::trim) {
         None | Some("") => WalkingSpeed::DEFAULT,
         Some(text) => Dec2::parse(text)
             .ok()
             .and_then(|kmh| WalkingSpeed::from_km_per_hour(kmh).ok())
             .ok_or_else(|| {
-                ApiError::bad_request(lang.pick(
+                ApiError::bad_request(api.lang.pick(
                     "speed_kmh:须在 0.5–20 之间",
                     "speed_kmh: must be within 0.5–20",
                 ))
             })?,
     };
-    let run = recompute(&state, &user.current, &code, speed, lang)
+    let run = recompute(&api.state, &api.user, &code, speed, api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(run_view(run)))
 }
 
@@ -416,26 +408,24 @@ pub struct CircleMetric {
     path = "/api/v1/communities/{code}/circle-metrics",
     operation_id = "circle_metrics",
     tag = "circle",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     responses(
         (status = 200, description = "The values", body = Vec<CircleMetric>),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        OutsideArea,
     )
 )]
 pub async fn metrics(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<Vec<CircleMetric>>, ApiError> {
-    let lang = user.lang;
-    if !may_view(&user.current, &code) {
+    api: Api,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
+) -> ApiResult<Vec<CircleMetric>> {
+    if !may_view(&api.user, &code) {
         return Err(ApiError::forbidden(
-            lang,
+            api.lang,
             "只有管辖该社区的工作人员可以查看",
             "only staff covering the community see its figures",
         ));
     }
-    let values = circle_metrics(&state, &code).await.map_err(app(lang))?;
+    let values = circle_metrics(&api.state, &code).await.map_err(api.app())?;
     Ok(Json(
         values
             .into_iter()
@@ -473,34 +463,33 @@ pub struct SitingView {
     responses(
         (status = 200, description = "The suggestions, in the order picked", body = SitingView),
         (status = 400, description = "Unknown function, or not a district", body = ErrorBody),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        OutsideArea,
         (status = 409, description = "The server has no street network", body = ErrorBody),
     )
 )]
 pub async fn siting(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<SitingQuery>,
-) -> Result<Json<SitingView>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<SitingView> {
     let function = ServiceFunction::parse(&query.function).ok_or_else(|| {
         ApiError::bad_request(format!(
             "{}{}",
-            lang.pick("未知的服务功能：", "unknown service function: "),
+            api.lang
+                .pick("未知的服务功能：", "unknown service function: "),
             query.function
         ))
     })?;
     let outcome = suggest(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         &code,
         function,
         query.count.unwrap_or(3),
-        lang,
+        api.lang,
     )
     .await
-    .map_err(app(lang))?;
+    .map_err(api.app())?;
     Ok(Json(SitingView {
         function: outcome.function.key().to_string(),
         covered_before: outcome.covered_before,
@@ -560,20 +549,20 @@ impl From<RatingRow> for RatingView {
     params(("id" = String, Path, description = "The centre's facility id")),
     responses(
         (status = 200, description = "The ratings", body = Vec<RatingView>),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
-        (status = 404, description = "No such centre", body = ErrorBody),
+        OutsideArea,
+        NoCentre,
     )
 )]
-pub async fn ratings(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<Vec<RatingView>>, ApiError> {
-    let lang = user.lang;
-    viewable_centre(&state, &user.current, &id, lang)
+pub async fn ratings(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Vec<RatingView>> {
+    viewable_centre(&api.state, &api.user, &id, api.lang)
         .await
-        .map_err(app(lang))?;
-    let rows = state.store.centre_ratings(&id).await.map_err(store(lang))?;
+        .map_err(api.app())?;
+    let rows = api
+        .state
+        .store
+        .centre_ratings(&id)
+        .await
+        .map_err(api.store())?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -612,17 +601,15 @@ pub struct RateRequest {
     responses(
         (status = 201, description = "Scored and stored", body = RatingView),
         (status = 400, description = "An answer does not fit its clause (each named)", body = ErrorBody),
-        (status = 403, description = "Not a district or city administrator covering it", body = ErrorBody),
-        (status = 404, description = "No such centre", body = ErrorBody),
+        NotDistrictAdmin,
+        NoCentre,
     )
 )]
 pub async fn rate(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RateRequest>,
-) -> Result<(StatusCode, Json<RatingView>), ApiError> {
-    let lang = user.lang;
+) -> ApiCreated<RatingView> {
     let mut fields = vec![("year".to_string(), body.year.to_string())];
     for (clause, answer) in body.answers {
         let value = match (answer.met, answer.number) {
@@ -636,11 +623,11 @@ pub async fn rate(
             fields.push((format!("src.{clause}"), source));
         }
     }
-    let row = rate_centre(&state, &user.current, &id, &fields, lang)
+    let row = rate_centre(&api.state, &api.user, &id, &fields, api.lang)
         .await
-        .map_err(app(lang))?
+        .map_err(api.app())?
         .map_err(field_errors)?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    created(row.into())
 }
 
 pub fn routes() -> axum::Router<crate::app::state::AppState> {

@@ -2,16 +2,15 @@
 //! messages, the same as the message list page.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 use xingfu_core::notify::Kind;
 
 use super::service;
-use crate::app::state::{AppState, now_ms};
-use crate::web::api_error::{ApiError, ApiPath, ErrorBody, app};
-use crate::web::api_user::ApiUser;
+use crate::app::state::now_ms;
+use crate::web::api_call::{Api, ApiResult};
+use crate::web::api_error::{ApiError, ApiPath, ErrorBody};
 
 /// One message.
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,22 +48,18 @@ pub struct Messages {
     tag = "notifications",
     responses((status = 200, description = "The caller's messages", body = Messages))
 )]
-pub async fn list(
-    State(state): State<AppState>,
-    user: ApiUser,
-) -> Result<Json<Messages>, ApiError> {
-    let lang = user.lang;
-    let rows = service::messages(&state, &user.current)
+pub async fn list(api: Api) -> ApiResult<Messages> {
+    let rows = service::messages(&api.state, &api.user)
         .await
-        .map_err(app(lang))?;
-    let unread = service::unread(&state, &user.current)
+        .map_err(api.app())?;
+    let unread = service::unread(&api.state, &api.user)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     let items = rows
         .into_iter()
         .map(|row| {
             let kind_name = Kind::parse(&row.kind)
-                .map(|k| lang.pick(k.name().0, k.name().1).to_string())
+                .map(|k| api.lang.pick(k.name().0, k.name().1).to_string())
                 .unwrap_or_else(|| row.kind.clone());
             Message {
                 id: row.id,
@@ -93,15 +88,10 @@ pub async fn list(
         (status = 404, description = "The caller has no such message", body = ErrorBody),
     )
 )]
-pub async fn read(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(id): ApiPath<String>,
-) -> Result<StatusCode, ApiError> {
-    let lang = user.lang;
-    service::mark_read(&state, &user.current, &id, now_ms())
+pub async fn read(api: Api, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ApiError> {
+    service::mark_read(&api.state, &api.user, &id, now_ms())
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,14 +2,13 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
 use axum::routing::get;
 use utoipa::OpenApi;
 
 use super::service::{self, Overview, OverviewQuery};
 use crate::app::state::AppState;
-use crate::web::api_error::{ApiError, ApiQuery, ErrorBody, app};
-use crate::web::api_user::ApiUser;
+use crate::web::api_call::{Api, ApiResult};
+use crate::web::api_error::{ApiQuery, ErrorBody};
 
 /// The programme at a glance (一张图) for an area and a year: per child unit the communities
 /// declared and rated, the star distribution, target progress, 随手拍 figures and
@@ -26,22 +25,17 @@ use crate::web::api_user::ApiUser;
         (status = 404, description = "No such area, or a community (which has no units below it)", body = ErrorBody),
     )
 )]
-pub async fn overview(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiQuery(query): ApiQuery<OverviewQuery>,
-) -> Result<Json<Overview>, ApiError> {
-    let lang = user.lang;
+pub async fn overview(api: Api, ApiQuery(query): ApiQuery<OverviewQuery>) -> ApiResult<Overview> {
     service::overview(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         query.region.as_deref(),
         query.year(),
-        lang,
+        api.lang,
     )
     .await
     .map(Json)
-    .map_err(app(lang))
+    .map_err(api.app())
 }
 
 pub fn routes() -> Router<AppState> {

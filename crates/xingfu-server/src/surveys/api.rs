@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +16,6 @@ use xingfu_core::survey::results::dimension_rate;
 use xingfu_core::survey::{Channel, Response};
 use xingfu_store::surveys::{RecordOutcome, ReviewDecision, SurveySettingsRow};
 
-use crate::app::state::AppState;
 use crate::surveys::answers::{Respondent, SubmitError, submit};
 use crate::surveys::fraud::fraud_signals;
 use crate::surveys::links::resident_link;
@@ -25,11 +23,18 @@ use crate::surveys::results::area_results;
 use crate::surveys::review::review_list;
 use crate::surveys::service::{entry_community, may_enter, running_survey};
 use crate::surveys::settings::SurveyChoice;
+use crate::web::api_answers::{NoRound, NotInRoundArea, NotRoundAdmin};
+use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::web::api_error::{app, store};
-use crate::web::api_paths::RoundCommunityPath;
-use crate::web::api_user::ApiUser;
+use crate::web::api_paths::{RoundCommunityPath, RoundPath};
 use crate::web::peer::PeerAddress;
+
+// Answers several of this file's operations share, described once for the OpenAPI document.
+crate::error_answers! {
+    NotAreaAdmin: 403, "Not a district or city administrator of this area";
+    NoRoundOrArea: 404, "No such round or area";
+    NoSurvey: 409, "The round runs no survey";
+}
 
 /// The survey a round runs.
 #[derive(Debug, Serialize, ToSchema)]
@@ -299,24 +304,23 @@ pub struct RoundAreaPath {
     path = "/api/v1/rounds/{id}/survey",
     operation_id = "survey_settings",
     tag = "surveys",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "The survey settings", body = SurveySettings),
         (status = 404, description = "No such round, or it runs no survey", body = ErrorBody),
     )
 )]
 pub async fn settings(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(round_id): ApiPath<String>,
-) -> Result<Json<SurveySettings>, ApiError> {
-    let lang = user.lang;
-    let settings = state
+    api: Api,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
+) -> ApiResult<SurveySettings> {
+    let settings = api
+        .state
         .store
         .survey_settings(&round_id)
         .await
-        .map_err(store(lang))?
-        .ok_or_else(|| ApiError::not_found(lang))?;
+        .map_err(api.store())?
+        .ok_or_else(|| ApiError::not_found(api.lang))?;
     Ok(Json(settings.into()))
 }
 
@@ -328,36 +332,34 @@ pub async fn settings(
     path = "/api/v1/rounds/{id}/survey",
     operation_id = "set_survey_settings",
     tag = "surveys",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     request_body = SurveySettingsRequest,
     responses(
         (status = 200, description = "Saved", body = SurveySettings),
         (status = 400, description = "Quota out of range, a closing day that is not a date or is past, or no questionnaire for the standard", body = ErrorBody),
-        (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
+        NotRoundAdmin,
+        NoRound,
         (status = 409, description = "Answers to another questionnaire version exist, or the settings changed since `version`", body = ErrorBody),
     )
 )]
 pub async fn set_settings(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(round_id): ApiPath<String>,
+    api: Api,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
     ApiJson(request): ApiJson<SurveySettingsRequest>,
-) -> Result<Json<SurveySettings>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<SurveySettings> {
     let saved = crate::surveys::settings::save_settings(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         &round_id,
         SurveyChoice {
             quota: request.quota,
             closes_on: request.closes_on.as_deref().unwrap_or_default(),
         },
         request.version,
-        lang,
+        api.lang,
     )
     .await
-    .map_err(app(lang))?;
+    .map_err(api.app())?;
     Ok(Json(saved.into()))
 }
 
@@ -371,21 +373,19 @@ pub async fn set_settings(
     params(RoundCommunityPath),
     responses(
         (status = 200, description = "The link", body = SurveyLink),
-        (status = 400, description = "Not a community of the round's area", body = ErrorBody),
+        NotInRoundArea,
         (status = 403, description = "May not make links for this community", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
-        (status = 409, description = "The round runs no survey", body = ErrorBody),
+        NoRound,
+        NoSurvey,
     )
 )]
 pub async fn link(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
-) -> Result<Json<SurveyLink>, ApiError> {
-    let lang = user.lang;
-    let link = resident_link(&state, &user.current, &round_id, &code, lang)
+) -> ApiResult<SurveyLink> {
+    let link = resident_link(&api.state, &api.user, &round_id, &code, api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(SurveyLink {
         path: format!("/s/{}", link.token),
         poster: format!(
@@ -414,35 +414,34 @@ pub async fn link(
         (status = 200, description = "This form was saved before: not counted again", body = StaffAnswersSaved),
         (status = 400, description = "The answers, household or channel are not valid (every problem listed)", body = ErrorBody),
         (status = 403, description = "May not enter answers for this community", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
+        NoRound,
         (status = 409, description = "The household has answered, or the survey is closed", body = ErrorBody),
     )
 )]
 pub async fn enter(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     peer: PeerAddress,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(request): ApiJson<StaffAnswersRequest>,
-) -> Result<(StatusCode, Json<StaffAnswersSaved>), ApiError> {
-    let lang = user.lang;
-    let en = user.en();
-    may_enter(&user.current, &code, lang).map_err(app(lang))?;
-    entry_community(&state, &round_id, &code, lang)
+) -> ApiCreated<StaffAnswersSaved> {
+    let en = api.lang.is_en();
+    may_enter(&api.user, &code, api.lang).map_err(api.app())?;
+    entry_community(&api.state, &round_id, &code, api.lang)
         .await
-        .map_err(app(lang))?;
-    let survey = running_survey(&state, &round_id, lang)
+        .map_err(api.app())?;
+    let survey = running_survey(&api.state, &round_id, api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     let mut problems: Vec<String> = Vec::new();
     let channel = Channel::parse(&request.channel).filter(|c| c.staff_entered());
     if channel.is_none() {
         problems.push(
-            lang.pick(
-                "channel:须为 phone、paper 或 home_visit",
-                "channel: must be phone, paper or home_visit",
-            )
-            .into(),
+            api.lang
+                .pick(
+                    "channel:须为 phone、paper 或 home_visit",
+                    "channel: must be phone, paper or home_visit",
+                )
+                .into(),
         );
     }
     let household = match (request.phone.as_deref(), request.household_code.as_deref()) {
@@ -466,10 +465,12 @@ pub async fn enter(
         })
         .collect();
     let (Some(channel), Some(household)) = (channel, household) else {
-        return Err(ApiError::bad_request(problems.join(lang.pick(";", "; "))));
+        return Err(ApiError::bad_request(
+            problems.join(api.lang.pick(";", "; ")),
+        ));
     };
     let outcome = submit(
-        &state,
+        &api.state,
         &survey,
         &code,
         answers,
@@ -477,7 +478,7 @@ pub async fn enter(
             client_token: &request.client_token,
             household,
             channel,
-            entered_by: Some(&user.current.user.username),
+            entered_by: Some(&api.user.user.username),
             address: peer.0,
             location: request.location.map(|l| GeoPoint {
                 lat: l.lat,
@@ -512,34 +513,35 @@ pub async fn enter(
             error.zh()
         })),
         Ok(RecordOutcome::Refused { reason }) => {
-            Err(conflict(lang.pick(reason.zh(), reason.en()).into()))
+            Err(conflict(api.lang.pick(reason.zh(), reason.en()).into()))
         }
         Ok(RecordOutcome::Closed { .. }) => Err(conflict(
-            lang.pick(
-                "本社区本年度的评分已经完成，问卷不再收取",
-                "this community's result is computed: its survey takes no more answers",
-            )
-            .into(),
+            api.lang
+                .pick(
+                    "本社区本年度的评分已经完成，问卷不再收取",
+                    "this community's result is computed: its survey takes no more answers",
+                )
+                .into(),
         )),
         Err(SubmitError::Answers(errors)) => Err(ApiError::bad_request(
             errors
                 .iter()
                 .map(|e| if en { e.to_string() } else { e.zh() })
                 .collect::<Vec<_>>()
-                .join(lang.pick(";", "; ")),
+                .join(api.lang.pick(";", "; ")),
         )),
-        Err(SubmitError::ClientToken) => Err(ApiError::bad_request(lang.pick(
+        Err(SubmitError::ClientToken) => Err(ApiError::bad_request(api.lang.pick(
             "client_token:须为 16–128 个字母、数字、- 或 _",
             "client_token: must be 16–128 letters, digits, - or _",
         ))),
-        Err(SubmitError::Location) => Err(ApiError::bad_request(lang.pick(
+        Err(SubmitError::Location) => Err(ApiError::bad_request(api.lang.pick(
             "location:纬度须在 -90–90、经度须在 -180–180 之间",
             "location: latitude must be within -90–90 and longitude within -180–180",
         ))),
         Err(SubmitError::Closed(at)) => {
-            Err(conflict(crate::surveys::answers::closed_text(lang, at)))
+            Err(conflict(crate::surveys::answers::closed_text(api.lang, at)))
         }
-        Err(SubmitError::App(e)) => Err(ApiError::from_app(e, lang)),
+        Err(SubmitError::App(e)) => Err(ApiError::from_app(e, api.lang)),
     }
 }
 
@@ -556,24 +558,22 @@ pub async fn enter(
         (status = 200, description = "The results", body = SurveyResults),
         (status = 400, description = "The area is outside the round's", body = ErrorBody),
         (status = 403, description = "The area is outside the caller's", body = ErrorBody),
-        (status = 404, description = "No such round or area", body = ErrorBody),
-        (status = 409, description = "The round runs no survey", body = ErrorBody),
+        NoRoundOrArea,
+        NoSurvey,
     )
 )]
 pub async fn results(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundAreaPath { id: round_id, code }): ApiPath<RoundAreaPath>,
-) -> Result<Json<SurveyResults>, ApiError> {
-    let lang = user.lang;
-    let results = area_results(&state, &user.current, &round_id, Some(&code), lang)
+) -> ApiResult<SurveyResults> {
+    let results = area_results(&api.state, &api.user, &round_id, Some(&code), api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     let q = &results.survey.questionnaire;
     let report =
         xingfu_core::survey::report(q, &results.tally, Some(&results.standard), results.quota)
             .map_err(|e| {
-                app(lang)(crate::app::error::AppError::Internal(anyhow::anyhow!(
+                api.app()(crate::app::error::AppError::Internal(anyhow::anyhow!(
                     "{e}"
                 )))
             })?;
@@ -584,7 +584,8 @@ pub async fn results(
                 let (rate, _) = dimension_rate(q, tally, &d.id);
                 DimensionRate {
                     dimension: d.id.clone(),
-                    name: lang
+                    name: api
+                        .lang
                         .pick(&d.name, d.name_en.as_deref().unwrap_or(&d.name))
                         .to_string(),
                     sample: tally.dimension_respondents(&d.id),
@@ -635,20 +636,25 @@ pub async fn results(
     params(RoundAreaPath),
     responses(
         (status = 200, description = "The signals", body = FraudSignals),
-        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
-        (status = 404, description = "No such round or area", body = ErrorBody),
+        NotAreaAdmin,
+        NoRoundOrArea,
     )
 )]
 pub async fn fraud(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundAreaPath { id: round_id, code }): ApiPath<RoundAreaPath>,
-) -> Result<Json<FraudSignals>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<FraudSignals> {
     let params = FraudParams::default();
-    let view = fraud_signals(&state, &user.current, &round_id, Some(&code), &params, lang)
-        .await
-        .map_err(app(lang))?;
+    let view = fraud_signals(
+        &api.state,
+        &api.user,
+        &round_id,
+        Some(&code),
+        &params,
+        api.lang,
+    )
+    .await
+    .map_err(api.app())?;
     Ok(Json(FraudSignals {
         round_id,
         area_code: view.area.code,
@@ -677,19 +683,17 @@ pub async fn fraud(
     params(RoundCommunityPath),
     responses(
         (status = 200, description = "The held answers", body = HeldAnswers),
-        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
+        NotAreaAdmin,
+        NoRound,
     )
 )]
 pub async fn review(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
-) -> Result<Json<HeldAnswers>, ApiError> {
-    let lang = user.lang;
-    let view = review_list(&state, &user.current, &round_id, &code, lang)
+) -> ApiResult<HeldAnswers> {
+    let view = review_list(&api.state, &api.user, &round_id, &code, api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(HeldAnswers {
         round_id,
         community_code: code,
@@ -723,34 +727,32 @@ pub async fn review(
     responses(
         (status = 200, description = "Decided (and stale ones listed)", body = ReviewResult),
         (status = 400, description = "No answers or no valid decision", body = ErrorBody),
-        (status = 403, description = "Not a district or city administrator of this area", body = ErrorBody),
+        NotAreaAdmin,
         (status = 409, description = "The community's result is computed: answers can no longer be accepted", body = ErrorBody),
     )
 )]
 pub async fn decide(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(request): ApiJson<ReviewRequest>,
-) -> Result<Json<ReviewResult>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<ReviewResult> {
     let Some(decision) = ReviewDecision::parse(&request.decision) else {
-        return Err(ApiError::bad_request(lang.pick(
+        return Err(ApiError::bad_request(api.lang.pick(
             "decision\u{ff1a}须为 accept 或 reject",
             "decision: must be accept or reject",
         )));
     };
     let outcome = crate::surveys::review::decide(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         &round_id,
         &code,
         &request.ids,
         decision,
-        lang,
+        api.lang,
     )
     .await
-    .map_err(app(lang))?;
+    .map_err(api.app())?;
     Ok(Json(ReviewResult {
         decided: outcome.decided,
         stale: outcome.stale,

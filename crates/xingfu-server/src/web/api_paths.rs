@@ -13,3 +13,19 @@ pub struct RoundCommunityPath {
     /// Community code
     pub code: String,
 }
+
+/// `…/rounds/{id}…`: one round.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RoundPath {
+    /// Round id
+    pub id: String,
+}
+
+/// `…/communities/{code}/…`: one community.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CommunityPath {
+    /// Community code
+    pub code: String,
+}

@@ -2,6 +2,8 @@
 //! error shape, and [`Routes`], which is how a feature hands its routes to the server.
 
 pub mod api;
+pub mod api_answers;
+pub mod api_call;
 pub mod api_error;
 pub mod api_paths;
 pub mod api_user;

@@ -1,14 +1,12 @@
 //! `GET /api/v1/todo`: the caller's 待办 as JSON, the same list as the workbench page.
 
 use axum::Json;
-use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::service;
-use crate::app::state::{AppState, now_ms};
-use crate::web::api_error::{ApiError, app};
-use crate::web::api_user::ApiUser;
+use crate::app::state::now_ms;
+use crate::web::api_call::{Api, ApiResult};
 
 /// One thing waiting for the caller.
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,14 +59,10 @@ pub struct TodoList {
         (status = 200, description = "The caller's to-do list", body = TodoList),
     )
 )]
-pub async fn todo(
-    State(state): State<AppState>,
-    user: ApiUser,
-) -> Result<Json<TodoList>, ApiError> {
-    let lang = user.lang;
-    let bench = service::workbench(&state, &user.current, now_ms())
+pub async fn todo(api: Api) -> ApiResult<TodoList> {
+    let bench = service::workbench(&api.state, &api.user, now_ms())
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     let now = bench.now_ms;
     let items = bench
         .items
@@ -77,7 +71,7 @@ pub async fn todo(
             let (zh, en) = item.kind.action();
             TodoLine {
                 kind: item.kind.key().to_string(),
-                action: lang.pick(zh, en).to_string(),
+                action: api.lang.pick(zh, en).to_string(),
                 overdue: item.is_overdue(now),
                 subject: item.subject,
                 context: item.context,

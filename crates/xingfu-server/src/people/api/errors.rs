@@ -1,11 +1,11 @@
 //! What the people API's handlers share: the caller as the operations know them, a service's
-//! field errors in one message, and a community outside the caller's area.
+//! field errors in one message, a community outside the caller's area, and the error answers
+//! several operations list.
 
-use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::people::service::{self as people, OpsIdentity, Refused};
+use crate::web::api_call::Api;
 use crate::web::api_error::ApiError;
-use crate::web::api_user::ApiUser;
 
 /// A refusal as the API's error: fields to correct become one `field: message; …` line.
 pub fn refused(lang: Lang) -> impl Fn(Refused) -> ApiError {
@@ -13,12 +13,12 @@ pub fn refused(lang: Lang) -> impl Fn(Refused) -> ApiError {
 }
 
 /// Refuses a community outside the caller's area.
-pub fn covers(user: &ApiUser, code: &str) -> Result<(), ApiError> {
-    if user.current.actor().covers(code) {
+pub fn covers(api: &Api, code: &str) -> Result<(), ApiError> {
+    if api.user.actor().covers(code) {
         Ok(())
     } else {
         Err(ApiError::forbidden(
-            user.lang,
+            api.lang,
             &format!("社区 {code} 不在您的管辖范围内"),
             &format!("community {code} is outside your area"),
         ))
@@ -26,8 +26,16 @@ pub fn covers(user: &ApiUser, code: &str) -> Result<(), ApiError> {
 }
 
 /// The caller as the operations know them (role, community, grids), or why they have no part.
-pub async fn identity(state: &AppState, user: &ApiUser) -> Result<OpsIdentity, ApiError> {
-    people::identity(state, &user.current, user.lang)
+pub async fn identity(api: &Api) -> Result<OpsIdentity, ApiError> {
+    people::identity(&api.state, &api.user, api.lang)
         .await
-        .map_err(|e| ApiError::from_app(e, user.lang))
+        .map_err(api.app())
+}
+
+crate::error_answers! {
+    NotCommunityWorker: 403, "Not a worker of the community";
+    FieldWrong: 400, "A field is wrong";
+    NotInCare: 403, "Not in the caller's care";
+    NoHousehold: 404, "No such household";
+    NoActivity: 404, "No such activity";
 }

@@ -1,15 +1,13 @@
 //! The figures visits and volunteering feed into ratings, for programs.
 
 use axum::Json;
-use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xingfu_core::dates::Moment;
 
-use crate::app::state::AppState;
 use crate::people::service as people;
-use crate::web::api_error::{ApiError, ApiPath, ApiQuery, ErrorBody, app};
-use crate::web::api_user::ApiUser;
+use crate::web::api_call::{Api, ApiResult};
+use crate::web::api_error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -49,34 +47,32 @@ pub struct MetricValue {
     )
 )]
 pub async fn metrics(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(code): ApiPath<String>,
     ApiQuery(period): ApiQuery<PeriodQuery>,
-) -> Result<Json<Vec<MetricValue>>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<Vec<MetricValue>> {
     if period.to <= period.from {
         return Err(ApiError::bad_request(
-            lang.pick("to:须晚于 from", "to: must be after from"),
+            api.lang.pick("to:须晚于 from", "to: must be after from"),
         ));
     }
-    if !people::may_oversee(&user.current, &code) {
+    if !people::may_oversee(&api.user, &code) {
         return Err(ApiError::forbidden(
-            lang,
+            api.lang,
             "只有管辖该社区的工作人员可以查看运行指标",
             "only staff covering the community see its figures",
         ));
     }
     let (from, to) = (period.from.unix_ms(), period.to.unix_ms());
-    let values = people::people_metrics(&state, &code, from, to)
+    let values = people::people_metrics(&api.state, &code, from, to)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(
         values
             .into_iter()
             .map(|(key, value)| MetricValue {
                 key: key.to_string(),
-                name: people::metric_label(key, user.lang).to_string(),
+                name: people::metric_label(key, api.lang).to_string(),
                 value,
             })
             .collect(),

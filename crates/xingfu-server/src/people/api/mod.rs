@@ -2,7 +2,7 @@
 //! as the pages ([`crate::people::service`]). Reading a special-attention list or a household's record
 //! writes an access-log row, here as on the pages. Times are Unix milliseconds.
 
-mod errors;
+pub mod errors;
 mod figures;
 mod visits;
 mod volunteers;

@@ -2,20 +2,17 @@
 //! or a household's record writes an access-log row, here as on the pages.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xingfu_core::dates::Moment;
 use xingfu_core::ops::visits::AttentionCategory;
 use xingfu_store::visits::{AccessRow, AttentionRow, HouseholdRow, VisitRow};
 
-use super::errors::{identity, refused};
-use crate::app::state::AppState;
+use super::errors::{FieldWrong, NoHousehold, NotInCare, identity, refused};
 use crate::i18n::Lang;
 use crate::people::service::{self as people, HouseholdInput, VisitInput};
-use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app};
-use crate::web::api_user::ApiUser;
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 /// One list in numbers.
 #[derive(Debug, Serialize, ToSchema)]
@@ -69,21 +66,17 @@ fn list_count(lang: Lang, category: AttentionCategory, count: usize) -> ListCoun
         (status = 403, description = "An assessor account", body = ErrorBody),
     )
 )]
-pub async fn attention_counts(
-    State(state): State<AppState>,
-    user: ApiUser,
-) -> Result<Json<AttentionOverview>, ApiError> {
-    let lang = user.lang;
-    let who = identity(&state, &user).await?;
-    let (total, per_community) = people::attention_counts(&state, &who)
+pub async fn attention_counts(api: Api) -> ApiResult<AttentionOverview> {
+    let who = identity(&api).await?;
+    let (total, per_community) = people::attention_counts(&api.state, &who)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(AttentionOverview {
         role: who.role.key().to_string(),
         names_visible: who.sees_names(),
         counts: total
             .into_iter()
-            .map(|(c, n)| list_count(lang, c, n))
+            .map(|(c, n)| list_count(api.lang, c, n))
             .collect(),
         communities: if who.sees_names() {
             Vec::new()
@@ -95,7 +88,7 @@ pub async fn attention_counts(
                     counts: c
                         .counts
                         .into_iter()
-                        .map(|(cat, n)| list_count(lang, cat, n))
+                        .map(|(cat, n)| list_count(api.lang, cat, n))
                         .collect(),
                 })
                 .collect()
@@ -150,16 +143,15 @@ impl From<AttentionRow> for AttentionEntry {
     )
 )]
 pub async fn attention_list(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(category): ApiPath<String>,
-) -> Result<Json<Vec<AttentionEntry>>, ApiError> {
-    let lang = user.lang;
-    let category = AttentionCategory::parse(&category).ok_or_else(|| ApiError::not_found(lang))?;
-    let who = identity(&state, &user).await?;
-    let rows = people::attention_list(&state, &who, category, user.lang)
+) -> ApiResult<Vec<AttentionEntry>> {
+    let category =
+        AttentionCategory::parse(&category).ok_or_else(|| ApiError::not_found(api.lang))?;
+    let who = identity(&api).await?;
+    let rows = people::attention_list(&api.state, &who, category, api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(rows.into_iter().map(AttentionEntry::from).collect()))
 }
 
@@ -213,17 +205,15 @@ pub struct NewHouseholdRequest {
     request_body = NewHouseholdRequest,
     responses(
         (status = 201, description = "Registered", body = Household),
-        (status = 400, description = "A field is wrong", body = ErrorBody),
+        FieldWrong,
         (status = 403, description = "The caller keeps no households", body = ErrorBody),
     )
 )]
 pub async fn create_household(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiJson(body): ApiJson<NewHouseholdRequest>,
-) -> Result<(StatusCode, Json<Household>), ApiError> {
-    let lang = user.lang;
-    let who = identity(&state, &user).await?;
+) -> ApiCreated<Household> {
+    let who = identity(&api).await?;
     let input = HouseholdInput {
         address: body.address,
         contact_name: body.contact_name.unwrap_or_default(),
@@ -231,10 +221,10 @@ pub async fn create_household(
         grid: body.grid.unwrap_or_default(),
         building: body.building.unwrap_or_default(),
     };
-    let row = people::create_household(&state, &who, &input, user.lang)
+    let row = people::create_household(&api.state, &who, &input, api.lang)
         .await
-        .map_err(refused(lang))?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+        .map_err(refused(api.lang))?;
+    created(row.into())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -300,20 +290,15 @@ pub struct HouseholdRecord {
     params(("id" = String, Path, description = "Household id")),
     responses(
         (status = 200, description = "The record", body = HouseholdRecord),
-        (status = 403, description = "Not in the caller's care", body = ErrorBody),
-        (status = 404, description = "No such household", body = ErrorBody),
+        NotInCare,
+        NoHousehold,
     )
 )]
-pub async fn household(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<HouseholdRecord>, ApiError> {
-    let lang = user.lang;
-    let who = identity(&state, &user).await?;
-    let record = people::household_record(&state, &who, &id, user.lang)
+pub async fn household(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<HouseholdRecord> {
+    let who = identity(&api).await?;
+    let record = people::household_record(&api.state, &who, &id, api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(HouseholdRecord {
         household: record.household.into(),
         attention: record.attention.into_iter().map(Into::into).collect(),
@@ -355,18 +340,16 @@ pub struct NewVisitRequest {
     responses(
         (status = 201, description = "Recorded", body = Visit),
         (status = 400, description = "A field is wrong (a time in the future, notes too long, an empty follow-up…)", body = ErrorBody),
-        (status = 403, description = "Not in the caller's care", body = ErrorBody),
-        (status = 404, description = "No such household", body = ErrorBody),
+        NotInCare,
+        NoHousehold,
     )
 )]
 pub async fn record_visit(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewVisitRequest>,
-) -> Result<(StatusCode, Json<Visit>), ApiError> {
-    let lang = user.lang;
-    let who = identity(&state, &user).await?;
+) -> ApiCreated<Visit> {
+    let who = identity(&api).await?;
     let input = VisitInput {
         visited_at: body.visited_at.unix_ms(),
         purpose: body.purpose,
@@ -377,10 +360,10 @@ pub async fn record_visit(
             .map(|f| (f.what, f.due.map(Moment::unix_ms)))
             .collect(),
     };
-    let row = people::record_visit(&state, &who, &id, &input, user.lang)
+    let row = people::record_visit(&api.state, &who, &id, &input, api.lang)
         .await
-        .map_err(refused(lang))?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+        .map_err(refused(api.lang))?;
+    created(row.into())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -443,32 +426,30 @@ impl From<AccessRow> for AccessEntry {
     )
 )]
 pub async fn access_log(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiQuery(query): ApiQuery<AccessQuery>,
-) -> Result<Json<Vec<AccessEntry>>, ApiError> {
-    let lang = user.lang;
-    let who = identity(&state, &user).await?;
+) -> ApiResult<Vec<AccessEntry>> {
+    let who = identity(&api).await?;
     let before = match (query.before_at, query.before_id.as_deref()) {
         (Some(at), Some(id)) => Some((at.unix_ms(), id)),
         (None, None) => None,
         _ => {
-            return Err(ApiError::bad_request(lang.pick(
+            return Err(ApiError::bad_request(api.lang.pick(
                 "before_at 与 before_id 须同时给出",
                 "before_at and before_id go together",
             )));
         }
     };
     let rows = people::access_log(
-        &state,
+        &api.state,
         &who,
         query.community.as_deref(),
         query.username.as_deref(),
         query.subject.as_deref(),
         before,
-        user.lang,
+        api.lang,
     )
     .await
-    .map_err(app(lang))?;
+    .map_err(api.app())?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }

@@ -2,18 +2,18 @@
 //! programs.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use xingfu_core::dates::Moment;
 use xingfu_store::volunteers::{ActivityRow, ItemRow, LedgerRow};
 
-use super::errors::{covers, refused};
-use crate::app::state::AppState;
+use super::errors::{FieldWrong, NoActivity, NotCommunityWorker, covers, refused};
 use crate::people::service::{self as people, ActivityInput};
-use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody, app, store};
-use crate::web::api_user::ApiUser;
+use crate::web::api_answers::OutsideArea;
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
+use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::web::api_paths::CommunityPath;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Activity {
@@ -53,23 +53,23 @@ impl From<ActivityRow> for Activity {
     path = "/api/v1/communities/{code}/activities",
     operation_id = "activities",
     tag = "volunteers",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     responses(
         (status = 200, description = "Activities", body = Vec<Activity>),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        OutsideArea,
     )
 )]
 pub async fn activities(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<Vec<Activity>>, ApiError> {
-    covers(&user, &code)?;
-    let rows = state
+    api: Api,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
+) -> ApiResult<Vec<Activity>> {
+    covers(&api, &code)?;
+    let rows = api
+        .state
         .store
         .activities_in(&code)
         .await
-        .map_err(store(user.lang))?;
+        .map_err(api.store())?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
@@ -96,21 +96,19 @@ pub struct NewActivityRequest {
     path = "/api/v1/communities/{code}/activities",
     operation_id = "create_activity",
     tag = "volunteers",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     request_body = NewActivityRequest,
     responses(
         (status = 201, description = "Published", body = Activity),
-        (status = 400, description = "A field is wrong", body = ErrorBody),
-        (status = 403, description = "Not a worker of the community", body = ErrorBody),
+        FieldWrong,
+        NotCommunityWorker,
     )
 )]
 pub async fn create_activity(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
+    api: Api,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
     ApiJson(body): ApiJson<NewActivityRequest>,
-) -> Result<(StatusCode, Json<Activity>), ApiError> {
-    let lang = user.lang;
+) -> ApiCreated<Activity> {
     let input = ActivityInput {
         title: body.title,
         activity_type: body.activity_type,
@@ -119,10 +117,10 @@ pub async fn create_activity(
         starts_at: body.starts_at.unix_ms(),
         ends_at: body.ends_at.unix_ms(),
     };
-    let row = people::create_activity(&state, &user.current, &code, &input, user.lang)
+    let row = people::create_activity(&api.state, &api.user, &code, &input, api.lang)
         .await
-        .map_err(refused(lang))?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+        .map_err(refused(api.lang))?;
+    created(row.into())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -145,28 +143,26 @@ pub struct SignRequest {
     responses(
         (status = 204, description = "Signed in"),
         (status = 400, description = "Already signed in, not a volunteer of the community, or a time in the future or after the end", body = ErrorBody),
-        (status = 403, description = "Not a worker of the community", body = ErrorBody),
-        (status = 404, description = "No such activity", body = ErrorBody),
+        NotCommunityWorker,
+        NoActivity,
         (status = 409, description = "The activity was cancelled", body = ErrorBody),
     )
 )]
 pub async fn sign_in(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SignRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let lang = user.lang;
     people::sign_in(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         &id,
         &body.volunteer_id,
         body.at.unix_ms(),
-        user.lang,
+        api.lang,
     )
     .await
-    .map_err(refused(lang))?;
+    .map_err(refused(api.lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -191,28 +187,26 @@ pub struct SignedOut {
     responses(
         (status = 200, description = "Signed out", body = SignedOut),
         (status = 400, description = "Not signed in, or a time before the sign-in or in the future", body = ErrorBody),
-        (status = 403, description = "Not a worker of the community", body = ErrorBody),
-        (status = 404, description = "No such activity", body = ErrorBody),
+        NotCommunityWorker,
+        NoActivity,
         (status = 409, description = "Already signed out", body = ErrorBody),
     )
 )]
 pub async fn sign_out(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SignRequest>,
-) -> Result<Json<SignedOut>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<SignedOut> {
     let outcome = people::sign_out(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         &id,
         &body.volunteer_id,
         body.at.unix_ms(),
-        user.lang,
+        api.lang,
     )
     .await
-    .map_err(refused(lang))?;
+    .map_err(refused(api.lang))?;
     Ok(Json(SignedOut {
         volunteer_name: outcome.volunteer_name,
         minutes: outcome.minutes,
@@ -258,28 +252,27 @@ pub struct Mall {
     path = "/api/v1/communities/{code}/mall",
     operation_id = "mall",
     tag = "volunteers",
-    params(("code" = String, Path, description = "Community code")),
+    params(CommunityPath),
     responses(
         (status = 200, description = "The catalogue", body = Mall),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        OutsideArea,
     )
 )]
 pub async fn mall(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<Mall>, ApiError> {
-    let lang = user.lang;
-    covers(&user, &code)?;
-    let own = people::own_volunteer(&state, &user.current)
+    api: Api,
+    ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
+) -> ApiResult<Mall> {
+    covers(&api, &code)?;
+    let own = people::own_volunteer(&api.state, &api.user)
         .await
-        .map_err(app(lang))?;
-    let manages = people::may_manage(&user.current, &code);
-    let items = state
+        .map_err(api.app())?;
+    let manages = people::may_manage(&api.user, &code);
+    let items = api
+        .state
         .store
         .items_in(&code)
         .await
-        .map_err(store(lang))?
+        .map_err(api.store())?
         .into_iter()
         .filter(|i| i.active || manages)
         .map(Into::into)
@@ -324,22 +317,20 @@ pub struct RedeemRequest {
     )
 )]
 pub async fn redeem(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiJson(body): ApiJson<RedeemRequest>,
-) -> Result<(StatusCode, Json<people::Redeemed>), ApiError> {
-    let lang = user.lang;
+) -> ApiCreated<people::Redeemed> {
     let done = people::redeem(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         body.volunteer_id.as_deref(),
         &body.item_id,
         &body.quantity.to_string(),
         &body.request_key,
-        user.lang,
+        api.lang,
     )
     .await
-    .map_err(refused(lang))?;
+    .map_err(refused(api.lang))?;
     let status = if done.repeated {
         StatusCode::OK
     } else {
@@ -403,16 +394,16 @@ pub struct Ledger {
         (status = 404, description = "No such volunteer", body = ErrorBody),
     )
 )]
-pub async fn ledger(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<Ledger>, ApiError> {
-    let lang = user.lang;
-    let v = people::volunteer(&state, &user.current, &id, user.lang)
+pub async fn ledger(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Ledger> {
+    let v = people::volunteer(&api.state, &api.user, &id, api.lang)
         .await
-        .map_err(app(lang))?;
-    let entries = state.store.ledger_of(&v.id).await.map_err(store(lang))?;
+        .map_err(api.app())?;
+    let entries = api
+        .state
+        .store
+        .ledger_of(&v.id)
+        .await
+        .map_err(api.store())?;
     Ok(Json(Ledger {
         volunteer_id: v.id,
         name: v.name,

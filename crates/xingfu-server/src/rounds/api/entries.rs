@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,13 +13,14 @@ use xingfu_core::scoring::Answer;
 use xingfu_store::rounds::EntryRow;
 
 use super::rounds::area_prefix;
-use super::{EntryReadRefusals, visible_entry};
+use super::{EntryReadRefusals, NoEntry, visible_entry};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service::{self, Step};
+use crate::web::api_answers::{NoRound, NotInRoundArea};
+use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, app, store};
-use crate::web::api_paths::RoundCommunityPath;
-use crate::web::api_user::ApiUser;
+use crate::web::api_paths::{RoundCommunityPath, RoundPath};
 use crate::web::page::{decision_label, stage_label};
 
 /// A veto item that applies.
@@ -361,46 +361,47 @@ async fn round_standard(
     responses(
         (status = 200, description = "A page of entries", body = EntryList),
         (status = 400, description = "A query parameter is not valid", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
+        NoRound,
     )
 )]
 pub async fn list(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(round_id): ApiPath<String>,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> Result<Json<EntryList>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<EntryList> {
     let offset = query.offset.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
     if offset < 0 {
         return Err(ApiError::bad_request(
-            lang.pick("offset:不能为负数", "offset: must not be negative"),
+            api.lang
+                .pick("offset:不能为负数", "offset: must not be negative"),
         ));
     }
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request(lang.pick(
+        return Err(ApiError::bad_request(api.lang.pick(
             "limit:须在 1–1000 之间",
             "limit: must be between 1 and 1000",
         )));
     }
-    let standard = round_standard(&state, &round_id, lang).await?;
-    let prefix = area_prefix(&user);
-    let total = state
+    let standard = round_standard(&api.state, &round_id, api.lang).await?;
+    let prefix = area_prefix(&api.user);
+    let total = api
+        .state
         .store
         .stage_counts(&round_id, prefix)
         .await
-        .map_err(store(lang))?
+        .map_err(api.store())?
         .iter()
         .map(|(_, n, _)| n)
         .sum();
-    let entries = state
+    let entries = api
+        .state
         .store
         .entries_page(&round_id, prefix, offset, limit)
         .await
-        .map_err(store(lang))?
+        .map_err(api.store())?
         .into_iter()
-        .map(|e| entry_view(e, &standard, lang))
+        .map(|e| entry_view(e, &standard, api.lang))
         .collect();
     Ok(Json(EntryList {
         round_id,
@@ -418,31 +419,29 @@ pub async fn list(
     path = "/api/v1/rounds/{id}/entries",
     operation_id = "declare",
     tag = "entries",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     request_body = DeclareRequest,
     responses(
         (status = 201, description = "Declared", body = Entry),
-        (status = 400, description = "Not a community of the round's area", body = ErrorBody),
+        NotInRoundArea,
         (status = 403, description = "May not declare for this community", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
+        NoRound,
         (status = 409, description = "Already declared", body = ErrorBody),
     )
 )]
 pub async fn declare(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(round_id): ApiPath<String>,
+    api: Api,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
     ApiJson(request): ApiJson<DeclareRequest>,
-) -> Result<(StatusCode, Json<Entry>), ApiError> {
-    let lang = user.lang;
+) -> ApiCreated<Entry> {
     let community = request.community.trim();
-    let entry = service::declare(&state, &user.current, &round_id, community, user.lang)
+    let entry = service::declare(&api.state, &api.user, &round_id, community, api.lang)
         .await
-        .map_err(app(lang))?;
-    let standard = round_standard(&state, &round_id, lang).await?;
+        .map_err(api.app())?;
+    let standard = round_standard(&api.state, &round_id, api.lang).await?;
     Ok((
         StatusCode::CREATED,
-        Json(entry_view(entry, &standard, lang)),
+        Json(entry_view(entry, &standard, api.lang)),
     ))
 }
 
@@ -462,18 +461,16 @@ pub async fn declare(
     )
 )]
 pub async fn show(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
-) -> Result<Json<EntryDetail>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<EntryDetail> {
     let (_, standard, entry) =
-        service::load_visible(&state, &user.current, &round_id, &code, user.lang)
+        service::load_visible(&api.state, &api.user, &round_id, &code, api.lang)
             .await
-            .map_err(app(lang))?;
-    let card = service::panel(&state, &standard, &round_id, &code)
+            .map_err(api.app())?;
+    let card = service::panel(&api.state, &standard, &round_id, &code)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     let result = card.map(|card| {
         let sheets = card.sheets.len() as i64;
         let categories = standard
@@ -486,7 +483,8 @@ pub async fn show(
                 let max = card.sheets[0].categories[index].max;
                 CategoryResult {
                     id: category.id.clone(),
-                    name: lang
+                    name: api
+                        .lang
                         .pick(
                             &category.name,
                             category.name_en.as_deref().unwrap_or(&category.name),
@@ -509,7 +507,7 @@ pub async fn show(
                 .iter()
                 .map(|v| Veto {
                     clause: v.clause.to_string(),
-                    text: clause_text(&standard, v.clause, lang, v.text),
+                    text: clause_text(&standard, v.clause, api.lang, v.text),
                     reason: v.reason.clone(),
                 })
                 .collect(),
@@ -527,7 +525,7 @@ pub async fn show(
                     .iter()
                     .map(|fix| Fix {
                         clause: fix.clause.to_string(),
-                        text: clause_text(&standard, fix.clause, lang, fix.text),
+                        text: clause_text(&standard, fix.clause, api.lang, fix.text),
                         gain: fix.gain.to_f64(),
                         effort: fix.effort,
                         shortfall: serde_json::to_value(&fix.shortfall)
@@ -546,16 +544,17 @@ pub async fn show(
                 .collect(),
         }
     });
-    let history = state
+    let history = api
+        .state
         .store
         .history(&code)
         .await
-        .map_err(store(lang))?
+        .map_err(api.store())?
         .into_iter()
         .map(|(round, e)| HistoryLine {
             round_id: round.id,
             year: round.year,
-            stage_label: stage_label(lang, &e.stage),
+            stage_label: stage_label(api.lang, &e.stage),
             stage: e.stage,
             total: e.total.map(num),
             star: e.star,
@@ -563,7 +562,7 @@ pub async fn show(
         })
         .collect();
     Ok(Json(EntryDetail {
-        entry: entry_view(entry, &standard, lang),
+        entry: entry_view(entry, &standard, api.lang),
         result,
         history,
     }))
@@ -588,19 +587,17 @@ fn sheet_label(sheet: &str) -> String {
     responses(
         (status = 200, description = "The caller's answers", body = Sheet),
         (status = 403, description = "The caller has no sheet for this community", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
+        NoEntry,
     )
 )]
 pub async fn answers(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
-) -> Result<Json<Sheet>, ApiError> {
-    let lang = user.lang;
-    user.current.may_view(&code, user.lang).map_err(app(lang))?;
-    let own = service::own_sheet(&state, &user.current, &round_id, &code, user.lang)
+) -> ApiResult<Sheet> {
+    api.user.may_view(&code, api.lang).map_err(api.app())?;
+    let own = service::own_sheet(&api.state, &api.user, &round_id, &code, api.lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     Ok(Json(Sheet {
         sheet: sheet_label(&own.sheet),
         version: own.version,
@@ -637,24 +634,22 @@ pub async fn answers(
         (status = 200, description = "Saved", body = SheetSaved),
         (status = 400, description = "An answer does not fit its clause (named)", body = ErrorBody),
         (status = 403, description = "May not answer for this community", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
+        NoEntry,
         (status = 409, description = "The stage does not take these answers now, or the sheet was saved since `version`", body = ErrorBody),
     )
 )]
 pub async fn save_answers(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(request): ApiJson<AnswersRequest>,
-) -> Result<Json<SheetSaved>, ApiError> {
-    let lang = user.lang;
-    user.current.may_view(&code, user.lang).map_err(app(lang))?;
+) -> ApiResult<SheetSaved> {
+    api.user.may_view(&code, api.lang).map_err(api.app())?;
     let mut answers = Vec::with_capacity(request.answers.len());
     for (clause, value) in request.answers {
         let number = match value.number {
             None => None,
             Some(n) => Some(Dec2::from_f64(n).map_err(|e| {
-                ApiError::bad_request(if lang.is_en() {
+                ApiError::bad_request(if api.lang.is_en() {
                     format!("answers.{clause}.number: {n} cannot be used: {e}")
                 } else {
                     format!("answers.{clause}.number:{n} 不可用（最多两位小数）")
@@ -670,22 +665,22 @@ pub async fn save_answers(
             },
         ));
     }
-    let sheet = if user.current.role == xingfu_core::workflow::Role::Assessor {
+    let sheet = if api.user.role == xingfu_core::workflow::Role::Assessor {
         "assessor"
     } else {
         service::SELF_SHEET
     };
     let saved = service::save_sheet_from(
-        &state,
-        &user.current,
+        &api.state,
+        &api.user,
         &round_id,
         &code,
         answers,
         request.version,
-        user.lang,
+        api.lang,
     )
     .await
-    .map_err(app(lang))?;
+    .map_err(api.app())?;
     Ok(Json(SheetSaved {
         sheet: sheet.to_string(),
         saved: saved.changed,
@@ -693,19 +688,12 @@ pub async fn save_answers(
     }))
 }
 
-async fn step(
-    state: &AppState,
-    user: &ApiUser,
-    round_id: &str,
-    code: &str,
-    step: Step,
-) -> Result<Json<Entry>, ApiError> {
-    let lang = user.lang;
-    let c = &user.current;
-    c.may_view(code, lang).map_err(app(lang))?;
-    let entry = service::take_step(state, c, (round_id, code), step, lang)
+async fn step(api: &Api, round_id: &str, code: &str, step: Step) -> ApiResult<Entry> {
+    let (state, user, lang) = (&api.state, &api.user, api.lang);
+    user.may_view(code, lang).map_err(api.app())?;
+    let entry = service::take_step(state, user, (round_id, code), step, lang)
         .await
-        .map_err(app(lang))?;
+        .map_err(api.app())?;
     let standard = round_standard(state, round_id, lang).await?;
     Ok(Json(entry_view(entry, &standard, lang)))
 }
@@ -727,16 +715,15 @@ macro_rules! workflow_step {
             responses(
                 (status = 200, description = $ok, body = Entry),
                 (status = 403, description = $forbidden, body = ErrorBody),
-                (status = 404, description = "No such round or entry", body = ErrorBody),
+                NoEntry,
                 (status = 409, description = $conflict, body = ErrorBody),
             )
         )]
         pub async fn $name(
-            State(state): State<AppState>,
-            user: ApiUser,
+            api: Api,
             ApiPath(entry): ApiPath<RoundCommunityPath>,
-        ) -> Result<Json<Entry>, ApiError> {
-            step(&state, &user, &entry.id, &entry.code, $step).await
+        ) -> ApiResult<Entry> {
+            step(&api, &entry.id, &entry.code, $step).await
         }
     };
 }
@@ -804,17 +791,16 @@ fn json_or_text(text: Option<String>) -> Option<serde_json::Value> {
     )
 )]
 pub async fn audit(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
-) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    let lang = user.lang;
-    visible_entry(&state, &user, &round_id, &code).await?;
-    let rows = state
+) -> ApiResult<Vec<AuditEntry>> {
+    visible_entry(&api, &round_id, &code).await?;
+    let rows = api
+        .state
         .store
         .audit_for_community(&code)
         .await
-        .map_err(store(lang))?;
+        .map_err(api.store())?;
     Ok(Json(
         rows.into_iter()
             .filter(|row| row.round_id.as_deref() == Some(round_id.as_str()))

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, IntoResponses, OpenApi};
 
 use crate::app::state::AppState;
-use crate::web::api_error::{ApiError, ErrorBody, app};
-use crate::web::api_user::ApiUser;
+use crate::web::api_call::Api;
+use crate::web::api_error::{ApiError, ErrorBody};
 
 /// `/rounds/{id}/rectifications/{task}`: one rectification task of a round.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -23,6 +23,10 @@ pub struct TaskPath {
     pub id: String,
     /// Task id
     pub task: String,
+}
+
+crate::error_answers! {
+    NoEntry: 404, "No such round or entry";
 }
 
 /// How reading an entry's records is refused.
@@ -39,15 +43,10 @@ pub enum EntryReadRefusals {
 
 /// Refuses an entry the caller may not see (403 outside their area, 404 when there is none),
 /// before its records are read.
-async fn visible_entry(
-    state: &AppState,
-    user: &ApiUser,
-    round_id: &str,
-    code: &str,
-) -> Result<(), ApiError> {
-    crate::rounds::service::load_visible(state, &user.current, round_id, code, user.lang)
+async fn visible_entry(api: &Api, round_id: &str, code: &str) -> Result<(), ApiError> {
+    crate::rounds::service::load_visible(&api.state, &api.user, round_id, code, api.lang)
         .await
-        .map_err(app(user.lang))?;
+        .map_err(api.app())?;
     Ok(())
 }
 

@@ -2,19 +2,16 @@
 //! by the level that decides the rating — the same rules as the community page.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use xingfu_store::objections::ObjectionRow;
 
-use super::{EntryReadRefusals, visible_entry};
-use crate::app::state::AppState;
+use super::{EntryReadRefusals, NoEntry, visible_entry};
 use crate::rounds::service;
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::web::api_error::{app, store};
 use crate::web::api_paths::RoundCommunityPath;
-use crate::web::api_user::ApiUser;
 
 /// An objection and, once decided, its decision.
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,17 +77,16 @@ pub struct DecideRequest {
     )
 )]
 pub async fn list(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
-) -> Result<Json<Vec<Objection>>, ApiError> {
-    let lang = user.lang;
-    visible_entry(&state, &user, &round_id, &code).await?;
-    let rows = state
+) -> ApiResult<Vec<Objection>> {
+    visible_entry(&api, &round_id, &code).await?;
+    let rows = api
+        .state
         .store
         .objections(&round_id, &code)
         .await
-        .map_err(store(lang))?;
+        .map_err(api.store())?;
     Ok(Json(rows.into_iter().map(Objection::from).collect()))
 }
 
@@ -107,27 +103,20 @@ pub async fn list(
         (status = 201, description = "Lodged", body = Objection),
         (status = 400, description = "The text is empty or too long", body = ErrorBody),
         (status = 403, description = "Outside the caller's area, not published, or the period has ended", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
+        NoEntry,
     )
 )]
 pub async fn lodge(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiJson(body): ApiJson<LodgeRequest>,
-) -> Result<(StatusCode, Json<Objection>), ApiError> {
-    let lang = user.lang;
+) -> ApiCreated<Objection> {
     let row = service::lodge_objection(
-        &state,
-        &user.current,
-        &round_id,
-        &code,
-        &body.text,
-        user.lang,
+        &api.state, &api.user, &round_id, &code, &body.text, api.lang,
     )
     .await
-    .map_err(app(lang))?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    .map_err(api.app())?;
+    created(row.into())
 }
 
 /// Decides an open objection: by the level that decides the rating (in Lucheng the district for
@@ -152,12 +141,10 @@ pub async fn lodge(
     )
 )]
 pub async fn decide(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath((round_id, code, id)): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<DecideRequest>,
-) -> Result<Json<Objection>, ApiError> {
-    let lang = user.lang;
+) -> ApiResult<Objection> {
     let uphold = match body.outcome.as_str() {
         "uphold" => true,
         "dismiss" => false,
@@ -165,7 +152,7 @@ pub async fn decide(
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
-                lang.pick(
+                api.lang.pick(
                     &format!("outcome:应为 uphold 或 dismiss，收到 {other:?}"),
                     &format!("outcome: expected uphold or dismiss, got {other:?}"),
                 ),
@@ -177,9 +164,8 @@ pub async fn decide(
         community: &code,
         id: &id,
     };
-    let row =
-        service::decide_objection(&state, &user.current, which, uphold, &body.note, user.lang)
-            .await
-            .map_err(app(lang))?;
+    let row = service::decide_objection(&api.state, &api.user, which, uphold, &body.note, api.lang)
+        .await
+        .map_err(api.app())?;
     Ok(Json(row.into()))
 }

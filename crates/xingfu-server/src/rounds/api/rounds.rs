@@ -1,18 +1,18 @@
 //! Rounds (评选年度): the ones in the caller's area, opening one, one round, its budget.
 
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::{NewRound, RoundRow};
 
-use crate::app::state::AppState;
-use crate::i18n::Lang;
+use crate::app::auth::CurrentUser;
 use crate::rounds::service;
+use crate::web::api_answers::{NoRound, NotRoundAdmin};
+use crate::web::api_call::{Api, ApiCreated, ApiResult};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::web::api_user::ApiUser;
+use crate::web::api_paths::RoundPath;
 
 /// How many of the round's entries in the caller's area are at one stage.
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,33 +92,29 @@ pub struct BudgetLine {
     pub amount_fen: i64,
 }
 
-fn store_error(lang: Lang) -> impl Fn(xingfu_store::StoreError) -> ApiError {
-    move |e| ApiError::from_app(e.into(), lang)
-}
-
 /// The subtree prefix of the caller's area.
-pub fn area_prefix(user: &ApiUser) -> &str {
-    xingfu_core::region::subtree_prefix(&user.current.user.region_code, &user.current.region_level)
+pub fn area_prefix(user: &CurrentUser) -> &str {
+    xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level)
 }
 
-async fn round_view(state: &AppState, user: &ApiUser, round: RoundRow) -> Result<Round, ApiError> {
-    let lang = user.lang;
+async fn round_view(api: &Api, round: RoundRow) -> Result<Round, ApiError> {
+    let (state, lang) = (&api.state, api.lang);
     let standard = state
         .standard(&round.standard_id, &round.standard_version)
         .await
-        .map_err(|e| ApiError::from_app(e, lang))?;
+        .map_err(api.app())?;
     let region_name = state
         .store
         .region(&round.region_code)
         .await
-        .map_err(store_error(lang))?
+        .map_err(api.store())?
         .map(|r| r.name)
         .unwrap_or_else(|| round.region_code.clone());
     let counts = state
         .store
-        .stage_counts(&round.id, area_prefix(user))
+        .stage_counts(&round.id, area_prefix(&api.user))
         .await
-        .map_err(store_error(lang))?;
+        .map_err(api.store())?;
     let stages: Vec<StageCount> = Stage::ALL
         .into_iter()
         .filter_map(|stage| {
@@ -172,18 +168,16 @@ async fn round_view(state: &AppState, user: &ApiUser, round: RoundRow) -> Result
         (status = 200, description = "Rounds in the caller's area", body = Vec<Round>),
     )
 )]
-pub async fn list(
-    State(state): State<AppState>,
-    user: ApiUser,
-) -> Result<Json<Vec<Round>>, ApiError> {
-    let rounds = state
+pub async fn list(api: Api) -> ApiResult<Vec<Round>> {
+    let rounds = api
+        .state
         .store
-        .rounds_overlapping(area_prefix(&user))
+        .rounds_overlapping(area_prefix(&api.user))
         .await
-        .map_err(store_error(user.lang))?;
+        .map_err(api.store())?;
     let mut out = Vec::with_capacity(rounds.len());
     for round in rounds {
-        out.push(round_view(&state, &user, round).await?);
+        out.push(round_view(&api, round).await?);
     }
     Ok(Json(out))
 }
@@ -203,11 +197,7 @@ pub async fn list(
         (status = 409, description = "That region already has this round", body = ErrorBody),
     )
 )]
-pub async fn create(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiJson(request): ApiJson<NewRoundRequest>,
-) -> Result<(StatusCode, Json<Round>), ApiError> {
+pub async fn create(api: Api, ApiJson(request): ApiJson<NewRoundRequest>) -> ApiCreated<Round> {
     let new = NewRound {
         year: request.year,
         region_code: request.region_code.trim(),
@@ -215,13 +205,10 @@ pub async fn create(
         standard_version: request.standard_version.trim(),
         objection_days: request.objection_days,
     };
-    let round = service::open_round(&state, &user.current, &new, user.lang)
+    let round = service::open_round(&api.state, &api.user, &new, api.lang)
         .await
-        .map_err(|e| ApiError::from_app(e, user.lang))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(round_view(&state, &user, round).await?),
-    ))
+        .map_err(api.app())?;
+    Ok((StatusCode::CREATED, Json(round_view(&api, round).await?)))
 }
 
 /// One round, with counts of its entries inside the caller's area (as the round page shows it);
@@ -231,21 +218,17 @@ pub async fn create(
     path = "/api/v1/rounds/{id}",
     operation_id = "round",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "The round", body = Round),
         (status = 404, description = "No such round, or not in the caller's area", body = ErrorBody),
     )
 )]
-pub async fn show(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<Round>, ApiError> {
-    let round = service::visible_round(&state, &user.current, &id)
+pub async fn show(api: Api, ApiPath(RoundPath { id }): ApiPath<RoundPath>) -> ApiResult<Round> {
+    let round = service::visible_round(&api.state, &api.user, &id)
         .await
-        .map_err(|e| ApiError::from_app(e, user.lang))?;
-    Ok(Json(round_view(&state, &user, round).await?))
+        .map_err(api.app())?;
+    Ok(Json(round_view(&api, round).await?))
 }
 
 /// What each government level owes in rewards for the round's computed entries. For the city and
@@ -255,21 +238,17 @@ pub async fn show(
     path = "/api/v1/rounds/{id}/budget",
     operation_id = "budget",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "Rewards owed per level", body = Budget),
-        (status = 403, description = "Not an administrator of the round's area", body = ErrorBody),
-        (status = 404, description = "No such round", body = ErrorBody),
+        NotRoundAdmin,
+        NoRound,
     )
 )]
-pub async fn budget(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<Budget>, ApiError> {
-    let lines = service::budget(&state, &user.current, &id, user.lang)
+pub async fn budget(api: Api, ApiPath(RoundPath { id }): ApiPath<RoundPath>) -> ApiResult<Budget> {
+    let lines = service::budget(&api.state, &api.user, &id, api.lang)
         .await
-        .map_err(|e| ApiError::from_app(e, user.lang))?;
+        .map_err(api.app())?;
     Ok(Json(Budget {
         round_id: id,
         total_fen: lines.iter().map(|(_, amount)| amount).sum(),

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -12,19 +11,19 @@ use xingfu_store::evidence::EvidenceRow;
 use xingfu_store::rounds::RectificationRow;
 
 use crate::app::files::MAX_UPLOAD;
-use crate::app::state::AppState;
 use xingfu_core::rectification::TaskStep;
 
-use super::{EntryReadRefusals, TaskPath, visible_entry};
+use super::{EntryReadRefusals, NoEntry, TaskPath, visible_entry};
 use crate::i18n::Lang;
 use crate::rounds::evidence::{Download, Offered, accept_evidence, evidence_file, upload_closed};
 use crate::rounds::rectifications::{TaskRefusal, move_task};
 use crate::rounds::report::{round_workbook, score_sheet_workbook};
 use crate::rounds::service;
+use crate::web::api_answers::{NoRound, OutsideArea};
+use crate::web::api_call::{Api, ApiCreated, ApiResult};
+use crate::web::api_error::app;
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
-use crate::web::api_error::{app, store};
-use crate::web::api_paths::RoundCommunityPath;
-use crate::web::api_user::ApiUser;
+use crate::web::api_paths::{RoundCommunityPath, RoundPath};
 use crate::web::download::attachment;
 
 /// One evidence file's record; the bytes are at `GET /api/v1/evidence/{id}`.
@@ -77,17 +76,16 @@ pub struct UploadQuery {
     )
 )]
 pub async fn list_evidence(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
-) -> Result<Json<Vec<Evidence>>, ApiError> {
-    let lang = user.lang;
-    visible_entry(&state, &user, &round_id, &code).await?;
-    let rows = state
+) -> ApiResult<Vec<Evidence>> {
+    visible_entry(&api, &round_id, &code).await?;
+    let rows = api
+        .state
         .store
         .evidence_for(&round_id, &code)
         .await
-        .map_err(store(lang))?;
+        .map_err(api.store())?;
     Ok(Json(rows.into_iter().map(Evidence::from).collect()))
 }
 
@@ -104,26 +102,24 @@ pub async fn list_evidence(
     responses(
         (status = 201, description = "Kept", body = Evidence),
         (status = 403, description = "May not add evidence for this community", body = ErrorBody),
-        (status = 404, description = "No such round or entry", body = ErrorBody),
+        NoEntry,
         (status = 409, description = "The entry is past the stages that take evidence", body = ErrorBody),
         (status = 413, description = "Over 10 MiB", body = ErrorBody),
         (status = 422, description = "Unknown clause, or not a file of an accepted type (named)", body = ErrorBody),
     )
 )]
 pub async fn upload_evidence(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Body,
-) -> Result<(StatusCode, Json<Evidence>), ApiError> {
-    let lang = user.lang;
-    let (_, standard, entry) = service::load(&state, &round_id, &code)
+) -> ApiCreated<Evidence> {
+    let (_, standard, entry) = service::load(&api.state, &round_id, &code)
         .await
-        .map_err(app(lang))?;
-    if let Some(closed) = upload_closed(&user.current, &entry, lang) {
-        return Err(ApiError::from_app(closed, lang));
+        .map_err(api.app())?;
+    if let Some(closed) = upload_closed(&api.user, &entry, api.lang) {
+        return Err(ApiError::from_app(closed, api.lang));
     }
     let (bytes, too_big) = match axum::body::to_bytes(body, MAX_UPLOAD).await {
         Ok(bytes) => (bytes.to_vec(), false),
@@ -140,9 +136,9 @@ pub async fn upload_evidence(
         too_big,
     };
     let which = (round_id.as_str(), code.as_str());
-    match accept_evidence(&state, &user.current, which, &standard, offered, lang)
+    match accept_evidence(&api.state, &api.user, which, &standard, offered, api.lang)
         .await
-        .map_err(app(lang))?
+        .map_err(api.app())?
     {
         Ok(row) => Ok((StatusCode::CREATED, Json(row.into()))),
         Err(problems) => {
@@ -181,18 +177,17 @@ fn handed(
     params(("id" = String, Path, description = "Evidence id")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 403, description = "Outside the caller's area", body = ErrorBody),
+        OutsideArea,
         (status = 404, description = "No such evidence", body = ErrorBody),
     )
 )]
 pub async fn download_evidence(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     handed(
-        evidence_file(&state, &user.current, &id, user.lang).await,
-        user.lang,
+        evidence_file(&api.state, &api.user, &id, api.lang).await,
+        api.lang,
     )
 }
 
@@ -218,17 +213,16 @@ pub enum WorkbookAnswers {
     path = "/api/v1/rounds/{id}/export.xlsx",
     operation_id = "export_round",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(WorkbookAnswers)
 )]
 pub async fn export_round(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(round_id): ApiPath<String>,
+    api: Api,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> Result<Response, ApiError> {
     handed(
-        round_workbook(&state, &user.current, &round_id, user.lang).await,
-        user.lang,
+        round_workbook(&api.state, &api.user, &round_id, api.lang).await,
+        api.lang,
     )
 }
 
@@ -238,17 +232,16 @@ pub async fn export_round(
     path = "/api/v1/rounds/{id}/score-sheet.xlsx",
     operation_id = "score_sheet",
     tag = "rounds",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(WorkbookAnswers)
 )]
 pub async fn score_sheet(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(round_id): ApiPath<String>,
+    api: Api,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> Result<Response, ApiError> {
     handed(
-        score_sheet_workbook(&state, &user.current, &round_id, user.lang).await,
-        user.lang,
+        score_sheet_workbook(&api.state, &api.user, &round_id, api.lang).await,
+        api.lang,
     )
 }
 
@@ -290,32 +283,31 @@ impl From<RectificationRow> for Rectification {
     path = "/api/v1/rounds/{id}/rectifications",
     operation_id = "rectifications",
     tag = "workflow",
-    params(("id" = String, Path, description = "Round id")),
+    params(RoundPath),
     responses(
         (status = 200, description = "Tasks by community and clause", body = Vec<Rectification>),
-        (status = 404, description = "No such round", body = ErrorBody),
+        NoRound,
     )
 )]
 pub async fn rectifications(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(round_id): ApiPath<String>,
-) -> Result<Json<Vec<Rectification>>, ApiError> {
-    let lang = user.lang;
-    state
+    api: Api,
+    ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
+) -> ApiResult<Vec<Rectification>> {
+    api.state
         .store
         .round(&round_id)
         .await
-        .map_err(store(lang))?
-        .ok_or_else(|| ApiError::not_found(lang))?;
-    let rows = state
+        .map_err(api.store())?
+        .ok_or_else(|| ApiError::not_found(api.lang))?;
+    let rows = api
+        .state
         .store
         .rectifications(&round_id, None)
         .await
-        .map_err(store(lang))?;
+        .map_err(api.store())?;
     Ok(Json(
         rows.into_iter()
-            .filter(|t| user.current.actor().covers(&t.community_code))
+            .filter(|t| api.user.actor().covers(&t.community_code))
             .map(Rectification::from)
             .collect(),
     ))
@@ -330,23 +322,21 @@ pub struct TaskRequest {
 }
 
 async fn step(
-    state: &AppState,
-    user: &ApiUser,
-    round_id: &str,
-    id: &str,
+    api: &Api,
+    task: &TaskPath,
     step: TaskStep,
     report: &str,
-) -> Result<Json<Rectification>, ApiError> {
+) -> ApiResult<Rectification> {
     // The API's task steps name no version: the status guard keeps two callers from both
     // moving a task, as before.
     let moved = move_task(
-        state,
-        &user.current,
-        (round_id, id),
+        &api.state,
+        &api.user,
+        (&task.id, &task.task),
         step,
         report,
         None,
-        user.lang,
+        api.lang,
     )
     .await;
     match moved {
@@ -356,7 +346,7 @@ async fn step(
             "bad_request",
             message,
         )),
-        Err(TaskRefusal::Refused(e)) => Err(ApiError::from_app(e, user.lang)),
+        Err(TaskRefusal::Refused(e)) => Err(ApiError::from_app(e, api.lang)),
     }
 }
 
@@ -377,23 +367,11 @@ async fn step(
     )
 )]
 pub async fn submit(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(TaskPath {
-        id: round_id,
-        task: id,
-    }): ApiPath<TaskPath>,
+    api: Api,
+    ApiPath(task): ApiPath<TaskPath>,
     ApiJson(body): ApiJson<TaskRequest>,
-) -> Result<Json<Rectification>, ApiError> {
-    step(
-        &state,
-        &user,
-        &round_id,
-        &id,
-        TaskStep::Submit,
-        &body.report,
-    )
-    .await
+) -> ApiResult<Rectification> {
+    step(&api, &task, TaskStep::Submit, &body.report).await
 }
 
 /// How verifying or reopening a submitted task is refused.
@@ -425,15 +403,8 @@ pub enum ReviewRefusals {
         ReviewRefusals,
     )
 )]
-pub async fn verify(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(TaskPath {
-        id: round_id,
-        task: id,
-    }): ApiPath<TaskPath>,
-) -> Result<Json<Rectification>, ApiError> {
-    step(&state, &user, &round_id, &id, TaskStep::Verify, "").await
+pub async fn verify(api: Api, ApiPath(task): ApiPath<TaskPath>) -> ApiResult<Rectification> {
+    step(&api, &task, TaskStep::Verify, "").await
 }
 
 /// Sends a submitted task back to the community (street or district administrator).
@@ -448,13 +419,6 @@ pub async fn verify(
         ReviewRefusals,
     )
 )]
-pub async fn reopen(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(TaskPath {
-        id: round_id,
-        task: id,
-    }): ApiPath<TaskPath>,
-) -> Result<Json<Rectification>, ApiError> {
-    step(&state, &user, &round_id, &id, TaskStep::Reopen, "").await
+pub async fn reopen(api: Api, ApiPath(task): ApiPath<TaskPath>) -> ApiResult<Rectification> {
+    step(&api, &task, TaskStep::Reopen, "").await
 }

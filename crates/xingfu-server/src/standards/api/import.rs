@@ -7,19 +7,18 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::state::AppState;
+use super::NoStandardVersion;
 use crate::i18n::Lang;
 use crate::standards::service::{
     self as standard_import, MAX_TABLE, Refusal, Upload, english_table, may_import,
 };
-use crate::web::api_error::{ApiError, ApiPath, ApiQuery, ErrorBody, app};
-use crate::web::api_user::ApiUser;
+use crate::web::api_call::Api;
+use crate::web::api_error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::web::download::xlsx_attachment;
 
 /// An .xlsx workbook's bytes, as the OpenAPI document describes them (a binary string).
@@ -50,19 +49,18 @@ pub struct TableQuery {
     responses(
         (status = 200, description = "The clause table workbook", body = inline(Workbook),
          content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 404, description = "No such standard version", body = ErrorBody),
+        NoStandardVersion,
     )
 )]
 pub async fn clause_table(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath((id, version)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<TableQuery>,
 ) -> Result<Response, ApiError> {
-    let english = english_table(query.lang.as_deref(), user.en());
-    let table = standard_import::clause_table(&state, &id, &version, english)
+    let english = english_table(query.lang.as_deref(), api.lang.is_en());
+    let table = standard_import::clause_table(&api.state, &id, &version, english)
         .await
-        .map_err(app(user.lang))?;
+        .map_err(api.app())?;
     Ok(xlsx_attachment(&table.file_name, table.bytes))
 }
 
@@ -238,22 +236,20 @@ fn refusal_response(refusal: Refusal, lang: Lang) -> Response {
     )
 )]
 pub async fn import_version(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath((id, base_version)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<ImportedVersion>), Response> {
-    let lang = user.lang;
     // Nothing is read from someone who may not import.
-    may_import(&user.current, lang).map_err(|e| ApiError::from_app(e, lang).into_response())?;
+    may_import(&api.user, api.lang).map_err(|e| ApiError::from_app(e, api.lang).into_response())?;
     let multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("multipart/"));
     if multipart {
-        return Err(ApiError::bad_request(lang.pick(
+        return Err(ApiError::bad_request(api.lang.pick(
             "请把 .xlsx 文件本身作为请求体发送（Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet），不要用 multipart 表单。",
             "Send the .xlsx file itself as the body (Content-Type: \
              application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), not a multipart form.",
@@ -267,7 +263,7 @@ pub async fn import_version(
                 .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
             if !over {
                 tracing::info!("standard import body not read: {error}");
-                return Err(ApiError::bad_request(lang.pick(
+                return Err(ApiError::bad_request(api.lang.pick(
                     "请求体没有读完，没有导入任何内容。请重试。",
                     "The request body could not be read; nothing was imported. Try again.",
                 ))
@@ -285,7 +281,7 @@ pub async fn import_version(
         bytes,
         too_big,
     };
-    match standard_import::import(&state, &user.current, upload, lang).await {
+    match standard_import::import(&api.state, &api.user, upload, api.lang).await {
         Ok(Ok(done)) => Ok((
             StatusCode::CREATED,
             Json(ImportedVersion {
@@ -297,7 +293,7 @@ pub async fn import_version(
                 total_points: done.total_points.to_f64(),
             }),
         )),
-        Ok(Err(refusal)) => Err(refusal_response(refusal, lang)),
-        Err(e) => Err(ApiError::from_app(e, lang).into_response()),
+        Ok(Err(refusal)) => Err(refusal_response(refusal, api.lang)),
+        Err(e) => Err(ApiError::from_app(e, api.lang).into_response()),
     }
 }

@@ -9,6 +9,10 @@ use utoipa::OpenApi;
 
 use crate::app::state::AppState;
 
+crate::error_answers! {
+    NoStandardVersion: 404, "No such standard version";
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/regions/{code}", get(reference::region))

@@ -1,16 +1,17 @@
 //! Reference data every signed-in user may read: regions and the stored standards.
 
 use axum::Json;
-use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 use xingfu_store::regions::RegionRow;
 
+use super::NoStandardVersion;
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::web::api_error::{ApiError, ApiPath, ErrorBody, app, store};
-use crate::web::api_user::ApiUser;
+use crate::web::api_answers::NoRegion;
+use crate::web::api_call::{Api, ApiResult};
+use crate::web::api_error::{ApiError, ApiPath, store};
 
 /// A division of the administrative hierarchy.
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,15 +60,13 @@ async fn known_region(state: &AppState, code: &str, lang: Lang) -> Result<Region
     params(("code" = String, Path, description = "12-digit division code")),
     responses(
         (status = 200, description = "The region", body = Region),
-        (status = 404, description = "No such region", body = ErrorBody),
+        NoRegion,
     )
 )]
-pub async fn region(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<Region>, ApiError> {
-    Ok(Json(known_region(&state, &code, user.lang).await?.into()))
+pub async fn region(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Region> {
+    Ok(Json(
+        known_region(&api.state, &code, api.lang).await?.into(),
+    ))
 }
 
 /// The regions directly inside one region, by code.
@@ -79,17 +78,12 @@ pub async fn region(
     params(("code" = String, Path, description = "12-digit division code")),
     responses(
         (status = 200, description = "The regions one level down", body = Vec<Region>),
-        (status = 404, description = "No such region", body = ErrorBody),
+        NoRegion,
     )
 )]
-pub async fn children(
-    State(state): State<AppState>,
-    user: ApiUser,
-    ApiPath(code): ApiPath<String>,
-) -> Result<Json<Vec<Region>>, ApiError> {
-    let lang = user.lang;
-    known_region(&state, &code, lang).await?;
-    let rows = state.store.children(&code).await.map_err(store(lang))?;
+pub async fn children(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Vec<Region>> {
+    known_region(&api.state, &code, api.lang).await?;
+    let rows = api.state.store.children(&code).await.map_err(api.store())?;
     Ok(Json(rows.into_iter().map(Region::from).collect()))
 }
 
@@ -116,18 +110,16 @@ pub struct StandardSummary {
         (status = 200, description = "Stored standard versions, by id, oldest first", body = Vec<StandardSummary>),
     )
 )]
-pub async fn standards(
-    State(state): State<AppState>,
-    user: ApiUser,
-) -> Result<Json<Vec<StandardSummary>>, ApiError> {
-    let stored = state
+pub async fn standards(api: Api) -> ApiResult<Vec<StandardSummary>> {
+    let stored = api
+        .state
         .store
         .stored_standards()
         .await
-        .map_err(store(user.lang))?;
+        .map_err(api.store())?;
     let mut out = Vec::with_capacity(stored.len());
     for version in stored {
-        match state.standard(&version.id, &version.version).await {
+        match api.state.standard(&version.id, &version.version).await {
             Ok(standard) => out.push(StandardSummary {
                 id: standard.id.clone(),
                 version: standard.version.clone(),
@@ -136,7 +128,7 @@ pub async fn standards(
                 programme: standard.programme.clone(),
             }),
             Err(AppError::Internal(error)) => tracing::error!("{error:#}"),
-            Err(e) => return Err(ApiError::from_app(e, user.lang)),
+            Err(e) => return Err(ApiError::from_app(e, api.lang)),
         }
     }
     Ok(Json(out))
@@ -156,19 +148,15 @@ pub async fn standards(
     responses(
         (status = 200, description = "The parsed standard (the model of docs/standard-format.md)",
          body = Object),
-        (status = 404, description = "No such standard version", body = ErrorBody),
+        NoStandardVersion,
     )
 )]
 pub async fn standard(
-    State(state): State<AppState>,
-    user: ApiUser,
+    api: Api,
     ApiPath((id, version)): ApiPath<(String, String)>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let standard = state
-        .standard(&id, &version)
-        .await
-        .map_err(app(user.lang))?;
+) -> ApiResult<serde_json::Value> {
+    let standard = api.state.standard(&id, &version).await.map_err(api.app())?;
     serde_json::to_value(&*standard)
         .map(Json)
-        .map_err(|e| ApiError::from_app(AppError::Internal(e.into()), user.lang))
+        .map_err(|e| ApiError::from_app(AppError::Internal(e.into()), api.lang))
 }
