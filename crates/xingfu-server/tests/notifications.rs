@@ -928,9 +928,7 @@ async fn the_settings_form(server: &Server) {
         "{page}"
     );
     let gulou = server.user("gulou").await;
-    let settings = service::settings(&server.state, &gulou.user.id)
-        .await
-        .unwrap();
+    let settings = service::settings(&server.state, &gulou).await.unwrap();
     assert_eq!(settings.contact.email, "gulou@example.gov.cn");
     // Without a version the form is refused too.
     let (status, _, _) = server
