@@ -251,7 +251,7 @@ const STORIES: &[Story] = &[
 pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
     let now = now_ms();
     let mut people: Vec<OpsPerson> = Vec::new();
-    for username in ["resident", "gulou", "wuma", "lucheng"] {
+    for username in ["resident", "gulou", "wuma"] {
         if state.store.user_by_username(username).await?.is_none() {
             return Ok(());
         }
