@@ -5,7 +5,9 @@
 use serde::Serialize;
 
 use crate::dates::CST_OFFSET_MS;
+use crate::ops::events::{ActionKind, Step};
 use crate::todo::TodoKind;
+use crate::workflow::Role;
 
 pub const MINUTE_MS: i64 = 60_000;
 pub const HOUR_MS: i64 = 60 * MINUTE_MS;
@@ -28,16 +30,19 @@ pub enum Kind {
     SurveyClosing,
     /// The weekly digest for administrators, with their 约谈提醒 list.
     WeeklyDigest,
+    /// A 随手拍 event the person reported moved on (accepted, resolved, closed, …).
+    ReportProgress,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::NewTodo,
         Kind::SlaDue,
         Kind::RectificationDue,
         Kind::ObjectionEnding,
         Kind::SurveyClosing,
         Kind::WeeklyDigest,
+        Kind::ReportProgress,
     ];
 
     pub fn key(self) -> &'static str {
@@ -48,6 +53,7 @@ impl Kind {
             Kind::ObjectionEnding => "objection_ending",
             Kind::SurveyClosing => "survey_closing",
             Kind::WeeklyDigest => "weekly_digest",
+            Kind::ReportProgress => "report_progress",
         }
     }
 
@@ -64,6 +70,7 @@ impl Kind {
             Kind::ObjectionEnding => ("公示异议期即将结束", "Objection period ending"),
             Kind::SurveyClosing => ("满意度调查即将截止", "Survey closing soon"),
             Kind::WeeklyDigest => ("每周摘要", "Weekly digest"),
+            Kind::ReportProgress => ("您上报的随手拍有新进展", "News on your photo report"),
         }
     }
 
@@ -74,20 +81,61 @@ impl Kind {
             Kind::RectificationDue => Some(3 * DAY_MS),
             Kind::ObjectionEnding => Some(DAY_MS),
             Kind::SurveyClosing => Some(2 * DAY_MS),
-            Kind::NewTodo | Kind::WeeklyDigest => None,
+            Kind::NewTodo | Kind::WeeklyDigest | Kind::ReportProgress => None,
         }
     }
 
     /// Whether a person gets this kind on `channel` before they choose: in-app always; e-mail
-    /// for reminders of a deadline and the digest; the gateway (SMS, WeChat) only for the
-    /// shortest deadline, the 随手拍 SLA.
+    /// for reminders of a deadline and the digest; the gateway (SMS, WeChat) for the shortest
+    /// deadline, the 随手拍 SLA, and for a reporter's news (residents read their phones, not
+    /// e-mail).
     pub fn default_on(self, channel: Channel) -> bool {
         match channel {
             Channel::InApp => true,
-            Channel::Email => self != Kind::NewTodo,
-            Channel::Webhook => self == Kind::SlaDue,
+            Channel::Email => !matches!(self, Kind::NewTodo | Kind::ReportProgress),
+            Channel::Webhook => matches!(self, Kind::SlaDue | Kind::ReportProgress),
         }
     }
+
+    /// Whether someone of `role` can receive this kind, so their settings offer it: residents
+    /// only hear of their own reports (the reminder sweep covers staff only); staff may report
+    /// too.
+    pub fn offered_to(self, role: Role) -> bool {
+        role != Role::Resident || self == Kind::ReportProgress
+    }
+}
+
+/// The steps of a 随手拍 event its reporter is told of: the rest (dispatch, start, escalation,
+/// hand-down) is the staff's business, and confirm or reopen is the reporter's own step.
+pub const TOLD_TO_REPORTER: [ActionKind; 5] = [
+    ActionKind::Accept,
+    ActionKind::Resolve,
+    ActionKind::Close,
+    ActionKind::Reject,
+    ActionKind::MergeInto,
+];
+
+/// What the reporter `reporter` of the event is told of `step`, in Chinese; `None` when the
+/// step is not one they hear of, or they took it themselves.
+pub fn reporter_news(step: &Step, reporter: &str) -> Option<String> {
+    if step.actor == reporter {
+        return None;
+    }
+    Some(match step.action {
+        ActionKind::Accept => "已受理".to_string(),
+        ActionKind::Resolve => {
+            "已处理完毕\u{ff0c}请确认是否解决\u{ff0c}或说明仍未解决的原因".to_string()
+        }
+        ActionKind::Close => "已办结".to_string(),
+        ActionKind::Reject => match step.note.as_deref().map(str::trim) {
+            Some(reason) if !reason.is_empty() => {
+                format!("不予受理\u{ff0c}原因\u{ff1a}{reason}")
+            }
+            _ => "不予受理".to_string(),
+        },
+        ActionKind::MergeInto => "与另一条相同的上报合并处理".to_string(),
+        _ => return None,
+    })
 }
 
 /// The reminder kind a 待办 item's deadline calls for, if any.
@@ -267,5 +315,71 @@ mod tests {
         assert!(!Kind::RectificationDue.default_on(Channel::Webhook));
         assert_eq!(deadline_kind(TodoKind::HandleEvent), Some(Kind::SlaDue));
         assert_eq!(deadline_kind(TodoKind::ScoreSheet), None);
+    }
+
+    fn step(action: ActionKind, actor: &str, note: Option<&str>) -> Step {
+        use crate::ops::events::{EventId, EventState};
+        use crate::ops::{Level, OpsRole};
+        Step {
+            event: EventId(7),
+            version: 2,
+            action,
+            actor: actor.into(),
+            role: OpsRole::CommunityWorker,
+            at: 0,
+            from_state: Some(EventState::Reported),
+            to_state: EventState::Accepted,
+            from_level: Some(Level::Community),
+            to_level: Level::Community,
+            assignee: None,
+            note: note.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_reporter_hears_of_the_steps_that_answer_their_report() {
+        let news = |action, note| reporter_news(&step(action, "worker", note), "resident");
+        assert_eq!(news(ActionKind::Accept, None).as_deref(), Some("已受理"));
+        assert_eq!(
+            news(ActionKind::Resolve, None).as_deref(),
+            Some("已处理完毕\u{ff0c}请确认是否解决\u{ff0c}或说明仍未解决的原因")
+        );
+        assert_eq!(news(ActionKind::Close, None).as_deref(), Some("已办结"));
+        assert_eq!(
+            news(ActionKind::Reject, Some(" 不属于受理范围 ")).as_deref(),
+            Some("不予受理\u{ff0c}原因\u{ff1a}不属于受理范围")
+        );
+        assert_eq!(
+            news(ActionKind::MergeInto, None).as_deref(),
+            Some("与另一条相同的上报合并处理")
+        );
+        // Exactly the listed steps are told, and none the reporter took themselves.
+        for action in ActionKind::ALL {
+            let told = news(action, Some("理由")).is_some();
+            assert_eq!(told, TOLD_TO_REPORTER.contains(&action), "{action:?}");
+            assert!(reporter_news(&step(action, "resident", None), "resident").is_none());
+        }
+    }
+
+    #[test]
+    fn reporters_hear_in_the_app_and_by_gateway_not_by_mail() {
+        let kind = Kind::ReportProgress;
+        assert_eq!(Kind::parse("report_progress"), Some(kind));
+        assert_eq!(kind.name().0, "您上报的随手拍有新进展");
+        assert_eq!(kind.lead_ms(), None);
+        assert!(kind.default_on(Channel::InApp));
+        assert!(kind.default_on(Channel::Webhook));
+        assert!(!kind.default_on(Channel::Email));
+        // Residents are offered only their reports' news; staff every kind.
+        let resident: Vec<Kind> = Kind::ALL
+            .into_iter()
+            .filter(|k| k.offered_to(Role::Resident))
+            .collect();
+        assert_eq!(resident, [kind]);
+        assert!(
+            Kind::ALL
+                .iter()
+                .all(|k| k.offered_to(Role::CommunityWorker))
+        );
     }
 }

@@ -915,9 +915,7 @@ async fn the_settings_form(server: &Server) {
         "{page}"
     );
     let gulou = server.user("gulou").await;
-    let settings = service::settings(&server.state, &gulou.user.id)
-        .await
-        .unwrap();
+    let settings = service::settings(&server.state, &gulou).await.unwrap();
     assert_eq!(settings.contact.email, "gulou@example.gov.cn");
     // Without a version the form is refused too.
     let (status, _, _) = server
@@ -931,7 +929,8 @@ async fn the_settings_form(server: &Server) {
 }
 on_both!(the_settings_form);
 
-/// The demo's sweep leaves messages for every role that works in the programme.
+/// The demo's sweep leaves messages for every role that works in the programme, and the
+/// resident the news of their reports.
 #[tokio::test]
 async fn every_working_role_of_the_demo_has_messages() {
     let dir = tempfile::tempdir().unwrap();
@@ -954,18 +953,22 @@ async fn every_working_role_of_the_demo_has_messages() {
             );
         }
     }
+    // The resident gets no reminders, only the news of the demo's reports of the last day:
+    // one accepted, one handled, one refused.
     let resident = state
         .store
         .user_by_username("resident")
         .await
         .unwrap()
         .unwrap();
-    assert!(
-        state
-            .store
-            .notifications_for(&resident.id, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    let news = state
+        .store
+        .notifications_for(&resident.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(news.len(), 3, "{news:?}");
+    for m in &news {
+        assert_eq!(m.kind, "report_progress");
+        assert!(m.link.starts_with("/events/"), "{}", m.link);
+    }
 }

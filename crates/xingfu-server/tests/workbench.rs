@@ -523,20 +523,27 @@ async fn everyone_lands_on_the_workbench(server: &Server) {
 }
 on_both!(everyone_lands_on_the_workbench);
 
-/// The demo (loaded into an empty SQLite database, as a zero-configuration start does) gives
-/// each role work of its own: the district its approvals, the city one 4–5★ result to approve,
-/// the district and 五马街道 a declaration to check, survey quotas; the street and the district a
-/// rectification report to verify; 鼓楼's worker the tasks still to report on; 评审员甲 the sheet
-/// he has not scored; residents and 海淀 nothing.
-#[tokio::test]
-async fn every_role_of_the_demo_has_its_work() {
-    use xingfu_server::demo::kit::acting_as;
-    use xingfu_server::workbench::service::workbench;
+/// The demo loaded into an empty SQLite database, as a zero-configuration start does.
+async fn demo() -> (tempfile::TempDir, xingfu_server::AppState) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let store = xingfu_store::Store::connect(&url).await.unwrap();
     let state = xingfu_server::AppState::new(store, false);
     xingfu_server::demo::load(&state).await.unwrap().unwrap();
+    (dir, state)
+}
+
+/// The demo gives
+/// each role work of its own: the district its approvals, the city one 4–5★ result to approve,
+/// the district and 五马街道 a declaration to check, survey quotas; the street and the district a
+/// rectification report to verify; 鼓楼's worker the tasks still to report on and the demo's
+/// 随手拍 to accept, dispatch and handle; the district the report escalated to it; 评审员甲 the
+/// sheet he has not scored; the resident the report handled for them to confirm; 海淀 nothing.
+#[tokio::test]
+async fn every_role_of_the_demo_has_its_work() {
+    use xingfu_server::demo::kit::acting_as;
+    use xingfu_server::workbench::service::workbench;
+    let (_dir, state) = demo().await;
     let now = now_ms();
     let mut lists = std::collections::BTreeMap::new();
     for username in [
@@ -597,9 +604,89 @@ async fn every_role_of_the_demo_has_its_work() {
     let reports = of("gulou", "submit_rectification");
     assert!(!reports.is_empty(), "{lists:?}");
     assert!(reports.iter().all(|s| s.starts_with("鼓楼社区 ")));
-    assert_eq!(lists["gulou"].len(), reports.len(), "{lists:?}");
+    // 鼓楼's 随手拍: two to accept, one to dispatch, two to handle.
+    let events = ["accept_event", "dispatch_event", "handle_event"].map(|k| of("gulou", k).len());
+    assert_eq!(events, [2, 1, 2], "{lists:?}");
+    assert_eq!(lists["gulou"].len(), reports.len() + 5, "{lists:?}");
+    assert_eq!(of("lucheng", "dispatch_event").len(), 1, "{lists:?}");
     assert_eq!(of("assessor1", "score_sheet"), ["虞师里社区"]);
-    for nobody in ["assessor2", "resident", "haidian"] {
+    assert_eq!(of("resident", "confirm_event").len(), 1, "{lists:?}");
+    assert_eq!(lists["resident"].len(), 1, "{lists:?}");
+    for nobody in ["assessor2", "haidian"] {
         assert!(lists[nobody].is_empty(), "{nobody}: {lists:?}");
     }
+}
+
+/// The demo's 随手拍 in 鼓楼社区 stand at every step of the loop, one of them past its time
+/// limit; 鼓楼's worker finds them in the 待办 (page and API), each linking to its event, and
+/// one nearly due in a reminder.
+#[tokio::test]
+async fn the_demo_has_events_at_every_step() {
+    use std::collections::BTreeMap;
+    use xingfu_server::demo::kit::acting_as;
+    use xingfu_server::workbench::service::workbench;
+    use xingfu_store::events::StateFilter;
+    let (_dir, state) = demo().await;
+    let now = now_ms();
+    let events = state
+        .store
+        .events_within("330302006044", StateFilter::All, 100)
+        .await
+        .unwrap();
+    let mut states: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &events {
+        *states.entry(e.state.key()).or_default() += 1;
+    }
+    let expected: BTreeMap<&str, usize> = [
+        ("reported", 2),
+        ("accepted", 2),
+        ("dispatched", 1),
+        ("in_progress", 1),
+        ("resolved", 1),
+        ("closed", 4),
+        ("rejected", 1),
+    ]
+    .into();
+    assert_eq!(states, expected);
+    // Numbered in the order they came in.
+    let mut by_time: Vec<_> = events.iter().map(|e| (e.reported_at, e.id)).collect();
+    by_time.sort();
+    assert!(by_time.windows(2).all(|w| w[0].1 < w[1].1), "{by_time:?}");
+    let overdue = state
+        .store
+        .events_within("330302006044", StateFilter::Overdue { now }, 100)
+        .await
+        .unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(overdue[0].level.key(), "district");
+    assert_eq!(events.iter().filter(|e| e.late).count(), 1);
+    assert!(events.iter().all(|e| e.reported_at < now));
+
+    let gulou = acting_as(&state, "gulou").await.unwrap();
+    let bench = workbench(&state, &gulou, now).await.unwrap();
+    let items: Vec<_> = bench
+        .items
+        .iter()
+        .filter(|i| i.kind.key().ends_with("_event"))
+        .collect();
+    assert_eq!(items.len(), 5, "{:?}", bench.items);
+    assert!(items.iter().all(|i| i.link.starts_with("/events/")));
+    assert!(items.iter().all(|i| i.context == "鼓楼社区"), "{items:?}");
+    let gulou_row = state
+        .store
+        .user_by_username("gulou")
+        .await
+        .unwrap()
+        .unwrap();
+    let messages = state
+        .store
+        .notifications_for(&gulou_row.id, 100)
+        .await
+        .unwrap();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.kind == "sla_due" && m.subject.contains("楼道")),
+        "{messages:?}"
+    );
 }

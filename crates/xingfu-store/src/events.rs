@@ -141,6 +141,16 @@ pub enum Waiting<'a> {
     ReportedBy(&'a str),
 }
 
+/// A step of an event someone reported, with what telling them needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReporterStep {
+    pub step: Step,
+    /// The reporter's account.
+    pub reporter: String,
+    pub category: String,
+    pub description: String,
+}
+
 /// A live event with the names a list shows beside it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaitingEvent {
@@ -532,6 +542,44 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(step_row).collect()
+    }
+
+    /// The steps taken at or after `since` that are one of `actions`, on events reported with
+    /// an account, newest first, at most `limit` (from the index on the steps' time).
+    pub async fn reporter_steps_since(
+        &self,
+        since: i64,
+        actions: &[ActionKind],
+        limit: i64,
+    ) -> Result<Vec<ReporterStep>> {
+        if actions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT s.event_id, s.version, s.action, s.actor, s.role, s.at, s.from_state,
+                 s.to_state, s.from_level, s.to_level, s.assignee, s.note,
+                 e.reporter, e.category, e.description
+             FROM event_steps s JOIN events e ON e.id = s.event_id
+             WHERE s.at >= $1 AND e.reporter IS NOT NULL AND s.action IN ({})
+             ORDER BY s.at DESC, s.event_id, s.version LIMIT ${}",
+            bind_list(2, actions.len()),
+            2 + actions.len()
+        );
+        let mut query = sqlx::query(&sql).bind(since);
+        for action in actions {
+            query = query.bind(action.key());
+        }
+        let rows = query.bind(limit).fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReporterStep {
+                    step: step_row(row)?,
+                    reporter: row.try_get("reporter")?,
+                    category: row.try_get("category")?,
+                    description: row.try_get("description")?,
+                })
+            })
+            .collect()
     }
 
     /// An event's photos, before and after, oldest first.

@@ -6,8 +6,8 @@ mod common;
 
 use xingfu_core::ops::coords::{Datum, GeoPoint};
 use xingfu_core::ops::events::{
-    Action, Decision, Event, EventId, EventRefusal, EventRules, EventState, HOUR_MS, NewReport,
-    decide, open, validate_report,
+    Action, ActionKind, Decision, Event, EventId, EventRefusal, EventRules, EventState, HOUR_MS,
+    NewReport, decide, open, validate_report,
 };
 use xingfu_core::ops::grid::{Area, Building, Duty, Grid, GridMember, Polygon};
 use xingfu_core::ops::sla::{DueAction, escalations_due};
@@ -571,5 +571,77 @@ on_both!(
         for year in [2023, 2024] {
             assert_roll_up_matches_the_events(&store, year).await;
         }
+    }
+);
+
+on_both!(
+    reporters_steps_are_read_newest_first_within_bounds,
+    |store: Store| async move {
+        setup(&store).await;
+        let kinds = [ActionKind::Accept, ActionKind::Resolve];
+        // An anonymous report, accepted: never read.
+        let rules = EventRules::baseline();
+        let valid = validate_report(report("匿名", p(120.6561, 28.0131)), &rules).unwrap();
+        let anonymous = store
+            .create_event(
+                |id| open(id, valid, GULOU, None, None, T0, &rules),
+                &[],
+                &Extras::default(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let accepted = step(&anonymous, Action::Accept, &worker(), T0 + 10);
+        store
+            .apply_event_step(anonymous.version, &accepted, &[])
+            .await
+            .unwrap()
+            .unwrap();
+        // The resident's report: accepted, dispatched, started, resolved.
+        let mut event = reported(&store, "井盖松动", p(120.6562, 28.0132), T0).await;
+        let mut at = T0;
+        for action in [
+            Action::Accept,
+            Action::Dispatch { to: "gulou" },
+            Action::Start,
+            Action::Resolve,
+        ] {
+            at += HOUR_MS;
+            let decision = step(&event, action, &worker(), at);
+            store
+                .apply_event_step(event.version, &decision, &[])
+                .await
+                .unwrap()
+                .unwrap();
+            event = decision.event;
+        }
+        let read = store.reporter_steps_since(T0, &kinds, 10).await.unwrap();
+        let seen: Vec<(u64, &str, &str)> = read
+            .iter()
+            .map(|r| (r.step.version, r.step.action.key(), r.reporter.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [(5, "resolve", "resident"), (2, "accept", "resident")]
+        );
+        assert_eq!(read[0].description, "井盖松动");
+        assert_eq!(read[0].category, "sanitation");
+        assert_eq!(read[0].step.to_state, EventState::Resolved);
+        assert_eq!(read[0].step.at, T0 + 4 * HOUR_MS);
+        // Bounded in time and in number.
+        let later = store
+            .reporter_steps_since(T0 + 2 * HOUR_MS, &kinds, 10)
+            .await
+            .unwrap();
+        assert_eq!(later.len(), 1);
+        let one = store.reporter_steps_since(T0, &kinds, 1).await.unwrap();
+        assert_eq!(one[0].step.version, 5);
+        assert!(
+            store
+                .reporter_steps_since(T0, &[], 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 );

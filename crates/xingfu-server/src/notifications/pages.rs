@@ -23,7 +23,8 @@ crate::word_table! {
     Words, words {
         title: "消息" / "Messages",
         settings_title: "通知设置" / "Notification settings",
-        intro: "系统会在有新的待办、期限将到、公示异议期将结束时提醒您\u{ff1b}市、区、街道管理员每周一上午8点收到每周摘要。" / "You are reminded when something new waits for you, when a deadline comes near and when an objection period ends; city, district and street administrators get a weekly digest on Mondays at 08:00.",
+        intro: "系统会在有新的待办、期限将到、公示异议期将结束时提醒您\u{ff1b}市、区、街道管理员每周一上午8点收到每周摘要\u{ff1b}您上报的随手拍有新进展时也会告诉您。" / "You are reminded when something new waits for you, when a deadline comes near and when an objection period ends; city, district and street administrators get a weekly digest on Mondays at 08:00; and you hear how the photo reports you sent are going.",
+        resident_intro: "您上报的随手拍被受理、处理完毕、办结、不予受理或合并处理时\u{ff0c}系统会告诉您。" / "You are told when a photo report you sent is accepted, handled, closed, refused or merged with another.",
         unread: "未读" / "unread",
         read_mark: "已读" / "Read",
         open: "查看" / "Open",
@@ -144,6 +145,8 @@ pub struct Row {
 struct SettingsPage {
     page: Page,
     w: &'static Words,
+    /// What the person is told of: residents hear only of their reports.
+    intro: &'static str,
     csrf: String,
     version: i64,
     email: String,
@@ -192,7 +195,7 @@ async fn settings_page(
 ) -> Result<SettingsPage, crate::app::error::AppError> {
     let lang = v.lang;
     let w = words(lang);
-    let stored = service::settings(&v.state, &v.user.user.id).await?;
+    let stored = service::settings(&v.state, &v.user).await?;
     let rows = stored
         .choices
         .iter()
@@ -234,6 +237,11 @@ async fn settings_page(
     Ok(SettingsPage {
         page: v.page_titled("/notifications/settings", w.settings_title.to_string()),
         w,
+        intro: if v.user.role == xingfu_core::workflow::Role::Resident {
+            w.resident_intro
+        } else {
+            w.intro
+        },
         csrf: v.user.csrf.clone(),
         version: stored.contact.version,
         email,

@@ -15,6 +15,8 @@ use xingfu_store::accounts::NewUser;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, EntryChange, NewRound};
 
+pub mod events;
+
 pub const PASSWORD: &str = "correct horse 幸福";
 
 /// Makes `async fn name(&Server)` two tests, `name::sqlite` and `name::postgres`, each on a

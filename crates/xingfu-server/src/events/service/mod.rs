@@ -2,9 +2,11 @@
 //! ([`ops`]), photos made safe to publish ([`photos`]), intake routed to a grid ([`intake`]),
 //! acting on an event and duplicate suggestions ([`closed_loop`]), the deadline sweep
 //! ([`sweep`]), grid routing and import from GeoJSON ([`grids`]), the figures events feed
-//! into ratings ([`metrics`]); the events waiting for someone in their 待办 ([`todo`]).
+//! into ratings ([`metrics`]); the events waiting for someone in their 待办 ([`todo`]); the
+//! demo's reports ([`demo`]).
 
 pub mod closed_loop;
+pub mod demo;
 pub mod grids;
 pub mod intake;
 pub mod metrics;

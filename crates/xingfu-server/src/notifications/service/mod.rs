@@ -1,9 +1,10 @@
 //! What the notifications feature does: a person's messages (read, mark read), their contact
 //! details and choices, and making a message with its deliveries on the channels the person
 //! chose and the deployment has. The reminder sweep ([`reminders`]) decides what to say and
-//! when; the worker ([`delivery`]) sends.
+//! when, reporters' news included ([`progress`]); the worker ([`delivery`]) sends.
 
 pub mod delivery;
+pub mod progress;
 pub mod reminders;
 
 use xingfu_core::notify::{Channel, Kind};
@@ -95,10 +96,15 @@ fn chosen(
         .unwrap_or_else(|| kind.default_on(channel))
 }
 
-pub async fn settings(state: &AppState, user_id: &str) -> Result<Settings, AppError> {
-    let (contact, stored) = state.store.notification_settings(user_id).await?;
-    let choices = Kind::ALL
-        .into_iter()
+/// The kinds someone of the person's role can receive, in the settings table's order.
+fn offered(user: &CurrentUser) -> impl Iterator<Item = Kind> {
+    let role = user.role;
+    Kind::ALL.into_iter().filter(move |k| k.offered_to(role))
+}
+
+pub async fn settings(state: &AppState, user: &CurrentUser) -> Result<Settings, AppError> {
+    let (contact, stored) = state.store.notification_settings(&user.user.id).await?;
+    let choices = offered(user)
         .map(|kind| (kind, OUTSIDE.map(|channel| chosen(&stored, kind, channel))))
         .collect();
     Ok(Settings {
@@ -180,8 +186,7 @@ pub async fn save_settings(
     if !problems.is_empty() {
         return Ok(problems);
     }
-    let choices: Vec<(&str, &str, bool)> = Kind::ALL
-        .into_iter()
+    let choices: Vec<(&str, &str, bool)> = offered(user)
         .flat_map(|kind| OUTSIDE.map(move |channel| (kind, channel)))
         .map(|(kind, channel)| {
             let key = format!("{}.{}", kind.key(), channel.key());

@@ -1,7 +1,7 @@
 //! The reminder sweep: for every person who works in the programme, what is new in their 待办
 //! (the workbench's own list), which deadlines come near (`xingfu_core::notify` says how near),
 //! which objection periods end soon, and on Monday mornings the administrators' weekly digest
-//! with their 约谈提醒 list (the overview's own). Each message names what it is about, so running
+//! with their 约谈提醒 list (the overview's own); and reporters hear of their 随手拍 reports. Each message names what it is about, so running
 //! the sweep again — or on several servers at once — makes nothing twice.
 
 use xingfu_core::dates::chinese_text;
@@ -24,7 +24,8 @@ pub struct SweepReport {
     pub made: usize,
 }
 
-/// Makes every reminder due at `now` that was not made before.
+/// Makes every reminder due at `now` that was not made before, and tells reporters of their
+/// reports' steps of the last day ([`super::progress`]).
 pub async fn sweep(state: &AppState, now: i64) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
     for row in state.store.notification_recipients().await? {
@@ -34,6 +35,7 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<SweepReport, AppError> 
         report.people += 1;
         report.made += for_person(state, &user, now).await?;
     }
+    report.made += super::progress::report_progress(state, now).await?;
     Ok(report)
 }
 
