@@ -1142,6 +1142,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/rounds/{id}/entries/{code}/check"),
     ("post", "/api/v1/rounds/{id}/entries/{code}/compute"),
     ("post", "/api/v1/rounds/{id}/entries/{code}/approve"),
+    ("post", "/api/v1/rounds/{id}/entries/{code}/send-back"),
+    ("post", "/api/v1/rounds/{id}/approvals"),
     ("post", "/api/v1/rounds/{id}/entries/{code}/publish"),
     ("post", "/api/v1/rounds/{id}/entries/{code}/name"),
     ("get", "/api/v1/rounds/{id}/entries/{code}/audit"),

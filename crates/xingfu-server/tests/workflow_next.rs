@@ -300,6 +300,73 @@ async fn several_results_are_approved_at_once_and_a_stale_one_is_named(server: &
 }
 on_both!(several_results_are_approved_at_once_and_a_stale_one_is_named);
 
+/// 退回 and batch approval through the API, by the same rules as the pages.
+async fn the_api_sends_back_and_approves_several(server: &Server) {
+    use axum::http::Method;
+    use serde_json::json;
+    let round = server.lucheng_round(2013).await;
+    server.computed_entry(&round, GULOU, 2).await;
+    server.computed_entry(&round, MOCHI, 3).await;
+    let district = server.api_token("district").await;
+    let send_back = format!("/api/v1/rounds/{round}/entries/{GULOU}/send-back");
+    let (status, body) = server
+        .api_json(
+            Method::POST,
+            &send_back,
+            &district,
+            Some(json!({"note": " "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.to_string().contains("审批意见"), "{body}");
+    let version = server.state.store.entry(&round, GULOU).await.unwrap();
+    let version = version.unwrap().version;
+    let note = "ZZ2.3 照片缺失，请补充";
+    let stale = json!({"note": note, "version": version - 1});
+    let (status, _) = server
+        .api_json(Method::POST, &send_back, &district, Some(stale))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let ok = json!({"note": note, "version": version});
+    let (status, body) = server
+        .api_json(Method::POST, &send_back, &district, Some(ok))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["stage"], "scoring");
+    assert_eq!(stage_of(server, &round, GULOU).await, "scoring");
+
+    // 鼓楼 is back at scoring: of the two picks only 墨池 is approved; 鼓楼 is named and why.
+    let approvals = format!("/api/v1/rounds/{round}/approvals");
+    let (status, _) = server
+        .api_json(
+            Method::POST,
+            &approvals,
+            &district,
+            Some(json!({"entries": []})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let picks = json!({"entries": [{"code": GULOU}, {"code": MOCHI}]});
+    let (status, body) = server
+        .api_json(Method::POST, &approvals, &district, Some(picks))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["approved"], json!([MOCHI]));
+    assert_eq!(body["refused"][0]["code"], GULOU);
+    assert_eq!(body["refused"][0]["name"], "鼓楼社区");
+    assert_eq!(stage_of(server, &round, MOCHI).await, "approved");
+    let (status, _) = server
+        .api_json(
+            Method::POST,
+            "/api/v1/rounds/no-such-round/approvals",
+            &district,
+            Some(json!({"entries": [{"code": MOCHI}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+on_both!(the_api_sends_back_and_approves_several);
+
 async fn a_district_opens_a_round_from_the_page(server: &Server) {
     let district = server.sign_in("district").await;
     let (status, page, _) = server.get("/rounds", &district).await;

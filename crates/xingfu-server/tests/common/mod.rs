@@ -259,6 +259,35 @@ impl Server {
         send(&self.app, request).await
     }
 
+    /// A JSON API call with a bearer token: the status and the body as JSON (`null` when it is
+    /// not JSON).
+    pub async fn api_json(
+        &self,
+        method: axum::http::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 << 20)
+            .await
+            .unwrap();
+        let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, value)
+    }
+
     /// Signs in through the API; returns the bearer token.
     pub async fn api_token(&self, username: &str) -> String {
         let request = Request::post("/api/v1/session")

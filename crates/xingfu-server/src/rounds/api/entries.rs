@@ -284,7 +284,7 @@ fn clause_text(standard: &Standard, id: &str, lang: Lang, fallback: &str) -> Str
         .to_string()
 }
 
-fn entry_view(entry: EntryRow, standard: &Standard, lang: Lang) -> Entry {
+pub(super) fn entry_view(entry: EntryRow, standard: &Standard, lang: Lang) -> Entry {
     let vetoed_by = entry
         .vetoed_by
         .as_deref()
@@ -333,7 +333,7 @@ fn entry_view(entry: EntryRow, standard: &Standard, lang: Lang) -> Entry {
 }
 
 /// The round's standard, or 404 for an unknown round.
-async fn round_standard(
+pub(super) async fn round_standard(
     state: &AppState,
     round_id: &str,
     lang: Lang,

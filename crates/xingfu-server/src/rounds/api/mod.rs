@@ -1,6 +1,7 @@
 //! The round's JSON API: rounds, entries and their workflow, evidence, exports,
 //! rectifications and objections.
 
+pub mod decisions;
 pub mod entries;
 pub mod objections;
 pub mod rounds;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/check", post(entries::check))
         .route("/compute", post(entries::compute))
         .route("/approve", post(entries::approve))
+        .route("/send-back", post(decisions::send_back))
         .route("/publish", post(entries::publish))
         .route("/name", post(entries::name))
         .route("/audit", get(entries::audit))
@@ -71,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rounds", get(rounds::list).post(rounds::create))
         .route("/rounds/{id}", get(rounds::show))
         .route("/rounds/{id}/budget", get(rounds::budget))
+        .route("/rounds/{id}/approvals", post(decisions::approve_many))
         .route(
             "/rounds/{id}/entries",
             get(entries::list).post(entries::declare),
@@ -109,6 +112,8 @@ pub fn upload_routes() -> Router<AppState> {
     entries::check,
     entries::compute,
     entries::approve,
+    decisions::send_back,
+    decisions::approve_many,
     entries::publish,
     entries::name,
     entries::audit,
