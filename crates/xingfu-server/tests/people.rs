@@ -6,11 +6,9 @@
 #[macro_use]
 mod common;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use common::{PASSWORD, Server, between, urlencode};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use xingfu_core::Dec2;
 use xingfu_core::ops::coords::GeoPoint;
 use xingfu_core::ops::grid::{Area, Building, Duty, Grid, GridMember, Polygon};
@@ -1486,7 +1484,7 @@ async fn api(
     token: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    api_raw(server, method, path, Some(token), body).await
+    server.api_json(method, path, Some(token), body).await
 }
 
 async fn api_raw(
@@ -1496,26 +1494,5 @@ async fn api_raw(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    let request = match body {
-        Some(body) => request
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string())),
-        None => request.body(Body::empty()),
-    }
-    .unwrap();
-    let response = server.app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
-        .await
-        .unwrap();
-    let value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-    };
-    (status, value)
+    server.api_json(method, path, token, body).await
 }

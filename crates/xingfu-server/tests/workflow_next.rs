@@ -313,7 +313,7 @@ async fn the_api_sends_back_and_approves_several(server: &Server) {
         .api_json(
             Method::POST,
             &send_back,
-            &district,
+            Some(&district),
             Some(json!({"note": " "})),
         )
         .await;
@@ -324,12 +324,12 @@ async fn the_api_sends_back_and_approves_several(server: &Server) {
     let note = "ZZ2.3 照片缺失，请补充";
     let stale = json!({"note": note, "version": version - 1});
     let (status, _) = server
-        .api_json(Method::POST, &send_back, &district, Some(stale))
+        .api_json(Method::POST, &send_back, Some(&district), Some(stale))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let ok = json!({"note": note, "version": version});
     let (status, body) = server
-        .api_json(Method::POST, &send_back, &district, Some(ok))
+        .api_json(Method::POST, &send_back, Some(&district), Some(ok))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["stage"], "scoring");
@@ -341,14 +341,14 @@ async fn the_api_sends_back_and_approves_several(server: &Server) {
         .api_json(
             Method::POST,
             &approvals,
-            &district,
+            Some(&district),
             Some(json!({"entries": []})),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let picks = json!({"entries": [{"code": GULOU}, {"code": MOCHI}]});
     let (status, body) = server
-        .api_json(Method::POST, &approvals, &district, Some(picks))
+        .api_json(Method::POST, &approvals, Some(&district), Some(picks))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["approved"], json!([MOCHI]));
@@ -359,7 +359,7 @@ async fn the_api_sends_back_and_approves_several(server: &Server) {
         .api_json(
             Method::POST,
             "/api/v1/rounds/no-such-round/approvals",
-            &district,
+            Some(&district),
             Some(json!({"entries": [{"code": MOCHI}]})),
         )
         .await;

@@ -259,19 +259,19 @@ impl Server {
         send(&self.app, request).await
     }
 
-    /// A JSON API call with a bearer token: the status and the body as JSON (`null` when it is
-    /// not JSON).
+    /// A JSON API call, with a bearer token when given: the status and the body as JSON (`null`
+    /// when it is empty or not JSON).
     pub async fn api_json(
         &self,
         method: axum::http::Method,
         path: &str,
-        token: &str,
+        token: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> (StatusCode, serde_json::Value) {
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
         let request = match body {
             Some(body) => request
                 .header(header::CONTENT_TYPE, "application/json")
