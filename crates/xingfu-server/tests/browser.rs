@@ -146,16 +146,27 @@ impl Browser {
     }
 
     /// The text of the first element matching `css`, waiting (up to 30 s) for one to appear, as
-    /// it does after a form is sent.
+    /// it does after a form is sent. A page that is replaced between finding the element and
+    /// reading it (a form answered while we look) is read again rather than failing.
     pub async fn text(&self, css: &str) -> String {
-        self.client
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        for _ in 0..20 {
+            let element = self
+                .client
+                .wait()
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap();
+            match element.text().await {
+                Ok(text) => return text,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("reading {css}: {e}"),
+            }
+        }
+        panic!("{css} kept being replaced while it was read")
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
