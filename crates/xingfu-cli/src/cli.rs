@@ -130,6 +130,10 @@ pub struct ServeArgs {
     #[arg(long, env = "XINGFU_OSM", value_name = "FILE")]
     pub osm: Option<PathBuf>,
 
+    /// 公文模板文件夹：其中的文件（settings.toml、*.typ、公章图片、fonts/ 中的字体）逐个替换内置模板 / Folder of document templates: its files (settings.toml, *.typ, a seal image, fonts in fonts/) replace the built-in ones file by file
+    #[arg(long, env = "XINGFU_TEMPLATES", value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+
     /// 发送通知邮件的 SMTP 服务器（smtp://主机:端口、smtps://…） / SMTP server for notification e-mail (smtp://host:port, smtps://…)
     #[arg(long, env = "XINGFU_SMTP_URL", value_name = "URL")]
     pub smtp_url: Option<String>,

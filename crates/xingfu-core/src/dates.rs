@@ -42,6 +42,13 @@ pub fn chinese_text(ms: i64) -> String {
     format!("{y}年{m}月{d}日 {:02}:{:02}", minutes / 60, minutes % 60)
 }
 
+/// The day of a moment in China Standard Time as documents date it (GB/T 9704 writes the date
+/// in Arabic numerals): `2013年12月3日`.
+pub fn chinese_day(ms: i64) -> String {
+    let (y, m, d) = civil_from_days((ms + CST_OFFSET_MS).div_euclid(DAY_MS));
+    format!("{y}年{m}月{d}日")
+}
+
 /// The calendar year, in China Standard Time, of a moment in Unix milliseconds.
 pub fn cst_year(ms: i64) -> i64 {
     civil_from_days((ms + CST_OFFSET_MS).div_euclid(DAY_MS)).0
@@ -238,6 +245,8 @@ mod tests {
         assert_eq!(chinese_text(before), "2013年12月31日 23:59");
         assert_eq!(local_text(before + 60_000), "2014-01-01 00:00");
         assert_eq!(chinese_text(before + 60_000), "2014年1月1日 00:00");
+        assert_eq!(chinese_day(before), "2013年12月31日");
+        assert_eq!(chinese_day(before + 60_000), "2014年1月1日");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod dates;
 pub mod decimal;
+pub mod documents;
 pub mod notify;
 pub mod ops;
 pub mod overview;

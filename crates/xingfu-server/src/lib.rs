@@ -9,6 +9,7 @@
 pub mod app;
 pub mod circle;
 pub mod demo;
+pub mod documents;
 pub mod events;
 pub mod i18n;
 pub mod metrics;
@@ -47,6 +48,7 @@ fn features() -> web::Routes {
         .merge(circle::routes())
         .merge(overview::routes())
         .merge(notifications::routes())
+        .merge(documents::routes())
 }
 
 /// The OpenAPI document of the whole API.

@@ -413,6 +413,55 @@ impl Store {
         Ok(report)
     }
 
+    /// One row and its place in the chain, checked with this store's key: it chains onto the
+    /// row before it, its hash matches its content, and the row after it (if any) chains onto
+    /// it. None when there is no such row.
+    pub async fn verify_audit_row(
+        &self,
+        seq: i64,
+    ) -> Result<Option<(AuditRow, Option<BreakReason>)>> {
+        let rows: Vec<AuditRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq BETWEEN $1 AND $2 ORDER BY seq"
+        ))
+        .bind(seq - 1)
+        .bind(seq + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let Some(row) = rows.iter().find(|r| r.seq == seq).cloned() else {
+            return Ok(None);
+        };
+        let first_keyed: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE key_id IS NOT NULL")
+                .fetch_one(self.pool())
+                .await?;
+        let prev_hash = if seq <= 1 {
+            Some(GENESIS.to_string())
+        } else {
+            rows.iter()
+                .find(|r| r.seq == seq - 1)
+                .map(|r| r.hash.clone())
+        };
+        let Some(prev_hash) = prev_hash else {
+            return Ok(Some((row, Some(BreakReason::MissingRow))));
+        };
+        let mut check = ChainCheck {
+            key: self.audit.key(),
+            expected_seq: seq,
+            prev_hash,
+            first_keyed,
+            keyed_rows: 0,
+            rows_checked: 0,
+        };
+        let mut verdict = check.row(&row);
+        if verdict.is_none()
+            && let Some(next) = rows.iter().find(|r| r.seq == seq + 1)
+            && next.prev_hash != row.hash
+        {
+            verdict = Some(BreakReason::ContentChanged);
+        }
+        Ok(Some((row, verdict)))
+    }
+
     /// Verifies the last `rows` rows (at start-up): they must chain onto the row before them and
     /// each other, and every keyed one must verify with this store's key.
     pub async fn verify_audit_tail(&self, rows: i64) -> Result<ChainReport> {

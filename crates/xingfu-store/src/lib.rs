@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bulk;
+pub mod documents;
 pub mod event_tallies;
 pub mod events;
 pub mod evidence;

@@ -71,7 +71,11 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
             webhook_secret: args.webhook_secret.clone(),
             site_url: args.site_url.clone(),
         })?;
-        let state = state.with_network(network).with_channels(channels);
+        let mut state = state.with_network(network).with_channels(channels);
+        if let Some(folder) = &args.templates {
+            state.documents =
+                xingfu_server::documents::service::DocumentRuntime::with_folder(folder.clone())?;
+        }
         xingfu_server::events::service::spawn_sla_sweep(
             state.clone(),
             std::time::Duration::from_secs(60),

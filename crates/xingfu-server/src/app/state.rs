@@ -31,6 +31,8 @@ pub struct AppState {
     /// The notification channels beyond the app (e-mail, the SMS or WeChat gateway): none
     /// until configured.
     pub channels: crate::notifications::channels::Channels,
+    /// The typesetter of official documents and the programme's templates folder.
+    pub documents: crate::documents::service::DocumentRuntime,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             decoding: Default::default(),
             audit: None,
             channels: Default::default(),
+            documents: Default::default(),
         }
     }
 

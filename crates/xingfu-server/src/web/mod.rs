@@ -15,6 +15,7 @@ pub mod page;
 pub mod peer;
 pub mod posted;
 pub mod prefixed_routes;
+pub mod public_base;
 pub mod svg_map;
 pub mod upload;
 pub mod visit;

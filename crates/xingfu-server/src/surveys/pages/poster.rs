@@ -2,41 +2,19 @@
 
 use askama::Template;
 use axum::extract::Path;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 use crate::surveys::links::{qr_svg, resident_link};
 use crate::surveys::pages::form::{Pairs, title};
 use crate::surveys::pages::words::words;
 use crate::surveys::service::{region_name, round_survey};
 use crate::web::page::{PageResult, render};
 use crate::web::posted::Posted;
-use crate::web::visit::Visit;
+use crate::web::public_base::public_base;
 
-/// The absolute base of resident links: `XINGFU_PUBLIC_URL` when set, else the request's host.
-pub fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Ok(url) = std::env::var("XINGFU_PUBLIC_URL")
-        && !url.trim().is_empty()
-    {
-        return url.trim().trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
-}
+use crate::web::visit::Visit;
 
 /// POST /rounds/{round}/surveys/{code}/link: make the community's resident link.
 pub async fn make_link(

@@ -11,7 +11,6 @@ use xingfu_core::workflow::Role;
 use crate::app::error::AppError;
 use crate::app::state::now_ms;
 use crate::surveys::pages::form::{Asking, Pairs, form_status, title, with_status};
-use crate::surveys::pages::poster::public_base;
 use crate::surveys::pages::report::{ResultsView, results_view};
 use crate::surveys::pages::words::{Words, words};
 use crate::surveys::results::area_results;
@@ -25,6 +24,7 @@ use crate::web::download::xlsx_attachment;
 use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};
 use crate::web::posted::Posted;
+use crate::web::public_base::public_base;
 use crate::web::visit::Visit;
 use xingfu_core::survey::closing::closing_day;
 
