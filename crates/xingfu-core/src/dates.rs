@@ -36,17 +36,41 @@ pub fn local_text(ms: i64) -> String {
 /// Unix milliseconds as China Standard Time the way Chinese pages write it:
 /// `2026年12月2日 14:30`.
 pub fn chinese_text(ms: i64) -> String {
-    let local = ms + CST_OFFSET_MS;
-    let (y, m, d) = civil_from_days(local.div_euclid(DAY_MS));
-    let minutes = local.rem_euclid(DAY_MS) / 60_000;
-    format!("{y}年{m}月{d}日 {:02}:{:02}", minutes / 60, minutes % 60)
+    let minutes = (ms + CST_OFFSET_MS).rem_euclid(DAY_MS) / 60_000;
+    format!(
+        "{} {:02}:{:02}",
+        chinese_date(ms),
+        minutes / 60,
+        minutes % 60
+    )
 }
 
-/// The day of a moment in China Standard Time as documents date it (GB/T 9704 writes the date
-/// in Arabic numerals): `2013年12月3日`.
-pub fn chinese_day(ms: i64) -> String {
+/// The day, in China Standard Time, of a moment in Unix milliseconds as Chinese text writes
+/// it: `2026年12月3日`.
+pub fn chinese_date(ms: i64) -> String {
     let (y, m, d) = civil_from_days((ms + CST_OFFSET_MS).div_euclid(DAY_MS));
     format!("{y}年{m}月{d}日")
+}
+
+/// The day, in China Standard Time, of a moment in Unix milliseconds as English text writes
+/// it: `3 December 2026`.
+pub fn english_date(ms: i64) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (y, m, d) = civil_from_days((ms + CST_OFFSET_MS).div_euclid(DAY_MS));
+    format!("{d} {} {y}", MONTHS[(m - 1) as usize])
 }
 
 /// The calendar year, in China Standard Time, of a moment in Unix milliseconds.
@@ -245,8 +269,10 @@ mod tests {
         assert_eq!(chinese_text(before), "2013年12月31日 23:59");
         assert_eq!(local_text(before + 60_000), "2014-01-01 00:00");
         assert_eq!(chinese_text(before + 60_000), "2014年1月1日 00:00");
-        assert_eq!(chinese_day(before), "2013年12月31日");
-        assert_eq!(chinese_day(before + 60_000), "2014年1月1日");
+        assert_eq!(chinese_date(before), "2013年12月31日");
+        assert_eq!(english_date(before), "31 December 2013");
+        assert_eq!(chinese_date(before + 60_000), "2014年1月1日");
+        assert_eq!(english_date(before + 60_000), "1 January 2014");
     }
 
     #[test]

@@ -315,13 +315,13 @@ pub async fn build(
             if kind == DocumentKind::Notice {
                 let from = shown.iter().filter_map(|e| e.published_at).min();
                 let to = shown.iter().filter_map(|e| e.objection_until).max();
-                data["period_from"] = from.map(xingfu_core::dates::chinese_day).into();
-                data["period_to"] = to.map(xingfu_core::dates::chinese_day).into();
+                data["period_from"] = from.map(xingfu_core::dates::chinese_date).into();
+                data["period_to"] = to.map(xingfu_core::dates::chinese_date).into();
                 data["objection_how"] = settings.objection_how(&issuer).into();
                 title = format!("{round_title}结果公示");
             } else {
                 let decided = shown.iter().filter_map(|e| e.named_at).max();
-                data["decided_on"] = decided.map(xingfu_core::dates::chinese_day).into();
+                data["decided_on"] = decided.map(xingfu_core::dates::chinese_date).into();
                 data["recipients"] = recipients(*level).into();
                 title = format!(
                     "关于命名{}年度{}星级{}的决定",
@@ -423,13 +423,13 @@ async fn rectification(
             "clause": clause.text,
             "shortfall": format!("应得{}分", clause.points),
             "owner": task.map(|t| t.owner.clone()).unwrap_or_else(|| "待指定".into()),
-            "deadline": task.map(|t| xingfu_core::dates::chinese_day(t.deadline)).unwrap_or_else(|| "待定".into()),
+            "deadline": task.map(|t| xingfu_core::dates::chinese_date(t.deadline)).unwrap_or_else(|| "待定".into()),
             "status": task.map(|t| crate::rounds::rectifications::status_label(Lang::Zh, &t.status)).unwrap_or_else(|| "待整改".into()),
         }));
     }
     let reply_by = tasks.iter().map(|t| t.deadline).min();
     data["clauses"] = Value::Array(clauses);
-    data["reply_by"] = reply_by.map(xingfu_core::dates::chinese_day).into();
+    data["reply_by"] = reply_by.map(xingfu_core::dates::chinese_date).into();
     data["recipient"] = format!("{}居民委员会", entry.community_name).into();
     Ok(())
 }

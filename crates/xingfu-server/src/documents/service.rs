@@ -162,7 +162,7 @@ pub async fn issue(
             fields.insert("verify_url".into(), verify_url.clone().into());
             fields.insert(
                 "issued_on".into(),
-                xingfu_core::dates::chinese_day(now).into(),
+                xingfu_core::dates::chinese_date(now).into(),
             );
             fields.insert(
                 "number".into(),

@@ -8,10 +8,11 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::CookieJar;
+use xingfu_core::dates;
 
 use crate::app::auth::{CurrentUser, urlencode};
 use crate::app::error::{AppError, Shown};
-use crate::app::state::AppState;
+use crate::app::state::{AppState, now_ms};
 use crate::i18n::{Lang, Texts};
 
 /// What every page's layout needs.
@@ -22,6 +23,9 @@ pub struct Page {
     pub title: String,
     pub big: bool,
     pub path_encoded: String,
+    /// The day the page is drawn, for its printed copy: "打印日期：2026年12月3日" /
+    /// "Printed on 3 December 2026" (China Standard Time).
+    pub printed_on: String,
 }
 
 impl Page {
@@ -32,6 +36,7 @@ impl Page {
         title: impl Into<String>,
     ) -> Page {
         let lang = Lang::from_jar(jar);
+        let now = now_ms();
         Page {
             lang,
             t: lang.t(),
@@ -39,6 +44,10 @@ impl Page {
             title: title.into(),
             big: jar.get("big").is_some_and(|c| c.value() == "1"),
             path_encoded: urlencode(path),
+            printed_on: lang.text(
+                format!("打印日期\u{ff1a}{}", dates::chinese_date(now)),
+                format!("Printed on {}", dates::english_date(now)),
+            ),
         }
     }
 }

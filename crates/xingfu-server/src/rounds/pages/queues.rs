@@ -258,6 +258,8 @@ pub struct PublicationLine {
     pub until: String,
     pub named: String,
     pub can_name: bool,
+    /// Published and its objection period still runs.
+    pub taking_objections: bool,
 }
 
 #[derive(Template)]
@@ -269,6 +271,8 @@ struct PublicationPage {
     /// Approved, not yet published; (line, may this user publish it).
     waiting: Vec<(QueueLine, bool)>,
     lines: Vec<PublicationLine>,
+    /// Some result is in its objection period: the printed list says how to object.
+    taking_objections: bool,
     csrf: String,
     done: Option<&'static str>,
     w: &'static Words,
@@ -317,6 +321,7 @@ pub async fn publication(
             named,
             // Naming is for the level that approves the star (4–5★: the city).
             can_name: e.stage == Stage::Published.key() && over && decides,
+            taking_objections: e.stage == Stage::Published.key() && !over,
         });
     }
     render(PublicationPage {
@@ -330,6 +335,7 @@ pub async fn publication(
         round_id: round_id.clone(),
         heading: queue.heading,
         waiting,
+        taking_objections: lines.iter().any(|p| p.taking_objections),
         lines,
         csrf: user.csrf.clone(),
         done: query

@@ -24,6 +24,7 @@ crate::word_table! {
         batch_hint: "勾选要审批通过的社区\u{ff0c}再按下方按钮\u{ff1b}每个社区仍按同样的规则逐一核对。要退回的\u{ff0c}请打开该社区的页面。" / "Tick the communities to approve, then press the button below; each is still checked by the same rules. To send one back, open its page.",
         other_levels: "其他层级待审批" / "Waiting for other levels",
         objections_open: "异议待处理" / "objections to decide",
+        how_to_object: "对以上公示结果有异议的\u{ff0c}请在公示期内登录本平台\u{ff0c}在该社区的页面提交异议\u{ff0c}写明该结果哪里有问题\u{3001}依据是什么。" / "To object to a result above, sign in to the platform before its objection period ends and lodge the objection on the community's page, saying what is wrong with the result and how you know.",
         open_round: "开设评选年度" / "Open a round",
         open_round_hint: "开设后\u{ff0c}辖区内的社区即可申报。填写样本量即同时开启居民满意度调查\u{ff1b}不填的\u{ff0c}可以以后在评选年度页面的\u{201c}居民满意度调查\u{201d}中设置。截止日期当天结束后不再收取答卷\u{ff1b}不填则收取到各社区评分结果计算为止。" / "Once open, communities in the area can declare. A sample size opens the resident survey with the round; left empty, the survey can be set up later under \u{201c}Resident survey\u{201d} on the round's page. Answers are taken until the end of the closing day; without one, until each community's result is computed.",
         objection_days: "公示期\u{ff08}天\u{ff09}" / "Objection period (days)",
