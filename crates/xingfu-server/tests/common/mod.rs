@@ -245,6 +245,47 @@ impl Server {
         send(&self.app, request).await
     }
 
+    /// A GET whose answer is kept as bytes (a PDF, a workbook), with its headers.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        cookie: &str,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let request = Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap();
+        (parts.status, parts.headers, bytes.to_vec())
+    }
+
+    /// A multipart POST of one file (field `file`) and no cookie: what a public form sends.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> (StatusCode, String) {
+        let boundary = "xingfu-test-boundary-7d3c";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = Request::post(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let (status, body, _) = send(&self.app, request).await;
+        (status, body)
+    }
+
     pub async fn post(
         &self,
         path: &str,
