@@ -1243,3 +1243,104 @@ async fn lists_print_as_documents() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// The round's documents page and the public verification page a document's QR code opens:
+/// read on a phone, checked by axe, and a held PDF checked by choosing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_and_their_verification() {
+    let server = common::sqlite().await;
+    let round = server.lucheng_round(2013).await;
+    let mochi = "330302006045";
+    server.computed_entry(&round, mochi, 2).await;
+    server.move_entry(&round, mochi, "named").await;
+    let base = serve(&server).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "district").await;
+    browser
+        .client
+        .goto(&format!("{base}/rounds/{round}"))
+        .await
+        .unwrap();
+    browser
+        .click(&format!("a[href='/rounds/{round}/documents']"))
+        .await;
+    browser
+        .wait_path(&format!("/rounds/{round}/documents"))
+        .await;
+    let main = browser.text("main").await;
+    for expected in [
+        "公文与证书",
+        "星级证书",
+        "命名决定",
+        "公示",
+        "墨池社区",
+        "下载时出具",
+    ] {
+        assert!(main.contains(expected), "{expected}: {main}");
+    }
+    browser.look("/rounds/{id}/documents").await;
+
+    // The certificate, as the page's link issues it.
+    let district = server.user("district").await;
+    let issued = xingfu_server::documents::service::issue(
+        &server.state,
+        &district,
+        &round,
+        (xingfu_core::documents::DocumentKind::Certificate, mochi),
+        &base,
+        xingfu_server::i18n::Lang::Zh,
+    )
+    .await
+    .unwrap();
+    let serial = issued.row.serial.clone();
+
+    // Someone holding the paper types the serial in lower case.
+    browser
+        .client
+        .goto(&format!("{base}/verify"))
+        .await
+        .unwrap();
+    browser.look("/verify").await;
+    browser.fill("#serial", &serial.to_lowercase()).await;
+    browser.click("form[action='/verify'] button").await;
+    browser.wait_path(&format!("/verify/{serial}")).await;
+    let main = browser.text("main").await;
+    for expected in [
+        "本平台出具过此文件",
+        "星级证书",
+        "鹿城区幸福社区创建工作领导小组办公室",
+        "这是现行版本",
+    ] {
+        assert!(main.contains(expected), "{expected}: {main}");
+    }
+    browser.look("/verify/{serial}").await;
+
+    // They choose the PDF they hold: the same file matches.
+    let file = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    std::fs::write(file.path(), &issued.pdf).unwrap();
+    let input = browser.client.find(Locator::Css("#file")).await.unwrap();
+    input
+        .send_keys(file.path().to_str().unwrap())
+        .await
+        .unwrap();
+    browser
+        .click(&format!("form[action='/verify/{serial}'] button"))
+        .await;
+    let result = browser.text("#file-result").await;
+    assert!(
+        result.contains("一致：这份文件与出具时登记的完全相同"),
+        "{result}"
+    );
+    browser.look("/verify/{serial} with a file checked").await;
+
+    // A serial that was never issued.
+    browser
+        .client
+        .goto(&format!("{base}/verify/ZS-2013-00000000"))
+        .await
+        .unwrap();
+    assert!(browser.text("main").await.contains("查无此编号"));
+    browser.look("/verify with an unknown serial").await;
+    browser.stop().await;
+    server.finish().await;
+}

@@ -13,7 +13,6 @@ use common::Server;
 use xingfu_server::app::audit::check_at_start;
 use xingfu_server::{AppState, router};
 use xingfu_store::audit::AuditKey;
-use xingfu_store::rounds::{By, EntryChange};
 
 const GULOU: &str = "330302006044";
 const MOCHI: &str = "330302006045";
@@ -29,29 +28,6 @@ async fn documents_on_sqlite() {
 #[tokio::test]
 async fn documents_on_postgres() {
     documents(common::postgres().await).await.finish().await;
-}
-
-/// Moves an entry on to `stage` with the dates that stage carries.
-async fn move_to(server: &Server, round: &str, code: &str, stage: &str) {
-    let store = &server.state.store;
-    let entry = store.entry(round, code).await.unwrap().unwrap();
-    let now = xingfu_server::app::state::now_ms();
-    let change = EntryChange {
-        stage: Some(stage.into()),
-        published_at: Some(now - 10 * 86_400_000),
-        objection_until: Some(now - 3 * 86_400_000),
-        named_at: (stage == "named").then_some(now),
-        ..EntryChange::default()
-    };
-    let by = By {
-        actor: "district",
-        at: now,
-    };
-    store
-        .update_entry(round, code, entry.version, &change, stage, by)
-        .await
-        .unwrap()
-        .unwrap();
 }
 
 fn run(program: &str, args: &[&str], pdf: &[u8]) -> Vec<u8> {
@@ -183,9 +159,9 @@ async fn documents(mut server: Server) -> Server {
     let (status, _, _) = server.get(&docs("notice", MOCHI), &district).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    move_to(&server, &round, MOCHI, "named").await;
-    move_to(&server, &round, QINGNIAN, "published").await;
-    move_to(&server, &round, GULOU, "named").await;
+    server.move_entry(&round, MOCHI, "named").await;
+    server.move_entry(&round, QINGNIAN, "published").await;
+    server.move_entry(&round, GULOU, "named").await;
 
     // The district's 公示: both of its results (1–3★), not the city's 4★.
     let notice = pdf(&server, &docs("notice", LUCHENG), &district).await;
@@ -300,7 +276,7 @@ async fn documents(mut server: Server) -> Server {
 
     // What the decision says changes: a new issue with a new serial and 文号; the old one's
     // page says it was replaced.
-    move_to(&server, &round, QINGNIAN, "named").await;
+    server.move_entry(&round, QINGNIAN, "named").await;
     let decision2 = pdf(&server, &docs("decision", LUCHENG), &district).await;
     let text = text_of(&decision2);
     assert!(

@@ -105,6 +105,13 @@ impl World for DocumentWorld<'_> {
         if let Some((_, bytes)) = self.attachments.iter().find(|(a, _)| *a == id) {
             return Ok(bytes.clone());
         }
+        // Templates draw the seal as /seal.png, whatever settings.toml names its file.
+        let seal = &self.templates.settings().seal;
+        let path = if path == "/seal.png" && !seal.is_empty() {
+            seal.as_str()
+        } else {
+            path
+        };
         match self.templates.file(path) {
             Ok(Some(bytes)) => Ok(Bytes::new(bytes)),
             Ok(None) => Err(FileError::NotFound(path.to_string().into())),
