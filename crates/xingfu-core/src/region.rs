@@ -35,10 +35,11 @@ pub fn is_division_code(code: &str) -> bool {
 
 /// True when the region `code` and the area with subtree prefix `area_prefix` share any
 /// ground: the region lies inside the area, or the area inside the region (a city's round seen
-/// from one of its streets). Codes pad with zeros, so the region's prefix is its code without
-/// trailing `000` groups.
+/// from one of its streets). Codes pad with zeros, so the region's prefix is its code cut to
+/// its level's digits (a city `330300000000` is `3303`, not `330300`).
 pub fn overlaps(code: &str, area_prefix: &str) -> bool {
-    code.starts_with(area_prefix) || area_prefix.starts_with(code.trim_end_matches("000"))
+    code.starts_with(area_prefix)
+        || area_prefix.starts_with(subtree_prefix(code, level_of_code(code)))
 }
 
 /// The level of a region from its code's trailing zeros: `province`, `city`, `district`,
@@ -84,6 +85,11 @@ mod tests {
         assert!(overlaps("330302000000", "330302006"));
         assert!(!overlaps("330302000000", "330303"));
         assert!(!overlaps("330302006000", "330302026"));
+        // A city's code has two padding zeros of its own before the district digits.
+        assert!(overlaps("330300000000", "330302"));
+        assert!(overlaps("330300000000", "330302006"));
+        assert!(!overlaps("330300000000", "3304"));
+        assert!(overlaps("330000000000", "330302"));
     }
 }
 

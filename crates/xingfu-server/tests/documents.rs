@@ -320,6 +320,11 @@ async fn documents(mut server: Server) -> Server {
     // The city's 公示 and 命名 name the district's communities: public, so the district has
     // them; the city's 通报 is the city's to issue.
     of("notice", WENZHOU);
+    let city_notice = pdf(&server, &docs("notice", WENZHOU), &district).await;
+    assert!(
+        text_of(&city_notice).contains("鼓楼社区"),
+        "the city's 4★ result"
+    );
     assert!(
         !list
             .iter()
@@ -345,4 +350,76 @@ async fn documents(mut server: Server) -> Server {
     let text = text_of(&bulletin);
     assert!(text.contains("通报") && text.contains("鹿城区"), "{text}");
     server
+}
+
+/// The demo's 2013 round, scored by two assessors: the rectification notice lists the clauses
+/// that lost points with what was earned, and the score report has the categories, the clauses
+/// and the community's history.
+#[tokio::test]
+async fn the_demo_round_s_rectification_notice_and_score_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let store = xingfu_store::Store::connect(&url).await.unwrap();
+    let state = AppState::new(store, false);
+    xingfu_server::demo::load(&state).await.unwrap().unwrap();
+    let store = &state.store;
+    let round = store
+        .rounds_overlapping("3303")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.year == 2013)
+        .unwrap();
+    let user = store.user_by_username("lucheng").await.unwrap().unwrap();
+    let region = store.region(&user.region_code).await.unwrap().unwrap();
+    let lucheng = xingfu_server::app::auth::CurrentUser {
+        role: xingfu_core::workflow::Role::parse(&user.role).unwrap(),
+        region_level: region.level,
+        region_name: region.name,
+        csrf: String::new(),
+        unread: 0,
+        user,
+    };
+    let issue = |kind| {
+        xingfu_server::documents::service::issue(
+            &state,
+            &lucheng,
+            &round.id,
+            (kind, GULOU),
+            "https://xingfu.example.gov.cn",
+            xingfu_server::i18n::Lang::Zh,
+        )
+    };
+    let notice = issue(xingfu_core::documents::DocumentKind::RectificationNotice)
+        .await
+        .unwrap();
+    let text = text_of(&notice.pdf);
+    for expected in [
+        "整改通知书",
+        "鼓楼社区居民委员会",
+        "满分",
+        "https://xingfu.example.gov.cn/verify/ZG-2013-",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert!(notice.row.serial.starts_with("ZG-2013-"));
+
+    let report = issue(xingfu_core::documents::DocumentKind::ScoreReport)
+        .await
+        .unwrap();
+    let text = text_of(&report.pdf);
+    for expected in [
+        "评分报告",
+        "自治型社区",
+        "2012",
+        "2013",
+        "温州市鹿城区五马街道鼓楼社区",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert!(
+        !text.contains("none"),
+        "no empty value printed as none: {text}"
+    );
+    assert!(report.row.pages >= 2, "every clause is listed");
 }

@@ -339,15 +339,20 @@ pub async fn build(
         }
         (_, Target::Community(code)) => {
             let (_, _, entry) = service::load_visible(state, user, round_id, code, lang).await?;
-            let unmet = if matches!(
+            let scored = matches!(
                 stage(&entry),
                 Stage::Computed | Stage::Approved | Stage::Published | Stage::Named
-            ) {
-                crate::rounds::rectifications::unmet_clauses(state, &standard, round_id, code)
-                    .await?
+            );
+            let card = if scored && kind != DocumentKind::Certificate {
+                service::panel(state, &standard, round_id, code).await?
             } else {
-                Vec::new()
+                None
             };
+            let clauses = card
+                .as_ref()
+                .map(|card| clause_means(&standard, card))
+                .unwrap_or_default();
+            let unmet: Vec<&ClauseMean> = clauses.iter().filter(|c| c.earned < c.max).collect();
             may_issue_for_entry(kind, stage(&entry), unmet.len()).map_err(refused)?;
             let star = entry.star.unwrap_or(0);
             data["community"] = entry.community_name.clone().into();
@@ -369,10 +374,11 @@ pub async fn build(
             };
             match kind {
                 DocumentKind::RectificationNotice => {
-                    rectification(state, &standard, &entry, &unmet, &mut data).await?;
+                    rectification(state, &entry, &unmet, &mut data).await?;
                 }
                 DocumentKind::ScoreReport => {
-                    score_report(state, &standard, &entry, &mut data).await?;
+                    score_report(state, &standard, &entry, card.as_ref(), &clauses, &mut data)
+                        .await?;
                 }
                 _ => {}
             }
@@ -399,71 +405,109 @@ fn recipients(level: GovLevel) -> &'static str {
     }
 }
 
+/// One clause's points, averaged over the assessors' sheets.
+pub struct ClauseMean {
+    pub id: String,
+    pub category: String,
+    pub item: String,
+    pub text: String,
+    pub earned: Dec2,
+    pub max: Dec2,
+}
+
+/// Every non-veto clause with its mean points over the panel's sheets, in the standard's order.
+fn clause_means(standard: &Standard, card: &xingfu_core::panel::PanelCard<'_>) -> Vec<ClauseMean> {
+    let sheets = card.sheets.len().max(1) as i64;
+    let mut out = Vec::new();
+    for (c, category) in standard.categories.iter().enumerate() {
+        for (i, item) in category.items.iter().enumerate() {
+            for (k, clause) in item.clauses.iter().enumerate() {
+                if clause.veto {
+                    continue;
+                }
+                let earned: Dec2 = card
+                    .sheets
+                    .iter()
+                    .map(|s| s.categories[c].items[i].clauses[k].earned)
+                    .sum();
+                out.push(ClauseMean {
+                    id: clause.id.clone(),
+                    category: category.name.clone(),
+                    item: item.name.clone(),
+                    text: clause.text.clone(),
+                    earned: earned.scale(1, sheets),
+                    max: clause.points,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Days a community has to report on its rectification when no task sets a deadline.
+const REPORT_DAYS: i64 = 90;
+
 async fn rectification(
     state: &AppState,
-    standard: &Standard,
     entry: &EntryRow,
-    unmet: &[String],
+    unmet: &[&ClauseMean],
     data: &mut Value,
 ) -> Result<(), AppError> {
     let tasks = state
         .store
         .rectifications(&entry.round_id, Some(&entry.community_code))
         .await?;
-    let mut clauses = Vec::new();
-    for clause_id in unmet {
-        let Some(clause) = standard.clause(clause_id) else {
-            continue;
-        };
-        let (category, item) = clause_place(standard, clause_id);
-        let task = tasks.iter().find(|t| &t.clause_id == clause_id);
-        clauses.push(json!({
-            "category": category,
-            "item": item,
-            "clause": clause.text,
-            "shortfall": format!("应得{}分", clause.points),
-            "owner": task.map(|t| t.owner.clone()).unwrap_or_else(|| "待指定".into()),
-            "deadline": task.map(|t| xingfu_core::dates::chinese_date(t.deadline)).unwrap_or_else(|| "待定".into()),
-            "status": task.map(|t| crate::rounds::rectifications::status_label(Lang::Zh, &t.status)).unwrap_or_else(|| "待整改".into()),
-        }));
-    }
-    let reply_by = tasks.iter().map(|t| t.deadline).min();
-    data["clauses"] = Value::Array(clauses);
-    data["reply_by"] = reply_by.map(xingfu_core::dates::chinese_date).into();
+    let rows: Vec<Value> = unmet
+        .iter()
+        .map(|clause| {
+            let task = tasks.iter().find(|t| t.clause_id == clause.id);
+            json!({
+                "category": clause.category,
+                "item": clause.item,
+                "clause": clause.text,
+                "shortfall": format!("得{}分，满分{}分", clause.earned, clause.max),
+                "owner": task.map_or_else(|| "社区居委会".to_string(), |t| t.owner.clone()),
+                "deadline": task.map_or_else(|| "另行通知".to_string(), |t| xingfu_core::dates::chinese_date(t.deadline)),
+                "status": task.map_or_else(|| "待整改".to_string(), |t| crate::rounds::rectifications::status_label(Lang::Zh, &t.status)),
+            })
+        })
+        .collect();
+    // The report is due at the first task's deadline, else a fixed time after the result was
+    // decided (never "today + n", so the same notice asked for twice is the same document).
+    let decided = entry
+        .approved_at
+        .or(entry.published_at)
+        .unwrap_or(entry.declared_at);
+    let reply_by = tasks
+        .iter()
+        .map(|t| t.deadline)
+        .min()
+        .unwrap_or(decided + REPORT_DAYS * 86_400_000);
+    data["clauses"] = Value::Array(rows);
+    data["reply_by"] = xingfu_core::dates::chinese_date(reply_by).into();
     data["recipient"] = format!("{}居民委员会", entry.community_name).into();
     Ok(())
-}
-
-/// The names of the category and item a clause sits in.
-fn clause_place(standard: &Standard, clause_id: &str) -> (String, String) {
-    for category in &standard.categories {
-        for item in &category.items {
-            if item.clauses.iter().any(|c| c.id == clause_id) {
-                return (category.name.clone(), item.name.clone());
-            }
-        }
-    }
-    (String::new(), String::new())
 }
 
 async fn score_report(
     state: &AppState,
     standard: &Standard,
     entry: &EntryRow,
+    card: Option<&xingfu_core::panel::PanelCard<'_>>,
+    clauses: &[ClauseMean],
     data: &mut Value,
 ) -> Result<(), AppError> {
-    let card = service::panel(state, standard, &entry.round_id, &entry.community_code).await?;
     data["max"] = standard.total_points.to_string().into();
     data["share"] = entry
         .share
         .map(|s| format!("{}%", Dec2(s)))
         .unwrap_or_default()
         .into();
-    data["veto"] = entry.vetoed_by.clone().into();
     let mut categories = Vec::new();
-    let mut clauses = Vec::new();
-    if let Some(card) = &card {
-        let sheets = card.sheets.len() as i64;
+    data["veto"] = Value::Null;
+    data["next_star"] = Value::Null;
+    if let Some(card) = card {
+        let sheets = card.sheets.len().max(1) as i64;
         for (index, category) in standard.categories.iter().enumerate() {
             let earned: Dec2 = card.sheets.iter().map(|s| s.categories[index].earned).sum();
             categories.push(json!({
@@ -471,25 +515,19 @@ async fn score_report(
                 "points": earned.scale(1, sheets).to_string(),
                 "max": card.sheets[0].categories[index].max.to_string(),
             }));
-            for (item_index, item) in category.items.iter().enumerate() {
-                for (clause_index, clause) in item.clauses.iter().enumerate() {
-                    let earned: Dec2 = card
-                        .sheets
-                        .iter()
-                        .map(|s| s.categories[index].items[item_index].clauses[clause_index].earned)
-                        .sum();
-                    clauses.push(json!({
-                        "category": category.name,
-                        "item": item.name,
-                        "clause": clause.text,
-                        "points": earned.scale(1, sheets).to_string(),
-                        "max": clause.points.to_string(),
-                    }));
-                }
-            }
         }
-        data["next_star"] = match &card.next_star {
-            Some(next) => json!({
+        if !card.vetoed_by.is_empty() {
+            data["veto"] = card
+                .vetoed_by
+                .iter()
+                .map(|v| v.text)
+                .collect::<Vec<_>>()
+                .join("；")
+                .into();
+        }
+        if let Some(next) = &card.next_star {
+            data["next_star"] = json!({
+                "stars": next.level,
                 "star_text": star_words(i64::from(next.level)),
                 "points_short": next.points_short.to_string(),
                 "clauses": next.candidates.iter().take(next.plan_len.min(10)).map(|fix| json!({
@@ -497,14 +535,24 @@ async fn score_report(
                     "gain": fix.gain.to_string(),
                     "note": "",
                 })).collect::<Vec<_>>(),
-            }),
-            None => Value::Null,
-        };
-    } else {
-        data["next_star"] = Value::Null;
+            });
+        }
     }
     data["categories"] = Value::Array(categories);
-    data["clauses"] = Value::Array(clauses);
+    data["clauses"] = Value::Array(
+        clauses
+            .iter()
+            .map(|c| {
+                json!({
+                    "category": c.category,
+                    "item": c.item,
+                    "clause": c.text,
+                    "points": c.earned.to_string(),
+                    "max": c.max.to_string(),
+                })
+            })
+            .collect(),
+    );
     let history: Vec<Value> = state
         .store
         .history(&entry.community_code)
