@@ -72,6 +72,12 @@ pub enum Command {
     /// 性能测试 / Benchmarks
     #[command(subcommand)]
     Bench(BenchCommand),
+
+    /// 把内置的公文模板写到一个文件夹，供修改后以 serve --templates 启用 / Write the built-in document templates to a folder, to edit and use with serve --templates
+    Templates {
+        /// 目标文件夹（已有同名文件时不覆盖） / Folder to write to (existing files are not overwritten)
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -10,6 +10,7 @@ mod rate;
 mod score;
 mod serve;
 mod standard;
+mod templates;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Score(args) => score::run(&args, english),
         Command::Rate(args) => rate::run(&args, english),
         Command::Serve(args) => serve::serve(&args, english),
+        Command::Templates { dir } => templates::export(&dir, english),
         Command::Import(ImportCommand::Regions { file, database }) => {
             serve::import_regions(&file, &database, english)
         }
