@@ -57,7 +57,7 @@ crate::word_table! {
         file_same: "一致：这份文件与出具时登记的完全相同。" / "Match: this file is exactly the one issued.",
         file_changed: "不一致：这份文件与出具时登记的不同，可能被修改过，请以发文机关存档或重新下载的文件为准。" / "No match: this file differs from the one issued and may have been changed. Rely on the issuer's copy.",
         file_missing: "请选择一个 PDF 文件。" / "Choose a PDF file.",
-        file_too_big: "文件过大（超过 20 MB），不是本平台出具的文件。" / "The file is over 20 MB: not one issued here.",
+        file_too_big: "文件过大（超过 10 MB），不是本平台出具的文件。" / "The file is over 10 MB: not one issued here.",
     }
 }
 
@@ -171,8 +171,8 @@ pub async fn verify(
     result.unwrap_or_else(|e| error_page(&jar, None, e))
 }
 
-/// The largest file the check accepts: far above any document issued here.
-const MAX_CHECKED_FILE: usize = 20 * 1024 * 1024;
+/// The largest file the check accepts: any upload's limit, far above any document issued here.
+const MAX_CHECKED_FILE: usize = crate::app::files::MAX_UPLOAD;
 
 /// POST /verify/{serial}: compares the file someone holds with the one issued.
 pub async fn verify_file(
