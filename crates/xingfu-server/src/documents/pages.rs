@@ -29,6 +29,10 @@ crate::word_table! {
         about: "对象" / "About",
         serial: "编号" / "Serial",
         not_issued: "下载时出具" / "Issued on download",
+        level_documents: "公示、命名决定和通报" / "Notices, naming decisions and bulletins",
+        community_documents: "各社区的证书、评分报告和整改通知书" / "Each community's certificate, score report and rectification notice",
+        community: "社区" / "Community",
+        documents: "文件" / "Documents",
         download: "下载 PDF" / "Download PDF",
         none: "这一评选年度暂时没有可出具的文件：公示文件在结果公示后、命名决定和证书在命名后、评分报告和整改通知书在评分汇总后才能出具。" / "No document can be issued for this round yet: the notice comes once results are published, the decision and certificates after naming, score reports and rectification notices once scores are computed.",
         back: "返回评选年度" / "Back to the round",
@@ -67,6 +71,14 @@ struct DocumentsPage {
     page: Page,
     w: &'static Words,
     round_id: String,
+    /// 公示, 命名决定 and 通报: one row each.
+    levels: Vec<Available>,
+    /// A community's documents on one row.
+    communities: Vec<CommunityRow>,
+}
+
+struct CommunityRow {
+    name: String,
     documents: Vec<Available>,
 }
 
@@ -74,11 +86,31 @@ struct DocumentsPage {
 pub async fn list(v: Visit, Path(round_id): Path<String>) -> PageResult {
     let documents = service::available(&v.state, &v.user, &round_id, v.lang).await?;
     let w = words(v.lang);
+    let mut levels = Vec::new();
+    let mut communities: Vec<CommunityRow> = Vec::new();
+    for document in documents {
+        let per_community =
+            DocumentKind::parse(&document.kind).is_some_and(DocumentKind::per_community);
+        if !per_community {
+            levels.push(document);
+        } else if let Some(row) = communities
+            .iter_mut()
+            .find(|row| row.documents[0].target == document.target)
+        {
+            row.documents.push(document);
+        } else {
+            communities.push(CommunityRow {
+                name: document.target_name.clone(),
+                documents: vec![document],
+            });
+        }
+    }
     render(DocumentsPage {
         page: v.page_titled(&format!("/rounds/{round_id}/documents"), w.title.into()),
         w,
         round_id,
-        documents,
+        levels,
+        communities,
     })
 }
 
