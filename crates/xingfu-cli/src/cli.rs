@@ -395,6 +395,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// 公文出具：一个区全部社区的星级证书与该区的公示，每份耗时（同轮基准：一页 Typst 文档） / Official documents: every certificate of a district and its 公示 notice, time per document against a one-page Typst document
+    Documents {
+        /// 社区数 / Communities
+        #[arg(long, default_value_t = 200)]
+        communities: usize,
+        /// 重复次数（每次新建数据库，取中位数） / Runs, each on a fresh database (medians are reported)
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
     /// 15 分钟服务圈：每个节点到各功能最近设施的距离 / The circle: nearest facility of each function for every node
     Circle {
         /// OpenStreetMap 数据（.osm.pbf）：计时导入、吸附、搜索、统计 / Time import, snapping, searches and coverage on this extract

@@ -40,7 +40,7 @@ const COMMUNITY: &str = "610302001001";
 const CSRF: &str = "bench-csrf";
 const BOUNDARY: &str = "----xingfu-bench-5e1f";
 
-fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> RegionRow {
+pub(super) fn region(code: &str, name: &str, level: &str, parent: Option<&str>) -> RegionRow {
     RegionRow {
         code: code.into(),
         name: name.into(),
@@ -58,7 +58,7 @@ struct Target {
     dir: Option<std::path::PathBuf>,
 }
 
-fn scratch_dir(tag: &str) -> Result<std::path::PathBuf> {
+pub(super) fn scratch_dir(tag: &str) -> Result<std::path::PathBuf> {
     let dir = std::env::temp_dir().join(format!(
         "xingfu-bench-{tag}-{}-{}",
         std::process::id(),
@@ -153,12 +153,12 @@ async fn seed_places(store: &Store) -> Result<()> {
     Ok(())
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
+pub(super) fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(super) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -166,11 +166,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn ms(d: Duration) -> String {
+pub(super) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
+pub(super) fn runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers.max(1))
         .enable_all()

@@ -2,6 +2,7 @@
 
 mod audit;
 mod bench;
+mod bench_documents;
 mod bench_ops;
 mod bench_seed;
 mod bench_survey;
@@ -82,6 +83,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             events,
             runs,
         }) => bench_ops::sla_sweep(postgres.as_deref(), events, runs),
+        Command::Bench(BenchCommand::Documents { communities, runs }) => {
+            bench_documents::documents(communities, runs)
+        }
         Command::Bench(BenchCommand::SurveyIngest(args)) => bench_survey::ingest(&args, english),
         Command::Bench(BenchCommand::SurveyResults(args)) => bench_survey::results(&args, english),
         Command::Bench(BenchCommand::Rate {

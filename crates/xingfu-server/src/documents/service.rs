@@ -156,23 +156,7 @@ pub async fn issue(
             String::new()
         };
         let verify_url = format!("{public_base}/verify/{serial}");
-        let mut data = content.data.clone();
-        if let Some(fields) = data.as_object_mut() {
-            fields.insert("serial".into(), serial.as_str().into());
-            fields.insert("verify_url".into(), verify_url.clone().into());
-            fields.insert(
-                "issued_on".into(),
-                xingfu_core::dates::chinese_date(now).into(),
-            );
-            fields.insert(
-                "number".into(),
-                if number.is_empty() {
-                    serde_json::Value::Null
-                } else {
-                    number.clone().into()
-                },
-            );
-        }
+        let data = stamped(&content.data, &serial, &verify_url, now, &number);
         let (pdf, pages) = typeset(state, typesetter, kind, &data, &serial, &verify_url).await?;
         let file_key = state.files.put(pdf.clone()).await?;
         let row = DocumentRow {
@@ -240,6 +224,58 @@ fn fingerprint(
     Ok(hex::encode(hash.finalize()))
 }
 
+/// A document's data with what an issue adds: its serial, verification address, date of
+/// issue and 文号 (`null` when the kind has none).
+pub fn stamped(
+    data: &serde_json::Value,
+    serial: &Serial,
+    verify_url: &str,
+    now: i64,
+    number: &str,
+) -> serde_json::Value {
+    let mut data = data.clone();
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("serial".into(), serial.as_str().into());
+        fields.insert("verify_url".into(), verify_url.into());
+        fields.insert(
+            "issued_on".into(),
+            xingfu_core::dates::chinese_date(now).into(),
+        );
+        fields.insert(
+            "number".into(),
+            if number.is_empty() {
+                serde_json::Value::Null
+            } else {
+                number.into()
+            },
+        );
+    }
+    data
+}
+
+/// The typesetting step alone: the QR code of `verify_url` and the Typst render. CPU-bound;
+/// [`issue`] runs it off the async runtime, a few at a time.
+pub fn render(
+    typesetter: &Typesetter,
+    kind: DocumentKind,
+    data: &serde_json::Value,
+    serial: &str,
+    verify_url: &str,
+) -> Result<(Vec<u8>, usize), AppError> {
+    let qr = crate::surveys::links::qr_svg(verify_url)?;
+    typesetter
+        .render(&Job {
+            template: kind.key(),
+            data,
+            attachments: vec![Attachment {
+                path: "/qr.svg",
+                bytes: qr.into_bytes(),
+            }],
+            ident: serial,
+        })
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
 async fn typeset(
     state: &AppState,
     typesetter: &Typesetter,
@@ -257,21 +293,10 @@ async fn typeset(
     let typesetter = typesetter.clone();
     let data = data.clone();
     let serial = serial.to_string();
-    let qr = crate::surveys::links::qr_svg(verify_url)?;
-    tokio::task::spawn_blocking(move || {
-        typesetter.render(&Job {
-            template: kind.key(),
-            data: &data,
-            attachments: vec![Attachment {
-                path: "/qr.svg",
-                bytes: qr.into_bytes(),
-            }],
-            ident: &serial,
-        })
-    })
-    .await
-    .map_err(anyhow::Error::from)?
-    .map_err(|e| AppError::Internal(e.into()))
+    let verify_url = verify_url.to_string();
+    tokio::task::spawn_blocking(move || render(&typesetter, kind, &data, &serial, &verify_url))
+        .await
+        .map_err(anyhow::Error::from)?
 }
 
 /// What the public verification page shows for a serial.
