@@ -1152,6 +1152,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/evidence/{id}"),
     ("get", "/api/v1/rounds/{id}/export.xlsx"),
     ("get", "/api/v1/rounds/{id}/score-sheet.xlsx"),
+    ("get", "/api/v1/rounds/{id}/documents"),
+    ("get", "/api/v1/rounds/{id}/documents/{kind}/{target}"),
     ("get", "/api/v1/rounds/{id}/rectifications"),
     ("post", "/api/v1/rounds/{id}/rectifications/{task}/submit"),
     ("post", "/api/v1/rounds/{id}/rectifications/{task}/verify"),

@@ -14,10 +14,10 @@ use crate::web::public_base::public_base;
 /// The documents the caller may download for a round (issued or issued on download).
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{round}/documents",
+    path = "/api/v1/rounds/{id}/documents",
     operation_id = "round_documents",
     tag = "documents",
-    params(("round" = String, Path, description = "The round's id")),
+    params(("id" = String, Path, description = "The round's id")),
     responses(
         (status = 200, description = "Kind, community or issuing region, serial, download link", body = Vec<Available>),
         (status = 404, description = "No such round in the caller's area"),
@@ -36,11 +36,11 @@ pub async fn list(api: Api, Path(round_id): Path<String>) -> ApiResult<Vec<Avail
 /// One document as PDF: the issued one when nothing it says changed, else a new issue.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{round}/documents/{kind}/{target}",
+    path = "/api/v1/rounds/{id}/documents/{kind}/{target}",
     operation_id = "round_document",
     tag = "documents",
     params(
-        ("round" = String, Path, description = "The round's id"),
+        ("id" = String, Path, description = "The round's id"),
         ("kind" = String, Path, description = "notice, decision, certificate, rectification, bulletin or score-report"),
         ("target" = String, Path, description = "The community's code (certificate, rectification, score-report) or the issuing region's code, with or without .pdf"),
     ),

@@ -28,11 +28,8 @@ pub fn routes() -> Routes {
         .uploads(Router::new().route("/verify/{serial}", axum::routing::post(pages::verify_file)))
         .api(
             Router::new()
-                .route("/rounds/{round}/documents", get(api::list))
-                .route(
-                    "/rounds/{round}/documents/{kind}/{target}",
-                    get(api::download),
-                ),
+                .route("/rounds/{id}/documents", get(api::list))
+                .route("/rounds/{id}/documents/{kind}/{target}", get(api::download)),
         )
         .documented(api::Doc::openapi())
 }
