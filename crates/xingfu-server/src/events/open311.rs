@@ -241,26 +241,6 @@ fn requests_body(format: Format, list: &[ServiceRequest]) -> String {
     })
 }
 
-/// `http(s)://host` of this server as the client reached it, for photo links.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes().all(|b| {
-                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
-                })
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
-}
-
 /// Events as GeoReport requests: the first report photo (ours) as `media_url`, else the
 /// `media_url` the reporting system gave.
 async fn service_requests(
@@ -269,7 +249,7 @@ async fn service_requests(
     events: &[Event],
     language: Language,
 ) -> Result<Vec<ServiceRequest>, xingfu_store::StoreError> {
-    let base = base_url(state, headers);
+    let base = crate::web::public_base::public_base(state, headers);
     let without_photo: Vec<EventId> = events
         .iter()
         .filter(|e| e.photos.is_empty())
