@@ -132,9 +132,13 @@ pub struct ServeArgs {
     #[arg(long, env = "XINGFU_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
-    /// 15 分钟服务圈的步行路网（OpenStreetMap .osm.pbf） / Street network for the 15-minute circle (OpenStreetMap .osm.pbf)
+    /// 15 分钟服务圈的步行路网，也是各地图的底图（OpenStreetMap .osm.pbf） / Street network for the 15-minute circle, and every map's basemap (OpenStreetMap .osm.pbf)
     #[arg(long, env = "XINGFU_OSM", value_name = "FILE")]
     pub osm: Option<PathBuf>,
+
+    /// 天地图密钥：各地图可切换到天地图底图 / 天地图 (Tianditu) key: every map can switch to its layers
+    #[arg(long, env = "XINGFU_TIANDITU_KEY", value_name = "KEY")]
+    pub tianditu_key: Option<String>,
 
     /// 公文模板文件夹：其中的文件（settings.toml、*.typ、公章图片、fonts/ 中的字体）逐个替换内置模板 / Folder of document templates: its files (settings.toml, *.typ, a seal image, fonts in fonts/) replace the built-in ones file by file
     #[arg(long, env = "XINGFU_TEMPLATES", value_name = "DIR")]

@@ -7,6 +7,7 @@
 //! `docs/architecture.md`.
 
 pub mod app;
+pub mod basemap;
 pub mod circle;
 pub mod demo;
 pub mod documents;
@@ -49,6 +50,7 @@ fn features() -> web::Routes {
         .merge(overview::routes())
         .merge(notifications::routes())
         .merge(documents::routes())
+        .merge(basemap::routes())
 }
 
 /// The OpenAPI document of the whole API.

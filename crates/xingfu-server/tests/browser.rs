@@ -1344,3 +1344,155 @@ async fn documents_and_their_verification() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// Serves an app other than the test server's own (one with a street network, say).
+async fn serve_app(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{address}")
+}
+
+/// Runs a script against the page's map (`figure.map` → its MapLibre map) until it answers
+/// something other than null, or fails after 20 s.
+async fn map_answer(browser: &Browser, script: &str) -> serde_json::Value {
+    let wrapped = format!(
+        "const m = document.querySelector('figure.map') && document.querySelector('figure.map').xingfuMap; \
+         if (!m || !m.loaded()) return null; {script}"
+    );
+    for _ in 0..100 {
+        let answer = browser.client.execute(&wrapped, vec![]).await.unwrap();
+        if !answer.is_null() {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the map did not answer: {script}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grids_are_drawn_on_the_basemap() {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    use xingfu_core::workflow::Role;
+
+    let server = common::sqlite().await;
+    xingfu_server::circle::service::demo::load_demo_regions(&server.state.store)
+        .await
+        .unwrap();
+    // 西王庄社区, 学院路街道: on the demo's street network.
+    let community = "110108010001";
+    server
+        .account("xiwang", Role::CommunityWorker, community)
+        .await;
+    let app = xingfu_server::router(
+        server
+            .state
+            .clone()
+            .with_network(xingfu_server::circle::network::network_for(None, true)),
+    );
+    let base = serve_app(app).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "xiwang").await;
+    browser
+        .client
+        .goto(&format!("{base}/communities/{community}/grids"))
+        .await
+        .unwrap();
+    // The basemap's streets are drawn from this server's own tiles, with their names.
+    let roads = map_answer(
+        &browser,
+        "const r = m.querySourceFeatures('osm', {sourceLayer: 'road'}); return r.length ? r.length : null;",
+    )
+    .await;
+    assert!(roads.as_u64().unwrap() > 0);
+    let tiles = map_answer(
+        &browser,
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/tiles/'));",
+    )
+    .await;
+    let tiles: Vec<String> = serde_json::from_value(tiles).unwrap();
+    assert!(
+        tiles.iter().all(|t| t.starts_with(&base)),
+        "every tile from this server: {tiles:?}"
+    );
+    assert!(
+        browser
+            .text("figure.map")
+            .await
+            .contains("WGS-84"),
+        "the page says which datum the map uses"
+    );
+    browser.look("the grids page with its map").await;
+    browser.screenshot("grids-map").await;
+
+    // Draw a triangle on the map, name it, and import it.
+    browser.click("figure.map button.secondary").await;
+    let canvas = browser
+        .client
+        .find(Locator::Css(".map-canvas canvas"))
+        .await
+        .unwrap();
+    let mut mouse = MouseActions::new("mouse".into());
+    for (x, y) in [(-80.0, -60.0), (80.0, -60.0), (0.0, 70.0)] {
+        mouse = mouse
+            .then(PointerAction::MoveToElement {
+                element: canvas.clone(),
+                duration: None,
+                x,
+                y,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::Pause {
+                duration: Duration::from_millis(400),
+            });
+    }
+    browser.client.perform_actions(mouse).await.unwrap();
+    assert!(
+        browser.text(".map-draw-status").await.contains("3"),
+        "three corners taken"
+    );
+    browser.fill("#draw-grid-id", "W1").await;
+    browser.fill("#draw-grid-name", "西王庄第一网格").await;
+    let finish = browser
+        .client
+        .find_all(Locator::Css(".map-draw button"))
+        .await
+        .unwrap();
+    finish[0].click().await.unwrap();
+    let pasted = browser
+        .client
+        .execute("return document.getElementById('geojson').value;", vec![])
+        .await
+        .unwrap();
+    let pasted: serde_json::Value = serde_json::from_str(pasted.as_str().unwrap()).unwrap();
+    assert_eq!(pasted["features"][0]["id"], "W1");
+    let ring = pasted["features"][0]["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap();
+    assert_eq!(ring.len(), 4, "three corners and the first again: {ring:?}");
+    let lon = ring[0][0].as_f64().unwrap();
+    assert!((116.3..116.4).contains(&lon), "drawn where the basemap is: {lon}");
+    browser
+        .click("form[action$='/grids'] button[type=submit]")
+        .await;
+    browser.wait_path(&format!("/communities/{community}/grids")).await;
+    let grids = server
+        .state
+        .store
+        .grids_of(community)
+        .await
+        .unwrap();
+    assert_eq!(grids.len(), 1, "the drawn grid is stored");
+    assert_eq!(grids[0].name, "西王庄第一网格");
+    map_answer(&browser, "return m.querySourceFeatures('page').length || null;").await;
+    browser.screenshot("grids-map-drawn").await;
+    browser.stop().await;
+    server.finish().await;
+}

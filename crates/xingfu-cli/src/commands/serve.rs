@@ -71,7 +71,17 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
             webhook_secret: args.webhook_secret.clone(),
             site_url: args.site_url.clone(),
         })?;
-        let mut state = state.with_network(network).with_channels(channels);
+        let mut state = state
+            .with_network(network)
+            .with_channels(channels)
+            .with_tianditu_key(args.tianditu_key.clone());
+        // The basemap is read from the extract at start-up, so the first map opens at once.
+        let warm = state.network.clone();
+        tokio::spawn(async move {
+            if let Err(e) = warm.basemap().await {
+                tracing::warn!("basemap: {e}");
+            }
+        });
         if let Some(folder) = &args.templates {
             state.documents =
                 xingfu_server::documents::service::DocumentRuntime::with_folder(folder.clone())?;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub channels: crate::notifications::channels::Channels,
     /// The typesetter of official documents and the programme's templates folder.
     pub documents: crate::documents::service::DocumentRuntime,
+    /// The basemap's settings (a 天地图 key) and the tiles cut so far.
+    pub maps: crate::basemap::service::MapRuntime,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             audit: None,
             channels: Default::default(),
             documents: Default::default(),
+            maps: Default::default(),
         }
     }
 
@@ -66,6 +69,12 @@ impl AppState {
     /// Keeps uploaded files in `files` (a local directory or an S3 bucket).
     pub fn with_files(mut self, files: FileStore) -> AppState {
         self.files = files;
+        self
+    }
+
+    /// Offers 天地图 layers on every map with this key.
+    pub fn with_tianditu_key(mut self, key: Option<String>) -> AppState {
+        self.maps = crate::basemap::service::MapRuntime::with_tianditu_key(key);
         self
     }
 

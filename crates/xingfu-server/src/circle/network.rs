@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use xingfu_basemap::Basemap;
 use xingfu_geo::osm::{CommunitySource, OriginKind, OsmExtract, OsmOptions, import_bytes};
 
 use crate::app::error::AppError;
@@ -24,6 +25,8 @@ enum NetworkSource {
 pub struct CircleNetwork {
     source: Option<NetworkSource>,
     loaded: Arc<tokio::sync::OnceCell<Arc<OsmExtract>>>,
+    /// The same extract read as a basemap (streets, buildings, water …) for the map tiles.
+    basemap: Arc<tokio::sync::OnceCell<Arc<Basemap>>>,
 }
 
 /// What the server reads from the extract: residential buildings as homes, named residential
@@ -45,6 +48,7 @@ impl CircleNetwork {
         CircleNetwork {
             source: Some(NetworkSource::File(path)),
             loaded: Arc::default(),
+            basemap: Arc::default(),
         }
     }
 
@@ -53,6 +57,7 @@ impl CircleNetwork {
         CircleNetwork {
             source: Some(NetworkSource::Embedded { label, bytes }),
             loaded: Arc::default(),
+            basemap: Arc::default(),
         }
     }
 
@@ -109,6 +114,32 @@ impl CircleNetwork {
             })
             .await?;
         Ok(extract.clone())
+    }
+}
+
+impl CircleNetwork {
+    /// The extract as a basemap, read once; none when the server has no extract.
+    pub async fn basemap(&self) -> Result<Option<Arc<Basemap>>, AppError> {
+        let Some(source) = self.source.clone() else {
+            return Ok(None);
+        };
+        let label = self.label().unwrap_or_default();
+        let map = self
+            .basemap
+            .get_or_try_init(|| async move {
+                let read = tokio::task::spawn_blocking(move || match source {
+                    NetworkSource::File(path) => Basemap::from_file(&path),
+                    NetworkSource::Embedded { label, bytes } => Basemap::from_bytes(label, bytes),
+                })
+                .await
+                .map_err(|e| internal(format!("reading the basemap: {e}")))?;
+                read.map(Arc::new).map_err(|e| {
+                    tracing::error!("basemap {label}: {e}");
+                    internal(format!("basemap {label}: {e}"))
+                })
+            })
+            .await?;
+        Ok(Some(map.clone()))
     }
 }
 

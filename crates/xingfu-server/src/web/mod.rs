@@ -10,6 +10,7 @@ pub mod api_user;
 pub mod download;
 pub mod fields;
 pub mod forms;
+pub mod live_map;
 pub mod one_file_form;
 pub mod page;
 pub mod peer;

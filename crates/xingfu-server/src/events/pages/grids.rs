@@ -29,6 +29,7 @@ use crate::app::files::MAX_UPLOAD;
 use crate::app::state::{AppState, now_ms};
 use crate::events::service::{GridProblem, OpsPerson, ops_person, read_grid_geojson};
 use crate::i18n::Lang;
+use crate::web::live_map::{LiveMap, Mark};
 use crate::web::page::{Page, PageResult};
 use crate::web::svg_map::Projection;
 use crate::web::upload::UploadForm;
@@ -47,6 +48,8 @@ crate::word_table! {
     title: "网格地图" / "Grid map",
     map_label: "网格与处理中的事件" / "Grids and events being handled",
     map_desc: "每个网格是一个带名称的区域；圆点是处理中的事件，方块是已办结的事件，旁边是事件编号。下面的表格列出相同内容。" / "Each grid is a named area; dots are events being handled, squares finished ones, each with its number. The tables below list the same.",
+    live_legend: "交互地图上：彩色边框的区域是网格；红色实心圆点是处理中的随手拍，绿色空心圆圈是已办结的，点一下打开该事件。" / "On the interactive map: outlined areas are grids; red filled dots are reports being handled, green rings finished ones; tap one to open it.",
+    draw_hint: "也可以在地图上直接画网格：点“开始画网格”，依次点出边界，填好编号和名称，再点“完成网格边界”，边界会填入下面的 GeoJSON 框，提交即保存（坐标系为 WGS-84）。" / "You can also draw a grid on the map: press “Draw a grid”, tap its corners, give its number and name, then “Finish the boundary”; the boundary goes into the GeoJSON box below, and submitting saves it (WGS-84).",
     no_map: "还没有网格，也没有带位置的事件。" / "No grids and no located events yet.",
     grids: "网格" / "Grids",
     grid_id: "编号" / "Id",
@@ -209,6 +212,47 @@ fn map_view(
     })
 }
 
+/// The same grids and events for the map over the basemap: grids as their areas, events in
+/// hand as red dots, finished ones as green rings (the legend under the map says so).
+fn live_map(lang: Lang, grids: &[Grid], events: &[xingfu_core::ops::events::Event]) -> LiveMap {
+    let mut map = LiveMap::default();
+    for (i, g) in grids.iter().enumerate() {
+        let polygons: Vec<Vec<Vec<(f64, f64)>>> = g
+            .area
+            .polygons()
+            .iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.holes().iter().map(Vec::as_slice))
+                    .map(|ring| ring.iter().map(|q| (q.lon, q.lat)).collect())
+                    .collect()
+            })
+            .collect();
+        map.area(&polygons, OUTLINES[i % OUTLINES.len()], Some(&g.name));
+    }
+    for e in events {
+        let live = !e.state.is_final();
+        let label = format!("#{} {}", e.id, category_label(lang, &e.category));
+        map.point(
+            e.location.lon,
+            e.location.lat,
+            Mark {
+                color: if live { "#d4351c" } else { "#00703c" },
+                radius: if live { 7 } else { 6 },
+                hollow: !live,
+                label: Some(&label),
+                href: Some(format!("/events/{}", e.id)),
+            },
+        );
+    }
+    map
+}
+
+/// Grid outlines on the basemap: darker than the SVG's fills so they show over streets.
+const OUTLINES: [&str; 6] = [
+    "#1d70b8", "#00703c", "#b35c00", "#6f3c97", "#a4262c", "#00747a",
+];
+
 pub struct GridLine {
     pub id: String,
     pub name: String,
@@ -234,6 +278,8 @@ struct GridsPage {
     map: Option<MapView>,
     grids: Vec<GridLine>,
     events: Vec<EventRow>,
+    /// The grids and events as GeoJSON for the map over the basemap (`static/map.js`).
+    live_map: String,
     csrf: String,
     can_import: bool,
     datums: Vec<Choice>,
@@ -346,6 +392,7 @@ async fn render_map(
             w,
             code: code.to_string(),
             map: map_view(lang, &grids, &events),
+            live_map: live_map(lang, &grids, &events).to_script_json(),
             grids: grid_lines,
             events: event_rows,
             csrf: user.csrf.clone(),
