@@ -46,15 +46,15 @@
     p.textContent = text;
   }
 
-  function addData(map, data) {
+  function addData(map, figure, data) {
     map.addSource("page", { type: "geojson", data: data });
     var isArea = ["in", ["geometry-type"], ["literal", ["Polygon", "MultiPolygon"]]];
     var isPoint = ["in", ["geometry-type"], ["literal", ["Point", "MultiPoint"]]];
     var color = ["coalesce", ["get", "color"], "#1f5fa8"];
     map.addLayer({ id: "page-area", type: "fill", source: "page", filter: isArea,
-      paint: { "fill-color": color, "fill-opacity": 0.15 } });
+      paint: { "fill-color": color, "fill-opacity": ["coalesce", ["get", "opacity"], 0.15] } });
     map.addLayer({ id: "page-outline", type: "line", source: "page", filter: isArea,
-      paint: { "line-color": color, "line-width": 2 } });
+      paint: { "line-color": ["coalesce", ["get", "outline"], color], "line-width": 2 } });
     map.addLayer({ id: "page-line", type: "line", source: "page",
       filter: ["in", ["geometry-type"], ["literal", ["LineString", "MultiLineString"]]],
       paint: { "line-color": color, "line-width": 3 } });
@@ -76,13 +76,17 @@
         "text-allow-overlap": false, "text-optional": true
       },
       paint: { "text-color": "#1b1b1b", "text-halo-color": "#ffffff", "text-halo-width": 2 } });
-    // A point with an address (an event …) opens it.
-    map.on("click", "page-point", function (e) {
-      var href = e.features[0] && e.features[0].properties.href;
-      if (href) window.location.href = href;
+    // A point or area with an address (an event, a unit to drill into …) opens it.
+    ["page-point", "page-area"].forEach(function (layer) {
+      map.on("click", layer, function (e) {
+        var href = e.features[0] && e.features[0].properties.href;
+        if (href && !figure.drawing) window.location.href = href;
+      });
+      map.on("mouseenter", layer, function (e) {
+        if (e.features[0] && e.features[0].properties.href) map.getCanvas().style.cursor = "pointer";
+      });
+      map.on("mouseleave", layer, function () { map.getCanvas().style.cursor = ""; });
     });
-    map.on("mouseenter", "page-point", function () { map.getCanvas().style.cursor = "pointer"; });
-    map.on("mouseleave", "page-point", function () { map.getCanvas().style.cursor = ""; });
   }
 
   function tiandituSwitch(map, figure, style) {
@@ -174,6 +178,7 @@
     }
     begin.addEventListener("click", function () {
       drawingNow = true;
+      figure.drawing = true;
       points = [];
       begin.hidden = true;
       panel.hidden = false;
@@ -204,6 +209,7 @@
       var datum = document.getElementById(figure.getAttribute("data-datum") || "");
       if (datum) datum.value = "wgs84";
       drawingNow = false;
+      figure.drawing = false;
       map.getCanvas().style.cursor = "";
       show(true);
       panel.hidden = true;
@@ -230,7 +236,7 @@
     figure.classList.add("map-live");
     figure.xingfuMap = map;
     map.on("load", function () {
-      addData(map, data);
+      addData(map, figure, data);
       var b = bounds(data);
       if (b) {
         map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 30, maxZoom: 17, duration: 0 });
@@ -249,7 +255,7 @@
     if (!figures.length) return;
     if (!window.maplibregl || !webgl()) {
       figures.forEach(function (f) {
-        note(f, say("此设备无法显示交互地图，下面是简图。", "This device cannot show the interactive map; the sketch below shows the same."));
+        note(f, say("此设备无法显示交互地图，本页的简图和表格列出相同内容。", "This device cannot show the interactive map; the page's sketch and tables give the same."));
       });
       return;
     }
@@ -258,13 +264,13 @@
       .then(function (style) {
         figures.forEach(function (f) {
           if (style) start(f, style);
-          else note(f, say("服务器没有配置底图（OpenStreetMap 数据），下面是简图。",
-            "The server has no basemap (OpenStreetMap extract); the sketch below shows the same."));
+          else note(f, say("服务器没有配置底图（OpenStreetMap 数据），本页的简图和表格列出相同内容。",
+            "The server has no basemap (OpenStreetMap extract); the page's sketch and tables give the same."));
         });
       })
       .catch(function () {
         figures.forEach(function (f) {
-          note(f, say("底图暂时打不开，下面是简图。", "The basemap cannot be reached; the sketch below shows the same."));
+          note(f, say("底图暂时打不开，本页的简图和表格列出相同内容。", "The basemap cannot be reached; the page's sketch and tables give the same."));
         });
       });
   }

@@ -1418,10 +1418,7 @@ async fn grids_are_drawn_on_the_basemap() {
         "every tile from this server: {tiles:?}"
     );
     assert!(
-        browser
-            .text("figure.map")
-            .await
-            .contains("WGS-84"),
+        browser.text("figure.map").await.contains("WGS-84"),
         "the page says which datum the map uses"
     );
     browser.look("the grids page with its map").await;
@@ -1478,21 +1475,87 @@ async fn grids_are_drawn_on_the_basemap() {
         .unwrap();
     assert_eq!(ring.len(), 4, "three corners and the first again: {ring:?}");
     let lon = ring[0][0].as_f64().unwrap();
-    assert!((116.3..116.4).contains(&lon), "drawn where the basemap is: {lon}");
+    assert!(
+        (116.3..116.4).contains(&lon),
+        "drawn where the basemap is: {lon}"
+    );
     browser
         .click("form[action$='/grids'] button[type=submit]")
         .await;
-    browser.wait_path(&format!("/communities/{community}/grids")).await;
-    let grids = server
-        .state
-        .store
-        .grids_of(community)
-        .await
-        .unwrap();
+    browser
+        .wait_path(&format!("/communities/{community}/grids"))
+        .await;
+    let grids = server.state.store.grids_of(community).await.unwrap();
     assert_eq!(grids.len(), 1, "the drawn grid is stored");
     assert_eq!(grids[0].name, "西王庄第一网格");
-    map_answer(&browser, "return m.querySourceFeatures('page').length || null;").await;
+    map_answer(
+        &browser,
+        "return m.querySourceFeatures('page').length || null;",
+    )
+    .await;
     browser.screenshot("grids-map-drawn").await;
+    browser.stop().await;
+    server.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_circle_maps_draw_on_the_basemap() {
+    use xingfu_core::workflow::Role;
+
+    let server = common::sqlite().await;
+    let state = server
+        .state
+        .clone()
+        .with_network(xingfu_server::circle::network::network_for(None, true));
+    xingfu_server::circle::service::demo::load_demo_regions(&state.store)
+        .await
+        .unwrap();
+    let haidian = xingfu_server::circle::service::demo::DEMO_DISTRICT;
+    server
+        .account("haidian", Role::DistrictAdmin, haidian)
+        .await;
+    // The demo's circle: the extract's facilities registered and the coverage computed.
+    xingfu_server::circle::service::demo::load_demo(&state)
+        .await
+        .unwrap();
+    let base = serve_app(xingfu_server::router(state)).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "haidian").await;
+    for (path, what) in [
+        (format!("/circle/areas/{haidian}"), "facilities"),
+        (format!("/circle/areas/{haidian}/coverage"), "coverage"),
+        (
+            format!("/circle/areas/{haidian}/siting?function=elderly_care&count=3"),
+            "siting",
+        ),
+    ] {
+        browser.client.goto(&format!("{base}{path}")).await.unwrap();
+        let drawn = map_answer(
+            &browser,
+            "const n = m.queryRenderedFeatures({layers: ['page-point']}).length; \
+             const r = m.querySourceFeatures('osm', {sourceLayer: 'road'}).length; \
+             return n && r ? [n, r] : null;",
+        )
+        .await;
+        assert!(
+            drawn[0].as_u64().unwrap() > 0,
+            "{what}: its points are drawn"
+        );
+        assert!(
+            browser.text("figure.map").await.contains("WGS-84"),
+            "{what}: the datum is named"
+        );
+        browser.look(&format!("the {what} map")).await;
+        browser
+            .client
+            .execute(
+                "document.querySelector('figure.map').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser.screenshot(&format!("circle-{what}-map")).await;
+    }
     browser.stop().await;
     server.finish().await;
 }

@@ -14,6 +14,16 @@ pub struct Mark<'a> {
     pub href: Option<String>,
 }
 
+/// How an area is drawn: filled in `color` (faintly unless `opacity` says otherwise), outlined
+/// in `outline` (else `color`).
+pub struct Area<'a> {
+    pub color: &'a str,
+    pub outline: Option<&'a str>,
+    pub opacity: Option<f64>,
+    pub label: Option<&'a str>,
+    pub href: Option<String>,
+}
+
 /// A map page's features as GeoJSON, in WGS-84 (the datum every position is stored in).
 #[derive(Default)]
 pub struct LiveMap {
@@ -30,7 +40,7 @@ impl LiveMap {
     }
 
     /// An area of one or more polygons (outer ring first, then holes), each ring closed.
-    pub fn area(&mut self, polygons: &[Vec<Vec<(f64, f64)>>], color: &str, label: Option<&str>) {
+    pub fn area(&mut self, polygons: &[Vec<Vec<(f64, f64)>>], look: Area) {
         let coordinates: Vec<Vec<Vec<[f64; 2]>>> = polygons
             .iter()
             .map(|rings| {
@@ -40,10 +50,17 @@ impl LiveMap {
                     .collect()
             })
             .collect();
+        let mut properties = properties(look.color, look.label, None, look.href);
+        if let Some(outline) = look.outline {
+            properties["outline"] = json!(outline);
+        }
+        if let Some(opacity) = look.opacity {
+            properties["opacity"] = json!(opacity);
+        }
         self.features.push(json!({
             "type": "Feature",
             "geometry": {"type": "MultiPolygon", "coordinates": coordinates},
-            "properties": properties(color, label, None, None),
+            "properties": properties,
         }));
     }
 

@@ -219,9 +219,19 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
         .filter(|o| area.level == "district" || o.community_code.as_deref().is_some_and(&within))
         .collect();
     let facilities = facility_marks(state, &district, &function).await?;
+    // Who computed it, by name (the run keeps the account).
+    let computed_by = match &run {
+        Some(r) => state
+            .store
+            .user_by_username(&r.computed_by)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_else(|| r.computed_by.clone()),
+        None => String::new(),
+    };
     let run_info = run.as_ref().map(|r| RunInfo {
         computed_at: local_text(r.computed_at),
-        computed_by: r.computed_by.clone(),
+        computed_by: computed_by.clone(),
         network: r.network.clone(),
         speed: format!("{}", Dec2(r.speed_m_per_h / 10)),
         scope_note: if r.scope == "extract" {

@@ -7,6 +7,7 @@ use xingfu_store::facilities::{OriginRow, from_e6};
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::circle::service::convert::ALL_SIX;
+use crate::web::live_map::{self, LiveMap};
 use crate::web::svg_map::Projection;
 
 /// A home on the map: a filled circle within reach, a cross for a gap.
@@ -32,6 +33,8 @@ pub struct MapView {
     /// Homes drawn, of how many.
     pub drawn: usize,
     pub total: usize,
+    /// The same as GeoJSON for the map over the basemap (`static/map.js`).
+    pub live: String,
 }
 
 /// The most homes drawn; beyond it every n-th is drawn (the tables count them all).
@@ -97,15 +100,58 @@ pub fn map_view(
             })
             .collect::<Vec<_>>()
     };
+    let live = live_map(&drawn, function, facilities, sites).to_script_json();
     Some(MapView {
         width: width as u32,
         height: height.ceil() as u32,
+        live,
         homes,
         facilities: marks(facilities),
         sites: marks(sites),
         drawn: drawn.len(),
         total: origins.len(),
     })
+}
+
+/// Homes within reach as green dots, gaps as red rings, facilities as blue dots and suggested
+/// sites as black ones, each of the last two with its name or number (the legend says so).
+fn live_map(
+    homes: &[&&OriginRow],
+    function: &str,
+    facilities: &[(f64, f64, String)],
+    sites: &[(f64, f64, String)],
+) -> LiveMap {
+    let mut map = LiveMap::default();
+    for o in homes {
+        let covered = covers(o.covered_mask, function);
+        map.point(
+            from_e6(o.lon_e6),
+            from_e6(o.lat_e6),
+            live_map::Mark {
+                color: if covered { "#00703c" } else { "#d4351c" },
+                radius: if covered { 3 } else { 4 },
+                hollow: !covered,
+                label: None,
+                href: None,
+            },
+        );
+    }
+    for (list, color, radius) in [(facilities, "#1d70b8", 6), (sites, "#0b0c0c", 9)] {
+        for (lon, lat, label) in list {
+            map.point(
+                *lon,
+                *lat,
+                live_map::Mark {
+                    color,
+                    radius,
+                    hollow: false,
+                    label: Some(label),
+                    href: None,
+                },
+            );
+        }
+    }
+    map
 }
 
 /// The district's facilities offering `function` (any, for all six) as marks on the map.

@@ -6,6 +6,7 @@ use axum::extract::{Path, Query};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use xingfu_core::Dec2;
+use xingfu_store::facilities::from_e6;
 
 use super::kit::{
     Choice, Said, TitledPage, Visit, community_choices, community_names, datum_choices,
@@ -15,6 +16,7 @@ use crate::app::error::AppError;
 use crate::circle::service::areas::{may_edit, prefix_of, viewable_area};
 use crate::i18n::Lang;
 use crate::web::forms::Problem;
+use crate::web::live_map::{LiveMap, Mark};
 use crate::web::page::{Page, PageResult, render, star_text};
 
 pub struct FacilityLine {
@@ -60,6 +62,8 @@ struct FacilitiesPage {
     csrf: String,
     errors: Vec<Problem>,
     notice: Option<String>,
+    /// The facilities as GeoJSON for the map over the basemap (`static/map.js`).
+    live_map: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -126,6 +130,20 @@ pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult 
             .unwrap_or_default()
     };
     let rows = state.store.facilities_within(prefix_of(&area)).await?;
+    let mut live_map = LiveMap::default();
+    for f in &rows {
+        live_map.point(
+            from_e6(f.lon_e6),
+            from_e6(f.lat_e6),
+            Mark {
+                color: if f.centre { "#b35c00" } else { "#1d70b8" },
+                radius: if f.centre { 9 } else { 6 },
+                hollow: false,
+                label: Some(&f.name),
+                href: Some(format!("/circle/facilities/{}", f.id)),
+            },
+        );
+    }
     let facilities = rows
         .iter()
         .map(|f| FacilityLine {
@@ -189,6 +207,7 @@ pub async fn render_facilities(v: &Visit, code: &str, said: Said) -> PageResult 
         csrf: user.csrf.clone(),
         errors,
         notice,
+        live_map: live_map.to_script_json(),
     })?;
     Ok((status, html).into_response())
 }

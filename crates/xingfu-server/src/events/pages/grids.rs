@@ -29,7 +29,7 @@ use crate::app::files::MAX_UPLOAD;
 use crate::app::state::{AppState, now_ms};
 use crate::events::service::{GridProblem, OpsPerson, ops_person, read_grid_geojson};
 use crate::i18n::Lang;
-use crate::web::live_map::{LiveMap, Mark};
+use crate::web::live_map::{Area, LiveMap, Mark};
 use crate::web::page::{Page, PageResult};
 use crate::web::svg_map::Projection;
 use crate::web::upload::UploadForm;
@@ -228,7 +228,16 @@ fn live_map(lang: Lang, grids: &[Grid], events: &[xingfu_core::ops::events::Even
                     .collect()
             })
             .collect();
-        map.area(&polygons, OUTLINES[i % OUTLINES.len()], Some(&g.name));
+        map.area(
+            &polygons,
+            Area {
+                color: OUTLINES[i % OUTLINES.len()],
+                outline: None,
+                opacity: None,
+                label: Some(&g.name),
+                href: None,
+            },
+        );
     }
     for e in events {
         let live = !e.state.is_final();

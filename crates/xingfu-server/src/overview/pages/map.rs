@@ -10,6 +10,7 @@ use xingfu_core::overview::percent_text;
 use crate::i18n::Lang;
 use crate::overview::map::Place;
 use crate::overview::service::UnitFigures;
+use crate::web::live_map::{Area, LiveMap, Mark};
 use crate::web::svg_map::Projection;
 
 crate::word_table! {
@@ -149,6 +150,8 @@ pub struct MapSection {
     /// (fill, text), the no-data shade last.
     pub legend: Vec<(&'static str, String)>,
     pub rows: Vec<MapRow>,
+    /// The same units as GeoJSON for the map over the basemap (`static/map.js`).
+    pub live: String,
 }
 
 const WIDTH: f64 = 640.0;
@@ -186,6 +189,7 @@ pub fn map_section(
         .collect::<Vec<_>>();
     let fitted = Projection::fit(points, WIDTH, 14.0);
     let mut shapes = Vec::new();
+    let mut live = LiveMap::default();
     let mut missing = Vec::new();
     let mut rows = Vec::new();
     for u in units {
@@ -221,9 +225,38 @@ pub fn map_section(
                 d
             })
             .collect();
+        let label = format!("{}{}{value}", u.name, lang.pick("\u{ff1a}", ": "));
+        if place.rings.is_empty() {
+            if let Some((lon, lat)) = place.point {
+                live.point(
+                    lon,
+                    lat,
+                    Mark {
+                        color: fill,
+                        radius: 10,
+                        hollow: false,
+                        label: Some(&label),
+                        href: u.link.clone(),
+                    },
+                );
+            }
+        } else {
+            let polygons: Vec<Vec<Vec<(f64, f64)>>> =
+                place.rings.iter().map(|r| vec![r.clone()]).collect();
+            live.area(
+                &polygons,
+                Area {
+                    color: fill,
+                    outline: Some("#0b0c0c"),
+                    opacity: Some(0.7),
+                    label: Some(&label),
+                    href: u.link.clone(),
+                },
+            );
+        }
         shapes.push(Shape {
             href: u.link.clone(),
-            label: format!("{}{}{value}", u.name, lang.pick("\u{ff1a}", ": ")),
+            label,
             paths,
             dot: if place.rings.is_empty() {
                 place.point.map(at)
@@ -248,6 +281,7 @@ pub fn map_section(
         missing: missing.join(lang.pick("\u{3001}", ", ")),
         legend,
         rows,
+        live: live.to_script_json(),
     }
 }
 
