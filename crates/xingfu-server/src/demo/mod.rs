@@ -32,6 +32,8 @@ const GULOU: &str = "330302006044";
 const UNSCORED: &str = "330302029002";
 /// 五马街道乘凉社区: declared and left for 五马街道 to check.
 const TO_CHECK: &str = "330302006117";
+/// 学院路街道静淑苑社区, on the demo's street network.
+const JINGSHUYUAN: &str = "110108010024";
 /// 北京市海淀区, the demo's 15-minute circle district.
 const HAIDIAN: &str = crate::circle::service::demo::DEMO_DISTRICT;
 
@@ -44,7 +46,15 @@ pub const ACCOUNTS: &[(&str, &str, Role, &str)] = &[
     ("assessor1", "评审员甲", Role::Assessor, LUCHENG),
     ("assessor2", "评审员乙", Role::Assessor, LUCHENG),
     ("resident", "居民", Role::Resident, GULOU),
+    // A resident serving 鼓楼第一网格: signs in as a 网格员 (the grid makes the role).
+    ("wangge", "网格员王芳", Role::Resident, GULOU),
     ("haidian", "海淀区民政局", Role::DistrictAdmin, HAIDIAN),
+    (
+        "jingshu",
+        "静淑苑社区工作者",
+        Role::CommunityWorker,
+        JINGSHUYUAN,
+    ),
 ];
 
 /// What the console prints after loading the demo.

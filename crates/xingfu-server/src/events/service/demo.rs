@@ -4,6 +4,7 @@
 //! demo's resident, one anonymously; the community worker `gulou` handles them, 五马街道 and
 //! 鹿城区 take the one the community cannot.
 
+use serde_json::{Value, json};
 use xingfu_core::ops::coords::{Datum, GeoPoint};
 use xingfu_core::ops::events::Event;
 use xingfu_store::events::Extras;
@@ -18,6 +19,8 @@ use crate::i18n::Lang;
 
 /// 五马街道鼓楼社区.
 const GULOU: &str = "330302006044";
+/// 学院路街道静淑苑社区 (Beijing), on the demo's street network.
+const JINGSHUYUAN: &str = "110108010024";
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
@@ -247,9 +250,120 @@ const STORIES: &[Story] = &[
     },
 ];
 
+/// The demo's grids (WGS-84): two in 鼓楼社区 where its reports are (网格员 `wangge` serves the
+/// first, the community worker the second), and two in 静淑苑社区 over the demo's streets.
+fn demo_grids(community: &str) -> Option<String> {
+    let square = |lon: f64, lat: f64, w: f64, h: f64| {
+        json!([[
+            [lon, lat],
+            [lon + w, lat],
+            [lon + w, lat + h],
+            [lon, lat + h],
+            [lon, lat]
+        ]])
+    };
+    let grid = |id: &str, name: &str, ring: Value, members: Value| {
+        json!({
+            "type": "Feature", "id": id,
+            "geometry": {"type": "Polygon", "coordinates": ring},
+            "properties": {"name": name, "members": members}
+        })
+    };
+    let features = match community {
+        GULOU => vec![
+            grid(
+                "g1",
+                "鼓楼第一网格",
+                square(120.650, 28.020, 0.002, 0.002),
+                json!(["wangge"]),
+            ),
+            grid(
+                "g2",
+                "鼓楼第二网格",
+                square(120.652, 28.020, 0.002, 0.002),
+                json!(["gulou"]),
+            ),
+        ],
+        JINGSHUYUAN => vec![
+            grid(
+                "j1",
+                "静淑苑西网格",
+                square(116.3460, 40.0010, 0.0030, 0.0040),
+                json!(["jingshu"]),
+            ),
+            grid(
+                "j2",
+                "静淑苑东网格",
+                square(116.3490, 40.0010, 0.0030, 0.0040),
+                json!(["jingshu"]),
+            ),
+        ],
+        _ => return None,
+    };
+    Some(json!({"type": "FeatureCollection", "features": features}).to_string())
+}
+
+/// Reports in 静淑苑社区 on the demo's street network, so its maps have events over streets.
+const JINGSHUYUAN_STORIES: &[Story] = &[
+    Story {
+        category: "sanitation",
+        description: "学清路辅路边上堆了好几袋装修垃圾\u{ff0c}占了人行道\u{ff0c}推婴儿车过不去。",
+        address: "学清路辅路静淑苑北门外",
+        at: (116.3475, 40.0035),
+        reporter: None,
+        ago: 2 * HOUR,
+        steps: &[],
+    },
+    Story {
+        category: "public_facility",
+        description: "小区东侧健身器材的单杠松动了\u{ff0c}老人锻炼不安全。",
+        address: "静淑苑小区东侧健身场",
+        at: (116.3505, 40.0030),
+        reporter: None,
+        ago: 3 * DAY,
+        steps: &[
+            (3 * DAY - HOUR, "jingshu", Walk::Accept),
+            (3 * DAY - 2 * HOUR, "jingshu", Walk::Dispatch("jingshu")),
+            (3 * DAY - 3 * HOUR, "jingshu", Walk::Start),
+            (
+                2 * DAY,
+                "jingshu",
+                Walk::Resolve("已联系物业紧固单杠并贴了提示。"),
+            ),
+            (2 * DAY - HOUR, "jingshu", Walk::Close),
+        ],
+    },
+];
+
+/// Saves the demo's grids of a community through the same reader the grids page uses.
+async fn load_grids(state: &AppState, community: &str, now: i64) -> Result<(), AppError> {
+    let Some(text) = demo_grids(community) else {
+        return Ok(());
+    };
+    let grids = super::grids::read_grid_geojson(&state.store, community, &text, Datum::Wgs84)
+        .await?
+        .map_err(|problems| {
+            let why: Vec<&str> = problems.iter().map(|p| p.zh.as_str()).collect();
+            AppError::Internal(anyhow::anyhow!(
+                "demo grids of {community}: {}",
+                why.join("; ")
+            ))
+        })?;
+    state
+        .store
+        .save_grids(community, &grids, "demo", now)
+        .await?;
+    Ok(())
+}
+
 /// Reports and walks the demo's stories, as of now; does nothing without the demo's accounts.
 pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
     let now = now_ms();
+    for community in [GULOU, JINGSHUYUAN] {
+        if state.store.region(community).await?.is_some() {
+            load_grids(state, community, now - 30 * DAY).await?;
+        }
+    }
     let mut people: Vec<OpsPerson> = Vec::new();
     for username in ["resident", "gulou", "wuma"] {
         if state.store.user_by_username(username).await?.is_none() {
@@ -258,6 +372,13 @@ pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
         let user = acting_as(state, username).await?;
         people.extend(ops_person(&state.store, &user).await?);
     }
+    // 静淑苑's worker walks its stories when the demo has that account.
+    let jingshu = match state.store.user_by_username("jingshu").await? {
+        Some(_) => ops_person(&state.store, &acting_as(state, "jingshu").await?).await?,
+        None => None,
+    };
+    let has_jingshu = jingshu.is_some();
+    people.extend(jingshu);
     let person = |username: &str| {
         people
             .iter()
@@ -265,9 +386,12 @@ pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
             .ok_or(AppError::NotFound)
     };
     // Oldest first, so the events' numbers follow the order they came in.
-    let mut stories: Vec<&Story> = STORIES.iter().collect();
-    stories.sort_by_key(|s| std::cmp::Reverse(s.ago));
-    for story in stories {
+    let mut stories: Vec<(&str, &Story)> = STORIES.iter().map(|s| (GULOU, s)).collect();
+    if has_jingshu {
+        stories.extend(JINGSHUYUAN_STORIES.iter().map(|s| (JINGSHUYUAN, s)));
+    }
+    stories.sort_by_key(|(_, s)| std::cmp::Reverse(s.ago));
+    for (community, story) in stories {
         let reporter = story.reporter.map(person).transpose()?;
         let intake = Intake {
             category: story.category.into(),
@@ -281,7 +405,7 @@ pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
             photos: Vec::new(),
             extras: Extras::default(),
         };
-        let mut event = report_event(state, GULOU, reporter, intake, now - story.ago)
+        let mut event = report_event(state, community, reporter, intake, now - story.ago)
             .await?
             .map_err(|e| refused(story, e.zh()))?;
         for (ago, who, walk) in story.steps {
