@@ -1,0 +1,324 @@
+//! What a new user meets on a 390 px phone, in headless Chromium against the real server: the
+//! resident's questionnaire (a closed survey, large text in the middle of it, the review step),
+//! the survey poster, the love mall and the 随手拍 report form.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Server;
+use common::browser::{Browser, serve};
+use fantoccini::Locator;
+use xingfu_server::i18n::Lang;
+
+const GULOU: &str = "330302006044";
+
+/// Sets the round's survey as its district administrator: quota 2, closing on `closes_on`
+/// (`YYYY-MM-DD`, or empty for none).
+async fn open_survey(server: &Server, round: &str, closes_on: &str) {
+    xingfu_server::surveys::settings::save_settings(
+        &server.state,
+        &server.user("district").await,
+        round,
+        xingfu_server::surveys::settings::SurveyChoice {
+            quota: 2,
+            closes_on,
+        },
+        None,
+        Lang::Zh,
+    )
+    .await
+    .unwrap();
+}
+
+/// A 2014 round with its survey open and 鼓楼社区's resident link, made by its community worker;
+/// returns the round and the link's token.
+async fn survey_with_link(server: &Server) -> (String, String) {
+    let round = server.lucheng_round(2014).await;
+    open_survey(server, &round, "").await;
+    let link = xingfu_server::surveys::links::resident_link(
+        &server.state,
+        &server.user("gulou").await,
+        &round,
+        GULOU,
+        Lang::Zh,
+    )
+    .await
+    .unwrap();
+    (round, link.token)
+}
+
+/// The server over HTTP and a browser whose window is a 390 px phone.
+struct OnPhone {
+    server: Server,
+    base: String,
+    browser: Browser,
+}
+
+impl OnPhone {
+    async fn start() -> OnPhone {
+        let server = common::sqlite().await;
+        let base = serve(&server).await;
+        let browser = Browser::start().await;
+        browser.client.set_window_size(390, 900).await.unwrap();
+        OnPhone {
+            server,
+            base,
+            browser,
+        }
+    }
+
+    /// Opens `path` on the server.
+    async fn go(&self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.browser.client.goto(&url).await.unwrap();
+    }
+
+    async fn finish(self) {
+        self.browser.stop().await;
+        self.server.finish().await;
+    }
+}
+
+/// Text without white space, as a printed page comes back from `pdftotext`.
+fn squeezed(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The computed font size of the first element matching `css`, in CSS pixels.
+async fn font_px(browser: &Browser, css: &str) -> f64 {
+    let value = browser
+        .client
+        .execute(
+            "return parseFloat(getComputedStyle(document.querySelector(arguments[0])).fontSize);",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("no font size for {css}"))
+}
+
+/// The current value of the form field `css`.
+async fn value_of(browser: &Browser, css: &str) -> Option<String> {
+    let element = browser.client.find(Locator::Css(css)).await.unwrap();
+    element.prop("value").await.unwrap()
+}
+
+/// How many elements match `css`.
+async fn count(browser: &Browser, css: &str) -> usize {
+    browser
+        .client
+        .find_all(Locator::Css(css))
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Whether the radio button `css` is checked.
+async fn checked(browser: &Browser, css: &str) -> bool {
+    let element = browser.client.find(Locator::Css(css)).await.unwrap();
+    element.prop("checked").await.unwrap().as_deref() == Some("true")
+}
+
+/// Clicks the link or button whose text is `text` (wherever the page draws it).
+async fn tap(browser: &Browser, text: &str) {
+    browser
+        .client
+        .find(Locator::XPath(&format!(
+            "//*[self::a or self::button][normalize-space(.)='{text}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("nothing to tap reads {text}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Waits until the page's progress line reads `progress` (a screen of the questionnaire).
+async fn wait_progress(browser: &Browser, progress: &str) {
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = browser.text(".progress").await;
+        if shown.contains(progress) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the screen reads {shown:?}, not {progress:?}");
+}
+
+/// Waits until the body's class says whether large text is on.
+async fn wait_big(browser: &Browser, big: bool) {
+    let mut class = None;
+    for _ in 0..50 {
+        let body = browser.client.find(Locator::Css("body")).await.unwrap();
+        class = body.attr("class").await.unwrap();
+        if class.as_deref().is_some_and(|c| c.contains("big")) == big {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("large text {big} expected, the body's class is {class:?}");
+}
+
+/// A survey whose community's result is computed says so on the link before any question, with
+/// what happens next and whom to ask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_survey_says_so_before_the_first_question() {
+    let on = OnPhone::start().await;
+    let (round, token) = survey_with_link(&on.server).await;
+    on.server.computed_entry(&round, GULOU, 3).await;
+    let browser = &on.browser;
+    on.go(&format!("/s/{token}")).await;
+    assert_eq!(browser.text("h1").await, "调查已经结束");
+    let main = browser.text("main").await;
+    assert!(main.contains("本社区本年度的评分已经完成"), "{main}");
+    assert!(main.contains("您不需要再填写"), "what to do: {main}");
+    assert!(
+        main.contains("评分结果经审定后会在社区公示"),
+        "what next: {main}"
+    );
+    assert!(
+        main.contains("如有疑问，请联系：gulou（鼓楼社区）"),
+        "whom to ask: {main}"
+    );
+    let questions = count(browser, "input[type=radio], textarea, fieldset").await;
+    assert_eq!(questions, 0, "no question is shown");
+    browser.look("survey-closed-rated").await;
+    on.finish().await;
+}
+
+/// Large text in the middle of the questionnaire keeps the resident's place and answers, and
+/// enlarges the question, the choices and the buttons; the review step fits the phone in both
+/// sizes, and the answers are sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_text_keeps_the_place_and_the_answers() {
+    let on = OnPhone::start().await;
+    let (round, token) = survey_with_link(&on.server).await;
+    let browser = &on.browser;
+    on.go(&format!("/s/{token}")).await;
+    wait_progress(browser, "第 1 题，共 6 题").await;
+    browser.click("fieldset.choices label:nth-of-type(1)").await;
+    browser.click(".survey-nav button[value=next]").await;
+    wait_progress(browser, "第 2 题，共 6 题").await;
+    // The second choice on question 2, not yet sent on.
+    browser.click("fieldset.choices label:nth-of-type(2)").await;
+    let question = font_px(browser, "h1.question").await;
+    let choice = font_px(browser, "label.big-choice").await;
+    let button = font_px(browser, ".survey-nav button").await;
+
+    tap(browser, "大字版").await;
+    wait_big(browser, true).await;
+    wait_progress(browser, "第 2 题，共 6 题").await;
+    assert!(
+        checked(browser, "fieldset.choices label:nth-of-type(2) input").await,
+        "the answer on this screen is kept"
+    );
+    for (css, before) in [
+        ("h1.question", question),
+        ("label.big-choice", choice),
+        (".survey-nav button", button),
+    ] {
+        let after = font_px(browser, css).await;
+        assert!(
+            after > before * 1.2,
+            "{css}: {before} px in normal text, {after} px in large text"
+        );
+    }
+    browser.look("survey-large-text").await;
+    // Back: question 1 still answered, still in large text.
+    browser.click(".survey-nav button[value=back]").await;
+    wait_progress(browser, "第 1 题，共 6 题").await;
+    assert!(checked(browser, "fieldset.choices label:nth-of-type(1) input").await);
+    wait_big(browser, true).await;
+
+    // On to the last step, answering the first choice where none is given (a question to
+    // write an answer to may stay empty).
+    for n in 1..=6 {
+        wait_progress(browser, &format!("第 {n} 题，共 6 题")).await;
+        let choices = count(browser, "fieldset.choices input").await;
+        let answered = count(browser, "fieldset.choices input:checked").await;
+        if choices > 0 && answered == 0 {
+            browser.click("fieldset.choices label:nth-of-type(1)").await;
+        }
+        browser.click(".survey-nav button[value=next]").await;
+    }
+    wait_progress(browser, "最后一步").await;
+    let review = browser.text("dl.review").await;
+    assert!(review.contains("非常满意"), "{review}");
+    browser.look("survey-review-large").await;
+    // The phone number typed, then normal text again: the number is still there.
+    browser.fill("#phone", "13800138000").await;
+    tap(browser, "标准字号").await;
+    wait_big(browser, false).await;
+    wait_progress(browser, "最后一步").await;
+    let phone_kept = value_of(browser, "#phone").await;
+    assert_eq!(phone_kept.as_deref(), Some("13800138000"));
+    browser.look("survey-review").await;
+
+    browser.click(".survey-nav button[value=submit]").await;
+    let path = browser.wait_path(&format!("/s/{token}/done")).await;
+    assert_eq!(path, format!("/s/{token}/done"));
+    assert!(browser.text("main").await.contains("谢谢您"));
+    let store = &on.server.state.store;
+    let counted = store.survey_answers_of(&round, GULOU).await.unwrap();
+    assert_eq!(counted.len(), 1, "one household's answers, sent once");
+    on.finish().await;
+}
+
+/// The printed poster says who runs the survey, until when, and whom to ask; the community
+/// worker sets the contact it prints, and a contact too long is refused beside its field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poster_says_who_runs_the_survey_until_when_and_whom_to_ask() {
+    let on = OnPhone::start().await;
+    let (round, _) = survey_with_link(&on.server).await;
+    let browser = &on.browser;
+    browser.sign_in(&on.base, "gulou").await;
+    let results = format!("/rounds/{round}/surveys?area={GULOU}");
+    let poster = format!("/rounds/{round}/surveys/{GULOU}/poster");
+    on.go(&poster).await;
+    let text = squeezed(&browser.printed("survey-poster").await);
+    for line in [
+        "主办：五马街道鼓楼社区",
+        "截止日期：本年度调查结束时截止（社区评分结果计算后不再收取）",
+        "如有疑问，请联系：gulou（鼓楼社区）",
+    ] {
+        assert!(text.contains(line), "the poster says {line}\n{text}");
+    }
+
+    // A contact longer than 60 characters: refused beside the field, kept as typed.
+    on.go(&results).await;
+    let long = "鼓".repeat(61);
+    browser.fill("#contact", &long).await;
+    browser
+        .click("form[action$='/contact'] button[type=submit]")
+        .await;
+    let summary = browser.text(".error-summary").await;
+    assert!(
+        summary.contains("咨询电话或联系人：最多 60 个字"),
+        "{summary}"
+    );
+    assert_eq!(value_of(browser, "#contact").await, Some(long));
+    browser
+        .fill("#contact", "鼓楼社区居委会 0577-88881234")
+        .await;
+    browser
+        .click("form[action$='/contact'] button[type=submit]")
+        .await;
+    let shown = browser.text("#contact-shown").await;
+    assert!(shown.contains("鼓楼社区居委会 0577-88881234"), "{shown}");
+
+    // A closing day: the poster gives it as a Chinese date.
+    open_survey(&on.server, &round, "2099-12-31").await;
+    on.go(&poster).await;
+    let text = squeezed(&browser.printed("survey-poster-contact").await);
+    for line in [
+        "截止日期：2099年12月31日（当天24:00截止）",
+        "如有疑问，请联系：鼓楼社区居委会0577-88881234",
+    ] {
+        assert!(text.contains(line), "the poster says {line}\n{text}");
+    }
+    on.finish().await;
+}
