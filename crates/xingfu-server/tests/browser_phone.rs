@@ -10,6 +10,8 @@ use common::Server;
 use common::browser::{Browser, serve};
 use fantoccini::Locator;
 use xingfu_server::i18n::Lang;
+use xingfu_store::rounds::By;
+use xingfu_store::volunteers::NewVolunteer;
 
 const GULOU: &str = "330302006044";
 
@@ -320,5 +322,103 @@ async fn the_poster_says_who_runs_the_survey_until_when_and_whom_to_ask() {
     ] {
         assert!(text.contains(line), "the poster says {line}\n{text}");
     }
+    on.finish().await;
+}
+
+/// 鼓楼's mall for gulou-resident, a volunteer with 22 points: rice costs more than that, soap
+/// is out of stock, a towel can be exchanged; returns the three items' ids.
+async fn mall_with_items(server: &Server) -> [String; 3] {
+    let store = &server.state.store;
+    let by = || By {
+        actor: "gulou",
+        at: 1,
+    };
+    let account = store
+        .user_by_username("gulou-resident")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let volunteer = NewVolunteer {
+        community_code: GULOU,
+        name: "张三",
+        team_id: None,
+        user_id: Some(&account),
+        phone: None,
+    };
+    let volunteer = store.create_volunteer(&volunteer, 1).await.unwrap();
+    store
+        .adjust_points("adjust:seed", &volunteer.id, 22, "补录往年积分", by())
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for (name, cost, stock) in [("大米 5kg", 100, 3), ("肥皂", 10, 0), ("毛巾", 20, 2)] {
+        let item = store.create_item(GULOU, name, cost, stock, by()).await;
+        ids.push(item.unwrap().id);
+    }
+    ids.try_into().unwrap()
+}
+
+/// On a phone the mall stays one column wide; an item the volunteer cannot have says whether
+/// points or stock is short, by how much, and its button is disabled; one they can have is
+/// exchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mall_says_what_is_short_and_fits_a_phone() {
+    let on = OnPhone::start().await;
+    let [rice, soap, towel] = mall_with_items(&on.server).await;
+    let browser = &on.browser;
+    browser.sign_in(&on.base, "gulou-resident").await;
+    on.go("/mall").await;
+    let rice_card = browser
+        .text(&format!("section[aria-labelledby='item-{rice}']"))
+        .await;
+    assert!(
+        rice_card.contains("积分不够：还差 78 分"),
+        "points short: {rice_card}"
+    );
+    let soap_card = browser
+        .text(&format!("section[aria-labelledby='item-{soap}']"))
+        .await;
+    assert!(
+        soap_card.contains("库存不够：只剩 0 件"),
+        "stock short: {soap_card}"
+    );
+    for item in [&rice, &soap] {
+        let button =
+            format!("section[aria-labelledby='item-{item}'] form[action='/mall/redeem'] button");
+        let button = browser.client.find(Locator::Css(&button)).await.unwrap();
+        assert!(
+            !button.is_enabled().await.unwrap(),
+            "a button that cannot act is disabled"
+        );
+        let reason = button.attr("aria-describedby").await.unwrap();
+        assert_eq!(
+            reason,
+            Some(format!("short-{item}")),
+            "its reason beside it"
+        );
+    }
+    browser.look("mall-short").await;
+    // The towel: its button is on the screen and exchanges one.
+    let button =
+        format!("section[aria-labelledby='item-{towel}'] form[action='/mall/redeem'] button");
+    let inside = browser
+        .client
+        .execute(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+             return r.left >= 0 && r.right <= window.innerWidth;",
+            vec![serde_json::json!(button)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        inside,
+        serde_json::json!(true),
+        "the button is within the screen"
+    );
+    browser.click(&button).await;
+    let notice = browser.text(".notice").await;
+    assert!(notice.contains("兑换成功：毛巾 × 1"), "{notice}");
+    browser.look("mall-exchanged").await;
     on.finish().await;
 }
