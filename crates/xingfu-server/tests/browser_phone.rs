@@ -9,6 +9,8 @@ use std::time::Duration;
 use common::Server;
 use common::browser::{Browser, serve};
 use fantoccini::Locator;
+use xingfu_core::ops::coords::Datum;
+use xingfu_core::ops::events::{Event, EventId};
 use xingfu_server::i18n::Lang;
 use xingfu_store::rounds::By;
 use xingfu_store::volunteers::NewVolunteer;
@@ -420,5 +422,161 @@ async fn the_mall_says_what_is_short_and_fits_a_phone() {
     let notice = browser.text(".notice").await;
     assert!(notice.contains("兑换成功：毛巾 × 1"), "{notice}");
     browser.look("mall-exchanged").await;
+    on.finish().await;
+}
+
+/// Two grids in 鼓楼社区 (WGS-84 squares side by side): g1 with 3幢 (no position) and 5幢 (a
+/// position), g2 with no buildings.
+async fn gulou_grids(server: &Server) {
+    let square = |lon: f64, lat: f64| {
+        serde_json::json!([[
+            [lon, lat],
+            [lon + 0.002, lat],
+            [lon + 0.002, lat + 0.002],
+            [lon, lat + 0.002],
+            [lon, lat]
+        ]])
+    };
+    let geojson = serde_json::json!({
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature", "id": "g1",
+                "geometry": { "type": "Polygon", "coordinates": square(120.650, 28.020) },
+                "properties": { "name": "鼓楼第一网格", "buildings": [
+                    { "id": "3", "name": "3幢" },
+                    { "id": "5", "name": "5幢", "lon": 120.6505, "lat": 28.0205 }
+                ] }
+            },
+            {
+                "type": "Feature", "id": "g2",
+                "geometry": { "type": "Polygon", "coordinates": square(120.652, 28.020) },
+                "properties": { "name": "鼓楼第二网格" }
+            }
+        ]
+    })
+    .to_string();
+    let store = &server.state.store;
+    let grids =
+        xingfu_server::events::service::read_grid_geojson(store, GULOU, &geojson, Datum::Wgs84)
+            .await
+            .unwrap()
+            .unwrap_or_else(|problems| panic!("{problems:?}"));
+    store.save_grids(GULOU, &grids, "gulou", 1).await.unwrap();
+}
+
+/// Fills the report form's kind and description on the current page.
+async fn describe(browser: &Browser, text: &str) {
+    browser.click("label[for='category-sanitation']").await;
+    browser.fill("#description", text).await;
+}
+
+/// Chooses the building or grid `value` in the report form's list.
+async fn choose_place(browser: &Browser, value: &str) {
+    let select = browser.client.find(Locator::Css("#building")).await;
+    select.unwrap().select_by_value(value).await.unwrap();
+}
+
+/// Sends the report form; returns the new event.
+async fn send_report(on: &OnPhone) -> Event {
+    let browser = &on.browser;
+    browser
+        .click("form[action$='/report'] button[type=submit]")
+        .await;
+    let path = browser.wait_path("/events/").await;
+    let id: u64 = path
+        .trim_start_matches("/events/")
+        .parse()
+        .unwrap_or_else(|_| panic!("the report was not taken: at {path}"));
+    let store = &on.server.state.store;
+    store.event(EventId(id)).await.unwrap().unwrap()
+}
+
+/// A resident on a phone says where a problem is without coordinates: by a grid or building
+/// from the community's list, in words, or by the phone's position (one button); coordinate
+/// systems are never shown to them, and a report that says nowhere names the ways on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_reports_where_without_coordinates() {
+    let on = OnPhone::start().await;
+    gulou_grids(&on.server).await;
+    let browser = &on.browser;
+    browser.sign_in(&on.base, "gulou-resident").await;
+    let form = format!("/communities/{GULOU}/report");
+    on.go(&form).await;
+    let text = browser.text("main").await;
+    for word in ["WGS-84", "GCJ-02", "BD-09", "坐标来源", "经度", "纬度"] {
+        assert!(!text.contains(word), "a resident sees {word}:\n{text}");
+    }
+    browser.look("report-form").await;
+
+    // Nowhere said: the form again, naming the ways the page offers, the description kept.
+    describe(browser, "楼道里堆满了纸箱").await;
+    browser
+        .click("form[action$='/report'] button[type=submit]")
+        .await;
+    let summary = browser.text(".error-summary").await;
+    assert!(
+        summary.contains("请选择所在楼栋，或使用手机定位填写坐标，或填写地址或位置说明"),
+        "{summary}"
+    );
+    assert_eq!(
+        value_of(browser, "#description").await.as_deref(),
+        Some("楼道里堆满了纸箱")
+    );
+    browser.look("report-nowhere").await;
+
+    // (b) A grid from the list: routed to it, with no position.
+    choose_place(browser, "g2/").await;
+    let by_grid = send_report(&on).await;
+    assert_eq!(by_grid.grid.as_deref(), Some("g2"));
+    assert_eq!(by_grid.position(), None);
+    assert!(browser.text("main").await.contains("未给出手机位置"));
+    browser.look("event-by-grid").await;
+
+    // A building without a position: its grid, its name as the address.
+    on.go(&form).await;
+    describe(browser, "路灯坏了").await;
+    choose_place(browser, "g1/3").await;
+    let by_building = send_report(&on).await;
+    assert_eq!(by_building.grid.as_deref(), Some("g1"));
+    assert_eq!(by_building.address.as_deref(), Some("鼓楼第一网格 · 3幢"));
+
+    // (c) Words only: the community handles it, the address says where.
+    on.go(&form).await;
+    describe(browser, "垃圾桶满了").await;
+    browser.fill("#address", "仓桥街菜场后门").await;
+    let in_words = send_report(&on).await;
+    assert_eq!(in_words.grid, None);
+    assert_eq!(in_words.position(), None);
+    assert_eq!(in_words.address.as_deref(), Some("仓桥街菜场后门"));
+
+    // (a) The phone's position: one button; the page's script puts it in hidden fields.
+    on.go(&form).await;
+    describe(browser, "井盖松动").await;
+    browser
+        .client
+        .execute(
+            "navigator.geolocation.getCurrentPosition = function (found) {
+               found({ coords: { longitude: 120.6512, latitude: 28.0214 } });
+             }; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tap(browser, "使用手机定位").await;
+    assert!(browser.text("#located").await.contains("已取得手机位置"));
+    assert_eq!(
+        value_of(browser, "#lon").await.as_deref(),
+        Some("120.6512000")
+    );
+    let hidden = browser.client.find(Locator::Css("#lat")).await.unwrap();
+    assert_eq!(
+        hidden.attr("type").await.unwrap().as_deref(),
+        Some("hidden")
+    );
+    let by_phone = send_report(&on).await;
+    let at = by_phone.position().expect("a position");
+    assert!((at.lon - 120.6512).abs() < 1e-9 && (at.lat - 28.0214).abs() < 1e-9);
+    assert_eq!(by_phone.grid.as_deref(), Some("g1"));
     on.finish().await;
 }
