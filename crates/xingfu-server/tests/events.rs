@@ -1417,3 +1417,65 @@ async fn open311_round_trip_in_json_and_xml(server: &Server) {
         1
     );
 }
+
+/// A report with no position: said in words, stored without coordinates (on both databases),
+/// handled by the community, and answered in Open311 without lat/long; without a script the
+/// form does not offer the phone's position, and only staff see coordinate fields.
+async fn reports_may_say_where_in_words(server: &Server) {
+    let resident = server.sign_in("gulou-resident").await;
+    let (_, page, _) = server
+        .get(&format!("/communities/{GULOU}/report"), &resident)
+        .await;
+    assert!(
+        !page.contains("坐标来源") && page.contains("使用手机定位"),
+        "{page}"
+    );
+    let worker = server.sign_in("gulou").await;
+    let (_, page, _) = server
+        .get(&format!("/communities/{GULOU}/report"), &worker)
+        .await;
+    assert!(page.contains("坐标来源"), "staff may type coordinates");
+
+    let (status, _, body) = report_raw(
+        server,
+        &resident,
+        &[
+            ("category", "sanitation"),
+            ("description", "哪里"),
+            ("no_script", "1"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("请填写地址或位置说明"), "{body}");
+    assert!(
+        !body.contains("使用手机定位填写坐标"),
+        "no script, no phone: {body}"
+    );
+    assert!(body.contains("href=\"#address\""), "{body}");
+
+    let id = report(
+        server,
+        &resident,
+        &[
+            ("category", "sanitation"),
+            ("description", "垃圾桶满了"),
+            ("address", "仓桥街菜场后门"),
+        ],
+        &[],
+    )
+    .await;
+    let e = event(server, id).await;
+    assert_eq!((e.position(), e.grid.as_deref()), (None, None));
+    assert_eq!(e.address.as_deref(), Some("仓桥街菜场后门"));
+    let (status, body) = open311_get(server, &format!("requests/{}.json", id.0)).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        json[0]["lat"].is_null() && json[0]["long"].is_null(),
+        "{json}"
+    );
+    assert_eq!(json[0]["address"], "仓桥街菜场后门");
+}
+on_both!(reports_may_say_where_in_words);

@@ -26,6 +26,7 @@ fn event(id: u64, reported_at: i64, state: EventState) -> Event {
         category: "环境卫生".into(),
         description: "楼道堆放杂物".into(),
         location: GeoPoint::new(120.655, 28.015).unwrap(),
+        located: true,
         address: None,
         photos: Vec::new(),
         community: GULOU.into(),

@@ -1686,3 +1686,57 @@ async fn a_survey_closes_at_the_end_of_its_closing_day(server: &Server) {
     );
 }
 on_both!(a_survey_closes_at_the_end_of_its_closing_day);
+
+/// The contact a community worker gives is kept with the link (audited), printed on the poster
+/// and shown on the link once the community's result is computed, before any question; another
+/// community's worker may not set it.
+async fn the_link_carries_whom_residents_ask(server: &Server) {
+    let round = new_round(server).await;
+    open_survey(server, &round, 2).await;
+    let link = link_of(server, &round, GULOU, "gulou").await;
+    let cookie = server.sign_in("gulou").await;
+    let contact_path = format!("/rounds/{round}/surveys/{GULOU}/contact");
+    let (_, page, _) = server
+        .get(&format!("/rounds/{round}/surveys?area={GULOU}"), &cookie)
+        .await;
+    let form = format!(
+        "csrf={}&contact={}",
+        csrf_of(&page),
+        urlencode("鼓楼社区居委会 0577-88881234")
+    );
+    let (status, body, _) = server.post(&contact_path, &cookie, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let stored = server
+        .state
+        .store
+        .survey_link(&link)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.contact.as_deref(),
+        Some("鼓楼社区居委会 0577-88881234")
+    );
+    let (_, poster, _) = server
+        .get(&format!("/rounds/{round}/surveys/{GULOU}/poster"), &cookie)
+        .await;
+    assert!(poster.contains("鼓楼社区居委会 0577-88881234"), "{poster}");
+    assert!(poster.contains("五马街道鼓楼社区"), "{poster}");
+
+    let mochi = server.sign_in("mochi-resident").await;
+    let (_, page, _) = server.get("/events", &mochi).await;
+    let form = format!("csrf={}&contact=x", csrf_of(&page));
+    let (status, _, _) = server.post(&contact_path, &mochi, &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    server.computed_entry(&round, GULOU, 3).await;
+    let (status, page, _) = server.get(&format!("/s/{link}"), "").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("调查已经结束"), "{page}");
+    assert!(!page.contains("第 1 题"), "no question: {page}");
+    assert!(
+        page.contains("如有疑问\u{ff0c}请联系\u{ff1a}鼓楼社区居委会 0577-88881234"),
+        "{page}"
+    );
+}
+on_both!(the_link_carries_whom_residents_ask);

@@ -191,14 +191,22 @@ fn db_version(version: u64) -> i64 {
 fn event_row(row: &AnyRow) -> Result<Event> {
     let lon: String = row.try_get("lon")?;
     let lat: String = row.try_get("lat")?;
+    // Empty coordinates: the reporter gave no position (a grid, or the place in words).
+    let located = !(lon.is_empty() && lat.is_empty());
+    let location = if located {
+        GeoPoint {
+            lon: parse_degrees(&lon, "event longitude")?,
+            lat: parse_degrees(&lat, "event latitude")?,
+        }
+    } else {
+        GeoPoint { lon: 0.0, lat: 0.0 }
+    };
     Ok(Event {
         id: id_of(row.try_get("id")?)?,
         category: row.try_get("category")?,
         description: row.try_get("description")?,
-        location: GeoPoint {
-            lon: parse_degrees(&lon, "event longitude")?,
-            lat: parse_degrees(&lat, "event latitude")?,
-        },
+        location,
+        located,
         address: row.try_get("address")?,
         photos: Vec::new(),
         community: row.try_get("community_code")?,
@@ -314,8 +322,9 @@ fn bind_event<'q>(
         .bind(e.grid.as_deref())
         .bind(e.category.as_str())
         .bind(e.description.as_str())
-        .bind(e.location.lon.to_string())
-        .bind(e.location.lat.to_string())
+        // Empty for an event given without a position (see `event_row`).
+        .bind(e.position().map(|p| p.lon.to_string()).unwrap_or_default())
+        .bind(e.position().map(|p| p.lat.to_string()).unwrap_or_default())
         .bind(e.address.as_deref())
         .bind(e.reporter.as_deref())
         .bind(e.state.key())

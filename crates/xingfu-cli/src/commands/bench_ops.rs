@@ -485,6 +485,7 @@ fn synthetic_events(n: usize, now: i64) -> Vec<Event> {
                     lon: 107.149,
                     lat: 34.371,
                 },
+                located: true,
                 address: None,
                 photos: vec![],
                 community,

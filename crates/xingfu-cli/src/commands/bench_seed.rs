@@ -246,6 +246,7 @@ async fn load_events(
                 lon: 117.0 + rng.below(1000) as f64 / 1000.0,
                 lat: 36.0 + rng.below(1000) as f64 / 1000.0,
             },
+            located: true,
             address: None,
             photos: vec![],
             community,

@@ -306,6 +306,9 @@ pub enum ReportError {
     TooManyPhotos { got: usize, max: usize },
     #[error("location: {0}")]
     Location(CoordError),
+    /// Given without a position or a grid, the report must say where in words.
+    #[error("say where the problem is")]
+    NoPlace,
 }
 
 impl ReportError {
@@ -318,6 +321,7 @@ impl ReportError {
             }
             ReportError::TooManyPhotos { got, max } => format!("共 {got} 张照片，最多 {max} 张"),
             ReportError::Location(e) => format!("位置：{}", e.zh()),
+            ReportError::NoPlace => "请说明问题在哪里".into(),
         }
     }
 }
@@ -328,6 +332,8 @@ pub struct ValidReport {
     pub category: String,
     pub description: String,
     pub location: GeoPoint,
+    /// Whether `location` is where the reporter said (see [`Event::located`]).
+    pub located: bool,
     pub address: Option<String>,
     pub photos: Vec<String>,
 }
@@ -361,8 +367,47 @@ pub fn validate_report(report: NewReport, rules: &EventRules) -> Result<ValidRep
         category: report.category,
         description,
         location: to_wgs84(given, report.datum),
+        located: true,
         address: report.address.filter(|a| !a.trim().is_empty()),
         photos: report.photos,
+    })
+}
+
+/// Where a report is when the reporter gave no position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Without {
+    /// A grid of the community was chosen: the address may say more.
+    Grid,
+    /// Only words: the address must say where.
+    Words,
+}
+
+/// Checks a report given without a position, as [`validate_report`] does the rest; one only
+/// described in words must say where in its address. Its location is the stand-in `(0, 0)` with
+/// `located` false, which no map, distance or Open311 answer reads.
+pub fn validate_unlocated_report(
+    category: String,
+    description: String,
+    address: Option<String>,
+    photos: Vec<String>,
+    without: Without,
+    rules: &EventRules,
+) -> Result<ValidReport, ReportError> {
+    let report = NewReport {
+        category,
+        description,
+        location: GeoPoint { lon: 0.0, lat: 0.0 },
+        datum: Datum::Wgs84,
+        address,
+        photos,
+    };
+    let valid = validate_report(report, rules)?;
+    if without == Without::Words && valid.address.is_none() {
+        return Err(ReportError::NoPlace);
+    }
+    Ok(ValidReport {
+        located: false,
+        ..valid
     })
 }
 
@@ -372,8 +417,12 @@ pub struct Event {
     pub id: EventId,
     pub category: String,
     pub description: String,
-    /// WGS-84.
+    /// WGS-84; only where [`located`](Self::located) (use [`Event::position`]).
     pub location: GeoPoint,
+    /// The reporter gave a position (the phone's, typed, or a building's). When not, they chose a
+    /// grid or described the place in `address`, and `location` is a stand-in nothing reads.
+    #[serde(default = "given")]
+    pub located: bool,
     pub address: Option<String>,
     pub photos: Vec<String>,
     /// 12-digit community code.
@@ -401,6 +450,17 @@ pub struct Event {
     pub updated_at: i64,
     /// Optimistic-concurrency version: 1 when reported, +1 per step.
     pub version: u64,
+}
+
+fn given() -> bool {
+    true
+}
+
+impl Event {
+    /// Where the event is on a map (WGS-84), when the reporter gave a position.
+    pub fn position(&self) -> Option<GeoPoint> {
+        self.located.then_some(self.location)
+    }
 }
 
 /// What happened, without its data, for records and buttons.
@@ -688,6 +748,7 @@ pub fn open(
         category: report.category,
         description: report.description,
         location: report.location,
+        located: report.located,
         address: report.address,
         photos: report.photos,
         community: community.to_string(),
@@ -1757,6 +1818,40 @@ mod tests {
             Err(ReportError::Location(CoordError::LatitudeOutOfRange(91.0)))
         );
         assert!(ReportError::NothingReported.zh().contains("照片"));
+    }
+
+    #[test]
+    fn a_report_without_a_position_says_where_in_words_or_by_its_grid() {
+        let rules = EventRules::baseline();
+        let check = |address: Option<&str>, without| {
+            validate_unlocated_report(
+                "sanitation".into(),
+                "垃圾桶满了".into(),
+                address.map(str::to_string),
+                vec![],
+                without,
+                &rules,
+            )
+        };
+        let described = check(Some("5幢2单元楼道"), Without::Words).unwrap();
+        assert!(!described.located);
+        assert_eq!(described.address.as_deref(), Some("5幢2单元楼道"));
+        assert_eq!(check(Some("  "), Without::Words), Err(ReportError::NoPlace));
+        assert!(check(None, Without::Grid).is_ok());
+        assert!(ReportError::NoPlace.zh().contains("在哪里"));
+        let event = open(
+            EventId(1),
+            described,
+            "330302006044",
+            None,
+            None,
+            T0,
+            &rules,
+        )
+        .unwrap()
+        .event;
+        assert_eq!(event.position(), None);
+        assert!(!event.located);
     }
 
     #[test]

@@ -145,9 +145,10 @@ pub struct ServiceRequest {
     pub address: Option<String>,
     pub address_id: Option<String>,
     pub zipcode: Option<String>,
-    pub lat: f64,
+    /// `None` for a report given without a position (a grid or an address instead).
+    pub lat: Option<f64>,
     #[serde(rename = "long")]
-    pub lon: f64,
+    pub lon: Option<f64>,
     pub media_url: Option<String>,
 }
 
@@ -196,8 +197,8 @@ impl ServiceRequest {
             address: event.address.clone(),
             address_id: None,
             zipcode: None,
-            lat: event.location.lat,
-            lon: event.location.lon,
+            lat: event.position().map(|p| p.lat),
+            lon: event.position().map(|p| p.lon),
             media_url,
         }
     }
@@ -520,6 +521,7 @@ mod tests {
                 lon: 107.149,
                 lat: 34.372,
             },
+            located: true,
             address: Some("渭工路 12 号".into()),
             photos: vec!["p/1.jpg".into()],
             community: "610302001003".into(),
@@ -576,6 +578,17 @@ mod tests {
         );
         assert_eq!(en.expected_datetime, None);
         assert_eq!(en.service_name.as_deref(), Some("sanitation"));
+    }
+
+    #[test]
+    fn a_request_given_without_a_position_has_no_lat_long() {
+        let rules = EventRules::baseline();
+        let mut described = event(EventState::Reported);
+        described.located = false;
+        let request = ServiceRequest::from_event(&described, &rules, None, Language::Zh);
+        let json = serde_json::to_value(&request).unwrap();
+        assert!(json["lat"].is_null() && json["long"].is_null(), "{json}");
+        assert_eq!(json["address"], "渭工路 12 号");
     }
 
     #[test]

@@ -235,8 +235,8 @@ fn requests_body(format: Format, list: &[ServiceRequest]) -> String {
         element(out, "address", r.address.as_deref());
         element(out, "address_id", r.address_id.as_deref());
         element(out, "zipcode", r.zipcode.as_deref());
-        element(out, "lat", Some(&r.lat.to_string()));
-        element(out, "long", Some(&r.lon.to_string()));
+        element(out, "lat", r.lat.map(|v| v.to_string()).as_deref());
+        element(out, "long", r.lon.map(|v| v.to_string()).as_deref());
         element(out, "media_url", r.media_url.as_deref());
     })
 }

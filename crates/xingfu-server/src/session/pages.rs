@@ -13,6 +13,7 @@ use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::web::forms::CsrfForm;
 use crate::web::page::{Page, PageResult, error_page, render};
+use crate::web::preferences::{BIG, LANG, big_value, lang_value, preference};
 
 const LOGIN_CSRF: &str = "xingfu_login_csrf";
 
@@ -134,14 +135,6 @@ pub struct BackQuery {
     back: String,
 }
 
-fn preference(name: &'static str, value: &str) -> Cookie<'static> {
-    Cookie::build((name, value.to_string()))
-        .path("/")
-        .same_site(SameSite::Lax)
-        .max_age(cookie::time::Duration::days(365))
-        .build()
-}
-
 /// Keeps a preference and goes back to the page it was changed on.
 fn remember(jar: CookieJar, name: &'static str, value: &str, back: &str) -> Response {
     (
@@ -155,9 +148,9 @@ fn remember(jar: CookieJar, name: &'static str, value: &str, back: &str) -> Resp
 type Back = Query<BackQuery>;
 
 pub async fn set_lang(jar: CookieJar, Path(code): Path<String>, Query(q): Back) -> Response {
-    remember(jar, "lang", if code == "en" { "en" } else { "zh" }, &q.back)
+    remember(jar, LANG, lang_value(&code), &q.back)
 }
 
 pub async fn set_text_size(jar: CookieJar, Path(size): Path<String>, Query(q): Back) -> Response {
-    remember(jar, "big", if size == "large" { "1" } else { "0" }, &q.back)
+    remember(jar, BIG, big_value(&size), &q.back)
 }

@@ -66,6 +66,37 @@ pub fn closed_text(lang: crate::i18n::Lang, closes_at: i64) -> String {
     }
 }
 
+/// Why a community's survey takes no more answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// Its closing day is over: the survey closed at this time (Unix milliseconds).
+    Day(i64),
+    /// The community's result is computed (or further on): the survey stays as it was rated.
+    Rated,
+}
+
+/// Whether the community's survey still takes answers, asked before a resident starts: the
+/// same rules the writer applies when the answers arrive (closing day, then the entry's stage).
+pub async fn closed(
+    state: &AppState,
+    survey: &RoundSurvey,
+    community: &str,
+) -> Result<Option<Closed>, AppError> {
+    if let Some(closes) = survey.settings.closes_at
+        && !xingfu_core::survey::closing::takes_answers(Some(closes), now_ms())
+    {
+        return Ok(Some(Closed::Day(closes)));
+    }
+    let entry = state
+        .store
+        .entry(&survey.settings.round_id, community)
+        .await?;
+    let rated = entry
+        .and_then(|e| xingfu_core::workflow::Stage::parse(&e.stage))
+        .is_some_and(|stage| !xingfu_store::surveys::stage_takes_answers(stage));
+    Ok(rated.then_some(Closed::Rated))
+}
+
 /// Checks one household's answers and hands them to the writer; returns once the batch holding
 /// them is committed (or refused), never before.
 pub async fn submit(

@@ -55,6 +55,60 @@ pub async fn link(state: &AppState, token: &str) -> Result<Option<LinkInfo>, App
     Ok(Some(info))
 }
 
+/// The longest contact a link carries (a unit's name and a telephone number fit).
+pub const MAX_CONTACT_CHARS: usize = 60;
+
+/// Whom residents ask about a community's survey: the contact its link carries, else the person
+/// who published the link, by name and unit ("张敏（鼓楼社区）").
+pub async fn link_contact(
+    state: &AppState,
+    link: &SurveyLinkRow,
+    lang: Lang,
+) -> Result<String, AppError> {
+    if let Some(contact) = link.contact.as_deref().filter(|c| !c.trim().is_empty()) {
+        return Ok(contact.to_string());
+    }
+    let Some(user) = state.store.user_by_username(&link.created_by).await? else {
+        return region_name(state, &link.community_code).await;
+    };
+    let unit = region_name(state, &user.region_code).await?;
+    Ok(format!(
+        "{}{}{unit}{}",
+        user.display_name,
+        lang.open(),
+        lang.close()
+    ))
+}
+
+/// Sets whom residents ask about the community's survey (empty: nobody named, the poster
+/// names the worker who published the link). For those who may publish the link.
+pub async fn set_link_contact(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    contact: &str,
+    lang: Lang,
+) -> Result<SurveyLinkRow, AppError> {
+    may_publish_link(user, community, lang)?;
+    let contact = contact.trim();
+    let chars = contact.chars().count();
+    if chars > MAX_CONTACT_CHARS {
+        return Err(AppError::BadRequest(lang.text(
+            format!(
+                "咨询电话或联系人\u{ff1a}最多 {MAX_CONTACT_CHARS} 个字\u{ff0c}现在是 {chars} 个字"
+            ),
+            format!("Contact: at most {MAX_CONTACT_CHARS} characters, this has {chars}"),
+        )));
+    }
+    let contact = (!contact.is_empty()).then_some(contact);
+    state
+        .store
+        .set_survey_link_contact(round_id, community, contact, by(user))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// The QR code of `text` as an inline SVG element (no XML declaration), black on white.
 pub fn qr_svg(text: &str) -> Result<String, AppError> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)

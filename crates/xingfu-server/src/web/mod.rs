@@ -15,6 +15,7 @@ pub mod one_file_form;
 pub mod page;
 pub mod peer;
 pub mod posted;
+pub mod preferences;
 pub mod prefixed_routes;
 pub mod public_base;
 pub mod svg_map;

@@ -26,6 +26,9 @@ pub struct Page {
     /// The day the page is drawn, for its printed copy: "打印日期：2026年12月3日" /
     /// "Printed on 3 December 2026" (China Standard Time).
     pub printed_on: String,
+    /// The language and text-size switches are buttons inside the page's own form (drawn by
+    /// `form_switches.html`), not links in the header: see `web::preferences`.
+    pub switches_in_form: bool,
 }
 
 impl Page {
@@ -48,7 +51,15 @@ impl Page {
                 format!("打印日期\u{ff1a}{}", dates::chinese_date(now)),
                 format!("Printed on {}", dates::english_date(now)),
             ),
+            switches_in_form: false,
         }
+    }
+
+    /// The page's form carries the language and text-size switches (`form_switches.html`), so
+    /// switching keeps what was typed in it.
+    pub fn with_switches_in_form(mut self) -> Page {
+        self.switches_in_form = true;
+        self
     }
 }
 

@@ -15,6 +15,7 @@ use xingfu_store::accounts::NewUser;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, EntryChange, NewRound};
 
+pub mod browser;
 pub mod events;
 
 pub const PASSWORD: &str = "correct horse 幸福";

@@ -100,6 +100,8 @@ pub struct SurveyLinkRow {
     pub community_code: String,
     pub created_at: i64,
     pub created_by: String,
+    /// Whom residents ask about the survey (a telephone number or a name), if given.
+    pub contact: Option<String>,
 }
 
 /// May a community's survey still take answers, given its entry's stage? Until its result is
@@ -111,7 +113,7 @@ pub fn stage_takes_answers(stage: Stage) -> bool {
 
 const SETTINGS_COLUMNS: &str = "round_id, questionnaire_id, questionnaire_version, questionnaire_body, quota, updated_at, updated_by, version, closes_at";
 
-const LINK_COLUMNS: &str = "token, round_id, community_code, created_at, created_by";
+const LINK_COLUMNS: &str = "token, round_id, community_code, created_at, created_by, contact";
 
 /// Stages of the entries of `communities` in `round`; communities without an entry are absent.
 async fn entry_stages(
@@ -272,10 +274,10 @@ impl Store {
             return Ok(link);
         }
         let mut tx = self.write_tx().await?;
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO survey_links ({LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (round_id, community_code) DO NOTHING"
-        ))
+        let inserted = sqlx::query(
+            "INSERT INTO survey_links (token, round_id, community_code, created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (round_id, community_code) DO NOTHING",
+        )
         .bind(token)
         .bind(round_id)
         .bind(community)
@@ -306,6 +308,51 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(link)
+    }
+
+    /// Sets (or, with `None`, clears) whom residents ask about the community's survey, with an
+    /// audit row; `None` when the community has no link in the round.
+    pub async fn set_survey_link_contact(
+        &self,
+        round_id: &str,
+        community: &str,
+        contact: Option<&str>,
+        by: By<'_>,
+    ) -> Result<Option<SurveyLinkRow>> {
+        let mut tx = self.write_tx().await?;
+        let before: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT contact FROM survey_links WHERE round_id = $1 AND community_code = $2",
+        )
+        .bind(round_id)
+        .bind(community)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before else {
+            return Ok(None);
+        };
+        let after: SurveyLinkRow = sqlx::query_as(&format!(
+            "UPDATE survey_links SET contact = $1 WHERE round_id = $2 AND community_code = $3
+             RETURNING {LINK_COLUMNS}"
+        ))
+        .bind(contact)
+        .bind(round_id)
+        .bind(community)
+        .fetch_one(&mut *tx)
+        .await?;
+        append(
+            &mut tx,
+            self.audit_chain(),
+            &AuditEvent {
+                round_id: Some(round_id),
+                community_code: Some(community),
+                before: Some(serde_json::json!({ "contact": before }).to_string()),
+                after: Some(serde_json::json!({ "contact": contact }).to_string()),
+                ..by.event("survey_link_contact")
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(after))
     }
 
     pub async fn survey_link(&self, token: &str) -> Result<Option<SurveyLinkRow>> {

@@ -155,7 +155,7 @@ fn map_view(
         .flat_map(|g| g.area.polygons().iter())
         .flat_map(|p| p.exterior().iter().copied())
         .collect();
-    points.extend(events.iter().map(|e| e.location));
+    points.extend(events.iter().filter_map(|e| e.position()));
     let width = 640.0;
     let (projection, height) = Projection::fit(points.iter().map(|p| (p.lon, p.lat)), width, 24.0)?;
     let shapes = grids
@@ -188,8 +188,9 @@ fn map_view(
         .collect();
     let dots = events
         .iter()
-        .map(|e| {
-            let (x, y) = projection.xy(e.location.lon, e.location.lat);
+        .filter_map(|e| Some((e, e.position()?)))
+        .map(|(e, at)| {
+            let (x, y) = projection.xy(at.lon, at.lat);
             Dot {
                 id: e.id.0,
                 x: format!("{x:.1}"),
@@ -385,7 +386,10 @@ async fn render_map(
             category: category_label(lang, &e.category),
             state: state_label(lang, e.state).to_string(),
             grid: e.grid.clone().unwrap_or_default(),
-            position: format!("{:.6}, {:.6}", e.location.lon, e.location.lat),
+            position: match e.position() {
+                Some(at) => format!("{:.6}, {:.6}", at.lon, at.lat),
+                None => e.address.clone().unwrap_or_default(),
+            },
         })
         .collect();
     let datums = datum_choices([w.datum_wgs84, w.datum_gcj02, w.datum_bd09], |d| d == datum);

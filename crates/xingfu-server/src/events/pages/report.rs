@@ -6,8 +6,10 @@
 //! and keeps the form free of spam. (Open311 reports are made by the account whose token is the
 //! `api_key`.)
 //!
-//! Where: the phone's position (filled in by an optional script, or typed, in WGS-84, GCJ-02
-//! or BD-09), or, without any of that, a building chosen from the community's grids.
+//! Where, in any one of three ways: the phone's position (one button; a script puts it in hidden
+//! fields, in WGS-84), a building or grid chosen from the community's grids, or the address or a
+//! landmark in words. Residents never see coordinates or their systems; staff may type
+//! coordinates in WGS-84, GCJ-02 or BD-09.
 
 use askama::Template;
 use axum::extract::Path;
@@ -16,6 +18,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::CookieJar;
 use xingfu_core::ops::coords::{Datum, GeoPoint};
 use xingfu_core::ops::events::ReportError;
+use xingfu_core::workflow::Role;
 
 use super::shared::{
     Choice, Visit, Words, datum_choices, form_photos, page_for, person_or_refuse, render_with,
@@ -24,7 +27,7 @@ use super::shared::{
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
-use crate::events::service::{Intake, report_error_text, report_event, rules};
+use crate::events::service::{Intake, Place, report_error_text, report_event_at, rules};
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult};
 use crate::web::upload::UploadForm;
@@ -59,6 +62,8 @@ struct ReportPage {
     categories: Vec<Choice>,
     buildings: Vec<Choice>,
     datums: Vec<Choice>,
+    /// Staff see the coordinate fields; residents only the phone's location button.
+    staff: bool,
     values: ReportValues,
     errors: Vec<(String, String)>,
     p: ReportProblems,
@@ -71,24 +76,51 @@ async fn community_name(state: &AppState, code: &str) -> Result<String, AppError
     }
 }
 
-/// The community's buildings as (value "grid/building", label, location).
-async fn building_choices(
+/// The community's grids and their buildings, as the report form lists them: (value, label,
+/// location). A grid is `grid/` ("鼓楼第一网格（整个网格）"), a building `grid/building`
+/// ("鼓楼第一网格 · 3幢"), with its position when the grid file gives one.
+async fn place_choices(
     state: &AppState,
     code: &str,
+    lang: Lang,
 ) -> Result<Vec<(String, String, Option<GeoPoint>)>, AppError> {
+    let w = words(lang);
     let grids = state.store.grids_of(code).await?;
     Ok(grids
         .iter()
         .flat_map(|g| {
-            g.buildings.iter().map(move |b| {
+            let whole = (
+                format!("{}/", g.id),
+                format!("{}{}{}{}", g.name, lang.open(), w.whole_grid, lang.close()),
+                None,
+            );
+            std::iter::once(whole).chain(g.buildings.iter().map(move |b| {
                 (
                     format!("{}/{}", g.id, b.id),
                     format!("{} · {}", g.name, b.name),
                     b.location,
                 )
-            })
+            }))
         })
         .collect())
+}
+
+/// The ways to say where that the form offers, as the message asking for one names them.
+fn ask_where(lang: Lang, list: bool, phone: bool) -> String {
+    let (zh, en): (Vec<&str>, Vec<&str>) = [
+        (list, "选择所在楼栋", "choose the building or grid"),
+        (phone, "使用手机定位填写坐标", "use your phone's location"),
+        (
+            true,
+            "填写地址或位置说明",
+            "write the address or a landmark",
+        ),
+    ]
+    .into_iter()
+    .filter(|(shown, _, _)| *shown)
+    .map(|(_, zh, en)| (zh, en))
+    .unzip();
+    lang.text(format!("请{}", zh.join("\u{ff0c}或")), en.join(", or "))
 }
 
 async fn render_report(
@@ -112,10 +144,9 @@ async fn render_report(
             selected: c.key == values.category,
         })
         .collect();
-    let buildings = building_choices(state, code)
+    let buildings: Vec<Choice> = place_choices(state, code, lang)
         .await?
         .into_iter()
-        .filter(|(_, _, at)| at.is_some())
         .map(|(value, label, _)| Choice {
             selected: value == values.building,
             value,
@@ -125,11 +156,17 @@ async fn render_report(
     let datums = datum_choices([w.datum_wgs84, w.datum_gcj02, w.datum_bd09], |d| {
         d.key() == values.datum || (values.datum.is_empty() && d == Datum::Wgs84)
     });
+    // The summary's location error leads to the first way to say where on the page.
+    let location_anchor = if buildings.is_empty() {
+        "address"
+    } else {
+        "building"
+    };
     let mut errors = Vec::new();
     for (id, message) in [
         ("category", &p.category),
         ("description", &p.description),
-        ("building", &p.location),
+        (location_anchor, &p.location),
         ("photo", &p.photo),
     ] {
         if let Some(m) = message {
@@ -152,6 +189,7 @@ async fn render_report(
             categories,
             buildings,
             datums,
+            staff: user.role != Role::Resident,
             values,
             errors,
             p,
@@ -215,10 +253,12 @@ pub async fn submit_report(
     if rules().category(&values.category).is_none() {
         p.category = Some(pick("请选择问题类别", "choose the kind of problem"));
     }
-    // Where: typed or phone coordinates first, else the chosen building.
+    // Where: the phone's (or typed) coordinates first, then the chosen building or grid, then
+    // the address in words.
     let datum = Datum::parse(&values.datum).unwrap_or(Datum::Wgs84);
-    let location = match (parse_degrees(&values.lon), parse_degrees(&values.lat)) {
-        (Some(lon), Some(lat)) => Some((GeoPoint { lon, lat }, datum)),
+    let mut address = values.address.clone();
+    let place = match (parse_degrees(&values.lon), parse_degrees(&values.lat)) {
+        (Some(lon), Some(lat)) => Some((Place::Position, GeoPoint { lon, lat }, datum)),
         _ if !values.lon.trim().is_empty() || !values.lat.trim().is_empty() => {
             p.location = Some(pick(
                 "经度和纬度须同时填写，且为数字（如 120.6553）",
@@ -227,18 +267,27 @@ pub async fn submit_report(
             None
         }
         _ => {
-            let buildings = building_choices(state, code).await?;
-            match buildings
-                .into_iter()
-                .find(|(value, _, _)| !values.building.is_empty() && *value == values.building)
-                .and_then(|(_, _, at)| at)
-            {
-                Some(at) => Some((at, Datum::Wgs84)),
+            let choices = place_choices(state, code, lang).await?;
+            let chosen = choices
+                .iter()
+                .find(|(value, _, _)| !values.building.is_empty() && *value == values.building);
+            let nowhere = GeoPoint { lon: 0.0, lat: 0.0 };
+            match chosen {
+                Some((_, _, Some(at))) => Some((Place::Position, *at, Datum::Wgs84)),
+                Some((value, label, None)) => {
+                    let grid = value.split('/').next().unwrap_or_default().to_string();
+                    // A building without a position: its name says where in the grid.
+                    if address.trim().is_empty() && !value.ends_with('/') {
+                        address = label.clone();
+                    }
+                    Some((Place::Grid(grid), nowhere, Datum::Wgs84))
+                }
+                None if !values.address.trim().is_empty() => {
+                    Some((Place::Words, nowhere, Datum::Wgs84))
+                }
                 None => {
-                    p.location = Some(pick(
-                        "请选择所在楼栋，或使用手机定位填写坐标",
-                        "choose the building, or fill in the coordinates from your phone",
-                    ));
+                    let phone = form.get("no_script").is_none_or(|v| v != "1");
+                    p.location = Some(ask_where(lang, !choices.is_empty(), phone));
                     None
                 }
             }
@@ -253,7 +302,7 @@ pub async fn submit_report(
         }
     };
     let problems_so_far = p.category.is_some() || p.location.is_some() || p.photo.is_some();
-    let (Some((location, datum)), false) = (location, problems_so_far) else {
+    let (Some((place, location, datum)), false) = (place, problems_so_far) else {
         return render_report(state, jar, user, code, values, p, status).await;
     };
     let intake = Intake {
@@ -261,11 +310,11 @@ pub async fn submit_report(
         description: values.description.clone(),
         location,
         datum,
-        address: Some(values.address.clone()),
+        address: Some(address),
         photos: cleaned,
         extras: Default::default(),
     };
-    match report_event(state, code, Some(&person), intake, now_ms()).await? {
+    match report_event_at(state, code, Some(&person), intake, place, now_ms()).await? {
         Ok(event) => Ok(Redirect::to(&format!("/events/{}?reported=1", event.id)).into_response()),
         Err(error) => {
             let text = Some(report_error_text(&error, lang));
@@ -275,7 +324,7 @@ pub async fn submit_report(
                     p.description = text
                 }
                 ReportError::TooManyPhotos { .. } => p.photo = text,
-                ReportError::Location(_) => p.location = text,
+                ReportError::Location(_) | ReportError::NoPlace => p.location = text,
             }
             render_report(state, jar, user, code, values, p, status).await
         }

@@ -320,8 +320,14 @@ pub(super) async fn render_event(
             grid: line.grid,
             community: event.community.clone(),
             community_name,
-            lon: format!("{:.6}", event.location.lon),
-            lat: format!("{:.6}", event.location.lat),
+            lon: event
+                .position()
+                .map(|at| format!("{:.6}", at.lon))
+                .unwrap_or_default(),
+            lat: event
+                .position()
+                .map(|at| format!("{:.6}", at.lat))
+                .unwrap_or_default(),
             address: event.address.clone().unwrap_or_default(),
             reporter,
             assignee: event.assignee.clone().unwrap_or_default(),

@@ -249,7 +249,15 @@ pub async fn duplicate_suggestions(
             event.reported_at.saturating_add(window.max_ms),
         )
         .await?;
-    let candidates: Vec<Candidate> = others.iter().map(Candidate::from).collect();
+    // Only events with a position can be near one another.
+    if !event.located {
+        return Ok(Vec::new());
+    }
+    let candidates: Vec<Candidate> = others
+        .iter()
+        .filter(|e| e.located)
+        .map(Candidate::from)
+        .collect();
     let found = suggest_for(&Candidate::from(event), &candidates, window);
     Ok(found
         .into_iter()

@@ -17,7 +17,7 @@ pub mod todo;
 
 pub use closed_loop::{ActError, Command, act, duplicate_suggestions};
 pub use grids::{GridProblem, read_grid_geojson, route_in_community};
-pub use intake::{Intake, report_event};
+pub use intake::{Intake, Place, report_event, report_event_at};
 pub use metrics::event_metrics;
 pub use ops::{OpsPerson, ops_person, ops_person_of, refusal_text, report_error_text, rules};
 pub use photos::{CleanPhoto, EVENT_BODY_LIMIT, clean_photo, clean_photos, jpeg_is_complete};

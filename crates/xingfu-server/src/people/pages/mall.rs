@@ -23,7 +23,8 @@ pub struct ItemLine {
     pub cost: i64,
     pub stock: i64,
     pub active: bool,
-    pub affordable: bool,
+    /// Why the volunteer viewing cannot exchange one now (empty: they can), one line each.
+    pub short: Vec<String>,
     /// The quantity field's value.
     pub quantity: String,
     pub error: String,
@@ -152,7 +153,9 @@ async fn mall_page(
                     },
                     error: error_for(&errors, &format!("quantity_{}", i.id)),
                     restock_error: error_for(&errors, &format!("restock_{}", i.id)),
-                    affordable: balance.is_some_and(|b| b >= i.cost) && i.stock > 0,
+                    short: balance
+                        .map(|b| people::Shortfall::of(b, i.cost, i.stock).text(lang))
+                        .unwrap_or_default(),
                     request_key: people::new_request_key(),
                     id: i.id,
                     name: i.name,

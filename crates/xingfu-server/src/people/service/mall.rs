@@ -14,6 +14,51 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 
+/// Why a volunteer cannot exchange one of an item now, each in its own terms: the points they
+/// lack and the stock left. Empty when one can be exchanged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shortfall {
+    /// Points still needed for one.
+    pub points: Option<i64>,
+    /// The stock left, when none is.
+    pub stock: Option<i64>,
+}
+
+impl Shortfall {
+    pub fn of(balance: i64, cost: i64, stock: i64) -> Shortfall {
+        Shortfall {
+            points: (balance < cost).then(|| cost - balance),
+            stock: (stock < 1).then_some(stock.max(0)),
+        }
+    }
+
+    pub fn is_short(&self) -> bool {
+        self.points.is_some() || self.stock.is_some()
+    }
+
+    /// Says what is short and what to do, one sentence each.
+    pub fn text(&self, lang: Lang) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(points) = self.points {
+            lines.push(lang.text(
+                format!(
+                    "积分不够\u{ff1a}还差 {points} 分\u{ff0c}参加志愿服务获得积分后再来兑换\u{3002}"
+                ),
+                format!("Not enough points: {points} more needed, earned by volunteering."),
+            ));
+        }
+        if let Some(stock) = self.stock {
+            lines.push(lang.text(
+                format!("库存不够\u{ff1a}只剩 {stock} 件\u{ff0c}社区补货后再来兑换\u{3002}"),
+                format!(
+                    "Not enough in stock: only {stock} left; come back once the community restocks."
+                ),
+            ));
+        }
+        lines
+    }
+}
+
 pub async fn create_item(
     state: &AppState,
     user: &CurrentUser,
@@ -289,4 +334,24 @@ pub async fn hand_out(
         )));
     }
     Ok(waiting)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shortfall_says_what_is_short() {
+        assert!(!Shortfall::of(22, 10, 1).is_short());
+        let points = Shortfall::of(22, 100, 3);
+        assert_eq!(points.points, Some(78));
+        assert_eq!(points.stock, None);
+        assert_eq!(
+            points.text(Lang::Zh),
+            ["积分不够\u{ff1a}还差 78 分\u{ff0c}参加志愿服务获得积分后再来兑换\u{3002}"]
+        );
+        let both = Shortfall::of(0, 10, 0);
+        assert_eq!((both.points, both.stock), (Some(10), Some(0)));
+        assert_eq!(both.text(Lang::En).len(), 2);
+    }
 }

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
                 ("/fraud", get(fraud::fraud)),
                 ("/{code}/link", post(poster::make_link)),
                 ("/{code}/poster", get(poster::poster)),
+                ("/{code}/contact", post(poster::save_contact)),
                 ("/{code}/area", post(fraud::save_area)),
                 (
                     "/{code}/enter",

@@ -2,7 +2,8 @@
 //! JavaScript, one question per screen.
 //!
 //! The form carries every answer given so far in hidden fields, so each screen is a plain POST
-//! and going back loses nothing. Its client token is made when the first screen is shown;
+//! and going back loses nothing; the language and text-size switches are buttons of the same
+//! form, so switching keeps the place and the answers too. Its client token is made when the first screen is shown;
 //! sending the last screen twice (a double tap, a retry) is recorded once.
 
 use std::collections::BTreeMap;
@@ -21,9 +22,10 @@ use xingfu_core::survey::submission::SubmissionError;
 use xingfu_store::surveys::RecordOutcome;
 
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::surveys::answers::{Respondent, SubmitError, closed_text, submit};
+use crate::surveys::answers::{Closed, Respondent, SubmitError, closed, closed_text, submit};
+use crate::surveys::links::link_contact;
 use crate::surveys::model::{LinkInfo, RoundSurvey};
 use crate::surveys::pages::form::{
     QuestionView, check, client_token_of, field, household_message, household_of, local,
@@ -34,6 +36,7 @@ use crate::surveys::pages::words::{Words, words};
 use crate::surveys::service::cached_round_survey;
 use crate::web::page::{Page, PageResult, error_page, render};
 use crate::web::peer::PeerAddress;
+use crate::web::preferences::Switch;
 
 pub struct Message {
     pub heading: String,
@@ -170,7 +173,8 @@ fn resident_screen(
         None => w.household_heading.to_string(),
     };
     let mut response = render(ResidentPage {
-        page: Page::new(jar, None, &format!("/s/{}", screen.token), heading),
+        page: Page::new(jar, None, &format!("/s/{}", screen.token), heading)
+            .with_switches_in_form(),
         w,
         token: screen.token.to_string(),
         community: screen.link.community_name.clone(),
@@ -225,20 +229,62 @@ async fn resident_context(
     let Some(survey) = cached_round_survey(state, &link.round_id).await? else {
         return Ok(Err(missing(&link.community_name, w.not_started)?));
     };
-    // Past its closing day the link says so before anyone types an answer.
-    if let Some(closes) = survey.settings.closes_at
-        && !xingfu_core::survey::closing::takes_answers(Some(closes), now_ms())
-    {
-        let message = Message {
-            heading: w.closed_heading.into(),
-            text: closed_text(lang, closes),
-            alert: false,
-            again: None,
+    // A survey that takes no more answers says so before anyone types one: past its closing
+    // day, or once the community's result is computed.
+    if let Some(why) = closed(state, &survey, &link.community_code).await? {
+        let message = closed_message(state, lang, token, why).await?;
+        let status = match why {
+            Closed::Day(_) => StatusCode::GONE,
+            Closed::Rated => StatusCode::CONFLICT,
         };
         let page = resident_message(jar, lang, token, &link.community_name, "", message)?;
-        return Ok(Err(with_status(page, StatusCode::GONE)));
+        return Ok(Err(with_status(page, status)));
     }
     Ok(Ok((link, survey)))
+}
+
+/// The message of a survey that takes no more answers: why, that the resident need do nothing
+/// more, what happens next, and whom to ask.
+async fn closed_message(
+    state: &AppState,
+    lang: Lang,
+    token: &str,
+    why: Closed,
+) -> Result<Message, AppError> {
+    let w = words(lang);
+    let contact = match state.store.survey_link(token).await? {
+        Some(link) => link_contact(state, &link, lang).await?,
+        None => String::new(),
+    };
+    let (why, next) = match why {
+        Closed::Day(closes) => (closed_text(lang, closes), w.closed_day_next.to_string()),
+        Closed::Rated => (w.closed.to_string(), w.closed_rated_next.to_string()),
+    };
+    let ask = if contact.is_empty() {
+        String::new()
+    } else {
+        w.closed_ask.replace("{contact}", &contact)
+    };
+    let text = if lang.is_en() {
+        format!("{}. {next}{ask}", capitalised(&why))
+    } else {
+        format!("{why}\u{3002}{next}{ask}")
+    };
+    Ok(Message {
+        heading: w.closed_heading.into(),
+        text,
+        alert: false,
+        again: None,
+    })
+}
+
+/// `text` with its first letter in upper case (an English sentence).
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// GET /s/{token}: the first question, with the questionnaire's introduction.
@@ -324,6 +370,13 @@ async fn resident_post_inner(
         let error = Some(error_at(&question.id, error));
         Some(resident_screen(jar, lang, &screen, index, error))
     };
+    // The language or text size switched from inside the form: the same screen again, with
+    // everything given so far (the answer on this screen too), in the new language or size.
+    if let Some(switch) = Switch::parse(field(pairs, "switch")) {
+        let jar = switch.keep(jar.clone());
+        let page = resident_screen(&jar, Lang::from_jar(&jar), &screen, step, None)?;
+        return Ok((jar, page).into_response());
+    }
     match field(pairs, "nav") {
         "back" => resident_screen(jar, lang, &screen, step.saturating_sub(1), None),
         "submit" => {
@@ -395,16 +448,12 @@ async fn resident_post_inner(
                         .then(|| format!("/s/{token}")),
                 }),
                 Ok(RecordOutcome::Closed { .. }) => refused(Message {
-                    heading: w.closed_heading.into(),
-                    text: w.closed.into(),
                     alert: true,
-                    again: None,
+                    ..closed_message(state, lang, token, Closed::Rated).await?
                 }),
                 Err(SubmitError::Closed(closes)) => refused(Message {
-                    heading: w.closed_heading.into(),
-                    text: closed_text(lang, closes),
                     alert: true,
-                    again: None,
+                    ..closed_message(state, lang, token, Closed::Day(closes)).await?
                 }),
                 Err(SubmitError::App(e)) => Err(e),
                 Err(SubmitError::Answers(errors)) => {

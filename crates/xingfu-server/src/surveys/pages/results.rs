@@ -10,6 +10,7 @@ use xingfu_core::workflow::Role;
 
 use crate::app::error::AppError;
 use crate::app::state::now_ms;
+use crate::surveys::links::link_contact;
 use crate::surveys::pages::form::{Asking, Pairs, form_status, title, with_status};
 use crate::surveys::pages::report::{ResultsView, results_view};
 use crate::surveys::pages::words::{Words, words};
@@ -56,6 +57,10 @@ struct ResultsPage {
     results: Option<ResultsView>,
     link: Option<(String, String)>,
     link_form: Option<String>,
+    /// The contact the poster prints (or who it names without one), and the form that sets it:
+    /// csrf and the value shown.
+    contact: Option<String>,
+    contact_form: Option<(String, String)>,
     enter_href: Option<String>,
     fraud_href: Option<String>,
     review_href: Option<String>,
@@ -83,6 +88,7 @@ pub async fn results(
     let notice = match query.saved.as_deref() {
         Some("settings") => Some(words(lang).settings_saved.to_string()),
         Some("area") => Some(words(lang).area_saved.to_string()),
+        Some("contact") => Some(words(lang).contact_saved.to_string()),
         _ => None,
     };
     let ask = Asking::new(&visit, &round_id);
@@ -92,20 +98,29 @@ pub async fn results(
         query.area.as_deref(),
         Vec::new(),
         notice,
-        None,
+        Typed::default(),
     )
     .await
 }
 
-/// The page for `area`, with `errors` beside the settings form (which shows `typed`: the
-/// quota and the closing day as typed).
-async fn results_page(
+/// What was typed in the page's forms, shown again beside their errors.
+#[derive(Default)]
+pub(super) struct Typed {
+    /// The quota and the closing day.
+    pub settings: Option<(String, String)>,
+    /// The contact on the poster.
+    pub contact: Option<String>,
+}
+
+/// The page for `area`, with `errors` beside the settings and contact forms (which show what
+/// was `typed`).
+pub(super) async fn results_page(
     ask: Asking<'_>,
     headers: &HeaderMap,
     area: Option<&str>,
     errors: Vec<Problem>,
     notice: Option<String>,
-    typed: Option<(String, String)>,
+    typed: Typed,
 ) -> PageResult {
     let (state, user, lang, round_id) = ask.parts();
     let w = words(lang);
@@ -135,7 +150,7 @@ async fn results_page(
         }
     });
     let settings_form = may_set.then(|| {
-        let (quota, closes_on) = typed.unwrap_or_else(|| match &survey {
+        let (quota, closes_on) = typed.settings.unwrap_or_else(|| match &survey {
             Some(s) => (
                 s.settings.quota.to_string(),
                 s.settings.closes_at.map(closing_day).unwrap_or_default(),
@@ -187,26 +202,29 @@ async fn results_page(
             .unwrap_or_default();
         (code, name, false, None, None)
     };
-    let (link, link_form, enter_href) = if is_community && results_view_.is_some() {
-        let link = state
-            .store
-            .survey_link_for(round_id, &area_code)
-            .await?
-            .map(|l| {
-                (
-                    format!("{}/s/{}", public_base(state, headers), l.token),
-                    format!("/rounds/{round_id}/surveys/{area_code}/poster"),
-                )
+    let (mut link, mut link_form, mut enter_href) = (None, None, None);
+    let (mut contact, mut contact_form) = (None, None);
+    if is_community && results_view_.is_some() {
+        let row = state.store.survey_link_for(round_id, &area_code).await?;
+        let may_publish = may_publish_link(user, &area_code, lang).is_ok();
+        if let Some(row) = &row {
+            link = Some((
+                format!("{}/s/{}", public_base(state, headers), row.token),
+                format!("/rounds/{round_id}/surveys/{area_code}/poster"),
+            ));
+            contact = Some(link_contact(state, row, lang).await?);
+            contact_form = may_publish.then(|| {
+                let shown = typed
+                    .contact
+                    .unwrap_or_else(|| row.contact.clone().unwrap_or_default());
+                (user.csrf.clone(), shown)
             });
-        let link_form = (link.is_none() && may_publish_link(user, &area_code, lang).is_ok())
-            .then(|| user.csrf.clone());
-        let enter = may_enter(user, &area_code, lang)
+        }
+        link_form = (row.is_none() && may_publish).then(|| user.csrf.clone());
+        enter_href = may_enter(user, &area_code, lang)
             .is_ok()
             .then(|| format!("/rounds/{round_id}/surveys/{area_code}/enter"));
-        (link, link_form, enter)
-    } else {
-        (None, None, None)
-    };
+    }
     let fraud_href = (results_view_.is_some() && may_see_signals(user, &area_code, lang).is_ok())
         .then(|| format!("/rounds/{round_id}/surveys/fraud?area={area_code}"));
     // The 待核实 list is per community, for those who see the fraud page.
@@ -232,6 +250,8 @@ async fn results_page(
         results: results_view_,
         link,
         link_form,
+        contact,
+        contact_form,
         enter_href,
         fraud_href,
         review_href,
@@ -251,7 +271,10 @@ pub async fn save_settings(
     let area = form.get("area");
     let typed = form.get("quota").trim();
     let closes_on = form.get("closes_on").trim();
-    let as_typed = || Some((typed.to_string(), closes_on.to_string()));
+    let as_typed = || Typed {
+        settings: Some((typed.to_string(), closes_on.to_string())),
+        contact: None,
+    };
     let mut errors: Vec<Problem> = Vec::new();
     let quota = typed
         .parse::<i64>()
