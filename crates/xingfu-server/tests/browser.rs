@@ -1279,3 +1279,91 @@ async fn the_circle_maps_draw_on_the_basemap() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// A street administrator of 学院路街道 (the demo's extract and coverage) asks for siting from
+/// the street's facilities page on a phone: the sites for the street alone, each with its
+/// community, and why there are fewer than asked for; a count that is not 1–10 is named at
+/// its field with what was typed kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn siting_for_a_street_on_a_phone() {
+    use xingfu_core::workflow::Role;
+    use xingfu_server::circle::network::network_for;
+    use xingfu_server::circle::service::demo::{load_demo, load_demo_regions};
+
+    let server = common::sqlite().await;
+    let state = server.state.clone().with_network(network_for(None, true));
+    load_demo_regions(&state.store).await.unwrap();
+    server
+        .account("haidian", Role::DistrictAdmin, "110108000000")
+        .await;
+    server
+        .account("xueyuanlu", Role::StreetAdmin, "110108010000")
+        .await;
+    load_demo(&state).await.unwrap();
+    let base = serve_app(xingfu_server::router(state)).await;
+    let browser = Browser::start().await;
+    browser.sign_in(&base, "xueyuanlu").await;
+    let street = "/circle/areas/110108010000";
+    browser
+        .client
+        .goto(&format!("{base}{street}"))
+        .await
+        .unwrap();
+    browser.click(&format!("a[href='{street}/siting']")).await;
+    assert_eq!(
+        browser.wait_path(&format!("{street}/siting")).await,
+        format!("{street}/siting")
+    );
+    assert!(browser.text("main").await.contains("按街道计算"));
+    browser.look("circle siting, a street").await;
+
+    let select = browser
+        .client
+        .find(Locator::Css("#function"))
+        .await
+        .unwrap();
+    select.select_by_value("elderly_care").await.unwrap();
+    browser.fill("#count", "3").await;
+    browser
+        .click(&format!("form[action='{street}/siting'] button"))
+        .await;
+    // The demo's boundaries are its compounds, which few network nodes lie in: fewer sites
+    // than asked for, each named by its community, and the page says why.
+    let table = browser.text("section table tbody").await;
+    let rows = browser
+        .client
+        .find_all(Locator::Css("section table tbody tr"))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty() && rows.len() < 3, "{table}");
+    for row in &rows {
+        let text = row.text().await.unwrap();
+        assert!(
+            text.contains("社区居委会"),
+            "each site names its community: {text}"
+        );
+    }
+    let why = browser.text("#shortfall").await;
+    assert!(
+        why.starts_with(&format!("只建议了 {} 处（要求 3 处）：", rows.len())),
+        "{why}"
+    );
+    browser
+        .look("circle siting, a street, fewer sites and why")
+        .await;
+
+    browser.fill("#count", "三处").await;
+    browser
+        .click(&format!("form[action='{street}/siting'] button"))
+        .await;
+    let summary = browser.text(".error-summary").await;
+    assert!(
+        summary.contains("建议几处：请填 1 到 10 之间的整数"),
+        "{summary}"
+    );
+    let kept = browser.client.find(Locator::Css("#count")).await.unwrap();
+    assert_eq!(kept.prop("value").await.unwrap().as_deref(), Some("三处"));
+    browser.look("circle siting, a street, a wrong count").await;
+    browser.stop().await;
+    server.finish().await;
+}

@@ -18,7 +18,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{PASSWORD, Server, between, urlencode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 use xingfu_core::Dec2;
 use xingfu_core::workflow::Role;
@@ -26,8 +26,9 @@ use xingfu_geo::coverage::{CircleAnalysis, Origin};
 use xingfu_geo::facility::Facility;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_geo::geometry::LonLat;
-use xingfu_geo::osm::{CommunitySource, OriginKind, OsmOptions, import_file};
+use xingfu_geo::osm::{CommunitySource, OriginKind, OsmExtract, OsmOptions, import_file};
 use xingfu_geo::siting::{every_node, suggest_sites};
+use xingfu_geo::snap::Snapped;
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 use xingfu_server::app::auth::hash_password;
 use xingfu_server::circle::network::CircleNetwork;
@@ -36,6 +37,7 @@ use xingfu_server::circle::service::metrics::circle_metrics;
 use xingfu_server::router;
 use xingfu_store::accounts::NewUser;
 use xingfu_store::facilities::{FacilityInput, from_e6};
+use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::By;
 use xingfu_store::volunteers::NewActivity;
 
@@ -48,8 +50,10 @@ const HAIDIAN: &str = "110108000000";
 const JINGSHUYUAN: &str = "110108010024";
 const SHUANGQUAN: &str = "110108010038";
 const FURUN: &str = "110108010031";
+/// West, south, east, north.
+type LonLatBox = (f64, f64, f64, f64);
 /// The rectangle uploaded as 富润社区's boundary (around the 富润家园 compound).
-const FURUN_BOX: (f64, f64, f64, f64) = (116.3470, 39.9975, 116.3490, 39.9993);
+const FURUN_BOX: LonLatBox = (116.3470, 39.9975, 116.3490, 39.9993);
 
 fn extract_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -529,6 +533,55 @@ fn in_box(p: LonLat) -> bool {
     p.lon >= w && p.lon <= e && p.lat >= s && p.lat <= n
 }
 
+/// The community a point lies in, as the server finds it here: 富润's uploaded box first, then
+/// the compounds named as 静淑苑 and 双泉嘉苑 communities.
+fn community_at(extract: &OsmExtract, p: LonLat) -> Option<&'static str> {
+    if in_box(p) {
+        return Some(FURUN);
+    }
+    let compound = extract
+        .community_areas
+        .community_of(p)
+        .map(|c| extract.community_areas.names()[c as usize].as_str());
+    match compound {
+        Some("静淑苑") => Some(JINGSHUYUAN),
+        Some("双泉嘉苑") => Some(SHUANGQUAN),
+        _ => None,
+    }
+}
+
+/// 富润社区's boundary (the box around its compound), uploaded by the district.
+fn furun_boundary() -> String {
+    boxes_geojson(&[(FURUN, FURUN_BOX)])
+}
+
+/// The district's stored facilities as the circle reads them.
+async fn stored_facilities(server: &Server) -> Vec<Facility> {
+    server
+        .state
+        .store
+        .facilities_of_district(HAIDIAN)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| Facility {
+            id: f.id,
+            name: f.name,
+            functions: f
+                .functions
+                .iter()
+                .map(|k| ServiceFunction::parse(k).unwrap())
+                .collect(),
+            location: LonLat {
+                lon: from_e6(f.lon_e6),
+                lat: from_e6(f.lat_e6),
+            },
+            hours: None,
+            capacity: None,
+        })
+        .collect()
+}
+
 async fn add_user(server: &Server, username: &str, role: Role, region: &str) {
     server
         .state
@@ -658,10 +711,7 @@ async fn osm_coverage_metrics_siting_and_a_centre_rating(server: &Server) {
     let centre_id = between(&reply.location, "/circle/facilities/", "?").to_string();
 
     // 富润社区's boundary uploaded (静淑苑 and 双泉嘉苑 are found by their compounds' names).
-    let (w, s, e, n) = FURUN_BOX;
-    let boundary = format!(
-        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"code":"{FURUN}"}},"geometry":{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}}}]}}"#
-    );
+    let boundary = furun_boundary();
     let bad_boundary = boundary.replace(FURUN, "110108010999");
     let reply = post_file(
         &app,
@@ -696,27 +746,7 @@ async fn osm_coverage_metrics_siting_and_a_centre_rating(server: &Server) {
     assert_eq!((run.scope.as_str(), run.minutes), ("communities", 15));
 
     // The same figures computed here from the extract and the stored facilities.
-    let facilities: Vec<Facility> = store
-        .facilities_of_district(HAIDIAN)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|f| Facility {
-            id: f.id,
-            name: f.name,
-            functions: f
-                .functions
-                .iter()
-                .map(|k| ServiceFunction::parse(k).unwrap())
-                .collect(),
-            location: LonLat {
-                lon: from_e6(f.lon_e6),
-                lat: from_e6(f.lat_e6),
-            },
-            hours: None,
-            capacity: None,
-        })
-        .collect();
+    let facilities = stored_facilities(server).await;
     let origins: Vec<Origin> = extract.origins.clone();
     let analysis = CircleAnalysis::run(
         &extract.graph,
@@ -728,20 +758,7 @@ async fn osm_coverage_metrics_siting_and_a_centre_rating(server: &Server) {
     );
     let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, origin) in origins.iter().enumerate() {
-        let compound = extract
-            .community_areas
-            .community_of(origin.location)
-            .map(|c| extract.community_areas.names()[c as usize].as_str());
-        let community = if in_box(origin.location) {
-            Some(FURUN)
-        } else {
-            match compound {
-                Some("静淑苑") => Some(JINGSHUYUAN),
-                Some("双泉嘉苑") => Some(SHUANGQUAN),
-                _ => None,
-            }
-        };
-        if let Some(code) = community {
+        if let Some(code) = community_at(&extract, origin.location) {
             members.entry(code).or_default().push(i);
         }
     }
@@ -1075,6 +1092,319 @@ async fn osm_coverage_metrics_siting_and_a_centre_rating(server: &Server) {
     assert_eq!(store.centre_ratings(&centre_id).await.unwrap().len(), 1);
 }
 on_both!(osm_coverage_metrics_siting_and_a_centre_rating);
+
+// ---------------------------------------------------------------------------------------------
+// Siting for a street (海淀区学院路街道)
+
+const XUEYUANLU: &str = "110108010000";
+/// A second street of the district, with one community.
+const QINGHE: &str = "110108017000";
+const QINGHE_COMMUNITY: &str = "110108017001";
+
+/// Boxes (west, south, east, north) as a GeoJSON file of community boundaries.
+fn boxes_geojson(boxes: &[(&str, LonLatBox)]) -> String {
+    let features: Vec<String> = boxes
+        .iter()
+        .map(|(code, (w, s, e, n))| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"code":"{code}"}},"geometry":{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}}}}"#
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
+/// The extract cut in four at (116.3519, 40.0033), a hair's gap between the boxes: three
+/// quarters for communities of 学院路街道, the south-east one for 清河街道's community.
+const QUARTERS: [(&str, LonLatBox); 4] = [
+    (JINGSHUYUAN, (116.30, 40.00331, 116.35189, 40.05)),
+    (SHUANGQUAN, (116.35191, 40.00331, 116.40, 40.05)),
+    (FURUN, (116.30, 39.95, 116.35189, 40.00329)),
+    (QINGHE_COMMUNITY, (116.35191, 39.95, 116.40, 40.00329)),
+];
+
+fn quarter_at(_: &OsmExtract, p: LonLat) -> Option<&'static str> {
+    QUARTERS.iter().find_map(|(code, (w, s, e, n))| {
+        (p.lon >= *w && p.lon <= *e && p.lat >= *s && p.lat <= *n).then_some(*code)
+    })
+}
+
+type CommunityAt = fn(&OsmExtract, LonLat) -> Option<&'static str>;
+
+/// A street's siting as worked out here.
+struct StreetSiting {
+    /// Homes within 15 minutes now, of how many.
+    before: u64,
+    total: u64,
+    /// Each site, its community and its gain, in the order picked.
+    sites: Vec<(LonLat, &'static str, u64)>,
+}
+
+/// What 学院路街道's siting must be, worked out here: its homes are those inside its
+/// communities (as `community_at` places them), its candidate sites the network nodes inside
+/// them; every facility of the district counts.
+fn street_picks(
+    extract: &OsmExtract,
+    community_at: CommunityAt,
+    facilities: &[Facility],
+    function: ServiceFunction,
+    count: usize,
+) -> StreetSiting {
+    let graph = &extract.graph;
+    let in_street = |p: LonLat| community_at(extract, p).filter(|c| c.starts_with("110108010"));
+    let homes: Vec<Origin> = extract
+        .origins
+        .iter()
+        .filter(|o| in_street(o.location).is_some())
+        .cloned()
+        .collect();
+    let candidates: Vec<Snapped> = (0..graph.node_count() as u32)
+        .filter(|&node| in_street(graph.position(node)).is_some())
+        .map(|node| Snapped { node, access_mm: 0 })
+        .collect();
+    let analysis = CircleAnalysis::run(
+        graph,
+        facilities,
+        &homes,
+        WalkingSpeed::DEFAULT,
+        TimeBudget::FIFTEEN_MINUTES,
+        1,
+    );
+    let before = (0..homes.len())
+        .filter(|&o| analysis.covers(o, function))
+        .count() as u64;
+    let picks = suggest_sites(graph, &analysis, &homes, function, &candidates, count)
+        .into_iter()
+        .map(|pick| {
+            let p = graph.position(candidates[pick.candidate].node);
+            (p, in_street(p).unwrap(), pick.gain)
+        })
+        .collect();
+    StreetSiting {
+        before,
+        total: homes.len() as u64,
+        sites: picks,
+    }
+}
+
+/// The street's siting page and API give the sites worked out here, each named by its
+/// community; returns the page's text.
+async fn street_siting_matches(
+    app: &Router,
+    cookie: &str,
+    expected: &StreetSiting,
+    query: &str,
+) -> String {
+    let names: BTreeMap<&str, &str> = [
+        (FURUN, "富润社区居委会"),
+        (JINGSHUYUAN, "静淑苑社区居委会"),
+        (SHUANGQUAN, "双泉嘉苑社区居委会"),
+    ]
+    .into_iter()
+    .collect();
+    let StreetSiting {
+        before,
+        total,
+        sites: picks,
+    } = expected;
+    let page = get(
+        app,
+        &format!("/circle/areas/{XUEYUANLU}/siting?{query}"),
+        cookie,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let text = text_of(&page.body);
+    assert!(
+        text.contains(&format!("现在 15 分钟内可达：{before}/{total}")),
+        "{text}"
+    );
+    let api = format!("/api/v1/circle/districts/{XUEYUANLU}/siting?{query}");
+    let (status, body) = api_get(app, &api, cookie).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["level"], "street");
+    assert_eq!(body["total"].as_u64(), Some(*total));
+    assert_eq!(body["sites"].as_array().unwrap().len(), picks.len());
+    let mut after = *before;
+    for (i, (p, code, gain)) in picks.iter().enumerate() {
+        after += gain;
+        let row = format!(
+            "{} {:.6}, {:.6} {} {gain} {after}/{total}",
+            i + 1,
+            p.lon,
+            p.lat,
+            names[code]
+        );
+        assert!(text.contains(&row), "{row}: {text}");
+        let site = &body["sites"][i];
+        assert_eq!(site["gain"].as_u64(), Some(*gain));
+        assert_eq!(
+            (site["lon"].as_f64(), site["lat"].as_f64()),
+            (Some(p.lon), Some(p.lat))
+        );
+        assert_eq!(
+            (&site["community"], &site["community_name"]),
+            (&json!(code), &json!(names[code]))
+        );
+    }
+    text
+}
+
+async fn a_street_gets_siting_of_its_own(server: &Server) {
+    let store = &server.state.store;
+    load_demo_regions(store).await.unwrap();
+    let qinghe = |code: &str, name: &str, level: &str, parent: &str| RegionRow {
+        code: code.into(),
+        name: name.into(),
+        level: level.into(),
+        parent: Some(parent.into()),
+        urban_rural: None,
+    };
+    store
+        .upsert_regions(&[
+            qinghe(QINGHE, "清河街道", "street", HAIDIAN),
+            qinghe(QINGHE_COMMUNITY, "清河社区居委会", "community", QINGHE),
+        ])
+        .await
+        .unwrap();
+    add_user(server, "haidian", Role::DistrictAdmin, HAIDIAN).await;
+    add_user(server, "xueyuanlu", Role::StreetAdmin, XUEYUANLU).await;
+    let app = app_with_network(server);
+    let (haidian, csrf) = browser(server, &app, "haidian").await;
+    let (street, _) = browser(server, &app, "xueyuanlu").await;
+    let reply = post(
+        &app,
+        &format!("/circle/areas/{HAIDIAN}/import-network"),
+        &haidian,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    let upload = |geojson: String| {
+        let (app, haidian, csrf) = (&app, &haidian, &csrf);
+        async move {
+            let path = format!("/circle/areas/{HAIDIAN}/boundaries");
+            let reply = post_file(app, &path, haidian, &[("csrf", csrf)], geojson.as_bytes()).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+            let path = format!("/circle/areas/{HAIDIAN}/coverage");
+            let reply = post(app, &path, haidian, &[("csrf", csrf), ("speed", "4")]).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+        }
+    };
+    let options = OsmOptions {
+        origins: OriginKind::Buildings,
+        communities: CommunitySource::ResidentialAreas,
+    };
+    let extract = import_file(&extract_path(), &options).unwrap();
+    let facilities = stored_facilities(server).await;
+
+    // 富润's box uploaded, 静淑苑 and 双泉嘉苑 found by their compounds: the street's homes are
+    // those inside them and its sites must be too; few network nodes lie inside the
+    // compounds, so three sites are asked for and two given, with the reason.
+    upload(furun_boundary()).await;
+    let elderly = ServiceFunction::ElderlyCare;
+    let expected = street_picks(&extract, community_at, &facilities, elderly, 3);
+    assert_eq!(expected.sites.len(), 2, "{:?}", expected.sites);
+    let text =
+        street_siting_matches(&app, &street, &expected, "function=elderly_care&count=3").await;
+    let left = expected.total - expected.before - expected.sites.iter().map(|p| p.2).sum::<u64>();
+    assert!(
+        text.contains(&format!(
+            "只建议了 2 处（要求 3 处）：还有 {left} 处住宅不在 15 分钟内：学院路街道范围内可选的"
+        )),
+        "{text}"
+    );
+    // Every home already within reach of food: nothing to suggest, and it says so.
+    let expected = street_picks(
+        &extract,
+        community_at,
+        &facilities,
+        ServiceFunction::Food,
+        3,
+    );
+    assert_eq!((expected.before, expected.sites.len()), (expected.total, 0));
+    let text = street_siting_matches(&app, &street, &expected, "function=food&count=3").await;
+    assert!(
+        text.contains("每处住宅都已在 15 分钟内可达食有所安设施，无需新增。"),
+        "{text}"
+    );
+    let (_, body) = api_get(
+        &app,
+        &format!("/api/v1/circle/districts/{XUEYUANLU}/siting?function=food&count=3"),
+        &street,
+    )
+    .await;
+    assert_eq!(body["shortfall"], "all_covered");
+
+    // 清河街道's community has no boundary yet: it says so and points to the district's siting.
+    let page = get(
+        &app,
+        &format!("/circle/areas/{QINGHE}/siting?function=elderly_care&count=3"),
+        &haidian,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        text_of(&page.body).contains("清河街道的社区都还没有边界（上传的边界、网格或 OpenStreetMap 同名小区），无法只计本街道的住宅。"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("href=\"/circle/areas/{HAIDIAN}/siting\""))
+    );
+
+    // Boundaries that share the extract out: three sites asked for, three given, from the
+    // street's three quarters only (the district's 清河 quarter counts for neither).
+    upload(boxes_geojson(&QUARTERS)).await;
+    let expected = street_picks(&extract, quarter_at, &facilities, elderly, 3);
+    assert_eq!(expected.sites.len(), 3);
+    assert!(expected.total < extract.origins.len() as u64);
+    let text =
+        street_siting_matches(&app, &street, &expected, "function=elderly_care&count=3").await;
+    assert!(!text.contains("只建议了"), "{text}");
+
+    // The street's pages offer its own siting.
+    for page in ["", "/coverage"] {
+        let page = get(&app, &format!("/circle/areas/{XUEYUANLU}{page}"), &street).await;
+        let link = format!("href=\"/circle/areas/{XUEYUANLU}/siting\"");
+        assert!(page.body.contains(&link), "{}", page.body);
+    }
+
+    // A count that is not 1–10 is named at its field, what was typed kept; nothing computed.
+    let page = get(
+        &app,
+        &format!("/circle/areas/{XUEYUANLU}/siting?function=elderly_care&count=30"),
+        &street,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(between(&page.body, "class=\"error-summary\"", "</div>").contains("#count"));
+    assert!(text_of(&page.body).contains("建议几处：请填 1 到 10 之间的整数"));
+    assert!(page.body.contains("value=\"30\""));
+    assert!(!page.body.contains("result-heading"));
+    let (status, body) = api_get(
+        &app,
+        &format!("/api/v1/circle/districts/{XUEYUANLU}/siting?function=elderly_care&count=0"),
+        &street,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.to_string().contains("count"), "{body}");
+    // A community is not an area siting is computed for.
+    let reply = get(
+        &app,
+        &format!("/circle/areas/{FURUN}/siting?function=elderly_care&count=3"),
+        &haidian,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(text_of(&reply.body).contains("选址建议按区或街道计算"));
+}
+on_both!(a_street_gets_siting_of_its_own);
 
 // ---------------------------------------------------------------------------------------------
 // The same through the JSON API

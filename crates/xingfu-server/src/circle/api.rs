@@ -22,7 +22,7 @@ use crate::circle::service::form::{FacilityForm, FieldError};
 use crate::circle::service::imports::{ImportFrom, import_facilities};
 use crate::circle::service::metrics::circle_metrics;
 use crate::circle::service::rating::rate_centre;
-use crate::circle::service::siting::{SiteSuggestion, siting as suggest};
+use crate::circle::service::siting::{MAX_SITES, Shortfall, SiteSuggestion, siting as suggest};
 use crate::web::api_answers::{NoRegion, OutsideArea};
 use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
@@ -445,24 +445,37 @@ pub struct SitingQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SitingView {
+    /// `district` or `street`.
+    pub level: String,
     pub function: String,
+    /// How many sites were asked for.
+    pub requested: usize,
+    /// Street-network nodes a site could go on.
+    pub candidates: usize,
     pub covered_before: u64,
     pub total: u64,
     pub speed_m_per_h: u32,
     pub sites: Vec<SiteSuggestion>,
+    /// Why fewer sites than requested, when so.
+    pub shortfall: Option<Shortfall>,
+    /// The same in the caller's language.
+    pub shortfall_text: Option<String>,
 }
 
 /// Where new facilities of a function would bring the most homes within 15 minutes (greedy
-/// maximal coverage over every street-network node), with the gain of each.
+/// maximal coverage), with the gain of each. For a district: its homes, every street-network
+/// node a candidate. For a street (its code in the same path): only the homes inside its
+/// communities' boundaries, and candidates only inside them; every facility of the district
+/// counts.
 #[utoipa::path(
     get,
     path = "/api/v1/circle/districts/{code}/siting",
     operation_id = "circle_siting",
     tag = "circle",
-    params(("code" = String, Path, description = "District code"), SitingQuery),
+    params(("code" = String, Path, description = "District or street code"), SitingQuery),
     responses(
         (status = 200, description = "The suggestions, in the order picked", body = SitingView),
-        (status = 400, description = "Unknown function, or not a district", body = ErrorBody),
+        (status = 400, description = "Unknown function, a count outside 1–10, or not a district or street", body = ErrorBody),
         OutsideArea,
         (status = 409, description = "The server has no street network", body = ErrorBody),
     )
@@ -480,22 +493,27 @@ pub async fn siting(
             query.function
         ))
     })?;
-    let outcome = suggest(
-        &api.state,
-        &api.user,
-        &code,
-        function,
-        query.count.unwrap_or(3),
-        api.lang,
-    )
-    .await
-    .map_err(api.app())?;
+    let count = query.count.unwrap_or(3);
+    if !(1..=MAX_SITES).contains(&count) {
+        return Err(ApiError::bad_request(api.lang.text(
+            format!("count：须在 1 到 {MAX_SITES} 之间"),
+            format!("count: must be from 1 to {MAX_SITES}"),
+        )));
+    }
+    let outcome = suggest(&api.state, &api.user, &code, function, count, api.lang)
+        .await
+        .map_err(api.app())?;
     Ok(Json(SitingView {
+        level: outcome.level,
         function: outcome.function.key().to_string(),
+        requested: outcome.requested,
+        candidates: outcome.candidates,
         covered_before: outcome.covered_before,
         total: outcome.total,
         speed_m_per_h: outcome.speed_m_per_h,
         sites: outcome.sites,
+        shortfall: outcome.shortfall,
+        shortfall_text: outcome.shortfall_text,
     }))
 }
 

@@ -65,7 +65,8 @@ struct CoveragePage {
     page: Page,
     code: String,
     name: String,
-    district: String,
+    /// Where the siting link goes: the street itself, else the district.
+    siting: String,
     run: Option<RunInfo>,
     columns: Vec<String>,
     lines: Vec<CoverageLine>,
@@ -282,7 +283,11 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
         ),
         code: area.code.clone(),
         name: area.name.clone(),
-        district: district.clone(),
+        siting: if area.level == "street" {
+            area.code.clone()
+        } else {
+            district.clone()
+        },
         run: run_info,
         columns: keys.iter().map(|k| function_name(k, lang)).collect(),
         lines,

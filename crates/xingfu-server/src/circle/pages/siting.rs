@@ -1,17 +1,20 @@
-//! Siting suggestions: where new facilities of a function would bring the most homes within
-//! 15 minutes, with the gain of each and the map.
+//! Siting suggestions for a district or a street: where new facilities of a function would
+//! bring the most homes within 15 minutes, with the gain of each, why there are fewer than
+//! asked for when so, and the map.
 
 use askama::Template;
 use axum::extract::{Path, Query};
 use serde::Deserialize;
 use xingfu_core::Dec2;
+use xingfu_core::region;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::OriginRow;
 
-use super::kit::{Choice, TitledPage, Visit, community_names, function_choices, name_of};
+use super::kit::{Choice, TitledPage, Visit, form_reply, function_choices};
 use super::map::{MapView, facility_marks, map_view};
-use crate::circle::service::areas::viewable_area;
+use crate::circle::service::areas::{district_of, viewable_area};
 use crate::circle::service::siting::{MAX_SITES, SitingOutcome, siting as suggest};
+use crate::web::forms::{Problem, error_for};
 use crate::web::page::{Page, PageResult, render};
 
 pub struct SiteLine {
@@ -28,9 +31,12 @@ struct SitingPage {
     page: Page,
     code: String,
     name: String,
+    street: bool,
+    district: String,
     functions: Vec<Choice>,
-    count: usize,
+    count: String,
     max_sites: usize,
+    errors: Vec<Problem>,
     outcome: Option<SitingOutcome>,
     function_name: String,
     before: String,
@@ -43,7 +49,7 @@ pub struct SitingQuery {
     #[serde(default)]
     function: Option<String>,
     #[serde(default)]
-    count: Option<usize>,
+    count: Option<String>,
 }
 
 fn share_text(part: u64, whole: u64) -> String {
@@ -51,7 +57,7 @@ fn share_text(part: u64, whole: u64) -> String {
     format!("{part}/{whole}({share}%)")
 }
 
-/// GET /circle/areas/{code}/siting?function=elderly_care&count=3
+/// GET /circle/areas/{code}/siting?function=elderly_care&count=3 (a district or a street)
 pub async fn siting(
     v: Visit,
     Path(code): Path<String>,
@@ -61,13 +67,26 @@ pub async fn siting(
     let en = lang.is_en();
     let area = viewable_area(state, user, &code, lang).await?;
     let function = query.function.as_deref().and_then(ServiceFunction::parse);
-    let count = query.count.unwrap_or(3).clamp(1, MAX_SITES);
-    let outcome = match function {
-        Some(f) => Some(suggest(state, user, &code, f, count, lang).await?),
-        None => None,
+    let typed = query.count.unwrap_or_else(|| "3".into());
+    let mut errors: Vec<Problem> = Vec::new();
+    let count = match typed.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_SITES).contains(&n) => Some(n),
+        _ => {
+            errors.push((
+                "count".into(),
+                lang.text(
+                    format!("建议几处：请填 1 到 {MAX_SITES} 之间的整数"),
+                    format!("How many sites: enter a whole number from 1 to {MAX_SITES}"),
+                ),
+            ));
+            None
+        }
     };
-    let district = area.code.clone();
-    let names = community_names(state, &area).await?;
+    let outcome = match (function, count) {
+        (Some(f), Some(n)) => Some(suggest(state, user, &code, f, n, lang).await?),
+        _ => None,
+    };
+    let district = district_of(&area).unwrap_or_else(|| area.code.clone());
     let (sites, map, before) = match &outcome {
         Some(o) => {
             let sites: Vec<SiteLine> = o
@@ -76,17 +95,23 @@ pub async fn siting(
                 .map(|s| SiteLine {
                     rank: s.rank,
                     position: format!("{:.6}, {:.6}", s.lon, s.lat),
-                    community: s
-                        .community
-                        .as_ref()
-                        .map(|c| name_of(&names, c))
-                        .unwrap_or_default(),
+                    community: s.community_name.clone().unwrap_or_else(|| {
+                        lang.text("不在任何社区范围内", "not within any community")
+                    }),
                     gain: s.gain,
                     covered_after: share_text(s.covered_after, o.total),
                 })
                 .collect();
             let origins = state.store.circle_origins(&district, None).await?;
-            let refs: Vec<&OriginRow> = origins.iter().collect();
+            let refs: Vec<&OriginRow> = origins
+                .iter()
+                .filter(|o| {
+                    area.level == "district"
+                        || o.community_code
+                            .as_deref()
+                            .is_some_and(|c| region::within(c, &area.code, &area.level))
+                })
+                .collect();
             let marks: Vec<(f64, f64, String)> = o
                 .sites
                 .iter()
@@ -98,7 +123,7 @@ pub async fn siting(
         }
         None => (Vec::new(), None, String::new()),
     };
-    render(SitingPage {
+    let html = render(SitingPage {
         page: v.page(
             &format!("/circle/areas/{code}/siting"),
             ("选址建议", "Siting suggestions"),
@@ -106,13 +131,23 @@ pub async fn siting(
         ),
         code: area.code.clone(),
         name: area.name.clone(),
+        street: area.level == "street",
+        district,
         functions: function_choices(lang, |f| Some(f) == function),
-        count,
+        count: typed,
         max_sites: MAX_SITES,
+        errors: errors.clone(),
         function_name: function.map(|f| f.name(en).to_string()).unwrap_or_default(),
         outcome,
         before,
         sites,
         map,
-    })
+    })?;
+    form_reply(html, &errors)
+}
+
+impl SitingPage {
+    fn error(&self, field: &str) -> String {
+        error_for(&self.errors, field)
+    }
 }
