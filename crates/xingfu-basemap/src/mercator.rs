@@ -30,7 +30,7 @@ mod tests {
         assert!((x - 0.5).abs() < 1e-12 && (y - 0.5).abs() < 1e-12);
         let (x, y) = to_world(-180.0, MAX_LATITUDE);
         assert!(x.abs() < 1e-12 && y.abs() < 1e-9);
-        // 学院路, Beijing: in zoom-14 tile 13487/6203.
+        // 学院路（Beijing）：in zoom-14 tile 13487/6203.
         let (x, y) = to_world(116.3526, 39.9918);
         assert_eq!(((x * 16384.0) as u32, (y * 16384.0) as u32), (13487, 6203));
         let (lon, lat) = to_lon_lat(x, y);
