@@ -15,6 +15,7 @@ pub mod events;
 pub mod i18n;
 pub mod metrics;
 pub mod notifications;
+pub mod offline;
 pub mod overview;
 pub mod people;
 pub mod rounds;
@@ -25,8 +26,7 @@ pub mod web;
 pub mod workbench;
 
 use axum::Router;
-use axum::http::HeaderValue;
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -51,6 +51,7 @@ fn features() -> web::Routes {
         .merge(notifications::routes())
         .merge(documents::routes())
         .merge(basemap::routes())
+        .merge(offline::routes())
 }
 
 /// The OpenAPI document of the whole API.
@@ -77,6 +78,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", axum::routing::get(stylesheet))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .merge(features.uploads)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::once::once_per_key,
+        ))
         .layer(error_pages)
         // The API applies the same limit itself, answering in its own error shape.
         .merge(web::api::mount(
@@ -97,12 +102,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The one stylesheet, built into the binary so the server runs from any directory.
-async fn stylesheet() -> impl axum::response::IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/style.css"),
+async fn stylesheet() -> axum::response::Response {
+    web::built_in::built_in(
+        web::built_in::CSS,
+        web::built_in::Keep::Hour,
+        include_bytes!("../static/style.css"),
     )
 }

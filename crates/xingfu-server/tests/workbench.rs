@@ -607,7 +607,9 @@ async fn every_role_of_the_demo_has_its_work() {
     // 鼓楼's 随手拍: two to accept, one to dispatch, two to handle.
     let events = ["accept_event", "dispatch_event", "handle_event"].map(|k| of("gulou", k).len());
     assert_eq!(events, [2, 1, 2], "{lists:?}");
-    assert_eq!(lists["gulou"].len(), reports.len() + 5, "{lists:?}");
+    // And the demo resident's love-mall exchange to hand out.
+    assert_eq!(of("gulou", "hand_out_redemption"), ["陈居民：理发券 × 1"]);
+    assert_eq!(lists["gulou"].len(), reports.len() + 5 + 1, "{lists:?}");
     assert_eq!(of("lucheng", "dispatch_event").len(), 1, "{lists:?}");
     assert_eq!(of("assessor1", "score_sheet"), ["虞师里社区"]);
     assert_eq!(of("resident", "confirm_event").len(), 1, "{lists:?}");
@@ -703,5 +705,72 @@ async fn the_demo_has_events_at_every_step() {
             .iter()
             .any(|m| m.kind == "sla_due" && m.subject.contains("楼道")),
         "{messages:?}"
+    );
+}
+
+/// The demo's home visits, volunteers and mall, in 温州 (鼓楼社区) and on the demo's street
+/// network (静淑苑社区): households on the grids (some on the special-attention lists) with
+/// visits and an open follow-up (in the grid member's 待办), a station and team, volunteers with
+/// hours and points from a finished activity, one coming, mall items, and the resident's
+/// exchange waiting to be handed out.
+#[tokio::test]
+async fn the_demo_has_visits_volunteers_and_a_mall_in_both_places() {
+    use xingfu_server::demo::kit::acting_as;
+    use xingfu_server::workbench::service::workbench;
+    let (_dir, state) = demo().await;
+    let store = &state.store;
+    let now = now_ms();
+    for (code, households, volunteers) in [("330302006044", 3, 3), ("110108010024", 2, 2)] {
+        let homes = store.households_within(code).await.unwrap();
+        assert_eq!(homes.len(), households, "{code}");
+        assert!(
+            homes.iter().all(|h| h.grid_id.is_some()),
+            "{code}: on grids"
+        );
+        assert!(!store.attention_within(code).await.unwrap().is_empty());
+        let mut visited = 0;
+        for home in &homes {
+            visited += store.visits_of(&home.id).await.unwrap().len();
+        }
+        assert_eq!(visited, 2, "{code}");
+        assert_eq!(store.open_follow_ups_within(code).await.unwrap().len(), 1);
+        assert_eq!(store.stations_in(code).await.unwrap().len(), 1);
+        assert_eq!(store.teams_in(code).await.unwrap().len(), 1);
+        let people = store.volunteers_in(code).await.unwrap();
+        assert_eq!(people.len(), volunteers, "{code}");
+        let activities = store.activities_in(code).await.unwrap();
+        assert_eq!(activities.len(), 2);
+        let done = activities.iter().find(|a| a.ends_at < now).unwrap();
+        assert!(done.people_served > 0);
+        assert_eq!(store.sign_ins_of(&done.id).await.unwrap().len(), volunteers);
+        assert!(activities.iter().any(|a| a.starts_at > now), "one coming");
+        assert!(store.items_in(code).await.unwrap().len() >= 2);
+    }
+    // The resident is 鼓楼's first volunteer: points earned, one 理发券 exchanged for 20.
+    let resident = store.user_by_username("resident").await.unwrap().unwrap();
+    let own = store
+        .volunteer_of_user(&resident.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let earned: i64 = store
+        .ledger_of(&own.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|l| l.kind == "earn")
+        .map(|l| l.points)
+        .sum();
+    assert!(earned > 20, "{earned}");
+    assert_eq!(store.balance(&own.id).await.unwrap(), Some(earned - 20));
+    let waiting = store.handouts_waiting("330302006044", 10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    // The follow-up is in the 待办 of 鼓楼第一网格's 网格员 王芳, who made the visit.
+    let wangge = acting_as(&state, "wangge").await.unwrap();
+    let bench = workbench(&state, &wangge, now).await.unwrap();
+    let subjects: Vec<&str> = bench.items.iter().map(|i| i.subject.as_str()).collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("请物业更换老化插座")),
+        "{subjects:?}"
     );
 }

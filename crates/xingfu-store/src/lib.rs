@@ -22,6 +22,7 @@ pub mod regions;
 pub mod rounds;
 mod sql;
 pub mod standards;
+pub mod submissions;
 pub mod surveys;
 pub mod visits;
 pub mod volunteers;

@@ -169,3 +169,90 @@ on_both!(a_user_needs_an_existing_region, |store: Store| async move {
         "foreign key enforced"
     );
 });
+
+on_both!(
+    a_submission_key_is_answered_once,
+    |store: Store| async move {
+        use xingfu_store::submissions::{Claim, STALE_CLAIM_MS};
+        let path = "/communities/330302006044/report";
+        let now = 1_800_000_000_000;
+        assert_eq!(
+            store.claim_submission("k1", "u1", path, now).await.unwrap(),
+            Claim::First
+        );
+        // A repeat while the first is handled waits; another account or form may not use the key.
+        assert_eq!(
+            store
+                .claim_submission("k1", "u1", path, now + 10)
+                .await
+                .unwrap(),
+            Claim::InProgress
+        );
+        assert_eq!(
+            store
+                .claim_submission("k1", "u2", path, now + 10)
+                .await
+                .unwrap(),
+            Claim::Mismatch
+        );
+        assert_eq!(
+            store
+                .claim_submission("k1", "u1", "/visits", now + 10)
+                .await
+                .unwrap(),
+            Claim::Mismatch
+        );
+        store
+            .settle_submission("k1", "/events/7?reported=1")
+            .await
+            .unwrap();
+        // Settled: every repeat is sent where the first went, however late.
+        assert_eq!(
+            store
+                .claim_submission("k1", "u1", path, now + 10 * STALE_CLAIM_MS)
+                .await
+                .unwrap(),
+            Claim::Answered("/events/7?reported=1".into())
+        );
+        store.release_submission("k1").await.unwrap();
+        assert_eq!(
+            store.claim_submission("k1", "u1", path, now).await.unwrap(),
+            Claim::Answered("/events/7?reported=1".into()),
+            "a settled key is never released"
+        );
+
+        // A form that came back with errors frees its key for the corrected send.
+        assert_eq!(
+            store.claim_submission("k2", "u1", path, now).await.unwrap(),
+            Claim::First
+        );
+        store.release_submission("k2").await.unwrap();
+        assert_eq!(
+            store.claim_submission("k2", "u1", path, now).await.unwrap(),
+            Claim::First
+        );
+        // A claim whose server stopped mid-request is taken over once it is stale, by one request.
+        let late = now + STALE_CLAIM_MS;
+        assert_eq!(
+            store
+                .claim_submission("k2", "u1", path, late - 1)
+                .await
+                .unwrap(),
+            Claim::InProgress
+        );
+        assert_eq!(
+            store
+                .claim_submission("k2", "u1", path, late + 1)
+                .await
+                .unwrap(),
+            Claim::First
+        );
+        assert_eq!(
+            store
+                .claim_submission("k2", "u1", path, late + 2)
+                .await
+                .unwrap(),
+            Claim::InProgress
+        );
+    }
+);

@@ -97,7 +97,12 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         if !args.no_demo
             && let Some(login) = demo::load(&state).await?
         {
-            print_demo_accounts(&login.password, english);
+            let mut places = Vec::new();
+            for (_, _, _, region) in demo::ACCOUNTS {
+                let name = state.store.region(region).await?.map(|r| r.name);
+                places.push(name.unwrap_or_else(|| region.to_string()));
+            }
+            print_demo_accounts(&login.password, &places, english);
         }
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
@@ -155,14 +160,23 @@ fn print_broken_audit_log(broken: &ChainBreak, english: bool) {
     eprintln!("{rule}");
 }
 
-fn print_demo_accounts(password: &str, english: bool) {
+/// The demo's accounts, each with its name, role and place (`places`, in the order of
+/// `demo::ACCOUNTS`).
+fn print_demo_accounts(password: &str, places: &[String], english: bool) {
     if english {
         println!("Demo data loaded. Accounts (all with password {password}):");
     } else {
         println!("已加载演示数据。演示账号（密码均为 {password}）：");
     }
-    for (username, display, role, region) in demo::ACCOUNTS {
-        println!("  {username:<10} {display} ({}) {region}", role.zh());
+    for ((username, display, role, _), place) in demo::ACCOUNTS.iter().zip(places) {
+        if english {
+            println!(
+                "  {username:<10} {display} ({}, {place})",
+                role.key().replace('_', " ")
+            );
+        } else {
+            println!("  {username:<10} {display}（{}，{place}）", role.zh());
+        }
     }
     if english {
         println!(

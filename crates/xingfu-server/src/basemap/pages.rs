@@ -10,6 +10,7 @@ use super::service::{self, NoTile};
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
+use crate::web::built_in::{CSS, JAVASCRIPT, Keep, built_in};
 use crate::web::public_base::public_base;
 
 const TILE_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -89,27 +90,24 @@ pub async fn style(
 
 /// The map pages' own script (draws a page's data over the basemap; see `static/map.js`).
 pub async fn map_script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/map.js"),
+    built_in(
+        JAVASCRIPT,
+        Keep::Hour,
+        include_bytes!("../../static/map.js"),
     )
-        .into_response()
 }
 
 /// MapLibre GL JS, vendored from npm at the version in `static/vendor/maplibre-gl/VERSION`
 /// (`package.json` pins the same; a test checks they agree).
 pub async fn map_library(Path(file): Path<String>) -> Response {
-    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+    let (body, kind): (&'static [u8], &'static str) = match file.as_str() {
         "maplibre-gl.js" => (
             include_bytes!("../../static/vendor/maplibre-gl/maplibre-gl.js"),
-            "text/javascript; charset=utf-8",
+            JAVASCRIPT,
         ),
         "maplibre-gl.css" => (
             include_bytes!("../../static/vendor/maplibre-gl/maplibre-gl.css"),
-            "text/css; charset=utf-8",
+            CSS,
         ),
         "LICENSE.txt" => (
             include_bytes!("../../static/vendor/maplibre-gl/LICENSE.txt"),
@@ -117,12 +115,5 @@ pub async fn map_library(Path(file): Path<String>) -> Response {
         ),
         _ => return plain(StatusCode::NOT_FOUND, "not found".into()),
     };
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        body,
-    )
-        .into_response()
+    built_in(kind, Keep::Day, body)
 }

@@ -3,8 +3,9 @@
 //! rounds for 鹿城区 built from `examples/lucheng/round-2013.csv` (scores illustrative); and, for
 //! the 15-minute service circle, 北京海淀区学院路街道 with the OpenStreetMap extract around it
 //! (its facilities imported and coverage computed, see [`crate::circle::service::demo::load_demo`]);
-//! and a dozen 随手拍 reports in 鼓楼社区 at every step of the loop
-//! ([`crate::events::service::demo::load_demo`]).
+//! a dozen 随手拍 reports in 鼓楼社区 at every step of the loop
+//! ([`crate::events::service::demo::load_demo`]); and households with visits, volunteers,
+//! activities and mall items in 鼓楼社区 and 静淑苑社区 ([`crate::people::service::demo::load_demo`]).
 
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
@@ -112,6 +113,9 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
     crate::events::service::demo::load_demo(state)
         .await
         .map_err(|e| anyhow::anyhow!("demo events: {e}"))?;
+    crate::people::service::demo::load_demo(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo visits, volunteers and mall: {e}"))?;
     // Messages for every role, made by the real sweep: what is new in each 待办, the deadlines
     // near, and this week's digest for the administrators.
     let now = now_ms();

@@ -29,6 +29,10 @@ pub struct Page {
     /// The language and text-size switches are buttons inside the page's own form (drawn by
     /// `form_switches.html`), not links in the header: see `web::preferences`.
     pub switches_in_form: bool,
+    /// The page loads the offline scripts (`crate::offline`): the 待办 list, the forms that
+    /// may be sent without signal and the outbox. Other pages stay free of JavaScript; the
+    /// service worker keeps them all the same once a phone has it.
+    pub offline_ready: bool,
 }
 
 impl Page {
@@ -52,7 +56,28 @@ impl Page {
                 format!("Printed on {}", dates::english_date(now)),
             ),
             switches_in_form: false,
+            offline_ready: false,
         }
+    }
+
+    /// The pages a signed-in person's phone keeps for use without signal (the service worker
+    /// fetches them; see `crate::offline`): the 待办 list, the outbox, and the 随手拍 form of
+    /// their own community. Pages they open are kept as well.
+    pub fn offline_pages(&self) -> String {
+        let Some(user) = &self.user else {
+            return String::new();
+        };
+        let mut pages = vec!["/workbench".to_string(), "/offline".to_string()];
+        if user.region_level == "community" {
+            pages.push(format!("/communities/{}/report", user.user.region_code));
+        }
+        pages.join(" ")
+    }
+
+    /// The page loads the offline scripts (see [`Page::offline_ready`]).
+    pub fn with_offline(mut self) -> Page {
+        self.offline_ready = true;
+        self
     }
 
     /// The page's form carries the language and text-size switches (`form_switches.html`), so

@@ -162,7 +162,9 @@ pub async fn workbench(v: Visit, Query(query): Query<KindQuery>) -> PageResult {
         }
     };
     render(WorkbenchPage {
-        page: v.page_titled("/workbench", w.title.to_string()),
+        page: v
+            .page_titled("/workbench", w.title.to_string())
+            .with_offline(),
         w,
         name: user.user.display_name.clone(),
         role_area: format!("{} · {}", role_label(lang, user.role), user.region_name),

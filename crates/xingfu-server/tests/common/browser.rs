@@ -256,6 +256,62 @@ impl Browser {
         );
     }
 
+    /// Takes the browser off the network or back on with DevTools: the page through network
+    /// emulation (ChromeDriver's `network_conditions`: `navigator.onLine` follows, its requests
+    /// fail), and every service worker by blocking all its requests (a worker is a target of
+    /// its own, which the page's emulation does not reach).
+    pub async fn set_offline(&self, offline: bool) {
+        let conditions = json!({
+            "network_conditions": {
+                "offline": offline,
+                "latency": 0,
+                "download_throughput": -1,
+                "upload_throughput": -1
+            }
+        });
+        self.chromium("chromium/network_conditions", conditions)
+            .await;
+        let targets = self.cdp("Target.getTargets", json!({})).await;
+        let workers = targets["targetInfos"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let blocked = if offline { json!(["*"]) } else { json!([]) };
+        for worker in workers.iter().filter(|t| t["type"] == "service_worker") {
+            let attached = self
+                .cdp(
+                    "Target.attachToTarget",
+                    json!({ "targetId": worker["targetId"], "flatten": false }),
+                )
+                .await;
+            for (id, method, params) in [
+                (1, "Network.enable", json!({})),
+                (2, "Network.setBlockedURLs", json!({ "urls": blocked })),
+            ] {
+                let message = json!({ "id": id, "method": method, "params": params });
+                self.cdp(
+                    "Target.sendMessageToTarget",
+                    json!({ "sessionId": attached["sessionId"], "message": message.to_string() }),
+                )
+                .await;
+            }
+        }
+    }
+
+    /// A Chrome DevTools Protocol command on the page's session; its result.
+    async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.chromium("goog/cdp/execute", json!({ "cmd": cmd, "params": params }))
+            .await
+    }
+
+    /// A ChromeDriver command outside WebDriver (`path` under the session); its value.
+    async fn chromium(&self, path: &'static str, body: serde_json::Value) -> serde_json::Value {
+        self.client
+            .issue_cmd(ChromiumCommand { path, body })
+            .await
+            .unwrap_or_else(|e| panic!("ChromeDriver {path}: {e}"))
+    }
+
     /// Follows the workbench's "去处理" button of the item about `subject`.
     pub async fn go_to_work(&self, subject: &str) {
         let script = format!(
@@ -264,6 +320,31 @@ impl Browser {
              item.querySelector('a.button').click(); return true;"
         );
         self.client.execute(&script, vec![]).await.unwrap();
+    }
+}
+
+/// A ChromeDriver command outside WebDriver, posted to `session/{id}/{path}`.
+#[derive(Debug)]
+struct ChromiumCommand {
+    path: &'static str,
+    body: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromiumCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(self.body.to_string()))
     }
 }
 

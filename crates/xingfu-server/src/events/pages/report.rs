@@ -181,7 +181,8 @@ async fn render_report(
                 user,
                 &format!("/communities/{code}/report"),
                 format!("{} · {name}", w.report_title),
-            ),
+            )
+            .with_offline(),
             w,
             code: code.to_string(),
             community_name: name,

@@ -151,7 +151,9 @@ async fn visit_form(v: &Visit, id: &str, form: VisitForm, errors: Vec<Problem>) 
     );
     with_problems(
         render(VisitFormPage {
-            page: v.page_titled(&format!("/visits/households/{id}/visits/new"), title),
+            page: v
+                .page_titled(&format!("/visits/households/{id}/visits/new"), title)
+                .with_offline(),
             household,
             form,
             purposes: PURPOSES

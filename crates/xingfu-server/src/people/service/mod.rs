@@ -26,6 +26,7 @@ mod activities;
 mod appointments;
 mod checks;
 mod dates;
+pub mod demo;
 mod figures;
 mod households;
 mod identity;

@@ -125,7 +125,8 @@ impl Entry<'_> {
         render(EnterPage {
             page: self
                 .ask
-                .page(&format!("/{code}/enter"), w.enter_heading.into()),
+                .page(&format!("/{code}/enter"), w.enter_heading.into())
+                .with_offline(),
             w,
             round_id: round_id.to_string(),
             code: code.to_string(),
