@@ -151,3 +151,42 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
     (x as u32, y as u32)
 }
+
+/// The map library (1 MB) goes out gzipped to a browser that asks, and unchanged to one that
+/// does not (tiles and the style pass through the same layer).
+#[tokio::test]
+async fn the_map_library_is_gzipped_when_asked() {
+    use std::io::Read;
+    let server = common::sqlite().await;
+    let path = "/static/vendor/maplibre-gl/maplibre-gl.js";
+    let response = server
+        .app
+        .clone()
+        .oneshot(
+            Request::get(path)
+                .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(header::CONTENT_ENCODING).unwrap(),
+        "gzip"
+    );
+    let gzipped = response.into_body().collect().await.unwrap().to_bytes();
+    let mut library = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_end(&mut library)
+        .unwrap();
+    let (_, _, plain) = fetch(&server.app, path).await;
+    assert_eq!(library, plain, "the same library, only compressed");
+    assert!(
+        gzipped.len() * 3 < plain.len(),
+        "{} bytes gzipped of {}",
+        gzipped.len(),
+        plain.len()
+    );
+    server.finish().await;
+}
