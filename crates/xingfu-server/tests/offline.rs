@@ -301,3 +301,77 @@ async fn reports_made_without_signal_are_sent_once_when_it_returns() {
     browser.stop().await;
     server.finish().await;
 }
+
+/// A community worker on a home visit without signal: the visit form, opened once with signal,
+/// opens from the phone; the record (a plain, not multipart, form) waits in the outbox and is
+/// saved once when the signal returns, with the outbox page open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_home_visit_recorded_without_signal_is_saved_once() {
+    let server = common::sqlite().await;
+    let store = &server.state.store;
+    let household = store
+        .create_household(
+            &xingfu_store::visits::NewHousehold {
+                community_code: GULOU,
+                grid_id: None,
+                building: None,
+                address: "鼓楼巷3幢401",
+                contact_name: None,
+                phone: None,
+            },
+            xingfu_store::rounds::By {
+                actor: "setup",
+                at: 1,
+            },
+        )
+        .await
+        .unwrap();
+    let base = serve(&server).await;
+    let browser = Browser::start().await;
+    browser.client.set_window_size(390, 900).await.unwrap();
+    browser.sign_in(&base, "gulou").await;
+    until(
+        &browser,
+        "the service worker",
+        "return !!navigator.serviceWorker.controller;",
+    )
+    .await;
+    let form = format!("/visits/households/{}/visits/new", household.id);
+    go(&browser, &base, &form).await;
+
+    browser.set_offline(true).await;
+    go(&browser, &base, &form).await;
+    browser.click("label[for='purpose']").await;
+    browser.fill("#notes", "老人身体尚好，取暖器已检查。").await;
+    browser
+        .click("form[data-offline] button[type=submit]")
+        .await;
+    assert!(
+        browser
+            .text("#outbox .saved")
+            .await
+            .contains("已保存在这部手机上")
+    );
+    let item = browser.text(".outbox-item").await;
+    assert!(item.contains("记录走访：鼓楼巷3幢401"), "{item}");
+    assert!(store.visits_of(&household.id).await.unwrap().is_empty());
+
+    browser.set_offline(false).await;
+    until(
+        &browser,
+        "the visit to be sent",
+        "return document.querySelectorAll('.outbox-item').length === 0 \
+         && document.body.innerText.includes('最近发出的');",
+    )
+    .await;
+    let visits = store.visits_of(&household.id).await.unwrap();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].notes, "老人身体尚好，取暖器已检查。");
+    // Its link in the outbox opens the household, where the visit now is.
+    browser.click(".outbox-sent a").await;
+    browser.wait_path("/visits/households/").await;
+    let page = browser.text("main").await;
+    assert!(page.contains("老人身体尚好"), "{page}");
+    browser.stop().await;
+    server.finish().await;
+}

@@ -12,6 +12,8 @@ pub struct Browser {
     driver: Child,
     pub client: Client,
     _profile: tempfile::TempDir,
+    /// DevTools sessions holding service workers offline ([`Browser::set_offline`]).
+    offline_workers: std::sync::Mutex<Vec<serde_json::Value>>,
 }
 
 impl Browser {
@@ -48,6 +50,7 @@ impl Browser {
                         driver,
                         client,
                         _profile: profile,
+                        offline_workers: Default::default(),
                     };
                 }
                 Err(e) => {
@@ -271,12 +274,20 @@ impl Browser {
         });
         self.chromium("chromium/network_conditions", conditions)
             .await;
+        if !offline {
+            // A worker's blocking lasts as long as the session that set it.
+            let sessions = std::mem::take(&mut *self.offline_workers.lock().unwrap());
+            for session in sessions {
+                self.cdp("Target.detachFromTarget", json!({ "sessionId": session }))
+                    .await;
+            }
+            return;
+        }
         let targets = self.cdp("Target.getTargets", json!({})).await;
         let workers = targets["targetInfos"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        let blocked = if offline { json!(["*"]) } else { json!([]) };
         for worker in workers.iter().filter(|t| t["type"] == "service_worker") {
             let attached = self
                 .cdp(
@@ -286,7 +297,7 @@ impl Browser {
                 .await;
             for (id, method, params) in [
                 (1, "Network.enable", json!({})),
-                (2, "Network.setBlockedURLs", json!({ "urls": blocked })),
+                (2, "Network.setBlockedURLs", json!({ "urls": ["*"] })),
             ] {
                 let message = json!({ "id": id, "method": method, "params": params });
                 self.cdp(
@@ -295,6 +306,8 @@ impl Browser {
                 )
                 .await;
             }
+            let session = attached["sessionId"].clone();
+            self.offline_workers.lock().unwrap().push(session);
         }
     }
 
