@@ -118,6 +118,43 @@ async fn a_keyed_form_is_saved_once(server: &Server) {
 }
 on_both!(a_keyed_form_is_saved_once);
 
+/// What makes Xingfu installable on a phone: the manifest (opening at the 待办 list, with an
+/// icon that is served), and the service worker at the root, always revalidated.
+#[tokio::test]
+async fn the_app_can_be_installed() {
+    let server = common::sqlite().await;
+    let get = async |path: &str| {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        let response = server.app.clone().oneshot(request).await.unwrap();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (headers, String::from_utf8(bytes.to_vec()).unwrap())
+    };
+    let (headers, text) = get("/manifest.webmanifest").await;
+    assert_eq!(headers[header::CONTENT_TYPE], "application/manifest+json");
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(manifest["name"], "幸福社区");
+    assert_eq!(manifest["start_url"], "/workbench");
+    assert_eq!(manifest["display"], "standalone");
+    let icon = manifest["icons"][0]["src"].as_str().unwrap().to_string();
+    let (headers, svg) = get(&icon).await;
+    assert_eq!(headers[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(svg.starts_with("<svg"));
+    let (headers, worker) = get("/sw.js").await;
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    assert!(worker.contains("addEventListener('fetch'"));
+    // Every page names the manifest; the offline scripts come only with the pages that use them.
+    let cookie = server.sign_in(RESIDENT).await;
+    let (_, bench, _) = server.get("/workbench", &cookie).await;
+    assert!(bench.contains("<link rel=\"manifest\" href=\"/manifest.webmanifest\">"));
+    assert!(bench.contains("/static/offline.js"));
+    let (_, mall, _) = server.get("/mall", &cookie).await;
+    assert!(mall.contains("/manifest.webmanifest") && !mall.contains("<script"));
+    server.finish().await;
+}
+
 /// The outbox as the phone holds it: (label, state) of each waiting item.
 async fn outbox(browser: &Browser) -> Vec<(String, String)> {
     let script = r#"
