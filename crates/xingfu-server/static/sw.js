@@ -70,9 +70,17 @@ async function keep(urls) {
   for (const u of urls) {
     try {
       const response = await fetch(u, { credentials: 'same-origin' });
-      if (response.ok && !response.redirected) await cache.put(u, response);
+      if (keepable(response)) await cache.put(u, response);
     } catch (_) { /* no signal: keep what is kept */ }
   }
+}
+
+// A page worth keeping: whole, HTML, and not one the server says never to keep (the
+// access-logged pages: attention lists, households' records).
+function keepable(response) {
+  return response.ok && !response.redirected
+    && (response.headers.get('content-type') || '').startsWith('text/html')
+    && !(response.headers.get('cache-control') || '').includes('no-store');
 }
 
 // Network first; the kept copy without signal; /offline when there is none.
@@ -80,8 +88,7 @@ async function page(request) {
   const cache = await caches.open(PAGES);
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected
-        && (response.headers.get('content-type') || '').startsWith('text/html')) {
+    if (keepable(response)) {
       cache.put(request, response.clone());
     }
     return response;

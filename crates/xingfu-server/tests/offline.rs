@@ -152,6 +152,35 @@ async fn the_app_can_be_installed() {
     assert!(bench.contains("/static/offline.js"));
     let (_, mall, _) = server.get("/mall", &cookie).await;
     assert!(mall.contains("/manifest.webmanifest") && !mall.contains("<script"));
+
+    // Access-logged pages are never kept on the phone: each look goes through the log.
+    let worker = server.sign_in("gulou").await;
+    let district = server.sign_in("district").await;
+    for (path, who) in [
+        ("/visits/lists/elderly_alone", &worker),
+        ("/visits/access-log", &district),
+    ] {
+        let request = Request::get(path)
+            .header(header::COOKIE, who)
+            .body(Body::empty())
+            .unwrap();
+        let response = server.app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.to_str().unwrap()),
+            Some("private, no-store"),
+            "{path}"
+        );
+    }
+    // The workbench is kept on the phone: it is how a grid worker sees the 待办 without signal.
+    let (headers, _) = get("/workbench").await;
+    let kept = headers
+        .get(header::CACHE_CONTROL)
+        .map_or("", |v| v.to_str().unwrap());
+    assert!(!kept.contains("no-store"), "{kept}");
     server.finish().await;
 }
 

@@ -37,3 +37,13 @@ pub fn built_in(content_type: &'static str, keep: Keep, body: &'static [u8]) -> 
     )
         .into_response()
 }
+
+/// For pages whose every view is access-logged (special-attention lists, a household's record,
+/// the access log): neither the browser nor the phone's service worker keeps a copy, so each
+/// look goes through the server and its log.
+pub fn never_kept() -> tower_http::set_header::SetResponseHeaderLayer<axum::http::HeaderValue> {
+    tower_http::set_header::SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    )
+}

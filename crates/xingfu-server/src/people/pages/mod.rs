@@ -19,6 +19,7 @@ use axum::Router;
 use axum::routing::{MethodRouter, get, post};
 
 use crate::app::state::AppState;
+use crate::web::built_in::never_kept;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -26,14 +27,17 @@ pub fn routes() -> Router<AppState> {
             "/visits",
             [
                 ("", get(visits::overview)),
-                ("/lists/{category}", get(visits::list)),
+                ("/lists/{category}", get(visits::list).layer(never_kept())),
                 ("/households", post(households::create_household)),
                 ("/households/new", get(households::new_household)),
                 (
                     "/visits/{visit}/follow-ups/{seq}/done",
                     post(visit_form::complete_follow_up),
                 ),
-                ("/access-log", get(access_log::access_log)),
+                (
+                    "/access-log",
+                    get(access_log::access_log).layer(never_kept()),
+                ),
                 (
                     "/assignments",
                     get(assignments::assignments).post(assignments::assign),
@@ -44,7 +48,7 @@ pub fn routes() -> Router<AppState> {
         .merge(under(
             "/visits/households/{id}",
             [
-                ("", get(households::household)),
+                ("", get(households::household).layer(never_kept())),
                 ("/attention", post(households::add_attention)),
                 (
                     "/attention/{entry}/remove",
