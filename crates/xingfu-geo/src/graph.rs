@@ -51,25 +51,10 @@ impl WalkingGraph {
         positions: Vec<LonLat>,
         edges: &[Edge],
     ) -> Result<WalkingGraph, GraphError> {
+        check(osm_ids.len(), positions.len(), edges)?;
         let nodes = osm_ids.len();
-        if positions.len() != nodes {
-            return Err(GraphError::PositionCount(positions.len(), nodes));
-        }
-        // Each undirected edge is stored twice; offsets are u32.
-        if nodes >= u32::MAX as usize || edges.len() >= (u32::MAX / 2) as usize {
-            return Err(GraphError::TooManyNodes(nodes.max(edges.len())));
-        }
         let mut simple: Vec<Edge> = Vec::with_capacity(edges.len());
-        for (number, edge) in edges.iter().enumerate() {
-            for node in [edge.from, edge.to] {
-                if node as usize >= nodes {
-                    return Err(GraphError::UnknownNode {
-                        edge: number,
-                        node,
-                        nodes,
-                    });
-                }
-            }
+        for edge in edges {
             if edge.from != edge.to {
                 simple.push(Edge {
                     from: edge.from.min(edge.to),
@@ -193,45 +178,91 @@ impl WalkingGraph {
         (component, count as usize)
     }
 
-    /// The largest connected component as a graph of its own (ties: the one with the lowest
-    /// node). Origins and facilities snapped to a small fragment cut off by the extract's edge
-    /// would otherwise look unreachable.
-    pub fn largest_component(&self) -> WalkingGraph {
-        let (component, count) = self.components();
-        if count <= 1 {
-            return self.clone();
+    /// The graph of [`WalkingGraph::new`] cut to its largest connected component (ties: the
+    /// one with the lowest node), built once: the components are found on the edge list
+    /// (union–find) before the compact form is made. Origins and facilities snapped to a small
+    /// fragment cut off by the extract's edge would otherwise look unreachable.
+    pub fn largest_component_of(
+        osm_ids: Vec<i64>,
+        positions: Vec<LonLat>,
+        edges: Vec<Edge>,
+    ) -> Result<WalkingGraph, GraphError> {
+        check(osm_ids.len(), positions.len(), &edges)?;
+        let nodes = osm_ids.len();
+        let mut parent: Vec<u32> = (0..nodes as u32).collect();
+        fn root(parent: &mut [u32], mut node: u32) -> u32 {
+            while parent[node as usize] != node {
+                // Path halving keeps the trees flat.
+                parent[node as usize] = parent[parent[node as usize] as usize];
+                node = parent[node as usize];
+            }
+            node
         }
-        let mut sizes = vec![0usize; count];
-        for &c in &component {
-            sizes[c as usize] += 1;
-        }
-        let mut largest = 0;
-        for (c, &size) in sizes.iter().enumerate() {
-            if size > sizes[largest] {
-                largest = c;
+        for edge in &edges {
+            let (a, b) = (root(&mut parent, edge.from), root(&mut parent, edge.to));
+            if a != b {
+                parent[a.max(b) as usize] = a.min(b);
             }
         }
-        let mut new_index = vec![u32::MAX; self.node_count()];
-        let (mut osm_ids, mut positions) = (Vec::new(), Vec::new());
-        for node in 0..self.node_count() {
-            if component[node] as usize == largest {
-                new_index[node] = osm_ids.len() as u32;
-                osm_ids.push(self.osm_ids[node]);
-                positions.push(self.positions[node]);
+        let mut size = vec![0u32; nodes];
+        let roots: Vec<u32> = (0..nodes as u32).map(|n| root(&mut parent, n)).collect();
+        for &r in &roots {
+            size[r as usize] += 1;
+        }
+        // Roots are each component's lowest node, so the first largest in node order is the
+        // tie's winner.
+        let Some(largest) = (0..nodes)
+            .filter(|&n| roots[n] as usize == n)
+            .reduce(|best, n| if size[n] > size[best] { n } else { best })
+        else {
+            return WalkingGraph::new(osm_ids, positions, &edges);
+        };
+        if size[largest] as usize == nodes {
+            return WalkingGraph::new(osm_ids, positions, &edges);
+        }
+        let mut new_index = vec![u32::MAX; nodes];
+        let (mut kept_ids, mut kept_positions) = (Vec::new(), Vec::new());
+        for node in 0..nodes {
+            if roots[node] as usize == largest {
+                new_index[node] = kept_ids.len() as u32;
+                kept_ids.push(osm_ids[node]);
+                kept_positions.push(positions[node]);
             }
         }
-        let edges: Vec<Edge> = self
-            .edges()
-            .filter(|e| component[e.from as usize] as usize == largest)
+        let kept: Vec<Edge> = edges
+            .iter()
+            .filter(|e| roots[e.from as usize] as usize == largest)
             .map(|e| Edge {
                 from: new_index[e.from as usize],
                 to: new_index[e.to as usize],
                 length_mm: e.length_mm,
             })
             .collect();
-        WalkingGraph::new(osm_ids, positions, &edges)
-            .expect("a component of a valid graph is a valid graph")
+        WalkingGraph::new(kept_ids, kept_positions, &kept)
     }
+}
+
+/// What [`WalkingGraph::new`] refuses: a position per node, indexes that fit, known nodes.
+fn check(nodes: usize, positions: usize, edges: &[Edge]) -> Result<(), GraphError> {
+    if positions != nodes {
+        return Err(GraphError::PositionCount(positions, nodes));
+    }
+    // Each undirected edge is stored twice; offsets are u32.
+    if nodes >= u32::MAX as usize || edges.len() >= (u32::MAX / 2) as usize {
+        return Err(GraphError::TooManyNodes(nodes.max(edges.len())));
+    }
+    for (number, edge) in edges.iter().enumerate() {
+        for node in [edge.from, edge.to] {
+            if node as usize >= nodes {
+                return Err(GraphError::UnknownNode {
+                    edge: number,
+                    node,
+                    nodes,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -314,7 +345,10 @@ pub(crate) mod tests {
         let (component, count) = g.components();
         assert_eq!(count, 2);
         assert_eq!(component, vec![0, 0, 1, 1, 1]);
-        let big = g.largest_component();
+        let edges: Vec<Edge> = g.edges().collect();
+        let big =
+            WalkingGraph::largest_component_of((0..5).collect(), g.positions().to_vec(), edges)
+                .unwrap();
         assert_eq!(big.node_count(), 3);
         assert_eq!(
             (0..3).map(|n| big.osm_id(n)).collect::<Vec<_>>(),
@@ -322,5 +356,99 @@ pub(crate) mod tests {
         );
         assert_eq!(big.total_length_mm(), 50);
         assert_eq!(big.position(0), g.position(2));
+    }
+
+    /// The largest component of the whole graph by [`WalkingGraph::components`] (ties: the
+    /// lowest-numbered): its nodes' ids and its edges with the ids at both ends.
+    fn expected_component(g: &WalkingGraph) -> (Vec<i64>, Vec<(i64, i64, u32)>) {
+        let (component, count) = g.components();
+        let mut sizes = vec![0; count];
+        for &c in &component {
+            sizes[c as usize] += 1;
+        }
+        let largest = (0..count).fold(0, |best, c| if sizes[c] > sizes[best] { c } else { best });
+        let inside = |n: u32| component[n as usize] as usize == largest;
+        let ids = (0..g.node_count() as u32)
+            .filter(|&n| inside(n))
+            .map(|n| g.osm_id(n))
+            .collect();
+        let edges = g
+            .edges()
+            .filter(|e| inside(e.from))
+            .map(|e| (g.osm_id(e.from), g.osm_id(e.to), e.length_mm))
+            .collect();
+        (ids, edges)
+    }
+
+    fn id_form(g: &WalkingGraph) -> (Vec<i64>, Vec<(i64, i64, u32)>) {
+        let ids = (0..g.node_count() as u32).map(|n| g.osm_id(n)).collect();
+        let edges = g
+            .edges()
+            .map(|e| (g.osm_id(e.from), g.osm_id(e.to), e.length_mm))
+            .collect();
+        (ids, edges)
+    }
+
+    #[test]
+    fn the_largest_component_built_at_once_is_the_whole_graphs_largest() {
+        // (nodes, edges as (from, to, millimetres))
+        type Case = (usize, &'static [(u32, u32, u32)]);
+        let cases: &[Case] = &[
+            // Two components, the second larger; a parallel edge and a self-loop in it.
+            (
+                6,
+                &[
+                    (0, 1, 10),
+                    (2, 3, 20),
+                    (3, 4, 30),
+                    (4, 3, 5),
+                    (4, 4, 1),
+                    (5, 2, 7),
+                ],
+            ),
+            // A tie: the component with the lowest node is kept.
+            (4, &[(2, 3, 1), (0, 1, 2)]),
+            // One component: everything is kept.
+            (3, &[(2, 1, 4), (1, 0, 4)]),
+            // No edges: every node is its own component, the first one is kept.
+            (3, &[]),
+            // Joined late: 0–1 and 2–3 become one through 1–3.
+            (5, &[(0, 1, 1), (2, 3, 1), (1, 3, 1), (4, 4, 9)]),
+        ];
+        for (nodes, edges) in cases {
+            let whole = hand_graph(*nodes, edges);
+            let edge_list: Vec<Edge> = edges
+                .iter()
+                .map(|&(from, to, length_mm)| Edge {
+                    from,
+                    to,
+                    length_mm,
+                })
+                .collect();
+            let at_once = WalkingGraph::largest_component_of(
+                (0..*nodes as i64).collect(),
+                whole.positions().to_vec(),
+                edge_list,
+            )
+            .unwrap();
+            assert_eq!(id_form(&at_once), expected_component(&whole), "{edges:?}");
+            for n in 0..at_once.node_count() as u32 {
+                let original = at_once.osm_id(n) as u32;
+                assert_eq!(at_once.position(n), whole.position(original));
+            }
+        }
+        let unknown = WalkingGraph::largest_component_of(
+            vec![1],
+            vec![LonLat { lon: 0.0, lat: 0.0 }],
+            vec![Edge {
+                from: 0,
+                to: 1,
+                length_mm: 1,
+            }],
+        );
+        assert!(matches!(
+            unknown,
+            Err(GraphError::UnknownNode { node: 1, .. })
+        ));
     }
 }

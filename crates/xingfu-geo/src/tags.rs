@@ -43,6 +43,24 @@ use crate::function::ServiceFunction;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tags(pub Vec<(String, String)>);
 
+/// Tags to read a rule from: kept ones ([`Tags`]) or pairs borrowed from a block being
+/// decoded, so that an element nobody keeps costs no copies of its strings.
+pub trait TagSource {
+    fn get(&self, key: &str) -> Option<&str>;
+}
+
+impl TagSource for Tags {
+    fn get(&self, key: &str) -> Option<&str> {
+        Tags::get(self, key)
+    }
+}
+
+impl TagSource for [(&str, &str)] {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+    }
+}
+
 impl Tags {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
@@ -65,12 +83,12 @@ impl Tags {
     }
 }
 
-fn foot_explicitly_allowed(tags: &Tags) -> bool {
+fn foot_explicitly_allowed(tags: &(impl TagSource + ?Sized)) -> bool {
     matches!(tags.get("foot"), Some("yes" | "designated" | "permissive"))
 }
 
 /// Whether a way may be walked (see the module table).
-pub fn is_walkable(tags: &Tags) -> bool {
+pub fn is_walkable(tags: &(impl TagSource + ?Sized)) -> bool {
     let Some(highway) = tags.get("highway") else {
         return false;
     };
@@ -104,7 +122,7 @@ pub fn is_walkable(tags: &Tags) -> bool {
 
 /// The service functions an element offers by its tags (see the module table); empty for
 /// anything else.
-pub fn facility_functions(tags: &Tags) -> Vec<ServiceFunction> {
+pub fn facility_functions(tags: &(impl TagSource + ?Sized)) -> Vec<ServiceFunction> {
     use ServiceFunction::*;
     let mut found = Vec::new();
     let amenity = tags.get("amenity");
@@ -176,7 +194,7 @@ pub enum Dwelling {
     No,
 }
 
-pub fn dwelling(tags: &Tags) -> Dwelling {
+pub fn dwelling(tags: &(impl TagSource + ?Sized)) -> Dwelling {
     if matches!(tags.get("building:use"), Some("residential" | "apartments")) {
         return Dwelling::Home;
     }
@@ -191,12 +209,19 @@ pub fn dwelling(tags: &Tags) -> Dwelling {
 }
 
 /// A display name: `name`, else `name:zh`, else `name:en`, else empty.
-pub fn display_name(tags: &Tags) -> String {
+pub fn display_name(tags: &(impl TagSource + ?Sized)) -> String {
+    name_of(tags).unwrap_or("").to_string()
+}
+
+/// Whether [`display_name`] is not empty, without making it.
+pub fn is_named(tags: &(impl TagSource + ?Sized)) -> bool {
+    name_of(tags).is_some_and(|name| !name.is_empty())
+}
+
+fn name_of(tags: &(impl TagSource + ?Sized)) -> Option<&str> {
     ["name", "name:zh", "name:en"]
         .iter()
         .find_map(|k| tags.get(k))
-        .unwrap_or("")
-        .to_string()
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! Importing an OpenStreetMap extract (.osm.pbf): the walking graph, service facilities by tag,
 //! homes as origins, and community areas.
 //!
-//! The file is read in three passes so that only what is needed is kept in memory: relations
-//! (multipolygon homes and facilities, community boundaries), then ways (walkable streets,
-//! buildings, areas, relation members), then the coordinates of just the nodes those use.
-//! Tag rules are in [`crate::tags`].
+//! The file is decoded once, its blocks in parallel (see [`read`]): every node's position, the
+//! walkable streets, buildings, areas and relation members, and the relations that are
+//! multipolygon homes and facilities or community boundaries. Tag rules are in [`crate::tags`].
 //!
 //! Choices:
 //! - The graph is the **largest connected component** of the walkable ways: fragments cut off
@@ -18,19 +17,28 @@
 //! - Each origin belongs to the smallest community area containing it (by bounding box), or
 //!   to none.
 
-use std::collections::{HashMap, HashSet};
+mod read;
+#[cfg(test)]
+mod reference;
+
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use osmpbf::{Element, ElementReader, RelMemberType};
+use osmpbf::BlobReader;
+use rayon::prelude::*;
 use serde::Serialize;
+
+use read::{Harvest, NodeTable};
 
 use crate::community::{AreaIndex, CommunityAreas};
 use crate::coverage::Origin;
 use crate::facility::Facility;
 use crate::geometry::{Area, LonLat, haversine_mm, ring_centroid, vertex_mean};
 use crate::graph::{Edge, GraphError, WalkingGraph};
-use crate::tags::{Dwelling, Tags, display_name, dwelling, facility_functions, is_walkable};
+use crate::tags::{
+    Dwelling, TagSource, Tags, display_name, dwelling, facility_functions, is_named,
+};
 
 /// Which elements become origins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -127,11 +135,8 @@ pub enum OsmError {
 /// Reads an .osm.pbf file.
 pub fn import_file(path: &Path, options: &OsmOptions) -> Result<OsmExtract, OsmError> {
     let label = path.display().to_string();
-    import_with(
-        &label,
-        || ElementReader::from_path(path).map_err(|source| read_error(&label, source)),
-        options,
-    )
+    let reader = BlobReader::from_path(path).map_err(|source| read_error(&label, source))?;
+    import_with(&label, reader, options)
 }
 
 /// Reads .osm.pbf bytes already in memory; `label` names them in errors.
@@ -140,7 +145,7 @@ pub fn import_bytes(
     bytes: &[u8],
     options: &OsmOptions,
 ) -> Result<OsmExtract, OsmError> {
-    import_with(label, || Ok(ElementReader::new(bytes)), options)
+    import_with(label, BlobReader::new(bytes), options)
 }
 
 fn read_error(path: &str, source: osmpbf::Error) -> OsmError {
@@ -153,6 +158,7 @@ fn read_error(path: &str, source: osmpbf::Error) -> OsmError {
 struct RelationInfo {
     id: i64,
     tags: Tags,
+    roles: Roles,
     /// (way id, is an inner ring)
     members: Vec<(i64, bool)>,
 }
@@ -160,6 +166,15 @@ struct RelationInfo {
 struct WayInfo {
     refs: Vec<i64>,
     tags: Tags,
+    roles: Roles,
+}
+
+/// A tagged node that is a facility, an address or a home.
+struct TaggedPoint {
+    id: i64,
+    position: LonLat,
+    tags: Tags,
+    roles: Roles,
 }
 
 /// What an element is for, decided from its tags alone.
@@ -173,9 +188,7 @@ struct Roles {
     address: bool,
 }
 
-fn roles(tags: &Tags, options: &OsmOptions) -> Roles {
-    let residential_area = tags.get("landuse") == Some("residential");
-    let named = !display_name(tags).is_empty();
+fn roles(tags: &(impl TagSource + ?Sized), options: &OsmOptions) -> Roles {
     let admin_level = match options.communities {
         CommunitySource::AdminLevel(level) => Some(level),
         CommunitySource::Auto => Some(10),
@@ -184,7 +197,7 @@ fn roles(tags: &Tags, options: &OsmOptions) -> Roles {
     let admin_community = admin_level.is_some_and(|level| {
         tags.get("boundary") == Some("administrative")
             && tags.get("admin_level") == Some(level.to_string().as_str())
-            && named
+            && is_named(tags)
     });
     Roles {
         facility: !facility_functions(tags).is_empty(),
@@ -192,13 +205,18 @@ fn roles(tags: &Tags, options: &OsmOptions) -> Roles {
             OriginKind::Buildings => dwelling(tags),
             OriginKind::Addresses => Dwelling::No,
         },
-        residential_area,
+        residential_area: tags.get("landuse") == Some("residential"),
         admin_community,
         address: options.origins == OriginKind::Addresses && tags.get("addr:housenumber").is_some(),
     }
 }
 
 impl Roles {
+    /// Whether the element may be a facility or an origin.
+    fn places(&self) -> bool {
+        self.facility || self.address || self.home != Dwelling::No
+    }
+
     fn any(&self) -> bool {
         self.facility
             || self.home != Dwelling::No
@@ -208,119 +226,46 @@ impl Roles {
     }
 }
 
-fn collect_tags<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {
-    Tags::from_pairs(pairs)
-}
-
 fn import_with<R: Read + Send>(
     label: &str,
-    open: impl Fn() -> Result<ElementReader<R>, OsmError>,
+    reader: BlobReader<R>,
     options: &OsmOptions,
 ) -> Result<OsmExtract, OsmError> {
-    // Pass 1: relations that are areas we use.
-    let mut relations: Vec<RelationInfo> = Vec::new();
-    open()?
-        .for_each(|element| {
-            if let Element::Relation(relation) = element {
-                let tags = collect_tags(relation.tags());
-                let kind = tags.get("type");
-                if !matches!(kind, Some("multipolygon" | "boundary"))
-                    || !roles(&tags, options).any()
-                {
-                    return;
-                }
-                let members = relation
-                    .members()
-                    .filter(|m| m.member_type == RelMemberType::Way)
-                    .map(|m| (m.member_id, m.role().map(|r| r == "inner").unwrap_or(false)))
-                    .collect();
-                relations.push(RelationInfo {
-                    id: relation.id(),
-                    tags,
-                    members,
-                });
-            }
-        })
-        .map_err(|e| read_error(label, e))?;
-    let member_ways: HashSet<i64> = relations
-        .iter()
-        .flat_map(|r| r.members.iter().map(|&(id, _)| id))
-        .collect();
+    let harvest = read::harvest(reader, options).map_err(|e| read_error(label, e))?;
+    assemble(label, harvest, options)
+}
 
-    // Pass 2: ways.
-    let mut ways: HashMap<i64, WayInfo> = HashMap::new();
-    let mut walkable: Vec<i64> = Vec::new();
-    open()?
-        .for_each(|element| {
-            if let Element::Way(way) = element {
-                let tags = collect_tags(way.tags());
-                let walk = is_walkable(&tags);
-                if walk || member_ways.contains(&way.id()) || roles(&tags, options).any() {
-                    if walk {
-                        walkable.push(way.id());
-                    }
-                    ways.insert(
-                        way.id(),
-                        WayInfo {
-                            refs: way.refs().collect(),
-                            tags,
-                        },
-                    );
-                }
-            }
-        })
-        .map_err(|e| read_error(label, e))?;
-    let needed: HashSet<i64> = ways.values().flat_map(|w| w.refs.iter().copied()).collect();
-
-    // Pass 3: coordinates of the needed nodes, and tagged nodes that are facilities or origins.
-    let mut coords: HashMap<i64, LonLat> = HashMap::with_capacity(needed.len());
-    let mut tagged_points: Vec<(i64, LonLat, Tags)> = Vec::new();
-    let mut visit_node = |id: i64, lon: f64, lat: f64, tags: Tags| {
-        let position = LonLat { lon, lat };
-        if needed.contains(&id) {
-            coords.insert(id, position);
-        }
-        if !tags.is_empty() {
-            let r = roles(&tags, options);
-            // A home mapped as one node (`building=residential` on a point) counts like a
-            // building outline.
-            if r.facility || r.address || r.home != Dwelling::No {
-                tagged_points.push((id, position, tags));
-            }
-        }
-    };
-    open()?
-        .for_each(|element| match element {
-            Element::Node(node) => {
-                visit_node(node.id(), node.lon(), node.lat(), collect_tags(node.tags()))
-            }
-            Element::DenseNode(node) => {
-                visit_node(node.id(), node.lon(), node.lat(), collect_tags(node.tags()))
-            }
-            _ => {}
-        })
-        .map_err(|e| read_error(label, e))?;
+/// The graph, areas, facilities and origins from what was read.
+fn assemble(label: &str, harvest: Harvest, options: &OsmOptions) -> Result<OsmExtract, OsmError> {
+    let Harvest {
+        relations,
+        ways,
+        walkable,
+        nodes,
+        mut tagged_points,
+        member_ways,
+    } = harvest;
 
     let mut stats = ImportStats {
         walkable_ways: walkable.len(),
         ..ImportStats::default()
     };
-    let graph = build_graph(label, &walkable, &ways, &coords, &mut stats)?;
+    let graph = build_graph(label, &walkable, &ways, &nodes, &mut stats)?;
     let shapes = Shapes {
         ways: &ways,
-        coords: &coords,
+        nodes: &nodes,
     };
 
     // Areas: residential landuse (for building=yes and as compounds) and administrative ones.
     let mut residential: Vec<(String, Area)> = Vec::new();
     let mut admin: Vec<(String, Area)> = Vec::new();
     let mut incomplete = 0usize;
-    let mut consider_area = |tags: &Tags, area: Option<Area>| {
-        let r = roles(tags, options);
+    // Geometry is computed only for the elements whose roles need it.
+    let mut consider_area = |tags: &Tags, r: &Roles, area: &dyn Fn() -> Option<Area>| {
         if !(r.residential_area || r.admin_community) {
             return;
         }
-        let Some(area) = area else {
+        let Some(area) = area() else {
             incomplete += 1;
             return;
         };
@@ -331,16 +276,18 @@ fn import_with<R: Read + Send>(
             residential.push((display_name(tags), area));
         }
     };
-    let mut way_ids: Vec<&i64> = ways.keys().collect();
+    let mut way_ids: Vec<i64> = ways.keys().copied().collect();
     way_ids.sort_unstable();
     for id in &way_ids {
         let way = &ways[id];
         if way.refs.len() >= 4 && way.refs.first() == way.refs.last() {
-            consider_area(&way.tags, shapes.way_area(**id));
+            consider_area(&way.tags, &way.roles, &|| shapes.way_area(*id));
         }
     }
     for relation in &relations {
-        consider_area(&relation.tags, shapes.relation_area(relation));
+        consider_area(&relation.tags, &relation.roles, &|| {
+            shapes.relation_area(relation)
+        });
     }
     stats.incomplete_areas = incomplete;
     let community_source = match options.communities {
@@ -365,9 +312,24 @@ fn import_with<R: Read + Send>(
     // Facilities and origins from ways and relations, then from nodes.
     let mut facilities: Vec<Facility> = Vec::new();
     let mut origins: Vec<Origin> = Vec::new();
-    let mut take = |id: String, tags: &Tags, position: Option<LonLat>| {
-        let Some(position) = position else { return };
-        let r = roles(tags, options);
+    // Where a would-be facility or home is (its shape measured only then), and whether it is a
+    // home.
+    let place = |r: &Roles, position: &dyn Fn() -> Option<LonLat>| -> Option<(LonLat, bool)> {
+        if !r.places() {
+            return None;
+        }
+        let position = position()?;
+        let home = match r.home {
+            Dwelling::Home => true,
+            Dwelling::HomeIfResidentialArea => {
+                residential_index.smallest_containing(position).is_some()
+            }
+            // An address that is a facility's (a shop, a clinic) is not a home.
+            Dwelling::No => r.address && !r.facility,
+        };
+        Some((position, home))
+    };
+    let mut take = |id: String, tags: &Tags, r: &Roles, (position, home): (LonLat, bool)| {
         if r.facility {
             facilities.push(Facility {
                 id: id.clone(),
@@ -378,14 +340,6 @@ fn import_with<R: Read + Send>(
                 capacity: tags.get("capacity").and_then(|c| c.trim().parse().ok()),
             });
         }
-        let home = match r.home {
-            Dwelling::Home => true,
-            Dwelling::HomeIfResidentialArea => {
-                residential_index.smallest_containing(position).is_some()
-            }
-            // An address that is a facility's (a shop, a clinic) is not a home.
-            Dwelling::No => r.address && !r.facility,
-        };
         if home {
             origins.push(Origin {
                 id,
@@ -395,23 +349,43 @@ fn import_with<R: Read + Send>(
             });
         }
     };
-    for id in &way_ids {
-        let way = &ways[id];
-        if member_ways.contains(id) && way.tags.is_empty() {
-            continue;
+    // The ways' shapes are most of this stage: placed on every core, taken in id order.
+    let way_places: Vec<Option<(LonLat, bool)>> = way_ids
+        .par_iter()
+        .map(|id| {
+            let way = &ways[id];
+            if member_ways.contains(id) && way.tags.is_empty() {
+                return None;
+            }
+            place(&way.roles, &|| shapes.way_position(*id))
+        })
+        .collect();
+    for (id, found) in way_ids.iter().zip(way_places) {
+        if let Some(found) = found {
+            let way = &ways[id];
+            take(format!("osm:w{id}"), &way.tags, &way.roles, found);
         }
-        take(format!("osm:w{id}"), &way.tags, shapes.way_position(**id));
     }
     for relation in &relations {
-        take(
-            format!("osm:r{}", relation.id),
-            &relation.tags,
-            shapes.relation_position(relation),
-        );
+        if let Some(found) = place(&relation.roles, &|| shapes.relation_position(relation)) {
+            take(
+                format!("osm:r{}", relation.id),
+                &relation.tags,
+                &relation.roles,
+                found,
+            );
+        }
     }
-    tagged_points.sort_by_key(|(id, _, _)| *id);
-    for (id, position, tags) in &tagged_points {
-        take(format!("osm:n{id}"), tags, Some(*position));
+    tagged_points.sort_by_key(|point| point.id);
+    for point in &tagged_points {
+        if let Some(found) = place(&point.roles, &|| Some(point.position)) {
+            take(
+                format!("osm:n{}", point.id),
+                &point.tags,
+                &point.roles,
+                found,
+            );
+        }
     }
     stats.facilities = facilities.len();
     stats.origins = origins.len();
@@ -431,7 +405,7 @@ fn build_graph(
     label: &str,
     walkable: &[i64],
     ways: &HashMap<i64, WayInfo>,
-    coords: &HashMap<i64, LonLat>,
+    nodes: &NodeTable,
     stats: &mut ImportStats,
 ) -> Result<WalkingGraph, OsmError> {
     if walkable.is_empty() {
@@ -439,47 +413,67 @@ fn build_graph(
             path: label.to_string(),
         });
     }
-    let mut index: HashMap<i64, u32> = HashMap::new();
-    let (mut osm_ids, mut positions, mut edges) = (Vec::new(), Vec::new(), Vec::new());
     let mut sorted: Vec<i64> = walkable.to_vec();
     sorted.sort_unstable();
-    let mut node_index = |id: i64, position: LonLat| -> u32 {
-        *index.entry(id).or_insert_with(|| {
-            osm_ids.push(id);
-            positions.push(position);
-            (osm_ids.len() - 1) as u32
+    // Finding each node in the table and measuring each segment is most of the work: done on
+    // every core first. Per way: each node's slot in the table (None when the extract lacks
+    // it) and the length from the node before, when both are there.
+    let way_slots: Vec<Vec<(Option<usize>, u32)>> = sorted
+        .par_iter()
+        .map(|way_id| {
+            let refs = ways.get(way_id).map_or(&[][..], |way| &way.refs);
+            let mut before: Option<LonLat> = None;
+            refs.iter()
+                .map(|&node| {
+                    let slot = nodes.slot(node);
+                    let here = slot.map(|slot| nodes.position_at(slot));
+                    let length = match (before, here) {
+                        (Some(a), Some(b)) => haversine_mm(a, b).min(u32::MAX as u64) as u32,
+                        _ => 0,
+                    };
+                    before = here;
+                    (slot, length)
+                })
+                .collect()
         })
-    };
-    for way_id in sorted {
-        let Some(way) = ways.get(&way_id) else {
-            continue;
-        };
-        let mut previous: Option<(u32, LonLat)> = None;
-        for &node in &way.refs {
-            let Some(&position) = coords.get(&node) else {
+        .collect();
+    // A graph index for each node of the table, given in order of first use.
+    const UNUSED: u32 = u32::MAX;
+    let mut index = vec![UNUSED; nodes.len()];
+    let (mut osm_ids, mut positions, mut edges) = (Vec::new(), Vec::new(), Vec::new());
+    for (way_id, slots) in sorted.iter().zip(way_slots) {
+        let refs = ways.get(way_id).map_or(&[][..], |way| &way.refs);
+        let mut previous: Option<u32> = None;
+        for (&node, (slot, length_mm)) in refs.iter().zip(slots) {
+            let Some(slot) = slot else {
                 stats.missing_nodes += 1;
                 previous = None;
                 continue;
             };
-            let here = node_index(node, position);
-            if let Some((before, before_position)) = previous {
-                let length = haversine_mm(before_position, position).min(u32::MAX as u64) as u32;
+            if index[slot] == UNUSED {
+                index[slot] = osm_ids.len() as u32;
+                osm_ids.push(node);
+                positions.push(nodes.position_at(slot));
+            }
+            let here = index[slot];
+            if let Some(before) = previous {
                 edges.push(Edge {
                     from: before,
                     to: here,
-                    length_mm: length,
+                    length_mm,
                 });
             }
-            previous = Some((here, position));
+            previous = Some(here);
         }
     }
     stats.walkable_nodes = osm_ids.len();
-    let graph = WalkingGraph::new(osm_ids, positions, &edges)
-        .map_err(|source| OsmError::Graph {
-            path: label.to_string(),
-            source,
-        })?
-        .largest_component();
+    let graph =
+        WalkingGraph::largest_component_of(osm_ids, positions, edges).map_err(|source| {
+            OsmError::Graph {
+                path: label.to_string(),
+                source,
+            }
+        })?;
     stats.graph_nodes = graph.node_count();
     stats.graph_edges = graph.edge_count();
     stats.graph_length_m = graph.total_length_mm() / 1000;
@@ -488,17 +482,14 @@ fn build_graph(
 
 struct Shapes<'a> {
     ways: &'a HashMap<i64, WayInfo>,
-    coords: &'a HashMap<i64, LonLat>,
+    nodes: &'a NodeTable,
 }
 
 impl Shapes<'_> {
     /// All node positions of a way, or None if the way or any node is missing.
     fn points(&self, way: i64) -> Option<Vec<LonLat>> {
         let way = self.ways.get(&way)?;
-        way.refs
-            .iter()
-            .map(|id| self.coords.get(id).copied())
-            .collect()
+        way.refs.iter().map(|&id| self.nodes.get(id)).collect()
     }
 
     fn way_area(&self, way: i64) -> Option<Area> {
