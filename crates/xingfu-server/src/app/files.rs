@@ -23,6 +23,19 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 /// The largest file accepted: 10 MiB.
 pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
 
+/// Where an S3-compatible bucket is.
+#[derive(Clone, Debug, Default)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// For MinIO and other S3-compatible stores; `http://` endpoints are allowed.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// A folder inside the bucket.
+    pub prefix: Option<String>,
+    /// Access key id and secret; `None` takes the usual `AWS_*` variables.
+    pub credentials: Option<(String, String)>,
+}
+
 /// Where uploaded files are kept.
 #[derive(Clone)]
 pub struct FileStore {
@@ -63,27 +76,42 @@ impl FileStore {
     pub fn s3_from_env() -> anyhow::Result<FileStore> {
         let bucket = std::env::var("XINGFU_S3_BUCKET")
             .map_err(|_| anyhow::anyhow!("XINGFU_S3_BUCKET is not set"))?;
-        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&bucket);
-        if let Ok(endpoint) = std::env::var("XINGFU_S3_ENDPOINT") {
+        FileStore::s3(&S3Settings {
+            bucket,
+            endpoint: std::env::var("XINGFU_S3_ENDPOINT").ok(),
+            region: std::env::var("XINGFU_S3_REGION").ok(),
+            prefix: std::env::var("XINGFU_S3_PREFIX").ok(),
+            credentials: None,
+        })
+    }
+
+    /// An S3-compatible bucket.
+    pub fn s3(settings: &S3Settings) -> anyhow::Result<FileStore> {
+        let bucket = &settings.bucket;
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if let Some(endpoint) = &settings.endpoint {
             builder = builder
                 .with_allow_http(endpoint.starts_with("http://"))
                 .with_endpoint(endpoint);
         }
-        if let Ok(region) = std::env::var("XINGFU_S3_REGION") {
+        if let Some(region) = &settings.region {
             builder = builder.with_region(region);
         }
+        if let Some((key, secret)) = &settings.credentials {
+            builder = builder
+                .with_access_key_id(key)
+                .with_secret_access_key(secret);
+        }
         let s3 = builder.build()?;
-        let (inner, description): (Arc<dyn ObjectStore>, String) =
-            match std::env::var("XINGFU_S3_PREFIX") {
-                Ok(prefix) if !prefix.trim_matches('/').is_empty() => {
-                    let prefix = prefix.trim_matches('/').to_string();
-                    (
-                        Arc::new(PrefixStore::new(s3, prefix.as_str())),
-                        format!("s3 {bucket}/{prefix}"),
-                    )
-                }
-                _ => (Arc::new(s3), format!("s3 {bucket}")),
-            };
+        let prefix = settings.prefix.as_deref().unwrap_or("").trim_matches('/');
+        let (inner, description): (Arc<dyn ObjectStore>, String) = if prefix.is_empty() {
+            (Arc::new(s3), format!("s3 {bucket}"))
+        } else {
+            (
+                Arc::new(PrefixStore::new(s3, prefix)),
+                format!("s3 {bucket}/{prefix}"),
+            )
+        };
         Ok(FileStore { inner, description })
     }
 

@@ -17,6 +17,7 @@ use xingfu_store::rounds::{By, EntryChange, NewRound};
 
 pub mod browser;
 pub mod events;
+pub mod s3;
 
 pub const PASSWORD: &str = "correct horse 幸福";
 
@@ -515,7 +516,7 @@ async fn setup(
             .await
             .unwrap();
     }
-    let state = AppState::new(store, false);
+    let state = AppState::new(store, false).with_files(s3::test_files());
     Server {
         app: router(state.clone()),
         url: url.to_string(),
