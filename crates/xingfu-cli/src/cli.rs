@@ -124,6 +124,10 @@ pub struct ServeArgs {
     #[arg(long, env = "XINGFU_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
+    /// 收到停止信号后先让 /health 报告停机、再等待的秒数（负载均衡器据此不再转发新请求），随后处理完进行中的请求再退出 / On SIGTERM or Ctrl-C: seconds /health reports draining before the server stops taking connections (so a load balancer stops sending new requests); in-flight requests then finish
+    #[arg(long, env = "XINGFU_DRAIN_SECONDS", default_value_t = 0)]
+    pub drain_seconds: u64,
+
     /// 空库时不加载演示数据 / Do not load the demo data into an empty database
     #[arg(long)]
     pub no_demo: bool,

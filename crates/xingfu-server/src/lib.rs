@@ -12,6 +12,7 @@ pub mod circle;
 pub mod demo;
 pub mod documents;
 pub mod events;
+pub mod health;
 pub mod i18n;
 pub mod metrics;
 pub mod notifications;
@@ -52,6 +53,7 @@ fn features() -> web::Routes {
         .merge(documents::routes())
         .merge(basemap::routes())
         .merge(offline::routes())
+        .merge(health::routes())
 }
 
 /// The OpenAPI document of the whole API.

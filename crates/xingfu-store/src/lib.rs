@@ -183,6 +183,12 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// One round trip to the database (`SELECT 1`): whether this server can reach it now.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
 }
 
 /// A random identifier: 128 bits as 32 hex digits.

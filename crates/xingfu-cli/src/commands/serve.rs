@@ -119,18 +119,48 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
                 redact(&database)
             );
         }
+        let lifecycle = state.lifecycle.clone();
+        let drain = std::time::Duration::from_secs(args.drain_seconds);
         // The peer address is kept with survey answers (the "bursts from one address" signal).
         axum::serve(
             listener,
             router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            // /health says "draining" while the balancer notices; then no new connections are
+            // taken and the requests in flight finish.
+            lifecycle.drain();
+            tracing::info!("stopping: draining for {} s", drain.as_secs());
+            tokio::time::sleep(drain).await;
         })
         .await?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM (what service managers and container runtimes send to stop a process).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// On the console too, not only in the log: whoever starts the server must see it.

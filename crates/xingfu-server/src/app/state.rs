@@ -35,6 +35,8 @@ pub struct AppState {
     pub documents: crate::documents::service::DocumentRuntime,
     /// The basemap's settings (a 天地图 key) and the tiles cut so far.
     pub maps: crate::basemap::service::MapRuntime,
+    /// Whether the server is shutting down (its health check then says so to the load balancer).
+    pub lifecycle: crate::health::Lifecycle,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             channels: Default::default(),
             documents: Default::default(),
             maps: Default::default(),
+            lifecycle: Default::default(),
         }
     }
 
