@@ -124,6 +124,14 @@ pub struct ServeArgs {
     #[arg(long, env = "XINGFU_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
 
+    /// PostgreSQL 流复制只读副本：一张图、公示与核验页面等可略有延迟的读取在副本跟上主库时由副本提供 / A PostgreSQL streaming replica: reads that may lag a little (the overview, public pages) are served from it while it keeps up with the primary
+    #[arg(long, env = "XINGFU_DATABASE_REPLICA_URL")]
+    pub database_replica: Option<String>,
+
+    /// 副本允许落后主库的最长时间（毫秒），超过即改读主库 / How far (ms) the replica may lag before reads go back to the primary
+    #[arg(long, env = "XINGFU_REPLICA_MAX_LAG_MS", default_value_t = 5000)]
+    pub replica_max_lag_ms: u64,
+
     /// 收到停止信号后先让 /health 报告停机、再等待的秒数（负载均衡器据此不再转发新请求），随后处理完进行中的请求再退出 / On SIGTERM or Ctrl-C: seconds /health reports draining before the server stops taking connections (so a load balancer stops sending new requests); in-flight requests then finish
     #[arg(long, env = "XINGFU_DRAIN_SECONDS", default_value_t = 0)]
     pub drain_seconds: u64,

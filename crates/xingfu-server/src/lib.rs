@@ -99,6 +99,10 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::own_writes::mark_writes,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

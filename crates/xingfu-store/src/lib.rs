@@ -129,6 +129,26 @@ impl Store {
         })
     }
 
+    /// A pool on a PostgreSQL streaming replica, for reads only: opened lazily (the server
+    /// starts while the replica is down) and quick to give up (a second to get a connection),
+    /// so a stopped replica costs a read a moment, not the pool's usual half minute.
+    pub fn connect_replica(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        if !(url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        }
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(std::time::Duration::from_secs(1))
+            .connect_lazy_with(options);
+        Ok(Store {
+            pool,
+            backend: Backend::Postgres,
+            audit: audit::AuditChain::new(Backend::Postgres),
+        })
+    }
+
     /// Makes the audit log append-only in the database itself, refusing every way each database
     /// offers to rewrite a row. Trigger syntax differs between the two databases, so this is the
     /// one place with statements for each; it runs at every connect, so triggers someone dropped
@@ -184,11 +204,33 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Where this PostgreSQL server's write-ahead log stands: the primary's current position, or
+    /// on a streaming replica the position it has replayed up to (as a byte offset). None on
+    /// SQLite, or when a replica has replayed nothing yet.
+    pub async fn wal_position(&self) -> Result<Option<u64>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text \
+             ELSE pg_current_wal_lsn()::text END",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(text.as_deref().and_then(parse_lsn))
+    }
+
     /// One round trip to the database (`SELECT 1`): whether this server can reach it now.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// A PostgreSQL log sequence number ("16/B374D848") as a byte offset.
+fn parse_lsn(text: &str) -> Option<u64> {
+    let (high, low) = text.split_once('/')?;
+    Some((u64::from_str_radix(high, 16).ok()? << 32) | u64::from_str_radix(low, 16).ok()?)
 }
 
 /// A random identifier: 128 bits as 32 hex digits.

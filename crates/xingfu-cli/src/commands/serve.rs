@@ -63,6 +63,28 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         let state = AppState::new(store, args.secure_cookies)
             .with_files(files)
             .with_audit_status(audit_status);
+        let state = match &args.database_replica {
+            None => state,
+            Some(url) => {
+                if !(url.starts_with("postgres:") || url.starts_with("postgresql:"))
+                    || !(database.starts_with("postgres:") || database.starts_with("postgresql:"))
+                {
+                    bail!(if english {
+                        "--database-replica is a PostgreSQL streaming replica of a PostgreSQL --database"
+                    } else {
+                        "--database-replica 须为 PostgreSQL 主库（--database）的流复制副本"
+                    });
+                }
+                let replica_store = Store::connect_replica(url)
+                    .with_context(|| format!("cannot open the replica {}", redact(url)))?;
+                let replica = xingfu_server::app::reads::Replica::new(
+                    replica_store,
+                    std::time::Duration::from_millis(args.replica_max_lag_ms),
+                );
+                tokio::spawn(replica.clone().monitor(state.store.clone()));
+                state.with_replica(replica)
+            }
+        };
         let network = xingfu_server::circle::network::network_for(args.osm.clone(), !args.no_demo);
         let channels = xingfu_server::notifications::channels::Channels::new(&ChannelConfig {
             smtp_url: args.smtp_url.clone(),

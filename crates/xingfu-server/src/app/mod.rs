@@ -5,5 +5,6 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod files;
+pub mod reads;
 pub mod state;
 pub mod versions;

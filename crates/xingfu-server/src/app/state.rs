@@ -37,6 +37,8 @@ pub struct AppState {
     pub maps: crate::basemap::service::MapRuntime,
     /// Whether the server is shutting down (its health check then says so to the load balancer).
     pub lifecycle: crate::health::Lifecycle,
+    /// A streaming replica for reads that may lag (see [`crate::app::reads`]); none by default.
+    pub replica: Option<crate::app::reads::Replica>,
 }
 
 impl AppState {
@@ -54,6 +56,7 @@ impl AppState {
             documents: Default::default(),
             maps: Default::default(),
             lifecycle: Default::default(),
+            replica: None,
         }
     }
 
@@ -66,6 +69,12 @@ impl AppState {
     /// Keeps what the audit log's start-up check found, for city administrators' pages.
     pub fn with_audit_status(mut self, status: crate::app::audit::AuditStatus) -> AppState {
         self.audit = Some(Arc::new(status));
+        self
+    }
+
+    /// Serves reads that may lag from this replica while it is caught up.
+    pub fn with_replica(mut self, replica: crate::app::reads::Replica) -> AppState {
+        self.replica = Some(replica);
         self
     }
 

@@ -579,9 +579,15 @@ async fn bulletin(
     lang: Lang,
     data: &mut Value,
 ) -> Result<(), AppError> {
-    let overview =
-        crate::overview::service::overview(state, user, Some(region), Some(round.year), lang)
-            .await?;
+    let overview = crate::overview::service::overview(
+        state,
+        user,
+        Some(region),
+        Some(round.year),
+        crate::app::reads::Freshness::Latest,
+        lang,
+    )
+    .await?;
     let name_of = |code: &str| {
         overview
             .units

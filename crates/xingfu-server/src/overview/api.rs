@@ -6,6 +6,7 @@ use axum::routing::get;
 use utoipa::OpenApi;
 
 use super::service::{self, Overview, OverviewQuery};
+use crate::app::reads::Freshness;
 use crate::app::state::AppState;
 use crate::web::api_call::{Api, ApiResult};
 use crate::web::api_error::{ApiQuery, ErrorBody};
@@ -25,12 +26,17 @@ use crate::web::api_error::{ApiQuery, ErrorBody};
         (status = 404, description = "No such area, or a community (which has no units below it)", body = ErrorBody),
     )
 )]
-pub async fn overview(api: Api, ApiQuery(query): ApiQuery<OverviewQuery>) -> ApiResult<Overview> {
+pub async fn overview(
+    api: Api,
+    freshness: Freshness,
+    ApiQuery(query): ApiQuery<OverviewQuery>,
+) -> ApiResult<Overview> {
     service::overview(
         &api.state,
         &api.user,
         query.region.as_deref(),
         query.year(),
+        freshness,
         api.lang,
     )
     .await

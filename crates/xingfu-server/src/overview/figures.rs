@@ -11,6 +11,7 @@ use xingfu_core::decimal::{Dec2, Fen};
 use xingfu_core::overview::{ReReview, minutes_as_hours, share_of};
 use xingfu_core::standard::GovLevel;
 use xingfu_core::survey::results::dimension_rate;
+use xingfu_store::Store;
 use xingfu_store::overview::{UnitAttention, UnitCircle, UnitVolunteering};
 
 use crate::app::error::AppError;
@@ -215,6 +216,7 @@ impl Extra {
 /// anyway): four grouped queries in all, whatever the number of communities.
 pub async fn by_unit(
     state: &AppState,
+    store: &Store,
     rounds: &[String],
     prefix: &str,
     digits: usize,
@@ -222,11 +224,10 @@ pub async fn by_unit(
     lang: Lang,
 ) -> Result<(Vec<DimensionName>, BTreeMap<String, Extra>), AppError> {
     let mut out: BTreeMap<String, Extra> = BTreeMap::new();
-    let (dimensions, surveys) = surveys_by_unit(state, rounds, prefix, digits, lang).await?;
+    let (dimensions, surveys) = surveys_by_unit(state, store, rounds, prefix, digits, lang).await?;
     for (unit, survey) in surveys {
         out.entry(unit).or_default().survey = survey;
     }
-    let store = &state.store;
     for a in store
         .attention_visits_by_unit(prefix, digits, (from, to))
         .await?
@@ -252,6 +253,7 @@ pub async fn by_unit(
 /// through each round's questionnaire; the dimensions in the first questionnaire's order.
 async fn surveys_by_unit(
     state: &AppState,
+    store: &Store,
     rounds: &[String],
     prefix: &str,
     digits: usize,
@@ -277,8 +279,7 @@ async fn surveys_by_unit(
     }
     let with_survey: Vec<String> = questionnaires.keys().cloned().collect();
     let mut counters: BTreeMap<(String, String), Vec<(String, i64)>> = BTreeMap::new();
-    for (round, unit, counter, n) in state
-        .store
+    for (round, unit, counter, n) in store
         .survey_counters_by_unit(&with_survey, prefix, digits)
         .await?
     {

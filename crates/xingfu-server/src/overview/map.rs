@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use xingfu_store::Store;
 use xingfu_store::facilities::from_e6;
 
 use crate::app::error::AppError;
-use crate::app::state::AppState;
 
 /// Most boundary vertices drawn on one map; beyond it every unit is drawn as a dot (the tables
 /// hold every figure either way).
@@ -65,7 +65,7 @@ fn middle(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 /// The places of the units (of `digits` code digits) under `prefix`. Boundaries are read for a
 /// district's or a street's map only (`with_boundaries`); a city's map has a dot per district.
 pub async fn places(
-    state: &AppState,
+    store: &Store,
     prefix: &str,
     digits: usize,
     with_boundaries: bool,
@@ -74,7 +74,7 @@ pub async fn places(
     let mut places: BTreeMap<String, Place> = BTreeMap::new();
     if with_boundaries {
         let mut vertices = 0usize;
-        for (community, geometry) in state.store.circle_boundaries_within(prefix).await? {
+        for (community, geometry) in store.circle_boundaries_within(prefix).await? {
             let rings = outer_rings(&geometry);
             vertices += rings.iter().map(Vec::len).sum::<usize>();
             places
@@ -91,7 +91,7 @@ pub async fn places(
             }
         }
     }
-    for p in state.store.points_by_unit(prefix, digits).await? {
+    for p in store.points_by_unit(prefix, digits).await? {
         if p.points <= 0 {
             continue;
         }

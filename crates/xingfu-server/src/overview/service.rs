@@ -22,10 +22,12 @@ use xingfu_core::workflow::Stage;
 
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
+use crate::app::reads::Freshness;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::metrics::year_period;
 use crate::rounds::report::reward_owed_for;
+use xingfu_store::Store;
 
 use super::figures::{
     self, AttentionFigures, CircleFigures, DimensionName, Extra, Owed, SurveyFigures,
@@ -236,6 +238,26 @@ pub async fn overview(
     user: &CurrentUser,
     region_code: Option<&str>,
     year: Option<i64>,
+    freshness: Freshness,
+    lang: Lang,
+) -> Result<Overview, AppError> {
+    let store = state.reads(freshness);
+    match overview_from(state, store, user, region_code, year, lang).await {
+        Err(error @ AppError::Internal(_)) if state.is_replica(store) => {
+            state.replica_failed(&error);
+            overview_from(state, &state.store, user, region_code, year, lang).await
+        }
+        other => other,
+    }
+}
+
+/// The overview, read from `store` (the primary, or a replica that keeps up).
+async fn overview_from(
+    state: &AppState,
+    store: &Store,
+    user: &CurrentUser,
+    region_code: Option<&str>,
+    year: Option<i64>,
     lang: Lang,
 ) -> Result<Overview, AppError> {
     if user.role.level().is_none() {
@@ -256,12 +278,12 @@ pub async fn overview(
                 .into(),
         ));
     }
-    let area = state.store.region(code).await?.ok_or(AppError::NotFound)?;
+    let area = store.region(code).await?.ok_or(AppError::NotFound)?;
     let Some(child) = child_level(&area.level) else {
         return Err(AppError::NotFound);
     };
     let prefix = subtree_prefix(&area.code, &area.level);
-    let rounds = state.store.rounds_overlapping(prefix).await?;
+    let rounds = store.rounds_overlapping(prefix).await?;
     let years: Vec<i64> = rounds
         .iter()
         .map(|r| r.year)
@@ -284,7 +306,7 @@ pub async fn overview(
         .map(|s| s.targets.clone())
         .unwrap_or_default();
     let levels = reward_levels(standards.iter().map(|s| &**s));
-    let children = state.store.children(&area.code).await?;
+    let children = store.children(&area.code).await?;
     let digits = unit_digits(child);
     let mut accs: BTreeMap<String, Acc> = BTreeMap::new();
     let mut total = Acc::default();
@@ -293,8 +315,7 @@ pub async fn overview(
     // The caller's area holds the whole region (checked above), so every entry and task read
     // here is one the caller may see; they are read grouped per unit, never one per community.
     for (round, standard) in year_rounds.iter().zip(&standards) {
-        for group in state
-            .store
+        for group in store
             .entries_by_unit(&round.id, prefix, digits, Stage::Refused.key())
             .await?
         {
@@ -324,8 +345,7 @@ pub async fn overview(
                 community_round.insert(group.unit, round.id.clone());
             }
         }
-        for group in state
-            .store
+        for group in store
             .rectifications_by_unit(
                 &round.id,
                 prefix,
@@ -345,24 +365,20 @@ pub async fn overview(
         }
     }
     // The year's 随手拍 figures per unit, from the roll-up the events' writes keep.
-    for (unit, tally) in state
-        .store
-        .event_tallies_by_area(prefix, child, year)
-        .await?
-    {
+    for (unit, tally) in store.event_tallies_by_area(prefix, child, year).await? {
         accs.entry(unit).or_default().events.merge(&tally);
         total.events.merge(&tally);
     }
     let (from, to) = year_period(year);
     let round_ids: Vec<String> = year_rounds.iter().map(|r| r.id.clone()).collect();
     let (dimensions, extras) =
-        figures::by_unit(state, &round_ids, prefix, digits, (from, to), lang).await?;
+        figures::by_unit(state, store, &round_ids, prefix, digits, (from, to), lang).await?;
     for (unit, extra) in &extras {
         accs.entry(unit.clone()).or_default().extra.merge(extra);
         total.extra.merge(extra);
     }
     let places = map::places(
-        state,
+        store,
         prefix,
         digits,
         matches!(child, "street" | "community"),
@@ -373,8 +389,7 @@ pub async fn overview(
         children.into_iter().map(|r| (r.code, r.name)).collect();
     for code in accs.keys() {
         if !listed.iter().any(|(c, _)| c == code) {
-            let name = state
-                .store
+            let name = store
                 .region(code)
                 .await?
                 .map_or_else(|| code.clone(), |r| r.name);

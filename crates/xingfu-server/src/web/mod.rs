@@ -14,6 +14,7 @@ pub mod forms;
 pub mod live_map;
 pub mod once;
 pub mod one_file_form;
+pub mod own_writes;
 pub mod page;
 pub mod peer;
 pub mod posted;

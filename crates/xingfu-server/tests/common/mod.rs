@@ -17,6 +17,7 @@ use xingfu_store::rounds::{By, EntryChange, NewRound};
 
 pub mod browser;
 pub mod events;
+pub mod replica;
 pub mod s3;
 
 pub const PASSWORD: &str = "correct horse 幸福";
@@ -446,7 +447,7 @@ async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String, Opti
     (status, body, cookie)
 }
 
-async fn setup(
+pub async fn setup(
     store: Store,
     url: &str,
     dir: Option<tempfile::TempDir>,

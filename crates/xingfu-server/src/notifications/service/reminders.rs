@@ -209,7 +209,15 @@ async fn digest(
     overdue: usize,
     now: i64,
 ) -> Result<bool, AppError> {
-    let reminded = match crate::overview::service::overview(state, user, None, None, Lang::Zh).await
+    let reminded = match crate::overview::service::overview(
+        state,
+        user,
+        None,
+        None,
+        crate::app::reads::Freshness::Latest,
+        Lang::Zh,
+    )
+    .await
     {
         Ok(overview) => overview.reminded,
         // No round in the area yet: nothing to rank.

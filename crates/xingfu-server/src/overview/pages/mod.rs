@@ -19,6 +19,7 @@ use self::more::{
     FigureTable, MoreLine, MoreWords, bar, figure_tables, more_line, more_words, pct, stacked,
 };
 use super::service::{self, Overview, OverviewQuery, UnitFigures};
+use crate::app::reads::Freshness;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, render};
@@ -207,7 +208,7 @@ fn ranked(
 }
 
 /// GET /overview?region=CODE&year=YYYY&map=INDICATOR
-pub async fn show(visit: Visit, Query(q): Query<PageQuery>) -> PageResult {
+pub async fn show(visit: Visit, freshness: Freshness, Query(q): Query<PageQuery>) -> PageResult {
     let lang = visit.lang;
     let w = words(lang);
     let year = OverviewQuery {
@@ -215,7 +216,15 @@ pub async fn show(visit: Visit, Query(q): Query<PageQuery>) -> PageResult {
         year: q.year.clone(),
     }
     .year();
-    let o = service::overview(&visit.state, &visit.user, q.region.as_deref(), year, lang).await?;
+    let o = service::overview(
+        &visit.state,
+        &visit.user,
+        q.region.as_deref(),
+        year,
+        freshness,
+        lang,
+    )
+    .await?;
     let most_owed = o.units.iter().map(|u| u.owed_total_fen).max().unwrap_or(0);
     let lines: Vec<Line> = o
         .units

@@ -1,0 +1,146 @@
+//! Reads from a real streaming replica (a private primary and its pg_basebackup copy): the
+//! overview is served by the replica while it keeps up, by the primary when the replica falls
+//! behind its bound, right after the person's own write, and while the replica is stopped
+//! (failure test 2: no error page, and the replica is used again once it is back).
+
+#[macro_use]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::replica::Replicated;
+use tower::ServiceExt;
+use xingfu_server::app::reads::{Freshness, Replica};
+use xingfu_server::{AppState, router};
+use xingfu_store::Store;
+
+const LUCHENG: &str = "330302000000";
+/// A street of 鹿城区: a row of the district's overview, named nowhere else on the page.
+const WUMA: &str = "330302006000";
+
+async fn overview(app: &Router, cookie: &str) -> (StatusCode, String) {
+    let request = Request::get(format!("/overview?region={LUCHENG}"))
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into())
+}
+
+async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "waited too long: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn rename(store: &Store, name: &str) {
+    store
+        .execute_admin(&format!(
+            "UPDATE regions SET name = '{name}' WHERE code = '{WUMA}'"
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_reads_from_the_replica_only_while_it_keeps_up() {
+    let pair = tokio::task::spawn_blocking(Replicated::start)
+        .await
+        .unwrap();
+    let primary_url = pair.primary_url();
+    let server = common::setup(
+        Store::connect(&primary_url).await.unwrap(),
+        &primary_url,
+        None,
+        None,
+    )
+    .await;
+    let replica = Replica::new(
+        Store::connect_replica(&pair.replica_url()).unwrap(),
+        Duration::from_millis(1500),
+    );
+    tokio::spawn(replica.clone().monitor(server.state.store.clone()));
+    let state: AppState = server.state.clone().with_replica(replica.clone());
+    let app = router(state.clone());
+    let cookie = server.sign_in("district").await;
+    let recently_wrote = format!("{cookie}; xf_wrote={}", xingfu_server::app::state::now_ms());
+
+    // Caught up: the replica serves the overview.
+    wait_until("the replica catches up", || replica.is_fresh()).await;
+    assert!(state.is_replica(state.reads(Freshness::MayLag)));
+    assert!(!state.is_replica(state.reads(Freshness::Latest)));
+    let (status, page) = overview(&app, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("五马街道"), "{page}");
+
+    // The replica stops replaying; a change on the primary is not on it.
+    replica
+        .store
+        .execute_admin("SELECT pg_wal_replay_pause()")
+        .await
+        .unwrap();
+    rename(&server.state.store, "五马街道甲").await;
+    let (_, page) = overview(&app, &cookie).await;
+    assert!(
+        !page.contains("五马街道甲"),
+        "within the bound the replica answers, with what it has"
+    );
+    // Who just saved something reads the primary.
+    let (_, page) = overview(&app, &recently_wrote).await;
+    assert!(
+        page.contains("五马街道甲"),
+        "own writes come from the primary"
+    );
+    // Past the bound, everyone reads the primary.
+    wait_until("the replica falls behind", || !replica.is_fresh()).await;
+    let (_, page) = overview(&app, &cookie).await;
+    assert!(page.contains("五马街道甲"), "a lagging replica is not read");
+
+    // Replaying again, it catches up and is read again.
+    replica
+        .store
+        .execute_admin("SELECT pg_wal_replay_resume()")
+        .await
+        .unwrap();
+    wait_until("the replica catches up again", || replica.is_fresh()).await;
+    assert!(state.is_replica(state.reads(Freshness::MayLag)));
+    let (_, page) = overview(&app, &cookie).await;
+    assert!(page.contains("五马街道甲"));
+
+    // Failure test 2: the replica stops. No error page: reads fall back to the primary.
+    // (pg_ctl blocks this worker for a moment; the monitor runs on the other.)
+    pair.stop_replica();
+    rename(&server.state.store, "五马街道乙").await;
+    let stopped = Instant::now();
+    let mut served = 0;
+    while stopped.elapsed() < Duration::from_secs(2) {
+        let (status, page) = overview(&app, &cookie).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "no error page while the replica is down"
+        );
+        assert!(page.contains("五马街道乙"));
+        served += 1;
+    }
+    assert!(served > 3);
+    assert!(!replica.is_fresh(), "an unreachable replica is not read");
+    // It comes back, catches up, and is read again.
+    pair.start_replica();
+    wait_until("the restarted replica catches up", || replica.is_fresh()).await;
+    let (status, page) = overview(&app, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("五马街道乙"));
+    assert!(state.is_replica(state.reads(Freshness::MayLag)));
+    server.state.store.close().await;
+    replica.store.close().await;
+}
