@@ -34,6 +34,19 @@ async fn overview(app: &Router, cookie: &str) -> (StatusCode, String) {
     (status, String::from_utf8_lossy(&bytes).into())
 }
 
+/// An anonymous Open311 read: (status, body).
+async fn open311(app: &Router, path: &str) -> (StatusCode, String) {
+    let request = Request::get(format!("/open311/v2{path}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into())
+}
+
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done() {
@@ -81,6 +94,8 @@ async fn the_overview_reads_from_the_replica_only_while_it_keeps_up() {
     let (status, page) = overview(&app, &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("五马街道"), "{page}");
+    let (status, body) = open311(&app, "/requests.json").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     // The replica stops replaying; a change on the primary is not on it.
     replica
@@ -130,6 +145,11 @@ async fn the_overview_reads_from_the_replica_only_while_it_keeps_up() {
             "no error page while the replica is down"
         );
         assert!(page.contains("五马街道乙"));
+        // Open311 reads fall back too: a list, and an unknown request is 404, not an error.
+        let (status, body) = open311(&app, "/requests.json").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _) = open311(&app, "/requests/999999.json").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
         served += 1;
     }
     assert!(served > 3);

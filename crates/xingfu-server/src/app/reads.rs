@@ -21,7 +21,6 @@ use std::time::Duration;
 
 use xingfu_store::Store;
 
-use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 
 /// How long reads follow a person's own write to the primary.
@@ -134,7 +133,7 @@ impl AppState {
     /// A read on the replica failed (stopped, restarting, cut off): it is left alone until the
     /// monitor sees it answer, and the caller reads again from the primary, so a person never
     /// sees an error page for it.
-    pub fn replica_failed(&self, error: &AppError) {
+    pub fn replica_failed(&self, error: &dyn std::fmt::Display) {
         tracing::warn!("a read on the replica failed, reading from the primary: {error}");
         if let Some(replica) = &self.replica {
             replica.lag_ms.store(i64::MAX, Ordering::SeqCst);

@@ -30,8 +30,10 @@ use xingfu_core::ops::open311::{
 };
 use xingfu_core::region;
 use xingfu_core::workflow::Role;
+use xingfu_store::Store;
 use xingfu_store::events::Extras;
 
+use crate::app::reads::Freshness;
 use crate::app::state::{AppState, now_ms};
 use crate::events::service::{
     EVENT_BODY_LIMIT, Intake, clean_photos, ops_person_of, report_error_text, report_event, rules,
@@ -245,6 +247,7 @@ fn requests_body(format: Format, list: &[ServiceRequest]) -> String {
 /// `media_url` the reporting system gave.
 async fn service_requests(
     state: &AppState,
+    store: &Store,
     headers: &HeaderMap,
     events: &[Event],
     language: Language,
@@ -255,7 +258,7 @@ async fn service_requests(
         .filter(|e| e.photos.is_empty())
         .map(|e| e.id)
         .collect();
-    let external = state.store.external_media(&without_photo).await?;
+    let external = store.external_media(&without_photo).await?;
     Ok(events
         .iter()
         .map(|e| {
@@ -326,18 +329,20 @@ async fn definition(
 
 async fn requests_json(
     State(state): State<AppState>,
+    freshness: Freshness,
     headers: HeaderMap,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    get_requests(&state, &headers, &q, Format::Json).await
+    get_requests(&state, freshness, &headers, &q, Format::Json).await
 }
 
 async fn requests_xml(
     State(state): State<AppState>,
+    freshness: Freshness,
     headers: HeaderMap,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    get_requests(&state, &headers, &q, Format::Xml).await
+    get_requests(&state, freshness, &headers, &q, Format::Xml).await
 }
 
 fn param<'q>(q: &'q [(String, String)], name: &str) -> Option<&'q str> {
@@ -358,22 +363,47 @@ fn list_param(q: &[(String, String)], name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Reads may come from the replica (see `crate::app::reads`); one that fails there is read
+/// again from the primary.
 async fn get_requests(
     state: &AppState,
+    freshness: Freshness,
     headers: &HeaderMap,
     q: &[(String, String)],
     format: Format,
 ) -> Response {
-    let language = language(headers, q);
-    let events = match select_requests(state, q, language).await {
-        Ok(Ok(events)) => events,
-        Ok(Err(e)) => return error(format, e),
-        Err(e) => return internal(format, e),
+    let store = state.reads(freshness);
+    let answer = match requests_from(state, store, headers, q, format).await {
+        Err(e) if state.is_replica(store) => {
+            state.replica_failed(&e);
+            requests_from(state, &state.store, headers, q, format).await
+        }
+        other => other,
     };
-    answer_requests(state, headers, &events, language, format).await
+    answer.unwrap_or_else(|e| internal(format, e))
 }
 
-/// Events answered as GeoReport requests.
+async fn requests_from(
+    state: &AppState,
+    store: &Store,
+    headers: &HeaderMap,
+    q: &[(String, String)],
+    format: Format,
+) -> Result<Response, xingfu_store::StoreError> {
+    let language = language(headers, q);
+    let events = match select_requests(store, q, language).await? {
+        Ok(events) => events,
+        Err(e) => return Ok(error(format, e)),
+    };
+    let list = service_requests(state, store, headers, &events, language).await?;
+    Ok(respond(
+        StatusCode::OK,
+        format,
+        requests_body(format, &list),
+    ))
+}
+
+/// Events answered as GeoReport requests (read from the primary).
 async fn answer_requests(
     state: &AppState,
     headers: &HeaderMap,
@@ -381,14 +411,14 @@ async fn answer_requests(
     language: Language,
     format: Format,
 ) -> Response {
-    match service_requests(state, headers, events, language).await {
+    match service_requests(state, &state.store, headers, events, language).await {
         Ok(list) => respond(StatusCode::OK, format, requests_body(format, &list)),
         Err(e) => internal(format, e),
     }
 }
 
 async fn select_requests(
-    state: &AppState,
+    store: &Store,
     q: &[(String, String)],
     language: Language,
 ) -> Result<Result<Vec<Event>, Open311Error>, xingfu_store::StoreError> {
@@ -398,7 +428,7 @@ async fn select_requests(
         let mut events = Vec::new();
         for id in ids.iter().take(MAX_REQUESTS) {
             if let Ok(n) = id.parse::<u64>()
-                && let Some(e) = state.store.event(EventId(n)).await?
+                && let Some(e) = store.event(EventId(n)).await?
             {
                 events.push(e);
             }
@@ -438,7 +468,7 @@ async fn select_requests(
     let codes = list_param(q, "service_code");
     let prefix = match param(q, "jurisdiction_id") {
         None => None,
-        Some(code) => match state.store.region(code).await? {
+        Some(code) => match store.region(code).await? {
             Some(r) => Some(region::subtree_prefix(&r.code, &r.level).to_string()),
             None => {
                 return Ok(Err(Open311Error::new(
@@ -452,8 +482,7 @@ async fn select_requests(
         },
     };
     let one_code = (codes.len() == 1).then(|| codes[0].as_str());
-    let mut events = state
-        .store
+    let mut events = store
         .events_reported_between(
             prefix.as_deref(),
             start,
@@ -471,6 +500,7 @@ async fn select_requests(
 
 async fn request_by_id(
     State(state): State<AppState>,
+    freshness: Freshness,
     headers: HeaderMap,
     Path(file): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
@@ -492,7 +522,18 @@ async fn request_by_id(
     let Ok(n) = id.parse::<u64>() else {
         return error(format, not_found());
     };
-    let event = match state.store.event(EventId(n)).await {
+    // A request just posted may not be on a lagging replica yet: absent there, ask the primary.
+    let store = state.reads(freshness);
+    let found = match store.event(EventId(n)).await {
+        Ok(Some(e)) => Ok(Some(e)),
+        Ok(None) if state.is_replica(store) => state.store.event(EventId(n)).await,
+        Err(e) if state.is_replica(store) => {
+            state.replica_failed(&e);
+            state.store.event(EventId(n)).await
+        }
+        other => other,
+    };
+    let event = match found {
         Ok(Some(e)) => e,
         Ok(None) => return error(format, not_found()),
         Err(e) => return internal(format, e),
