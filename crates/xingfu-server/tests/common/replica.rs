@@ -169,6 +169,29 @@ impl Replicated {
     pub fn start_replica(&self) {
         self.pg_ctl_start("replica", self.replica_port);
     }
+
+    /// Stops the primary at once: the machine is lost.
+    pub fn lose_primary(&self) {
+        run(
+            &self.bin.join("pg_ctl"),
+            &[
+                "-D",
+                &self.folder("primary"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
+    }
+
+    /// The documented procedure's first step: the replica becomes the primary.
+    pub fn promote_replica(&self) {
+        run(
+            &self.bin.join("pg_ctl"),
+            &["-D", &self.folder("replica"), "-w", "promote"],
+        );
+    }
 }
 
 impl Drop for Replicated {
