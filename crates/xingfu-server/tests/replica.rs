@@ -64,19 +64,20 @@ async fn rename(store: &Store, name: &str) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_overview_reads_from_the_replica_only_while_it_keeps_up() {
+/// A private primary and its replica, and the tests' server on the primary.
+async fn replicated_server() -> (Replicated, common::Server) {
     let pair = tokio::task::spawn_blocking(Replicated::start)
         .await
         .unwrap();
     let primary_url = pair.primary_url();
-    let server = common::setup(
-        Store::connect(&primary_url).await.unwrap(),
-        &primary_url,
-        None,
-        None,
-    )
-    .await;
+    let store = Store::connect(&primary_url).await.unwrap();
+    let server = common::setup(store, &primary_url, None, None).await;
+    (pair, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_reads_from_the_replica_only_while_it_keeps_up() {
+    let (pair, server) = replicated_server().await;
     let replica = Replica::new(
         Store::connect_replica(&pair.replica_url()).unwrap(),
         // Wide enough that a loaded test machine still reads within it right after the pause.
@@ -176,17 +177,7 @@ async fn the_replica_promoted_after_the_primary_is_lost_has_what_was_streamed() 
     use tokio::sync::RwLock;
     use xingfu_store::accounts::NewUser;
 
-    let pair = tokio::task::spawn_blocking(Replicated::start)
-        .await
-        .unwrap();
-    let primary_url = pair.primary_url();
-    let server = common::setup(
-        Store::connect(&primary_url).await.unwrap(),
-        &primary_url,
-        None,
-        None,
-    )
-    .await;
+    let (pair, server) = replicated_server().await;
     let current = Arc::new(RwLock::new(server.state.store.clone()));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     // Writers: each account created once; a failed create is tried again, on whichever database
