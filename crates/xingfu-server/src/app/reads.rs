@@ -2,7 +2,7 @@
 //!
 //! `--database-replica URL` opens a second pool on the replica. Every write and every read that
 //! must see the latest data goes to the primary; the pages and answers that may lag a little
-//! (the 一张图 overview and its drill-down, the public 公示 and /verify pages, Open311 reads) ask
+//! (the 一张图 overview and its drill-down, Open311's GET requests) ask
 //! [`AppState::reads`] with [`Freshness::MayLag`] and get the replica **while it is caught up
 //! within the bound** (`--replica-max-lag-ms`, default 5 s), else the primary. A person who
 //! has just saved something reads from the primary for a while after ([`OWN_WRITES_MS`]), so
@@ -56,14 +56,6 @@ impl Replica {
         }
     }
 
-    /// The last measured lag; None when the replica is unreachable or not yet measured.
-    pub fn lag(&self) -> Option<Duration> {
-        match self.lag_ms.load(Ordering::SeqCst) {
-            i64::MAX => None,
-            ms => Some(Duration::from_millis(ms.max(0) as u64)),
-        }
-    }
-
     pub fn is_fresh(&self) -> bool {
         self.lag_ms.load(Ordering::SeqCst) <= self.max_lag_ms
     }
@@ -80,7 +72,7 @@ impl Replica {
     }
 
     /// One measurement: the primary's position now, then the replica's replayed position.
-    pub async fn measure(&self, primary: &Store, samples: &mut VecDeque<(i64, u64)>, keep_ms: i64) {
+    async fn measure(&self, primary: &Store, samples: &mut VecDeque<(i64, u64)>, keep_ms: i64) {
         let now = now_ms();
         if let Ok(Some(position)) = primary.wal_position().await {
             samples.push_back((now, position));
