@@ -128,6 +128,10 @@ pub struct ServeArgs {
     #[arg(long, env = "XINGFU_DATABASE_REPLICA_URL")]
     pub database_replica: Option<String>,
 
+    /// 请求等待数据库连接的最长时间（毫秒）；负载均衡部署中宜设短，数据库失联时进行中的请求即刻失败并由均衡器重试 / How long (ms) a request waits for a database connection; behind a load balancer set it short, so that when the database is lost requests in flight fail at once and are retried
+    #[arg(long, env = "XINGFU_DATABASE_WAIT_MS", default_value_t = 30_000)]
+    pub database_wait_ms: u64,
+
     /// 副本允许落后主库的最长时间（毫秒），超过即改读主库 / How far (ms) the replica may lag before reads go back to the primary
     #[arg(long, env = "XINGFU_REPLICA_MAX_LAG_MS", default_value_t = 5000)]
     pub replica_max_lag_ms: u64,

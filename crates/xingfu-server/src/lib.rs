@@ -14,6 +14,7 @@ pub mod documents;
 pub mod events;
 pub mod health;
 pub mod i18n;
+pub mod jobs;
 pub mod metrics;
 pub mod notifications;
 pub mod offline;
@@ -54,6 +55,7 @@ fn features() -> web::Routes {
         .merge(basemap::routes())
         .merge(offline::routes())
         .merge(health::routes())
+        .merge(jobs::routes())
 }
 
 /// The OpenAPI document of the whole API.

@@ -1199,6 +1199,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/circle/centres/{id}/ratings"),
     ("post", "/api/v1/circle/centres/{id}/ratings"),
     ("get", "/api/v1/overview"),
+    ("get", "/api/v1/jobs"),
 ];
 
 fn collect_refs(value: &Value, refs: &mut BTreeSet<String>) {

@@ -13,38 +13,48 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::replica::Replicated;
 use tower::ServiceExt;
+use xingfu_core::documents::{DocumentKind, Serial};
 use xingfu_server::app::reads::{Freshness, Replica};
 use xingfu_server::{AppState, router};
 use xingfu_store::Store;
+use xingfu_store::audit::AuditKey;
+use xingfu_store::documents::DocumentRow;
 
 const LUCHENG: &str = "330302000000";
 /// A street of 鹿城区: a row of the district's overview, named nowhere else on the page.
 const WUMA: &str = "330302006000";
+const GULOU: &str = "330302006044";
 
-async fn overview(app: &Router, cookie: &str) -> (StatusCode, String) {
-    let request = Request::get(format!("/overview?region={LUCHENG}"))
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
+/// A GET through `app`, signed in with `cookie` when it is not empty: (status, body).
+async fn get(app: &Router, path: &str, cookie: &str) -> (StatusCode, Vec<u8>) {
+    let mut request = Request::get(path);
+    if !cookie.is_empty() {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
         .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
         .await
         .unwrap();
+    (status, bytes.to_vec())
+}
+
+async fn get_text(app: &Router, path: &str, cookie: &str) -> (StatusCode, String) {
+    let (status, bytes) = get(app, path, cookie).await;
     (status, String::from_utf8_lossy(&bytes).into())
+}
+
+async fn overview(app: &Router, cookie: &str) -> (StatusCode, String) {
+    get_text(app, &format!("/overview?region={LUCHENG}"), cookie).await
 }
 
 /// An anonymous Open311 read: (status, body).
 async fn open311(app: &Router, path: &str) -> (StatusCode, String) {
-    let request = Request::get(format!("/open311/v2{path}"))
-        .body(Body::empty())
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (status, String::from_utf8_lossy(&bytes).into())
+    get_text(app, &format!("/open311/v2{path}"), "").await
 }
 
 async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
@@ -64,30 +74,61 @@ async fn rename(store: &Store, name: &str) {
         .unwrap();
 }
 
-/// A private primary and its replica, and the tests' server on the primary.
+/// A private primary and its replica, and the tests' server on the primary (with an audit key,
+/// so `/verify` checks the chain).
 async fn replicated_server() -> (Replicated, common::Server) {
     let pair = tokio::task::spawn_blocking(Replicated::start)
         .await
         .unwrap();
     let primary_url = pair.primary_url();
-    let store = Store::connect(&primary_url).await.unwrap();
+    let store = Store::connect(&primary_url)
+        .await
+        .unwrap()
+        .with_audit_key(AuditKey::generate());
     let server = common::setup(store, &primary_url, None, None).await;
     (pair, server)
+}
+
+/// The server's state and router reading from the pair's replica (lag bound 4 s: wide enough
+/// that a loaded test machine still reads within it right after replay pauses), the replica
+/// with its lag monitor running, and a district administrator's cookies: as is, and as just
+/// after a write of their own.
+struct WithReplica {
+    replica: Replica,
+    state: AppState,
+    app: Router,
+    cookie: String,
+    recently_wrote: String,
+}
+
+async fn with_replica(pair: &Replicated, server: &common::Server) -> WithReplica {
+    let replica = Replica::new(
+        Store::connect_replica(&pair.replica_url()).unwrap(),
+        Duration::from_secs(4),
+    );
+    tokio::spawn(replica.clone().monitor(server.state.store.clone()));
+    let state: AppState = server.state.clone().with_replica(replica.clone());
+    let cookie = server.sign_in("district").await;
+    let recently_wrote = format!("{cookie}; xf_wrote={}", xingfu_server::app::state::now_ms());
+    WithReplica {
+        app: router(state.clone()),
+        replica,
+        state,
+        cookie,
+        recently_wrote,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_overview_reads_from_the_replica_only_while_it_keeps_up() {
     let (pair, server) = replicated_server().await;
-    let replica = Replica::new(
-        Store::connect_replica(&pair.replica_url()).unwrap(),
-        // Wide enough that a loaded test machine still reads within it right after the pause.
-        Duration::from_secs(4),
-    );
-    tokio::spawn(replica.clone().monitor(server.state.store.clone()));
-    let state: AppState = server.state.clone().with_replica(replica.clone());
-    let app = router(state.clone());
-    let cookie = server.sign_in("district").await;
-    let recently_wrote = format!("{cookie}; xf_wrote={}", xingfu_server::app::state::now_ms());
+    let WithReplica {
+        replica,
+        state,
+        app,
+        cookie,
+        recently_wrote,
+    } = with_replica(&pair, &server).await;
 
     // Caught up: the replica serves the overview.
     wait_until("the replica catches up", || replica.is_fresh()).await;
@@ -163,6 +204,118 @@ async fn the_overview_reads_from_the_replica_only_while_it_keeps_up() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("五马街道乙"));
     assert!(state.is_replica(state.reads(Freshness::MayLag)));
+    server.state.store.close().await;
+    replica.store.close().await;
+}
+
+/// A document recorded on the primary as issued for 鼓楼社区 in `round`, with its audit row.
+async fn issued(store: &Store, round: &str, title: &str) -> String {
+    let serial = Serial::new(DocumentKind::Certificate, 2014, rand::random()).to_string();
+    let row = DocumentRow {
+        serial: serial.clone(),
+        kind: DocumentKind::Certificate.key().to_string(),
+        round_id: round.to_string(),
+        community_code: GULOU.to_string(),
+        issuer_region: LUCHENG.to_string(),
+        title: title.to_string(),
+        issuer: "鹿城区人民政府".to_string(),
+        number: String::new(),
+        content_sha256: format!("{serial:0>64}"),
+        pdf_sha256: "1".repeat(64),
+        pdf_bytes: 1000,
+        pages: 1,
+        file_key: format!("documents/{serial}.pdf"),
+        issued_by: "district".to_string(),
+        issued_at: xingfu_server::app::state::now_ms(),
+        audit_seq: 0,
+        superseded_by: None,
+    };
+    store.record_document(row).await.unwrap().unwrap();
+    serial
+}
+
+/// The names in a workbook's cells.
+fn cells(bytes: &[u8]) -> Vec<String> {
+    common::workbook_cells(bytes)
+        .into_iter()
+        .map(|(_, _, _, value)| value)
+        .collect()
+}
+
+/// The round's results workbook and the public `/verify` page read from the replica while it
+/// keeps up: the replica checks the audit chain with the primary's key, a document issued after
+/// the replica stopped replaying is found on the primary, and who just saved reads the primary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_and_verify_read_from_the_replica_while_it_keeps_up() {
+    let (pair, server) = replicated_server().await;
+    let round = server.approved_gulou(3).await;
+    let first = issued(&server.state.store, &round, "幸福社区证书").await;
+    let WithReplica {
+        replica,
+        app,
+        cookie,
+        recently_wrote,
+        ..
+    } = with_replica(&pair, &server).await;
+    let export = format!("/rounds/{round}/export.xlsx");
+    wait_until("the replica catches up", || replica.is_fresh()).await;
+    let (status, page) = get_text(&app, &format!("/verify/{first}"), "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("幸福社区证书"), "{page}");
+    assert!(page.contains("出具记录在审计链中，核验通过"), "{page}");
+
+    replica
+        .store
+        .execute_admin("SELECT pg_wal_replay_pause()")
+        .await
+        .unwrap();
+    let primary = &server.state.store;
+    primary
+        .execute_admin(&format!(
+            "UPDATE regions SET name = '鼓楼社区甲' WHERE code = '{GULOU}'"
+        ))
+        .await
+        .unwrap();
+    primary
+        .execute_admin(&format!(
+            "UPDATE documents SET title = '幸福社区证书（改）' WHERE serial = '{first}'"
+        ))
+        .await
+        .unwrap();
+    let second = issued(primary, &round, "第二份证书").await;
+
+    // Within the bound the replica answers, with what it has, the chain checked by its key.
+    let (status, bytes) = get(&app, &export, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let names = cells(&bytes);
+    assert!(names.iter().any(|c| c == "鼓楼社区"), "{names:?}");
+    assert!(!names.iter().any(|c| c.contains("鼓楼社区甲")), "{names:?}");
+    let (_, page) = get_text(&app, &format!("/verify/{first}"), "").await;
+    assert!(!page.contains("（改）"), "{page}");
+    assert!(page.contains("出具记录在审计链中，核验通过"), "{page}");
+    // Not on the replica yet: found on the primary.
+    let (status, page) = get_text(&app, &format!("/verify/{second}"), "").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("第二份证书"), "{page}");
+    // An unknown serial is still 404.
+    let unknown = Serial::new(DocumentKind::Certificate, 2014, [0; 5]);
+    let (status, _) = get_text(&app, &format!("/verify/{unknown}"), "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Who just saved something reads the primary.
+    let (_, bytes) = get(&app, &export, &recently_wrote).await;
+    assert!(cells(&bytes).iter().any(|c| c.contains("鼓楼社区甲")));
+
+    // Past the bound, everyone reads the primary.
+    wait_until("the replica falls behind", || !replica.is_fresh()).await;
+    let (_, bytes) = get(&app, &export, &cookie).await;
+    assert!(cells(&bytes).iter().any(|c| c.contains("鼓楼社区甲")));
+    let (_, page) = get_text(&app, &format!("/verify/{first}"), "").await;
+    assert!(page.contains("幸福社区证书（改）"), "{page}");
+    replica
+        .store
+        .execute_admin("SELECT pg_wal_replay_resume()")
+        .await
+        .unwrap();
     server.state.store.close().await;
     replica.store.close().await;
 }

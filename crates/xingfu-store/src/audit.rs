@@ -370,6 +370,13 @@ impl Store {
         self
     }
 
+    /// This store, checking the chain with the same key as `primary`: a replica verifies the
+    /// rows its primary wrote.
+    pub fn with_audit_key_of(mut self, primary: &Store) -> Store {
+        self.audit.key = primary.audit.key.clone();
+        self
+    }
+
     /// How this store appends audit rows (pass it to [`append`]).
     pub fn audit_chain(&self) -> &AuditChain {
         &self.audit

@@ -15,6 +15,7 @@ pub mod events;
 pub mod evidence;
 pub mod facilities;
 pub mod grids;
+pub mod jobs;
 pub mod notifications;
 pub mod objections;
 pub mod overview;
@@ -68,10 +69,21 @@ pub struct Store {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// How long a query waits for a pool connection by default (sqlx's own default).
+pub const DEFAULT_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Store {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`, and applies migrations.
     pub async fn connect(url: &str) -> Result<Store> {
-        let store = Store::connect_without_migrations(url).await?;
+        Store::connect_waiting(url, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// [`Store::connect`], where a query waits at most `acquire_timeout` for a connection from
+    /// the pool before it fails. A server behind a load balancer uses a short wait so that,
+    /// when the database is lost, requests in flight fail and are retried elsewhere at once
+    /// instead of hanging (docs/deploy.md, failure test 3).
+    pub async fn connect_waiting(url: &str, acquire_timeout: std::time::Duration) -> Result<Store> {
+        let store = Store::open(url, acquire_timeout).await?;
         MIGRATOR.run(&store.pool).await?;
         store.guard_audit_log().await?;
         store.fill_event_tallies_if_empty().await?;
@@ -80,6 +92,10 @@ impl Store {
 
     /// Connects without touching the schema (for administrative statements).
     pub async fn connect_without_migrations(url: &str) -> Result<Store> {
+        Store::open(url, DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    async fn open(url: &str, acquire_timeout: std::time::Duration) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -98,6 +114,7 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
+            .acquire_timeout(acquire_timeout)
             .max_connections(match backend {
                 Backend::Sqlite => 4,
                 Backend::Postgres => 16,

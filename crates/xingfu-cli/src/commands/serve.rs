@@ -36,7 +36,8 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         }
     };
     runtime()?.block_on(async {
-        let store = Store::connect(&database)
+        let wait = std::time::Duration::from_millis(args.database_wait_ms);
+        let store = Store::connect_waiting(&database, wait)
             .await
             .with_context(|| format!("cannot open the database {}", redact(&database)))?;
         let key = audit::load_key(&args.audit_key, &args.data_dir, true, english)?
@@ -108,14 +109,9 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
             state.documents =
                 xingfu_server::documents::service::DocumentRuntime::with_folder(folder.clone())?;
         }
-        xingfu_server::events::service::spawn_sla_sweep(
-            state.clone(),
-            std::time::Duration::from_secs(60),
-        );
-        xingfu_server::notifications::spawn_notifications(
-            state.clone(),
-            std::time::Duration::from_secs(60),
-        );
+        // The deadline sweep, reminders, notification delivery and coverage after facility
+        // changes run as jobs; every server takes its share (docs/deploy.md).
+        xingfu_server::jobs::spawn_worker(state.clone(), std::time::Duration::from_secs(2));
         if !args.no_demo
             && let Some(login) = demo::load(&state).await?
         {

@@ -34,10 +34,15 @@ impl Drop for Killed {
 }
 
 pub fn start(args: &[&str]) -> Running {
+    start_on("127.0.0.1:0", args)
+}
+
+/// [`start`] listening on `listen` (a server restarted on its port behind a balancer).
+pub fn start_on(listen: &str, args: &[&str]) -> Running {
     let mut child = Killed(
         Command::new(env!("CARGO_BIN_EXE_xingfu"))
             .arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

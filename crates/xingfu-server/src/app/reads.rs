@@ -122,6 +122,29 @@ impl AppState {
         !std::ptr::eq(store, &self.store)
     }
 
+    /// Runs `read` on the store for `freshness`. When that is the replica and the read fails,
+    /// or finds nothing (the row may not have reached the replica yet), it runs again on the
+    /// primary: a person never sees an error page or a 404 because of the replica.
+    pub async fn read_on<T, Fut>(
+        &self,
+        freshness: Freshness,
+        read: impl Fn(Store) -> Fut,
+    ) -> Result<T, crate::app::error::AppError>
+    where
+        Fut: std::future::Future<Output = Result<T, crate::app::error::AppError>>,
+    {
+        use crate::app::error::AppError;
+        let store = self.reads(freshness);
+        if self.is_replica(store) {
+            match read(store.clone()).await {
+                Err(AppError::NotFound) => {}
+                Err(error @ AppError::Internal(_)) => self.replica_failed(&error),
+                done => return done,
+            }
+        }
+        read(self.store.clone()).await
+    }
+
     /// A read on the replica failed (stopped, restarting, cut off): it is left alone until the
     /// monitor sees it answer, and the caller reads again from the primary, so a person never
     /// sees an error page for it.

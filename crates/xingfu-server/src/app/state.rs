@@ -73,7 +73,9 @@ impl AppState {
     }
 
     /// Serves reads that may lag from this replica while it is caught up.
-    pub fn with_replica(mut self, replica: crate::app::reads::Replica) -> AppState {
+    /// The replica checks the audit chain with the primary's key (`/verify` reads from it).
+    pub fn with_replica(mut self, mut replica: crate::app::reads::Replica) -> AppState {
+        replica.store = replica.store.with_audit_key_of(&self.store);
         self.replica = Some(replica);
         self
     }

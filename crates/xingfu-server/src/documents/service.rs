@@ -8,12 +8,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use xingfu_core::documents::{DocumentKind, Serial, document_number};
+use xingfu_store::Store;
 use xingfu_store::documents::{DocumentRow, IssueConflict};
 use xingfu_typeset::{Attachment, Job, Typesetter};
 
 use super::content::{self, Content, Target};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
+use crate::app::reads::Freshness;
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 
@@ -311,25 +313,34 @@ pub struct Verification {
     pub superseded_by: Option<String>,
 }
 
+/// What was issued under `serial`, for the public `/verify` page: read from the replica while it
+/// keeps up (it checks the chain with the primary's key); a document issued a moment ago and
+/// not on the replica yet is looked up on the primary, as is everything when the replica fails.
 pub async fn verify(state: &AppState, serial: &str, lang: Lang) -> Result<Verification, AppError> {
+    state
+        .read_on(Freshness::MayLag, |store| async move {
+            verify_from(&store, serial, lang).await
+        })
+        .await
+}
+
+async fn verify_from(store: &Store, serial: &str, lang: Lang) -> Result<Verification, AppError> {
     let serial = Serial::parse(serial).ok_or(AppError::NotFound)?;
-    let row = state
-        .store
+    let row = store
         .document(serial.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
-    let issued_by = state
-        .store
+    let issued_by = store
         .user_by_username(&row.issued_by)
         .await?
         .map_or_else(|| row.issued_by.clone(), |u| u.display_name);
-    let checked = if state.store.audit_chain().key().is_some() {
-        state.store.verify_audit_row(row.audit_seq).await?
+    let checked = if store.audit_chain().key().is_some() {
+        store.verify_audit_row(row.audit_seq).await?
     } else {
         None
     };
     let (in_chain, chain_problem) = match checked {
-        None if state.store.audit_chain().key().is_none() => (None, None),
+        None if store.audit_chain().key().is_none() => (None, None),
         None => (
             Some(false),
             Some(lang.text("审计日志中找不到这条记录", "the audit log has no such row")),

@@ -2,7 +2,8 @@
 //! count on every page, the message list), by e-mail over SMTP, and through a signed webhook
 //! the deployment points at its SMS or WeChat gateway; each person chooses the channels per
 //! kind. The reminder sweep makes messages (new 待办, deadlines near, objection periods ending,
-//! the administrators' weekly digest) and the worker sends them, once across several servers.
+//! the administrators' weekly digest) and the worker sends them, once across several servers;
+//! both run as jobs of the queue (`crate::jobs`).
 
 pub mod api;
 pub mod channels;
@@ -14,8 +15,6 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 use crate::web::Routes;
-
-pub use service::delivery::spawn_notifications;
 
 pub fn routes() -> Routes {
     Routes::default()

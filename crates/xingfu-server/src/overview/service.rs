@@ -241,14 +241,11 @@ pub async fn overview(
     freshness: Freshness,
     lang: Lang,
 ) -> Result<Overview, AppError> {
-    let store = state.reads(freshness);
-    match overview_from(state, store, user, region_code, year, lang).await {
-        Err(error @ AppError::Internal(_)) if state.is_replica(store) => {
-            state.replica_failed(&error);
-            overview_from(state, &state.store, user, region_code, year, lang).await
-        }
-        other => other,
-    }
+    state
+        .read_on(freshness, |store| async move {
+            overview_from(state, &store, user, region_code, year, lang).await
+        })
+        .await
 }
 
 /// The overview, read from `store` (the primary, or a replica that keeps up).

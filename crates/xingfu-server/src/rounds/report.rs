@@ -13,12 +13,14 @@ use xingfu_core::rewards::reward_for;
 use xingfu_core::round::{Approval, Decision, Outcome, Rejected, RoundReport, Unit, report_of};
 use xingfu_core::scoring::{AnswerError, ClauseStatus, Scorecard, VetoHit, points_needed};
 use xingfu_core::workflow::Stage;
+use xingfu_store::Store;
 use xingfu_store::rounds::{EntryRow, RoundRow};
 
 use super::evidence::Download;
 use super::service;
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
+use crate::app::reads::Freshness;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 
@@ -36,15 +38,12 @@ fn workbook(name: String, bytes: Vec<u8>) -> Download {
 /// do not meet.
 async fn round_in_area(
     state: &AppState,
+    store: &Store,
     user: &CurrentUser,
     round_id: &str,
     lang: Lang,
 ) -> Result<(RoundRow, Arc<Standard>, Vec<EntryRow>), AppError> {
-    let round = state
-        .store
-        .round(round_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let round = store.round(round_id).await?.ok_or(AppError::NotFound)?;
     let round_level = region::level_of_code(&round.region_code).to_string();
     let overlaps = region::within(
         &round.region_code,
@@ -60,8 +59,7 @@ async fn round_in_area(
             .into(),
         ));
     }
-    let entries = state
-        .store
+    let entries = store
         .entries_in_area(
             round_id,
             region::subtree_prefix(&user.user.region_code, &user.region_level),
@@ -78,19 +76,36 @@ async fn round_in_area(
 
 /// The round's results workbook for the user's area (communities, streets, districts, the
 /// whole, and those not rated).
+///
+/// A large read kept from the primary: it comes from the replica while that keeps up.
 pub async fn round_workbook(
     state: &AppState,
     user: &CurrentUser,
     round_id: &str,
+    freshness: Freshness,
     lang: Lang,
 ) -> Result<Download, AppError> {
-    let (round, standard, entries) = round_in_area(state, user, round_id, lang).await?;
+    state
+        .read_on(freshness, |store| async move {
+            round_workbook_from(state, &store, user, round_id, lang).await
+        })
+        .await
+}
+
+async fn round_workbook_from(
+    state: &AppState,
+    store: &Store,
+    user: &CurrentUser,
+    round_id: &str,
+    lang: Lang,
+) -> Result<Download, AppError> {
+    let (round, standard, entries) = round_in_area(state, store, user, round_id, lang).await?;
     let mut district_names: HashMap<String, Option<String>> = HashMap::new();
     for entry in &entries {
         if let Some(district) = region::district_of(&entry.community_code)
             && !district_names.contains_key(&district)
         {
-            let name = state.store.region(&district).await?.map(|r| r.name);
+            let name = store.region(&district).await?.map(|r| r.name);
             district_names.insert(district, name);
         }
     }
@@ -279,7 +294,8 @@ pub async fn score_sheet_workbook(
     round_id: &str,
     lang: Lang,
 ) -> Result<Download, AppError> {
-    let (round, standard, entries) = round_in_area(state, user, round_id, lang).await?;
+    let (round, standard, entries) =
+        round_in_area(state, &state.store, user, round_id, lang).await?;
     let mut rows = Vec::with_capacity(entries.len());
     for entry in &entries {
         // Sheets that no longer fit the standard leave the row empty rather than the export.

@@ -22,7 +22,7 @@ use super::map::{MapView, facility_marks, map_view};
 use crate::app::error::AppError;
 use crate::circle::service::areas::{self, district_of, may_compute, viewable_area};
 use crate::circle::service::convert::{ALL_SIX, function_name};
-use crate::circle::service::coverage::{RunSummary, recompute as compute};
+use crate::circle::service::coverage::{AUTOMATIC, RunSummary, recompute as compute};
 use crate::circle::service::locate::BoundarySource;
 use crate::i18n::Lang;
 use crate::people::service::local_text;
@@ -227,7 +227,17 @@ pub async fn render_coverage(v: &Visit, code: &str, function: &str, said: Said) 
             .user_by_username(&r.computed_by)
             .await?
             .map(|u| u.display_name)
-            .unwrap_or_else(|| r.computed_by.clone()),
+            .unwrap_or_else(|| {
+                if r.computed_by == AUTOMATIC {
+                    lang.pick(
+                        "系统（设施变更后自动重算）",
+                        "the system (recomputed after facilities changed)",
+                    )
+                    .to_string()
+                } else {
+                    r.computed_by.clone()
+                }
+            }),
         None => String::new(),
     };
     let run_info = run.as_ref().map(|r| RunInfo {

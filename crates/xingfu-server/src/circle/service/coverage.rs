@@ -140,6 +140,39 @@ pub async fn recompute(
             "coverage is computed by district or city administrators",
         ),
     )?;
+    compute_and_store(state, &district, speed, &user.user.username, lang).await
+}
+
+/// Who a coverage run is recorded as computed by when the job queue recomputed it after the
+/// district's facilities changed.
+pub const AUTOMATIC: &str = "system:after-facility-change";
+
+/// Recomputes a district's coverage at the speed of its last run, for the job queue (see
+/// `crate::jobs`); does nothing and returns `None` when it was never computed.
+pub async fn recompute_automatically(
+    state: &AppState,
+    district_code: &str,
+) -> Result<Option<CircleRun>, AppError> {
+    let Some(last) = state.store.circle_run(district_code).await? else {
+        return Ok(None);
+    };
+    let district = super::areas::area(state, district_code).await?;
+    let speed = WalkingSpeed {
+        metres_per_hour: u32::try_from(last.speed_m_per_h)
+            .map_err(|_| internal(format!("stored speed {}", last.speed_m_per_h)))?,
+    };
+    compute_and_store(state, &district, speed, AUTOMATIC, Lang::Zh)
+        .await
+        .map(Some)
+}
+
+async fn compute_and_store(
+    state: &AppState,
+    district: &xingfu_store::regions::RegionRow,
+    speed: WalkingSpeed,
+    computed_by: &str,
+    lang: Lang,
+) -> Result<CircleRun, AppError> {
     let extract = state.network.extract(lang).await?;
     let rows = state.store.facilities_of_district(&district.code).await?;
     let facilities: Vec<Facility> = rows
@@ -164,7 +197,7 @@ pub async fn recompute(
             ),
         )));
     }
-    let locator = locator(state, &district, Some(extract.clone())).await?;
+    let locator = locator(state, district, Some(extract.clone())).await?;
     let Scope {
         origins,
         codes,
@@ -241,7 +274,7 @@ pub async fn recompute(
     let run = CircleRun {
         district_code: district.code.clone(),
         computed_at: now_ms(),
-        computed_by: user.user.username.clone(),
+        computed_by: computed_by.to_string(),
         network: state.network.label().unwrap_or_default(),
         minutes: i64::from(MINUTES),
         speed_m_per_h: i64::from(speed.metres_per_hour),

@@ -137,6 +137,7 @@ pub async fn create_facility(
         .store
         .add_facility(&input, &user.user.username, now_ms())
         .await?;
+    crate::jobs::queue::coverage_after_change(state, &input.district_code, now_ms()).await?;
     Ok(Ok(id))
 }
 
@@ -203,7 +204,10 @@ pub async fn update_facility(
         .update_facility(id, read_at, &input, &user.user.username, now_ms())
         .await?
     {
-        FacilityUpdate::Updated => Ok(Ok(())),
+        FacilityUpdate::Updated => {
+            crate::jobs::queue::coverage_after_change(state, &row.district_code, now_ms()).await?;
+            Ok(Ok(()))
+        }
         FacilityUpdate::NotFound => Err(AppError::NotFound),
         FacilityUpdate::Stale(now) => Err(stale_facility(state, lang, &now).await),
     }
@@ -237,7 +241,10 @@ pub async fn delete_facility(
         .delete_facility(id, read_at, &user.user.username, now_ms())
         .await?
     {
-        xingfu_store::facilities::Deleted::Deleted => Ok(row),
+        xingfu_store::facilities::Deleted::Deleted => {
+            crate::jobs::queue::coverage_after_change(state, &row.district_code, now_ms()).await?;
+            Ok(row)
+        }
         xingfu_store::facilities::Deleted::NotFound => Err(AppError::NotFound),
         xingfu_store::facilities::Deleted::Stale(now) => {
             Err(stale_facility(state, lang, &now).await)

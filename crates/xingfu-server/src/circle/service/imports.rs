@@ -252,6 +252,7 @@ pub async fn import_facilities(
         .store
         .import_facilities(&district_code, &rows, &user.user.username, now_ms())
         .await?;
+    crate::jobs::queue::coverage_after_change(state, &district_code, now_ms()).await?;
     Ok(Ok(ImportOutcome {
         added,
         updated,

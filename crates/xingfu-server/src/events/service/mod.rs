@@ -21,4 +21,4 @@ pub use intake::{Intake, Place, report_event, report_event_at};
 pub use metrics::event_metrics;
 pub use ops::{OpsPerson, ops_person, ops_person_of, refusal_text, report_error_text, rules};
 pub use photos::{CleanPhoto, EVENT_BODY_LIMIT, clean_photo, clean_photos, jpeg_is_complete};
-pub use sweep::{SweepReport, spawn_sla_sweep, sweep, sweep_at_most};
+pub use sweep::{SweepReport, sweep, sweep_at_most};

@@ -1,14 +1,11 @@
 //! The deadline sweep: overdue events move up a level, unconfirmed resolved ones close.
 
-use std::time::Duration;
-
 use xingfu_core::ops::Actor;
 use xingfu_core::ops::events::{Action, decide};
 use xingfu_core::ops::sla::{DueAction, escalations_due};
 use xingfu_store::Store;
 
 use super::ops::rules;
-use crate::app::state::AppState;
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,8 +20,9 @@ pub struct SweepReport {
     pub skipped: usize,
 }
 
-/// Escalates overdue events and closes unconfirmed resolved ones, as of `now`. Safe to run on
-/// several servers at once: each change is written only from the version the sweep read.
+/// Escalates overdue events and closes unconfirmed resolved ones, as of `now`. The job queue
+/// runs it once a minute (`crate::jobs`); it is also safe to run twice at once: each change is
+/// written only from the version the sweep read.
 pub async fn sweep(store: &Store, now: i64) -> Result<SweepReport, xingfu_store::StoreError> {
     sweep_at_most(store, now, usize::MAX).await
 }
@@ -72,26 +70,4 @@ pub async fn sweep_at_most(
         }
     }
     Ok(report)
-}
-
-/// Runs [`sweep`] every `every` for as long as the server runs.
-pub fn spawn_sla_sweep(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            match sweep(&state.store, crate::app::state::now_ms()).await {
-                Ok(r) if r.escalated + r.closed > 0 => tracing::info!(
-                    "deadline sweep: {} escalated, {} closed, {} for supervision, {} skipped",
-                    r.escalated,
-                    r.closed,
-                    r.supervised,
-                    r.skipped
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::error!("deadline sweep: {e:#}"),
-            }
-        }
-    })
 }

@@ -1,14 +1,11 @@
 //! The delivery worker: claims due deliveries with a lease, sends each on its channel, and
 //! records the outcome while it still holds the lease — sent, tried again later by the core's
-//! back-off, or given up as failed. Spawned from `xingfu serve` beside the reminder sweep.
-
-use std::time::Duration;
+//! back-off, or given up as failed. Run as a job of the queue (`crate::jobs`), once a minute.
 
 use xingfu_core::notify::{Channel, next_attempt};
 use xingfu_store::notifications::Outcome;
 
-use super::reminders;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::notifications::channels::Outgoing;
 
 /// How many deliveries a worker claims at once.
@@ -83,33 +80,4 @@ pub async fn deliver_due(
             return Ok(report);
         }
     }
-}
-
-/// Every `every`: makes the reminders due and sends what is due, for as long as the server
-/// runs. Safe on several servers at once.
-pub fn spawn_notifications(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
-    let owner = xingfu_store::new_id();
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            match reminders::sweep(&state, now_ms()).await {
-                Ok(r) if r.made > 0 => tracing::info!("notifications: {} made", r.made),
-                Ok(_) => {}
-                Err(e) => tracing::error!("reminder sweep: {e}"),
-            }
-            match deliver_due(&state, &owner, now_ms()).await {
-                Ok(r) if r.sent + r.retried + r.failed > 0 => tracing::info!(
-                    "notifications: {} sent, {} to retry, {} failed, {} lost",
-                    r.sent,
-                    r.retried,
-                    r.failed,
-                    r.lost
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::error!("notification delivery: {e:#}"),
-            }
-        }
-    })
 }

@@ -14,6 +14,7 @@ use crate::app::files::MAX_UPLOAD;
 use xingfu_core::rectification::TaskStep;
 
 use super::{EntryReadRefusals, NoEntry, TaskPath, visible_entry};
+use crate::app::reads::Freshness;
 use crate::i18n::Lang;
 use crate::rounds::evidence::{Download, Offered, accept_evidence, evidence_file, upload_closed};
 use crate::rounds::rectifications::{TaskRefusal, move_task};
@@ -218,10 +219,11 @@ pub enum WorkbookAnswers {
 )]
 pub async fn export_round(
     api: Api,
+    freshness: Freshness,
     ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> Result<Response, ApiError> {
     handed(
-        round_workbook(&api.state, &api.user, &round_id, api.lang).await,
+        round_workbook(&api.state, &api.user, &round_id, freshness, api.lang).await,
         api.lang,
     )
 }

@@ -3,6 +3,7 @@
 
 use axum::extract::Path;
 
+use crate::app::reads::Freshness;
 use crate::rounds::evidence::{Download, evidence_file};
 use crate::rounds::report::{round_workbook, score_sheet_workbook};
 use crate::web::download::attachment;
@@ -24,8 +25,12 @@ pub async fn evidence(visit: Visit, Path(id): Path<String>) -> PageResult {
 
 /// GET /rounds/{round}/export.xlsx: the round's results in the user's area, as the command
 /// line's report workbook (communities, streets, districts, the whole, and those not rated).
-pub async fn export_round(visit: Visit, Path(round_id): Path<String>) -> PageResult {
-    handed(round_workbook(&visit.state, &visit.user, &round_id, visit.lang).await?)
+pub async fn export_round(
+    visit: Visit,
+    freshness: Freshness,
+    Path(round_id): Path<String>,
+) -> PageResult {
+    handed(round_workbook(&visit.state, &visit.user, &round_id, freshness, visit.lang).await?)
 }
 
 /// GET /rounds/{round}/score-sheet.xlsx: a row per community in the user's area, a column per

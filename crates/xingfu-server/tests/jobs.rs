@@ -1,0 +1,389 @@
+//! The job queue through the server, on SQLite and PostgreSQL: two servers' workers on one
+//! database queue each period's jobs once and run each once (the deadline sweep escalates an
+//! overdue report once); a facility change recomputes the district's coverage once, 30 seconds
+//! later; administrators see the jobs of their area by name, read why one failed and queue it
+//! again, and a stale form queues nothing.
+
+#[macro_use]
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Server, csrf_of};
+use xingfu_core::jobs::{JobKind, JobState, LEASE_MS, MAX_ATTEMPTS};
+use xingfu_core::notify::MINUTE_MS;
+use xingfu_core::ops::events::HOUR_MS;
+use xingfu_server::app::state::now_ms;
+use xingfu_server::jobs::worker::{PassReport, Worker};
+use xingfu_store::jobs::{JobOutcome, NewJob};
+
+/// 2026-12-04 10:00:30 China Standard Time.
+const T0: i64 = 1_796_349_630_000;
+
+async fn kinds_done(server: &Server) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = server
+        .state
+        .store
+        .jobs("", None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.kind, j.state))
+        .collect();
+    rows.sort();
+    rows
+}
+
+on_both!(two_servers_run_each_periods_jobs_once);
+async fn two_servers_run_each_periods_jobs_once(server: &Server) {
+    // A report whose 48 hours at the community run out.
+    let reported =
+        common::events::report(&server.state, Some("gulou-resident"), "路灯不亮", T0).await;
+    let overdue = T0 + 48 * HOUR_MS + 1;
+
+    // A second server on the same database.
+    let other_store = xingfu_store::Store::connect(&server.url).await.unwrap();
+    let other = xingfu_server::AppState::new(other_store, false);
+    let (mut a, mut b) = (Worker::default(), Worker::default());
+    let (ra, rb) = tokio::join!(
+        a.pass(&server.state, overdue, 50),
+        b.pass(&other, overdue, 50)
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    // Four periodic kinds, each queued once, each run once, by one server or the other.
+    assert_eq!(ra.queued + rb.queued, 4, "{ra:?} {rb:?}");
+    assert_eq!(ra.done + rb.done, 4, "{ra:?} {rb:?}");
+    assert_eq!(ra.failed + rb.failed + ra.lost + rb.lost, 0);
+    let all_done = |kinds: &[&str]| -> Vec<(String, String)> {
+        let mut rows: Vec<_> = kinds
+            .iter()
+            .map(|k| (k.to_string(), "done".to_string()))
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(
+        kinds_done(server).await,
+        all_done(&["deadline_sweep", "deliveries", "prune", "reminders"])
+    );
+    // The overdue report went up to the street once.
+    let event = server
+        .state
+        .store
+        .event_state(reported.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.escalations, 1);
+    let sweep = server.state.store.jobs("", None, 10).await.unwrap();
+    let sweep = sweep.iter().find(|j| j.kind == "deadline_sweep").unwrap();
+    let outcome: serde_json::Value =
+        serde_json::from_str(sweep.outcome.as_deref().unwrap()).unwrap();
+    assert_eq!(outcome["escalated"], 1);
+
+    // Later in the same minute nothing more is queued; in the next, the three every-minute
+    // kinds once more (the clear-out is daily).
+    let same = a.pass(&server.state, overdue + 1_000, 50).await.unwrap();
+    assert_eq!(same, PassReport::default());
+    let next_minute = overdue + MINUTE_MS;
+    let (ra, rb) = tokio::join!(
+        a.pass(&server.state, next_minute, 50),
+        b.pass(&other, next_minute, 50)
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!((ra.queued + rb.queued, ra.done + rb.done), (3, 3));
+    assert_eq!(
+        server.state.store.job_counts("").await.unwrap(),
+        [0, 0, 7, 0]
+    );
+    other.store.close().await;
+}
+
+on_both!(a_draining_server_claims_nothing);
+async fn a_draining_server_claims_nothing(server: &Server) {
+    server.state.lifecycle.drain();
+    let report = Worker::default().pass(&server.state, T0, 50).await.unwrap();
+    assert_eq!((report.queued, report.done), (4, 0));
+    assert_eq!(
+        server.state.store.job_counts("").await.unwrap(),
+        [4, 0, 0, 0]
+    );
+}
+
+/// A coverage job for 鹿城区 whose payload names no district: it fails on every attempt.
+async fn failing_job(server: &Server) -> String {
+    let store = &server.state.store;
+    let job = NewJob {
+        kind: JobKind::Coverage,
+        payload: "{}",
+        area: Some("330302000000"),
+        dedupe_key: None,
+        release_key_on_start: false,
+        run_at: T0,
+    };
+    assert!(store.enqueue_job(&job, T0).await.unwrap());
+    let mut worker = Worker::new("test-worker".into());
+    let mut now = T0;
+    for _ in 0..MAX_ATTEMPTS {
+        worker.pass(&server.state, now, 50).await.unwrap();
+        now += LEASE_MS;
+    }
+    let failed = store.jobs("", Some(JobState::Failed), 10).await.unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].attempts, MAX_ATTEMPTS);
+    failed[0].id.clone()
+}
+
+on_both!(administrators_see_their_areas_jobs_and_queue_a_failed_one_again);
+async fn administrators_see_their_areas_jobs_and_queue_a_failed_one_again(server: &Server) {
+    let id = failing_job(server).await;
+
+    // The district's administrator: the job under 鹿城区's name, why it failed, the button.
+    let district = server.sign_in("district").await;
+    let (status, page, _) = server.get("/jobs?state=failed", &district).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    common::assert_chinese_punctuation(&page);
+    assert!(page.contains("后台任务"), "{page}");
+    assert!(page.contains("重新计算15分钟覆盖率"), "{page}");
+    assert!(page.contains("地区：鹿城区"), "{page}");
+    assert!(page.contains("失败原因：payload"), "{page}");
+    assert!(
+        page.contains(&format!("尝试次数：{MAX_ATTEMPTS} / {MAX_ATTEMPTS}")),
+        "{page}"
+    );
+    assert!(page.contains("4次都失败就标为"), "{page}");
+    assert!(page.contains(&format!("/jobs/{id}/requeue")), "{page}");
+
+    // Another district's administrator sees the platform's jobs but not this one.
+    let longwan = server.sign_in("longwan").await;
+    let (status, page, _) = server.get("/jobs?state=failed", &longwan).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains(&id), "{page}");
+    assert!(page.contains("没有这种状态的任务"), "{page}");
+    // A resident and a community worker see no queue.
+    for who in ["gulou-resident", "gulou"] {
+        let cookie = server.sign_in(who).await;
+        let (status, _, _) = server.get("/jobs", &cookie).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+    }
+
+    // The API says the same.
+    let token = server.api_token("district").await;
+    let (status, body) = server
+        .api_json(Method::GET, "/api/v1/jobs?state=failed", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["failed"], 1);
+    assert_eq!(body["items"][0]["id"], id.as_str());
+    assert_eq!(body["items"][0]["area_name"], "鹿城区");
+    assert_eq!(body["items"][0]["kind_name"], "重新计算15分钟覆盖率");
+    let (status, body) = server
+        .api_json(Method::GET, "/api/v1/jobs?state=stuck", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.to_string().contains("state"), "{body}");
+
+    // A stale form (an older version) queues nothing and says so; the current one queues it.
+    let (_, page, _) = server.get("/jobs?state=failed", &district).await;
+    let csrf = csrf_of(&page);
+    let row = server.state.store.job(&id).await.unwrap().unwrap();
+    let stale = format!("csrf={csrf}&version={}", row.version - 1);
+    let (status, page, _) = server
+        .post(&format!("/jobs/{id}/requeue"), &district, &stale)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("没有重新排队"), "{page}");
+    assert_eq!(
+        server.state.store.job(&id).await.unwrap().unwrap().state,
+        "failed"
+    );
+    let current = format!("csrf={csrf}&version={}", row.version);
+    let (status, location, _) = server
+        .post(&format!("/jobs/{id}/requeue"), &district, &current)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert!(
+        location.starts_with(&format!("/jobs?state=queued#job-{id}")),
+        "{location}"
+    );
+    let row = server.state.store.job(&id).await.unwrap().unwrap();
+    assert_eq!((row.state.as_str(), row.attempts), ("queued", 0));
+    // The same form again: it is no longer failed.
+    let (status, _, _) = server
+        .post(&format!("/jobs/{id}/requeue"), &district, &current)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Only a city administrator queues a job of the whole platform again.
+    let store = &server.state.store;
+    let whole = NewJob {
+        kind: JobKind::Prune,
+        payload: "{}",
+        area: None,
+        dedupe_key: None,
+        release_key_on_start: false,
+        run_at: T0,
+    };
+    store.enqueue_job(&whole, T0).await.unwrap();
+    let claimed = store.claim_job("test", T0 + 1).await.unwrap().unwrap();
+    let give_up = JobOutcome::GiveUp {
+        error: "磁盘已满".into(),
+    };
+    assert!(
+        store
+            .finish_job(&claimed.id, "test", &give_up, T0 + 2)
+            .await
+            .unwrap()
+    );
+    let (_, page, _) = server.get("/jobs?state=failed", &district).await;
+    assert!(page.contains("磁盘已满"), "{page}");
+    assert!(
+        !page.contains(&format!("/jobs/{}/requeue", claimed.id)),
+        "{page}"
+    );
+    assert!(
+        page.contains("只有市级管理员或任务所属地区的管理员可以重新排队"),
+        "{page}"
+    );
+    let version = store.job(&claimed.id).await.unwrap().unwrap().version;
+    let form = format!("csrf={csrf}&version={version}");
+    let path = format!("/jobs/{}/requeue", claimed.id);
+    let (status, _, _) = server.post(&path, &district, &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let city = server.sign_in("city").await;
+    let (_, page, _) = server.get("/jobs?state=failed", &city).await;
+    assert!(page.contains(&path), "{page}");
+    let form = format!("csrf={}&version={version}", csrf_of(&page));
+    let (status, _, _) = server.post(&path, &city, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        store.job(&claimed.id).await.unwrap().unwrap().state,
+        "queued"
+    );
+}
+
+/// A facility registered in 学院路街道 (the demo's Beijing district, whose coverage the demo
+/// computed) queues one recomputation, run 30 seconds later, recorded as the system's.
+#[tokio::test]
+async fn a_facility_change_recomputes_the_districts_coverage_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let store = xingfu_store::Store::connect(&url).await.unwrap();
+    let state = xingfu_server::AppState::new(store, false)
+        .with_network(xingfu_server::circle::network::network_for(None, true));
+    xingfu_server::demo::load(&state).await.unwrap().unwrap();
+    const HAIDIAN: &str = "110108000000";
+    let before = state.store.circle_run(HAIDIAN).await.unwrap().unwrap();
+    let summary = |json: &str| xingfu_server::circle::service::coverage::RunSummary::parse(json);
+    let facilities_before = summary(&before.summary_json).facilities;
+    // Whatever the demo queued runs first.
+    let mut worker = Worker::default();
+    worker.pass(&state, now_ms() + 60_000, 50).await.unwrap();
+    let counts_before_coverage = state
+        .store
+        .jobs("", Some(JobState::Done), 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|j| j.kind == "coverage")
+        .count();
+
+    let admin = {
+        let user = state
+            .store
+            .user_by_username("haidian")
+            .await
+            .unwrap()
+            .unwrap();
+        let region = state
+            .store
+            .region(&user.region_code)
+            .await
+            .unwrap()
+            .unwrap();
+        xingfu_server::app::auth::CurrentUser {
+            role: xingfu_core::workflow::Role::parse(&user.role).unwrap(),
+            region_level: region.level,
+            region_name: region.name,
+            csrf: String::new(),
+            unread: 0,
+            user,
+        }
+    };
+    let form = |name: &str, lon: &str| xingfu_server::circle::service::form::FacilityForm {
+        name: name.into(),
+        functions: vec!["food".into()],
+        lon: lon.into(),
+        lat: "39.9985".into(),
+        datum: "wgs84".into(),
+        hours: String::new(),
+        capacity: String::new(),
+        community: String::new(),
+    };
+    let changed_at = now_ms();
+    for (name, lon) in [
+        ("学院路长者食堂", "116.3480"),
+        ("学院路社区餐厅", "116.3482"),
+    ] {
+        xingfu_server::circle::service::facilities::create_facility(
+            &state,
+            &admin,
+            HAIDIAN,
+            &form(name, lon),
+            xingfu_server::i18n::Lang::Zh,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
+    // Two changes, one job, not before 30 seconds.
+    let queued = state
+        .store
+        .jobs("", Some(JobState::Queued), 10)
+        .await
+        .unwrap();
+    let coverage: Vec<_> = queued.iter().filter(|j| j.kind == "coverage").collect();
+    assert_eq!(coverage.len(), 1, "{queued:?}");
+    assert_eq!(coverage[0].area.as_deref(), Some(HAIDIAN));
+    assert!(coverage[0].run_at >= changed_at + 30_000);
+    let job_id = coverage[0].id.clone();
+    let coverage_state = |state: &xingfu_server::AppState| {
+        let (store, id) = (state.store.clone(), job_id.clone());
+        async move { store.job(&id).await.unwrap().unwrap().state }
+    };
+    // The periodic jobs of the minute may run; the coverage waits.
+    worker.pass(&state, changed_at + 29_000, 50).await.unwrap();
+    assert_eq!(coverage_state(&state).await, "queued");
+    assert_eq!(
+        state
+            .store
+            .circle_run(HAIDIAN)
+            .await
+            .unwrap()
+            .unwrap()
+            .computed_at,
+        before.computed_at
+    );
+    let due = worker.pass(&state, now_ms() + 30_000, 50).await.unwrap();
+    assert_eq!(due.failed, 0, "{due:?}");
+    assert_eq!(coverage_state(&state).await, "done");
+    let after = state.store.circle_run(HAIDIAN).await.unwrap().unwrap();
+    assert_eq!(
+        after.computed_by,
+        xingfu_server::circle::service::coverage::AUTOMATIC
+    );
+    assert_eq!(after.speed_m_per_h, before.speed_m_per_h);
+    assert_eq!(
+        summary(&after.summary_json).facilities,
+        facilities_before + 2
+    );
+    // One recomputation for both changes, nothing failed.
+    let runs = state
+        .store
+        .jobs("", Some(JobState::Done), 100)
+        .await
+        .unwrap();
+    let ran = runs.iter().filter(|j| j.kind == "coverage").count();
+    let before = counts_before_coverage;
+    assert_eq!(ran, before + 1);
+    assert_eq!(state.store.job_counts("").await.unwrap()[3], 0);
+}
