@@ -1,0 +1,106 @@
+//! The rewards page's budget split, and a resident's objection decided by the city.
+
+use super::*;
+
+async fn the_rewards_page_shows_the_budget_split(server: &Server) {
+    let round = at_scoring(server).await;
+    scored(server, &round, 50).await;
+    let district_user = server.user("district").await;
+    service::compute(&server.state, &district_user, &round, GULOU, Lang::Zh)
+        .await
+        .unwrap();
+    let session = server.sign_in("district").await;
+    let (status, body, _) = server
+        .get(&format!("/rounds/{round}/rewards"), &session)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A new 4★ title pays 300,000, shared 50/50 by the city and the district.
+    let budget = between(&body, "id=\"budget\"", "</section>");
+    assert!(budget.contains("<th scope=\"col\" class=\"num\">市</th>"));
+    assert!(budget.contains("<th scope=\"col\" class=\"num\">区</th>"));
+    assert!(budget.contains("五马街道"));
+    assert!(budget.contains("150,000.00"));
+    assert!(budget.contains("300,000.00"));
+    let round_budget = between(&body, "id=\"round-budget\"", "</table>");
+    assert!(
+        round_budget.contains("150,000.00"),
+        "the stored budget: {round_budget}"
+    );
+    // Targets: one community rated, at 4★: the 4★ and 3★ targets are met, 5★ is not.
+    assert!(body.contains("4星及以上不低于 50%"));
+    assert!(body.contains("1/1\u{ff08}100.00%\u{ff09}\u{2014} 已达到"));
+    assert!(body.contains("0/1\u{ff08}0.00%\u{ff09}\u{2014} 还差 1 个"));
+    // A street administrator sees the counts and their street, not the round's stored budget.
+    let wuma = server.sign_in("wuma").await;
+    let (status, body, _) = server.get(&format!("/rounds/{round}/rewards"), &wuma).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("五马街道"));
+    assert!(!body.contains("id=\"round-budget\""));
+    // Assessors have no business here.
+    let assessor = server.sign_in("assessor").await;
+    let (status, _, _) = server
+        .get(&format!("/rounds/{round}/rewards"), &assessor)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+on_both!(the_rewards_page_shows_the_budget_split);
+
+async fn a_resident_objects_on_the_community_page_and_the_city_decides(server: &Server) {
+    let store = &server.state.store;
+    let round = server.approved_gulou(4).await;
+    let city = server.sign_in("city").await;
+    press(server, &city, &round, "publish").await;
+
+    let resident = server.sign_in("gulou-resident").await;
+    let community = format!("/rounds/{round}/communities/{GULOU}");
+    let (status, page, _) = server.get(&community, &resident).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("异议受理截止"), "{page}");
+    assert!(page.contains("目前没有异议"));
+    let action = format!("{community}/objections");
+    assert!(page.contains(&format!("action=\"{action}\"")), "lodge form");
+    let csrf = csrf_of(&page);
+
+    // Too long: sent back with the typed text and the reason, nothing saved.
+    let typed = "长".repeat(2001);
+    let form = format!("csrf={}&text={}", urlencode(&csrf), urlencode(&typed));
+    let (status, page, _) = server.post(&action, &resident, &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("error-summary"));
+    assert!(page.contains("href=\"#objection-text\""));
+    assert!(page.contains("不能超过 2000 字"), "{page}");
+    assert!(page.contains(&typed), "the typed text is kept");
+    assert!(store.objections(&round, GULOU).await.unwrap().is_empty());
+
+    let text = "评分表上的志愿者人数与实际不符";
+    let form = format!("csrf={}&text={}", urlencode(&csrf), urlencode(text));
+    let (status, location, _) = server.post(&action, &resident, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let (_, page, _) = server.get(&community, &resident).await;
+    assert!(page.contains(text));
+    assert!(page.contains("待处理"));
+    assert!(!page.contains("/decide\""), "residents do not decide");
+
+    // The city decides; without a choice the form comes back, then the decision is recorded.
+    let (_, page, _) = server.get(&community, &city).await;
+    let id = &store.objections(&round, GULOU).await.unwrap()[0].id;
+    let decide = format!("{community}/objections/{id}/decide");
+    assert!(page.contains(&format!("action=\"{decide}\"")), "{page}");
+    let csrf = csrf_of(&page);
+    let form = format!("csrf={}&note={}", urlencode(&csrf), urlencode("已核实"));
+    let (status, page, _) = server.post(&decide, &city, &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("请选择异议是否成立"));
+    assert!(page.contains("已核实"), "the note is kept");
+    let form = format!(
+        "csrf={}&outcome=dismiss&note={}",
+        urlencode(&csrf),
+        urlencode("志愿者名册已核实,人数相符")
+    );
+    let (status, _, _) = server.post(&decide, &city, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = server.get(&community, &resident).await;
+    assert!(page.contains("异议不成立"));
+    assert!(page.contains("志愿者名册已核实"));
+}
+on_both!(a_resident_objects_on_the_community_page_and_the_city_decides);
