@@ -35,13 +35,7 @@ crate::error_answers! {
 }
 
 fn field_errors(errors: Vec<FieldError>) -> ApiError {
-    ApiError::bad_request(
-        errors
-            .into_iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
+    ApiError::bad_request(FieldError::in_one_line(&errors))
 }
 
 /// A registered facility.

@@ -17,12 +17,12 @@ use xingfu_geo::snap::Snapped;
 use xingfu_geo::{TimeBudget, WalkingGraph, WalkingSpeed};
 use xingfu_store::regions::RegionRow;
 
-use super::areas::{area as region_area, district_of, internal, viewable_area};
+use super::areas::{area as region_area, district_of, viewable_area};
 use super::convert::geo_facility;
 use super::coverage::{Scope, scope_of, threads};
 use super::locate::{Locator, locator};
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 
