@@ -24,4 +24,4 @@ pub mod standard_write;
 pub mod standard_xlsx;
 pub mod workbook;
 
-pub use problem::{FileProblem, PROBLEMS_LISTED, Problems};
+pub use problem::{FileProblem, PROBLEMS_LISTED, Problems, problems_in_one_line};

@@ -55,6 +55,15 @@ impl fmt::Display for FileProblem {
     }
 }
 
+/// Problems as one line in English, for a log or an internal error rather than a person.
+pub fn problems_in_one_line(problems: &[FileProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.render(true))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// How many problems are kept and listed to a person; the rest are only counted, so a file with
 /// a problem in every cell neither fills memory nor sends back megabytes.
 pub const PROBLEMS_LISTED: usize = 200;

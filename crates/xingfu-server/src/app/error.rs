@@ -24,6 +24,38 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// A failure that is the server's, not the request's (logged, never shown).
+pub fn internal(what: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{what}"))
+}
+
+/// A form field that is wrong, and why; a service returns these for a page to show beside
+/// each field, and the API says them in one message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field's name in the form (and the input's id in the page).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The errors as one message, for callers without fields (the API): `field: message; …`.
+    pub fn in_one_line(errors: &[FieldError]) -> String {
+        errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// A write refused because the form was read at an older version; nothing was written.
 #[derive(Debug)]
 pub struct Stale {
@@ -36,6 +68,13 @@ pub struct Stale {
 impl From<xingfu_store::StoreError> for AppError {
     fn from(error: xingfu_store::StoreError) -> Self {
         AppError::Internal(error.into())
+    }
+}
+
+/// A figures period that does not run forwards is the asker's mistake.
+impl From<xingfu_core::ops::metrics::PeriodError> for AppError {
+    fn from(error: xingfu_core::ops::metrics::PeriodError) -> Self {
+        AppError::BadRequest(error.to_string())
     }
 }
 

@@ -22,9 +22,9 @@ use crate::circle::service::form::{FacilityForm, FieldError};
 use crate::circle::service::imports::{ImportFrom, import_facilities};
 use crate::circle::service::metrics::circle_metrics;
 use crate::circle::service::rating::rate_centre;
-use crate::circle::service::siting::{MAX_SITES, Shortfall, SiteSuggestion, siting as suggest};
+use crate::circle::service::siting::{MAX_SITES, SitingOutcome, siting as suggest};
 use crate::web::api_answers::{NoRegion, OutsideArea};
-use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created, listed};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::web::api_paths::CommunityPath;
 
@@ -35,13 +35,7 @@ crate::error_answers! {
 }
 
 fn field_errors(errors: Vec<FieldError>) -> ApiError {
-    ApiError::bad_request(
-        errors
-            .into_iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
+    ApiError::bad_request(FieldError::in_one_line(&errors))
 }
 
 /// A registered facility.
@@ -110,12 +104,9 @@ pub async fn facilities(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<V
         .await
         .map_err(api.app())?;
     let rows = api
-        .state
-        .store
-        .facilities_within(prefix_of(&area))
-        .await
-        .map_err(api.store())?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+        .read(api.state.store.facilities_within(prefix_of(&area)))
+        .await?;
+    listed(rows)
 }
 
 /// A facility to register.
@@ -312,18 +303,10 @@ pub async fn coverage(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Cov
         .await
         .map_err(api.app())?;
     let district = district_of(&area).ok_or_else(|| ApiError::not_found(api.lang))?;
-    let run = api
-        .state
-        .store
-        .circle_run(&district)
-        .await
-        .map_err(api.store())?;
+    let run = api.read(api.state.store.circle_run(&district)).await?;
     let shares = api
-        .state
-        .store
-        .circle_coverage_of_district(&district)
-        .await
-        .map_err(api.store())?
+        .read(api.state.store.circle_coverage_of_district(&district))
+        .await?
         .into_iter()
         .filter(|r| {
             (area.level == "district" && r.area_code == district)
@@ -443,25 +426,6 @@ pub struct SitingQuery {
     pub count: Option<usize>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SitingView {
-    /// `district` or `street`.
-    pub level: String,
-    pub function: String,
-    /// How many sites were asked for.
-    pub requested: usize,
-    /// Street-network nodes a site could go on.
-    pub candidates: usize,
-    pub covered_before: u64,
-    pub total: u64,
-    pub speed_m_per_h: u32,
-    pub sites: Vec<SiteSuggestion>,
-    /// Why fewer sites than requested, when so.
-    pub shortfall: Option<Shortfall>,
-    /// The same in the caller's language.
-    pub shortfall_text: Option<String>,
-}
-
 /// Where new facilities of a function would bring the most homes within 15 minutes (greedy
 /// maximal coverage), with the gain of each. For a district: its homes, every street-network
 /// node a candidate. For a street (its code in the same path): only the homes inside its
@@ -474,7 +438,7 @@ pub struct SitingView {
     tag = "circle",
     params(("code" = String, Path, description = "District or street code"), SitingQuery),
     responses(
-        (status = 200, description = "The suggestions, in the order picked", body = SitingView),
+        (status = 200, description = "The suggestions, in the order picked", body = SitingOutcome),
         (status = 400, description = "Unknown function, a count outside 1–10, or not a district or street", body = ErrorBody),
         OutsideArea,
         (status = 409, description = "The server has no street network", body = ErrorBody),
@@ -484,7 +448,7 @@ pub async fn siting(
     api: Api,
     ApiPath(code): ApiPath<String>,
     ApiQuery(query): ApiQuery<SitingQuery>,
-) -> ApiResult<SitingView> {
+) -> ApiResult<SitingOutcome> {
     let function = ServiceFunction::parse(&query.function).ok_or_else(|| {
         ApiError::bad_request(format!(
             "{}{}",
@@ -503,18 +467,7 @@ pub async fn siting(
     let outcome = suggest(&api.state, &api.user, &code, function, count, api.lang)
         .await
         .map_err(api.app())?;
-    Ok(Json(SitingView {
-        level: outcome.level,
-        function: outcome.function.key().to_string(),
-        requested: outcome.requested,
-        candidates: outcome.candidates,
-        covered_before: outcome.covered_before,
-        total: outcome.total,
-        speed_m_per_h: outcome.speed_m_per_h,
-        sites: outcome.sites,
-        shortfall: outcome.shortfall,
-        shortfall_text: outcome.shortfall_text,
-    }))
+    Ok(Json(outcome))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -575,13 +528,8 @@ pub async fn ratings(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Vec<Ra
     viewable_centre(&api.state, &api.user, &id, api.lang)
         .await
         .map_err(api.app())?;
-    let rows = api
-        .state
-        .store
-        .centre_ratings(&id)
-        .await
-        .map_err(api.store())?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    let rows = api.read(api.state.store.centre_ratings(&id)).await?;
+    listed(rows)
 }
 
 /// One clause's answer.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use xingfu_basemap::Basemap;
 use xingfu_geo::osm::{CommunitySource, OriginKind, OsmExtract, OsmOptions, import_bytes};
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::i18n::Lang;
 
 #[derive(Clone)]
@@ -36,10 +36,6 @@ pub(crate) fn osm_options() -> OsmOptions {
         origins: OriginKind::Buildings,
         communities: CommunitySource::ResidentialAreas,
     }
-}
-
-fn internal(what: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{what}"))
 }
 
 impl CircleNetwork {

@@ -1,6 +1,7 @@
 //! What every part of the demo loader needs: divisions from a shipped CSV file, and a known
 //! account acting as if signed in.
 
+use xingfu_formats::problems_in_one_line;
 use xingfu_store::Store;
 use xingfu_store::regions::RegionRow;
 
@@ -11,15 +12,8 @@ use crate::app::state::AppState;
 /// Reads a divisions CSV shipped with the demo (`file` names it in errors) and stores its regions;
 /// returns how many were written.
 pub async fn load_regions_csv(store: &Store, file: &str, text: &str) -> anyhow::Result<usize> {
-    let regions = xingfu_formats::regions::read_regions_csv(file, text).map_err(|p| {
-        anyhow::anyhow!(
-            "demo regions: {}",
-            p.iter()
-                .map(|x| x.render(true))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })?;
+    let regions = xingfu_formats::regions::read_regions_csv(file, text)
+        .map_err(|p| anyhow::anyhow!("demo regions: {}", problems_in_one_line(&p)))?;
     let rows: Vec<RegionRow> = regions
         .into_iter()
         .map(|r| RegionRow {

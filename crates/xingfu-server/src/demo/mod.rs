@@ -9,6 +9,7 @@
 
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
+use xingfu_formats::problems_in_one_line;
 use xingfu_formats::round_input::read_csv;
 use xingfu_formats::shipped::SHIPPED;
 use xingfu_store::Store;
@@ -136,16 +137,8 @@ pub async fn load(state: &AppState) -> anyhow::Result<Option<DemoLogin>> {
 async fn load_rounds(state: &AppState) -> Result<(), AppError> {
     let store = &state.store;
     let standard = state.standard("lucheng-2012", "2012.1").await?;
-    let input =
-        read_csv("examples/lucheng/round-2013.csv", ROUND_2013, &standard).map_err(|p| {
-            AppError::Internal(anyhow::anyhow!(
-                "{}",
-                p.iter()
-                    .map(|x| x.render(true))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
-        })?;
+    let input = read_csv("examples/lucheng/round-2013.csv", ROUND_2013, &standard)
+        .map_err(|p| AppError::Internal(anyhow::anyhow!("{}", problems_in_one_line(&p))))?;
     let admin = kit::acting_as(state, "admin").await?;
     let district = kit::acting_as(state, "lucheng").await?;
     let assessors = [

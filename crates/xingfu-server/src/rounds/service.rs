@@ -142,6 +142,11 @@ pub(crate) fn stage_of(entry: &EntryRow) -> Result<Stage, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stage {}", entry.stage)))
 }
 
+/// The stage `action` takes the entry to, or why the workflow refuses it.
+fn stage_after(entry: &EntryRow, action: Action, lang: Lang) -> Result<Stage, AppError> {
+    next_stage(stage_of(entry)?, action).map_err(|r| refused(r, lang))
+}
+
 /// Moves an entry to stage `to` with `change`, if no one else changed it since it was read.
 pub(crate) async fn apply(
     state: &AppState,
@@ -367,8 +372,7 @@ pub async fn check(
     let (declaration, _) = sheets(&rows);
     let verdict = check_eligibility(&standard, &declaration);
     let vetoed = verdict.is_err();
-    let to = next_stage(stage_of(&entry)?, Action::CheckEligibility { vetoed })
-        .map_err(|r| refused(r, lang))?;
+    let to = stage_after(&entry, Action::CheckEligibility { vetoed }, lang)?;
     let mut change = EntryChange::default();
     if let Err(ineligible) = verdict {
         let reasons: Vec<String> = ineligible
@@ -454,7 +458,7 @@ pub async fn compute(
 ) -> Result<EntryRow, AppError> {
     let (_, standard, entry) = load_visible(state, user, round_id, community, lang).await?;
     require_admin(user, community, lang)?;
-    let to = next_stage(stage_of(&entry)?, Action::Compute).map_err(|r| refused(r, lang))?;
+    let to = stage_after(&entry, Action::Compute, lang)?;
     let Some(card) = panel(state, &standard, round_id, community).await? else {
         return Err(AppError::Conflict(
             lang.text("还没有评审员评分", "no assessor has scored yet"),
@@ -552,7 +556,7 @@ pub(crate) async fn deciding(
 ) -> Result<(RoundRow, EntryRow, Stage), AppError> {
     let (round, standard, entry) = load_visible(state, user, round_id, community, lang).await?;
     may_decide(user, &standard, &entry).map_err(|r| refused(r, lang))?;
-    let to = next_stage(stage_of(&entry)?, action).map_err(|r| refused(r, lang))?;
+    let to = stage_after(&entry, action, lang)?;
     Ok((round, entry, to))
 }
 
@@ -606,14 +610,11 @@ pub async fn name(
         .iter()
         .filter(|o| o.status == "open")
         .count();
-    let to = next_stage(
-        stage_of(&entry)?,
-        Action::Name {
-            objection_period_over: over,
-            open_objections: u32::try_from(open_objections).unwrap_or(u32::MAX),
-        },
-    )
-    .map_err(|r| refused(r, lang))?;
+    let action = Action::Name {
+        objection_period_over: over,
+        open_objections: u32::try_from(open_objections).unwrap_or(u32::MAX),
+    };
+    let to = stage_after(&entry, action, lang)?;
     let change = EntryChange {
         named_at: Some(now_ms()),
         ..EntryChange::default()

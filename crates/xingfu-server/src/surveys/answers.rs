@@ -16,11 +16,11 @@ use xingfu_core::survey::submission::SubmissionError;
 use xingfu_core::survey::{Channel, Submission, check_submission};
 use xingfu_store::surveys::{NewSurveyAnswer, RecordOutcome};
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
 use crate::surveys::fraud::parse_area;
 use crate::surveys::households::{household_hash, secret, source_hash};
-use crate::surveys::model::{RoundSurvey, internal};
+use crate::surveys::model::RoundSurvey;
 
 /// Who sends an answer, and from where.
 #[derive(Debug, Clone)]

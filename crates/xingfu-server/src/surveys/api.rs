@@ -315,11 +315,8 @@ pub async fn settings(
     ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> ApiResult<SurveySettings> {
     let settings = api
-        .state
-        .store
-        .survey_settings(&round_id)
-        .await
-        .map_err(api.store())?
+        .read(api.state.store.survey_settings(&round_id))
+        .await?
         .ok_or_else(|| ApiError::not_found(api.lang))?;
     Ok(Json(settings.into()))
 }

@@ -7,12 +7,11 @@ use std::net::IpAddr;
 use xingfu_core::survey::Channel;
 use xingfu_core::survey::household::HouseholdId;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 use crate::surveys::answers::{Respondent, SubmitError, submit};
 use crate::surveys::links::resident_link;
-use crate::surveys::model::internal;
 use crate::surveys::service::round_survey;
 use crate::surveys::settings::{SurveyChoice, save_settings};
 

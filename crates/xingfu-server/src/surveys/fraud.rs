@@ -15,11 +15,10 @@ use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::RoundRow;
 
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::surveys::model::internal;
-use crate::surveys::service::{by, chosen_area, may_see_signals, region_name, round_of, said};
+use crate::surveys::service::{by, chosen_area, may_see_signals, region_name, round_of};
 
 /// Answers read at most for one fraud-signal page.
 pub const MAX_FRAUD_ANSWERS: i64 = 200_000;
@@ -62,7 +61,7 @@ pub async fn save_circle_area(
     may_see_signals(user, community, lang)?;
     let area = CommunityArea::Circle { centre, radius_m };
     area.check()
-        .map_err(|e| AppError::BadRequest(said(lang, e.zh(), e.to_string())))?;
+        .map_err(|e| AppError::BadRequest(lang.text(e.zh(), e.to_string())))?;
     let text = serde_json::to_string(&area).map_err(|e| internal(format!("area JSON: {e}")))?;
     state
         .store

@@ -10,9 +10,8 @@ use sha2::Sha256;
 use xingfu_core::survey::household::HouseholdId;
 use xingfu_store::surveys::SURVEY_SECRET;
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
-use crate::surveys::model::internal;
 
 /// The secret households are hashed under, read once per process.
 pub(crate) async fn secret(state: &AppState) -> Result<&[u8], AppError> {

@@ -23,8 +23,8 @@ use xingfu_core::survey::Questionnaire;
 use xingfu_store::Store;
 use xingfu_store::surveys::{NewSurveyAnswer, RecordOutcome};
 
-use crate::app::error::AppError;
-use crate::surveys::model::{LinkInfo, RoundSurvey, internal};
+use crate::app::error::{AppError, internal};
+use crate::surveys::model::{LinkInfo, RoundSurvey};
 
 /// How the writer gathers a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

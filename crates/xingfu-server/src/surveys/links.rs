@@ -4,10 +4,10 @@
 use xingfu_store::surveys::SurveyLinkRow;
 
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::surveys::model::{LinkInfo, internal};
+use crate::surveys::model::LinkInfo;
 use crate::surveys::service::{
     by, community_of_round, may_publish_link, no_survey, region_name, round_of,
 };

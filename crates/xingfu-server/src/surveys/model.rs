@@ -6,8 +6,6 @@ use std::sync::Arc;
 use xingfu_core::survey::{Questionnaire, Quota};
 use xingfu_store::surveys::SurveySettingsRow;
 
-use crate::app::error::AppError;
-
 /// A round's survey: its settings and the questionnaire they name.
 #[derive(Debug, Clone)]
 pub struct RoundSurvey {
@@ -29,9 +27,4 @@ pub struct LinkInfo {
     pub round_id: String,
     pub community_code: String,
     pub community_name: String,
-}
-
-/// A failure that is the server's, not the request's (logged, never shown).
-pub(crate) fn internal(what: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{what}"))
 }

@@ -20,12 +20,12 @@ use xingfu_store::rounds::RoundRow;
 use xingfu_store::surveys::ReviewCounts;
 
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::surveys::model::{RoundSurvey, internal};
+use crate::surveys::model::RoundSurvey;
 use crate::surveys::service::{
-    cached_round_survey, chosen_area, in_round_area, round_of, running_survey, said,
+    cached_round_survey, chosen_area, in_round_area, round_of, running_survey,
 };
 
 /// A tally from stored counters; a counter name that does not parse is logged and left out.
@@ -80,16 +80,14 @@ pub async fn area_results(
 ) -> Result<AreaResults, AppError> {
     let round = round_of(state, round_id).await?;
     if user.role == Role::Resident {
-        return Err(AppError::Forbidden(said(
-            lang,
+        return Err(AppError::Forbidden(lang.text(
             "调查结果只向工作人员显示",
             "survey results are shown to staff only",
         )));
     }
     let area = chosen_area(user, &round, area, lang)?;
     if !region::is_division_code(&area) || !in_round_area(&round, &area) {
-        return Err(AppError::BadRequest(said(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             format!("{area} 不在本评选年度的范围内"),
             format!("{area} is outside the round's area"),
         )));

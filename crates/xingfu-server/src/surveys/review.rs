@@ -11,9 +11,7 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys::model::RoundSurvey;
-use crate::surveys::service::{
-    by, community_of_round, may_see_signals, round_of, running_survey, said,
-};
+use crate::surveys::service::{by, community_of_round, may_see_signals, round_of, running_survey};
 
 /// Held answers read at most for one 待核实 list.
 pub const MAX_REVIEW_ANSWERS: i64 = 2_000;
@@ -74,15 +72,12 @@ pub async fn decide(
     let round = round_of(state, round_id).await?;
     community_of_round(state, &round, community, lang).await?;
     if ids.is_empty() {
-        return Err(AppError::BadRequest(said(
-            lang,
-            "请至少选择一份答卷",
-            "choose at least one answer",
-        )));
+        return Err(AppError::BadRequest(
+            lang.text("请至少选择一份答卷", "choose at least one answer"),
+        ));
     }
     if ids.len() as i64 > MAX_REVIEW_ANSWERS {
-        return Err(AppError::BadRequest(said(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             format!("一次最多处理 {MAX_REVIEW_ANSWERS} 份答卷"),
             format!("at most {MAX_REVIEW_ANSWERS} answers at once"),
         )));
@@ -92,9 +87,7 @@ pub async fn decide(
         .decide_survey_answers(round_id, community, ids, decision, by(user))
         .await?;
     if outcome.closed.is_some() {
-        return Err(AppError::Conflict(said(
-            lang,
-            "本社区本年度的评分已经完成\u{ff0c}答卷不能再计入\u{ff1b}可以不予计入",
+        return Err(AppError::Conflict(lang.text("本社区本年度的评分已经完成\u{ff0c}答卷不能再计入\u{ff1b}可以不予计入",
             "this community's result is computed: answers can no longer be counted (they may be rejected)",
         )));
     }

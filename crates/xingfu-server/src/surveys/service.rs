@@ -14,30 +14,15 @@ use xingfu_store::rounds::{By, RoundRow};
 use xingfu_store::surveys::SurveySettingsRow;
 
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 use crate::surveys::ingest::SurveyRuntime;
-use crate::surveys::model::internal;
 pub use crate::surveys::model::{LinkInfo, RoundSurvey};
 
 /// Reading a round's survey settings again after this long, for answers (other app servers may
 /// have changed the quota; the questionnaire cannot change once answers exist).
 pub const SETTINGS_TTL: Duration = Duration::from_secs(5);
-
-/// A message in the person's language.
-pub(crate) fn said(lang: Lang, zh: impl Into<String>, en: impl Into<String>) -> String {
-    if lang.is_en() { en.into() } else { zh.into() }
-}
-
-/// A questionnaire that does not load, as one log line.
-pub(crate) fn problems_text(problems: &[xingfu_formats::FileProblem]) -> String {
-    problems
-        .iter()
-        .map(|p| p.render(true))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
 
 /// `user`, now: who made a change and when.
 pub(crate) fn by(user: &CurrentUser) -> By<'_> {
@@ -59,8 +44,7 @@ pub async fn region_name(state: &AppState, code: &str) -> Result<String, AppErro
 
 /// The refusal when a round runs no survey yet.
 pub fn no_survey(lang: Lang) -> AppError {
-    AppError::Conflict(said(
-        lang,
+    AppError::Conflict(lang.text(
         "本评选年度还没有设置满意度调查",
         "this round has no survey set up yet",
     ))
@@ -84,7 +68,7 @@ fn questionnaire_of(
             .map_err(|problems| {
                 internal(format!(
                     "stored questionnaire {name} does not load: {}",
-                    problems_text(&problems)
+                    xingfu_formats::problems_in_one_line(&problems)
                 ))
             })?;
     let parsed = Arc::new(parsed);
@@ -150,8 +134,7 @@ pub fn may_enter(user: &CurrentUser, community: &str, lang: Lang) -> Result<(), 
         && user.region_level == "community"
         && user.user.region_code == community;
     if !role_may || own || !user.actor().covers(community) {
-        return Err(AppError::Forbidden(said(
-            lang,
+        return Err(AppError::Forbidden(lang.text(
             "只有本辖区的社区工作者、管理员或评审员可以录入问卷（评审员不录入自己所在的社区）",
             "only community workers, administrators and assessors of this area enter answers \
              (an assessor never for their own community)",
@@ -168,8 +151,7 @@ pub fn may_publish_link(user: &CurrentUser, community: &str, lang: Lang) -> Resu
         Role::CommunityWorker | Role::StreetAdmin | Role::DistrictAdmin | Role::CityAdmin
     );
     if !role_may || !user.actor().covers(community) {
-        return Err(AppError::Forbidden(said(
-            lang,
+        return Err(AppError::Forbidden(lang.text(
             "只有本辖区的社区工作者或管理员可以生成问卷链接",
             "only community workers and administrators of this area make survey links",
         )));
@@ -180,8 +162,7 @@ pub fn may_publish_link(user: &CurrentUser, community: &str, lang: Lang) -> Resu
 /// May `user` see fraud signals for `area`? District and city administrators whose area contains it.
 pub fn may_see_signals(user: &CurrentUser, area: &str, lang: Lang) -> Result<(), AppError> {
     if !matches!(user.role, Role::DistrictAdmin | Role::CityAdmin) || !user.actor().covers(area) {
-        return Err(AppError::Forbidden(said(
-            lang,
+        return Err(AppError::Forbidden(lang.text(
             "异常提示只向区级和市级管理员显示",
             "fraud signals are shown to district and city administrators only",
         )));
@@ -211,8 +192,7 @@ pub(crate) async fn community_of_round(
 ) -> Result<RegionRow, AppError> {
     let found = state.store.region(community).await?;
     let Some(found) = found.filter(|r| r.level == "community") else {
-        return Err(AppError::BadRequest(said(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             format!("{community} 不是社区编码"),
             format!("{community} is not a community code"),
         )));
@@ -224,8 +204,7 @@ pub(crate) async fn community_of_round(
 }
 
 fn outside_round(lang: Lang) -> AppError {
-    AppError::BadRequest(said(
-        lang,
+    AppError::BadRequest(lang.text(
         "该社区不在本评选年度的范围内",
         "this community is outside the round's area",
     ))
@@ -261,8 +240,7 @@ pub fn default_area(user: &CurrentUser, round: &RoundRow, lang: Lang) -> Result<
     } else if user.actor().covers(&round.region_code) {
         Ok(round.region_code.clone())
     } else {
-        Err(AppError::Forbidden(said(
-            lang,
+        Err(AppError::Forbidden(lang.text(
             "该评选年度不在您的管辖范围内",
             "this round is outside your area",
         )))

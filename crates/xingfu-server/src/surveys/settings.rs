@@ -6,11 +6,11 @@ use xingfu_core::workflow::Role;
 use xingfu_store::surveys::{NewSurveySettings, SettingsSaved, SurveySettingsRow};
 
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
-use crate::surveys::model::internal;
-use crate::surveys::service::{by, problems_text, round_of, said};
+use crate::surveys::service::{by, round_of};
+use xingfu_formats::problems_in_one_line;
 
 /// Largest quota a round may set.
 pub const MAX_QUOTA: i64 = 100_000;
@@ -38,8 +38,7 @@ pub fn closing_time(closes_on: &str, now_ms: i64, lang: Lang) -> Result<Option<i
         ))
     })?;
     if closes <= now_ms {
-        return Err(AppError::BadRequest(said(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             format!("{field}\u{ff1a}不能早于今天"),
             format!("{field}: not before today"),
         )));
@@ -61,15 +60,13 @@ pub async fn save_settings(
     let round = round_of(state, round_id).await?;
     let admin = matches!(user.role, Role::CityAdmin | Role::DistrictAdmin);
     if !admin || !user.actor().covers(&round.region_code) {
-        return Err(AppError::Forbidden(said(
-            lang,
+        return Err(AppError::Forbidden(lang.text(
             "只有本评选年度所在地区的市级或区级管理员可以设置满意度调查",
             "only a city or district administrator of the round's area sets its survey",
         )));
     }
     if !(0..=MAX_QUOTA).contains(&quota) {
-        return Err(AppError::BadRequest(said(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             format!("样本量须在 0–{MAX_QUOTA} 户之间"),
             format!("the quota must be between 0 and {MAX_QUOTA} households"),
         )));
@@ -85,8 +82,7 @@ pub async fn save_settings(
         shipped,
         xingfu_formats::shipped_questionnaires::for_standard(&standard),
     ) else {
-        return Err(AppError::BadRequest(said(
-            lang,
+        return Err(AppError::BadRequest(lang.text(
             format!("标准 {} 没有随附的满意度调查问卷", standard.id),
             format!("no questionnaire ships for standard {}", standard.id),
         )));
@@ -95,7 +91,7 @@ pub async fn save_settings(
         internal(format!(
             "shipped questionnaire {} does not load with its standard: {}",
             shipped.id,
-            problems_text(&problems)
+            problems_in_one_line(&problems)
         ))
     })?;
     let saved = state
@@ -116,8 +112,7 @@ pub async fn save_settings(
     state.surveys.forget_round(round_id);
     match saved {
         SettingsSaved::Saved(row) => Ok(row),
-        SettingsSaved::QuestionnaireLocked { answers } => Err(AppError::Conflict(said(
-            lang,
+        SettingsSaved::QuestionnaireLocked { answers } => Err(AppError::Conflict(lang.text(
             format!("本年度已收到 {answers} 份其他版本问卷的答卷，不能更换问卷"),
             format!("the round already holds {answers} answers to another questionnaire version"),
         ))),

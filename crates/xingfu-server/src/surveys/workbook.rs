@@ -1,9 +1,8 @@
 //! The results of an area as an Excel workbook: the dimensions (with the standard's clauses),
 //! the communities, and every question's answers.
 
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::i18n::Lang;
-use crate::surveys::model::internal;
 use crate::surveys::results::AreaResults;
 
 /// The results of an area as an Excel workbook: the dimensions (with the standard's clauses), the

@@ -27,9 +27,13 @@ impl Api {
         api_error::app(self.lang)
     }
 
-    /// For `map_err`: a store's error as the API's, in the caller's language.
-    pub fn store(&self) -> impl Fn(xingfu_store::StoreError) -> ApiError + use<> {
-        api_error::store(self.lang)
+    /// Awaits a read of the store, its error answered in the caller's language:
+    /// `api.read(api.state.store.round(&id)).await?`.
+    pub async fn read<T>(
+        &self,
+        query: impl Future<Output = Result<T, xingfu_store::StoreError>>,
+    ) -> Result<T, ApiError> {
+        query.await.map_err(api_error::store(self.lang))
     }
 }
 
@@ -48,6 +52,11 @@ impl FromRequestParts<AppState> for Api {
 
 /// A handler's answer: its JSON body, or the API's error.
 pub type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// A list answer: each row in its API shape.
+pub fn listed<R, V: From<R>>(rows: Vec<R>) -> ApiResult<Vec<V>> {
+    Ok(Json(rows.into_iter().map(V::from).collect()))
+}
 
 /// A handler's answer when it makes something: 201 with the new thing.
 pub type ApiCreated<T> = Result<(StatusCode, Json<T>), ApiError>;

@@ -10,10 +10,6 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 
-pub(super) fn internal(what: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("{what}"))
-}
-
 /// Staff and assessors see the facilities and coverage of regions inside their area.
 pub fn may_view(user: &CurrentUser, code: &str) -> bool {
     user.role != Role::Resident && user.actor().covers(code)

@@ -12,11 +12,11 @@ use xingfu_geo::osm::OsmExtract;
 use xingfu_geo::{TimeBudget, WalkingSpeed};
 use xingfu_store::facilities::{CircleRun, CoverageRow, OriginRow, to_e6};
 
-use super::areas::{allow, internal, may_compute, viewable_district};
+use super::areas::{allow, may_compute, viewable_district};
 use super::convert::{ALL_SIX, geo_facility};
 use super::locate::{BoundarySource, Locator, locator};
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 

@@ -4,10 +4,9 @@
 use xingfu_core::ops::coords::Datum;
 use xingfu_geo::WalkingSpeed;
 
-use super::areas::internal;
 use super::coverage::recompute;
 use super::imports::{ImportFrom, import_facilities};
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::AppState;
 use crate::demo::kit::{acting_as, load_regions_csv};
 use crate::i18n::Lang;

@@ -1,6 +1,5 @@
 //! The facility form as typed (pages and API alike) and its checks, each problem with its field.
 
-use serde::Serialize;
 use xingfu_core::ops::coords::Datum;
 use xingfu_geo::facility::normalise_functions;
 use xingfu_geo::function::ServiceFunction;
@@ -10,21 +9,7 @@ use xingfu_store::facilities::{FacilityRow, from_e6};
 use super::convert::to_wgs;
 use crate::i18n::Lang;
 
-/// A field that did not pass, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub(super) fn new(field: &str, message: String) -> FieldError {
-        FieldError {
-            field: field.to_string(),
-            message,
-        }
-    }
-}
+pub use crate::app::error::FieldError;
 
 /// The add / edit form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

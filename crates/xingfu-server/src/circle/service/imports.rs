@@ -12,11 +12,11 @@ use xingfu_geo::osm::{OsmExtract, import_bytes};
 use xingfu_geo::registry::{parse_facilities_csv, parse_facilities_geojson};
 use xingfu_store::facilities::{FacilityInput, ImportCount, to_e6};
 
-use super::areas::{allow, area, internal, keeping_area, may_compute, may_edit, viewable_area};
+use super::areas::{allow, area, keeping_area, may_compute, may_edit, viewable_area};
 use super::convert::{convert_coordinates, function_keys, function_name, problem_text, to_wgs};
 use super::locate::{boundary_area, locator, normalise_name, optional_extract};
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
 use crate::circle::network::osm_options;
 use crate::i18n::Lang;

@@ -10,13 +10,13 @@ use xingfu_core::scoring::{Answer, Assessment, score};
 use xingfu_core::standard::{Judge, Standard};
 use xingfu_store::facilities::{NewRating, RatingRow};
 
-use super::areas::{allow, internal, may_rate};
+use super::areas::{allow, may_rate};
 use super::centres::{
     PlatformFigures, centre_standard, platform_figures, platform_measure, viewable_centre,
 };
 use super::form::FieldError;
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::{AppState, now_ms};
 use crate::i18n::Lang;
 
@@ -224,7 +224,7 @@ pub async fn rate_centre(
                 .into_iter()
                 .map(|p| {
                     FieldError::new(
-                        &format!("c.{}", p.clause),
+                        format!("c.{}", p.clause),
                         if lang.is_en() { p.en } else { p.zh },
                     )
                 })

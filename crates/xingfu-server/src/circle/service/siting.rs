@@ -17,12 +17,12 @@ use xingfu_geo::snap::Snapped;
 use xingfu_geo::{TimeBudget, WalkingGraph, WalkingSpeed};
 use xingfu_store::regions::RegionRow;
 
-use super::areas::{area as region_area, district_of, internal, viewable_area};
+use super::areas::{area as region_area, district_of, viewable_area};
 use super::convert::geo_facility;
 use super::coverage::{Scope, scope_of, threads};
 use super::locate::{Locator, locator};
 use crate::app::auth::CurrentUser;
-use crate::app::error::AppError;
+use crate::app::error::{AppError, internal};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 
@@ -65,21 +65,26 @@ pub enum Shortfall {
     OutOfReach,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+// What siting suggests; the API answers with it as it is (no doc comment: it would become
+// the schema's description).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = SitingView)]
 pub struct SitingOutcome {
     /// `district` or `street`.
     pub level: String,
+    #[schema(value_type = String)]
     pub function: ServiceFunction,
+    /// How many sites were asked for.
     pub requested: usize,
-    /// Street-network nodes sites could go on.
+    /// Street-network nodes a site could go on.
     pub candidates: usize,
     pub covered_before: u64,
     pub total: u64,
     pub speed_m_per_h: u32,
     pub sites: Vec<SiteSuggestion>,
-    /// Why fewer sites than requested, if so.
+    /// Why fewer sites than requested, when so.
     pub shortfall: Option<Shortfall>,
-    /// The same, said in the person's language.
+    /// The same in the caller's language.
     pub shortfall_text: Option<String>,
 }
 

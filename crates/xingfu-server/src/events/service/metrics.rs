@@ -14,7 +14,7 @@ pub async fn event_metrics(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Vec<(&'static str, Dec2)>, AppError> {
-    let period = Period::new(from_ms, to_ms).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let period = Period::new(from_ms, to_ms)?;
     let facts = state
         .store
         .event_facts(community_code, from_ms, to_ms)

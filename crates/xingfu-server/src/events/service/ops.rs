@@ -102,7 +102,6 @@ pub async fn ops_person(store: &Store, user: &CurrentUser) -> Result<Option<OpsP
 }
 
 /// A refusal in the caller's language.
-/// A refusal in the caller's language.
 pub fn refusal_text(refusal: &EventRefusal, lang: Lang) -> String {
     if lang.is_en() {
         refusal.en()

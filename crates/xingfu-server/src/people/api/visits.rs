@@ -11,7 +11,7 @@ use xingfu_store::visits::{AccessRow, AttentionRow, HouseholdRow, VisitRow};
 use super::errors::{FieldWrong, NoHousehold, NotInCare, identity, refused};
 use crate::i18n::Lang;
 use crate::people::service::{self as people, HouseholdInput, VisitInput};
-use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created, listed};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 
 /// One list in numbers.
@@ -152,7 +152,7 @@ pub async fn attention_list(
     let rows = people::attention_list(&api.state, &who, category, api.lang)
         .await
         .map_err(api.app())?;
-    Ok(Json(rows.into_iter().map(AttentionEntry::from).collect()))
+    listed(rows)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -451,5 +451,5 @@ pub async fn access_log(
     )
     .await
     .map_err(api.app())?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    listed(rows)
 }

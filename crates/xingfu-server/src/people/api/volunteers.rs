@@ -11,7 +11,7 @@ use xingfu_store::volunteers::{ActivityRow, ItemRow, LedgerRow};
 use super::errors::{FieldWrong, NoActivity, NotCommunityWorker, covers, refused};
 use crate::people::service::{self as people, ActivityInput};
 use crate::web::api_answers::OutsideArea;
-use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created, listed};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::web::api_paths::CommunityPath;
 
@@ -64,13 +64,8 @@ pub async fn activities(
     ApiPath(CommunityPath { code }): ApiPath<CommunityPath>,
 ) -> ApiResult<Vec<Activity>> {
     covers(&api, &code)?;
-    let rows = api
-        .state
-        .store
-        .activities_in(&code)
-        .await
-        .map_err(api.store())?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    let rows = api.read(api.state.store.activities_in(&code)).await?;
+    listed(rows)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -166,16 +161,6 @@ pub async fn sign_in(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// What a sign-out counted.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SignedOut {
-    pub volunteer_name: String,
-    /// Whole minutes within the activity's schedule.
-    pub minutes: i64,
-    /// Points credited (per the points rules, rounded down).
-    pub points: i64,
-}
-
 /// Signs a volunteer out: the time within the schedule is counted and points credited once.
 #[utoipa::path(
     post,
@@ -185,7 +170,7 @@ pub struct SignedOut {
     params(("id" = String, Path, description = "Activity id")),
     request_body = SignRequest,
     responses(
-        (status = 200, description = "Signed out", body = SignedOut),
+        (status = 200, description = "Signed out", body = people::SignOutOutcome),
         (status = 400, description = "Not signed in, or a time before the sign-in or in the future", body = ErrorBody),
         NotCommunityWorker,
         NoActivity,
@@ -196,7 +181,7 @@ pub async fn sign_out(
     api: Api,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SignRequest>,
-) -> ApiResult<SignedOut> {
+) -> ApiResult<people::SignOutOutcome> {
     let outcome = people::sign_out(
         &api.state,
         &api.user,
@@ -207,11 +192,7 @@ pub async fn sign_out(
     )
     .await
     .map_err(refused(api.lang))?;
-    Ok(Json(SignedOut {
-        volunteer_name: outcome.volunteer_name,
-        minutes: outcome.minutes,
-        points: outcome.points,
-    }))
+    Ok(Json(outcome))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -268,11 +249,8 @@ pub async fn mall(
         .map_err(api.app())?;
     let manages = people::may_manage(&api.user, &code);
     let items = api
-        .state
-        .store
-        .items_in(&code)
-        .await
-        .map_err(api.store())?
+        .read(api.state.store.items_in(&code))
+        .await?
         .into_iter()
         .filter(|i| i.active || manages)
         .map(Into::into)
@@ -398,12 +376,7 @@ pub async fn ledger(api: Api, ApiPath(id): ApiPath<String>) -> ApiResult<Ledger>
     let v = people::volunteer(&api.state, &api.user, &id, api.lang)
         .await
         .map_err(api.app())?;
-    let entries = api
-        .state
-        .store
-        .ledger_of(&v.id)
-        .await
-        .map_err(api.store())?;
+    let entries = api.read(api.state.store.ledger_of(&v.id)).await?;
     Ok(Json(Ledger {
         volunteer_id: v.id,
         name: v.name,

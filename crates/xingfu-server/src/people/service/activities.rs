@@ -195,12 +195,15 @@ pub async fn sign_in(
     }
 }
 
-/// What a sign-out did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+// The API answers with it as it is.
+/// What a sign-out counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = SignedOut)]
 pub struct SignOutOutcome {
     pub volunteer_name: String,
-    /// Counted minutes within the activity's schedule.
+    /// Whole minutes within the activity's schedule.
     pub minutes: i64,
+    /// Points credited (per the points rules, rounded down).
     pub points: i64,
 }
 

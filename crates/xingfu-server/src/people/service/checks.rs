@@ -1,7 +1,6 @@
 //! What the people services share in checking input: the limits, the typed field errors and
 //! refusals pages and the API turn into their own answers, and small readers of typed text.
 
-use serde::Serialize;
 use xingfu_store::StoreError;
 
 use crate::app::error::AppError;
@@ -23,22 +22,7 @@ pub(super) fn forbidden(lang: Lang, zh: &str, en_text: &str) -> AppError {
     AppError::Forbidden(lang.text(zh, en_text))
 }
 
-/// A form field that is wrong, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    /// The field's name in the form (and the input's id in the page).
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::app::error::FieldError;
 
 /// Why an operation wrote nothing: fields to correct, or a refusal of the whole request.
 #[derive(Debug)]
@@ -89,13 +73,7 @@ impl Refused {
     pub fn into_app(self) -> AppError {
         match self {
             Refused::App(e) => e,
-            Refused::Fields(fields) => AppError::BadRequest(
-                fields
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            Refused::Fields(fields) => AppError::BadRequest(FieldError::in_one_line(&fields)),
         }
     }
 }

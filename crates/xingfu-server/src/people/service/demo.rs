@@ -217,26 +217,12 @@ pub async fn load_demo(state: &AppState) -> Result<(), AppError> {
             }
         }
 
-        create_station(state, &worker, c.code, c.station, lang)
+        let station = create_station(state, &worker, c.code, c.station, lang)
             .await
             .map_err(|e| failed(c.station, e))?;
-        let station = state
-            .store
-            .stations_in(c.code)
-            .await?
-            .into_iter()
-            .find(|s| s.name == c.station)
-            .ok_or(AppError::NotFound)?;
-        create_team(state, &worker, c.code, c.team, &station.id, lang)
+        let team = create_team(state, &worker, c.code, c.team, &station.id, lang)
             .await
             .map_err(|e| failed(c.team, e))?;
-        let team = state
-            .store
-            .teams_in(c.code)
-            .await?
-            .into_iter()
-            .find(|t| t.name == c.team)
-            .ok_or(AppError::NotFound)?;
         let mut volunteers = Vec::new();
         for (name, account) in c.volunteers {
             let input = VolunteerInput {

@@ -4,7 +4,7 @@ use xingfu_core::ops::points::PointsRules;
 use xingfu_core::workflow::Role;
 use xingfu_store::StoreError;
 use xingfu_store::rounds::By;
-use xingfu_store::volunteers::{NewVolunteer, VolunteerRow};
+use xingfu_store::volunteers::{NewVolunteer, StationRow, TeamRow, VolunteerRow};
 
 use super::checks::{
     FieldError, MAX_NAME, MAX_TITLE, Refused, check_phone, forbidden, optional, required_name,
@@ -77,7 +77,7 @@ pub async fn create_station(
     community: &str,
     name: &str,
     lang: Lang,
-) -> Result<(), Refused> {
+) -> Result<StationRow, Refused> {
     let errors = named(
         user,
         community,
@@ -92,7 +92,7 @@ pub async fn create_station(
         .create_station(community, name.trim(), now_ms())
         .await;
     let message = lang.text("已有同名的驿站", "a station of that name exists");
-    Refused::unless_duplicate(written, "station_name", message).map(|_| ())
+    Refused::unless_duplicate(written, "station_name", message)
 }
 
 pub async fn create_team(
@@ -102,7 +102,7 @@ pub async fn create_team(
     name: &str,
     station: &str,
     lang: Lang,
-) -> Result<(), Refused> {
+) -> Result<TeamRow, Refused> {
     let mut errors = named(
         user,
         community,
@@ -120,7 +120,7 @@ pub async fn create_team(
         .create_team(community, name.trim(), station, now_ms())
         .await;
     let message = lang.text("已有同名的服务队", "a team of that name exists");
-    Refused::unless_duplicate(written, "team_name", message).map(|_| ())
+    Refused::unless_duplicate(written, "team_name", message)
 }
 
 /// A volunteer as typed into the form.

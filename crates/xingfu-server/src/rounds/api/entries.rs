@@ -386,20 +386,18 @@ pub async fn list(
     let standard = round_standard(&api.state, &round_id, api.lang).await?;
     let prefix = area_prefix(&api.user);
     let total = api
-        .state
-        .store
-        .stage_counts(&round_id, prefix)
-        .await
-        .map_err(api.store())?
+        .read(api.state.store.stage_counts(&round_id, prefix))
+        .await?
         .iter()
         .map(|(_, n, _)| n)
         .sum();
     let entries = api
-        .state
-        .store
-        .entries_page(&round_id, prefix, offset, limit)
-        .await
-        .map_err(api.store())?
+        .read(
+            api.state
+                .store
+                .entries_page(&round_id, prefix, offset, limit),
+        )
+        .await?
         .into_iter()
         .map(|e| entry_view(e, &standard, api.lang))
         .collect();
@@ -545,11 +543,8 @@ pub async fn show(
         }
     });
     let history = api
-        .state
-        .store
-        .history(&code)
-        .await
-        .map_err(api.store())?
+        .read(api.state.store.history(&code))
+        .await?
         .into_iter()
         .map(|(round, e)| HistoryLine {
             round_id: round.id,
@@ -795,12 +790,7 @@ pub async fn audit(
     ApiPath(RoundCommunityPath { id: round_id, code }): ApiPath<RoundCommunityPath>,
 ) -> ApiResult<Vec<AuditEntry>> {
     visible_entry(&api, &round_id, &code).await?;
-    let rows = api
-        .state
-        .store
-        .audit_for_community(&code)
-        .await
-        .map_err(api.store())?;
+    let rows = api.read(api.state.store.audit_for_community(&code)).await?;
     Ok(Json(
         rows.into_iter()
             .filter(|row| row.round_id.as_deref() == Some(round_id.as_str()))

@@ -9,7 +9,7 @@ use xingfu_store::objections::ObjectionRow;
 
 use super::{EntryReadRefusals, NoEntry, visible_entry};
 use crate::rounds::service;
-use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
+use crate::web::api_call::{Api, ApiCreated, ApiResult, created, listed};
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::web::api_paths::RoundCommunityPath;
 
@@ -82,12 +82,9 @@ pub async fn list(
 ) -> ApiResult<Vec<Objection>> {
     visible_entry(&api, &round_id, &code).await?;
     let rows = api
-        .state
-        .store
-        .objections(&round_id, &code)
-        .await
-        .map_err(api.store())?;
-    Ok(Json(rows.into_iter().map(Objection::from).collect()))
+        .read(api.state.store.objections(&round_id, &code))
+        .await?;
+    listed(rows)
 }
 
 /// Lodges an objection to a published result, while its objection period runs. Anyone whose

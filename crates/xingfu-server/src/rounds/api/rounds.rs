@@ -103,18 +103,14 @@ async fn round_view(api: &Api, round: RoundRow) -> Result<Round, ApiError> {
         .standard(&round.standard_id, &round.standard_version)
         .await
         .map_err(api.app())?;
-    let region_name = state
-        .store
-        .region(&round.region_code)
-        .await
-        .map_err(api.store())?
+    let region_name = api
+        .read(state.store.region(&round.region_code))
+        .await?
         .map(|r| r.name)
         .unwrap_or_else(|| round.region_code.clone());
-    let counts = state
-        .store
-        .stage_counts(&round.id, area_prefix(&api.user))
-        .await
-        .map_err(api.store())?;
+    let counts = api
+        .read(state.store.stage_counts(&round.id, area_prefix(&api.user)))
+        .await?;
     let stages: Vec<StageCount> = Stage::ALL
         .into_iter()
         .filter_map(|stage| {
@@ -170,11 +166,8 @@ async fn round_view(api: &Api, round: RoundRow) -> Result<Round, ApiError> {
 )]
 pub async fn list(api: Api) -> ApiResult<Vec<Round>> {
     let rounds = api
-        .state
-        .store
-        .rounds_overlapping(area_prefix(&api.user))
-        .await
-        .map_err(api.store())?;
+        .read(api.state.store.rounds_overlapping(area_prefix(&api.user)))
+        .await?;
     let mut out = Vec::with_capacity(rounds.len());
     for round in rounds {
         out.push(round_view(&api, round).await?);

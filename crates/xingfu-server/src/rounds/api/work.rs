@@ -21,7 +21,7 @@ use crate::rounds::rectifications::{TaskRefusal, move_task};
 use crate::rounds::report::{round_workbook, score_sheet_workbook};
 use crate::rounds::service;
 use crate::web::api_answers::{NoRound, OutsideArea};
-use crate::web::api_call::{Api, ApiCreated, ApiResult};
+use crate::web::api_call::{Api, ApiCreated, ApiResult, listed};
 use crate::web::api_error::app;
 use crate::web::api_error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::web::api_paths::{RoundCommunityPath, RoundPath};
@@ -82,12 +82,9 @@ pub async fn list_evidence(
 ) -> ApiResult<Vec<Evidence>> {
     visible_entry(&api, &round_id, &code).await?;
     let rows = api
-        .state
-        .store
-        .evidence_for(&round_id, &code)
-        .await
-        .map_err(api.store())?;
-    Ok(Json(rows.into_iter().map(Evidence::from).collect()))
+        .read(api.state.store.evidence_for(&round_id, &code))
+        .await?;
+    listed(rows)
 }
 
 /// Uploads a file as evidence for a clause, sent as the request body itself (JPEG, PNG, WebP or
@@ -295,18 +292,12 @@ pub async fn rectifications(
     api: Api,
     ApiPath(RoundPath { id: round_id }): ApiPath<RoundPath>,
 ) -> ApiResult<Vec<Rectification>> {
-    api.state
-        .store
-        .round(&round_id)
-        .await
-        .map_err(api.store())?
+    api.read(api.state.store.round(&round_id))
+        .await?
         .ok_or_else(|| ApiError::not_found(api.lang))?;
     let rows = api
-        .state
-        .store
-        .rectifications(&round_id, None)
-        .await
-        .map_err(api.store())?;
+        .read(api.state.store.rectifications(&round_id, None))
+        .await?;
     Ok(Json(
         rows.into_iter()
             .filter(|t| api.user.actor().covers(&t.community_code))

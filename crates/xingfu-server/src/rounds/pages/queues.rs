@@ -13,14 +13,13 @@ use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
 use super::headings::{round_heading, round_page};
+use super::rounds::EntryLine;
 use super::words::{Words, done_message, words};
 use crate::app::error::AppError;
 use crate::app::state::now_ms;
 use crate::rounds::decisions::{self, UnitNames};
 use crate::rounds::service;
-use crate::web::page::{
-    Page, PageResult, decision_label, points, render, star_text, stars, when, yuan,
-};
+use crate::web::page::{Page, PageResult, render, when};
 use crate::web::visit::Visit;
 
 /// What a work list starts from: the round's heading and standard, and its entries at `stages`
@@ -56,46 +55,14 @@ impl Queue {
     }
 }
 
-pub struct QueueLine {
-    pub code: String,
-    /// The entry's version when the page was read (a stale approval is refused).
-    pub version: i64,
-    /// What happens next and who does it.
-    pub next: String,
-    /// Undecided objections (公示 only).
-    pub objections: i64,
-    pub name: String,
-    pub street: String,
-    pub total: String,
-    pub stars: String,
-    pub star_text: String,
-    pub previous: String,
-    pub decision: String,
-    pub reward: String,
-}
-
 async fn queue_line(
     visit: &Visit,
     units: &mut UnitNames,
     standard: &Standard,
     e: &EntryRow,
-) -> Result<QueueLine, AppError> {
-    let lang = visit.lang;
-    let next = decisions::next_step_text(&visit.state, units, standard, e, lang).await?;
-    Ok(QueueLine {
-        code: e.community_code.clone(),
-        version: e.version,
-        next,
-        objections: 0,
-        name: e.community_name.clone(),
-        street: e.street_name.clone().unwrap_or_default(),
-        total: points(e.total),
-        stars: stars(e.star.unwrap_or(0)),
-        star_text: star_text(lang, e.star),
-        previous: star_text(lang, Some(e.previous_star)),
-        decision: decision_label(lang, e.decision.as_deref()),
-        reward: yuan(e.reward_fen),
-    })
+) -> Result<EntryLine, AppError> {
+    let next = decisions::next_step_text(&visit.state, units, standard, e, visit.lang).await?;
+    Ok(EntryLine::new(visit.lang, e, next, 0))
 }
 
 #[derive(Template)]
@@ -104,7 +71,7 @@ struct ApprovalsPage {
     page: Page,
     round_id: String,
     heading: String,
-    lines: Vec<QueueLine>,
+    lines: Vec<EntryLine>,
     csrf: String,
     /// Results in the user's area waiting for another level: "4 个结果待温州市审批".
     elsewhere: Vec<String>,
@@ -253,7 +220,7 @@ pub async fn approve_picked(
 }
 
 pub struct PublicationLine {
-    pub line: QueueLine,
+    pub line: EntryLine,
     pub published: String,
     pub until: String,
     pub named: String,
@@ -269,7 +236,7 @@ struct PublicationPage {
     round_id: String,
     heading: String,
     /// Approved, not yet published; (line, may this user publish it).
-    waiting: Vec<(QueueLine, bool)>,
+    waiting: Vec<(EntryLine, bool)>,
     lines: Vec<PublicationLine>,
     /// Some result is in its objection period: the printed list says how to object.
     taking_objections: bool,

@@ -4,11 +4,13 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use xingfu_store::rounds::EntryRow;
 
 use super::headings::year_and_region;
 use super::words::{Words, words};
 use crate::app::auth::CurrentUser;
 use crate::app::error::AppError;
+use crate::i18n::Lang;
 use crate::rounds::decisions::{self, UnitNames};
 use crate::rounds::opening::{self, Choices, OpenForm};
 use crate::web::page::{
@@ -148,8 +150,11 @@ async fn list_with(visit: &Visit, refused: Option<(OpenForm, String)>) -> PageRe
     })
 }
 
+/// One entry as the round page and its work lists show it.
 pub struct EntryLine {
     pub code: String,
+    /// The entry's version when the page was read (a stale approval is refused).
+    pub version: i64,
     /// What happens next and who does it.
     pub next: String,
     /// Undecided objections (flagged, never by whom).
@@ -163,6 +168,26 @@ pub struct EntryLine {
     pub previous: String,
     pub decision: String,
     pub reward: String,
+}
+
+impl EntryLine {
+    pub fn new(lang: Lang, e: &EntryRow, next: String, objections: i64) -> EntryLine {
+        EntryLine {
+            code: e.community_code.clone(),
+            version: e.version,
+            next,
+            objections,
+            name: e.community_name.clone(),
+            street: e.street_name.clone().unwrap_or_default(),
+            stage: stage_label(lang, &e.stage),
+            total: points(e.total),
+            stars: stars(e.star.unwrap_or(0)),
+            star_text: star_text(lang, e.star),
+            previous: star_text(lang, Some(e.previous_star)),
+            decision: decision_label(lang, e.decision.as_deref()),
+            reward: yuan(e.reward_fen),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -239,20 +264,7 @@ pub async fn show(
             .iter()
             .find(|(code, _)| *code == e.community_code)
             .map_or(0, |(_, n)| *n);
-        lines.push(EntryLine {
-            code: e.community_code.clone(),
-            next,
-            objections,
-            name: e.community_name.clone(),
-            street: e.street_name.clone().unwrap_or_default(),
-            stage: stage_label(lang, &e.stage),
-            total: points(e.total),
-            stars: stars(e.star.unwrap_or(0)),
-            star_text: star_text(lang, e.star),
-            previous: star_text(lang, Some(e.previous_star)),
-            decision: decision_label(lang, e.decision.as_deref()),
-            reward: yuan(e.reward_fen),
-        });
+        lines.push(EntryLine::new(lang, e, next, objections));
     }
     let region_name = region.map(|r| r.name).unwrap_or_default();
     let heading = year_and_region(lang, round.year, &region_name);

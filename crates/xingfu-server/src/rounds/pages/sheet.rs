@@ -367,34 +367,21 @@ fn read_answer(
         }
         return Ok(None);
     }
-    if clause.veto {
-        // The question is "does the veto apply?": yes means the item is not met.
-        let met = match value {
-            "yes" => false,
-            "no" => true,
-            _ => {
-                return Err(message(
-                    "请选择\u{201c}符合\u{201d}或\u{201c}不符合\u{201d}",
-                    "choose “met” or “not met”",
-                ));
-            }
-        };
-        return Ok(Some(Answer {
-            met: Some(met),
-            number: None,
-            note,
-        }));
-    }
-    if clause.judge == Judge::Met {
-        let met = match value {
-            "met" => true,
-            "unmet" => false,
-            _ => {
-                return Err(message(
-                    "请选择“达标”“未达标”或“未评”",
-                    "choose “met”, “not met” or “not assessed”",
-                ));
-            }
+    if let Some((met_key, unmet_key)) = choice_keys(clause) {
+        let met = if value == met_key {
+            true
+        } else if value == unmet_key {
+            false
+        } else if clause.veto {
+            return Err(message(
+                "请选择\u{201c}符合\u{201d}或\u{201c}不符合\u{201d}",
+                "choose “met” or “not met”",
+            ));
+        } else {
+            return Err(message(
+                "请选择“达标”“未达标”或“未评”",
+                "choose “met”, “not met” or “not assessed”",
+            ));
         };
         return Ok(Some(Answer {
             met: Some(met),
@@ -423,18 +410,24 @@ fn read_answer(
     }))
 }
 
+/// The field values that answer a met / not met clause: (met, not met). A veto item asks
+/// "does the veto apply?", so there yes means the item is not met.
+fn choice_keys(clause: &Clause) -> Option<(&'static str, &'static str)> {
+    if clause.veto {
+        Some(("no", "yes"))
+    } else if clause.judge == Judge::Met {
+        Some(("met", "unmet"))
+    } else {
+        None
+    }
+}
+
 /// A saved answer as the sheet's fields show it: (value, note).
 fn saved_value(clause: &Clause, answer: &Answer) -> (String, String) {
-    let value = if clause.veto {
+    let value = if let Some((met_key, unmet_key)) = choice_keys(clause) {
         match answer.met {
-            Some(false) => "yes".to_string(),
-            Some(true) => "no".to_string(),
-            None => String::new(),
-        }
-    } else if clause.judge == Judge::Met {
-        match answer.met {
-            Some(true) => "met".to_string(),
-            Some(false) => "unmet".to_string(),
+            Some(true) => met_key.to_string(),
+            Some(false) => unmet_key.to_string(),
             None => String::new(),
         }
     } else {

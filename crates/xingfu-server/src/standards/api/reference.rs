@@ -10,7 +10,7 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::web::api_answers::NoRegion;
-use crate::web::api_call::{Api, ApiResult};
+use crate::web::api_call::{Api, ApiResult, listed};
 use crate::web::api_error::{ApiError, ApiPath, store};
 
 /// A division of the administrative hierarchy.
@@ -83,8 +83,8 @@ pub async fn region(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Regio
 )]
 pub async fn children(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Vec<Region>> {
     known_region(&api.state, &code, api.lang).await?;
-    let rows = api.state.store.children(&code).await.map_err(api.store())?;
-    Ok(Json(rows.into_iter().map(Region::from).collect()))
+    let rows = api.read(api.state.store.children(&code)).await?;
+    listed(rows)
 }
 
 /// A standard version kept in the database.
@@ -111,12 +111,7 @@ pub struct StandardSummary {
     )
 )]
 pub async fn standards(api: Api) -> ApiResult<Vec<StandardSummary>> {
-    let stored = api
-        .state
-        .store
-        .stored_standards()
-        .await
-        .map_err(api.store())?;
+    let stored = api.read(api.state.store.stored_standards()).await?;
     let mut out = Vec::with_capacity(stored.len());
     for version in stored {
         match api.state.standard(&version.id, &version.version).await {
