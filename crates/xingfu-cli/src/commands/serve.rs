@@ -108,10 +108,12 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
             state.documents =
                 xingfu_server::documents::service::DocumentRuntime::with_folder(folder.clone())?;
         }
-        xingfu_server::events::service::spawn_sla_sweep(
-            state.clone(),
-            std::time::Duration::from_secs(60),
-        );
+        if args.sla_sweep_seconds > 0 {
+            xingfu_server::events::service::spawn_sla_sweep(
+                state.clone(),
+                std::time::Duration::from_secs(args.sla_sweep_seconds),
+            );
+        }
         xingfu_server::notifications::spawn_notifications(
             state.clone(),
             std::time::Duration::from_secs(60),
