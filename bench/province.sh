@@ -213,7 +213,7 @@ kill "$server1" "$server2"; wait "$server1" "$server2" 2> /dev/null || true
 # 5. Rating and the deadline sweep.
 echo
 echo "### Rating $communities communities × 128 clauses (xingfu bench rate; load average before: $(load))"
-"$bin" bench rate --communities "$communities" --runs 3 | sed -n '/medians:/,$p'
+"$bin" bench rate --communities "$communities" --runs 3
 echo "load average after: $(load)"
 echo
 echo "### The deadline sweep over the seeded year (xingfu bench seeded-sweep; load average before: $(load))"
