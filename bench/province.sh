@@ -116,9 +116,8 @@ psql "$url" -AtF'|' -c "SELECT relname, n_live_tup, pg_size_pretty(pg_total_rela
 echo "database: $(psql "$url" -Atc "SELECT pg_size_pretty(pg_database_size(current_database()))")"
 
 # 3. One request at a time.
-serve() { # port
+serve() { # port (its pid in $!)
   "$bin" serve --database "$url" --no-demo --sla-sweep-seconds 0 --listen "127.0.0.1:$1" > "$work/serve-$1.log" 2>&1 &
-  echo $!
 }
 wait_for() { # base
   for _ in $(seq 1 150); do curl -sf -o /dev/null "$1/health" && return 0; sleep 0.2; done
@@ -129,7 +128,8 @@ median() { # base path count
     curl -sf -o /dev/null --max-time 600 -H "Cookie: $cookie" -w '%{time_total}\n' "$1$2"
   done | sort -n | sed -n "$((($3 + 1) / 2))p" | awk '{printf "%.1f", $1 * 1000}'
 }
-server1=$(serve 18101)
+serve 18101
+server1=$!
 base=http://127.0.0.1:18101
 wait_for "$base"
 paths=(
@@ -173,14 +173,14 @@ for code in "${spread[@]}"; do mix+=("$round/communities/$code"); done
 mix+=("$round" "$round" "$round" "$round" /overview "/overview?region=$city" "/overview?region=$district"
   "/overview?region=$street" "/api/v1/overview?region=$street" /rounds)
 hammer() { # base label
-  wrk -t2 -c16 -d3s -H "Cookie: $cookie" -s bench/page_mix.lua "$1" -- "${mix[@]}" > /dev/null
+  wrk -t2 -c16 -d3s -H "Cookie: $cookie" -s bench/page_mix.lua "$1/" -- "${mix[@]}" > /dev/null
   local before
   before=$(load)
-  wrk -t2 -c16 -d"${seconds}s" -H "Cookie: $cookie" -s bench/page_mix.lua "$1" -- "${mix[@]}" > "$work/wrk"
+  wrk -t2 -c16 -d"${seconds}s" -H "Cookie: $cookie" -s bench/page_mix.lua "$1/" -- "${mix[@]}" > "$work/wrk"
   grep -q "Non-2xx" "$work/wrk" && { say "$2: some responses were not 200"; cat "$work/wrk" >&2; }
   echo "| $2 | $(sed -n 's/^mix: //p' "$work/wrk") | $before → $(load) |"
 }
-haproxy_with() { # servers…
+haproxy_with() { # ports of the servers (its pid in $!)
   sed -e 's/127.0.0.1:8000/127.0.0.1:18100/' -e 's/127.0.0.1:8404/127.0.0.1:18104/' \
     -e '/^    server xingfu/d' deploy/haproxy.cfg > "$work/haproxy.cfg"
   local i=0
@@ -189,20 +189,22 @@ haproxy_with() { # servers…
     echo "    server xingfu$i 127.0.0.1:$port check" >> "$work/haproxy.cfg"
   done
   haproxy -f "$work/haproxy.cfg" -db > "$work/haproxy.log" 2>&1 &
-  echo $!
 }
 echo
 echo "### Requests/s, a fixed mix of ${#mix[@]} page views in turn (wrk -t2 -c16, ${seconds} s after 3 s of warm-up)"
 echo "| servers | throughput and latency | load average before → after |"
 echo "|---|---|---|"
 hammer "$base" "one server, direct"
-proxy=$(haproxy_with 18101)
+haproxy_with 18101
+proxy=$!
 wait_for http://127.0.0.1:18100
 hammer http://127.0.0.1:18100 "one server behind HAProxy"
 kill "$proxy"; wait "$proxy" 2> /dev/null || true
-server2=$(serve 18102)
+serve 18102
+server2=$!
 wait_for http://127.0.0.1:18102
-proxy=$(haproxy_with 18101 18102)
+haproxy_with 18101 18102
+proxy=$!
 sleep 1.5 # both marked up (rise 2, checks every 500 ms)
 wait_for http://127.0.0.1:18100
 hammer http://127.0.0.1:18100 "two servers behind HAProxy"
