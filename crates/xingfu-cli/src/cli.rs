@@ -140,6 +140,10 @@ pub struct ServeArgs {
     #[arg(long, env = "XINGFU_DRAIN_SECONDS", default_value_t = 0)]
     pub drain_seconds: u64,
 
+    /// 本服务查看后台任务队列的间隔秒数（超时升级、提醒、通知发送、覆盖率重算）；0 表示本服务不运行后台任务（由其他服务运行） / Seconds between this server's looks at the job queue (the deadline sweep, reminders, notification delivery, coverage); 0: this server runs no jobs (others do)
+    #[arg(long, env = "XINGFU_JOBS_EVERY_SECONDS", default_value_t = 2)]
+    pub jobs_every_seconds: u64,
+
     /// 空库时不加载演示数据 / Do not load the demo data into an empty database
     #[arg(long)]
     pub no_demo: bool,
@@ -360,7 +364,10 @@ pub enum BenchCommand {
         /// 数据库 / Database URL
         #[arg(long)]
         database: String,
-        /// 社区数 / Communities
+        /// 省级区划代码：用已导入的该省全部社区，不生成虚拟社区 / A province code: seed every community of the province imported before, instead of synthetic ones
+        #[arg(long)]
+        province: Option<String>,
+        /// 社区数（未给 --province 时） / Communities (without --province)
         #[arg(long, default_value_t = 10_000)]
         communities: usize,
         /// 年度数 / Years of rounds
@@ -411,6 +418,15 @@ pub enum BenchCommand {
         /// 事件数 / Events
         #[arg(long, default_value_t = 1_000_000)]
         events: usize,
+        /// 重复次数（取中位数） / Runs (the median is reported)
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// 超时上报扫描：在 `bench seed` 生成的数据库上计时（会处理部分事件） / The deadline sweep over a database loaded by `bench seed` (acts on some events)
+    SeededSweep {
+        /// 数据库 / Database URL
+        #[arg(long)]
+        database: String,
         /// 重复次数（取中位数） / Runs (the median is reported)
         #[arg(long, default_value_t = 5)]
         runs: usize,

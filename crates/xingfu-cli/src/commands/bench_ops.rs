@@ -637,3 +637,65 @@ async fn sweep_on(
     store.close().await;
     Ok(())
 }
+
+/// The deadline sweep over the events a database already holds (`xingfu bench seed`'s year of
+/// them): `runs` times the finding step after the last deadline, when every event still open is
+/// overdue (the worst case: a sweep that never ran); then an hour of whole sweeps a minute apart
+/// from the first deadline on (the steady state: `xingfu serve` sweeps every minute); then one
+/// sweep acting on the 1,000 most overdue. Changes the events it acts on.
+pub fn seeded_sweep(database: &str, runs: usize) -> Result<ExitCode> {
+    runtime(2)?.block_on(async {
+        let store = Store::connect(database).await?;
+        let (events, first, last): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(deadline), MAX(deadline) FROM events",
+        )
+        .fetch_one(store.pool())
+        .await?;
+        let (Some(first), Some(last)) = (first, last) else {
+            bail!("no event has a deadline: seed events first (bench seed --events N)");
+        };
+        let year_end = last + 1;
+        let mut find = Vec::new();
+        let mut due_count = 0;
+        for _ in 0..runs.max(1) {
+            let t = Instant::now();
+            let found = store.sla_entries_due(year_end).await?;
+            due_count = escalations_due(year_end, &found).len();
+            find.push(t.elapsed());
+        }
+        let (mut steady, mut acted) = (Vec::new(), 0);
+        for minute in 1..=60 {
+            let t = Instant::now();
+            let report =
+                xingfu_server::events::service::sweep(&store, first + minute * 60_000).await?;
+            steady.push(t.elapsed());
+            acted += report.escalated + report.closed;
+        }
+        let longest = steady.iter().max().copied().unwrap_or_default();
+        let t = Instant::now();
+        let worst = xingfu_server::events::service::sweep_at_most(&store, year_end, 1000).await?;
+        let act = t.elapsed();
+        println!("| step | events | due or acted on | median | other |");
+        println!("|---|---|---|---|---|");
+        println!(
+            "| find due after the last deadline (query + core), {} runs | {events} | {due_count} due | {} | |",
+            runs.max(1),
+            ms(median(find))
+        );
+        println!(
+            "| an hour of sweeps a minute apart from the first deadline | {events} | {acted} acted on | {} a sweep | longest {} |",
+            ms(median(steady)),
+            ms(longest)
+        );
+        println!(
+            "| one sweep after the last deadline, acting on the 1,000 most overdue | {events} | {} escalated, {} closed, {} supervised | {} (one run) | |",
+            worst.escalated,
+            worst.closed,
+            worst.supervised,
+            ms(act)
+        );
+        store.close().await;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,7 +1,8 @@
 //! `xingfu bench seed`: loads a database for the page and overview benchmarks: a city of N
 //! synthetic communities (10 districts × 10 streets × N/100, codes in the national 12-digit
-//! layout), a round of the 128-clause standard per year with every entry named and one
-//! assessor sheet each, and, when asked, 随手拍 events and survey answers spread over the years.
+//! layout), or every community of a province already imported with `xingfu import regions`, a
+//! round of the 128-clause standard per year with every entry named and one assessor sheet
+//! each, and, when asked, 随手拍 events and survey answers spread over the years.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -14,9 +15,11 @@ use super::resolve_standard;
 /// Loads a database for the page load test: `communities` synthetic communities (10 districts
 /// × 10 streets × N/100) under one city, `years` rounds of the 128-clause standard, every entry
 /// named with one assessor sheet of 128 answers; prints a session cookie for the load generator
-/// and the paths to request.
+/// and the paths to request. With `province`, the communities are that province's, imported
+/// before (the database holds only its regions), and `communities` is not used.
 pub fn seed(
     database: &str,
+    province: Option<&str>,
     communities: usize,
     years: usize,
     events: usize,
@@ -25,7 +28,6 @@ pub fn seed(
     use xingfu_store::Store;
     use xingfu_store::accounts::NewUser;
     use xingfu_store::bulk::BulkEntry;
-    use xingfu_store::regions::RegionRow;
     use xingfu_store::rounds::NewRound;
 
     let standard = resolve_standard("weihai-jzxf-2022", false)?;
@@ -39,52 +41,17 @@ pub fn seed(
         .build()?;
     runtime.block_on(async {
         let store = Store::connect(database).await?;
-        if store.count_regions().await? > 0 {
-            anyhow::bail!("the database is not empty: seed a new one");
-        }
         let started = Instant::now();
-        let region = |code: String, name: String, level: &str, parent: Option<String>| RegionRow {
-            code,
-            name,
-            level: level.into(),
-            parent,
-            urban_rural: None,
+        let (top, codes) = match province {
+            Some(province) => province_communities(&store, province).await?,
+            None => {
+                if store.count_regions().await? > 0 {
+                    anyhow::bail!("the database is not empty: seed a new one");
+                }
+                synthetic_city(&store, communities).await?
+            }
         };
-        let city = "371000000000".to_string();
-        let mut regions = vec![region(city.clone(), "基准市".into(), "city", None)];
-        let mut codes = Vec::with_capacity(communities);
-        for i in 0..communities {
-            let district = 1 + (i / 1000) % 99;
-            let street = 1 + (i / 100) % 10;
-            let community = 1 + i % 100;
-            let d = format!("3710{district:02}000000");
-            let s = format!("3710{district:02}{street:03}000");
-            if i % 1000 == 0 {
-                regions.push(region(
-                    d.clone(),
-                    format!("基准区{district}"),
-                    "district",
-                    Some(city.clone()),
-                ));
-            }
-            if i % 100 == 0 {
-                regions.push(region(
-                    s.clone(),
-                    format!("基准街道{district}-{street}"),
-                    "street",
-                    Some(d),
-                ));
-            }
-            let code = format!("3710{district:02}{street:03}{community:03}");
-            regions.push(region(
-                code.clone(),
-                format!("基准社区{i}"),
-                "community",
-                Some(s),
-            ));
-            codes.push(code);
-        }
-        store.bulk_regions(&regions).await?;
+        let communities = codes.len();
         store
             .save_standard(&standard.id, &standard.version, text, 0)
             .await?;
@@ -96,7 +63,7 @@ pub fn seed(
                     display_name: "压测账号",
                     password_hash: hash,
                     role: "city_admin",
-                    region_code: &city,
+                    region_code: &top,
                 },
                 0,
             )
@@ -116,7 +83,7 @@ pub fn seed(
                 .create_round(
                     &NewRound {
                         year: 2019 + year as i64,
-                        region_code: &city,
+                        region_code: &top,
                         standard_id: &standard.id,
                         standard_version: &standard.version,
                         objection_days: 7,
@@ -206,6 +173,89 @@ pub fn seed(
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A synthetic city of `communities` communities (10 districts × 10 streets × N/100), written
+/// as regions; returns the city's code and the communities' codes.
+async fn synthetic_city(
+    store: &xingfu_store::Store,
+    communities: usize,
+) -> Result<(String, Vec<String>)> {
+    use xingfu_store::regions::RegionRow;
+
+    let region = |code: String, name: String, level: &str, parent: Option<String>| RegionRow {
+        code,
+        name,
+        level: level.into(),
+        parent,
+        urban_rural: None,
+    };
+    let city = "371000000000".to_string();
+    let mut regions = vec![region(city.clone(), "基准市".into(), "city", None)];
+    let mut codes = Vec::with_capacity(communities);
+    for i in 0..communities {
+        let district = 1 + (i / 1000) % 99;
+        let street = 1 + (i / 100) % 10;
+        let community = 1 + i % 100;
+        let d = format!("3710{district:02}000000");
+        let s = format!("3710{district:02}{street:03}000");
+        if i % 1000 == 0 {
+            regions.push(region(
+                d.clone(),
+                format!("基准区{district}"),
+                "district",
+                Some(city.clone()),
+            ));
+        }
+        if i % 100 == 0 {
+            regions.push(region(
+                s.clone(),
+                format!("基准街道{district}-{street}"),
+                "street",
+                Some(d),
+            ));
+        }
+        let code = format!("3710{district:02}{street:03}{community:03}");
+        regions.push(region(
+            code.clone(),
+            format!("基准社区{i}"),
+            "community",
+            Some(s),
+        ));
+        codes.push(code);
+    }
+    store.bulk_regions(&regions).await?;
+    Ok((city, codes))
+}
+
+/// The communities of a province imported before: its 12-digit code (`37` is padded to
+/// `370000000000`) and its communities' codes. Refuses a province that has rounds already, so
+/// a second seed cannot add another.
+async fn province_communities(
+    store: &xingfu_store::Store,
+    province: &str,
+) -> Result<(String, Vec<String>)> {
+    let code = format!("{province:0<12}");
+    let Some(row) = store.region(&code).await? else {
+        anyhow::bail!("no region {code}: import the province's divisions first");
+    };
+    if row.level != "province" {
+        anyhow::bail!("{code} is a {}, not a province", row.level);
+    }
+    let prefix = xingfu_core::region::subtree_prefix(&code, "province");
+    if !store.rounds_overlapping(prefix).await?.is_empty() {
+        anyhow::bail!("the database already holds rounds: seed a new one");
+    }
+    let codes: Vec<String> = store
+        .regions_within(&row, "community")
+        .await?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    if codes.is_empty() {
+        anyhow::bail!("{code} has no communities: import villages.csv too");
+    }
+    Ok((code, codes))
 }
 
 /// 随手拍 events reported in `year` across the communities: 70% closed (one in ten of them

@@ -43,11 +43,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }) => audit::verify(&database, &data_dir, &key, english),
         Command::Bench(BenchCommand::Seed {
             database,
+            province,
             communities,
             years,
             events,
             survey_answers,
-        }) => bench_seed::seed(&database, communities, years, events, survey_answers),
+        }) => bench_seed::seed(
+            &database,
+            province.as_deref(),
+            communities,
+            years,
+            events,
+            survey_answers,
+        ),
         Command::Circle(command) => circle::run(command, english),
         Command::Bench(BenchCommand::Circle {
             osm,
@@ -83,6 +91,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             events,
             runs,
         }) => bench_ops::sla_sweep(postgres.as_deref(), events, runs),
+        Command::Bench(BenchCommand::SeededSweep { database, runs }) => {
+            bench_ops::seeded_sweep(&database, runs)
+        }
         Command::Bench(BenchCommand::Documents { communities, runs }) => {
             bench_documents::documents(communities, runs)
         }

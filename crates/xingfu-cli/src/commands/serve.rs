@@ -110,8 +110,13 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
                 xingfu_server::documents::service::DocumentRuntime::with_folder(folder.clone())?;
         }
         // The deadline sweep, reminders, notification delivery and coverage after facility
-        // changes run as jobs; every server takes its share (docs/deploy.md).
-        xingfu_server::jobs::spawn_worker(state.clone(), std::time::Duration::from_secs(2));
+        // changes run as jobs; every server takes its share unless told not to (docs/deploy.md).
+        if args.jobs_every_seconds > 0 {
+            xingfu_server::jobs::spawn_worker(
+                state.clone(),
+                std::time::Duration::from_secs(args.jobs_every_seconds),
+            );
+        }
         if !args.no_demo
             && let Some(login) = demo::load(&state).await?
         {

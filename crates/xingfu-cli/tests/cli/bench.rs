@@ -1,4 +1,4 @@
-//! `xingfu bench`: rating and issuing documents with their timings.
+//! `xingfu bench`: rating, issuing documents, seeding over an imported province and timing the sweep on it.
 
 use super::*;
 
@@ -50,4 +50,68 @@ fn bench_documents_issues_a_districts_documents_and_prints_its_figures() {
         let line = text.lines().find(|l| l.starts_with(start)).unwrap();
         assert!(line.contains("×"), "no ratio to the baseline: {line}");
     }
+}
+
+#[test]
+fn bench_seed_over_an_imported_province_names_its_communities_and_the_sweep_runs_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let regions = dir.path().join("province.csv");
+    std::fs::write(
+        &regions,
+        "code,name,level,parent\n\
+         330000000000,浙江省,province,\n\
+         330300000000,温州市,city,330000000000\n\
+         330302000000,鹿城区,district,330300000000\n\
+         330302006000,五马街道,street,330302000000\n\
+         330302006001,墨池社区,community,330302006000\n\
+         330302006002,蝉街社区,community,330302006000\n",
+    )
+    .unwrap();
+    let database = format!("sqlite://{}", dir.path().join("seed.db").display());
+    let regions = regions.to_str().unwrap();
+    expect_code(
+        &xingfu(&["import", "regions", regions, "--database", &database]),
+        0,
+    );
+    let seed = [
+        "bench",
+        "seed",
+        "--database",
+        &database,
+        "--province",
+        "33",
+        "--years",
+        "1",
+        "--events",
+        "40",
+        "--survey-answers",
+        "10",
+    ];
+    let out = xingfu(&seed);
+    expect_code(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("cookie: xingfu_session="), "{text}");
+    // The communities are the imported ones, not synthetic codes.
+    assert!(
+        text.contains("/communities/330302006002") || text.contains("/communities/330302006001"),
+        "{text}"
+    );
+    // A second seed of the same province is refused rather than adding a round.
+    assert_ne!(xingfu(&seed).status.code(), Some(0));
+
+    let out = xingfu(&[
+        "bench",
+        "seeded-sweep",
+        "--database",
+        &database,
+        "--runs",
+        "1",
+    ]);
+    expect_code(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("| find due after the last deadline"),
+        "{text}"
+    );
+    assert!(text.contains("| 40 |"), "{text}");
 }
