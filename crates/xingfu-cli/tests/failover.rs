@@ -575,7 +575,9 @@ fn the_primary_lost_and_the_replica_promoted_loses_nothing_acknowledged() {
         .max()
         .expect("answers were acknowledged");
     assert!(
-        times.last().is_some_and(|last| *last > lost_at + restarted_after),
+        times
+            .last()
+            .is_some_and(|last| *last > lost_at + restarted_after),
         "answers were acknowledged after the servers restarted on the new primary"
     );
     eprintln!(

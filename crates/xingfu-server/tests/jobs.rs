@@ -265,12 +265,7 @@ async fn administrators_see_their_areas_jobs_and_queue_a_failed_one_again(server
 /// computed) queues one recomputation, run 30 seconds later, recorded as the system's.
 #[tokio::test]
 async fn a_facility_change_recomputes_the_districts_coverage_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let store = xingfu_store::Store::connect(&url).await.unwrap();
-    let state = xingfu_server::AppState::new(store, false)
-        .with_network(xingfu_server::circle::network::network_for(None, true));
-    xingfu_server::demo::load(&state).await.unwrap().unwrap();
+    let (state, _dir) = common::demo_with_its_network().await;
     const HAIDIAN: &str = "110108000000";
     let before = state.store.circle_run(HAIDIAN).await.unwrap().unwrap();
     let summary = |json: &str| xingfu_server::circle::service::coverage::RunSummary::parse(json);

@@ -5,12 +5,7 @@ use super::*;
 /// The demo loads 海淀区学院路街道 with the extract's facilities and the district's coverage.
 #[tokio::test]
 async fn the_demo_shows_the_circle_in_haidian() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let store = xingfu_store::Store::connect(&url).await.unwrap();
-    let state = xingfu_server::AppState::new(store, false)
-        .with_network(xingfu_server::circle::network::network_for(None, true));
-    xingfu_server::demo::load(&state).await.unwrap().unwrap();
+    let (state, _dir) = common::demo_with_its_network().await;
     let extract = import_file(
         &extract_path(),
         &OsmOptions {

@@ -63,6 +63,18 @@ pub struct Server {
     schema: Option<String>,
 }
 
+/// The demo data set on a new SQLite file, with the street network the demo ships (Beijing
+/// 学院路, whose facilities and coverage the demo loads); the folder lives as long as the guard.
+pub async fn demo_with_its_network() -> (AppState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let state = AppState::new(store, false)
+        .with_network(xingfu_server::circle::network::network_for(None, true));
+    xingfu_server::demo::load(&state).await.unwrap().unwrap();
+    (state, dir)
+}
+
 pub async fn sqlite() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
