@@ -157,8 +157,13 @@ async fn wait_progress(browser: &Browser, progress: &str) {
 async fn wait_big(browser: &Browser, big: bool) {
     let mut class = None;
     for _ in 0..50 {
+        // The switch reloads the page: a body found on the old page may be gone when read.
         let body = browser.client.find(Locator::Css("body")).await.unwrap();
-        class = body.attr("class").await.unwrap();
+        match body.attr("class").await {
+            Ok(now) => class = now,
+            Err(e) if common::browser::replaced(&e) => {}
+            Err(e) => panic!("reading the body's class: {e}"),
+        }
         if class.as_deref().is_some_and(|c| c.contains("big")) == big {
             return;
         }

@@ -187,11 +187,7 @@ impl Browser {
                 .unwrap();
             match element.text().await {
                 Ok(text) => return text,
-                Err(fantoccini::error::CmdError::Standard(e))
-                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
-                {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+                Err(e) if replaced(&e) => tokio::time::sleep(Duration::from_millis(100)).await,
                 Err(e) => panic!("reading {css}: {e}"),
             }
         }
@@ -378,4 +374,17 @@ pub async fn serve(server: &super::Server) -> String {
         let _ = axum::serve(listener, app).await;
     });
     format!("http://{address}")
+}
+
+/// Whether `error` says the element was on a page that has since been replaced: a stale
+/// reference, or (as Chromium sometimes says it during a navigation) a node that no longer
+/// belongs to the document.
+pub fn replaced(error: &fantoccini::error::CmdError) -> bool {
+    match error {
+        fantoccini::error::CmdError::Standard(e) => {
+            e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                || e.message.contains("does not belong to the document")
+        }
+        _ => false,
+    }
 }
