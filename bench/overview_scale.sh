@@ -43,7 +43,7 @@ run() { # name url port
   fi
   local cookie base
   cookie=$(sed -n 's/^cookie: //p' "$work/$name.seed")
-  "$bin" serve --database "$url" --no-demo --listen "127.0.0.1:$port" > "$work/$name.log" 2>&1 &
+  "$bin" serve --database "$url" --no-demo --jobs-every-seconds 0 --listen "127.0.0.1:$port" > "$work/$name.log" 2>&1 &
   local server=$!
   base="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -sf -o /dev/null -H "Cookie: $cookie" "$base/static/style.css" && break; sleep 0.2; done

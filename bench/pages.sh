@@ -24,7 +24,7 @@ run() { # name url port
   cookie=$(sed -n 's/^cookie: //p' "$work/$name.seed")
   overview=$(sed -n 's/^round overview: //p' "$work/$name.seed")
   community=$(sed -n 's/^community page: //p' "$work/$name.seed")
-  "$bin" serve --database "$url" --no-demo --listen "127.0.0.1:$port" > "$work/$name.log" 2>&1 &
+  "$bin" serve --database "$url" --no-demo --jobs-every-seconds 0 --listen "127.0.0.1:$port" > "$work/$name.log" 2>&1 &
   local server=$!
   for _ in $(seq 1 50); do curl -sf -o /dev/null -H "Cookie: $cookie" "http://127.0.0.1:$port/rounds" && break; sleep 0.2; done
   # The baseline, measured in the same run: the stylesheet (the HTTP stack, no database).
