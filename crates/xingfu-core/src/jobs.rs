@@ -17,17 +17,21 @@ pub enum JobKind {
     Deliveries,
     /// Recomputes a district's 15-minute coverage after its facilities changed.
     Coverage,
-    /// Removes finished jobs older than [`KEEP_DONE_MS`].
+    /// Removes finished jobs older than [`KEEP_DONE_MS`] (and the files exports made).
     Prune,
+    /// Makes a file a person asked for that takes too long for a request: a round's results
+    /// workbook, or every document of a round in one archive.
+    Export,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::DeadlineSweep,
         JobKind::Reminders,
         JobKind::Deliveries,
         JobKind::Coverage,
         JobKind::Prune,
+        JobKind::Export,
     ];
 
     pub fn key(self) -> &'static str {
@@ -37,6 +41,7 @@ impl JobKind {
             JobKind::Deliveries => "deliveries",
             JobKind::Coverage => "coverage",
             JobKind::Prune => "prune",
+            JobKind::Export => "export",
         }
     }
 
@@ -55,6 +60,7 @@ impl JobKind {
             JobKind::Deliveries => ("发送邮件和短信通知", "Sending e-mail and SMS notifications"),
             JobKind::Coverage => ("重新计算15分钟覆盖率", "Recomputing 15-minute coverage"),
             JobKind::Prune => ("清理已完成的任务记录", "Clearing out finished jobs"),
+            JobKind::Export => ("生成导出文件", "Making an export"),
         }
     }
 
@@ -64,7 +70,7 @@ impl JobKind {
         match self {
             JobKind::DeadlineSweep | JobKind::Reminders | JobKind::Deliveries => Some(MINUTE_MS),
             JobKind::Prune => Some(DAY_MS),
-            JobKind::Coverage => None,
+            JobKind::Coverage | JobKind::Export => None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod circle;
 pub mod demo;
 pub mod documents;
 pub mod events;
+pub mod exports;
 pub mod health;
 pub mod i18n;
 pub mod jobs;
@@ -56,6 +57,7 @@ fn features() -> web::Routes {
         .merge(offline::routes())
         .merge(health::routes())
         .merge(jobs::routes())
+        .merge(exports::routes())
 }
 
 /// The OpenAPI document of the whole API.

@@ -119,6 +119,7 @@ async fn failing_job(server: &Server) -> String {
         dedupe_key: None,
         release_key_on_start: false,
         run_at: T0,
+        requested_by: None,
     };
     assert!(store.enqueue_job(&job, T0).await.unwrap());
     let mut worker = Worker::new("test-worker".into());
@@ -222,6 +223,7 @@ async fn administrators_see_their_areas_jobs_and_queue_a_failed_one_again(server
         dedupe_key: None,
         release_key_on_start: false,
         run_at: T0,
+        requested_by: None,
     };
     store.enqueue_job(&whole, T0).await.unwrap();
     let claimed = store.claim_job("test", T0 + 1).await.unwrap().unwrap();
@@ -381,4 +383,190 @@ async fn a_facility_change_recomputes_the_districts_coverage_once() {
     let before = counts_before_coverage;
     assert_eq!(ran, before + 1);
     assert_eq!(state.store.job_counts("").await.unwrap()[3], 0);
+}
+
+/// What a done job recorded it did.
+async fn outcome_of(server: &Server, id: &str) -> serde_json::Value {
+    let job = server.state.store.job(id).await.unwrap().unwrap();
+    serde_json::from_str(job.outcome.as_deref().unwrap()).unwrap()
+}
+
+/// Asks for an export through the page's form, as `who`; where the answer sends them.
+async fn ask_export(server: &Server, who: &str, round: &str, what: &str) -> String {
+    let (_, page, _) = server.get(&format!("/rounds/{round}"), who).await;
+    let form = format!("csrf={}&round={round}&what={what}", csrf_of(&page));
+    let (status, location, _) = server.post("/exports", who, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    location.trim().to_string()
+}
+
+on_both!(a_person_gets_a_rounds_documents_and_workbook_made_in_the_background);
+async fn a_person_gets_a_rounds_documents_and_workbook_made_in_the_background(server: &Server) {
+    let round = server.lucheng_round(2013).await;
+    let mochi = "330302006045";
+    server.computed_entry(&round, mochi, 2).await;
+    server.move_entry(&round, mochi, "named").await;
+    let district = server.sign_in("district").await;
+    let district_user = server.user("district").await;
+    let (_, page, _) = server.get(&format!("/rounds/{round}"), &district).await;
+    assert!(page.contains("在后台生成评定结果汇总表"), "{page}");
+    let (_, page, _) = server
+        .get(&format!("/rounds/{round}/documents"), &district)
+        .await;
+    assert!(page.contains("打包下载全部文件"), "{page}");
+
+    assert_eq!(
+        ask_export(server, &district, &round, "documents").await,
+        "/exports?done=queued"
+    );
+    // Pressed again while it waits: made once.
+    assert_eq!(
+        ask_export(server, &district, &round, "documents").await,
+        "/exports?done=waiting"
+    );
+    let (status, page, _) = server.get("/exports", &district).await;
+    assert_eq!(status, StatusCode::OK);
+    common::assert_chinese_punctuation(&page);
+    assert!(page.contains("全部公文和证书"), "{page}");
+    assert!(page.contains("排队中"), "{page}");
+    assert!(page.contains("稍后刷新本页"), "what happens next: {page}");
+    // Nobody else's list shows it.
+    let city = server.sign_in("city").await;
+    let (_, page, _) = server.get("/exports", &city).await;
+    assert!(page.contains("你还没有申请过导出"), "{page}");
+
+    let report = Worker::default()
+        .pass(&server.state, now_ms(), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.failed + report.retried + report.lost,
+        0,
+        "{report:?}"
+    );
+    let jobs = server
+        .state
+        .store
+        .jobs_requested_by("district", JobKind::Export, 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].state, "done", "{:?}", jobs[0].last_error);
+    let id = jobs[0].id.clone();
+    let (_, page, _) = server.get("/exports", &district).await;
+    let download = format!("/exports/{id}/file");
+    assert!(page.contains(&download), "{page}");
+    assert!(page.contains("保留至"), "{page}");
+
+    // The archive holds one PDF per document the district may download, each issued.
+    let available = xingfu_server::documents::service::available(
+        &server.state,
+        &district_user,
+        &round,
+        xingfu_server::i18n::Lang::Zh,
+    )
+    .await
+    .unwrap();
+    assert!(available.len() >= 3, "{available:?}");
+    let (status, headers, bytes) = server.get_bytes(&download, &district).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    // A document with nothing to say (no unmet clause: no 整改通知书) is listed, not packed.
+    let outcome = outcome_of(server, &id).await;
+    let skipped = outcome["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{outcome}");
+    assert!(
+        skipped[0].as_str().unwrap().contains("无需整改通知书"),
+        "{outcome}"
+    );
+    assert_eq!(archive.len() + skipped.len(), available.len(), "{outcome}");
+    assert_eq!(outcome["documents"], archive.len());
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.unwrap().to_string())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("星级证书-墨池社区-ZS-")),
+        "{names:?}"
+    );
+    let mut first = Vec::new();
+    std::io::Read::read_to_end(&mut archive.by_index(0).unwrap(), &mut first).unwrap();
+    assert!(first.starts_with(b"%PDF"), "a PDF");
+    let current = server.state.store.current_documents(&round).await.unwrap();
+    assert_eq!(current.len(), archive.len(), "each issued once");
+    // Only its owner downloads it.
+    let (status, _, _) = server.get_bytes(&download, &city).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The workbook, through the API this time.
+    let token = server.api_token("district").await;
+    let body = serde_json::json!({ "round": round, "what": "workbook" });
+    let (status, answer) = server
+        .api_json(Method::POST, "/api/v1/exports", Some(&token), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["queued"], true);
+    let bad = serde_json::json!({ "round": round, "what": "everything" });
+    let (status, answer) = server
+        .api_json(Method::POST, "/api/v1/exports", Some(&token), Some(bad))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer.to_string().contains("what"), "{answer}");
+    Worker::default()
+        .pass(&server.state, now_ms(), 50)
+        .await
+        .unwrap();
+    let (status, list) = server
+        .api_json(Method::GET, "/api/v1/exports", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list[0]["what"], "workbook");
+    assert_eq!(list[0]["state"], "done", "{list}");
+    let link = list[0]["download"].as_str().unwrap().to_string();
+    let (status, _, bytes) = server.get_bytes(&link, &district).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0)
+        .unwrap()
+        .unwrap();
+    assert!(
+        sheet
+            .cells()
+            .any(|(_, _, c)| c.to_string().as_str() == "墨池社区"),
+        "the community in the workbook"
+    );
+
+    // Three waiting at once is the most; a fourth is refused with the reason.
+    let other = server.lucheng_round(2014).await;
+    for (r, what) in [
+        (&round, "workbook"),
+        (&round, "documents"),
+        (&other, "workbook"),
+    ] {
+        assert_eq!(
+            ask_export(server, &district, r, what).await,
+            "/exports?done=queued"
+        );
+    }
+    assert_eq!(
+        ask_export(server, &district, &other, "documents").await,
+        "/exports?done=full"
+    );
+    let (_, page, _) = server.get("/exports?done=full", &district).await;
+    assert!(page.contains("你已有 3 个导出在排队或生成中"), "{page}");
+
+    // The weekly clear-out removes the file with its job.
+    let file = outcome_of(server, &id).await["file"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(server.state.files.get(&file).await.is_ok());
+    let later = now_ms() + xingfu_core::jobs::KEEP_DONE_MS + HOUR_MS;
+    let removed = xingfu_server::exports::service::remove_old_files(&server.state, later)
+        .await
+        .unwrap();
+    assert_eq!(removed, 2, "the archive and the workbook");
+    assert!(server.state.files.get(&file).await.is_err());
 }

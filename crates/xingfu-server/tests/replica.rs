@@ -249,6 +249,7 @@ fn cells(bytes: &[u8]) -> Vec<String> {
 async fn exports_and_verify_read_from_the_replica_while_it_keeps_up() {
     let (pair, server) = replicated_server().await;
     let round = server.approved_gulou(3).await;
+    server.move_entry(&round, GULOU, "named").await;
     let first = issued(&server.state.store, &round, "幸福社区证书").await;
     let WithReplica {
         replica,
@@ -293,6 +294,11 @@ async fn exports_and_verify_read_from_the_replica_while_it_keeps_up() {
     let (_, page) = get_text(&app, &format!("/verify/{first}"), "").await;
     assert!(!page.contains("（改）"), "{page}");
     assert!(page.contains("出具记录在审计链中，核验通过"), "{page}");
+    let (_, page) = get_text(&app, "/notices", "").await;
+    assert!(
+        page.contains("<td>鼓楼社区</td>"),
+        "the public list: {page}"
+    );
     // Not on the replica yet: found on the primary.
     let (status, page) = get_text(&app, &format!("/verify/{second}"), "").await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -311,6 +317,11 @@ async fn exports_and_verify_read_from_the_replica_while_it_keeps_up() {
     assert!(cells(&bytes).iter().any(|c| c.contains("鼓楼社区甲")));
     let (_, page) = get_text(&app, &format!("/verify/{first}"), "").await;
     assert!(page.contains("幸福社区证书（改）"), "{page}");
+    let (_, page) = get_text(&app, "/notices", "").await;
+    assert!(
+        page.contains("<td>鼓楼社区甲</td>"),
+        "the public list: {page}"
+    );
     replica
         .store
         .execute_admin("SELECT pg_wal_replay_resume()")

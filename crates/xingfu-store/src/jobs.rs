@@ -20,6 +20,8 @@ pub struct NewJob<'a> {
     /// The key is given up when the job starts (a change during the run queues another).
     pub release_key_on_start: bool,
     pub run_at: i64,
+    /// The person who asked for it, for a job a person starts (an export).
+    pub requested_by: Option<&'a str>,
 }
 
 /// A job a server claimed and now holds.
@@ -50,6 +52,7 @@ pub struct JobRow {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub version: i64,
+    pub requested_by: Option<String>,
 }
 
 /// How a claimed job's run ended.
@@ -64,15 +67,15 @@ pub enum JobOutcome {
 }
 
 const COLUMNS: &str = "id, kind, payload, area, state, attempts, run_at, lease_owner, last_error, \
-                       outcome, created_at, started_at, finished_at, version";
+                       outcome, created_at, started_at, finished_at, version, requested_by";
 
 impl Store {
     /// Queues a job; false when one with the same key exists (it is queued once).
     pub async fn enqueue_job(&self, job: &NewJob<'_>, now: i64) -> Result<bool> {
         let inserted = sqlx::query(
             "INSERT INTO jobs (id, kind, payload, area, dedupe_key, release_key_on_start, state,
-                               attempts, run_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)
+                               attempts, run_at, created_at, requested_by)
+             VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, $9)
              ON CONFLICT (dedupe_key) DO NOTHING",
         )
         .bind(new_id())
@@ -83,6 +86,7 @@ impl Store {
         .bind(i64::from(job.release_key_on_start))
         .bind(job.run_at)
         .bind(now)
+        .bind(job.requested_by)
         .execute(self.pool())
         .await?
         .rows_affected();
@@ -150,6 +154,53 @@ impl Store {
         .await?
         .rows_affected()
             == 1)
+    }
+
+    /// Keeps a long job's lease for another [`LEASE_MS`] from `now`, while `owner` still holds
+    /// it; false when the lease was lost (the job should stop: another server may run it).
+    pub async fn renew_job_lease(&self, id: &str, owner: &str, now: i64) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE jobs SET lease_until = $1
+             WHERE id = $2 AND lease_owner = $3 AND state = 'running' AND lease_until > $4",
+        )
+        .bind(now + LEASE_MS)
+        .bind(id)
+        .bind(owner)
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// The newest `limit` jobs of `kind` that `username` asked for, newest first.
+    pub async fn jobs_requested_by(
+        &self,
+        username: &str,
+        kind: JobKind,
+        limit: i64,
+    ) -> Result<Vec<JobRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE requested_by = $1 AND kind = $2
+             ORDER BY created_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(username)
+        .bind(kind.key())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Done jobs of `kind` that the next clear-out removes (finished before the keeping time):
+    /// what they made is removed with them.
+    pub async fn jobs_to_prune(&self, kind: JobKind, now: i64) -> Result<Vec<JobRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE state = 'done' AND kind = $1 AND finished_at < $2"
+        ))
+        .bind(kind.key())
+        .bind(now - KEEP_DONE_MS)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Fails the jobs whose server stopped during their last attempt (the lease ran out with no

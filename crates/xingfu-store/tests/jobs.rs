@@ -22,6 +22,7 @@ fn job<'a>(kind: JobKind, key: Option<&'a str>, run_at: i64) -> NewJob<'a> {
         dedupe_key: key,
         release_key_on_start: false,
         run_at,
+        requested_by: None,
     }
 }
 
@@ -296,5 +297,80 @@ on_both!(
         assert!(runs.values().all(|&n| n == 1), "a job ran twice: {runs:?}");
         assert_eq!(per_worker.iter().sum::<usize>(), JOBS);
         assert_eq!(store.job_counts("").await.unwrap(), [0, 0, JOBS as i64, 0]);
+    }
+);
+
+on_both!(
+    a_long_job_keeps_its_lease_and_a_person_sees_the_jobs_they_asked_for,
+    |store: Store| async move {
+        let export = NewJob {
+            requested_by: Some("wuma"),
+            ..job(JobKind::Export, None, T0)
+        };
+        assert!(store.enqueue_job(&export, T0).await.unwrap());
+        let other = NewJob {
+            requested_by: Some("gulou"),
+            ..job(JobKind::Export, None, T0)
+        };
+        assert!(store.enqueue_job(&other, T0).await.unwrap());
+        let mine = store
+            .jobs_requested_by("wuma", JobKind::Export, 10)
+            .await
+            .unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].requested_by.as_deref(), Some("wuma"));
+        assert!(
+            store
+                .jobs_requested_by("wuma", JobKind::Coverage, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let claimed = store.claim_job("a", T0).await.unwrap().expect("due");
+        // Renewed before the lease runs out: another server cannot claim it at the old end.
+        assert!(
+            store
+                .renew_job_lease(&claimed.id, "a", T0 + LEASE_MS - 1)
+                .await
+                .unwrap()
+        );
+        let other_claim = store.claim_job("b", T0 + LEASE_MS).await.unwrap();
+        assert_ne!(other_claim.as_ref().map(|c| &c.id), Some(&claimed.id));
+        // Not by another owner, nor once the lease ran out.
+        assert!(
+            !store
+                .renew_job_lease(&claimed.id, "b", T0 + LEASE_MS)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .renew_job_lease(&claimed.id, "a", T0 + 3 * LEASE_MS)
+                .await
+                .unwrap()
+        );
+
+        // Finished long ago: listed for the clear-out, which removes it.
+        let done = JobOutcome::Done("{}".into());
+        assert!(
+            store
+                .finish_job(&claimed.id, "a", &done, T0 + 1)
+                .await
+                .unwrap()
+        );
+        let later = T0 + 1 + KEEP_DONE_MS + 1;
+        let old = store.jobs_to_prune(JobKind::Export, later).await.unwrap();
+        assert_eq!(
+            old.iter().map(|j| &j.id).collect::<Vec<_>>(),
+            vec![&claimed.id]
+        );
+        assert!(
+            store
+                .jobs_to_prune(JobKind::Export, T0 + 2)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 );

@@ -141,3 +141,18 @@ impl IntoResponse for AppError {
         response
     }
 }
+
+impl AppError {
+    /// The error as a line for administrators (a job's failure, what an export could not
+    /// pack): what a person would be told, or the internal error itself.
+    pub fn as_text(&self) -> String {
+        match self {
+            AppError::Internal(e) => format!("{e:#}"),
+            AppError::NotFound => "not found".to_string(),
+            AppError::Stale(stale) => stale.message.clone(),
+            AppError::Forbidden(text) | AppError::BadRequest(text) | AppError::Conflict(text) => {
+                text.clone()
+            }
+        }
+    }
+}

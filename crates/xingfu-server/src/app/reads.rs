@@ -2,9 +2,9 @@
 //!
 //! `--database-replica URL` opens a second pool on the replica. Every write and every read that
 //! must see the latest data goes to the primary; the pages and answers that may lag a little
-//! (the 一张图 overview and its drill-down, Open311's GET requests) ask
-//! [`AppState::reads`] with [`Freshness::MayLag`] and get the replica **while it is caught up
-//! within the bound** (`--replica-max-lag-ms`, default 5 s), else the primary. A person who
+//! (the 一张图 overview and its drill-down, exports, `/verify`, the public 公示 list,
+//! Open311's GET requests) ask [`AppState::reads`] with [`Freshness::MayLag`] and get the
+//! replica **while it is caught up within the bound** (`--replica-max-lag-ms`, default 5 s), else the primary. A person who
 //! has just saved something reads from the primary for a while after ([`OWN_WRITES_MS`]), so
 //! their own change is on the page they land on.
 //!

@@ -36,6 +36,8 @@ crate::word_table! {
         download: "下载 PDF" / "Download PDF",
         none: "这一评选年度暂时没有可出具的文件：公示文件在结果公示后、命名决定和证书在命名后、评分报告和整改通知书在评分汇总后才能出具。" / "No document can be issued for this round yet: the notice comes once results are published, the decision and certificates after naming, score reports and rectification notices once scores are computed.",
         back: "返回评选年度" / "Back to the round",
+        all_at_once: "打包下载全部文件（在后台生成）" / "All of them in one ZIP (made in the background)",
+        all_at_once_help: "全部文件出具后打包成一个 ZIP 压缩包，在“我的导出”中下载，适合一次打印全区的证书。" / "Every document is issued and packed into one ZIP to download from “My exports”: for printing a whole district's certificates at once.",
         verify_title: "文件核验" / "Document verification",
         verify_lead: "核验幸福社区公文、证书的真伪：输入文件上的编号，或扫描文件上的二维码。" / "Check a Happy Community document or certificate: type the serial printed on it, or scan its QR code.",
         serial_label: "文件编号（如 ZS-2013-7K3M9Q2X）" / "Serial (e.g. ZS-2013-7K3M9Q2X)",

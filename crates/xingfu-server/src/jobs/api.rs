@@ -21,7 +21,7 @@ pub struct JobsQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Job {
     pub id: String,
-    /// `deadline_sweep`, `reminders`, `deliveries`, `coverage` or `prune`.
+    /// `deadline_sweep`, `reminders`, `deliveries`, `coverage`, `prune` or `export`.
     #[schema(example = "coverage")]
     pub kind: String,
     /// The kind in the request's language.

@@ -20,7 +20,7 @@ crate::word_table! {
     /// The job list's texts.
     Words, words {
         title: "后台任务" / "Background jobs",
-        lead: "这些工作不在网页请求中完成\u{ff1a}随手拍超时升级\u{ff0c}生成提醒和发送通知\u{ff08}每分钟一次\u{ff09}\u{ff0c}设施变更后重新计算15分钟覆盖率\u{ff08}变更后30秒\u{ff09}\u{ff0c}每天清理一周前完成的任务。由空闲的服务器自动运行\u{ff0c}每项任务只运行一次。" / "This work runs outside page requests: the deadline sweep of photo reports, reminders and notification delivery (every minute), 15-minute coverage after facilities change (30 seconds after the change), and clearing out jobs finished over a week ago each day. A free server runs each job, once.",
+        lead: "这些工作不在网页请求中完成\u{ff1a}随手拍超时升级\u{ff0c}生成提醒和发送通知\u{ff08}每分钟一次\u{ff09}\u{ff0c}设施变更后重新计算15分钟覆盖率\u{ff08}变更后30秒\u{ff09}\u{ff0c}生成有人申请的导出文件\u{ff0c}每天清理一周前完成的任务。由空闲的服务器自动运行\u{ff0c}每项任务只运行一次。" / "This work runs outside page requests: the deadline sweep of photo reports, reminders and notification delivery (every minute), 15-minute coverage after facilities change (30 seconds after the change), the exports people ask for, and clearing out jobs finished over a week ago each day. A free server runs each job, once.",
         next: "失败的任务会在10秒、1分钟、5分钟后自动重试\u{ff1b}4次都失败就标为\u{201c}失败\u{201d}\u{ff0c}请查看原因\u{ff0c}处理后点\u{201c}重新排队\u{201d}。运行任务的服务器中途停止时\u{ff0c}5分钟后由其他服务器接着运行。" / "A failed job is tried again after 10 seconds, 1 minute and 5 minutes; after 4 failed attempts it is marked failed: read why, put it right, then press \u{201c}Queue again\u{201d}. If the server running a job stops, another server takes it over after 5 minutes.",
         all: "全部" / "All",
         none: "没有这种状态的任务。" / "No job in this state.",
@@ -46,6 +46,8 @@ fn outcome_text(lang: Lang, outcome: &str) -> String {
     };
     let parts: Vec<String> = counts
         .iter()
+        // An export's file key and its list of documents not issued are for its owner's page.
+        .filter(|(key, _)| !matches!(key.as_str(), "file" | "skipped"))
         .map(|(key, value)| {
             let label = match key.as_str() {
                 "escalated" => lang.pick("升级", "escalated"),
@@ -64,6 +66,10 @@ fn outcome_text(lang: Lang, outcome: &str) -> String {
                     "never computed for this district, skipped",
                 ),
                 "removed" => lang.pick("清理任务记录", "job records removed"),
+                "files" => lang.pick("删除导出文件", "export files removed"),
+                "name" => lang.pick("文件名", "file"),
+                "bytes" => lang.pick("字节", "bytes"),
+                "documents" => lang.pick("公文和证书", "documents"),
                 other => other,
             };
             format!("{label}{}{value}", lang.colon())

@@ -42,6 +42,7 @@ pub async fn coverage_after_change(
         dedupe_key: Some(&key),
         release_key_on_start: true,
         run_at: now + COVERAGE_DELAY_MS,
+        requested_by: None,
     };
     Ok(state.store.enqueue_job(&job, now).await?)
 }
@@ -63,6 +64,7 @@ pub async fn queue_periodic(
         dedupe_key: Some(&key),
         release_key_on_start: false,
         run_at: period_start(now, every),
+        requested_by: None,
     };
     store.enqueue_job(&job, now).await
 }

@@ -11,7 +11,6 @@ use xingfu_core::jobs::{JobKind, next_attempt};
 use xingfu_store::jobs::{ClaimedJob, JobOutcome};
 
 use super::queue::{CoveragePayload, queue_periodic};
-use crate::app::error::AppError;
 use crate::app::state::{AppState, now_ms};
 
 /// What one pass of a worker did.
@@ -134,7 +133,7 @@ async fn run(
         JobKind::Reminders => {
             let r = crate::notifications::service::reminders::sweep(state, now)
                 .await
-                .map_err(|e| error_text(&e))?;
+                .map_err(|e| e.as_text())?;
             Ok(json!({ "made": r.made }))
         }
         JobKind::Deliveries => {
@@ -154,7 +153,7 @@ async fn run(
             let run =
                 crate::circle::service::coverage::recompute_automatically(state, &payload.district)
                     .await
-                    .map_err(|e| error_text(&e))?;
+                    .map_err(|e| e.as_text())?;
             Ok(match run {
                 Some(run) => {
                     let summary =
@@ -164,26 +163,17 @@ async fn run(
                 None => json!({ "never_computed": 1 }),
             })
         }
+        JobKind::Export => crate::exports::service::run(state, owner, job).await,
         JobKind::Prune => {
+            let files = crate::exports::service::remove_old_files(state, now)
+                .await
+                .map_err(|e| e.as_text())?;
             let removed = state
                 .store
                 .prune_jobs(now)
                 .await
                 .map_err(|e| format!("{e:#}"))?;
-            Ok(json!({ "removed": removed }))
-        }
-    }
-}
-
-/// An error as the administrators' job list shows it: what a person would be told, or the
-/// internal error itself (administrators look into it).
-fn error_text(error: &AppError) -> String {
-    match error {
-        AppError::Internal(e) => format!("{e:#}"),
-        AppError::NotFound => "not found".to_string(),
-        AppError::Stale(stale) => stale.message.clone(),
-        AppError::Forbidden(text) | AppError::BadRequest(text) | AppError::Conflict(text) => {
-            text.clone()
+            Ok(json!({ "removed": removed, "files": files }))
         }
     }
 }

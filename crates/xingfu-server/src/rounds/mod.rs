@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod history;
 pub mod opening;
 pub mod pages;
+pub mod public;
 pub mod rectifications;
 pub mod report;
 pub mod service;

@@ -224,6 +224,17 @@ pub fn decision_label(lang: Lang, decision: Option<&str>) -> String {
 }
 
 /// Milliseconds since the epoch as `YYYY-MM-DD HH:MM` in China Standard Time (UTC+8).
+/// A file's size for people: bytes, KB rounded up, or MB to one decimal.
+pub fn size_text(size: i64) -> String {
+    if size >= 1024 * 1024 {
+        format!("{:.1} MB", size as f64 / (1024.0 * 1024.0))
+    } else if size >= 1024 {
+        format!("{} KB", (size + 1023) / 1024)
+    } else {
+        format!("{size} B")
+    }
+}
+
 pub fn when(ms: i64) -> String {
     xingfu_core::dates::local_text(ms)
 }

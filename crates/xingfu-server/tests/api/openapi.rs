@@ -87,6 +87,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/circle/centres/{id}/ratings"),
     ("get", "/api/v1/overview"),
     ("get", "/api/v1/jobs"),
+    ("get", "/api/v1/exports"),
+    ("post", "/api/v1/exports"),
 ];
 
 fn collect_refs(value: &Value, refs: &mut BTreeSet<String>) {

@@ -320,6 +320,24 @@ async fn documents_and_their_verification() {
         .unwrap();
     assert!(browser.text("main").await.contains("查无此编号"));
     browser.look("/verify with an unknown serial").await;
+
+    // The public 公示 list, on the same phone: the named community and its star.
+    browser
+        .client
+        .goto(&format!("{base}/notices"))
+        .await
+        .unwrap();
+    let main = browser.text("main").await;
+    for expected in [
+        "幸福社区评定结果公示",
+        "墨池社区",
+        "2星",
+        "已命名（",
+        "异议和下一步",
+    ] {
+        assert!(main.contains(expected), "{expected}: {main}");
+    }
+    browser.look("/notices").await;
     browser.stop().await;
     server.finish().await;
 }

@@ -104,3 +104,70 @@ async fn a_resident_objects_on_the_community_page_and_the_city_decides(server: &
     assert!(page.contains("志愿者名册已核实"));
 }
 on_both!(a_resident_objects_on_the_community_page_and_the_city_decides);
+
+async fn the_public_notice_list_shows_published_and_named_results_to_anyone(server: &Server) {
+    let (status, page, _) = server.get("/notices", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("目前没有已公示的评定结果"), "{page}");
+
+    let round = server.approved_gulou(4).await;
+    // Approved but not published: still not on the list.
+    let (_, page, _) = server.get("/notices", "").await;
+    assert!(!page.contains("鼓楼社区"), "{page}");
+    let city = server.sign_in("city").await;
+    press(server, &city, &round, "publish").await;
+
+    let (status, page, _) = server.get("/notices", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("鼓楼社区"), "{page}");
+    assert!(page.contains(">850</td>"), "the score: {page}");
+    assert!(page.contains("公示中，异议受理至"), "{page}");
+    assert!(page.contains("1 项仍在受理异议"), "{page}");
+    assert!(
+        page.contains("异议由作出评定的一级政府受理"),
+        "how to object: {page}"
+    );
+    assert!(
+        !page.contains("action=\"/rounds"),
+        "no form of the signed-in pages"
+    );
+
+    // Narrowed to 鼓楼's street it stays; another street of the district has none.
+    let gulou_street = "330302006000";
+    let streets = server.state.store.children("330302000000").await.unwrap();
+    let other = streets
+        .iter()
+        .find(|s| s.code != gulou_street)
+        .expect("Lucheng has more than one street");
+    let (_, page, _) = server
+        .get(&format!("/notices?round={round}&area={gulou_street}"), "")
+        .await;
+    assert!(page.contains("鼓楼社区"), "{page}");
+    assert!(
+        page.contains(&format!("value=\"{gulou_street}\" selected")),
+        "{page}"
+    );
+    let (_, page, _) = server
+        .get(&format!("/notices?round={round}&area={}", other.code), "")
+        .await;
+    assert!(!page.contains("<td>鼓楼社区</td>"), "{page}");
+    assert!(
+        page.contains("所选地区在这一评选年度没有已公示的结果"),
+        "{page}"
+    );
+    // An unknown area, round or page shows the whole of the newest round, first page.
+    let (status, page, _) = server
+        .get("/notices?round=nope&area=110000000000&page=99", "")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("鼓楼社区"), "{page}");
+
+    server.move_entry(&round, GULOU, "named").await;
+    let (_, page, _) = server.get("/notices", "").await;
+    assert!(page.contains("已命名（"), "{page}");
+    assert!(!page.contains("公示中，异议受理至"), "{page}");
+
+    let (_, page, _) = server.get("/notices", "lang=en").await;
+    assert!(page.contains("Named ("), "{page}");
+}
+on_both!(the_public_notice_list_shows_published_and_named_results_to_anyone);

@@ -505,20 +505,39 @@ impl Store {
         prefix: &str,
         stages: &[&str],
     ) -> Result<Vec<EntryRow>> {
+        self.entries_at_stages_page(round_id, prefix, stages, 0, i64::MAX)
+            .await
+    }
+
+    /// One page of [`Store::entries_at_stages`]: at most `limit` after skipping `offset`.
+    pub async fn entries_at_stages_page(
+        &self,
+        round_id: &str,
+        prefix: &str,
+        stages: &[&str],
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<EntryRow>> {
         if stages.is_empty() {
             return Ok(Vec::new());
         }
         let (low, high) = crate::code_range(prefix);
         let sql = format!(
             "{ENTRY_SELECT} WHERE e.round_id = $1 AND e.community_code BETWEEN $2 AND $3
-             AND e.stage IN ({}) ORDER BY e.community_code",
-            crate::sql::bind_list(4, stages.len())
+             AND e.stage IN ({}) ORDER BY e.community_code LIMIT ${} OFFSET ${}",
+            crate::sql::bind_list(4, stages.len()),
+            4 + stages.len(),
+            5 + stages.len()
         );
         let mut query = sqlx::query_as(&sql).bind(round_id).bind(low).bind(high);
         for stage in stages {
             query = query.bind(*stage);
         }
-        Ok(query.fetch_all(self.pool()).await?)
+        Ok(query
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Communities inside the subtree with `prefix` that have not declared into the round, by

@@ -21,7 +21,7 @@ use crate::i18n::Lang;
 use crate::rounds::evidence::{self, Offered, accept_evidence, upload_closed};
 use crate::rounds::service;
 use crate::web::one_file_form::OneFileForm;
-use crate::web::page::{Page, PageResult, render};
+use crate::web::page::{Page, PageResult, render, size_text};
 use crate::web::visit::Visit;
 use xingfu_core::text::shorten;
 
@@ -288,16 +288,6 @@ fn kind_label(content_type: &str) -> String {
         other => other,
     }
     .to_string()
-}
-
-fn size_text(size: i64) -> String {
-    if size >= 1024 * 1024 {
-        format!("{:.1} MB", size as f64 / (1024.0 * 1024.0))
-    } else if size >= 1024 {
-        format!("{} KB", (size + 1023) / 1024)
-    } else {
-        format!("{size} B")
-    }
 }
 
 /// POST (multipart: csrf, clause, file): a community worker or an administrator covering the

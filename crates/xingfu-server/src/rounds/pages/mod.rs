@@ -7,6 +7,7 @@ mod downloads;
 pub(crate) mod evidence;
 mod headings;
 mod objections;
+mod public;
 mod queues;
 mod rectifications;
 mod rewards;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(rounds::home))
         .route("/rounds", get(rounds::list).post(rounds::open))
         .route("/evidence/{id}", get(downloads::evidence))
+        .route("/notices", get(public::list))
         .under(
             "/rounds/{round}",
             [
