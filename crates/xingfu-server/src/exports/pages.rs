@@ -73,7 +73,11 @@ pub async fn list(v: Visit, Query(query): Query<ListQuery>) -> PageResult {
         let round = match v.state.store.round(&export.round_id).await? {
             Some(r) => {
                 let region = v.state.store.region(&r.region_code).await?;
-                format!("{} {}", region.map_or(r.region_code, |g| g.name), r.year)
+                let name = region.map_or(r.region_code, |g| g.name);
+                v.lang.text(
+                    format!("{name} {}年度", r.year),
+                    format!("{name} {}", r.year),
+                )
             }
             None => export.round_id.clone(),
         };

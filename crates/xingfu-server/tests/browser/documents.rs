@@ -338,6 +338,41 @@ async fn documents_and_their_verification() {
         assert!(main.contains(expected), "{expected}: {main}");
     }
     browser.look("/notices").await;
+
+    // The district asks for all of the round's documents at once and downloads them later.
+    browser
+        .client
+        .goto(&format!("{base}/rounds/{round}/documents"))
+        .await
+        .unwrap();
+    browser
+        .click("form[action='/exports'] button[type=submit]")
+        .await;
+    browser.wait_path("/exports").await;
+    let main = browser.text("main").await;
+    for expected in [
+        "我的导出",
+        "已申请，正在排队生成",
+        "全部公文和证书",
+        "排队中",
+    ] {
+        assert!(main.contains(expected), "{expected}: {main}");
+    }
+    browser.look("/exports queued").await;
+    xingfu_server::jobs::worker::Worker::default()
+        .pass(&server.state, xingfu_server::app::state::now_ms(), 50)
+        .await
+        .unwrap();
+    browser
+        .client
+        .goto(&format!("{base}/exports"))
+        .await
+        .unwrap();
+    let main = browser.text("main").await;
+    for expected in ["已完成", "下载", "保留至", "未打包"] {
+        assert!(main.contains(expected), "{expected}: {main}");
+    }
+    browser.look("/exports done").await;
     browser.stop().await;
     server.finish().await;
 }
