@@ -139,10 +139,16 @@ async fn grids_are_drawn_on_the_basemap() {
     browser
         .click("form[action$='/grids'] button[type=submit]")
         .await;
-    browser
-        .wait_path(&format!("/communities/{community}/grids"))
-        .await;
-    let grids = server.state.store.grids_of(community).await.unwrap();
+    // The form posts to the page it is on: its address says nothing of the save being done, so
+    // wait for the store (at most 20 s) rather than the address.
+    let mut grids = Vec::new();
+    for _ in 0..100 {
+        grids = server.state.store.grids_of(community).await.unwrap();
+        if !grids.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert_eq!(grids.len(), 1, "the drawn grid is stored");
     assert_eq!(grids[0].name, "西王庄第一网格");
     map_answer(
