@@ -47,7 +47,8 @@ pub struct Notices {
     /// The area chosen, if it is one of `areas`.
     pub area: Option<String>,
     pub entries: Vec<EntryRow>,
-    /// Results shown in the round and area, over all pages; of them still open to objections.
+    /// Results shown in the round and area, over all pages; of them on notice (published, not
+    /// yet named, whether or not the objection period is over).
     pub total: i64,
     pub open: i64,
     pub page: i64,

@@ -122,7 +122,7 @@ async fn the_public_notice_list_shows_published_and_named_results_to_anyone(serv
     assert!(page.contains("鼓楼社区"), "{page}");
     assert!(page.contains(">850</td>"), "the score: {page}");
     assert!(page.contains("公示中，异议受理至"), "{page}");
-    assert!(page.contains("1 项仍在受理异议"), "{page}");
+    assert!(page.contains("1 项在公示中"), "{page}");
     assert!(
         page.contains("异议由作出评定的一级政府受理"),
         "how to object: {page}"
@@ -171,3 +171,77 @@ async fn the_public_notice_list_shows_published_and_named_results_to_anyone(serv
     assert!(page.contains("Named ("), "{page}");
 }
 on_both!(the_public_notice_list_shows_published_and_named_results_to_anyone);
+
+/// `n` more communities of 五马街道 (五马第N社区, codes 330302006200 on), each declared into
+/// `round` and published; returns their codes.
+async fn published_communities(server: &Server, round: &str, n: usize) -> Vec<String> {
+    use xingfu_store::regions::RegionRow;
+    let store = &server.state.store;
+    let rows: Vec<RegionRow> = (0..n)
+        .map(|i| RegionRow {
+            code: format!("330302006{:03}", 200 + i),
+            name: format!("五马第{:03}社区", i),
+            level: "community".into(),
+            parent: Some("330302006000".into()),
+            urban_rural: None,
+        })
+        .collect();
+    store.upsert_regions(&rows).await.unwrap();
+    for row in &rows {
+        server.computed_entry(round, &row.code, 2).await;
+        server.move_entry(round, &row.code, "published").await;
+    }
+    rows.into_iter().map(|r| r.code).collect()
+}
+
+async fn a_province_sized_publication_list_comes_a_page_at_a_time(server: &Server) {
+    let round = open_round(server).await;
+    let codes = published_communities(server, &round, 130).await;
+    let district = server.sign_in("district").await;
+    let list = format!("/rounds/{round}/publication");
+
+    // 130 published: 100 on the first page, 30 on the second; a page past the end is the last.
+    let (status, page, _) = server.get(&list, &district).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("五马第000社区") && page.contains("五马第099社区"),
+        "{page}"
+    );
+    assert!(!page.contains("五马第100社区"), "{page}");
+    assert!(
+        page.contains("1 / 2") && page.contains("href=\"?page=2\""),
+        "{page}"
+    );
+    let (_, page, _) = server.get(&format!("{list}?page=2"), &district).await;
+    assert!(
+        page.contains("五马第100社区") && page.contains("五马第129社区"),
+        "{page}"
+    );
+    assert!(!page.contains("五马第099社区"), "{page}");
+    let (_, last, _) = server.get(&format!("{list}?page=99"), &district).await;
+    assert!(
+        last.contains("2 / 2") && last.contains("五马第129社区"),
+        "{last}"
+    );
+    assert_eq!(codes.len(), 130);
+
+    // The public list, 50 to a page.
+    let (_, page, _) = server.get("/notices", "").await;
+    assert!(page.contains("130 项结果"), "{page}");
+    assert!(
+        page.contains("五马第049社区") && !page.contains("五马第050社区"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("/notices?round={round}&#38;page=2")),
+        "{page}"
+    );
+    let (_, page, _) = server
+        .get(&format!("/notices?round={round}&page=3"), "")
+        .await;
+    assert!(
+        page.contains("五马第129社区") && page.contains("3 / 3"),
+        "{page}"
+    );
+}
+on_both!(a_province_sized_publication_list_comes_a_page_at_a_time);

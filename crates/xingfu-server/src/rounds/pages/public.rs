@@ -40,7 +40,7 @@ crate::word_table! {
         documents: "正式公示文件" / "The formal documents",
         documents_help: "张贴的公示和命名决定带有编号和二维码，可在此核验：" / "The notices and naming decisions posted carry a serial and a QR code; check them here:",
         verify_other: "核验其他文件" / "Check another document",
-        open_count: "项仍在受理异议" / "still open to objections",
+        open_count: "项在公示中（尚未命名）" / "on notice, not yet named",
     }
 }
 

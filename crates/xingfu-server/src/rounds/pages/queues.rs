@@ -22,6 +22,14 @@ use crate::rounds::service;
 use crate::web::page::{Page, PageResult, render, when};
 use crate::web::visit::Visit;
 
+/// The user's area as a code prefix.
+fn area_prefix(visit: &Visit) -> &str {
+    xingfu_core::region::subtree_prefix(&visit.user.user.region_code, &visit.user.region_level)
+}
+
+/// Results on one page of the publication list; a province-wide round has tens of thousands.
+pub const PUBLICATION_PAGE: i64 = 100;
+
 /// What a work list starts from: the round's heading and standard, and its entries at `stages`
 /// inside the user's area (read by stage, not the whole round).
 struct Queue {
@@ -32,17 +40,27 @@ struct Queue {
 
 impl Queue {
     async fn read(visit: &Visit, round_id: &str, stages: &[Stage]) -> Result<Queue, AppError> {
+        Queue::read_page(visit, round_id, stages, 0, i64::MAX).await
+    }
+
+    /// At most `limit` of the entries, after skipping `offset`, by community code.
+    async fn read_page(
+        visit: &Visit,
+        round_id: &str,
+        stages: &[Stage],
+        offset: i64,
+        limit: i64,
+    ) -> Result<Queue, AppError> {
         let (state, user) = (&visit.state, &visit.user);
         let (round, heading) = round_heading(state, visit.lang, round_id).await?;
         let standard = state
             .standard(&round.standard_id, &round.standard_version)
             .await?;
-        let prefix =
-            xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
+        let prefix = area_prefix(visit);
         let keys: Vec<&str> = stages.iter().map(|s| s.key()).collect();
         let entries = state
             .store
-            .entries_at_stages(round_id, prefix, &keys)
+            .entries_at_stages_page(round_id, prefix, &keys, offset, limit)
             .await?
             .into_iter()
             .filter(|e| user.actor().covers(&e.community_code))
@@ -92,6 +110,9 @@ pub struct ApprovalsQuery {
     approved: Option<usize>,
     #[serde(default)]
     refused: Option<String>,
+    /// The page of the publication list.
+    #[serde(default)]
+    page: Option<i64>,
 }
 
 /// GET /rounds/{round}/approvals: entries awaiting approval that this user may approve, and
@@ -237,6 +258,11 @@ struct PublicationPage {
     heading: String,
     /// Approved, not yet published; (line, may this user publish it).
     waiting: Vec<(EntryLine, bool)>,
+    /// Approved beyond the first page of them.
+    waiting_more: i64,
+    /// The page of the published list, from 1, and how many pages it has.
+    page_number: i64,
+    pages: i64,
     lines: Vec<PublicationLine>,
     /// Some result is in its objection period: the printed list says how to object.
     taking_objections: bool,
@@ -254,21 +280,47 @@ pub async fn publication(
 ) -> PageResult {
     let (user, lang) = (&visit.user, visit.lang);
     let t = lang.t();
-    let stages = [Stage::Approved, Stage::Published, Stage::Named];
-    let queue = Queue::read(&visit, &round_id, &stages).await?;
+    let counts = visit
+        .state
+        .store
+        .stage_counts(&round_id, area_prefix(&visit))
+        .await?;
+    let count = |stage: Stage| -> i64 {
+        counts
+            .iter()
+            .filter(|(s, _, _)| s == stage.key())
+            .map(|(_, n, _)| n)
+            .sum()
+    };
+    let listed = count(Stage::Published) + count(Stage::Named);
+    let pages = ((listed + PUBLICATION_PAGE - 1) / PUBLICATION_PAGE).max(1);
+    let page_number = query.page.unwrap_or(1).clamp(1, pages);
+    // To publish: the first page of them; the rest show as they are published.
+    let to_publish =
+        Queue::read_page(&visit, &round_id, &[Stage::Approved], 0, PUBLICATION_PAGE).await?;
+    let queue = Queue::read_page(
+        &visit,
+        &round_id,
+        &[Stage::Published, Stage::Named],
+        (page_number - 1) * PUBLICATION_PAGE,
+        PUBLICATION_PAGE,
+    )
+    .await?;
     let open = visit.state.store.open_objection_counts(&round_id).await?;
     let now = now_ms();
     let mut units = UnitNames::default();
     let mut waiting = Vec::new();
+    for e in &to_publish.entries {
+        // The level that approved the rating publishes it.
+        let decides = service::may_decide(user, &to_publish.standard, e).is_ok();
+        let line = queue_line(&visit, &mut units, &to_publish.standard, e).await?;
+        waiting.push((line, decides));
+    }
+    let waiting_more = (count(Stage::Approved) - waiting.len() as i64).max(0);
     let mut lines = Vec::new();
     for e in &queue.entries {
         let decides = service::may_decide(user, &queue.standard, e).is_ok();
         let mut line = queue_line(&visit, &mut units, &queue.standard, e).await?;
-        if e.stage == Stage::Approved.key() {
-            // The level that approved the rating publishes it.
-            waiting.push((line, decides));
-            continue;
-        }
         line.objections = open
             .iter()
             .find(|(code, _)| *code == e.community_code)
@@ -302,6 +354,9 @@ pub async fn publication(
         round_id: round_id.clone(),
         heading: queue.heading,
         waiting,
+        waiting_more,
+        page_number,
+        pages,
         taking_objections: lines.iter().any(|p| p.taking_objections),
         lines,
         csrf: user.csrf.clone(),
