@@ -8,7 +8,7 @@ use common::{Server, between, urlencode};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::Judge;
 use xingfu_server::i18n::Lang;
-use xingfu_server::rounds::service;
+use xingfu_server::rounds::{decisions, service};
 use xingfu_store::rounds::NewRound;
 
 async fn open_round(server: &Server) -> String {
@@ -250,11 +250,11 @@ async fn a_whole_round_declare_score_approve_publish_name(server: &Server) {
 
     // 4–5★ are the city's decision: the district is refused.
     assert!(
-        service::approve(state, &district, &round, gulou, Lang::Zh)
+        decisions::approve(state, &district, &round, gulou, Lang::Zh)
             .await
             .is_err()
     );
-    service::approve(state, &city, &round, gulou, Lang::Zh)
+    decisions::approve(state, &city, &round, gulou, Lang::Zh)
         .await
         .unwrap();
     // The level that approved publishes.

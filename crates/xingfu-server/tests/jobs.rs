@@ -12,7 +12,7 @@ use common::{Server, csrf_of};
 use xingfu_core::jobs::{JobKind, JobState, LEASE_MS, MAX_ATTEMPTS};
 use xingfu_core::notify::MINUTE_MS;
 use xingfu_core::ops::events::HOUR_MS;
-use xingfu_server::app::state::now_ms;
+use xingfu_server::app::clock::now_ms;
 use xingfu_server::jobs::worker::{PassReport, Worker};
 use xingfu_store::jobs::{JobOutcome, NewJob};
 

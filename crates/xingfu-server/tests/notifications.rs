@@ -21,7 +21,7 @@ use sha2::Sha256;
 use tower::ServiceExt;
 use xingfu_core::notify::{DAY_MS, HOUR_MS, Kind, MINUTE_MS, RETRY_AFTER_MS, digest_week_start};
 use xingfu_server::AppState;
-use xingfu_server::app::state::now_ms;
+use xingfu_server::app::clock::now_ms;
 use xingfu_server::i18n::Lang;
 use xingfu_server::notifications::channels::{ChannelConfig, Channels};
 use xingfu_server::notifications::service::delivery::{LEASE_MS, deliver_due};

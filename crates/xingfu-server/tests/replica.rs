@@ -14,7 +14,8 @@ use axum::http::{Request, StatusCode, header};
 use common::replica::Replicated;
 use tower::ServiceExt;
 use xingfu_core::documents::{DocumentKind, Serial};
-use xingfu_server::app::reads::{Freshness, Replica};
+use xingfu_server::app::reads::Freshness;
+use xingfu_server::app::replica::Replica;
 use xingfu_server::{AppState, router};
 use xingfu_store::Store;
 use xingfu_store::audit::AuditKey;
@@ -109,7 +110,7 @@ async fn with_replica(pair: &Replicated, server: &common::Server) -> WithReplica
     tokio::spawn(replica.clone().monitor(server.state.store.clone()));
     let state: AppState = server.state.clone().with_replica(replica.clone());
     let cookie = server.sign_in("district").await;
-    let recently_wrote = format!("{cookie}; xf_wrote={}", xingfu_server::app::state::now_ms());
+    let recently_wrote = format!("{cookie}; xf_wrote={}", xingfu_server::app::clock::now_ms());
     WithReplica {
         app: router(state.clone()),
         replica,
@@ -226,7 +227,7 @@ async fn issued(store: &Store, round: &str, title: &str) -> String {
         pages: 1,
         file_key: format!("documents/{serial}.pdf"),
         issued_by: "district".to_string(),
-        issued_at: xingfu_server::app::state::now_ms(),
+        issued_at: xingfu_server::app::clock::now_ms(),
         audit_seq: 0,
         superseded_by: None,
     };
@@ -372,7 +373,7 @@ async fn the_replica_promoted_after_the_primary_is_lost_has_what_was_streamed() 
                                 0,
                             )
                             .await;
-                        let now = xingfu_server::app::state::now_ms();
+                        let now = xingfu_server::app::clock::now_ms();
                         match created {
                             Ok(_) | Err(xingfu_store::StoreError::Duplicate { .. }) => {
                                 if let Some(first) = first_failure {
@@ -393,7 +394,7 @@ async fn the_replica_promoted_after_the_primary_is_lost_has_what_was_streamed() 
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let lost_at = xingfu_server::app::state::now_ms();
+    let lost_at = xingfu_server::app::clock::now_ms();
     pair.lose_primary();
     pair.promote_replica();
     let promoted = Store::connect(&pair.replica_url()).await.unwrap();

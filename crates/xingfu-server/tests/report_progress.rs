@@ -14,7 +14,7 @@ use common::{Server, assert_chinese_punctuation};
 use xingfu_core::notify::{DAY_MS, HOUR_MS, Kind};
 use xingfu_core::ops::events::{Event, EventState};
 use xingfu_server::AppState;
-use xingfu_server::app::state::now_ms;
+use xingfu_server::app::clock::now_ms;
 use xingfu_server::events::service::Command;
 use xingfu_server::notifications::channels::{ChannelConfig, Channels};
 use xingfu_server::notifications::service::reminders::sweep;

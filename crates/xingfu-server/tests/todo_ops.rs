@@ -13,7 +13,7 @@ use common::{Server, between, urlencode};
 use xingfu_core::ops::events::HOUR_MS;
 use xingfu_core::todo::{self, TodoItem, TodoKind};
 use xingfu_core::workflow::Role;
-use xingfu_server::app::state::now_ms;
+use xingfu_server::app::clock::now_ms;
 use xingfu_server::events::service::{Command, rules, sweep};
 use xingfu_server::i18n::Lang;
 use xingfu_server::people::service as people;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::Judge;
-use xingfu_server::app::state::now_ms;
+use xingfu_server::app::clock::now_ms;
 use xingfu_server::i18n::Lang;
 use xingfu_store::rounds::{By, EntryChange};
 

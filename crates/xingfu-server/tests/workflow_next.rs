@@ -11,7 +11,7 @@ use common::{PASSWORD, Server, between, csrf_of, urlencode, version_of};
 use xingfu_core::scoring::Answer;
 use xingfu_core::workflow::Role;
 use xingfu_server::app::auth::hash_password;
-use xingfu_server::app::state::now_ms;
+use xingfu_server::app::clock::now_ms;
 use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::accounts::NewUser;

@@ -26,7 +26,8 @@ use xingfu_server::AppState;
 use xingfu_server::app::auth::CurrentUser;
 use xingfu_server::app::files::FileStore;
 use xingfu_server::documents::content::{self, Target};
-use xingfu_server::documents::service::{self, DocumentRuntime};
+use xingfu_server::documents::runtime::DocumentRuntime;
+use xingfu_server::documents::service;
 use xingfu_server::i18n::Lang;
 use xingfu_store::Store;
 use xingfu_store::accounts::NewUser;
@@ -111,7 +112,7 @@ async fn seed(
     let store = Store::connect(&url)
         .await?
         .with_audit_key(AuditKey::generate());
-    let now = xingfu_server::app::state::now_ms();
+    let now = xingfu_server::app::clock::now_ms();
     let audit = xingfu_server::app::audit::check_at_start(&store, now).await?;
     xingfu_server::demo::load_regions(&store).await?;
     store.upsert_regions(extra).await?;
@@ -352,7 +353,7 @@ async fn measure(
                 .map_err(app)?;
             let serial = serial(kind, content.year, &mut rng);
             let verify_url = format!("{PUBLIC_BASE}/verify/{serial}");
-            let now = xingfu_server::app::state::now_ms();
+            let now = xingfu_server::app::clock::now_ms();
             let data = service::stamped(&content.data, &serial, &verify_url, now, "");
             let start = Instant::now();
             service::render(typesetter, kind, &data, serial.as_str(), &verify_url).map_err(app)?;

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use xingfu_server::app::state::now_ms;
+use xingfu_server::app::clock::now_ms;
 use xingfu_server::notifications::channels::ChannelConfig;
 use xingfu_server::{AppState, demo, router};
 use xingfu_store::audit::ChainBreak;
@@ -78,7 +78,7 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
                 }
                 let replica_store = Store::connect_replica(url)
                     .with_context(|| format!("cannot open the replica {}", redact(url)))?;
-                let replica = xingfu_server::app::reads::Replica::new(
+                let replica = xingfu_server::app::replica::Replica::new(
                     replica_store,
                     std::time::Duration::from_millis(args.replica_max_lag_ms),
                 );
@@ -107,7 +107,7 @@ pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
         });
         if let Some(folder) = &args.templates {
             state.documents =
-                xingfu_server::documents::service::DocumentRuntime::with_folder(folder.clone())?;
+                xingfu_server::documents::runtime::DocumentRuntime::with_folder(folder.clone())?;
         }
         // The deadline sweep, reminders, notification delivery and coverage after facility
         // changes run as jobs; every server takes its share unless told not to (docs/deploy.md).

@@ -11,8 +11,9 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use xingfu_core::workflow::{Actor, Role};
 use xingfu_store::accounts::UserRow;
 
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "xingfu_session";

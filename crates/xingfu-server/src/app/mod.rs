@@ -3,8 +3,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod files;
 pub mod reads;
+pub mod replica;
 pub mod state;
 pub mod versions;

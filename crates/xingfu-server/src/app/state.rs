@@ -32,13 +32,13 @@ pub struct AppState {
     /// until configured.
     pub channels: crate::notifications::channels::Channels,
     /// The typesetter of official documents and the programme's templates folder.
-    pub documents: crate::documents::service::DocumentRuntime,
+    pub documents: crate::documents::runtime::DocumentRuntime,
     /// The basemap's settings (a 天地图 key) and the tiles cut so far.
-    pub maps: crate::basemap::service::MapRuntime,
+    pub maps: crate::basemap::runtime::MapRuntime,
     /// Whether the server is shutting down (its health check then says so to the load balancer).
-    pub lifecycle: crate::health::Lifecycle,
+    pub lifecycle: crate::health::lifecycle::Lifecycle,
     /// A streaming replica for reads that may lag (see [`crate::app::reads`]); none by default.
-    pub replica: Option<crate::app::reads::Replica>,
+    pub replica: Option<crate::app::replica::Replica>,
 }
 
 impl AppState {
@@ -74,7 +74,7 @@ impl AppState {
 
     /// Serves reads that may lag from this replica while it is caught up.
     /// The replica checks the audit chain with the primary's key (`/verify` reads from it).
-    pub fn with_replica(mut self, mut replica: crate::app::reads::Replica) -> AppState {
+    pub fn with_replica(mut self, mut replica: crate::app::replica::Replica) -> AppState {
         replica.store = replica.store.with_audit_key_of(&self.store);
         self.replica = Some(replica);
         self
@@ -88,7 +88,7 @@ impl AppState {
 
     /// Offers 天地图 layers on every map with this key.
     pub fn with_tianditu_key(mut self, key: Option<String>) -> AppState {
-        self.maps = crate::basemap::service::MapRuntime::with_tianditu_key(key);
+        self.maps = crate::basemap::runtime::MapRuntime::with_tianditu_key(key);
         self
     }
 
@@ -132,12 +132,4 @@ impl AppState {
         }
         Ok(standard)
     }
-}
-
-/// Now, in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -3,6 +3,7 @@
 //! tile server).
 
 pub mod pages;
+pub mod runtime;
 pub mod service;
 
 use axum::Router;

@@ -1,7 +1,6 @@
 //! Tiles and the style, from the street network's extract (see [`crate::circle::network`]).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
 use xingfu_basemap::{StyleOptions, TileError, TileId, cut_tile, style_json};
@@ -12,26 +11,6 @@ use crate::i18n::Lang;
 
 /// How many cut tiles are kept (a district's extract at zooms 10–16 is a few thousand).
 const CACHED_TILES: usize = 4096;
-
-/// The deployment's map settings and the tiles cut so far.
-#[derive(Clone, Default)]
-pub struct MapRuntime {
-    /// A 天地图 key (`xingfu serve --tianditu-key`): its layers are offered on every map.
-    pub tianditu_key: Option<Arc<str>>,
-    cache: Arc<Mutex<HashMap<TileId, Arc<[u8]>>>>,
-}
-
-impl MapRuntime {
-    pub fn with_tianditu_key(key: Option<String>) -> MapRuntime {
-        MapRuntime {
-            tianditu_key: key
-                .map(|k| k.trim().to_string())
-                .filter(|k| !k.is_empty())
-                .map(Arc::from),
-            ..MapRuntime::default()
-        }
-    }
-}
 
 /// Why a tile cannot be given.
 pub enum NoTile {

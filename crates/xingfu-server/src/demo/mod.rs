@@ -17,10 +17,11 @@ use xingfu_store::accounts::NewUser;
 use xingfu_store::rounds::NewRound;
 
 use crate::app::auth::{hash_password, random_token};
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::rounds::service;
+use crate::rounds::{decisions, service};
 
 pub mod kit;
 
@@ -251,7 +252,7 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
             continue;
         }
         let approver = if for_city { &admin } else { &district };
-        service::approve(state, approver, &round.id, &entry.code, Lang::Zh).await?;
+        decisions::approve(state, approver, &round.id, &entry.code, Lang::Zh).await?;
         service::publish(state, approver, &round.id, &entry.code, Lang::Zh).await?;
     }
     rectify_gulou(state, &district, &round.id).await

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod content;
 pub mod pages;
+pub mod runtime;
 pub mod service;
 
 use axum::Router;

@@ -1,12 +1,8 @@
 //! Issuing official documents: which a person may have for a round, typesetting one (or
 //! handing back the one already issued with the same content), and verifying a serial.
 
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
-
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 use xingfu_core::documents::{DocumentKind, Serial, document_number};
 use xingfu_store::Store;
 use xingfu_store::documents::{DocumentRow, IssueConflict};
@@ -14,53 +10,11 @@ use xingfu_typeset::{Attachment, Job, Typesetter};
 
 use super::content::{self, Content, Target};
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
 use crate::app::reads::Freshness;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
-
-/// How many documents are typeset at once across all requests: typesetting is CPU-bound.
-const TYPESETTING_PERMITS: usize = 2;
-
-/// The typesetter (built on first use) and the folder of a programme's own templates.
-#[derive(Clone)]
-pub struct DocumentRuntime {
-    folder: Option<PathBuf>,
-    typesetter: Arc<OnceLock<Result<Typesetter, String>>>,
-    permits: Arc<Semaphore>,
-}
-
-impl Default for DocumentRuntime {
-    fn default() -> DocumentRuntime {
-        DocumentRuntime {
-            folder: None,
-            typesetter: Arc::default(),
-            permits: Arc::new(Semaphore::new(TYPESETTING_PERMITS)),
-        }
-    }
-}
-
-impl DocumentRuntime {
-    /// Templates from `folder` (overriding the built-in ones file by file), checked now so a
-    /// bad settings file stops the server at start with the reason.
-    pub fn with_folder(folder: PathBuf) -> anyhow::Result<DocumentRuntime> {
-        let typesetter = Typesetter::new(Some(&folder))
-            .map_err(|e| anyhow::anyhow!("document templates in {}: {e}", folder.display()))?;
-        let runtime = DocumentRuntime {
-            folder: Some(folder),
-            ..DocumentRuntime::default()
-        };
-        let _ = runtime.typesetter.set(Ok(typesetter));
-        Ok(runtime)
-    }
-
-    pub fn typesetter(&self) -> Result<&Typesetter, AppError> {
-        self.typesetter
-            .get_or_init(|| Typesetter::new(self.folder.as_deref()).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("document templates: {e}")))
-    }
-}
 
 /// One document a person may download for a round.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -33,8 +33,9 @@ use xingfu_core::workflow::Role;
 use xingfu_store::Store;
 use xingfu_store::events::Extras;
 
+use crate::app::clock::now_ms;
 use crate::app::reads::Freshness;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::events::service::{
     EVENT_BODY_LIMIT, Intake, clean_photos, ops_person_of, report_error_text, report_event, rules,
 };

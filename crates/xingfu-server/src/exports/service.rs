@@ -11,9 +11,10 @@ use xingfu_core::jobs::{JobKind, JobState, KEEP_DONE_MS};
 use xingfu_store::jobs::{ClaimedJob, JobRow, NewJob};
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
 use crate::app::reads::Freshness;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::evidence::Download;
 

@@ -3,8 +3,6 @@
 //! stops sending it requests before it stops. No sign-in; it names no data. See
 //! `docs/deploy.md`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Json;
@@ -15,28 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
+pub mod lifecycle;
+
 use crate::app::state::AppState;
 use crate::web::Routes;
 
 /// How long the database has to answer before the check fails.
 pub const DATABASE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Whether the server is draining: told to stop, finishing what it has, taking nothing new.
-#[derive(Clone, Debug, Default)]
-pub struct Lifecycle {
-    draining: Arc<AtomicBool>,
-}
-
-impl Lifecycle {
-    /// From now on the health check answers 503 `draining`.
-    pub fn drain(&self) {
-        self.draining.store(true, Ordering::SeqCst);
-    }
-
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
-    }
-}
 
 /// What the check found.
 #[derive(Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use xingfu_core::jobs::{JobKind, JobState, MAX_ATTEMPTS};
 use xingfu_store::jobs::JobRow;
 
 use super::service::{self, Listing, may_requeue};
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, render};
 use crate::web::posted::Posted;

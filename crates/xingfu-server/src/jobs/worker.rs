@@ -11,7 +11,8 @@ use xingfu_core::jobs::{JobKind, next_attempt};
 use xingfu_store::jobs::{ClaimedJob, JobOutcome};
 
 use super::queue::{CoveragePayload, queue_periodic};
-use crate::app::state::{AppState, now_ms};
+use crate::app::clock::now_ms;
+use crate::app::state::AppState;
 
 /// What one pass of a worker did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

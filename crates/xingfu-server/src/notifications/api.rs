@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use xingfu_core::notify::Kind;
 
 use super::service;
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::web::api_call::{Api, ApiResult};
 use crate::web::api_error::{ApiError, ApiPath, ErrorBody};
 

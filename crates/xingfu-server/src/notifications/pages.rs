@@ -10,7 +10,8 @@ use serde::Deserialize;
 use xingfu_core::notify::{Channel, HOUR_MS, Kind};
 
 use super::service::{self, OUTSIDE, SettingsInput};
-use crate::app::state::{AppState, now_ms};
+use crate::app::clock::now_ms;
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::web::fields::Fields;
 use crate::web::forms::{CsrfForm, Problem, error_for};

@@ -11,8 +11,9 @@ use xingfu_store::rounds::{EntryChange, EntryRow};
 
 use super::service::{self, Step, apply, deciding, load_visible};
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::app::versions;
 use crate::i18n::Lang;
 use crate::i18n::workflow::{Units, next_step_sentence};
@@ -34,6 +35,17 @@ async fn still_at(
         }
         _ => Ok(()),
     }
+}
+
+/// Approval by the level the standard requires for the star.
+pub async fn approve(
+    state: &AppState,
+    user: &CurrentUser,
+    round_id: &str,
+    community: &str,
+    lang: Lang,
+) -> Result<EntryRow, AppError> {
+    approve_at(state, user, (round_id, community), None, lang).await
 }
 
 /// Approval by the level the standard requires for the star, from a form read at `read_at`
@@ -78,6 +90,23 @@ pub async fn send_back(
     apply(state, &entry, to, change, "send_back", user, lang).await
 }
 
+/// Takes `step` on an entry (the pages and the API share the dispatch).
+pub async fn take_step(
+    state: &AppState,
+    user: &CurrentUser,
+    (round_id, community): (&str, &str),
+    step: Step,
+    lang: Lang,
+) -> Result<EntryRow, AppError> {
+    match step {
+        Step::Check => service::check(state, user, round_id, community, lang).await,
+        Step::Compute => service::compute(state, user, round_id, community, lang).await,
+        Step::Approve => approve(state, user, round_id, community, lang).await,
+        Step::Publish => service::publish(state, user, round_id, community, lang).await,
+        Step::Name => service::name(state, user, round_id, community, lang).await,
+    }
+}
+
 /// A workflow step from a page's button, refused if the entry changed since the page was read.
 pub async fn take_step_at(
     state: &AppState,
@@ -92,7 +121,7 @@ pub async fn take_step_at(
     }
     let (_, _, entry) = load_visible(state, user, round_id, community, lang).await?;
     still_at(state, &entry, read_at, lang).await?;
-    service::take_step(state, user, (round_id, community), step, lang).await
+    take_step(state, user, (round_id, community), step, lang).await
 }
 
 /// One result of a batch approval that was not approved, and why.

@@ -14,9 +14,10 @@ use xingfu_store::evidence::{EvidenceRow, NewEvidence};
 use xingfu_store::rounds::EntryRow;
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
 use crate::app::files::{Refused, check_upload, clean_file_name, too_big};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// A file to hand back: its type, its name and its bytes.

@@ -7,8 +7,9 @@ use xingfu_core::workflow::Role;
 use xingfu_store::rounds::{NewRound, RoundRow};
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys;
 use crate::surveys::settings::SurveyChoice;

@@ -10,8 +10,9 @@ use xingfu_store::rounds::{By, RectificationRow, TaskAt};
 
 use super::service;
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::app::versions;
 use crate::i18n::Lang;
 

@@ -20,8 +20,9 @@ use xingfu_store::rounds::{
 };
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::app::versions;
 use crate::i18n::Lang;
 
@@ -510,23 +511,6 @@ impl Step {
     }
 }
 
-/// Takes `step` on an entry (the pages and the API share the dispatch).
-pub async fn take_step(
-    state: &AppState,
-    user: &CurrentUser,
-    (round_id, community): (&str, &str),
-    step: Step,
-    lang: Lang,
-) -> Result<EntryRow, AppError> {
-    match step {
-        Step::Check => check(state, user, round_id, community, lang).await,
-        Step::Compute => compute(state, user, round_id, community, lang).await,
-        Step::Approve => approve(state, user, round_id, community, lang).await,
-        Step::Publish => publish(state, user, round_id, community, lang).await,
-        Step::Name => name(state, user, round_id, community, lang).await,
-    }
-}
-
 /// May `user` decide this entry's rating (approve it, name it)? Only the level the standard names
 /// for the higher of last year's and this year's star: the one rule the service, the buttons and
 /// the queues all ask.
@@ -558,17 +542,6 @@ pub(crate) async fn deciding(
     may_decide(user, &standard, &entry).map_err(|r| refused(r, lang))?;
     let to = stage_after(&entry, action, lang)?;
     Ok((round, entry, to))
-}
-
-/// Approval by the level the standard requires for the star.
-pub async fn approve(
-    state: &AppState,
-    user: &CurrentUser,
-    round_id: &str,
-    community: &str,
-    lang: Lang,
-) -> Result<EntryRow, AppError> {
-    super::decisions::approve_at(state, user, (round_id, community), None, lang).await
 }
 
 /// Publication (公示): the objection period starts now. The level that approved the rating

@@ -23,8 +23,9 @@ use xingfu_formats::{FileProblem, Problems};
 use xingfu_store::standards::{Imported, NewStandard};
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// The largest clause table accepted: 5 MiB, the reader's own limit (a table of a few hundred

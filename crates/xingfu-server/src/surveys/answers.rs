@@ -16,8 +16,9 @@ use xingfu_core::survey::submission::SubmissionError;
 use xingfu_core::survey::{Channel, Submission, check_submission};
 use xingfu_store::surveys::{NewSurveyAnswer, RecordOutcome};
 
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::surveys::fraud::parse_area;
 use crate::surveys::households::{household_hash, secret, source_hash};
 use crate::surveys::model::RoundSurvey;

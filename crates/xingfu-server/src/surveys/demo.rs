@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use xingfu_core::survey::Channel;
 use xingfu_core::survey::household::HouseholdId;
 
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys::answers::{Respondent, SubmitError, submit};
 use crate::surveys::links::resident_link;

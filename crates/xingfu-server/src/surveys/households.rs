@@ -10,8 +10,9 @@ use sha2::Sha256;
 use xingfu_core::survey::household::HouseholdId;
 use xingfu_store::surveys::SURVEY_SECRET;
 
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 
 /// The secret households are hashed under, read once per process.
 pub(crate) async fn secret(state: &AppState) -> Result<&[u8], AppError> {

@@ -14,8 +14,9 @@ use xingfu_store::rounds::{By, RoundRow};
 use xingfu_store::surveys::SurveySettingsRow;
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys::ingest::SurveyRuntime;
 pub use crate::surveys::model::{LinkInfo, RoundSurvey};

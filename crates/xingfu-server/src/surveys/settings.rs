@@ -6,8 +6,9 @@ use xingfu_core::workflow::Role;
 use xingfu_store::surveys::{NewSurveySettings, SettingsSaved, SurveySettingsRow};
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::surveys::service::{by, round_of};
 use xingfu_formats::problems_in_one_line;

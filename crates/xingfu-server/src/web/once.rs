@@ -18,8 +18,9 @@ use axum_extra::extract::CookieJar;
 use xingfu_store::submissions::Claim;
 
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";

@@ -9,8 +9,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 
+use crate::app::clock::now_ms;
 use crate::app::reads::{Freshness, OWN_WRITES_MS, freshness_after};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 
 /// The cookie holding the time (ms) of the person's last successful write.
 pub const WROTE_COOKIE: &str = "xf_wrote";

@@ -11,8 +11,9 @@ use axum_extra::extract::CookieJar;
 use xingfu_core::dates;
 
 use crate::app::auth::{CurrentUser, urlencode};
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, Shown};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::{Lang, Texts};
 
 /// What every page's layout needs.

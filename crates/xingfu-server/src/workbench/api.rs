@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::service;
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::web::api_call::{Api, ApiResult};
 
 /// One thing waiting for the caller.

@@ -9,7 +9,7 @@ use xingfu_core::todo::TodoKind;
 use xingfu_core::workflow::Role;
 
 use super::service;
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, render, when};
 use crate::web::visit::Visit;

@@ -25,7 +25,7 @@ async fn signing_in_and_out(server: &Server) {
     let bearer = reply.body["token"].as_str().unwrap().to_string();
     assert_eq!(bearer.len(), 64);
     assert_eq!(reply.body["csrf"].as_str().unwrap().len(), 64);
-    assert!(reply.body["expires_at"].as_i64().unwrap() > xingfu_server::app::state::now_ms());
+    assert!(reply.body["expires_at"].as_i64().unwrap() > xingfu_server::app::clock::now_ms());
 
     let me = get(server, "/api/v1/session", &bearer).await;
     assert_eq!(me.status, StatusCode::OK);

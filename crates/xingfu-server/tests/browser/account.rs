@@ -186,7 +186,7 @@ async fn the_bell_messages_and_settings() {
     use xingfu_server::notifications::service::{Draft, notify};
     let server = common::sqlite().await;
     let gulou = server.user("gulou").await;
-    let now = xingfu_server::app::state::now_ms();
+    let now = xingfu_server::app::clock::now_ms();
     for (i, kind) in [Kind::NewTodo, Kind::RectificationDue]
         .into_iter()
         .enumerate()

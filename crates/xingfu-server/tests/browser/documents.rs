@@ -16,7 +16,7 @@ const SECTIONS: &str = "工作台评选年度一张图随手拍入户走访志�
 /// spaces.
 async fn printed_document(browser: &Browser, name: &str, title: &str) -> String {
     use xingfu_core::dates::chinese_date;
-    use xingfu_server::app::state::now_ms;
+    use xingfu_server::app::clock::now_ms;
 
     let before = now_ms();
     let text = squeezed(&browser.printed(name).await);
@@ -53,9 +53,9 @@ async fn printed_document(browser: &Browser, name: &str, title: &str) -> String 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_print_as_documents() {
     use xingfu_core::dates::{english_date, local_text};
-    use xingfu_server::app::state::now_ms;
+    use xingfu_server::app::clock::now_ms;
     use xingfu_server::i18n::Lang;
-    use xingfu_server::rounds::service;
+    use xingfu_server::rounds::{decisions, service};
 
     let server = common::sqlite().await;
     let base = serve(&server).await;
@@ -66,7 +66,7 @@ async fn lists_print_as_documents() {
     let mut periods = Vec::new();
     for (code, star) in [(mochi, 2), (qingnian, 3)] {
         server.computed_entry(&round, code, star).await;
-        service::approve(&server.state, &district, &round, code, Lang::Zh)
+        decisions::approve(&server.state, &district, &round, code, Lang::Zh)
             .await
             .unwrap();
         let published = service::publish(&server.state, &district, &round, code, Lang::Zh)
@@ -360,7 +360,7 @@ async fn documents_and_their_verification() {
     }
     browser.look("/exports queued").await;
     xingfu_server::jobs::worker::Worker::default()
-        .pass(&server.state, xingfu_server::app::state::now_ms(), 50)
+        .pass(&server.state, xingfu_server::app::clock::now_ms(), 50)
         .await
         .unwrap();
     browser

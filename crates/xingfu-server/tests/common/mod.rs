@@ -190,7 +190,7 @@ impl Server {
     pub async fn move_entry(&self, round: &str, code: &str, stage: &str) {
         let store = &self.state.store;
         let entry = store.entry(round, code).await.unwrap().unwrap();
-        let now = xingfu_server::app::state::now_ms();
+        let now = xingfu_server::app::clock::now_ms();
         let change = EntryChange {
             stage: Some(stage.into()),
             published_at: Some(now - 10 * 86_400_000),

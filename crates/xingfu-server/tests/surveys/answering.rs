@@ -226,7 +226,7 @@ on_both!(concurrent_submissions_are_batched_and_each_counted_once);
 async fn a_survey_closes_at_the_end_of_its_closing_day(server: &Server) {
     use xingfu_core::notify::Kind;
     use xingfu_core::survey::closing;
-    use xingfu_server::app::state::now_ms;
+    use xingfu_server::app::clock::now_ms;
     use xingfu_store::surveys::{NewSurveySettings, SettingsSaved};
 
     let round = new_round(server).await;

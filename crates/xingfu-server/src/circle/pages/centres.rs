@@ -9,7 +9,7 @@ use xingfu_core::Dec2;
 use xingfu_core::standard::{Judge, Standard};
 
 use super::kit::{Choice, Posted, TitledPage, Visit, error_pairs, form_reply, go};
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::circle::service::areas::may_rate;
 use crate::circle::service::centres::{
     PlatformFigures, centre_standard, platform_figures, platform_measure, viewable_centre, year_of,

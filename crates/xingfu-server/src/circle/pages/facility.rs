@@ -14,8 +14,8 @@ use super::kit::{
     function_choices, go,
 };
 use crate::app::auth::urlencode;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::now_ms;
 use crate::circle::service::areas::{area, may_edit, viewable_area};
 use crate::circle::service::centres::flag_centre;
 use crate::circle::service::facilities::{

@@ -15,8 +15,9 @@ use super::facilities::{stale_facility, viewable_facility};
 use super::form::{FieldError, MAX_HOURS_CHARS, too_long};
 use super::metrics::circle_metrics;
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// The standard centres are rated with.

@@ -16,8 +16,9 @@ use super::areas::{allow, may_compute, viewable_district};
 use super::convert::{ALL_SIX, geo_facility};
 use super::locate::{BoundarySource, Locator, locator};
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// The circle's time budget.

@@ -11,8 +11,9 @@ use super::convert::function_keys;
 use super::form::{CheckedFacility, FacilityForm, FieldError, check_facility};
 use super::locate::{locator, optional_extract};
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::app::versions;
 use crate::i18n::Lang;
 

@@ -16,8 +16,9 @@ use super::areas::{allow, area, keeping_area, may_compute, may_edit, viewable_ar
 use super::convert::{convert_coordinates, function_keys, function_name, problem_text, to_wgs};
 use super::locate::{boundary_area, locator, normalise_name, optional_extract};
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::circle::network::osm_options;
 use crate::i18n::Lang;
 

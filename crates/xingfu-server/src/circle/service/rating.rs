@@ -16,8 +16,9 @@ use super::centres::{
 };
 use super::form::FieldError;
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// One clause's answer as recorded: the answer and where it came from.

@@ -9,7 +9,7 @@ use xingfu_core::ops::events::EventId;
 
 use super::shared::{Visit, form_photos, person_or_refuse, whole_form};
 use super::show::render_event;
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::events::service::{ActError, Command, act};
 use crate::web::page::PageResult;
 use crate::web::upload::UploadForm;

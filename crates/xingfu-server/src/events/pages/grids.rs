@@ -24,9 +24,10 @@ use super::shared::{
     Choice, Visit, category_label, datum_choices, page_for, render_with, state_label, whole_form,
 };
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
 use crate::app::files::MAX_UPLOAD;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::events::service::{GridProblem, OpsPerson, ops_person, read_grid_geojson};
 use crate::i18n::Lang;
 use crate::web::live_map::{Area, LiveMap, Mark};

@@ -11,7 +11,7 @@ use xingfu_store::events::StateFilter;
 use super::shared::{
     Visit, Words, category_label, level_label, person_or_refuse, state_label, words,
 };
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, render, when};
 

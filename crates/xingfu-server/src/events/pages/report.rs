@@ -25,8 +25,9 @@ use super::shared::{
     words,
 };
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::events::service::{Intake, Place, report_error_text, report_event_at, rules};
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult};

@@ -15,8 +15,9 @@ use super::shared::{
     render_with, role_label, state_label, words,
 };
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::events::service::{OpsPerson, duplicate_suggestions, rules};
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, when};

@@ -12,8 +12,9 @@ use xingfu_store::events::Extras;
 use super::closed_loop::{ActError, Command, act};
 use super::intake::{Intake, report_event};
 use super::ops::{OpsPerson, ops_person};
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::demo::kit::acting_as;
 use crate::i18n::Lang;
 

@@ -9,7 +9,7 @@ use xingfu_store::volunteers::ActivityRow;
 use super::form::{TokenForm, field_errors, go, saved_or_again, with_problems};
 use super::labels::{VOLUNTEER_NOTICES, type_label};
 use crate::app::auth::urlencode;
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::i18n::Lang;
 use crate::people::service::{self as people, Chosen};
 use crate::web::forms::{Problem, error_for};

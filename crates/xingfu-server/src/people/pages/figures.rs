@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use super::community::{community_of, region_name};
 use super::form::{field_errors, unless_read, with_problems};
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::now_ms;
 use crate::people::service as people;
 use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};

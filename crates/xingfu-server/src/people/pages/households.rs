@@ -10,7 +10,7 @@ use xingfu_store::visits::{AttentionRow, HouseholdRow};
 use super::community::identity;
 use super::form::{NoticeQuery, TokenForm, field_errors, go, saved_or_again, with_problems};
 use super::labels::{VISIT_NOTICES, category_label};
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::people::service::{self as people, HouseholdInput, OpsIdentity};
 use crate::web::forms::Problem;
 use crate::web::page::{Page, PageResult, render};

@@ -8,7 +8,7 @@ use xingfu_store::visits::HouseholdRow;
 
 use super::community::identity;
 use super::form::{TokenForm, field_errors, go, saved_or_again, with_problems};
-use crate::app::state::now_ms;
+use crate::app::clock::now_ms;
 use crate::i18n::Lang;
 use crate::people::service::{self as people, FOLLOW_UP_ROWS, PURPOSES, VisitInput};
 use crate::web::forms::{HasCsrf, Problem, error_for};

@@ -11,8 +11,9 @@ use super::volunteers::{
     Chosen, by_user, check_chosen, named, require_manage, rules, volunteer_of,
 };
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// An activity as read from a form or a request, times already parsed.

@@ -14,8 +14,9 @@ use super::{
     identity, new_request_key, purpose_key, record_visit, redeem, set_people_served, sign_in,
     sign_out,
 };
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::demo::kit::acting_as;
 use crate::i18n::Lang;
 

@@ -14,8 +14,9 @@ use super::checks::{
     forbidden, optional, required_name,
 };
 use super::identity::OpsIdentity;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 fn place(row: &HouseholdRow) -> Place<'_> {

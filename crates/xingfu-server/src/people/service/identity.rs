@@ -8,8 +8,9 @@ use xingfu_store::rounds::By;
 
 use super::checks::forbidden;
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// Who the caller is in operations.

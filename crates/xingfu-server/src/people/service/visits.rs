@@ -6,8 +6,9 @@ use xingfu_store::visits::{NewFollowUp, NewVisit, OpenFollowUp, VisitRow};
 use super::checks::{FieldError, Refused};
 use super::households::household_for;
 use super::identity::OpsIdentity;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// The visit purposes in the order the form offers them.

@@ -10,8 +10,9 @@ use super::checks::{
     FieldError, MAX_NAME, MAX_TITLE, Refused, check_phone, forbidden, optional, required_name,
 };
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 
 /// The points rules in force.

@@ -16,6 +16,7 @@ use super::rounds::area_prefix;
 use super::{EntryReadRefusals, NoEntry, visible_entry};
 use crate::app::state::AppState;
 use crate::i18n::Lang;
+use crate::rounds::decisions;
 use crate::rounds::service::{self, Step};
 use crate::web::api_answers::{NoRound, NotInRoundArea};
 use crate::web::api_call::{Api, ApiCreated, ApiResult};
@@ -686,7 +687,7 @@ pub async fn save_answers(
 async fn step(api: &Api, round_id: &str, code: &str, step: Step) -> ApiResult<Entry> {
     let (state, user, lang) = (&api.state, &api.user, api.lang);
     user.may_view(code, lang).map_err(api.app())?;
-    let entry = service::take_step(state, user, (round_id, code), step, lang)
+    let entry = decisions::take_step(state, user, (round_id, code), step, lang)
         .await
         .map_err(api.app())?;
     let standard = round_standard(state, round_id, lang).await?;

@@ -13,8 +13,9 @@ use xingfu_core::workflow::{Role, Stage, may_declare, may_score};
 
 use super::{community, rounds};
 use crate::app::auth::CurrentUser;
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::decisions;
 use crate::rounds::rectifications::{admin_of, unmet_clauses};

@@ -7,8 +7,9 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::workflow::Stage;
 
+use crate::app::clock::now_ms;
 use crate::app::reads::Freshness;
-use crate::app::state::{AppState, now_ms};
+use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::public::{self, NoticeQuery, Notices, RoundChoice};
 use crate::web::page::{Page, error_page, points, render, star_text, stars, when};

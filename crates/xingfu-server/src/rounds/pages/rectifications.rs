@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect};
 use xingfu_core::rectification::TaskStep;
 
 use super::headings::{region_name, round_heading, round_page};
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::now_ms;
 use crate::rounds::rectifications::{
     TaskRefusal, awaits_report, may_move, move_task, open_tasks, status_label,
 };

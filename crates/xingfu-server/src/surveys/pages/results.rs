@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use xingfu_core::workflow::Role;
 
+use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::app::state::now_ms;
 use crate::surveys::links::link_contact;
 use crate::surveys::pages::form::{Asking, Pairs, form_status, title, with_status};
 use crate::surveys::pages::report::{ResultsView, results_view};
