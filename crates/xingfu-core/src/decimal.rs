@@ -285,9 +285,45 @@ impl Serialize for Fen {
     }
 }
 
+/// `part / whole` as a percentage rounded half up to hundredths (1/6 → 16.67), in integers.
+/// Nothing to divide by gives 0.
+pub fn percent_half_up(part: u64, whole: u64) -> Dec2 {
+    if whole == 0 {
+        return Dec2::ZERO;
+    }
+    let (part, whole) = (u128::from(part), u128::from(whole));
+    // part × 10 000 / whole, rounded half up: (2 × part × 10 000 + whole) / (2 × whole).
+    let rounded = (2 * part * 10_000 + whole) / (2 * whole);
+    Dec2(i64::try_from(rounded).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_round_half_up_in_integers() {
+        assert_eq!(percent_half_up(1, 6), Dec2(16_67));
+        assert_eq!(percent_half_up(2, 12), Dec2(16_67));
+        assert_eq!(percent_half_up(2, 11), Dec2(18_18));
+        assert_eq!(percent_half_up(2, 3), Dec2(66_67));
+        assert_eq!(percent_half_up(1, 3), Dec2(33_33));
+        // x.xx5 exactly: up.
+        assert_eq!(percent_half_up(1, 800), Dec2(13)); // 0.125%
+        assert_eq!(percent_half_up(7, 800), Dec2(88)); // 0.875%
+        assert_eq!(percent_half_up(1, 1_600), Dec2(6)); // 0.0625% → 0.06
+        assert_eq!(percent_half_up(1, 8_000), Dec2(1)); // 0.0125% → 0.01
+        assert_eq!(percent_half_up(799, 800), Dec2(99_88)); // 99.875%
+        // Just under and just over x.xx5.
+        assert_eq!(percent_half_up(12_499, 10_000_000), Dec2(12)); // 0.12499%
+        assert_eq!(percent_half_up(12_501, 10_000_000), Dec2(13)); // 0.12501%
+        // Near the top: 99.995% shows as 100.00% (decisions use the exact integers).
+        assert_eq!(percent_half_up(199_990, 200_000), Dec2(10_000)); // 99.995%
+        assert_eq!(percent_half_up(199_989, 200_000), Dec2(99_99)); // 99.9945%
+        assert_eq!(percent_half_up(0, 7), Dec2::ZERO);
+        assert_eq!(percent_half_up(3, 0), Dec2::ZERO);
+        assert_eq!(percent_half_up(u64::MAX, u64::MAX), Dec2(10_000));
+    }
 
     #[test]
     fn reads_boundary_values_exactly() {

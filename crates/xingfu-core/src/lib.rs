@@ -28,6 +28,7 @@ pub mod rewards;
 pub mod round;
 pub mod scoring;
 pub mod standard;
+pub mod stars;
 pub mod survey;
 pub mod targets;
 pub mod text;

@@ -18,12 +18,12 @@
 
 use serde::Serialize;
 
-use crate::decimal::Dec2;
+use crate::decimal::{Dec2, percent_half_up};
 use crate::ops::events::EventState;
 use crate::ops::metrics::EventFact;
 use crate::round::Decision;
 use crate::standard::{GovLevel, Standard, Target};
-use crate::targets::{TargetProgress, progress};
+use crate::stars::StarDistribution;
 
 /// How every star table counts, said on each page that shows one: (Chinese, English).
 pub const DENOMINATOR_NOTE: (&str, &str) = (
@@ -38,140 +38,12 @@ pub const COMMEND_MIN_RATED: usize = 3;
 /// The 随手拍 on-time rate below which a unit is reminded (per cent, exact comparison).
 pub const ON_TIME_TARGET: Dec2 = Dec2(90_00);
 
-/// `part / whole` as a percentage rounded half up to hundredths (1/6 → 16.67), in integers.
-/// Nothing to divide by gives 0.
-pub fn percent_half_up(part: u64, whole: u64) -> Dec2 {
-    if whole == 0 {
-        return Dec2::ZERO;
-    }
-    let (part, whole) = (u128::from(part), u128::from(whole));
-    // part × 10 000 / whole, rounded half up: (2 × part × 10 000 + whole) / (2 × whole).
-    let rounded = (2 * part * 10_000 + whole) / (2 * whole);
-    Dec2(i64::try_from(rounded).unwrap_or(i64::MAX))
-}
-
 /// A percentage as people read it: always two decimals and the sign (`16.67%`).
 pub fn percent_text(percent: Dec2) -> String {
     let h = percent.hundredths();
     let sign = if h < 0 { "-" } else { "" };
     let abs = h.unsigned_abs();
     format!("{sign}{}.{:02}%", abs / 100, abs % 100)
-}
-
-/// Where a declared community stands in a round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    /// A result: the star it holds (0 = none).
-    Rated(u8),
-    /// Refused at the eligibility check.
-    Refused,
-    /// Still in the workflow, no result yet.
-    Pending,
-}
-
-impl Standing {
-    /// A stored entry's standing: refused at the eligibility check, rated once a total and a
-    /// star are kept (a star of 0 is a result without a star), otherwise pending.
-    pub fn of(refused: bool, total_kept: bool, star: Option<i64>) -> Standing {
-        match (refused, total_kept, star) {
-            (true, _, _) => Standing::Refused,
-            (false, true, Some(star)) => Standing::Rated(star.clamp(0, 5) as u8),
-            _ => Standing::Pending,
-        }
-    }
-}
-
-/// A unit's communities by star: the one computation behind every star table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct StarDistribution {
-    /// Rated communities per star, index 0 = no star.
-    pub by_star: [usize; 6],
-    /// Declared, refused at the eligibility check (not rated).
-    pub refused: usize,
-    /// Declared, no result yet (not rated).
-    pub pending: usize,
-}
-
-impl StarDistribution {
-    pub fn add(&mut self, standing: Standing) {
-        self.add_many(standing, 1);
-    }
-
-    /// Adds `n` communities that stand alike (a grouped read).
-    pub fn add_many(&mut self, standing: Standing, n: usize) {
-        match standing {
-            Standing::Rated(star) => self.by_star[usize::from(star.min(5))] += n,
-            Standing::Refused => self.refused += n,
-            Standing::Pending => self.pending += n,
-        }
-    }
-
-    pub fn of(standings: impl IntoIterator<Item = Standing>) -> StarDistribution {
-        let mut d = StarDistribution::default();
-        for s in standings {
-            d.add(s);
-        }
-        d
-    }
-
-    /// Adds another unit's communities (a district from its streets).
-    pub fn merge(&mut self, other: &StarDistribution) {
-        for (a, b) in self.by_star.iter_mut().zip(other.by_star) {
-            *a += b;
-        }
-        self.refused += other.refused;
-        self.pending += other.pending;
-    }
-
-    /// The denominator of every share: communities with a result.
-    pub fn rated(&self) -> usize {
-        self.by_star.iter().sum()
-    }
-
-    /// Every community declared: rated, refused and pending.
-    pub fn declared(&self) -> usize {
-        self.rated() + self.refused + self.pending
-    }
-
-    /// The rated communities' stars, lowest first (for `targets::progress`).
-    pub fn stars(&self) -> Vec<u8> {
-        let mut stars = Vec::with_capacity(self.rated());
-        for (star, &n) in self.by_star.iter().enumerate() {
-            stars.extend(std::iter::repeat_n(star as u8, n));
-        }
-        stars
-    }
-
-    /// Rated communities at `min_star` or above.
-    pub fn at_least(&self, min_star: u8) -> usize {
-        self.by_star[usize::from(min_star.min(5))..].iter().sum()
-    }
-
-    /// The share of rated communities at `min_star` or above, rounded half up.
-    pub fn share_at_least(&self, min_star: u8) -> Dec2 {
-        percent_half_up(self.at_least(min_star) as u64, self.rated() as u64)
-    }
-
-    /// The mean star of the rated communities, rounded half up to hundredths; none unrated.
-    pub fn average_star(&self) -> Option<Dec2> {
-        let rated = self.rated() as u128;
-        if rated == 0 {
-            return None;
-        }
-        let sum: u128 = self
-            .by_star
-            .iter()
-            .enumerate()
-            .map(|(star, &n)| star as u128 * n as u128)
-            .sum();
-        let rounded = (2 * sum * 100 + rated) / (2 * rated);
-        Some(Dec2(i64::try_from(rounded).unwrap_or(i64::MAX)))
-    }
-
-    /// Progress against the standard's targets, on the rated communities.
-    pub fn progress(&self, targets: &[Target]) -> Vec<TargetProgress> {
-        progress(targets, &self.stars())
-    }
 }
 
 /// A unit's 随手拍 events of a period, as counts that add up across units.
@@ -502,30 +374,7 @@ pub fn behind(targets: &[Target], stars: &StarDistribution, events: &EventTally)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentages_round_half_up_in_integers() {
-        assert_eq!(percent_half_up(1, 6), Dec2(16_67));
-        assert_eq!(percent_half_up(2, 12), Dec2(16_67));
-        assert_eq!(percent_half_up(2, 11), Dec2(18_18));
-        assert_eq!(percent_half_up(2, 3), Dec2(66_67));
-        assert_eq!(percent_half_up(1, 3), Dec2(33_33));
-        // x.xx5 exactly: up.
-        assert_eq!(percent_half_up(1, 800), Dec2(13)); // 0.125%
-        assert_eq!(percent_half_up(7, 800), Dec2(88)); // 0.875%
-        assert_eq!(percent_half_up(1, 1_600), Dec2(6)); // 0.0625% → 0.06
-        assert_eq!(percent_half_up(1, 8_000), Dec2(1)); // 0.0125% → 0.01
-        assert_eq!(percent_half_up(799, 800), Dec2(99_88)); // 99.875%
-        // Just under and just over x.xx5.
-        assert_eq!(percent_half_up(12_499, 10_000_000), Dec2(12)); // 0.12499%
-        assert_eq!(percent_half_up(12_501, 10_000_000), Dec2(13)); // 0.12501%
-        // Near the top: 99.995% shows as 100.00% (decisions use the exact integers).
-        assert_eq!(percent_half_up(199_990, 200_000), Dec2(10_000)); // 99.995%
-        assert_eq!(percent_half_up(199_989, 200_000), Dec2(99_99)); // 99.9945%
-        assert_eq!(percent_half_up(0, 7), Dec2::ZERO);
-        assert_eq!(percent_half_up(3, 0), Dec2::ZERO);
-        assert_eq!(percent_half_up(u64::MAX, u64::MAX), Dec2(10_000));
-    }
+    use crate::stars::Standing;
 
     #[test]
     fn percent_text_always_has_two_decimals() {

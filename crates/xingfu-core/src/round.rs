@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 
 use crate::decimal::{Dec2, Fen};
-use crate::overview::{Standing, StarDistribution};
 use crate::region;
 use crate::rewards::{LevelAmount, Reward, merge, reward_for};
 use crate::scoring::{AnswerError, Assessment, Scorecard, VetoHit, score};
 use crate::standard::{GovLevel, Standard};
+use crate::stars::{Standing, StarDistribution};
 use crate::targets::TargetProgress;
 
 /// A region a community belongs to: its code and, when known, its name.

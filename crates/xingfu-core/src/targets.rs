@@ -40,7 +40,7 @@ pub fn progress(targets: &[Target], stars: &[u8]) -> Vec<TargetProgress> {
                 by_year: target.by_year,
                 count,
                 of,
-                percent: crate::overview::percent_half_up(count as u64, of as u64),
+                percent: crate::decimal::percent_half_up(count as u64, of as u64),
                 // An empty unit has met nothing.
                 met: of > 0 && Dec2::share_at_least(part, whole, target.percent),
                 short_by: needed_count.saturating_sub(count),

@@ -6,14 +6,21 @@
 use std::collections::BTreeMap;
 
 use sqlx::AnyConnection;
+use xingfu_core::ops::events::EventState;
 use xingfu_core::ops::metrics::EventFact;
 use xingfu_core::overview::EventTally;
 
+use crate::grids::corrupt;
 use crate::sql::placeholders;
 use crate::{Result, Store, code_range};
 
 /// Roll-up rows per upsert.
 const ROWS: usize = 200;
+
+/// An event state as stored, read back.
+pub(crate) fn state_of(text: &str) -> Result<EventState> {
+    EventState::parse(text).ok_or_else(|| corrupt(format!("unknown event state {text:?}")))
+}
 
 /// Changes to the roll-up, keyed by (area, year): the area's level and the four counts.
 #[derive(Default)]
@@ -125,7 +132,7 @@ impl Store {
             for (_, community, reported_at, state, closed_at, late) in rows {
                 let fact = EventFact {
                     reported_at,
-                    state: crate::events::state_of(&state)?,
+                    state: state_of(&state)?,
                     closed_at,
                     late: late != 0,
                 };

@@ -15,7 +15,7 @@ use xingfu_core::ops::events::{ActionKind, Decision, Event, EventId, EventState,
 use xingfu_core::ops::metrics::EventFact;
 use xingfu_core::ops::sla::SlaEntry;
 
-use crate::event_tallies::EventParts;
+use crate::event_tallies::{EventParts, state_of};
 use crate::grids::{corrupt, parse_degrees};
 use crate::sql::{bind_list, placeholders};
 use crate::{Result, Store, code_range};
@@ -165,10 +165,6 @@ const EVENT_COLUMNS: &str = "id, community_code, grid_id, category, description,
 
 fn level_of(text: &str) -> Result<Level> {
     Level::parse(text).ok_or_else(|| corrupt(format!("unknown event level {text:?}")))
-}
-
-pub(crate) fn state_of(text: &str) -> Result<EventState> {
-    EventState::parse(text).ok_or_else(|| corrupt(format!("unknown event state {text:?}")))
 }
 
 fn id_of(value: i64) -> Result<EventId> {

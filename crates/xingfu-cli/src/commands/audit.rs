@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use xingfu_store::Store;
 use xingfu_store::audit::AuditKey;
 
-use super::serve::{redact, runtime};
+use super::process::{redact, runtime};
 use crate::cli::AuditKeyArgs;
 
 /// The key itself, as hex, for servers that share one PostgreSQL and get secrets from the

@@ -37,7 +37,8 @@ use xingfu_store::rounds::{By, EntryChange, NewRound};
 use xingfu_typeset::{Job, Typesetter};
 
 use super::bench::{Lcg, load_average, machine};
-use super::bench_ops::{median, ms, percentile, region, runtime, scratch_dir};
+use super::bench_ops::{median, ms, percentile, region, scratch_dir};
+use super::process::runtime_with;
 
 const LUCHENG: &str = "330302000000";
 const STANDARD: &str = "lucheng-2012";
@@ -253,7 +254,7 @@ pub fn documents(communities: usize, runs: usize) -> Result<ExitCode> {
         extra.len()
     );
     let scratch = scratch_dir("documents")?;
-    let result = runtime(std::thread::available_parallelism().map_or(2, |n| n.get()))?
+    let result = runtime_with(std::thread::available_parallelism().map_or(2, |n| n.get()))?
         .block_on(measure(&scratch, &codes, &extra, runs));
     let _ = std::fs::remove_dir_all(&scratch);
     let s = result?;

@@ -36,6 +36,8 @@ use xingfu_store::Store;
 use xingfu_store::accounts::NewUser;
 use xingfu_store::regions::RegionRow;
 
+use super::process::runtime_with;
+
 const COMMUNITY: &str = "610302001001";
 const CSRF: &str = "bench-csrf";
 const BOUNDARY: &str = "----xingfu-bench-5e1f";
@@ -168,13 +170,6 @@ pub(super) fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 pub(super) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
-pub(super) fn runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers.max(1))
-        .enable_all()
-        .build()?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,7 +355,7 @@ pub fn events_intake(
     );
     println!("| database | workload | requests/s | p50 | p99 | ÷ baseline | failures |");
     println!("|---|---|---|---|---|---|---|");
-    runtime(workers)?.block_on(async {
+    runtime_with(workers)?.block_on(async {
         for target in targets(postgres, "intake").await? {
             let outcome = intake_on(&target, &picture, seconds, connections).await;
             clean_up(&target).await;
@@ -523,7 +518,7 @@ pub fn sla_sweep(postgres: Option<&str>, events: usize, runs: usize) -> Result<E
         "| database | load | find due: query + core (median) | due | baseline: core alone over all {events} | baseline: query without the index | act on the 1,000 most overdue (one find included) | per event, beyond the find |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    runtime(std::thread::available_parallelism().map_or(2, |n| n.get()))?.block_on(async {
+    runtime_with(std::thread::available_parallelism().map_or(2, |n| n.get()))?.block_on(async {
         for target in targets(postgres, "sweep").await? {
             let outcome = sweep_on(&target, &all, &entries, now, runs).await;
             clean_up(&target).await;
@@ -644,7 +639,7 @@ async fn sweep_on(
 /// from the first deadline on (the steady state: `xingfu serve` sweeps every minute); then one
 /// sweep acting on the 1,000 most overdue. Changes the events it acts on.
 pub fn seeded_sweep(database: &str, runs: usize) -> Result<ExitCode> {
-    runtime(2)?.block_on(async {
+    runtime_with(2)?.block_on(async {
         let store = Store::connect(database).await?;
         let (events, first, last): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT COUNT(*), MIN(deadline), MAX(deadline) FROM events",

@@ -31,6 +31,8 @@ use xingfu_core::survey::{
 use xingfu_server::AppState;
 use xingfu_server::surveys::ingest::{IngestConfig, SurveyRuntime};
 use xingfu_store::Store;
+
+use super::process::runtime;
 use xingfu_store::regions::RegionRow;
 use xingfu_store::rounds::{By, NewRound};
 use xingfu_store::surveys::{NewSurveyAnswer, NewSurveySettings};
@@ -41,12 +43,6 @@ const CITY: &str = "990100000000";
 const DISTRICT: &str = "990101000000";
 const DISTRICT_PREFIX: &str = "990101";
 const STANDARD: &str = "lucheng-2012";
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
-}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -7,6 +7,7 @@ mod bench_ops;
 mod bench_seed;
 mod bench_survey;
 mod circle;
+mod process;
 mod rate;
 mod score;
 mod serve;

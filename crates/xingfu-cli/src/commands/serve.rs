@@ -12,13 +12,8 @@ use xingfu_store::regions::RegionRow;
 use xingfu_store::{Store, StoreError};
 
 use super::audit;
+use super::process::{redact, runtime};
 use crate::cli::ServeArgs;
-
-pub(super) fn runtime() -> Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
-}
 
 pub fn serve(args: &ServeArgs, english: bool) -> Result<ExitCode> {
     tracing_subscriber::fmt()
@@ -237,20 +232,6 @@ fn print_demo_accounts(password: &str, places: &[String], english: bool) {
         );
     } else {
         println!("请先以 admin（市级管理员）登录。正式使用前请修改这些密码。");
-    }
-}
-
-/// Hides a password in a database URL before it is printed.
-pub(super) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
     }
 }
 

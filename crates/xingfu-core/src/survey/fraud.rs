@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use super::submission::Channel;
+use super::channel::Channel;
 
 /// Mean Earth radius (IUGG), metres.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;

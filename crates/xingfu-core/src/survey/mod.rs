@@ -30,7 +30,9 @@
 //! - a dimension whose sample is below the round's quota does not feed its clauses: they stay
 //!   "not assessed" with the shortfall listed, rather than being scored from a handful of answers.
 
+pub mod channel;
 pub mod closing;
+pub mod counter;
 pub mod fraud;
 pub mod household;
 pub mod questionnaire;
@@ -38,7 +40,9 @@ pub mod results;
 pub mod submission;
 pub mod tally;
 
+pub use channel::Channel;
+pub use counter::CounterKey;
 pub use questionnaire::{Counts, Question, QuestionKind, Questionnaire, Scale, ScaleOption};
 pub use results::{Quota, Rate, SurveyFeed, SurveyReport, feed, report};
-pub use submission::{Channel, CheckedSubmission, Response, Submission, check_submission};
-pub use tally::{CounterKey, Tally};
+pub use submission::{CheckedSubmission, Response, Submission, check_submission};
+pub use tally::Tally;

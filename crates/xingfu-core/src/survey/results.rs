@@ -21,9 +21,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
+use super::channel::Channel;
+use super::counter::CounterKey;
 use super::questionnaire::{Counts, QuestionKind, Questionnaire};
-use super::submission::Channel;
-use super::tally::{CounterKey, Tally, TallyMismatch};
+use super::tally::{Tally, TallyMismatch};
 use crate::decimal::Dec2;
 use crate::scoring::{Answer, AnswerError, Assessment, score};
 use crate::standard::{Judge, Standard, SurveyScoring};

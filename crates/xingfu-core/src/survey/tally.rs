@@ -7,81 +7,13 @@
 //! addition: associative and commutative, with the empty tally as identity.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::Serialize;
 
+use super::channel::Channel;
+use super::counter::CounterKey;
 use super::questionnaire::Questionnaire;
-use super::submission::{Channel, CheckedSubmission};
-
-/// One counter of a tally. Its text form (`option:Q1:satisfied`) is how storage names it;
-/// questionnaire ids cannot contain `:`, so the form is unambiguous.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(tag = "counter", rename_all = "snake_case")]
-pub enum CounterKey {
-    /// Submissions counted.
-    Respondents,
-    /// Submissions with at least one counted answer (not "don't know") in any dimension.
-    CountedRespondents,
-    /// Submissions by channel.
-    Channel(Channel),
-    /// Answers choosing `option` for `question`.
-    Option { question: String, option: String },
-    /// Non-blank free-text answers to `question`.
-    TextAnswers { question: String },
-    /// Submissions with at least one counted answer in this dimension: its sample size.
-    Dimension(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a survey counter: {0:?}")]
-pub struct CounterKeyError(pub String);
-
-impl fmt::Display for CounterKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CounterKey::Respondents => f.write_str("respondents"),
-            CounterKey::CountedRespondents => f.write_str("counted_respondents"),
-            CounterKey::Channel(channel) => write!(f, "channel:{}", channel.key()),
-            CounterKey::Option { question, option } => write!(f, "option:{question}:{option}"),
-            CounterKey::TextAnswers { question } => write!(f, "text:{question}"),
-            CounterKey::Dimension(dimension) => write!(f, "dimension:{dimension}"),
-        }
-    }
-}
-
-impl FromStr for CounterKey {
-    type Err = CounterKeyError;
-
-    fn from_str(text: &str) -> Result<CounterKey, CounterKeyError> {
-        let bad = || CounterKeyError(text.to_string());
-        let id = |part: &str| {
-            super::questionnaire::is_valid_id(part)
-                .then(|| part.to_string())
-                .ok_or_else(bad)
-        };
-        Ok(match text.split(':').collect::<Vec<_>>().as_slice() {
-            ["respondents"] => CounterKey::Respondents,
-            ["counted_respondents"] => CounterKey::CountedRespondents,
-            ["channel", channel] => CounterKey::Channel(
-                Channel::ALL
-                    .into_iter()
-                    .find(|c| c.key() == *channel)
-                    .ok_or_else(bad)?,
-            ),
-            ["option", question, option] => CounterKey::Option {
-                question: id(question)?,
-                option: id(option)?,
-            },
-            ["text", question] => CounterKey::TextAnswers {
-                question: id(question)?,
-            },
-            ["dimension", dimension] => CounterKey::Dimension(id(dimension)?),
-            _ => return Err(bad()),
-        })
-    }
-}
+use super::submission::CheckedSubmission;
 
 /// A tally belongs to one questionnaire version; adding across versions is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -215,6 +147,7 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::survey::counter::CounterKeyError;
     use crate::survey::questionnaire::tests::sample;
     use crate::survey::submission::check_submission;
     use crate::survey::submission::tests::submission;

@@ -24,6 +24,7 @@
 use xingfu_core::standard::Judge;
 
 mod read;
+mod report;
 mod rule;
 mod score_sheet;
 mod write;

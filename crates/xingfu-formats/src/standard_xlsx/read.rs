@@ -8,6 +8,7 @@ use xingfu_core::decimal::Dec2;
 use xingfu_core::standard::{Category, Clause, DEFAULT_EFFORT, Item, Judge, Method};
 use xingfu_core::validate::{Location, validate};
 
+use super::report::Report;
 use super::rule::read_rule;
 use super::{
     CLAUSE_SHEET, COLUMNS, Col, JUDGES, REQUIRED, column_letter, column_of, headers_of, judge_key,
@@ -49,31 +50,6 @@ fn cell_in(data: &Data) -> CellIn {
             text: other.to_string().trim().to_string(),
             number: None,
         },
-    }
-}
-
-/// Reports problems of one sheet with its rows and columns.
-pub(super) struct Report<'a> {
-    file: String,
-    columns: &'a HashMap<Col, u32>,
-    problems: Vec<FileProblem>,
-}
-
-impl Report<'_> {
-    pub(super) fn cell(&mut self, row: usize, col: Col, id: Option<&str>, zh: String, en: String) {
-        let (zh_name, en_name) = headers_of(col);
-        let letter = self
-            .columns
-            .get(&col)
-            .map(|c| column_letter(*c))
-            .unwrap_or_default();
-        self.problems.push(FileProblem::new(
-            &self.file,
-            Some(row),
-            id.map(str::to_string),
-            format!("第 {row} 行 {letter} 列（{zh_name}）：{zh}"),
-            format!("row {row}, column {letter} ({en_name}): {en}"),
-        ));
     }
 }
 

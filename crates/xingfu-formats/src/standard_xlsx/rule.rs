@@ -4,7 +4,7 @@ use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
 use xingfu_core::standard::{Judge, NumericRule, SurveyScoring};
 
-use super::read::Report;
+use super::report::Report;
 use super::{Col, JUDGES};
 /// Rule keys: (English key, Chinese key).
 const RULE_KEYS: [(&str, &str); 10] = [

@@ -69,7 +69,11 @@ pub async fn download(
     )
     .await
     .map_err(api.app())?;
-    Ok(super::pages::pdf_response(&issued.row, issued.pdf))
+    Ok(crate::web::download::inline(
+        "application/pdf",
+        &service::pdf_name(&issued.row),
+        issued.pdf,
+    ))
 }
 
 #[derive(utoipa::OpenApi)]

@@ -13,7 +13,7 @@ use super::service::{self, Available};
 use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
-use crate::web::download::attachment;
+use crate::web::download::inline;
 use crate::web::one_file_form::OneFileForm;
 use crate::web::page::{Page, PageResult, error_page, render, when};
 use crate::web::public_base::public_base;
@@ -127,25 +127,11 @@ pub async fn download(
     let base = public_base(&v.state, &headers);
     let issued =
         service::issue(&v.state, &v.user, &round_id, (kind, &target), &base, v.lang).await?;
-    Ok(pdf_response(&issued.row, issued.pdf))
-}
-
-/// A PDF shown in the browser (inline), named by its title and serial.
-pub fn pdf_response(row: &xingfu_store::documents::DocumentRow, pdf: Vec<u8>) -> Response {
-    let name = format!("{}-{}.pdf", row.title, row.serial);
-    let mut response = attachment("application/pdf", &name, pdf);
-    if let Some(disposition) = response
-        .headers()
-        .get(axum::http::header::CONTENT_DISPOSITION)
-        .and_then(|d| d.to_str().ok())
-        .map(|d| d.replacen("attachment", "inline", 1))
-        .and_then(|d| axum::http::HeaderValue::from_str(&d).ok())
-    {
-        response
-            .headers_mut()
-            .insert(axum::http::header::CONTENT_DISPOSITION, disposition);
-    }
-    response
+    Ok(inline(
+        "application/pdf",
+        &service::pdf_name(&issued.row),
+        issued.pdf,
+    ))
 }
 
 #[derive(Template)]

@@ -16,6 +16,11 @@ use crate::app::reads::Freshness;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 
+/// The file name a document is saved under: its title and serial.
+pub fn pdf_name(row: &DocumentRow) -> String {
+    format!("{}-{}.pdf", row.title, row.serial)
+}
+
 /// One document a person may download for a round.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Available {

@@ -10,13 +10,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xingfu_core::decimal::{Dec2, Fen};
 use xingfu_core::overview::{
-    Behind, EventTally, Ranked, ReReview, Share, Standing, StarDistribution, behind,
-    by_average_star, by_on_time_rate, by_share, commended, reward_levels,
+    Behind, EventTally, Ranked, ReReview, Share, behind, by_average_star, by_on_time_rate,
+    by_share, commended, reward_levels,
 };
 use xingfu_core::rectification::RectificationStatus;
 use xingfu_core::region::{self, subtree_prefix};
 use xingfu_core::round::Decision;
 use xingfu_core::standard::{GovLevel, Target};
+use xingfu_core::stars::{Standing, StarDistribution};
 use xingfu_core::targets::TargetProgress;
 use xingfu_core::workflow::Stage;
 
@@ -192,7 +193,7 @@ struct Acc {
 }
 
 fn rate(part: usize, whole: usize) -> Option<Dec2> {
-    (whole > 0).then(|| xingfu_core::overview::percent_half_up(part as u64, whole as u64))
+    (whole > 0).then(|| xingfu_core::decimal::percent_half_up(part as u64, whole as u64))
 }
 
 fn figures(

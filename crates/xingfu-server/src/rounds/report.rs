@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use xingfu_core::Standard;
 use xingfu_core::decimal::Dec2;
-use xingfu_core::overview::Standing;
 use xingfu_core::panel::PanelCard;
 use xingfu_core::region;
 use xingfu_core::rewards::reward_for;
 use xingfu_core::round::{Approval, Decision, Outcome, Rejected, RoundReport, Unit, report_of};
 use xingfu_core::scoring::{AnswerError, ClauseStatus, Scorecard, VetoHit, points_needed};
+use xingfu_core::stars::Standing;
 use xingfu_core::workflow::Stage;
 use xingfu_store::Store;
 use xingfu_store::rounds::{EntryRow, RoundRow};

@@ -11,6 +11,15 @@ pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.sprea
 /// A download: the content type, `Content-Disposition: attachment` with the name in ASCII and
 /// in UTF-8 (RFC 6266), and no caching outside the user's browser.
 pub fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    sent_file("attachment", content_type, file_name, bytes)
+}
+
+/// A file the browser shows itself (a PDF in its viewer), named for when it is saved.
+pub fn inline(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    sent_file("inline", content_type, file_name, bytes)
+}
+
+fn sent_file(disposition: &str, content_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
     let ascii: String = file_name
         .chars()
         .map(|c| {
@@ -22,7 +31,7 @@ pub fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> Respon
         })
         .collect();
     let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        "{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{}",
         path_segment(file_name)
     );
     (

@@ -58,7 +58,7 @@ async fn survey_returns_and_satisfaction_add_up_per_unit(demo: &Demo) {
         assert_eq!(figures["id"], d.id.as_str());
         assert_eq!(figures["satisfied"], rate.satisfied);
         assert_eq!(figures["counted"], rate.counted);
-        let want = xingfu_core::overview::percent_half_up(rate.satisfied, rate.counted);
+        let want = xingfu_core::decimal::percent_half_up(rate.satisfied, rate.counted);
         assert_eq!(
             figures["rate"].as_f64().unwrap(),
             want.hundredths() as f64 / 100.0

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::Path;
 use xingfu_core::Fen;
-use xingfu_core::overview::{DENOMINATOR_NOTE, Standing, StarDistribution, percent_text};
+use xingfu_core::overview::{DENOMINATOR_NOTE, percent_text};
 use xingfu_core::region::district_of;
 use xingfu_core::rewards::reward_for;
 use xingfu_core::standard::{GovLevel, Standard};
+use xingfu_core::stars::{Standing, StarDistribution};
 use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
