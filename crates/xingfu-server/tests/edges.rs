@@ -1,5 +1,6 @@
 //! Requests at the edges: parallel sign-ins, oversized bodies and images, redirect targets,
-//! other areas' rounds and communities, dates out of range, on SQLite and on PostgreSQL.
+//! other areas' rounds and communities, dates out of range, addresses a page cannot read, on
+//! SQLite and on PostgreSQL.
 
 #[macro_use]
 mod common;
@@ -204,6 +205,39 @@ async fn redirects_only_to_same_site_paths(server: &Server) {
     }
 }
 on_both!(redirects_only_to_same_site_paths);
+
+/// An address a page cannot read (a page number that is not a number) is answered with the
+/// error page in the person's language and with their navigation, not axum's plain text.
+async fn an_unreadable_address_is_a_page_in_the_persons_language(server: &Server) {
+    let round = open_round(server, "330302000000").await;
+    let cookie = server.sign_in("district").await;
+    let path = format!("/rounds/{round}?page=abc");
+    let (status, page, _) = server.get(&path, &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("<html"), "{page}");
+    assert!(page.contains("页码不是数字"), "{page}");
+    assert!(page.contains("没有保存任何内容"), "{page}");
+    assert!(
+        page.contains("退出登录"),
+        "the person's own navigation: {page}"
+    );
+    let (status, page, _) = server.get(&path, &format!("{cookie}; lang=en")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("nothing was saved"), "{page}");
+    assert!(!page.contains("Failed to deserialize"), "{page}");
+    // Signed out, on the public list.
+    let (status, page, _) = server
+        .get(&format!("/notices?round={round}&page=x"), "")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("页码不是数字"), "{page}");
+    // The same address with a number is the page itself.
+    let (status, _, _) = server
+        .get(&format!("/rounds/{round}?page=2"), &cookie)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+on_both!(an_unreadable_address_is_a_page_in_the_persons_language);
 
 /// Another district's round is not found, as the list of rounds leaves it out; the pages agree.
 async fn another_areas_round_is_not_found(server: &Server) {

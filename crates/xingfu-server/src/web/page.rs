@@ -134,8 +134,13 @@ pub type PageResult = Result<Response, AppError>;
 pub async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
     let response = next.run(request).await;
-    let Some(shown) = response.extensions().get::<Shown>().cloned() else {
-        return response;
+    let shown = match response.extensions().get::<Shown>().cloned() {
+        Some(shown) => shown,
+        None if is_rejection(&response) => {
+            let lang = Lang::from_jar(&CookieJar::from_headers(&headers));
+            Shown::Problem(unreadable_request(lang).to_string())
+        }
+        None => return response,
     };
     let status = response.status();
     let mut parts = match Request::builder().body(()) {
@@ -149,6 +154,30 @@ pub async fn error_pages(State(state): State<AppState>, request: Request, next: 
             .unwrap_or(None);
     let jar = CookieJar::from_headers(&parts.headers);
     shown_page(&jar, user, status, shown)
+}
+
+/// axum's own answer when a page's address or form cannot be read (`?page=abc`, a form field
+/// of the wrong type): a 400, 415 or 422 in plain text, English only.
+fn is_rejection(response: &Response) -> bool {
+    let plain_text = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/plain"));
+    plain_text
+        && matches!(
+            response.status(),
+            StatusCode::BAD_REQUEST
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+                | StatusCode::UNPROCESSABLE_ENTITY
+        )
+}
+
+/// What a person is told when the address or the form they sent cannot be read.
+pub fn unreadable_request(lang: Lang) -> &'static str {
+    lang.pick(
+        "网址或表单中有一项内容无法识别（例如页码不是数字），没有保存任何内容。请返回上一页，用页面上的链接或按钮重新操作。",
+        "Something in the address or the form could not be read (a page number that is not a number, say); nothing was saved. Go back and use the page's links or buttons.",
+    )
 }
 
 /// The version a form was read at: its hidden `version` field (see `crate::app::versions`). A form
