@@ -18,6 +18,7 @@ pub mod dates;
 pub mod decimal;
 pub mod documents;
 pub mod jobs;
+pub mod keys;
 pub mod notify;
 pub mod ops;
 pub mod overview;

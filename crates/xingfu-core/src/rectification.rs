@@ -2,10 +2,13 @@
 //! worker reports on an open or sent-back task; a street or district administrator verifies the
 //! report or sends it back.
 
+use serde::Serialize;
+
 use crate::workflow::Role;
 
 /// Where a task stands; stored as its [`key`](RectificationStatus::key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RectificationStatus {
     Open,
     Submitted,
@@ -52,6 +55,8 @@ impl RectificationStatus {
         )
     }
 }
+
+crate::keys::stored_as_key!(RectificationStatus, "rectification status");
 
 /// A step that moves a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,10 +10,11 @@ use serde::Serialize;
 
 use crate::standard::{GovLevel, Standard};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Declared and self-assessed; evidence may still be added.
+    #[default]
     Declared,
     /// A veto item applies: the declaration is refused, with the reason.
     Refused,
@@ -54,6 +55,11 @@ impl Stage {
         Stage::ALL.into_iter().find(|s| s.key() == text)
     }
 
+    /// The key, where a stage stands in for its stored text (`matches!(stage.as_str(), …)`).
+    pub fn as_str(&self) -> &'static str {
+        self.key()
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Stage::Declared => "已申报",
@@ -76,6 +82,14 @@ impl Stage {
             Stage::Published => "published for objections",
             Stage::Named => "named",
         }
+    }
+}
+
+crate::keys::stored_as_key!(Stage, "stage");
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
     }
 }
 

@@ -157,12 +157,16 @@ async fn wait_progress(browser: &Browser, progress: &str) {
 async fn wait_big(browser: &Browser, big: bool) {
     let mut class = None;
     for _ in 0..50 {
-        // The switch reloads the page: a body found on the old page may be gone when read.
-        let body = browser.client.find(Locator::Css("body")).await.unwrap();
-        match body.attr("class").await {
-            Ok(now) => class = now,
-            Err(e) if common::browser::replaced(&e) => {}
-            Err(e) => panic!("reading the body's class: {e}"),
+        // The switch reloads the page: between the two documents there may be no body yet,
+        // and a body found on the old page may be gone when read.
+        match browser.client.find(Locator::Css("body")).await {
+            Ok(body) => match body.attr("class").await {
+                Ok(now) => class = now,
+                Err(e) if common::browser::replaced(&e) => {}
+                Err(e) => panic!("reading the body's class: {e}"),
+            },
+            Err(e) if e.is_no_such_element() || common::browser::replaced(&e) => {}
+            Err(e) => panic!("finding the body: {e}"),
         }
         if class.as_deref().is_some_and(|c| c.contains("big")) == big {
             return;

@@ -34,6 +34,8 @@ async fn stage_of(server: &Server, round: &str, code: &str) -> String {
         .unwrap()
         .unwrap()
         .stage
+        .key()
+        .to_string()
 }
 
 async fn every_stage_says_what_happens_next_and_each_step_is_confirmed(server: &Server) {

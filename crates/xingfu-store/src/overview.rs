@@ -3,6 +3,8 @@
 //! for a district, 9 for a street, 12 for a community), so the number of rows read does not grow
 //! with the number of communities. Unit codes come back padded with zeros to 12 digits.
 
+use xingfu_core::workflow::Stage;
+
 use crate::sql::bind_list;
 use crate::{Result, Store, code_range};
 
@@ -167,13 +169,14 @@ impl Store {
     }
 
     /// A round's entries under `prefix`, counted per unit and per what the overview reads of
-    /// a result (a few rows per unit, however many communities). `refused` is the stage's key.
+    /// a result (a few rows per unit, however many communities). `refused` is the stage counted
+    /// as refused.
     pub async fn entries_by_unit(
         &self,
         round_id: &str,
         prefix: &str,
         unit_digits: usize,
-        refused: &str,
+        refused: Stage,
     ) -> Result<Vec<UnitEntries>> {
         let unit = unit_of("community_code", unit_digits);
         let sql = format!(
@@ -185,7 +188,8 @@ impl Store {
              WHERE community_code BETWEEN $1 AND $2 AND round_id = $3
              GROUP BY 1, 2, 3, 4, 5, 6"
         );
-        self.grouped_in_round(&sql, prefix, round_id, refused).await
+        self.grouped_in_round(&sql, prefix, round_id, refused.key())
+            .await
     }
 
     /// A round's rectification tasks under `prefix` per unit, and of them those at `verified`

@@ -1,5 +1,6 @@
 mod common;
 
+use xingfu_core::rectification::RectificationStatus;
 use xingfu_store::Store;
 use xingfu_store::audit::AuditEvent;
 use xingfu_store::objections::Outcome;
@@ -297,10 +298,10 @@ on_both!(
             .update_rectification(
                 &tasks[0].id,
                 TaskAt {
-                    status: "open",
+                    status: RectificationStatus::Open,
                     version: tasks[0].version,
                 },
-                "submitted",
+                RectificationStatus::Submitted,
                 Some("已建立道德讲堂"),
                 None,
                 worker,
@@ -317,10 +318,10 @@ on_both!(
             .update_rectification(
                 &tasks[0].id,
                 TaskAt {
-                    status: "submitted",
+                    status: RectificationStatus::Submitted,
                     version: submitted.version,
                 },
-                "verified",
+                RectificationStatus::Verified,
                 None,
                 Some("street-admin"),
                 verifier,
@@ -338,10 +339,10 @@ on_both!(
                 .update_rectification(
                     &tasks[0].id,
                     TaskAt {
-                        status: "submitted",
+                        status: RectificationStatus::Submitted,
                         version: submitted.version,
                     },
-                    "reopened",
+                    RectificationStatus::Reopened,
                     None,
                     Some("district-admin"),
                     late

@@ -110,7 +110,7 @@ fn deciding_level(standard: &Standard, entry: &EntryRow) -> GovLevel {
 }
 
 fn stage(entry: &EntryRow) -> Stage {
-    Stage::parse(&entry.stage).unwrap_or(Stage::Declared)
+    entry.stage
 }
 
 async fn region_name(state: &AppState, code: &str) -> Result<String, AppError> {
@@ -468,7 +468,7 @@ async fn rectification(
                 "shortfall": format!("得{}分，满分{}分", clause.earned, clause.max),
                 "owner": task.map_or_else(|| "社区居委会".to_string(), |t| t.owner.clone()),
                 "deadline": task.map_or_else(|| "另行通知".to_string(), |t| xingfu_core::dates::chinese_date(t.deadline)),
-                "status": task.map_or_else(|| "待整改".to_string(), |t| crate::rounds::rectifications::status_label(Lang::Zh, &t.status)),
+                "status": task.map_or_else(|| "待整改".to_string(), |t| crate::rounds::rectifications::status_label(Lang::Zh, t.status)),
             })
         })
         .collect();

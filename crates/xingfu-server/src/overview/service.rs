@@ -314,7 +314,7 @@ async fn overview_from(
     // here is one the caller may see; they are read grouped per unit, never one per community.
     for (round, standard) in year_rounds.iter().zip(&standards) {
         for group in store
-            .entries_by_unit(&round.id, prefix, digits, Stage::Refused.key())
+            .entries_by_unit(&round.id, prefix, digits, Stage::Refused)
             .await?
         {
             let n = usize::try_from(group.entries).unwrap_or(0);

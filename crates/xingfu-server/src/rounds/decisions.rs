@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use xingfu_core::Standard;
 use xingfu_core::standard::GovLevel;
-use xingfu_core::workflow::{Action, Stage, approval_level, next_step};
+use xingfu_core::workflow::{Action, approval_level, next_step};
 use xingfu_store::rounds::{EntryChange, EntryRow};
 
 use super::service::{self, Step, apply, deciding, load_visible};
@@ -252,9 +252,7 @@ pub async fn next_step_text(
     entry: &EntryRow,
     lang: Lang,
 ) -> Result<String, AppError> {
-    let Some(stage) = Stage::parse(&entry.stage) else {
-        return Ok(String::new());
-    };
+    let stage = entry.stage;
     let over = entry.objection_until.is_some_and(|until| now_ms() >= until);
     let step = next_step(stage, deciding_level(standard, entry), over);
     let acting = match step.who {

@@ -40,11 +40,8 @@ pub fn upload_closed(user: &CurrentUser, entry: &EntryRow, lang: Lang) -> Option
     if let Err(refused) = may_add(user, &entry.community_code, lang) {
         return Some(refused);
     }
-    let stage = Stage::parse(&entry.stage);
-    if !matches!(stage, Some(Stage::Declared | Stage::Scoring)) {
-        let label = stage.map_or(entry.stage.clone(), |s| {
-            lang.pick(s.zh(), s.en()).to_string()
-        });
+    if !matches!(entry.stage, Stage::Declared | Stage::Scoring) {
+        let label = lang.pick(entry.stage.zh(), entry.stage.en());
         return Some(AppError::Conflict(if lang.is_en() {
             format!("evidence can be added while declared or scoring, not at stage “{label}”")
         } else {

@@ -71,7 +71,6 @@ pub async fn notices(
 }
 
 async fn notices_from(store: &Store, query: &NoticeQuery) -> Result<Notices, AppError> {
-    let stages: Vec<&str> = SHOWN.iter().map(|s| s.key()).collect();
     let mut rounds = Vec::new();
     for round in store.rounds_overlapping("").await? {
         let shown = shown_count(store, &round, "").await?;
@@ -122,13 +121,7 @@ async fn notices_from(store: &Store, query: &NoticeQuery) -> Result<Notices, App
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = query.page.clamp(1, pages);
     let entries = store
-        .entries_at_stages_page(
-            &round.id,
-            prefix,
-            &stages,
-            (page - 1) * PAGE_SIZE,
-            PAGE_SIZE,
-        )
+        .entries_at_stages_page(&round.id, prefix, &SHOWN, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         .await?;
     let documents = store
         .current_documents(&round.id)

@@ -26,24 +26,19 @@ pub fn admin_of(user: &CurrentUser, community: &str) -> bool {
 }
 
 /// A task's status in words (an unknown one as stored).
-pub fn status_label(lang: Lang, status: &str) -> String {
-    match RectificationStatus::parse(status) {
-        Some(known) => {
-            let (zh, en) = known.words();
-            lang.pick(zh, en).to_string()
-        }
-        None => status.to_string(),
-    }
+pub fn status_label(lang: Lang, status: RectificationStatus) -> String {
+    let (zh, en) = status.words();
+    lang.pick(zh, en).to_string()
 }
 
 /// May `user` take `step` on a task of `community` at `status` (as stored)?
-pub fn may_move(user: &CurrentUser, step: TaskStep, community: &str, status: &str) -> bool {
-    user.actor().covers(community) && may_take(step, user.role, RectificationStatus::parse(status))
-}
-
-/// Is a task at `status` still waiting for the community's report?
-pub fn awaits_report(status: &str) -> bool {
-    RectificationStatus::parse(status).is_some_and(RectificationStatus::awaits_report)
+pub fn may_move(
+    user: &CurrentUser,
+    step: TaskStep,
+    community: &str,
+    status: RectificationStatus,
+) -> bool {
+    user.actor().covers(community) && may_take(step, user.role, Some(status))
 }
 
 /// The clauses the panel did not score in full (veto items aside), in the standard's order.
@@ -102,8 +97,8 @@ pub async fn open_tasks(
         ));
     }
     let rated = matches!(
-        Stage::parse(&entry.stage),
-        Some(Stage::Computed | Stage::Approved | Stage::Published | Stage::Named)
+        entry.stage,
+        Stage::Computed | Stage::Approved | Stage::Published | Stage::Named
     );
     if !rated {
         return Err(AppError::Conflict(
@@ -222,15 +217,15 @@ pub async fn move_task(
     } else {
         TaskStep::Verify
     };
-    if !may_move(user, asked, &task.community_code, &task.status) {
-        return Err(refusal(lang, user, &task.status, asked).into());
+    if !may_move(user, asked, &task.community_code, task.status) {
+        return Err(refusal(lang, user, task.status, asked).into());
     }
     let (report, verifier) = match step {
         TaskStep::Submit => (Some(checked_report(report, lang)?), None),
         TaskStep::Verify | TaskStep::Reopen => (None, Some(user.user.username.as_str())),
     };
     let from = TaskAt {
-        status: &task.status,
+        status: task.status,
         version: task.version,
     };
     let by = By {
@@ -239,7 +234,7 @@ pub async fn move_task(
     };
     let moved = state
         .store
-        .update_rectification(&task.id, from, step.to().key(), report, verifier, by)
+        .update_rectification(&task.id, from, step.to(), report, verifier, by)
         .await?;
     match moved {
         Ok(row) => Ok(row),
@@ -273,7 +268,12 @@ async fn task_stale(state: &AppState, task: &RectificationRow, lang: Lang) -> Ap
 }
 
 /// Why a task step is refused: the wrong role, or the task is not at that step.
-fn refusal(lang: Lang, user: &CurrentUser, status: &str, step: TaskStep) -> AppError {
+fn refusal(
+    lang: Lang,
+    user: &CurrentUser,
+    status: RectificationStatus,
+    step: TaskStep,
+) -> AppError {
     if !step.role_may(user.role) {
         return AppError::Forbidden(
             if step == TaskStep::Submit {

@@ -122,7 +122,7 @@ async fn round_workbook_from(
 /// rated once its result is kept, refused at the eligibility check, otherwise pending.
 pub fn standing(entry: &EntryRow) -> Standing {
     Standing::of(
-        Stage::parse(&entry.stage) == Some(Stage::Refused),
+        entry.stage == Stage::Refused,
         entry.total.is_some(),
         entry.star,
     )
@@ -130,19 +130,12 @@ pub fn standing(entry: &EntryRow) -> Standing {
 
 /// Why an entry has no result, in Chinese and English.
 fn not_rated(entry: &EntryRow) -> (String, String) {
-    if let ("refused", Some(reason)) = (entry.stage.as_str(), &entry.refusal) {
+    if let (Stage::Refused, Some(reason)) = (entry.stage, &entry.refusal) {
         return (format!("不予受理：{reason}"), format!("refused: {reason}"));
     }
-    let stage = Stage::parse(&entry.stage);
     (
-        format!(
-            "尚未计算结果（当前阶段：{}）",
-            stage.map_or(entry.stage.as_str(), |s| s.zh())
-        ),
-        format!(
-            "no result yet (stage: {})",
-            stage.map_or(entry.stage.as_str(), |s| s.en())
-        ),
+        format!("尚未计算结果（当前阶段：{}）", entry.stage.zh()),
+        format!("no result yet (stage: {})", entry.stage.en()),
     )
 }
 

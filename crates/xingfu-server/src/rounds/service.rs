@@ -138,14 +138,9 @@ pub(crate) fn refused(refusal: xingfu_core::workflow::Refusal, lang: Lang) -> Ap
     AppError::Forbidden(lang.text(refusal.zh, refusal.en))
 }
 
-pub(crate) fn stage_of(entry: &EntryRow) -> Result<Stage, AppError> {
-    Stage::parse(&entry.stage)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stage {}", entry.stage)))
-}
-
 /// The stage `action` takes the entry to, or why the workflow refuses it.
 fn stage_after(entry: &EntryRow, action: Action, lang: Lang) -> Result<Stage, AppError> {
-    next_stage(stage_of(entry)?, action).map_err(|r| refused(r, lang))
+    next_stage(entry.stage, action).map_err(|r| refused(r, lang))
 }
 
 /// Moves an entry to stage `to` with `change`, if no one else changed it since it was read.
@@ -225,7 +220,7 @@ pub async fn declare(
             r.year < round.year
                 && r.standard_id == round.standard_id
                 && r.region_code == round.region_code
-                && e.stage == Stage::Named.key()
+                && e.stage == Stage::Named
         })
         .and_then(|(_, e)| e.star)
         .unwrap_or(0);
@@ -283,7 +278,7 @@ pub async fn save_sheet_from(
     lang: Lang,
 ) -> Result<SheetSaved, AppError> {
     let (_, standard, entry) = load(state, round_id, community).await?;
-    let stage = stage_of(&entry)?;
+    let stage = entry.stage;
     let (sheet, open_at) = sheet_of(user, community, lang)?;
     if stage != open_at {
         return Err(sheet_closed(open_at, stage, lang));
@@ -631,7 +626,7 @@ pub async fn lodge_objection(
     may_object(
         &user.actor(),
         community,
-        stage_of(&entry)?,
+        entry.stage,
         now,
         entry.objection_until,
     )
@@ -682,7 +677,7 @@ pub async fn decide_objection(
     let note = objection_text(note, lang.pick("处理意见", "Decision"), lang)?;
     let outcome = if !uphold {
         Outcome::Dismissed
-    } else if stage_of(&entry)? == Stage::Published {
+    } else if entry.stage == Stage::Published {
         next_stage(Stage::Published, Action::UpholdObjection).map_err(|r| refused(r, lang))?;
         Outcome::Upheld {
             entry_version: Some(entry.version),

@@ -95,10 +95,9 @@ async fn entries_at(
     at: &RoundAt<'_>,
     stages: &[Stage],
 ) -> Result<Vec<EntryRow>, AppError> {
-    let keys: Vec<&str> = stages.iter().map(|s| s.key()).collect();
     Ok(state
         .store
-        .entries_at_stages(&at.round.id, at.prefix, &keys)
+        .entries_at_stages(&at.round.id, at.prefix, stages)
         .await?
         .into_iter()
         .filter(|e| user.actor().covers(&e.community_code))
@@ -113,7 +112,7 @@ async fn to_score(
 ) -> Result<Vec<TodoItem>, AppError> {
     Ok(state
         .store
-        .entries_without_sheet(&at.round.id, at.prefix, Stage::Scoring.key(), &user.user.id)
+        .entries_without_sheet(&at.round.id, at.prefix, Stage::Scoring, &user.user.id)
         .await?
         .iter()
         .filter(|e| xingfu_core::workflow::may_score(&user.actor(), &e.community_code).is_ok())
@@ -139,7 +138,7 @@ async fn decisions(
         Stage::Published,
     ];
     let entries = entries_at(state, user, at, &stages).await?;
-    let contested: HashSet<String> = if entries.iter().any(|e| e.stage == Stage::Published.key()) {
+    let contested: HashSet<String> = if entries.iter().any(|e| e.stage == Stage::Published) {
         state
             .store
             .open_objections_in_area(&at.round.id, at.prefix)
@@ -153,22 +152,22 @@ async fn decisions(
     let mut items = Vec::new();
     for e in &entries {
         let name = e.community_name.as_str();
-        let item = match Stage::parse(&e.stage) {
-            Some(Stage::Declared) if admin_of(user, &e.community_code) => at.item(
+        let item = match e.stage {
+            Stage::Declared if admin_of(user, &e.community_code) => at.item(
                 TodoKind::CheckDeclaration,
                 name,
                 None,
                 &RoundAt::entry_page(e),
             ),
-            Some(Stage::Computed) if may_decide(user, at.standard, e).is_ok() => {
+            Stage::Computed if may_decide(user, at.standard, e).is_ok() => {
                 at.item(TodoKind::ApproveResult, name, None, "/approvals")
             }
-            Some(Stage::Approved) if may_decide(user, at.standard, e).is_ok() => {
+            Stage::Approved if may_decide(user, at.standard, e).is_ok() => {
                 at.item(TodoKind::PublishResult, name, None, "/publication")
             }
             // Named once the period is over and every objection decided (those are listed as
             // objections to decide); due at the end of the period.
-            Some(Stage::Published)
+            Stage::Published
                 if e.objection_until.is_some_and(|until| now_ms >= until)
                     && !contested.contains(&e.community_code)
                     && may_decide(user, at.standard, e).is_ok() =>
@@ -256,7 +255,7 @@ async fn tasks(
         .rectifications_at(&at.round.id, at.prefix, &statuses)
         .await?
         .into_iter()
-        .filter(|(task, _)| may_move(user, step, &task.community_code, &task.status))
+        .filter(|(task, _)| may_move(user, step, &task.community_code, task.status))
         .map(|(task, community)| {
             // The clause by its number and the start of its text, as the task list shows it.
             let clause = at

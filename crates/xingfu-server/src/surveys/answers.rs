@@ -93,7 +93,7 @@ pub async fn closed(
         .entry(&survey.settings.round_id, community)
         .await?;
     let rated = entry
-        .and_then(|e| xingfu_core::workflow::Stage::parse(&e.stage))
+        .map(|e| e.stage)
         .is_some_and(|stage| !xingfu_store::surveys::stage_takes_answers(stage));
     Ok(rated.then_some(Closed::Rated))
 }

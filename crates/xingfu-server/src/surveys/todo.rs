@@ -30,11 +30,10 @@ pub async fn todo(
         return Ok(Vec::new());
     }
     let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
-    let open: Vec<&str> = Stage::ALL
+    let open: Vec<Stage> = Stage::ALL
         .into_iter()
         // A refused community is not rated, so its survey is not wanted.
         .filter(|s| stage_takes_answers(*s) && *s != Stage::Refused)
-        .map(Stage::key)
         .collect();
     let mut items = Vec::new();
     for round in state.store.rounds_overlapping(prefix).await? {

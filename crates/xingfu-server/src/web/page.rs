@@ -231,10 +231,8 @@ pub fn points(hundredths: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-pub fn stage_label(lang: Lang, stage: &str) -> String {
-    xingfu_core::workflow::Stage::parse(stage)
-        .map(|s| lang.pick(s.zh(), s.en()).to_string())
-        .unwrap_or_else(|| stage.to_string())
+pub fn stage_label(lang: Lang, stage: xingfu_core::workflow::Stage) -> String {
+    lang.pick(stage.zh(), stage.en()).to_string()
 }
 
 pub fn decision_label(lang: Lang, decision: Option<&str>) -> String {

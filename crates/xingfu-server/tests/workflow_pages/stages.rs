@@ -11,7 +11,7 @@ async fn stage(server: &Server, round: &str) -> (String, i64) {
         .await
         .unwrap()
         .unwrap();
-    (entry.stage, entry.version)
+    (entry.stage.key().to_string(), entry.version)
 }
 
 async fn an_assessor_of_the_community_itself_is_refused(server: &Server) {

@@ -12,6 +12,7 @@ pub use sheets::{AnswerRow, SheetRefusal, SheetSaved, SheetVersion, SheetWrite};
 
 use serde::Serialize;
 use sqlx::AnyConnection;
+use xingfu_core::workflow::Stage;
 
 use crate::audit::{AuditEvent, append};
 use crate::{Result, Store, new_id, or_duplicate};
@@ -45,7 +46,8 @@ pub struct EntryRow {
     pub community_name: String,
     pub street_code: Option<String>,
     pub street_name: Option<String>,
-    pub stage: String,
+    #[sqlx(try_from = "String")]
+    pub stage: Stage,
     pub previous_star: i64,
     pub declared_at: i64,
     pub declared_by: String,
@@ -503,7 +505,7 @@ impl Store {
         &self,
         round_id: &str,
         prefix: &str,
-        stages: &[&str],
+        stages: &[Stage],
     ) -> Result<Vec<EntryRow>> {
         self.entries_at_stages_page(round_id, prefix, stages, 0, i64::MAX)
             .await
@@ -514,7 +516,7 @@ impl Store {
         &self,
         round_id: &str,
         prefix: &str,
-        stages: &[&str],
+        stages: &[Stage],
         offset: i64,
         limit: i64,
     ) -> Result<Vec<EntryRow>> {
@@ -531,7 +533,7 @@ impl Store {
         );
         let mut query = sqlx::query_as(&sql).bind(round_id).bind(low).bind(high);
         for stage in stages {
-            query = query.bind(*stage);
+            query = query.bind(stage.key());
         }
         Ok(query
             .bind(limit)

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use sqlx::AnyConnection;
+use xingfu_core::rectification::RectificationStatus;
 
 use crate::audit::{AuditEvent, append};
 use crate::{Result, Store, new_id};
@@ -16,7 +17,8 @@ pub struct RectificationRow {
     pub clause_id: String,
     pub owner: String,
     pub deadline: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RectificationStatus,
     pub report: Option<String>,
     pub verified_by: Option<String>,
     pub verified_at: Option<i64>,
@@ -28,8 +30,8 @@ pub struct RectificationRow {
 
 /// Where a rectification task must still be for a step to apply: its status and version.
 #[derive(Debug, Clone, Copy)]
-pub struct TaskAt<'a> {
-    pub status: &'a str,
+pub struct TaskAt {
+    pub status: RectificationStatus,
     pub version: i64,
 }
 
@@ -168,8 +170,8 @@ impl Store {
     pub async fn update_rectification(
         &self,
         id: &str,
-        from: TaskAt<'_>,
-        to: &str,
+        from: TaskAt,
+        to: RectificationStatus,
         report: Option<&str>,
         verifier: Option<&str>,
         by: By<'_>,
@@ -185,12 +187,12 @@ impl Store {
                     version = version + 1
              WHERE id = $5 AND status = $6 AND version = $7",
         )
-        .bind(to)
+        .bind(to.key())
         .bind(report)
         .bind(verifier)
         .bind(by.at)
         .bind(id)
-        .bind(from.status)
+        .bind(from.status.key())
         .bind(from.version)
         .execute(&mut *tx)
         .await?;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use sqlx::AnyConnection;
+use xingfu_core::workflow::Stage;
 
 use crate::audit::{AuditEvent, append};
 use crate::{Result, Store};
@@ -131,7 +132,7 @@ impl Store {
             let Some(entry) = fetch_entry(&mut tx, round_id, community).await? else {
                 return Err(sqlx::Error::RowNotFound.into());
             };
-            return Ok(Err(SheetRefusal::Stage(entry.stage)));
+            return Ok(Err(SheetRefusal::Stage(entry.stage.key().to_string())));
         }
         let current = sheet_version_in(&mut tx, round_id, community, sheet).await?;
         if expected_version.is_some_and(|expected| expected != current.version) {
@@ -250,7 +251,7 @@ impl Store {
         &self,
         round_id: &str,
         prefix: &str,
-        stage: &str,
+        stage: Stage,
         sheet: &str,
     ) -> Result<Vec<EntryRow>> {
         let (low, high) = crate::code_range(prefix);
@@ -264,7 +265,7 @@ impl Store {
         .bind(round_id)
         .bind(low)
         .bind(high)
-        .bind(stage)
+        .bind(stage.key())
         .bind(sheet)
         .fetch_all(self.pool())
         .await?)

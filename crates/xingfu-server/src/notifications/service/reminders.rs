@@ -159,7 +159,7 @@ async fn objection_periods(
     for round in state.store.rounds_overlapping(prefix).await? {
         let entries = state
             .store
-            .entries_at_stages(&round.id, prefix, &[Stage::Published.key()])
+            .entries_at_stages(&round.id, prefix, &[Stage::Published])
             .await?;
         let standard = state
             .standard(&round.standard_id, &round.standard_version)

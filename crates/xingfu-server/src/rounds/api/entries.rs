@@ -298,7 +298,7 @@ pub(super) fn entry_view(entry: EntryRow, standard: &Standard, lang: Lang) -> En
         })
         .collect();
     Entry {
-        stage_label: stage_label(lang, &entry.stage),
+        stage_label: stage_label(lang, entry.stage),
         decision_label: entry
             .decision
             .as_deref()
@@ -315,7 +315,7 @@ pub(super) fn entry_view(entry: EntryRow, standard: &Standard, lang: Lang) -> En
         community_name: entry.community_name,
         street_code: entry.street_code,
         street_name: entry.street_name,
-        stage: entry.stage,
+        stage: entry.stage.key().to_string(),
         previous_star: entry.previous_star,
         declared_at: entry.declared_at,
         declared_by: entry.declared_by,
@@ -550,8 +550,8 @@ pub async fn show(
         .map(|(round, e)| HistoryLine {
             round_id: round.id,
             year: round.year,
-            stage_label: stage_label(api.lang, &e.stage),
-            stage: e.stage,
+            stage_label: stage_label(api.lang, e.stage),
+            stage: e.stage.key().to_string(),
             total: e.total.map(num),
             star: e.star,
             decision: e.decision,

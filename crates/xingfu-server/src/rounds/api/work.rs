@@ -268,7 +268,7 @@ impl From<RectificationRow> for Rectification {
             clause_id: row.clause_id,
             owner: row.owner,
             deadline: row.deadline,
-            status: row.status,
+            status: row.status.key().to_string(),
             report: row.report,
             verified_by: row.verified_by,
             verified_at: row.verified_at,

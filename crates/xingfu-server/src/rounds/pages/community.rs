@@ -228,7 +228,7 @@ async fn show_inner(visit: &Visit, round_id: &str, code: &str, draft: Option<Dra
         .map(|(r, e)| {
             (
                 r.year,
-                stage_label(lang, &e.stage),
+                stage_label(lang, e.stage),
                 points(e.total),
                 star_text(lang, e.star),
                 decision_label(lang, e.decision.as_deref()),
@@ -245,7 +245,7 @@ async fn show_inner(visit: &Visit, round_id: &str, code: &str, draft: Option<Dra
     let return_note = entry
         .return_note
         .clone()
-        .filter(|_| entry.stage == Stage::Scoring.key() || entry.stage == Stage::Computed.key());
+        .filter(|_| entry.stage == Stage::Scoring || entry.stage == Stage::Computed);
     let round_heading = round_title(lang, round.year);
     render(CommunityPage {
         page: visit.page_titled(
@@ -257,7 +257,7 @@ async fn show_inner(visit: &Visit, round_id: &str, code: &str, draft: Option<Dra
         round_heading,
         name: entry.community_name.clone(),
         street: entry.street_name.clone().unwrap_or_default(),
-        stage: stage_label(lang, &entry.stage),
+        stage: stage_label(lang, entry.stage),
         total: points(entry.total),
         stars: stars(entry.star.unwrap_or(0)),
         star_text: star_text(lang, entry.star),
@@ -330,18 +330,15 @@ async fn objections_section(
         .store
         .objections(&entry.round_id, &entry.community_code)
         .await?;
-    let stage = Stage::parse(&entry.stage);
-    let may_lodge = stage.is_some_and(|stage| {
-        may_object(
-            &user.actor(),
-            &entry.community_code,
-            stage,
-            now_ms(),
-            entry.objection_until,
-        )
-        .is_ok()
-    });
-    if list.is_empty() && !may_lodge && stage != Some(Stage::Published) {
+    let may_lodge = may_object(
+        &user.actor(),
+        &entry.community_code,
+        entry.stage,
+        now_ms(),
+        entry.objection_until,
+    )
+    .is_ok();
+    if list.is_empty() && !may_lodge && entry.stage != Stage::Published {
         return Ok(None);
     }
     let may_decide = service::may_decide(user, standard, entry).is_ok();

@@ -99,13 +99,13 @@ pub async fn list(
             .entries
             .iter()
             .map(|e| {
-                let open = e.stage == Stage::Published.key()
+                let open = e.stage == Stage::Published
                     && e.objection_until.is_some_and(|until| now < until);
-                let status = match (Stage::parse(&e.stage), e.objection_until, e.named_at) {
-                    (Some(Stage::Named), _, Some(at)) => {
+                let status = match (e.stage, e.objection_until, e.named_at) {
+                    (Stage::Named, _, Some(at)) => {
                         format!("{}{}{}{}", w.named, lang.open(), when(at), lang.close())
                     }
-                    (Some(Stage::Named), _, None) => w.named.to_string(),
+                    (Stage::Named, _, None) => w.named.to_string(),
                     (_, Some(until), _) if open => format!("{} {}", w.on_notice, when(until)),
                     _ => w.notice_over.to_string(),
                 };

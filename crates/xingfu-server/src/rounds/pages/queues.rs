@@ -57,10 +57,9 @@ impl Queue {
             .standard(&round.standard_id, &round.standard_version)
             .await?;
         let prefix = area_prefix(visit);
-        let keys: Vec<&str> = stages.iter().map(|s| s.key()).collect();
         let entries = state
             .store
-            .entries_at_stages_page(round_id, prefix, &keys, offset, limit)
+            .entries_at_stages_page(round_id, prefix, stages, offset, limit)
             .await?
             .into_iter()
             .filter(|e| user.actor().covers(&e.community_code))
@@ -327,7 +326,7 @@ pub async fn publication(
             .map_or(0, |(_, n)| *n);
         let over = e.objection_until.is_some_and(|until| now >= until);
         let named = match e.named_at {
-            Some(at) if e.stage == Stage::Named.key() => {
+            Some(at) if e.stage == Stage::Named => {
                 format!("{} {}", t.wf_named, when(at))
             }
             _ if over => t.wf_not_named_yet.to_string(),
@@ -339,8 +338,8 @@ pub async fn publication(
             until: e.objection_until.map(when).unwrap_or_default(),
             named,
             // Naming is for the level that approves the star (4–5★: the city).
-            can_name: e.stage == Stage::Published.key() && over && decides,
-            taking_objections: e.stage == Stage::Published.key() && !over,
+            can_name: e.stage == Stage::Published && over && decides,
+            taking_objections: e.stage == Stage::Published && !over,
         });
     }
     render(PublicationPage {

@@ -11,9 +11,7 @@ use xingfu_core::rectification::TaskStep;
 use super::headings::{region_name, round_heading, round_page};
 use crate::app::clock::now_ms;
 use crate::app::error::AppError;
-use crate::rounds::rectifications::{
-    TaskRefusal, awaits_report, may_move, move_task, open_tasks, status_label,
-};
+use crate::rounds::rectifications::{TaskRefusal, may_move, move_task, open_tasks, status_label};
 use crate::web::page::{Page, PageResult, render, when};
 use crate::web::posted::Posted;
 use crate::web::visit::Visit;
@@ -167,7 +165,7 @@ async fn render_tasks(
         .map(|(task, community)| {
             let clause = standard.clause(&task.clause_id);
             let sent_back = submit.as_ref().filter(|s| s.id == task.id);
-            let can_submit = may_move(user, TaskStep::Submit, &task.community_code, &task.status);
+            let can_submit = may_move(user, TaskStep::Submit, &task.community_code, task.status);
             if let Some(sent_back) = sent_back {
                 // The report field when this user has one, else the task's row.
                 let anchor = if can_submit { "report" } else { "task" };
@@ -182,8 +180,8 @@ async fn render_tasks(
                     })
                     .unwrap_or_default(),
                 deadline: when(task.deadline),
-                overdue: awaits_report(&task.status) && now > task.deadline,
-                status: status_label(lang, &task.status),
+                overdue: task.status.awaits_report() && now > task.deadline,
+                status: status_label(lang, task.status),
                 report: task.report.clone().unwrap_or_default(),
                 verified: match (&task.verified_by, task.verified_at) {
                     (Some(by), Some(at)) => format!(
@@ -194,7 +192,7 @@ async fn render_tasks(
                     _ => String::new(),
                 },
                 can_submit,
-                can_verify: may_move(user, TaskStep::Verify, &task.community_code, &task.status),
+                can_verify: may_move(user, TaskStep::Verify, &task.community_code, task.status),
                 report_value: sent_back
                     .map(|s| s.report.clone())
                     .or_else(|| task.report.clone())

@@ -157,7 +157,6 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
     let mut district_names: HashMap<String, String> = HashMap::new();
     let mut pending = 0;
     for entry in &entries {
-        let stage = Stage::parse(&entry.stage);
         let standing = crate::rounds::report::standing(entry);
         if standing == Standing::Pending {
             pending += 1;
@@ -165,7 +164,7 @@ pub async fn show(visit: Visit, Path(round_id): Path<String>) -> PageResult {
         }
         let star = entry.star.unwrap_or(0).clamp(0, 5) as u8;
         // The split as computed: the same rule the compute step stored.
-        let owed: Vec<(GovLevel, Fen)> = if stage == Some(Stage::Refused) {
+        let owed: Vec<(GovLevel, Fen)> = if entry.stage == Stage::Refused {
             Vec::new()
         } else {
             reward_for(

@@ -179,7 +179,7 @@ impl EntryLine {
             objections,
             name: e.community_name.clone(),
             street: e.street_name.clone().unwrap_or_default(),
-            stage: stage_label(lang, &e.stage),
+            stage: stage_label(lang, e.stage),
             total: points(e.total),
             stars: stars(e.star.unwrap_or(0)),
             star_text: star_text(lang, e.star),

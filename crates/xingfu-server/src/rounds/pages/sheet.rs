@@ -107,11 +107,10 @@ async fn context(
     let own = service::own_sheet(state, user, round_id, code, lang).await?;
     let (_, standard, entry) = service::load(state, round_id, code).await?;
     let assessor = user.role == Role::Assessor;
-    let stage = Stage::parse(&entry.stage);
     let editable = if assessor {
-        stage == Some(Stage::Scoring)
+        entry.stage == Stage::Scoring
     } else {
-        stage == Some(Stage::Declared)
+        entry.stage == Stage::Declared
     };
     let next_step = crate::rounds::decisions::next_step_text(
         state,
