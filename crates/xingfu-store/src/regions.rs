@@ -46,6 +46,16 @@ impl Store {
         .await
     }
 
+    /// A region's name; `None` when the code is not stored.
+    pub async fn region_name(&self, code: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM regions WHERE code = $1")
+                .bind(code)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn children(&self, code: &str) -> Result<Vec<RegionRow>> {
         self.rows_where(
             &format!("SELECT {COLUMNS} FROM regions WHERE parent = $1 ORDER BY code"),

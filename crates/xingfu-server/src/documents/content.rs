@@ -18,6 +18,7 @@ use crate::app::error::AppError;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::service;
+use crate::surveys::service::region_name;
 
 /// Whom a document is about: one community, or the area of the body that issues it.
 #[derive(Debug, Clone)]
@@ -111,14 +112,6 @@ fn deciding_level(standard: &Standard, entry: &EntryRow) -> GovLevel {
 
 fn stage(entry: &EntryRow) -> Stage {
     entry.stage
-}
-
-async fn region_name(state: &AppState, code: &str) -> Result<String, AppError> {
-    Ok(state
-        .store
-        .region(code)
-        .await?
-        .map_or_else(|| code.to_string(), |r| r.name))
 }
 
 /// `温州市鹿城区五马街道鼓楼社区`: the city, district, street and community names.

@@ -35,12 +35,8 @@ pub(crate) fn by(user: &CurrentUser) -> By<'_> {
 
 /// A region's name, or its code when it has none stored.
 pub async fn region_name(state: &AppState, code: &str) -> Result<String, AppError> {
-    Ok(state
-        .store
-        .region(code)
-        .await?
-        .map(|r| r.name)
-        .unwrap_or_else(|| code.to_string()))
+    let name = state.store.region_name(code).await?;
+    Ok(name.unwrap_or_else(|| code.to_string()))
 }
 
 /// The refusal when a round runs no survey yet.

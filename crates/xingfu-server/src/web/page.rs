@@ -133,10 +133,12 @@ pub type PageResult = Result<Response, AppError>;
 /// when there is an error to draw.
 pub async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
+    // Open311 answers programs in its own formats, never with a page.
+    let for_people = !request.uri().path().starts_with("/open311/");
     let response = next.run(request).await;
     let shown = match response.extensions().get::<Shown>().cloned() {
         Some(shown) => shown,
-        None if is_rejection(&response) => {
+        None if for_people && is_rejection(&response) => {
             let lang = Lang::from_jar(&CookieJar::from_headers(&headers));
             Shown::Problem(unreadable_request(lang).to_string())
         }

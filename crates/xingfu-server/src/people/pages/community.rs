@@ -14,8 +14,8 @@ pub async fn identity(v: &Visit) -> Result<OpsIdentity, AppError> {
 
 /// A region's name, or its code when it cannot be read.
 pub async fn region_name(state: &AppState, code: &str) -> String {
-    match state.store.region(code).await {
-        Ok(Some(r)) => r.name,
+    match state.store.region_name(code).await {
+        Ok(Some(name)) => name,
         _ => code.to_string(),
     }
 }

@@ -29,12 +29,7 @@ pub fn year_and_region(lang: Lang, year: i64, region: &str) -> String {
 
 /// The region's name (empty when it is not known).
 pub async fn region_name(state: &AppState, code: &str) -> Result<String, AppError> {
-    Ok(state
-        .store
-        .region(code)
-        .await?
-        .map(|r| r.name)
-        .unwrap_or_default())
+    Ok(state.store.region_name(code).await?.unwrap_or_default())
 }
 
 /// A round and its heading with the region's name; not found when there is no such round.
