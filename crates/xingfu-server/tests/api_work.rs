@@ -11,6 +11,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use common::{PASSWORD, Server};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::{EntryChange, NewRound};
 
 const GULOU: &str = "330302006044";
@@ -245,7 +246,7 @@ async fn rectification_tasks_move_through_the_api(server: &Server) {
     let store = &server.state.store;
     let entry = store.entry(&round, GULOU).await.unwrap().unwrap();
     let computed = EntryChange {
-        stage: Some("computed".into()),
+        stage: Some(Stage::Computed),
         ..EntryChange::default()
     };
     let by = xingfu_store::rounds::By {

@@ -13,6 +13,7 @@ use common::{Server, between};
 use tower::ServiceExt;
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::{Judge, NumericRule};
+use xingfu_core::workflow::Stage;
 use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_store::rounds::{By, EntryChange, NewRound};
@@ -530,7 +531,7 @@ async fn only_the_area_and_the_right_roles_and_stages(server: &Server) {
             GULOU,
             checked.version,
             &EntryChange {
-                stage: Some("computed".into()),
+                stage: Some(Stage::Computed),
                 ..EntryChange::default()
             },
             "compute",

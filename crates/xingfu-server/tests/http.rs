@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use common::{Server, between, urlencode};
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::Judge;
+use xingfu_core::workflow::Stage;
 use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::{decisions, service};
 use xingfu_store::rounds::NewRound;
@@ -369,7 +370,7 @@ async fn last_years_star_is_the_named_title(server: &Server) {
             .await
             .unwrap();
         let change = xingfu_store::rounds::EntryChange {
-            stage: Some(stage.into()),
+            stage: Some(Stage::parse(stage).expect("a stage key")),
             star: Some(star),
             ..Default::default()
         };

@@ -20,6 +20,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use tower::ServiceExt;
 use xingfu_core::notify::{DAY_MS, HOUR_MS, Kind, MINUTE_MS, RETRY_AFTER_MS, digest_week_start};
+use xingfu_core::workflow::Stage;
 use xingfu_server::AppState;
 use xingfu_server::app::clock::now_ms;
 use xingfu_server::i18n::Lang;
@@ -572,7 +573,7 @@ async fn reminders_come_at_their_lead_times_once(server: &Server) {
             GULOU,
             entry.version,
             &EntryChange {
-                stage: Some("computed".into()),
+                stage: Some(Stage::Computed),
                 star: Some(2),
                 star_by_score: Some(2),
                 total: Some(80_000),
@@ -623,7 +624,7 @@ async fn reminders_come_at_their_lead_times_once(server: &Server) {
             mochi,
             entry.version,
             &EntryChange {
-                stage: Some("published".into()),
+                stage: Some(Stage::Published),
                 star: Some(2),
                 star_by_score: Some(2),
                 total: Some(80_000),

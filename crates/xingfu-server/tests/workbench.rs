@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use xingfu_core::scoring::Answer;
 use xingfu_core::standard::Judge;
+use xingfu_core::workflow::Stage;
 use xingfu_server::app::clock::now_ms;
 use xingfu_server::i18n::Lang;
 use xingfu_store::rounds::{By, EntryChange};
@@ -142,7 +143,7 @@ async fn entry_at(
     let store = &server.state.store;
     let entry = store.declare(round, code, 0, "test", 2).await.unwrap();
     let change = EntryChange {
-        stage: Some(stage.into()),
+        stage: Some(Stage::parse(stage).expect("a stage key")),
         star: Some(star),
         star_by_score: Some(star),
         total: Some(80_000),

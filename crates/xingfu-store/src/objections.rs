@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
+use xingfu_core::workflow::Stage;
 
 use crate::audit::{AuditEvent, append};
 use crate::rounds::{By, Conflict, EntryChange, EntryRow, EntryStep, change_entry};
@@ -193,7 +194,7 @@ impl Store {
                 entry_version: Some(entry_version),
             } => {
                 let back = EntryChange {
-                    stage: Some("scoring".into()),
+                    stage: Some(Stage::Scoring),
                     ..EntryChange::default()
                 };
                 let step = EntryStep {

@@ -1,6 +1,7 @@
 mod common;
 
 use xingfu_core::rectification::RectificationStatus;
+use xingfu_core::workflow::Stage;
 use xingfu_store::Store;
 use xingfu_store::audit::AuditEvent;
 use xingfu_store::objections::Outcome;
@@ -148,7 +149,7 @@ on_both!(
         assert_eq!(entry.version, 2);
 
         let computed = EntryChange {
-            stage: Some("computed".into()),
+            stage: Some(Stage::Computed),
             total: Some(84_650),
             star: Some(4),
             star_by_score: Some(4),
@@ -185,7 +186,7 @@ on_both!(
         );
         // A second writer holding the old version is refused, and nothing changes.
         let stale = EntryChange {
-            stage: Some("approved".into()),
+            stage: Some(Stage::Approved),
             reward_shares: Some(vec![("city".into(), 1)]),
             ..EntryChange::default()
         };
@@ -376,7 +377,7 @@ on_both!(
         let gulou = "330302006044";
         let entry = store.declare(&round, gulou, 0, "worker", 20).await.unwrap();
         let published = EntryChange {
-            stage: Some("published".into()),
+            stage: Some(Stage::Published),
             published_at: Some(30),
             objection_until: Some(1_000),
             ..EntryChange::default()

@@ -333,7 +333,7 @@ on_both!(
         // 鼓楼 declared and being scored: open. 墨池 computed: closed. 庆年坊 never declared: open.
         let gulou = store.declare(&round, GULOU, 0, "gulou", 20).await.unwrap();
         let scoring = EntryChange {
-            stage: Some("scoring".into()),
+            stage: Some(Stage::Scoring),
             ..EntryChange::default()
         };
         store
@@ -350,7 +350,7 @@ on_both!(
             .unwrap();
         let mochi = store.declare(&round, MOCHI, 0, "wuma", 20).await.unwrap();
         let computed = EntryChange {
-            stage: Some("computed".into()),
+            stage: Some(Stage::Computed),
             ..EntryChange::default()
         };
         store
@@ -947,7 +947,7 @@ on_both!(
 async fn close_gulou(store: &Store, round: &str) {
     let gulou = store.declare(round, GULOU, 0, "gulou", 20).await.unwrap();
     let computed = EntryChange {
-        stage: Some("computed".into()),
+        stage: Some(Stage::Computed),
         ..EntryChange::default()
     };
     store

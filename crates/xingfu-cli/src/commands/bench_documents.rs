@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
 use xingfu_core::documents::{DocumentKind, Serial};
-use xingfu_core::workflow::Role;
+use xingfu_core::workflow::{Role, Stage};
 use xingfu_server::AppState;
 use xingfu_server::app::auth::CurrentUser;
 use xingfu_server::app::files::FileStore;
@@ -161,7 +161,7 @@ async fn seed(
         let star = 1 + (i % 3) as i64;
         let entry = store.declare(&round, code, 0, "lucheng", now).await?;
         let computed = EntryChange {
-            stage: Some("computed".into()),
+            stage: Some(Stage::Computed),
             total: Some(60_000 + 1_000 * star + (i % 997) as i64),
             star: Some(star),
             star_by_score: Some(star),
@@ -173,7 +173,7 @@ async fn seed(
             .await?
             .map_err(|c| anyhow::anyhow!("{code}: {c:?}"))?;
         let named = EntryChange {
-            stage: Some("named".into()),
+            stage: Some(Stage::Named),
             published_at: Some(now - 10 * 86_400_000),
             objection_until: Some(now - 3 * 86_400_000),
             named_at: Some(now),

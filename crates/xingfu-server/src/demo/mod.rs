@@ -8,7 +8,7 @@
 //! activities and mall items in 鼓楼社区 and 静淑苑社区 ([`crate::people::service::demo::load_demo`]).
 
 use xingfu_core::scoring::Answer;
-use xingfu_core::workflow::Role;
+use xingfu_core::workflow::{Role, Stage};
 use xingfu_formats::problems_in_one_line;
 use xingfu_formats::round_input::read_csv;
 use xingfu_formats::shipped::SHIPPED;
@@ -161,7 +161,7 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
             .declare(&round_2012.id, &entry.code, 0, "admin", now)
             .await?;
         let change = xingfu_store::rounds::EntryChange {
-            stage: Some("named".into()),
+            stage: Some(Stage::Named),
             star: Some(star),
             star_by_score: Some(star),
             decision: Some(if star > 0 { "new" } else { "not_rated" }.into()),
@@ -201,7 +201,7 @@ async fn load_rounds(state: &AppState) -> Result<(), AppError> {
             continue;
         }
         let checked = service::check(state, &district, &round.id, &entry.code, Lang::Zh).await?;
-        if checked.stage != "scoring" {
+        if checked.stage != Stage::Scoring {
             continue;
         }
         if entry.code != UNSCORED {

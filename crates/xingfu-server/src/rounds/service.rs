@@ -153,7 +153,7 @@ pub(crate) async fn apply(
     user: &CurrentUser,
     lang: Lang,
 ) -> Result<EntryRow, AppError> {
-    change.stage = Some(to.key().into());
+    change.stage = Some(to);
     let by = By {
         actor: &user.user.username,
         at: now_ms(),

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use xingfu_core::survey::Channel;
 use xingfu_core::survey::household::HouseholdId;
+use xingfu_core::workflow::Stage;
 
 use crate::app::clock::now_ms;
 use crate::app::error::{AppError, internal};
@@ -44,7 +45,7 @@ pub async fn load_demo(state: &AppState, district: &str) -> Result<(), AppError>
         .entries(&round.id)
         .await?
         .into_iter()
-        .filter(|e| matches!(e.stage.as_str(), "scoring" | "declared"))
+        .filter(|e| matches!(e.stage, Stage::Scoring | Stage::Declared))
         .map(|e| e.community_code)
         .take(4)
         .collect();

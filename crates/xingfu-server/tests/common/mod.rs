@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use tower::ServiceExt;
-use xingfu_core::workflow::Role;
+use xingfu_core::workflow::{Role, Stage};
 use xingfu_server::app::auth::{CurrentUser, hash_password};
 use xingfu_server::{AppState, router};
 use xingfu_store::Store;
@@ -143,7 +143,7 @@ impl Server {
         let gulou = "330302006044";
         let entry = store.declare(&round, gulou, 0, "gulou", 2).await.unwrap();
         let approved = EntryChange {
-            stage: Some("approved".into()),
+            stage: Some(Stage::Approved),
             total: Some(85_000),
             star: Some(star),
             star_by_score: Some(star),
@@ -167,7 +167,7 @@ impl Server {
         let store = &self.state.store;
         let entry = store.declare(round, code, 0, "district", 2).await.unwrap();
         let change = EntryChange {
-            stage: Some("computed".into()),
+            stage: Some(Stage::Computed),
             total: Some(70_000),
             star: Some(star),
             star_by_score: Some(star),
@@ -192,7 +192,7 @@ impl Server {
         let entry = store.entry(round, code).await.unwrap().unwrap();
         let now = xingfu_server::app::clock::now_ms();
         let change = EntryChange {
-            stage: Some(stage.into()),
+            stage: Some(Stage::parse(stage).expect("a stage key")),
             published_at: Some(now - 10 * 86_400_000),
             objection_until: Some(now - 3 * 86_400_000),
             named_at: (stage == "named").then_some(now),

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use xingfu_core::survey::Response;
 use xingfu_core::survey::household::HouseholdId;
+use xingfu_core::workflow::Stage;
 use xingfu_server::i18n::Lang;
 use xingfu_server::rounds::service;
 use xingfu_server::surveys::{self, Respondent};

@@ -49,7 +49,7 @@ async fn the_survey_replaces_assessors_figures_in_the_score(server: &Server) {
     let store = &state.store;
     let entry = store.declare(&round, GULOU, 0, "gulou", 2).await.unwrap();
     let scoring = EntryChange {
-        stage: Some("scoring".into()),
+        stage: Some(Stage::Scoring),
         ..EntryChange::default()
     };
     store

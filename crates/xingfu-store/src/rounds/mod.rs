@@ -73,7 +73,7 @@ pub struct EntryRow {
 /// The fields a workflow step sets; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct EntryChange {
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     pub total: Option<i64>,
     pub share: Option<i64>,
     pub star_by_score: Option<i64>,
@@ -225,7 +225,7 @@ pub(crate) async fn change_entry(
             return_note = COALESCE($16, return_note), version = version + 1
          WHERE round_id = $17 AND community_code = $18 AND version = $19",
     )
-    .bind(change.stage.as_deref())
+    .bind(change.stage.map(Stage::key))
     .bind(change.total)
     .bind(change.share)
     .bind(change.star_by_score)

@@ -109,9 +109,8 @@ async fn list_with(visit: &Visit, refused: Option<(OpenForm, String)>) -> PageRe
             .await?;
         let region_name = state
             .store
-            .region(&round.region_code)
+            .region_name(&round.region_code)
             .await?
-            .map(|r| r.name)
             .unwrap_or_else(|| round.region_code.clone());
         let counts = state.store.stage_counts(&round.id, prefix).await?;
         let entries: i64 = counts.iter().map(|(_, n, _)| n).sum();
