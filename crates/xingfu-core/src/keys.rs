@@ -9,10 +9,17 @@ pub struct UnknownKey {
     pub key: String,
 }
 
-/// Implements `TryFrom<String>` (with [`UnknownKey`]) and `PartialEq<&str>` for an enum with
-/// `fn key(self) -> &'static str` and `fn parse(&str) -> Option<Self>`.
+/// Implements `TryFrom<String>` (with [`UnknownKey`]), `PartialEq<&str>` and `as_str` for an
+/// enum with `fn key(self) -> &'static str` and `fn parse(&str) -> Option<Self>`.
 macro_rules! stored_as_key {
     ($enum:ty, $what:literal) => {
+        impl $enum {
+            /// The key, where the value stands in for its stored text.
+            pub fn as_str(&self) -> &'static str {
+                self.key()
+            }
+        }
+
         impl TryFrom<String> for $enum {
             type Error = $crate::keys::UnknownKey;
 
@@ -34,7 +41,7 @@ pub(crate) use stored_as_key;
 #[cfg(test)]
 mod tests {
     use crate::rectification::RectificationStatus;
-    use crate::workflow::Stage;
+    use crate::workflow::{ObjectionStatus, Stage};
 
     #[test]
     fn every_stage_and_status_is_read_back_from_its_key() {
@@ -43,6 +50,13 @@ mod tests {
             assert!(stage == stage.key());
         }
         assert!(Stage::Named != "published");
+        for status in ObjectionStatus::ALL {
+            assert_eq!(
+                ObjectionStatus::try_from(status.key().to_string()),
+                Ok(status)
+            );
+            assert_eq!(status.as_str(), status.key());
+        }
         for status in ["open", "submitted", "verified", "reopened"] {
             let read = RectificationStatus::try_from(status.to_string()).unwrap();
             assert_eq!(read.key(), status);

@@ -55,11 +55,6 @@ impl Stage {
         Stage::ALL.into_iter().find(|s| s.key() == text)
     }
 
-    /// The key, where a stage stands in for its stored text (`matches!(stage.as_str(), …)`).
-    pub fn as_str(&self) -> &'static str {
-        self.key()
-    }
-
     pub fn zh(self) -> &'static str {
         match self {
             Stage::Declared => "已申报",
@@ -86,6 +81,50 @@ impl Stage {
 }
 
 crate::keys::stored_as_key!(Stage, "stage");
+
+/// Where an objection to a published result stands; stored as its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionStatus {
+    /// Lodged, not yet decided.
+    Open,
+    /// Upheld: the result went back to scoring.
+    Upheld,
+    Dismissed,
+}
+
+impl ObjectionStatus {
+    pub const ALL: [ObjectionStatus; 3] = [
+        ObjectionStatus::Open,
+        ObjectionStatus::Upheld,
+        ObjectionStatus::Dismissed,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ObjectionStatus::Open => "open",
+            ObjectionStatus::Upheld => "upheld",
+            ObjectionStatus::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ObjectionStatus> {
+        ObjectionStatus::ALL.into_iter().find(|s| s.key() == text)
+    }
+
+    /// Chinese and English words for the status.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            ObjectionStatus::Open => ("待处理", "open"),
+            ObjectionStatus::Upheld => {
+                ("异议成立\u{ff0c}退回重评", "upheld: sent back for scoring")
+            }
+            ObjectionStatus::Dismissed => ("异议不成立", "dismissed"),
+        }
+    }
+}
+
+crate::keys::stored_as_key!(ObjectionStatus, "objection status");
 
 impl std::fmt::Display for Stage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
-use xingfu_core::workflow::Stage;
+use xingfu_core::workflow::{ObjectionStatus, Stage};
 
 use crate::audit::{AuditEvent, append};
 use crate::rounds::{By, Conflict, EntryChange, EntryRow, EntryStep, change_entry};
@@ -19,7 +19,8 @@ pub struct ObjectionRow {
     pub lodged_at: i64,
     pub text: String,
     /// `open`, `upheld` or `dismissed`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ObjectionStatus,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub decision_note: Option<String>,
@@ -155,14 +156,14 @@ impl Store {
             return Err(sqlx::Error::RowNotFound.into());
         };
         let status = match outcome {
-            Outcome::Upheld { .. } => "upheld",
-            Outcome::Dismissed => "dismissed",
+            Outcome::Upheld { .. } => ObjectionStatus::Upheld,
+            Outcome::Dismissed => ObjectionStatus::Dismissed,
         };
         let done = sqlx::query(
             "UPDATE objections SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4
              WHERE id = $5 AND status = 'open'",
         )
-        .bind(status)
+        .bind(status.key())
         .bind(by.actor)
         .bind(by.at)
         .bind(note)

@@ -12,7 +12,8 @@ use xingfu_core::rewards::reward_for;
 use xingfu_core::round::Decision;
 use xingfu_core::scoring::{Answer, Assessment, check_eligibility};
 use xingfu_core::workflow::{
-    Action, Role, Stage, may_approve, may_declare, may_object, may_score, next_stage,
+    Action, ObjectionStatus, Role, Stage, may_approve, may_declare, may_object, may_score,
+    next_stage,
 };
 use xingfu_store::objections::{ObjectionRow, Outcome};
 use xingfu_store::rounds::{
@@ -576,7 +577,7 @@ pub async fn name(
         .objections(round_id, community)
         .await?
         .iter()
-        .filter(|o| o.status == "open")
+        .filter(|o| o.status == ObjectionStatus::Open)
         .count();
     let action = Action::Name {
         objection_period_over: over,

@@ -38,7 +38,7 @@ impl From<ObjectionRow> for Objection {
             lodged_by: o.lodged_by,
             lodged_at: o.lodged_at,
             text: o.text,
-            status: o.status,
+            status: o.status.key().to_string(),
             decided_by: o.decided_by,
             decided_at: o.decided_at,
             decision_note: o.decision_note,

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::http::StatusCode;
-use xingfu_core::workflow::{Stage, may_object};
+use xingfu_core::workflow::{ObjectionStatus, Stage, may_object};
 use xingfu_store::rounds::EntryRow;
 
 use super::headings::round_title;
@@ -308,14 +308,9 @@ fn disagreement(
     )
 }
 
-fn objection_status(lang: Lang, status: &str) -> String {
-    match status {
-        "open" => lang.pick("待处理", "open"),
-        "upheld" => lang.pick("异议成立，退回重评", "upheld: sent back for scoring"),
-        "dismissed" => lang.pick("异议不成立", "dismissed"),
-        other => other,
-    }
-    .to_string()
+fn objection_status(lang: Lang, status: ObjectionStatus) -> String {
+    let (zh, en) = status.words();
+    lang.pick(zh, en).to_string()
 }
 
 async fn objections_section(
@@ -361,8 +356,8 @@ async fn objections_section(
         .into_iter()
         .map(|(o, lodged_by, decided_by)| ObjectionView {
             kept: Draft::kept_for(draft, |f| matches!(f, DraftForm::Decide(id) if *id == o.id)),
-            open: o.status == "open",
-            status: objection_status(lang, &o.status),
+            open: o.status == ObjectionStatus::Open,
+            status: objection_status(lang, o.status),
             decision: match (&decided_by, o.decided_at, &o.decision_note) {
                 (Some(by), Some(at), note) => format!(
                     "{} · {by} · {}",
