@@ -62,11 +62,8 @@ fn features() -> web::Routes {
 
 /// The OpenAPI document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = web::api::base_doc();
-    if let Some(features) = features().openapi {
-        doc.merge(features);
-    }
-    web::api::with_sign_in_answers(doc)
+    let features = features();
+    web::api::parts(features.api, features.api_uploads).2
 }
 
 /// The OpenAPI document as served at `/api/v1/openapi.json`.
@@ -90,11 +87,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(error_pages)
         // The API applies the same limit itself, answering in its own error shape.
-        .merge(web::api::mount(
-            features.api,
-            features.api_uploads,
-            openapi(),
-        ))
+        .merge(web::api::mount(features.api, features.api_uploads))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),

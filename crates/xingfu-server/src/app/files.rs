@@ -236,6 +236,13 @@ pub struct Refused {
     pub too_big: bool,
 }
 
+impl Refused {
+    /// The reason in the person's language.
+    pub fn text(&self, lang: crate::i18n::Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+}
+
 fn refused(zh: String, en: String) -> Refused {
     Refused {
         zh,

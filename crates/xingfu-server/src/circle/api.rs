@@ -8,12 +8,15 @@ use std::collections::BTreeMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use xingfu_core::Dec2;
 use xingfu_core::ops::coords::Datum;
 use xingfu_geo::WalkingSpeed;
 use xingfu_geo::function::ServiceFunction;
 use xingfu_store::facilities::{FacilityRow, RatingRow, from_e6};
 
+use crate::app::state::AppState;
 use crate::circle::service::areas::{district_of, may_view, prefix_of, viewable_area};
 use crate::circle::service::centres::viewable_centre;
 use crate::circle::service::coverage::recompute;
@@ -89,7 +92,7 @@ impl From<FacilityRow> for FacilityView {
 /// Facilities kept in an area (a city, district, street or community), by name.
 #[utoipa::path(
     get,
-    path = "/api/v1/circle/areas/{code}/facilities",
+    path = "/circle/areas/{code}/facilities",
     operation_id = "circle_facilities",
     tag = "circle",
     params(("code" = String, Path, description = "Region code")),
@@ -137,7 +140,7 @@ pub struct Created {
 /// Registers a facility in an area (community workers and the administrators above them).
 #[utoipa::path(
     post,
-    path = "/api/v1/circle/areas/{code}/facilities",
+    path = "/circle/areas/{code}/facilities",
     operation_id = "circle_add_facility",
     tag = "circle",
     params(("code" = String, Path, description = "District, street or community code")),
@@ -196,7 +199,7 @@ pub struct ImportResult {
 /// nothing is saved. A row whose id is already registered in the district updates it.
 #[utoipa::path(
     post,
-    path = "/api/v1/circle/areas/{code}/facilities/import",
+    path = "/circle/areas/{code}/facilities/import",
     operation_id = "circle_import_facilities",
     tag = "circle",
     params(("code" = String, Path, description = "District, street or community code")),
@@ -288,7 +291,7 @@ fn run_view(run: xingfu_store::facilities::CircleRun) -> RunView {
 /// district: the district and its communities; a street or community: its communities).
 #[utoipa::path(
     get,
-    path = "/api/v1/circle/areas/{code}/coverage",
+    path = "/circle/areas/{code}/coverage",
     operation_id = "circle_coverage",
     tag = "circle",
     params(("code" = String, Path, description = "District, street or community code")),
@@ -339,7 +342,7 @@ pub struct ComputeRequest {
 /// facilities, and stores it (district and city administrators).
 #[utoipa::path(
     post,
-    path = "/api/v1/circle/districts/{code}/coverage",
+    path = "/circle/districts/{code}/coverage",
     operation_id = "circle_compute",
     tag = "circle",
     params(("code" = String, Path, description = "District code")),
@@ -388,7 +391,7 @@ pub struct CircleMetric {
 /// district's coverage is computed with the community's boundary known).
 #[utoipa::path(
     get,
-    path = "/api/v1/communities/{code}/circle-metrics",
+    path = "/communities/{code}/circle-metrics",
     operation_id = "circle_metrics",
     tag = "circle",
     params(CommunityPath),
@@ -433,7 +436,7 @@ pub struct SitingQuery {
 /// counts.
 #[utoipa::path(
     get,
-    path = "/api/v1/circle/districts/{code}/siting",
+    path = "/circle/districts/{code}/siting",
     operation_id = "circle_siting",
     tag = "circle",
     params(("code" = String, Path, description = "District or street code"), SitingQuery),
@@ -514,7 +517,7 @@ impl From<RatingRow> for RatingView {
 /// A centre's ratings, newest first.
 #[utoipa::path(
     get,
-    path = "/api/v1/circle/centres/{id}/ratings",
+    path = "/circle/centres/{id}/ratings",
     operation_id = "circle_centre_ratings",
     tag = "circle",
     params(("id" = String, Path, description = "The centre's facility id")),
@@ -559,7 +562,7 @@ pub struct RateRequest {
 /// stores the rating.
 #[utoipa::path(
     post,
-    path = "/api/v1/circle/centres/{id}/ratings",
+    path = "/circle/centres/{id}/ratings",
     operation_id = "circle_rate_centre",
     tag = "circle",
     params(("id" = String, Path, description = "The centre's facility id")),
@@ -596,31 +599,13 @@ pub async fn rate(
     created(row.into())
 }
 
-pub fn routes() -> axum::Router<crate::app::state::AppState> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route(
-            "/circle/areas/{code}/facilities",
-            get(facilities).post(add_facility),
-        )
-        .route("/circle/areas/{code}/facilities/import", post(import))
-        .route("/circle/areas/{code}/coverage", get(coverage))
-        .route("/circle/districts/{code}/coverage", post(compute))
-        .route("/circle/districts/{code}/siting", get(siting))
-        .route("/communities/{code}/circle-metrics", get(metrics))
-        .route("/circle/centres/{id}/ratings", get(ratings).post(rate))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(facilities, add_facility))
+        .routes(routes!(import))
+        .routes(routes!(coverage))
+        .routes(routes!(compute))
+        .routes(routes!(siting))
+        .routes(routes!(metrics))
+        .routes(routes!(ratings, rate))
 }
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    facilities,
-    add_facility,
-    import,
-    coverage,
-    compute,
-    siting,
-    metrics,
-    ratings,
-    rate,
-))]
-pub struct Doc;

@@ -6,8 +6,6 @@ pub mod network;
 pub mod pages;
 pub mod service;
 
-use utoipa::OpenApi;
-
 use crate::web::Routes;
 
 pub fn routes() -> Routes {
@@ -15,5 +13,4 @@ pub fn routes() -> Routes {
         .pages(pages::routes())
         .uploads(pages::upload_routes())
         .api(api::routes())
-        .documented(api::Doc::openapi())
 }

@@ -6,15 +6,20 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use xingfu_core::documents::DocumentKind;
 
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::service::{self, Available};
 use crate::app::error::AppError;
+use crate::app::state::AppState;
 use crate::web::api_call::{Api, ApiResult};
 use crate::web::public_base::public_base;
 
 /// The documents the caller may download for a round (issued or issued on download).
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/documents",
+    path = "/rounds/{id}/documents",
     operation_id = "round_documents",
     tag = "documents",
     params(("id" = String, Path, description = "The round's id")),
@@ -36,7 +41,7 @@ pub async fn list(api: Api, Path(round_id): Path<String>) -> ApiResult<Vec<Avail
 /// One document as PDF: the issued one when nothing it says changed, else a new issue.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/documents/{kind}/{target}",
+    path = "/rounds/{id}/documents/{kind}/{target}",
     operation_id = "round_document",
     tag = "documents",
     params(
@@ -76,6 +81,13 @@ pub async fn download(
     ))
 }
 
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Schemas::openapi())
+        .routes(routes!(list))
+        .routes(routes!(download))
+}
+
+/// Schemas the responses name in prose rather than by reference.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list, download), components(schemas(Available)))]
-pub struct Doc;
+#[openapi(components(schemas(Available)))]
+struct Schemas;

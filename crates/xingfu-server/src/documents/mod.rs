@@ -10,7 +10,6 @@ pub mod service;
 
 use axum::Router;
 use axum::routing::get;
-use utoipa::OpenApi;
 
 use crate::web::Routes;
 
@@ -27,10 +26,5 @@ pub fn routes() -> Routes {
                 .route("/verify/{serial}", get(pages::verify)),
         )
         .uploads(Router::new().route("/verify/{serial}", axum::routing::post(pages::verify_file)))
-        .api(
-            Router::new()
-                .route("/rounds/{id}/documents", get(api::list))
-                .route("/rounds/{id}/documents/{kind}/{target}", get(api::download)),
-        )
-        .documented(api::Doc::openapi())
+        .api(api::routes())
 }

@@ -667,19 +667,14 @@ async fn post_request(
             ),
         );
     }
-    let media: Vec<Vec<u8>> = form
-        .files
-        .iter()
-        .filter(|f| f.name == "media")
-        .map(|f| f.bytes.clone())
-        .collect();
-    if form.body_too_big || form.files.iter().any(|f| f.too_big) {
+    let Ok(media) = form.files_named("media") else {
         let r = crate::app::files::too_big();
         return error(
             format,
             Open311Error::new(413, if language == Language::En { r.en } else { r.zh }),
         );
-    }
+    };
+    let media = media.into_iter().map(<[u8]>::to_vec).collect();
     let photos = match clean_photos(&state.decoding, media).await {
         Ok(Ok(p)) => p,
         Ok(Err((_, refusal))) => {

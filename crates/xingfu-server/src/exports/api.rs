@@ -5,7 +5,11 @@ use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::service::{self, ExportLine, ExportWhat};
+use crate::app::state::AppState;
 use crate::web::api_call::{Api, ApiCreated, ApiResult, created};
 use crate::web::api_error::{ApiError, ApiJson, ErrorBody};
 use crate::web::public_base::public_base;
@@ -13,7 +17,7 @@ use crate::web::public_base::public_base;
 /// The caller's exports made in the background, newest first (at most 20).
 #[utoipa::path(
     get,
-    path = "/api/v1/exports",
+    path = "/exports",
     operation_id = "exports",
     tag = "jobs",
     responses((status = 200, description = "The caller's exports", body = Vec<ExportLine>))
@@ -45,7 +49,7 @@ pub struct ExportAsked {
 /// Asks for an export; a job makes it and `GET /api/v1/exports` shows where to download it.
 #[utoipa::path(
     post,
-    path = "/api/v1/exports",
+    path = "/exports",
     operation_id = "ask_export",
     tag = "jobs",
     request_body = ExportRequest,
@@ -74,6 +78,6 @@ pub async fn ask(
     created(ExportAsked { queued })
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, ask))]
-pub struct Doc;
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list, ask))
+}

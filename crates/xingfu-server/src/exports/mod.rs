@@ -7,7 +7,6 @@ pub mod service;
 
 use axum::Router;
 use axum::routing::get;
-use utoipa::OpenApi;
 
 use crate::web::Routes;
 
@@ -18,6 +17,5 @@ pub fn routes() -> Routes {
                 .route("/exports", get(pages::list).post(pages::ask))
                 .route("/exports/{id}/file", get(pages::file)),
         )
-        .api(Router::new().route("/exports", get(api::list).post(api::ask)))
-        .documented(api::Doc::openapi())
+        .api(api::routes())
 }

@@ -6,7 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xingfu_core::jobs::{JobKind, JobState};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::service;
+use crate::app::state::AppState;
 use crate::web::api_call::{Api, ApiResult};
 use crate::web::api_error::{ApiError, ErrorBody};
 
@@ -58,7 +62,7 @@ pub struct Jobs {
 /// The background jobs of the whole platform and of the caller's area (administrators).
 #[utoipa::path(
     get,
-    path = "/api/v1/jobs",
+    path = "/jobs",
     operation_id = "jobs",
     tag = "jobs",
     params(JobsQuery),
@@ -115,6 +119,6 @@ pub async fn list(api: Api, Query(query): Query<JobsQuery>) -> ApiResult<Jobs> {
     }))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list))]
-pub struct Doc;
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(list))
+}

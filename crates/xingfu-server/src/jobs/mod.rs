@@ -14,7 +14,6 @@ pub mod worker;
 
 use axum::Router;
 use axum::routing::{get, post};
-use utoipa::OpenApi;
 
 use crate::web::Routes;
 
@@ -27,6 +26,5 @@ pub fn routes() -> Routes {
                 .route("/jobs", get(pages::list))
                 .route("/jobs/{id}/requeue", post(pages::requeue)),
         )
-        .api(Router::new().route("/jobs", get(api::list)))
-        .documented(api::Doc::openapi())
+        .api(api::routes())
 }

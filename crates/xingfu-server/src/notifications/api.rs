@@ -7,8 +7,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use xingfu_core::notify::Kind;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::service;
 use crate::app::clock::now_ms;
+use crate::app::state::AppState;
 use crate::web::api_call::{Api, ApiResult};
 use crate::web::api_error::{ApiError, ApiPath, ErrorBody};
 
@@ -43,7 +47,7 @@ pub struct Messages {
 /// The caller's messages, newest first.
 #[utoipa::path(
     get,
-    path = "/api/v1/notifications",
+    path = "/notifications",
     operation_id = "notifications",
     tag = "notifications",
     responses((status = 200, description = "The caller's messages", body = Messages))
@@ -79,7 +83,7 @@ pub async fn list(api: Api) -> ApiResult<Messages> {
 /// Marks one of the caller's messages read (again is fine).
 #[utoipa::path(
     post,
-    path = "/api/v1/notifications/{id}/read",
+    path = "/notifications/{id}/read",
     operation_id = "notification_read",
     tag = "notifications",
     params(("id" = String, Path, description = "Message id")),
@@ -95,6 +99,8 @@ pub async fn read(api: Api, ApiPath(id): ApiPath<String>) -> Result<StatusCode, 
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(list, read))]
-pub struct Doc;
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(list))
+        .routes(routes!(read))
+}

@@ -12,7 +12,6 @@ pub mod service;
 
 use axum::Router;
 use axum::routing::{get, post};
-use utoipa::OpenApi;
 
 use crate::web::Routes;
 
@@ -28,10 +27,5 @@ pub fn routes() -> Routes {
                     get(pages::settings).post(pages::save_settings),
                 ),
         )
-        .api(
-            Router::new()
-                .route("/notifications", get(api::list))
-                .route("/notifications/{id}/read", post(api::read)),
-        )
-        .documented(api::Doc::openapi())
+        .api(api::routes())
 }

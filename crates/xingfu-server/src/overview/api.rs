@@ -1,9 +1,8 @@
 //! The overview as JSON: the same figures as the page, from the same service function.
 
 use axum::Json;
-use axum::Router;
-use axum::routing::get;
-use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::service::{self, Overview, OverviewQuery};
 use crate::app::reads::Freshness;
@@ -16,7 +15,7 @@ use crate::web::api_error::{ApiQuery, ErrorBody};
 /// rectification completion; the rankings, the commendation list and the reminder list.
 #[utoipa::path(
     get,
-    path = "/api/v1/overview",
+    path = "/overview",
     operation_id = "overview",
     tag = "overview",
     params(OverviewQuery),
@@ -44,10 +43,6 @@ pub async fn overview(
     .map_err(api.app())
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/overview", get(overview))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(overview))
 }
-
-#[derive(OpenApi)]
-#[openapi(paths(overview))]
-pub struct Doc;

@@ -9,13 +9,8 @@ pub mod map;
 pub mod pages;
 pub mod service;
 
-use utoipa::OpenApi;
-
 use crate::web::Routes;
 
 pub fn routes() -> Routes {
-    Routes::default()
-        .pages(pages::routes())
-        .api(api::routes())
-        .documented(api::Doc::openapi())
+    Routes::default().pages(pages::routes()).api(api::routes())
 }

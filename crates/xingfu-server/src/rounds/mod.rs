@@ -13,8 +13,6 @@ pub mod report;
 pub mod service;
 pub mod todo;
 
-use utoipa::OpenApi;
-
 use crate::web::Routes;
 
 pub fn routes() -> Routes {
@@ -23,5 +21,4 @@ pub fn routes() -> Routes {
         .uploads(pages::evidence::upload_routes())
         .api(api::routes())
         .api_uploads(api::upload_routes())
-        .documented(api::Doc::openapi())
 }

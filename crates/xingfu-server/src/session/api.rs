@@ -10,6 +10,9 @@ use axum_extra::extract::cookie::Cookie;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::app::auth::{SESSION_COOKIE, SignIn, sign_in};
 use crate::app::state::AppState;
 use crate::web::api_error::{ApiError, ApiJson, ErrorBody, lang_of};
@@ -54,7 +57,7 @@ pub struct Me {
 /// (five failures within 15 minutes lock the name for the rest of that time).
 #[utoipa::path(
     post,
-    path = "/api/v1/session",
+    path = "/session",
     operation_id = "sign_in",
     tag = "session",
     security(()),
@@ -98,7 +101,7 @@ pub async fn create(
 /// Who is signed in, with the session's CSRF token.
 #[utoipa::path(
     get,
-    path = "/api/v1/session",
+    path = "/session",
     operation_id = "session",
     tag = "session",
     responses(
@@ -122,7 +125,7 @@ pub async fn show(user: ApiUser) -> Json<Me> {
 /// Signs out: the session ends everywhere (pages included).
 #[utoipa::path(
     delete,
-    path = "/api/v1/session",
+    path = "/session",
     operation_id = "sign_out",
     tag = "session",
     responses(
@@ -147,6 +150,6 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, show, delete))]
-pub struct Doc;
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(create, show, delete))
+}

@@ -5,7 +5,6 @@ pub mod pages;
 
 use axum::Router;
 use axum::routing::{get, post};
-use utoipa::OpenApi;
 
 use crate::web::Routes;
 
@@ -18,9 +17,5 @@ pub fn routes() -> Routes {
                 .route("/lang/{code}", get(pages::set_lang))
                 .route("/text/{size}", get(pages::set_text_size)),
         )
-        .api(Router::new().route(
-            "/session",
-            post(api::create).get(api::show).delete(api::delete),
-        ))
-        .documented(api::Doc::openapi())
+        .api(api::routes())
 }

@@ -7,7 +7,6 @@ pub mod service;
 
 use axum::Router;
 use axum::routing::get;
-use utoipa::OpenApi;
 
 use crate::web::Routes;
 
@@ -20,5 +19,4 @@ pub fn routes() -> Routes {
         .uploads(pages::upload_routes())
         .api(api::routes())
         .api_uploads(api::upload_routes())
-        .documented(api::Doc::openapi())
 }

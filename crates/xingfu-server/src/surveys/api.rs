@@ -16,6 +16,10 @@ use xingfu_core::survey::results::dimension_rate;
 use xingfu_core::survey::{Channel, Response};
 use xingfu_store::surveys::{RecordOutcome, ReviewDecision, SurveySettingsRow};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::state::AppState;
 use crate::surveys::answers::{Respondent, SubmitError, submit};
 use crate::surveys::fraud::fraud_signals;
 use crate::surveys::links::resident_link;
@@ -301,7 +305,7 @@ pub struct RoundAreaPath {
 /// The survey the round runs, or 404 when it runs none.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/survey",
+    path = "/rounds/{id}/survey",
     operation_id = "survey_settings",
     tag = "surveys",
     params(RoundPath),
@@ -326,7 +330,7 @@ pub async fn settings(
 /// cannot change once the round has answers.
 #[utoipa::path(
     put,
-    path = "/api/v1/rounds/{id}/survey",
+    path = "/rounds/{id}/survey",
     operation_id = "set_survey_settings",
     tag = "surveys",
     params(RoundPath),
@@ -364,7 +368,7 @@ pub async fn set_settings(
 /// administrators whose area contains it.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/survey/communities/{code}/link",
+    path = "/rounds/{id}/survey/communities/{code}/link",
     operation_id = "survey_link",
     tag = "surveys",
     params(RoundCommunityPath),
@@ -400,7 +404,7 @@ pub async fn link(
 /// household), or when the community's result is already computed.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/survey/communities/{code}/answers",
+    path = "/rounds/{id}/survey/communities/{code}/answers",
     operation_id = "survey_answers",
     tag = "surveys",
     params(RoundCommunityPath),
@@ -547,7 +551,7 @@ pub async fn enter(
 /// points, withheld), and for an area every community's figures. Read from the running tallies.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/survey/results/{code}",
+    path = "/rounds/{id}/survey/results/{code}",
     operation_id = "survey_results",
     tag = "surveys",
     params(RoundAreaPath),
@@ -627,7 +631,7 @@ pub async fn results(
 /// community's area. Signals are reasons to look; nothing is removed.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/survey/fraud/{code}",
+    path = "/rounds/{id}/survey/fraud/{code}",
     operation_id = "survey_fraud",
     tag = "surveys",
     params(RoundAreaPath),
@@ -674,7 +678,7 @@ pub async fn fraud(
 /// and city administrators (those who see the fraud signals).
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/survey/review/{code}",
+    path = "/rounds/{id}/survey/review/{code}",
     operation_id = "survey_review",
     tag = "surveys",
     params(RoundCommunityPath),
@@ -716,7 +720,7 @@ pub async fn review(
 /// counted once; rejected ones never. An answer someone else decided first is listed as stale.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/survey/review/{code}",
+    path = "/rounds/{id}/survey/review/{code}",
     operation_id = "survey_review_decide",
     tag = "surveys",
     params(RoundCommunityPath),
@@ -756,6 +760,12 @@ pub async fn decide(
     }))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(settings, set_settings, link, enter, results, fraud, review, decide))]
-pub struct Doc;
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(settings, set_settings))
+        .routes(routes!(link))
+        .routes(routes!(enter))
+        .routes(routes!(results))
+        .routes(routes!(fraud))
+        .routes(routes!(review, decide))
+}

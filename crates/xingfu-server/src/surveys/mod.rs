@@ -22,35 +22,8 @@ pub use answers::{Respondent, SubmitError, submit};
 pub use results::{apply_feed, area_results, survey_feed};
 pub use service::round_survey;
 
-use axum::Router;
-use axum::routing::{get, post};
-use utoipa::OpenApi;
-
 use crate::web::Routes;
 
 pub fn routes() -> Routes {
-    Routes::default()
-        .pages(pages::routes())
-        .api(
-            Router::new()
-                .route(
-                    "/rounds/{id}/survey",
-                    get(api::settings).put(api::set_settings),
-                )
-                .route(
-                    "/rounds/{id}/survey/communities/{code}/link",
-                    post(api::link),
-                )
-                .route(
-                    "/rounds/{id}/survey/communities/{code}/answers",
-                    post(api::enter),
-                )
-                .route("/rounds/{id}/survey/results/{code}", get(api::results))
-                .route("/rounds/{id}/survey/fraud/{code}", get(api::fraud))
-                .route(
-                    "/rounds/{id}/survey/review/{code}",
-                    get(api::review).post(api::decide),
-                ),
-        )
-        .documented(api::Doc::openapi())
+    Routes::default().pages(pages::routes()).api(api::routes())
 }

@@ -16,8 +16,10 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use utoipa::openapi::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi as _};
+use utoipa_axum::router::OpenApiRouter;
 
 use super::api_error::{ApiError, lang_of};
 use crate::app::state::AppState;
@@ -25,15 +27,29 @@ use crate::app::state::AppState;
 /// Where the API is mounted.
 pub const BASE: &str = "/api/v1";
 
+/// The features' API as axum routes (those sharing the site-wide limit, and uploads) and the
+/// whole OpenAPI document: the API's own part, every feature's paths under [`BASE`], and the
+/// answers every signed-in operation shares.
+pub fn parts(
+    routes: OpenApiRouter<AppState>,
+    uploads: OpenApiRouter<AppState>,
+) -> (Router<AppState>, Router<AppState>, OpenApi) {
+    let (routes, mut features) = routes.split_for_parts();
+    let (uploads, upload_paths) = uploads.split_for_parts();
+    features.merge(upload_paths);
+    let doc = with_sign_in_answers(base_doc().nest(BASE, features));
+    (routes, uploads, doc)
+}
+
 /// Mounts the features' API routes under [`BASE`]: the OpenAPI document beside them, and
 /// unknown paths under it answering with a JSON 404, a known path with the wrong method with a
 /// JSON 405. `routes` share the site-wide body limit (answered in the API's shape); `uploads`
 /// carry their own.
 pub fn mount(
-    routes: Router<AppState>,
-    uploads: Router<AppState>,
-    doc: utoipa::openapi::OpenApi,
+    routes: OpenApiRouter<AppState>,
+    uploads: OpenApiRouter<AppState>,
 ) -> Router<AppState> {
+    let (routes, uploads, doc) = parts(routes, uploads);
     let text: Arc<str> = doc
         .to_pretty_json()
         .unwrap_or_else(|_| "{}".to_string())
@@ -117,7 +133,7 @@ pub async fn openapi_json(text: Arc<str>) -> Response {
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+    fn modify(&self, openapi: &mut OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
@@ -149,7 +165,7 @@ impl Modify for SecuritySchemes {
     }
 }
 
-#[derive(OpenApi)]
+#[derive(utoipa::OpenApi)]
 #[openapi(
     info(
         title = "Xingfu API",
@@ -185,7 +201,7 @@ pub struct ApiDoc;
 /// changes data takes a bearer token or the session cookie with its CSRF token: written once here
 /// rather than on each path. Operations marked `security(())` are public and left alone; reads
 /// without their own `security` fall under the document's (bearer or session cookie).
-pub fn with_sign_in_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+fn with_sign_in_answers(mut doc: OpenApi) -> OpenApi {
     use utoipa::openapi::security::SecurityRequirement;
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     let not_signed_in = ResponseBuilder::new()
@@ -239,6 +255,6 @@ pub fn with_sign_in_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openap
 
 /// The API's own part of the OpenAPI document (its description, security schemes and tags);
 /// each feature adds its paths.
-pub fn base_doc() -> utoipa::openapi::OpenApi {
+fn base_doc() -> OpenApi {
     ApiDoc::openapi()
 }

@@ -26,20 +26,22 @@ pub mod upload;
 pub mod visit;
 
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::state::AppState;
 
 pub use page::{Page, error_page, render};
 
 /// What one feature serves. Pages share the site-wide body limit; `uploads` carry their own;
-/// API routes are mounted under [`api::BASE`] with the API's limit and error shape.
+/// API routes are mounted under [`api::BASE`] with the API's limit and error shape. API routes are
+/// registered with `utoipa_axum::routes!`, which reads each handler's path and method from its
+/// `#[utoipa::path]`, so an endpoint's path is written once and its description comes with it.
 #[derive(Default)]
 pub struct Routes {
     pub pages: Router<AppState>,
     pub uploads: Router<AppState>,
-    pub api: Router<AppState>,
-    pub api_uploads: Router<AppState>,
-    pub openapi: Option<utoipa::openapi::OpenApi>,
+    pub api: OpenApiRouter<AppState>,
+    pub api_uploads: OpenApiRouter<AppState>,
 }
 
 impl Routes {
@@ -53,37 +55,23 @@ impl Routes {
         self
     }
 
-    pub fn api(mut self, routes: Router<AppState>) -> Routes {
+    pub fn api(mut self, routes: OpenApiRouter<AppState>) -> Routes {
         self.api = self.api.merge(routes);
         self
     }
 
-    pub fn api_uploads(mut self, routes: Router<AppState>) -> Routes {
+    pub fn api_uploads(mut self, routes: OpenApiRouter<AppState>) -> Routes {
         self.api_uploads = self.api_uploads.merge(routes);
-        self
-    }
-
-    /// The OpenAPI description of this feature's API routes.
-    pub fn documented(mut self, doc: utoipa::openapi::OpenApi) -> Routes {
-        match &mut self.openapi {
-            Some(all) => all.merge(doc),
-            None => self.openapi = Some(doc),
-        }
         self
     }
 
     /// Both features' routes together.
     pub fn merge(self, other: Routes) -> Routes {
-        let mut merged = Routes {
+        Routes {
             pages: self.pages.merge(other.pages),
             uploads: self.uploads.merge(other.uploads),
             api: self.api.merge(other.api),
             api_uploads: self.api_uploads.merge(other.api_uploads),
-            openapi: self.openapi,
-        };
-        if let Some(doc) = other.openapi {
-            merged = merged.documented(doc);
         }
-        merged
     }
 }

@@ -25,12 +25,37 @@ pub struct FormData {
     pub incomplete: bool,
 }
 
+/// A file of the form, or the body carrying it, was over its limit: nothing of it was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileTooBig;
+
 impl FormData {
     pub fn get(&self, name: &str) -> Option<String> {
         self.fields
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
+    }
+
+    /// The file chosen for the input `name`, `None` when none was. A body over its limit had its
+    /// files left unread, so it is too big rather than "no file chosen".
+    pub fn file(&self, name: &str) -> Result<Option<&[u8]>, FileTooBig> {
+        match self.files.iter().find(|f| f.name == name) {
+            Some(f) if f.too_big => Err(FileTooBig),
+            Some(f) => Ok(Some(&f.bytes)),
+            None if self.body_too_big => Err(FileTooBig),
+            None => Ok(None),
+        }
+    }
+
+    /// Every file chosen for the input `name` (photos, media), none at all being fine; too big
+    /// when any of them, or the body, was over its limit.
+    pub fn files_named(&self, name: &str) -> Result<Vec<&[u8]>, FileTooBig> {
+        let chosen: Vec<&FilePart> = self.files.iter().filter(|f| f.name == name).collect();
+        if self.body_too_big || chosen.iter().any(|f| f.too_big) {
+            return Err(FileTooBig);
+        }
+        Ok(chosen.into_iter().map(|f| f.bytes.as_slice()).collect())
     }
 }
 

@@ -4,8 +4,12 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use super::service;
 use crate::app::clock::now_ms;
+use crate::app::state::AppState;
 use crate::web::api_call::{Api, ApiResult};
 
 /// One thing waiting for the caller.
@@ -52,7 +56,7 @@ pub struct TodoList {
 /// What waits for the caller across every feature (the workbench page's list).
 #[utoipa::path(
     get,
-    path = "/api/v1/todo",
+    path = "/todo",
     operation_id = "todo",
     tag = "todo",
     responses(
@@ -95,6 +99,6 @@ pub async fn todo(api: Api) -> ApiResult<TodoList> {
     }))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(todo))]
-pub struct Doc;
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(todo))
+}

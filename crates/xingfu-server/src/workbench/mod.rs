@@ -8,13 +8,11 @@ pub mod service;
 
 use axum::Router;
 use axum::routing::get;
-use utoipa::OpenApi;
 
 use crate::web::Routes;
 
 pub fn routes() -> Routes {
     Routes::default()
         .pages(Router::new().route("/workbench", get(pages::workbench)))
-        .api(Router::new().route("/todo", get(api::todo)))
-        .documented(api::Doc::openapi())
+        .api(api::routes())
 }

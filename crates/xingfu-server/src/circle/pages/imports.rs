@@ -14,7 +14,7 @@ use crate::circle::service::imports::{
 };
 use crate::web::forms::Problem;
 use crate::web::page::PageResult;
-use crate::web::upload::{FormData, UploadForm};
+use crate::web::upload::{FileTooBig, FormData, UploadForm};
 
 /// The coordinate system a form names, WGS-84 by default.
 fn datum_of(form: &FormData) -> Datum {
@@ -48,11 +48,10 @@ pub async fn import(
     let lang = v.lang;
     check_upload(lang, &v.user, &form)?;
     let problem = |message: String| vec![("file".to_string(), message)];
-    let bytes = match form.files.iter().find(|f| f.name == "file") {
-        Some(f) if f.too_big => Err(problem(too_big(lang))),
-        Some(f) => Ok(f.bytes.clone()),
-        None if form.body_too_big => Err(problem(too_big(lang))),
-        None => Err(problem(lang.text(
+    let bytes = match form.file("file") {
+        Err(FileTooBig) => Err(problem(too_big(lang))),
+        Ok(Some(bytes)) => Ok(bytes.to_vec()),
+        Ok(None) => Err(problem(lang.text(
             "请选择要导入的文件（CSV、GeoJSON 或 .osm.pbf）",
             "choose a file to import (CSV, GeoJSON or .osm.pbf)",
         ))),
@@ -98,11 +97,11 @@ pub async fn boundaries(
 ) -> PageResult {
     let lang = v.lang;
     check_upload(lang, &v.user, &form)?;
-    let text = match form.files.iter().find(|f| f.name == "file") {
-        Some(f) if f.too_big => Err(too_big(lang)),
-        Some(f) => String::from_utf8(f.bytes.clone())
+    let text = match form.file("file") {
+        Err(FileTooBig) => Err(too_big(lang)),
+        Ok(Some(bytes)) => String::from_utf8(bytes.to_vec())
             .map_err(|_| lang.text("文件不是 UTF-8 编码的文本", "the file is not UTF-8 text")),
-        None => match form.get("geojson") {
+        Ok(None) => match form.get("geojson") {
             Some(text) if !text.trim().is_empty() => Ok(text),
             _ => Err(lang.text(
                 "请选择 GeoJSON 文件或粘贴其内容",

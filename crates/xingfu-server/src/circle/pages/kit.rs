@@ -53,10 +53,7 @@ pub fn check_upload(lang: Lang, user: &CurrentUser, form: &FormData) -> Result<(
 
 /// The message for a file over the upload limit.
 pub fn too_big(lang: Lang) -> String {
-    lang.text(
-        "文件超过 10 MB 的上限",
-        "the file is larger than the 10 MB limit",
-    )
+    crate::app::files::too_big().text(lang).to_string()
 }
 
 /// Field errors as the error summary and the fields show them (anchors use `-` for `.`).

@@ -27,13 +27,14 @@ use crate::app::auth::CurrentUser;
 use crate::app::clock::now_ms;
 use crate::app::error::AppError;
 use crate::app::files::MAX_UPLOAD;
+use crate::app::files::too_big;
 use crate::app::state::AppState;
 use crate::events::service::{GridProblem, OpsPerson, ops_person, read_grid_geojson};
 use crate::i18n::Lang;
 use crate::web::live_map::{Area, LiveMap, Mark};
 use crate::web::page::{Page, PageResult};
 use crate::web::svg_map::Projection;
-use crate::web::upload::UploadForm;
+use crate::web::upload::{FileTooBig, UploadForm};
 
 /// The import route, with room for a GeoJSON file of up to 10 MB.
 pub fn upload_routes() -> Router<AppState> {
@@ -457,24 +458,17 @@ pub async fn import(
         .and_then(Datum::parse)
         .unwrap_or(Datum::Wgs84);
     let pasted = form.get("geojson").unwrap_or_default();
-    let file = form.files.iter().find(|f| f.name == "file");
+    let file = form.file("file");
     let problem = |zh: &str, en_text: &str| vec![lang.pick(zh, en_text).to_string()];
     let text = match file {
-        Some(f) if f.too_big => Err(problem(
-            "文件超过 10 MB 的上限",
-            "the file is larger than the 10 MB limit",
-        )),
-        Some(f) => String::from_utf8(f.bytes.clone())
+        Err(FileTooBig) => Err(vec![too_big().text(lang).to_string()]),
+        Ok(Some(bytes)) => String::from_utf8(bytes.to_vec())
             .map_err(|_| problem("文件不是 UTF-8 编码的文本", "the file is not UTF-8 text")),
-        None if form.body_too_big => Err(problem(
-            "文件超过 10 MB 的上限",
-            "the file is larger than the 10 MB limit",
-        )),
-        None if pasted.trim().is_empty() => Err(problem(
+        Ok(None) if pasted.trim().is_empty() => Err(problem(
             "请选择 GeoJSON 文件或粘贴其内容",
             "choose a GeoJSON file or paste its content",
         )),
-        None => Ok(pasted.clone()),
+        Ok(None) => Ok(pasted.clone()),
     };
     let grids = match text {
         Ok(text) => read_grid_geojson(&state.store, code, &text, datum)

@@ -19,7 +19,7 @@ use crate::events::service::{
 };
 use crate::i18n::Lang;
 use crate::web::page::{Page, PageResult, render};
-use crate::web::upload::{FilePart, FormData};
+use crate::web::upload::FormData;
 
 pub use crate::web::visit::Visit;
 
@@ -202,12 +202,10 @@ pub async fn form_photos(
     form: &FormData,
     lang: Lang,
 ) -> Result<Result<Vec<CleanPhoto>, (String, StatusCode)>, AppError> {
-    let photos: Vec<&FilePart> = form.files.iter().filter(|f| f.name == "photo").collect();
-    if form.body_too_big || photos.iter().any(|f| f.too_big) {
-        let refusal = too_big();
-        let message = lang.pick(&refusal.zh, &refusal.en).to_string();
+    let Ok(photos) = form.files_named("photo") else {
+        let message = too_big().text(lang).to_string();
         return Ok(Err((message, StatusCode::PAYLOAD_TOO_LARGE)));
-    }
+    };
     if photos.len() > MAX_PHOTOS {
         let error = ReportError::TooManyPhotos {
             got: photos.len(),
@@ -219,11 +217,11 @@ pub async fn form_photos(
     if photos.is_empty() {
         return Ok(Ok(Vec::new()));
     }
-    let raw = photos.iter().map(|f| f.bytes.clone()).collect();
+    let raw = photos.iter().map(|bytes| bytes.to_vec()).collect();
     Ok(match clean_photos(&state.decoding, raw).await? {
         Ok(cleaned) => Ok(cleaned),
         Err((i, refusal)) => {
-            let text = lang.pick(&refusal.zh, &refusal.en);
+            let text = refusal.text(lang);
             let message = if lang.is_en() {
                 format!("photo {}: {text}", i + 1)
             } else {

@@ -36,7 +36,7 @@ pub struct MetricValue {
 /// period [from, to): the values standards' metric clauses can use (staff covering it).
 #[utoipa::path(
     get,
-    path = "/api/v1/communities/{code}/people-metrics",
+    path = "/communities/{code}/people-metrics",
     operation_id = "people_metrics",
     tag = "volunteers",
     params(("code" = String, Path, description = "Community code"), PeriodQuery),

@@ -7,42 +7,24 @@ mod figures;
 mod visits;
 mod volunteers;
 
-pub fn routes() -> axum::Router<crate::app::state::AppState> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/attention", get(visits::attention_counts))
-        .route("/attention/{category}", get(visits::attention_list))
-        .route("/households", post(visits::create_household))
-        .route("/households/{id}", get(visits::household))
-        .route("/households/{id}/visits", post(visits::record_visit))
-        .route("/access-log", get(visits::access_log))
-        .route(
-            "/communities/{code}/activities",
-            get(volunteers::activities).post(volunteers::create_activity),
-        )
-        .route("/activities/{id}/sign-ins", post(volunteers::sign_in))
-        .route("/activities/{id}/sign-outs", post(volunteers::sign_out))
-        .route("/communities/{code}/mall", get(volunteers::mall))
-        .route("/mall/redemptions", post(volunteers::redeem))
-        .route("/volunteers/{id}/ledger", get(volunteers::ledger))
-        .route("/communities/{code}/people-metrics", get(figures::metrics))
-}
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    visits::attention_counts,
-    visits::attention_list,
-    visits::create_household,
-    visits::household,
-    visits::record_visit,
-    visits::access_log,
-    volunteers::activities,
-    volunteers::create_activity,
-    volunteers::sign_in,
-    volunteers::sign_out,
-    volunteers::mall,
-    volunteers::redeem,
-    volunteers::ledger,
-    figures::metrics,
-))]
-pub struct Doc;
+use crate::app::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(visits::attention_counts))
+        .routes(routes!(visits::attention_list))
+        .routes(routes!(visits::create_household))
+        .routes(routes!(visits::household))
+        .routes(routes!(visits::record_visit))
+        .routes(routes!(visits::access_log))
+        .routes(routes!(volunteers::activities, volunteers::create_activity))
+        .routes(routes!(volunteers::sign_in))
+        .routes(routes!(volunteers::sign_out))
+        .routes(routes!(volunteers::mall))
+        .routes(routes!(volunteers::redeem))
+        .routes(routes!(volunteers::ledger))
+        .routes(routes!(figures::metrics))
+}

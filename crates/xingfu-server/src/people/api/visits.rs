@@ -58,7 +58,7 @@ fn list_count(lang: Lang, category: AttentionCategory, count: usize) -> ListCoun
 /// The special-attention lists in numbers (logged as a view).
 #[utoipa::path(
     get,
-    path = "/api/v1/attention",
+    path = "/attention",
     operation_id = "attention_counts",
     tag = "visits",
     responses(
@@ -132,7 +132,7 @@ impl From<AttentionRow> for AttentionEntry {
 /// The named entries of one list the caller may see (logged as a view).
 #[utoipa::path(
     get,
-    path = "/api/v1/attention/{category}",
+    path = "/attention/{category}",
     operation_id = "attention_list",
     tag = "visits",
     params(("category" = String, Path, description = "The list: elderly_alone, disabled, low_income, left_behind_child, left_behind_woman or left_behind_elderly")),
@@ -199,7 +199,7 @@ pub struct NewHouseholdRequest {
 /// Registers a household in the caller's community (grid members and community workers).
 #[utoipa::path(
     post,
-    path = "/api/v1/households",
+    path = "/households",
     operation_id = "create_household",
     tag = "visits",
     request_body = NewHouseholdRequest,
@@ -284,7 +284,7 @@ pub struct HouseholdRecord {
 /// A household's record: the household, its people on lists, its visits (logged as a view).
 #[utoipa::path(
     get,
-    path = "/api/v1/households/{id}",
+    path = "/households/{id}",
     operation_id = "household",
     tag = "visits",
     params(("id" = String, Path, description = "Household id")),
@@ -332,7 +332,7 @@ pub struct NewVisitRequest {
 /// Records a visit to a household, with its follow-ups (its grid member or community staff).
 #[utoipa::path(
     post,
-    path = "/api/v1/households/{id}/visits",
+    path = "/households/{id}/visits",
     operation_id = "record_visit",
     tag = "visits",
     params(("id" = String, Path, description = "Household id")),
@@ -416,7 +416,7 @@ impl From<AccessRow> for AccessEntry {
 /// staff, within their area).
 #[utoipa::path(
     get,
-    path = "/api/v1/access-log",
+    path = "/access-log",
     operation_id = "access_log",
     tag = "visits",
     params(AccessQuery),

@@ -50,7 +50,7 @@ impl From<ActivityRow> for Activity {
 /// A community's volunteer activities, latest first (anyone whose area covers it).
 #[utoipa::path(
     get,
-    path = "/api/v1/communities/{code}/activities",
+    path = "/communities/{code}/activities",
     operation_id = "activities",
     tag = "volunteers",
     params(CommunityPath),
@@ -88,7 +88,7 @@ pub struct NewActivityRequest {
 /// Publishes an activity (the community's own workers).
 #[utoipa::path(
     post,
-    path = "/api/v1/communities/{code}/activities",
+    path = "/communities/{code}/activities",
     operation_id = "create_activity",
     tag = "volunteers",
     params(CommunityPath),
@@ -130,7 +130,7 @@ pub struct SignRequest {
 /// Signs a volunteer in to an activity (the community's own workers).
 #[utoipa::path(
     post,
-    path = "/api/v1/activities/{id}/sign-ins",
+    path = "/activities/{id}/sign-ins",
     operation_id = "volunteer_sign_in",
     tag = "volunteers",
     params(("id" = String, Path, description = "Activity id")),
@@ -164,7 +164,7 @@ pub async fn sign_in(
 /// Signs a volunteer out: the time within the schedule is counted and points credited once.
 #[utoipa::path(
     post,
-    path = "/api/v1/activities/{id}/sign-outs",
+    path = "/activities/{id}/sign-outs",
     operation_id = "volunteer_sign_out",
     tag = "volunteers",
     params(("id" = String, Path, description = "Activity id")),
@@ -230,7 +230,7 @@ pub struct Mall {
 /// A community's love mall (爱心商城).
 #[utoipa::path(
     get,
-    path = "/api/v1/communities/{code}/mall",
+    path = "/communities/{code}/mall",
     operation_id = "mall",
     tag = "volunteers",
     params(CommunityPath),
@@ -281,7 +281,7 @@ pub struct RedeemRequest {
 /// any number of concurrent requests.
 #[utoipa::path(
     post,
-    path = "/api/v1/mall/redemptions",
+    path = "/mall/redemptions",
     operation_id = "redeem",
     tag = "volunteers",
     request_body = RedeemRequest,
@@ -362,7 +362,7 @@ pub struct Ledger {
 /// A volunteer's points ledger (the volunteer themself, or staff covering their community).
 #[utoipa::path(
     get,
-    path = "/api/v1/volunteers/{id}/ledger",
+    path = "/volunteers/{id}/ledger",
     operation_id = "ledger",
     tag = "volunteers",
     params(("id" = String, Path, description = "Volunteer id")),

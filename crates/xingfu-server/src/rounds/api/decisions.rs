@@ -29,7 +29,7 @@ pub struct SendBackRequest {
 /// that approves it. The note is kept on the entry for the community and in the audit trail.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/entries/{code}/send-back",
+    path = "/rounds/{id}/entries/{code}/send-back",
     operation_id = "send_back",
     tag = "workflow",
     params(RoundCommunityPath),
@@ -101,7 +101,7 @@ pub struct ApprovedMany {
 /// refused leaves the others approved and is reported with its reason.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/approvals",
+    path = "/rounds/{id}/approvals",
     operation_id = "approve_many",
     tag = "workflow",
     params(RoundPath),

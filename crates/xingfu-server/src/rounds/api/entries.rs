@@ -355,7 +355,7 @@ pub(super) async fn round_standard(
 /// communities only), by community code, a page at a time.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/entries",
+    path = "/rounds/{id}/entries",
     operation_id = "entries",
     tag = "entries",
     params(("id" = String, Path, description = "Round id"), ListQuery),
@@ -415,7 +415,7 @@ pub async fn list(
 /// area contains it. Last year's star is carried from the previous round.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/entries",
+    path = "/rounds/{id}/entries",
     operation_id = "declare",
     tag = "entries",
     params(RoundPath),
@@ -449,7 +449,7 @@ pub async fn declare(
 /// community may read it; anyone else gets 403, whether or not the community declared.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/entries/{code}",
+    path = "/rounds/{id}/entries/{code}",
     operation_id = "entry",
     tag = "entries",
     params(RoundCommunityPath),
@@ -576,7 +576,7 @@ fn sheet_label(sheet: &str) -> String {
 /// administrators) the community's declaration.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/entries/{code}/answers",
+    path = "/rounds/{id}/entries/{code}/answers",
     operation_id = "answers",
     tag = "entries",
     params(RoundCommunityPath),
@@ -621,7 +621,7 @@ pub async fn answers(
 /// since that version was read is refused (409) and nothing is written.
 #[utoipa::path(
     put,
-    path = "/api/v1/rounds/{id}/entries/{code}/answers",
+    path = "/rounds/{id}/entries/{code}/answers",
     operation_id = "save_answers",
     tag = "entries",
     params(RoundCommunityPath),
@@ -730,7 +730,7 @@ const CHANGED: &str = "Changed by someone else meanwhile";
 workflow_step! {
     /// The eligibility check (veto items in the declaration): on to scoring, or refused with the
     /// reason. An administrator whose area contains the community.
-    check: Step::Check, "/api/v1/rounds/{id}/entries/{code}/check",
+    check: Step::Check, "/rounds/{id}/entries/{code}/check",
     ok = "Checked: stage is now scoring or refused",
     forbidden = NOT_ADMIN_OR_STAGE,
     conflict = CHANGED,
@@ -739,7 +739,7 @@ workflow_step! {
 workflow_step! {
     /// Computes score, star, re-review decision and reward from the assessors' sheets. An
     /// administrator whose area contains the community.
-    compute: Step::Compute, "/api/v1/rounds/{id}/entries/{code}/compute",
+    compute: Step::Compute, "/rounds/{id}/entries/{code}/compute",
     ok = "Computed: awaiting approval",
     forbidden = NOT_ADMIN_OR_STAGE,
     conflict = "No assessor has scored, or changed meanwhile",
@@ -748,7 +748,7 @@ workflow_step! {
 workflow_step! {
     /// Approves the computed rating: only the level the standard names for the star (in Lucheng the
     /// district for 1–3★, the city for 4–5★; the higher of this and last year's star decides).
-    approve: Step::Approve, "/api/v1/rounds/{id}/entries/{code}/approve",
+    approve: Step::Approve, "/rounds/{id}/entries/{code}/approve",
     ok = "Approved",
     forbidden = "Not the approving level, or not at this stage",
     conflict = CHANGED,
@@ -756,7 +756,7 @@ workflow_step! {
 
 workflow_step! {
     /// Publishes the approved rating (公示): the objection period starts now.
-    publish: Step::Publish, "/api/v1/rounds/{id}/entries/{code}/publish",
+    publish: Step::Publish, "/rounds/{id}/entries/{code}/publish",
     ok = "Published",
     forbidden = NOT_ADMIN_OR_STAGE,
     conflict = CHANGED,
@@ -764,7 +764,7 @@ workflow_step! {
 
 workflow_step! {
     /// Names the community at its star (命名) once the objection period is over.
-    name: Step::Name, "/api/v1/rounds/{id}/entries/{code}/name",
+    name: Step::Name, "/rounds/{id}/entries/{code}/name",
     ok = "Named",
     forbidden = "Not an administrator of this area, not published, or the objection period is not over",
     conflict = CHANGED,
@@ -777,7 +777,7 @@ fn json_or_text(text: Option<String>) -> Option<serde_json::Value> {
 /// The entry's change log in this round, oldest first, with each row's hash in the chain.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/entries/{code}/audit",
+    path = "/rounds/{id}/entries/{code}/audit",
     operation_id = "audit",
     tag = "entries",
     params(RoundCommunityPath),

@@ -67,7 +67,7 @@ pub struct DecideRequest {
 /// The entry's objections, oldest first.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/entries/{code}/objections",
+    path = "/rounds/{id}/entries/{code}/objections",
     operation_id = "objections",
     tag = "workflow",
     params(RoundCommunityPath),
@@ -91,7 +91,7 @@ pub async fn list(
 /// area covers the community, its residents included.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/entries/{code}/objections",
+    path = "/rounds/{id}/entries/{code}/objections",
     operation_id = "lodge_objection",
     tag = "workflow",
     params(RoundCommunityPath),
@@ -120,7 +120,7 @@ pub async fn lodge(
 /// 1–3★, the city for 4–5★). Upholding sends a published result back for scoring.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/entries/{code}/objections/{objection}/decide",
+    path = "/rounds/{id}/entries/{code}/objections/{objection}/decide",
     operation_id = "decide_objection",
     tag = "workflow",
     params(

@@ -157,7 +157,7 @@ async fn round_view(api: &Api, round: RoundRow) -> Result<Round, ApiError> {
 /// The rounds whose region overlaps the caller's area, newest first.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds",
+    path = "/rounds",
     operation_id = "rounds",
     tag = "rounds",
     responses(
@@ -179,7 +179,7 @@ pub async fn list(api: Api) -> ApiResult<Vec<Round>> {
 /// area, on a stored standard version.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds",
+    path = "/rounds",
     operation_id = "open_round",
     tag = "rounds",
     request_body = NewRoundRequest,
@@ -208,7 +208,7 @@ pub async fn create(api: Api, ApiJson(request): ApiJson<NewRoundRequest>) -> Api
 /// a round the list leaves out is not found.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}",
+    path = "/rounds/{id}",
     operation_id = "round",
     tag = "rounds",
     params(RoundPath),
@@ -228,7 +228,7 @@ pub async fn show(api: Api, ApiPath(RoundPath { id }): ApiPath<RoundPath>) -> Ap
 /// district administrators whose area contains the round's region.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/budget",
+    path = "/rounds/{id}/budget",
     operation_id = "budget",
     tag = "rounds",
     params(RoundPath),

@@ -67,7 +67,7 @@ pub struct UploadQuery {
 /// The evidence uploaded for an entry, clause by clause.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/entries/{code}/evidence",
+    path = "/rounds/{id}/entries/{code}/evidence",
     operation_id = "evidence",
     tag = "entries",
     params(RoundCommunityPath),
@@ -92,7 +92,7 @@ pub async fn list_evidence(
 /// community's worker or an administrator of its area, while it is declared or being scored.
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/entries/{code}/evidence",
+    path = "/rounds/{id}/entries/{code}/evidence",
     operation_id = "upload_evidence",
     tag = "entries",
     params(RoundCommunityPath, UploadQuery),
@@ -169,7 +169,7 @@ fn handed(
 /// One evidence file, as uploaded, for anyone whose area covers its community.
 #[utoipa::path(
     get,
-    path = "/api/v1/evidence/{id}",
+    path = "/evidence/{id}",
     operation_id = "evidence_file",
     tag = "entries",
     params(("id" = String, Path, description = "Evidence id")),
@@ -208,7 +208,7 @@ pub enum WorkbookAnswers {
 /// districts, the whole, and those not rated).
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/export.xlsx",
+    path = "/rounds/{id}/export.xlsx",
     operation_id = "export_round",
     tag = "rounds",
     params(RoundPath),
@@ -228,7 +228,7 @@ pub async fn export_round(
 /// The round's score sheet in the caller's area: a row per community, a column per clause.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/score-sheet.xlsx",
+    path = "/rounds/{id}/score-sheet.xlsx",
     operation_id = "score_sheet",
     tag = "rounds",
     params(RoundPath),
@@ -279,7 +279,7 @@ impl From<RectificationRow> for Rectification {
 /// The round's rectification tasks in the caller's area.
 #[utoipa::path(
     get,
-    path = "/api/v1/rounds/{id}/rectifications",
+    path = "/rounds/{id}/rectifications",
     operation_id = "rectifications",
     tag = "workflow",
     params(RoundPath),
@@ -346,7 +346,7 @@ async fn step(
 /// Submits the community's report on an open or reopened task (community worker).
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/rectifications/{task}/submit",
+    path = "/rounds/{id}/rectifications/{task}/submit",
     operation_id = "submit_rectification",
     tag = "workflow",
     params(TaskPath),
@@ -387,7 +387,7 @@ pub enum ReviewRefusals {
 /// Verifies a submitted task (street or district administrator).
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/rectifications/{task}/verify",
+    path = "/rounds/{id}/rectifications/{task}/verify",
     operation_id = "verify_rectification",
     tag = "workflow",
     params(TaskPath),
@@ -403,7 +403,7 @@ pub async fn verify(api: Api, ApiPath(task): ApiPath<TaskPath>) -> ApiResult<Rec
 /// Sends a submitted task back to the community (street or district administrator).
 #[utoipa::path(
     post,
-    path = "/api/v1/rounds/{id}/rectifications/{task}/reopen",
+    path = "/rounds/{id}/rectifications/{task}/reopen",
     operation_id = "reopen_rectification",
     tag = "workflow",
     params(TaskPath),

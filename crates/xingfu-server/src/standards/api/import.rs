@@ -38,7 +38,7 @@ pub struct TableQuery {
 /// clause, and the star levels): edit it and import it as a new version.
 #[utoipa::path(
     get,
-    path = "/api/v1/standards/{id}/{version}/clauses.xlsx",
+    path = "/standards/{id}/{version}/clauses.xlsx",
     operation_id = "standard_clause_table",
     tag = "reference",
     params(
@@ -211,7 +211,7 @@ fn refusal_response(refusal: Refusal, lang: Lang) -> Response {
 /// rewards, targets and everything else from the base. City and district administrators.
 #[utoipa::path(
     post,
-    path = "/api/v1/standards/{id}/{version}/versions",
+    path = "/standards/{id}/{version}/versions",
     operation_id = "import_standard_version",
     tag = "reference",
     params(

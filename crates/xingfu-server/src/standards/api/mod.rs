@@ -3,9 +3,9 @@
 pub mod import;
 pub mod reference;
 
-use axum::Router;
-use axum::routing::{get, post};
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::state::AppState;
 
@@ -13,41 +13,25 @@ crate::error_answers! {
     NoStandardVersion: 404, "No such standard version";
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/regions/{code}", get(reference::region))
-        .route("/regions/{code}/children", get(reference::children))
-        .route("/standards", get(reference::standards))
-        .route("/standards/{id}/{version}", get(reference::standard))
-        .route(
-            "/standards/{id}/{version}/clauses.xlsx",
-            get(import::clause_table),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ImportErrors::openapi())
+        .routes(routes!(reference::region))
+        .routes(routes!(reference::children))
+        .routes(routes!(reference::standards))
+        .routes(routes!(reference::standard))
+        .routes(routes!(import::clause_table))
 }
 
-/// The clause table import reads up to [`crate::standards::service::MAX_TABLE`] itself.
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route(
-        "/standards/{id}/{version}/versions",
-        post(import::import_version),
-    )
+pub fn upload_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(import::import_version))
 }
 
+/// The import's error bodies, which its responses describe in prose rather than by reference.
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        reference::region,
-        reference::children,
-        reference::standards,
-        reference::standard,
-        import::clause_table,
-        import::import_version,
-    ),
-    components(schemas(
-        import::ImportErrorBody,
-        import::ImportErrorDetail,
-        import::TableProblem,
-        import::ImportedVersion,
-    ))
-)]
-pub struct Doc;
+#[openapi(components(schemas(
+    import::ImportErrorBody,
+    import::ImportErrorDetail,
+    import::TableProblem,
+    import::ImportedVersion,
+)))]
+struct ImportErrors;

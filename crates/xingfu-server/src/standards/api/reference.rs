@@ -54,7 +54,7 @@ async fn known_region(state: &AppState, code: &str, lang: Lang) -> Result<Region
 /// One region by its code.
 #[utoipa::path(
     get,
-    path = "/api/v1/regions/{code}",
+    path = "/regions/{code}",
     operation_id = "region",
     tag = "reference",
     params(("code" = String, Path, description = "12-digit division code")),
@@ -72,7 +72,7 @@ pub async fn region(api: Api, ApiPath(code): ApiPath<String>) -> ApiResult<Regio
 /// The regions directly inside one region, by code.
 #[utoipa::path(
     get,
-    path = "/api/v1/regions/{code}/children",
+    path = "/regions/{code}/children",
     operation_id = "region_children",
     tag = "reference",
     params(("code" = String, Path, description = "12-digit division code")),
@@ -103,7 +103,7 @@ pub struct StandardSummary {
 /// run on. A stored version that no longer reads as a standard is left out (and logged).
 #[utoipa::path(
     get,
-    path = "/api/v1/standards",
+    path = "/standards",
     operation_id = "standards",
     tag = "reference",
     responses(
@@ -133,7 +133,7 @@ pub async fn standards(api: Api) -> ApiResult<Vec<StandardSummary>> {
 /// judged, points, effort and veto), star levels and approval, rewards, targets and notes.
 #[utoipa::path(
     get,
-    path = "/api/v1/standards/{id}/{version}",
+    path = "/standards/{id}/{version}",
     operation_id = "standard",
     tag = "reference",
     params(
