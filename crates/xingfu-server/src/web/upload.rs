@@ -6,8 +6,11 @@ use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{StatusCode, header};
 
+use crate::app::auth::CurrentUser;
+use crate::app::error::AppError;
 use crate::app::files::MAX_UPLOAD;
 use crate::app::state::AppState;
+use crate::i18n::Lang;
 
 /// A file part of a form.
 pub struct FilePart {
@@ -35,6 +38,25 @@ impl FormData {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
+    }
+
+    /// Refuses a form that did not arrive whole (saying `incomplete`, Chinese and English) or
+    /// whose CSRF token is not the session's. A body cut off for size before its token was read
+    /// is let through to be answered "too big": its file was not kept, so it saves nothing.
+    pub fn check_whole(
+        &self,
+        user: &CurrentUser,
+        lang: Lang,
+        incomplete: [&str; 2],
+    ) -> Result<(), AppError> {
+        if self.incomplete {
+            let [zh, en] = incomplete;
+            return Err(AppError::BadRequest(lang.text(zh, en)));
+        }
+        match self.get("csrf") {
+            None if self.body_too_big => Ok(()),
+            token => user.check_csrf(&token.unwrap_or_default()),
+        }
     }
 
     /// The file chosen for the input `name`, `None` when none was. A body over its limit had its

@@ -307,3 +307,36 @@ async fn a_stale_facility_edit_is_refused(server: &Server) {
     assert_eq!(version_of(&stale.body), "2");
 }
 on_both!(a_stale_facility_edit_is_refused);
+
+/// A file over the upload limit is named as too big on both uploads, never as "no file chosen":
+/// past the limit the body is cut off and its file is not kept at all.
+async fn an_oversized_file_is_named_too_big(server: &Server) {
+    let app = router(server.state.clone());
+    let (wuma, csrf) = browser(server, &app, "wuma").await;
+    let oversized = vec![b'a'; xingfu_server::app::files::MAX_UPLOAD + 200 * 1024];
+    for upload in ["import", "boundaries"] {
+        let reply = post_file(
+            &app,
+            &format!("/circle/areas/{WUMA}/{upload}"),
+            &wuma,
+            &[("csrf", &csrf)],
+            &oversized,
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{upload}");
+        let text = text_of(&reply.body);
+        assert!(text.contains("文件超过 10 MB 的上限"), "{upload}: {text}");
+        assert!(!text.contains("请选择"), "{upload}: {text}");
+    }
+    assert!(
+        server
+            .state
+            .store
+            .facilities_within("330302")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+on_both!(an_oversized_file_is_named_too_big);

@@ -40,15 +40,13 @@ pub type Posted = crate::web::posted::Posted<Fields>;
 pub use crate::web::fields::Fields;
 
 /// The opening of an upload handler: the upload must have completed and carry the session's
-/// CSRF token.
+/// CSRF token (unless it was cut off for size before the token, see `csrf_to_check`).
 pub fn check_upload(lang: Lang, user: &CurrentUser, form: &FormData) -> Result<(), AppError> {
-    if form.incomplete {
-        return Err(AppError::BadRequest(lang.text(
-            "上传没有完成，请重试",
-            "the upload did not complete; please try again",
-        )));
-    }
-    user.check_csrf(&form.get("csrf").unwrap_or_default())
+    let incomplete = [
+        "上传没有完成，请重试",
+        "the upload did not complete; please try again",
+    ];
+    form.check_whole(user, lang, incomplete)
 }
 
 /// The message for a file over the upload limit.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use xingfu_core::ops::events::EventId;
 
-use super::shared::{Visit, form_photos, person_or_refuse, whole_form};
+use super::shared::{Visit, form_photos, person_or_refuse};
 use super::show::render_event;
 use crate::app::clock::now_ms;
 use crate::events::service::{ActError, Command, act};
@@ -28,7 +28,7 @@ pub async fn act_on_event(
         "表单没有完整提交，请重试",
         "the form did not arrive whole; please try again",
     ];
-    whole_form(&form, user, lang, incomplete)?;
+    form.check_whole(user, lang, incomplete)?;
     let person_ref = &person;
     let refuse = move |message: String, status: StatusCode| async move {
         render_event(

@@ -21,7 +21,7 @@ use xingfu_core::ops::grid::{Duty, Grid};
 use xingfu_store::events::StateFilter;
 
 use super::shared::{
-    Choice, Visit, category_label, datum_choices, page_for, render_with, state_label, whole_form,
+    Choice, Visit, category_label, datum_choices, page_for, render_with, state_label,
 };
 use crate::app::auth::CurrentUser;
 use crate::app::clock::now_ms;
@@ -451,7 +451,7 @@ pub async fn import(
         "上传没有完成，请重试",
         "the upload did not complete; please try again",
     ];
-    whole_form(&form, user, lang, incomplete)?;
+    form.check_whole(user, lang, incomplete)?;
     let datum = form
         .get("datum")
         .as_deref()

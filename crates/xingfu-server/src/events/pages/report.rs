@@ -232,15 +232,14 @@ pub async fn submit_report(
     let pick = |zh: &str, en_text: &str| lang.pick(zh, en_text).to_string();
     let person = person_or_refuse(state, user, lang).await?;
     community_name(state, code).await?;
-    if form.incomplete {
-        return Err(AppError::BadRequest(pick(
+    form.check_whole(
+        user,
+        lang,
+        [
             "上报没有完成，请重新提交",
             "the report did not arrive whole; please send it again",
-        )));
-    }
-    if !form.body_too_big || form.get("csrf").is_some() {
-        user.check_csrf(&form.get("csrf").unwrap_or_default())?;
-    }
+        ],
+    )?;
     let values = ReportValues {
         category: form.get("category").unwrap_or_default(),
         description: form.get("description").unwrap_or_default(),

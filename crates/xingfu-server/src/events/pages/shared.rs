@@ -33,22 +33,6 @@ pub fn render_with(status: StatusCode, template: impl Template) -> PageResult {
     Ok((status, render(template)?).into_response())
 }
 
-/// Refuses a form that did not arrive whole (`incomplete`, in the person's language) or whose
-/// CSRF token does not match the session's.
-pub fn whole_form(
-    form: &FormData,
-    user: &CurrentUser,
-    lang: Lang,
-    incomplete: [&str; 2],
-) -> Result<(), AppError> {
-    if form.incomplete {
-        return Err(AppError::BadRequest(
-            lang.pick(incomplete[0], incomplete[1]).into(),
-        ));
-    }
-    user.check_csrf(&form.get("csrf").unwrap_or_default())
-}
-
 crate::word_table! {
     #[doc = "Fixed texts of the event pages."]
     Words, words {
