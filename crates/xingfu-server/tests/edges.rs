@@ -239,6 +239,31 @@ async fn an_unreadable_address_is_a_page_in_the_persons_language(server: &Server
 }
 on_both!(an_unreadable_address_is_a_page_in_the_persons_language);
 
+/// A public page's error (a damaged upload on the document check) is drawn with the navigation
+/// of whoever asked: a signed-in official keeps theirs, someone signed out sees none.
+async fn a_public_pages_error_keeps_the_persons_navigation(server: &Server) {
+    let signed_in = server.sign_in("district").await;
+    for (cookie, own_navigation) in [(signed_in.as_str(), true), ("", false)] {
+        let request = Request::post("/verify/XF-2026-0000001")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=cut")
+            .body(Body::from(
+                "--cut\r\nContent-Disposition: form-data; name=\"file\"",
+            ))
+            .unwrap();
+        let response = server.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let page = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let page = String::from_utf8_lossy(&page);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+        assert!(page.contains("<html"), "{page}");
+        assert_eq!(page.contains("退出登录"), own_navigation, "{page}");
+    }
+}
+on_both!(a_public_pages_error_keeps_the_persons_navigation);
+
 /// Another district's round is not found, as the list of rounds leaves it out; the pages agree.
 async fn another_areas_round_is_not_found(server: &Server) {
     let longwan_round = open_round(server, "330303000000").await;

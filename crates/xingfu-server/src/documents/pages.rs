@@ -15,7 +15,7 @@ use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::web::download::inline;
 use crate::web::one_file_form::OneFileForm;
-use crate::web::page::{Page, PageResult, error_page, render, when};
+use crate::web::page::{Page, PageResult, render, when};
 use crate::web::public_base::public_base;
 use crate::web::visit::Visit;
 
@@ -165,15 +165,14 @@ pub struct SerialQuery {
 }
 
 /// GET /verify?serial=…: the form to type a serial; a typed serial goes to its page.
-pub async fn verify_form(jar: CookieJar, Query(query): Query<SerialQuery>) -> Response {
+pub async fn verify_form(jar: CookieJar, Query(query): Query<SerialQuery>) -> PageResult {
     if let Some(serial) = query.serial.as_deref().and_then(Serial::parse) {
-        return Redirect::to(&format!("/verify/{serial}")).into_response();
+        return Ok(Redirect::to(&format!("/verify/{serial}")).into_response());
     }
     let lang = Lang::from_jar(&jar);
     let w = words(lang);
     let typed = query.serial.unwrap_or_default();
     verify_page(&jar, lang, typed, None, None, w.verify_title)
-        .unwrap_or_else(|e| error_page(&jar, None, e))
 }
 
 /// GET /verify/{serial}: what was issued under the serial, public.
@@ -181,14 +180,10 @@ pub async fn verify(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(serial): Path<String>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let result = async {
-        let found = found(&state, &serial, lang).await?;
-        verify_page(&jar, lang, serial, found, None, words(lang).verify_title)
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, None, e))
+    let found = found(&state, &serial, lang).await?;
+    verify_page(&jar, lang, serial, found, None, words(lang).verify_title)
 }
 
 /// The largest file the check accepts: any upload's limit, far above any document issued here.
@@ -200,31 +195,27 @@ pub async fn verify_file(
     jar: CookieJar,
     Path(serial): Path<String>,
     mut multipart: Multipart,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
     let w = words(lang);
-    let result = async {
-        let form = OneFileForm::read(&mut multipart, &[], MAX_CHECKED_FILE)
-            .await
-            .map_err(|e| AppError::BadRequest(e.body_text()))?;
-        let verification = match Serial::parse(&serial) {
-            Some(_) => service::verify(&state, &serial, lang).await.ok(),
-            None => None,
-        };
-        let file = match (&verification, form.too_big, form.bytes.is_empty()) {
-            (_, true, _) => Some((false, w.file_too_big)),
-            (_, false, true) => Some((false, w.file_missing)),
-            (Some(v), false, false) if service::same_file(&v.row, &form.bytes) => {
-                Some((true, w.file_same))
-            }
-            (Some(_), false, false) => Some((false, w.file_changed)),
-            (None, _, _) => None,
-        };
-        let found = found(&state, &serial, lang).await?;
-        verify_page(&jar, lang, serial, found, file, w.verify_title)
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, None, e))
+    let form = OneFileForm::read(&mut multipart, &[], MAX_CHECKED_FILE)
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let verification = match Serial::parse(&serial) {
+        Some(_) => service::verify(&state, &serial, lang).await.ok(),
+        None => None,
+    };
+    let file = match (&verification, form.too_big, form.bytes.is_empty()) {
+        (_, true, _) => Some((false, w.file_too_big)),
+        (_, false, true) => Some((false, w.file_missing)),
+        (Some(v), false, false) if service::same_file(&v.row, &form.bytes) => {
+            Some((true, w.file_same))
+        }
+        (Some(_), false, false) => Some((false, w.file_changed)),
+        (None, _, _) => None,
+    };
+    let found = found(&state, &serial, lang).await?;
+    verify_page(&jar, lang, serial, found, file, w.verify_title)
 }
 
 async fn found(state: &AppState, serial: &str, lang: Lang) -> Result<Option<Found>, AppError> {

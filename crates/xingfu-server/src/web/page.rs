@@ -175,7 +175,7 @@ fn is_rejection(response: &Response) -> bool {
 }
 
 /// What a person is told when the address or the form they sent cannot be read.
-pub fn unreadable_request(lang: Lang) -> &'static str {
+fn unreadable_request(lang: Lang) -> &'static str {
     lang.pick(
         "网址或表单中有一项内容无法识别（例如页码不是数字），没有保存任何内容。请返回上一页，用页面上的链接或按钮重新操作。",
         "Something in the address or the form could not be read (a page number that is not a number, say); nothing was saved. Go back and use the page's links or buttons.",

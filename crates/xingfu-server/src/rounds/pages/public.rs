@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 use xingfu_core::workflow::Stage;
@@ -12,7 +11,7 @@ use crate::app::reads::Freshness;
 use crate::app::state::AppState;
 use crate::i18n::Lang;
 use crate::rounds::public::{self, NoticeQuery, Notices, RoundChoice};
-use crate::web::page::{Page, error_page, points, render, star_text, stars, when};
+use crate::web::page::{Page, PageResult, points, render, star_text, stars, when};
 
 crate::word_table! {
     /// The public 公示 list's texts.
@@ -84,7 +83,7 @@ pub async fn list(
     jar: CookieJar,
     freshness: Freshness,
     Query(query): Query<NoticesQuery>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
     let w = words(lang);
     let asked = NoticeQuery {
@@ -92,63 +91,59 @@ pub async fn list(
         area: query.area.filter(|a| !a.is_empty()),
         page: query.page.unwrap_or(1),
     };
-    let result = async {
-        let notices = public::notices(&state, freshness, &asked).await?;
-        let now = now_ms();
-        let lines = notices
-            .entries
-            .iter()
-            .map(|e| {
-                let open = e.stage == Stage::Published
-                    && e.objection_until.is_some_and(|until| now < until);
-                let status = match (e.stage, e.objection_until, e.named_at) {
-                    (Stage::Named, _, Some(at)) => {
-                        format!("{}{}{}{}", w.named, lang.open(), when(at), lang.close())
-                    }
-                    (Stage::Named, _, None) => w.named.to_string(),
-                    (_, Some(until), _) if open => format!("{} {}", w.on_notice, when(until)),
-                    _ => w.notice_over.to_string(),
-                };
-                Line {
-                    name: e.community_name.clone(),
-                    street: e.street_name.clone().unwrap_or_default(),
-                    stars: stars(e.star.unwrap_or(0)),
-                    star_text: star_text(lang, e.star),
-                    total: points(e.total),
-                    status,
-                    open,
+    let notices = public::notices(&state, freshness, &asked).await?;
+    let now = now_ms();
+    let lines = notices
+        .entries
+        .iter()
+        .map(|e| {
+            let open =
+                e.stage == Stage::Published && e.objection_until.is_some_and(|until| now < until);
+            let status = match (e.stage, e.objection_until, e.named_at) {
+                (Stage::Named, _, Some(at)) => {
+                    format!("{}{}{}{}", w.named, lang.open(), when(at), lang.close())
                 }
-            })
-            .collect();
-        let documents = notices
-            .documents
-            .iter()
-            .map(|(kind, serial, title, issuer)| {
-                (
-                    lang.pick(kind.zh(), kind.en()),
-                    serial.clone(),
-                    title.clone(),
-                    issuer.clone(),
-                )
-            })
-            .collect();
-        let mut base = String::from("/notices?");
-        if let Some(round) = &notices.round {
-            base.push_str(&format!("round={}&", round.id));
-        }
-        if let Some(area) = &notices.area {
-            base.push_str(&format!("area={area}&"));
-        }
-        render(NoticesPage {
-            page: Page::new(&jar, None, "/notices", w.title),
-            w,
-            round: notices.round.clone(),
-            notices,
-            lines,
-            documents,
-            base,
+                (Stage::Named, _, None) => w.named.to_string(),
+                (_, Some(until), _) if open => format!("{} {}", w.on_notice, when(until)),
+                _ => w.notice_over.to_string(),
+            };
+            Line {
+                name: e.community_name.clone(),
+                street: e.street_name.clone().unwrap_or_default(),
+                stars: stars(e.star.unwrap_or(0)),
+                star_text: star_text(lang, e.star),
+                total: points(e.total),
+                status,
+                open,
+            }
         })
+        .collect();
+    let documents = notices
+        .documents
+        .iter()
+        .map(|(kind, serial, title, issuer)| {
+            (
+                lang.pick(kind.zh(), kind.en()),
+                serial.clone(),
+                title.clone(),
+                issuer.clone(),
+            )
+        })
+        .collect();
+    let mut base = String::from("/notices?");
+    if let Some(round) = &notices.round {
+        base.push_str(&format!("round={}&", round.id));
     }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, None, e))
+    if let Some(area) = &notices.area {
+        base.push_str(&format!("area={area}&"));
+    }
+    render(NoticesPage {
+        page: Page::new(&jar, None, "/notices", w.title),
+        w,
+        round: notices.round.clone(),
+        notices,
+        lines,
+        documents,
+        base,
+    })
 }

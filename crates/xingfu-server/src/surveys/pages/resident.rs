@@ -34,7 +34,7 @@ use crate::surveys::pages::form::{
 };
 use crate::surveys::pages::words::{Words, words};
 use crate::surveys::service::cached_round_survey;
-use crate::web::page::{Page, PageResult, error_page, render};
+use crate::web::page::{Page, PageResult, render};
 use crate::web::peer::PeerAddress;
 use crate::web::preferences::Switch;
 
@@ -292,26 +292,22 @@ pub async fn resident_start(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(token): Path<String>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let result = async {
-        let (link, survey) = match resident_context(&state, &jar, lang, &token).await? {
-            Ok(found) => found,
-            Err(page) => return Ok(page),
-        };
-        let screen = Screen {
-            survey: &survey,
-            link: &link,
-            token: &token,
-            client_token: random_client_token(),
-            answers: BTreeMap::new(),
-            phone: String::new(),
-            code: String::new(),
-        };
-        resident_screen(&jar, lang, &screen, 0, None)
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, None, e))
+    let (link, survey) = match resident_context(&state, &jar, lang, &token).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    let screen = Screen {
+        survey: &survey,
+        link: &link,
+        token: &token,
+        client_token: random_client_token(),
+        answers: BTreeMap::new(),
+        phone: String::new(),
+        code: String::new(),
+    };
+    resident_screen(&jar, lang, &screen, 0, None)
 }
 
 /// POST /s/{token}: the next or previous screen, or the answers sent.
@@ -321,10 +317,9 @@ pub async fn resident_post(
     peer: PeerAddress,
     Path(token): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
-    let result = resident_post_inner(&state, &jar, lang, peer, &token, &pairs).await;
-    result.unwrap_or_else(|e| error_page(&jar, None, e))
+    resident_post_inner(&state, &jar, lang, peer, &token, &pairs).await
 }
 
 async fn resident_post_inner(
@@ -493,33 +488,29 @@ pub async fn resident_done(
     jar: CookieJar,
     Path(token): Path<String>,
     Query(query): Query<DoneQuery>,
-) -> Response {
+) -> PageResult {
     let lang = Lang::from_jar(&jar);
     let w = words(lang);
-    let result = async {
-        let (link, survey) = match resident_context(&state, &jar, lang, &token).await? {
-            Ok(found) => found,
-            Err(page) => return Ok(page),
-        };
-        let q = &survey.questionnaire;
-        resident_message(
-            &jar,
-            lang,
-            &token,
-            &link.community_name,
-            title(lang, q),
-            Message {
-                heading: w.thanks_heading.into(),
-                text: if query.checked.is_some() {
-                    w.thanks_checked.into()
-                } else {
-                    w.thanks.into()
-                },
-                alert: false,
-                again: None,
+    let (link, survey) = match resident_context(&state, &jar, lang, &token).await? {
+        Ok(found) => found,
+        Err(page) => return Ok(page),
+    };
+    let q = &survey.questionnaire;
+    resident_message(
+        &jar,
+        lang,
+        &token,
+        &link.community_name,
+        title(lang, q),
+        Message {
+            heading: w.thanks_heading.into(),
+            text: if query.checked.is_some() {
+                w.thanks_checked.into()
+            } else {
+                w.thanks.into()
             },
-        )
-    }
-    .await;
-    result.unwrap_or_else(|e| error_page(&jar, None, e))
+            alert: false,
+            again: None,
+        },
+    )
 }
