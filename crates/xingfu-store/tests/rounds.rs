@@ -479,3 +479,47 @@ on_both!(
         assert_eq!(store.verify_audit().await.unwrap(), None);
     }
 );
+
+on_both!(
+    entries_are_counted_by_stage_within_an_area,
+    |store: Store| async move {
+        let round = seeded(&store).await;
+        let (gulou, mochi) = ("330302006044", "330302006045");
+        store.declare(&round, gulou, 0, "worker", 20).await.unwrap();
+        let entry = store.declare(&round, mochi, 0, "worker", 21).await.unwrap();
+        let starred = EntryChange {
+            stage: Some(Stage::Computed),
+            star: Some(2),
+            ..EntryChange::default()
+        };
+        let by = By {
+            actor: "system",
+            at: 30,
+        };
+        store
+            .update_entry(&round, mochi, entry.version, &starred, "compute", by)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let street = store.stage_counts(&round, "330302006").await.unwrap();
+        assert_eq!((street.total(), street.starred()), (2, 1));
+        assert_eq!(street.at(Stage::Declared), 1);
+        assert_eq!(
+            (
+                street.at(Stage::Computed),
+                street.starred_at(Stage::Computed)
+            ),
+            (1, 1)
+        );
+        assert_eq!(street.at(Stage::Named), 0);
+        assert_eq!(
+            street.stages().collect::<Vec<_>>(),
+            [Stage::Declared, Stage::Computed]
+        );
+        let gulou_only = store.stage_counts(&round, gulou).await.unwrap();
+        assert_eq!((gulou_only.total(), gulou_only.starred()), (1, 0));
+        let elsewhere = store.stage_counts(&round, "330303").await.unwrap();
+        assert_eq!(elsewhere.stages().count(), 0);
+    }
+);

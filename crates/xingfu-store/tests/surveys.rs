@@ -797,7 +797,7 @@ on_both!(
             .await
             .unwrap()
             .into_iter()
-            .map(|a| a.status)
+            .map(|a| a.status.key().to_string())
             .collect();
         assert_eq!(statuses.iter().filter(|s| *s == "counted").count(), 11);
         assert_eq!(statuses.iter().filter(|s| *s == "rejected").count(), 5);

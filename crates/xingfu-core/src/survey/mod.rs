@@ -37,6 +37,7 @@ pub mod fraud;
 pub mod household;
 pub mod questionnaire;
 pub mod results;
+pub mod status;
 pub mod submission;
 pub mod tally;
 

@@ -154,15 +154,8 @@ async fn shown_count(
     prefix: &str,
 ) -> Result<(i64, i64), AppError> {
     let counts = store.stage_counts(&round.id, prefix).await?;
-    let of = |stage: Stage| {
-        counts
-            .iter()
-            .filter(|(s, _, _)| s == stage.key())
-            .map(|(_, n, _)| n)
-            .sum::<i64>()
-    };
-    let published = of(Stage::Published);
-    Ok((published + of(Stage::Named), published))
+    let published = counts.at(Stage::Published);
+    Ok((published + counts.at(Stage::Named), published))
 }
 
 async fn choice(store: &Store, round: &RoundRow, shown: i64) -> Result<RoundChoice, AppError> {

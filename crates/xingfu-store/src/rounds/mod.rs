@@ -295,6 +295,55 @@ async fn replace_reward_shares(
     Ok(())
 }
 
+/// How many of a round's entries (in an area) stand at one stage, and how many of those have a star.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct StageCount {
+    #[sqlx(try_from = "String")]
+    pub stage: Stage,
+    #[sqlx(rename = "n")]
+    pub entries: i64,
+    pub starred: Option<i64>,
+}
+
+/// A round's entries (in an area) counted by stage, from [`Store::stage_counts`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StageCounts(Vec<StageCount>);
+
+impl StageCounts {
+    /// Entries at `stage`.
+    pub fn at(&self, stage: Stage) -> i64 {
+        self.0
+            .iter()
+            .filter(|c| c.stage == stage)
+            .map(|c| c.entries)
+            .sum()
+    }
+
+    /// Entries with a star at `stage`.
+    pub fn starred_at(&self, stage: Stage) -> i64 {
+        self.0
+            .iter()
+            .filter(|c| c.stage == stage)
+            .filter_map(|c| c.starred)
+            .sum()
+    }
+
+    /// Entries at every stage.
+    pub fn total(&self) -> i64 {
+        self.0.iter().map(|c| c.entries).sum()
+    }
+
+    /// Entries with a star at every stage.
+    pub fn starred(&self) -> i64 {
+        self.0.iter().filter_map(|c| c.starred).sum()
+    }
+
+    /// The stages that have entries, in the workflow's order.
+    pub fn stages(&self) -> impl Iterator<Item = Stage> + '_ {
+        Stage::ALL.into_iter().filter(|&stage| self.at(stage) > 0)
+    }
+}
+
 impl Store {
     /// Keeps the exact text of a standard version a round is run on.
     pub async fn save_standard(&self, id: &str, version: &str, body: &str, now: i64) -> Result<()> {
@@ -591,12 +640,8 @@ impl Store {
     }
 
     /// Entries per stage, with how many have a star, inside the subtree with `prefix`.
-    pub async fn stage_counts(
-        &self,
-        round_id: &str,
-        prefix: &str,
-    ) -> Result<Vec<(String, i64, i64)>> {
-        let rows: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+    pub async fn stage_counts(&self, round_id: &str, prefix: &str) -> Result<StageCounts> {
+        let rows: Vec<StageCount> = sqlx::query_as(
             "SELECT stage, COUNT(*) AS n, CAST(SUM(CASE WHEN star > 0 THEN 1 ELSE 0 END) AS BIGINT) AS starred
              FROM entries WHERE round_id = $1 AND community_code BETWEEN $2 AND $3 GROUP BY stage",
         )
@@ -605,10 +650,7 @@ impl Store {
         .bind(crate::code_range(prefix).1)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(stage, n, starred)| (stage, n, starred.unwrap_or(0)))
-            .collect())
+        Ok(StageCounts(rows))
     }
 
     /// A community's entries in every round, newest first: its history.

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 use xingfu_core::survey::fraud::{FraudParams, HoldSignal};
 use xingfu_core::survey::household::{Admission, Recorded as Earlier, Refusal, admit};
+use xingfu_core::survey::status::AnswerStatus;
 use xingfu_core::workflow::Stage;
 
 use crate::sql::{bind_list, placeholders};
@@ -92,8 +93,8 @@ pub struct SurveyAnswerRow {
     pub entered_by: Option<String>,
     pub answers: String,
     pub at: i64,
-    /// `counted`, `held` or `rejected`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AnswerStatus,
 }
 
 fn as_recorded(pair: &(String, String)) -> Earlier<'_> {
@@ -141,7 +142,11 @@ fn bind_answer<'q>(
         .bind(&a.pattern)
         .bind(&a.answers)
         .bind(a.at)
-        .bind(if a.hold.is_empty() { "counted" } else { "held" })
+        .bind(if a.hold.is_empty() {
+            AnswerStatus::Counted.key()
+        } else {
+            AnswerStatus::Held.key()
+        })
         .bind(HoldSignal::join(&a.hold))
         .bind(serde_json::to_string(&a.increments).unwrap_or_default())
 }
@@ -287,7 +292,7 @@ async fn record_in(
                 &mut reviews,
                 &answer.round_id,
                 &answer.community_code,
-                "held",
+                AnswerStatus::Held.key(),
                 1,
             );
             outcomes[index] = Some(RecordOutcome::Held);
@@ -370,7 +375,7 @@ impl Store {
                     count_into(&mut counts, round, community, counter, 1);
                 }
             } else {
-                count_into(&mut reviews, round, community, "held", 1);
+                count_into(&mut reviews, round, community, AnswerStatus::Held.key(), 1);
             }
         }
         add_to_tallies(&mut tx, &counts).await?;

@@ -8,6 +8,7 @@ use xingfu_core::survey::Channel;
 use xingfu_core::survey::fraud::{
     AnswerMeta, FraudParams, HoldSignal, holds_on_arrival, lookback_millis,
 };
+use xingfu_core::survey::status::AnswerStatus;
 use xingfu_core::workflow::Stage;
 
 use crate::audit::{AuditEvent, append};
@@ -31,7 +32,8 @@ pub struct ReviewAnswerRow {
     pub pattern: String,
     /// JSON of the answers.
     pub answers: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AnswerStatus,
     /// Why it was held.
     #[sqlx(rename = "hold_signals", try_from = "HoldSignals")]
     pub signals: Vec<HoldSignal>,
@@ -63,10 +65,11 @@ impl ReviewDecision {
             .find(|d| d.key() == key)
     }
 
-    fn status(self) -> &'static str {
+    /// Where the decision leaves the answer.
+    pub fn status(self) -> AnswerStatus {
         match self {
-            ReviewDecision::Accept => "counted",
-            ReviewDecision::Reject => "rejected",
+            ReviewDecision::Accept => AnswerStatus::Counted,
+            ReviewDecision::Reject => AnswerStatus::Rejected,
         }
     }
 }
@@ -114,7 +117,8 @@ struct CandidateRow {
     channel: String,
     source: Option<String>,
     pattern: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: AnswerStatus,
     decided_at: Option<i64>,
     counters: String,
 }
@@ -132,7 +136,7 @@ impl CandidateRow {
                 pattern: self.pattern,
             },
             community: self.community_code,
-            movable: self.status == "counted"
+            movable: self.status == AnswerStatus::Counted
                 && self.decided_at.is_none()
                 && !self.counters.is_empty(),
         })
@@ -262,7 +266,7 @@ pub(super) async fn holds_in_batch(
                     for counter in stored_counters(&counters) {
                         count_into(tallies, &round, &community, &counter, -1);
                     }
-                    count_into(reviews, &round, &community, "held", 1);
+                    count_into(reviews, &round, &community, AnswerStatus::Held.key(), 1);
                 }
             }
         }
@@ -333,7 +337,7 @@ impl Store {
                  WHERE id = $4 AND round_id = $5 AND community_code = $6 AND status = 'held'
                  RETURNING counters, hold_signals",
             )
-            .bind(decision.status())
+            .bind(decision.status().key())
             .bind(by.actor)
             .bind(by.at)
             .bind(id)
@@ -345,16 +349,26 @@ impl Store {
                 outcome.stale.push(id.clone());
                 continue;
             };
-            count_into(&mut reviews, round_id, community, "held", -1);
+            count_into(
+                &mut reviews,
+                round_id,
+                community,
+                AnswerStatus::Held.key(),
+                -1,
+            );
             match decision {
                 ReviewDecision::Accept => {
                     for counter in stored_counters(&counters) {
                         count_into(&mut tallies, round_id, community, &counter, 1);
                     }
                 }
-                ReviewDecision::Reject => {
-                    count_into(&mut reviews, round_id, community, "rejected", 1)
-                }
+                ReviewDecision::Reject => count_into(
+                    &mut reviews,
+                    round_id,
+                    community,
+                    AnswerStatus::Rejected.key(),
+                    1,
+                ),
             }
             append(
                 &mut tx,
@@ -362,8 +376,8 @@ impl Store {
                 &AuditEvent {
                     round_id: Some(round_id),
                     community_code: Some(community),
-                    before: Some(serde_json::json!({ "answer": id, "status": "held", "signals": signals }).to_string()),
-                    after: Some(serde_json::json!({ "answer": id, "status": decision.status(), "decision": decision.key() }).to_string()),
+                    before: Some(serde_json::json!({ "answer": id, "status": AnswerStatus::Held.key(), "signals": signals }).to_string()),
+                    after: Some(serde_json::json!({ "answer": id, "status": decision.status().key(), "decision": decision.key() }).to_string()),
                     ..by.event("survey_review")
                 },
             )

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sqlx::AnyConnection;
+use xingfu_core::survey::status::AnswerStatus;
 
 use crate::sql::placeholders;
 use crate::{Result, Store, code_range};
@@ -195,10 +196,10 @@ impl Store {
         let mut counts: BTreeMap<String, ReviewCounts> = BTreeMap::new();
         for (community, status, count) in rows {
             let entry = counts.entry(community).or_default();
-            match status.as_str() {
-                "held" => entry.held += count,
-                "rejected" => entry.rejected += count,
-                _ => {}
+            match AnswerStatus::parse(&status) {
+                Some(AnswerStatus::Held) => entry.held += count,
+                Some(AnswerStatus::Rejected) => entry.rejected += count,
+                Some(AnswerStatus::Counted) | None => {}
             }
         }
         Ok(counts)

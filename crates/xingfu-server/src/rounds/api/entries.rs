@@ -389,9 +389,7 @@ pub async fn list(
     let total = api
         .read(api.state.store.stage_counts(&round_id, prefix))
         .await?
-        .iter()
-        .map(|(_, n, _)| n)
-        .sum();
+        .total();
     let entries = api
         .read(
             api.state

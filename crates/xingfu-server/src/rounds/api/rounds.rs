@@ -111,26 +111,16 @@ async fn round_view(api: &Api, round: RoundRow) -> Result<Round, ApiError> {
     let counts = api
         .read(state.store.stage_counts(&round.id, area_prefix(&api.user)))
         .await?;
-    let stages: Vec<StageCount> = Stage::ALL
-        .into_iter()
-        .filter_map(|stage| {
-            let (entries, starred) = counts
-                .iter()
-                .filter(|(s, _, _)| s == stage.key())
-                .fold((0, 0), |(n, s), (_, en, st)| (n + en, s + st));
-            (entries > 0).then(|| StageCount {
-                stage: stage.key().to_string(),
-                label: lang.pick(stage.zh(), stage.en()).to_string(),
-                entries,
-                starred,
-            })
+    let stages: Vec<StageCount> = counts
+        .stages()
+        .map(|stage| StageCount {
+            stage: stage.key().to_string(),
+            label: lang.pick(stage.zh(), stage.en()).to_string(),
+            entries: counts.at(stage),
+            starred: counts.starred_at(stage),
         })
         .collect();
-    let named = stages
-        .iter()
-        .filter(|s| s.stage == Stage::Named.key())
-        .map(|s| s.entries)
-        .sum();
+    let named = counts.at(Stage::Named);
     Ok(Round {
         entries: stages.iter().map(|s| s.entries).sum(),
         starred: stages.iter().map(|s| s.starred).sum(),

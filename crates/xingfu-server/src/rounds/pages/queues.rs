@@ -284,14 +284,7 @@ pub async fn publication(
         .store
         .stage_counts(&round_id, area_prefix(&visit))
         .await?;
-    let count = |stage: Stage| -> i64 {
-        counts
-            .iter()
-            .filter(|(s, _, _)| s == stage.key())
-            .map(|(_, n, _)| n)
-            .sum()
-    };
-    let listed = count(Stage::Published) + count(Stage::Named);
+    let listed = counts.at(Stage::Published) + counts.at(Stage::Named);
     let pages = ((listed + PUBLICATION_PAGE - 1) / PUBLICATION_PAGE).max(1);
     let page_number = query.page.unwrap_or(1).clamp(1, pages);
     // To publish: the first page of them; the rest show as they are published.
@@ -315,7 +308,7 @@ pub async fn publication(
         let line = queue_line(&visit, &mut units, &to_publish.standard, e).await?;
         waiting.push((line, decides));
     }
-    let waiting_more = (count(Stage::Approved) - waiting.len() as i64).max(0);
+    let waiting_more = (counts.at(Stage::Approved) - waiting.len() as i64).max(0);
     let mut lines = Vec::new();
     for e in &queue.entries {
         let decides = service::may_decide(user, &queue.standard, e).is_ok();

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use xingfu_core::workflow::Stage;
 use xingfu_store::rounds::EntryRow;
 
 use super::headings::year_and_region;
@@ -113,13 +114,8 @@ async fn list_with(visit: &Visit, refused: Option<(OpenForm, String)>) -> PageRe
             .await?
             .unwrap_or_else(|| round.region_code.clone());
         let counts = state.store.stage_counts(&round.id, prefix).await?;
-        let entries: i64 = counts.iter().map(|(_, n, _)| n).sum();
-        let starred: i64 = counts.iter().map(|(_, _, s)| s).sum();
-        let named: i64 = counts
-            .iter()
-            .filter(|(stage, _, _)| stage == "named")
-            .map(|(_, n, _)| n)
-            .sum();
+        let (entries, starred) = (counts.total(), counts.starred());
+        let named = counts.at(Stage::Named);
         let summary = if lang.is_en() {
             format!("{starred} with a star, {named} named")
         } else {
@@ -233,21 +229,14 @@ pub async fn show(
     let region = state.store.region(&round.region_code).await?;
     let prefix = xingfu_core::region::subtree_prefix(&user.user.region_code, &user.region_level);
     let counts = state.store.stage_counts(round_id, prefix).await?;
-    let mut stage_counts = Vec::new();
-    for stage in xingfu_core::workflow::Stage::ALL {
-        let count: i64 = counts
-            .iter()
-            .filter(|(s, _, _)| s == stage.key())
-            .map(|(_, n, _)| n)
-            .sum();
-        if count > 0 {
-            stage_counts.push((
-                lang.pick(stage.zh(), stage.en()).to_string(),
-                count as usize,
-            ));
-        }
-    }
-    let total_entries: i64 = counts.iter().map(|(_, n, _)| n).sum();
+    let stage_counts = counts
+        .stages()
+        .map(|stage| {
+            let label = lang.pick(stage.zh(), stage.en()).to_string();
+            (label, counts.at(stage) as usize)
+        })
+        .collect();
+    let total_entries = counts.total();
     let pages = ((total_entries + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page_number = page.clamp(1, pages);
     let entries = state
