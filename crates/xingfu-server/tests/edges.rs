@@ -244,19 +244,11 @@ on_both!(an_unreadable_address_is_a_page_in_the_persons_language);
 async fn a_public_pages_error_keeps_the_persons_navigation(server: &Server) {
     let signed_in = server.sign_in("district").await;
     for (cookie, own_navigation) in [(signed_in.as_str(), true), ("", false)] {
-        let request = Request::post("/verify/XF-2026-0000001")
-            .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=cut")
-            .body(Body::from(
-                "--cut\r\nContent-Disposition: form-data; name=\"file\"",
-            ))
-            .unwrap();
-        let response = server.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let page = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
-        let page = String::from_utf8_lossy(&page);
+        let cut_off = "--cut\r\nContent-Disposition: form-data; name=\"file\"";
+        let multipart = "multipart/form-data; boundary=cut";
+        let (status, page, _) = server
+            .post_body("/verify/XF-2026-0000001", cookie, multipart, cut_off)
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
         assert!(page.contains("<html"), "{page}");
         assert_eq!(page.contains("退出登录"), own_navigation, "{page}");

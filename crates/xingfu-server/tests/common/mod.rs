@@ -331,10 +331,23 @@ impl Server {
         cookie: &str,
         form: &str,
     ) -> (StatusCode, String, Option<String>) {
+        let form_type = "application/x-www-form-urlencoded";
+        self.post_body(path, cookie, form_type, form.to_string())
+            .await
+    }
+
+    /// A POST of any body, with the session cookie: the status, the body and the redirect.
+    pub async fn post_body(
+        &self,
+        path: &str,
+        cookie: &str,
+        content_type: &str,
+        body: impl Into<Body>,
+    ) -> (StatusCode, String, Option<String>) {
         let request = Request::post(path)
             .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(form.to_string()))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body.into())
             .unwrap();
         send(&self.app, request).await
     }
